@@ -1,0 +1,12 @@
+/**
+ * @file pcfmcp.h
+ * @brief Umbrella header: includes every public libpcfmcp header.
+ */
+#ifndef PCFMCP_PCFMCP_H
+#define PCFMCP_PCFMCP_H
+
+#include <pcfmcp/common.h>
+#include <pcfmcp/version.h>
+#include <pcfmcp/log.h>
+
+#endif /* PCFMCP_PCFMCP_H */

@@ -1,0 +1,97 @@
+#include "core/internal.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+/* -1 = never fail. Atomic so the hook stays cheap and race-free on the hot path. */
+static atomic_long fail_after = -1;
+static atomic_ulong alloc_total;
+
+static bool should_fail(void)
+{
+    atomic_fetch_add_explicit(&alloc_total, 1, memory_order_relaxed);
+    long v = atomic_load_explicit(&fail_after, memory_order_relaxed);
+    if (PCFMCP_LIKELY(v < 0))
+        return false;
+    if (v == 0)
+        return true;
+    /* Decrement only while still positive; a concurrent decrement to 0 means fail. */
+    while (v > 0) {
+        if (atomic_compare_exchange_weak(&fail_after, &v, v - 1))
+            return false;
+    }
+    return v == 0;
+}
+
+long pcfmcp__alloc_fail_after(long n)
+{
+    static atomic_ulong mark;
+    unsigned long now = atomic_load(&alloc_total);
+    unsigned long prev = atomic_exchange(&mark, now);
+    atomic_store(&fail_after, n);
+    return (long)(now - prev);
+}
+
+unsigned long pcfmcp__alloc_count(void)
+{
+    return atomic_load(&alloc_total);
+}
+
+void *pcfmcp__malloc(size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *pcfmcp__calloc(size_t nmemb, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return calloc(nmemb ? nmemb : 1, size ? size : 1);
+}
+
+void *pcfmcp__realloc(void *p, size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+void pcfmcp__free(void *p)
+{
+    free(p);
+}
+
+char *pcfmcp__strndup(const char *s, size_t n)
+{
+    if (!s)
+        return NULL;
+    char *d = pcfmcp__malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *pcfmcp__strdup(const char *s)
+{
+    return s ? pcfmcp__strndup(s, strlen(s)) : NULL;
+}
+
+void *pcfmcp__memdup(const void *p, size_t n)
+{
+    void *d = pcfmcp__malloc(n);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
+}
+
+PCFMCP_API void pcfmcp_free(void *ptr)
+{
+    free(ptr);
+}

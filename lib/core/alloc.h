@@ -1,0 +1,23 @@
+/* Every allocation in lib/ goes through these so that tests can make the
+ * N-th allocation fail (the OOM sweep) and so cJSON shares the same hooks. */
+#ifndef PCFMCP_CORE_ALLOC_H
+#define PCFMCP_CORE_ALLOC_H
+
+#include <stddef.h>
+
+void *pcfmcp__malloc(size_t n);
+void *pcfmcp__calloc(size_t nmemb, size_t size);
+void *pcfmcp__realloc(void *p, size_t n);
+void pcfmcp__free(void *p);
+char *pcfmcp__strdup(const char *s);
+char *pcfmcp__strndup(const char *s, size_t n);
+void *pcfmcp__memdup(const void *p, size_t n);
+
+/* Test hook: after @p n more successful allocations every further one fails
+ * until called again with a negative @p n (the default, "never fail").
+ * Returns how many allocations have happened since the last call. */
+long pcfmcp__alloc_fail_after(long n);
+/* Number of allocations since process start (for the OOM sweep's loop bound). */
+unsigned long pcfmcp__alloc_count(void);
+
+#endif

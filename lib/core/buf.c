@@ -1,0 +1,146 @@
+#include "core/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+
+void pcfmcp__buf_init(pcfmcp__buf *b)
+{
+    memset(b, 0, sizeof(*b));
+}
+
+void pcfmcp__buf_free(pcfmcp__buf *b)
+{
+    pcfmcp__free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+void pcfmcp__buf_reset(pcfmcp__buf *b)
+{
+    b->len = 0;
+    b->failed = false;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+bool pcfmcp__buf_reserve(pcfmcp__buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (extra > SIZE_MAX - b->len - 1 || (b->limit && b->len + extra > b->limit)) {
+        b->failed = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = pcfmcp__realloc(b->data, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void pcfmcp__buf_append(pcfmcp__buf *b, const void *p, size_t n)
+{
+    if (!pcfmcp__buf_reserve(b, n))
+        return;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void pcfmcp__buf_puts(pcfmcp__buf *b, const char *s)
+{
+    pcfmcp__buf_append(b, s, strlen(s));
+}
+
+void pcfmcp__buf_putc(pcfmcp__buf *b, char c)
+{
+    pcfmcp__buf_append(b, &c, 1);
+}
+
+void pcfmcp__buf_printf(pcfmcp__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        pcfmcp__buf_append(b, small, (size_t)n);
+        return;
+    }
+    if (!pcfmcp__buf_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void pcfmcp__buf_json_string(pcfmcp__buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    pcfmcp__buf_putc(b, '"');
+    size_t run = 0; /* bytes copied in one go between escapes */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[6];
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        default:
+            if (c < 0x20) {
+                u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+                u[4] = hex[c >> 4]; u[5] = hex[c & 15];
+                pcfmcp__buf_append(b, s + i - run, run);
+                run = 0;
+                pcfmcp__buf_append(b, u, 6);
+                continue;
+            }
+            run++;
+            continue;
+        }
+        pcfmcp__buf_append(b, s + i - run, run);
+        run = 0;
+        pcfmcp__buf_puts(b, esc);
+    }
+    pcfmcp__buf_append(b, s + n - run, run);
+    pcfmcp__buf_putc(b, '"');
+}
+
+char *pcfmcp__buf_steal(pcfmcp__buf *b, size_t *len)
+{
+    if (b->failed) {
+        pcfmcp__buf_free(b);
+        return NULL;
+    }
+    if (!b->data && !pcfmcp__buf_reserve(b, 0))
+        return NULL;
+    char *p = b->data;
+    if (len)
+        *len = b->len;
+    memset(b, 0, sizeof(*b));
+    return p;
+}

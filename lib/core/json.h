@@ -1,0 +1,51 @@
+/* cJSON helpers: bounded parsing and typed field access. */
+#ifndef PCFMCP_CORE_JSON_H
+#define PCFMCP_CORE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/buf.h"
+
+typedef enum {
+    PCFMCP__JSON_OK = 0,
+    PCFMCP__JSON_SYNTAX,   /* not JSON */
+    PCFMCP__JSON_UTF8,     /* bytes are not UTF-8 */
+    PCFMCP__JSON_DEPTH,    /* nested deeper than allowed */
+    PCFMCP__JSON_NOMEM
+} pcfmcp__json_status;
+
+/* Parses exactly @p len bytes (trailing whitespace allowed, nothing else),
+ * after checking UTF-8 and nesting depth without recursion, so hostile input
+ * cannot exhaust the stack or allocate a deep tree. @p err_off receives the
+ * offset of a syntax or encoding error. */
+pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth, cJSON **out,
+                                       size_t *err_off);
+const char *pcfmcp__json_status_text(pcfmcp__json_status st);
+
+/* Maximum nesting of @p s (objects + arrays), stopping early past @p cap. */
+int pcfmcp__json_depth(const char *s, size_t len, int cap);
+
+/* Typed getters: NULL / fallback when the key is absent or of another type. */
+const char *pcfmcp__json_str(const cJSON *obj, const char *key);
+const cJSON *pcfmcp__json_obj(const cJSON *obj, const char *key);
+const cJSON *pcfmcp__json_arr(const cJSON *obj, const char *key);
+bool pcfmcp__json_bool(const cJSON *obj, const char *key, bool fallback);
+double pcfmcp__json_num(const cJSON *obj, const char *key, double fallback);
+/* True if @p item is a JSON number with no fractional part within +-2^53. */
+bool pcfmcp__json_is_integer(const cJSON *item);
+
+/* Compact serialisation into a caller-owned string (pcfmcp__free). */
+char *pcfmcp__json_print(const cJSON *item, size_t *len);
+/* Appends the compact serialisation of @p item to @p b. */
+void pcfmcp__json_append(pcfmcp__buf *b, const cJSON *item);
+
+/* Parses a caller-supplied JSON text that must be an object (API inputs). */
+cJSON *pcfmcp__json_parse_object(const char *s, size_t len);
+
+/* Deep-compares two JSON values (object key order ignored). */
+bool pcfmcp__json_equal(const cJSON *a, const cJSON *b);
+
+#endif

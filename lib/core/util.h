@@ -1,0 +1,55 @@
+/* Small, dependency-free (or GnuTLS-backed) helpers shared across lib/. */
+#ifndef PCFMCP_CORE_UTIL_H
+#define PCFMCP_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF).
+ * On failure *bad_at (if given) receives the offset of the first bad byte. */
+bool pcfmcp__utf8_valid(const char *s, size_t n, size_t *bad_at);
+/* Compares in time that depends only on the lengths, never on the content. */
+bool pcfmcp__ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+/* Canonical 8-4-4-4-12 hex UUID, any case (what PCF's Flask converter takes). */
+bool pcfmcp__uuid_valid(const char *s);
+/* A random version-4 UUID, lower case, into out[37]. */
+int pcfmcp__uuid_v4(char out[37]);
+/* Cryptographically strong random bytes (GnuTLS). 0 on success. */
+int pcfmcp__random(void *buf, size_t n);
+/* Random token of @p nbytes entropy as lower-case hex into @p out (2n+1 bytes). */
+int pcfmcp__random_hex(char *out, size_t nbytes);
+
+/* Standard base64 (with padding) or base64url (no padding). Results are
+ * NUL-terminated and freed with pcfmcp__free. NULL on bad input or OOM. */
+char *pcfmcp__base64_encode(const void *data, size_t n, size_t *out_len);
+char *pcfmcp__base64url_encode(const void *data, size_t n, size_t *out_len);
+void *pcfmcp__base64_decode(const char *s, size_t n, size_t *out_len);
+void *pcfmcp__base64url_decode(const char *s, size_t n, size_t *out_len);
+
+/* SHA-256 of @p n bytes as 64 lower-case hex chars + NUL into out[65]. */
+int pcfmcp__sha256_hex(const void *data, size_t n, char out[65]);
+/* HMAC-SHA256 of data with key into out[32]. 0 on success. */
+int pcfmcp__hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
+                        unsigned char out[32]);
+void pcfmcp__hex(const unsigned char *in, size_t n, char *out);
+
+/* Clocks: monotonic for deadlines and durations, realtime for timestamps. */
+uint64_t pcfmcp__now_ms(void);      /* CLOCK_MONOTONIC */
+uint64_t pcfmcp__now_ns(void);      /* CLOCK_MONOTONIC */
+uint64_t pcfmcp__wall_ms(void);     /* CLOCK_REALTIME, Unix epoch */
+/* RFC 3339 UTC with milliseconds, "2026-11-25T18:37:53.123Z", into out[32]. */
+void pcfmcp__rfc3339(uint64_t wall_ms, char out[32]);
+
+/* Case-insensitive ASCII comparisons (header names, schemes). */
+bool pcfmcp__strcaseeq(const char *a, const char *b);
+bool pcfmcp__has_prefix(const char *s, const char *prefix);
+/* Reads a whole small file (secrets, keys, PEM) into a NUL-terminated buffer,
+ * refusing anything over max bytes. Trailing newlines are stripped when trim.
+ * Returns 0, or an errno-style positive value (ENOENT, EFBIG, ENOMEM, ...). */
+int pcfmcp__read_file(const char *path, size_t max, bool trim, char **out, size_t *out_len);
+/* Zero memory in a way the compiler may not elide (secrets). */
+void pcfmcp__secure_zero(void *p, size_t n);
+void pcfmcp__secure_free(char *s);
+
+#endif
