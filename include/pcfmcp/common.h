@@ -62,7 +62,8 @@ typedef enum {
     PCFMCP_ERR_DENIED = -18,       /**< refused by policy (read-only, scope, allow-list) */
     PCFMCP_ERR_RATE_LIMITED = -19, /**< a rate limit was hit; retry later */
     PCFMCP_ERR_CONFIG = -20,       /**< invalid configuration */
-    PCFMCP_ERR_UNAVAILABLE = -21   /**< shutting down or overloaded; retry elsewhere or later */
+    PCFMCP_ERR_UNAVAILABLE = -21,  /**< shutting down or overloaded; retry elsewhere or later */
+    PCFMCP_ERR_INPUT_REQUIRED = -22 /**< the client must answer input requests first (MCP 2026-07-28) */
 } pcfmcp_error_t;
 
 /** Returns a short static English text for @p code. Never NULL. */

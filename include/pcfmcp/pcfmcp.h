@@ -8,5 +8,9 @@
 #include <pcfmcp/common.h>
 #include <pcfmcp/version.h>
 #include <pcfmcp/log.h>
+#include <pcfmcp/config.h>
+#include <pcfmcp/engine.h>
+#include <pcfmcp/stdio.h>
+#include <pcfmcp/server.h>
 
 #endif /* PCFMCP_PCFMCP_H */

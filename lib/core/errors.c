@@ -28,6 +28,7 @@ PCFMCP_API const char *pcfmcp_strerror(pcfmcp_error_t code)
     case PCFMCP_ERR_RATE_LIMITED: return "rate limited";
     case PCFMCP_ERR_CONFIG: return "invalid configuration";
     case PCFMCP_ERR_UNAVAILABLE: return "service unavailable";
+    case PCFMCP_ERR_INPUT_REQUIRED: return "input required from the client";
     }
     return "unknown error";
 }
@@ -57,6 +58,7 @@ PCFMCP_API const char *pcfmcp_error_name(pcfmcp_error_t code)
     case PCFMCP_ERR_RATE_LIMITED: return "PCFMCP_ERR_RATE_LIMITED";
     case PCFMCP_ERR_CONFIG: return "PCFMCP_ERR_CONFIG";
     case PCFMCP_ERR_UNAVAILABLE: return "PCFMCP_ERR_UNAVAILABLE";
+    case PCFMCP_ERR_INPUT_REQUIRED: return "PCFMCP_ERR_INPUT_REQUIRED";
     }
     return "PCFMCP_ERR_UNKNOWN";
 }

@@ -20,8 +20,7 @@
 /* Internal-only status codes: below -1000, never returned by a public function. */
 enum {
     PCFMCP__WOULD_BLOCK = -1001,
-    PCFMCP__RETRY = -1002,
-    PCFMCP__INPUT_REQUIRED = -1003
+    PCFMCP__RETRY = -1002
 };
 
 #endif

@@ -1,0 +1,812 @@
+#include "core/internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/config_keys.h"
+#include "core/util.h"
+
+#define MAX_SECRET_FILE (64 * 1024)
+#define ENV_PREFIX "PCF_MCP_"
+
+extern char **environ;
+
+typedef struct {
+    char *text; /* NULL = default */
+    pcfmcp_config_source_t source;
+    long long i;
+    double d;
+} value;
+
+struct pcfmcp_config {
+    value *values; /* parallel to pcfmcp__config_keys */
+    pcfmcp__buf errors;
+};
+
+static const pcfmcp__key_def *key_def(const char *key, size_t *index)
+{
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++)
+        if (strcmp(pcfmcp__config_keys[i].key, key) == 0) {
+            if (index)
+                *index = i;
+            return &pcfmcp__config_keys[i];
+        }
+    return NULL;
+}
+
+static void add_error(pcfmcp_config_t *c, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
+
+static void add_error(pcfmcp_config_t *c, const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (c->errors.len)
+        pcfmcp__buf_putc(&c->errors, '\n');
+    pcfmcp__buf_puts(&c->errors, line);
+}
+
+static void clear_errors(pcfmcp_config_t *c)
+{
+    pcfmcp__buf_reset(&c->errors);
+}
+
+PCFMCP_API const char *pcfmcp_config_errmsg(const pcfmcp_config_t *c)
+{
+    if (!c)
+        return "no configuration";
+    return c->errors.len ? c->errors.data : "no error";
+}
+
+/* ------------------------------------------------------------ parsing */
+
+static bool parse_bool(const char *s, bool *out)
+{
+    static const char *const t[] = { "true", "yes", "on", "1" };
+    static const char *const f[] = { "false", "no", "off", "0" };
+    for (size_t i = 0; i < 4; i++) {
+        if (pcfmcp__strcaseeq(s, t[i])) {
+            *out = true;
+            return true;
+        }
+        if (pcfmcp__strcaseeq(s, f[i])) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_ll(const char *s, long long *out)
+{
+    if (!*s)
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* "250ms", "5s", "2m", "1h", "1d" or a bare number of milliseconds. */
+static bool parse_duration(const char *s, long long *ms)
+{
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0 || !isfinite(v))
+        return false;
+    double mult;
+    if (!*end || strcmp(end, "ms") == 0)
+        mult = 1;
+    else if (strcmp(end, "s") == 0)
+        mult = 1000;
+    else if (strcmp(end, "m") == 0)
+        mult = 60000;
+    else if (strcmp(end, "h") == 0)
+        mult = 3600000;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400000;
+    else
+        return false;
+    double r = v * mult;
+    if (r > 9.0e15)
+        return false;
+    *ms = (long long)llround(r);
+    return true;
+}
+
+static bool in_choices(const char *choices, const char *v)
+{
+    size_t n = strlen(v);
+    const char *p = choices;
+    while (p && *p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, v, n) == 0)
+            return true;
+        p = bar ? bar + 1 : NULL;
+    }
+    return false;
+}
+
+static const char *type_word(pcfmcp_config_type_t t)
+{
+    switch (t) {
+    case PCFMCP_CONFIG_STRING: return "text";
+    case PCFMCP_CONFIG_SECRET: return "secret text";
+    case PCFMCP_CONFIG_INT: return "an integer";
+    case PCFMCP_CONFIG_BOOL: return "true or false";
+    case PCFMCP_CONFIG_DOUBLE: return "a number";
+    case PCFMCP_CONFIG_ENUM: return "one of the listed words";
+    case PCFMCP_CONFIG_LIST: return "a comma-separated list";
+    case PCFMCP_CONFIG_PATH: return "a path";
+    case PCFMCP_CONFIG_DURATION: return "a duration like 5s or 250ms";
+    }
+    return "a value";
+}
+
+/* Validates `text` for `d`; fills the typed members. On failure writes the
+ * reason (what is expected) to why. */
+static bool convert(const pcfmcp__key_def *d, const char *text, value *v, char *why, size_t wlen)
+{
+    long long i = 0;
+    double dv = 0;
+    bool b = false;
+    bool ranged = d->min != 0 || d->max != 0;
+    switch (d->type) {
+    case PCFMCP_CONFIG_STRING:
+    case PCFMCP_CONFIG_SECRET:
+    case PCFMCP_CONFIG_PATH:
+    case PCFMCP_CONFIG_LIST:
+        if (!pcfmcp__utf8_valid(text, strlen(text), NULL)) {
+            snprintf(why, wlen, "expected UTF-8 text");
+            return false;
+        }
+        return true;
+    case PCFMCP_CONFIG_BOOL:
+        if (!parse_bool(text, &b)) {
+            snprintf(why, wlen, "expected true or false (got \"%.40s\")", text);
+            return false;
+        }
+        v->i = b;
+        return true;
+    case PCFMCP_CONFIG_ENUM:
+        if (!in_choices(d->choices, text)) {
+            snprintf(why, wlen, "expected one of %s (got \"%.40s\")", d->choices, text);
+            return false;
+        }
+        return true;
+    case PCFMCP_CONFIG_INT:
+        if (!parse_ll(text, &i)) {
+            snprintf(why, wlen, "expected an integer (got \"%.40s\")", text);
+            return false;
+        }
+        if (ranged && (i < d->min || i > d->max)) {
+            snprintf(why, wlen, "expected an integer from %lld to %lld (got %lld)", d->min, d->max, i);
+            return false;
+        }
+        v->i = i;
+        v->d = (double)i;
+        return true;
+    case PCFMCP_CONFIG_DURATION:
+        if (!parse_duration(text, &i)) {
+            snprintf(why, wlen, "expected a duration like 5s, 250ms, 2m or 1h (got \"%.40s\")", text);
+            return false;
+        }
+        if (ranged && (i < d->min || (d->max && i > d->max))) {
+            snprintf(why, wlen, "expected a duration from %lldms to %lldms (got %lldms)", d->min,
+                     d->max, i);
+            return false;
+        }
+        v->i = i;
+        v->d = (double)i;
+        return true;
+    case PCFMCP_CONFIG_DOUBLE: {
+        errno = 0;
+        char *end = NULL;
+        dv = strtod(text, &end);
+        if (errno || end == text || *end || !isfinite(dv)) {
+            snprintf(why, wlen, "expected a number (got \"%.40s\")", text);
+            return false;
+        }
+        if (ranged && (dv < (double)d->min || dv > (double)d->max)) {
+            snprintf(why, wlen, "expected a number from %lld to %lld (got %g)", d->min, d->max, dv);
+            return false;
+        }
+        v->d = dv;
+        v->i = (long long)dv;
+        return true;
+    }
+    }
+    snprintf(why, wlen, "expected %s", type_word(d->type));
+    return false;
+}
+
+static void reset_value(const pcfmcp__key_def *d, value *v)
+{
+    if (v->text && d->type == PCFMCP_CONFIG_SECRET)
+        pcfmcp__secure_free(v->text);
+    else
+        pcfmcp__free(v->text);
+    memset(v, 0, sizeof(*v));
+    char why[8];
+    if (d->def[0])
+        convert(d, d->def, v, why, sizeof(why));
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_new(pcfmcp_config_t **out)
+{
+    if (!out)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp_config_t *c = pcfmcp__calloc(1, sizeof(*c));
+    if (!c)
+        return PCFMCP_ERR_NOMEM;
+    c->values = pcfmcp__calloc(pcfmcp__config_key_total, sizeof(value));
+    if (!c->values) {
+        pcfmcp__free(c);
+        return PCFMCP_ERR_NOMEM;
+    }
+    pcfmcp__buf_init(&c->errors);
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++)
+        reset_value(&pcfmcp__config_keys[i], &c->values[i]);
+    *out = c;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API void pcfmcp_config_free(pcfmcp_config_t *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; c->values && i < pcfmcp__config_key_total; i++)
+        reset_value(&pcfmcp__config_keys[i], &c->values[i]);
+    pcfmcp__free(c->values);
+    pcfmcp__buf_free(&c->errors);
+    pcfmcp__free(c);
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_copy(pcfmcp_config_t **out, const pcfmcp_config_t *src)
+{
+    if (!out || !src)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp_config_t *c = NULL;
+    pcfmcp_error_t rc = pcfmcp_config_new(&c);
+    if (rc != PCFMCP_OK)
+        return rc;
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        value v = src->values[i];
+        if (v.text && !(v.text = pcfmcp__strdup(v.text))) {
+            pcfmcp_config_free(c);
+            return PCFMCP_ERR_NOMEM;
+        }
+        c->values[i] = v;
+    }
+    *out = c;
+    return PCFMCP_OK;
+}
+
+/* Applies one value; `where` prefixes the error ("file:12: " or "env "). */
+static pcfmcp_error_t set_one(pcfmcp_config_t *c, const char *key, const char *text,
+                              pcfmcp_config_source_t src, const char *where)
+{
+    size_t idx = 0;
+    const pcfmcp__key_def *d = key_def(key, &idx);
+    if (!d) {
+        add_error(c, "%s%s: unknown key", where, key);
+        return PCFMCP_ERR_NOT_FOUND;
+    }
+    value nv = { 0 };
+    char why[256];
+    if (!convert(d, text, &nv, why, sizeof(why))) {
+        add_error(c, "%s%s: %s", where, key, why);
+        return PCFMCP_ERR_CONFIG;
+    }
+    value *v = &c->values[idx];
+    if (v->text && src < v->source)
+        return PCFMCP_OK; /* a stronger source already decided */
+    if (!(nv.text = pcfmcp__strdup(text)))
+        return PCFMCP_ERR_NOMEM;
+    nv.source = src;
+    reset_value(d, v);
+    *v = nv;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_set(pcfmcp_config_t *c, const char *key,
+                                            const char *text, pcfmcp_config_source_t src)
+{
+    if (!c || !key || !text || src > PCFMCP_CONFIG_API)
+        return PCFMCP_ERR_INVALID_ARG;
+    clear_errors(c);
+    return set_one(c, key, text, src, "");
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_unset(pcfmcp_config_t *c, const char *key)
+{
+    size_t idx = 0;
+    if (!c || !key)
+        return PCFMCP_ERR_INVALID_ARG;
+    const pcfmcp__key_def *d = key_def(key, &idx);
+    if (!d)
+        return PCFMCP_ERR_NOT_FOUND;
+    reset_value(d, &c->values[idx]);
+    return PCFMCP_OK;
+}
+
+/* --------------------------------------------------------------- getters */
+
+PCFMCP_API const char *pcfmcp_config_get(const pcfmcp_config_t *c, const char *key)
+{
+    size_t idx = 0;
+    const pcfmcp__key_def *d = c && key ? key_def(key, &idx) : NULL;
+    if (!d)
+        return NULL;
+    return c->values[idx].text ? c->values[idx].text : d->def;
+}
+
+PCFMCP_API long long pcfmcp_config_get_int(const pcfmcp_config_t *c, const char *key)
+{
+    size_t idx = 0;
+    const pcfmcp__key_def *d = c && key ? key_def(key, &idx) : NULL;
+    if (!d || (d->type != PCFMCP_CONFIG_INT && d->type != PCFMCP_CONFIG_DURATION &&
+               d->type != PCFMCP_CONFIG_BOOL && d->type != PCFMCP_CONFIG_DOUBLE))
+        return 0;
+    return c->values[idx].i;
+}
+
+PCFMCP_API double pcfmcp_config_get_double(const pcfmcp_config_t *c, const char *key)
+{
+    size_t idx = 0;
+    const pcfmcp__key_def *d = c && key ? key_def(key, &idx) : NULL;
+    return d ? c->values[idx].d : 0.0;
+}
+
+PCFMCP_API int pcfmcp_config_get_bool(const pcfmcp_config_t *c, const char *key)
+{
+    size_t idx = 0;
+    const pcfmcp__key_def *d = c && key ? key_def(key, &idx) : NULL;
+    return d && d->type == PCFMCP_CONFIG_BOOL && c->values[idx].i != 0;
+}
+
+PCFMCP_API pcfmcp_config_source_t pcfmcp_config_source(const pcfmcp_config_t *c, const char *key)
+{
+    size_t idx = 0;
+    const pcfmcp__key_def *d = c && key ? key_def(key, &idx) : NULL;
+    return d && c->values[idx].text ? c->values[idx].source : PCFMCP_CONFIG_DEFAULT;
+}
+
+/* ------------------------------------------------------------- env/file */
+
+/* PCF_MCP_PCF_TOKEN_FILE -> pcf.token_file: the section is the first word
+ * after the prefix, the key the rest, so keys may contain underscores. */
+static void env_name(const char *key, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = ENV_PREFIX; *p && k + 1 < n; p++)
+        out[k++] = *p;
+    for (const char *p = key; *p && k + 1 < n; p++) {
+        char ch = *p;
+        if (ch == '.')
+            ch = '_';
+        else if (ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 32);
+        out[k++] = ch;
+    }
+    out[k] = '\0';
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_load_env(pcfmcp_config_t *c)
+{
+    if (!c)
+        return PCFMCP_ERR_INVALID_ARG;
+    clear_errors(c);
+    pcfmcp_error_t rc = PCFMCP_OK;
+    for (char **e = environ; e && *e; e++) {
+        if (!pcfmcp__has_prefix(*e, ENV_PREFIX))
+            continue;
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        size_t nlen = (size_t)(eq - *e);
+        const pcfmcp__key_def *hit = NULL;
+        for (size_t i = 0; i < pcfmcp__config_key_total && !hit; i++) {
+            char name[128];
+            env_name(pcfmcp__config_keys[i].key, name, sizeof(name));
+            if (strlen(name) == nlen && strncmp(name, *e, nlen) == 0)
+                hit = &pcfmcp__config_keys[i];
+        }
+        if (!hit) {
+            add_error(c, "environment %.*s: unknown variable (no such configuration key)",
+                      (int)nlen, *e);
+            rc = PCFMCP_ERR_CONFIG;
+            continue;
+        }
+        char where[160];
+        snprintf(where, sizeof(where), "environment %.*s: ", (int)nlen, *e);
+        pcfmcp_error_t r = set_one(c, hit->key, eq + 1, PCFMCP_CONFIG_ENV, where);
+        if (r == PCFMCP_ERR_NOMEM)
+            return r;
+        if (r != PCFMCP_OK)
+            rc = PCFMCP_ERR_CONFIG;
+    }
+    return rc;
+}
+
+/* YAML: nested maps of scalars; LIST keys also take sequences. */
+typedef struct {
+    pcfmcp_config_t *c;
+    const char *path;
+    char *stack[8];
+    int depth;
+    pcfmcp_error_t rc;
+} yaml_walk;
+
+static void walk_key(yaml_walk *w, const char *leaf, char *out, size_t n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (int i = 0; i < w->depth; i++)
+        k += (size_t)snprintf(out + k, k < n ? n - k : 0, "%s.", w->stack[i]);
+    snprintf(out + (k < n ? k : n), k < n ? n - k : 0, "%s", leaf);
+}
+
+static void yaml_fail(yaml_walk *w, size_t line, const char *key, const char *msg)
+{
+    add_error(w->c, "%s:%zu: %s%s%s", w->path, line + 1, key ? key : "", key ? ": " : "", msg);
+    w->rc = PCFMCP_ERR_CONFIG;
+}
+
+static void apply_scalar(yaml_walk *w, const char *key, const char *val, size_t line)
+{
+    char where[600];
+    snprintf(where, sizeof(where), "%s:%zu: ", w->path, line + 1);
+    pcfmcp_error_t r = set_one(w->c, key, val, PCFMCP_CONFIG_FILE, where);
+    if (r != PCFMCP_OK)
+        w->rc = r == PCFMCP_ERR_NOMEM ? r : PCFMCP_ERR_CONFIG;
+}
+
+/* Collects a sequence of scalars into "a,b,c" for a LIST key. */
+static bool read_sequence(yaml_walk *w, yaml_parser_t *p, const char *key, size_t line)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    bool ok = true;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(p, &ev)) {
+            pcfmcp__buf_free(&b);
+            return false;
+        }
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_SCALAR_EVENT) {
+            const char *s = (const char *)ev.data.scalar.value;
+            if (strchr(s, ',')) {
+                yaml_fail(w, ev.start_mark.line, key, "list items must not contain commas");
+                ok = false;
+            }
+            if (b.len)
+                pcfmcp__buf_putc(&b, ',');
+            pcfmcp__buf_puts(&b, s);
+        } else if (t != YAML_SEQUENCE_END_EVENT) {
+            yaml_fail(w, ev.start_mark.line, key, "expected a list of plain values");
+            ok = false;
+            yaml_event_delete(&ev);
+            pcfmcp__buf_free(&b);
+            return false;
+        }
+        yaml_event_delete(&ev);
+        if (t == YAML_SEQUENCE_END_EVENT)
+            break;
+    }
+    if (ok)
+        apply_scalar(w, key, b.data ? b.data : "", line);
+    pcfmcp__buf_free(&b);
+    return true;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char *path)
+{
+    if (!c || !path)
+        return PCFMCP_ERR_INVALID_ARG;
+    clear_errors(c);
+    char *data = NULL;
+    size_t len = 0;
+    int err = pcfmcp__read_file(path, 4 * 1024 * 1024, false, &data, &len);
+    if (err) {
+        add_error(c, "%s: cannot read: %s", path, strerror(err));
+        return err == ENOMEM ? PCFMCP_ERR_NOMEM : PCFMCP_ERR_IO;
+    }
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) {
+        pcfmcp__free(data);
+        return PCFMCP_ERR_NOMEM;
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
+    yaml_walk w = { .c = c, .path = path, .rc = PCFMCP_OK };
+    char pending[256] = ""; /* mapping key waiting for its value */
+    bool have_key = false;
+    bool in_doc_map = false;
+    bool done = false;
+    while (!done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            add_error(c, "%s:%zu: YAML syntax error: %s", path, p.problem_mark.line + 1,
+                      p.problem ? p.problem : "unknown");
+            w.rc = PCFMCP_ERR_CONFIG;
+            break;
+        }
+        size_t line = ev.start_mark.line;
+        char full[512];
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_MAPPING_START_EVENT:
+            if (!in_doc_map) {
+                in_doc_map = true;
+            } else if (have_key) {
+                if (w.depth >= (int)PCFMCP_ARRAY_LEN(w.stack)) {
+                    yaml_fail(&w, line, pending, "nested too deeply");
+                    done = true;
+                    break;
+                }
+                w.stack[w.depth++] = pcfmcp__strdup(pending);
+                have_key = false;
+            } else {
+                yaml_fail(&w, line, NULL, "a mapping cannot be a key");
+                done = true;
+            }
+            break;
+        case YAML_MAPPING_END_EVENT:
+            if (w.depth > 0)
+                pcfmcp__free(w.stack[--w.depth]);
+            else
+                in_doc_map = false;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            if (!have_key) {
+                yaml_fail(&w, line, NULL, "the file must be a mapping of sections");
+                done = true;
+                break;
+            }
+            walk_key(&w, pending, full, sizeof(full));
+            have_key = false;
+            {
+                const pcfmcp__key_def *d = key_def(full, NULL);
+                if (!d) {
+                    yaml_fail(&w, line, full, "unknown key");
+                } else if (d->type != PCFMCP_CONFIG_LIST) {
+                    char m[128];
+                    snprintf(m, sizeof(m), "expected %s, not a list", type_word(d->type));
+                    yaml_fail(&w, line, full, m);
+                }
+                if (!read_sequence(&w, &p, full, line))
+                    done = true;
+            }
+            break;
+        case YAML_SCALAR_EVENT: {
+            const char *s = (const char *)ev.data.scalar.value;
+            if (!in_doc_map) {
+                if (*s)
+                    yaml_fail(&w, line, NULL, "the file must be a mapping of sections");
+                break;
+            }
+            if (!have_key) {
+                snprintf(pending, sizeof(pending), "%s", s);
+                have_key = true;
+            } else {
+                walk_key(&w, pending, full, sizeof(full));
+                have_key = false;
+                bool null_value = ev.data.scalar.length == 0 && ev.data.scalar.plain_implicit;
+                if (!null_value)
+                    apply_scalar(&w, full, s, line);
+                else if (!key_def(full, NULL))
+                    yaml_fail(&w, line, full, "unknown key");
+            }
+            break;
+        }
+        case YAML_ALIAS_EVENT:
+            yaml_fail(&w, line, NULL, "YAML aliases are not supported");
+            break;
+        case YAML_NO_EVENT:
+        case YAML_STREAM_START_EVENT:
+        case YAML_DOCUMENT_START_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    while (w.depth > 0)
+        pcfmcp__free(w.stack[--w.depth]);
+    yaml_parser_delete(&p);
+    pcfmcp__secure_zero(data, len);
+    pcfmcp__free(data);
+    return w.rc;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_resolve_secrets(pcfmcp_config_t *c)
+{
+    if (!c)
+        return PCFMCP_ERR_INVALID_ARG;
+    clear_errors(c);
+    pcfmcp_error_t rc = PCFMCP_OK;
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        const pcfmcp__key_def *d = &pcfmcp__config_keys[i];
+        const value *fv = &c->values[i];
+        if (!(d->flags & PCFMCP__KEY_SECRET_FILE) || !fv->text || !fv->text[0])
+            continue;
+        char *content = NULL;
+        size_t len = 0;
+        int err = pcfmcp__read_file(fv->text, MAX_SECRET_FILE, true, &content, &len);
+        if (err) {
+            add_error(c, "%s: cannot read %s: %s", d->key, fv->text,
+                      err == EFBIG ? "file larger than 64 KiB" : strerror(err));
+            rc = err == ENOMEM ? PCFMCP_ERR_NOMEM : PCFMCP_ERR_CONFIG;
+            continue;
+        }
+        if (len == 0) {
+            add_error(c, "%s: %s is empty", d->key, fv->text);
+            rc = PCFMCP_ERR_CONFIG;
+        } else {
+            char where[200];
+            snprintf(where, sizeof(where), "%s (%s): ", d->key, fv->text);
+            pcfmcp_error_t r = set_one(c, d->feeds, content, fv->source, where);
+            if (r != PCFMCP_OK)
+                rc = r == PCFMCP_ERR_NOMEM ? r : PCFMCP_ERR_CONFIG;
+        }
+        pcfmcp__secure_zero(content, len);
+        pcfmcp__free(content);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ dump */
+
+static const char *source_name(pcfmcp_config_source_t s)
+{
+    switch (s) {
+    case PCFMCP_CONFIG_DEFAULT: return "default";
+    case PCFMCP_CONFIG_FILE: return "file";
+    case PCFMCP_CONFIG_ENV: return "environment";
+    case PCFMCP_CONFIG_FLAG: return "flag";
+    case PCFMCP_CONFIG_API: return "api";
+    }
+    return "default";
+}
+
+static void yaml_scalar(pcfmcp__buf *b, const char *s)
+{
+    /* Quote always: values may look like numbers, booleans or contain ':'. */
+    pcfmcp__buf_json_string(b, s, strlen(s));
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_dump(const pcfmcp_config_t *c, char **out)
+{
+    if (!c || !out)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_puts(&b, "# pcf-mcp effective configuration (secrets redacted)\n");
+    char section[64] = "";
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        const pcfmcp__key_def *d = &pcfmcp__config_keys[i];
+        const value *v = &c->values[i];
+        const char *dot = strchr(d->key, '.');
+        size_t slen = dot ? (size_t)(dot - d->key) : 0;
+        if (strlen(section) != slen || strncmp(section, d->key, slen) != 0) {
+            snprintf(section, sizeof(section), "%.*s", (int)slen, d->key);
+            pcfmcp__buf_printf(&b, "%s:\n", section);
+        }
+        const char *text = v->text ? v->text : d->def;
+        pcfmcp__buf_printf(&b, "  %s: ", dot ? dot + 1 : d->key);
+        if (d->type == PCFMCP_CONFIG_SECRET) {
+            pcfmcp__buf_puts(&b, text[0] ? "\"[REDACTED]\"" : "\"\"");
+        } else if (d->type == PCFMCP_CONFIG_LIST) {
+            pcfmcp__buf_putc(&b, '[');
+            const char *p = text;
+            bool first = true;
+            while (*p) {
+                const char *comma = strchr(p, ',');
+                size_t n = comma ? (size_t)(comma - p) : strlen(p);
+                char *item = pcfmcp__strndup(p, n);
+                if (item) {
+                    if (!first)
+                        pcfmcp__buf_puts(&b, ", ");
+                    yaml_scalar(&b, item);
+                    first = false;
+                }
+                pcfmcp__free(item);
+                p += n + (comma ? 1 : 0);
+                if (!comma)
+                    break;
+            }
+            pcfmcp__buf_putc(&b, ']');
+        } else if (d->type == PCFMCP_CONFIG_BOOL || d->type == PCFMCP_CONFIG_INT) {
+            pcfmcp__buf_puts(&b, d->type == PCFMCP_CONFIG_BOOL ? (v->i ? "true" : "false") : text);
+        } else {
+            yaml_scalar(&b, text);
+        }
+        pcfmcp__buf_printf(&b, "  # %s\n", source_name(v->text ? v->source : PCFMCP_CONFIG_DEFAULT));
+    }
+    char *s = pcfmcp__buf_steal(&b, NULL);
+    if (!s)
+        return PCFMCP_ERR_NOMEM;
+    *out = s;
+    return PCFMCP_OK;
+}
+
+/* ------------------------------------------------------------- key table */
+
+PCFMCP_API size_t pcfmcp_config_key_count(void)
+{
+    return pcfmcp__config_key_total;
+}
+
+#define MAX_KEYS 512
+static char env_names[MAX_KEYS][96];
+static char flag_names[MAX_KEYS][96];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+/* Derived names are computed once, so key_info can hand out static strings
+ * from any thread. */
+static void derive_names(void)
+{
+    for (size_t i = 0; i < pcfmcp__config_key_total && i < MAX_KEYS; i++) {
+        const pcfmcp__key_def *d = &pcfmcp__config_keys[i];
+        env_name(d->key, env_names[i], sizeof(env_names[i]));
+        size_t k = 0;
+        for (const char *p = d->key; *p && k + 1 < sizeof(flag_names[0]); p++)
+            flag_names[i][k++] = (*p == '.' || *p == '_') ? '-' : *p;
+        flag_names[i][k] = '\0';
+    }
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_key_info(size_t index, const char **name,
+                                                 pcfmcp_config_type_t *type,
+                                                 const char **default_value, const char **env,
+                                                 const char **flag, const char **doc)
+{
+    if (index >= pcfmcp__config_key_total || index >= MAX_KEYS)
+        return PCFMCP_ERR_INVALID_ARG;
+    pthread_once(&names_once, derive_names);
+    const pcfmcp__key_def *d = &pcfmcp__config_keys[index];
+    if (name)
+        *name = d->key;
+    if (type)
+        *type = d->type;
+    if (default_value)
+        *default_value = d->def;
+    if (doc)
+        *doc = d->doc;
+    if (env)
+        *env = env_names[index];
+    if (flag)
+        *flag = (d->flags & PCFMCP__KEY_NOFLAG) ? NULL : d->flag ? d->flag : flag_names[index];
+    return PCFMCP_OK;
+}
+
+PCFMCP_API const char *pcfmcp_config_key_choices(const char *key)
+{
+    const pcfmcp__key_def *d = key ? key_def(key, NULL) : NULL;
+    return d ? d->choices : NULL;
+}
+
+PCFMCP_API int pcfmcp_config_key_reloadable(const char *key)
+{
+    const pcfmcp__key_def *d = key ? key_def(key, NULL) : NULL;
+    return d && (d->flags & PCFMCP__KEY_RELOAD);
+}

@@ -1,0 +1,95 @@
+#include "core/internal.h"
+
+#include "core/config_keys.h"
+
+#define S PCFMCP_CONFIG_STRING
+#define SECRET PCFMCP_CONFIG_SECRET
+#define I PCFMCP_CONFIG_INT
+#define B PCFMCP_CONFIG_BOOL
+#define D PCFMCP_CONFIG_DOUBLE
+#define E PCFMCP_CONFIG_ENUM
+#define L PCFMCP_CONFIG_LIST
+#define P PCFMCP_CONFIG_PATH
+#define T PCFMCP_CONFIG_DURATION
+#define MIB (1024LL * 1024LL)
+
+/* Keep sections together; env names and flags derive from the key unless
+ * given. Durations are stored in milliseconds. */
+const pcfmcp__key_def pcfmcp__config_keys[] = {
+    /* ---------------------------------------------------------- server */
+    { "server.transport", E, "stdio", "transport", 0, 0, "stdio|http", 0, NULL,
+      "How MCP clients connect: stdio (one client, launched by it) or http (Streamable HTTP)." },
+    { "server.host", S, "127.0.0.1", NULL, 0, 0, NULL, 0, NULL,
+      "Address the HTTP transport listens on. Non-loopback addresses require authentication." },
+    { "server.port", I, "8080", NULL, 0, 65535, NULL, 0, NULL,
+      "TCP port of the HTTP transport (0 picks a free port and logs it)." },
+    { "server.path", S, "/mcp", NULL, 0, 0, NULL, 0, NULL, "Path of the MCP endpoint." },
+    { "server.stateless", B, "false", "stateless", 0, 0, NULL, 0, NULL,
+      "Serve HTTP without sessions, so any replica can answer any request." },
+
+    /* ------------------------------------------------------------- pcf */
+    { "pcf.url", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "Base URL of the PCF instance, e.g. https://pcf.example.com." },
+    { "pcf.token", SECRET, "", NULL, 0, 0, NULL, PCFMCP__KEY_NOFLAG, NULL,
+      "PCF API access token (from PCF's create_token). Prefer pcf.token_file." },
+    { "pcf.token_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_SECRET_FILE, "pcf.token",
+      "File holding the PCF access token." },
+    { "pcf.email", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "PCF login email: lets pcf-mcp create and renew tokens and use PCF's web session." },
+    { "pcf.email_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_SECRET_FILE, "pcf.email",
+      "File holding the PCF login email." },
+    { "pcf.password", SECRET, "", NULL, 0, 0, NULL, PCFMCP__KEY_NOFLAG, NULL,
+      "PCF login password. Prefer pcf.password_file." },
+    { "pcf.password_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_SECRET_FILE, "pcf.password",
+      "File holding the PCF login password." },
+    { "pcf.token_duration", T, "24h", NULL, 1000, 0, NULL, 0, NULL,
+      "Lifetime of tokens pcf-mcp creates from email and password." },
+    { "pcf.ca_file", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "PEM file of CA certificates trusted for PCF's TLS certificate (default: system store)." },
+    { "pcf.ca_dir", P, "", NULL, 0, 0, NULL, 0, NULL, "Directory of trusted CA certificates." },
+    { "pcf.insecure", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Skip TLS certificate verification towards PCF. Dangerous; logged loudly." },
+    { "pcf.client_cert", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "PEM client certificate presented to PCF (mutual TLS)." },
+    { "pcf.client_key", P, "", NULL, 0, 0, NULL, 0, NULL, "PEM private key of pcf.client_cert." },
+    { "pcf.basic_user", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "User of PCF's optional global HTTP Basic layer." },
+    { "pcf.basic_password", SECRET, "", NULL, 0, 0, NULL, PCFMCP__KEY_NOFLAG, NULL,
+      "Password of PCF's optional global HTTP Basic layer." },
+    { "pcf.basic_password_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_SECRET_FILE,
+      "pcf.basic_password", "File holding pcf.basic_password." },
+    { "pcf.connect_timeout", T, "5s", NULL, 100, 600000, NULL, 0, NULL,
+      "Time allowed to connect to PCF (TCP and TLS)." },
+    { "pcf.request_timeout", T, "30s", NULL, 100, 3600000, NULL, 0, NULL,
+      "Time allowed for one HTTP exchange with PCF." },
+    { "pcf.total_timeout", T, "60s", NULL, 100, 3600000, NULL, 0, NULL,
+      "Time allowed for one PCF operation including retries." },
+    { "pcf.max_body_bytes", I, "33554432", NULL, 1024, 1024 * MIB, NULL, 0, NULL,
+      "Largest PCF response accepted, in bytes." },
+    { "pcf.retries", I, "3", NULL, 0, 10, NULL, 0, NULL,
+      "Retries of a PCF call where a retry is safe (never for writes of unknown fate)." },
+    { "pcf.allow_api_issue_writes", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Use API v1 issues/create and issues/edit. Off: on PCF 6c83154 they hang the server." },
+
+    /* ------------------------------------------------------------- log */
+    { "log.level", E, "info", NULL, 0, 0, "debug|info|warn|error", PCFMCP__KEY_RELOAD, NULL,
+      "Least severe log level written to stderr." },
+    { "log.format", E, "json", NULL, 0, 0, "json|text", 0, NULL,
+      "Log line format: JSON lines or text." },
+
+    /* ------------------------------------------------------------- mcp */
+    { "mcp.page_size", I, "100", NULL, 1, 1000, NULL, 0, NULL,
+      "Items per page of tools/list, resources/list and prompts/list." },
+    { "mcp.max_json_depth", I, "64", NULL, 4, 1000, NULL, 0, NULL,
+      "Deepest JSON nesting accepted in a message." },
+    { "mcp.workers", I, "8", NULL, 1, 1024, NULL, 0, NULL,
+      "Threads running tool calls, resource reads and prompts." },
+    { "mcp.queue", I, "256", NULL, 1, 1000000, NULL, 0, NULL,
+      "Requests waiting for a worker before new ones are refused as busy." },
+    { "mcp.client_request_timeout", T, "60s", NULL, 100, 3600000, NULL, 0, NULL,
+      "How long a tool waits for the client to answer sampling or elicitation." },
+    { "stdio.max_line_bytes", I, "16777216", NULL, 1024, 1024 * MIB, NULL, 0, NULL,
+      "Longest stdio message accepted, in bytes." },
+};
+
+const size_t pcfmcp__config_key_total = PCFMCP_ARRAY_LEN(pcfmcp__config_keys);

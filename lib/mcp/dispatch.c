@@ -1,0 +1,1202 @@
+/* From an incoming message to outgoing ones: framing checks, lifecycle,
+ * revision selection (2025 sessions vs. 2026-07-28 per-request metadata),
+ * method dispatch, result serialisation. */
+#include "core/internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "hardening/log.h"
+#include "mcp/engine_internal.h"
+
+#define META_VERSION "io.modelcontextprotocol/protocolVersion"
+#define META_CAPS "io.modelcontextprotocol/clientCapabilities"
+#define META_INFO "io.modelcontextprotocol/clientInfo"
+#define META_LOGLEVEL "io.modelcontextprotocol/logLevel"
+#define META_SERVERINFO "io.modelcontextprotocol/serverInfo"
+
+/* A handler's verdict, turned into the final message by finish(). */
+typedef struct {
+    int rpc_code;       /* 0 = result */
+    char *message;      /* error message */
+    cJSON *data;        /* error data */
+    char *result_text;  /* serialized result object (when rpc_code == 0) */
+    size_t result_len;
+    bool final_form; /* result_text already has the 2026-07-28 members */
+    pcfmcp_outcome_t outcome;
+} reply;
+
+typedef enum {
+    M_INITIALIZE,
+    M_PING,
+    M_DISCOVER,
+    M_TOOLS_LIST,
+    M_TOOLS_CALL,
+    M_RESOURCES_LIST,
+    M_TEMPLATES_LIST,
+    M_RESOURCES_READ,
+    M_SUBSCRIBE,
+    M_UNSUBSCRIBE,
+    M_PROMPTS_LIST,
+    M_PROMPTS_GET,
+    M_COMPLETE,
+    M_SET_LEVEL,
+    M_UNKNOWN
+} method_id;
+
+/* Which revisions serve a method, whether it may run on a worker thread. */
+static const struct {
+    const char *name;
+    method_id id;
+    bool legacy, modern, slow;
+} methods[] = {
+    { "initialize", M_INITIALIZE, true, false, false },
+    { "ping", M_PING, true, false, false },
+    { "server/discover", M_DISCOVER, false, true, false },
+    { "tools/list", M_TOOLS_LIST, true, true, false },
+    { "tools/call", M_TOOLS_CALL, true, true, true },
+    { "resources/list", M_RESOURCES_LIST, true, true, false },
+    { "resources/templates/list", M_TEMPLATES_LIST, true, true, false },
+    { "resources/read", M_RESOURCES_READ, true, true, true },
+    { "resources/subscribe", M_SUBSCRIBE, true, false, false },
+    { "resources/unsubscribe", M_UNSUBSCRIBE, true, false, false },
+    { "prompts/list", M_PROMPTS_LIST, true, true, false },
+    { "prompts/get", M_PROMPTS_GET, true, true, true },
+    { "completion/complete", M_COMPLETE, true, true, true },
+    { "logging/setLevel", M_SET_LEVEL, true, false, false },
+};
+
+static int lookup_method(const char *name)
+{
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(methods); i++)
+        if (strcmp(methods[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void reply_error(reply *r, int code, const char *fmt, ...) PCFMCP_PRINTF(3, 4);
+
+static void reply_error(reply *r, int code, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    r->rpc_code = code;
+    pcfmcp__free(r->message);
+    r->message = pcfmcp__strdup(buf);
+    r->outcome = PCFMCP_OUTCOME_ERROR;
+}
+
+static void reply_nomem(reply *r)
+{
+    reply_error(r, PCFMCP__RPC_INTERNAL_ERROR, "out of memory");
+}
+
+static void reply_json(reply *r, cJSON *result)
+{
+    if (!result) {
+        reply_nomem(r);
+        return;
+    }
+    r->result_text = pcfmcp__json_print(result, &r->result_len);
+    cJSON_Delete(result);
+    if (!r->result_text)
+        reply_nomem(r);
+}
+
+/* ------------------------------------------------------------- context */
+
+static void ctx_free(pcfmcp_ctx_t *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->session)
+        pcfmcp__session_unref(ctx->session);
+    cJSON_Delete(ctx->msg);
+    cJSON_Delete(ctx->caps);
+    cJSON_Delete(ctx->input_requests);
+    cJSON_Delete(ctx->missing_caps);
+    pcfmcp__free(ctx->id_text);
+    pcfmcp__free(ctx->name);
+    pcfmcp__free(ctx->version);
+    pcfmcp__free(ctx->caps_text);
+    pcfmcp__free(ctx->client_info_text);
+    pcfmcp__free(ctx->meta_text);
+    pcfmcp__free(ctx->traceparent);
+    pcfmcp__free(ctx->tracestate);
+    pcfmcp__free(ctx->refusal);
+    pthread_mutex_destroy(&ctx->emit_lock);
+    pcfmcp__free(ctx);
+}
+
+static char *id_to_text(const cJSON *id)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__rpc_append_id(&b, id);
+    return pcfmcp__buf_steal(&b, NULL);
+}
+
+/* W3C trace context is accepted from `_meta` when the transport had none. */
+static bool valid_traceparent(const char *tp)
+{
+    if (!tp || strlen(tp) != 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-')
+        return false;
+    for (int i = 0; i < 55; i++) {
+        if (i == 2 || i == 35 || i == 52)
+            continue;
+        char c = tp[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return strncmp(tp, "ff", 2) != 0 && strncmp(tp + 3, "00000000000000000000000000000000", 32) != 0 &&
+           strncmp(tp + 36, "0000000000000000", 16) != 0;
+}
+
+/* ----------------------------------------------------- era and lifecycle */
+
+/* Decides the revision of one request. Returns false after filling `r` with
+ * the error to send when the request cannot be served at all. */
+static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
+{
+    pcfmcp_session_t *s = ctx->session;
+    const cJSON *meta = ctx->meta;
+    const cJSON *pv = meta ? cJSON_GetObjectItemCaseSensitive(meta, META_VERSION) : NULL;
+    method_id mid = midx >= 0 ? methods[midx].id : M_UNKNOWN;
+
+    pthread_mutex_lock(&s->lock);
+    int state = s->state;
+    char *sver = s->version ? pcfmcp__strdup(s->version) : NULL;
+    char *scaps = s->client_caps_text ? pcfmcp__strdup(s->client_caps_text) : NULL;
+    char *sinfo = s->client_info_text ? pcfmcp__strdup(s->client_info_text) : NULL;
+    pthread_mutex_unlock(&s->lock);
+
+    bool ok = true;
+    bool modern = false;
+    if (mid == M_INITIALIZE) {
+        modern = false;
+    } else if (pv) {
+        if (!cJSON_IsString(pv)) {
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "_meta \"" META_VERSION "\" must be a string");
+            ok = false;
+        } else if (strcmp(pv->valuestring, PCFMCP_PROTOCOL_STATELESS) == 0) {
+            modern = true;
+        } else if (state != PCFMCP__SESSION_NEW && sver && strcmp(pv->valuestring, sver) == 0) {
+            modern = false; /* a 2025 client repeating its negotiated version */
+        } else {
+            reply_error(r, PCFMCP__RPC_UNSUPPORTED_PROTOCOL_VERSION,
+                        "unsupported protocol version \"%s\"", pv->valuestring);
+            r->data = cJSON_CreateObject();
+            cJSON *sup = cJSON_AddArrayToObject(r->data, "supported");
+            cJSON_AddItemToArray(sup, cJSON_CreateString(PCFMCP_PROTOCOL_STATELESS));
+            cJSON_AddStringToObject(r->data, "requested", pv->valuestring);
+            ok = false;
+        }
+    } else if (mid == M_DISCOVER) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "server/discover needs _meta \"" META_VERSION "\"");
+        ok = false;
+    } else if (state == PCFMCP__SESSION_NEW && mid != M_PING) {
+        reply_error(r, PCFMCP__RPC_INVALID_REQUEST,
+                    "session not initialized: send \"initialize\" first (or use protocol version "
+                    PCFMCP_PROTOCOL_STATELESS " with per-request _meta)");
+        ok = false;
+    }
+
+    if (ok && modern) {
+        const cJSON *caps = cJSON_GetObjectItemCaseSensitive(meta, META_CAPS);
+        if (!cJSON_IsObject(caps)) {
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                        "missing required _meta \"" META_CAPS "\" (an object)");
+            ok = false;
+        } else {
+            ctx->modern = true;
+            ctx->version = pcfmcp__strdup(PCFMCP_PROTOCOL_STATELESS);
+            ctx->caps = cJSON_Duplicate(caps, true);
+            ctx->caps_text = pcfmcp__json_print(caps, NULL);
+            const cJSON *info = cJSON_GetObjectItemCaseSensitive(meta, META_INFO);
+            if (cJSON_IsObject(info))
+                ctx->client_info_text = pcfmcp__json_print(info, NULL);
+            const char *lvl = pcfmcp__json_str(meta, META_LOGLEVEL);
+            ctx->log_level = lvl ? pcfmcp__mcp_level_index(lvl) : -2;
+            if (lvl && ctx->log_level < 0) {
+                reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "unknown _meta log level \"%s\"", lvl);
+                ok = false;
+            }
+            if (!ctx->version || !ctx->caps || !ctx->caps_text)
+                ok = false, reply_nomem(r);
+        }
+    } else if (ok) {
+        ctx->version = pcfmcp__strdup(sver ? sver : pcfmcp__legacy_versions[0]);
+        ctx->caps_text = pcfmcp__strdup(scaps ? scaps : "{}");
+        if (ctx->caps_text)
+            ctx->caps = pcfmcp__json_parse_object(ctx->caps_text, strlen(ctx->caps_text));
+        ctx->client_info_text = sinfo;
+        sinfo = NULL;
+        ctx->log_level = -1;
+        if (!ctx->version || !ctx->caps_text || !ctx->caps)
+            ok = false, reply_nomem(r);
+    }
+    pcfmcp__free(sver);
+    pcfmcp__free(scaps);
+    pcfmcp__free(sinfo);
+    if (!ok)
+        return false;
+
+    if (midx < 0 || (ctx->modern && !methods[midx].modern) ||
+        (!ctx->modern && !methods[midx].legacy)) {
+        reply_error(r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s", ctx->method);
+        return false;
+    }
+    return true;
+}
+
+/* Adds the 2026-07-28 members every result carries. */
+static cJSON *modernize(pcfmcp_engine_t *e, cJSON *result)
+{
+    if (!result)
+        return NULL;
+    if (!cJSON_GetObjectItemCaseSensitive(result, "resultType"))
+        cJSON_AddStringToObject(result, "resultType", "complete");
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(result, "_meta");
+    if (!cJSON_IsObject(meta))
+        meta = cJSON_AddObjectToObject(result, "_meta");
+    pthread_rwlock_rdlock(&e->reg_lock);
+    cJSON *info = cJSON_Parse(e->server_info_text);
+    pthread_rwlock_unlock(&e->reg_lock);
+    if (!meta || !info) {
+        cJSON_Delete(info);
+        cJSON_Delete(result);
+        return NULL;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, META_SERVERINFO);
+    cJSON_AddItemToObject(meta, META_SERVERINFO, info);
+    return result;
+}
+
+static void add_cache_hint(pcfmcp_engine_t *e, cJSON *result, int slot)
+{
+    pcfmcp__cache_hint h = e->hints[slot];
+    cJSON_AddNumberToObject(result, "ttlMs", h.ttl_ms);
+    cJSON_AddStringToObject(result, "cacheScope", h.public_scope ? "public" : "private");
+}
+
+/* ------------------------------------------------------------ methods */
+
+static void do_initialize(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    pcfmcp_session_t *s = ctx->session;
+    const cJSON *p = ctx->params;
+    const char *asked = pcfmcp__json_str(p, "protocolVersion");
+    const cJSON *caps = cJSON_GetObjectItemCaseSensitive(p, "capabilities");
+    const cJSON *info = cJSON_GetObjectItemCaseSensitive(p, "clientInfo");
+    if (!asked) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "initialize needs params.protocolVersion (a string)");
+        return;
+    }
+    if (caps && !cJSON_IsObject(caps)) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.capabilities must be an object");
+        return;
+    }
+    /* Echo a version we speak; otherwise offer our newest (never an error). */
+    const char *chosen = pcfmcp__is_legacy_version(asked) ? asked : pcfmcp__legacy_versions[0];
+    char *caps_text = caps ? pcfmcp__json_print(caps, NULL) : pcfmcp__strdup("{}");
+    cJSON *caps_copy = caps ? cJSON_Duplicate(caps, true) : cJSON_CreateObject();
+    char *info_text = cJSON_IsObject(info) ? pcfmcp__json_print(info, NULL) : NULL;
+    char *ver = pcfmcp__strdup(chosen);
+    if (!caps_text || !caps_copy || !ver) {
+        pcfmcp__free(caps_text);
+        cJSON_Delete(caps_copy);
+        pcfmcp__free(info_text);
+        pcfmcp__free(ver);
+        reply_nomem(r);
+        return;
+    }
+    bool again = false;
+    pthread_mutex_lock(&s->lock);
+    if (!(s->flags & PCFMCP_SESSION_STATELESS)) {
+        if (s->state != PCFMCP__SESSION_NEW) {
+            again = true;
+        } else {
+            s->state = PCFMCP__SESSION_INITIALIZED;
+            pcfmcp__free(s->version);
+            s->version = ver;
+            ver = NULL;
+            pcfmcp__free(s->client_caps_text);
+            s->client_caps_text = caps_text;
+            caps_text = NULL;
+            cJSON_Delete(s->client_caps);
+            s->client_caps = caps_copy;
+            caps_copy = NULL;
+            pcfmcp__free(s->client_info_text);
+            s->client_info_text = info_text;
+            info_text = NULL;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    pcfmcp__free(caps_text);
+    cJSON_Delete(caps_copy);
+    pcfmcp__free(info_text);
+    pcfmcp__free(ver);
+    if (again) {
+        reply_error(r, PCFMCP__RPC_INVALID_REQUEST, "session is already initialized");
+        return;
+    }
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "protocolVersion", chosen);
+    cJSON_AddItemToObject(res, "capabilities", pcfmcp__engine_capabilities(e, false));
+    pthread_rwlock_rdlock(&e->reg_lock);
+    cJSON_AddItemToObject(res, "serverInfo", cJSON_Parse(e->server_info_text));
+    if (e->instructions)
+        cJSON_AddStringToObject(res, "instructions", e->instructions);
+    pthread_rwlock_unlock(&e->reg_lock);
+    PCFMCP_LOG(e->log, PCFMCP_LOG_INFO, "mcp", "session initialized: protocol %s (client asked %s)",
+               chosen, asked);
+    reply_json(r, res);
+}
+
+static void do_discover(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    cJSON *res = cJSON_CreateObject();
+    cJSON *sup = cJSON_AddArrayToObject(res, "supportedVersions");
+    cJSON_AddItemToArray(sup, cJSON_CreateString(PCFMCP_PROTOCOL_STATELESS));
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(pcfmcp__legacy_versions); i++)
+        cJSON_AddItemToArray(sup, cJSON_CreateString(pcfmcp__legacy_versions[i]));
+    cJSON_AddItemToObject(res, "capabilities", pcfmcp__engine_capabilities(e, true));
+    pthread_rwlock_rdlock(&e->reg_lock);
+    if (e->instructions)
+        cJSON_AddStringToObject(res, "instructions", e->instructions);
+    pthread_rwlock_unlock(&e->reg_lock);
+    add_cache_hint(e, res, PCFMCP__HINT_DISCOVER);
+    reply_json(r, res);
+}
+
+static void do_list(pcfmcp_ctx_t *ctx, pcfmcp__list_kind kind, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    if (!pcfmcp__engine_has(e, kind == PCFMCP__LIST_TEMPLATES ? PCFMCP__LIST_RESOURCES : kind)) {
+        reply_error(r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s (capability not offered)",
+                    ctx->method);
+        return;
+    }
+    const cJSON *cur = cJSON_GetObjectItemCaseSensitive(ctx->params, "cursor");
+    size_t page = 0;
+    if (cur && !cJSON_IsNull(cur)) {
+        if (!cJSON_IsString(cur) ||
+            !pcfmcp__cursor_decode(cur->valuestring, kind, pcfmcp__engine_list_hash(e, kind),
+                                   &page)) {
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                        "invalid or stale cursor: start again without one");
+            return;
+        }
+    }
+    pcfmcp__pages *p = pcfmcp__engine_pages(e, kind);
+    if (!p) {
+        reply_nomem(r);
+        return;
+    }
+    if (page >= p->npages) {
+        pcfmcp__pages_unref(p);
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "invalid or stale cursor: start again without one");
+        return;
+    }
+    const char *txt = ctx->modern ? p->modern[page] : p->legacy[page];
+    size_t len = ctx->modern ? p->modern_len[page] : p->legacy_len[page];
+    r->result_text = pcfmcp__strndup(txt, len);
+    r->result_len = len;
+    r->final_form = true;
+    pcfmcp__pages_unref(p);
+    if (!r->result_text)
+        reply_nomem(r);
+}
+
+static void tool_error_text(pcfmcp_result_t *res, const char *msg)
+{
+    pcfmcp__free(res->error_message);
+    res->error_message = pcfmcp__strdup(msg);
+    res->is_error = true;
+}
+
+/* Serialises a tool result: content (with the JSON text of
+ * structuredContent when the tool gave no content), structuredContent,
+ * isError, _meta. */
+static cJSON *tool_result_json(pcfmcp_result_t *res)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON *content = res->items;
+    res->items = NULL;
+    if (res->is_error && res->error_message) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "type", "text");
+        cJSON_AddStringToObject(t, "text", res->error_message);
+        cJSON_InsertItemInArray(content, 0, t);
+    }
+    if (res->structured && cJSON_GetArraySize(content) == 0) {
+        char *s = pcfmcp__json_print(res->structured, NULL);
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "type", "text");
+        cJSON_AddStringToObject(t, "text", s ? s : "{}");
+        pcfmcp__free(s);
+        cJSON_AddItemToArray(content, t);
+    }
+    cJSON_AddItemToObject(o, "content", content);
+    if (res->structured) {
+        cJSON_AddItemToObject(o, "structuredContent", res->structured);
+        res->structured = NULL;
+    }
+    if (res->is_error)
+        cJSON_AddBoolToObject(o, "isError", true);
+    if (res->meta) {
+        cJSON_AddItemToObject(o, "_meta", res->meta);
+        res->meta = NULL;
+    }
+    return o;
+}
+
+static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    pcfmcp_before_hook_cb before = e->before;
+    if (!before)
+        return PCFMCP_OK;
+    return before(ctx, ctx->method, ctx->name, args_json, e->hook_ud);
+}
+
+static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    const char *name = pcfmcp__json_str(ctx->params, "name");
+    if (!name) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "tools/call needs params.name (a string)");
+        return;
+    }
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(ctx->params, "arguments");
+    if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args)) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.arguments must be an object");
+        return;
+    }
+    pcfmcp__entry *tool = pcfmcp__engine_find(e, PCFMCP__LIST_TOOLS, name);
+    if (!tool) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "unknown tool: %s", name);
+        return;
+    }
+    ctx->name = pcfmcp__strdup(name);
+    cJSON *empty = NULL;
+    if (!cJSON_IsObject(args))
+        args = empty = cJSON_CreateObject();
+    char *args_text = args ? pcfmcp__json_print(args, NULL) : NULL;
+    pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_TOOL);
+    if (!args_text || !res || !ctx->name) {
+        reply_nomem(r);
+        goto out;
+    }
+
+    pcfmcp_error_t hrc = run_before_hook(ctx, args_text);
+    if (hrc != PCFMCP_OK) {
+        tool_error_text(res, ctx->refusal ? ctx->refusal : pcfmcp_strerror(hrc));
+        r->outcome = PCFMCP_OUTCOME_REFUSED;
+    } else {
+        pcfmcp__buf problems;
+        pcfmcp__buf_init(&problems);
+        if (!pcfmcp__schema_validate(tool->input, args, &problems)) {
+            pcfmcp__buf msg;
+            pcfmcp__buf_init(&msg);
+            pcfmcp__buf_printf(&msg,
+                               "Invalid arguments for tool \"%s\"; fix these and call again:\n",
+                               name);
+            pcfmcp__buf_append(&msg, problems.data ? problems.data : "", problems.len);
+            tool_error_text(res, pcfmcp__buf_ok(&msg) ? msg.data : "invalid arguments");
+            pcfmcp__buf_free(&msg);
+            r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+        } else {
+            pcfmcp_tool_cb cb = (pcfmcp_tool_cb)tool->cb;
+            pcfmcp_error_t rc = cb(ctx, args_text, strlen(args_text), res, tool->ud);
+            if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
+                r->outcome = PCFMCP_OUTCOME_OK;
+                goto out_input;
+            }
+            if (ctx->modern && ctx->missing_caps && rc != PCFMCP_OK) {
+                reply_error(r, PCFMCP__RPC_MISSING_CLIENT_CAPABILITY, "%s", pcfmcp_ctx_errmsg(ctx));
+                r->data = cJSON_CreateObject();
+                cJSON_AddItemToObject(r->data, "requiredCapabilities", ctx->missing_caps);
+                ctx->missing_caps = NULL;
+                goto out;
+            }
+            if (rc != PCFMCP_OK) {
+                if (!res->is_error)
+                    tool_error_text(res, pcfmcp_strerror(rc));
+                r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+            } else if (res->is_error) {
+                r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+            } else if (tool->output && !res->structured) {
+                PCFMCP_LOG(e->log, PCFMCP_LOG_ERROR, "mcp",
+                           "tool %s declares an outputSchema but returned no structured content",
+                           name);
+                tool_error_text(res, "internal error: the tool returned no structured content");
+                r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+            } else if (tool->output && e->validate_output) {
+                pcfmcp__buf bad;
+                pcfmcp__buf_init(&bad);
+                if (!pcfmcp__schema_validate(tool->output, res->structured, &bad)) {
+                    PCFMCP_LOG(e->log, PCFMCP_LOG_ERROR, "mcp",
+                               "tool %s returned structured content that violates its outputSchema: %s",
+                               name, bad.data ? bad.data : "");
+                    tool_error_text(res, "internal error: structured content violates the outputSchema");
+                    r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+                }
+                pcfmcp__buf_free(&bad);
+            }
+        }
+        pcfmcp__buf_free(&problems);
+    }
+    if (r->outcome == PCFMCP_OUTCOME_TOOL_ERROR || r->outcome == PCFMCP_OUTCOME_REFUSED) {
+        /* An error result carries no structuredContent: it would not conform. */
+        cJSON_Delete(res->structured);
+        res->structured = NULL;
+    }
+    reply_json(r, tool_result_json(res));
+    goto out;
+
+out_input: {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "resultType", "input_required");
+    cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
+    ctx->input_requests = NULL;
+    reply_json(r, o);
+}
+out:
+    cJSON_Delete(empty);
+    pcfmcp__free(args_text);
+    pcfmcp__result_free(res);
+    pcfmcp__entry_unref(tool);
+}
+
+/* Maps a handler's error for non-tool methods to a JSON-RPC error. */
+static void handler_error(pcfmcp_ctx_t *ctx, pcfmcp_result_t *res, pcfmcp_error_t rc,
+                          const char *what, reply *r)
+{
+    const char *msg = res && res->error_message ? res->error_message : pcfmcp_strerror(rc);
+    if (rc == PCFMCP_ERR_NOT_FOUND) {
+        reply_error(r, ctx->modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND,
+                    "%s", msg);
+        r->data = cJSON_CreateObject();
+        if (what)
+            cJSON_AddStringToObject(r->data, "uri", what);
+        return;
+    }
+    reply_error(r, pcfmcp__rpc_code_for(rc), "%s", msg);
+}
+
+static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    if (!pcfmcp__engine_has(e, PCFMCP__LIST_RESOURCES)) {
+        reply_error(r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s (capability not offered)",
+                    ctx->method);
+        return;
+    }
+    const char *uri = pcfmcp__json_str(ctx->params, "uri");
+    if (!uri || !*uri) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "resources/read needs params.uri (a string)");
+        return;
+    }
+    ctx->name = pcfmcp__strdup(uri);
+    cJSON *vars = NULL;
+    pcfmcp__entry *en = pcfmcp__engine_find(e, PCFMCP__LIST_RESOURCES, uri);
+    if (!en)
+        en = pcfmcp__engine_match_template(e, uri, &vars);
+    if (!en) {
+        reply_error(r, ctx->modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND,
+                    "resource not found: %s", uri);
+        r->data = cJSON_CreateObject();
+        cJSON_AddStringToObject(r->data, "uri", uri);
+        return;
+    }
+    char *vars_text = vars ? pcfmcp__json_print(vars, NULL) : pcfmcp__strdup("{}");
+    cJSON_Delete(vars);
+    pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_READ);
+    if (!vars_text || !res || !ctx->name) {
+        reply_nomem(r);
+    } else if (run_before_hook(ctx, NULL) != PCFMCP_OK) {
+        reply_error(r, PCFMCP__RPC_INVALID_REQUEST, "%s",
+                    ctx->refusal ? ctx->refusal : "request refused");
+        r->outcome = PCFMCP_OUTCOME_REFUSED;
+    } else {
+        pcfmcp_error_t rc = ((pcfmcp_resource_cb)en->cb)(ctx, uri, vars_text, res, en->ud);
+        if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "resultType", "input_required");
+            cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
+            ctx->input_requests = NULL;
+            reply_json(r, o);
+        } else if (rc != PCFMCP_OK) {
+            handler_error(ctx, res, rc, uri, r);
+        } else {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddItemToObject(o, "contents", res->items);
+            res->items = NULL;
+            if (res->meta) {
+                cJSON_AddItemToObject(o, "_meta", res->meta);
+                res->meta = NULL;
+            }
+            if (ctx->modern)
+                add_cache_hint(e, o, PCFMCP__HINT_READ);
+            reply_json(r, o);
+        }
+    }
+    pcfmcp__free(vars_text);
+    pcfmcp__result_free(res);
+    pcfmcp__entry_unref(en);
+}
+
+static void do_subscribe(pcfmcp_ctx_t *ctx, bool on, reply *r)
+{
+    pcfmcp_session_t *s = ctx->session;
+    if (!ctx->engine->subscriptions) {
+        reply_error(r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s (subscriptions not offered)",
+                    ctx->method);
+        return;
+    }
+    const char *uri = pcfmcp__json_str(ctx->params, "uri");
+    if (!uri || !*uri) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "%s needs params.uri (a string)", ctx->method);
+        return;
+    }
+    bool nomem = false;
+    pthread_mutex_lock(&s->lock);
+    size_t i = 0;
+    while (i < s->nsubs && strcmp(s->subs[i], uri) != 0)
+        i++;
+    if (on && i == s->nsubs) {
+        char **n = s->nsubs < 1024 ? pcfmcp__realloc(s->subs, (s->nsubs + 1) * sizeof(*n)) : NULL;
+        char *copy = n ? pcfmcp__strdup(uri) : NULL;
+        if (n)
+            s->subs = n;
+        if (copy)
+            s->subs[s->nsubs++] = copy;
+        else
+            nomem = true;
+    } else if (!on && i < s->nsubs) {
+        pcfmcp__free(s->subs[i]);
+        s->subs[i] = s->subs[--s->nsubs];
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (nomem)
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "too many subscriptions on this session");
+    else
+        reply_json(r, cJSON_CreateObject());
+}
+
+static const cJSON *find_prompt_arg(const cJSON *def, const char *name)
+{
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(def, "arguments")) {
+        const char *n = pcfmcp__json_str(a, "name");
+        if (n && strcmp(n, name) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+static void do_prompts_get(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    const char *name = pcfmcp__json_str(ctx->params, "name");
+    if (!name) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "prompts/get needs params.name (a string)");
+        return;
+    }
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(ctx->params, "arguments");
+    if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args)) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.arguments must be an object");
+        return;
+    }
+    pcfmcp__entry *en = pcfmcp__engine_find(e, PCFMCP__LIST_PROMPTS, name);
+    if (!en) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "unknown prompt: %s", name);
+        return;
+    }
+    ctx->name = pcfmcp__strdup(name);
+    const cJSON *a;
+    const cJSON *given = cJSON_IsObject(args) ? args : NULL;
+    cJSON_ArrayForEach(a, given) {
+        if (!cJSON_IsString(a)) {
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "prompt argument \"%s\" must be a string",
+                        a->string);
+            goto out0;
+        }
+        if (!find_prompt_arg(en->def, a->string)) {
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "prompt has no argument \"%s\"", a->string);
+            goto out0;
+        }
+    }
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(en->def, "arguments")) {
+        const char *an = pcfmcp__json_str(a, "name");
+        if (pcfmcp__json_bool(a, "required", false) &&
+            !(cJSON_IsObject(args) && cJSON_GetObjectItemCaseSensitive(args, an))) {
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "missing required prompt argument \"%s\"", an);
+            goto out0;
+        }
+    }
+    char *args_text = cJSON_IsObject(args) ? pcfmcp__json_print(args, NULL) : pcfmcp__strdup("{}");
+    pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_PROMPT);
+    if (!args_text || !res || !ctx->name) {
+        reply_nomem(r);
+    } else if (run_before_hook(ctx, args_text) != PCFMCP_OK) {
+        reply_error(r, PCFMCP__RPC_INVALID_REQUEST, "%s",
+                    ctx->refusal ? ctx->refusal : "request refused");
+        r->outcome = PCFMCP_OUTCOME_REFUSED;
+    } else {
+        pcfmcp_error_t rc = ((pcfmcp_prompt_cb)en->cb)(ctx, args_text, res, en->ud);
+        if (rc != PCFMCP_OK) {
+            handler_error(ctx, res, rc, NULL, r);
+        } else {
+            cJSON *o = cJSON_CreateObject();
+            if (res->description)
+                cJSON_AddStringToObject(o, "description", res->description);
+            cJSON_AddItemToObject(o, "messages", res->items);
+            res->items = NULL;
+            reply_json(r, o);
+        }
+    }
+    pcfmcp__free(args_text);
+    pcfmcp__result_free(res);
+out0:
+    pcfmcp__entry_unref(en);
+}
+
+static void do_complete(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    if (!pcfmcp__engine_has_completions(e)) {
+        reply_error(r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s (capability not offered)",
+                    ctx->method);
+        return;
+    }
+    const cJSON *ref = pcfmcp__json_obj(ctx->params, "ref");
+    const cJSON *arg = pcfmcp__json_obj(ctx->params, "argument");
+    const char *type = pcfmcp__json_str(ref, "type");
+    const char *aname = pcfmcp__json_str(arg, "name");
+    const char *avalue = pcfmcp__json_str(arg, "value");
+    if (!type || !aname || !avalue) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "completion/complete needs params.ref.type and params.argument.{name,value}");
+        return;
+    }
+    const char *key = NULL;
+    pcfmcp__entry *en = NULL;
+    if (strcmp(type, "ref/prompt") == 0) {
+        key = pcfmcp__json_str(ref, "name");
+        en = key ? pcfmcp__engine_find(e, PCFMCP__LIST_PROMPTS, key) : NULL;
+    } else if (strcmp(type, "ref/resource") == 0) {
+        key = pcfmcp__json_str(ref, "uri");
+        en = key ? pcfmcp__engine_find(e, PCFMCP__LIST_TEMPLATES, key) : NULL;
+        if (!en && key)
+            en = pcfmcp__engine_find(e, PCFMCP__LIST_RESOURCES, key);
+    }
+    if (!en) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "unknown completion reference: %s",
+                    key ? key : type);
+        return;
+    }
+    pcfmcp__entry_unref(en);
+    ctx->name = pcfmcp__strdup(key);
+    pcfmcp_complete_cb cb = NULL;
+    void *ud = NULL;
+    pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_COMPLETE);
+    const cJSON *cargs = pcfmcp__json_obj(pcfmcp__json_obj(ctx->params, "context"), "arguments");
+    char *ctx_text = cargs ? pcfmcp__json_print(cargs, NULL) : pcfmcp__strdup("{}");
+    if (!res || !ctx_text || !ctx->name) {
+        reply_nomem(r);
+    } else if (pcfmcp__engine_find_completion(e, type, key, &cb, &ud)) {
+        pcfmcp_error_t rc = cb(ctx, aname, avalue, ctx_text, res, ud);
+        if (rc != PCFMCP_OK)
+            handler_error(ctx, res, rc, NULL, r);
+    }
+    if (res && !r->rpc_code && !r->message) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON *c = cJSON_AddObjectToObject(o, "completion");
+        cJSON_AddItemToObject(c, "values", res->items);
+        res->items = NULL;
+        if (res->total_set)
+            cJSON_AddNumberToObject(c, "total", (double)res->total);
+        cJSON_AddBoolToObject(c, "hasMore", res->has_more);
+        reply_json(r, o);
+    }
+    pcfmcp__free(ctx_text);
+    pcfmcp__result_free(res);
+}
+
+static void do_set_level(pcfmcp_ctx_t *ctx, reply *r)
+{
+    const char *level = pcfmcp__json_str(ctx->params, "level");
+    int idx = pcfmcp__mcp_level_index(level);
+    if (idx < 0) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "params.level must be one of debug, info, notice, warning, error, critical, "
+                    "alert, emergency");
+        return;
+    }
+    pthread_mutex_lock(&ctx->session->lock);
+    ctx->session->log_level = idx;
+    pthread_mutex_unlock(&ctx->session->lock);
+    reply_json(r, cJSON_CreateObject());
+}
+
+/* ------------------------------------------------------------- running */
+
+static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    size_t len = 0;
+    char *msg = NULL;
+    unsigned flags = PCFMCP_EMIT_FINAL;
+    if (!r->message && !r->result_text)
+        reply_nomem(r);
+    if (r->rpc_code) {
+        if (!r->message)
+            r->message = pcfmcp__strdup("internal error");
+        msg = pcfmcp__rpc_error(ctx->id_text, r->rpc_code, r->message ? r->message : "internal error",
+                                r->data, &len);
+        flags |= PCFMCP_EMIT_ERROR;
+        if (r->outcome == PCFMCP_OUTCOME_OK)
+            r->outcome = PCFMCP_OUTCOME_ERROR;
+    } else if (ctx->modern && !r->final_form) {
+        cJSON *res = pcfmcp__json_parse_object(r->result_text, r->result_len);
+        if ((res = modernize(e, res)) != NULL) {
+            char *t = pcfmcp__json_print(res, NULL);
+            if (t)
+                msg = pcfmcp__rpc_result_text(ctx->id_text, t, strlen(t), &len);
+            pcfmcp__free(t);
+        }
+        cJSON_Delete(res);
+    } else {
+        msg = pcfmcp__rpc_result_text(ctx->id_text, r->result_text, r->result_len, &len);
+    }
+    if (info) {
+        info->rpc_error = r->rpc_code;
+        info->modern = ctx->modern;
+    }
+    if (ctx->cancelled) {
+        r->outcome = PCFMCP_OUTCOME_CANCELLED;
+        pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_FINAL);
+    } else if (msg) {
+        pcfmcp__ctx_emit(ctx, msg, len, flags);
+    } else {
+        /* Could not even build the error: say so in the smallest way we can. */
+        static const char oom[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+                                  "\"message\":\"out of memory\"}}";
+        pcfmcp__ctx_emit(ctx, oom, sizeof(oom) - 1, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR);
+    }
+    pcfmcp__free(msg);
+    double secs = (double)(pcfmcp__now_ns() - ctx->start_ns) / 1e9;
+    if (e->after)
+        e->after(ctx, ctx->method, ctx->name, r->outcome, r->rpc_code, secs, e->hook_ud);
+    if (pcfmcp_logger_enabled(e->log, PCFMCP_LOG_DEBUG)) {
+        pcfmcp__log_fields f = { .request_id = ctx->id_text,
+                                 .session = ctx->session->id,
+                                 .identity = ctx->session->identity };
+        pcfmcp__log(e->log, PCFMCP_LOG_DEBUG, "mcp", &f, "%s%s%s -> %s in %.3f ms", ctx->method,
+                    ctx->name ? " " : "", ctx->name ? ctx->name : "",
+                    r->rpc_code ? "error" : "ok", secs * 1000.0);
+    }
+    pcfmcp__free(r->message);
+    pcfmcp__free(r->result_text);
+    cJSON_Delete(r->data);
+}
+
+static void run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
+{
+    reply r = { 0 };
+    if (select_revision(ctx, midx, &r)) {
+        switch (methods[midx].id) {
+        case M_INITIALIZE: do_initialize(ctx, &r); break;
+        case M_PING: reply_json(&r, cJSON_CreateObject()); break;
+        case M_DISCOVER: do_discover(ctx, &r); break;
+        case M_TOOLS_LIST: do_list(ctx, PCFMCP__LIST_TOOLS, &r); break;
+        case M_TOOLS_CALL: do_tools_call(ctx, &r); break;
+        case M_RESOURCES_LIST: do_list(ctx, PCFMCP__LIST_RESOURCES, &r); break;
+        case M_TEMPLATES_LIST: do_list(ctx, PCFMCP__LIST_TEMPLATES, &r); break;
+        case M_RESOURCES_READ: do_resources_read(ctx, &r); break;
+        case M_SUBSCRIBE: do_subscribe(ctx, true, &r); break;
+        case M_UNSUBSCRIBE: do_subscribe(ctx, false, &r); break;
+        case M_PROMPTS_LIST: do_list(ctx, PCFMCP__LIST_PROMPTS, &r); break;
+        case M_PROMPTS_GET: do_prompts_get(ctx, &r); break;
+        case M_COMPLETE: do_complete(ctx, &r); break;
+        case M_SET_LEVEL: do_set_level(ctx, &r); break;
+        case M_UNKNOWN: reply_error(&r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s", ctx->method); break;
+        }
+    }
+    finish(ctx, &r, info);
+}
+
+typedef struct {
+    pcfmcp_ctx_t *ctx;
+    int midx;
+} job;
+
+static void run_job(void *arg)
+{
+    job *j = arg;
+    run_method(j->ctx, j->midx, NULL);
+    pcfmcp__session_untrack(j->ctx->session, j->ctx);
+    ctx_free(j->ctx);
+    pcfmcp__free(j);
+}
+
+static pcfmcp_ctx_t *ctx_new(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSON *msg,
+                             const pcfmcp__rpc_msg *m, pcfmcp_emit_cb emit, void *ud,
+                             const char *traceparent, const char *tracestate)
+{
+    pcfmcp_ctx_t *ctx = pcfmcp__calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return NULL;
+    pthread_mutex_init(&ctx->emit_lock, NULL);
+    ctx->engine = e;
+    ctx->session = pcfmcp__session_ref(s);
+    ctx->msg = msg;
+    ctx->method = m->method;
+    ctx->params = m->params;
+    ctx->meta = m->params ? pcfmcp__json_obj(m->params, "_meta") : NULL;
+    ctx->emit = emit;
+    ctx->emit_ud = ud;
+    ctx->log_level = -1;
+    ctx->start_ns = pcfmcp__now_ns();
+    ctx->id_text = id_to_text(m->id);
+    if (ctx->meta) {
+        const cJSON *tok = cJSON_GetObjectItemCaseSensitive(ctx->meta, "progressToken");
+        if (cJSON_IsString(tok) || pcfmcp__json_is_integer(tok))
+            ctx->progress_token = tok;
+    }
+    const cJSON *ir = m->params ? cJSON_GetObjectItemCaseSensitive(m->params, "inputResponses") : NULL;
+    if (cJSON_IsObject(ir))
+        ctx->input_responses = ir;
+    const char *tp = traceparent;
+    const char *ts = tracestate;
+    if (!tp && ctx->meta) {
+        tp = pcfmcp__json_str(ctx->meta, "traceparent");
+        ts = pcfmcp__json_str(ctx->meta, "tracestate");
+    }
+    if (tp && valid_traceparent(tp)) {
+        ctx->traceparent = pcfmcp__strdup(tp);
+        if (ts && strlen(ts) <= 512)
+            ctx->tracestate = pcfmcp__strdup(ts);
+    }
+    if (!ctx->id_text) {
+        ctx->msg = NULL; /* caller still owns msg on failure */
+        ctx_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static void handle_notification(pcfmcp_engine_t *e, pcfmcp_session_t *s, const pcfmcp__rpc_msg *m)
+{
+    if (strcmp(m->method, "notifications/initialized") == 0) {
+        pthread_mutex_lock(&s->lock);
+        if (s->state == PCFMCP__SESSION_INITIALIZED)
+            s->state = PCFMCP__SESSION_READY;
+        pthread_mutex_unlock(&s->lock);
+    } else if (strcmp(m->method, "notifications/cancelled") == 0) {
+        const cJSON *rid = cJSON_GetObjectItemCaseSensitive(m->params, "requestId");
+        if (rid) {
+            const char *why = pcfmcp__json_str(m->params, "reason");
+            PCFMCP_LOG(e->log, PCFMCP_LOG_DEBUG, "mcp", "client cancelled a request%s%s",
+                       why ? ": " : "", why ? why : "");
+            pcfmcp__session_cancel(s, rid);
+        }
+    }
+    /* Everything else (roots/list_changed, progress, unknown) needs no action. */
+}
+
+/* Handles one non-batch element. `owned` is detached from any parent and
+ * becomes the context's when the request runs on a worker. */
+static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSON *owned,
+                                   pcfmcp_emit_cb emit, void *ud, const char *tp, const char *ts,
+                                   bool allow_async, pcfmcp__handle_info *info)
+{
+    pcfmcp__rpc_msg m;
+    pcfmcp__rpc_classify(owned, &m);
+    switch (m.kind) {
+    case PCFMCP__MSG_INVALID: {
+        char *idt = m.id_usable ? id_to_text(m.id) : NULL;
+        size_t len = 0;
+        char *msg = pcfmcp__rpc_error(idt, PCFMCP__RPC_INVALID_REQUEST, m.why, NULL, &len);
+        if (msg)
+            emit(msg, len, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, ud);
+        pcfmcp__free(msg);
+        pcfmcp__free(idt);
+        cJSON_Delete(owned);
+        if (info)
+            info->rpc_error = PCFMCP__RPC_INVALID_REQUEST;
+        return PCFMCP_HANDLED_DONE;
+    }
+    case PCFMCP__MSG_NOTIFICATION:
+        handle_notification(e, s, &m);
+        cJSON_Delete(owned);
+        return PCFMCP_HANDLED_NOTHING;
+    case PCFMCP__MSG_RESPONSE:
+        if (!pcfmcp__session_deliver_response(s, m.id, m.result, m.error))
+            PCFMCP_LOG(e->log, PCFMCP_LOG_DEBUG, "mcp",
+                       "dropped a response to a request that is not pending");
+        cJSON_Delete(owned);
+        return PCFMCP_HANDLED_NOTHING;
+    case PCFMCP__MSG_REQUEST:
+        break;
+    }
+    pcfmcp_ctx_t *ctx = ctx_new(e, s, owned, &m, emit, ud, tp, ts);
+    if (!ctx) {
+        char *idt = id_to_text(m.id);
+        size_t len = 0;
+        char *msg = pcfmcp__rpc_error(idt, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", NULL, &len);
+        if (msg)
+            emit(msg, len, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, ud);
+        pcfmcp__free(msg);
+        pcfmcp__free(idt);
+        cJSON_Delete(owned);
+        return PCFMCP_HANDLED_DONE;
+    }
+    int midx = lookup_method(m.method);
+    pcfmcp__session_track(s, ctx);
+    if (allow_async && e->pool && midx >= 0 && methods[midx].slow) {
+        job *j = pcfmcp__malloc(sizeof(*j));
+        if (j) {
+            j->ctx = ctx;
+            j->midx = midx;
+            if (pcfmcp__pool_submit(e->pool, run_job, j) == PCFMCP_OK)
+                return PCFMCP_HANDLED_PENDING;
+            pcfmcp__free(j);
+        }
+        reply r = { 0 };
+        reply_error(&r, PCFMCP__RPC_SERVER_BUSY,
+                    "server busy: too many requests in progress, retry shortly");
+        PCFMCP_LOG(e->log, PCFMCP_LOG_WARN, "mcp", "refused %s: worker queue full", m.method);
+        finish(ctx, &r, info);
+    } else {
+        run_method(ctx, midx, info);
+    }
+    pcfmcp__session_untrack(s, ctx);
+    ctx_free(ctx);
+    return PCFMCP_HANDLED_DONE;
+}
+
+/* Batches (2025-03-26 only) are answered with one array. */
+typedef struct {
+    pcfmcp_emit_cb emit;
+    void *ud;
+    pcfmcp__buf out;
+    size_t count;
+} batch_sink;
+
+static void batch_emit(const char *json, size_t len, unsigned flags, void *ud)
+{
+    batch_sink *b = ud;
+    if (!(flags & PCFMCP_EMIT_FINAL)) {
+        b->emit(json, len, flags & ~PCFMCP_EMIT_FINAL, b->ud);
+        return;
+    }
+    if (!json)
+        return;
+    pcfmcp__buf_putc(&b->out, b->count++ ? ',' : '[');
+    pcfmcp__buf_append(&b->out, json, len);
+}
+
+static pcfmcp_handled_t handle_batch(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSON *arr,
+                                     pcfmcp_emit_cb emit, void *ud, const char *tp,
+                                     const char *ts)
+{
+    const char *why = NULL;
+    pthread_mutex_lock(&s->lock);
+    bool allowed = s->state != PCFMCP__SESSION_NEW && s->version &&
+                   strcmp(s->version, "2025-03-26") == 0;
+    pthread_mutex_unlock(&s->lock);
+    int n = cJSON_GetArraySize(arr);
+    if (!allowed)
+        why = "JSON-RPC batches are only accepted on sessions that negotiated 2025-03-26";
+    else if (n == 0)
+        why = "empty batch";
+    else if ((unsigned)n > e->max_batch)
+        why = "batch too long";
+    if (why) {
+        size_t len = 0;
+        char *msg = pcfmcp__rpc_error(NULL, PCFMCP__RPC_INVALID_REQUEST, why, NULL, &len);
+        if (msg)
+            emit(msg, len, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, ud);
+        pcfmcp__free(msg);
+        cJSON_Delete(arr);
+        return PCFMCP_HANDLED_DONE;
+    }
+    batch_sink b = { .emit = emit, .ud = ud };
+    pcfmcp__buf_init(&b.out);
+    while (cJSON_GetArraySize(arr) > 0) {
+        cJSON *item = cJSON_DetachItemFromArray(arr, 0);
+        handle_one(e, s, item, batch_emit, &b, tp, ts, false, NULL);
+    }
+    cJSON_Delete(arr);
+    if (!b.count) {
+        pcfmcp__buf_free(&b.out);
+        return PCFMCP_HANDLED_NOTHING;
+    }
+    pcfmcp__buf_putc(&b.out, ']');
+    if (pcfmcp__buf_ok(&b.out))
+        emit(b.out.data, b.out.len, PCFMCP_EMIT_FINAL, ud);
+    pcfmcp__buf_free(&b.out);
+    return PCFMCP_HANDLED_DONE;
+}
+
+pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, const char *msg,
+                                     size_t len, pcfmcp_emit_cb emit, void *ud,
+                                     const char *traceparent, const char *tracestate,
+                                     pcfmcp_handled_t *out, pcfmcp__handle_info *info)
+{
+    if (!e || !s || (!msg && len) || !emit)
+        return PCFMCP_ERR_INVALID_ARG;
+    if (info)
+        memset(info, 0, sizeof(*info));
+    cJSON *root = NULL;
+    size_t off = 0;
+    pcfmcp__json_status st = pcfmcp__json_parse(msg ? msg : "", len, (int)e->max_depth, &root, &off);
+    pcfmcp_handled_t h;
+    if (st != PCFMCP__JSON_OK) {
+        char why[160];
+        if (st == PCFMCP__JSON_DEPTH)
+            snprintf(why, sizeof(why), "parse error: JSON nested deeper than %u levels", e->max_depth);
+        else
+            snprintf(why, sizeof(why), "parse error: %s at byte %zu", pcfmcp__json_status_text(st), off);
+        size_t elen = 0;
+        char *err = pcfmcp__rpc_error(NULL, PCFMCP__RPC_PARSE_ERROR, why, NULL, &elen);
+        if (err)
+            emit(err, elen, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, ud);
+        pcfmcp__free(err);
+        if (info)
+            info->rpc_error = PCFMCP__RPC_PARSE_ERROR;
+        h = PCFMCP_HANDLED_DONE;
+    } else if (cJSON_IsArray(root)) {
+        h = handle_batch(e, s, root, emit, ud, traceparent, tracestate);
+    } else {
+        h = handle_one(e, s, root, emit, ud, traceparent, tracestate, true, info);
+    }
+    if (out)
+        *out = h;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s,
+                                               const char *message, size_t len,
+                                               pcfmcp_emit_cb emit, void *userdata,
+                                               pcfmcp_handled_t *out_handled)
+{
+    return pcfmcp__engine_handle(e, s, message, len, emit, userdata, NULL, NULL, out_handled, NULL);
+}

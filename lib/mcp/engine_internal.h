@@ -1,0 +1,262 @@
+/* The MCP engine's shared internals: registry entries, sessions, request
+ * contexts and result builders. Only lib/mcp/ and the transports include it. */
+#ifndef PCFMCP_MCP_ENGINE_INTERNAL_H
+#define PCFMCP_MCP_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <cjson/cJSON.h>
+#include <pcfmcp/engine.h>
+
+#include "core/buf.h"
+#include "core/internal.h"
+#include "core/threadpool.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/schema.h"
+#include "mcp/uritemplate.h"
+
+/* ------------------------------------------------------------ registry */
+
+typedef enum {
+    PCFMCP__LIST_TOOLS = 0,
+    PCFMCP__LIST_RESOURCES,
+    PCFMCP__LIST_TEMPLATES,
+    PCFMCP__LIST_PROMPTS,
+    PCFMCP__LIST_COUNT
+} pcfmcp__list_kind;
+
+/* Entries are reference-counted so a tool removed while a call runs stays
+ * alive until the call returns. */
+typedef struct pcfmcp__entry {
+    atomic_int refs;
+    pcfmcp__list_kind kind;
+    char *key;       /* tool/prompt name, resource URI, template string */
+    cJSON *def;      /* the MCP object as listed */
+    char *def_text;  /* its compact JSON, spliced into list pages */
+    size_t def_len;
+    pcfmcp__schema *input;  /* tools */
+    pcfmcp__schema *output; /* tools with outputSchema */
+    pcfmcp__uritemplate *tmpl; /* templates */
+    void *cb;               /* pcfmcp_tool_cb / resource_cb / prompt_cb */
+    void *ud;
+} pcfmcp__entry;
+
+typedef struct {
+    pcfmcp__entry **items;
+    size_t len, cap;
+} pcfmcp__entry_vec;
+
+typedef struct {
+    char *ref_type;
+    char *ref;
+    pcfmcp_complete_cb cb;
+    void *ud;
+} pcfmcp__completion;
+
+/* Serialised list pages, rebuilt after a registry change. Refcounted so a
+ * request can keep using the pages it looked up while a writer swaps them. */
+typedef struct {
+    atomic_int refs;
+    size_t npages;
+    char **legacy;   /* result object text per page */
+    size_t *legacy_len;
+    char **modern;   /* same with resultType/ttlMs/cacheScope/_meta */
+    size_t *modern_len;
+} pcfmcp__pages;
+
+typedef struct {
+    unsigned ttl_ms;
+    bool public_scope;
+} pcfmcp__cache_hint;
+
+enum { PCFMCP__HINT_DISCOVER = PCFMCP__LIST_COUNT, PCFMCP__HINT_READ, PCFMCP__HINT_COUNT };
+
+struct pcfmcp_engine {
+    char *name;
+    char *version;
+    cJSON *info_extra;      /* title, description, websiteUrl, icons */
+    char *server_info_text; /* {"name":...,"version":...,...} */
+    char *instructions;
+    pcfmcp_logger_t *log;
+    unsigned page_size;
+    unsigned max_depth;
+    unsigned max_batch;
+    unsigned request_timeout_ms;
+    pcfmcp__cache_hint hints[PCFMCP__HINT_COUNT];
+    bool validate_output;
+    bool subscriptions;
+    pcfmcp_before_hook_cb before;
+    pcfmcp_after_hook_cb after;
+    void *hook_ud;
+
+    pthread_rwlock_t reg_lock;
+    pcfmcp__entry_vec lists[PCFMCP__LIST_COUNT];
+    pcfmcp__completion *completions;
+    size_t ncompletions;
+    uint64_t generation[PCFMCP__LIST_COUNT];
+
+    pthread_mutex_t pages_lock;
+    pcfmcp__pages *pages[PCFMCP__LIST_COUNT];
+    uint64_t pages_gen[PCFMCP__LIST_COUNT];
+
+    pcfmcp__pool *pool;
+    unsigned threads;
+    unsigned queue_max;
+
+    pthread_mutex_t sessions_lock;
+    struct pcfmcp_session *sessions; /* live sessions, for broadcasts */
+
+    char errmsg[512];
+};
+
+/* ------------------------------------------------------------- session */
+
+typedef struct pcfmcp__pending {
+    char id[40];
+    bool done;
+    cJSON *result;
+    cJSON *error;
+    pthread_cond_t cond;
+    struct pcfmcp__pending *next;
+} pcfmcp__pending;
+
+enum { PCFMCP__SESSION_NEW = 0, PCFMCP__SESSION_INITIALIZED, PCFMCP__SESSION_READY };
+
+struct pcfmcp_session {
+    atomic_int refs;
+    pcfmcp_engine_t *engine;
+    unsigned flags;
+    pthread_mutex_t lock;
+    int state;
+    char *version;
+    char *client_caps_text;
+    cJSON *client_caps;
+    char *client_info_text;
+    int log_level; /* index into the MCP level list; -1 = client never set one */
+    char *identity;
+    char *id;
+    pcfmcp_emit_cb notify;
+    void *notify_ud;
+    struct pcfmcp_ctx *inflight;
+    pcfmcp__pending *pending;
+    uint64_t next_out_id;
+    char **subs;
+    size_t nsubs;
+    bool closed;
+    struct pcfmcp_session *prev, *next; /* engine's live list */
+};
+
+/* ------------------------------------------------------------- request */
+
+struct pcfmcp_ctx {
+    pcfmcp_engine_t *engine;
+    pcfmcp_session_t *session;
+    cJSON *msg;             /* the whole request, owned */
+    const cJSON *params;    /* into msg, may be NULL */
+    const cJSON *meta;      /* params._meta, may be NULL */
+    char *id_text;
+    const char *method;     /* into msg */
+    char *name;             /* tool/prompt name or URI for hooks and logs */
+    char *version;          /* revision served */
+    bool modern;
+    char *caps_text;        /* client capabilities JSON text */
+    cJSON *caps;            /* parsed (modern: from _meta; legacy: session copy) */
+    char *client_info_text;
+    char *meta_text;
+    const cJSON *progress_token;
+    bool has_progress;
+    double last_progress;
+    int log_level;          /* -1 = send all, -2 = send none */
+    volatile int cancelled;
+    bool answered;          /* response already emitted */
+    pcfmcp_emit_cb emit;
+    void *emit_ud;
+    pthread_mutex_t emit_lock; /* a cancel may race the handler's own emits */
+    char *traceparent;
+    char *tracestate;
+    char *refusal;
+    char errmsg[256];
+    const cJSON *input_responses; /* 2026-07-28 multi round-trip */
+    cJSON *input_requests;
+    unsigned input_seq;
+    cJSON *missing_caps;
+    uint64_t start_ns;
+    struct pcfmcp_ctx *prev, *next; /* session's in-flight list */
+};
+
+/* ------------------------------------------------------------- results */
+
+typedef enum {
+    PCFMCP__RESULT_TOOL = 0,
+    PCFMCP__RESULT_READ,
+    PCFMCP__RESULT_PROMPT,
+    PCFMCP__RESULT_COMPLETE
+} pcfmcp__result_kind;
+
+struct pcfmcp_result {
+    pcfmcp__result_kind kind;
+    cJSON *items;      /* content / contents / messages / values (array) */
+    cJSON *structured;
+    cJSON *meta;
+    char *error_message;
+    char *description;
+    bool is_error;
+    long total;
+    bool total_set;
+    bool has_more;
+};
+
+/* engine.c */
+void pcfmcp__engine_setf(pcfmcp_engine_t *e, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
+void pcfmcp__entry_unref(pcfmcp__entry *en);
+pcfmcp__entry *pcfmcp__engine_find(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *key);
+pcfmcp__entry *pcfmcp__engine_match_template(pcfmcp_engine_t *e, const char *uri, cJSON **vars);
+bool pcfmcp__engine_has(pcfmcp_engine_t *e, pcfmcp__list_kind kind);
+bool pcfmcp__engine_has_completions(pcfmcp_engine_t *e);
+bool pcfmcp__engine_find_completion(pcfmcp_engine_t *e, const char *ref_type, const char *ref,
+                                    pcfmcp_complete_cb *cb, void **ud);
+cJSON *pcfmcp__engine_capabilities(pcfmcp_engine_t *e, bool modern);
+pcfmcp__pages *pcfmcp__engine_pages(pcfmcp_engine_t *e, pcfmcp__list_kind kind);
+void pcfmcp__pages_unref(pcfmcp__pages *p);
+/* Cursors: opaque, stateless, bound to the registry contents. */
+char *pcfmcp__cursor_encode(pcfmcp__list_kind kind, size_t page, uint64_t gen_hash);
+bool pcfmcp__cursor_decode(const char *cursor, pcfmcp__list_kind kind, uint64_t gen_hash,
+                           size_t *page);
+uint64_t pcfmcp__engine_list_hash(pcfmcp_engine_t *e, pcfmcp__list_kind kind);
+
+/* session.c */
+void pcfmcp__engine_broadcast_list_changed(pcfmcp_engine_t *e, pcfmcp__list_kind kind);
+pcfmcp_session_t *pcfmcp__session_ref(pcfmcp_session_t *s);
+void pcfmcp__session_unref(pcfmcp_session_t *s);
+void pcfmcp__session_track(pcfmcp_session_t *s, pcfmcp_ctx_t *ctx);
+void pcfmcp__session_untrack(pcfmcp_session_t *s, pcfmcp_ctx_t *ctx);
+void pcfmcp__session_cancel(pcfmcp_session_t *s, const cJSON *request_id);
+bool pcfmcp__session_deliver_response(pcfmcp_session_t *s, const cJSON *id, const cJSON *result,
+                                      const cJSON *error);
+int pcfmcp__session_log_level(pcfmcp_session_t *s);
+bool pcfmcp__session_subscribed(pcfmcp_session_t *s, const char *uri);
+
+/* dispatch.c */
+/* Outcome of handling one request, for transports that map it to HTTP. */
+typedef struct {
+    int rpc_error; /* JSON-RPC error code of the final message, 0 if result */
+    bool modern;
+} pcfmcp__handle_info;
+pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, const char *msg,
+                                     size_t len, pcfmcp_emit_cb emit, void *ud,
+                                     const char *traceparent, const char *tracestate,
+                                     pcfmcp_handled_t *out, pcfmcp__handle_info *info);
+
+/* result.c */
+pcfmcp_result_t *pcfmcp__result_new(pcfmcp__result_kind kind);
+void pcfmcp__result_free(pcfmcp_result_t *r);
+void pcfmcp__ctx_emit(pcfmcp_ctx_t *ctx, const char *json, size_t len, unsigned flags);
+extern const char *const pcfmcp__mcp_levels[8];
+int pcfmcp__mcp_level_index(const char *level);
+
+/* Protocol revisions. */
+extern const char *const pcfmcp__legacy_versions[4];
+bool pcfmcp__is_legacy_version(const char *v);
+
+#endif

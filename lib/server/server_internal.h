@@ -1,0 +1,35 @@
+/* The server object and the seams where transports, the PCF toolset and the
+ * hardening primitives plug in. */
+#ifndef PCFMCP_SERVER_INTERNAL_H
+#define PCFMCP_SERVER_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include <pcfmcp/config.h>
+#include <pcfmcp/engine.h>
+#include <pcfmcp/log.h>
+#include <pcfmcp/server.h>
+#include <pcfmcp/stdio.h>
+
+#include "core/internal.h"
+
+struct pcfmcp_server {
+    pcfmcp_config_t *config;
+    pcfmcp_logger_t *log;
+    pcfmcp_engine_t *engine;
+    pcfmcp_stdio_t *stdio;
+    char stdio_identity[96];
+    atomic_bool stopping;
+    bool global_init;
+    char errmsg[1024];
+    struct pcfmcp__server_parts *parts; /* components.c */
+};
+
+/* components.c: everything beyond engine and stdio. */
+pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s);
+void pcfmcp__server_teardown_components(pcfmcp_server_t *s);
+pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport);
+void pcfmcp__server_stop_transport(pcfmcp_server_t *s);
+pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);
+
+#endif
