@@ -163,3 +163,28 @@ bool pcfmcp__json_equal(const cJSON *a, const cJSON *b)
 {
     return cJSON_Compare(a, b, true) != 0;
 }
+
+bool pcfmcp__json_put(cJSON *obj, const char *key, cJSON *item)
+{
+    if (!item)
+        return false;
+    bool ok = obj && (key ? cJSON_AddItemToObject(obj, key, item) : cJSON_AddItemToArray(obj, item));
+    if (!ok)
+        cJSON_Delete(item);
+    return ok;
+}
+
+bool pcfmcp__json_put_str(cJSON *obj, const char *key, const char *s)
+{
+    return pcfmcp__json_put(obj, key, s ? cJSON_CreateString(s) : NULL);
+}
+
+bool pcfmcp__json_put_num(cJSON *obj, const char *key, double n)
+{
+    return pcfmcp__json_put(obj, key, cJSON_CreateNumber(n));
+}
+
+bool pcfmcp__json_put_bool(cJSON *obj, const char *key, bool b)
+{
+    return pcfmcp__json_put(obj, key, cJSON_CreateBool(b));
+}

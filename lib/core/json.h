@@ -48,4 +48,14 @@ cJSON *pcfmcp__json_parse_object(const char *s, size_t len);
 /* Deep-compares two JSON values (object key order ignored). */
 bool pcfmcp__json_equal(const cJSON *a, const cJSON *b);
 
+
+
+/* Builders that never leak: attach `item` to `obj` under `key` (or append
+ * to an array when key is NULL). A NULL item or a failed attach returns
+ * false, and the item is freed. Use `ok &= pcfmcp__json_put(...)` so every
+ * call runs and one check at the end catches any failure. */
+bool pcfmcp__json_put(cJSON *obj, const char *key, cJSON *item);
+bool pcfmcp__json_put_str(cJSON *obj, const char *key, const char *s);
+bool pcfmcp__json_put_num(cJSON *obj, const char *key, double n);
+bool pcfmcp__json_put_bool(cJSON *obj, const char *key, bool b);
 #endif

@@ -177,10 +177,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_progress(pcfmcp_ctx_t *ctx, double progress
     if (!ctx->progress_token || ctx->cancelled || ctx->answered)
         return PCFMCP_OK;
     cJSON *p = cJSON_CreateObject();
-    if (!p || !cJSON_AddItemToObject(p, "progressToken", cJSON_Duplicate(ctx->progress_token, 1)) ||
-        !cJSON_AddNumberToObject(p, "progress", progress) ||
-        (total >= 0 && isfinite(total) && !cJSON_AddNumberToObject(p, "total", total)) ||
-        (message && !cJSON_AddStringToObject(p, "message", message))) {
+    bool ok = pcfmcp__json_put(p, "progressToken", cJSON_Duplicate(ctx->progress_token, 1));
+    ok &= pcfmcp__json_put_num(p, "progress", progress);
+    if (total >= 0 && isfinite(total))
+        ok &= pcfmcp__json_put_num(p, "total", total);
+    if (message)
+        ok &= pcfmcp__json_put_str(p, "message", message);
+    if (!ok) {
         cJSON_Delete(p);
         return PCFMCP_ERR_NOMEM;
     }
@@ -211,13 +214,14 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_log(pcfmcp_ctx_t *ctx, const char *level,
         return PCFMCP_OK;
     }
     cJSON *p = cJSON_CreateObject();
-    if (!p || !cJSON_AddStringToObject(p, "level", level) ||
-        (logger && !cJSON_AddStringToObject(p, "logger", logger))) {
+    bool ok = pcfmcp__json_put_str(p, "level", level);
+    if (logger)
+        ok &= pcfmcp__json_put_str(p, "logger", logger);
+    ok &= pcfmcp__json_put(p, "data", data);
+    if (!ok) {
         cJSON_Delete(p);
-        cJSON_Delete(data);
         return PCFMCP_ERR_NOMEM;
     }
-    cJSON_AddItemToObject(p, "data", data);
     return emit_notification(ctx, "notifications/message", p);
 }
 
@@ -257,14 +261,15 @@ static pcfmcp_error_t request_modern(pcfmcp_ctx_t *ctx, const char *method, cJSO
         return PCFMCP_ERR_NOMEM;
     }
     cJSON *req = cJSON_CreateObject();
-    if (!req || !cJSON_AddStringToObject(req, "method", method)) {
+    bool ok = pcfmcp__json_put_str(req, "method", method);
+    if (params)
+        ok &= pcfmcp__json_put(req, "params", params);
+    if (!ok) {
         cJSON_Delete(req);
-        cJSON_Delete(params);
         return PCFMCP_ERR_NOMEM;
     }
-    if (params)
-        cJSON_AddItemToObject(req, "params", params);
-    cJSON_AddItemToObject(ctx->input_requests, key, req);
+    if (!pcfmcp__json_put(ctx->input_requests, key, req))
+        return PCFMCP_ERR_NOMEM;
     ctx_setf(ctx, "waiting for the client to answer %s", method);
     return PCFMCP_ERR_INPUT_REQUIRED;
 }
@@ -371,7 +376,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *meth
             if (!ctx->missing_caps)
                 ctx->missing_caps = cJSON_CreateObject();
             if (ctx->missing_caps && !cJSON_GetObjectItemCaseSensitive(ctx->missing_caps, cap))
-                cJSON_AddItemToObject(ctx->missing_caps, cap, cJSON_CreateObject());
+                pcfmcp__json_put(ctx->missing_caps, cap, cJSON_CreateObject());
         }
         return PCFMCP_ERR_UNSUPPORTED;
     }

@@ -99,9 +99,12 @@ static void reply_nomem(reply *r)
     reply_error(r, PCFMCP__RPC_INTERNAL_ERROR, "out of memory");
 }
 
-static void reply_json(reply *r, cJSON *result)
+/* Takes ownership of `result`; `built` false means a member could not be
+ * attached, which makes the whole result unusable. */
+static void reply_built(reply *r, cJSON *result, bool built)
 {
-    if (!result) {
+    if (!result || !built) {
+        cJSON_Delete(result);
         reply_nomem(r);
         return;
     }
@@ -109,6 +112,11 @@ static void reply_json(reply *r, cJSON *result)
     cJSON_Delete(result);
     if (!r->result_text)
         reply_nomem(r);
+}
+
+static void reply_json(reply *r, cJSON *result)
+{
+    reply_built(r, result, true);
 }
 
 /* ------------------------------------------------------------- context */
@@ -193,10 +201,14 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
         } else {
             reply_error(r, PCFMCP__RPC_UNSUPPORTED_PROTOCOL_VERSION,
                         "unsupported protocol version \"%s\"", pv->valuestring);
-            r->data = cJSON_CreateObject();
-            cJSON *sup = cJSON_AddArrayToObject(r->data, "supported");
-            cJSON_AddItemToArray(sup, cJSON_CreateString(PCFMCP_PROTOCOL_STATELESS));
-            cJSON_AddStringToObject(r->data, "requested", pv->valuestring);
+            cJSON *data = cJSON_CreateObject(), *sup = cJSON_CreateArray();
+            bool built = pcfmcp__json_put_str(sup, NULL, PCFMCP_PROTOCOL_STATELESS);
+            built &= pcfmcp__json_put(data, "supported", sup);
+            built &= pcfmcp__json_put_str(data, "requested", pv->valuestring);
+            if (built)
+                r->data = data;
+            else
+                cJSON_Delete(data);
             ok = false;
         }
     } else if (mid == M_DISCOVER) {
@@ -263,29 +275,32 @@ static cJSON *modernize(pcfmcp_engine_t *e, cJSON *result)
 {
     if (!result)
         return NULL;
+    bool ok = true;
     if (!cJSON_GetObjectItemCaseSensitive(result, "resultType"))
-        cJSON_AddStringToObject(result, "resultType", "complete");
+        ok &= pcfmcp__json_put_str(result, "resultType", "complete");
     cJSON *meta = cJSON_GetObjectItemCaseSensitive(result, "_meta");
     if (!cJSON_IsObject(meta))
         meta = cJSON_AddObjectToObject(result, "_meta");
     pthread_rwlock_rdlock(&e->reg_lock);
     cJSON *info = cJSON_Parse(e->server_info_text);
     pthread_rwlock_unlock(&e->reg_lock);
-    if (!meta || !info) {
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, META_SERVERINFO);
+    ok &= meta && pcfmcp__json_put(meta, META_SERVERINFO, info);
+    if (!meta)
         cJSON_Delete(info);
+    if (!ok) {
         cJSON_Delete(result);
         return NULL;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(meta, META_SERVERINFO);
-    cJSON_AddItemToObject(meta, META_SERVERINFO, info);
     return result;
 }
 
-static void add_cache_hint(pcfmcp_engine_t *e, cJSON *result, int slot)
+static bool add_cache_hint(pcfmcp_engine_t *e, cJSON *result, int slot)
 {
     pcfmcp__cache_hint h = e->hints[slot];
-    cJSON_AddNumberToObject(result, "ttlMs", h.ttl_ms);
-    cJSON_AddStringToObject(result, "cacheScope", h.public_scope ? "public" : "private");
+    bool ok = pcfmcp__json_put_num(result, "ttlMs", h.ttl_ms);
+    ok &= pcfmcp__json_put_str(result, "cacheScope", h.public_scope ? "public" : "private");
+    return ok;
 }
 
 /* ------------------------------------------------------------ methods */
@@ -352,33 +367,33 @@ static void do_initialize(pcfmcp_ctx_t *ctx, reply *r)
         return;
     }
     cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "protocolVersion", chosen);
-    cJSON_AddItemToObject(res, "capabilities", pcfmcp__engine_capabilities(e, false));
+    bool ok = pcfmcp__json_put_str(res, "protocolVersion", chosen);
+    ok &= pcfmcp__json_put(res, "capabilities", pcfmcp__engine_capabilities(e, false));
     pthread_rwlock_rdlock(&e->reg_lock);
-    cJSON_AddItemToObject(res, "serverInfo", cJSON_Parse(e->server_info_text));
+    ok &= pcfmcp__json_put(res, "serverInfo", cJSON_Parse(e->server_info_text));
     if (e->instructions)
-        cJSON_AddStringToObject(res, "instructions", e->instructions);
+        ok &= pcfmcp__json_put_str(res, "instructions", e->instructions);
     pthread_rwlock_unlock(&e->reg_lock);
     PCFMCP_LOG(e->log, PCFMCP_LOG_INFO, "mcp", "session initialized: protocol %s (client asked %s)",
                chosen, asked);
-    reply_json(r, res);
+    reply_built(r, res, ok);
 }
 
 static void do_discover(pcfmcp_ctx_t *ctx, reply *r)
 {
     pcfmcp_engine_t *e = ctx->engine;
-    cJSON *res = cJSON_CreateObject();
-    cJSON *sup = cJSON_AddArrayToObject(res, "supportedVersions");
-    cJSON_AddItemToArray(sup, cJSON_CreateString(PCFMCP_PROTOCOL_STATELESS));
+    cJSON *res = cJSON_CreateObject(), *sup = cJSON_CreateArray();
+    bool ok = pcfmcp__json_put_str(sup, NULL, PCFMCP_PROTOCOL_STATELESS);
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(pcfmcp__legacy_versions); i++)
-        cJSON_AddItemToArray(sup, cJSON_CreateString(pcfmcp__legacy_versions[i]));
-    cJSON_AddItemToObject(res, "capabilities", pcfmcp__engine_capabilities(e, true));
+        ok &= pcfmcp__json_put_str(sup, NULL, pcfmcp__legacy_versions[i]);
+    ok &= pcfmcp__json_put(res, "supportedVersions", sup);
+    ok &= pcfmcp__json_put(res, "capabilities", pcfmcp__engine_capabilities(e, true));
     pthread_rwlock_rdlock(&e->reg_lock);
     if (e->instructions)
-        cJSON_AddStringToObject(res, "instructions", e->instructions);
+        ok &= pcfmcp__json_put_str(res, "instructions", e->instructions);
     pthread_rwlock_unlock(&e->reg_lock);
-    add_cache_hint(e, res, PCFMCP__HINT_DISCOVER);
-    reply_json(r, res);
+    ok &= res && add_cache_hint(e, res, PCFMCP__HINT_DISCOVER);
+    reply_built(r, res, ok);
 }
 
 static void do_list(pcfmcp_ctx_t *ctx, pcfmcp__list_kind kind, reply *r)
@@ -433,36 +448,53 @@ static void tool_error_text(pcfmcp_result_t *res, const char *msg)
 static cJSON *tool_result_json(pcfmcp_result_t *res)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
     cJSON *content = res->items;
     res->items = NULL;
+    bool ok = o != NULL;
     if (res->is_error && res->error_message) {
         cJSON *t = cJSON_CreateObject();
-        cJSON_AddStringToObject(t, "type", "text");
-        cJSON_AddStringToObject(t, "text", res->error_message);
-        cJSON_InsertItemInArray(content, 0, t);
+        bool tok = pcfmcp__json_put_str(t, "type", "text");
+        tok &= pcfmcp__json_put_str(t, "text", res->error_message);
+        if (tok && t && content)
+            cJSON_InsertItemInArray(content, 0, t); /* cannot fail for index 0 */
+        else
+            cJSON_Delete(t), ok = false;
     }
     if (res->structured && cJSON_GetArraySize(content) == 0) {
         char *s = pcfmcp__json_print(res->structured, NULL);
         cJSON *t = cJSON_CreateObject();
-        cJSON_AddStringToObject(t, "type", "text");
-        cJSON_AddStringToObject(t, "text", s ? s : "{}");
+        ok &= s != NULL;
+        ok &= pcfmcp__json_put_str(t, "type", "text");
+        ok &= pcfmcp__json_put_str(t, "text", s ? s : "{}");
         pcfmcp__free(s);
-        cJSON_AddItemToArray(content, t);
+        ok &= pcfmcp__json_put(content, NULL, t);
     }
-    cJSON_AddItemToObject(o, "content", content);
+    ok &= pcfmcp__json_put(o, "content", content);
     if (res->structured) {
-        cJSON_AddItemToObject(o, "structuredContent", res->structured);
+        ok &= pcfmcp__json_put(o, "structuredContent", res->structured);
         res->structured = NULL;
     }
     if (res->is_error)
-        cJSON_AddBoolToObject(o, "isError", true);
+        ok &= pcfmcp__json_put_bool(o, "isError", true);
     if (res->meta) {
-        cJSON_AddItemToObject(o, "_meta", res->meta);
+        ok &= pcfmcp__json_put(o, "_meta", res->meta);
         res->meta = NULL;
     }
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
+}
+
+/* 2026-07-28: the handler needs the client's input; it retries with it. */
+static void reply_input_required(pcfmcp_ctx_t *ctx, reply *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = pcfmcp__json_put_str(o, "resultType", "input_required");
+    ok &= pcfmcp__json_put(o, "inputRequests", ctx->input_requests);
+    ctx->input_requests = NULL;
+    reply_built(r, o, ok);
 }
 
 static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)
@@ -530,7 +562,10 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
             if (ctx->modern && ctx->missing_caps && rc != PCFMCP_OK) {
                 reply_error(r, PCFMCP__RPC_MISSING_CLIENT_CAPABILITY, "%s", pcfmcp_ctx_errmsg(ctx));
                 r->data = cJSON_CreateObject();
-                cJSON_AddItemToObject(r->data, "requiredCapabilities", ctx->missing_caps);
+                if (!pcfmcp__json_put(r->data, "requiredCapabilities", ctx->missing_caps)) {
+                    cJSON_Delete(r->data);
+                    r->data = NULL;
+                }
                 ctx->missing_caps = NULL;
                 goto out;
             }
@@ -569,13 +604,8 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
     reply_json(r, tool_result_json(res));
     goto out;
 
-out_input: {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "resultType", "input_required");
-    cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
-    ctx->input_requests = NULL;
-    reply_json(r, o);
-}
+out_input:
+    reply_input_required(ctx, r);
 out:
     cJSON_Delete(empty);
     pcfmcp__free(args_text);
@@ -636,24 +666,20 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     } else {
         pcfmcp_error_t rc = ((pcfmcp_resource_cb)en->cb)(ctx, uri, vars_text, res, en->ud);
         if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "resultType", "input_required");
-            cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
-            ctx->input_requests = NULL;
-            reply_json(r, o);
+            reply_input_required(ctx, r);
         } else if (rc != PCFMCP_OK) {
             handler_error(ctx, res, rc, uri, r);
         } else {
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddItemToObject(o, "contents", res->items);
+            bool ok = pcfmcp__json_put(o, "contents", res->items);
             res->items = NULL;
             if (res->meta) {
-                cJSON_AddItemToObject(o, "_meta", res->meta);
+                ok &= pcfmcp__json_put(o, "_meta", res->meta);
                 res->meta = NULL;
             }
             if (ctx->modern)
-                add_cache_hint(e, o, PCFMCP__HINT_READ);
-            reply_json(r, o);
+                ok &= o && add_cache_hint(e, o, PCFMCP__HINT_READ);
+            reply_built(r, o, ok);
         }
     }
     pcfmcp__free(vars_text);
@@ -764,11 +790,10 @@ static void do_prompts_get(pcfmcp_ctx_t *ctx, reply *r)
             handler_error(ctx, res, rc, NULL, r);
         } else {
             cJSON *o = cJSON_CreateObject();
-            if (res->description)
-                cJSON_AddStringToObject(o, "description", res->description);
-            cJSON_AddItemToObject(o, "messages", res->items);
+            bool ok = !res->description || pcfmcp__json_put_str(o, "description", res->description);
+            ok &= pcfmcp__json_put(o, "messages", res->items);
             res->items = NULL;
-            reply_json(r, o);
+            reply_built(r, o, ok);
         }
     }
     pcfmcp__free(args_text);
@@ -826,14 +851,14 @@ static void do_complete(pcfmcp_ctx_t *ctx, reply *r)
             handler_error(ctx, res, rc, NULL, r);
     }
     if (res && !r->rpc_code && !r->message) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON *c = cJSON_AddObjectToObject(o, "completion");
-        cJSON_AddItemToObject(c, "values", res->items);
+        cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+        bool ok = pcfmcp__json_put(c, "values", res->items);
         res->items = NULL;
         if (res->total_set)
-            cJSON_AddNumberToObject(c, "total", (double)res->total);
-        cJSON_AddBoolToObject(c, "hasMore", res->has_more);
-        reply_json(r, o);
+            ok &= pcfmcp__json_put_num(c, "total", (double)res->total);
+        ok &= pcfmcp__json_put_bool(c, "hasMore", res->has_more);
+        ok &= pcfmcp__json_put(o, "completion", c);
+        reply_built(r, o, ok);
     }
     pcfmcp__free(ctx_text);
     pcfmcp__result_free(res);

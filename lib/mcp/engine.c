@@ -42,13 +42,11 @@ PCFMCP_API const char *pcfmcp_engine_errmsg(const pcfmcp_engine_t *e)
 static char *build_server_info(const char *name, const char *version, const cJSON *extra)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "name", name);
-    cJSON_AddStringToObject(o, "version", version);
+    bool ok = pcfmcp__json_put_str(o, "name", name);
+    ok &= pcfmcp__json_put_str(o, "version", version);
     const cJSON *it;
-    cJSON_ArrayForEach(it, extra) cJSON_AddItemToObject(o, it->string, cJSON_Duplicate(it, true));
-    char *s = pcfmcp__json_print(o, NULL);
+    cJSON_ArrayForEach(it, extra) ok &= pcfmcp__json_put(o, it->string, cJSON_Duplicate(it, true));
+    char *s = ok ? pcfmcp__json_print(o, NULL) : NULL;
     cJSON_Delete(o);
     return s;
 }
@@ -738,34 +736,40 @@ bool pcfmcp__engine_find_completion(pcfmcp_engine_t *e, const char *ref_type, co
 cJSON *pcfmcp__engine_capabilities(pcfmcp_engine_t *e, bool modern)
 {
     cJSON *caps = cJSON_CreateObject();
-    if (!caps)
-        return NULL;
     bool tools = pcfmcp__engine_has(e, PCFMCP__LIST_TOOLS);
     bool res = pcfmcp__engine_has(e, PCFMCP__LIST_RESOURCES);
     bool prompts = pcfmcp__engine_has(e, PCFMCP__LIST_PROMPTS);
     bool comps = pcfmcp__engine_has_completions(e);
     /* Logging is always served: a client may ask for log notifications from
      * any server, and handlers emit them through their context. */
-    cJSON_AddItemToObject(caps, "logging", cJSON_CreateObject());
+    bool ok = pcfmcp__json_put(caps, "logging", cJSON_CreateObject());
     if (comps)
-        cJSON_AddItemToObject(caps, "completions", cJSON_CreateObject());
+        ok &= pcfmcp__json_put(caps, "completions", cJSON_CreateObject());
+    /* listChanged/subscribe describe the 2025 notification channels; the
+     * 2026-07-28 revision moved them to subscriptions/listen. */
     if (prompts) {
-        cJSON *p = cJSON_AddObjectToObject(caps, "prompts");
-        if (p && !modern)
-            cJSON_AddBoolToObject(p, "listChanged", true);
+        cJSON *p = cJSON_CreateObject();
+        if (!modern)
+            ok &= pcfmcp__json_put_bool(p, "listChanged", true);
+        ok &= pcfmcp__json_put(caps, "prompts", p);
     }
     if (res) {
-        cJSON *r = cJSON_AddObjectToObject(caps, "resources");
-        if (r && !modern) {
-            if (e->subscriptions)
-                cJSON_AddBoolToObject(r, "subscribe", true);
-            cJSON_AddBoolToObject(r, "listChanged", true);
-        }
+        cJSON *r = cJSON_CreateObject();
+        if (!modern && e->subscriptions)
+            ok &= pcfmcp__json_put_bool(r, "subscribe", true);
+        if (!modern)
+            ok &= pcfmcp__json_put_bool(r, "listChanged", true);
+        ok &= pcfmcp__json_put(caps, "resources", r);
     }
     if (tools) {
-        cJSON *t = cJSON_AddObjectToObject(caps, "tools");
-        if (t && !modern)
-            cJSON_AddBoolToObject(t, "listChanged", true);
+        cJSON *t = cJSON_CreateObject();
+        if (!modern)
+            ok &= pcfmcp__json_put_bool(t, "listChanged", true);
+        ok &= pcfmcp__json_put(caps, "tools", t);
+    }
+    if (!ok) {
+        cJSON_Delete(caps);
+        return NULL;
     }
     return caps;
 }

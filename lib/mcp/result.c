@@ -50,7 +50,7 @@ static bool add_str_n(cJSON *o, const char *k, const char *s, size_t n)
         return false;
     cJSON *v = cJSON_CreateString(copy);
     pcfmcp__free(copy);
-    return v && cJSON_AddItemToObject(o, k, v);
+    return pcfmcp__json_put(o, k, v);
 }
 
 static bool add_b64(cJSON *o, const char *k, const void *data, size_t n)
@@ -65,11 +65,11 @@ static bool add_b64(cJSON *o, const char *k, const void *data, size_t n)
 
 static pcfmcp_error_t push(pcfmcp_result_t *r, cJSON *item, bool ok)
 {
-    if (!ok || !item || !cJSON_AddItemToArray(r->items, item)) {
+    if (!ok) {
         cJSON_Delete(item);
         return PCFMCP_ERR_NOMEM;
     }
-    return PCFMCP_OK;
+    return pcfmcp__json_put(r->items, NULL, item) ? PCFMCP_OK : PCFMCP_ERR_NOMEM;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_result_add_text(pcfmcp_result_t *r, const char *text, size_t len)
@@ -293,11 +293,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_result_add_message(pcfmcp_result_t *r, const ch
         return PCFMCP_ERR_INVALID_ARG;
     }
     cJSON *m = cJSON_CreateObject();
-    bool ok = m && cJSON_AddStringToObject(m, "role", role);
-    if (ok)
-        cJSON_AddItemToObject(m, "content", content);
-    else
-        cJSON_Delete(content);
+    bool ok = pcfmcp__json_put_str(m, "role", role);
+    ok &= pcfmcp__json_put(m, "content", content);
     return push(r, m, ok);
 }
 

@@ -251,6 +251,15 @@ static cJSON *send_msg(const char *msg)
     return collector_last(&col);
 }
 
+/* Whether the compact JSON of `j` contains `needle`. */
+static bool contains(const cJSON *j, const char *needle)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    bool found = s && strstr(s, needle) != NULL;
+    free(s);
+    return found;
+}
+
 static int error_code(const cJSON *resp)
 {
     const cJSON *e = cJSON_GetObjectItem(resp, "error");
@@ -658,7 +667,7 @@ START_TEST(before_hook_can_refuse_a_call_with_a_reason)
     cJSON *r = call("add_port", "{\"port\":1}");
     const cJSON *res = result_of(r);
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(res, "isError")));
-    ck_assert(strstr(cJSON_PrintUnformatted(res), "read-only mode") != NULL);
+    ck_assert(contains(res, "read-only mode"));
     ck_assert_int_eq(after_outcome, PCFMCP_OUTCOME_REFUSED);
     cJSON_Delete(r);
     r = call("count", "{}");
@@ -754,7 +763,7 @@ START_TEST(client_request_roundtrip_on_a_2025_session)
     ck_assert_int_eq(h, PCFMCP_HANDLED_NOTHING);
     ck_assert(collector_wait_finals(&col, 1));
     cJSON *r = collector_last(&col);
-    ck_assert(strstr(cJSON_PrintUnformatted(r), "Ada") != NULL);
+    ck_assert(contains(r, "Ada"));
     cJSON_Delete(r);
     collector_free(&other);
 }
@@ -792,7 +801,7 @@ START_TEST(resources_read_static_template_and_missing)
                      "hello");
     cJSON_Delete(r);
     r = send_msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://item/42\"}}");
-    ck_assert(strstr(cJSON_PrintUnformatted(r), "\\\"id\\\":\\\"42\\\"") != NULL);
+    ck_assert(contains(r, "\\\"id\\\":\\\"42\\\""));
     cJSON_Delete(r);
     r = send_msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"nowhere://x\"}}");
     ck_assert_int_eq(error_code(r), -32002);
@@ -937,7 +946,7 @@ START_TEST(modern_client_input_is_a_multi_round_trip)
     r = send_msg(msg);
     res = result_of(r);
     ck_assert_str_eq(cJSON_GetObjectItem(res, "resultType")->valuestring, "complete");
-    ck_assert(strstr(cJSON_PrintUnformatted(res), "Bo") != NULL);
+    ck_assert(contains(res, "Bo"));
     cJSON_Delete(r);
 }
 END_TEST
