@@ -1901,7 +1901,7 @@ class Route:
         self.rx = re.compile("^" + re.sub(r"<uuid:(\w+)>", r"(?P<\1>" + UUID_RE + ")",
                                           pattern) + "$")
         self.fn = fn
-        self.name = pattern
+        self.name = name
         self.kind = kind        # "api", "ui", "static", "spec"
 
 
@@ -1963,7 +1963,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(0.05)
         return True
 
-    def send(self, resp, req=None):
+    def send(self, resp, req=None, counted=True):
         body = resp.body
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.ctype)
@@ -1975,7 +1975,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.app.count_status(resp.status)
+        if counted:
+            self.app.count_status(resp.status)
 
     def hard_reset(self):
         try:
@@ -2004,9 +2005,8 @@ class Handler(BaseHTTPRequestHandler):
                 expire_all_tokens(self.app.state)
             return False
         if mode in ("status", "retry_after"):
-            headers = [("Retry-After", str(f["retry_after"]))] if (
-                mode == "retry_after" or "retry_after" in f and mode == "status"
-                and f.get("_explicit_retry")) else []
+            headers = ([("Retry-After", str(f["retry_after"]))]
+                       if mode == "retry_after" or f.get("retry_after_set") else [])
             self.send(Response(f["status"], page("PCF", "<h1>{}</h1><p>Injected fault</p>".format(
                 f["status"])), headers=headers))
             return True
@@ -2074,7 +2074,7 @@ class Handler(BaseHTTPRequestHandler):
         app.log("{} {} {}".format(time.strftime("%H:%M:%S"), self.command, self.path))
         if path.startswith("/__fake__/") or path == "/__fake__":
             if app.cfg.control:
-                self.send(control(app, req))
+                self.send(control(app, req), counted=False)
                 return
         route, params, allowed = match_route(app, self.command, path)
         app.count(self.command, path, route.name if route else None)
@@ -2108,6 +2108,9 @@ class Handler(BaseHTTPRequestHandler):
             if app.generation != gen:
                 self.drop()
                 return
+        if route.kind == "api" and "session=" not in (headers.get("Cookie") or ""):
+            # Flask-Session answers every request with a cookie; API v1 ignores it.
+            req.new_cookie = gen_id().replace("-", "")
         resp = self.run_route(route, req, params)
         if resp is not None:
             self.send(resp, req)
@@ -2208,7 +2211,7 @@ def control(app, req):
         except ValueError as e:
             return bad(str(e))
         for f, raw in zip(faults, items):
-            f["_explicit_retry"] = "retry_after" in raw
+            f["retry_after_set"] = "retry_after" in raw
         with app.meta_lock:
             app.faults.extend(faults)
             return ok({"faults": list(app.faults)})
@@ -2423,7 +2426,8 @@ def api_route(app, pattern, schema, checks=(chk_token,)):
             r = fn(ctx)
             return json_resp(r) if isinstance(r, dict) else r
         wrapped.__name__ = fn.__name__
-        app.routes.append(Route({"POST"}, "/api/v1" + pattern, wrapped, pattern, "api"))
+        app.routes.append(Route({"POST"}, "/api/v1" + pattern, wrapped, "/api/v1" + pattern,
+                                "api"))
         return fn
     return deco
 
@@ -2551,7 +2555,8 @@ def build_api(app):
             return error_page(404)
         return Response(200, data, "application/json",
                         [("Content-Disposition", "inline; filename=swagger_v1.0.0.json")])
-    app.routes.append(Route({"GET"}, "/api/v1/swagger_v1.0.0.json", spec, "swagger", "spec"))
+    app.routes.append(Route({"GET"}, "/api/v1/swagger_v1.0.0.json", spec,
+                            "/api/v1/swagger_v1.0.0.json", "spec"))
 
     @r("/create_token", {"email": Field("email", True), "password": Field("str", True),
                          "name": Field("str", default=""),
@@ -4405,7 +4410,7 @@ def main(argv=None):
             f = parse_fault_spec(spec)
         except ValueError as e:
             ap.error("--fault: {}".format(e))
-        f["_explicit_retry"] = "retry_after=" in spec
+        f["retry_after_set"] = "retry_after=" in spec
         app.faults.append(f)
     if args.log_file:
         app.log_file = open(args.log_file, "a", encoding="utf-8")
