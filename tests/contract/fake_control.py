@@ -17,7 +17,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from fakeproc import Fake, FakeError, fake_script  # noqa: E402
+from fakeproc import Fake, fake_script  # noqa: E402
 
 MAIN = {"email": "pcf-tester@example.com", "password": "pcf-tester-pass"}
 SECOND = {"email": "pcf-second@example.com", "password": "pcf-second-pass"}
@@ -438,12 +438,34 @@ def tls_serving():
         with Fake("--seed", "empty", "--tls-cert", cert, "--tls-key", key) as f:
             ctx = ssl.create_default_context(cafile=cert)
             ctx.check_hostname = False
-            conn = http.client.HTTPSConnection("127.0.0.1", f.port, context=ctx, timeout=5)
-            conn.request("POST", "/api/v1/create_token", json.dumps(MAIN),
-                         {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            check(resp.status == 200 and "access_token" in json.loads(resp.read()), resp.status)
-            conn.close()
+
+            def post(path, body, timeout=5):
+                conn = http.client.HTTPSConnection("127.0.0.1", f.port, context=ctx,
+                                                   timeout=timeout)
+                try:
+                    conn.request("POST", path, json.dumps(body),
+                                 {"Content-Type": "application/json"})
+                    resp = conn.getresponse()
+                    return resp.status, resp.read()
+                finally:
+                    conn.close()
+            # A client that connects and never starts TLS must not block others.
+            idle = socket.create_connection(("127.0.0.1", f.port))
+            try:
+                st, body = post("/api/v1/create_token", MAIN)
+                check(st == 200 and "access_token" in json.loads(body), st)
+            finally:
+                idle.close()
+            st, body = post("/__fake__/faults", {"mode": "hang", "path": "projects"})
+            check(st == 200, "control API over TLS: {}".format(st))
+            try:
+                post("/api/v1/projects", {"access_token": TOKEN}, timeout=0.4)
+                check(False, "hang fault answered over TLS")
+            except socket.timeout:
+                pass
+            post("/__fake__/faults/clear", {})
+            st, _ = post("/api/v1/projects", {"access_token": TOKEN})
+            check(st == 400, "after clear: {}".format(st))
     finally:
         shutil.rmtree(tmp)
 
@@ -530,6 +552,59 @@ def seeds_minimal_and_demo():
         check(len(hl) == 1 and hl[0]["hostnames"] and hl[0]["issues"], hl)
         check(m.api("/project/{}/networks".format(pid), {"access_token": t})[1]["networks"], pid)
         check(m.api("/teams", {"access_token": t})[1]["teams"], "team missing")
+
+
+@test
+def odd_input_never_crashes_the_fake():
+    """Every route, with bodies of the wrong shape and type, must answer a
+    PCF-like status and never hit an exception inside the fake (checked via
+    its stderr at the end of the run)."""
+    import re
+    f = Shared.fake
+    f.control("reset", {"seed": "demo"})
+    tok = token(f)
+    pid = first_project(f, tok)
+    issue = f.api("/project/{}/issues/list".format(pid), {"access_token": tok})[1]["issues"][0]
+    info = f.api("/project/{}/issues/{}/info".format(pid, issue["issue_id"]),
+                 {"access_token": tok})[1]
+    me = f.api("/user/me", {"access_token": tok})[1]
+    ids = {"project_id": pid, "issue_id": issue["issue_id"], "poc_id": next(iter(info["pocs"])),
+           "port_id": next(iter(issue["services"])), "team_id": me["teams"][0]["id"],
+           "user_id": me["id"], "host_id": f.api("/project/{}/hosts".format(pid), {
+               "access_token": tok})[1]["hosts"][0]["id"],
+           "network_id": f.api("/project/{}/networks".format(pid), {
+               "access_token": tok})[1]["networks"][0]["id"]}
+    ids["creds_id"] = ids["note_id"] = ids["user_id"]
+    with open(fake_script()) as fh:
+        src = fh.read()
+    routes = {"/api/v1" + x for x in re.findall(r'@r\("([^"]+)"', src)}
+    routes |= set(re.findall(r'@u\(\[[^\]]*\], "([^"]+)"', src))
+    routes.add("/project/<uuid:project_id>/notes/edit")
+    odd = json.dumps({"access_token": tok, "name": 5, "ip": "::1", "mask": 999, "port": "x",
+                      "host_id": ids["host_id"], "hostname": "a" * 300, "type": "text",
+                      "b64content": "====", "rule_ids": [], "issue_ids": [issue["issue_id"]],
+                      "services": {ids["port_id"]: ["0", "x"]}, "limit": 10 ** 30,
+                      "fields": {"a": {"type": "number", "value": "zz"}}, "cvss": 1e308,
+                      "threats": ["high"], "duration": 10 ** 20, "user_id": ids["user_id"]})
+    sess = ui_login(f)
+    form = ("csrf_token={}&name=x&cvss=abc&criticality=20&cwe=x&issue_type=zz&ip_port-0={}"
+            "&host_port-0=bad&filetype=txt&hosts_export=ip&open_in_browser=1&threats=zz"
+            "&export_type=user_pass_variations&note_id={}&action=Update&poc_id={}&priority=1"
+            "&rule=zz&ignore_ports=x/y&template_id=x&login=a&additional_field_name=a"
+            "&additional_field_type=number&additional_field_value=zz").format(
+                sess["csrf"], ids["port_id"], ids["user_id"], ids["poc_id"])
+    for route in sorted(routes):
+        path = re.sub(r"<uuid:(\w+)>", lambda m: ids[m.group(1)], route)
+        for method, body, ctype in (("POST", "[]", "application/json"),
+                                    ("POST", odd, "application/json"),
+                                    ("POST", form, "application/x-www-form-urlencoded"),
+                                    ("GET", None, None)):
+            headers = {"Cookie": "session=" + sess["cookie"],
+                       "Referer": "{}/project/{}/notes/".format(f.base, pid)}
+            if ctype:
+                headers["Content-Type"] = ctype
+            st, _, _ = f.request(method, path, body, headers)
+            check(st in (200, 302, 400, 404, 405, 500), "{} {} -> {}".format(method, path, st))
 
 
 def main():

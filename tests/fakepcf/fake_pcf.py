@@ -1909,6 +1909,15 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "waitress"
     sys_version = ""
+    timeout = 300           # idle keep-alive connections give their thread back
+
+    def setup(self):
+        # The TLS handshake runs here, in the connection's own thread, so a
+        # client that never completes it cannot stall the accept loop.
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+        super().setup()
 
     def log_message(self, fmt, *args):
         pass
@@ -1945,13 +1954,25 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def client_gone(self):
+        """True once the client closed or reset the connection.  Only used
+        while a request is parked (the connection is dropped afterwards), so
+        reading and discarding anything the client sends is fine; this also
+        works through TLS, where peeking at raw bytes would not."""
+        conn = self.connection
         try:
-            r, _, _ = select.select([self.connection], [], [], 0)
-            if r:
-                return self.connection.recv(1, socket.MSG_PEEK) == b""
-        except (OSError, ValueError, ssl.SSLError):
+            r, _, _ = select.select([conn], [], [], 0)
+            if not r:
+                return False
+            old = conn.gettimeout()
+            conn.settimeout(0.05)
+            try:
+                return conn.recv(4096) == b""
+            finally:
+                conn.settimeout(old)
+        except socket.timeout:
+            return False
+        except (OSError, ValueError):
             return True
-        return False
 
     def wait_while(self, cond, gen):
         """Blocks without answering until cond() is false, the client hangs
@@ -3659,7 +3680,7 @@ def sniff_poc(data):
     return "text"
 
 
-def ui_custom_fields(c, with_files, errors_ok=True):
+def ui_custom_fields(c, with_files):
     names = c.req.fall("additional_field_name")
     types = c.req.fall("additional_field_type")
     values = c.req.fall("additional_field_value")
@@ -4364,6 +4385,14 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
+    def handle_error(self, request, client_address):
+        # Resets, timeouts and failed TLS handshakes are what the fault modes
+        # and impatient clients produce; anything else is a bug in the fake.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Fake Pentest Collaboration Framework server")
@@ -4422,7 +4451,8 @@ def main(argv=None):
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
-        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
+                                       do_handshake_on_connect=False)
         scheme = "https"
     port = httpd.server_address[1]
     if args.port_file:
