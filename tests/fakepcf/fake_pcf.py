@@ -1712,7 +1712,10 @@ class Request:
             return MISSING
         if not self.body:
             return MISSING
-        return json.loads(self.body.decode("utf-8"))
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except RecursionError:
+            raise ValueError("JSON nested too deeply")
 
     def form(self):
         """(MultiDict as list of pairs, files dict name -> [(filename, ctype, bytes)])."""
