@@ -410,6 +410,21 @@ def multipart(form, files):
 
 
 @test
+def csrf_token_in_header_accepted():
+    f = Shared.fake
+    f.control("reset", {"seed": "empty"})
+    st, hdrs, body = f.request("GET", "/login")
+    import re
+    cookie = re.search(r"session=([^;]+)", hdrs["set-cookie"]).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]*)"', body.decode()).group(1)
+    form = "email={}&password={}".format(MAIN["email"], MAIN["password"])
+    base = {"Cookie": "session=" + cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    check(f.request("POST", "/login", form, base)[0] == 400, "no token accepted")
+    st, hdrs, _ = f.request("POST", "/login", form, dict(base, **{"X-CSRFToken": csrf}))
+    check(st == 302, "X-CSRFToken: {}".format(st))
+
+
+@test
 def basic_auth_layer():
     with Fake("--seed", "empty", "--basic-auth", "gate:keeper") as f:
         st, hdrs, body = f.request("POST", "/api/v1/create_token", MAIN)
@@ -466,6 +481,28 @@ def tls_serving():
             post("/__fake__/faults/clear", {})
             st, _ = post("/api/v1/projects", {"access_token": TOKEN})
             check(st == 400, "after clear: {}".format(st))
+            # Flask-WTF on HTTPS: UI POSTs need a same-origin Referer.
+            import re
+            conn = http.client.HTTPSConnection("127.0.0.1", f.port, context=ctx, timeout=5)
+            conn.request("GET", "/login")
+            resp = conn.getresponse()
+            page = resp.read().decode()
+            cookie = re.search(r"session=([^;]+)", resp.getheader("Set-Cookie")).group(1)
+            csrf = re.search(r'name="csrf_token" value="([^"]*)"', page).group(1)
+            form = "csrf_token={}&email={}&password={}".format(csrf, MAIN["email"],
+                                                               MAIN["password"])
+            origin = "https://127.0.0.1:{}".format(f.port)
+            for referer, expect in ((None, 400), ("https://evil.example/login", 400),
+                                    (origin + "/login", 302)):
+                hdrs = {"Cookie": "session=" + cookie,
+                        "Content-Type": "application/x-www-form-urlencoded"}
+                if referer:
+                    hdrs["Referer"] = referer
+                conn.request("POST", "/login", form, hdrs)
+                resp = conn.getresponse()
+                resp.read()
+                check(resp.status == expect, "Referer {}: {}".format(referer, resp.status))
+            conn.close()
     finally:
         shutil.rmtree(tmp)
 

@@ -2145,9 +2145,12 @@ class Handler(BaseHTTPRequestHandler):
             with app.db_lock:
                 if route.kind == "ui":
                     load_session(app, req)
-                    if (self.command == "POST" and not getattr(route.fn, "csrf_exempt", False)
-                            and not csrf_ok(req)):
-                        return csrf_error()
+                    if self.command == "POST" and not getattr(route.fn, "csrf_exempt", False):
+                        if not csrf_ok(req, headers_too=True):
+                            return csrf_error()
+                        if isinstance(self.connection, ssl.SSLSocket) and \
+                                not csrf_referrer_ok(req):
+                            return csrf_error()
                 return route.fn(app, req, **params)
         except Wedge:
             with app.meta_lock:
@@ -2324,9 +2327,24 @@ def load_session(app, req):
     req.session = st.sessions[sid]
 
 
-def csrf_ok(req):
+def csrf_ok(req, headers_too=False):
+    """Flask-WTF: the csrf_token form field; CSRFProtect (the global check)
+    also takes the X-CSRFToken / X-CSRF-Token headers."""
     tok = req.fget("csrf_token")
+    if not tok and headers_too:
+        tok = req.headers.get("X-CSRFToken") or req.headers.get("X-CSRF-Token")
     return bool(tok) and tok == req.session["csrf"]
+
+
+def csrf_referrer_ok(req):
+    """CSRFProtect on HTTPS (WTF_CSRF_SSL_STRICT): the Referer must be present
+    and same-origin with https://<Host>/."""
+    ref = req.headers.get("Referer")
+    if not ref:
+        return False
+    host = req.headers.get("Host", "")
+    r = urllib.parse.urlsplit(ref)
+    return r.scheme == "https" and r.netloc == host
 
 
 # -------------------------------------------------------------------- API v1
