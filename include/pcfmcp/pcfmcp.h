@@ -8,5 +8,6 @@
 #include <pcfmcp/common.h>
 #include <pcfmcp/version.h>
 #include <pcfmcp/log.h>
+#include <pcfmcp/pcf.h>
 
 #endif /* PCFMCP_PCFMCP_H */
