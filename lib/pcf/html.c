@@ -29,6 +29,20 @@ static char lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
+/* @p n in lower case; matches any case in @p h. */
+static const char *memfind_ci(const char *h, size_t hn, const char *n)
+{
+    size_t nn = strlen(n);
+    for (size_t i = 0; nn && i + nn <= hn; i++) {
+        size_t k = 0;
+        while (k < nn && lower(h[i + k]) == n[k])
+            k++;
+        if (k == nn)
+            return h + i;
+    }
+    return NULL;
+}
+
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -98,7 +112,7 @@ char *pcfmcp__pcf_html_csrf(const char *html, size_t len)
         return NULL;
     const char *p = html, *end = html + len;
     while (p < end) {
-        const char *tag = memfind(p, (size_t)(end - p), "<input");
+        const char *tag = memfind_ci(p, (size_t)(end - p), "<input");
         if (!tag)
             return NULL;
         const char *a = tag + 6;
