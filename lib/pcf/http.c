@@ -451,7 +451,12 @@ static void one_attempt(pcf_call *c, CURL *h, const pcf_http_req *req, const cha
     x->retry_after_ms = -1;
     x->cancelled = c->ctx ? c->ctx->cancelled : NULL;
 
-    curl_easy_reset(h);
+    /* Pool handles start from scratch. The web-session handle is not reset:
+     * on libcurl 7.88 curl_easy_reset() drops its cookie-file list without
+     * freeing it, so every option that differs between requests is set
+     * explicitly below instead. */
+    if (!req->ui)
+        curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -479,17 +484,13 @@ static void one_attempt(pcf_call *c, CURL *h, const pcf_http_req *req, const cha
         curl_easy_setopt(h, CURLOPT_USERNAME, cfg->basic_user);
         curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->basic_password ? cfg->basic_password : "");
     }
-    if (req->ui)
-        curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
-    if (req->referer)
-        curl_easy_setopt(h, CURLOPT_REFERER, req->referer);
+    curl_easy_setopt(h, CURLOPT_REFERER, req->referer);
+    /* A write goes out on a fresh connection: on a reused keep-alive
+     * connection that the server closed, libcurl silently sends the request
+     * again, which must never happen to a write whose first copy may have
+     * been processed. */
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, (req->post && !req->read_only) ? 1L : 0L);
     if (req->post) {
-        /* A write goes out on a fresh connection: on a reused keep-alive
-         * connection that the server closed, libcurl silently sends the
-         * request again, which must never happen to a write whose first copy
-         * may have been processed. */
-        if (!req->read_only)
-            curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
         if (req->mime) {
             curl_easy_setopt(h, CURLOPT_MIMEPOST, req->mime);
         } else {
@@ -511,9 +512,14 @@ static void one_attempt(pcf_call *c, CURL *h, const pcf_http_req *req, const cha
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &req_size);
     curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
     o->nothing_sent = req_size == 0 && pretransfer == 0;
-    /* Drop the last answer's body from the handle options before pooling. */
+    /* Nothing in the handle may point at this request's buffers afterwards
+     * (libcurl keeps a reference to the mime structure, not a copy). */
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    if (req->mime)
+        curl_easy_setopt(h, CURLOPT_MIMEPOST, NULL);
+    if (req->post && !req->mime)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
 }
 
 /* Capped exponential backoff with "equal jitter": half fixed, half random. */

@@ -186,7 +186,6 @@ static pcfmcp_error_t login(pcf_call *c)
     pcfmcp__secure_free(pcf->csrf);
     pcf->csrf = NULL;
     /* A fresh session: the old cookie may belong to an expired one. */
-    curl_easy_setopt(pcf->ui, CURLOPT_COOKIEFILE, "");
     curl_easy_setopt(pcf->ui, CURLOPT_COOKIELIST, "ALL");
 
     pcf_http_req get = { .label = "ui_login_page", .path = "/login", .read_only = true,
@@ -275,9 +274,13 @@ pcfmcp_error_t pcfmcp__pcf_ui_begin(pcf_call *c)
     pcfmcp_error_t rc = pcfmcp__pcf_lock_until(c, &pcf->ui_lock, "the web session");
     if (rc != PCFMCP_OK)
         return rc;
-    if (!pcf->ui && !(pcf->ui = curl_easy_init())) {
-        pthread_mutex_unlock(&pcf->ui_lock);
-        return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
+    if (!pcf->ui) {
+        if (!(pcf->ui = curl_easy_init())) {
+            pthread_mutex_unlock(&pcf->ui_lock);
+            return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
+        }
+        /* An in-memory cookie jar for this client's web session only. */
+        curl_easy_setopt(pcf->ui, CURLOPT_COOKIEFILE, "");
     }
     if (!pcf->ui_logged_in && (rc = login(c)) != PCFMCP_OK) {
         pthread_mutex_unlock(&pcf->ui_lock);

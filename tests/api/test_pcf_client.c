@@ -1010,7 +1010,9 @@ START_TEST(basic_auth_is_sent_and_its_absence_explained)
     pcfmcp_pcf_set_login(p, EMAIL, PASSWORD);
     pcfmcp_pcf_set_basic_auth(p, "gate", "keeper-pass");
     free(expect_ok(pcfmcp_pcf_projects_list(p, &r), &r, "projects with basic", NULL));
-    free(expect_ok(pcfmcp_pcf_notes_list(p, project_id(p), &r), &r, "web with basic", NULL));
+    char *pid = project_id(p);
+    free(expect_ok(pcfmcp_pcf_notes_list(p, pid, &r), &r, "web with basic", NULL));
+    free(pid);
     pcfmcp_pcf_free(p);
 }
 END_TEST
@@ -1133,7 +1135,9 @@ START_TEST(tls_is_verified_against_the_configured_ca)
     p = login_client(F.url, NULL);
     pcfmcp_pcf_set_ca_file(p, ca);
     free(expect_ok(pcfmcp_pcf_projects_list(p, &r), &r, "projects over TLS", NULL));
-    free(expect_ok(pcfmcp_pcf_notes_list(p, project_id(p), &r), &r, "web over TLS", NULL));
+    char *pid = project_id(p);
+    free(expect_ok(pcfmcp_pcf_notes_list(p, pid, &r), &r, "web over TLS", NULL));
+    free(pid);
     pcfmcp_pcf_free(p);
 
     pcfmcp_logger_t *lg = capture_logger();
