@@ -67,6 +67,7 @@ typedef struct pcfmcp_pcf_result pcfmcp_pcf_result_t;
  * @param duration_seconds how long the attempt took
  * @param attempt      1 for the first attempt of a request, 2 for its first retry ...
  * @param is_retry     non-zero when @p attempt > 1
+ * @param userdata     as given to pcfmcp_pcf_set_observer()
  * Runs on the thread that made the call; must not call back into the client.
  */
 typedef void (*pcfmcp_pcf_observer_cb)(const char *endpoint, int http_status,
@@ -79,6 +80,8 @@ typedef void (*pcfmcp_pcf_observer_cb)(const char *endpoint, int http_status,
  * Creates a client for the PCF at @p base_url (`https://pcf.example:5000`,
  * optionally with a path prefix; http and https only).
  *
+ * @param[out] out receives the client
+ * @param base_url copied
  * @param logger may be NULL (no logging); otherwise the client keeps a reference
  *               and registers every token and password it handles as a secret.
  * Requires pcfmcp_global_init(). Errors: PCFMCP_ERR_INVALID_ARG (bad URL),
@@ -146,6 +149,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_basic_auth(pcfmcp_pcf_t *pcf, const cha
 
 /**
  * Sets the timeouts in milliseconds; 0 keeps the current value.
+ * @param pcf        the client
  * @param connect_ms TCP + TLS set-up of one attempt (default 10000)
  * @param request_ms one attempt, from connect to the last byte (default 30000)
  * @param total_ms   one call including retries, backoff and token renewal
@@ -232,6 +236,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *c
  * For API calls it is PCF's response body as received (also for a PCF error,
  * `{"errors": [...]}`); for web-UI operations a JSON object the client builds
  * (documented per function). Borrowed: valid until pcfmcp_pcf_result_free().
+ * @param res the result
  * @param len may be NULL; receives the length without the NUL.
  */
 PCFMCP_API const char *pcfmcp_pcf_result_json(const pcfmcp_pcf_result_t *res, size_t *len);
@@ -270,7 +275,9 @@ PCFMCP_API int pcfmcp_pcf_result_attempts(const pcfmcp_pcf_result_t *res);
 
 /**
  * A binary payload, for pcfmcp_pcf_report_render() (the rendered file); NULL
- * for every other call. Borrowed. @param len may be NULL.
+ * for every other call. Borrowed.
+ * @param res the result
+ * @param len may be NULL
  */
 PCFMCP_API const void *pcfmcp_pcf_result_data(const pcfmcp_pcf_result_t *res, size_t *len);
 
@@ -526,11 +533,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_issue_delete(pcfmcp_pcf_t *pcf, const char 
 /**
  * Adds a PoC file of @p len bytes to an issue (the client base64-encodes it).
  *
+ * @param pcf the client
+ * @param project_id the project
+ * @param issue_id the issue
+ * @param data the file's bytes (copied)
+ * @param len their number, at least 1
  * @param type "text", "image", or NULL to guess (PNG/JPEG/GIF/BMP magic = image)
  * @param body_json optional `description`, `port_id`, `hostname_id` ("0" = none)
  * Channel "pocs" (default API v1 `poc/add`; the web fallback `new_poc` also
  * needs a `filename` in @p body_json, default "poc.txt"/"poc.png", and finds
  * the new id by re-reading the issue). JSON: `{"status": "ok", "poc_id": "<uuid>"}`.
+ * @param[out] out the result (see the file comment)
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_poc_add(pcfmcp_pcf_t *pcf, const char *project_id,
                                              const char *issue_id, const void *data, size_t len,
