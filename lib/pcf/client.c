@@ -480,7 +480,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *c
             *reason_out = "unknown capability";
         return PCFMCP_ERR_NOT_FOUND;
     }
+    pthread_mutex_lock(&pcf->tok_lock);
     bool have_token = pcf->token != NULL || pcfmcp__pcf_has_login(pcf);
+    pthread_mutex_unlock(&pcf->tok_lock);
     int ch = caps[i].choice < 0 ? caps[i].fixed : pcf->channel[caps[i].choice];
     if (ch == PCF_CH_UI && !pcfmcp__pcf_has_login(pcf)) {
         if (reason_out)

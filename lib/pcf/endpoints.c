@@ -249,6 +249,28 @@ static pcfmcp_error_t run_call(pcf_call *c, const cJSON *args)
     return rc;
 }
 
+/* Messages carry excerpts of what PCF sent; should PCF ever echo a
+ * credential back, it is masked before the caller or a log sees it. */
+static void mask(char *msg, const char *secret)
+{
+    size_t n = secret ? strlen(secret) : 0;
+    if (!msg || n < 4)
+        return;
+    char *p;
+    while ((p = strstr(msg, secret)) != NULL)
+        memset(p, '*', n);
+}
+
+static void scrub_message(pcfmcp_pcf_t *pcf, pcfmcp_pcf_result_t *res)
+{
+    pthread_mutex_lock(&pcf->tok_lock);
+    mask(res->message, pcf->token);
+    pthread_mutex_unlock(&pcf->tok_lock);
+    mask(res->message, pcf->password);
+    mask(res->message, pcf->cfg.basic_password);
+    mask(res->message, pcf->cfg.key_password);
+}
+
 static void call_cleanup(pcf_call *c)
 {
     cJSON_Delete(c->body);
@@ -282,6 +304,7 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
                                          : pcfmcp__now_ms() + (uint64_t)pcf->cfg.total_ms;
     run_call(&c, args);
     call_cleanup(&c);
+    scrub_message(pcf, res);
     if (res->err != PCFMCP_OK)
         PCFMCP_LOG(pcf->log, PCFMCP_LOG_INFO, "pcf", "%s failed: %s (%s)", c.desc->label,
                    pcfmcp_pcf_result_message(res), pcfmcp_error_name(res->err));

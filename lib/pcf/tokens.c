@@ -95,7 +95,9 @@ pcfmcp_error_t pcfmcp__pcf_token_get(pcf_call *c, char **token, unsigned *gen)
     if (rc || have)
         return rc;
     if (!pcfmcp__pcf_has_login(pcf)) {
+        pthread_mutex_lock(&pcf->tok_lock);
         bool had = pcf->token != NULL;
+        pthread_mutex_unlock(&pcf->tok_lock);
         return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_AUTH,
                                 had ? "the PCF access token is no longer valid: configure a "
                                       "fresh token or pcf.email/pcf.password"

@@ -535,6 +535,50 @@ START_TEST(nmap_scripts_are_removed_and_the_rest_kept)
 }
 END_TEST
 
+/* Every allocation of the readers may fail: each time the outcome is a clean
+ * error (or, past the last allocation, the normal result) and nothing leaks. */
+START_TEST(readers_fail_cleanly_under_every_allocation_failure)
+{
+    ck_assert_int_eq(pcfmcp_global_init(), PCFMCP_OK); /* cJSON allocates through our hooks */
+    const char *json = "{\"errors\": [\"Host not found!\", \"second\"]}";
+    const char *html = "<input name=\"csrf_token\" value=\"tok\"><div>There were some "
+                       "errors with issue</div><ul><li>A &amp; B</li><li>C</li></ul>";
+    const char *xml = "<a><script id=\"x\">y</script><hostscript/></a>";
+    for (long n = 0; n < 400; n++) {
+        pcfmcp__alloc_fail_after(n);
+        pcfmcp_pcf_result_t *r = pcfmcp__pcf_result_new();
+        if (r) {
+            pcfmcp__pcf_answer a = { .status = 400, .content_type = "application/json",
+                                     .body = json, .len = strlen(json) };
+            pcfmcp__pcf_classify_api(r, &a);
+            ck_assert_int_ne(r->err, PCFMCP_OK);
+            pcfmcp_pcf_result_free(r);
+        }
+        pcfmcp__free(pcfmcp__pcf_html_csrf(html, strlen(html)));
+        cJSON *errors = NULL;
+        pcfmcp__pcf_html_errors(html, strlen(html), &errors);
+        cJSON_Delete(errors);
+        pcfmcp__free(pcfmcp__pcf_content_disposition_filename(
+            "attachment; filename=\"a.txt\"; filename*=UTF-8''b%20c.txt"));
+        size_t len;
+        unsigned removed;
+        pcfmcp__free(pcfmcp__pcf_strip_nmap_scripts(xml, strlen(xml), &len, &removed));
+        pcfmcp__free(pcfmcp__pcf_location_path("http://h/x#y"));
+        long used = pcfmcp__alloc_fail_after(-1);
+        if (used < n)
+            break;
+    }
+    pcfmcp_pcf_result_t *r = pcfmcp__pcf_result_new();
+    pcfmcp__pcf_answer a = { .status = 400, .content_type = "application/json", .body = json,
+                             .len = strlen(json) };
+    pcfmcp__pcf_classify_api(r, &a);
+    ck_assert_int_eq(r->err, PCFMCP_ERR_PCF);
+    ck_assert_str_eq(r->message, "Host not found!; second");
+    pcfmcp_pcf_result_free(r);
+    pcfmcp_global_cleanup();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("pcf_parse");
@@ -552,6 +596,7 @@ static Suite *suite(void)
     tcase_add_test(t, location_reader_splits_absolute_urls_and_fragments);
     tcase_add_test(t, content_disposition_reader_prefers_extended_name_and_drops_directories);
     tcase_add_test(t, nmap_scripts_are_removed_and_the_rest_kept);
+    tcase_add_test(t, readers_fail_cleanly_under_every_allocation_failure);
     suite_add_tcase(s, t);
     return s;
 }
