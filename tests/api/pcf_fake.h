@@ -1,32 +1,29 @@
-/* The few things the PCF client tests need from the fake PCF
- * (tests/fakepcf/fake_pcf.py): start one with extra flags, its URL, the
- * control API (faults, stats, token expiry), stop it. Kept behind these four
- * calls so the tests do not care how the fake is launched. */
+/* What the PCF client tests use of the fake PCF, on top of the shared
+ * launcher tests/helpers/fakepcf.h: an https URL for the TLS case, control
+ * calls that abort the test on failure, and the fake's per-path counters. */
 #ifndef PCFMCP_TESTS_API_PCF_FAKE_H
 #define PCFMCP_TESTS_API_PCF_FAKE_H
 
 #include <stdbool.h>
-#include <sys/types.h>
+
+#include "helpers/fakepcf.h"
 
 typedef struct {
-    pid_t pid;
-    int port;
+    fakepcf_t *h; /* NULL: not running */
     char url[128];
-    char dir[256];
 } pcf_fake;
 
-/* True when the fake (and python3) are available; tests skip otherwise. */
+/* True when python3 and tests/fakepcf/fake_pcf.py are there; tests skip otherwise. */
 bool pcf_fake_available(void);
 /* Starts the fake with @p args (NULL-terminated extra flags, may be NULL);
  * @p https selects the scheme of the URL. Aborts the test on failure. */
 void pcf_fake_start(pcf_fake *f, const char *const *args, bool https);
-/* Sends a control request (method "GET" or "POST", path "/__fake__/...",
- * body JSON or NULL) and returns the answer body (free with free()). */
+/* A control request: POST with @p body when @p method is "POST", else GET.
+ * Returns the answer body (free with free()); aborts the test on failure. */
 char *pcf_fake_control(const pcf_fake *f, const char *method, const char *path,
                        const char *body);
 /* How many requests the fake counted for @p path (exact, as the fake saw it). */
 int pcf_fake_path_count(const pcf_fake *f, const char *path);
-/* Stops the fake and waits for it. */
 void pcf_fake_stop(pcf_fake *f);
 
 #endif

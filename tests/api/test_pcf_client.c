@@ -190,7 +190,7 @@ static void stop_fake(void)
 /* Each test starts from the seeded data, no faults, zero counters. */
 static void reset_fake(void)
 {
-    if (!F.pid)
+    if (!F.h)
         return;
     free(pcf_fake_control(&F, "POST", "/__fake__/faults/clear", NULL));
     free(pcf_fake_control(&F, "POST", "/__fake__/reset", NULL));
@@ -200,7 +200,7 @@ static void reset_fake(void)
 
 #define NEED_FAKE()                                                                             \
     do {                                                                                        \
-        if (!F.pid) {                                                                           \
+        if (!F.h) {                                                                           \
             fprintf(stderr, "%s: fake PCF not available, skipped\n", __func__);                 \
             return;                                                                             \
         }                                                                                       \
