@@ -29,7 +29,8 @@
 typedef struct pcfmcp__pcf_callctx {
     const char *traceparent;       /* sent as the W3C `traceparent` header; NULL = none */
     const char *tracestate;        /* sent as `tracestate`; NULL = none */
-    const volatile int *cancelled; /* polled during transfers and waits; NULL = never */
+    const volatile int *cancelled; /* polled during transfers and waits (read with
+                                      __atomic_load_n: set it atomically); NULL = never */
     uint64_t deadline_ms;          /* absolute, pcfmcp__now_ms() clock; 0 = client budget */
     const char *request_id;        /* sent as `X-Request-Id`, logged; NULL = none */
 } pcfmcp__pcf_callctx;

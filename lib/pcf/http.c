@@ -127,9 +127,15 @@ void pcfmcp__pcf_observe(pcfmcp_pcf_t *pcf, const char *label, long status, pcfm
         cb(label, (int)status, err, secs, attempt, attempt > 1, ud);
 }
 
+/* The flag is written by another thread: read it atomically. */
+static bool flag_set(const volatile int *flag)
+{
+    return flag && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
+}
+
 static bool is_cancelled(const pcf_call *c)
 {
-    return c->ctx && c->ctx->cancelled && *c->ctx->cancelled;
+    return c->ctx && flag_set(c->ctx->cancelled);
 }
 
 /* Waits @p ms in short slices so cancellation is noticed promptly. */
@@ -295,7 +301,7 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
     (void)ut;
     (void)un;
     xfer *x = ud;
-    return (x->cancelled && *x->cancelled) ? 1 : 0;
+    return flag_set(x->cancelled) ? 1 : 0;
 }
 
 typedef struct {

@@ -511,7 +511,7 @@ static void *cancel_later(void *ud)
 {
     cancel_arg *a = ud;
     usleep((useconds_t)a->delay_ms * 1000);
-    a->flag = 1;
+    __atomic_store_n(&a->flag, 1, __ATOMIC_RELAXED);
     return NULL;
 }
 
