@@ -1123,7 +1123,9 @@ START_TEST(tls_is_verified_against_the_configured_ca)
     char ca[400], other[400];
     snprintf(ca, sizeof(ca), "%s/ca.pem", CERTS);
     snprintf(other, sizeof(other), "%s/other.pem", CERTS);
+    /* Generous connect time: handshakes are slow under valgrind. */
     pcfmcp_pcf_t *p = login_client(F.url, NULL);
+    pcfmcp_pcf_set_timeouts(p, 20000, 30000, 40000);
     pcfmcp_pcf_set_ca_file(p, other);
     pcfmcp_pcf_result_t *r = NULL;
     ck_assert_int_eq(pcfmcp_pcf_swagger(p, &r), PCFMCP_ERR_TLS);
@@ -1133,6 +1135,7 @@ START_TEST(tls_is_verified_against_the_configured_ca)
     pcfmcp_pcf_free(p);
 
     p = login_client(F.url, NULL);
+    pcfmcp_pcf_set_timeouts(p, 20000, 30000, 40000);
     pcfmcp_pcf_set_ca_file(p, ca);
     free(expect_ok(pcfmcp_pcf_projects_list(p, &r), &r, "projects over TLS", NULL));
     char *pid = project_id(p);
@@ -1143,6 +1146,7 @@ START_TEST(tls_is_verified_against_the_configured_ca)
     pcfmcp_logger_t *lg = capture_logger();
     ck_assert_int_eq(pcfmcp_pcf_new(&p, F.url, lg), PCFMCP_OK);
     pcfmcp_pcf_set_login(p, EMAIL, PASSWORD);
+    pcfmcp_pcf_set_timeouts(p, 20000, 30000, 40000);
     pcfmcp_pcf_set_insecure(p, 1);
     ck_assert_ptr_nonnull(strstr(LOG.text, "turned OFF"));
     free(expect_ok(pcfmcp_pcf_swagger(p, &r), &r, "insecure", NULL));
