@@ -490,7 +490,11 @@ static void one_attempt(pcf_call *c, CURL *h, const pcf_http_req *req, const cha
         curl_easy_setopt(h, CURLOPT_USERNAME, cfg->basic_user);
         curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->basic_password ? cfg->basic_password : "");
     }
-    curl_easy_setopt(h, CURLOPT_REFERER, req->referer);
+    /* Flask-WTF refuses a CSRF-protected POST over HTTPS without a
+     * same-origin Referer; the page the form came from is the request's own
+     * URL, so name that unless the caller chose another one. */
+    curl_easy_setopt(h, CURLOPT_REFERER, req->referer ? req->referer
+                                         : (req->ui && req->post) ? url : NULL);
     /* A write goes out on a fresh connection: on a reused keep-alive
      * connection that the server closed, libcurl silently sends the request
      * again, which must never happen to a write whose first copy may have

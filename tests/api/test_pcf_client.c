@@ -1203,8 +1203,9 @@ static Suite *suite(void)
 int main(void)
 {
     if (!pcf_fake_available()) {
-        fprintf(stderr, "tests/fakepcf/fake_pcf.py or python3 missing: skipped\n");
-        return 77;
+        /* A missing fake is a broken test setup, never a reason to pass. */
+        fprintf(stderr, "tests/fakepcf/fake_pcf.py or python3 missing: cannot run\n");
+        return EXIT_FAILURE;
     }
     pcfmcp_global_init();
     SRunner *sr = srunner_create(suite());
