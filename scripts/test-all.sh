@@ -1,0 +1,24 @@
+#!/bin/sh
+# Sets up a fresh Debian 12 machine (as root) and passes every test:
+# warnings-as-errors build, the unit/API/contract/end-to-end suites, the
+# same suites under ASan+UBSan, the API docs, and `make distcheck`.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+./scripts/deps.sh
+if [ -f tests/e2e/package-lock.json ]; then
+    npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+fi
+[ -x configure ] || ./autogen.sh
+
+# Out-of-tree builds keep the source tree clean, so several can coexist.
+mkdir -p build
+(cd build && "$top/configure" --enable-werror && make -j"$jobs" && make -j"$jobs" check && make docs)
+
+mkdir -p build-asan
+(cd build-asan && "$top/configure" --enable-werror --enable-sanitizers && make -j"$jobs" && make -j"$jobs" check)
+
+(cd build && make -j"$jobs" distcheck)
+echo "all tests passed"
