@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sets up a fresh Debian 12 machine (as root) and passes every test:
-# warnings-as-errors build, the unit/API/contract/end-to-end suites, the
+# warnings-as-errors build, the unit/API/contract/end-to-end suites (also
+# under valgrind), the
 # same suites under ASan+UBSan, the API docs, and `make distcheck`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ fi
 
 # Out-of-tree builds keep the source tree clean, so several can coexist.
 mkdir -p build
-(cd build && "$top/configure" --enable-werror && make -j"$jobs" && make -j"$jobs" check && make docs)
+(cd build && "$top/configure" --enable-werror && make -j"$jobs" && make -j"$jobs" check && make check-valgrind && make docs)
 
 mkdir -p build-asan
 (cd build-asan && "$top/configure" --enable-werror --enable-sanitizers && make -j"$jobs" && make -j"$jobs" check)
