@@ -1,8 +1,8 @@
 #!/bin/sh
 # Sets up a fresh Debian 12 machine (as root) and passes every test:
-# warnings-as-errors build, the unit/API/contract/end-to-end suites (also
-# under valgrind), the
-# same suites under ASan+UBSan, the API docs, and `make distcheck`.
+# warnings-as-errors build, the unit/API/contract/end-to-end suites, the C
+# tests again under valgrind and under ASan+UBSan, the API docs, and
+# `make distcheck`.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
