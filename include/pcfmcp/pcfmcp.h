@@ -12,5 +12,7 @@
 #include <pcfmcp/engine.h>
 #include <pcfmcp/stdio.h>
 #include <pcfmcp/server.h>
+#include <pcfmcp/auth.h>
+#include <pcfmcp/identity.h>
 
 #endif /* PCFMCP_PCFMCP_H */
