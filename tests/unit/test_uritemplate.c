@@ -146,6 +146,7 @@ START_TEST(reserved_variables_take_slashes)
     NO_MATCH("file:///{+path}", "file:///a?b");
     NO_MATCH("file:///{+path}", "file:///a#b");
     MATCH("test://search?q={+q}", "test://search?q=a/b?c", "{\"q\":\"a/b?c\"}");
+    MATCH("test://doc#{+f}", "test://doc#a/b?c", "{\"f\":\"a/b?c\"}");
 }
 END_TEST
 
