@@ -2487,8 +2487,11 @@ static bool format_ok(int f, const char *s)
 /* ===================================================================== */
 
 /* Recursion backstop: instance depth times the chain bound could exceed
- * what a small thread stack holds, so validation stops cleanly first. */
-#define MAX_RECURSION 2048
+ * what a small thread stack holds, so validation stops cleanly first. With
+ * the leaf work kept out of the recursive frames (NOINLINE) this needs a few
+ * hundred KiB of stack at most. */
+#define MAX_RECURSION 1024
+#define NOINLINE __attribute__((noinline))
 #define ECHO_CHARS 40  /* code points of an instance string echoed back */
 #define VALUE_BYTES 80 /* bytes of a schema value (enum, const) shown */
 #define LIST_MAX 20    /* enum values and property names listed */
@@ -2762,7 +2765,7 @@ static unsigned kind_bits(const cJSON *x)
     }
 }
 
-static void report_type(vctx *c, const unsigned char *types, unsigned n, const cJSON *x)
+static NOINLINE void report_type(vctx *c, const unsigned char *types, unsigned n, const cJSON *x)
 {
     if (c->out && c->problems == 0 && c->st->path.len == c->base) {
         memcpy(c->tf, types, n);
@@ -2884,7 +2887,8 @@ static int cmp_hitem(const void *a, const void *b)
 
 /* Finds a pair of equal items (the one with the smallest second index) in
  * O(n log n): hash, sort, compare within runs of equal hashes. */
-static bool find_duplicate(vstate *st, const cJSON *arr, size_t count, size_t *di, size_t *dj)
+static NOINLINE bool find_duplicate(vstate *st, const cJSON *arr, size_t count, size_t *di,
+                                     size_t *dj)
 {
     bool found = false;
     if (count <= 16) {
@@ -2976,7 +2980,7 @@ static int pattern_match(vstate *st, const pattern *p, const char *s)
             return false;                                                                          \
     } while (0)
 
-static bool bound_fail(vctx *c, const char *op, double limit, double got)
+static NOINLINE bool bound_fail(vctx *c, const char *op, double limit, double got)
 {
     if (begin(c)) {
         pcfmcp__buf_printf(c->out, "must be %s ", op);
@@ -2989,7 +2993,7 @@ static bool bound_fail(vctx *c, const char *op, double limit, double got)
     return false;
 }
 
-static bool v_number(vctx *c, const node *n, const cJSON *x)
+static NOINLINE bool v_number(vctx *c, const node *n, const cJSON *x)
 {
     bool ok = true;
     double d = x->valuedouble;
@@ -3019,7 +3023,7 @@ static bool v_number(vctx *c, const node *n, const cJSON *x)
     return ok;
 }
 
-static bool v_string(vctx *c, const node *n, const cJSON *x)
+static NOINLINE bool v_string(vctx *c, const node *n, const cJSON *x)
 {
     bool ok = true;
     const char *s = x->valuestring;
@@ -3075,7 +3079,7 @@ static bool v_string(vctx *c, const node *n, const cJSON *x)
 }
 
 /* "must have at least 2 items (got 1)" and its relatives. */
-static bool count_fail(vctx *c, const char *what, int64_t limit, const char *one,
+static NOINLINE bool count_fail(vctx *c, const char *what, int64_t limit, const char *one,
                        const char *many, const char *tail, size_t got)
 {
     if (begin(c)) {
@@ -3168,7 +3172,7 @@ static const named *find_prop(const node *n, const char *key)
     return NULL;
 }
 
-static void put_allowed(vctx *c, const node *n)
+static NOINLINE void put_allowed(vctx *c, const node *n)
 {
     pcfmcp__buf *b = c->out;
     if (!n->nprops && !n->npprops) {
@@ -3195,7 +3199,7 @@ static void put_allowed(vctx *c, const node *n)
 
 /* Re-reports the problems of a property name, which has no path of its own,
  * at the object: "/: invalid property name "x y": must match pattern ...". */
-static void report_name(vctx *c, const node *schema, const char *key, const cJSON *name)
+static NOINLINE void report_name(vctx *c, const node *schema, const char *key, const cJSON *name)
 {
     pcfmcp__buf scratch;
     pcfmcp__buf_init(&scratch);
@@ -3225,6 +3229,25 @@ static void report_name(vctx *c, const node *schema, const char *key, const cJSO
     if (!pcfmcp__buf_ok(&scratch))
         c->st->abort = AB_NOMEM;
     pcfmcp__buf_free(&scratch);
+}
+
+/* propertyNames: the name is checked as a string instance of its own. */
+static NOINLINE bool v_name(vctx *c, const node *schema, const char *key)
+{
+    cJSON name;
+    memset(&name, 0, sizeof(name));
+    name.type = cJSON_String;
+    name.valuestring = (char *)key;
+    vctx q = sub_ctx(c, NULL);
+    if (v_node(&q, schema, &name))
+        return true;
+    if (c->st->abort)
+        return false;
+    if (c->out)
+        report_name(c, schema, key, &name);
+    else
+        c->problems++;
+    return false;
 }
 
 static bool v_object(vctx *c, const node *n, const cJSON *x)
@@ -3318,22 +3341,8 @@ static bool v_object(vctx *c, const node *n, const cJSON *x)
             if (!r)
                 FAIL();
         }
-        if (n->names) {
-            cJSON name;
-            memset(&name, 0, sizeof(name));
-            name.type = cJSON_String;
-            name.valuestring = (char *)key;
-            vctx q = sub_ctx(c, NULL);
-            if (!v_node(&q, n->names, &name)) {
-                if (st->abort)
-                    return false;
-                if (c->out)
-                    report_name(c, n->names, key, &name);
-                else
-                    c->problems++;
-                FAIL();
-            }
-        }
+        if (n->names && !v_name(c, n->names, key))
+            FAIL();
     }
     for (size_t i = 0; i < n->ndsch; i++) {
         if (!charge(st, count))
@@ -3348,7 +3357,8 @@ static bool v_object(vctx *c, const node *n, const cJSON *x)
 /* No alternative of anyOf/oneOf matched. The model gets the problems of the
  * closest alternative (preferring one whose type fits), or, when every
  * alternative only rejected the type, one merged "must be A or B" line. */
-static void report_none(vctx *c, node *const *alts, size_t n, const cJSON *x, const char *kw)
+static NOINLINE void report_none(vctx *c, node *const *alts, size_t n, const cJSON *x,
+                                  const char *kw)
 {
     if (!c->out) {
         c->problems++;
@@ -3394,7 +3404,9 @@ static void report_none(vctx *c, node *const *alts, size_t n, const cJSON *x, co
         goto done;
     }
     if (begin(c)) {
-        pcfmcp__buf_printf(c->out, "matches none of the %zu alternatives in %s; closest is alternative %zu:",
+        pcfmcp__buf_printf(c->out,
+                           "matches none of the %zu alternatives in %s; closest is "
+                           "alternative %zu:",
                            n, kw, best_i + 1);
         end(c);
     }
@@ -3449,7 +3461,8 @@ static bool v_one(vctx *c, node *const *alts, size_t n, const cJSON *x)
     if (nhits == 0) {
         report_none(c, alts, n, x, "oneOf");
     } else if (begin(c)) {
-        pcfmcp__buf_puts(c->out, "must match exactly one alternative in oneOf, but matches alternatives ");
+        pcfmcp__buf_puts(c->out,
+                         "must match exactly one alternative in oneOf, but matches alternatives ");
         size_t shown = 0;
         for (size_t i = 0; i < n; i++) {
             if (!(hits & (1ULL << i)))
@@ -3459,6 +3472,51 @@ static bool v_one(vctx *c, node *const *alts, size_t n, const cJSON *x)
             pcfmcp__buf_printf(c->out, "%zu", i + 1);
             shown++;
         }
+        end(c);
+    }
+    return false;
+}
+
+/* const and enum. */
+static NOINLINE bool v_values(vctx *c, const node *n, const cJSON *x)
+{
+    bool ok = true;
+    vstate *st = c->st;
+    if (n->konst && !json_eq(st, n->konst, x)) {
+        if (st->abort)
+            return false;
+        if (begin(c)) {
+            pcfmcp__buf_puts(c->out, "must be ");
+            put_value(c, n->konst);
+            pcfmcp__buf_puts(c->out, " (got ");
+            put_echo(c->out, x);
+            pcfmcp__buf_puts(c->out, ")");
+            end(c);
+        }
+        FAIL();
+    }
+    if (!n->enums)
+        return ok;
+    bool hit = false;
+    for (const cJSON *v = n->enums->child; v && !hit; v = v->next)
+        hit = json_eq(st, v, x);
+    if (st->abort)
+        return false;
+    if (hit)
+        return ok;
+    if (begin(c)) {
+        int count = cJSON_GetArraySize(n->enums), i = 0;
+        pcfmcp__buf_puts(c->out, count == 1 ? "must be " : "must be one of ");
+        for (const cJSON *v = n->enums->child; v && i < LIST_MAX; v = v->next, i++) {
+            if (i)
+                pcfmcp__buf_puts(c->out, ", ");
+            put_value(c, v);
+        }
+        if (count > LIST_MAX)
+            pcfmcp__buf_printf(c->out, ", ... (%d values in total)", count);
+        pcfmcp__buf_puts(c->out, " (got ");
+        put_echo(c->out, x);
+        pcfmcp__buf_puts(c->out, ")");
         end(c);
     }
     return false;
@@ -3481,46 +3539,8 @@ static bool v_body(vctx *c, const node *n, const cJSON *x)
     }
     if (n->ref && !v_node(c, n->ref, x))
         FAIL();
-    if (n->konst && !json_eq(st, n->konst, x)) {
-        if (st->abort)
-            return false;
-        if (begin(c)) {
-            pcfmcp__buf_puts(c->out, "must be ");
-            put_value(c, n->konst);
-            pcfmcp__buf_puts(c->out, " (got ");
-            put_echo(c->out, x);
-            pcfmcp__buf_puts(c->out, ")");
-            end(c);
-        }
+    if ((n->konst || n->enums) && !v_values(c, n, x))
         FAIL();
-    }
-    if (n->enums) {
-        bool hit = false;
-        int count = 0;
-        for (const cJSON *v = n->enums->child; v && !hit; v = v->next, count++)
-            hit = json_eq(st, v, x);
-        if (st->abort)
-            return false;
-        if (!hit) {
-            if (begin(c)) {
-                count = cJSON_GetArraySize(n->enums);
-                pcfmcp__buf_puts(c->out, count == 1 ? "must be " : "must be one of ");
-                int i = 0;
-                for (const cJSON *v = n->enums->child; v && i < LIST_MAX; v = v->next, i++) {
-                    if (i)
-                        pcfmcp__buf_puts(c->out, ", ");
-                    put_value(c, v);
-                }
-                if (count > LIST_MAX)
-                    pcfmcp__buf_printf(c->out, ", ... (%d values in total)", count);
-                pcfmcp__buf_puts(c->out, " (got ");
-                put_echo(c->out, x);
-                pcfmcp__buf_puts(c->out, ")");
-                end(c);
-            }
-            FAIL();
-        }
-    }
     if (bits & (1u << T_NUMBER)) {
         if (!v_number(c, n, x))
             FAIL();

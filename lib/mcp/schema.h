@@ -67,8 +67,8 @@ int pcfmcp__schema_compile(const cJSON *schema, pcfmcp__schema **out, char **err
 /* Returns true if @p instance is valid. Otherwise appends one line per
  * problem ("<path>: <message>\n", at most PCFMCP__SCHEMA_MAX_PROBLEMS plus a
  * "... N more problems not shown" line) to @p errors, which may be NULL for a
- * fast yes/no answer. If memory runs out the answer is false and @p errors
- * is left failed (pcfmcp__buf_ok() is false). Safe to call from several
+ * fast yes/no answer. If memory runs out (or @p errors reaches its limit)
+ * the answer is false and @p errors is left failed (pcfmcp__buf_ok() false). Safe to call from several
  * threads at once on the same compiled schema. */
 bool pcfmcp__schema_validate(const pcfmcp__schema *s, const cJSON *instance,
                              pcfmcp__buf *errors);

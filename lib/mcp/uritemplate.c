@@ -232,12 +232,13 @@ static bool valid_literal(pctx *p, const char *s, size_t i, size_t n)
     unsigned char c = (unsigned char)s[i];
     if (c == '%') {
         if (!is_pct(s, i, n))
-            return pfail(p, PCFMCP_ERR_INVALID_ARG, "'%%' not followed by two hex digits at offset %zu", i);
+            return pfail(p, PCFMCP_ERR_INVALID_ARG,
+                         "'%%' not followed by two hex digits at offset %zu", i);
         return true;
     }
     if (c <= 0x20 || c == 0x7f || strchr("\"'<>\\^`|", c))
-        return pfail(p, PCFMCP_ERR_INVALID_ARG, "character not allowed in a URI template at offset %zu",
-                     i);
+        return pfail(p, PCFMCP_ERR_INVALID_ARG,
+                     "character not allowed in a URI template at offset %zu", i);
     return true;
 }
 

@@ -408,7 +408,8 @@ END_TEST
 START_TEST(pattern_reports_the_source_pattern)
 {
     VALID("{'pattern':'^[a-z]+$'}", "'abc'");
-    INVALID("{'pattern':'^[a-z]+$'}", "'ABC'", "/: must match pattern \"^[a-z]+$\" (got \"ABC\")\n");
+    INVALID("{'pattern':'^[a-z]+$'}", "'ABC'",
+            "/: must match pattern \"^[a-z]+$\" (got \"ABC\")\n");
     INVALID("{'pattern':'^\\\\d+$'}", "'12a'", "/: must match pattern \"^\\d+$\" (got \"12a\")\n");
     VALID("{'pattern':'^\\\\d+$'}", "42");
 }
@@ -663,7 +664,8 @@ START_TEST(ref_resolves_defs_and_definitions)
 {
     const char *schema = "{'$defs':{'port':{'type':'integer','maximum':65535}},"
                          "'definitions':{'name':{'type':'string'}},"
-                         "'properties':{'p':{'$ref':'#/$defs/port'},'n':{'$ref':'#/definitions/name'}}}";
+                         "'properties':{'p':{'$ref':'#/$defs/port'},"
+                         "'n':{'$ref':'#/definitions/name'}}}";
     VALID(schema, "{'p':80,'n':'x'}");
     INVALID(schema, "{'p':70000,'n':1}",
             "/p: must be <= 65535 (got 70000)\n"
@@ -897,7 +899,8 @@ START_TEST(compile_bounds_depth_fanout_chains_and_size)
             cJSON_AddStringToObject(d, "$ref", ref);
     }
     e = compile_fail_json(j, PCFMCP_ERR_LIMIT);
-    ck_assert_ptr_nonnull(strstr(e, "more than 64 nested $ref/allOf/anyOf/oneOf/not/if/then/else hops"));
+    ck_assert_ptr_nonnull(
+        strstr(e, "more than 64 nested $ref/allOf/anyOf/oneOf/not/if/then/else hops"));
     pcfmcp__free(e);
     cJSON_Delete(j);
 
@@ -1053,6 +1056,39 @@ START_TEST(deep_instances_are_refused_without_recursing_into_them)
         p = child;
     }
     pcfmcp__schema_free(s);
+}
+END_TEST
+
+START_TEST(recursion_is_bounded_with_long_ref_chains)
+{
+    /* 60 $ref hops per array level: 128 levels would nest ~7700 calls, 10 levels 610. */
+    cJSON *j = cJSON_CreateObject();
+    cJSON *defs = cJSON_AddObjectToObject(j, "$defs");
+    for (int i = 0; i < 60; i++) {
+        char name[16], ref[32];
+        snprintf(name, sizeof(name), "n%d", i);
+        cJSON *d = cJSON_AddObjectToObject(defs, name);
+        if (i < 59) {
+            snprintf(ref, sizeof(ref), "#/$defs/n%d", i + 1);
+            cJSON_AddStringToObject(d, "$ref", ref);
+        } else {
+            cJSON_AddStringToObject(d, "type", "array");
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(d, "items"), "$ref", "#/$defs/n0");
+        }
+    }
+    cJSON_AddStringToObject(j, "$ref", "#/$defs/n0");
+    pcfmcp__schema *s = compile_json(j);
+    cJSON *shallow = nested_arrays(10), *deep = nested_arrays(PCFMCP__SCHEMA_MAX_INSTANCE_DEPTH);
+    char *text = problems_of(s, shallow);
+    ck_assert_str_eq(text, "");
+    pcfmcp__free(text);
+    text = problems_of(s, deep);
+    ck_assert_str_eq(text, "/: validation stopped: schema recursion too deep for this input\n");
+    pcfmcp__free(text);
+    cJSON_Delete(shallow);
+    cJSON_Delete(deep);
+    pcfmcp__schema_free(s);
+    cJSON_Delete(j);
 }
 END_TEST
 
@@ -1540,7 +1576,8 @@ int main(void)
             deep_paths_are_shortened_in_the_middle, validate_rejects_a_missing_instance } },
         { "limits",
           { deep_instances_are_refused_without_recursing_into_them,
-            exponential_schemas_hit_the_work_limit, patterns_scan_long_strings_in_linear_time,
+            recursion_is_bounded_with_long_ref_chains, exponential_schemas_hit_the_work_limit,
+            patterns_scan_long_strings_in_linear_time,
             large_valid_inputs_stay_within_the_work_limit,
             one_compiled_schema_serves_concurrent_validations,
             compile_fails_cleanly_when_memory_runs_out,
@@ -1554,7 +1591,8 @@ int main(void)
         suite_add_tcase(s, tc);
     }
     TCase *tables = tcase_create("tables");
-    tcase_add_loop_test(tables, formats_assert_their_syntax, 0, (int)PCFMCP_ARRAY_LEN(format_cases));
+    tcase_add_loop_test(tables, formats_assert_their_syntax, 0,
+                        (int)PCFMCP_ARRAY_LEN(format_cases));
     tcase_add_loop_test(tables, patterns_follow_ecma262_semantics, 0,
                         (int)PCFMCP_ARRAY_LEN(regex_cases));
     tcase_add_loop_test(tables, patterns_that_cannot_be_translated_are_refused, 0,

@@ -152,9 +152,11 @@ END_TEST
 
 START_TEST(fragment_variable_is_an_optional_tail)
 {
-    MATCH("test://doc/{id}{#section}", "test://doc/1#intro", "{\"id\":\"1\",\"section\":\"intro\"}");
+    MATCH("test://doc/{id}{#section}", "test://doc/1#intro",
+          "{\"id\":\"1\",\"section\":\"intro\"}");
     MATCH("test://doc/{id}{#section}", "test://doc/1", "{\"id\":\"1\"}");
-    MATCH("test://doc/{id}{#section}", "test://doc/1#a/b?c", "{\"id\":\"1\",\"section\":\"a/b?c\"}");
+    MATCH("test://doc/{id}{#section}", "test://doc/1#a/b?c",
+          "{\"id\":\"1\",\"section\":\"a/b?c\"}");
 }
 END_TEST
 
