@@ -30,6 +30,9 @@
 #define RX_MAX_RANGES 2048
 #define RX_MAX_GROUPS 64
 #define RX_MAX_REPEAT 1000
+/* glibc copies a counted repetition's operand, and regexec's cost grows with
+ * the copies: this caps bound x alternatives, nested bounds multiplied. */
+#define RX_MAX_EXPANSION 4000
 #define CP_MAX 0x10FFFFu
 
 typedef struct {
@@ -43,6 +46,7 @@ typedef struct {
     const char *why;
     size_t at;
     size_t nset;
+    unsigned weight; /* alternatives in the last emitted class */
     cprange set[RX_MAX_RANGES];
     cprange tmp[RX_MAX_RANGES];
 } rx;
@@ -285,10 +289,60 @@ static void utf8_split(pcfmcp__buf *b, uint32_t lo, uint32_t hi, unsigned *alts)
     }
 }
 
-/* Emits the current set as one quantifiable atom. */
+static bool set_has(const rx *r, uint32_t cp)
+{
+    for (size_t i = 0; i < r->nset; i++)
+        if (r->set[i].lo <= cp && cp <= r->set[i].hi)
+            return true;
+    return false;
+}
+
+/* Emits lo..hi (within one UTF-8 length, lo >= 0x80) as alternatives. JSON
+ * strings are valid UTF-8, so a range holding every code point of its length
+ * may use the loose byte form: fewer alternatives make regexec much faster
+ * under counted repetition ("^.{1,255}$"). */
+static void emit_high(pcfmcp__buf *b, uint32_t lo, uint32_t hi, unsigned *alts)
+{
+    static const struct {
+        uint32_t lo, hi;
+        const char *loose;
+    } lengths[] = {
+        { 0x80, 0x7FF, "[\xc2-\xdf][\x80-\xbf]" },
+        { 0x800, 0xFFFF, "[\xe0-\xef][\x80-\xbf][\x80-\xbf]" },
+        { 0x10000, CP_MAX, "[\xf0-\xf4][\x80-\xbf][\x80-\xbf][\x80-\xbf]" },
+    };
+    for (size_t k = 0; k < PCFMCP_ARRAY_LEN(lengths); k++) {
+        uint32_t a = lo > lengths[k].lo ? lo : lengths[k].lo;
+        uint32_t z = hi < lengths[k].hi ? hi : lengths[k].hi;
+        if (a > z)
+            continue;
+        if (a == lengths[k].lo && z == lengths[k].hi) {
+            if ((*alts)++)
+                pcfmcp__buf_putc(b, '|');
+            pcfmcp__buf_puts(b, lengths[k].loose);
+        } else if (a < 0xD800 && z > 0xDFFF) {
+            utf8_split(b, a, 0xD7FF, alts);
+            utf8_split(b, 0xE000, z, alts);
+        } else {
+            /* Surrogates never occur in UTF-8. */
+            if (a >= 0xD800 && a <= 0xDFFF)
+                a = 0xE000;
+            if (z >= 0xD800 && z <= 0xDFFF)
+                z = 0xD7FF;
+            if (a <= z)
+                utf8_split(b, a, z, alts);
+        }
+    }
+}
+
+/* Emits the current set as one quantifiable atom; r->weight receives the
+ * number of alternatives, the cost of one copy under counted repetition. */
 static void emit_set(rx *r)
 {
     set_normalize(r);
+    /* Surrogates cannot occur in the input, so they may join two ranges. */
+    if (set_has(r, 0xD7FF) && set_has(r, 0xE000) && set_add(r, 0xD800, 0xDFFF))
+        set_normalize(r);
     bool ascii[128] = { false };
     bool any_ascii = false, any_high = false;
     for (size_t i = 0; i < r->nset; i++) {
@@ -300,6 +354,7 @@ static void emit_set(rx *r)
         if (hi >= 0x80 && !(lo >= 0xD800 && hi <= 0xDFFF))
             any_high = true;
     }
+    r->weight = 1;
     if (!any_ascii && !any_high) {
         emit_never(r->out);
         return;
@@ -314,19 +369,11 @@ static void emit_set(rx *r)
         emit_ascii_class(r->out, ascii);
         alts++;
     }
-    for (size_t i = 0; i < r->nset; i++) {
-        uint32_t lo = r->set[i].lo < 0x80 ? 0x80 : r->set[i].lo, hi = r->set[i].hi;
-        if (hi < 0x80)
-            continue;
-        /* Surrogates never occur in UTF-8. */
-        if (lo < 0xD800 && hi >= 0xD800)
-            utf8_split(r->out, lo, 0xD7FF, &alts);
-        else if (lo < 0xD800)
-            utf8_split(r->out, lo, hi, &alts);
-        if (hi > 0xDFFF)
-            utf8_split(r->out, lo > 0xE000 ? lo : 0xE000, hi, &alts);
-    }
+    for (size_t i = 0; i < r->nset; i++)
+        if (r->set[i].hi >= 0x80)
+            emit_high(r->out, r->set[i].lo < 0x80 ? 0x80 : r->set[i].lo, r->set[i].hi, &alts);
     pcfmcp__buf_putc(r->out, ')');
+    r->weight = alts ? alts : 1;
 }
 
 static void emit_literal(rx *r, uint32_t cp)
@@ -522,7 +569,8 @@ static bool rx_class_atom(rx *r, uint32_t *cp, bool *is_set)
     return rx_utf8(r, cp);
 }
 
-static bool rx_class(rx *r)
+/* Parses a bracket class at r->i into the set, without emitting it. */
+static bool rx_class_set(rx *r)
 {
     size_t start = r->i;
     bool negate = false;
@@ -560,7 +608,6 @@ static bool rx_class(rx *r)
     }
     if (negate)
         set_complement(r);
-    emit_set(r);
     return true;
 }
 
@@ -602,10 +649,11 @@ static bool rx_braces(rx *r, unsigned long *min, unsigned long *max, bool *unbou
 }
 
 int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
-                                const char **why, size_t *at)
+                                bool *anchored_start, const char **why, size_t *at)
 {
     *why = NULL;
     *at = 0;
+    *anchored_start = false;
     if (len > PCFMCP__SCHEMA_MAX_PATTERN) {
         *why = "pattern too long";
         return -1;
@@ -623,17 +671,39 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
     r->at = 0;
     r->nset = 0;
 
-    /* Per open group: the largest repetition factor inside it, so nested
-     * counted repetitions cannot make regcomp expand a huge automaton. */
+    /* Per open group: the largest expansion cost inside it, so that nested
+     * counted repetitions are bounded as a product. */
     unsigned long factor[RX_MAX_GROUPS + 1];
+    /* Per open group: whether it holds an assertion (^ $ \b \B). glibc and
+     * ECMA-262 disagree on assertions inside a repeated group ("(a$){2}"),
+     * so such a group may not be repeated. */
+    bool anchored[RX_MAX_GROUPS + 1];
     size_t depth = 0;
     factor[0] = 1;
-    bool can_repeat = false;
-    unsigned long last = 1; /* repetition factor of the last atom */
+    anchored[0] = false;
+    bool can_repeat = false, last_anchored = false;
+    unsigned long last = 1; /* expansion cost of the last atom */
+#define ATOM(weight)                                                                               \
+    do {                                                                                           \
+        can_repeat = true;                                                                         \
+        last_anchored = false;                                                                     \
+        last = (weight);                                                                           \
+        if (last > factor[depth])                                                                  \
+            factor[depth] = last;                                                                  \
+    } while (0)
+
+    bool alt_start = true, all_anchored = true;
 
     while (r->i < r->n && !r->why) {
         size_t at0 = r->i;
         unsigned char c = r->p[r->i];
+        /* Does every top-level alternative begin with '^'? */
+        if (depth == 0 && alt_start) {
+            all_anchored = all_anchored && c == '^';
+            alt_start = false;
+        }
+        if (depth == 0 && c == '|')
+            alt_start = true;
         switch (c) {
         case '(':
             if (depth == RX_MAX_GROUPS) {
@@ -672,6 +742,7 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
             }
             pcfmcp__buf_putc(out, '(');
             factor[++depth] = 1;
+            anchored[depth] = false;
             can_repeat = false;
             break;
         case ')':
@@ -681,9 +752,11 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
             }
             r->i++;
             pcfmcp__buf_putc(out, ')');
-            last = factor[depth--];
+            last = factor[depth];
+            last_anchored = anchored[depth--];
             if (last > factor[depth])
                 factor[depth] = last;
+            anchored[depth] = anchored[depth] || last_anchored;
             can_repeat = true;
             break;
         case '|':
@@ -691,6 +764,8 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
         case '$':
             r->i++;
             pcfmcp__buf_putc(out, (char)c);
+            if (c != '|')
+                anchored[depth] = true;
             can_repeat = false;
             break;
         case '*':
@@ -703,8 +778,7 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
                 if (!rx_braces(r, &min, &max, &unbounded)) {
                     r->i++;
                     pcfmcp__buf_puts(out, "\\{");
-                    can_repeat = true;
-                    last = 1;
+                    ATOM(1);
                     break;
                 }
                 counted = true;
@@ -713,6 +787,10 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
             }
             if (!can_repeat) {
                 rx_fail(r, at0, "nothing to repeat");
+                break;
+            }
+            if (last_anchored) {
+                rx_fail(r, at0, "a group containing ^, $, \\b or \\B cannot be repeated");
                 break;
             }
             if (counted) {
@@ -725,8 +803,9 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
                     break;
                 }
                 unsigned long f = unbounded ? (min ? min : 1) : (max ? max : 1);
-                if (last * f > RX_MAX_REPEAT) {
-                    rx_fail(r, at0, "nested repetition counts multiply to over 1000");
+                if (last * f > RX_MAX_EXPANSION) {
+                    rx_fail(r, at0, "repetition too large for the regex engine (bound long "
+                                    "strings with minLength/maxLength instead)");
                     break;
                 }
                 last *= f;
@@ -748,18 +827,18 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
             break;
         }
         case '[':
-            if (rx_class(r)) {
-                can_repeat = true;
-                last = 1;
+            if (rx_class_set(r)) {
+                emit_set(r);
+                ATOM(r->weight);
             }
             break;
         case '.':
             r->i++;
             r->nset = 0;
-            if (set_add_ranges(r, RX_LINE_END, PCFMCP_ARRAY_LEN(RX_LINE_END), true))
+            if (set_add_ranges(r, RX_LINE_END, PCFMCP_ARRAY_LEN(RX_LINE_END), true)) {
                 emit_set(r);
-            can_repeat = true;
-            last = 1;
+                ATOM(r->weight);
+            }
             break;
         case '\\': {
             unsigned char e = r->i + 1 < r->n ? r->p[r->i + 1] : 0;
@@ -769,21 +848,21 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
             if (pd) {
                 r->i += 2;
                 r->nset = 0;
-                if (set_add_ranges(r, pd, n, neg))
+                if (set_add_ranges(r, pd, n, neg)) {
                     emit_set(r);
-                can_repeat = true;
-                last = 1;
+                    ATOM(r->weight);
+                }
             } else if (e == 'b' || e == 'B') {
                 r->i += 2;
                 pcfmcp__buf_putc(out, '\\');
                 pcfmcp__buf_putc(out, (char)e);
+                anchored[depth] = true;
                 can_repeat = false;
             } else {
                 uint32_t cp;
                 if (rx_char_escape(r, false, &cp)) {
                     emit_literal(r, cp);
-                    can_repeat = true;
-                    last = 1;
+                    ATOM(1);
                 }
             }
             break;
@@ -792,20 +871,88 @@ int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
             uint32_t cp;
             if (rx_utf8(r, &cp)) {
                 emit_literal(r, cp);
-                can_repeat = true;
-                last = 1;
+                ATOM(1);
             }
             break;
         }
         }
     }
+#undef ATOM
     if (!r->why && depth)
         rx_fail(r, r->n, "unterminated group");
+    *anchored_start = all_anchored && !alt_start;
     int rc = 0;
     if (r->why) {
         *why = r->why;
         *at = r->at;
         rc = -1;
+    }
+    pcfmcp__free(r);
+    return rc;
+}
+
+/* Recognises "^X$", "^X*$", "^X{m,n}$" ... for one character class or
+ * character X: by far the most common shape in tool schemas, and one that
+ * glibc matches slowly when X spans many UTF-8 sequences. Such patterns are
+ * checked code point by code point instead. Returns 1 and fills the sorted
+ * ranges and bounds, 0 for any other shape, -1 when out of memory. */
+static int rx_single_class(const char *src, size_t len, cprange **ranges, size_t *nranges,
+                           uint64_t *min, uint64_t *max)
+{
+    if (len < 3 || src[0] != '^' || src[len - 1] != '$')
+        return 0;
+    rx *r = pcfmcp__malloc(sizeof(*r));
+    if (!r)
+        return -1;
+    memset(r, 0, offsetof(rx, set));
+    r->p = (const unsigned char *)src;
+    r->n = len - 1; /* the final '$' */
+    r->i = 1;
+    int rc = 0;
+    unsigned char c = r->p[1];
+    size_t n;
+    bool neg, ok;
+    const cprange *pd = c == '\\' && r->n > 2 ? predef(r->p[2], &n, &neg) : NULL;
+    if (c == '.') {
+        r->i++;
+        ok = set_add_ranges(r, RX_LINE_END, PCFMCP_ARRAY_LEN(RX_LINE_END), true);
+    } else if (c == '[') {
+        ok = rx_class_set(r);
+    } else if (pd) {
+        r->i += 2;
+        ok = set_add_ranges(r, pd, n, neg);
+    } else if (strchr("()|*+?{}^$", c)) {
+        ok = false;
+    } else {
+        uint32_t cp;
+        ok = c == '\\' ? rx_char_escape(r, false, &cp) : rx_utf8(r, &cp);
+        ok = ok && set_add(r, cp, cp);
+    }
+    unsigned long lo = 1, hi = 1;
+    bool unbounded = false;
+    if (ok && r->i < r->n) {
+        c = r->p[r->i];
+        if (c == '*' || c == '+' || c == '?') {
+            lo = c == '+';
+            unbounded = c != '?';
+            r->i++;
+        } else if (!(c == '{' && rx_braces(r, &lo, &hi, &unbounded))) {
+            ok = false;
+        }
+        if (ok && r->i < r->n && r->p[r->i] == '?')
+            r->i++; /* lazy */
+    }
+    if (ok && r->i == r->n && !r->why && (unbounded || lo <= hi)) {
+        set_normalize(r);
+        *ranges = pcfmcp__memdup(r->set, r->nset * sizeof(cprange));
+        if (*ranges) {
+            *nranges = r->nset;
+            *min = lo;
+            *max = unbounded ? UINT64_MAX : hi;
+            rc = 1;
+        } else {
+            rc = -1;
+        }
     }
     pcfmcp__free(r);
     return rc;
@@ -860,6 +1007,9 @@ typedef struct {
     char *src;
     regex_t re;
     bool compiled;
+    cprange *ranges; /* set for a single-class pattern: no regex_t then */
+    size_t nranges;
+    uint64_t min, max;
     node *schema; /* patternProperties only */
 } pattern;
 
@@ -924,6 +1074,7 @@ static void free_pattern(pattern *p)
 {
     if (p->compiled)
         regfree(&p->re);
+    pcfmcp__free(p->ranges);
     pcfmcp__free(p->src);
 }
 
@@ -1169,11 +1320,16 @@ static bool compile_pattern(cctx *c, pattern *p, const char *src)
                      PCFMCP__SCHEMA_MAX_PATTERN);
     if (!(p->src = pcfmcp__strdup(src)))
         return coom(c);
+    /* Single-class patterns need no regex_t, so no expansion limit either. */
+    int single = rx_single_class(src, len, &p->ranges, &p->nranges, &p->min, &p->max);
+    if (single != 0)
+        return single > 0 || coom(c);
     pcfmcp__buf ere;
     pcfmcp__buf_init(&ere);
     const char *why;
     size_t at;
-    if (pcfmcp__schema_regex_to_ere(src, len, &ere, &why, &at) != 0) {
+    bool anchored;
+    if (pcfmcp__schema_regex_to_ere(src, len, &ere, &anchored, &why, &at) != 0) {
         pcfmcp__buf_free(&ere);
         if (why == rx_oom)
             return coom(c);
@@ -1190,10 +1346,24 @@ static bool compile_pattern(cctx *c, pattern *p, const char *src)
         pcfmcp__buf_free(&ere);
         return coom(c);
     }
-    locale_t old = uselocale(c->s->cloc);
-    int rc = regcomp(&p->re, ere.len ? ere.data : "", REG_EXTENDED | REG_NOSUB);
-    uselocale(old);
+    /* glibc's unanchored search restarts at every offset, quadratic in the
+     * input ("[a-z]+x" against 50k letters takes seconds); "^.*(...)" finds
+     * the same matches in one linear pass. A pattern anchored with '^' is
+     * only tried at offset 0 anyway, and the wrapper would slow it down. */
+    pcfmcp__buf re;
+    pcfmcp__buf_init(&re);
+    pcfmcp__buf_puts(&re, anchored ? "" : "^.*(");
+    pcfmcp__buf_append(&re, ere.data, ere.len);
+    pcfmcp__buf_puts(&re, anchored ? "" : ")");
     pcfmcp__buf_free(&ere);
+    if (!pcfmcp__buf_ok(&re)) {
+        pcfmcp__buf_free(&re);
+        return coom(c);
+    }
+    locale_t old = uselocale(c->s->cloc);
+    int rc = regcomp(&p->re, re.data, REG_EXTENDED | REG_NOSUB);
+    uselocale(old);
+    pcfmcp__buf_free(&re);
     if (rc == REG_ESPACE)
         return coom(c);
     if (rc != 0) {
@@ -2317,11 +2487,15 @@ static bool format_ok(int f, const char *s)
 /* ===================================================================== */
 
 /* Recursion backstop: instance depth times the chain bound could exceed
- * what a small thread stack holds, so validation stops cleanly first. */
-#define MAX_RECURSION 2048
+ * what a small thread stack holds, so validation stops cleanly first. With
+ * the leaf work kept out of the recursive frames (NOINLINE) this needs a few
+ * hundred KiB of stack at most. */
+#define MAX_RECURSION 1024
+#define NOINLINE __attribute__((noinline))
 #define ECHO_CHARS 40  /* code points of an instance string echoed back */
 #define VALUE_BYTES 80 /* bytes of a schema value (enum, const) shown */
 #define LIST_MAX 20    /* enum values and property names listed */
+#define PATH_MAX_SHOWN 240 /* bytes of a JSON pointer shown before eliding */
 
 enum { AB_NONE, AB_BUDGET, AB_RECURSION, AB_NOMEM };
 
@@ -2387,6 +2561,32 @@ static void pop(vctx *c, size_t mark)
     }
 }
 
+/* Writes a JSON pointer, eliding the middle of a very deep one at segment
+ * boundaries ("/a/b/.../y/z") so that one problem stays one short line. */
+static void put_path(pcfmcp__buf *b, const char *p, size_t len)
+{
+    if (len == 0) {
+        pcfmcp__buf_putc(b, '/');
+        return;
+    }
+    if (len <= PATH_MAX_SHOWN) {
+        pcfmcp__buf_append(b, p, len);
+        return;
+    }
+    size_t head = PATH_MAX_SHOWN / 3, tail = len - PATH_MAX_SHOWN / 2;
+    while (head > 0 && p[head] != '/')
+        head--;
+    while (tail < len && p[tail] != '/')
+        tail++;
+    if (head == 0 || tail >= len) {
+        pcfmcp__buf_append(b, p, len);
+        return;
+    }
+    pcfmcp__buf_append(b, p, head);
+    pcfmcp__buf_puts(b, "/...");
+    pcfmcp__buf_append(b, p + tail, len - tail);
+}
+
 /* Counts a problem; true if the caller should now write its message. */
 static bool begin(vctx *c)
 {
@@ -2397,10 +2597,7 @@ static bool begin(vctx *c)
         c->st->abort = AB_NOMEM;
         return false;
     }
-    if (c->st->path.len)
-        pcfmcp__buf_append(c->out, c->st->path.data, c->st->path.len);
-    else
-        pcfmcp__buf_putc(c->out, '/');
+    put_path(c->out, c->st->path.data, c->st->path.len);
     pcfmcp__buf_puts(c->out, ": ");
     return true;
 }
@@ -2525,12 +2722,17 @@ static void put_echo(pcfmcp__buf *b, const cJSON *x)
 /* A schema value (enum member, const): containers as compact JSON, cut. */
 static void put_value(vctx *c, const cJSON *v)
 {
+    if (cJSON_IsString(v)) {
+        size_t n = strlen(v->valuestring), cut = utf8_cut(v->valuestring, n, VALUE_BYTES);
+        pcfmcp__buf_json_string(c->out, v->valuestring, cut);
+        if (cut < n && pcfmcp__buf_ok(c->out)) {
+            c->out->len--; /* reopen the closing quote */
+            pcfmcp__buf_puts(c->out, "...\"");
+        }
+        return;
+    }
     if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) {
-        if (cJSON_IsString(v))
-            pcfmcp__buf_json_string(c->out, v->valuestring,
-                                    utf8_cut(v->valuestring, strlen(v->valuestring), VALUE_BYTES));
-        else
-            put_echo(c->out, v);
+        put_echo(c->out, v);
         return;
     }
     char *s = cJSON_PrintUnformatted(v);
@@ -2563,7 +2765,7 @@ static unsigned kind_bits(const cJSON *x)
     }
 }
 
-static void report_type(vctx *c, const unsigned char *types, unsigned n, const cJSON *x)
+static NOINLINE void report_type(vctx *c, const unsigned char *types, unsigned n, const cJSON *x)
 {
     if (c->out && c->problems == 0 && c->st->path.len == c->base) {
         memcpy(c->tf, types, n);
@@ -2685,7 +2887,8 @@ static int cmp_hitem(const void *a, const void *b)
 
 /* Finds a pair of equal items (the one with the smallest second index) in
  * O(n log n): hash, sort, compare within runs of equal hashes. */
-static bool find_duplicate(vstate *st, const cJSON *arr, size_t count, size_t *di, size_t *dj)
+static NOINLINE bool find_duplicate(vstate *st, const cJSON *arr, size_t count, size_t *di,
+                                     size_t *dj)
 {
     bool found = false;
     if (count <= 16) {
@@ -2731,6 +2934,45 @@ static bool find_duplicate(vstate *st, const cJSON *arr, size_t count, size_t *d
     return found && !st->abort;
 }
 
+/* 1 if @p s matches, 0 if not, -1 if the regex engine ran out of memory. */
+static int pattern_match(vstate *st, const pattern *p, const char *s)
+{
+    size_t n = strlen(s);
+    if (!charge(st, 1 + n / 64))
+        return 0;
+    if (!p->ranges) {
+        int rc = regexec(&p->re, s, 0, NULL, 0);
+        return rc == 0 ? 1 : rc == REG_NOMATCH ? 0 : -1;
+    }
+    uint64_t count = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+        if (len == 0 || i + len > n)
+            return 0; /* not UTF-8: no class matches it */
+        uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
+        for (size_t k = 1; k < len; k++) {
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3F);
+        }
+        i += len;
+        size_t lo = 0, hi = p->nranges;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cp < p->ranges[mid].lo)
+                hi = mid;
+            else if (cp > p->ranges[mid].hi)
+                lo = mid + 1;
+            else
+                break;
+        }
+        if (lo >= hi || ++count > p->max)
+            return 0;
+    }
+    return count >= p->min;
+}
+
 #define FAIL()                                                                                     \
     do {                                                                                           \
         ok = false;                                                                                \
@@ -2738,7 +2980,7 @@ static bool find_duplicate(vstate *st, const cJSON *arr, size_t count, size_t *d
             return false;                                                                          \
     } while (0)
 
-static bool bound_fail(vctx *c, const char *op, double limit, double got)
+static NOINLINE bool bound_fail(vctx *c, const char *op, double limit, double got)
 {
     if (begin(c)) {
         pcfmcp__buf_printf(c->out, "must be %s ", op);
@@ -2751,7 +2993,7 @@ static bool bound_fail(vctx *c, const char *op, double limit, double got)
     return false;
 }
 
-static bool v_number(vctx *c, const node *n, const cJSON *x)
+static NOINLINE bool v_number(vctx *c, const node *n, const cJSON *x)
 {
     bool ok = true;
     double d = x->valuedouble;
@@ -2781,13 +3023,10 @@ static bool v_number(vctx *c, const node *n, const cJSON *x)
     return ok;
 }
 
-static bool v_string(vctx *c, const node *n, const cJSON *x)
+static NOINLINE bool v_string(vctx *c, const node *n, const cJSON *x)
 {
     bool ok = true;
     const char *s = x->valuestring;
-    size_t bytes = strlen(s);
-    if (!charge(c->st, 1 + bytes / 64))
-        return false;
     if (n->min_len >= 0 || n->max_len >= 0) {
         uint64_t len = cp_count(s);
         if (n->min_len >= 0 && len < (uint64_t)n->min_len) {
@@ -2810,12 +3049,12 @@ static bool v_string(vctx *c, const node *n, const cJSON *x)
         }
     }
     if (n->pat) {
-        int rc = regexec(&n->pat->re, s, 0, NULL, 0);
-        if (rc == REG_ESPACE) {
+        int rc = pattern_match(c->st, n->pat, s);
+        if (rc < 0)
             c->st->abort = AB_NOMEM;
+        if (c->st->abort)
             return false;
-        }
-        if (rc != 0) {
+        if (rc == 0) {
             if (begin(c)) {
                 pcfmcp__buf_puts(c->out, "must match pattern ");
                 put_raw_quoted(c->out, n->pat->src, 200);
@@ -2840,7 +3079,7 @@ static bool v_string(vctx *c, const node *n, const cJSON *x)
 }
 
 /* "must have at least 2 items (got 1)" and its relatives. */
-static bool count_fail(vctx *c, const char *what, int64_t limit, const char *one,
+static NOINLINE bool count_fail(vctx *c, const char *what, int64_t limit, const char *one,
                        const char *many, const char *tail, size_t got)
 {
     if (begin(c)) {
@@ -2933,7 +3172,7 @@ static const named *find_prop(const node *n, const char *key)
     return NULL;
 }
 
-static void put_allowed(vctx *c, const node *n)
+static NOINLINE void put_allowed(vctx *c, const node *n)
 {
     pcfmcp__buf *b = c->out;
     if (!n->nprops && !n->npprops) {
@@ -2960,7 +3199,7 @@ static void put_allowed(vctx *c, const node *n)
 
 /* Re-reports the problems of a property name, which has no path of its own,
  * at the object: "/: invalid property name "x y": must match pattern ...". */
-static void report_name(vctx *c, const node *schema, const char *key, const cJSON *name)
+static NOINLINE void report_name(vctx *c, const node *schema, const char *key, const cJSON *name)
 {
     pcfmcp__buf scratch;
     pcfmcp__buf_init(&scratch);
@@ -2990,6 +3229,25 @@ static void report_name(vctx *c, const node *schema, const char *key, const cJSO
     if (!pcfmcp__buf_ok(&scratch))
         c->st->abort = AB_NOMEM;
     pcfmcp__buf_free(&scratch);
+}
+
+/* propertyNames: the name is checked as a string instance of its own. */
+static NOINLINE bool v_name(vctx *c, const node *schema, const char *key)
+{
+    cJSON name;
+    memset(&name, 0, sizeof(name));
+    name.type = cJSON_String;
+    name.valuestring = (char *)key;
+    vctx q = sub_ctx(c, NULL);
+    if (v_node(&q, schema, &name))
+        return true;
+    if (c->st->abort)
+        return false;
+    if (c->out)
+        report_name(c, schema, key, &name);
+    else
+        c->problems++;
+    return false;
 }
 
 static bool v_object(vctx *c, const node *n, const cJSON *x)
@@ -3052,14 +3310,12 @@ static bool v_object(vctx *c, const node *n, const cJSON *x)
                 FAIL();
         }
         for (size_t i = 0; i < n->npprops; i++) {
-            if (!charge(st, 1 + strlen(key) / 64))
-                return false;
-            int rc = regexec(&n->pprops[i].re, key, 0, NULL, 0);
-            if (rc == REG_ESPACE) {
+            int rc = pattern_match(st, &n->pprops[i], key);
+            if (rc < 0)
                 st->abort = AB_NOMEM;
+            if (st->abort)
                 return false;
-            }
-            if (rc != 0)
+            if (rc == 0)
                 continue;
             matched = true;
             size_t mark = push_key(c, key);
@@ -3085,22 +3341,8 @@ static bool v_object(vctx *c, const node *n, const cJSON *x)
             if (!r)
                 FAIL();
         }
-        if (n->names) {
-            cJSON name;
-            memset(&name, 0, sizeof(name));
-            name.type = cJSON_String;
-            name.valuestring = (char *)key;
-            vctx q = sub_ctx(c, NULL);
-            if (!v_node(&q, n->names, &name)) {
-                if (st->abort)
-                    return false;
-                if (c->out)
-                    report_name(c, n->names, key, &name);
-                else
-                    c->problems++;
-                FAIL();
-            }
-        }
+        if (n->names && !v_name(c, n->names, key))
+            FAIL();
     }
     for (size_t i = 0; i < n->ndsch; i++) {
         if (!charge(st, count))
@@ -3115,7 +3357,8 @@ static bool v_object(vctx *c, const node *n, const cJSON *x)
 /* No alternative of anyOf/oneOf matched. The model gets the problems of the
  * closest alternative (preferring one whose type fits), or, when every
  * alternative only rejected the type, one merged "must be A or B" line. */
-static void report_none(vctx *c, node *const *alts, size_t n, const cJSON *x, const char *kw)
+static NOINLINE void report_none(vctx *c, node *const *alts, size_t n, const cJSON *x,
+                                  const char *kw)
 {
     if (!c->out) {
         c->problems++;
@@ -3161,7 +3404,9 @@ static void report_none(vctx *c, node *const *alts, size_t n, const cJSON *x, co
         goto done;
     }
     if (begin(c)) {
-        pcfmcp__buf_printf(c->out, "matches none of the %zu alternatives in %s; closest is alternative %zu:",
+        pcfmcp__buf_printf(c->out,
+                           "matches none of the %zu alternatives in %s; closest is "
+                           "alternative %zu:",
                            n, kw, best_i + 1);
         end(c);
     }
@@ -3216,7 +3461,8 @@ static bool v_one(vctx *c, node *const *alts, size_t n, const cJSON *x)
     if (nhits == 0) {
         report_none(c, alts, n, x, "oneOf");
     } else if (begin(c)) {
-        pcfmcp__buf_puts(c->out, "must match exactly one alternative in oneOf, but matches alternatives ");
+        pcfmcp__buf_puts(c->out,
+                         "must match exactly one alternative in oneOf, but matches alternatives ");
         size_t shown = 0;
         for (size_t i = 0; i < n; i++) {
             if (!(hits & (1ULL << i)))
@@ -3226,6 +3472,51 @@ static bool v_one(vctx *c, node *const *alts, size_t n, const cJSON *x)
             pcfmcp__buf_printf(c->out, "%zu", i + 1);
             shown++;
         }
+        end(c);
+    }
+    return false;
+}
+
+/* const and enum. */
+static NOINLINE bool v_values(vctx *c, const node *n, const cJSON *x)
+{
+    bool ok = true;
+    vstate *st = c->st;
+    if (n->konst && !json_eq(st, n->konst, x)) {
+        if (st->abort)
+            return false;
+        if (begin(c)) {
+            pcfmcp__buf_puts(c->out, "must be ");
+            put_value(c, n->konst);
+            pcfmcp__buf_puts(c->out, " (got ");
+            put_echo(c->out, x);
+            pcfmcp__buf_puts(c->out, ")");
+            end(c);
+        }
+        FAIL();
+    }
+    if (!n->enums)
+        return ok;
+    bool hit = false;
+    for (const cJSON *v = n->enums->child; v && !hit; v = v->next)
+        hit = json_eq(st, v, x);
+    if (st->abort)
+        return false;
+    if (hit)
+        return ok;
+    if (begin(c)) {
+        int count = cJSON_GetArraySize(n->enums), i = 0;
+        pcfmcp__buf_puts(c->out, count == 1 ? "must be " : "must be one of ");
+        for (const cJSON *v = n->enums->child; v && i < LIST_MAX; v = v->next, i++) {
+            if (i)
+                pcfmcp__buf_puts(c->out, ", ");
+            put_value(c, v);
+        }
+        if (count > LIST_MAX)
+            pcfmcp__buf_printf(c->out, ", ... (%d values in total)", count);
+        pcfmcp__buf_puts(c->out, " (got ");
+        put_echo(c->out, x);
+        pcfmcp__buf_puts(c->out, ")");
         end(c);
     }
     return false;
@@ -3248,46 +3539,8 @@ static bool v_body(vctx *c, const node *n, const cJSON *x)
     }
     if (n->ref && !v_node(c, n->ref, x))
         FAIL();
-    if (n->konst && !json_eq(st, n->konst, x)) {
-        if (st->abort)
-            return false;
-        if (begin(c)) {
-            pcfmcp__buf_puts(c->out, "must be ");
-            put_value(c, n->konst);
-            pcfmcp__buf_puts(c->out, " (got ");
-            put_echo(c->out, x);
-            pcfmcp__buf_puts(c->out, ")");
-            end(c);
-        }
+    if ((n->konst || n->enums) && !v_values(c, n, x))
         FAIL();
-    }
-    if (n->enums) {
-        bool hit = false;
-        int count = 0;
-        for (const cJSON *v = n->enums->child; v && !hit; v = v->next, count++)
-            hit = json_eq(st, v, x);
-        if (st->abort)
-            return false;
-        if (!hit) {
-            if (begin(c)) {
-                count = cJSON_GetArraySize(n->enums);
-                pcfmcp__buf_puts(c->out, count == 1 ? "must be " : "must be one of ");
-                int i = 0;
-                for (const cJSON *v = n->enums->child; v && i < LIST_MAX; v = v->next, i++) {
-                    if (i)
-                        pcfmcp__buf_puts(c->out, ", ");
-                    put_value(c, v);
-                }
-                if (count > LIST_MAX)
-                    pcfmcp__buf_printf(c->out, ", ... (%d values in total)", count);
-                pcfmcp__buf_puts(c->out, " (got ");
-                put_echo(c->out, x);
-                pcfmcp__buf_puts(c->out, ")");
-                end(c);
-            }
-            FAIL();
-        }
-    }
     if (bits & (1u << T_NUMBER)) {
         if (!v_number(c, n, x))
             FAIL();

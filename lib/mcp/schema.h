@@ -18,7 +18,17 @@
  * pointer to a subschema). Annotations and unknown keywords are ignored;
  * standard keywords this implementation cannot honour (unevaluated*,
  * $dynamicRef, draft-04 forms ...) are rejected at compile time instead of
- * being silently skipped. */
+ * being silently skipped.
+ *
+ * "pattern" and "patternProperties" take ECMA-262 syntax with Unicode
+ * semantics (code points, "\u{...}", ASCII \d \w \b). Patterns of the form
+ * ^X$, ^X*$, ^X{m,n}$ ... for one character class X are checked code point
+ * by code point; the rest are translated into byte-level POSIX EREs for
+ * glibc regcomp in the C locale. Constructs that cannot be translated
+ * faithfully are refused when compiling: lookaround, backreferences, \p{..},
+ * a repeated group containing ^ $ \b \B, and counted repetitions that would
+ * expand past a bound. Matching assumes the strings are valid UTF-8 (as JSON
+ * text is). */
 #ifndef PCFMCP_MCP_SCHEMA_H
 #define PCFMCP_MCP_SCHEMA_H
 
@@ -57,8 +67,8 @@ int pcfmcp__schema_compile(const cJSON *schema, pcfmcp__schema **out, char **err
 /* Returns true if @p instance is valid. Otherwise appends one line per
  * problem ("<path>: <message>\n", at most PCFMCP__SCHEMA_MAX_PROBLEMS plus a
  * "... N more problems not shown" line) to @p errors, which may be NULL for a
- * fast yes/no answer. If memory runs out the answer is false and @p errors
- * is left failed (pcfmcp__buf_ok() is false). Safe to call from several
+ * fast yes/no answer. If memory runs out (or @p errors reaches its limit)
+ * the answer is false and @p errors is left failed (pcfmcp__buf_ok() false). Safe to call from several
  * threads at once on the same compiled schema. */
 bool pcfmcp__schema_validate(const pcfmcp__schema *s, const cJSON *instance,
                              pcfmcp__buf *errors);
@@ -67,9 +77,10 @@ void pcfmcp__schema_free(pcfmcp__schema *s);
 
 /* Translates an ECMA-262 pattern into a POSIX ERE over UTF-8 bytes, for
  * regcomp(REG_EXTENDED | REG_NOSUB) in the C locale (exposed for tests).
+ * *anchored_start tells whether every top-level alternative begins with '^'.
  * Returns 0, or -1 with a static reason in *why and the byte offset of the
  * offending construct in *at. Appends to @p out (check pcfmcp__buf_ok). */
 int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
-                                const char **why, size_t *at);
+                                bool *anchored_start, const char **why, size_t *at);
 
 #endif

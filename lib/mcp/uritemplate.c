@@ -19,7 +19,7 @@ typedef struct {
     size_t len;
     size_t var;   /* first variable (index into vars) */
     size_t nvars; /* 1, or several for {?x,y} */
-    bool in_query; /* {+var} after a literal '?': may then contain '?' */
+    bool late;    /* after a literal '?' or '#', where '?' is an ordinary character */
 } part;
 
 struct pcfmcp__uritemplate {
@@ -175,7 +175,7 @@ static bool add_var(pctx *p, const char *s, size_t n, size_t at)
     return true;
 }
 
-static bool parse_expr(pctx *p, const char *s, size_t n, size_t at, bool in_query)
+static bool parse_expr(pctx *p, const char *s, size_t n, size_t at, bool late)
 {
     if (n == 0)
         return pfail(p, PCFMCP_ERR_INVALID_ARG, "empty expression at offset %zu", at);
@@ -206,7 +206,7 @@ static bool parse_expr(pctx *p, const char *s, size_t n, size_t at, bool in_quer
     if (!e)
         return false;
     e->var = p->t->nvars;
-    e->in_query = in_query;
+    e->late = late;
     size_t i = skip;
     for (;;) {
         size_t start = i;
@@ -232,12 +232,13 @@ static bool valid_literal(pctx *p, const char *s, size_t i, size_t n)
     unsigned char c = (unsigned char)s[i];
     if (c == '%') {
         if (!is_pct(s, i, n))
-            return pfail(p, PCFMCP_ERR_INVALID_ARG, "'%%' not followed by two hex digits at offset %zu", i);
+            return pfail(p, PCFMCP_ERR_INVALID_ARG,
+                         "'%%' not followed by two hex digits at offset %zu", i);
         return true;
     }
     if (c <= 0x20 || c == 0x7f || strchr("\"'<>\\^`|", c))
-        return pfail(p, PCFMCP_ERR_INVALID_ARG, "character not allowed in a URI template at offset %zu",
-                     i);
+        return pfail(p, PCFMCP_ERR_INVALID_ARG,
+                     "character not allowed in a URI template at offset %zu", i);
     return true;
 }
 
@@ -260,7 +261,7 @@ int pcfmcp__uritemplate_parse(const char *tmpl, pcfmcp__uritemplate **out, char 
     }
     bool literal_query = false, literal_hash = false;
     for (size_t i = 0; p.rc == PCFMCP_OK && i < n;) {
-        const char *s = p.t ? p.t->src : tmpl;
+        const char *s = p.t->src;
         if (p.t->nparts && (p.t->parts[p.t->nparts - 1].type == P_QUERY ||
                             p.t->parts[p.t->nparts - 1].type == P_FRAGMENT)) {
             pfail(&p, PCFMCP_ERR_INVALID_ARG, "{%c...} must be the last part of the template",
@@ -275,7 +276,7 @@ int pcfmcp__uritemplate_parse(const char *tmpl, pcfmcp__uritemplate **out, char 
                 break;
             }
             size_t len = (size_t)(close - s) - i - 1;
-            if (!parse_expr(&p, s + i + 1, len, i, literal_query))
+            if (!parse_expr(&p, s + i + 1, len, i, literal_query || literal_hash))
                 break;
             part *e = &p.t->parts[p.t->nparts - 1];
             if (e->type == P_QUERY && literal_query)
@@ -375,7 +376,7 @@ static bool var_char(const part *e, unsigned char c)
     if (e->type == P_SIMPLE)
         return c != '/' && c != '?' && c != '#' && c != '&';
     /* {+var}: anything inside its component. */
-    return c != '#' && (e->in_query || c != '?');
+    return c != '#' && (e->late || c != '?');
 }
 
 /* Matches s[0..n) against the parts before a {?...}/{#...} tail. One pass per

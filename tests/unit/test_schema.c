@@ -408,7 +408,8 @@ END_TEST
 START_TEST(pattern_reports_the_source_pattern)
 {
     VALID("{'pattern':'^[a-z]+$'}", "'abc'");
-    INVALID("{'pattern':'^[a-z]+$'}", "'ABC'", "/: must match pattern \"^[a-z]+$\" (got \"ABC\")\n");
+    INVALID("{'pattern':'^[a-z]+$'}", "'ABC'",
+            "/: must match pattern \"^[a-z]+$\" (got \"ABC\")\n");
     INVALID("{'pattern':'^\\\\d+$'}", "'12a'", "/: must match pattern \"^\\d+$\" (got \"12a\")\n");
     VALID("{'pattern':'^\\\\d+$'}", "42");
 }
@@ -556,6 +557,12 @@ START_TEST(enum_lists_the_allowed_values)
     VALID("{'enum':[1,null,{'a':[1]}]}", "1.0");
     VALID("{'enum':[{'a':1,'b':2}]}", "{'b':2,'a':1}");
     INVALID("{'enum':['only']}", "'other'", "/: must be \"only\" (got \"other\")\n");
+    char long_enum[256], expected[256], val[101];
+    memset(val, 'v', 100);
+    val[100] = '\0';
+    snprintf(long_enum, sizeof(long_enum), "{'const':'%s'}", val);
+    snprintf(expected, sizeof(expected), "/: must be \"%.80s...\" (got 1)\n", val);
+    INVALID(long_enum, "1", expected);
 }
 END_TEST
 
@@ -657,7 +664,8 @@ START_TEST(ref_resolves_defs_and_definitions)
 {
     const char *schema = "{'$defs':{'port':{'type':'integer','maximum':65535}},"
                          "'definitions':{'name':{'type':'string'}},"
-                         "'properties':{'p':{'$ref':'#/$defs/port'},'n':{'$ref':'#/definitions/name'}}}";
+                         "'properties':{'p':{'$ref':'#/$defs/port'},"
+                         "'n':{'$ref':'#/definitions/name'}}}";
     VALID(schema, "{'p':80,'n':'x'}");
     INVALID(schema, "{'p':70000,'n':1}",
             "/p: must be <= 65535 (got 70000)\n"
@@ -891,7 +899,8 @@ START_TEST(compile_bounds_depth_fanout_chains_and_size)
             cJSON_AddStringToObject(d, "$ref", ref);
     }
     e = compile_fail_json(j, PCFMCP_ERR_LIMIT);
-    ck_assert_ptr_nonnull(strstr(e, "more than 64 nested $ref/allOf/anyOf/oneOf/not/if/then/else hops"));
+    ck_assert_ptr_nonnull(
+        strstr(e, "more than 64 nested $ref/allOf/anyOf/oneOf/not/if/then/else hops"));
     pcfmcp__free(e);
     cJSON_Delete(j);
 
@@ -974,6 +983,29 @@ START_TEST(paths_escape_pointer_syntax_and_control_characters)
 }
 END_TEST
 
+START_TEST(deep_paths_are_shortened_in_the_middle)
+{
+    /* 40 levels of {"level_NN": ...} ending in a wrong type. */
+    pcfmcp__schema *s = compile_ok("{'$defs':{'n':{'type':['object','string'],"
+                                   "'additionalProperties':{'$ref':'#/$defs/n'}}},"
+                                   "'$ref':'#/$defs/n'}");
+    cJSON *root = cJSON_CreateObject(), *cur = root;
+    for (int i = 0; i < 40; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "level_%02d", i);
+        cur = i < 39 ? cJSON_AddObjectToObject(cur, key) : cJSON_AddNumberToObject(cur, key, 1);
+    }
+    char *text = problems_of(s, root);
+    ck_assert_str_eq(text, "/level_00/level_01/level_02/level_03/level_04/level_05/level_06/"
+                           "level_07/.../level_27/level_28/level_29/level_30/level_31/level_32/"
+                           "level_33/level_34/level_35/level_36/level_37/level_38/level_39: must "
+                           "be object or string (got 1)\n");
+    pcfmcp__free(text);
+    cJSON_Delete(root);
+    pcfmcp__schema_free(s);
+}
+END_TEST
+
 START_TEST(validate_rejects_a_missing_instance)
 {
     pcfmcp__schema *s = compile_ok("true");
@@ -1027,6 +1059,39 @@ START_TEST(deep_instances_are_refused_without_recursing_into_them)
 }
 END_TEST
 
+START_TEST(recursion_is_bounded_with_long_ref_chains)
+{
+    /* 60 $ref hops per array level: 128 levels would nest ~7700 calls, 10 levels 610. */
+    cJSON *j = cJSON_CreateObject();
+    cJSON *defs = cJSON_AddObjectToObject(j, "$defs");
+    for (int i = 0; i < 60; i++) {
+        char name[16], ref[32];
+        snprintf(name, sizeof(name), "n%d", i);
+        cJSON *d = cJSON_AddObjectToObject(defs, name);
+        if (i < 59) {
+            snprintf(ref, sizeof(ref), "#/$defs/n%d", i + 1);
+            cJSON_AddStringToObject(d, "$ref", ref);
+        } else {
+            cJSON_AddStringToObject(d, "type", "array");
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(d, "items"), "$ref", "#/$defs/n0");
+        }
+    }
+    cJSON_AddStringToObject(j, "$ref", "#/$defs/n0");
+    pcfmcp__schema *s = compile_json(j);
+    cJSON *shallow = nested_arrays(10), *deep = nested_arrays(PCFMCP__SCHEMA_MAX_INSTANCE_DEPTH);
+    char *text = problems_of(s, shallow);
+    ck_assert_str_eq(text, "");
+    pcfmcp__free(text);
+    text = problems_of(s, deep);
+    ck_assert_str_eq(text, "/: validation stopped: schema recursion too deep for this input\n");
+    pcfmcp__free(text);
+    cJSON_Delete(shallow);
+    cJSON_Delete(deep);
+    pcfmcp__schema_free(s);
+    cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(exponential_schemas_hit_the_work_limit)
 {
     /* Each level tries both alternatives, and again to explain the failure:
@@ -1075,6 +1140,29 @@ START_TEST(large_valid_inputs_stay_within_the_work_limit)
     pcfmcp__free(text);
     cJSON_Delete(arr);
     pcfmcp__schema_free(s);
+}
+END_TEST
+
+START_TEST(patterns_scan_long_strings_in_linear_time)
+{
+    /* Quadratic search would take minutes here and hit the test timeout. */
+    enum { N = 300000 };
+    char *big = malloc(N + 1);
+    memset(big, 'a', N);
+    big[N] = '\0';
+    cJSON *x = cJSON_CreateString(big);
+    const char *patterns[] = { "[a-z]+x", "(a|aa)*b", "^[a-z]{1,1000}$", "^\\w+$" };
+    const bool expect[] = { false, false, false, true };
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(patterns); i++) {
+        cJSON *schema = cJSON_CreateObject();
+        cJSON_AddStringToObject(schema, "pattern", patterns[i]);
+        pcfmcp__schema *s = compile_json(schema);
+        ck_assert_int_eq(pcfmcp__schema_validate(s, x, NULL), expect[i]);
+        pcfmcp__schema_free(s);
+        cJSON_Delete(schema);
+    }
+    cJSON_Delete(x);
+    free(big);
 }
 END_TEST
 
@@ -1317,6 +1405,8 @@ static const struct {
     { "^(a|b)*c$", "ababc", true },
     { "^(a|b)*c$", "abx", false },
     { "^(|a)b$", "b", true },
+    { "^(a|b$)c?$", "b", true },
+    { "(^a|b$)", "cb", true },
     { "^$", "", true },
     { "^$", "a", false },
     { "}", "}", true },
@@ -1325,6 +1415,20 @@ static const struct {
     { "\\0", "a", false },
     { "[]", "a", false },
     { "^[^]$", "\n", true },
+    { "^.{1,255}$", "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80", true },
+    { "^.{1,2000}$", "\xc3\xa9", true },
+    { "^.{2,2000}$", "\xc3\xa9", false },
+    { "^\\d{3}$", "1234", false },
+    { "^\\d{3}$", "123", true },
+    { "^x*?$", "", true },
+    { "^\\$$", "$", true },
+    { "^[^/]{2,255}$", "\xe4\xb8\xad", false },
+    { "^[^\\u2028]$", "\xe2\x80\xa8", false },
+    { "^[^\\u2028]$", "\xe2\x80\xa9", true },
+    { "^[\\u0800-\\uffff]$", "\xef\xbf\xbf", true },
+    { "^[\\u0800-\\uffff]$", "\xdf\xbf", false },
+    { "^[\\u{10000}-\\u{10ffff}]$", "\xf4\x8f\xbf\xbf", true },
+    { "^.$", "\xe2\x80\xa8", false },
 };
 
 START_TEST(patterns_follow_ecma262_semantics)
@@ -1352,7 +1456,13 @@ static const struct {
     { "^*", "nothing to repeat" },
     { "a{3,2}", "numbers out of order in {} quantifier" },
     { "a{1001}", "repetition count over 1000" },
-    { "(a{100}){100}", "nested repetition counts multiply to over 1000" },
+    { "(a{100}){100}", "repetition too large for the regex engine (bound long strings with "
+                       "minLength/maxLength instead)" },
+    { "^a.{1,1000}$", "repetition too large for the regex engine (bound long strings with "
+                      "minLength/maxLength instead)" },
+    { "(a$){2}", "a group containing ^, $, \\b or \\B cannot be repeated" },
+    { "(?:^a)+", "a group containing ^, $, \\b or \\B cannot be repeated" },
+    { "((\\bx))*", "a group containing ^, $, \\b or \\B cannot be repeated" },
     { "(a", "unterminated group" },
     { "a)", "unmatched ')'" },
     { "[a", "unterminated character class" },
@@ -1373,7 +1483,8 @@ START_TEST(patterns_that_cannot_be_translated_are_refused)
     const char *why = NULL;
     size_t at;
     const char *p = regex_rejects[_i].pattern;
-    ck_assert_int_eq(pcfmcp__schema_regex_to_ere(p, strlen(p), &out, &why, &at), -1);
+    bool anchored;
+    ck_assert_int_eq(pcfmcp__schema_regex_to_ere(p, strlen(p), &out, &anchored, &why, &at), -1);
     ck_assert_ptr_nonnull(why);
     ck_assert_str_eq(why, regex_rejects[_i].why);
     pcfmcp__buf_free(&out);
@@ -1384,24 +1495,33 @@ START_TEST(regex_translation_expands_ecma_classes)
 {
     static const struct {
         const char *ecma, *ere;
+        bool anchored;
     } cases[] = {
-        { "^\\d+$", "^[0-9]+$" },
-        { "\\w", "[0-9A-Z_a-z]" },
-        { "[a-c\\]]", "[]a-c]" },
-        { "(?:ab)*?x{2,}", "(ab)*x{2,}" },
-        { "\\.\\{", "\\.\\{" },
-        { "\xc3\xa9+", "(\xc3\xa9)+" },
-        { "[\\u00e0-\\u00ff]", "(\xc3[\xa0-\xbf])" },
-        { "\\0", "[^\x01-\xff]" },
+        { "^\\d+$", "^[0-9]+$", true },
+        { "\\w", "[0-9A-Z_a-z]", false },
+        { "[a-c\\]]", "[]a-c]", false },
+        { "(?:ab)*?x{2,}", "(ab)*x{2,}", false },
+        { "\\.\\{", "\\.\\{", false },
+        { "\xc3\xa9+", "(\xc3\xa9)+", false },
+        { "[\\u00e0-\\u00ff]", "(\xc3[\xa0-\xbf])", false },
+        { "\\0", "[^\x01-\xff]", false },
+        { "^a|^b", "^a|^b", true },
+        { "^a|b", "^a|b", false },
+        { "^a|", "^a|", false },
+        { "(^a)", "(^a)", false },
+        { "[\\u0800-\\uffff]", "([\xe0-\xef][\x80-\xbf][\x80-\xbf])", false },
     };
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(cases); i++) {
         pcfmcp__buf out;
         pcfmcp__buf_init(&out);
         const char *why = NULL;
         size_t at;
-        ck_assert_int_eq(
-            pcfmcp__schema_regex_to_ere(cases[i].ecma, strlen(cases[i].ecma), &out, &why, &at), 0);
+        bool anchored;
+        ck_assert_int_eq(pcfmcp__schema_regex_to_ere(cases[i].ecma, strlen(cases[i].ecma), &out,
+                                                     &anchored, &why, &at),
+                         0);
         ck_assert_str_eq(out.data, cases[i].ere);
+        ck_assert_int_eq(anchored, cases[i].anchored);
         pcfmcp__buf_free(&out);
     }
 }
@@ -1453,10 +1573,11 @@ int main(void)
             compile_bounds_depth_fanout_chains_and_size } },
         { "messages",
           { problem_list_is_capped, paths_escape_pointer_syntax_and_control_characters,
-            validate_rejects_a_missing_instance } },
+            deep_paths_are_shortened_in_the_middle, validate_rejects_a_missing_instance } },
         { "limits",
           { deep_instances_are_refused_without_recursing_into_them,
-            exponential_schemas_hit_the_work_limit,
+            recursion_is_bounded_with_long_ref_chains, exponential_schemas_hit_the_work_limit,
+            patterns_scan_long_strings_in_linear_time,
             large_valid_inputs_stay_within_the_work_limit,
             one_compiled_schema_serves_concurrent_validations,
             compile_fails_cleanly_when_memory_runs_out,
@@ -1470,7 +1591,8 @@ int main(void)
         suite_add_tcase(s, tc);
     }
     TCase *tables = tcase_create("tables");
-    tcase_add_loop_test(tables, formats_assert_their_syntax, 0, (int)PCFMCP_ARRAY_LEN(format_cases));
+    tcase_add_loop_test(tables, formats_assert_their_syntax, 0,
+                        (int)PCFMCP_ARRAY_LEN(format_cases));
     tcase_add_loop_test(tables, patterns_follow_ecma262_semantics, 0,
                         (int)PCFMCP_ARRAY_LEN(regex_cases));
     tcase_add_loop_test(tables, patterns_that_cannot_be_translated_are_refused, 0,

@@ -146,14 +146,17 @@ START_TEST(reserved_variables_take_slashes)
     NO_MATCH("file:///{+path}", "file:///a?b");
     NO_MATCH("file:///{+path}", "file:///a#b");
     MATCH("test://search?q={+q}", "test://search?q=a/b?c", "{\"q\":\"a/b?c\"}");
+    MATCH("test://doc#{+f}", "test://doc#a/b?c", "{\"f\":\"a/b?c\"}");
 }
 END_TEST
 
 START_TEST(fragment_variable_is_an_optional_tail)
 {
-    MATCH("test://doc/{id}{#section}", "test://doc/1#intro", "{\"id\":\"1\",\"section\":\"intro\"}");
+    MATCH("test://doc/{id}{#section}", "test://doc/1#intro",
+          "{\"id\":\"1\",\"section\":\"intro\"}");
     MATCH("test://doc/{id}{#section}", "test://doc/1", "{\"id\":\"1\"}");
-    MATCH("test://doc/{id}{#section}", "test://doc/1#a/b?c", "{\"id\":\"1\",\"section\":\"a/b?c\"}");
+    MATCH("test://doc/{id}{#section}", "test://doc/1#a/b?c",
+          "{\"id\":\"1\",\"section\":\"a/b?c\"}");
 }
 END_TEST
 
