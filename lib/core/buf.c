@@ -136,8 +136,11 @@ char *pcfmcp__buf_steal(pcfmcp__buf *b, size_t *len)
         pcfmcp__buf_free(b);
         return NULL;
     }
-    if (!b->data && !pcfmcp__buf_reserve(b, 0))
-        return NULL;
+    if (!b->data) {
+        if (!pcfmcp__buf_reserve(b, 0))
+            return NULL;
+        b->data[0] = '\0';
+    }
     char *p = b->data;
     if (len)
         *len = b->len;
