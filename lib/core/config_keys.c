@@ -93,6 +93,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Largest structured result of one tool call; lists stop early with a cursor." },
     { "tools.max_field_chars", I, "4000", NULL, 64, 1000000, NULL, 0, NULL,
       "Longest text field taken from PCF (banners, descriptions, PoC text) shown to the model." },
+    { "tools.validate_output", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Check every structured tool result against its outputSchema; a mismatch becomes a tool error (tests)." },
     { "reports.output_dir", P, "", NULL, 0, 0, NULL, 0, NULL,
       "Directory generate_report may write into (empty: reports are only returned, never written)." },
 

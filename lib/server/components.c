@@ -172,6 +172,8 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
                                    : pcfmcp_strerror(rc));
         return rc;
     }
+    if (pcfmcp_config_get_bool(s->config, "tools.validate_output"))
+        pcfmcp_engine_set_validate_output(s->engine, 1);
     pcfmcp_toolset_set_logger(s->parts->toolset, s->log);
     pcfmcp_toolset_set_pcf(s->parts->toolset, s->parts->pcf);
     rc = pcfmcp_toolset_register(s->parts->toolset, s->engine);
