@@ -916,30 +916,32 @@ static bool enforce_cap(tcall *c)
     cJSON *arr = c->page_key ? cJSON_GetObjectItemCaseSensitive(c->out, c->page_key) : NULL;
     if (arr && cJSON_IsArray(arr)) {
         int n = cJSON_GetArraySize(arr);
-        while (n > 1 && len > cap) {
-            cJSON_DeleteItemFromArray(arr, --n);
+        size_t total = (size_t)pcfmcp__json_num(c->out, "total", 0);
+        /* The paging members count too, so they are rewritten each round. */
+        for (;;) {
+            size_t next = c->page_offset + (size_t)n;
+            cJSON_ReplaceItemInObjectCaseSensitive(c->out, "returned", cJSON_CreateNumber(n));
+            cJSON_ReplaceItemInObjectCaseSensitive(c->out, "truncated", cJSON_CreateTrue());
+            cJSON_DeleteItemFromObjectCaseSensitive(c->out, "next_cursor");
+            cJSON_DeleteItemFromObjectCaseSensitive(c->out, "notice");
+            char *cur = pcfmcp__tools_cursor_encode(c->def->name, next, c->args);
+            if (cur && next < total)
+                cJSON_AddStringToObject(c->out, "next_cursor", cur);
+            pcfmcp__free(cur);
+            char notice[256];
+            snprintf(notice, sizeof(notice),
+                     "Response cut at %zu bytes (tools.max_response_bytes): %d items returned; "
+                     "pass next_cursor to continue, or lower limit / add filters.",
+                     cap, n);
+            cJSON_AddStringToObject(c->out, "notice", notice);
             s = pcfmcp__json_print(c->out, &len);
             pcfmcp__free(s);
+            if (len <= cap)
+                return true;
+            if (n <= 1)
+                break;
+            cJSON_DeleteItemFromArray(arr, --n);
         }
-        size_t next = c->page_offset + (size_t)n;
-        cJSON_ReplaceItemInObjectCaseSensitive(c->out, "returned", cJSON_CreateNumber(n));
-        cJSON_ReplaceItemInObjectCaseSensitive(c->out, "truncated", cJSON_CreateTrue());
-        char *cur = pcfmcp__tools_cursor_encode(c->def->name, next, c->args);
-        size_t total = (size_t)pcfmcp__json_num(c->out, "total", 0);
-        cJSON_DeleteItemFromObjectCaseSensitive(c->out, "next_cursor");
-        if (cur && next < total)
-            cJSON_AddStringToObject(c->out, "next_cursor", cur);
-        pcfmcp__free(cur);
-        char notice[256];
-        snprintf(notice, sizeof(notice),
-                 "Response cut at %zu bytes (tools.max_response_bytes): %d items returned; pass "
-                 "next_cursor to continue, or lower limit / add filters.",
-                 cap, n);
-        cJSON_AddStringToObject(c->out, "notice", notice);
-        s = pcfmcp__json_print(c->out, &len);
-        pcfmcp__free(s);
-        if (len <= cap)
-            return true;
     }
     /* Not a list, or one item is itself too large: shorten every text field. */
     for (size_t field = c->ts->max_field / 2; field >= 64; field /= 2) {
