@@ -59,6 +59,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new(pcfmcp_toolset_t **out);
  * @param[out] out receives the toolset; on PCFMCP_ERR_CONFIG it is still set
  *             so that pcfmcp_toolset_errmsg() can say which key is wrong, and
  *             must be freed.
+ * @param config the configuration to read; not kept
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new_from_config(pcfmcp_toolset_t **out,
                                                          const pcfmcp_config_t *config);
