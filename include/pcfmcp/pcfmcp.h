@@ -15,5 +15,6 @@
 #include <pcfmcp/pcf.h>
 #include <pcfmcp/auth.h>
 #include <pcfmcp/identity.h>
+#include <pcfmcp/tools.h>
 
 #endif /* PCFMCP_PCFMCP_H */

@@ -70,6 +70,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Retries of a PCF call where a retry is safe (never for writes of unknown fate)." },
     { "pcf.allow_api_issue_writes", B, "false", NULL, 0, 0, NULL, 0, NULL,
       "Use API v1 issues/create and issues/edit. Off: on PCF 6c83154 they hang the server." },
+    { "pcf.channels", L, "", NULL, 0, 0, NULL, 0, NULL,
+      "Channel per PCF capability, e.g. issues_write=ui,issues_delete=api,pocs=api (ui = web session)." },
 
     /* ------------------------------------------------------------ auth */
     { "auth.api_keys_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
@@ -94,6 +96,30 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Refuse callers missing from auth.identities_file instead of using pcf.* credentials." },
     { "auth.insecure_no_auth", B, "false", "insecure-no-auth", 0, 0, NULL, 0, NULL,
       "Allow HTTP on a non-loopback address without any authentication. Dangerous." },
+
+    /* ----------------------------------------------------------- tools */
+    { "tools.read_only", B, "false", "read-only", 0, 0, NULL, 0, NULL,
+      "Offer only tools that change nothing in PCF (reports stay, without writing files)." },
+    { "tools.toolsets", L, "all", NULL, 0, 0, NULL, 0, NULL,
+      "Tool groups to offer: all, or any of projects,hosts,ports,issues,pocs,networks,teams,reports,credentials,notes,scans." },
+    { "tools.allow", L, "", NULL, 0, 0, NULL, 0, NULL,
+      "Offer only these tools (names as in `pcf-mcp tools`); unknown names stop the server." },
+    { "tools.deny", L, "", NULL, 0, 0, NULL, 0, NULL,
+      "Never offer these tools; unknown names stop the server." },
+    { "tools.enable_destructive", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Offer the delete_* tools; each then needs a confirm argument repeating the target id." },
+    { "tools.projects", L, "", NULL, 0, 0, NULL, 0, NULL,
+      "Limit the assistant to these projects (names or UUIDs); others are hidden and refused." },
+    { "tools.default_project", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "Project (name or UUID) used when a tool call names none." },
+    { "tools.max_response_bytes", I, "65536", NULL, 1024, 64 * MIB, NULL, 0, NULL,
+      "Largest structured result of one tool call; lists stop early with a cursor." },
+    { "tools.max_field_chars", I, "4000", NULL, 64, 1000000, NULL, 0, NULL,
+      "Longest text field taken from PCF (banners, descriptions, PoC text) shown to the model." },
+    { "tools.validate_output", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Check every structured tool result against its outputSchema; a mismatch becomes a tool error (tests)." },
+    { "reports.output_dir", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "Directory generate_report may write into (empty: reports are only returned, never written)." },
 
     /* ------------------------------------------------------------- log */
     { "log.level", E, "info", NULL, 0, 0, "debug|info|warn|error", PCFMCP__KEY_RELOAD, NULL,

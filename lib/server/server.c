@@ -126,6 +126,7 @@ PCFMCP_API void pcfmcp_server_free(pcfmcp_server_t *s)
     pcfmcp__server_teardown_components(s);
     pcfmcp_stdio_free(s->stdio);
     pcfmcp_engine_free(s->engine);
+    pcfmcp__server_release_parts(s);
     pcfmcp_logger_unref(s->log);
     pcfmcp_config_free(s->config);
     if (s->global_init)

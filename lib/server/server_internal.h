@@ -30,6 +30,8 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s);
 void pcfmcp__server_teardown_components(pcfmcp_server_t *s);
 pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport);
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s);
+/* Frees what setup built once the engine that borrows it is gone. */
+void pcfmcp__server_release_parts(pcfmcp_server_t *s);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);
 
 #endif

@@ -1,0 +1,229 @@
+/* Paging cursors, criticality mapping and name matching: the pure parts of
+ * the toolset, kept apart so the unit tests can drive them without PCF. */
+#include "core/internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "tools/toolset.h"
+
+/* ------------------------------------------------------------ cursors */
+
+/* A cursor names the tool, the offset and a digest of the filter arguments
+ * (everything except limit and cursor), so a cursor cannot be replayed
+ * against another query and silently skip or repeat items. */
+static bool args_digest(const cJSON *args, char out[17])
+{
+    cJSON *copy = args ? cJSON_Duplicate(args, true) : cJSON_CreateObject();
+    if (!copy)
+        return false;
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "cursor");
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "limit");
+    /* Member order must not matter: sort by name before hashing. */
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    size_t n = (size_t)cJSON_GetArraySize(copy);
+    const cJSON **items = n ? pcfmcp__calloc(n, sizeof(*items)) : NULL;
+    if (n && !items) {
+        cJSON_Delete(copy);
+        return false;
+    }
+    size_t k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, copy) items[k++] = it;
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && strcmp(items[j - 1]->string, items[j]->string) > 0; j--) {
+            const cJSON *t = items[j];
+            items[j] = items[j - 1];
+            items[j - 1] = t;
+        }
+    for (size_t i = 0; i < k; i++) {
+        pcfmcp__buf_json_string(&b, items[i]->string, strlen(items[i]->string));
+        pcfmcp__buf_putc(&b, ':');
+        pcfmcp__json_append(&b, items[i]);
+        pcfmcp__buf_putc(&b, ',');
+    }
+    pcfmcp__free(items);
+    cJSON_Delete(copy);
+    char hex[65];
+    bool ok = pcfmcp__buf_ok(&b) &&
+              pcfmcp__sha256_hex(b.data ? b.data : "", b.len, hex) == 0;
+    pcfmcp__buf_free(&b);
+    if (!ok)
+        return false;
+    memcpy(out, hex, 16);
+    out[16] = '\0';
+    return true;
+}
+
+char *pcfmcp__tools_cursor_encode(const char *tool, size_t offset, const cJSON *args)
+{
+    char digest[17];
+    if (!tool || !args_digest(args, digest))
+        return NULL;
+    char raw[256];
+    int n = snprintf(raw, sizeof(raw), "v1|%s|%zu|%s", tool, offset, digest);
+    if (n < 0 || (size_t)n >= sizeof(raw))
+        return NULL;
+    return pcfmcp__base64url_encode(raw, (size_t)n, NULL);
+}
+
+bool pcfmcp__tools_cursor_decode(const char *cursor, const char *tool, const cJSON *args,
+                                 size_t *offset)
+{
+    if (!cursor || !tool || strlen(cursor) > 340)
+        return false;
+    size_t len = 0;
+    char *raw = pcfmcp__base64url_decode(cursor, strlen(cursor), &len);
+    if (!raw)
+        return false;
+    char text[256];
+    if (len >= sizeof(text)) {
+        pcfmcp__free(raw);
+        return false;
+    }
+    memcpy(text, raw, len);
+    text[len] = '\0';
+    pcfmcp__free(raw);
+    char *parts[4];
+    char *save = NULL, *p = text;
+    int k = 0;
+    for (char *t = strtok_r(p, "|", &save); t && k < 4; t = strtok_r(NULL, "|", &save))
+        parts[k++] = t;
+    if (k != 4 || strcmp(parts[0], "v1") != 0 || strcmp(parts[1], tool) != 0)
+        return false;
+    char *end = NULL;
+    unsigned long long off = strtoull(parts[2], &end, 10);
+    if (!end || *end || !isdigit((unsigned char)parts[2][0]) || off > 100000000ULL)
+        return false;
+    char digest[17];
+    if (!args_digest(args, digest) || strcmp(digest, parts[3]) != 0)
+        return false;
+    *offset = (size_t)off;
+    return true;
+}
+
+/* ------------------------------------------------------------ criticality */
+
+/* PCF has no criticality field: it derives one from the CVSS score. */
+const char *pcfmcp__tools_criticality(double cvss)
+{
+    if (cvss <= 0.0)
+        return "info";
+    if (cvss < 4.0)
+        return "low";
+    if (cvss < 7.0)
+        return "medium";
+    if (cvss < 9.0)
+        return "high";
+    return "critical";
+}
+
+static const char *const crit_names[] = { "info", "low", "medium", "high", "critical" };
+/* The scores PCF's own issue form offers for each criticality. */
+static const double crit_cvss[] = { 0.0, 2.0, 5.0, 8.0, 9.5 };
+
+int pcfmcp__tools_criticality_rank(const char *crit)
+{
+    for (int i = 0; crit && i < (int)PCFMCP_ARRAY_LEN(crit_names); i++)
+        if (strcmp(crit, crit_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+double pcfmcp__tools_criticality_cvss(const char *crit)
+{
+    int r = pcfmcp__tools_criticality_rank(crit);
+    return r < 0 ? 0.0 : crit_cvss[r];
+}
+
+/* ------------------------------------------------------------ matching */
+
+bool pcfmcp__tools_icontains(const char *hay, const char *needle)
+{
+    if (!needle || !*needle)
+        return true;
+    if (!hay)
+        return false;
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] &&
+               tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+static void list_candidates(pcfmcp__buf *why, const cJSON **c, size_t n)
+{
+    for (size_t i = 0; i < n && i < 20; i++)
+        pcfmcp__buf_printf(why, "%s\"%s\" (%s)", i ? ", " : "", pcfmcp__json_str(c[i], "name"),
+                           pcfmcp__json_str(c[i], "id"));
+    if (n > 20)
+        pcfmcp__buf_printf(why, " and %zu more", n - 20);
+}
+
+const cJSON *pcfmcp__tools_match_project(const cJSON *projects, const char *given,
+                                         pcfmcp__buf *why)
+{
+    const cJSON *p;
+    size_t total = (size_t)cJSON_GetArraySize(projects);
+    if (!given || !*given) {
+        pcfmcp__buf_puts(why, "no project given");
+        return NULL;
+    }
+    cJSON_ArrayForEach(p, projects) {
+        const char *id = pcfmcp__json_str(p, "id");
+        if (id && pcfmcp__strcaseeq(id, given))
+            return p;
+    }
+    const cJSON **hits = total ? pcfmcp__calloc(total, sizeof(*hits)) : NULL;
+    if (total && !hits) {
+        pcfmcp__buf_puts(why, "out of memory");
+        return NULL;
+    }
+    size_t nexact = 0, nsub = 0;
+    cJSON_ArrayForEach(p, projects) {
+        const char *name = pcfmcp__json_str(p, "name");
+        if (name && pcfmcp__strcaseeq(name, given))
+            hits[nexact++] = p;
+    }
+    if (nexact == 0) {
+        cJSON_ArrayForEach(p, projects) {
+            const char *name = pcfmcp__json_str(p, "name");
+            if (name && pcfmcp__tools_icontains(name, given))
+                hits[nsub++] = p;
+        }
+    }
+    const cJSON *found = NULL;
+    size_t n = nexact ? nexact : nsub;
+    if (n == 1) {
+        found = hits[0];
+    } else if (n > 1) {
+        pcfmcp__buf_printf(why, "project \"%s\" is ambiguous: it matches %zu projects: ", given,
+                           n);
+        list_candidates(why, hits, n);
+        pcfmcp__buf_puts(why, ". Pass the exact name or the UUID.");
+    } else {
+        size_t k = 0;
+        cJSON_ArrayForEach(p, projects) hits[k++] = p;
+        pcfmcp__buf_printf(why, "no project matches \"%s\". ", given);
+        if (k) {
+            pcfmcp__buf_puts(why, "Projects you can use: ");
+            list_candidates(why, hits, k);
+            pcfmcp__buf_putc(why, '.');
+        } else {
+            pcfmcp__buf_puts(why, "This PCF account sees no project you may use.");
+        }
+    }
+    pcfmcp__free(hits);
+    return found;
+}

@@ -1,0 +1,289 @@
+/* Pentest data is hostile data: banners, page titles, scanner output and
+ * PoC text come from the systems under test and reach a model through us.
+ * Everything taken from PCF passes through here before it is shown. */
+#include "core/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "tools/toolset.h"
+
+/* Decodes one UTF-8 sequence; returns its length, or 0 for an invalid one. */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t len;
+    uint32_t v, min;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2;
+        v = c & 0x1F;
+        min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3;
+        v = c & 0x0F;
+        min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4;
+        v = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Characters that change how text is displayed or read without being
+ * visible: zero-width, bidi controls, invisible operators, tags. */
+static bool invisible(uint32_t cp)
+{
+    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206F) || cp == 0xFEFF ||
+           cp == 0x061C || cp == 0x180E || cp == 0x00AD || cp == 0x034F ||
+           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0000 && cp <= 0xE007F) ||
+           (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
+/* Length of an ANSI/VT escape sequence starting at s[0] == ESC. */
+static size_t escape_len(const unsigned char *s, size_t n)
+{
+    if (n < 2)
+        return 1;
+    size_t i = 2;
+    if (s[1] == '[') { /* CSI: parameters, intermediates, one final byte */
+        while (i < n && s[i] >= 0x20 && s[i] <= 0x3F)
+            i++;
+        while (i < n && s[i] >= 0x20 && s[i] <= 0x2F)
+            i++;
+        return i < n && s[i] >= 0x40 && s[i] <= 0x7E ? i + 1 : i;
+    }
+    if (s[1] == ']' || s[1] == 'P' || s[1] == '_' || s[1] == '^' || s[1] == 'X') {
+        /* OSC/DCS/APC/PM/SOS: up to BEL or ST (ESC \) */
+        while (i < n) {
+            if (s[i] == 0x07)
+                return i + 1;
+            if (s[i] == 0x1B && i + 1 < n && s[i + 1] == '\\')
+                return i + 2;
+            i++;
+        }
+        return n;
+    }
+    return 2;
+}
+
+char *pcfmcp__tools_clean(const char *str, size_t n, size_t max_chars)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_reserve(&b, n < 4096 ? n + 1 : 4096);
+    size_t chars = 0, cut = 0, i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t len;
+        if (s[i] == 0x1B) {
+            i += escape_len(s + i, n - i);
+            continue;
+        }
+        len = utf8_next(s + i, n - i, &cp);
+        if (len == 0) {
+            cp = 0xFFFD;
+            len = 1;
+        }
+        const unsigned char *at = s + i;
+        i += len;
+        if (cp == '\r') {
+            if (i < n && s[i] == '\n')
+                continue;
+            cp = '\n';
+        }
+        if (cp == 0x2028 || cp == 0x2029)
+            cp = '\n';
+        if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+            invisible(cp))
+            continue;
+        if (chars >= max_chars) {
+            cut++;
+            continue;
+        }
+        chars++;
+        if (cp == 0xFFFD && len == 1)
+            pcfmcp__buf_puts(&b, "\xEF\xBF\xBD");
+        else if (cp == '\n' && *at != '\n')
+            pcfmcp__buf_putc(&b, '\n');
+        else
+            pcfmcp__buf_append(&b, at, len);
+    }
+    if (cut)
+        pcfmcp__buf_printf(&b, " [... %zu more characters cut]", cut);
+    pcfmcp__buf_append(&b, "", 0);
+    return pcfmcp__buf_steal(&b, NULL);
+}
+
+static bool clean_string(char **slot, size_t max_chars)
+{
+    char *old = *slot;
+    if (!old)
+        return true;
+    char *c = pcfmcp__tools_clean(old, strlen(old), max_chars);
+    if (!c)
+        return false;
+    /* cJSON allocates through the library's hooks (core/global.c), so a
+     * string from pcfmcp__malloc can take the old one's place. */
+    cJSON_free(old);
+    *slot = c;
+    return true;
+}
+
+static bool clean_node(cJSON *node, size_t max_chars, int depth)
+{
+    bool ok = true;
+    for (; node; node = node->next) {
+        if (node->string && !(node->type & cJSON_StringIsConst))
+            ok = clean_string(&node->string, 256) && ok;
+        if (cJSON_IsString(node))
+            ok = clean_string(&node->valuestring, max_chars) && ok;
+        if (node->child && depth < 200)
+            ok = clean_node(node->child, max_chars, depth + 1) && ok;
+        else if (node->child)
+            ok = false;
+    }
+    return ok;
+}
+
+bool pcfmcp__tools_clean_tree(cJSON *tree, size_t max_chars)
+{
+    if (!tree)
+        return true;
+    bool ok = true;
+    if (cJSON_IsString(tree))
+        ok = clean_string(&tree->valuestring, max_chars);
+    return clean_node(tree->child, max_chars, 1) && ok;
+}
+
+void pcfmcp__tools_fence(pcfmcp__buf *b, const char *text, size_t n)
+{
+    size_t run = 0, longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        run = text[i] == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    size_t ticks = longest < 3 ? 3 : longest + 1;
+    for (size_t i = 0; i < ticks; i++)
+        pcfmcp__buf_putc(b, '`');
+    pcfmcp__buf_puts(b, "untrusted-data\n");
+    pcfmcp__buf_append(b, text, n);
+    if (n == 0 || text[n - 1] != '\n')
+        pcfmcp__buf_putc(b, '\n');
+    for (size_t i = 0; i < ticks; i++)
+        pcfmcp__buf_putc(b, '`');
+    pcfmcp__buf_putc(b, '\n');
+}
+
+static bool scalar(const cJSON *v)
+{
+    return !cJSON_IsObject(v) && !cJSON_IsArray(v);
+}
+
+static void put_scalar(pcfmcp__buf *b, const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        /* Multi-line values stay readable but cannot fake a new key. */
+        for (const char *p = v->valuestring; *p; p++) {
+            if (*p == '\n')
+                pcfmcp__buf_puts(b, " / ");
+            else
+                pcfmcp__buf_putc(b, *p);
+        }
+    } else if (cJSON_IsNumber(v)) {
+        if (v->valuedouble == (double)(long long)v->valuedouble && v->valuedouble < 1e15 &&
+            v->valuedouble > -1e15)
+            pcfmcp__buf_printf(b, "%lld", (long long)v->valuedouble);
+        else
+            pcfmcp__buf_printf(b, "%g", v->valuedouble);
+    } else if (cJSON_IsBool(v)) {
+        pcfmcp__buf_puts(b, cJSON_IsTrue(v) ? "true" : "false");
+    } else {
+        pcfmcp__buf_puts(b, "null");
+    }
+}
+
+static bool all_scalars(const cJSON *arr)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, arr) if (!scalar(x)) return false;
+    return true;
+}
+
+static void indent_to(pcfmcp__buf *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        pcfmcp__buf_puts(b, "  ");
+}
+
+void pcfmcp__tools_render(pcfmcp__buf *b, const cJSON *v, int indent)
+{
+    if (indent > 12)
+        return;
+    const cJSON *x;
+    if (cJSON_IsObject(v)) {
+        cJSON_ArrayForEach(x, v) {
+            indent_to(b, indent);
+            pcfmcp__buf_printf(b, "%s:", x->string);
+            if (scalar(x)) {
+                pcfmcp__buf_putc(b, ' ');
+                put_scalar(b, x);
+                pcfmcp__buf_putc(b, '\n');
+            } else if (cJSON_IsArray(x) && all_scalars(x)) {
+                pcfmcp__buf_puts(b, " [");
+                const cJSON *y;
+                bool first = true;
+                cJSON_ArrayForEach(y, x) {
+                    if (!first)
+                        pcfmcp__buf_puts(b, ", ");
+                    first = false;
+                    put_scalar(b, y);
+                }
+                pcfmcp__buf_puts(b, "]\n");
+            } else if (cJSON_GetArraySize(x) == 0) {
+                pcfmcp__buf_puts(b, cJSON_IsArray(x) ? " []\n" : " {}\n");
+            } else {
+                pcfmcp__buf_putc(b, '\n');
+                pcfmcp__tools_render(b, x, indent + 1);
+            }
+        }
+    } else if (cJSON_IsArray(v)) {
+        cJSON_ArrayForEach(x, v) {
+            indent_to(b, indent);
+            pcfmcp__buf_puts(b, "-");
+            if (scalar(x)) {
+                pcfmcp__buf_putc(b, ' ');
+                put_scalar(b, x);
+                pcfmcp__buf_putc(b, '\n');
+            } else {
+                pcfmcp__buf_putc(b, '\n');
+                pcfmcp__tools_render(b, x, indent + 1);
+            }
+        }
+    } else {
+        indent_to(b, indent);
+        put_scalar(b, v);
+        pcfmcp__buf_putc(b, '\n');
+    }
+}

@@ -1,0 +1,519 @@
+/* Handlers for PCF features reachable only through its web session
+ * (credentials, notes, nmap import, the JSON export) and for reports. */
+#include "core/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "tools/handlers.h"
+
+/* ------------------------------------------------------------ credentials */
+
+static cJSON *cred_form(tcall *c, bool update)
+{
+    cJSON *a = pcfmcp__tools_pargs(c);
+    if (update)
+        cJSON_AddStringToObject(a, "credential_id", pcfmcp__tools_arg_str(c, "credential_id"));
+    static const struct {
+        const char *arg, *form;
+    } map[] = { { "login", "login" },
+                { "hash", "password_hash" },
+                { "hash_type", "hash_type" },
+                { "cleartext", "cleartext_password" },
+                { "description", "comment" },
+                { "source", "info_source" } };
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(map); i++) {
+        const char *v = pcfmcp__tools_arg_str(c, map[i].arg);
+        if (v)
+            cJSON_AddStringToObject(a, map[i].form, v);
+    }
+    const cJSON *ports = cJSON_GetObjectItemCaseSensitive(c->args, "port_ids");
+    if (ports) {
+        cJSON *svc = cJSON_AddObjectToObject(a, "services");
+        const cJSON *p;
+        cJSON_ArrayForEach(p, ports) {
+            cJSON *arr = cJSON_AddArrayToObject(svc, p->valuestring);
+            cJSON_AddItemToArray(arr, cJSON_CreateString("0"));
+        }
+    }
+    return a;
+}
+
+pcfmcp_error_t pcfmcp__th_list_credentials(tcall *c)
+{
+    const cJSON *doc =
+        pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIALS_LIST, pcfmcp__tools_pargs(c), NULL);
+    if (!doc)
+        return PCFMCP_ERR_PCF;
+    const char *text = pcfmcp__tools_arg_str(c, "text");
+    cJSON *items = cJSON_CreateArray();
+    const cJSON *x;
+    cJSON_ArrayForEach(x, pcfmcp__json_obj(doc, "credentials")) {
+        if (text && !pcfmcp__tools_icontains(pcfmcp__json_str(x, "login"), text) &&
+            !pcfmcp__tools_icontains(pcfmcp__json_str(x, "description"), text) &&
+            !pcfmcp__tools_icontains(pcfmcp__json_str(x, "source"), text))
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", x->string);
+        static const char *const keys[] = { "login", "hash", "hash_type", "cleartext",
+                                            "description", "source" };
+        for (size_t i = 0; i < PCFMCP_ARRAY_LEN(keys); i++) {
+            const char *v = pcfmcp__json_str(x, keys[i]);
+            cJSON_AddStringToObject(o, keys[i], v ? v : "");
+        }
+        cJSON *svc = cJSON_AddArrayToObject(o, "services");
+        const cJSON *s;
+        cJSON_ArrayForEach(s, pcfmcp__json_obj(x, "services"))
+            cJSON_AddItemToArray(svc, cJSON_CreateString(s->string));
+        cJSON_AddItemToArray(items, o);
+    }
+    cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
+    pcfmcp__tools_sumf(c, "%d credential(s).", cJSON_GetArraySize(items));
+    return pcfmcp__tools_page(c, "credentials", items);
+}
+
+pcfmcp_error_t pcfmcp__th_add_credential(tcall *c)
+{
+    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIAL_CREATE, cred_form(c, false), NULL);
+    if (!doc)
+        return PCFMCP_ERR_PCF;
+    const char *id = pcfmcp__json_str(doc, "credential_id");
+    cJSON *out = pcfmcp__tools_out(c);
+    cJSON_AddBoolToObject(out, "ok", true);
+    cJSON_AddStringToObject(out, "credential_id", id ? id : "");
+    pcfmcp__tools_sumf(c, "Recorded credential %s.", id ? id : "");
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__th_update_credential(tcall *c)
+{
+    static const char fields[] = "login hash hash_type cleartext description source port_ids";
+    cJSON *a = cred_form(c, true);
+    if (cJSON_GetArraySize(a) <= 2) {
+        cJSON_Delete(a);
+        pcfmcp__tools_errf(c, "nothing to change: give at least one field");
+        return PCFMCP_ERR_INVALID_ARG;
+    }
+    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIAL_UPDATE, a, NULL))
+        return PCFMCP_ERR_PCF;
+    const char *id = pcfmcp__tools_arg_str(c, "credential_id");
+    cJSON *out = pcfmcp__tools_out(c);
+    cJSON_AddBoolToObject(out, "ok", true);
+    cJSON_AddStringToObject(out, "credential_id", id);
+    pcfmcp__th_updated(c, fields);
+    pcfmcp__tools_sumf(c, "Updated credential %s.", id);
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__th_delete_credential(tcall *c)
+{
+    return pcfmcp__th_delete(c, PCFMCP__PCF_OP_CREDENTIAL_DELETE, "credential_id", NULL);
+}
+
+/* ------------------------------------------------------------ notes */
+
+pcfmcp_error_t pcfmcp__th_list_notes(tcall *c)
+{
+    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NOTES_LIST, pcfmcp__tools_pargs(c), NULL);
+    if (!doc)
+        return PCFMCP_ERR_PCF;
+    const char *text = pcfmcp__tools_arg_str(c, "text");
+    cJSON *items = cJSON_CreateArray();
+    const cJSON *x;
+    cJSON_ArrayForEach(x, pcfmcp__json_obj(doc, "notes")) {
+        const char *md = pcfmcp__json_str(x, "markdown");
+        if (text && !pcfmcp__tools_icontains(pcfmcp__json_str(x, "name"), text) &&
+            !pcfmcp__tools_icontains(md, text))
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        const char *v;
+        cJSON_AddStringToObject(o, "id", x->string);
+        cJSON_AddStringToObject(o, "name", (v = pcfmcp__json_str(x, "name")) ? v : "");
+        cJSON_AddStringToObject(o, "host_id", (v = pcfmcp__json_str(x, "host_id")) ? v : "");
+        cJSON_AddStringToObject(o, "text", md ? md : "");
+        cJSON_AddItemToArray(items, o);
+    }
+    cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
+    pcfmcp__tools_sumf(c, "%d note(s).", cJSON_GetArraySize(items));
+    return pcfmcp__tools_page(c, "notes", items);
+}
+
+pcfmcp_error_t pcfmcp__th_add_note(tcall *c)
+{
+    cJSON *a = pcfmcp__tools_pargs(c);
+    pcfmcp__th_copy(c, a, "name text");
+    const char *host = pcfmcp__tools_arg_str(c, "host");
+    if (host) {
+        const char *hid = pcfmcp__th_host_id(c, host);
+        if (!hid) {
+            cJSON_Delete(a);
+            return PCFMCP_ERR_NOT_FOUND;
+        }
+        cJSON_AddStringToObject(a, "host_id", hid);
+    }
+    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NOTE_CREATE, a, NULL);
+    if (!doc)
+        return PCFMCP_ERR_PCF;
+    const char *id = pcfmcp__json_str(doc, "note_id");
+    cJSON *out = pcfmcp__tools_out(c);
+    cJSON_AddBoolToObject(out, "ok", true);
+    cJSON_AddStringToObject(out, "note_id", id ? id : "");
+    pcfmcp__tools_sumf(c, "Added note %s.", id ? id : "");
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__th_edit_note(tcall *c)
+{
+    const char *id = pcfmcp__tools_arg_str(c, "note_id");
+    bool text = pcfmcp__tools_has_arg(c, "text"), name = pcfmcp__tools_has_arg(c, "name");
+    if (!text && !name) {
+        pcfmcp__tools_errf(c, "nothing to change: give text and/or name (delete_note removes a "
+                              "note)");
+        return PCFMCP_ERR_INVALID_ARG;
+    }
+    if (text) {
+        cJSON *a = pcfmcp__th_args_id(c, "note_id", id);
+        pcfmcp__th_copy(c, a, "text");
+        if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NOTE_UPDATE, a, NULL))
+            return PCFMCP_ERR_PCF;
+        pcfmcp__tools_sumf(c, "Replaced the text of note %s.", id);
+    }
+    if (name) {
+        cJSON *a = pcfmcp__th_args_id(c, "note_id", id);
+        pcfmcp__th_copy(c, a, "name");
+        if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NOTE_RENAME, a, NULL)) {
+            if (text)
+                pcfmcp__buf_puts(&c->err, " (the text change was applied)");
+            return PCFMCP_ERR_PCF;
+        }
+        pcfmcp__tools_sumf(c, "Renamed note %s.", id);
+    }
+    cJSON *out = pcfmcp__tools_out(c);
+    cJSON_AddBoolToObject(out, "ok", true);
+    cJSON_AddStringToObject(out, "note_id", id);
+    pcfmcp__th_updated(c, "text name");
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__th_delete_note(tcall *c)
+{
+    return pcfmcp__th_delete(c, PCFMCP__PCF_OP_NOTE_DELETE, "note_id", NULL);
+}
+
+/* ------------------------------------------------------------ nmap */
+
+pcfmcp_error_t pcfmcp__th_import_nmap(tcall *c)
+{
+    const cJSON *before = pcfmcp__th_hosts(c);
+    if (!before)
+        return PCFMCP_ERR_PCF;
+    cJSON *known = cJSON_CreateObject();
+    const cJSON *h;
+    cJSON_ArrayForEach(h, before) {
+        const char *ip = pcfmcp__json_str(h, "ip");
+        if (ip && !cJSON_GetObjectItemCaseSensitive(known, ip))
+            cJSON_AddTrueToObject(known, ip);
+    }
+    int nbefore = cJSON_GetArraySize(before);
+    cJSON *a = pcfmcp__tools_pargs(c);
+    pcfmcp__th_copy(c, a, "xml rule ignore_ports ignore_services hosts_description "
+                          "hostnames_description add_no_open");
+    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NMAP_IMPORT, a, NULL);
+    if (!doc) {
+        cJSON_Delete(known);
+        return PCFMCP_ERR_PCF;
+    }
+    const cJSON *after = pcfmcp__th_hosts(c);
+    cJSON *out = pcfmcp__tools_out(c);
+    cJSON_AddBoolToObject(out, "ok", true);
+    cJSON_AddNumberToObject(out, "scripts_removed", pcfmcp__json_num(doc, "scripts_removed", 0));
+    cJSON_AddNumberToObject(out, "hosts_before", nbefore);
+    cJSON *fresh = cJSON_AddArrayToObject(out, "new_hosts");
+    if (after) {
+        cJSON_AddNumberToObject(out, "hosts_after", cJSON_GetArraySize(after));
+        cJSON_ArrayForEach(h, after) {
+            const char *ip = pcfmcp__json_str(h, "ip");
+            if (ip && !cJSON_GetObjectItemCaseSensitive(known, ip))
+                cJSON_AddItemToArray(fresh, cJSON_CreateString(ip));
+        }
+    }
+    cJSON_Delete(known);
+    pcfmcp__tools_sumf(c, "Imported the nmap report: %d new host(s); %d NSE script element(s) "
+                          "removed before upload. list_hosts / get_host show the result.",
+                       cJSON_GetArraySize(fresh), (int)pcfmcp__json_num(doc, "scripts_removed", 0));
+    return PCFMCP_OK;
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+pcfmcp_error_t pcfmcp__th_get_project_snapshot(tcall *c)
+{
+    const cJSON *snap =
+        pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_PROJECT_SNAPSHOT, pcfmcp__tools_pargs(c), NULL);
+    if (!snap)
+        return PCFMCP_ERR_PCF;
+    const cJSON *want = cJSON_GetObjectItemCaseSensitive(c->args, "sections");
+    bool content = pcfmcp__json_bool(c->args, "include_poc_content", false);
+    cJSON *out = pcfmcp__tools_out(c);
+    cJSON_AddStringToObject(out, "project_id", c->project_id);
+    const cJSON *sec;
+    cJSON_ArrayForEach(sec, snap) {
+        bool take;
+        if (want && cJSON_GetArraySize(want) > 0) {
+            take = false;
+            const cJSON *w;
+            cJSON_ArrayForEach(w, want) take =
+                take || (cJSON_IsString(w) && strcmp(w->valuestring, sec->string) == 0);
+        } else {
+            take = strcmp(sec->string, "pocs") != 0 && strcmp(sec->string, "tasks") != 0 &&
+                   strcmp(sec->string, "paths") != 0;
+        }
+        if (!take)
+            continue;
+        cJSON *dup = cJSON_Duplicate(sec, true);
+        if (strcmp(sec->string, "pocs") == 0 && !content) {
+            cJSON *p;
+            cJSON_ArrayForEach(p, dup) cJSON_DeleteItemFromObjectCaseSensitive(p, "content_base64");
+        }
+        cJSON_AddItemToObject(out, sec->string, dup);
+    }
+    pcfmcp__tools_sumf(c, "PCF's JSON export of project %s (hosts keyed by IP, other objects by "
+                          "id).",
+                       c->project_id);
+    return PCFMCP_OK;
+}
+
+/* ------------------------------------------------------------ reports */
+
+static bool issue_in_scope(tcall *c, const cJSON *i)
+{
+    const char *minc = pcfmcp__tools_arg_str(c, "min_criticality");
+    const char *crit = pcfmcp__json_str(i, "criticality");
+    if (minc && pcfmcp__tools_criticality_rank(crit) < pcfmcp__tools_criticality_rank(minc))
+        return false;
+    const cJSON *only = cJSON_GetObjectItemCaseSensitive(c->args, "criticality");
+    if (only && cJSON_GetArraySize(only) > 0) {
+        bool hit = false;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, only) hit =
+            hit || (cJSON_IsString(x) && crit && strcmp(x->valuestring, crit) == 0);
+        if (!hit)
+            return false;
+    }
+    return true;
+}
+
+static bool host_wanted(const cJSON *list, const char *id, const char *ip)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, list) {
+        if (!cJSON_IsString(x))
+            continue;
+        if ((id && pcfmcp__strcaseeq(x->valuestring, id)) || (ip && strcmp(x->valuestring, ip) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* Narrows the model to the requested hosts and criticalities. */
+static void scope_model(tcall *c, cJSON *model)
+{
+    const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(c->args, "hosts");
+    bool by_host = hosts && cJSON_GetArraySize(hosts) > 0;
+    cJSON *issues = cJSON_GetObjectItemCaseSensitive(model, "issues");
+    cJSON *i = issues ? issues->child : NULL;
+    while (i) {
+        cJSON *next = i->next;
+        bool keep = issue_in_scope(c, i);
+        if (keep && by_host) {
+            cJSON *svc = cJSON_GetObjectItemCaseSensitive(i, "services");
+            cJSON *s = svc ? svc->child : NULL;
+            while (s) {
+                cJSON *sn = s->next;
+                if (!host_wanted(hosts, pcfmcp__json_str(s, "host_id"), pcfmcp__json_str(s, "ip")))
+                    cJSON_Delete(cJSON_DetachItemViaPointer(svc, s));
+                s = sn;
+            }
+            keep = cJSON_GetArraySize(svc) > 0;
+        }
+        if (!keep)
+            cJSON_Delete(cJSON_DetachItemViaPointer(issues, i));
+        i = next;
+    }
+    if (by_host) {
+        cJSON *hl = cJSON_GetObjectItemCaseSensitive(model, "hosts");
+        cJSON *h = hl ? hl->child : NULL;
+        while (h) {
+            cJSON *next = h->next;
+            if (!host_wanted(hosts, pcfmcp__json_str(h, "id"), pcfmcp__json_str(h, "ip")))
+                cJSON_Delete(cJSON_DetachItemViaPointer(hl, h));
+            h = next;
+        }
+    }
+}
+
+static const char *ext_of(const char *format)
+{
+    if (strcmp(format, "html") == 0)
+        return "html";
+    if (strcmp(format, "json") == 0)
+        return "json";
+    if (strcmp(format, "csv") == 0)
+        return "csv";
+    return "md";
+}
+
+static const char *mime_of(const char *format)
+{
+    if (strcmp(format, "html") == 0)
+        return "text/html";
+    if (strcmp(format, "json") == 0)
+        return "application/json";
+    if (strcmp(format, "csv") == 0)
+        return "text/csv";
+    return "text/markdown";
+}
+
+static pcfmcp_error_t deliver(tcall *c, const char *uri, const char *mime, const void *data,
+                              size_t len, bool text)
+{
+    cJSON *out = pcfmcp__tools_out(c);
+    char sha[65];
+    pcfmcp__sha256_hex(data, len, sha);
+    cJSON_AddNumberToObject(out, "bytes", (double)len);
+    cJSON_AddStringToObject(out, "sha256", sha);
+    cJSON_AddStringToObject(out, "uri", uri);
+    cJSON_AddStringToObject(out, "mime_type", mime);
+    const char *path = pcfmcp__tools_arg_str(c, "output_path");
+    if (path) {
+        char why[256];
+        int err = pcfmcp__tools_write_confined(c->ts->report_dir, path, data, len, why, sizeof(why));
+        if (err) {
+            pcfmcp__tools_errf(c, "the report was rendered but not written: %s (%s)", why,
+                               strerror(err));
+            return err == EPERM || err == EINVAL ? PCFMCP_ERR_DENIED : PCFMCP_ERR_IO;
+        }
+        cJSON_AddStringToObject(out, "written_to", path);
+        pcfmcp__tools_sumf(c, "Written to %s under reports.output_dir.", path);
+    }
+    if (!c->extra_content)
+        c->extra_content = cJSON_CreateArray();
+    cJSON *blk = cJSON_CreateObject();
+    cJSON_AddStringToObject(blk, "type", "resource");
+    cJSON *res = cJSON_AddObjectToObject(blk, "resource");
+    cJSON_AddStringToObject(res, "uri", uri);
+    cJSON_AddStringToObject(res, "mimeType", mime);
+    if (text) {
+        char *t = pcfmcp__strndup(data, len);
+        cJSON_AddStringToObject(res, "text", t ? t : "");
+        pcfmcp__free(t);
+    } else {
+        char *b = pcfmcp__base64_encode(data, len, NULL);
+        cJSON_AddStringToObject(res, "blob", b ? b : "");
+        pcfmcp__free(b);
+    }
+    cJSON_AddItemToArray(c->extra_content, blk);
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
+{
+    const char *format = pcfmcp__tools_arg_str(c, "format");
+    if (!format)
+        format = "markdown";
+    const char *tid = pcfmcp__tools_arg_str(c, "template_id");
+    if (c->ts->read_only && (tid || pcfmcp__tools_has_arg(c, "output_path"))) {
+        pcfmcp__tools_errf(c, "refused in read-only mode: template_id (PCF stores a copy of "
+                              "every rendered report) and output_path (writes a file) are "
+                              "disabled; generate without them");
+        return PCFMCP_ERR_DENIED;
+    }
+    if (pcfmcp__tools_has_arg(c, "output_path") && !c->ts->report_dir) {
+        pcfmcp__tools_errf(c, "writing reports is disabled on this server: configure "
+                              "reports.output_dir, or omit output_path to get the report inline");
+        return PCFMCP_ERR_DENIED;
+    }
+    cJSON *out = pcfmcp__tools_out(c);
+    char uri[256];
+    if (tid) {
+        const char *reason = NULL;
+        if (pcfmcp_pcf_capability(c->pcf, "report", &reason) != PCFMCP_OK) {
+            pcfmcp__tools_errf(c, "rendering a PCF report template %s (environment "
+                                  "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); without "
+                                  "template_id the built-in formats work with a token",
+                               reason ? reason : "needs the web session");
+            return PCFMCP_ERR_UNSUPPORTED;
+        }
+        cJSON *a = pcfmcp__tools_pargs(c);
+        cJSON_AddStringToObject(a, "template_id", tid);
+        if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_REPORT_RENDER, a, NULL))
+            return PCFMCP_ERR_PCF;
+        pcfmcp_pcf_result_t *res = c->results[c->nresults - 1];
+        size_t len = 0;
+        const void *data = pcfmcp_pcf_result_data(res, &len);
+        const char *fname = pcfmcp_pcf_result_filename(res);
+        const char *ctype = pcfmcp_pcf_result_content_type(res);
+        if (!data) {
+            pcfmcp__tools_errf(c, "PCF rendered no file");
+            return PCFMCP_ERR_BAD_RESPONSE;
+        }
+        bool text = ctype && (strncmp(ctype, "text/", 5) == 0 || strstr(ctype, "json"));
+        char mime[128];
+        snprintf(mime, sizeof(mime), "%s", ctype ? ctype : "application/octet-stream");
+        char *semi = strchr(mime, ';');
+        if (semi)
+            *semi = '\0';
+        snprintf(uri, sizeof(uri), "pcf://projects/%s/reports/%s", c->project_id,
+                 fname ? fname : "report");
+        for (char *p = uri; *p; p++)
+            if (*p == ' ')
+                *p = '_';
+        cJSON_AddStringToObject(out, "format", "pcf-template");
+        cJSON_AddStringToObject(out, "filename", fname ? fname : "");
+        pcfmcp__tools_sumf(c, "PCF rendered template %s: %s (%zu bytes), embedded below.", tid,
+                           fname ? fname : "report", len);
+        if (text && !pcfmcp__utf8_valid(data, len, NULL))
+            text = false;
+        return deliver(c, uri, mime, data, len, text);
+    }
+    cJSON *model = pcfmcp__tools_model(c, M_PORTS | M_POCS | M_SETTINGS);
+    if (!model)
+        return PCFMCP_ERR_PCF;
+    scope_model(c, model);
+    pcfmcp__tools_clean_tree(model, 20000);
+    const char *title = pcfmcp__tools_arg_str(c, "title");
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    if (!pcfmcp__tools_report(&b, model, format, title)) {
+        pcfmcp__buf_free(&b);
+        cJSON_Delete(model);
+        pcfmcp__tools_errf(c, "out of memory while rendering the report");
+        return PCFMCP_ERR_NOMEM;
+    }
+    cJSON *issues = cJSON_GetObjectItemCaseSensitive(model, "issues");
+    cJSON *by = cJSON_AddObjectToObject(out, "by_criticality");
+    static const char *const crits[] = { "critical", "high", "medium", "low", "info" };
+    for (size_t k = 0; k < 5; k++)
+        cJSON_AddNumberToObject(by, crits[k], 0);
+    const cJSON *i;
+    cJSON_ArrayForEach(i, issues) pcfmcp__th_count(by, pcfmcp__json_str(i, "criticality"));
+    cJSON_AddStringToObject(out, "format", format);
+    cJSON_AddNumberToObject(out, "issues", cJSON_GetArraySize(issues));
+    cJSON_AddNumberToObject(out, "hosts",
+                            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "hosts")));
+    snprintf(uri, sizeof(uri), "pcf://projects/%s/reports/report.%s", c->project_id,
+             ext_of(format));
+    pcfmcp__tools_sumf(c, "Rendered a %s report of %d issue(s) on %d host(s) (%zu bytes); it is "
+                          "embedded below as %s.",
+                       format, cJSON_GetArraySize(issues),
+                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "hosts")), b.len,
+                       uri);
+    cJSON_Delete(model);
+    pcfmcp_error_t rc = deliver(c, uri, mime_of(format), b.data, b.len, true);
+    pcfmcp__buf_free(&b);
+    return rc;
+}

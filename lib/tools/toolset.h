@@ -1,0 +1,243 @@
+/* Internals of lib/tools: the toolset object, the tool table, the per-call
+ * state every handler works on, and the pure helpers (sanitizer, cursors,
+ * name matching, report rendering, confined writes) the unit tests reach. */
+#ifndef PCFMCP_TOOLS_TOOLSET_H
+#define PCFMCP_TOOLS_TOOLSET_H
+
+#include <pcfmcp/engine.h>
+#include <pcfmcp/pcf.h>
+#include <pcfmcp/tools.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/buf.h"
+#include "core/internal.h"
+#include "pcf/client.h"
+
+/* ------------------------------------------------------------ groups */
+
+enum {
+    TS_PROJECTS = 1u << 0,
+    TS_HOSTS = 1u << 1,
+    TS_PORTS = 1u << 2,
+    TS_ISSUES = 1u << 3,
+    TS_POCS = 1u << 4,
+    TS_NETWORKS = 1u << 5,
+    TS_TEAMS = 1u << 6,
+    TS_REPORTS = 1u << 7,
+    TS_CREDENTIALS = 1u << 8,
+    TS_NOTES = 1u << 9,
+    TS_SCANS = 1u << 10,
+    TS_ALL = (1u << 11) - 1
+};
+
+/* Tool flags. */
+enum {
+    F_READ = 1u << 0,        /* changes nothing in PCF */
+    F_DESTRUCTIVE = 1u << 1, /* deletes; needs tools.enable_destructive and confirm */
+    F_IDEMPOTENT = 1u << 2,  /* repeating the call has no further effect */
+    F_PROJECT = 1u << 3,     /* takes `project` (name or UUID; default project) */
+    F_PAGED = 1u << 4,       /* takes limit + cursor; output has paging members */
+    F_NO_SCOPE = 1u << 5,    /* not tied to one project (teams, users, tokens) */
+    F_RO_OK = 1u << 6        /* kept in read-only mode; refuses its writing options there */
+};
+
+/* Parameter kinds: each becomes one inputSchema property. */
+typedef enum {
+    K_STR,     /* string; max = maxLength (0 = none) */
+    K_TEXT,    /* long free text (description, PoC) */
+    K_UUID,    /* string, format uuid */
+    K_IP,      /* IPv4 or IPv6 address */
+    K_HOSTNAME,
+    K_INT,     /* integer min..max */
+    K_NUM,     /* number min..max */
+    K_BOOL,
+    K_ENUM,    /* string, one of `extra` ("a|b|c") */
+    K_ENUM_ARR, /* array of unique enum strings */
+    K_UUID_ARR,
+    K_STR_ARR,
+    K_DATE,    /* YYYY-MM-DD */
+    K_SCHEMA   /* `extra` is the whole property schema (JSON text) */
+} param_kind;
+
+enum { P_REQ = 1u << 0 };
+
+typedef struct {
+    const char *name;
+    param_kind kind;
+    unsigned flags;
+    double min, max;
+    const char *extra;
+    const char *desc;
+} tool_param;
+
+struct tcall;
+typedef pcfmcp_error_t (*tool_fn)(struct tcall *c);
+
+typedef struct {
+    const char *name;
+    unsigned group;
+    unsigned flags;
+    const char *capability; /* PCF client capability the tool needs, or NULL */
+    const char *confirm_of; /* destructive: the argument `confirm` must repeat */
+    const char *title;
+    const char *desc;
+    const tool_param *params; /* ends with a { NULL } entry */
+    const char *output;       /* outputSchema, JSON text */
+    tool_fn fn;
+} tool_def;
+
+extern const tool_def pcfmcp__tools_defs[];
+extern const size_t pcfmcp__tools_ndefs;
+
+/* ------------------------------------------------------------ toolset */
+
+/* What the engine hands back to a tool callback. */
+typedef struct {
+    pcfmcp_toolset_t *ts;
+    const tool_def *def;
+} tool_binding;
+
+struct pcfmcp_toolset {
+    tool_binding *bindings; /* one per def, once registered */
+    pcfmcp_pcf_t *pcf;
+    pcfmcp_toolset_resolve_cb resolve;
+    void *resolve_ud;
+    pcfmcp_logger_t *log;
+    bool read_only;
+    bool destructive;
+    unsigned groups;
+    char **allow;
+    size_t nallow;
+    char **deny;
+    size_t ndeny;
+    char **projects; /* scope: names or UUIDs */
+    size_t nprojects;
+    char *default_project;
+    size_t max_response;
+    size_t max_field;
+    char *report_dir;
+    bool registered;
+    char errmsg[512];
+};
+
+/* ------------------------------------------------------------ calls */
+
+/* PCF calls one tool call may make (a project model costs one per host). */
+#define TCALL_MAX_RESULTS 4096
+
+typedef struct tcall {
+    pcfmcp_toolset_t *ts;
+    const tool_def *def;
+    pcfmcp_ctx_t *ctx;
+    pcfmcp_result_t *result;
+    cJSON *args;
+    pcfmcp_pcf_t *pcf;
+    pcfmcp__pcf_callctx pctx;
+    /* The project the call is about, once resolved. */
+    char project_id[40];
+    char *project_name;
+    cJSON *projects_doc; /* projects list, fetched at most once per call */
+    /* Output. */
+    cJSON *out;            /* structuredContent */
+    pcfmcp__buf summary;   /* trusted lines written by the handler */
+    pcfmcp__buf err;       /* tool error text */
+    const char *page_key;  /* array member of out that paging may trim */
+    size_t page_offset;
+    /* PCF results kept alive until the call ends (their documents are borrowed). */
+    pcfmcp_pcf_result_t **results;
+    size_t nresults, capresults;
+    /* Extra content blocks (reports) added after the text. */
+    cJSON *extra_content;
+} tcall;
+
+/* toolset.c: helpers for handlers. */
+void pcfmcp__tools_errf(tcall *c, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
+void pcfmcp__tools_sumf(tcall *c, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
+/* Runs one PCF operation; @p args is consumed. Returns the answer document
+ * (borrowed until the call ends) or NULL with the error text set; *rc (if
+ * given) receives the code. */
+const cJSON *pcfmcp__tools_pcf(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_error_t *rc);
+/* Same, but a failure only fills *msg (for partial-failure reports). */
+const cJSON *pcfmcp__tools_pcf_soft(tcall *c, pcfmcp__pcf_op op, cJSON *args,
+                                    pcfmcp_error_t *rc, char *msg, size_t msg_size);
+/* The args object with project_id set, ready for a PCF call. */
+cJSON *pcfmcp__tools_pargs(tcall *c);
+const char *pcfmcp__tools_arg_str(const tcall *c, const char *name);
+bool pcfmcp__tools_has_arg(const tcall *c, const char *name);
+/* The visible projects (scope applied), fetched once per call. */
+const cJSON *pcfmcp__tools_projects(tcall *c);
+bool pcfmcp__tools_project_in_scope(const pcfmcp_toolset_t *ts, const char *id,
+                                    const char *name);
+/* Resolves `project` (or the default) into c->project_id. */
+pcfmcp_error_t pcfmcp__tools_resolve_project(tcall *c, const char *given);
+/* Slices @p items (consumed) by limit/cursor into out[key] and fills paging members. */
+pcfmcp_error_t pcfmcp__tools_page(tcall *c, const char *key, cJSON *items);
+/* The structured output, created on first use. */
+cJSON *pcfmcp__tools_out(tcall *c);
+
+/* Project model: normalised hosts (with ports) and issues (with services
+ * resolved to host/port, optionally PoC references). */
+enum { M_PORTS = 1u << 0, M_POCS = 1u << 1, M_SETTINGS = 1u << 2 };
+cJSON *pcfmcp__tools_model(tcall *c, unsigned what);
+/* Normalises one API host object (ports from host info if present). */
+cJSON *pcfmcp__tools_norm_host(const cJSON *h);
+cJSON *pcfmcp__tools_norm_issue(const cJSON *i, const char *id);
+cJSON *pcfmcp__tools_norm_project(const cJSON *p);
+
+/* Argument readers for `host` given as UUID or IP. */
+const cJSON *pcfmcp__tools_find_host(const cJSON *hosts, const char *id_or_ip);
+
+/* ------------------------------------------------------------ pure helpers */
+
+/* sanitize.c: a copy of @p s (@p n bytes) safe to show a model: invalid
+ * UTF-8 replaced, ANSI escapes, control (except \n \t), zero-width and bidi
+ * characters removed, at most @p max_chars characters (a notice says how
+ * many were cut). Free with pcfmcp__free. NULL only when memory runs out. */
+char *pcfmcp__tools_clean(const char *s, size_t n, size_t max_chars);
+/* Cleans every string (values and member names) of @p tree in place. */
+bool pcfmcp__tools_clean_tree(cJSON *tree, size_t max_chars);
+/* Appends @p text inside a fenced block labelled as untrusted data; the
+ * fence is longer than any backtick run inside, so the text cannot close it. */
+void pcfmcp__tools_fence(pcfmcp__buf *b, const char *text, size_t n);
+/* A compact YAML-like rendering of @p v for the text content. */
+void pcfmcp__tools_render(pcfmcp__buf *b, const cJSON *v, int indent);
+
+/* paging.c */
+char *pcfmcp__tools_cursor_encode(const char *tool, size_t offset, const cJSON *args);
+/* Returns false when @p cursor is not one of ours, for another tool, or for
+ * other filter arguments. */
+bool pcfmcp__tools_cursor_decode(const char *cursor, const char *tool, const cJSON *args,
+                                 size_t *offset);
+const char *pcfmcp__tools_criticality(double cvss);
+int pcfmcp__tools_criticality_rank(const char *crit); /* info 0 .. critical 4; -1 unknown */
+double pcfmcp__tools_criticality_cvss(const char *crit);
+bool pcfmcp__tools_icontains(const char *hay, const char *needle);
+/* Finds the project named or identified by @p given in @p projects (array of
+ * {id, name}). Returns the match, or NULL with a message in @p why that
+ * lists the candidates (ambiguous) or the known projects (no match). */
+const cJSON *pcfmcp__tools_match_project(const cJSON *projects, const char *given,
+                                         pcfmcp__buf *why);
+
+/* report.c: renders a project model (see pcfmcp__tools_model) in @p format
+ * ("markdown", "html", "json", "csv"). */
+bool pcfmcp__tools_report(pcfmcp__buf *out, const cJSON *model, const char *format,
+                          const char *title);
+/* Markdown views of a model for resources and prompts. */
+void pcfmcp__tools_md_host(pcfmcp__buf *b, const cJSON *host, const cJSON *issues);
+void pcfmcp__tools_md_issue(pcfmcp__buf *b, const cJSON *issue);
+
+/* confine.c: writes @p len bytes to @p rel below @p dir without leaving it
+ * (no absolute path, no "..", no symlink anywhere on the way). Returns 0, or
+ * an errno value with a reason in @p why. */
+int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *data, size_t len,
+                                 char *why, size_t why_size);
+
+/* resources.c */
+pcfmcp_error_t pcfmcp__tools_register_extras(pcfmcp_toolset_t *ts, pcfmcp_engine_t *e);
+/* A call context for resource/prompt/completion handlers (no tool def). */
+pcfmcp_error_t pcfmcp__tools_call_begin(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_ctx_t *ctx,
+                                        const tool_def *def, cJSON *args);
+void pcfmcp__tools_call_end(tcall *c);
+
+#endif
