@@ -1,20 +1,25 @@
 #!/bin/sh
-# Demo: the fake PCF with the demo engagement, pcf-mcp over stdio under an
-# MCP client session, and a transcript of listing projects, hosts and
-# issues, recording a finding and producing a report.
-#   ./autogen.sh && ./configure && make -j2 && scripts/demo.sh
+# The main job: set up this machine (Debian 12, as root), build pcf-mcp, and
+# run it against the bundled demo PCF under a real MCP client session that
+# lists the demo engagement's projects, hosts and issues, records a finding
+# and produces a report. Reruns skip what is already done.
+#   PCF_MCP_BIN=/path/to/pcf-mcp scripts/demo.sh   uses an existing build
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-builddir=${top_builddir:-$top}
-if [ ! -x "$builddir/pcf-mcp" ]; then
-    echo "demo: build pcf-mcp first (./autogen.sh && ./configure && make -j2)" >&2
-    exit 1
+if [ -z "${PCF_MCP_BIN:-}" ]; then
+    "$top/scripts/deps.sh"
+    [ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >/dev/null)
+    mkdir -p "$top/build"
+    if [ ! -f "$top/build/Makefile" ]; then
+        (cd "$top/build" && "$top/configure" --quiet)
+    fi
+    make -C "$top/build" -j"$(nproc 2>/dev/null || echo 2)" --quiet >/dev/null
+    PCF_MCP_BIN="$top/build/pcf-mcp"
 fi
-command -v node >/dev/null || { echo "demo: needs node (20 or newer)" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "demo: needs python3 for the fake PCF" >&2; exit 1; }
 if [ ! -d "$top/tests/e2e/node_modules/@modelcontextprotocol/sdk" ]; then
-    echo "demo: installing the pinned MCP SDK into tests/e2e (npm ci)" >&2
-    (cd "$top/tests/e2e" && npm ci --no-audit --no-fund >/dev/null)
+    npm ci --prefix "$top/tests/e2e" --no-audit --no-fund --loglevel=error
 fi
-top_srcdir=$top top_builddir=$builddir PCF_MCP_BIN="$builddir/pcf-mcp" \
-    exec node "$top/scripts/demo.mjs"
+top_srcdir=$top
+top_builddir=$(dirname "$PCF_MCP_BIN")
+export top_srcdir top_builddir PCF_MCP_BIN
+exec node "$top/scripts/demo.mjs"

@@ -9,9 +9,11 @@ top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 ./scripts/deps.sh
-if [ -f tests/e2e/package-lock.json ]; then
-    npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
-fi
+# The pinned MCP SDK and conformance clients; every build tree (including
+# distcheck's) links to this one install.
+npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+PCFMCP_E2E_MODULES="$top/tests/e2e/node_modules"
+export PCFMCP_E2E_MODULES
 [ -x configure ] || ./autogen.sh
 
 # Out-of-tree builds keep the source tree clean, so several can coexist.
