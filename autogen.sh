@@ -2,4 +2,4 @@
 # Regenerates the build system from configure.ac and Makefile.am.
 set -e
 cd "$(dirname "$0")"
-autoreconf --force --install --verbose
+autoreconf --force --install
