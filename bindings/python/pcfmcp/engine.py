@@ -495,9 +495,8 @@ def _before_tramp(ctxp, method, name, args_json, ud):
             verdict = hooks[0](ctx, m, n, a)
             if verdict is None or verdict is True:
                 return 0
-            lib.pcfmcp_ctx_set_refusal(
-                ctxp, enc(verdict if isinstance(verdict, str) else "refused by policy")
-            )
+            if isinstance(verdict, str):
+                lib.pcfmcp_ctx_set_refusal(ctxp, verdict.encode("utf-8", "replace").replace(b"\0", b" "))
             return int(ErrorCode.DENIED)
         finally:
             ctx._ptr = None
@@ -639,8 +638,9 @@ class Engine(Handle):
     def set_hooks(self, before=None, after=None):
         """Hooks around every request.
 
-        ``before(ctx, method, name, args)`` returns None/True to proceed, or a
-        str (the refusal text) / False to refuse; raising refuses too.
+        ``before(ctx, method, name, args)`` returns None/True to proceed, a str
+        to refuse with that text, or False to refuse with the text set by
+        :meth:`Context.set_refusal` (or the engine's default); raising refuses too.
         ``after(ctx, method, name, outcome, jsonrpc_error, seconds)``.
         """
         key = callbacks.add((before, after))
