@@ -44,7 +44,11 @@ rm -rf "$src"
 
 changes=$(ls "$out"/pcf-mcp_"$version"_*.changes)
 echo "== lintian"
-lintian --info --display-info --pedantic --fail-on error,warning "$changes" | tee "$out/lintian.txt"
+status=0
+lintian --info --display-info --pedantic --fail-on error,warning "$changes" >"$out/lintian.txt" 2>&1 ||
+    status=$?
+cat "$out/lintian.txt"
+[ "$status" -eq 0 ] || { echo "lintian failed (exit $status)" >&2; exit 1; }
 
 if [ "$install" = yes ]; then
     echo "== install"
