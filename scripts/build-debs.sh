@@ -52,7 +52,8 @@ cat "$out/lintian.txt"
 
 if [ "$install" = yes ]; then
     echo "== install"
-    apt-get install -y -qq --no-install-recommends "$out"/*.deb >/dev/null
+    # --reinstall: a rebuild of the same version must replace what is installed.
+    apt-get install -y -qq --reinstall --no-install-recommends "$out"/*.deb >/dev/null
     echo "== smoke tests"
     cd /
     pcf-mcp --version

@@ -33,6 +33,7 @@ def main():
             "properties": {
                 "count": {"type": "integer", "minimum": 1, "maximum": 100},
                 "sides": {"type": "integer", "minimum": 2, "maximum": 1000},
+                "seed": {"type": "integer", "description": "repeatable rolls for tests"},
             },
             "required": ["count"],
         },
