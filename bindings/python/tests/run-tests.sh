@@ -18,7 +18,8 @@ rt=$(ldd "$lib" 2>/dev/null | awk '/lib(asan|ubsan)\.so/ { print $3 }' | tr '\n'
 if [ -n "$rt" ]; then
     LD_PRELOAD="$rt${LD_PRELOAD:+ $LD_PRELOAD}"
     ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-    export LD_PRELOAD ASAN_OPTIONS
+    PCFMCP_TEST_SANITIZERS=1
+    export LD_PRELOAD ASAN_OPTIONS PCFMCP_TEST_SANITIZERS
 fi
 
 PCFMCP_LIBRARY=$lib
