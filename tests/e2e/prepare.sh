@@ -4,10 +4,6 @@
 # npm packages, then returns. The packages come from, in order: an existing
 # install next to the scripts, $PCFMCP_E2E_MODULES (an absolute
 # node_modules directory), or `npm ci` against the committed lock file.
-if [ "${PCFMCP_E2E_TESTS:-yes}" = no ]; then
-    echo "e2e: skipped: configured with --disable-e2e-tests" >&2
-    exit 77
-fi
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-$srcdir}
 E2E="$builddir/tests/e2e"
