@@ -12,5 +12,6 @@
 #include <pcfmcp/engine.h>
 #include <pcfmcp/stdio.h>
 #include <pcfmcp/server.h>
+#include <pcfmcp/pcf.h>
 
 #endif /* PCFMCP_PCFMCP_H */
