@@ -13,5 +13,6 @@
 #include <pcfmcp/stdio.h>
 #include <pcfmcp/server.h>
 #include <pcfmcp/pcf.h>
+#include <pcfmcp/metrics.h>
 
 #endif /* PCFMCP_PCFMCP_H */
