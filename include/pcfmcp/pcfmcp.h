@@ -14,5 +14,6 @@
 #include <pcfmcp/server.h>
 #include <pcfmcp/pcf.h>
 #include <pcfmcp/metrics.h>
+#include <pcfmcp/ratelimit.h>
 
 #endif /* PCFMCP_PCFMCP_H */
