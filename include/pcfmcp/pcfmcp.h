@@ -15,5 +15,6 @@
 #include <pcfmcp/pcf.h>
 #include <pcfmcp/metrics.h>
 #include <pcfmcp/ratelimit.h>
+#include <pcfmcp/audit.h>
 
 #endif /* PCFMCP_PCFMCP_H */
