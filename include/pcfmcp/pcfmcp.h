@@ -16,5 +16,6 @@
 #include <pcfmcp/metrics.h>
 #include <pcfmcp/ratelimit.h>
 #include <pcfmcp/audit.h>
+#include <pcfmcp/cache.h>
 
 #endif /* PCFMCP_PCFMCP_H */

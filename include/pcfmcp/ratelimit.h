@@ -30,9 +30,6 @@ PCFMCP_BEGIN_DECLS
 /** A rate limiter. Opaque. */
 typedef struct pcfmcp_ratelimit pcfmcp_ratelimit_t;
 
-/** A monotonic clock in nanoseconds, for tests. Must never go backwards. */
-typedef uint64_t (*pcfmcp_clock_cb)(void *userdata);
-
 /** Which buckets pcfmcp_ratelimit_take() charges (combine with `|`). */
 enum {
     PCFMCP_RATELIMIT_IDENTITY = 1u << 0, /**< the caller's own bucket */
