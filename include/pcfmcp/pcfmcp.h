@@ -17,5 +17,6 @@
 #include <pcfmcp/ratelimit.h>
 #include <pcfmcp/audit.h>
 #include <pcfmcp/cache.h>
+#include <pcfmcp/trace.h>
 
 #endif /* PCFMCP_PCFMCP_H */
