@@ -135,18 +135,24 @@ typedef enum {
     PCFMCP_OUTCOME_TOOL_ERROR = 1, /**< answered with an `isError: true` tool result */
     PCFMCP_OUTCOME_ERROR = 2,      /**< answered with a JSON-RPC error */
     PCFMCP_OUTCOME_CANCELLED = 3,  /**< cancelled; no response sent */
-    PCFMCP_OUTCOME_REFUSED = 4     /**< refused by the before-hook */
+    PCFMCP_OUTCOME_REFUSED = 4,    /**< refused by the before-hook */
+    PCFMCP_OUTCOME_TIMEOUT = 5     /**< a tool ran past the tool timeout; answered with a tool error */
 } pcfmcp_outcome_t;
 
 /**
- * Runs before every request's handler (and before tool argument validation).
+ * Runs once before every request's handler (and before tool argument
+ * validation): for `tools/call`, `resources/read` and `prompts/get` once the
+ * target is known, for every other known method before it is answered
+ * (unknown methods and malformed requests are answered without it).
  *
  * @param method the JSON-RPC method
  * @param name   the tool or prompt name, the resource URI, or NULL
  * @param args_json the tool or prompt arguments (or NULL)
  * @return PCFMCP_OK to proceed; anything else refuses the request. For
  *         `tools/call` a refusal is a tool error carrying the message set with
- *         pcfmcp_ctx_set_refusal(); for other methods a JSON-RPC error.
+ *         pcfmcp_ctx_set_refusal(); for other methods a JSON-RPC error
+ *         (PCFMCP_ERR_RATE_LIMITED: -32001, PCFMCP_ERR_UNAVAILABLE: -32000,
+ *         anything else: -32600).
  */
 typedef pcfmcp_error_t (*pcfmcp_before_hook_cb)(pcfmcp_ctx_t *ctx, const char *method,
                                                 const char *name, const char *args_json,
@@ -238,6 +244,24 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *engine,
  * and turns a mismatch into a tool error (off by default; tests turn it on).
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_validate_output(pcfmcp_engine_t *engine, int on);
+
+/**
+ * Gives every tool call at most @p timeout_ms milliseconds (0, the default,
+ * means no limit). Past it the engine cancels the call (the handler sees
+ * pcfmcp_ctx_is_cancelled(), and any pcfmcp_ctx_request() wait ends) and,
+ * once the handler returns, answers with a tool error saying the call timed
+ * out; the after-hook sees PCFMCP_OUTCOME_TIMEOUT. A handler that ignores
+ * cancellation delays that answer. May be changed while serving; it applies
+ * to calls that start afterwards.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_tool_timeout(pcfmcp_engine_t *engine,
+                                                         unsigned timeout_ms);
+
+/** 1 if the tool @p name declares `annotations.readOnlyHint: true`; 0 otherwise or if there is no such tool. */
+PCFMCP_API int pcfmcp_engine_tool_read_only(pcfmcp_engine_t *engine, const char *name);
+
+/** Number of live sessions on @p engine. */
+PCFMCP_API size_t pcfmcp_engine_session_count(pcfmcp_engine_t *engine);
 
 /** Installs hooks run around every request (either may be NULL). @p userdata is borrowed. */
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_hooks(pcfmcp_engine_t *engine,
@@ -471,6 +495,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *meth
 
 /** Text of the last failure of a pcfmcp_ctx_* call on @p ctx. Never NULL. */
 PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx);
+
+/**
+ * Attaches a pointer of the hooks' own to the request (the before-hook sets
+ * it, the after-hook reads it back, e.g. a span). The engine never touches it.
+ */
+PCFMCP_API void pcfmcp_ctx_set_hook_data(pcfmcp_ctx_t *ctx, void *data);
+
+/** What pcfmcp_ctx_set_hook_data() attached, or NULL. */
+PCFMCP_API void *pcfmcp_ctx_hook_data(const pcfmcp_ctx_t *ctx);
 
 /** For a before-hook: the message the client sees when the hook refuses. Copied. */
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_refusal(pcfmcp_ctx_t *ctx, const char *message);

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "hardening/log.h"
+#include "mcp/ctxlog.h"
 #include "mcp/engine_internal.h"
 
 const char *const pcfmcp__mcp_levels[8] = { "debug",    "info",  "notice", "warning",
@@ -46,6 +47,34 @@ void pcfmcp__ctx_emit(pcfmcp_ctx_t *ctx, const char *json, size_t len, unsigned 
         ctx->emit(json, len, flags, ctx->emit_ud);
     }
     pthread_mutex_unlock(&ctx->emit_lock);
+}
+
+void pcfmcp__ctx_log_fields(const pcfmcp_ctx_t *ctx, pcfmcp__log_fields *f, char trace_buf[33])
+{
+    memset(f, 0, sizeof(*f));
+    trace_buf[0] = '\0';
+    if (!ctx)
+        return;
+    f->request_id = ctx->id_text;
+    f->session = ctx->session ? ctx->session->id : NULL;
+    f->identity = ctx->session ? ctx->session->identity : NULL;
+    /* "00-<trace id>-<span id>-<flags>": the trace id is characters 3..34. */
+    if (ctx->traceparent && strlen(ctx->traceparent) >= 35) {
+        memcpy(trace_buf, ctx->traceparent + 3, 32);
+        trace_buf[32] = '\0';
+        f->trace_id = trace_buf;
+    }
+}
+
+PCFMCP_API void pcfmcp_ctx_set_hook_data(pcfmcp_ctx_t *ctx, void *data)
+{
+    if (ctx)
+        ctx->hook_data = data;
+}
+
+PCFMCP_API void *pcfmcp_ctx_hook_data(const pcfmcp_ctx_t *ctx)
+{
+    return ctx ? ctx->hook_data : NULL;
 }
 
 PCFMCP_API const char *pcfmcp_ctx_session_id(const pcfmcp_ctx_t *ctx)

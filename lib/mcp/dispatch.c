@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "hardening/log.h"
+#include "mcp/ctxlog.h"
 #include "mcp/engine_internal.h"
 
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
@@ -474,6 +475,16 @@ static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)
     return before(ctx, ctx->method, ctx->name, args_json, e->hook_ud);
 }
 
+/* JSON-RPC code of a before-hook refusal: overload and rate limits keep
+ * their own codes so clients can back off; everything else is a plain
+ * invalid request. */
+static int refusal_code(pcfmcp_error_t rc)
+{
+    if (rc == PCFMCP_ERR_RATE_LIMITED || rc == PCFMCP_ERR_UNAVAILABLE)
+        return pcfmcp__rpc_code_for(rc);
+    return PCFMCP__RPC_INVALID_REQUEST;
+}
+
 static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
 {
     pcfmcp_engine_t *e = ctx->engine;
@@ -522,7 +533,22 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
             r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
         } else {
             pcfmcp_tool_cb cb = (pcfmcp_tool_cb)tool->cb;
+            pcfmcp__watchdog_add(e, ctx);
             pcfmcp_error_t rc = cb(ctx, args_text, strlen(args_text), res, tool->ud);
+            if (pcfmcp__watchdog_remove(e, ctx)) {
+                /* Whatever the handler made of its cancellation, the client
+                 * learns that the call ran out of time. */
+                while (cJSON_GetArraySize(res->items) > 0)
+                    cJSON_DeleteItemFromArray(res->items, 0);
+                char msg[160];
+                snprintf(msg, sizeof(msg),
+                         "The tool call timed out after %u ms and was cancelled; retry, or "
+                         "narrow the request.",
+                         atomic_load(&e->tool_timeout_ms));
+                tool_error_text(res, msg);
+                r->outcome = PCFMCP_OUTCOME_TIMEOUT;
+                goto out_result;
+            }
             if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
                 r->outcome = PCFMCP_OUTCOME_OK;
                 goto out_input;
@@ -541,16 +567,22 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
             } else if (res->is_error) {
                 r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
             } else if (tool->output && !res->structured) {
-                PCFMCP_LOG(e->log, PCFMCP_LOG_ERROR, "mcp",
-                           "tool %s declares an outputSchema but returned no structured content",
-                           name);
+                pcfmcp__log_fields f;
+                char trace[33];
+                pcfmcp__ctx_log_fields(ctx, &f, trace);
+                PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
+                            "tool %s declares an outputSchema but returned no structured content",
+                            name);
                 tool_error_text(res, "internal error: the tool returned no structured content");
                 r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
             } else if (tool->output && e->validate_output) {
                 pcfmcp__buf bad;
                 pcfmcp__buf_init(&bad);
                 if (!pcfmcp__schema_validate(tool->output, res->structured, &bad)) {
-                    PCFMCP_LOG(e->log, PCFMCP_LOG_ERROR, "mcp",
+                    pcfmcp__log_fields f;
+                    char trace[33];
+                    pcfmcp__ctx_log_fields(ctx, &f, trace);
+                    PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
                                "tool %s returned structured content that violates its outputSchema: %s",
                                name, bad.data ? bad.data : "");
                     tool_error_text(res, "internal error: structured content violates the outputSchema");
@@ -561,7 +593,9 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
         }
         pcfmcp__buf_free(&problems);
     }
-    if (r->outcome == PCFMCP_OUTCOME_TOOL_ERROR || r->outcome == PCFMCP_OUTCOME_REFUSED) {
+out_result:
+    if (r->outcome == PCFMCP_OUTCOME_TOOL_ERROR || r->outcome == PCFMCP_OUTCOME_REFUSED ||
+        r->outcome == PCFMCP_OUTCOME_TIMEOUT) {
         /* An error result carries no structuredContent: it would not conform. */
         cJSON_Delete(res->structured);
         res->structured = NULL;
@@ -627,11 +661,11 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     char *vars_text = vars ? pcfmcp__json_print(vars, NULL) : pcfmcp__strdup("{}");
     cJSON_Delete(vars);
     pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_READ);
+    pcfmcp_error_t hrc = PCFMCP_OK;
     if (!vars_text || !res || !ctx->name) {
         reply_nomem(r);
-    } else if (run_before_hook(ctx, NULL) != PCFMCP_OK) {
-        reply_error(r, PCFMCP__RPC_INVALID_REQUEST, "%s",
-                    ctx->refusal ? ctx->refusal : "request refused");
+    } else if ((hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
+        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_resource_cb)en->cb)(ctx, uri, vars_text, res, en->ud);
@@ -752,11 +786,11 @@ static void do_prompts_get(pcfmcp_ctx_t *ctx, reply *r)
     }
     char *args_text = cJSON_IsObject(args) ? pcfmcp__json_print(args, NULL) : pcfmcp__strdup("{}");
     pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_PROMPT);
+    pcfmcp_error_t hrc = PCFMCP_OK;
     if (!args_text || !res || !ctx->name) {
         reply_nomem(r);
-    } else if (run_before_hook(ctx, args_text) != PCFMCP_OK) {
-        reply_error(r, PCFMCP__RPC_INVALID_REQUEST, "%s",
-                    ctx->refusal ? ctx->refusal : "request refused");
+    } else if ((hrc = run_before_hook(ctx, args_text)) != PCFMCP_OK) {
+        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_prompt_cb)en->cb)(ctx, args_text, res, en->ud);
@@ -889,7 +923,7 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
         info->rpc_error = r->rpc_code;
         info->modern = ctx->modern;
     }
-    if (ctx->cancelled) {
+    if (ctx->cancelled && !ctx->timed_out) {
         r->outcome = PCFMCP_OUTCOME_CANCELLED;
         pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_FINAL);
     } else if (msg) {
@@ -905,9 +939,9 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
     if (e->after)
         e->after(ctx, ctx->method, ctx->name, r->outcome, r->rpc_code, secs, e->hook_ud);
     if (pcfmcp_logger_enabled(e->log, PCFMCP_LOG_DEBUG)) {
-        pcfmcp__log_fields f = { .request_id = ctx->id_text,
-                                 .session = ctx->session->id,
-                                 .identity = ctx->session->identity };
+        pcfmcp__log_fields f;
+        char trace[33];
+        pcfmcp__ctx_log_fields(ctx, &f, trace);
         pcfmcp__log(e->log, PCFMCP_LOG_DEBUG, "mcp", &f, "%s%s%s -> %s in %.3f ms", ctx->method,
                     ctx->name ? " " : "", ctx->name ? ctx->name : "",
                     r->rpc_code ? "error" : "ok", secs * 1000.0);
@@ -917,10 +951,24 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
     cJSON_Delete(r->data);
 }
 
+/* Methods whose handlers call the before-hook themselves, once they know
+ * the tool, resource or prompt. */
+static bool hooks_itself(int id)
+{
+    return id == M_TOOLS_CALL || id == M_RESOURCES_READ || id == M_PROMPTS_GET;
+}
+
 static void run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
 {
     reply r = { 0 };
-    if (select_revision(ctx, midx, &r)) {
+    pcfmcp_error_t hrc = PCFMCP_OK;
+    if (!select_revision(ctx, midx, &r)) {
+        /* answered by select_revision */
+    } else if (methods[midx].id != M_UNKNOWN && !hooks_itself(methods[midx].id) &&
+               (hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
+        reply_error(&r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        r.outcome = PCFMCP_OUTCOME_REFUSED;
+    } else {
         switch (methods[midx].id) {
         case M_INITIALIZE: do_initialize(ctx, &r); break;
         case M_PING: reply_json(&r, cJSON_CreateObject()); break;

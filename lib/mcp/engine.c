@@ -64,6 +64,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
     pthread_rwlock_init(&e->reg_lock, NULL);
     pthread_mutex_init(&e->pages_lock, NULL);
     pthread_mutex_init(&e->sessions_lock, NULL);
+    pthread_mutex_init(&e->wd_init_lock, NULL);
     e->page_size = 100;
     e->max_depth = 64;
     e->max_batch = 64;
@@ -117,6 +118,7 @@ PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *e)
     if (!e)
         return;
     pcfmcp__pool_free(e->pool);
+    pcfmcp__watchdog_free(e);
     for (int k = 0; k < PCFMCP__LIST_COUNT; k++) {
         for (size_t i = 0; i < e->lists[k].len; i++)
             pcfmcp__entry_unref(e->lists[k].items[i]);
@@ -137,6 +139,7 @@ PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *e)
     pthread_rwlock_destroy(&e->reg_lock);
     pthread_mutex_destroy(&e->pages_lock);
     pthread_mutex_destroy(&e->sessions_lock);
+    pthread_mutex_destroy(&e->wd_init_lock);
     pcfmcp__free(e);
 }
 
@@ -256,6 +259,31 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_request_timeout(pcfmcp_engine_t *e,
         return PCFMCP_ERR_INVALID_ARG;
     e->request_timeout_ms = timeout_ms;
     return PCFMCP_OK;
+}
+
+PCFMCP_API int pcfmcp_engine_tool_read_only(pcfmcp_engine_t *e, const char *name)
+{
+    if (!e || !name)
+        return 0;
+    pcfmcp__entry *t = pcfmcp__engine_find(e, PCFMCP__LIST_TOOLS, name);
+    if (!t)
+        return 0;
+    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(t->def, "annotations");
+    int ro = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ann, "readOnlyHint"));
+    pcfmcp__entry_unref(t);
+    return ro;
+}
+
+PCFMCP_API size_t pcfmcp_engine_session_count(pcfmcp_engine_t *e)
+{
+    if (!e)
+        return 0;
+    size_t n = 0;
+    pthread_mutex_lock(&e->sessions_lock);
+    for (pcfmcp_session_t *s = e->sessions; s; s = s->next)
+        n++;
+    pthread_mutex_unlock(&e->sessions_lock);
+    return n;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *e, const char *method,

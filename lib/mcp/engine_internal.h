@@ -107,6 +107,10 @@ struct pcfmcp_engine {
     pthread_mutex_t sessions_lock;
     struct pcfmcp_session *sessions; /* live sessions, for broadcasts */
 
+    atomic_uint tool_timeout_ms;
+    struct pcfmcp__watchdog *wd; /* timeout.c; created with the first timeout */
+    pthread_mutex_t wd_init_lock;
+
     char errmsg[512];
 };
 
@@ -183,6 +187,12 @@ struct pcfmcp_ctx {
     cJSON *missing_caps;
     uint64_t start_ns;
     struct pcfmcp_ctx *prev, *next; /* session's in-flight list */
+    void *hook_data;
+    /* Tool timeout (timeout.c): guarded by the watchdog's lock. */
+    uint64_t deadline_ms;
+    bool timed_out;
+    bool wd_listed;
+    struct pcfmcp_ctx *wd_prev, *wd_next;
 };
 
 /* ------------------------------------------------------------- results */
@@ -247,6 +257,14 @@ pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, co
                                      size_t len, pcfmcp_emit_cb emit, void *ud,
                                      const char *traceparent, const char *tracestate,
                                      pcfmcp_handled_t *out, pcfmcp__handle_info *info);
+
+/* timeout.c: the tool-timeout watchdog. add() arms a deadline of
+ * tool_timeout_ms for a tools/call (no-op when 0); remove() disarms it and
+ * must run before the context is freed; it returns true if the deadline
+ * passed (ctx->timed_out). */
+void pcfmcp__watchdog_add(pcfmcp_engine_t *e, pcfmcp_ctx_t *ctx);
+bool pcfmcp__watchdog_remove(pcfmcp_engine_t *e, pcfmcp_ctx_t *ctx);
+void pcfmcp__watchdog_free(pcfmcp_engine_t *e);
 
 /* result.c */
 pcfmcp_result_t *pcfmcp__result_new(pcfmcp__result_kind kind);
