@@ -146,7 +146,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metrics_add_process(pcfmcp_metrics_t *metrics);
 /**
  * Renders every family in the text exposition format (content type
  * `text/plain; version=0.0.4; charset=utf-8`), families in registration
- * order, series sorted by their labels.
+ * order, series sorted by their labels. A counter without labels shows 0
+ * before its first use; gauges and histograms show no sample until set.
  * @param[out] out     freed with pcfmcp_free()
  * @param[out] out_len may be NULL
  */

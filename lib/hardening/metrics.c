@@ -676,8 +676,9 @@ static void render_family(pcfmcp__buf *b, pcfmcp_metric_t *f)
     pcfmcp__buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
     series_table *t = atomic_load_explicit(&f->table, memory_order_acquire);
     if (!t) {
-        /* A family without labels always shows its single series. */
-        if (f->nlabels == 0 && f->type != PCFMCP_METRIC_HISTOGRAM)
+        /* An unlabelled counter starts at 0; a gauge is absent until set, so
+         * that "expires at 0" never means "unknown". */
+        if (f->nlabels == 0 && f->type == PCFMCP_METRIC_COUNTER)
             pcfmcp__buf_printf(b, "%s 0\n", f->name);
         return;
     }

@@ -3,6 +3,7 @@
 #ifndef PCFMCP_SERVER_INTERNAL_H
 #define PCFMCP_SERVER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include <pcfmcp/config.h>
@@ -23,6 +24,9 @@ struct pcfmcp_server {
     bool global_init;
     char errmsg[1024];
     struct pcfmcp__server_parts *parts; /* components.c */
+    struct pcfmcp__hard *hard;          /* hardening.c */
+    int stdio_in, stdio_out;            /* 0 and 1 unless a test says otherwise */
+    pthread_mutex_t reload_lock;        /* one reload at a time */
 };
 
 /* components.c: everything beyond engine and stdio. */
