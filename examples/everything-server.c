@@ -5,7 +5,10 @@
  * and completion. It proves the API can express every MCP feature and is
  * the conformance target.
  *
- *   everything-server              serve one session on stdin/stdout
+ *   everything-server                         serve one session on stdin/stdout
+ *   everything-server --http PORT [--stateless]
+ *                                             serve Streamable HTTP on 127.0.0.1:PORT/mcp
+ *                                             (PORT 0 picks one; the port is printed)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -241,10 +244,22 @@ static pcfmcp_error_t schema_2020(pcfmcp_ctx_t *ctx, const char *a, size_t l, pc
     return rc;
 }
 
+/* Closes the SSE stream mid-call; the client reconnects for the result. */
+static pcfmcp_error_t reconnection(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    pcfmcp_ctx_close_stream(ctx);
+    pause_ms(200);
+    const char *t = "Reconnection test completed successfully";
+    return pcfmcp_result_add_text(r, t, strlen(t));
+}
+
 static const struct {
     const char *def;
     pcfmcp_tool_cb cb;
 } TOOLS[] = {
+    { "{\"name\":\"test_reconnection\",\"description\":\"Closes the SSE stream mid-call to test client "
+      "reconnection (SEP-1699)\",\"inputSchema\":" NO_ARGS "}", reconnection },
     { "{\"name\":\"test_simple_text\",\"description\":\"Tests simple text content response\","
       "\"inputSchema\":" NO_ARGS "}", simple_text },
     { "{\"name\":\"test_image_content\",\"description\":\"Tests image content response\","
@@ -430,11 +445,62 @@ static pcfmcp_error_t build(pcfmcp_engine_t *e)
     return rc;
 }
 
+static pcfmcp_http_t *g_http; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    pcfmcp_http_stop(g_http);
+}
+
+static int serve_http(pcfmcp_engine_t *engine, pcfmcp_logger_t *log, unsigned port, int stateless)
+{
+    pcfmcp_http_t *http = NULL;
+    if (pcfmcp_http_new(&http, engine) != PCFMCP_OK)
+        return 1;
+    pcfmcp_http_set_logger(http, log);
+    pcfmcp_http_set_listen(http, "127.0.0.1", port);
+    pcfmcp_http_set_stateless(http, stateless);
+    /* Conformance runs open many short streams; keep-alives show up fast. */
+    pcfmcp_http_set_limit(http, PCFMCP_HTTP_LIMIT_GRACE_MS, 2000);
+    if (pcfmcp_http_start(http) != PCFMCP_OK) {
+        fprintf(stderr, "everything-server: %s\n", pcfmcp_http_errmsg(http));
+        pcfmcp_http_free(http);
+        return 1;
+    }
+    printf("listening on http://127.0.0.1:%u/mcp\n", pcfmcp_http_port(http));
+    fflush(stdout);
+    g_http = http;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    int status = pcfmcp_http_run(http) == PCFMCP_OK ? 0 : 1;
+    g_http = NULL;
+    pcfmcp_http_free(http);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc > 1) {
-        fprintf(stderr, "usage: %s\n", argv[0]);
-        return 2;
+    long http_port = -1;
+    int stateless = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            http_port = strtol(argv[++i], &end, 10);
+            if (!end || *end || http_port < 0 || http_port > 65535)
+                http_port = -2;
+        } else if (strcmp(argv[i], "--stateless") == 0) {
+            stateless = 1;
+        } else {
+            http_port = -2;
+        }
+        if (http_port == -2) {
+            fprintf(stderr, "usage: %s [--http PORT [--stateless]]\n", argv[0]);
+            return 2;
+        }
     }
     signal(SIGPIPE, SIG_IGN);
     pcfmcp_logger_t *log = NULL;
@@ -452,6 +518,13 @@ int main(int argc, char **argv)
         return 1;
     }
     int status = 0;
+    if (http_port >= 0) {
+        status = serve_http(engine, log, (unsigned)http_port, stateless);
+        pcfmcp_engine_free(engine);
+        pcfmcp_logger_unref(log);
+        pcfmcp_global_cleanup();
+        return status;
+    }
     pcfmcp_stdio_t *io = NULL;
     if (pcfmcp_stdio_new(&io, engine, STDIN_FILENO, STDOUT_FILENO) != PCFMCP_OK)
         return 1;

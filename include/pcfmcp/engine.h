@@ -104,7 +104,11 @@ enum {
      *  pcfmcp_engine_handle() on the same session. */
     PCFMCP_EMIT_REQUEST = 1u << 2,
     /** The final message is a JSON-RPC error. */
-    PCFMCP_EMIT_ERROR = 1u << 3
+    PCFMCP_EMIT_ERROR = 1u << 3,
+    /** No message (NULL json): the handler called pcfmcp_ctx_close_stream().
+     *  A transport that can resume streams ends the request's stream now and
+     *  delivers later messages when the client reconnects; others ignore it. */
+    PCFMCP_EMIT_CLOSE_STREAM = 1u << 4
 };
 
 /**
@@ -389,7 +393,9 @@ PCFMCP_API void pcfmcp_session_free(pcfmcp_session_t *session);
 /**
  * Sets where messages not tied to a request go: list-changed and
  * resource-updated notifications (stdio: stdout; HTTP: the GET stream).
- * NULL drops them. @p userdata is borrowed.
+ * NULL drops them. @p userdata is borrowed. Returns only after calls to the
+ * previous sink that were already under way have returned, so its userdata
+ * may be freed afterwards; never call it from inside that sink.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_session_set_notify(pcfmcp_session_t *session,
                                                     pcfmcp_emit_cb emit, void *userdata);
@@ -492,6 +498,14 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_log(pcfmcp_ctx_t *ctx, const char *level,
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *method,
                                              const char *params_json, char **out_result_json);
+
+/**
+ * Asks the transport to close the request's response stream now while the
+ * handler goes on (SSE polling, SEP-1699): the client reconnects with
+ * `Last-Event-ID` and receives the rest. Only resumable HTTP streams (2025
+ * sessions) act on it; elsewhere it does nothing.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_close_stream(pcfmcp_ctx_t *ctx);
 
 /** Text of the last failure of a pcfmcp_ctx_* call on @p ctx. Never NULL. */
 PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx);

@@ -11,6 +11,7 @@
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
 #include <pcfmcp/stdio.h>
+#include <pcfmcp/http.h>
 #include <pcfmcp/server.h>
 #include <pcfmcp/pcf.h>
 #include <pcfmcp/metrics.h>

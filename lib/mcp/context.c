@@ -160,6 +160,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_trace(pcfmcp_ctx_t *ctx, const char *tr
     return PCFMCP_OK;
 }
 
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_close_stream(pcfmcp_ctx_t *ctx)
+{
+    if (!ctx)
+        return PCFMCP_ERR_INVALID_ARG;
+    if (!ctx->modern && !ctx->cancelled)
+        pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_CLOSE_STREAM);
+    return PCFMCP_OK;
+}
+
 PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx)
 {
     if (!ctx)

@@ -142,6 +142,8 @@ struct pcfmcp_session {
     char *id;
     pcfmcp_emit_cb notify;
     void *notify_ud;
+    unsigned notify_calls;   /* notify callbacks running right now */
+    pthread_cond_t notify_idle; /* signalled when notify_calls drops to 0 */
     struct pcfmcp_ctx *inflight;
     pcfmcp__pending *pending;
     uint64_t next_out_id;
@@ -242,6 +244,9 @@ void pcfmcp__session_unref(pcfmcp_session_t *s);
 void pcfmcp__session_track(pcfmcp_session_t *s, pcfmcp_ctx_t *ctx);
 void pcfmcp__session_untrack(pcfmcp_session_t *s, pcfmcp_ctx_t *ctx);
 void pcfmcp__session_cancel(pcfmcp_session_t *s, const cJSON *request_id);
+/* Cancels the requests in flight whose emit userdata is `ud` (a transport's
+ * per-request stream whose client went away). Returns how many. */
+size_t pcfmcp__session_cancel_ud(pcfmcp_session_t *s, const void *ud);
 bool pcfmcp__session_deliver_response(pcfmcp_session_t *s, const cJSON *id, const cJSON *result,
                                       const cJSON *error);
 int pcfmcp__session_log_level(pcfmcp_session_t *s);
