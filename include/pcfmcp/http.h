@@ -120,6 +120,17 @@ typedef int (*pcfmcp_http_admission_cb)(const char *identity, const char *client
 typedef void (*pcfmcp_http_observer_cb)(const char *method, unsigned status, double seconds,
                                         unsigned active_connections, void *userdata);
 
+/**
+ * Picks the client address admission sees, e.g. from X-Forwarded-For when
+ * the TCP peer is a trusted proxy (see pcfmcp_proxies_client_address()).
+ * @param peer          the TCP peer, numeric
+ * @param forwarded_for the X-Forwarded-For header, or NULL
+ * @param out           receives the address, NUL-terminated
+ * @return 0 when @p out was written; anything else keeps @p peer.
+ */
+typedef int (*pcfmcp_http_client_address_cb)(const char *peer, const char *forwarded_for,
+                                             char *out, size_t out_size, void *userdata);
+
 /** Appends @p len bytes of @p text to a sink handed to a callback. */
 PCFMCP_API pcfmcp_error_t pcfmcp_http_text_append(pcfmcp_http_text_t *sink, const char *text,
                                                   size_t len);
@@ -229,6 +240,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_metrics_cb(pcfmcp_http_t *http,
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_admission_cb(pcfmcp_http_t *http,
                                                        pcfmcp_http_admission_cb cb,
                                                        void *userdata);
+
+/** Installs the client-address picker run before admission (NULL: the TCP peer). */
+PCFMCP_API pcfmcp_error_t pcfmcp_http_set_client_address_cb(pcfmcp_http_t *http,
+                                                            pcfmcp_http_client_address_cb cb,
+                                                            void *userdata);
 
 /** Installs the observer called after every HTTP request. */
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_observer_cb(pcfmcp_http_t *http,

@@ -27,11 +27,13 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
 
 void pcfmcp__server_teardown_components(pcfmcp_server_t *s)
 {
-    (void)s;
+    pcfmcp__server_free_http(s);
 }
 
 pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport)
 {
+    if (strcmp(transport, "http") == 0)
+        return pcfmcp__server_run_http(s);
     snprintf(s->errmsg, sizeof(s->errmsg), "transport \"%s\" is not available in this build",
              transport);
     return PCFMCP_ERR_UNSUPPORTED;
@@ -39,12 +41,11 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
 
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s)
 {
-    (void)s;
+    pcfmcp__server_stop_http(s);
 }
 
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
 {
-    (void)s;
     (void)cfg;
-    return PCFMCP_OK;
+    return pcfmcp__server_reload_http(s);
 }

@@ -47,7 +47,6 @@ static const char *const mcp_methods =
 static const char *const outcomes = "ok|tool_error|error|cancelled|refused|timeout";
 static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|401|403|404|"
                                       "405|406|409|413|415|422|429|500|501|502|503|504";
-static const char *const http_methods = "GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH";
 static const char *const auth_reasons = "missing|invalid|expired|revoked|forbidden|insufficient_scope";
 
 struct pcfmcp__hard {
@@ -240,8 +239,9 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
                   &h->m.audit_records)) ||
         (rc = add(h, C, "pcf_mcp_audit_failures_total", "Audit records that could not be written.",
                   NULL, &h->m.audit_failures)) ||
-        (rc = add(h, C, "pcf_mcp_http_requests_total", "HTTP requests by method and status code.",
-                  "method,code", &h->m.http_requests)) ||
+        (rc = add(h, C, "pcf_mcp_http_requests_total",
+                  "HTTP requests by MCP method (or route) and status code.", "method,code",
+                  &h->m.http_requests)) ||
         (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_http_request_duration_seconds",
                                            "Time to answer an HTTP request.", "method", dur,
                                            PCFMCP_ARRAY_LEN(dur), &h->m.http_dur)) ||
@@ -256,9 +256,9 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
         (rc = pcfmcp_metric_allow(h->m.tool_calls, "outcome", outcomes)) ||
         (rc = pcfmcp_metric_allow(h->m.pcf_requests, "code", http_codes)) ||
         (rc = pcfmcp_metric_allow(h->m.auth_failures, "reason", auth_reasons)) ||
-        (rc = pcfmcp_metric_allow(h->m.http_requests, "method", http_methods)) ||
         (rc = pcfmcp_metric_allow(h->m.http_requests, "code", http_codes)) ||
-        (rc = pcfmcp_metric_allow(h->m.http_dur, "method", http_methods)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.http_requests, 256)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.http_dur, 64)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.tool_calls, 1024)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.pcf_requests, 1024)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.pcf_dur, 256)))

@@ -87,8 +87,9 @@ pcfmcp_error_t pcfmcp__server_client_address(pcfmcp_server_t *s, const char *pee
 /* 1 while the server accepts new work (readiness probe); 0 once draining. */
 int pcfmcp__server_ready(pcfmcp_server_t *s);
 
-/* HTTP observer: one finished HTTP request (method GET/POST/DELETE/...,
- * status code, seconds) and the current number of open connections. */
+/* HTTP observer: one finished HTTP request (the transport's bounded label:
+ * the JSON-RPC method or the route), its status code and duration, and the
+ * current number of open connections. */
 void pcfmcp__server_observe_http(pcfmcp_server_t *s, const char *method, int status,
                                  double seconds, unsigned active_connections);
 

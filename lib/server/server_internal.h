@@ -8,6 +8,7 @@
 
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
+#include <pcfmcp/http.h>
 #include <pcfmcp/log.h>
 #include <pcfmcp/server.h>
 #include <pcfmcp/stdio.h>
@@ -27,6 +28,7 @@ struct pcfmcp_server {
     struct pcfmcp__hard *hard;          /* hardening.c */
     int stdio_in, stdio_out;            /* 0 and 1 unless a test says otherwise */
     pthread_mutex_t reload_lock;        /* one reload at a time */
+    _Atomic(pcfmcp_http_t *) http;      /* transport_http.c, while serving HTTP */
 };
 
 /* components.c: everything beyond engine and stdio. */
@@ -35,5 +37,11 @@ void pcfmcp__server_teardown_components(pcfmcp_server_t *s);
 pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport);
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);
+
+/* transport_http.c: Streamable HTTP with the hardening hooks installed. */
+pcfmcp_error_t pcfmcp__server_run_http(pcfmcp_server_t *s);
+void pcfmcp__server_stop_http(pcfmcp_server_t *s);
+void pcfmcp__server_free_http(pcfmcp_server_t *s);
+pcfmcp_error_t pcfmcp__server_reload_http(pcfmcp_server_t *s);
 
 #endif

@@ -182,6 +182,8 @@ struct pcfmcp_http {
     void *admit_ud;
     pcfmcp_http_observer_cb obs_cb;
     void *obs_ud;
+    pcfmcp_http_client_address_cb addr_cb;
+    void *addr_ud;
 
     struct MHD_Daemon *d;
     struct MHD_Daemon *ops;
@@ -974,6 +976,15 @@ static bool admit(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof(addr));
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof(addr));
+    }
+    if (h->addr_cb && addr[0]) {
+        /* Behind trusted proxies the client is named in X-Forwarded-For. */
+        char picked[INET6_ADDRSTRLEN] = "";
+        const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+        if (h->addr_cb(addr, xff, picked, sizeof(picked), h->addr_ud) == 0 && picked[0]) {
+            picked[sizeof(picked) - 1] = '\0';
+            memcpy(addr, picked, sizeof(addr));
+        }
     }
     unsigned retry = 1;
     if (h->admit_cb(rq->identity[0] ? rq->identity : NULL, addr, &retry, h->admit_ud) == 0)
@@ -2057,6 +2068,7 @@ SETCB(pcfmcp_http_set_readiness_cb, pcfmcp_http_readiness_cb, ready_cb, ready_ud
 SETCB(pcfmcp_http_set_metrics_cb, pcfmcp_http_metrics_cb, metrics_cb, metrics_ud)
 SETCB(pcfmcp_http_set_admission_cb, pcfmcp_http_admission_cb, admit_cb, admit_ud)
 SETCB(pcfmcp_http_set_observer_cb, pcfmcp_http_observer_cb, obs_cb, obs_ud)
+SETCB(pcfmcp_http_set_client_address_cb, pcfmcp_http_client_address_cb, addr_cb, addr_ud)
 
 /* Resolves host:port for bind(). */
 static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct sockaddr_storage *ss,

@@ -653,11 +653,12 @@ START_TEST(admission_charges_callers_and_picks_client_addresses)
                      PCFMCP_OK);
     ck_assert_str_eq(addr, "192.0.2.1");
     pcfmcp__server_observe_http(s, "POST", 200, 0.01, 3);
-    pcfmcp__server_observe_http(s, "BREW", 418, 0.01, 2);
+    pcfmcp__server_observe_http(s, "GET /healthz", 418, 0.01, 2);
     pcfmcp__server_count_auth_failure(s, "invalid");
     pcfmcp__server_count_auth_failure(s, "made-up");
     ck_assert(metric(s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"200\"}") == 1);
-    ck_assert(metric(s, "pcf_mcp_http_requests_total{method=\"other\",code=\"other\"}") == 1);
+    ck_assert(metric(s, "pcf_mcp_http_requests_total{method=\"GET /healthz\",code=\"other\"}") ==
+              1);
     ck_assert(metric(s, "pcf_mcp_active_connections") == 2);
     ck_assert(metric(s, "pcf_mcp_auth_failures_total{reason=\"other\"}") == 1);
     ck_assert(metric(s, "pcf_mcp_build_info{version=\"" PCFMCP_VERSION "\"}") == 1);

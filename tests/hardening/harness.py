@@ -259,3 +259,39 @@ def run(main):
         print("FAIL: {}".format(e), file=sys.stderr)
         status = 1
     sys.exit(status or 0)
+
+
+# ------------------------------------------------------------------ prometheus
+
+_SAMPLE = None
+
+
+def parse_metrics(text):
+    """Parses the text exposition strictly enough to catch malformed output:
+    returns {series_text: value}. Raises Failure on a bad line."""
+    import re
+    global _SAMPLE
+    if _SAMPLE is None:
+        name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+        label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+        _SAMPLE = re.compile(r"^({n})(\{{(?:{l})(?:,{l})*\}})? (\S+)$".format(n=name, l=label))
+    out, typed = {}, {}
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.startswith("# TYPE "):
+            parts = line.split(" ")
+            check(len(parts) == 4 and parts[3] in ("counter", "gauge", "histogram", "summary",
+                                                     "untyped"), "line {}: bad TYPE".format(i))
+            check(parts[2] not in typed, "line {}: second TYPE for {}".format(i, parts[2]))
+            typed[parts[2]] = parts[3]
+            continue
+        if line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        check(m, "line {}: not a sample: {!r}".format(i, line))
+        value = m.group(3)
+        check(value in ("+Inf", "-Inf", "NaN") or re.match(r"^-?[0-9.]+(e[-+]?[0-9]+)?$", value),
+              "line {}: bad value {!r}".format(i, value))
+        key = m.group(1) + (m.group(2) or "")
+        check(key not in out, "line {}: duplicate series {}".format(i, key))
+        out[key] = float(value)
+    return out

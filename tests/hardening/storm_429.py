@@ -95,6 +95,25 @@ def http_storm(tmp):
         h.check(n429 >= STORM - 5 - 1, "only {} of {} were 429: {}".format(n429, STORM, statuses))
         h.check(all(v and v.isdigit() and int(v) >= 1 for v in retry_after),
                 "429 without a usable Retry-After: {}".format(retry_after))
+        # The refusals are counted, and /readyz and /metrics are not limited.
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/readyz")
+        h.check(c.getresponse().status == 200, "/readyz not ready")
+        c.close()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/metrics")
+        r = c.getresponse()
+        text = r.read().decode()
+        c.close()
+        h.check(r.status == 200, "/metrics answered {}".format(r.status))
+        m = h.parse_metrics(text)
+        h.check(m.get("pcf_mcp_rate_limited_total") == n429,
+                "pcf_mcp_rate_limited_total is {}, want {}".format(
+                    m.get("pcf_mcp_rate_limited_total"), n429))
+        counted = sum(v for k, v in m.items()
+                      if k.startswith("pcf_mcp_http_requests_total{") and 'code="429"' in k)
+        h.check(counted == n429, "{} 429s in pcf_mcp_http_requests_total, want {}".format(
+            counted, n429))
         print("HTTP storm: {} of {} answered 429 with Retry-After".format(n429, STORM))
         return 0
     finally:
