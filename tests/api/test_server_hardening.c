@@ -219,7 +219,7 @@ static char *metrics_text(pcfmcp_server_t *s)
     return t;
 }
 
-static double metric(pcfmcp_server_t *s, const char *series)
+static double metric_now(pcfmcp_server_t *s, const char *series)
 {
     char *t = metrics_text(s);
     double v = -1;
@@ -227,6 +227,21 @@ static double metric(pcfmcp_server_t *s, const char *series)
     pcfmcp_free(t);
     return v;
 }
+
+/* The hooks record a request after its answer is out: a series may lag the
+ * reply by a moment, so wait (bounded) for the expected value. */
+static double metric_is(pcfmcp_server_t *s, const char *series, double want)
+{
+    double v = metric_now(s, series);
+    for (int i = 0; i < 2500 && v != want; i++) {
+        usleep(2000);
+        v = metric_now(s, series);
+    }
+    return v;
+}
+
+#define metric(s, series) metric_now(s, series)
+#define metric_eq(s, series, want) (metric_is(s, series, want) == (want))
 
 static int pcf_requests(void)
 {
@@ -372,10 +387,10 @@ START_TEST(stdio_requests_beyond_the_burst_are_refused_with_a_retry_time)
     ck_assert_ptr_nonnull(cJSON_GetObjectItem(r, "result"));
     cJSON_Delete(r);
     ck_assert(metric(v.s, "pcf_mcp_rate_limited_total") == 2);
-    ck_assert(metric(v.s, "pcf_mcp_requests_total{method=\"tools/list\",status=\"refused\"}") ==
-              1);
-    ck_assert(metric(v.s, "pcf_mcp_tool_calls_total{tool=\"pcf_hosts\",outcome=\"refused\"}") ==
-              1);
+    ck_assert(metric_eq(v.s, "pcf_mcp_requests_total{method=\"tools/list\",status=\"refused\"}",
+                        1));
+    ck_assert(metric_eq(v.s, "pcf_mcp_tool_calls_total{tool=\"pcf_hosts\",outcome=\"refused\"}",
+                        1));
     ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
     char *audit = read_all(audit_path);
     ck_assert_ptr_nonnull(strstr(audit, "\"event\":\"refusal\",\"identity\":\"local:"));
@@ -420,7 +435,7 @@ START_TEST(tool_timeout_from_the_configuration_cancels_and_is_audited)
     ck_assert(is_tool_error(r));
     ck_assert_ptr_nonnull(strstr(text_of(r), "timed out after 50 ms"));
     cJSON_Delete(r);
-    ck_assert(metric(v.s, "pcf_mcp_tool_calls_total{tool=\"slow\",outcome=\"timeout\"}") == 1);
+    ck_assert(metric_eq(v.s, "pcf_mcp_tool_calls_total{tool=\"slow\",outcome=\"timeout\"}", 1));
     ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
     char *audit = read_all(audit_path);
     ck_assert_ptr_nonnull(strstr(audit, "\"tool\":\"slow\""));
@@ -481,6 +496,15 @@ START_TEST(reload_reopens_the_audit_file_after_rotation)
     initialize(&v);
     cJSON *r = call(&v, 1, "pcf_hosts", NULL);
     cJSON_Delete(r);
+    /* The record is written just after the answer: rotate once it is there. */
+    for (int i = 0; i < 2500; i++) {
+        char *now = read_all(audit_path);
+        bool there = strstr(now, "\"request_id\":\"1\"") != NULL;
+        free(now);
+        if (there)
+            break;
+        usleep(2000);
+    }
     char rotated[200];
     snprintf(rotated, sizeof(rotated), "%s.1", audit_path);
     ck_assert_int_eq(rename(audit_path, rotated), 0);

@@ -42,17 +42,17 @@ def main():
                     proc.reply(ids[i - 16], timeout=30)
                 i += 1
 
-        t = threading.Thread(target=load)
+        t = threading.Thread(target=load, daemon=True)
         t.start()
         plan = [("debug", 50000, "4", False), ("info", 90000, "8", False),
                 ("debug", 80000, "8", True), ("debug", 70000, "8", False)]
         applied = 0
         for level, burst, workers, bad in plan:
-            write(level, burst, workers, bad)
-            proc.signal(signal.SIGHUP)
             want = "reload refused" if bad else "reload applied"
             n = proc.stderr_text().count(want)
-            h.wait_for(lambda: proc.stderr_text().count(want) > n, what=want)
+            write(level, burst, workers, bad)
+            proc.signal(signal.SIGHUP)
+            h.wait_for(lambda: proc.stderr_text().count(want) > n, timeout=60, what=want)
             applied += 0 if bad else 1
         stop.set()
         t.join()

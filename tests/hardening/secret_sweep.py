@@ -96,7 +96,8 @@ def main():
         # Reload first, so that everything after runs with debug logging.
         write_config("debug", 400)
         proc.signal(signal.SIGHUP)
-        h.wait_for(lambda: "log.level info -> debug" in proc.stderr_text(), what="reload")
+        h.wait_for(lambda: "log.level info -> debug" in proc.stderr_text(), timeout=60,
+                   what="reload")
 
         tools = proc.tools()
         for t in tools:
@@ -122,10 +123,12 @@ def main():
         with open(cfg, "a") as f:
             f.write("cache:\n  ttl: forever\n")
         proc.signal(signal.SIGHUP)
-        h.wait_for(lambda: "reload refused" in proc.stderr_text(), what="refused reload")
+        h.wait_for(lambda: "reload refused" in proc.stderr_text(), timeout=60,
+                   what="refused reload")
         write_config("debug", 2)
         proc.signal(signal.SIGHUP)
-        h.wait_for(lambda: proc.stderr_text().count("reload applied") >= 2, what="reload 2")
+        h.wait_for(lambda: proc.stderr_text().count("reload applied") >= 2, timeout=60,
+                   what="reload 2")
         for _ in range(6):
             proc.request("tools/list")
         proc.close_input()
