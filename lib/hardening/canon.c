@@ -30,7 +30,8 @@ static bool canon(const cJSON *v, pcfmcp__buf *out, int depth)
         int k = 0;
         for (const cJSON *c = v->child; c && k < n; c = c->next)
             m[k++] = c;
-        qsort(m, (size_t)k, sizeof(*m), cmp_members);
+        if (k > 1)
+            qsort(m, (size_t)k, sizeof(*m), cmp_members);
         pcfmcp__buf_putc(out, '{');
         bool ok = true;
         for (int i = 0; i < k && ok; i++) {
