@@ -83,6 +83,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_logger(pcfmcp_audit_t *audit, pcfmcp_
 /**
  * Writes one record.
  *
+ * @param audit      the trail
  * @param event      what happened: "tool_call", "refusal", ... (required)
  * @param identity   who asked, or NULL
  * @param session    the MCP session id, or NULL
@@ -115,6 +116,8 @@ PCFMCP_API uint64_t pcfmcp_audit_failed(const pcfmcp_audit_t *audit);
  * SHA-256 (64 lower-case hex digits) of the canonical form of @p json: keys
  * sorted by their bytes, no white space, integers without a fraction. Two
  * texts that parse to the same JSON value hash the same.
+ * @param json the JSON text (at most 4 MiB, nesting at most 64)
+ * @param len  its length in bytes
  * @param[out] out freed with pcfmcp_free()
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_args_hash(const char *json, size_t len, char **out);

@@ -49,6 +49,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_cache_set_clock(pcfmcp_cache_t *cache, pcfmcp_c
 
 /**
  * Looks up @p key.
+ * @param cache the cache
+ * @param key   the key (NUL-terminated)
  * @param[out] out     a copy of the value (NUL-terminated for convenience),
  *                     freed with pcfmcp_free()
  * @param[out] out_len its length; may be NULL

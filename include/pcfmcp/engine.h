@@ -149,9 +149,12 @@ typedef enum {
  * target is known, for every other known method before it is answered
  * (unknown methods and malformed requests are answered without it).
  *
+ * @param ctx    the request; pcfmcp_ctx_set_refusal(), pcfmcp_ctx_set_trace()
+ *               and pcfmcp_ctx_set_hook_data() may be used on it
  * @param method the JSON-RPC method
  * @param name   the tool or prompt name, the resource URI, or NULL
  * @param args_json the tool or prompt arguments (or NULL)
+ * @param userdata as given to pcfmcp_engine_set_hooks()
  * @return PCFMCP_OK to proceed; anything else refuses the request. For
  *         `tools/call` a refusal is a tool error carrying the message set with
  *         pcfmcp_ctx_set_refusal(); for other methods a JSON-RPC error
@@ -165,8 +168,13 @@ typedef pcfmcp_error_t (*pcfmcp_before_hook_cb)(pcfmcp_ctx_t *ctx, const char *m
 /**
  * Runs after every request, on the same thread, whatever the outcome.
  *
+ * @param ctx           the request (its hook data is still attached)
+ * @param method        the JSON-RPC method
+ * @param name          the tool or prompt name, the resource URI, or NULL
+ * @param outcome       how the request ended
  * @param jsonrpc_error the JSON-RPC error code sent, or 0
  * @param seconds       time spent in the engine for this request
+ * @param userdata      as given to pcfmcp_engine_set_hooks()
  */
 typedef void (*pcfmcp_after_hook_cb)(pcfmcp_ctx_t *ctx, const char *method, const char *name,
                                      pcfmcp_outcome_t outcome, int jsonrpc_error,

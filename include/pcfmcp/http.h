@@ -126,6 +126,8 @@ typedef void (*pcfmcp_http_observer_cb)(const char *method, unsigned status, dou
  * @param peer          the TCP peer, numeric
  * @param forwarded_for the X-Forwarded-For header, or NULL
  * @param out           receives the address, NUL-terminated
+ * @param out_size      size of @p out (at least 46)
+ * @param userdata      as given to pcfmcp_http_set_client_address_cb()
  * @return 0 when @p out was written; anything else keeps @p peer.
  */
 typedef int (*pcfmcp_http_client_address_cb)(const char *peer, const char *forwarded_for,

@@ -63,6 +63,8 @@ PCFMCP_API const char *pcfmcp_metrics_errmsg(const pcfmcp_metrics_t *metrics);
 /**
  * Registers a counter or gauge family.
  *
+ * @param metrics the registry
+ * @param type   PCFMCP_METRIC_COUNTER or PCFMCP_METRIC_GAUGE
  * @param name   a Prometheus metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`), unique
  *               in the registry
  * @param help   one line of help text (copied)
@@ -79,10 +81,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metrics_add(pcfmcp_metrics_t *metrics, pcfmcp_m
 /**
  * Registers a histogram family.
  *
+ * @param metrics the registry
+ * @param name    as for pcfmcp_metrics_add()
+ * @param help    as for pcfmcp_metrics_add()
+ * @param labels  as for pcfmcp_metrics_add()
  * @param bounds  upper bounds of the buckets, strictly increasing and
  *                finite (the `+Inf` bucket is implicit); copied
  * @param nbounds number of bounds (at most 64); 0 uses Prometheus' default
  *                buckets (5 ms to 10 s)
+ * @param[out] out the family, owned by the registry
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_metrics_add_histogram(pcfmcp_metrics_t *metrics, const char *name,
                                                        const char *help, const char *labels,
@@ -106,9 +113,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metric_set_max_series(pcfmcp_metric_t *metric, 
 /**
  * Adds @p delta to a counter (@p delta >= 0) or a gauge.
  *
+ * @param metric the family
  * @param values one value per label, in the family's label order (NULL for
  *               a family without labels). A NULL entry or a value longer than
  *               128 bytes or not valid UTF-8 is recorded as `other`.
+ * @param delta  the amount to add
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_metric_add(pcfmcp_metric_t *metric, const char *const *values,
                                             double delta);
@@ -148,6 +157,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metrics_add_process(pcfmcp_metrics_t *metrics);
  * `text/plain; version=0.0.4; charset=utf-8`), families in registration
  * order, series sorted by their labels. A counter without labels shows 0
  * before its first use; gauges and histograms show no sample until set.
+ * @param metrics      the registry
  * @param[out] out     freed with pcfmcp_free()
  * @param[out] out_len may be NULL
  */

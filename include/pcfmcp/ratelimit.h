@@ -64,6 +64,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_set_clock(pcfmcp_ratelimit_t *rl, pcf
 /**
  * Takes one token from each bucket named in @p buckets, or from none.
  *
+ * @param rl       the limiter
  * @param identity who is asking; NULL or "" counts as "anonymous". Copied
  *                 into the table (at most 256 bytes are kept).
  * @param buckets  a combination of PCFMCP_RATELIMIT_* values
@@ -94,6 +95,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_gate_set_limit(pcfmcp_gate_t *gate, unsigned li
 
 /**
  * Waits until the gate admits the caller.
+ * @param gate       the gate
  * @param timeout_ms how long to wait at most (0 = do not wait)
  * @param cancel     polled while waiting (every 50 ms at most); NULL = never
  * @return PCFMCP_OK (call pcfmcp_gate_leave() later), PCFMCP_ERR_TIMEOUT,
@@ -119,6 +121,7 @@ typedef struct pcfmcp_proxies pcfmcp_proxies_t;
 /**
  * Parses @p cidrs, a comma-separated list of addresses or networks
  * ("10.0.0.0/8, 192.168.1.10, fd00::/8"); NULL or "" trusts no proxy.
+ * @param cidrs the list
  * @param[out] out on PCFMCP_ERR_INVALID_ARG, *out is still set so that
  *             pcfmcp_proxies_errmsg() can name the bad entry; free it.
  */
@@ -144,6 +147,7 @@ PCFMCP_API const char *pcfmcp_proxies_errmsg(const pcfmcp_proxies_t *proxies);
  * @param peer    the TCP peer address, without port
  * @param xff     the X-Forwarded-For header value(s), or NULL
  * @param out     receives a NUL-terminated address; 46 bytes are always enough
+ * @param out_size size of @p out
  * @return PCFMCP_ERR_INVALID_ARG if @p peer is not an IP address or @p out is too small.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_proxies_client_address(const pcfmcp_proxies_t *proxies,

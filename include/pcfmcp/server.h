@@ -78,6 +78,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *server,
  * Checks @p config for everything pcfmcp_server_new() would refuse (the
  * cross-key rules of pcfmcp_config_check(), proxy networks, the tracing
  * endpoint, ...) without starting anything or creating files.
+ * @param config the configuration, secrets resolved
  * @param[out] errors on PCFMCP_ERR_CONFIG, one line per problem, each naming
  *             where the value came from and the key; freed with pcfmcp_free()
  */

@@ -102,7 +102,9 @@ PCFMCP_API uint64_t pcfmcp_tracer_exported(const pcfmcp_tracer_t *tracer);
 /**
  * Starts a span.
  *
+ * @param tracer       the tracer
  * @param name         span name ("tools/call", "tool list_projects", "PCF hosts_list"); copied
+ * @param kind         what the span stands for
  * @param parent       a W3C `traceparent` ("00-<32 hex>-<16 hex>-<2 hex>"), or
  *                     NULL / invalid for a new trace
  * @param tracestate   the parent's `tracestate` (passed on unchanged, at

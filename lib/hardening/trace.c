@@ -202,11 +202,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_tracer_set_endpoint(pcfmcp_tracer_t *t, const c
         while (n > 0 && url[n - 1] == '/')
             n--;
         bool full = n >= 10 && strncmp(url + n - 10, "/v1/traces", 10) == 0;
-        u = pcfmcp__malloc(n + 11);
-        if (!u)
+        pcfmcp__buf b;
+        pcfmcp__buf_init(&b);
+        pcfmcp__buf_append(&b, url, n);
+        if (!full)
+            pcfmcp__buf_puts(&b, "/v1/traces");
+        if (!(u = pcfmcp__buf_steal(&b, NULL)))
             return PCFMCP_ERR_NOMEM;
-        memcpy(u, url, n);
-        memcpy(u + n, full ? "" : "/v1/traces", full ? 1 : 11);
     }
     pcfmcp__free(t->url);
     t->url = u;
