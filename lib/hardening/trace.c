@@ -424,7 +424,8 @@ static pcfmcp_error_t add_attr(pcfmcp_span_t *s, const char *key, const char *st
     if (s->nattrs >= MAX_ATTRS)
         return PCFMCP_ERR_LIMIT;
     attr *a = &s->attrs[s->nattrs];
-    a->key = pcfmcp__strndup(key, 64);
+    size_t klen = strlen(key);
+    a->key = pcfmcp__strndup(key, klen < 64 ? klen : 64);
     a->str = NULL;
     if (str) {
         size_t n = strlen(str);
@@ -465,7 +466,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_span_set_error(pcfmcp_span_t *s, const char *me
         return PCFMCP_ERR_INVALID_ARG;
     s->status = 2;
     pcfmcp__free(s->status_msg);
-    s->status_msg = message ? pcfmcp__strndup(message, MAX_ATTR_VALUE) : NULL;
+    size_t n = message ? strlen(message) : 0;
+    if (n > MAX_ATTR_VALUE) {
+        n = MAX_ATTR_VALUE;
+        while (n > 0 && ((unsigned char)message[n] & 0xC0) == 0x80)
+            n--;
+    }
+    s->status_msg = message ? pcfmcp__strndup(message, n) : NULL;
     return PCFMCP_OK;
 }
 

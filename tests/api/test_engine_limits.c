@@ -178,7 +178,9 @@ START_TEST(tool_past_its_timeout_is_cancelled_and_answered_with_a_tool_error)
     cJSON *r = call("slow");
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "result"), "isError")));
     ck_assert_ptr_nonnull(strstr(first_text(r), "timed out after 50 ms"));
-    ck_assert_ptr_null(strstr(cJSON_PrintUnformatted(r), "partial output"));
+    char *printed = cJSON_PrintUnformatted(r);
+    ck_assert_ptr_null(strstr(printed, "partial output"));
+    cJSON_free(printed);
     wait_outcome(PCFMCP_OUTCOME_TIMEOUT);
     cJSON_Delete(r);
     /* A fast tool under the same limit is unaffected. */
