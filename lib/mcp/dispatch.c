@@ -180,7 +180,10 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
 
     bool ok = true;
     bool modern = false;
-    if (mid == M_INITIALIZE) {
+    if (mid == M_INITIALIZE && !(cJSON_IsString(pv) &&
+                                 strcmp(pv->valuestring, PCFMCP_PROTOCOL_STATELESS) == 0)) {
+        /* A 2026-07-28 request for initialize falls through to "modern",
+         * where the method does not exist (-32601). */
         modern = false;
     } else if (pv) {
         if (!cJSON_IsString(pv)) {
@@ -195,7 +198,10 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
                         "unsupported protocol version \"%s\"", pv->valuestring);
             r->data = cJSON_CreateObject();
             cJSON *sup = cJSON_AddArrayToObject(r->data, "supported");
+            /* The same list server/discover advertises. */
             cJSON_AddItemToArray(sup, cJSON_CreateString(PCFMCP_PROTOCOL_STATELESS));
+            for (size_t i = 0; i < PCFMCP_ARRAY_LEN(pcfmcp__legacy_versions); i++)
+                cJSON_AddItemToArray(sup, cJSON_CreateString(pcfmcp__legacy_versions[i]));
             cJSON_AddStringToObject(r->data, "requested", pv->valuestring);
             ok = false;
         }

@@ -97,6 +97,7 @@ typedef struct stream {
     bool gone;             /* the client hung up */
     bool closing;          /* end the SSE body after what is queued */
     bool cut;              /* end this SSE body now; the client resumes (SEP-1699) */
+    bool ended;            /* the attached body has ended (its request may not have yet) */
     uint64_t last_io_ms;
     struct stream *snext;  /* session's retained streams, oldest first */
     struct stream *lprev, *lnext; /* transport's list of attached streams */
@@ -134,7 +135,7 @@ typedef struct {
     char cert_subject[IDENT_MAX];
 } conn_ctx;
 
-enum { ROUTE_NONE = 0, ROUTE_POST, ROUTE_GET, ROUTE_DELETE, ROUTE_DONE };
+enum { ROUTE_NONE = 0, ROUTE_POST, ROUTE_GET, ROUTE_DELETE, ROUTE_OPS, ROUTE_PRM, ROUTE_REFUSED, ROUTE_DONE };
 
 typedef struct req {
     struct pcfmcp_http *h;
@@ -150,6 +151,13 @@ typedef struct req {
     bool waiting;      /* suspended until the engine emits */
     bool modern;
     bool gzip_ok;
+    bool defer;        /* first call: record refusals, send them after the body */
+    const char *url;   /* libmicrohttpd's, valid for the request */
+    unsigned ref_status;
+    int ref_code;
+    char ref_msg[256];
+    char ref_hdr[32];
+    char ref_hval[640];
     char identity[IDENT_MAX];
 } req;
 
@@ -574,6 +582,22 @@ static sess *sess_find(pcfmcp_http_t *h, const char *id)
     return found;
 }
 
+/* Ends a session that left the table while requests may still hold it:
+ * its GET stream closes and its requests in flight are cancelled now, the
+ * memory goes with the last reference. */
+static void sess_kill(sess *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->gone = true;
+    stream *g = s->get_stream ? stream_ref(s->get_stream) : NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (g) {
+        close_stream(g);
+        stream_unref(g);
+    }
+    pcfmcp_session_cancel_all(s->es);
+}
+
 /* Unlinks @p s from the table; the caller drops the table's reference. */
 static bool sess_remove(pcfmcp_http_t *h, sess *s)
 {
@@ -697,6 +721,15 @@ static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned s
 static enum MHD_Result refuse(req *rq, struct MHD_Connection *c, unsigned status, int code,
                               const char *msg, const char *hdr, const char *hval)
 {
+    if (rq->defer) {
+        rq->ref_status = status;
+        rq->ref_code = code;
+        snprintf(rq->ref_msg, sizeof(rq->ref_msg), "%s", msg ? msg : "");
+        snprintf(rq->ref_hdr, sizeof(rq->ref_hdr), "%s", hdr && hval ? hdr : "");
+        snprintf(rq->ref_hval, sizeof(rq->ref_hval), "%s", hdr && hval ? hval : "");
+        rq->route = ROUTE_REFUSED;
+        return MHD_YES;
+    }
     size_t len = 0;
     char *body = NULL;
     if (code) {
@@ -743,6 +776,7 @@ static ssize_t sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
     pcfmcp_http_t *h = st->h;
     pthread_mutex_lock(&st->lock);
     if (st->gone) {
+        st->ended = true;
         pthread_mutex_unlock(&st->lock);
         return MHD_CONTENT_READER_END_WITH_ERROR;
     }
@@ -772,10 +806,12 @@ static ssize_t sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
     }
     if (st->cut) {
         st->cut = false;
+        st->ended = true;
         pthread_mutex_unlock(&st->lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
     if ((st->final_seen && !st->standalone) || st->closing || atomic_load(&h->final_stop)) {
+        st->ended = true;
         pthread_mutex_unlock(&st->lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
@@ -807,6 +843,8 @@ static enum MHD_Result queue_sse(req *rq, struct MHD_Connection *c, stream *st, 
     pthread_mutex_lock(&st->lock);
     st->conn = c;
     st->rq = rq;
+    st->ended = false;
+    st->suspended = false;
     st->last_io_ms = pcfmcp__now_ms();
     pthread_mutex_unlock(&st->lock);
     live_add(rq->h, st);
@@ -1125,6 +1163,40 @@ static unsigned status_for(bool modern, bool error, int code)
 
 /* ================================================================ MCP POST */
 
+/* 400 with UnsupportedProtocolVersion (-32022) echoing the request's id. */
+static enum MHD_Result unsupported_version(req *rq, struct MHD_Connection *c, const char *hver,
+                                           const char *body, size_t blen)
+{
+    cJSON *msg = NULL;
+    pcfmcp__buf idb;
+    pcfmcp__buf_init(&idb);
+    if (pcfmcp__json_parse(body, blen, 64, &msg, NULL) == PCFMCP__JSON_OK && cJSON_IsObject(msg)) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+        if (cJSON_IsString(id) || cJSON_IsNumber(id))
+            pcfmcp__rpc_append_id(&idb, id);
+    }
+    cJSON_Delete(msg);
+    cJSON *data = cJSON_CreateObject();
+    cJSON *sup = cJSON_AddArrayToObject(data, "supported");
+    cJSON_AddItemToArray(sup, cJSON_CreateString(PCFMCP_PROTOCOL_STATELESS));
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(pcfmcp__legacy_versions); i++)
+        cJSON_AddItemToArray(sup, cJSON_CreateString(pcfmcp__legacy_versions[i]));
+    char req_ver[64];
+    snprintf(req_ver, sizeof(req_ver), "%.63s", hver);
+    cJSON_AddStringToObject(data, "requested", req_ver);
+    char text[160];
+    snprintf(text, sizeof(text), "unsupported protocol version \"%s\" in MCP-Protocol-Version", req_ver);
+    size_t len = 0;
+    char *err = pcfmcp__buf_ok(&idb) || !idb.data
+                    ? pcfmcp__rpc_error(idb.data, PCFMCP__RPC_UNSUPPORTED_PROTOCOL_VERSION, text, data, &len)
+                    : NULL;
+    pcfmcp__buf_free(&idb);
+    cJSON_Delete(data);
+    if (!err)
+        return MHD_NO;
+    return queue_owned(rq, c, 400, "application/json", err, len, false);
+}
+
 static bool supported_version(const char *v)
 {
     return pcfmcp__is_legacy_version(v) || strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0;
@@ -1191,7 +1263,8 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
             sid = rq->se->id;
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session created (%u live)",
                        atomic_load(&h->nsessions));
-        } else if (!pcfmcp_session_is_initialized(rq->se->es)) {
+        } else if (!pcfmcp_session_is_initialized(rq->se->es) &&
+                   !(mode == MODE_JSON && err && code == PCFMCP__RPC_PARSE_ERROR)) {
             pcfmcp__free(json);
             return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST,
                           "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
@@ -1294,11 +1367,8 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
     size_t blen = rq->body.len;
     rq->label = method_label(body, blen);
     const char *hver = hdr(c, "MCP-Protocol-Version");
-    if (hver && !supported_version(hver)) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "Bad Request: unsupported MCP-Protocol-Version \"%.40s\"", hver);
-        return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST, msg, NULL, NULL);
-    }
+    if (hver && !supported_version(hver))
+        return unsupported_version(rq, c, hver, body, blen);
     rq->modern = hver && strcmp(hver, PCFMCP_PROTOCOL_STATELESS) == 0;
     /* A 2026-07-28 body needs the matching header; only such bodies contain
      * the version string, so legacy traffic skips the extra parse. */
@@ -1403,7 +1473,7 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
         st = sess_find_stream(s, sid_n);
     if (st) {
         pthread_mutex_lock(&st->lock);
-        bool busy = st->rq != NULL;
+        bool busy = st->rq != NULL && !st->ended;
         if (!busy) {
             ev *e = st->head;
             while (e && e->seq <= seq)
@@ -1425,7 +1495,7 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
     pthread_mutex_unlock(&s->lock);
     if (st) {
         pthread_mutex_lock(&st->lock);
-        bool busy = st->rq != NULL;
+        bool busy = st->rq != NULL && !st->ended;
         pthread_mutex_unlock(&st->lock);
         if (busy) {
             stream_unref(st);
@@ -1472,8 +1542,10 @@ static enum MHD_Result handle_delete(req *rq, struct MHD_Connection *c)
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session", NULL, NULL);
     }
-    if (sess_remove(h, s))
+    if (sess_remove(h, s)) {
+        sess_kill(s);
         sess_unref(s); /* the table's reference */
+    }
     sess_unref(s);
     PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session ended by the client (%u live)",
                atomic_load(&h->nsessions));
@@ -1569,6 +1641,78 @@ static enum MHD_Result handle_prm(req *rq, struct MHD_Connection *c)
 
 /* ================================================================ dispatch */
 
+/* First call of a request: every check that needs only the headers. Refusals
+ * are recorded and sent after the body (an answer queued before libmicrohttpd
+ * has read the request would cost the keep-alive connection). */
+static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char *url,
+                                  const char *method)
+{
+    pcfmcp_http_t *h = rq->h;
+    rq->url = url;
+    rq->gzip_ok = pcfmcp__http_accepts_gzip(hdr(c, "Accept-Encoding"));
+    bool on_ops = h->ops && MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON)->daemon == h->ops;
+    if (on_ops || (!h->ops_separate && is_ops_path(url))) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return refuse(rq, c, 405, 0, NULL, NULL, NULL);
+        if (!is_ops_path(url))
+            return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+        rq->route = ROUTE_OPS;
+        return MHD_YES;
+    }
+    if (!host_allowed(h, c))
+        return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Host not allowed", NULL, NULL);
+    if (!origin_allowed(h, c))
+        return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Origin not allowed", NULL, NULL);
+    static const char prm[] = "/.well-known/oauth-protected-resource";
+    if (strncmp(url, prm, sizeof(prm) - 1) == 0 &&
+        (url[sizeof(prm) - 1] == '\0' || strcmp(url + sizeof(prm) - 1, h->path) == 0)) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return refuse(rq, c, 405, 0, NULL, NULL, NULL);
+        rq->route = ROUTE_PRM;
+        return MHD_YES;
+    }
+    if (strcmp(url, h->path) != 0)
+        return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+    enum MHD_Result ret = MHD_NO;
+    if (!authenticate(rq, c, &ret))
+        return ret;
+    if (strcmp(method, "POST") == 0) {
+        rq->label = "POST";
+        const char *accept = hdr(c, "Accept");
+        if (!pcfmcp__http_accepts(accept, "application/json") ||
+            !pcfmcp__http_accepts(accept, "text/event-stream"))
+            return refuse(rq, c, 406, PCFMCP__RPC_INVALID_REQUEST,
+                          "Not Acceptable: Accept must allow application/json and text/event-stream",
+                          NULL, NULL);
+        if (!pcfmcp__http_is_json_type(hdr(c, "Content-Type")))
+            return refuse(rq, c, 415, PCFMCP__RPC_INVALID_REQUEST,
+                          "Unsupported Media Type: Content-Type must be application/json", NULL, NULL);
+        const char *cl = hdr(c, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
+            /* Refused at once, before reading it: libmicrohttpd then closes
+             * the connection instead of draining a body we do not want. */
+            char msg[96];
+            snprintf(msg, sizeof(msg), "request body larger than %llu bytes",
+                     h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]);
+            rq->defer = false;
+            return refuse(rq, c, 413, PCFMCP__RPC_INVALID_REQUEST, msg, NULL, NULL);
+        }
+        if (!admit(rq, c, &ret))
+            return ret;
+        rq->route = ROUTE_POST;
+        return MHD_YES;
+    }
+    if (!admit(rq, c, &ret))
+        return ret;
+    if (strcmp(method, "GET") == 0)
+        rq->route = ROUTE_GET;
+    else if (strcmp(method, "DELETE") == 0)
+        rq->route = ROUTE_DELETE;
+    else
+        return refuse(rq, c, 405, PCFMCP__RPC_INVALID_REQUEST, "Method Not Allowed", NULL, NULL);
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -1584,65 +1728,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->label = "other";
         pcfmcp__buf_init(&rq->body);
         *con_cls = rq;
-        rq->gzip_ok = pcfmcp__http_accepts_gzip(hdr(c, "Accept-Encoding"));
-        bool on_ops = h->ops && MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON)->daemon == h->ops;
-        if (on_ops || (!h->ops_separate && is_ops_path(url))) {
-            if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-                return refuse(rq, c, 405, 0, NULL, NULL, NULL);
-            if (!is_ops_path(url))
-                return refuse(rq, c, 404, 0, NULL, NULL, NULL);
-            return handle_ops(rq, c, url);
-        }
-        if (!host_allowed(h, c))
-            return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Host not allowed",
-                          NULL, NULL);
-        if (!origin_allowed(h, c))
-            return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Origin not allowed",
-                          NULL, NULL);
-        static const char prm[] = "/.well-known/oauth-protected-resource";
-        if (strncmp(url, prm, sizeof(prm) - 1) == 0 &&
-            (url[sizeof(prm) - 1] == '\0' || strcmp(url + sizeof(prm) - 1, h->path) == 0)) {
-            if (strcmp(method, "GET") != 0)
-                return refuse(rq, c, 405, 0, NULL, NULL, NULL);
-            return handle_prm(rq, c);
-        }
-        if (strcmp(url, h->path) != 0)
-            return refuse(rq, c, 404, 0, NULL, NULL, NULL);
-        enum MHD_Result ret = MHD_NO;
-        if (!authenticate(rq, c, &ret))
-            return ret;
-        if (strcmp(method, "POST") == 0) {
-            rq->label = "POST";
-            const char *accept = hdr(c, "Accept");
-            if (!pcfmcp__http_accepts(accept, "application/json") ||
-                !pcfmcp__http_accepts(accept, "text/event-stream"))
-                return refuse(rq, c, 406, PCFMCP__RPC_INVALID_REQUEST,
-                              "Not Acceptable: Accept must allow application/json and text/event-stream",
-                              NULL, NULL);
-            if (!pcfmcp__http_is_json_type(hdr(c, "Content-Type")))
-                return refuse(rq, c, 415, PCFMCP__RPC_INVALID_REQUEST,
-                              "Unsupported Media Type: Content-Type must be application/json", NULL, NULL);
-            const char *cl = hdr(c, "Content-Length");
-            if (cl && strtoull(cl, NULL, 10) > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
-                /* Refused before reading it: libmicrohttpd closes the
-                 * connection instead of draining the body. */
-                char msg[96];
-                snprintf(msg, sizeof(msg), "request body larger than %llu bytes",
-                         h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]);
-                return refuse(rq, c, 413, PCFMCP__RPC_INVALID_REQUEST, msg, NULL, NULL);
-            }
-            if (!admit(rq, c, &ret))
-                return ret;
-            rq->route = ROUTE_POST;
-            return MHD_YES;
-        }
-        if (!admit(rq, c, &ret))
-            return ret;
-        if (strcmp(method, "GET") == 0)
-            return handle_get(rq, c);
-        if (strcmp(method, "DELETE") == 0)
-            return handle_delete(rq, c);
-        return refuse(rq, c, 405, PCFMCP__RPC_INVALID_REQUEST, "Method Not Allowed", NULL, NULL);
+        rq->defer = true;
+        enum MHD_Result r = first_call(rq, c, url, method);
+        rq->defer = false;
+        return r;
     }
     if (rq->waiting) {
         /* Resumed: the engine has emitted. */
@@ -1659,26 +1748,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         return answer(rq, c);
     }
-    if (rq->route == ROUTE_POST) {
-        if (*upload_size) {
-            if (!rq->too_big) {
-                if (rq->body.len + *upload_size > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
-                    rq->too_big = true;
-                    pcfmcp__buf_free(&rq->body);
-                } else {
-                    pcfmcp__buf_append(&rq->body, upload, *upload_size);
-                }
+    if (*upload_size) {
+        if (rq->route == ROUTE_POST && !rq->too_big) {
+            if (rq->body.len + *upload_size > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
+                rq->too_big = true;
+                pcfmcp__buf_free(&rq->body);
+            } else {
+                pcfmcp__buf_append(&rq->body, upload, *upload_size);
             }
-            *upload_size = 0;
-            return MHD_YES;
         }
-        rq->route = ROUTE_DONE;
+        *upload_size = 0; /* bodies of refused requests are read and dropped */
+        return MHD_YES;
+    }
+    int route = rq->route;
+    rq->route = ROUTE_DONE;
+    switch (route) {
+    case ROUTE_REFUSED:
+        return refuse(rq, c, rq->ref_status, rq->ref_code, rq->ref_msg[0] ? rq->ref_msg : NULL,
+                      rq->ref_hdr[0] ? rq->ref_hdr : NULL, rq->ref_hval[0] ? rq->ref_hval : NULL);
+    case ROUTE_OPS:
+        return handle_ops(rq, c, rq->url);
+    case ROUTE_PRM:
+        return handle_prm(rq, c);
+    case ROUTE_GET:
+        return handle_get(rq, c);
+    case ROUTE_DELETE:
+        return handle_delete(rq, c);
+    case ROUTE_POST:
         if (!pcfmcp__buf_ok(&rq->body))
             return refuse(rq, c, 413, PCFMCP__RPC_INVALID_REQUEST, "request body too large", NULL, NULL);
         return handle_post(rq, c);
+    default:
+        return MHD_YES; /* answered already; nothing more to say */
     }
-    *upload_size = 0;
-    return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -2114,7 +2216,6 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(uintptr_t)&on_completed, h);
     OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(uintptr_t)&on_connection, h);
     OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(uintptr_t)&mhd_log, h);
-    OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
     if (tls) {
         OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, pcfmcp__tls_retrieve_fn());
         OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)(h->tls_prio ? h->tls_prio : DEFAULT_PRIORITIES));
@@ -2296,6 +2397,7 @@ static void expire_sessions(pcfmcp_http_t *h)
             sess *n = dead->hnext;
             atomic_fetch_sub(&h->nsessions, 1);
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session expired after %llu ms idle", idle);
+            sess_kill(dead);
             sess_unref(dead);
             dead = n;
         }
