@@ -244,6 +244,125 @@ static pcfmcp_error_t schema_2020(pcfmcp_ctx_t *ctx, const char *a, size_t l, pc
     return rc;
 }
 
+/* 2026-07-28 diagnostics of the conformance suite's server-stateless scenario. */
+static pcfmcp_error_t missing_capability(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    char *answer = NULL;
+    pcfmcp_error_t rc = pcfmcp_ctx_request(ctx, "sampling/createMessage",
+                                           "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                                           "\"text\":\"hi\"}}],\"maxTokens\":10}", &answer);
+    if (rc != PCFMCP_OK) {
+        pcfmcp_result_set_error(r, pcfmcp_ctx_errmsg(ctx));
+        return rc;
+    }
+    rc = pcfmcp_result_add_text(r, answer, strlen(answer));
+    pcfmcp_free(answer);
+    return rc;
+}
+
+static pcfmcp_error_t streaming_elicitation(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    pcfmcp_ctx_progress(ctx, 1, 2, "asking");
+    cJSON *p = cJSON_Parse("{\"message\":\"Please confirm\",\"requestedSchema\":{\"type\":\"object\","
+                           "\"properties\":{\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"]}}");
+    pcfmcp_error_t rc = ask_client(ctx, r, "elicitation/create", p, "Elicitation result: ");
+    cJSON_Delete(p);
+    return rc;
+}
+
+static pcfmcp_error_t logging_tool(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    pcfmcp_ctx_log(ctx, "info", "everything", "\"first log line\"");
+    pcfmcp_ctx_log(ctx, "warning", "everything", "\"second log line\"");
+    const char *t = "Logged twice";
+    return pcfmcp_result_add_text(r, t, strlen(t));
+}
+
+/* Multi round-trip (2026-07-28): each pcfmcp_ctx_request() either returns
+ * the client's answer or queues an input request; asking for several at once
+ * means making every call before giving up with PCFMCP_ERR_INPUT_REQUIRED. */
+static const char ELICIT_PARAMS[] =
+    "{\"message\":\"What is your name?\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{"
+    "\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}}";
+static const char SAMPLE_PARAMS[] =
+    "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"Say hello\"}}],"
+    "\"maxTokens\":50}";
+
+static pcfmcp_error_t gather(pcfmcp_ctx_t *ctx, pcfmcp_result_t *r, const char *const *methods,
+                             const char *const *params, size_t n)
+{
+    char *answers[3] = { NULL, NULL, NULL };
+    pcfmcp_error_t worst = PCFMCP_OK;
+    for (size_t i = 0; i < n; i++) {
+        pcfmcp_error_t rc = pcfmcp_ctx_request(ctx, methods[i], params[i], &answers[i]);
+        if (rc != PCFMCP_OK && worst != PCFMCP_ERR_INPUT_REQUIRED)
+            worst = rc;
+    }
+    pcfmcp_error_t rc = worst;
+    if (rc == PCFMCP_OK) {
+        for (size_t i = 0; i < n && rc == PCFMCP_OK; i++)
+            rc = pcfmcp_result_add_text(r, answers[i], strlen(answers[i]));
+    } else if (rc != PCFMCP_ERR_INPUT_REQUIRED) {
+        pcfmcp_result_set_error(r, pcfmcp_ctx_errmsg(ctx));
+    }
+    for (size_t i = 0; i < n; i++)
+        pcfmcp_free(answers[i]);
+    return rc;
+}
+
+static pcfmcp_error_t irr_elicitation(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "elicitation/create" }, *p[] = { ELICIT_PARAMS };
+    return gather(ctx, r, m, p, 1);
+}
+
+static pcfmcp_error_t irr_sampling(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "sampling/createMessage" }, *p[] = { SAMPLE_PARAMS };
+    return gather(ctx, r, m, p, 1);
+}
+
+static pcfmcp_error_t irr_roots(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "roots/list" }, *p[] = { "{}" };
+    return gather(ctx, r, m, p, 1);
+}
+
+static pcfmcp_error_t irr_multiple(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "elicitation/create", "sampling/createMessage", "roots/list" };
+    const char *p[] = { ELICIT_PARAMS, SAMPLE_PARAMS, "{}" };
+    return gather(ctx, r, m, p, 3);
+}
+
+/* Asks only for what the client declared. */
+static pcfmcp_error_t irr_capabilities(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    cJSON *caps = cJSON_Parse(pcfmcp_ctx_client_capabilities(ctx));
+    const char *m[3], *p[3];
+    size_t n = 0;
+    if (cJSON_GetObjectItemCaseSensitive(caps, "elicitation"))
+        m[n] = "elicitation/create", p[n++] = ELICIT_PARAMS;
+    if (cJSON_GetObjectItemCaseSensitive(caps, "sampling"))
+        m[n] = "sampling/createMessage", p[n++] = SAMPLE_PARAMS;
+    if (cJSON_GetObjectItemCaseSensitive(caps, "roots"))
+        m[n] = "roots/list", p[n++] = "{}";
+    cJSON_Delete(caps);
+    if (n == 0) {
+        const char *t = "The client declared no capability to ask through";
+        return pcfmcp_result_add_text(r, t, strlen(t));
+    }
+    return gather(ctx, r, m, p, n);
+}
+
 /* Closes the SSE stream mid-call; the client reconnects for the result. */
 static pcfmcp_error_t reconnection(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
 {
@@ -258,6 +377,26 @@ static const struct {
     const char *def;
     pcfmcp_tool_cb cb;
 } TOOLS[] = {
+    { "{\"name\":\"test_missing_capability\",\"description\":\"Needs the client's sampling capability "
+      "(MissingRequiredClientCapability when it is not declared)\",\"inputSchema\":" NO_ARGS "}", missing_capability },
+    { "{\"name\":\"test_streaming_elicitation\",\"description\":\"Reports progress, then asks the user to "
+      "confirm\",\"inputSchema\":" NO_ARGS "}", streaming_elicitation },
+    { "{\"name\":\"test_logging_tool\",\"description\":\"Emits two log messages (only to clients that asked "
+      "for a log level)\",\"inputSchema\":" NO_ARGS "}", logging_tool },
+    { "{\"name\":\"test_custom_header\",\"description\":\"Echoes its arguments; region is mirrored into the "
+      "Mcp-Param-Region header (SEP-2243)\",\"inputSchema\":{\"type\":\"object\",\"properties\":{\"region\":{"
+      "\"type\":\"string\",\"description\":\"Where to run\",\"x-mcp-header\":\"Region\"},\"query\":{"
+      "\"type\":\"string\"}},\"required\":[\"region\"]}}", schema_2020 },
+    { "{\"name\":\"test_input_required_result_elicitation\",\"description\":\"MRTR: asks the user one "
+      "question\",\"inputSchema\":" NO_ARGS "}", irr_elicitation },
+    { "{\"name\":\"test_input_required_result_sampling\",\"description\":\"MRTR: asks for one LLM "
+      "completion\",\"inputSchema\":" NO_ARGS "}", irr_sampling },
+    { "{\"name\":\"test_input_required_result_list_roots\",\"description\":\"MRTR: asks for the client's "
+      "roots\",\"inputSchema\":" NO_ARGS "}", irr_roots },
+    { "{\"name\":\"test_input_required_result_multiple_inputs\",\"description\":\"MRTR: elicitation, "
+      "sampling and roots at once\",\"inputSchema\":" NO_ARGS "}", irr_multiple },
+    { "{\"name\":\"test_input_required_result_capabilities\",\"description\":\"MRTR: asks only through "
+      "declared capabilities\",\"inputSchema\":" NO_ARGS "}", irr_capabilities },
     { "{\"name\":\"test_reconnection\",\"description\":\"Closes the SSE stream mid-call to test client "
       "reconnection (SEP-1699)\",\"inputSchema\":" NO_ARGS "}", reconnection },
     { "{\"name\":\"test_simple_text\",\"description\":\"Tests simple text content response\","
@@ -288,9 +427,13 @@ static const struct {
       "\"inputSchema\":" NO_ARGS "}", elicitation_enums },
     { "{\"name\":\"json_schema_2020_12_tool\",\"description\":\"Tool with JSON Schema 2020-12 features\","
       "\"inputSchema\":{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
-      "\"$defs\":{\"address\":{\"type\":\"object\",\"properties\":{\"street\":{\"type\":\"string\"},"
-      "\"city\":{\"type\":\"string\"}}}},\"properties\":{\"name\":{\"type\":\"string\"},"
-      "\"address\":{\"$ref\":\"#/$defs/address\"}},\"additionalProperties\":false}}", schema_2020 },
+      "\"$defs\":{\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\",\"properties\":{"
+      "\"street\":{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},\"properties\":{"
+      "\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"},"
+      "\"contactMethod\":{\"type\":\"string\",\"enum\":[\"phone\",\"email\"]},\"phone\":{\"type\":\"string\"},"
+      "\"email\":{\"type\":\"string\"}},\"allOf\":[{\"anyOf\":[{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]}],"
+      "\"if\":{\"properties\":{\"contactMethod\":{\"const\":\"phone\"}},\"required\":[\"contactMethod\"]},"
+      "\"then\":{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},\"additionalProperties\":false}}", schema_2020 },
 };
 
 /* -------------------------------------------------------------- resources */

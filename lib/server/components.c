@@ -1,11 +1,23 @@
 #include "core/internal.h"
 
 #include <pwd.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <pcfmcp/http.h>
+
+#include "core/alloc.h"
+#include "hardening/log.h"
 #include "server/server_internal.h"
+
+struct pcfmcp__server_parts {
+    /* Read by pcfmcp_server_stop() from another thread; freed only in
+     * teardown, after the stopper is gone. */
+    _Atomic(pcfmcp_http_t *) http;
+};
 
 /* The stdio client is whoever started us: name the local account so logs
  * and audit records say who acted. */
@@ -22,29 +34,162 @@ static void local_identity(pcfmcp_server_t *s)
 pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
 {
     local_identity(s);
+    if (!(s->parts = pcfmcp__calloc(1, sizeof(*s->parts))))
+        return PCFMCP_ERR_NOMEM;
     return PCFMCP_OK;
 }
 
 void pcfmcp__server_teardown_components(pcfmcp_server_t *s)
 {
-    (void)s;
+    if (!s->parts)
+        return;
+    pcfmcp_http_free(atomic_load(&s->parts->http));
+    pcfmcp__free(s->parts);
+    s->parts = NULL;
+}
+
+typedef struct {
+    const char *key;
+    pcfmcp_http_limit_t limit;
+} limit_key;
+
+static const limit_key LIMITS[] = {
+    { "server.max_body_bytes", PCFMCP_HTTP_LIMIT_BODY_BYTES },
+    { "server.max_header_bytes", PCFMCP_HTTP_LIMIT_HEADER_BYTES },
+    { "server.max_connections", PCFMCP_HTTP_LIMIT_CONNECTIONS },
+    { "server.max_connections_per_ip", PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP },
+    { "server.connection_timeout", PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS },
+    { "server.threads", PCFMCP_HTTP_LIMIT_THREADS },
+    { "server.max_sessions", PCFMCP_HTTP_LIMIT_SESSIONS },
+    { "server.session_idle_timeout", PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
+    { "server.sse_keepalive", PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
+    { "server.sse_buffer_events", PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },
+    { "server.streams_per_session", PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION },
+    { "server.shutdown_grace", PCFMCP_HTTP_LIMIT_GRACE_MS },
+    { "server.gzip_min_bytes", PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES },
+};
+
+static const char *nonempty(const pcfmcp_config_t *c, const char *key)
+{
+    const char *v = pcfmcp_config_get(c, key);
+    return v && *v ? v : NULL;
+}
+
+static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
+{
+    const pcfmcp_config_t *c = s->config;
+    pcfmcp_error_t rc;
+    const char *what = "server.host/server.port";
+    if ((rc = pcfmcp_http_set_logger(h, s->log)) ||
+        (rc = pcfmcp_http_set_listen(h, pcfmcp_config_get(c, "server.host"),
+                                     (unsigned)pcfmcp_config_get_int(c, "server.port"))))
+        goto bad;
+    what = "server.path";
+    if ((rc = pcfmcp_http_set_path(h, pcfmcp_config_get(c, "server.path"))))
+        goto bad;
+    what = "server.stateless";
+    if ((rc = pcfmcp_http_set_stateless(h, pcfmcp_config_get_bool(c, "server.stateless"))))
+        goto bad;
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(LIMITS); i++) {
+        what = LIMITS[i].key;
+        if ((rc = pcfmcp_http_set_limit(h, LIMITS[i].limit,
+                                        (unsigned long long)pcfmcp_config_get_int(c, LIMITS[i].key))))
+            goto bad;
+    }
+    what = "server.allowed_origins";
+    if ((rc = pcfmcp_http_set_allowed_origins(h, nonempty(c, "server.allowed_origins"))))
+        goto bad;
+    what = "server.allowed_hosts";
+    if ((rc = pcfmcp_http_set_allowed_hosts(h, nonempty(c, "server.allowed_hosts"))))
+        goto bad;
+    /* Authentication plugs in here (pcfmcp_http_set_auth) once the auth
+     * module is part of the build; until then only loopback or an explicit
+     * auth.insecure_no_auth can serve. */
+    what = "server.public_url";
+    if ((rc = pcfmcp_http_set_auth(h, NULL, NULL, nonempty(c, "server.public_url"), NULL)))
+        goto bad;
+    pcfmcp_http_set_insecure_no_auth(h, pcfmcp_config_get_bool(c, "auth.insecure_no_auth"));
+    const char *cert = nonempty(c, "server.tls_cert"), *key = nonempty(c, "server.tls_key");
+    if (cert || key) {
+        what = "server.tls_cert/server.tls_key (both are needed)";
+        if (!cert || !key || (rc = pcfmcp_http_set_tls(h, cert, key, nonempty(c, "server.tls_client_ca")))) {
+            rc = rc ? rc : PCFMCP_ERR_CONFIG;
+            goto bad;
+        }
+        const char *prio = nonempty(c, "server.tls_priorities");
+        what = "server.tls_priorities";
+        if (prio && (rc = pcfmcp_http_set_tls_priorities(h, prio)))
+            goto bad;
+    } else if (nonempty(c, "server.tls_client_ca")) {
+        what = "server.tls_client_ca (needs server.tls_cert and server.tls_key)";
+        rc = PCFMCP_ERR_CONFIG;
+        goto bad;
+    }
+    const char *mhost = nonempty(c, "server.metrics_host");
+    what = "server.metrics_host/server.metrics_port";
+    if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
+        goto bad;
+    return PCFMCP_OK;
+bad:
+    snprintf(s->errmsg, sizeof(s->errmsg), "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
+    return PCFMCP_ERR_CONFIG;
 }
 
 pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport)
 {
-    snprintf(s->errmsg, sizeof(s->errmsg), "transport \"%s\" is not available in this build",
-             transport);
-    return PCFMCP_ERR_UNSUPPORTED;
+    if (strcmp(transport, "http") != 0) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "transport \"%s\" is not available in this build",
+                 transport);
+        return PCFMCP_ERR_UNSUPPORTED;
+    }
+    pcfmcp_http_t *h = atomic_load(&s->parts->http);
+    if (!h) {
+        pcfmcp_error_t rc = pcfmcp_http_new(&h, s->engine);
+        if (rc != PCFMCP_OK)
+            return rc;
+        if ((rc = configure_http(s, h)) != PCFMCP_OK) {
+            pcfmcp_http_free(h);
+            return rc;
+        }
+        atomic_store(&s->parts->http, h);
+    }
+    pcfmcp_error_t rc = pcfmcp_http_start(h);
+    if (rc != PCFMCP_OK) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "%s", pcfmcp_http_errmsg(h));
+        return rc == PCFMCP_ERR_DENIED ? PCFMCP_ERR_CONFIG : rc;
+    }
+    /* A stop that arrived before the transport existed still counts. */
+    if (atomic_load(&s->stopping))
+        pcfmcp_http_stop(h);
+    rc = pcfmcp_http_run(h);
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "HTTP transport stopped (%s)", pcfmcp_strerror(rc));
+    return rc;
 }
 
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s)
 {
-    (void)s;
+    if (s->parts)
+        pcfmcp_http_stop(atomic_load(&s->parts->http));
 }
 
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
 {
-    (void)s;
-    (void)cfg;
-    return PCFMCP_OK;
+    pcfmcp_http_t *h = s->parts ? atomic_load(&s->parts->http) : NULL;
+    if (!h || !nonempty(s->config, "server.tls_cert"))
+        return PCFMCP_OK;
+    static const char *const keys[] = { "server.tls_cert", "server.tls_key", "server.tls_client_ca" };
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(keys); i++) {
+        const char *a = pcfmcp_config_get(s->config, keys[i]), *b = pcfmcp_config_get(cfg, keys[i]);
+        if (strcmp(a ? a : "", b ? b : "") != 0) {
+            PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
+                       "reload refused: %s changed; the files may change, their names need a restart",
+                       keys[i]);
+            return PCFMCP_ERR_CONFIG;
+        }
+    }
+    /* Same names: the files behind them are re-read (renewed certificates). */
+    pcfmcp_error_t rc = pcfmcp_http_reload_tls(h);
+    if (rc != PCFMCP_OK)
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: %s", pcfmcp_http_errmsg(h));
+    return rc;
 }
