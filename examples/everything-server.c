@@ -6,9 +6,9 @@
  * the conformance target.
  *
  *   everything-server                         serve one session on stdin/stdout
- *   everything-server --http PORT [--stateless]
- *                                             serve Streamable HTTP on 127.0.0.1:PORT/mcp
- *                                             (PORT 0 picks one; the port is printed)
+ *   everything-server --http PORT [--stateless] [--tls-cert PEM --tls-key PEM]
+ *                                             serve Streamable HTTP(S) on 127.0.0.1:PORT/mcp
+ *                                             (PORT 0 picks one; the URL is printed)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -596,7 +596,8 @@ static void on_signal(int sig)
     pcfmcp_http_stop(g_http);
 }
 
-static int serve_http(pcfmcp_engine_t *engine, pcfmcp_logger_t *log, unsigned port, int stateless)
+static int serve_http(pcfmcp_engine_t *engine, pcfmcp_logger_t *log, unsigned port, int stateless,
+                      const char *cert, const char *key)
 {
     pcfmcp_http_t *http = NULL;
     if (pcfmcp_http_new(&http, engine) != PCFMCP_OK)
@@ -606,12 +607,14 @@ static int serve_http(pcfmcp_engine_t *engine, pcfmcp_logger_t *log, unsigned po
     pcfmcp_http_set_stateless(http, stateless);
     /* Conformance runs open many short streams; keep-alives show up fast. */
     pcfmcp_http_set_limit(http, PCFMCP_HTTP_LIMIT_GRACE_MS, 2000);
+    if (cert && key)
+        pcfmcp_http_set_tls(http, cert, key, NULL);
     if (pcfmcp_http_start(http) != PCFMCP_OK) {
         fprintf(stderr, "everything-server: %s\n", pcfmcp_http_errmsg(http));
         pcfmcp_http_free(http);
         return 1;
     }
-    printf("listening on http://127.0.0.1:%u/mcp\n", pcfmcp_http_port(http));
+    printf("listening on %s://127.0.0.1:%u/mcp\n", cert ? "https" : "http", pcfmcp_http_port(http));
     fflush(stdout);
     g_http = http;
     struct sigaction sa;
@@ -629,6 +632,7 @@ int main(int argc, char **argv)
 {
     long http_port = -1;
     int stateless = 0;
+    const char *cert = NULL, *key = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
             char *end = NULL;
@@ -637,11 +641,15 @@ int main(int argc, char **argv)
                 http_port = -2;
         } else if (strcmp(argv[i], "--stateless") == 0) {
             stateless = 1;
+        } else if (strcmp(argv[i], "--tls-cert") == 0 && i + 1 < argc) {
+            cert = argv[++i];
+        } else if (strcmp(argv[i], "--tls-key") == 0 && i + 1 < argc) {
+            key = argv[++i];
         } else {
             http_port = -2;
         }
         if (http_port == -2) {
-            fprintf(stderr, "usage: %s [--http PORT [--stateless]]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--http PORT [--stateless] [--tls-cert PEM --tls-key PEM]]\n", argv[0]);
             return 2;
         }
     }
@@ -662,7 +670,7 @@ int main(int argc, char **argv)
     }
     int status = 0;
     if (http_port >= 0) {
-        status = serve_http(engine, log, (unsigned)http_port, stateless);
+        status = serve_http(engine, log, (unsigned)http_port, stateless, cert, key);
         pcfmcp_engine_free(engine);
         pcfmcp_logger_unref(log);
         pcfmcp_global_cleanup();
