@@ -609,6 +609,9 @@ static int serve_http(pcfmcp_engine_t *engine, pcfmcp_logger_t *log, unsigned po
     pcfmcp_http_set_limit(http, PCFMCP_HTTP_LIMIT_GRACE_MS, 2000);
     if (cert && key)
         pcfmcp_http_set_tls(http, cert, key, NULL);
+    const char *threads = getenv("EVERYTHING_HTTP_THREADS");
+    if (threads)
+        pcfmcp_http_set_limit(http, PCFMCP_HTTP_LIMIT_THREADS, strtoull(threads, NULL, 10));
     if (pcfmcp_http_start(http) != PCFMCP_OK) {
         fprintf(stderr, "everything-server: %s\n", pcfmcp_http_errmsg(http));
         pcfmcp_http_free(http);
