@@ -291,13 +291,23 @@ static const char SAMPLE_PARAMS[] =
     "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"Say hello\"}}],"
     "\"maxTokens\":50}";
 
+/* Input request keys: the conformance fixtures name them. */
+static const char *key_for(const char *method)
+{
+    if (strcmp(method, "elicitation/create") == 0)
+        return "user_name";
+    if (strcmp(method, "sampling/createMessage") == 0)
+        return "llm_reply";
+    return "client_roots";
+}
+
 static pcfmcp_error_t gather(pcfmcp_ctx_t *ctx, pcfmcp_result_t *r, const char *const *methods,
                              const char *const *params, size_t n)
 {
     char *answers[3] = { NULL, NULL, NULL };
     pcfmcp_error_t worst = PCFMCP_OK;
     for (size_t i = 0; i < n; i++) {
-        pcfmcp_error_t rc = pcfmcp_ctx_request(ctx, methods[i], params[i], &answers[i]);
+        pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, key_for(methods[i]), methods[i], params[i], &answers[i]);
         if (rc != PCFMCP_OK && worst != PCFMCP_ERR_INPUT_REQUIRED)
             worst = rc;
     }
@@ -340,6 +350,63 @@ static pcfmcp_error_t irr_multiple(pcfmcp_ctx_t *ctx, const char *a, size_t l, p
     const char *m[] = { "elicitation/create", "sampling/createMessage", "roots/list" };
     const char *p[] = { ELICIT_PARAMS, SAMPLE_PARAMS, "{}" };
     return gather(ctx, r, m, p, 3);
+}
+
+/* Asks for a confirmation; the engine round-trips requestState (HMAC-protected). */
+static pcfmcp_error_t irr_request_state(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    char *answer = NULL;
+    pcfmcp_ctx_set_request_state(ctx, "awaiting-confirmation");
+    pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, "confirm", "elicitation/create",
+        "{\"message\":\"Please confirm\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{"
+        "\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"]}}", &answer);
+    if (rc != PCFMCP_OK)
+        return rc;
+    const char *st = pcfmcp_ctx_request_state(ctx);
+    char text[512];
+    snprintf(text, sizeof(text), "state-ok: requestState verified (%s); answer %s", st ? st : "-", answer);
+    pcfmcp_free(answer);
+    return pcfmcp_result_add_text(r, text, strlen(text));
+}
+
+/* Three rounds: a name, then a colour, then the result. Earlier answers come
+ * back to the handler through the engine's requestState. */
+static pcfmcp_error_t irr_multi_round(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    char *name = NULL, *color = NULL;
+    pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, "name", "elicitation/create",
+        "{\"message\":\"What is your name?\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{"
+        "\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}}", &name);
+    if (rc != PCFMCP_OK)
+        return rc;
+    rc = pcfmcp_ctx_request_keyed(ctx, "color", "elicitation/create",
+        "{\"message\":\"What is your favourite colour?\",\"requestedSchema\":{\"type\":\"object\","
+        "\"properties\":{\"color\":{\"type\":\"string\"}},\"required\":[\"color\"]}}", &color);
+    if (rc == PCFMCP_OK) {
+        char text[1024];
+        snprintf(text, sizeof(text), "Hello %s, you like %s", name, color);
+        rc = pcfmcp_result_add_text(r, text, strlen(text));
+    }
+    pcfmcp_free(name);
+    pcfmcp_free(color);
+    return rc;
+}
+
+static pcfmcp_error_t irr_prompt(pcfmcp_ctx_t *ctx, const char *a, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)u;
+    char *answer = NULL;
+    pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, "context", "elicitation/create",
+        "{\"message\":\"What context should the prompt use?\",\"requestedSchema\":{\"type\":\"object\","
+        "\"properties\":{\"context\":{\"type\":\"string\"}},\"required\":[\"context\"]}}", &answer);
+    if (rc != PCFMCP_OK)
+        return rc;
+    char text[1024];
+    snprintf(text, sizeof(text), "Use this context: %s", answer);
+    pcfmcp_free(answer);
+    return pcfmcp_result_add_message_text(r, "user", text);
 }
 
 /* Asks only for what the client declared. */
@@ -397,6 +464,12 @@ static const struct {
       "sampling and roots at once\",\"inputSchema\":" NO_ARGS "}", irr_multiple },
     { "{\"name\":\"test_input_required_result_capabilities\",\"description\":\"MRTR: asks only through "
       "declared capabilities\",\"inputSchema\":" NO_ARGS "}", irr_capabilities },
+    { "{\"name\":\"test_input_required_result_request_state\",\"description\":\"MRTR: round-trips an "
+      "integrity-protected requestState\",\"inputSchema\":" NO_ARGS "}", irr_request_state },
+    { "{\"name\":\"test_input_required_result_tampered_state\",\"description\":\"MRTR: rejects a tampered "
+      "requestState\",\"inputSchema\":" NO_ARGS "}", irr_request_state },
+    { "{\"name\":\"test_input_required_result_multi_round\",\"description\":\"MRTR: three rounds\","
+      "\"inputSchema\":" NO_ARGS "}", irr_multi_round },
     { "{\"name\":\"test_reconnection\",\"description\":\"Closes the SSE stream mid-call to test client "
       "reconnection (SEP-1699)\",\"inputSchema\":" NO_ARGS "}", reconnection },
     { "{\"name\":\"test_simple_text\",\"description\":\"Tests simple text content response\","
@@ -579,6 +652,10 @@ static pcfmcp_error_t build(pcfmcp_engine_t *e)
     if (rc == PCFMCP_OK)
         rc = pcfmcp_engine_add_prompt(e, "{\"name\":\"test_prompt_with_image\",\"description\":\"A prompt with an image\"}",
                                       prompt_image, NULL);
+    if (rc == PCFMCP_OK)
+        rc = pcfmcp_engine_add_prompt(e, "{\"name\":\"test_input_required_result_prompt\",\"description\":"
+                                         "\"MRTR: asks the user for context, then renders\"}",
+                                      irr_prompt, NULL);
     if (rc == PCFMCP_OK)
         rc = pcfmcp_engine_add_completion(e, "ref/prompt", "test_prompt_with_arguments", complete_args, NULL);
     if (rc == PCFMCP_OK)

@@ -238,6 +238,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *engine,
                                                        const char *scope);
 
 /**
+ * Sets the secret that protects 2026-07-28 `requestState` (at least 16
+ * bytes; copied). Replicas behind one load balancer need the same secret so
+ * that any of them can continue a multi round-trip request. Default: a
+ * random key per engine.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_state_key(pcfmcp_engine_t *engine, const void *key,
+                                                      size_t len);
+
+/**
  * Checks every `structuredContent` a tool returns against its outputSchema
  * and turns a mismatch into a tool error (off by default; tests turn it on).
  */
@@ -482,6 +491,27 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *meth
  * sessions) act on it; elsewhere it does nothing.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_close_stream(pcfmcp_ctx_t *ctx);
+
+/**
+ * Like pcfmcp_ctx_request(), naming the input request @p key in a 2026-07-28
+ * `inputRequests` map (letters, digits, `_`, `-`, `.`; at most 64). On 2025
+ * sessions the key is not used.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request_keyed(pcfmcp_ctx_t *ctx, const char *key,
+                                                   const char *method, const char *params_json,
+                                                   char **out_result_json);
+
+/**
+ * The state this handler saved with pcfmcp_ctx_set_request_state() in the
+ * previous round of a 2026-07-28 multi round-trip request, or NULL. The
+ * engine carries it in the result's `requestState`, integrity-protected
+ * (HMAC) together with every earlier round's answers, so a handler that runs
+ * again sees all answers so far. Borrowed for the handler's duration.
+ */
+PCFMCP_API const char *pcfmcp_ctx_request_state(const pcfmcp_ctx_t *ctx);
+
+/** Saves @p state (UTF-8 text; copied) for the next round of this request. */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_request_state(pcfmcp_ctx_t *ctx, const char *state);
 
 /** Text of the last failure of a pcfmcp_ctx_* call on @p ctx. Never NULL. */
 PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx);

@@ -122,6 +122,9 @@ static void ctx_free(pcfmcp_ctx_t *ctx)
     cJSON_Delete(ctx->msg);
     cJSON_Delete(ctx->caps);
     cJSON_Delete(ctx->input_requests);
+    cJSON_Delete(ctx->merged_inputs);
+    pcfmcp__free(ctx->state_in);
+    pcfmcp__free(ctx->state_out);
     cJSON_Delete(ctx->missing_caps);
     pcfmcp__free(ctx->id_text);
     pcfmcp__free(ctx->name);
@@ -292,6 +295,125 @@ static void add_cache_hint(pcfmcp_engine_t *e, cJSON *result, int slot)
     pcfmcp__cache_hint h = e->hints[slot];
     cJSON_AddNumberToObject(result, "ttlMs", h.ttl_ms);
     cJSON_AddStringToObject(result, "cacheScope", h.public_scope ? "public" : "private");
+}
+
+/* ----------------------------------------------- 2026-07-28 requestState */
+
+/* What a requestState is bound to: the method and the tool, prompt or URI. */
+static const char *state_target(const pcfmcp_ctx_t *ctx)
+{
+    const char *t = pcfmcp__json_str(ctx->params, "name");
+    return t ? t : pcfmcp__json_str(ctx->params, "uri");
+}
+
+/* requestState = base64url(payload) "." base64url(HMAC-SHA256(key, payload)),
+ * payload = {"m":method,"n":target,"a":{answers so far},"h":handler state}.
+ * Clients treat it as opaque; the MAC makes tampering detectable. */
+static char *mint_state(pcfmcp_ctx_t *ctx)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *target = state_target(ctx);
+    cJSON_AddStringToObject(o, "m", ctx->method);
+    if (target)
+        cJSON_AddStringToObject(o, "n", target);
+    cJSON_AddItemToObject(o, "a", ctx->input_responses ? cJSON_Duplicate(ctx->input_responses, true)
+                                                       : cJSON_CreateObject());
+    const char *h = ctx->state_out ? ctx->state_out : ctx->state_in;
+    if (h)
+        cJSON_AddStringToObject(o, "h", h);
+    size_t plen = 0;
+    char *payload = pcfmcp__json_print(o, &plen);
+    cJSON_Delete(o);
+    if (!payload)
+        return NULL;
+    unsigned char mac[32];
+    char *p64 = NULL, *m64 = NULL, *out = NULL;
+    if (pcfmcp__hmac_sha256(ctx->engine->state_key, sizeof(ctx->engine->state_key), payload, plen, mac) == 0 &&
+        (p64 = pcfmcp__base64url_encode(payload, plen, NULL)) &&
+        (m64 = pcfmcp__base64url_encode(mac, sizeof(mac), NULL))) {
+        size_t n = strlen(p64) + strlen(m64) + 2;
+        if ((out = pcfmcp__malloc(n)))
+            snprintf(out, n, "%s.%s", p64, m64);
+    }
+    pcfmcp__free(payload);
+    pcfmcp__free(p64);
+    pcfmcp__free(m64);
+    return out;
+}
+
+/* Verifies a client's requestState and merges the answers it carries with
+ * this round's inputResponses. False (with `r` filled) when it is not ours. */
+static bool take_state(pcfmcp_ctx_t *ctx, reply *r)
+{
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(ctx->params, "requestState");
+    if (!rs || cJSON_IsNull(rs))
+        return true;
+    bool ok = false;
+    cJSON *payload = NULL;
+    unsigned char *raw = NULL, *mac = NULL;
+    size_t rlen = 0, mlen = 0;
+    const char *dot = cJSON_IsString(rs) ? strchr(rs->valuestring, '.') : NULL;
+    if (dot && strlen(rs->valuestring) < 1024 * 1024) {
+        raw = pcfmcp__base64url_decode(rs->valuestring, (size_t)(dot - rs->valuestring), &rlen);
+        mac = pcfmcp__base64url_decode(dot + 1, strlen(dot + 1), &mlen);
+        unsigned char want[32];
+        if (raw && mac && mlen == sizeof(want) &&
+            pcfmcp__hmac_sha256(ctx->engine->state_key, sizeof(ctx->engine->state_key), raw, rlen, want) == 0 &&
+            pcfmcp__ct_equal(want, sizeof(want), mac, mlen) &&
+            pcfmcp__json_parse((const char *)raw, rlen, 32, &payload, NULL) == PCFMCP__JSON_OK) {
+            const char *m = pcfmcp__json_str(payload, "m");
+            const char *n = pcfmcp__json_str(payload, "n");
+            const char *target = state_target(ctx);
+            ok = m && strcmp(m, ctx->method) == 0 &&
+                 ((!n && !target) || (n && target && strcmp(n, target) == 0));
+        }
+    }
+    pcfmcp__free(raw);
+    pcfmcp__free(mac);
+    if (!ok) {
+        cJSON_Delete(payload);
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "requestState failed integrity verification: start the request again without it");
+        return false;
+    }
+    const char *h = pcfmcp__json_str(payload, "h");
+    if (h && !(ctx->state_in = pcfmcp__strdup(h))) {
+        cJSON_Delete(payload);
+        reply_nomem(r);
+        return false;
+    }
+    cJSON *merged = cJSON_DetachItemFromObjectCaseSensitive(payload, "a");
+    cJSON_Delete(payload);
+    if (!cJSON_IsObject(merged)) {
+        cJSON_Delete(merged);
+        merged = cJSON_CreateObject();
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, ctx->input_responses) {
+        cJSON_DeleteItemFromObjectCaseSensitive(merged, a->string);
+        cJSON_AddItemToObject(merged, a->string, cJSON_Duplicate(a, true));
+    }
+    ctx->merged_inputs = merged;
+    ctx->input_responses = merged;
+    return true;
+}
+
+/* The InputRequiredResult for a handler that asked the client for input. */
+static void reply_input_required(pcfmcp_ctx_t *ctx, reply *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "resultType", "input_required");
+    cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
+    ctx->input_requests = NULL;
+    char *st = mint_state(ctx);
+    if (!st) {
+        cJSON_Delete(o);
+        reply_nomem(r);
+        return;
+    }
+    cJSON_AddStringToObject(o, "requestState", st);
+    pcfmcp__free(st);
+    reply_json(r, o);
 }
 
 /* ------------------------------------------------------------ methods */
@@ -575,13 +697,8 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
     reply_json(r, tool_result_json(res));
     goto out;
 
-out_input: {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "resultType", "input_required");
-    cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
-    ctx->input_requests = NULL;
-    reply_json(r, o);
-}
+out_input:
+    reply_input_required(ctx, r);
 out:
     cJSON_Delete(empty);
     pcfmcp__free(args_text);
@@ -642,11 +759,7 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     } else {
         pcfmcp_error_t rc = ((pcfmcp_resource_cb)en->cb)(ctx, uri, vars_text, res, en->ud);
         if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "resultType", "input_required");
-            cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
-            ctx->input_requests = NULL;
-            reply_json(r, o);
+            reply_input_required(ctx, r);
         } else if (rc != PCFMCP_OK) {
             handler_error(ctx, res, rc, uri, r);
         } else {
@@ -766,7 +879,9 @@ static void do_prompts_get(pcfmcp_ctx_t *ctx, reply *r)
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_prompt_cb)en->cb)(ctx, args_text, res, en->ud);
-        if (rc != PCFMCP_OK) {
+        if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
+            reply_input_required(ctx, r);
+        } else if (rc != PCFMCP_OK) {
             handler_error(ctx, res, rc, NULL, r);
         } else {
             cJSON *o = cJSON_CreateObject();
@@ -926,7 +1041,7 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
 static void run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
 {
     reply r = { 0 };
-    if (select_revision(ctx, midx, &r)) {
+    if (select_revision(ctx, midx, &r) && (!ctx->modern || take_state(ctx, &r))) {
         switch (methods[midx].id) {
         case M_INITIALIZE: do_initialize(ctx, &r); break;
         case M_PING: reply_json(&r, cJSON_CreateObject()); break;

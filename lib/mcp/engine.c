@@ -53,6 +53,20 @@ static char *build_server_info(const char *name, const char *version, const cJSO
     return s;
 }
 
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_state_key(pcfmcp_engine_t *e, const void *key,
+                                                      size_t len)
+{
+    if (!e || !key || len < 16)
+        return PCFMCP_ERR_INVALID_ARG;
+    /* Any length in, 32 bytes out: the HMAC key is a hash of the secret. */
+    unsigned char k[32];
+    if (pcfmcp__hmac_sha256("pcf-mcp requestState", 20, key, len, k) != 0)
+        return PCFMCP_ERR_TLS;
+    memcpy(e->state_key, k, sizeof(k));
+    pcfmcp__secure_zero(k, sizeof(k));
+    return PCFMCP_OK;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *name,
                                             const char *version)
 {
@@ -76,7 +90,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
     e->name = pcfmcp__strdup(name);
     e->version = pcfmcp__strdup(version);
     e->server_info_text = build_server_info(name, version, NULL);
-    if (!e->name || !e->version || !e->server_info_text) {
+    if (!e->name || !e->version || !e->server_info_text ||
+        pcfmcp__random(e->state_key, sizeof(e->state_key)) != 0) {
         pcfmcp_engine_free(e);
         return PCFMCP_ERR_NOMEM;
     }

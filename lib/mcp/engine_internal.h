@@ -107,6 +107,8 @@ struct pcfmcp_engine {
     pthread_mutex_t sessions_lock;
     struct pcfmcp_session *sessions; /* live sessions, for broadcasts */
 
+    unsigned char state_key[32]; /* HMAC key of 2026-07-28 requestState */
+
     char errmsg[512];
 };
 
@@ -182,6 +184,9 @@ struct pcfmcp_ctx {
     const cJSON *input_responses; /* 2026-07-28 multi round-trip */
     cJSON *input_requests;
     unsigned input_seq;
+    cJSON *merged_inputs;   /* answers of earlier rounds (from requestState) + this one's */
+    char *state_in;         /* the handler's state from the previous round */
+    char *state_out;        /* the handler's state for the next round */
     cJSON *missing_caps;
     uint64_t start_ns;
     struct pcfmcp_ctx *prev, *next; /* session's in-flight list */

@@ -78,6 +78,29 @@ static pcfmcp_error_t slow_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len,
     return pcfmcp_result_add_text(r, "slow", 4);
 }
 
+/* Waits for the test to open the gate (at most 5 s). */
+static atomic_int gate_open;
+
+static pcfmcp_error_t gate_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len, pcfmcp_result_t *r,
+                                void *ud)
+{
+    (void)ctx, (void)args, (void)len, (void)ud;
+    atomic_fetch_add(&slow_started, 1);
+    for (int i = 0; i < 500 && !atomic_load(&gate_open); i++)
+        pause_ms(10);
+    return pcfmcp_result_add_text(r, "through", 7);
+}
+
+/* Closes its SSE stream at once (SEP-1699 polling), answers a little later. */
+static pcfmcp_error_t cut_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len, pcfmcp_result_t *r,
+                               void *ud)
+{
+    (void)args, (void)len, (void)ud;
+    pcfmcp_ctx_close_stream(ctx);
+    pause_ms(100);
+    return pcfmcp_result_add_text(r, "after the cut", 13);
+}
+
 static pcfmcp_error_t sampling_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len,
                                     pcfmcp_result_t *r, void *ud)
 {
@@ -102,6 +125,8 @@ static void build_engine(void)
     ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"whoami\",\"inputSchema\":" NO_ARGS "}", whoami_tool, NULL), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"progress\",\"inputSchema\":" NO_ARGS "}", progress_tool, NULL), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"slow\",\"inputSchema\":" NO_ARGS "}", slow_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"cut\",\"inputSchema\":" NO_ARGS "}", cut_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"gate\",\"inputSchema\":" NO_ARGS "}", gate_tool, NULL), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"sample\",\"inputSchema\":" NO_ARGS "}", sampling_tool, NULL), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_engine_add_tool(eng,
         "{\"name\":\"hdr\",\"inputSchema\":{\"type\":\"object\",\"properties\":{\"region\":{\"type\":\"string\","
@@ -135,6 +160,7 @@ static void setup(void)
 {
     atomic_store(&cancelled_seen, 0);
     atomic_store(&slow_started, 0);
+    atomic_store(&gate_open, 0);
     cafile = NULL;
     build_engine();
 }
@@ -427,6 +453,30 @@ START_TEST(http_last_event_id_replays_the_rest_of_a_stream)
     ck_assert_ptr_null(strstr(r.body, "\"progress\":1"));
     ck_assert_ptr_nonnull(strstr(r.body, "\"progress\":2"));
     ck_assert_ptr_nonnull(strstr(r.body, "\"id\":8"));
+}
+END_TEST
+
+START_TEST(http_closed_stream_resumes_with_get_and_last_event_id)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":\"cut\","
+                          "\"arguments\":{}}}", x, &r), 200);
+    /* Only the priming event (with a retry hint), then the body ends. */
+    ck_assert_msg(strncmp(r.body, "id: ", 4) == 0, "%s", r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "retry: "));
+    ck_assert_ptr_null(strstr(r.body, "\"id\":11"));
+    char last[80];
+    snprintf(last, sizeof(last), "Last-Event-ID: %.*s", (int)strcspn(r.body + 4, "\n"), r.body + 4);
+    const char *get_hdrs[] = { "Accept: text/event-stream", h, last, NULL };
+    request_on(NULL, "GET", "/mcp", NULL, get_hdrs, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":11"));
+    ck_assert_ptr_nonnull(strstr(r.body, "after the cut"));
 }
 END_TEST
 
@@ -828,13 +878,27 @@ START_TEST(http_stop_lets_running_requests_finish_and_run_returns_ok)
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-                     "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\",\"arguments\":{}}}");
+                     "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"gate\",\"arguments\":{}}}");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
     curl_multi_add_handle(m, c);
     int still = 1;
-    curl_multi_perform(m, &still);
+    for (int i = 0; i < 500 && !atomic_load(&slow_started); i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 10, NULL);
+    }
     pcfmcp_http_stop(http);
+    /* Draining: health says not ready and new requests are refused. */
+    for (int i = 0; i < 20; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 10, NULL);
+    }
+    resp rr;
+    request_on(NULL, "GET", "/readyz", NULL, NULL, NULL, 5000, &rr);
+    ck_assert_int_eq(rr.status, 503);
+    ck_assert_ptr_nonnull(strstr(rr.body, "draining"));
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}", NULL, &rr), 503);
+    atomic_store(&gate_open, 1);
     for (int i = 0; i < 300 && still; i++) {
         curl_multi_perform(m, &still);
         curl_multi_wait(m, NULL, 0, 20, NULL);
@@ -1030,6 +1094,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_allowed_origins_list_is_exact);
     tcase_add_test(t, http_progress_turns_answer_into_sse_with_priming_event);
     tcase_add_test(t, http_last_event_id_replays_the_rest_of_a_stream);
+    tcase_add_test(t, http_closed_stream_resumes_with_get_and_last_event_id);
     tcase_add_test(t, http_sampling_round_trip_over_the_request_stream);
     tcase_add_test(t, http_delete_ends_session_and_get_opens_notification_stream);
     tcase_add_test(t, http_session_cap_refuses_with_503_until_one_expires);
