@@ -37,15 +37,21 @@ session() {
 }
 LIST='{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
 CALL='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}'
-printf '%-34s %10s %9s %9s %9s %8s\n' "case" "req/s" "p50 ms" "p99 ms" "RSS MiB" "errors"
-row() { # name resultline rss_kib
-    echo "$2" | awk -v n="$1" -v r="$3" '{
+# CPU us/req: the server's user+system time per request. Unlike req/s it
+# barely depends on what else runs on the machine (wrk shares the cores).
+printf '%-34s %10s %9s %9s %9s %11s %8s\n' "case" "req/s" "p50 ms" "p99 ms" "RSS MiB" "CPU us/req" "errors"
+row() { # name resultline rss_kib cpu_ticks
+    echo "$2" | awk -v n="$1" -v r="$3" -v t="${4:-0}" -v hz="$(getconf CLK_TCK)" '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        printf "%-34s %10d %9.3f %9.3f %9.1f %8d\n", n, v["rps"], v["p50_us"]/1000, v["p99_us"]/1000, r/1024, v["errors"] + v["non200"] }'
+        cpu = (v["requests"] > 0 && t > 0) ? t * 1e6 / hz / v["requests"] : 0
+        printf "%-34s %10d %9.3f %9.3f %9.1f %11.1f %8d\n", n, v["rps"], v["p50_us"]/1000, v["p99_us"]/1000, r/1024, cpu, v["errors"] + v["non200"] }'
 }
+ticks() { awk '{print $14 + $15}' /proc/$pid/stat; }
 bench() { # name body sid
+    t0=$(ticks)
     res=$(MCP_BODY="$2" MCP_SID="$3" wrk -t2 -c16 -d"${secs}s" --latency -s "$here/mcp.lua" "$url" | grep RESULT)
-    row "$1" "$res" "$(rss)"
+    t1=$(ticks)
+    row "$1" "$res" "$(rss)" "$((t1 - t0))"
 }
 start
 session
@@ -57,4 +63,4 @@ bench "http tools/list (stateless)" "$LIST" ""
 bench "http tools/call (stateless)" "$CALL" ""
 stop
 res=$(python3 "$here/stdio_bench.py" "$server" 50000)
-row "stdio tools/list (pipelined; p=rt)" "$res" "$(echo "$res" | sed 's/.*rss_kib=//')"
+row "stdio tools/list (pipelined; p=rt)" "$res" "$(echo "$res" | sed 's/.*rss_kib=//')" 0
