@@ -1805,8 +1805,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         if (st->owner == rq->se)
             st->owner = NULL;
         bool unfinished = st->engine_busy;
+        /* A stream the client could resume keeps its request running; one
+         * that never got event ids (still waiting for a JSON answer) cannot
+         * be resumed, so its request ends with the connection. */
         if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || st->gone)
-            cancel = unfinished && st->cancel_on_close;
+            cancel = unfinished && (st->cancel_on_close || st->mode != MODE_SSE);
         pthread_mutex_unlock(&st->lock);
         if (cancel) {
             size_t n = pcfmcp__session_cancel_ud(st->es, st);
@@ -2350,7 +2353,7 @@ static void check_streams(pcfmcp_http_t *h)
                 struct pollfd p = { .fd = ci->connect_fd, .events = POLLRDHUP };
                 if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
                     st->gone = true;
-                    cancel = st->engine_busy && st->cancel_on_close;
+                    cancel = st->engine_busy && (st->cancel_on_close || st->mode != MODE_SSE);
                     stream_wake(st);
                 }
             }

@@ -656,6 +656,25 @@ START_TEST(http_client_disconnect_cancels_stateless_request)
 }
 END_TEST
 
+START_TEST(http_client_disconnect_cancels_unresumable_request_in_session)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    /* No event has been sent yet (no id to resume from): leaving cancels. */
+    CURLcode rc = request_on(NULL, "POST", "/mcp",
+                             "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\",\"arguments\":{}}}",
+                             MCP_HDRS, x, 300, &r);
+    ck_assert_int_eq(rc, CURLE_OPERATION_TIMEDOUT);
+    for (int i = 0; i < 300 && !atomic_load(&cancelled_seen); i++)
+        pause_ms(10);
+    ck_assert_int_eq(atomic_load(&cancelled_seen), 1);
+}
+END_TEST
+
 #define META26 "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
                "\"io.modelcontextprotocol/clientCapabilities\":{}}"
 
@@ -1100,6 +1119,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_session_cap_refuses_with_503_until_one_expires);
     tcase_add_test(t, http_stateless_mode_needs_no_session_and_refuses_get_delete);
     tcase_add_test(t, http_client_disconnect_cancels_stateless_request);
+    tcase_add_test(t, http_client_disconnect_cancels_unresumable_request_in_session);
     tcase_add_test(t, http_2026_validates_mirrored_headers);
     tcase_add_test(t, http_auth_gives_401_with_www_authenticate_and_403_for_scope);
     tcase_add_test(t, http_non_loopback_without_auth_refuses_to_start);
