@@ -135,7 +135,7 @@ typedef struct {
     char cert_subject[IDENT_MAX];
 } conn_ctx;
 
-enum { ROUTE_NONE = 0, ROUTE_POST, ROUTE_GET, ROUTE_DELETE, ROUTE_OPS, ROUTE_PRM, ROUTE_REFUSED, ROUTE_DONE };
+enum { ROUTE_NONE = 0, ROUTE_POST, ROUTE_GET, ROUTE_DELETE, ROUTE_OPS, ROUTE_PRM, ROUTE_PREFLIGHT, ROUTE_REFUSED, ROUTE_DONE };
 
 typedef struct req {
     struct pcfmcp_http *h;
@@ -153,6 +153,7 @@ typedef struct req {
     bool gzip_ok;
     bool defer;        /* first call: record refusals, send them after the body */
     const char *url;   /* libmicrohttpd's, valid for the request */
+    const char *cors_origin; /* an allowed Origin to echo, or NULL */
     unsigned ref_status;
     int ref_code;
     char ref_msg[256];
@@ -675,10 +676,22 @@ static const char *status_label(unsigned status)
     }
 }
 
-static void add_common_headers(struct MHD_Response *r)
+/* Browsers may read answers to allowed cross-origin callers (and the
+ * session id in them); first_call() records the Origin once it passed. */
+static void add_cors(const req *rq, struct MHD_Response *r)
+{
+    if (!rq->cors_origin)
+        return;
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", rq->cors_origin);
+    MHD_add_response_header(r, "Vary", "Origin");
+    MHD_add_response_header(r, "Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate, Retry-After");
+}
+
+static void add_common_headers(const req *rq, struct MHD_Response *r)
 {
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    add_cors(rq, r);
 }
 
 /* Queues a buffer we own (freed by MHD). */
@@ -709,7 +722,7 @@ static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned s
         MHD_add_response_header(r, "Content-Encoding", "gzip");
     if (may_gzip)
         MHD_add_response_header(r, "Vary", "Accept-Encoding");
-    add_common_headers(r);
+    add_common_headers(rq, r);
     rq->status = status;
     rq->route = ROUTE_DONE;
     enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -748,7 +761,7 @@ static enum MHD_Result refuse(req *rq, struct MHD_Connection *c, unsigned status
         MHD_add_response_header(r, hdr, hval);
     if (status == 405)
         MHD_add_response_header(r, "Allow", rq->h->stateless ? "POST" : "GET, POST, DELETE");
-    add_common_headers(r);
+    add_common_headers(rq, r);
     PCFMCP_LOG(rq->h->log, PCFMCP_LOG_DEBUG, "http", "%u %s: %s", status, status_label(status),
                msg ? msg : "");
     rq->status = status;
@@ -838,6 +851,7 @@ static enum MHD_Result queue_sse(req *rq, struct MHD_Connection *c, stream *st, 
     MHD_add_response_header(r, "Cache-Control", "no-cache, no-store");
     MHD_add_response_header(r, "X-Accel-Buffering", "no");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    add_cors(rq, r);
     if (sid)
         MHD_add_response_header(r, "Mcp-Session-Id", sid);
     pthread_mutex_lock(&st->lock);
@@ -1281,7 +1295,7 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
         }
         MHD_add_response_header(r, "Content-Type", "application/json");
         MHD_add_response_header(r, "Mcp-Session-Id", sid);
-        add_common_headers(r);
+        add_common_headers(rq, r);
         rq->status = status;
         rq->route = ROUTE_DONE;
         enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -1608,6 +1622,26 @@ static enum MHD_Result handle_ops(req *rq, struct MHD_Connection *c, const char 
     return queue_owned(rq, c, 200, "text/plain; version=0.0.4; charset=utf-8", b, len - 1, true);
 }
 
+/* CORS preflight from an allowed origin. */
+static enum MHD_Result handle_preflight(req *rq, struct MHD_Connection *c)
+{
+    rq->label = "OPTIONS";
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    add_cors(rq, r);
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", rq->h->stateless ? "POST" : "GET, POST, DELETE");
+    MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                            "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
+                            "Last-Event-ID, Mcp-Method, Mcp-Name, traceparent, tracestate");
+    MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+    rq->status = 204;
+    rq->route = ROUTE_DONE;
+    enum MHD_Result ret = MHD_queue_response(c, 204, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static bool is_ops_path(const char *url)
 {
     return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 || strcmp(url, "/metrics") == 0;
@@ -1663,6 +1697,11 @@ static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char 
         return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Host not allowed", NULL, NULL);
     if (!origin_allowed(h, c))
         return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Origin not allowed", NULL, NULL);
+    rq->cors_origin = hdr(c, "Origin");
+    if (strcmp(method, "OPTIONS") == 0 && rq->cors_origin) {
+        rq->route = ROUTE_PREFLIGHT;
+        return MHD_YES;
+    }
     static const char prm[] = "/.well-known/oauth-protected-resource";
     if (strncmp(url, prm, sizeof(prm) - 1) == 0 &&
         (url[sizeof(prm) - 1] == '\0' || strcmp(url + sizeof(prm) - 1, h->path) == 0)) {
@@ -1768,6 +1807,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                       rq->ref_hdr[0] ? rq->ref_hdr : NULL, rq->ref_hval[0] ? rq->ref_hval : NULL);
     case ROUTE_OPS:
         return handle_ops(rq, c, rq->url);
+    case ROUTE_PREFLIGHT:
+        return handle_preflight(rq, c);
     case ROUTE_PRM:
         return handle_prm(rq, c);
     case ROUTE_GET:

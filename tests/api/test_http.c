@@ -398,6 +398,21 @@ START_TEST(http_allowed_origins_list_is_exact)
     ck_assert_int_eq(post(INIT, bad, &r), 403);
     const char *local[] = { "Origin: http://localhost", NULL };
     ck_assert_int_eq(post(INIT, local, &r), 403);
+    /* Allowed browsers get CORS headers, preflights included (no auth needed). */
+    ck_assert_int_eq(post(INIT, ok1, &r), 200);
+    char v[256];
+    ck_assert(header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+    ck_assert_str_eq(v, "https://app.example.com");
+    ck_assert(header(&r, "Access-Control-Expose-Headers", v, sizeof(v)));
+    ck_assert_ptr_nonnull(strstr(v, "Mcp-Session-Id"));
+    const char *pre[] = { "Origin: https://app.example.com", "Access-Control-Request-Method: POST", NULL };
+    request_on(NULL, "OPTIONS", "/mcp", NULL, pre, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 204);
+    ck_assert(header(&r, "Access-Control-Allow-Headers", v, sizeof(v)));
+    ck_assert_ptr_nonnull(strstr(v, "Mcp-Session-Id"));
+    const char *bad_pre[] = { "Origin: https://evil.example", NULL };
+    request_on(NULL, "OPTIONS", "/mcp", NULL, bad_pre, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 403);
 }
 END_TEST
 
