@@ -8,6 +8,9 @@
 #   3. @modelcontextprotocol/conformance@0.2.0-alpha.12 --requirements
 #      2026-07-28 against everything-server, with expected-2026.yaml as the
 #      baseline of known gaps.
+#   4. the official TypeScript SDK client (sdk-client.mjs) with sessions,
+#      stateless, and over HTTPS; then pcf-mcp's SIGHUP certificate reload
+#      (tls-reload.py).
 # Usage: run-conformance.sh BUILDDIR   (needs node; installs tests/e2e deps)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,8 +88,10 @@ if command -v certtool >/dev/null 2>&1; then
     echo "-- over HTTPS: $url"
     NODE_EXTRA_CA_CERTS="$tls/ca.pem" node "$here/sdk-client.mjs" "$url" || status=1
     stop
+    echo "== pcf-mcp serve over HTTPS: SIGHUP certificate swap under an open connection"
+    python3 "$here/tls-reload.py" "$build/pcf-mcp" "$out/tls-reload" || status=1
 else
-    echo "certtool not found (gnutls-bin): HTTPS SDK run skipped"; status=1
+    echo "certtool not found (gnutls-bin): HTTPS runs skipped"; status=1
 fi
 
 echo "results: $out"
