@@ -41,6 +41,7 @@ void pcfmcp__ctx_emit(pcfmcp_ctx_t *ctx, const char *json, size_t len, unsigned 
 {
     pthread_mutex_lock(&ctx->emit_lock);
     if (!ctx->answered) {
+        ctx->emitted = true;
         if (flags & PCFMCP_EMIT_FINAL)
             ctx->answered = true;
         ctx->emit(json, len, flags, ctx->emit_ud);

@@ -28,6 +28,7 @@ typedef struct {
     char *result_text;  /* serialized result object (when rpc_code == 0) */
     size_t result_len;
     bool final_form; /* result_text already has the 2026-07-28 members */
+    pcfmcp__pages *pages; /* when set, result_text points into these pages */
     pcfmcp_outcome_t outcome;
 } reply;
 
@@ -538,14 +539,12 @@ static void do_list(pcfmcp_ctx_t *ctx, pcfmcp__list_kind kind, reply *r)
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "invalid or stale cursor: start again without one");
         return;
     }
-    const char *txt = ctx->modern ? p->modern[page] : p->legacy[page];
-    size_t len = ctx->modern ? p->modern_len[page] : p->legacy_len[page];
-    r->result_text = pcfmcp__strndup(txt, len);
-    r->result_len = len;
+    /* Borrowed from the cached pages (kept alive by the reference) and
+     * copied once, straight into the response. */
+    r->result_text = ctx->modern ? p->modern[page] : p->legacy[page];
+    r->result_len = ctx->modern ? p->modern_len[page] : p->legacy_len[page];
     r->final_form = true;
-    pcfmcp__pages_unref(p);
-    if (!r->result_text)
-        reply_nomem(r);
+    r->pages = p;
 }
 
 static void tool_error_text(pcfmcp_result_t *res, const char *msg)
@@ -1013,6 +1012,12 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
     if (ctx->cancelled) {
         r->outcome = PCFMCP_OUTCOME_CANCELLED;
         pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_FINAL);
+    } else if (msg && info && info->take_final && !ctx->emitted) {
+        /* The transport takes the answer as it is: no copy, no emit. */
+        ctx->answered = true;
+        info->final_msg = msg;
+        info->final_len = len;
+        msg = NULL;
     } else if (msg) {
         pcfmcp__ctx_emit(ctx, msg, len, flags);
     } else {
@@ -1034,7 +1039,10 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
                     r->rpc_code ? "error" : "ok", secs * 1000.0);
     }
     pcfmcp__free(r->message);
-    pcfmcp__free(r->result_text);
+    if (r->pages)
+        pcfmcp__pages_unref(r->pages);
+    else
+        pcfmcp__free(r->result_text);
     cJSON_Delete(r->data);
 }
 
@@ -1284,8 +1292,11 @@ pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, co
 {
     if (!e || !s || (!msg && len) || !emit)
         return PCFMCP_ERR_INVALID_ARG;
-    if (info)
+    if (info) {
+        bool take = info->take_final;
         memset(info, 0, sizeof(*info));
+        info->take_final = take;
+    }
     cJSON *root = NULL;
     size_t off = 0;
     pcfmcp__json_status st = pcfmcp__json_parse(msg ? msg : "", len, (int)e->max_depth, &root, &off);

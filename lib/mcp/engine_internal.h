@@ -174,6 +174,7 @@ struct pcfmcp_ctx {
     int log_level;          /* -1 = send all, -2 = send none */
     volatile int cancelled;
     bool answered;          /* response already emitted */
+    bool emitted;           /* something was emitted for this request */
     pcfmcp_emit_cb emit;
     void *emit_ud;
     pthread_mutex_t emit_lock; /* a cancel may race the handler's own emits */
@@ -252,6 +253,12 @@ bool pcfmcp__session_subscribed(pcfmcp_session_t *s, const char *uri);
 typedef struct {
     int rpc_error; /* JSON-RPC error code of the final message, 0 if result */
     bool modern;
+    /* In: a request answered before pcfmcp__engine_handle() returns, with
+     * nothing emitted before its answer, hands the answer over here
+     * (pcfmcp__malloc'd, the caller frees it) instead of emitting it. */
+    bool take_final;
+    char *final_msg;
+    size_t final_len;
 } pcfmcp__handle_info;
 pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, const char *msg,
                                      size_t len, pcfmcp_emit_cb emit, void *ud,

@@ -33,12 +33,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_new(pcfmcp_session_t **out, pcfmcp_engi
             return PCFMCP_ERR_NOMEM;
         }
     }
-    pthread_mutex_lock(&e->sessions_lock);
-    s->next = e->sessions;
-    if (e->sessions)
-        e->sessions->prev = s;
-    e->sessions = s;
-    pthread_mutex_unlock(&e->sessions_lock);
+    /* Stateless sessions live for one request and have no notify sink:
+     * broadcasts never reach them, so they stay off the engine-wide list
+     * and its lock (HTTP creates one per request). */
+    if (!(flags & PCFMCP_SESSION_STATELESS)) {
+        pthread_mutex_lock(&e->sessions_lock);
+        s->next = e->sessions;
+        if (e->sessions)
+            e->sessions->prev = s;
+        e->sessions = s;
+        pthread_mutex_unlock(&e->sessions_lock);
+    }
     *out = s;
     return PCFMCP_OK;
 }
@@ -70,6 +75,8 @@ void pcfmcp__session_unref(pcfmcp_session_t *s)
 static void unlink_session(pcfmcp_session_t *s)
 {
     pcfmcp_engine_t *e = s->engine;
+    if (s->flags & PCFMCP_SESSION_STATELESS)
+        return;
     pthread_mutex_lock(&e->sessions_lock);
     if (s->prev)
         s->prev->next = s->next;

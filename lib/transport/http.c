@@ -1341,9 +1341,23 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
     const char *tp = hdr(c, "traceparent");
     const char *ts = hdr(c, "tracestate");
     pcfmcp_handled_t handled = PCFMCP_HANDLED_DONE;
+    pcfmcp__handle_info info = { .take_final = true };
     pcfmcp__engine_handle(h->engine, es, rq->body.data ? rq->body.data : "", rq->body.len, on_emit,
-                          st, tp, ts, &handled, NULL);
-    if (handled == PCFMCP_HANDLED_NOTHING) {
+                          st, tp, ts, &handled, &info);
+    if (info.final_msg) {
+        /* Answered inline with nothing before it: the engine handed the
+         * message over instead of emitting a copy. */
+        pthread_mutex_lock(&st->lock);
+        st->final_seen = true;
+        st->engine_busy = false;
+        st->final_error = info.rpc_error != 0;
+        st->rpc_code = info.rpc_error;
+        st->mode = MODE_JSON;
+        st->final_json = info.final_msg;
+        st->final_len = info.final_len;
+        pthread_mutex_unlock(&st->lock);
+        engine_done(st);
+    } else if (handled == PCFMCP_HANDLED_NOTHING) {
         pthread_mutex_lock(&st->lock);
         st->engine_busy = false;
         pthread_mutex_unlock(&st->lock);
