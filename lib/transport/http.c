@@ -1357,11 +1357,18 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
         st->final_len = info.final_len;
         pthread_mutex_unlock(&st->lock);
         engine_done(st);
-    } else if (handled == PCFMCP_HANDLED_NOTHING) {
+    } else if (handled != PCFMCP_HANDLED_PENDING) {
+        /* Everything has been emitted. No final message for a request means
+         * the engine could not even build its error (out of memory). */
         pthread_mutex_lock(&st->lock);
+        bool busy = st->engine_busy;
+        bool silent = st->mode == MODE_PENDING && !st->final_seen;
         st->engine_busy = false;
         pthread_mutex_unlock(&st->lock);
-        engine_done(st);
+        if (busy)
+            engine_done(st);
+        if (handled == PCFMCP_HANDLED_DONE && silent)
+            return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", "Retry-After", "1");
     }
     if (handled == PCFMCP_HANDLED_PENDING) {
         pthread_mutex_lock(&st->lock);
@@ -1830,8 +1837,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     case ROUTE_DELETE:
         return handle_delete(rq, c);
     case ROUTE_POST:
-        if (!pcfmcp__buf_ok(&rq->body))
-            return refuse(rq, c, 413, PCFMCP__RPC_INVALID_REQUEST, "request body too large", NULL, NULL);
+        if (!rq->too_big && !pcfmcp__buf_ok(&rq->body))
+            return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", "Retry-After", "1");
         return handle_post(rq, c);
     default:
         return MHD_YES; /* answered already; nothing more to say */
