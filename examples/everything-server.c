@@ -12,6 +12,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,43 @@ static pcfmcp_error_t irr_capabilities(pcfmcp_ctx_t *ctx, const char *a, size_t 
     return gather(ctx, r, m, p, n);
 }
 
+/* Change the tool or prompt list, so that subscriptions/listen streams (and
+ * 2025 sessions) see list_changed notifications. */
+static pcfmcp_engine_t *g_engine;
+
+static pcfmcp_error_t dynamic_tool(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)l, (void)u;
+    return pcfmcp_result_add_text(r, "dynamic", 7);
+}
+
+static pcfmcp_error_t dynamic_prompt(pcfmcp_ctx_t *ctx, const char *a, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)u;
+    return pcfmcp_result_add_message_text(r, "user", "dynamic");
+}
+
+static pcfmcp_error_t trigger_tool_change(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)l, (void)u;
+    if (pcfmcp_engine_remove_tool(g_engine, "test_dynamic_tool") != PCFMCP_OK)
+        pcfmcp_engine_add_tool(g_engine, "{\"name\":\"test_dynamic_tool\",\"description\":\"Comes and goes\","
+                                         "\"inputSchema\":" NO_ARGS "}", dynamic_tool, NULL);
+    return pcfmcp_result_add_text(r, "tool list changed", 17);
+}
+
+static pcfmcp_error_t trigger_prompt_change(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)l, (void)u;
+    /* Prompts cannot be removed; each call adds the next one. */
+    static atomic_int n;
+    char def[160];
+    snprintf(def, sizeof(def), "{\"name\":\"test_dynamic_prompt_%d\",\"description\":\"Added at run time\"}",
+             atomic_fetch_add(&n, 1) + 1);
+    pcfmcp_engine_add_prompt(g_engine, def, dynamic_prompt, NULL);
+    return pcfmcp_result_add_text(r, "prompt list changed", 19);
+}
+
 /* Closes the SSE stream mid-call; the client reconnects for the result. */
 static pcfmcp_error_t reconnection(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
 {
@@ -470,6 +508,10 @@ static const struct {
       "requestState\",\"inputSchema\":" NO_ARGS "}", irr_request_state },
     { "{\"name\":\"test_input_required_result_multi_round\",\"description\":\"MRTR: three rounds\","
       "\"inputSchema\":" NO_ARGS "}", irr_multi_round },
+    { "{\"name\":\"test_trigger_tool_change\",\"description\":\"Adds or removes test_dynamic_tool "
+      "(tools/list_changed)\",\"inputSchema\":" NO_ARGS "}", trigger_tool_change },
+    { "{\"name\":\"test_trigger_prompt_change\",\"description\":\"Adds a prompt "
+      "(prompts/list_changed)\",\"inputSchema\":" NO_ARGS "}", trigger_prompt_change },
     { "{\"name\":\"test_reconnection\",\"description\":\"Closes the SSE stream mid-call to test client "
       "reconnection (SEP-1699)\",\"inputSchema\":" NO_ARGS "}", reconnection },
     { "{\"name\":\"test_simple_text\",\"description\":\"Tests simple text content response\","
@@ -744,6 +786,7 @@ int main(int argc, char **argv)
     pcfmcp_logger_set_level(log, PCFMCP_LOG_WARN);
     pcfmcp_engine_set_logger(engine, log);
     pcfmcp_engine_set_threads(engine, 4, 64);
+    g_engine = engine;
     if (build(engine) != PCFMCP_OK) {
         fprintf(stderr, "everything-server: %s\n", pcfmcp_engine_errmsg(engine));
         return 1;

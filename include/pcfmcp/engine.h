@@ -128,8 +128,11 @@ typedef enum {
     /** A request (or batch) answered completely before returning: every
      *  emit, including the FINAL one, has happened. */
     PCFMCP_HANDLED_DONE = 1,
-    /** A request handed to a worker thread: emits (ending with a FINAL one)
-     *  follow from that thread; @p userdata must stay valid until then. */
+    /** A request handed to a worker thread, or a 2026-07-28
+     *  `subscriptions/listen` that stays open until it is cancelled
+     *  (pcfmcp_session_cancel_all(), freeing the session; over HTTP: the
+     *  client closing the stream): emits (ending with a FINAL one) follow from
+     *  other threads; @p userdata must stay valid until then. */
     PCFMCP_HANDLED_PENDING = 2
 } pcfmcp_handled_t;
 

@@ -47,6 +47,7 @@ typedef enum {
     M_PROMPTS_GET,
     M_COMPLETE,
     M_SET_LEVEL,
+    M_LISTEN,
     M_UNKNOWN
 } method_id;
 
@@ -70,6 +71,7 @@ static const struct {
     { "prompts/get", M_PROMPTS_GET, true, true, true },
     { "completion/complete", M_COMPLETE, true, true, true },
     { "logging/setLevel", M_SET_LEVEL, true, false, false },
+    { "subscriptions/listen", M_LISTEN, false, true, false },
 };
 
 static int lookup_method(const char *name)
@@ -975,6 +977,172 @@ static void do_set_level(pcfmcp_ctx_t *ctx, reply *r)
     reply_json(r, cJSON_CreateObject());
 }
 
+/* ----------------------------------------------- subscriptions/listen */
+
+#define META_SUBSCRIPTION "io.modelcontextprotocol/subscriptionId"
+
+static void listener_free(pcfmcp__listener *l)
+{
+    for (size_t i = 0; i < l->nuris; i++)
+        pcfmcp__free(l->uris[i]);
+    pcfmcp__free(l->uris);
+    pcfmcp__free(l);
+}
+
+/* A notification tagged with the listener's subscription id. */
+static char *listen_message(const pcfmcp__listener *l, const char *method, const char *uri,
+                            size_t *len)
+{
+    cJSON *params = cJSON_CreateObject();
+    if (uri)
+        cJSON_AddStringToObject(params, "uri", uri);
+    cJSON *meta = cJSON_AddObjectToObject(params, "_meta");
+    cJSON_AddStringToObject(meta, META_SUBSCRIPTION, l->id);
+    char *msg = params && meta ? pcfmcp__rpc_message(NULL, method, params, len) : NULL;
+    cJSON_Delete(params);
+    return msg;
+}
+
+/* Parks the request as a listener: it has no response; change
+ * notifications follow on its stream until the client cancels it (closes
+ * the stream). Returns false after filling `r` when the request is bad. */
+static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(ctx->params, "notifications");
+    if (n && !cJSON_IsObject(n)) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.notifications must be an object");
+        return false;
+    }
+    pcfmcp__listener *l = pcfmcp__calloc(1, sizeof(*l));
+    if (!l) {
+        reply_nomem(r);
+        return false;
+    }
+    l->ctx = ctx;
+    l->tools = pcfmcp__json_bool(n, "toolsListChanged", false);
+    l->prompts = pcfmcp__json_bool(n, "promptsListChanged", false);
+    l->resources = pcfmcp__json_bool(n, "resourcesListChanged", false);
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(n, "resourceSubscriptions");
+    if (subs && !cJSON_IsArray(subs)) {
+        listener_free(l);
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "notifications.resourceSubscriptions must be an array of URIs");
+        return false;
+    }
+    int nsubs = cJSON_GetArraySize(subs);
+    if (nsubs > 1024) {
+        listener_free(l);
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "at most 1024 resourceSubscriptions");
+        return false;
+    }
+    if (nsubs > 0 && !(l->uris = pcfmcp__calloc((size_t)nsubs, sizeof(char *)))) {
+        listener_free(l);
+        reply_nomem(r);
+        return false;
+    }
+    const cJSON *u;
+    cJSON_ArrayForEach(u, subs) {
+        if (!cJSON_IsString(u)) {
+            listener_free(l);
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "resourceSubscriptions entries must be strings");
+            return false;
+        }
+        if (!(l->uris[l->nuris++] = pcfmcp__strdup(u->valuestring))) {
+            listener_free(l);
+            reply_nomem(r);
+            return false;
+        }
+    }
+    pthread_mutex_lock(&e->listen_lock);
+    snprintf(l->id, sizeof(l->id), "sub-%llu", (unsigned long long)++e->next_listener);
+    size_t len = 0;
+    char *ack = listen_message(l, "notifications/subscriptions/acknowledged", NULL, &len);
+    if (!ack) {
+        pthread_mutex_unlock(&e->listen_lock);
+        listener_free(l);
+        reply_nomem(r);
+        return false;
+    }
+    /* Acknowledged first, under the lock, so no change notification can
+     * overtake it. */
+    pcfmcp__ctx_emit(ctx, ack, len, PCFMCP_EMIT_NOTIFICATION);
+    pcfmcp__free(ack);
+    l->next = e->listeners;
+    e->listeners = l;
+    atomic_fetch_add(&e->nlisteners, 1);
+    pthread_mutex_unlock(&e->listen_lock);
+    /* Cancelled before it was parked (client already gone): end it now. */
+    if (ctx->cancelled)
+        pcfmcp__engine_reap_listeners(e);
+    return true;
+}
+
+void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *uri)
+{
+    if (atomic_load(&e->nlisteners) == 0)
+        return;
+    static const char *const changed[PCFMCP__LIST_COUNT] = {
+        "notifications/tools/list_changed", "notifications/resources/list_changed",
+        "notifications/resources/list_changed", "notifications/prompts/list_changed",
+    };
+    pthread_mutex_lock(&e->listen_lock);
+    for (pcfmcp__listener *l = e->listeners; l; l = l->next) {
+        bool want = false;
+        if (uri) {
+            for (size_t i = 0; i < l->nuris && !want; i++)
+                want = strcmp(l->uris[i], uri) == 0;
+        } else {
+            want = kind == PCFMCP__LIST_TOOLS     ? l->tools
+                   : kind == PCFMCP__LIST_PROMPTS ? l->prompts
+                                                  : l->resources;
+        }
+        if (!want || l->ctx->cancelled)
+            continue;
+        size_t len = 0;
+        char *msg = listen_message(l, uri ? "notifications/resources/updated" : changed[kind], uri, &len);
+        if (msg)
+            pcfmcp__ctx_emit(l->ctx, msg, len, PCFMCP_EMIT_NOTIFICATION);
+        pcfmcp__free(msg);
+    }
+    pthread_mutex_unlock(&e->listen_lock);
+}
+
+static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info);
+static void ctx_release(pcfmcp_ctx_t *ctx);
+
+void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
+{
+    if (atomic_load(&e->nlisteners) == 0)
+        return;
+    pcfmcp__listener *done = NULL;
+    pthread_mutex_lock(&e->listen_lock);
+    for (pcfmcp__listener **pp = &e->listeners; *pp;) {
+        pcfmcp__listener *l = *pp;
+        if (l->ctx->cancelled) {
+            *pp = l->next;
+            l->next = done;
+            done = l;
+            atomic_fetch_sub(&e->nlisteners, 1);
+        } else {
+            pp = &l->next;
+        }
+    }
+    pthread_mutex_unlock(&e->listen_lock);
+    while (done) {
+        pcfmcp__listener *n = done->next;
+        /* Cancelled: finish() sends a FINAL without message; the empty
+         * result only keeps it from reporting an error nobody saw. */
+        reply r = { 0 };
+        r.outcome = PCFMCP_OUTCOME_CANCELLED;
+        r.result_text = pcfmcp__strdup("{}");
+        r.result_len = 2;
+        finish(done->ctx, &r, NULL);
+        ctx_release(done->ctx);
+        listener_free(done);
+        done = n;
+    }
+}
+
 /* ------------------------------------------------------------- running */
 
 static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
@@ -1046,10 +1214,13 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
     cJSON_Delete(r->data);
 }
 
-static void run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
+/* Returns false when the request stays open (subscriptions/listen). */
+static bool run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
 {
     reply r = { 0 };
     if (select_revision(ctx, midx, &r) && (!ctx->modern || take_state(ctx, &r))) {
+        if (methods[midx].id == M_LISTEN && do_listen(ctx, &r))
+            return false;
         switch (methods[midx].id) {
         case M_INITIALIZE: do_initialize(ctx, &r); break;
         case M_PING: reply_json(&r, cJSON_CreateObject()); break;
@@ -1065,10 +1236,18 @@ static void run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
         case M_PROMPTS_GET: do_prompts_get(ctx, &r); break;
         case M_COMPLETE: do_complete(ctx, &r); break;
         case M_SET_LEVEL: do_set_level(ctx, &r); break;
+        case M_LISTEN: break; /* refused by do_listen: r holds the error */
         case M_UNKNOWN: reply_error(&r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s", ctx->method); break;
         }
     }
     finish(ctx, &r, info);
+    return true;
+}
+
+static void ctx_release(pcfmcp_ctx_t *ctx)
+{
+    pcfmcp__session_untrack(ctx->session, ctx);
+    ctx_free(ctx);
 }
 
 typedef struct {
@@ -1213,8 +1392,9 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
                     "server busy: too many requests in progress, retry shortly");
         PCFMCP_LOG(e->log, PCFMCP_LOG_WARN, "mcp", "refused %s: worker queue full", m.method);
         finish(ctx, &r, info);
-    } else {
-        run_method(ctx, midx, info);
+    } else if (!run_method(ctx, midx, info)) {
+        /* Parked (subscriptions/listen): it ends when cancelled. */
+        return PCFMCP_HANDLED_PENDING;
     }
     pcfmcp__session_untrack(s, ctx);
     ctx_free(ctx);

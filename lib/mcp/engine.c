@@ -78,6 +78,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
     pthread_rwlock_init(&e->reg_lock, NULL);
     pthread_mutex_init(&e->pages_lock, NULL);
     pthread_mutex_init(&e->sessions_lock, NULL);
+    pthread_mutex_init(&e->listen_lock, NULL);
     e->page_size = 100;
     e->max_depth = 64;
     e->max_batch = 64;
@@ -152,6 +153,7 @@ PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *e)
     pthread_rwlock_destroy(&e->reg_lock);
     pthread_mutex_destroy(&e->pages_lock);
     pthread_mutex_destroy(&e->sessions_lock);
+    pthread_mutex_destroy(&e->listen_lock);
     pcfmcp__free(e);
 }
 
@@ -764,14 +766,17 @@ cJSON *pcfmcp__engine_capabilities(pcfmcp_engine_t *e, bool modern)
     cJSON_AddItemToObject(caps, "logging", cJSON_CreateObject());
     if (comps)
         cJSON_AddItemToObject(caps, "completions", cJSON_CreateObject());
+    /* Changes reach 2025 clients on the session's stream and 2026-07-28
+     * clients through subscriptions/listen: both eras get the flags. */
+    (void)modern;
     if (prompts) {
         cJSON *p = cJSON_AddObjectToObject(caps, "prompts");
-        if (p && !modern)
+        if (p)
             cJSON_AddBoolToObject(p, "listChanged", true);
     }
     if (res) {
         cJSON *r = cJSON_AddObjectToObject(caps, "resources");
-        if (r && !modern) {
+        if (r) {
             if (e->subscriptions)
                 cJSON_AddBoolToObject(r, "subscribe", true);
             cJSON_AddBoolToObject(r, "listChanged", true);
@@ -779,7 +784,7 @@ cJSON *pcfmcp__engine_capabilities(pcfmcp_engine_t *e, bool modern)
     }
     if (tools) {
         cJSON *t = cJSON_AddObjectToObject(caps, "tools");
-        if (t && !modern)
+        if (t)
             cJSON_AddBoolToObject(t, "listChanged", true);
     }
     return caps;

@@ -109,6 +109,12 @@ struct pcfmcp_engine {
 
     unsigned char state_key[32]; /* HMAC key of 2026-07-28 requestState */
 
+    /* 2026-07-28 subscriptions/listen: requests parked until cancelled. */
+    pthread_mutex_t listen_lock;
+    struct pcfmcp__listener *listeners;
+    atomic_uint nlisteners;
+    uint64_t next_listener;
+
     char errmsg[512];
 };
 
@@ -249,6 +255,19 @@ int pcfmcp__session_log_level(pcfmcp_session_t *s);
 bool pcfmcp__session_subscribed(pcfmcp_session_t *s, const char *uri);
 
 /* dispatch.c */
+/* One open subscriptions/listen request and the notifications it wants. */
+typedef struct pcfmcp__listener {
+    pcfmcp_ctx_t *ctx;
+    bool tools, prompts, resources;
+    char **uris; /* resourceSubscriptions */
+    size_t nuris;
+    char id[40];
+    struct pcfmcp__listener *next;
+} pcfmcp__listener;
+/* Ends the listen requests that were cancelled (FINAL without message). */
+void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e);
+/* Sends a change notification to the listeners that asked for it. */
+void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *uri);
 /* Outcome of handling one request, for transports that map it to HTTP. */
 typedef struct {
     int rpc_error; /* JSON-RPC error code of the final message, 0 if result */

@@ -76,6 +76,7 @@ typedef struct stream {
     bool standalone;       /* a session's GET stream */
     bool cancel_on_close;  /* the client leaving cancels the request */
     bool priming;          /* start the SSE body with a priming event */
+    bool listen;           /* a subscriptions/listen stream: ended on stop */
     struct sess *owner;    /* while its POST is open: where to retain it (weak) */
     stream_mode mode;
     ev *head, *tail;
@@ -1335,6 +1336,7 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
          * event; clients older than 2025-11-25 may not expect empty data. */
         st->priming = v && strcmp(v, "2025-11-25") >= 0;
     }
+    st->listen = strcmp(rq->label, "subscriptions/listen") == 0;
     stream_ref(st); /* the engine's */
     st->engine_busy = true;
     atomic_fetch_add(&h->inflight, 1);
@@ -2495,6 +2497,20 @@ static void close_get_streams(pcfmcp_http_t *h)
     }
 }
 
+/* Listen streams never finish by themselves: stopping cancels them (their
+ * normal end, not an unclean drain). */
+static void end_listeners(pcfmcp_http_t *h)
+{
+    size_t n = 0;
+    stream **arr = live_snapshot(h, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (arr[i]->listen)
+            pcfmcp__session_cancel_ud(arr[i]->es, arr[i]);
+        stream_unref(arr[i]);
+    }
+    pcfmcp__free(arr);
+}
+
 static void cancel_all(pcfmcp_http_t *h)
 {
     for (size_t i = 0; i < SHARDS; i++) {
@@ -2579,6 +2595,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_run(pcfmcp_http_t *h)
                atomic_load(&h->inflight));
     atomic_store(&h->draining, true);
     close_get_streams(h);
+    end_listeners(h);
     bool clean = wait_inflight(h, pcfmcp__now_ms() + h->lim[PCFMCP_HTTP_LIMIT_GRACE_MS]);
     if (!clean) {
         PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",

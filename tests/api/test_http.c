@@ -735,6 +735,56 @@ START_TEST(http_2026_validates_mirrored_headers)
 }
 END_TEST
 
+START_TEST(http_listen_stream_carries_changes_and_stop_ends_it_cleanly)
+{
+    start(NULL);
+    CURLM *m = curl_multi_init();
+    CURL *c = curl_easy_init();
+    resp r;
+    memset(&r, 0, sizeof(r));
+    struct curl_slist *sl = NULL;
+    sl = curl_slist_append(sl, "Content-Type: application/json");
+    sl = curl_slist_append(sl, "Accept: application/json, text/event-stream");
+    sl = curl_slist_append(sl, "MCP-Protocol-Version: 2026-07-28");
+    sl = curl_slist_append(sl, "Mcp-Method: subscriptions/listen");
+    char url[300];
+    snprintf(url, sizeof(url), "%s/mcp", base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+                     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscriptions/listen\",\"params\":{"
+                     "\"notifications\":{\"toolsListChanged\":true}," META26 "}}");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_multi_add_handle(m, c);
+    int still = 1;
+    bool changed = false, stopped = false;
+    for (int i = 0; i < 500 && still; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 10, NULL);
+        if (!changed && strstr(r.body, "subscriptions/acknowledged")) {
+            ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"new\",\"inputSchema\":" NO_ARGS "}", echo_tool, NULL), PCFMCP_OK);
+            changed = true;
+        }
+        if (changed && !stopped && strstr(r.body, "tools/list_changed")) {
+            pcfmcp_http_stop(http);
+            stopped = true;
+        }
+    }
+    ck_assert(stopped);
+    ck_assert_int_eq(still, 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "io.modelcontextprotocol/subscriptionId"));
+    ck_assert_ptr_null(strstr(r.body, "\"result\""));
+    pthread_join(runner, NULL);
+    running = false;
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+    curl_multi_remove_handle(m, c);
+    curl_easy_cleanup(c);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(sl);
+}
+END_TEST
+
 /* ------------------------------------------------------------ auth */
 
 static pcfmcp_http_auth_verdict_t fake_auth(const char *authorization, const char *subject, char *identity,
@@ -1171,6 +1221,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_client_disconnect_cancels_stateless_request);
     tcase_add_test(t, http_client_disconnect_cancels_unresumable_request_in_session);
     tcase_add_test(t, http_2026_validates_mirrored_headers);
+    tcase_add_test(t, http_listen_stream_carries_changes_and_stop_ends_it_cleanly);
     tcase_add_test(t, http_auth_gives_401_with_www_authenticate_and_403_for_scope);
     tcase_add_test(t, http_non_loopback_without_auth_refuses_to_start);
     tcase_add_test(t, http_ops_endpoints_admission_and_gzip);
