@@ -13,5 +13,7 @@
 #include <pcfmcp/stdio.h>
 #include <pcfmcp/http.h>
 #include <pcfmcp/server.h>
+#include <pcfmcp/auth.h>
+#include <pcfmcp/identity.h>
 
 #endif /* PCFMCP_PCFMCP_H */

@@ -70,8 +70,6 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Serve /healthz, /readyz and /metrics on this address instead of the MCP listener." },
     { "server.metrics_port", I, "9090", NULL, 0, 65535, NULL, 0, NULL,
       "Port of the separate health and metrics listener (with server.metrics_host)." },
-    { "auth.insecure_no_auth", B, "false", "insecure-no-auth", 0, 0, NULL, 0, NULL,
-      "Allow HTTP on a non-loopback address without authentication. Anyone who can connect can act." },
 
     /* ------------------------------------------------------------- pcf */
     { "pcf.url", S, "", NULL, 0, 0, NULL, 0, NULL,
@@ -116,6 +114,30 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Retries of a PCF call where a retry is safe (never for writes of unknown fate)." },
     { "pcf.allow_api_issue_writes", B, "false", NULL, 0, 0, NULL, 0, NULL,
       "Use API v1 issues/create and issues/edit. Off: on PCF 6c83154 they hang the server." },
+
+    /* ------------------------------------------------------------ auth */
+    { "auth.api_keys_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
+      "File of HTTP API keys, one `name sha256:<hex>` per line (see `pcf-mcp keys hash`)." },
+    { "auth.oauth_issuer", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "Issuer (iss) of the OAuth 2.1 access tokens accepted over HTTP; empty turns OAuth off." },
+    { "auth.oauth_audience", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "This server's canonical URL, e.g. https://mcp.example.com/mcp; tokens must name it in aud." },
+    { "auth.oauth_jwks_url", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "HTTPS URL of the authorization server's token signing keys (JWKS)." },
+    { "auth.oauth_jwks_ca_file", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "PEM file of CA certificates trusted for auth.oauth_jwks_url (default: system store)." },
+    { "auth.oauth_jwks_cache_ttl", T, "5m", NULL, 0, 86400000, NULL, 0, NULL,
+      "How long fetched signing keys are used before they are fetched again." },
+    { "auth.oauth_scopes", L, "", NULL, 0, 0, NULL, 0, NULL,
+      "Scopes every access token must carry; tokens without them get 403 insufficient_scope." },
+    { "auth.clock_skew", T, "60s", NULL, 0, 600000, NULL, 0, NULL,
+      "Clock difference tolerated when checking a token's exp, nbf and iat." },
+    { "auth.identities_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
+      "YAML file (mode 0600) giving callers their own PCF credentials, keyed by identity." },
+    { "auth.require_identity_mapping", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Refuse callers missing from auth.identities_file instead of using pcf.* credentials." },
+    { "auth.insecure_no_auth", B, "false", "insecure-no-auth", 0, 0, NULL, 0, NULL,
+      "Allow HTTP on a non-loopback address without any authentication. Dangerous." },
 
     /* ------------------------------------------------------------- log */
     { "log.level", E, "info", NULL, 0, 0, "debug|info|warn|error", PCFMCP__KEY_RELOAD, NULL,
