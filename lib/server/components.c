@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pcfmcp/auth.h>
 #include <pcfmcp/http.h>
 
 #include "core/alloc.h"
@@ -17,6 +18,7 @@ struct pcfmcp__server_parts {
     /* Read by pcfmcp_server_stop() from another thread; freed only in
      * teardown, after the stopper is gone. */
     _Atomic(pcfmcp_http_t *) http;
+    pcfmcp_auth_t *auth; /* HTTP authentication; NULL when none is configured */
 };
 
 /* The stdio client is whoever started us: name the local account so logs
@@ -44,6 +46,7 @@ void pcfmcp__server_teardown_components(pcfmcp_server_t *s)
     if (!s->parts)
         return;
     pcfmcp_http_free(atomic_load(&s->parts->http));
+    pcfmcp_auth_free(s->parts->auth);
     pcfmcp__free(s->parts);
     s->parts = NULL;
 }
@@ -75,6 +78,95 @@ static const char *nonempty(const pcfmcp_config_t *c, const char *key)
     return v && *v ? v : NULL;
 }
 
+/* ------------------------------------------------------- authentication */
+
+/* The transport's authenticator hook on top of pcfmcp_auth_check(). */
+static pcfmcp_http_auth_verdict_t http_auth(const char *authorization, const char *cert_subject,
+                                            char *identity, size_t identity_size,
+                                            const char *metadata_url, char **www, void *ud)
+{
+    (void)cert_subject;
+    pcfmcp_server_t *s = ud;
+    pcfmcp_auth_t *a = s->parts->auth;
+    char ident[PCFMCP_AUTH_IDENTITY_MAX], scopes[PCFMCP_AUTH_SCOPES_MAX], detail[160] = "";
+    pcfmcp_auth_verdict_t v = pcfmcp_auth_check(a, authorization, ident, sizeof(ident), scopes,
+                                                sizeof(scopes), detail, sizeof(detail));
+    if (v == PCFMCP_AUTH_ALLOW) {
+        snprintf(identity, identity_size, "%s", ident);
+        return PCFMCP_HTTP_AUTH_ALLOW;
+    }
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "refused an HTTP request: %s (%s)",
+               pcfmcp_auth_verdict_name(v), detail[0] ? detail : "no detail");
+    char *w = NULL;
+    /* Resource metadata exists only with OAuth; API keys alone get a plain challenge. */
+    if (v != PCFMCP_AUTH_UNAVAILABLE &&
+        pcfmcp_auth_www_authenticate(a, v, pcfmcp_auth_oauth_enabled(a) ? metadata_url : NULL, &w) == PCFMCP_OK)
+        *www = w; /* pcfmcp_free() is free(): the transport may free() it */
+    switch (v) {
+    case PCFMCP_AUTH_MISSING: return PCFMCP_HTTP_AUTH_MISSING;
+    case PCFMCP_AUTH_EXPIRED: return PCFMCP_HTTP_AUTH_EXPIRED;
+    case PCFMCP_AUTH_INSUFFICIENT_SCOPE: return PCFMCP_HTTP_AUTH_INSUFFICIENT_SCOPE;
+    case PCFMCP_AUTH_UNAVAILABLE: return PCFMCP_HTTP_AUTH_UNAVAILABLE;
+    case PCFMCP_AUTH_ALLOW:
+    case PCFMCP_AUTH_INVALID:
+    default: return PCFMCP_HTTP_AUTH_INVALID;
+    }
+}
+
+static pcfmcp_error_t http_metadata(const char *resource_url, char **out_json, void *ud)
+{
+    pcfmcp_server_t *s = ud;
+    return pcfmcp_auth_resource_metadata(s->parts->auth, resource_url, out_json);
+}
+
+/* auth.oauth_scopes is a comma list; the authenticator wants spaces. */
+static void scopes_text(const char *list, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = list ? list : ""; *p && k + 1 < n; p++)
+        if (*p != ' ')
+            out[k++] = *p == ',' ? ' ' : *p;
+    out[k] = '\0';
+}
+
+/* Builds the authenticator from auth.*; leaves it NULL when nothing is set. */
+static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
+{
+    const pcfmcp_config_t *c = s->config;
+    const char *keys = nonempty(c, "auth.api_keys_file");
+    const char *issuer = nonempty(c, "auth.oauth_issuer");
+    if (!keys && !issuer)
+        return PCFMCP_OK;
+    pcfmcp_auth_t *a = NULL;
+    pcfmcp_error_t rc = pcfmcp_auth_new(&a, s->log);
+    if (rc != PCFMCP_OK)
+        return rc;
+    const char *what = "auth.api_keys_file";
+    size_t nkeys = 0;
+    if (keys && (rc = pcfmcp_auth_load_api_keys(a, keys, &nkeys)) != PCFMCP_OK)
+        goto bad;
+    if (issuer) {
+        char scopes[1024];
+        scopes_text(pcfmcp_config_get(c, "auth.oauth_scopes"), scopes, sizeof(scopes));
+        what = "auth.oauth_*";
+        if ((rc = pcfmcp_auth_set_oauth(a, issuer, nonempty(c, "auth.oauth_audience"),
+                                        nonempty(c, "auth.oauth_jwks_url"), scopes[0] ? scopes : NULL)) ||
+            (rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))) ||
+            (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
+                                              30, 5000, 262144)) ||
+            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
+            goto bad;
+    }
+    s->parts->auth = a;
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
+               issuer ? ", OAuth access tokens" : "");
+    return PCFMCP_OK;
+bad:
+    snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_auth_errmsg(a));
+    pcfmcp_auth_free(a);
+    return PCFMCP_ERR_CONFIG;
+}
+
 static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
 {
     const pcfmcp_config_t *c = s->config;
@@ -102,11 +194,15 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     what = "server.allowed_hosts";
     if ((rc = pcfmcp_http_set_allowed_hosts(h, nonempty(c, "server.allowed_hosts"))))
         goto bad;
-    /* Authentication plugs in here (pcfmcp_http_set_auth) once the auth
-     * module is part of the build; until then only loopback or an explicit
-     * auth.insecure_no_auth can serve. */
+    /* The resource URL in metadata and challenges: the public URL, else the
+     * OAuth audience (this server's canonical URL), else the Host header. */
+    const char *pub = nonempty(c, "server.public_url");
+    if (!pub)
+        pub = nonempty(c, "auth.oauth_audience");
+    pcfmcp_auth_t *a = s->parts->auth;
     what = "server.public_url";
-    if ((rc = pcfmcp_http_set_auth(h, NULL, NULL, nonempty(c, "server.public_url"), NULL)))
+    if ((rc = pcfmcp_http_set_auth(h, pcfmcp_auth_enabled(a) ? http_auth : NULL,
+                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub, s)))
         goto bad;
     pcfmcp_http_set_insecure_no_auth(h, pcfmcp_config_get_bool(c, "auth.insecure_no_auth"));
     const char *cert = nonempty(c, "server.tls_cert"), *key = nonempty(c, "server.tls_key");
@@ -144,7 +240,10 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     }
     pcfmcp_http_t *h = atomic_load(&s->parts->http);
     if (!h) {
-        pcfmcp_error_t rc = pcfmcp_http_new(&h, s->engine);
+        pcfmcp_error_t rc = s->parts->auth ? PCFMCP_OK : setup_auth(s);
+        if (rc != PCFMCP_OK)
+            return rc;
+        rc = pcfmcp_http_new(&h, s->engine);
         if (rc != PCFMCP_OK)
             return rc;
         if ((rc = configure_http(s, h)) != PCFMCP_OK) {
@@ -172,8 +271,33 @@ void pcfmcp__server_stop_transport(pcfmcp_server_t *s)
         pcfmcp_http_stop(atomic_load(&s->parts->http));
 }
 
+/* SIGHUP: the API keys file is read again (a changed name needs a restart). */
+static pcfmcp_error_t reload_keys(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
+{
+    pcfmcp_auth_t *a = s->parts ? s->parts->auth : NULL;
+    const char *old = pcfmcp_config_get(s->config, "auth.api_keys_file");
+    const char *now = pcfmcp_config_get(cfg, "auth.api_keys_file");
+    if (strcmp(old ? old : "", now ? now : "") != 0) {
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
+                   "reload refused: auth.api_keys_file changed; edit the file, or restart to use another");
+        return PCFMCP_ERR_CONFIG;
+    }
+    if (!a || !now || !*now)
+        return PCFMCP_OK;
+    size_t n = 0;
+    if (pcfmcp_auth_load_api_keys(a, now, &n) != PCFMCP_OK) {
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s", pcfmcp_auth_errmsg(a));
+        return PCFMCP_ERR_CONFIG;
+    }
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "reload: %zu API key(s)", n);
+    return PCFMCP_OK;
+}
+
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
 {
+    pcfmcp_error_t krc = reload_keys(s, cfg);
+    if (krc != PCFMCP_OK)
+        return krc;
     pcfmcp_http_t *h = s->parts ? atomic_load(&s->parts->http) : NULL;
     if (!h || !nonempty(s->config, "server.tls_cert"))
         return PCFMCP_OK;

@@ -10,7 +10,7 @@
 #      baseline of known gaps.
 #   4. the official TypeScript SDK client (sdk-client.mjs) with sessions,
 #      stateless, and over HTTPS; then pcf-mcp's SIGHUP certificate reload
-#      (tls-reload.py).
+#      (tls-reload.py) and API-key authentication (auth-http.py).
 # Usage: run-conformance.sh BUILDDIR   (needs node; installs tests/e2e deps)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,6 +93,9 @@ if command -v certtool >/dev/null 2>&1; then
 else
     echo "certtool not found (gnutls-bin): HTTPS runs skipped"; status=1
 fi
+
+echo "== pcf-mcp serve over HTTP with API keys"
+python3 "$here/auth-http.py" "$build/pcf-mcp" "$out/auth" || status=1
 
 echo "results: $out"
 [ $status -eq 0 ] && echo "conformance: all expected results" || echo "conformance: FAILED"
