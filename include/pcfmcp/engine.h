@@ -128,8 +128,11 @@ typedef enum {
     /** A request (or batch) answered completely before returning: every
      *  emit, including the FINAL one, has happened. */
     PCFMCP_HANDLED_DONE = 1,
-    /** A request handed to a worker thread: emits (ending with a FINAL one)
-     *  follow from that thread; @p userdata must stay valid until then. */
+    /** A request handed to a worker thread, or a 2026-07-28
+     *  `subscriptions/listen` that stays open until it is cancelled
+     *  (pcfmcp_session_cancel_all(), freeing the session; over HTTP: the
+     *  client closing the stream): emits (ending with a FINAL one) follow from
+     *  other threads; @p userdata must stay valid until then. */
     PCFMCP_HANDLED_PENDING = 2
 } pcfmcp_handled_t;
 
@@ -252,6 +255,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *engine,
                                                        const char *scope);
 
 /**
+ * Sets the secret that protects 2026-07-28 `requestState` (at least 16
+ * bytes; copied). Replicas behind one load balancer need the same secret so
+ * that any of them can continue a multi round-trip request. Default: a
+ * random key per engine.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_state_key(pcfmcp_engine_t *engine, const void *key,
+                                                      size_t len);
+
+/**
  * Checks every `structuredContent` a tool returns against its outputSchema
  * and turns a mismatch into a tool error (off by default; tests turn it on).
  */
@@ -272,7 +284,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_tool_timeout(pcfmcp_engine_t *engine
 /** 1 if the tool @p name declares `annotations.readOnlyHint: true`; 0 otherwise or if there is no such tool. */
 PCFMCP_API int pcfmcp_engine_tool_read_only(pcfmcp_engine_t *engine, const char *name);
 
-/** Number of live sessions on @p engine. */
+/** Number of live sessions on @p engine (stateless per-request sessions are not counted). */
 PCFMCP_API size_t pcfmcp_engine_session_count(pcfmcp_engine_t *engine);
 
 /** Installs hooks run around every request (either may be NULL). @p userdata is borrowed. */
@@ -514,6 +526,27 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *meth
  * sessions) act on it; elsewhere it does nothing.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_close_stream(pcfmcp_ctx_t *ctx);
+
+/**
+ * Like pcfmcp_ctx_request(), naming the input request @p key in a 2026-07-28
+ * `inputRequests` map (letters, digits, `_`, `-`, `.`; at most 64). On 2025
+ * sessions the key is not used.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request_keyed(pcfmcp_ctx_t *ctx, const char *key,
+                                                   const char *method, const char *params_json,
+                                                   char **out_result_json);
+
+/**
+ * The state this handler saved with pcfmcp_ctx_set_request_state() in the
+ * previous round of a 2026-07-28 multi round-trip request, or NULL. The
+ * engine carries it in the result's `requestState`, integrity-protected
+ * (HMAC) together with every earlier round's answers, so a handler that runs
+ * again sees all answers so far. Borrowed for the handler's duration.
+ */
+PCFMCP_API const char *pcfmcp_ctx_request_state(const pcfmcp_ctx_t *ctx);
+
+/** Saves @p state (UTF-8 text; copied) for the next round of this request. */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_request_state(pcfmcp_ctx_t *ctx, const char *state);
 
 /** Text of the last failure of a pcfmcp_ctx_* call on @p ctx. Never NULL. */
 PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx);

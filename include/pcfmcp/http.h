@@ -72,9 +72,11 @@ typedef enum {
  * @param authorization the `Authorization` header, or NULL
  * @param client_cert_subject the verified TLS client certificate's subject DN, or NULL
  * @param identity  where to write the caller's name (NUL-terminated) on ALLOW
+ * @param identity_size size of @p identity in bytes
  * @param resource_metadata_url the URL of this server's protected resource metadata
  * @param[out] www_authenticate on a 401/403 verdict, the `WWW-Authenticate`
  *             value, allocated with malloc() (the transport frees it); may stay NULL
+ * @param userdata as given to pcfmcp_http_set_auth()
  */
 typedef pcfmcp_http_auth_verdict_t (*pcfmcp_http_auth_cb)(const char *authorization,
                                                           const char *client_cert_subject,
@@ -116,6 +118,7 @@ typedef int (*pcfmcp_http_admission_cb)(const char *identity, const char *client
  * @param status the HTTP status sent
  * @param seconds time from the request's arrival to its last byte
  * @param active_connections connections open right now
+ * @param userdata as given to pcfmcp_http_set_observer_cb()
  */
 typedef void (*pcfmcp_http_observer_cb)(const char *method, unsigned status, double seconds,
                                         unsigned active_connections, void *userdata);

@@ -19,5 +19,7 @@
 #include <pcfmcp/audit.h>
 #include <pcfmcp/cache.h>
 #include <pcfmcp/trace.h>
+#include <pcfmcp/auth.h>
+#include <pcfmcp/identity.h>
 
 #endif /* PCFMCP_PCFMCP_H */

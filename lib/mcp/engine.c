@@ -53,6 +53,20 @@ static char *build_server_info(const char *name, const char *version, const cJSO
     return s;
 }
 
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_state_key(pcfmcp_engine_t *e, const void *key,
+                                                      size_t len)
+{
+    if (!e || !key || len < 16)
+        return PCFMCP_ERR_INVALID_ARG;
+    /* Any length in, 32 bytes out: the HMAC key is a hash of the secret. */
+    unsigned char k[32];
+    if (pcfmcp__hmac_sha256("pcf-mcp requestState", 20, key, len, k) != 0)
+        return PCFMCP_ERR_TLS;
+    memcpy(e->state_key, k, sizeof(k));
+    pcfmcp__secure_zero(k, sizeof(k));
+    return PCFMCP_OK;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *name,
                                             const char *version)
 {
@@ -65,6 +79,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
     pthread_mutex_init(&e->pages_lock, NULL);
     pthread_mutex_init(&e->sessions_lock, NULL);
     pthread_mutex_init(&e->wd_init_lock, NULL);
+    pthread_mutex_init(&e->listen_lock, NULL);
     e->page_size = 100;
     e->max_depth = 64;
     e->max_batch = 64;
@@ -77,7 +92,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
     e->name = pcfmcp__strdup(name);
     e->version = pcfmcp__strdup(version);
     e->server_info_text = build_server_info(name, version, NULL);
-    if (!e->name || !e->version || !e->server_info_text) {
+    if (!e->name || !e->version || !e->server_info_text ||
+        pcfmcp__random(e->state_key, sizeof(e->state_key)) != 0) {
         pcfmcp_engine_free(e);
         return PCFMCP_ERR_NOMEM;
     }
@@ -140,6 +156,7 @@ PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *e)
     pthread_mutex_destroy(&e->pages_lock);
     pthread_mutex_destroy(&e->sessions_lock);
     pthread_mutex_destroy(&e->wd_init_lock);
+    pthread_mutex_destroy(&e->listen_lock);
     pcfmcp__free(e);
 }
 
@@ -777,14 +794,17 @@ cJSON *pcfmcp__engine_capabilities(pcfmcp_engine_t *e, bool modern)
     cJSON_AddItemToObject(caps, "logging", cJSON_CreateObject());
     if (comps)
         cJSON_AddItemToObject(caps, "completions", cJSON_CreateObject());
+    /* Changes reach 2025 clients on the session's stream and 2026-07-28
+     * clients through subscriptions/listen: both eras get the flags. */
+    (void)modern;
     if (prompts) {
         cJSON *p = cJSON_AddObjectToObject(caps, "prompts");
-        if (p && !modern)
+        if (p)
             cJSON_AddBoolToObject(p, "listChanged", true);
     }
     if (res) {
         cJSON *r = cJSON_AddObjectToObject(caps, "resources");
-        if (r && !modern) {
+        if (r) {
             if (e->subscriptions)
                 cJSON_AddBoolToObject(r, "subscribe", true);
             cJSON_AddBoolToObject(r, "listChanged", true);
@@ -792,7 +812,7 @@ cJSON *pcfmcp__engine_capabilities(pcfmcp_engine_t *e, bool modern)
     }
     if (tools) {
         cJSON *t = cJSON_AddObjectToObject(caps, "tools");
-        if (t && !modern)
+        if (t)
             cJSON_AddBoolToObject(t, "listChanged", true);
     }
     return caps;

@@ -111,6 +111,14 @@ struct pcfmcp_engine {
     struct pcfmcp__watchdog *wd; /* timeout.c; created with the first timeout */
     pthread_mutex_t wd_init_lock;
 
+    unsigned char state_key[32]; /* HMAC key of 2026-07-28 requestState */
+
+    /* 2026-07-28 subscriptions/listen: requests parked until cancelled. */
+    pthread_mutex_t listen_lock;
+    struct pcfmcp__listener *listeners;
+    atomic_uint nlisteners;
+    uint64_t next_listener;
+
     char errmsg[512];
 };
 
@@ -176,6 +184,7 @@ struct pcfmcp_ctx {
     int log_level;          /* -1 = send all, -2 = send none */
     volatile int cancelled;
     bool answered;          /* response already emitted */
+    bool emitted;           /* something was emitted for this request */
     pcfmcp_emit_cb emit;
     void *emit_ud;
     pthread_mutex_t emit_lock; /* a cancel may race the handler's own emits */
@@ -186,6 +195,9 @@ struct pcfmcp_ctx {
     const cJSON *input_responses; /* 2026-07-28 multi round-trip */
     cJSON *input_requests;
     unsigned input_seq;
+    cJSON *merged_inputs;   /* answers of earlier rounds (from requestState) + this one's */
+    char *state_in;         /* the handler's state from the previous round */
+    char *state_out;        /* the handler's state for the next round */
     cJSON *missing_caps;
     uint64_t start_ns;
     struct pcfmcp_ctx *prev, *next; /* session's in-flight list */
@@ -253,10 +265,29 @@ int pcfmcp__session_log_level(pcfmcp_session_t *s);
 bool pcfmcp__session_subscribed(pcfmcp_session_t *s, const char *uri);
 
 /* dispatch.c */
+/* One open subscriptions/listen request and the notifications it wants. */
+typedef struct pcfmcp__listener {
+    pcfmcp_ctx_t *ctx;
+    bool tools, prompts, resources;
+    char **uris; /* resourceSubscriptions */
+    size_t nuris;
+    char id[40];
+    struct pcfmcp__listener *next;
+} pcfmcp__listener;
+/* Ends the listen requests that were cancelled (FINAL without message). */
+void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e);
+/* Sends a change notification to the listeners that asked for it. */
+void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *uri);
 /* Outcome of handling one request, for transports that map it to HTTP. */
 typedef struct {
     int rpc_error; /* JSON-RPC error code of the final message, 0 if result */
     bool modern;
+    /* In: a request answered before pcfmcp__engine_handle() returns, with
+     * nothing emitted before its answer, hands the answer over here
+     * (pcfmcp__malloc'd, the caller frees it) instead of emitting it. */
+    bool take_final;
+    char *final_msg;
+    size_t final_len;
 } pcfmcp__handle_info;
 pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, const char *msg,
                                      size_t len, pcfmcp_emit_cb emit, void *ud,

@@ -33,12 +33,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_new(pcfmcp_session_t **out, pcfmcp_engi
             return PCFMCP_ERR_NOMEM;
         }
     }
-    pthread_mutex_lock(&e->sessions_lock);
-    s->next = e->sessions;
-    if (e->sessions)
-        e->sessions->prev = s;
-    e->sessions = s;
-    pthread_mutex_unlock(&e->sessions_lock);
+    /* Stateless sessions live for one request and have no notify sink:
+     * broadcasts never reach them, so they stay off the engine-wide list
+     * and its lock (HTTP creates one per request). */
+    if (!(flags & PCFMCP_SESSION_STATELESS)) {
+        pthread_mutex_lock(&e->sessions_lock);
+        s->next = e->sessions;
+        if (e->sessions)
+            e->sessions->prev = s;
+        e->sessions = s;
+        pthread_mutex_unlock(&e->sessions_lock);
+    }
     *out = s;
     return PCFMCP_OK;
 }
@@ -70,6 +75,8 @@ void pcfmcp__session_unref(pcfmcp_session_t *s)
 static void unlink_session(pcfmcp_session_t *s)
 {
     pcfmcp_engine_t *e = s->engine;
+    if (s->flags & PCFMCP_SESSION_STATELESS)
+        return;
     pthread_mutex_lock(&e->sessions_lock);
     if (s->prev)
         s->prev->next = s->next;
@@ -91,6 +98,7 @@ PCFMCP_API void pcfmcp_session_cancel_all(pcfmcp_session_t *s)
     for (pcfmcp__pending *p = s->pending; p; p = p->next)
         pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&s->lock);
+    pcfmcp__engine_reap_listeners(s->engine);
 }
 
 PCFMCP_API void pcfmcp_session_free(pcfmcp_session_t *s)
@@ -241,6 +249,7 @@ void pcfmcp__session_cancel(pcfmcp_session_t *s, const cJSON *request_id)
         }
     }
     pthread_mutex_unlock(&s->lock);
+    pcfmcp__engine_reap_listeners(s->engine);
 }
 
 size_t pcfmcp__session_cancel_ud(pcfmcp_session_t *s, const void *ud)
@@ -257,6 +266,8 @@ size_t pcfmcp__session_cancel_ud(pcfmcp_session_t *s, const void *ud)
         for (pcfmcp__pending *p = s->pending; p; p = p->next)
             pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&s->lock);
+    if (n)
+        pcfmcp__engine_reap_listeners(s->engine);
     return n;
 }
 
@@ -362,6 +373,7 @@ void pcfmcp__engine_broadcast_list_changed(pcfmcp_engine_t *e, pcfmcp__list_kind
         "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/prompts/list_changed\"}",
     };
     broadcast(e, msgs[kind], strlen(msgs[kind]), NULL, NULL);
+    pcfmcp__engine_notify_listeners(e, kind, NULL);
 }
 
 static bool wants_uri(pcfmcp_session_t *s, const void *uri)
@@ -386,5 +398,6 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_notify_resource_updated(pcfmcp_engine_t 
         return PCFMCP_ERR_NOMEM;
     broadcast(e, msg, len, wants_uri, uri);
     pcfmcp__free(msg);
+    pcfmcp__engine_notify_listeners(e, PCFMCP__LIST_RESOURCES, uri);
     return PCFMCP_OK;
 }

@@ -47,7 +47,8 @@ static const char *const mcp_methods =
 static const char *const outcomes = "ok|tool_error|error|cancelled|refused|timeout";
 static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|401|403|404|"
                                       "405|406|409|413|415|422|429|500|501|502|503|504";
-static const char *const auth_reasons = "missing|invalid|expired|revoked|forbidden|insufficient_scope";
+static const char *const auth_reasons =
+    "missing|invalid|expired|revoked|forbidden|insufficient_scope|unavailable";
 
 struct pcfmcp__hard {
     pcfmcp_server_t *s;
@@ -492,8 +493,11 @@ pcfmcp_error_t pcfmcp__hard_reload(pcfmcp_server_t *s, const pcfmcp_config_t *cf
             break;
         }
     }
-    if (rc == PCFMCP_OK && last && (rc = last(s, cfg)) != PCFMCP_OK)
-        snprintf(why, wlen, "%s", s->errmsg[0] ? s->errmsg : pcfmcp_strerror(rc));
+    if (rc == PCFMCP_OK && last) {
+        s->errmsg[0] = '\0';
+        if ((rc = last(s, cfg)) != PCFMCP_OK)
+            snprintf(why, wlen, "%s", s->errmsg[0] ? s->errmsg : "see the previous log line");
+    }
     if (rc != PCFMCP_OK) {
         for (size_t i = 0; i < done; i++)
             h->reloaders[i].discard(staged[i], h->reloaders[i].ud);

@@ -28,7 +28,6 @@ struct pcfmcp_server {
     struct pcfmcp__hard *hard;          /* hardening.c */
     int stdio_in, stdio_out;            /* 0 and 1 unless a test says otherwise */
     pthread_mutex_t reload_lock;        /* one reload at a time */
-    _Atomic(pcfmcp_http_t *) http;      /* transport_http.c, while serving HTTP */
 };
 
 /* components.c: everything beyond engine and stdio. */
@@ -38,10 +37,9 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);
 
-/* transport_http.c: Streamable HTTP with the hardening hooks installed. */
-pcfmcp_error_t pcfmcp__server_run_http(pcfmcp_server_t *s);
-void pcfmcp__server_stop_http(pcfmcp_server_t *s);
-void pcfmcp__server_free_http(pcfmcp_server_t *s);
-pcfmcp_error_t pcfmcp__server_reload_http(pcfmcp_server_t *s);
+/* transport_http.c: installs the hardening layer's hooks on an HTTP
+ * transport (admission, client address, observer, /metrics, /readyz, TLS
+ * expiry metric). @p h must outlive the server's serving. */
+void pcfmcp__server_http_hooks(pcfmcp_server_t *s, pcfmcp_http_t *h);
 
 #endif

@@ -76,6 +76,7 @@ typedef struct stream {
     bool standalone;       /* a session's GET stream */
     bool cancel_on_close;  /* the client leaving cancels the request */
     bool priming;          /* start the SSE body with a priming event */
+    bool listen;           /* a subscriptions/listen stream: ended on stop */
     struct sess *owner;    /* while its POST is open: where to retain it (weak) */
     stream_mode mode;
     ev *head, *tail;
@@ -97,6 +98,7 @@ typedef struct stream {
     bool gone;             /* the client hung up */
     bool closing;          /* end the SSE body after what is queued */
     bool cut;              /* end this SSE body now; the client resumes (SEP-1699) */
+    bool ended;            /* the attached body has ended (its request may not have yet) */
     uint64_t last_io_ms;
     struct stream *snext;  /* session's retained streams, oldest first */
     struct stream *lprev, *lnext; /* transport's list of attached streams */
@@ -134,7 +136,7 @@ typedef struct {
     char cert_subject[IDENT_MAX];
 } conn_ctx;
 
-enum { ROUTE_NONE = 0, ROUTE_POST, ROUTE_GET, ROUTE_DELETE, ROUTE_DONE };
+enum { ROUTE_NONE = 0, ROUTE_POST, ROUTE_GET, ROUTE_DELETE, ROUTE_OPS, ROUTE_PRM, ROUTE_PREFLIGHT, ROUTE_REFUSED, ROUTE_DONE };
 
 typedef struct req {
     struct pcfmcp_http *h;
@@ -150,6 +152,14 @@ typedef struct req {
     bool waiting;      /* suspended until the engine emits */
     bool modern;
     bool gzip_ok;
+    bool defer;        /* first call: record refusals, send them after the body */
+    const char *url;   /* libmicrohttpd's, valid for the request */
+    const char *cors_origin; /* an allowed Origin to echo, or NULL */
+    unsigned ref_status;
+    int ref_code;
+    char ref_msg[256];
+    char ref_hdr[32];
+    char ref_hval[640];
     char identity[IDENT_MAX];
 } req;
 
@@ -576,6 +586,22 @@ static sess *sess_find(pcfmcp_http_t *h, const char *id)
     return found;
 }
 
+/* Ends a session that left the table while requests may still hold it:
+ * its GET stream closes and its requests in flight are cancelled now, the
+ * memory goes with the last reference. */
+static void sess_kill(sess *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->gone = true;
+    stream *g = s->get_stream ? stream_ref(s->get_stream) : NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (g) {
+        close_stream(g);
+        stream_unref(g);
+    }
+    pcfmcp_session_cancel_all(s->es);
+}
+
 /* Unlinks @p s from the table; the caller drops the table's reference. */
 static bool sess_remove(pcfmcp_http_t *h, sess *s)
 {
@@ -653,10 +679,22 @@ static const char *status_label(unsigned status)
     }
 }
 
-static void add_common_headers(struct MHD_Response *r)
+/* Browsers may read answers to allowed cross-origin callers (and the
+ * session id in them); first_call() records the Origin once it passed. */
+static void add_cors(const req *rq, struct MHD_Response *r)
+{
+    if (!rq->cors_origin)
+        return;
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", rq->cors_origin);
+    MHD_add_response_header(r, "Vary", "Origin");
+    MHD_add_response_header(r, "Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate, Retry-After");
+}
+
+static void add_common_headers(const req *rq, struct MHD_Response *r)
 {
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    add_cors(rq, r);
 }
 
 /* Queues a buffer we own (freed by MHD). */
@@ -687,7 +725,7 @@ static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned s
         MHD_add_response_header(r, "Content-Encoding", "gzip");
     if (may_gzip)
         MHD_add_response_header(r, "Vary", "Accept-Encoding");
-    add_common_headers(r);
+    add_common_headers(rq, r);
     rq->status = status;
     rq->route = ROUTE_DONE;
     enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -699,6 +737,15 @@ static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned s
 static enum MHD_Result refuse(req *rq, struct MHD_Connection *c, unsigned status, int code,
                               const char *msg, const char *hdr, const char *hval)
 {
+    if (rq->defer) {
+        rq->ref_status = status;
+        rq->ref_code = code;
+        snprintf(rq->ref_msg, sizeof(rq->ref_msg), "%s", msg ? msg : "");
+        snprintf(rq->ref_hdr, sizeof(rq->ref_hdr), "%s", hdr && hval ? hdr : "");
+        snprintf(rq->ref_hval, sizeof(rq->ref_hval), "%s", hdr && hval ? hval : "");
+        rq->route = ROUTE_REFUSED;
+        return MHD_YES;
+    }
     size_t len = 0;
     char *body = NULL;
     if (code) {
@@ -717,7 +764,7 @@ static enum MHD_Result refuse(req *rq, struct MHD_Connection *c, unsigned status
         MHD_add_response_header(r, hdr, hval);
     if (status == 405)
         MHD_add_response_header(r, "Allow", rq->h->stateless ? "POST" : "GET, POST, DELETE");
-    add_common_headers(r);
+    add_common_headers(rq, r);
     PCFMCP_LOG(rq->h->log, PCFMCP_LOG_DEBUG, "http", "%u %s: %s", status, status_label(status),
                msg ? msg : "");
     rq->status = status;
@@ -745,6 +792,7 @@ static ssize_t sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
     pcfmcp_http_t *h = st->h;
     pthread_mutex_lock(&st->lock);
     if (st->gone) {
+        st->ended = true;
         pthread_mutex_unlock(&st->lock);
         return MHD_CONTENT_READER_END_WITH_ERROR;
     }
@@ -774,10 +822,12 @@ static ssize_t sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
     }
     if (st->cut) {
         st->cut = false;
+        st->ended = true;
         pthread_mutex_unlock(&st->lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
     if ((st->final_seen && !st->standalone) || st->closing || atomic_load(&h->final_stop)) {
+        st->ended = true;
         pthread_mutex_unlock(&st->lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
@@ -804,11 +854,14 @@ static enum MHD_Result queue_sse(req *rq, struct MHD_Connection *c, stream *st, 
     MHD_add_response_header(r, "Cache-Control", "no-cache, no-store");
     MHD_add_response_header(r, "X-Accel-Buffering", "no");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    add_cors(rq, r);
     if (sid)
         MHD_add_response_header(r, "Mcp-Session-Id", sid);
     pthread_mutex_lock(&st->lock);
     st->conn = c;
     st->rq = rq;
+    st->ended = false;
+    st->suspended = false;
     st->last_io_ms = pcfmcp__now_ms();
     pthread_mutex_unlock(&st->lock);
     live_add(rq->h, st);
@@ -1136,6 +1189,40 @@ static unsigned status_for(bool modern, bool error, int code)
 
 /* ================================================================ MCP POST */
 
+/* 400 with UnsupportedProtocolVersion (-32022) echoing the request's id. */
+static enum MHD_Result unsupported_version(req *rq, struct MHD_Connection *c, const char *hver,
+                                           const char *body, size_t blen)
+{
+    cJSON *msg = NULL;
+    pcfmcp__buf idb;
+    pcfmcp__buf_init(&idb);
+    if (pcfmcp__json_parse(body, blen, 64, &msg, NULL) == PCFMCP__JSON_OK && cJSON_IsObject(msg)) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+        if (cJSON_IsString(id) || cJSON_IsNumber(id))
+            pcfmcp__rpc_append_id(&idb, id);
+    }
+    cJSON_Delete(msg);
+    cJSON *data = cJSON_CreateObject();
+    cJSON *sup = cJSON_AddArrayToObject(data, "supported");
+    cJSON_AddItemToArray(sup, cJSON_CreateString(PCFMCP_PROTOCOL_STATELESS));
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(pcfmcp__legacy_versions); i++)
+        cJSON_AddItemToArray(sup, cJSON_CreateString(pcfmcp__legacy_versions[i]));
+    char req_ver[64];
+    snprintf(req_ver, sizeof(req_ver), "%.63s", hver);
+    cJSON_AddStringToObject(data, "requested", req_ver);
+    char text[160];
+    snprintf(text, sizeof(text), "unsupported protocol version \"%s\" in MCP-Protocol-Version", req_ver);
+    size_t len = 0;
+    char *err = pcfmcp__buf_ok(&idb) || !idb.data
+                    ? pcfmcp__rpc_error(idb.data, PCFMCP__RPC_UNSUPPORTED_PROTOCOL_VERSION, text, data, &len)
+                    : NULL;
+    pcfmcp__buf_free(&idb);
+    cJSON_Delete(data);
+    if (!err)
+        return MHD_NO;
+    return queue_owned(rq, c, 400, "application/json", err, len, false);
+}
+
 static bool supported_version(const char *v)
 {
     return pcfmcp__is_legacy_version(v) || strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0;
@@ -1202,7 +1289,8 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
             sid = rq->se->id;
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session created (%u live)",
                        atomic_load(&h->nsessions));
-        } else if (!pcfmcp_session_is_initialized(rq->se->es)) {
+        } else if (!pcfmcp_session_is_initialized(rq->se->es) &&
+                   !(mode == MODE_JSON && err && code == PCFMCP__RPC_PARSE_ERROR)) {
             pcfmcp__free(json);
             return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST,
                           "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
@@ -1219,7 +1307,7 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
         }
         MHD_add_response_header(r, "Content-Type", "application/json");
         MHD_add_response_header(r, "Mcp-Session-Id", sid);
-        add_common_headers(r);
+        add_common_headers(rq, r);
         rq->status = status;
         rq->route = ROUTE_DONE;
         enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -1259,19 +1347,41 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
          * event; clients older than 2025-11-25 may not expect empty data. */
         st->priming = v && strcmp(v, "2025-11-25") >= 0;
     }
+    st->listen = strcmp(rq->label, "subscriptions/listen") == 0;
     stream_ref(st); /* the engine's */
     st->engine_busy = true;
     atomic_fetch_add(&h->inflight, 1);
     const char *tp = hdr(c, "traceparent");
     const char *ts = hdr(c, "tracestate");
     pcfmcp_handled_t handled = PCFMCP_HANDLED_DONE;
+    pcfmcp__handle_info info = { .take_final = true };
     pcfmcp__engine_handle(h->engine, es, rq->body.data ? rq->body.data : "", rq->body.len, on_emit,
-                          st, tp, ts, &handled, NULL);
-    if (handled == PCFMCP_HANDLED_NOTHING) {
+                          st, tp, ts, &handled, &info);
+    if (info.final_msg) {
+        /* Answered inline with nothing before it: the engine handed the
+         * message over instead of emitting a copy. */
         pthread_mutex_lock(&st->lock);
+        st->final_seen = true;
         st->engine_busy = false;
+        st->final_error = info.rpc_error != 0;
+        st->rpc_code = info.rpc_error;
+        st->mode = MODE_JSON;
+        st->final_json = info.final_msg;
+        st->final_len = info.final_len;
         pthread_mutex_unlock(&st->lock);
         engine_done(st);
+    } else if (handled != PCFMCP_HANDLED_PENDING) {
+        /* Everything has been emitted. No final message for a request means
+         * the engine could not even build its error (out of memory). */
+        pthread_mutex_lock(&st->lock);
+        bool busy = st->engine_busy;
+        bool silent = st->mode == MODE_PENDING && !st->final_seen;
+        st->engine_busy = false;
+        pthread_mutex_unlock(&st->lock);
+        if (busy)
+            engine_done(st);
+        if (handled == PCFMCP_HANDLED_DONE && silent)
+            return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", "Retry-After", "1");
     }
     if (handled == PCFMCP_HANDLED_PENDING) {
         pthread_mutex_lock(&st->lock);
@@ -1305,11 +1415,8 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
     size_t blen = rq->body.len;
     rq->label = method_label(body, blen);
     const char *hver = hdr(c, "MCP-Protocol-Version");
-    if (hver && !supported_version(hver)) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "Bad Request: unsupported MCP-Protocol-Version \"%.40s\"", hver);
-        return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST, msg, NULL, NULL);
-    }
+    if (hver && !supported_version(hver))
+        return unsupported_version(rq, c, hver, body, blen);
     rq->modern = hver && strcmp(hver, PCFMCP_PROTOCOL_STATELESS) == 0;
     /* A 2026-07-28 body needs the matching header; only such bodies contain
      * the version string, so legacy traffic skips the extra parse. */
@@ -1414,7 +1521,7 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
         st = sess_find_stream(s, sid_n);
     if (st) {
         pthread_mutex_lock(&st->lock);
-        bool busy = st->rq != NULL;
+        bool busy = st->rq != NULL && !st->ended;
         if (!busy) {
             ev *e = st->head;
             while (e && e->seq <= seq)
@@ -1436,7 +1543,7 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
     pthread_mutex_unlock(&s->lock);
     if (st) {
         pthread_mutex_lock(&st->lock);
-        bool busy = st->rq != NULL;
+        bool busy = st->rq != NULL && !st->ended;
         pthread_mutex_unlock(&st->lock);
         if (busy) {
             stream_unref(st);
@@ -1483,8 +1590,10 @@ static enum MHD_Result handle_delete(req *rq, struct MHD_Connection *c)
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session", NULL, NULL);
     }
-    if (sess_remove(h, s))
+    if (sess_remove(h, s)) {
+        sess_kill(s);
         sess_unref(s); /* the table's reference */
+    }
     sess_unref(s);
     PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session ended by the client (%u live)",
                atomic_load(&h->nsessions));
@@ -1547,6 +1656,26 @@ static enum MHD_Result handle_ops(req *rq, struct MHD_Connection *c, const char 
     return queue_owned(rq, c, 200, "text/plain; version=0.0.4; charset=utf-8", b, len - 1, true);
 }
 
+/* CORS preflight from an allowed origin. */
+static enum MHD_Result handle_preflight(req *rq, struct MHD_Connection *c)
+{
+    rq->label = "OPTIONS";
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    add_cors(rq, r);
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", rq->h->stateless ? "POST" : "GET, POST, DELETE");
+    MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                            "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
+                            "Last-Event-ID, Mcp-Method, Mcp-Name, traceparent, tracestate");
+    MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+    rq->status = 204;
+    rq->route = ROUTE_DONE;
+    enum MHD_Result ret = MHD_queue_response(c, 204, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static bool is_ops_path(const char *url)
 {
     return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 || strcmp(url, "/metrics") == 0;
@@ -1580,6 +1709,83 @@ static enum MHD_Result handle_prm(req *rq, struct MHD_Connection *c)
 
 /* ================================================================ dispatch */
 
+/* First call of a request: every check that needs only the headers. Refusals
+ * are recorded and sent after the body (an answer queued before libmicrohttpd
+ * has read the request would cost the keep-alive connection). */
+static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char *url,
+                                  const char *method)
+{
+    pcfmcp_http_t *h = rq->h;
+    rq->url = url;
+    rq->gzip_ok = pcfmcp__http_accepts_gzip(hdr(c, "Accept-Encoding"));
+    bool on_ops = h->ops && MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON)->daemon == h->ops;
+    if (on_ops || (!h->ops_separate && is_ops_path(url))) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return refuse(rq, c, 405, 0, NULL, NULL, NULL);
+        if (!is_ops_path(url))
+            return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+        rq->route = ROUTE_OPS;
+        return MHD_YES;
+    }
+    if (!host_allowed(h, c))
+        return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Host not allowed", NULL, NULL);
+    if (!origin_allowed(h, c))
+        return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Origin not allowed", NULL, NULL);
+    rq->cors_origin = hdr(c, "Origin");
+    if (strcmp(method, "OPTIONS") == 0 && rq->cors_origin) {
+        rq->route = ROUTE_PREFLIGHT;
+        return MHD_YES;
+    }
+    static const char prm[] = "/.well-known/oauth-protected-resource";
+    if (strncmp(url, prm, sizeof(prm) - 1) == 0 &&
+        (url[sizeof(prm) - 1] == '\0' || strcmp(url + sizeof(prm) - 1, h->path) == 0)) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return refuse(rq, c, 405, 0, NULL, NULL, NULL);
+        rq->route = ROUTE_PRM;
+        return MHD_YES;
+    }
+    if (strcmp(url, h->path) != 0)
+        return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+    enum MHD_Result ret = MHD_NO;
+    if (!authenticate(rq, c, &ret))
+        return ret;
+    if (strcmp(method, "POST") == 0) {
+        rq->label = "POST";
+        const char *accept = hdr(c, "Accept");
+        if (!pcfmcp__http_accepts(accept, "application/json") ||
+            !pcfmcp__http_accepts(accept, "text/event-stream"))
+            return refuse(rq, c, 406, PCFMCP__RPC_INVALID_REQUEST,
+                          "Not Acceptable: Accept must allow application/json and text/event-stream",
+                          NULL, NULL);
+        if (!pcfmcp__http_is_json_type(hdr(c, "Content-Type")))
+            return refuse(rq, c, 415, PCFMCP__RPC_INVALID_REQUEST,
+                          "Unsupported Media Type: Content-Type must be application/json", NULL, NULL);
+        const char *cl = hdr(c, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
+            /* Refused at once, before reading it: libmicrohttpd then closes
+             * the connection instead of draining a body we do not want. */
+            char msg[96];
+            snprintf(msg, sizeof(msg), "request body larger than %llu bytes",
+                     h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]);
+            rq->defer = false;
+            return refuse(rq, c, 413, PCFMCP__RPC_INVALID_REQUEST, msg, NULL, NULL);
+        }
+        if (!admit(rq, c, &ret))
+            return ret;
+        rq->route = ROUTE_POST;
+        return MHD_YES;
+    }
+    if (!admit(rq, c, &ret))
+        return ret;
+    if (strcmp(method, "GET") == 0)
+        rq->route = ROUTE_GET;
+    else if (strcmp(method, "DELETE") == 0)
+        rq->route = ROUTE_DELETE;
+    else
+        return refuse(rq, c, 405, PCFMCP__RPC_INVALID_REQUEST, "Method Not Allowed", NULL, NULL);
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -1595,65 +1801,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->label = "other";
         pcfmcp__buf_init(&rq->body);
         *con_cls = rq;
-        rq->gzip_ok = pcfmcp__http_accepts_gzip(hdr(c, "Accept-Encoding"));
-        bool on_ops = h->ops && MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON)->daemon == h->ops;
-        if (on_ops || (!h->ops_separate && is_ops_path(url))) {
-            if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-                return refuse(rq, c, 405, 0, NULL, NULL, NULL);
-            if (!is_ops_path(url))
-                return refuse(rq, c, 404, 0, NULL, NULL, NULL);
-            return handle_ops(rq, c, url);
-        }
-        if (!host_allowed(h, c))
-            return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Host not allowed",
-                          NULL, NULL);
-        if (!origin_allowed(h, c))
-            return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Origin not allowed",
-                          NULL, NULL);
-        static const char prm[] = "/.well-known/oauth-protected-resource";
-        if (strncmp(url, prm, sizeof(prm) - 1) == 0 &&
-            (url[sizeof(prm) - 1] == '\0' || strcmp(url + sizeof(prm) - 1, h->path) == 0)) {
-            if (strcmp(method, "GET") != 0)
-                return refuse(rq, c, 405, 0, NULL, NULL, NULL);
-            return handle_prm(rq, c);
-        }
-        if (strcmp(url, h->path) != 0)
-            return refuse(rq, c, 404, 0, NULL, NULL, NULL);
-        enum MHD_Result ret = MHD_NO;
-        if (!authenticate(rq, c, &ret))
-            return ret;
-        if (strcmp(method, "POST") == 0) {
-            rq->label = "POST";
-            const char *accept = hdr(c, "Accept");
-            if (!pcfmcp__http_accepts(accept, "application/json") ||
-                !pcfmcp__http_accepts(accept, "text/event-stream"))
-                return refuse(rq, c, 406, PCFMCP__RPC_INVALID_REQUEST,
-                              "Not Acceptable: Accept must allow application/json and text/event-stream",
-                              NULL, NULL);
-            if (!pcfmcp__http_is_json_type(hdr(c, "Content-Type")))
-                return refuse(rq, c, 415, PCFMCP__RPC_INVALID_REQUEST,
-                              "Unsupported Media Type: Content-Type must be application/json", NULL, NULL);
-            const char *cl = hdr(c, "Content-Length");
-            if (cl && strtoull(cl, NULL, 10) > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
-                /* Refused before reading it: libmicrohttpd closes the
-                 * connection instead of draining the body. */
-                char msg[96];
-                snprintf(msg, sizeof(msg), "request body larger than %llu bytes",
-                         h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]);
-                return refuse(rq, c, 413, PCFMCP__RPC_INVALID_REQUEST, msg, NULL, NULL);
-            }
-            if (!admit(rq, c, &ret))
-                return ret;
-            rq->route = ROUTE_POST;
-            return MHD_YES;
-        }
-        if (!admit(rq, c, &ret))
-            return ret;
-        if (strcmp(method, "GET") == 0)
-            return handle_get(rq, c);
-        if (strcmp(method, "DELETE") == 0)
-            return handle_delete(rq, c);
-        return refuse(rq, c, 405, PCFMCP__RPC_INVALID_REQUEST, "Method Not Allowed", NULL, NULL);
+        rq->defer = true;
+        enum MHD_Result r = first_call(rq, c, url, method);
+        rq->defer = false;
+        return r;
     }
     if (rq->waiting) {
         /* Resumed: the engine has emitted. */
@@ -1670,26 +1821,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         return answer(rq, c);
     }
-    if (rq->route == ROUTE_POST) {
-        if (*upload_size) {
-            if (!rq->too_big) {
-                if (rq->body.len + *upload_size > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
-                    rq->too_big = true;
-                    pcfmcp__buf_free(&rq->body);
-                } else {
-                    pcfmcp__buf_append(&rq->body, upload, *upload_size);
-                }
+    if (*upload_size) {
+        if (rq->route == ROUTE_POST && !rq->too_big) {
+            if (rq->body.len + *upload_size > h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES]) {
+                rq->too_big = true;
+                pcfmcp__buf_free(&rq->body);
+            } else {
+                pcfmcp__buf_append(&rq->body, upload, *upload_size);
             }
-            *upload_size = 0;
-            return MHD_YES;
         }
-        rq->route = ROUTE_DONE;
-        if (!pcfmcp__buf_ok(&rq->body))
-            return refuse(rq, c, 413, PCFMCP__RPC_INVALID_REQUEST, "request body too large", NULL, NULL);
-        return handle_post(rq, c);
+        *upload_size = 0; /* bodies of refused requests are read and dropped */
+        return MHD_YES;
     }
-    *upload_size = 0;
-    return MHD_YES;
+    int route = rq->route;
+    rq->route = ROUTE_DONE;
+    switch (route) {
+    case ROUTE_REFUSED:
+        return refuse(rq, c, rq->ref_status, rq->ref_code, rq->ref_msg[0] ? rq->ref_msg : NULL,
+                      rq->ref_hdr[0] ? rq->ref_hdr : NULL, rq->ref_hval[0] ? rq->ref_hval : NULL);
+    case ROUTE_OPS:
+        return handle_ops(rq, c, rq->url);
+    case ROUTE_PREFLIGHT:
+        return handle_preflight(rq, c);
+    case ROUTE_PRM:
+        return handle_prm(rq, c);
+    case ROUTE_GET:
+        return handle_get(rq, c);
+    case ROUTE_DELETE:
+        return handle_delete(rq, c);
+    case ROUTE_POST:
+        if (!rq->too_big && !pcfmcp__buf_ok(&rq->body))
+            return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", "Retry-After", "1");
+        return handle_post(rq, c);
+    default:
+        return MHD_YES; /* answered already; nothing more to say */
+    }
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -1714,8 +1880,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         if (st->owner == rq->se)
             st->owner = NULL;
         bool unfinished = st->engine_busy;
+        /* A stream the client could resume keeps its request running; one
+         * that never got event ids (still waiting for a JSON answer) cannot
+         * be resumed, so its request ends with the connection. */
         if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || st->gone)
-            cancel = unfinished && st->cancel_on_close;
+            cancel = unfinished && (st->cancel_on_close || st->mode != MODE_SSE);
         pthread_mutex_unlock(&st->lock);
         if (cancel) {
             size_t n = pcfmcp__session_cancel_ud(st->es, st);
@@ -2105,7 +2274,7 @@ static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct so
 static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_storage *ss, bool tls,
                                        unsigned threads)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -2126,7 +2295,6 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(uintptr_t)&on_completed, h);
     OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(uintptr_t)&on_connection, h);
     OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(uintptr_t)&mhd_log, h);
-    OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
     if (tls) {
         OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, pcfmcp__tls_retrieve_fn());
         OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)(h->tls_prio ? h->tls_prio : DEFAULT_PRIORITIES));
@@ -2261,7 +2429,7 @@ static void check_streams(pcfmcp_http_t *h)
                 struct pollfd p = { .fd = ci->connect_fd, .events = POLLRDHUP };
                 if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
                     st->gone = true;
-                    cancel = st->engine_busy && st->cancel_on_close;
+                    cancel = st->engine_busy && (st->cancel_on_close || st->mode != MODE_SSE);
                     stream_wake(st);
                 }
             }
@@ -2308,6 +2476,7 @@ static void expire_sessions(pcfmcp_http_t *h)
             sess *n = dead->hnext;
             atomic_fetch_sub(&h->nsessions, 1);
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session expired after %llu ms idle", idle);
+            sess_kill(dead);
             sess_unref(dead);
             dead = n;
         }
@@ -2338,6 +2507,20 @@ static void close_get_streams(pcfmcp_http_t *h)
         }
         pthread_mutex_unlock(&sh->lock);
     }
+}
+
+/* Listen streams never finish by themselves: stopping cancels them (their
+ * normal end, not an unclean drain). */
+static void end_listeners(pcfmcp_http_t *h)
+{
+    size_t n = 0;
+    stream **arr = live_snapshot(h, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (arr[i]->listen)
+            pcfmcp__session_cancel_ud(arr[i]->es, arr[i]);
+        stream_unref(arr[i]);
+    }
+    pcfmcp__free(arr);
 }
 
 static void cancel_all(pcfmcp_http_t *h)
@@ -2424,6 +2607,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_run(pcfmcp_http_t *h)
                atomic_load(&h->inflight));
     atomic_store(&h->draining, true);
     close_get_streams(h);
+    end_listeners(h);
     bool clean = wait_inflight(h, pcfmcp__now_ms() + h->lim[PCFMCP_HTTP_LIMIT_GRACE_MS]);
     if (!clean) {
         PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",

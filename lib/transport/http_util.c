@@ -258,7 +258,11 @@ char *pcfmcp__http_header_decode(const char *v, size_t *out_len)
 {
     if (!v)
         return NULL;
+    while (*v == ' ' || *v == '\t')
+        v++;
     size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
     static const char pre[] = "=?base64?", suf[] = "?=";
     if (n >= sizeof(pre) - 1 + sizeof(suf) - 1 && memcmp(v, pre, sizeof(pre) - 1) == 0 &&
         memcmp(v + n - 2, suf, 2) == 0) {
@@ -281,6 +285,11 @@ char *pcfmcp__http_header_decode(const char *v, size_t *out_len)
             *out_len = dl;
         return z;
     }
+    /* Optional whitespace around a field value is not part of it (RFC 9110). */
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    while (n && (*v == ' ' || *v == '\t'))
+        v++, n--;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)v[i];
         if (c != '\t' && (c < 0x20 || c > 0x7e))
@@ -288,5 +297,5 @@ char *pcfmcp__http_header_decode(const char *v, size_t *out_len)
     }
     if (out_len)
         *out_len = n;
-    return pcfmcp__strdup(v);
+    return pcfmcp__strndup(v, n);
 }

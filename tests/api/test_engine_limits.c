@@ -278,10 +278,12 @@ START_TEST(read_only_annotation_and_session_count_are_visible)
     ck_assert_int_eq(pcfmcp_engine_tool_read_only(eng, "quick"), 0); /* no hint: a write */
     ck_assert_int_eq(pcfmcp_engine_tool_read_only(eng, "nope"), 0);
     ck_assert_uint_eq(pcfmcp_engine_session_count(eng), 1);
-    pcfmcp_session_t *two = NULL;
-    ck_assert_int_eq(pcfmcp_session_new(&two, eng, PCFMCP_SESSION_STATELESS), PCFMCP_OK);
-    ck_assert_uint_eq(pcfmcp_engine_session_count(eng), 2);
+    pcfmcp_session_t *two = NULL, *per_request = NULL;
+    ck_assert_int_eq(pcfmcp_session_new(&two, eng, 0), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_session_new(&per_request, eng, PCFMCP_SESSION_STATELESS), PCFMCP_OK);
+    ck_assert_uint_eq(pcfmcp_engine_session_count(eng), 2); /* stateless ones hold no session */
     pcfmcp_session_free(two);
+    pcfmcp_session_free(per_request);
     ck_assert_uint_eq(pcfmcp_engine_session_count(eng), 1);
 }
 END_TEST

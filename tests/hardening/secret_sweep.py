@@ -47,6 +47,94 @@ def synth_args(tool, project, password):
     return args
 
 
+def has_key(key):
+    out = subprocess.run([h.binary(), "config", "reference", "--format", "markdown"],
+                         capture_output=True, text=True, env=h.clean_env(), check=True).stdout
+    return "| `{}` |".format(key) in out
+
+
+def http_phase(tmp, cfg_args, env, api_key):
+    """Serves HTTP with an API key; drives valid, wrong and missing keys.
+    Returns the stderr text, or None when the build cannot serve HTTP."""
+    import hashlib
+    import http.client
+    import socket
+    import time
+    keys = os.path.join(tmp, "api-keys")
+    with open(keys, "w") as f:
+        f.write("sweeper sha256:{}\n".format(hashlib.sha256(api_key.encode()).hexdigest()))
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    errp = os.path.join(tmp, "http-stderr.log")
+    with open(errp, "wb") as errf:
+        proc = subprocess.Popen([h.binary()] + cfg_args +
+                                ["--transport", "http", "--server-host", "127.0.0.1",
+                                 "--server-port", str(port), "--auth-api-keys-file", keys],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=errf, env=h.clean_env(env))
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if proc.poll() is not None:
+                text = open(errp).read()
+                if "not available in this build" in text:
+                    return None
+                raise h.Failure("HTTP pcf-mcp exited: " + text[-2000:])
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise h.Failure("HTTP transport did not listen")
+                time.sleep(0.02)
+
+        def post(body, key):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+            hdrs = {"Content-Type": "application/json",
+                    "Accept": "application/json, text/event-stream",
+                    "MCP-Protocol-Version": "2025-11-25"}
+            if key:
+                hdrs["Authorization"] = "Bearer " + key
+            c.request("POST", "/mcp", body=json.dumps(body), headers=hdrs)
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+            return r.status, r.getheader("Mcp-Session-Id"), data
+
+        init = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                           "clientInfo": {"name": "sweep", "version": "1"}}}
+        status, sid, _ = post(init, api_key)
+        h.check(status == 200, "HTTP initialize with the API key: {}".format(status))
+        for key in (api_key, "wrong-" + secrets.token_hex(16), None):
+            for i, method in enumerate(("tools/list", "ping", "no/such")):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+                hdrs = {"Content-Type": "application/json",
+                        "Accept": "application/json, text/event-stream",
+                        "MCP-Protocol-Version": "2025-11-25"}
+                if sid:
+                    hdrs["Mcp-Session-Id"] = sid
+                if key:
+                    hdrs["Authorization"] = "Bearer " + key
+                c.request("POST", "/mcp", body=json.dumps(
+                    {"jsonrpc": "2.0", "id": i + 1, "method": method}), headers=hdrs)
+                c.getresponse().read()
+                c.close()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        c.request("GET", "/metrics")
+        metrics = c.getresponse().read().decode()
+        c.close()
+        m = h.parse_metrics(metrics)
+        h.check(sum(v for k, v in m.items() if k.startswith("pcf_mcp_auth_failures_total")) >= 3,
+                "auth failures are not counted")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return open(errp).read() + metrics
+
+
 def main():
     basic_pw = "basic-" + secrets.token_hex(12)
     login_pw = "pcf-tester-pass"  # the fake's seeded password: still a secret here
@@ -147,8 +235,16 @@ def main():
         bad_env = dict(cli_env, PCF_MCP_NO_SUCH_KEY="x", PCF_MCP_PCF_RETRIES="lots")
         check_bad = subprocess.run([h.binary(), "config", "check", cfg], env=bad_env,
                                    capture_output=True, text=True)
+        api_key = "sweepkey-" + secrets.token_urlsafe(24)
+        http_text = None
+        if has_key("auth.api_keys_file"):
+            http_text = http_phase(tmp, ["--config", cfg], env, api_key)
+            values["API key"] = api_key
+            with open(audit) as f:  # the HTTP run appended its records
+                audit_text = f.read()
         outputs = {
             "log": logs,
+            "HTTP log and metrics": http_text or "",
             "audit": audit_text,
             "spans": spans_text,
             "config dump": dump.stdout + dump.stderr,
@@ -171,9 +267,10 @@ def main():
                     line = next(l for l in text.splitlines() if needle in l)
                     leaks.append("{} leaks {}: {}".format(where, what, line[:300]))
         h.check(not leaks, "\n".join(leaks))
-        print("secret sweep: {} log lines, {} audit records, {} spans, {} tools, {} secrets; "
+        print("secret sweep: {} log lines, {} audit records, {} spans, {} tools, {} secrets{}; "
               "no leak".format(len(h.log_lines(logs)), audit_text.count("\n"),
-                               len(collector.spans), len(tools), len(values)))
+                               len(collector.spans), len(tools), len(values),
+                               ", HTTP with an API key" if http_text else ""))
         return 0
     finally:
         if proc:
