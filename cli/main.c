@@ -25,6 +25,8 @@ static void usage(FILE *f)
             "  serve                 serve MCP (the default command)\n"
             "  config check [FILE]   validate a configuration file (and the environment)\n"
             "  config dump           print the effective configuration, secrets redacted\n"
+            "  config reference [--format man|markdown]\n"
+            "                        print the configuration reference (pcf-mcp.conf(5))\n"
             "  tools [--format F]    print the tool reference (F: text, markdown, man, json)\n"
             "  version               print the version\n"
             "\n"
@@ -71,6 +73,10 @@ static int load_config(const cli_args *a, pcfmcp_config_t **out, bool resolve)
         }
     }
     if (resolve && pcfmcp_config_resolve_secrets(cfg) != PCFMCP_OK) {
+        fprintf(stderr, "%s\n", pcfmcp_config_errmsg(cfg));
+        status = CLI_EXIT_USAGE;
+    }
+    if (!status && pcfmcp_config_check(cfg) != PCFMCP_OK) {
         fprintf(stderr, "%s\n", pcfmcp_config_errmsg(cfg));
         status = CLI_EXIT_USAGE;
     }
@@ -158,7 +164,7 @@ static int cmd_serve(const cli_args *a)
 static int cmd_config(const cli_args *a)
 {
     if (a->npositional < 2) {
-        fprintf(stderr, "pcf-mcp: config needs a subcommand: check [FILE] or dump\n");
+        fprintf(stderr, "pcf-mcp: config needs a subcommand: check [FILE], dump or reference\n");
         return CLI_EXIT_USAGE;
     }
     const char *sub = a->positional[1];
@@ -174,6 +180,14 @@ static int cmd_config(const cli_args *a)
         int status = load_config(&copy, &cfg, true);
         if (status)
             return status;
+        /* What the server itself would refuse (proxy networks, URLs ...). */
+        char *errors = NULL;
+        if (pcfmcp_server_check_config(cfg, &errors) != PCFMCP_OK) {
+            fprintf(stderr, "%s\n", errors ? errors : "configuration refused");
+            pcfmcp_free(errors);
+            pcfmcp_config_free(cfg);
+            return CLI_EXIT_USAGE;
+        }
         pcfmcp_config_free(cfg);
         printf("%s: OK\n", copy.config_file);
         return CLI_EXIT_OK;
@@ -193,7 +207,10 @@ static int cmd_config(const cli_args *a)
         pcfmcp_config_free(cfg);
         return CLI_EXIT_OK;
     }
-    fprintf(stderr, "pcf-mcp: unknown config subcommand \"%s\" (check or dump)\n", sub);
+    if (strcmp(sub, "reference") == 0)
+        return cli_cmd_reference(a);
+    fprintf(stderr, "pcf-mcp: unknown config subcommand \"%s\" (check, dump or reference)\n",
+            sub);
     return CLI_EXIT_USAGE;
 }
 

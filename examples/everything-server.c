@@ -5,10 +5,14 @@
  * and completion. It proves the API can express every MCP feature and is
  * the conformance target.
  *
- *   everything-server              serve one session on stdin/stdout
+ *   everything-server                         serve one session on stdin/stdout
+ *   everything-server --http PORT [--stateless] [--tls-cert PEM --tls-key PEM]
+ *                                             serve Streamable HTTP(S) on 127.0.0.1:PORT/mcp
+ *                                             (PORT 0 picks one; the URL is printed)
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,10 +245,275 @@ static pcfmcp_error_t schema_2020(pcfmcp_ctx_t *ctx, const char *a, size_t l, pc
     return rc;
 }
 
+/* 2026-07-28 diagnostics of the conformance suite's server-stateless scenario. */
+static pcfmcp_error_t missing_capability(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    char *answer = NULL;
+    pcfmcp_error_t rc = pcfmcp_ctx_request(ctx, "sampling/createMessage",
+                                           "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                                           "\"text\":\"hi\"}}],\"maxTokens\":10}", &answer);
+    if (rc != PCFMCP_OK) {
+        pcfmcp_result_set_error(r, pcfmcp_ctx_errmsg(ctx));
+        return rc;
+    }
+    rc = pcfmcp_result_add_text(r, answer, strlen(answer));
+    pcfmcp_free(answer);
+    return rc;
+}
+
+static pcfmcp_error_t streaming_elicitation(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    pcfmcp_ctx_progress(ctx, 1, 2, "asking");
+    cJSON *p = cJSON_Parse("{\"message\":\"Please confirm\",\"requestedSchema\":{\"type\":\"object\","
+                           "\"properties\":{\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"]}}");
+    pcfmcp_error_t rc = ask_client(ctx, r, "elicitation/create", p, "Elicitation result: ");
+    cJSON_Delete(p);
+    return rc;
+}
+
+static pcfmcp_error_t logging_tool(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    pcfmcp_ctx_log(ctx, "info", "everything", "\"first log line\"");
+    pcfmcp_ctx_log(ctx, "warning", "everything", "\"second log line\"");
+    const char *t = "Logged twice";
+    return pcfmcp_result_add_text(r, t, strlen(t));
+}
+
+/* Multi round-trip (2026-07-28): each pcfmcp_ctx_request() either returns
+ * the client's answer or queues an input request; asking for several at once
+ * means making every call before giving up with PCFMCP_ERR_INPUT_REQUIRED. */
+static const char ELICIT_PARAMS[] =
+    "{\"message\":\"What is your name?\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{"
+    "\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}}";
+static const char SAMPLE_PARAMS[] =
+    "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"Say hello\"}}],"
+    "\"maxTokens\":50}";
+
+/* Input request keys: the conformance fixtures name them. */
+static const char *key_for(const char *method)
+{
+    if (strcmp(method, "elicitation/create") == 0)
+        return "user_name";
+    if (strcmp(method, "sampling/createMessage") == 0)
+        return "llm_reply";
+    return "client_roots";
+}
+
+static pcfmcp_error_t gather(pcfmcp_ctx_t *ctx, pcfmcp_result_t *r, const char *const *methods,
+                             const char *const *params, size_t n)
+{
+    char *answers[3] = { NULL, NULL, NULL };
+    pcfmcp_error_t worst = PCFMCP_OK;
+    for (size_t i = 0; i < n; i++) {
+        pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, key_for(methods[i]), methods[i], params[i], &answers[i]);
+        if (rc != PCFMCP_OK && worst != PCFMCP_ERR_INPUT_REQUIRED)
+            worst = rc;
+    }
+    pcfmcp_error_t rc = worst;
+    if (rc == PCFMCP_OK) {
+        for (size_t i = 0; i < n && rc == PCFMCP_OK; i++)
+            rc = pcfmcp_result_add_text(r, answers[i], strlen(answers[i]));
+    } else if (rc != PCFMCP_ERR_INPUT_REQUIRED) {
+        pcfmcp_result_set_error(r, pcfmcp_ctx_errmsg(ctx));
+    }
+    for (size_t i = 0; i < n; i++)
+        pcfmcp_free(answers[i]);
+    return rc;
+}
+
+static pcfmcp_error_t irr_elicitation(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "elicitation/create" }, *p[] = { ELICIT_PARAMS };
+    return gather(ctx, r, m, p, 1);
+}
+
+static pcfmcp_error_t irr_sampling(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "sampling/createMessage" }, *p[] = { SAMPLE_PARAMS };
+    return gather(ctx, r, m, p, 1);
+}
+
+static pcfmcp_error_t irr_roots(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "roots/list" }, *p[] = { "{}" };
+    return gather(ctx, r, m, p, 1);
+}
+
+static pcfmcp_error_t irr_multiple(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    const char *m[] = { "elicitation/create", "sampling/createMessage", "roots/list" };
+    const char *p[] = { ELICIT_PARAMS, SAMPLE_PARAMS, "{}" };
+    return gather(ctx, r, m, p, 3);
+}
+
+/* Asks for a confirmation; the engine round-trips requestState (HMAC-protected). */
+static pcfmcp_error_t irr_request_state(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    char *answer = NULL;
+    pcfmcp_ctx_set_request_state(ctx, "awaiting-confirmation");
+    pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, "confirm", "elicitation/create",
+        "{\"message\":\"Please confirm\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{"
+        "\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"]}}", &answer);
+    if (rc != PCFMCP_OK)
+        return rc;
+    const char *st = pcfmcp_ctx_request_state(ctx);
+    char text[512];
+    snprintf(text, sizeof(text), "state-ok: requestState verified (%s); answer %s", st ? st : "-", answer);
+    pcfmcp_free(answer);
+    return pcfmcp_result_add_text(r, text, strlen(text));
+}
+
+/* Three rounds: a name, then a colour, then the result. Earlier answers come
+ * back to the handler through the engine's requestState. */
+static pcfmcp_error_t irr_multi_round(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    char *name = NULL, *color = NULL;
+    pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, "name", "elicitation/create",
+        "{\"message\":\"What is your name?\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{"
+        "\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}}", &name);
+    if (rc != PCFMCP_OK)
+        return rc;
+    rc = pcfmcp_ctx_request_keyed(ctx, "color", "elicitation/create",
+        "{\"message\":\"What is your favourite colour?\",\"requestedSchema\":{\"type\":\"object\","
+        "\"properties\":{\"color\":{\"type\":\"string\"}},\"required\":[\"color\"]}}", &color);
+    if (rc == PCFMCP_OK) {
+        char text[1024];
+        snprintf(text, sizeof(text), "Hello %s, you like %s", name, color);
+        rc = pcfmcp_result_add_text(r, text, strlen(text));
+    }
+    pcfmcp_free(name);
+    pcfmcp_free(color);
+    return rc;
+}
+
+static pcfmcp_error_t irr_prompt(pcfmcp_ctx_t *ctx, const char *a, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)u;
+    char *answer = NULL;
+    pcfmcp_error_t rc = pcfmcp_ctx_request_keyed(ctx, "context", "elicitation/create",
+        "{\"message\":\"What context should the prompt use?\",\"requestedSchema\":{\"type\":\"object\","
+        "\"properties\":{\"context\":{\"type\":\"string\"}},\"required\":[\"context\"]}}", &answer);
+    if (rc != PCFMCP_OK)
+        return rc;
+    char text[1024];
+    snprintf(text, sizeof(text), "Use this context: %s", answer);
+    pcfmcp_free(answer);
+    return pcfmcp_result_add_message_text(r, "user", text);
+}
+
+/* Asks only for what the client declared. */
+static pcfmcp_error_t irr_capabilities(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    cJSON *caps = cJSON_Parse(pcfmcp_ctx_client_capabilities(ctx));
+    const char *m[3], *p[3];
+    size_t n = 0;
+    if (cJSON_GetObjectItemCaseSensitive(caps, "elicitation"))
+        m[n] = "elicitation/create", p[n++] = ELICIT_PARAMS;
+    if (cJSON_GetObjectItemCaseSensitive(caps, "sampling"))
+        m[n] = "sampling/createMessage", p[n++] = SAMPLE_PARAMS;
+    if (cJSON_GetObjectItemCaseSensitive(caps, "roots"))
+        m[n] = "roots/list", p[n++] = "{}";
+    cJSON_Delete(caps);
+    if (n == 0) {
+        const char *t = "The client declared no capability to ask through";
+        return pcfmcp_result_add_text(r, t, strlen(t));
+    }
+    return gather(ctx, r, m, p, n);
+}
+
+/* Change the tool or prompt list, so that subscriptions/listen streams (and
+ * 2025 sessions) see list_changed notifications. */
+static pcfmcp_engine_t *g_engine;
+
+static pcfmcp_error_t dynamic_tool(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)l, (void)u;
+    return pcfmcp_result_add_text(r, "dynamic", 7);
+}
+
+static pcfmcp_error_t dynamic_prompt(pcfmcp_ctx_t *ctx, const char *a, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)u;
+    return pcfmcp_result_add_message_text(r, "user", "dynamic");
+}
+
+static pcfmcp_error_t trigger_tool_change(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)l, (void)u;
+    if (pcfmcp_engine_remove_tool(g_engine, "test_dynamic_tool") != PCFMCP_OK)
+        pcfmcp_engine_add_tool(g_engine, "{\"name\":\"test_dynamic_tool\",\"description\":\"Comes and goes\","
+                                         "\"inputSchema\":" NO_ARGS "}", dynamic_tool, NULL);
+    return pcfmcp_result_add_text(r, "tool list changed", 17);
+}
+
+static pcfmcp_error_t trigger_prompt_change(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)ctx, (void)a, (void)l, (void)u;
+    /* Prompts cannot be removed; each call adds the next one. */
+    static atomic_int n;
+    char def[160];
+    snprintf(def, sizeof(def), "{\"name\":\"test_dynamic_prompt_%d\",\"description\":\"Added at run time\"}",
+             atomic_fetch_add(&n, 1) + 1);
+    pcfmcp_engine_add_prompt(g_engine, def, dynamic_prompt, NULL);
+    return pcfmcp_result_add_text(r, "prompt list changed", 19);
+}
+
+/* Closes the SSE stream mid-call; the client reconnects for the result. */
+static pcfmcp_error_t reconnection(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    pcfmcp_ctx_close_stream(ctx);
+    pause_ms(200);
+    const char *t = "Reconnection test completed successfully";
+    return pcfmcp_result_add_text(r, t, strlen(t));
+}
+
 static const struct {
     const char *def;
     pcfmcp_tool_cb cb;
 } TOOLS[] = {
+    { "{\"name\":\"test_missing_capability\",\"description\":\"Needs the client's sampling capability "
+      "(MissingRequiredClientCapability when it is not declared)\",\"inputSchema\":" NO_ARGS "}", missing_capability },
+    { "{\"name\":\"test_streaming_elicitation\",\"description\":\"Reports progress, then asks the user to "
+      "confirm\",\"inputSchema\":" NO_ARGS "}", streaming_elicitation },
+    { "{\"name\":\"test_logging_tool\",\"description\":\"Emits two log messages (only to clients that asked "
+      "for a log level)\",\"inputSchema\":" NO_ARGS "}", logging_tool },
+    { "{\"name\":\"test_custom_header\",\"description\":\"Echoes its arguments; region is mirrored into the "
+      "Mcp-Param-Region header (SEP-2243)\",\"inputSchema\":{\"type\":\"object\",\"properties\":{\"region\":{"
+      "\"type\":\"string\",\"description\":\"Where to run\",\"x-mcp-header\":\"Region\"},\"query\":{"
+      "\"type\":\"string\"}},\"required\":[\"region\"]}}", schema_2020 },
+    { "{\"name\":\"test_input_required_result_elicitation\",\"description\":\"MRTR: asks the user one "
+      "question\",\"inputSchema\":" NO_ARGS "}", irr_elicitation },
+    { "{\"name\":\"test_input_required_result_sampling\",\"description\":\"MRTR: asks for one LLM "
+      "completion\",\"inputSchema\":" NO_ARGS "}", irr_sampling },
+    { "{\"name\":\"test_input_required_result_list_roots\",\"description\":\"MRTR: asks for the client's "
+      "roots\",\"inputSchema\":" NO_ARGS "}", irr_roots },
+    { "{\"name\":\"test_input_required_result_multiple_inputs\",\"description\":\"MRTR: elicitation, "
+      "sampling and roots at once\",\"inputSchema\":" NO_ARGS "}", irr_multiple },
+    { "{\"name\":\"test_input_required_result_capabilities\",\"description\":\"MRTR: asks only through "
+      "declared capabilities\",\"inputSchema\":" NO_ARGS "}", irr_capabilities },
+    { "{\"name\":\"test_input_required_result_request_state\",\"description\":\"MRTR: round-trips an "
+      "integrity-protected requestState\",\"inputSchema\":" NO_ARGS "}", irr_request_state },
+    { "{\"name\":\"test_input_required_result_tampered_state\",\"description\":\"MRTR: rejects a tampered "
+      "requestState\",\"inputSchema\":" NO_ARGS "}", irr_request_state },
+    { "{\"name\":\"test_input_required_result_multi_round\",\"description\":\"MRTR: three rounds\","
+      "\"inputSchema\":" NO_ARGS "}", irr_multi_round },
+    { "{\"name\":\"test_trigger_tool_change\",\"description\":\"Adds or removes test_dynamic_tool "
+      "(tools/list_changed)\",\"inputSchema\":" NO_ARGS "}", trigger_tool_change },
+    { "{\"name\":\"test_trigger_prompt_change\",\"description\":\"Adds a prompt "
+      "(prompts/list_changed)\",\"inputSchema\":" NO_ARGS "}", trigger_prompt_change },
+    { "{\"name\":\"test_reconnection\",\"description\":\"Closes the SSE stream mid-call to test client "
+      "reconnection (SEP-1699)\",\"inputSchema\":" NO_ARGS "}", reconnection },
     { "{\"name\":\"test_simple_text\",\"description\":\"Tests simple text content response\","
       "\"inputSchema\":" NO_ARGS "}", simple_text },
     { "{\"name\":\"test_image_content\",\"description\":\"Tests image content response\","
@@ -273,9 +542,13 @@ static const struct {
       "\"inputSchema\":" NO_ARGS "}", elicitation_enums },
     { "{\"name\":\"json_schema_2020_12_tool\",\"description\":\"Tool with JSON Schema 2020-12 features\","
       "\"inputSchema\":{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
-      "\"$defs\":{\"address\":{\"type\":\"object\",\"properties\":{\"street\":{\"type\":\"string\"},"
-      "\"city\":{\"type\":\"string\"}}}},\"properties\":{\"name\":{\"type\":\"string\"},"
-      "\"address\":{\"$ref\":\"#/$defs/address\"}},\"additionalProperties\":false}}", schema_2020 },
+      "\"$defs\":{\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\",\"properties\":{"
+      "\"street\":{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},\"properties\":{"
+      "\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"},"
+      "\"contactMethod\":{\"type\":\"string\",\"enum\":[\"phone\",\"email\"]},\"phone\":{\"type\":\"string\"},"
+      "\"email\":{\"type\":\"string\"}},\"allOf\":[{\"anyOf\":[{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]}],"
+      "\"if\":{\"properties\":{\"contactMethod\":{\"const\":\"phone\"}},\"required\":[\"contactMethod\"]},"
+      "\"then\":{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},\"additionalProperties\":false}}", schema_2020 },
 };
 
 /* -------------------------------------------------------------- resources */
@@ -422,6 +695,10 @@ static pcfmcp_error_t build(pcfmcp_engine_t *e)
         rc = pcfmcp_engine_add_prompt(e, "{\"name\":\"test_prompt_with_image\",\"description\":\"A prompt with an image\"}",
                                       prompt_image, NULL);
     if (rc == PCFMCP_OK)
+        rc = pcfmcp_engine_add_prompt(e, "{\"name\":\"test_input_required_result_prompt\",\"description\":"
+                                         "\"MRTR: asks the user for context, then renders\"}",
+                                      irr_prompt, NULL);
+    if (rc == PCFMCP_OK)
         rc = pcfmcp_engine_add_completion(e, "ref/prompt", "test_prompt_with_arguments", complete_args, NULL);
     if (rc == PCFMCP_OK)
         rc = pcfmcp_engine_add_completion(e, "ref/resource", "test://template/{id}/data", complete_args, NULL);
@@ -430,11 +707,73 @@ static pcfmcp_error_t build(pcfmcp_engine_t *e)
     return rc;
 }
 
+static pcfmcp_http_t *g_http; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    pcfmcp_http_stop(g_http);
+}
+
+static int serve_http(pcfmcp_engine_t *engine, pcfmcp_logger_t *log, unsigned port, int stateless,
+                      const char *cert, const char *key)
+{
+    pcfmcp_http_t *http = NULL;
+    if (pcfmcp_http_new(&http, engine) != PCFMCP_OK)
+        return 1;
+    pcfmcp_http_set_logger(http, log);
+    pcfmcp_http_set_listen(http, "127.0.0.1", port);
+    pcfmcp_http_set_stateless(http, stateless);
+    /* Conformance runs open many short streams; keep-alives show up fast. */
+    pcfmcp_http_set_limit(http, PCFMCP_HTTP_LIMIT_GRACE_MS, 2000);
+    if (cert && key)
+        pcfmcp_http_set_tls(http, cert, key, NULL);
+    const char *threads = getenv("EVERYTHING_HTTP_THREADS");
+    if (threads)
+        pcfmcp_http_set_limit(http, PCFMCP_HTTP_LIMIT_THREADS, strtoull(threads, NULL, 10));
+    if (pcfmcp_http_start(http) != PCFMCP_OK) {
+        fprintf(stderr, "everything-server: %s\n", pcfmcp_http_errmsg(http));
+        pcfmcp_http_free(http);
+        return 1;
+    }
+    printf("listening on %s://127.0.0.1:%u/mcp\n", cert ? "https" : "http", pcfmcp_http_port(http));
+    fflush(stdout);
+    g_http = http;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    int status = pcfmcp_http_run(http) == PCFMCP_OK ? 0 : 1;
+    g_http = NULL;
+    pcfmcp_http_free(http);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc > 1) {
-        fprintf(stderr, "usage: %s\n", argv[0]);
-        return 2;
+    long http_port = -1;
+    int stateless = 0;
+    const char *cert = NULL, *key = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            http_port = strtol(argv[++i], &end, 10);
+            if (!end || *end || http_port < 0 || http_port > 65535)
+                http_port = -2;
+        } else if (strcmp(argv[i], "--stateless") == 0) {
+            stateless = 1;
+        } else if (strcmp(argv[i], "--tls-cert") == 0 && i + 1 < argc) {
+            cert = argv[++i];
+        } else if (strcmp(argv[i], "--tls-key") == 0 && i + 1 < argc) {
+            key = argv[++i];
+        } else {
+            http_port = -2;
+        }
+        if (http_port == -2) {
+            fprintf(stderr, "usage: %s [--http PORT [--stateless] [--tls-cert PEM --tls-key PEM]]\n", argv[0]);
+            return 2;
+        }
     }
     signal(SIGPIPE, SIG_IGN);
     pcfmcp_logger_t *log = NULL;
@@ -447,11 +786,19 @@ int main(int argc, char **argv)
     pcfmcp_logger_set_level(log, PCFMCP_LOG_WARN);
     pcfmcp_engine_set_logger(engine, log);
     pcfmcp_engine_set_threads(engine, 4, 64);
+    g_engine = engine;
     if (build(engine) != PCFMCP_OK) {
         fprintf(stderr, "everything-server: %s\n", pcfmcp_engine_errmsg(engine));
         return 1;
     }
     int status = 0;
+    if (http_port >= 0) {
+        status = serve_http(engine, log, (unsigned)http_port, stateless, cert, key);
+        pcfmcp_engine_free(engine);
+        pcfmcp_logger_unref(log);
+        pcfmcp_global_cleanup();
+        return status;
+    }
     pcfmcp_stdio_t *io = NULL;
     if (pcfmcp_stdio_new(&io, engine, STDIN_FILENO, STDOUT_FILENO) != PCFMCP_OK)
         return 1;

@@ -66,6 +66,12 @@ typedef enum {
     PCFMCP_ERR_INPUT_REQUIRED = -22 /**< the client must answer input requests first (MCP 2026-07-28) */
 } pcfmcp_error_t;
 
+/**
+ * A monotonic clock in nanoseconds that tests substitute for the system
+ * clock (rate limits, caches). Must never go backwards.
+ */
+typedef uint64_t (*pcfmcp_clock_cb)(void *userdata);
+
 /** Returns a short static English text for @p code. Never NULL. */
 PCFMCP_API const char *pcfmcp_strerror(pcfmcp_error_t code);
 

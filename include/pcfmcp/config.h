@@ -140,6 +140,31 @@ PCFMCP_API const char *pcfmcp_config_key_choices(const char *key);
 /** 1 if @p key can change while the server runs (applied on SIGHUP). */
 PCFMCP_API int pcfmcp_config_key_reloadable(const char *key);
 
+/**
+ * The allowed range of an INT, DURATION (milliseconds) or DOUBLE key:
+ * returns 1 and fills @p min and @p max (either may be NULL; an open upper
+ * end is +infinity), or 0 when the key has no range or does not exist.
+ */
+PCFMCP_API int pcfmcp_config_key_range(const char *key, double *min, double *max);
+
+/**
+ * Writes where the current value of @p key came from, for messages:
+ * "/etc/pcf-mcp.yaml:12", "environment PCF_MCP_PCF_URL", "--pcf-url",
+ * "api" or "default".
+ * @return PCFMCP_ERR_NOT_FOUND for an unknown key.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_config_origin(const pcfmcp_config_t *config, const char *key,
+                                               char *out, size_t out_size);
+
+/**
+ * Checks the rules that span several keys (a client certificate without its
+ * key, tracing switched on without an endpoint, ...). Every problem is
+ * reported by pcfmcp_config_errmsg(), one per line, each starting with the
+ * origin of the offending value (see pcfmcp_config_origin()).
+ * @return PCFMCP_OK or PCFMCP_ERR_CONFIG.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_config_check(pcfmcp_config_t *config);
+
 PCFMCP_END_DECLS
 
 #endif /* PCFMCP_CONFIG_H */

@@ -104,7 +104,11 @@ enum {
      *  pcfmcp_engine_handle() on the same session. */
     PCFMCP_EMIT_REQUEST = 1u << 2,
     /** The final message is a JSON-RPC error. */
-    PCFMCP_EMIT_ERROR = 1u << 3
+    PCFMCP_EMIT_ERROR = 1u << 3,
+    /** No message (NULL json): the handler called pcfmcp_ctx_close_stream().
+     *  A transport that can resume streams ends the request's stream now and
+     *  delivers later messages when the client reconnects; others ignore it. */
+    PCFMCP_EMIT_CLOSE_STREAM = 1u << 4
 };
 
 /**
@@ -124,8 +128,11 @@ typedef enum {
     /** A request (or batch) answered completely before returning: every
      *  emit, including the FINAL one, has happened. */
     PCFMCP_HANDLED_DONE = 1,
-    /** A request handed to a worker thread: emits (ending with a FINAL one)
-     *  follow from that thread; @p userdata must stay valid until then. */
+    /** A request handed to a worker thread, or a 2026-07-28
+     *  `subscriptions/listen` that stays open until it is cancelled
+     *  (pcfmcp_session_cancel_all(), freeing the session; over HTTP: the
+     *  client closing the stream): emits (ending with a FINAL one) follow from
+     *  other threads; @p userdata must stay valid until then. */
     PCFMCP_HANDLED_PENDING = 2
 } pcfmcp_handled_t;
 
@@ -135,18 +142,27 @@ typedef enum {
     PCFMCP_OUTCOME_TOOL_ERROR = 1, /**< answered with an `isError: true` tool result */
     PCFMCP_OUTCOME_ERROR = 2,      /**< answered with a JSON-RPC error */
     PCFMCP_OUTCOME_CANCELLED = 3,  /**< cancelled; no response sent */
-    PCFMCP_OUTCOME_REFUSED = 4     /**< refused by the before-hook */
+    PCFMCP_OUTCOME_REFUSED = 4,    /**< refused by the before-hook */
+    PCFMCP_OUTCOME_TIMEOUT = 5     /**< a tool ran past the tool timeout; answered with a tool error */
 } pcfmcp_outcome_t;
 
 /**
- * Runs before every request's handler (and before tool argument validation).
+ * Runs once before every request's handler (and before tool argument
+ * validation): for `tools/call`, `resources/read` and `prompts/get` once the
+ * target is known, for every other known method before it is answered
+ * (unknown methods and malformed requests are answered without it).
  *
+ * @param ctx    the request; pcfmcp_ctx_set_refusal(), pcfmcp_ctx_set_trace()
+ *               and pcfmcp_ctx_set_hook_data() may be used on it
  * @param method the JSON-RPC method
  * @param name   the tool or prompt name, the resource URI, or NULL
  * @param args_json the tool or prompt arguments (or NULL)
+ * @param userdata as given to pcfmcp_engine_set_hooks()
  * @return PCFMCP_OK to proceed; anything else refuses the request. For
  *         `tools/call` a refusal is a tool error carrying the message set with
- *         pcfmcp_ctx_set_refusal(); for other methods a JSON-RPC error.
+ *         pcfmcp_ctx_set_refusal(); for other methods a JSON-RPC error
+ *         (PCFMCP_ERR_RATE_LIMITED: -32001, PCFMCP_ERR_UNAVAILABLE: -32000,
+ *         anything else: -32600).
  */
 typedef pcfmcp_error_t (*pcfmcp_before_hook_cb)(pcfmcp_ctx_t *ctx, const char *method,
                                                 const char *name, const char *args_json,
@@ -155,8 +171,13 @@ typedef pcfmcp_error_t (*pcfmcp_before_hook_cb)(pcfmcp_ctx_t *ctx, const char *m
 /**
  * Runs after every request, on the same thread, whatever the outcome.
  *
+ * @param ctx           the request (its hook data is still attached)
+ * @param method        the JSON-RPC method
+ * @param name          the tool or prompt name, the resource URI, or NULL
+ * @param outcome       how the request ended
  * @param jsonrpc_error the JSON-RPC error code sent, or 0
  * @param seconds       time spent in the engine for this request
+ * @param userdata      as given to pcfmcp_engine_set_hooks()
  */
 typedef void (*pcfmcp_after_hook_cb)(pcfmcp_ctx_t *ctx, const char *method, const char *name,
                                      pcfmcp_outcome_t outcome, int jsonrpc_error,
@@ -234,10 +255,37 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *engine,
                                                        const char *scope);
 
 /**
+ * Sets the secret that protects 2026-07-28 `requestState` (at least 16
+ * bytes; copied). Replicas behind one load balancer need the same secret so
+ * that any of them can continue a multi round-trip request. Default: a
+ * random key per engine.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_state_key(pcfmcp_engine_t *engine, const void *key,
+                                                      size_t len);
+
+/**
  * Checks every `structuredContent` a tool returns against its outputSchema
  * and turns a mismatch into a tool error (off by default; tests turn it on).
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_validate_output(pcfmcp_engine_t *engine, int on);
+
+/**
+ * Gives every tool call at most @p timeout_ms milliseconds (0, the default,
+ * means no limit). Past it the engine cancels the call (the handler sees
+ * pcfmcp_ctx_is_cancelled(), and any pcfmcp_ctx_request() wait ends) and,
+ * once the handler returns, answers with a tool error saying the call timed
+ * out; the after-hook sees PCFMCP_OUTCOME_TIMEOUT. A handler that ignores
+ * cancellation delays that answer. May be changed while serving; it applies
+ * to calls that start afterwards.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_tool_timeout(pcfmcp_engine_t *engine,
+                                                         unsigned timeout_ms);
+
+/** 1 if the tool @p name declares `annotations.readOnlyHint: true`; 0 otherwise or if there is no such tool. */
+PCFMCP_API int pcfmcp_engine_tool_read_only(pcfmcp_engine_t *engine, const char *name);
+
+/** Number of live sessions on @p engine (stateless per-request sessions are not counted). */
+PCFMCP_API size_t pcfmcp_engine_session_count(pcfmcp_engine_t *engine);
 
 /** Installs hooks run around every request (either may be NULL). @p userdata is borrowed. */
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_hooks(pcfmcp_engine_t *engine,
@@ -365,7 +413,9 @@ PCFMCP_API void pcfmcp_session_free(pcfmcp_session_t *session);
 /**
  * Sets where messages not tied to a request go: list-changed and
  * resource-updated notifications (stdio: stdout; HTTP: the GET stream).
- * NULL drops them. @p userdata is borrowed.
+ * NULL drops them. @p userdata is borrowed. Returns only after calls to the
+ * previous sink that were already under way have returned, so its userdata
+ * may be freed afterwards; never call it from inside that sink.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_session_set_notify(pcfmcp_session_t *session,
                                                     pcfmcp_emit_cb emit, void *userdata);
@@ -469,8 +519,46 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_log(pcfmcp_ctx_t *ctx, const char *level,
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *method,
                                              const char *params_json, char **out_result_json);
 
+/**
+ * Asks the transport to close the request's response stream now while the
+ * handler goes on (SSE polling, SEP-1699): the client reconnects with
+ * `Last-Event-ID` and receives the rest. Only resumable HTTP streams (2025
+ * sessions) act on it; elsewhere it does nothing.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_close_stream(pcfmcp_ctx_t *ctx);
+
+/**
+ * Like pcfmcp_ctx_request(), naming the input request @p key in a 2026-07-28
+ * `inputRequests` map (letters, digits, `_`, `-`, `.`; at most 64). On 2025
+ * sessions the key is not used.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request_keyed(pcfmcp_ctx_t *ctx, const char *key,
+                                                   const char *method, const char *params_json,
+                                                   char **out_result_json);
+
+/**
+ * The state this handler saved with pcfmcp_ctx_set_request_state() in the
+ * previous round of a 2026-07-28 multi round-trip request, or NULL. The
+ * engine carries it in the result's `requestState`, integrity-protected
+ * (HMAC) together with every earlier round's answers, so a handler that runs
+ * again sees all answers so far. Borrowed for the handler's duration.
+ */
+PCFMCP_API const char *pcfmcp_ctx_request_state(const pcfmcp_ctx_t *ctx);
+
+/** Saves @p state (UTF-8 text; copied) for the next round of this request. */
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_request_state(pcfmcp_ctx_t *ctx, const char *state);
+
 /** Text of the last failure of a pcfmcp_ctx_* call on @p ctx. Never NULL. */
 PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx);
+
+/**
+ * Attaches a pointer of the hooks' own to the request (the before-hook sets
+ * it, the after-hook reads it back, e.g. a span). The engine never touches it.
+ */
+PCFMCP_API void pcfmcp_ctx_set_hook_data(pcfmcp_ctx_t *ctx, void *data);
+
+/** What pcfmcp_ctx_set_hook_data() attached, or NULL. */
+PCFMCP_API void *pcfmcp_ctx_hook_data(const pcfmcp_ctx_t *ctx);
 
 /** For a before-hook: the message the client sees when the hook refuses. Copied. */
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_refusal(pcfmcp_ctx_t *ctx, const char *message);

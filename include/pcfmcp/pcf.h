@@ -46,8 +46,11 @@
 #ifndef PCFMCP_PCF_H
 #define PCFMCP_PCF_H
 
+#include <pcfmcp/cache.h>
 #include <pcfmcp/common.h>
 #include <pcfmcp/log.h>
+#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/trace.h>
 
 PCFMCP_BEGIN_DECLS
 
@@ -199,6 +202,31 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_allow_api_issue_writes(pcfmcp_pcf_t *pc
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_observer(pcfmcp_pcf_t *pcf, pcfmcp_pcf_observer_cb cb,
                                                   void *userdata);
+
+/**
+ * Answers read operations from @p cache when it holds a fresh answer for
+ * the same PCF identity and arguments, stores successful answers in it, and
+ * drops the cached reads of a project after any write to that project
+ * (after other writes, everything). Token checks are never cached.
+ * @p cache is borrowed and must outlive the client; NULL switches caching
+ * off. May be called at any time; siblings created afterwards inherit it.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_cache(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache);
+
+/**
+ * Wraps every operation that runs under a trace context in a client span
+ * ("PCF <label>") of @p tracer, and sends that span's own traceparent to
+ * PCF. Borrowed; must outlive the client; NULL switches it off.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_tracer(pcfmcp_pcf_t *pcf, pcfmcp_tracer_t *tracer);
+
+/**
+ * Holds a place in @p gate during every HTTP attempt, so that all clients
+ * sharing the gate have at most its limit of requests open at PCF. A call
+ * that cannot get a place before its time budget runs out fails with
+ * PCFMCP_ERR_UNAVAILABLE. Borrowed; must outlive the client; NULL: no cap.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_gate(pcfmcp_pcf_t *pcf, pcfmcp_gate_t *gate);
 
 /* ------------------------------------------------------------------ state */
 

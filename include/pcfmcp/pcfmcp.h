@@ -11,10 +11,16 @@
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
 #include <pcfmcp/stdio.h>
+#include <pcfmcp/http.h>
 #include <pcfmcp/server.h>
 #include <pcfmcp/pcf.h>
 #include <pcfmcp/auth.h>
 #include <pcfmcp/identity.h>
 #include <pcfmcp/tools.h>
+#include <pcfmcp/metrics.h>
+#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/audit.h>
+#include <pcfmcp/cache.h>
+#include <pcfmcp/trace.h>
 
 #endif /* PCFMCP_PCFMCP_H */

@@ -19,6 +19,8 @@
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
 #include <pcfmcp/log.h>
+#include <pcfmcp/metrics.h>
+#include <pcfmcp/pcf.h>
 
 PCFMCP_BEGIN_DECLS
 
@@ -49,7 +51,9 @@ PCFMCP_API pcfmcp_engine_t *pcfmcp_server_engine(pcfmcp_server_t *server);
 
 /**
  * Serves the configured transport until it ends (stdio: end of input) or
- * pcfmcp_server_stop() is called, then drains in-flight requests.
+ * pcfmcp_server_stop() is called, then drains: new requests are refused,
+ * requests in flight get `server.shutdown_grace` to finish and are cancelled
+ * after it, and queued spans and audit records are flushed.
  * @return PCFMCP_OK after a clean drain; PCFMCP_ERR_TIMEOUT if requests had to
  *         be cancelled; other codes when the transport could not start.
  */
@@ -60,11 +64,44 @@ PCFMCP_API void pcfmcp_server_stop(pcfmcp_server_t *server);
 
 /**
  * Applies the run-time changeable settings of @p config (log level, API
- * keys, TLS certificates, rate limits) atomically: all or nothing. The log
- * says what changed, or why the reload was refused.
+ * keys, TLS certificates, rate limits, audit, cache, timeouts) atomically:
+ * everything new is built first and swapped in only if all of it is valid;
+ * otherwise nothing changes. The log says what changed, which changed keys
+ * need a restart (they are not applied), or why the reload was refused.
+ * The audit file is reopened (log rotation) on every successful reload.
+ * @return PCFMCP_OK, or PCFMCP_ERR_CONFIG when the reload was refused.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *server,
                                                const pcfmcp_config_t *config);
+
+/**
+ * Checks @p config for everything pcfmcp_server_new() would refuse (the
+ * cross-key rules of pcfmcp_config_check(), proxy networks, the tracing
+ * endpoint, ...) without starting anything or creating files.
+ * @param config the configuration, secrets resolved
+ * @param[out] errors on PCFMCP_ERR_CONFIG, one line per problem, each naming
+ *             where the value came from and the key; freed with pcfmcp_free()
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *config,
+                                                     char **errors);
+
+/**
+ * The server's metrics registry (borrowed; NULL when `metrics.enabled` is
+ * false), for hosts that serve or add metrics themselves.
+ */
+PCFMCP_API pcfmcp_metrics_t *pcfmcp_server_metrics(pcfmcp_server_t *server);
+
+/**
+ * Wires the server's hardening into a PCF client: request metrics through
+ * its observer, the read cache, client spans, and the shared PCF
+ * concurrency gate; its token expiry is exported as a metric. The client
+ * must stay alive until pcfmcp_server_detach_pcf() or pcfmcp_server_free().
+ * At most 64 clients.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_server_attach_pcf(pcfmcp_server_t *server, pcfmcp_pcf_t *pcf);
+
+/** Undoes pcfmcp_server_attach_pcf(). PCFMCP_ERR_NOT_FOUND if @p pcf was not attached. */
+PCFMCP_API pcfmcp_error_t pcfmcp_server_detach_pcf(pcfmcp_server_t *server, pcfmcp_pcf_t *pcf);
 
 PCFMCP_END_DECLS
 

@@ -25,11 +25,13 @@ typedef struct {
     pcfmcp_config_source_t source;
     long long i;
     double d;
+    unsigned line; /* FILE values: 1-based line in `file` */
 } value;
 
 struct pcfmcp_config {
     value *values; /* parallel to pcfmcp__config_keys */
     pcfmcp__buf errors;
+    char *file; /* the YAML file FILE values came from */
 };
 
 static const pcfmcp__key_def *key_def(const char *key, size_t *index)
@@ -223,7 +225,13 @@ static bool convert(const pcfmcp__key_def *d, const char *text, value *v, char *
             snprintf(why, wlen, "expected a number (got \"%.40s\")", text);
             return false;
         }
-        if (ranged && (dv < (double)d->min || dv > (double)d->max)) {
+        if (d->dmin != 0 || d->dmax != 0) {
+            if (dv < d->dmin || dv > d->dmax) {
+                snprintf(why, wlen, "expected a number from %g to %g (got %g)", d->dmin, d->dmax,
+                         dv);
+                return false;
+            }
+        } else if (ranged && (dv < (double)d->min || dv > (double)d->max)) {
             snprintf(why, wlen, "expected a number from %lld to %lld (got %g)", d->min, d->max, dv);
             return false;
         }
@@ -275,6 +283,7 @@ PCFMCP_API void pcfmcp_config_free(pcfmcp_config_t *c)
         reset_value(&pcfmcp__config_keys[i], &c->values[i]);
     pcfmcp__free(c->values);
     pcfmcp__buf_free(&c->errors);
+    pcfmcp__free(c->file);
     pcfmcp__free(c);
 }
 
@@ -294,13 +303,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_copy(pcfmcp_config_t **out, const pcfmcp
         }
         c->values[i] = v;
     }
+    if (src->file && !(c->file = pcfmcp__strdup(src->file))) {
+        pcfmcp_config_free(c);
+        return PCFMCP_ERR_NOMEM;
+    }
     *out = c;
     return PCFMCP_OK;
 }
 
 /* Applies one value; `where` prefixes the error ("file:12: " or "env "). */
 static pcfmcp_error_t set_one(pcfmcp_config_t *c, const char *key, const char *text,
-                              pcfmcp_config_source_t src, const char *where)
+                              pcfmcp_config_source_t src, const char *where, unsigned line)
 {
     size_t idx = 0;
     const pcfmcp__key_def *d = key_def(key, &idx);
@@ -320,6 +333,7 @@ static pcfmcp_error_t set_one(pcfmcp_config_t *c, const char *key, const char *t
     if (!(nv.text = pcfmcp__strdup(text)))
         return PCFMCP_ERR_NOMEM;
     nv.source = src;
+    nv.line = line;
     reset_value(d, v);
     *v = nv;
     return PCFMCP_OK;
@@ -331,7 +345,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_set(pcfmcp_config_t *c, const char *key,
     if (!c || !key || !text || src > PCFMCP_CONFIG_API)
         return PCFMCP_ERR_INVALID_ARG;
     clear_errors(c);
-    return set_one(c, key, text, src, "");
+    return set_one(c, key, text, src, "", 0);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_config_unset(pcfmcp_config_t *c, const char *key)
@@ -436,7 +450,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_env(pcfmcp_config_t *c)
         }
         char where[160];
         snprintf(where, sizeof(where), "environment %.*s: ", (int)nlen, *e);
-        pcfmcp_error_t r = set_one(c, hit->key, eq + 1, PCFMCP_CONFIG_ENV, where);
+        pcfmcp_error_t r = set_one(c, hit->key, eq + 1, PCFMCP_CONFIG_ENV, where, 0);
         if (r == PCFMCP_ERR_NOMEM)
             return r;
         if (r != PCFMCP_OK)
@@ -473,7 +487,7 @@ static void apply_scalar(yaml_walk *w, const char *key, const char *val, size_t 
 {
     char where[600];
     snprintf(where, sizeof(where), "%s:%zu: ", w->path, line + 1);
-    pcfmcp_error_t r = set_one(w->c, key, val, PCFMCP_CONFIG_FILE, where);
+    pcfmcp_error_t r = set_one(w->c, key, val, PCFMCP_CONFIG_FILE, where, (unsigned)line + 1);
     if (r != PCFMCP_OK)
         w->rc = r == PCFMCP_ERR_NOMEM ? r : PCFMCP_ERR_CONFIG;
 }
@@ -529,6 +543,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
         add_error(c, "%s: cannot read: %s", path, strerror(err));
         return err == ENOMEM ? PCFMCP_ERR_NOMEM : PCFMCP_ERR_IO;
     }
+    char *file = pcfmcp__strdup(path);
+    if (!file) {
+        pcfmcp__free(data);
+        return PCFMCP_ERR_NOMEM;
+    }
+    pcfmcp__free(c->file);
+    c->file = file;
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) {
         pcfmcp__free(data);
@@ -537,6 +558,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
     yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
     yaml_walk w = { .c = c, .path = path, .rc = PCFMCP_OK };
     char pending[256] = ""; /* mapping key waiting for its value */
+    size_t pending_line = 0; /* where that key is: errors point at the key */
     bool have_key = false;
     bool in_doc_map = false;
     bool done = false;
@@ -587,13 +609,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
             {
                 const pcfmcp__key_def *d = key_def(full, NULL);
                 if (!d) {
-                    yaml_fail(&w, line, full, "unknown key");
+                    yaml_fail(&w, pending_line, full, "unknown key");
                 } else if (d->type != PCFMCP_CONFIG_LIST) {
                     char m[128];
                     snprintf(m, sizeof(m), "expected %s, not a list", type_word(d->type));
-                    yaml_fail(&w, line, full, m);
+                    yaml_fail(&w, pending_line, full, m);
                 }
-                if (!read_sequence(&w, &p, full, line))
+                if (!read_sequence(&w, &p, full, pending_line))
                     done = true;
             }
             break;
@@ -606,15 +628,16 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
             }
             if (!have_key) {
                 snprintf(pending, sizeof(pending), "%s", s);
+                pending_line = line;
                 have_key = true;
             } else {
                 walk_key(&w, pending, full, sizeof(full));
                 have_key = false;
                 bool null_value = ev.data.scalar.length == 0 && ev.data.scalar.plain_implicit;
                 if (!null_value)
-                    apply_scalar(&w, full, s, line);
+                    apply_scalar(&w, full, s, pending_line);
                 else if (!key_def(full, NULL))
-                    yaml_fail(&w, line, full, "unknown key");
+                    yaml_fail(&w, pending_line, full, "unknown key");
             }
             break;
         }
@@ -638,6 +661,127 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
     return w.rc;
 }
 
+/* Where value `idx` came from, for messages: "file.yaml:12",
+ * "environment PCF_MCP_X", "--flag", "api", "default". */
+static void origin_of(const pcfmcp_config_t *c, size_t idx, char *out, size_t n)
+{
+    const pcfmcp__key_def *d = &pcfmcp__config_keys[idx];
+    const value *v = &c->values[idx];
+    pcfmcp_config_source_t src = v->text ? v->source : PCFMCP_CONFIG_DEFAULT;
+    char name[128];
+    switch (src) {
+    case PCFMCP_CONFIG_FILE:
+        snprintf(out, n, "%s:%u", c->file ? c->file : "(file)", v->line);
+        return;
+    case PCFMCP_CONFIG_ENV:
+        env_name(d->key, name, sizeof(name));
+        snprintf(out, n, "environment %s", name);
+        return;
+    case PCFMCP_CONFIG_FLAG: {
+        const char *flag = NULL;
+        pcfmcp_config_key_info(idx, NULL, NULL, NULL, NULL, &flag, NULL);
+        snprintf(out, n, "--%s", flag ? flag : d->key);
+        return;
+    }
+    case PCFMCP_CONFIG_API:
+        snprintf(out, n, "api");
+        return;
+    case PCFMCP_CONFIG_DEFAULT:
+        break;
+    }
+    snprintf(out, n, "default");
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_origin(const pcfmcp_config_t *c, const char *key,
+                                               char *out, size_t out_size)
+{
+    size_t idx = 0;
+    if (!c || !key || !out || !out_size)
+        return PCFMCP_ERR_INVALID_ARG;
+    if (!key_def(key, &idx))
+        return PCFMCP_ERR_NOT_FOUND;
+    origin_of(c, idx, out, out_size);
+    return PCFMCP_OK;
+}
+
+/* Cross-field rules: settings that make sense only together. Pairs whose
+ * keys are not (yet) in the table are skipped, so transports can add theirs. */
+static const struct {
+    const char *a, *b;
+} together[] = {
+    { "pcf.client_cert", "pcf.client_key" },
+    { "pcf.basic_password", "pcf.basic_user" },
+    { "pcf.password", "pcf.email" },
+    { "server.tls_cert", "server.tls_key" },
+    { "http.tls_cert", "http.tls_key" },
+};
+
+static bool is_set(const pcfmcp_config_t *c, const char *key, size_t *idx)
+{
+    const pcfmcp__key_def *d = key_def(key, idx);
+    return d && c->values[*idx].text && c->values[*idx].text[0];
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_config_check(pcfmcp_config_t *c)
+{
+    if (!c)
+        return PCFMCP_ERR_INVALID_ARG;
+    clear_errors(c);
+    pcfmcp_error_t rc = PCFMCP_OK;
+    char origin[600];
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(together); i++) {
+        size_t ia = 0, ib = 0;
+        if (!key_def(together[i].a, &ia) || !key_def(together[i].b, &ib))
+            continue;
+        bool sa = is_set(c, together[i].a, &ia), sb = is_set(c, together[i].b, &ib);
+        if (sa == sb)
+            continue;
+        size_t which = sa ? ia : ib;
+        origin_of(c, which, origin, sizeof(origin));
+        add_error(c, "%s: %s is set but %s is not; set both or neither", origin,
+                  sa ? together[i].a : together[i].b, sa ? together[i].b : together[i].a);
+        rc = PCFMCP_ERR_CONFIG;
+    }
+    size_t ie = 0, ip = 0, iq = 0, ib = 0;
+    if (key_def("tracing.enabled", &ie) && key_def("tracing.endpoint", &ip) &&
+        c->values[ie].i && !is_set(c, "tracing.endpoint", &ip)) {
+        origin_of(c, ie, origin, sizeof(origin));
+        add_error(c, "%s: tracing.enabled is true but tracing.endpoint is empty", origin);
+        rc = PCFMCP_ERR_CONFIG;
+    }
+    if (key_def("tracing.queue_size", &iq) && key_def("tracing.batch_size", &ib) &&
+        c->values[ib].i > c->values[iq].i) {
+        origin_of(c, c->values[ib].text ? ib : iq, origin, sizeof(origin));
+        add_error(c, "%s: tracing.batch_size (%lld) is larger than tracing.queue_size (%lld)",
+                  origin, c->values[ib].i, c->values[iq].i);
+        rc = PCFMCP_ERR_CONFIG;
+    }
+    return rc;
+}
+
+PCFMCP_API int pcfmcp_config_key_range(const char *key, double *min, double *max)
+{
+    const pcfmcp__key_def *d = key ? key_def(key, NULL) : NULL;
+    if (!d)
+        return 0;
+    if (d->type == PCFMCP_CONFIG_DOUBLE && (d->dmin != 0 || d->dmax != 0)) {
+        if (min)
+            *min = d->dmin;
+        if (max)
+            *max = d->dmax;
+        return 1;
+    }
+    if ((d->type != PCFMCP_CONFIG_INT && d->type != PCFMCP_CONFIG_DURATION &&
+         d->type != PCFMCP_CONFIG_DOUBLE) ||
+        (d->min == 0 && d->max == 0))
+        return 0;
+    if (min)
+        *min = (double)d->min;
+    if (max)
+        *max = d->max ? (double)d->max : INFINITY;
+    return 1;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_config_resolve_secrets(pcfmcp_config_t *c)
 {
     if (!c)
@@ -651,20 +795,22 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_resolve_secrets(pcfmcp_config_t *c)
             continue;
         char *content = NULL;
         size_t len = 0;
+        char origin[600];
+        origin_of(c, i, origin, sizeof(origin));
         int err = pcfmcp__read_file(fv->text, MAX_SECRET_FILE, true, &content, &len);
         if (err) {
-            add_error(c, "%s: cannot read %s: %s", d->key, fv->text,
+            add_error(c, "%s: %s: cannot read %s: %s", origin, d->key, fv->text,
                       err == EFBIG ? "file larger than 64 KiB" : strerror(err));
             rc = err == ENOMEM ? PCFMCP_ERR_NOMEM : PCFMCP_ERR_CONFIG;
             continue;
         }
         if (len == 0) {
-            add_error(c, "%s: %s is empty", d->key, fv->text);
+            add_error(c, "%s: %s: %s is empty", origin, d->key, fv->text);
             rc = PCFMCP_ERR_CONFIG;
         } else {
-            char where[200];
-            snprintf(where, sizeof(where), "%s (%s): ", d->key, fv->text);
-            pcfmcp_error_t r = set_one(c, d->feeds, content, fv->source, where);
+            char where[800];
+            snprintf(where, sizeof(where), "%s: %s (%s): ", origin, d->key, fv->text);
+            pcfmcp_error_t r = set_one(c, d->feeds, content, fv->source, where, fv->line);
             if (r != PCFMCP_OK)
                 rc = r == PCFMCP_ERR_NOMEM ? r : PCFMCP_ERR_CONFIG;
         }

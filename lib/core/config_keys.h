@@ -22,6 +22,7 @@ typedef struct {
     unsigned flags;
     const char *feeds;    /* for *_file keys: the secret key they fill */
     const char *doc;
+    double dmin, dmax;    /* DOUBLE range with fractions (both 0 = use min/max) */
 } pcfmcp__key_def;
 
 extern const pcfmcp__key_def pcfmcp__config_keys[];

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "hardening/log.h"
+#include "mcp/ctxlog.h"
 #include "mcp/engine_internal.h"
 
 const char *const pcfmcp__mcp_levels[8] = { "debug",    "info",  "notice", "warning",
@@ -41,11 +42,40 @@ void pcfmcp__ctx_emit(pcfmcp_ctx_t *ctx, const char *json, size_t len, unsigned 
 {
     pthread_mutex_lock(&ctx->emit_lock);
     if (!ctx->answered) {
+        ctx->emitted = true;
         if (flags & PCFMCP_EMIT_FINAL)
             ctx->answered = true;
         ctx->emit(json, len, flags, ctx->emit_ud);
     }
     pthread_mutex_unlock(&ctx->emit_lock);
+}
+
+void pcfmcp__ctx_log_fields(const pcfmcp_ctx_t *ctx, pcfmcp__log_fields *f, char trace_buf[33])
+{
+    memset(f, 0, sizeof(*f));
+    trace_buf[0] = '\0';
+    if (!ctx)
+        return;
+    f->request_id = ctx->id_text;
+    f->session = ctx->session ? ctx->session->id : NULL;
+    f->identity = ctx->session ? ctx->session->identity : NULL;
+    /* "00-<trace id>-<span id>-<flags>": the trace id is characters 3..34. */
+    if (ctx->traceparent && strlen(ctx->traceparent) >= 35) {
+        memcpy(trace_buf, ctx->traceparent + 3, 32);
+        trace_buf[32] = '\0';
+        f->trace_id = trace_buf;
+    }
+}
+
+PCFMCP_API void pcfmcp_ctx_set_hook_data(pcfmcp_ctx_t *ctx, void *data)
+{
+    if (ctx)
+        ctx->hook_data = data;
+}
+
+PCFMCP_API void *pcfmcp_ctx_hook_data(const pcfmcp_ctx_t *ctx)
+{
+    return ctx ? ctx->hook_data : NULL;
 }
 
 PCFMCP_API const char *pcfmcp_ctx_session_id(const pcfmcp_ctx_t *ctx)
@@ -128,6 +158,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_trace(pcfmcp_ctx_t *ctx, const char *tr
     pcfmcp__free(ctx->tracestate);
     ctx->traceparent = tp;
     ctx->tracestate = ts;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_close_stream(pcfmcp_ctx_t *ctx)
+{
+    if (!ctx)
+        return PCFMCP_ERR_INVALID_ARG;
+    if (!ctx->modern && !ctx->cancelled)
+        pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_CLOSE_STREAM);
     return PCFMCP_OK;
 }
 
@@ -237,17 +276,24 @@ static const char *needed_capability(const char *method)
     return NULL;
 }
 
-static pcfmcp_error_t request_modern(pcfmcp_ctx_t *ctx, const char *method, cJSON *params,
-                                     char **out)
+static pcfmcp_error_t request_modern(pcfmcp_ctx_t *ctx, const char *given_key, const char *method,
+                                     cJSON *params, char **out)
 {
     /* Multi round-trip: the handler is re-run from the start on every retry,
      * so the n-th input request of a run has the same key every time. */
-    char key[64];
-    snprintf(key, sizeof(key), "%s-%u", strchr(method, '/') ? strchr(method, '/') + 1 : method,
-             ++ctx->input_seq);
+    char key[72];
+    if (given_key)
+        snprintf(key, sizeof(key), "%s", given_key);
+    else
+        snprintf(key, sizeof(key), "%s-%u", strchr(method, '/') ? strchr(method, '/') + 1 : method,
+                 ++ctx->input_seq);
     const cJSON *answer = ctx->input_responses
                               ? cJSON_GetObjectItemCaseSensitive(ctx->input_responses, key)
                               : NULL;
+    /* Every client answer (elicitation, sampling, roots result) is an
+     * object; anything else is treated as no answer and asked again. */
+    if (answer && !cJSON_IsObject(answer))
+        answer = NULL;
     if (answer) {
         cJSON_Delete(params);
         char *s = pcfmcp__json_print(answer, NULL);
@@ -357,8 +403,57 @@ static pcfmcp_error_t request_legacy(pcfmcp_ctx_t *ctx, const char *method, cJSO
     return rc;
 }
 
+static bool valid_key(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = k[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static pcfmcp_error_t ctx_request(pcfmcp_ctx_t *ctx, const char *key, const char *method,
+                                  const char *params_json, char **out_result_json);
+
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *method,
                                              const char *params_json, char **out_result_json)
+{
+    return ctx_request(ctx, NULL, method, params_json, out_result_json);
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request_keyed(pcfmcp_ctx_t *ctx, const char *key,
+                                                   const char *method, const char *params_json,
+                                                   char **out_result_json)
+{
+    if (!key || !valid_key(key))
+        return PCFMCP_ERR_INVALID_ARG;
+    return ctx_request(ctx, key, method, params_json, out_result_json);
+}
+
+PCFMCP_API const char *pcfmcp_ctx_request_state(const pcfmcp_ctx_t *ctx)
+{
+    return ctx ? ctx->state_in : NULL;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_request_state(pcfmcp_ctx_t *ctx, const char *state)
+{
+    if (!ctx || !state || !pcfmcp__utf8_valid(state, strlen(state), NULL))
+        return PCFMCP_ERR_INVALID_ARG;
+    char *c = pcfmcp__strdup(state);
+    if (!c)
+        return PCFMCP_ERR_NOMEM;
+    pcfmcp__free(ctx->state_out);
+    ctx->state_out = c;
+    return PCFMCP_OK;
+}
+
+static pcfmcp_error_t ctx_request(pcfmcp_ctx_t *ctx, const char *key, const char *method,
+                                  const char *params_json, char **out_result_json)
 {
     if (!ctx || !method || !out_result_json)
         return PCFMCP_ERR_INVALID_ARG;
@@ -386,7 +481,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_request(pcfmcp_ctx_t *ctx, const char *meth
         return PCFMCP_ERR_CANCELLED;
     }
     if (ctx->modern)
-        return request_modern(ctx, method, params, out_result_json);
+        return request_modern(ctx, key, method, params, out_result_json);
     if (ctx->session->flags & PCFMCP_SESSION_STATELESS) {
         cJSON_Delete(params);
         ctx_setf(ctx, "a stateless server cannot receive the client's answer to %s", method);

@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "hardening/log.h"
+#include "mcp/ctxlog.h"
 #include "mcp/engine_internal.h"
 
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
@@ -28,6 +29,7 @@ typedef struct {
     char *result_text;  /* serialized result object (when rpc_code == 0) */
     size_t result_len;
     bool final_form; /* result_text already has the 2026-07-28 members */
+    pcfmcp__pages *pages; /* when set, result_text points into these pages */
     pcfmcp_outcome_t outcome;
 } reply;
 
@@ -46,6 +48,7 @@ typedef enum {
     M_PROMPTS_GET,
     M_COMPLETE,
     M_SET_LEVEL,
+    M_LISTEN,
     M_UNKNOWN
 } method_id;
 
@@ -69,6 +72,7 @@ static const struct {
     { "prompts/get", M_PROMPTS_GET, true, true, true },
     { "completion/complete", M_COMPLETE, true, true, true },
     { "logging/setLevel", M_SET_LEVEL, true, false, false },
+    { "subscriptions/listen", M_LISTEN, false, true, false },
 };
 
 static int lookup_method(const char *name)
@@ -130,6 +134,9 @@ static void ctx_free(pcfmcp_ctx_t *ctx)
     cJSON_Delete(ctx->msg);
     cJSON_Delete(ctx->caps);
     cJSON_Delete(ctx->input_requests);
+    cJSON_Delete(ctx->merged_inputs);
+    pcfmcp__free(ctx->state_in);
+    pcfmcp__free(ctx->state_out);
     cJSON_Delete(ctx->missing_caps);
     pcfmcp__free(ctx->id_text);
     pcfmcp__free(ctx->name);
@@ -188,7 +195,10 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
 
     bool ok = true;
     bool modern = false;
-    if (mid == M_INITIALIZE) {
+    if (mid == M_INITIALIZE && !(cJSON_IsString(pv) &&
+                                 strcmp(pv->valuestring, PCFMCP_PROTOCOL_STATELESS) == 0)) {
+        /* A 2026-07-28 request for initialize falls through to "modern",
+         * where the method does not exist (-32601). */
         modern = false;
     } else if (pv) {
         if (!cJSON_IsString(pv)) {
@@ -201,8 +211,11 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
         } else {
             reply_error(r, PCFMCP__RPC_UNSUPPORTED_PROTOCOL_VERSION,
                         "unsupported protocol version \"%s\"", pv->valuestring);
+            /* The same list server/discover advertises. */
             cJSON *data = cJSON_CreateObject(), *sup = cJSON_CreateArray();
             bool built = pcfmcp__json_put_str(sup, NULL, PCFMCP_PROTOCOL_STATELESS);
+            for (size_t i = 0; i < PCFMCP_ARRAY_LEN(pcfmcp__legacy_versions); i++)
+                built &= pcfmcp__json_put_str(sup, NULL, pcfmcp__legacy_versions[i]);
             built &= pcfmcp__json_put(data, "supported", sup);
             built &= pcfmcp__json_put_str(data, "requested", pv->valuestring);
             if (built)
@@ -301,6 +314,125 @@ static bool add_cache_hint(pcfmcp_engine_t *e, cJSON *result, int slot)
     bool ok = pcfmcp__json_put_num(result, "ttlMs", h.ttl_ms);
     ok &= pcfmcp__json_put_str(result, "cacheScope", h.public_scope ? "public" : "private");
     return ok;
+}
+
+/* ----------------------------------------------- 2026-07-28 requestState */
+
+/* What a requestState is bound to: the method and the tool, prompt or URI. */
+static const char *state_target(const pcfmcp_ctx_t *ctx)
+{
+    const char *t = pcfmcp__json_str(ctx->params, "name");
+    return t ? t : pcfmcp__json_str(ctx->params, "uri");
+}
+
+/* requestState = base64url(payload) "." base64url(HMAC-SHA256(key, payload)),
+ * payload = {"m":method,"n":target,"a":{answers so far},"h":handler state}.
+ * Clients treat it as opaque; the MAC makes tampering detectable. */
+static char *mint_state(pcfmcp_ctx_t *ctx)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *target = state_target(ctx);
+    cJSON_AddStringToObject(o, "m", ctx->method);
+    if (target)
+        cJSON_AddStringToObject(o, "n", target);
+    cJSON_AddItemToObject(o, "a", ctx->input_responses ? cJSON_Duplicate(ctx->input_responses, true)
+                                                       : cJSON_CreateObject());
+    const char *h = ctx->state_out ? ctx->state_out : ctx->state_in;
+    if (h)
+        cJSON_AddStringToObject(o, "h", h);
+    size_t plen = 0;
+    char *payload = pcfmcp__json_print(o, &plen);
+    cJSON_Delete(o);
+    if (!payload)
+        return NULL;
+    unsigned char mac[32];
+    char *p64 = NULL, *m64 = NULL, *out = NULL;
+    if (pcfmcp__hmac_sha256(ctx->engine->state_key, sizeof(ctx->engine->state_key), payload, plen, mac) == 0 &&
+        (p64 = pcfmcp__base64url_encode(payload, plen, NULL)) &&
+        (m64 = pcfmcp__base64url_encode(mac, sizeof(mac), NULL))) {
+        size_t n = strlen(p64) + strlen(m64) + 2;
+        if ((out = pcfmcp__malloc(n)))
+            snprintf(out, n, "%s.%s", p64, m64);
+    }
+    pcfmcp__free(payload);
+    pcfmcp__free(p64);
+    pcfmcp__free(m64);
+    return out;
+}
+
+/* Verifies a client's requestState and merges the answers it carries with
+ * this round's inputResponses. False (with `r` filled) when it is not ours. */
+static bool take_state(pcfmcp_ctx_t *ctx, reply *r)
+{
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(ctx->params, "requestState");
+    if (!rs || cJSON_IsNull(rs))
+        return true;
+    bool ok = false;
+    cJSON *payload = NULL;
+    unsigned char *raw = NULL, *mac = NULL;
+    size_t rlen = 0, mlen = 0;
+    const char *dot = cJSON_IsString(rs) ? strchr(rs->valuestring, '.') : NULL;
+    if (dot && strlen(rs->valuestring) < 1024 * 1024) {
+        raw = pcfmcp__base64url_decode(rs->valuestring, (size_t)(dot - rs->valuestring), &rlen);
+        mac = pcfmcp__base64url_decode(dot + 1, strlen(dot + 1), &mlen);
+        unsigned char want[32];
+        if (raw && mac && mlen == sizeof(want) &&
+            pcfmcp__hmac_sha256(ctx->engine->state_key, sizeof(ctx->engine->state_key), raw, rlen, want) == 0 &&
+            pcfmcp__ct_equal(want, sizeof(want), mac, mlen) &&
+            pcfmcp__json_parse((const char *)raw, rlen, 32, &payload, NULL) == PCFMCP__JSON_OK) {
+            const char *m = pcfmcp__json_str(payload, "m");
+            const char *n = pcfmcp__json_str(payload, "n");
+            const char *target = state_target(ctx);
+            ok = m && strcmp(m, ctx->method) == 0 &&
+                 ((!n && !target) || (n && target && strcmp(n, target) == 0));
+        }
+    }
+    pcfmcp__free(raw);
+    pcfmcp__free(mac);
+    if (!ok) {
+        cJSON_Delete(payload);
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "requestState failed integrity verification: start the request again without it");
+        return false;
+    }
+    const char *h = pcfmcp__json_str(payload, "h");
+    if (h && !(ctx->state_in = pcfmcp__strdup(h))) {
+        cJSON_Delete(payload);
+        reply_nomem(r);
+        return false;
+    }
+    cJSON *merged = cJSON_DetachItemFromObjectCaseSensitive(payload, "a");
+    cJSON_Delete(payload);
+    if (!cJSON_IsObject(merged)) {
+        cJSON_Delete(merged);
+        merged = cJSON_CreateObject();
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, ctx->input_responses) {
+        cJSON_DeleteItemFromObjectCaseSensitive(merged, a->string);
+        cJSON_AddItemToObject(merged, a->string, cJSON_Duplicate(a, true));
+    }
+    ctx->merged_inputs = merged;
+    ctx->input_responses = merged;
+    return true;
+}
+
+/* The InputRequiredResult for a handler that asked the client for input. */
+static void reply_input_required(pcfmcp_ctx_t *ctx, reply *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "resultType", "input_required");
+    cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
+    ctx->input_requests = NULL;
+    char *st = mint_state(ctx);
+    if (!st) {
+        cJSON_Delete(o);
+        reply_nomem(r);
+        return;
+    }
+    cJSON_AddStringToObject(o, "requestState", st);
+    pcfmcp__free(st);
+    reply_json(r, o);
 }
 
 /* ------------------------------------------------------------ methods */
@@ -425,14 +557,12 @@ static void do_list(pcfmcp_ctx_t *ctx, pcfmcp__list_kind kind, reply *r)
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "invalid or stale cursor: start again without one");
         return;
     }
-    const char *txt = ctx->modern ? p->modern[page] : p->legacy[page];
-    size_t len = ctx->modern ? p->modern_len[page] : p->legacy_len[page];
-    r->result_text = pcfmcp__strndup(txt, len);
-    r->result_len = len;
+    /* Borrowed from the cached pages (kept alive by the reference) and
+     * copied once, straight into the response. */
+    r->result_text = ctx->modern ? p->modern[page] : p->legacy[page];
+    r->result_len = ctx->modern ? p->modern_len[page] : p->legacy_len[page];
     r->final_form = true;
-    pcfmcp__pages_unref(p);
-    if (!r->result_text)
-        reply_nomem(r);
+    r->pages = p;
 }
 
 static void tool_error_text(pcfmcp_result_t *res, const char *msg)
@@ -506,6 +636,16 @@ static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)
     return before(ctx, ctx->method, ctx->name, args_json, e->hook_ud);
 }
 
+/* JSON-RPC code of a before-hook refusal: overload and rate limits keep
+ * their own codes so clients can back off; everything else is a plain
+ * invalid request. */
+static int refusal_code(pcfmcp_error_t rc)
+{
+    if (rc == PCFMCP_ERR_RATE_LIMITED || rc == PCFMCP_ERR_UNAVAILABLE)
+        return pcfmcp__rpc_code_for(rc);
+    return PCFMCP__RPC_INVALID_REQUEST;
+}
+
 static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
 {
     pcfmcp_engine_t *e = ctx->engine;
@@ -554,7 +694,22 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
             r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
         } else {
             pcfmcp_tool_cb cb = (pcfmcp_tool_cb)tool->cb;
+            pcfmcp__watchdog_add(e, ctx);
             pcfmcp_error_t rc = cb(ctx, args_text, strlen(args_text), res, tool->ud);
+            if (pcfmcp__watchdog_remove(e, ctx)) {
+                /* Whatever the handler made of its cancellation, the client
+                 * learns that the call ran out of time. */
+                while (cJSON_GetArraySize(res->items) > 0)
+                    cJSON_DeleteItemFromArray(res->items, 0);
+                char msg[160];
+                snprintf(msg, sizeof(msg),
+                         "The tool call timed out after %u ms and was cancelled; retry, or "
+                         "narrow the request.",
+                         atomic_load(&e->tool_timeout_ms));
+                tool_error_text(res, msg);
+                r->outcome = PCFMCP_OUTCOME_TIMEOUT;
+                goto out_result;
+            }
             if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
                 r->outcome = PCFMCP_OUTCOME_OK;
                 goto out_input;
@@ -576,16 +731,22 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
             } else if (res->is_error) {
                 r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
             } else if (tool->output && !res->structured) {
-                PCFMCP_LOG(e->log, PCFMCP_LOG_ERROR, "mcp",
-                           "tool %s declares an outputSchema but returned no structured content",
-                           name);
+                pcfmcp__log_fields f;
+                char trace[33];
+                pcfmcp__ctx_log_fields(ctx, &f, trace);
+                PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
+                            "tool %s declares an outputSchema but returned no structured content",
+                            name);
                 tool_error_text(res, "internal error: the tool returned no structured content");
                 r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
             } else if (tool->output && e->validate_output) {
                 pcfmcp__buf bad;
                 pcfmcp__buf_init(&bad);
                 if (!pcfmcp__schema_validate(tool->output, res->structured, &bad)) {
-                    PCFMCP_LOG(e->log, PCFMCP_LOG_ERROR, "mcp",
+                    pcfmcp__log_fields f;
+                    char trace[33];
+                    pcfmcp__ctx_log_fields(ctx, &f, trace);
+                    PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
                                "tool %s returned structured content that violates its outputSchema: %s",
                                name, bad.data ? bad.data : "");
                     tool_error_text(res, "internal error: structured content violates the outputSchema");
@@ -596,7 +757,9 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
         }
         pcfmcp__buf_free(&problems);
     }
-    if (r->outcome == PCFMCP_OUTCOME_TOOL_ERROR || r->outcome == PCFMCP_OUTCOME_REFUSED) {
+out_result:
+    if (r->outcome == PCFMCP_OUTCOME_TOOL_ERROR || r->outcome == PCFMCP_OUTCOME_REFUSED ||
+        r->outcome == PCFMCP_OUTCOME_TIMEOUT) {
         /* An error result carries no structuredContent: it would not conform. */
         cJSON_Delete(res->structured);
         res->structured = NULL;
@@ -657,11 +820,11 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     char *vars_text = vars ? pcfmcp__json_print(vars, NULL) : pcfmcp__strdup("{}");
     cJSON_Delete(vars);
     pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_READ);
+    pcfmcp_error_t hrc = PCFMCP_OK;
     if (!vars_text || !res || !ctx->name) {
         reply_nomem(r);
-    } else if (run_before_hook(ctx, NULL) != PCFMCP_OK) {
-        reply_error(r, PCFMCP__RPC_INVALID_REQUEST, "%s",
-                    ctx->refusal ? ctx->refusal : "request refused");
+    } else if ((hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
+        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_resource_cb)en->cb)(ctx, uri, vars_text, res, en->ud);
@@ -778,15 +941,17 @@ static void do_prompts_get(pcfmcp_ctx_t *ctx, reply *r)
     }
     char *args_text = cJSON_IsObject(args) ? pcfmcp__json_print(args, NULL) : pcfmcp__strdup("{}");
     pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_PROMPT);
+    pcfmcp_error_t hrc = PCFMCP_OK;
     if (!args_text || !res || !ctx->name) {
         reply_nomem(r);
-    } else if (run_before_hook(ctx, args_text) != PCFMCP_OK) {
-        reply_error(r, PCFMCP__RPC_INVALID_REQUEST, "%s",
-                    ctx->refusal ? ctx->refusal : "request refused");
+    } else if ((hrc = run_before_hook(ctx, args_text)) != PCFMCP_OK) {
+        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_prompt_cb)en->cb)(ctx, args_text, res, en->ud);
-        if (rc != PCFMCP_OK) {
+        if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
+            reply_input_required(ctx, r);
+        } else if (rc != PCFMCP_OK) {
             handler_error(ctx, res, rc, NULL, r);
         } else {
             cJSON *o = cJSON_CreateObject();
@@ -880,6 +1045,172 @@ static void do_set_level(pcfmcp_ctx_t *ctx, reply *r)
     reply_json(r, cJSON_CreateObject());
 }
 
+/* ----------------------------------------------- subscriptions/listen */
+
+#define META_SUBSCRIPTION "io.modelcontextprotocol/subscriptionId"
+
+static void listener_free(pcfmcp__listener *l)
+{
+    for (size_t i = 0; i < l->nuris; i++)
+        pcfmcp__free(l->uris[i]);
+    pcfmcp__free(l->uris);
+    pcfmcp__free(l);
+}
+
+/* A notification tagged with the listener's subscription id. */
+static char *listen_message(const pcfmcp__listener *l, const char *method, const char *uri,
+                            size_t *len)
+{
+    cJSON *params = cJSON_CreateObject();
+    if (uri)
+        cJSON_AddStringToObject(params, "uri", uri);
+    cJSON *meta = cJSON_AddObjectToObject(params, "_meta");
+    cJSON_AddStringToObject(meta, META_SUBSCRIPTION, l->id);
+    char *msg = params && meta ? pcfmcp__rpc_message(NULL, method, params, len) : NULL;
+    cJSON_Delete(params);
+    return msg;
+}
+
+/* Parks the request as a listener: it has no response; change
+ * notifications follow on its stream until the client cancels it (closes
+ * the stream). Returns false after filling `r` when the request is bad. */
+static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(ctx->params, "notifications");
+    if (n && !cJSON_IsObject(n)) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.notifications must be an object");
+        return false;
+    }
+    pcfmcp__listener *l = pcfmcp__calloc(1, sizeof(*l));
+    if (!l) {
+        reply_nomem(r);
+        return false;
+    }
+    l->ctx = ctx;
+    l->tools = pcfmcp__json_bool(n, "toolsListChanged", false);
+    l->prompts = pcfmcp__json_bool(n, "promptsListChanged", false);
+    l->resources = pcfmcp__json_bool(n, "resourcesListChanged", false);
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(n, "resourceSubscriptions");
+    if (subs && !cJSON_IsArray(subs)) {
+        listener_free(l);
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "notifications.resourceSubscriptions must be an array of URIs");
+        return false;
+    }
+    int nsubs = cJSON_GetArraySize(subs);
+    if (nsubs > 1024) {
+        listener_free(l);
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "at most 1024 resourceSubscriptions");
+        return false;
+    }
+    if (nsubs > 0 && !(l->uris = pcfmcp__calloc((size_t)nsubs, sizeof(char *)))) {
+        listener_free(l);
+        reply_nomem(r);
+        return false;
+    }
+    const cJSON *u;
+    cJSON_ArrayForEach(u, subs) {
+        if (!cJSON_IsString(u)) {
+            listener_free(l);
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "resourceSubscriptions entries must be strings");
+            return false;
+        }
+        if (!(l->uris[l->nuris++] = pcfmcp__strdup(u->valuestring))) {
+            listener_free(l);
+            reply_nomem(r);
+            return false;
+        }
+    }
+    pthread_mutex_lock(&e->listen_lock);
+    snprintf(l->id, sizeof(l->id), "sub-%llu", (unsigned long long)++e->next_listener);
+    size_t len = 0;
+    char *ack = listen_message(l, "notifications/subscriptions/acknowledged", NULL, &len);
+    if (!ack) {
+        pthread_mutex_unlock(&e->listen_lock);
+        listener_free(l);
+        reply_nomem(r);
+        return false;
+    }
+    /* Acknowledged first, under the lock, so no change notification can
+     * overtake it. */
+    pcfmcp__ctx_emit(ctx, ack, len, PCFMCP_EMIT_NOTIFICATION);
+    pcfmcp__free(ack);
+    l->next = e->listeners;
+    e->listeners = l;
+    atomic_fetch_add(&e->nlisteners, 1);
+    pthread_mutex_unlock(&e->listen_lock);
+    /* Cancelled before it was parked (client already gone): end it now. */
+    if (ctx->cancelled)
+        pcfmcp__engine_reap_listeners(e);
+    return true;
+}
+
+void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *uri)
+{
+    if (atomic_load(&e->nlisteners) == 0)
+        return;
+    static const char *const changed[PCFMCP__LIST_COUNT] = {
+        "notifications/tools/list_changed", "notifications/resources/list_changed",
+        "notifications/resources/list_changed", "notifications/prompts/list_changed",
+    };
+    pthread_mutex_lock(&e->listen_lock);
+    for (pcfmcp__listener *l = e->listeners; l; l = l->next) {
+        bool want = false;
+        if (uri) {
+            for (size_t i = 0; i < l->nuris && !want; i++)
+                want = strcmp(l->uris[i], uri) == 0;
+        } else {
+            want = kind == PCFMCP__LIST_TOOLS     ? l->tools
+                   : kind == PCFMCP__LIST_PROMPTS ? l->prompts
+                                                  : l->resources;
+        }
+        if (!want || l->ctx->cancelled)
+            continue;
+        size_t len = 0;
+        char *msg = listen_message(l, uri ? "notifications/resources/updated" : changed[kind], uri, &len);
+        if (msg)
+            pcfmcp__ctx_emit(l->ctx, msg, len, PCFMCP_EMIT_NOTIFICATION);
+        pcfmcp__free(msg);
+    }
+    pthread_mutex_unlock(&e->listen_lock);
+}
+
+static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info);
+static void ctx_release(pcfmcp_ctx_t *ctx);
+
+void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
+{
+    if (atomic_load(&e->nlisteners) == 0)
+        return;
+    pcfmcp__listener *done = NULL;
+    pthread_mutex_lock(&e->listen_lock);
+    for (pcfmcp__listener **pp = &e->listeners; *pp;) {
+        pcfmcp__listener *l = *pp;
+        if (l->ctx->cancelled) {
+            *pp = l->next;
+            l->next = done;
+            done = l;
+            atomic_fetch_sub(&e->nlisteners, 1);
+        } else {
+            pp = &l->next;
+        }
+    }
+    pthread_mutex_unlock(&e->listen_lock);
+    while (done) {
+        pcfmcp__listener *n = done->next;
+        /* Cancelled: finish() sends a FINAL without message; the empty
+         * result only keeps it from reporting an error nobody saw. */
+        reply r = { 0 };
+        r.outcome = PCFMCP_OUTCOME_CANCELLED;
+        r.result_text = pcfmcp__strdup("{}");
+        r.result_len = 2;
+        finish(done->ctx, &r, NULL);
+        ctx_release(done->ctx);
+        listener_free(done);
+        done = n;
+    }
+}
+
 /* ------------------------------------------------------------- running */
 
 static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
@@ -914,9 +1245,15 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
         info->rpc_error = r->rpc_code;
         info->modern = ctx->modern;
     }
-    if (ctx->cancelled) {
+    if (ctx->cancelled && !ctx->timed_out) {
         r->outcome = PCFMCP_OUTCOME_CANCELLED;
         pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_FINAL);
+    } else if (msg && info && info->take_final && !ctx->emitted) {
+        /* The transport takes the answer as it is: no copy, no emit. */
+        ctx->answered = true;
+        info->final_msg = msg;
+        info->final_len = len;
+        msg = NULL;
     } else if (msg) {
         pcfmcp__ctx_emit(ctx, msg, len, flags);
     } else {
@@ -930,22 +1267,42 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
     if (e->after)
         e->after(ctx, ctx->method, ctx->name, r->outcome, r->rpc_code, secs, e->hook_ud);
     if (pcfmcp_logger_enabled(e->log, PCFMCP_LOG_DEBUG)) {
-        pcfmcp__log_fields f = { .request_id = ctx->id_text,
-                                 .session = ctx->session->id,
-                                 .identity = ctx->session->identity };
+        pcfmcp__log_fields f;
+        char trace[33];
+        pcfmcp__ctx_log_fields(ctx, &f, trace);
         pcfmcp__log(e->log, PCFMCP_LOG_DEBUG, "mcp", &f, "%s%s%s -> %s in %.3f ms", ctx->method,
                     ctx->name ? " " : "", ctx->name ? ctx->name : "",
                     r->rpc_code ? "error" : "ok", secs * 1000.0);
     }
     pcfmcp__free(r->message);
-    pcfmcp__free(r->result_text);
+    if (r->pages)
+        pcfmcp__pages_unref(r->pages);
+    else
+        pcfmcp__free(r->result_text);
     cJSON_Delete(r->data);
 }
 
-static void run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
+/* Methods whose handlers call the before-hook themselves, once they know
+ * the tool, resource or prompt. */
+static bool hooks_itself(int id)
+{
+    return id == M_TOOLS_CALL || id == M_RESOURCES_READ || id == M_PROMPTS_GET;
+}
+
+/* Returns false when the request stays open (subscriptions/listen). */
+static bool run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
 {
     reply r = { 0 };
-    if (select_revision(ctx, midx, &r)) {
+    pcfmcp_error_t hrc = PCFMCP_OK;
+    if (!select_revision(ctx, midx, &r) || (ctx->modern && !take_state(ctx, &r))) {
+        /* answered by select_revision or take_state */
+    } else if (methods[midx].id != M_UNKNOWN && !hooks_itself(methods[midx].id) &&
+               (hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
+        reply_error(&r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        r.outcome = PCFMCP_OUTCOME_REFUSED;
+    } else {
+        if (methods[midx].id == M_LISTEN && do_listen(ctx, &r))
+            return false;
         switch (methods[midx].id) {
         case M_INITIALIZE: do_initialize(ctx, &r); break;
         case M_PING: reply_json(&r, cJSON_CreateObject()); break;
@@ -961,10 +1318,18 @@ static void run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
         case M_PROMPTS_GET: do_prompts_get(ctx, &r); break;
         case M_COMPLETE: do_complete(ctx, &r); break;
         case M_SET_LEVEL: do_set_level(ctx, &r); break;
+        case M_LISTEN: break; /* refused by do_listen: r holds the error */
         case M_UNKNOWN: reply_error(&r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s", ctx->method); break;
         }
     }
     finish(ctx, &r, info);
+    return true;
+}
+
+static void ctx_release(pcfmcp_ctx_t *ctx)
+{
+    pcfmcp__session_untrack(ctx->session, ctx);
+    ctx_free(ctx);
 }
 
 typedef struct {
@@ -1109,8 +1474,9 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
                     "server busy: too many requests in progress, retry shortly");
         PCFMCP_LOG(e->log, PCFMCP_LOG_WARN, "mcp", "refused %s: worker queue full", m.method);
         finish(ctx, &r, info);
-    } else {
-        run_method(ctx, midx, info);
+    } else if (!run_method(ctx, midx, info)) {
+        /* Parked (subscriptions/listen): it ends when cancelled. */
+        return PCFMCP_HANDLED_PENDING;
     }
     pcfmcp__session_untrack(s, ctx);
     ctx_free(ctx);
@@ -1188,8 +1554,11 @@ pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, co
 {
     if (!e || !s || (!msg && len) || !emit)
         return PCFMCP_ERR_INVALID_ARG;
-    if (info)
+    if (info) {
+        bool take = info->take_final;
         memset(info, 0, sizeof(*info));
+        info->take_final = take;
+    }
     cJSON *root = NULL;
     size_t off = 0;
     pcfmcp__json_status st = pcfmcp__json_parse(msg ? msg : "", len, (int)e->max_depth, &root, &off);

@@ -51,6 +51,20 @@ static char *build_server_info(const char *name, const char *version, const cJSO
     return s;
 }
 
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_state_key(pcfmcp_engine_t *e, const void *key,
+                                                      size_t len)
+{
+    if (!e || !key || len < 16)
+        return PCFMCP_ERR_INVALID_ARG;
+    /* Any length in, 32 bytes out: the HMAC key is a hash of the secret. */
+    unsigned char k[32];
+    if (pcfmcp__hmac_sha256("pcf-mcp requestState", 20, key, len, k) != 0)
+        return PCFMCP_ERR_TLS;
+    memcpy(e->state_key, k, sizeof(k));
+    pcfmcp__secure_zero(k, sizeof(k));
+    return PCFMCP_OK;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *name,
                                             const char *version)
 {
@@ -62,6 +76,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
     pthread_rwlock_init(&e->reg_lock, NULL);
     pthread_mutex_init(&e->pages_lock, NULL);
     pthread_mutex_init(&e->sessions_lock, NULL);
+    pthread_mutex_init(&e->wd_init_lock, NULL);
+    pthread_mutex_init(&e->listen_lock, NULL);
     e->page_size = 100;
     e->max_depth = 64;
     e->max_batch = 64;
@@ -74,7 +90,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
     e->name = pcfmcp__strdup(name);
     e->version = pcfmcp__strdup(version);
     e->server_info_text = build_server_info(name, version, NULL);
-    if (!e->name || !e->version || !e->server_info_text) {
+    if (!e->name || !e->version || !e->server_info_text ||
+        pcfmcp__random(e->state_key, sizeof(e->state_key)) != 0) {
         pcfmcp_engine_free(e);
         return PCFMCP_ERR_NOMEM;
     }
@@ -115,6 +132,7 @@ PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *e)
     if (!e)
         return;
     pcfmcp__pool_free(e->pool);
+    pcfmcp__watchdog_free(e);
     for (int k = 0; k < PCFMCP__LIST_COUNT; k++) {
         for (size_t i = 0; i < e->lists[k].len; i++)
             pcfmcp__entry_unref(e->lists[k].items[i]);
@@ -135,6 +153,8 @@ PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *e)
     pthread_rwlock_destroy(&e->reg_lock);
     pthread_mutex_destroy(&e->pages_lock);
     pthread_mutex_destroy(&e->sessions_lock);
+    pthread_mutex_destroy(&e->wd_init_lock);
+    pthread_mutex_destroy(&e->listen_lock);
     pcfmcp__free(e);
 }
 
@@ -254,6 +274,31 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_request_timeout(pcfmcp_engine_t *e,
         return PCFMCP_ERR_INVALID_ARG;
     e->request_timeout_ms = timeout_ms;
     return PCFMCP_OK;
+}
+
+PCFMCP_API int pcfmcp_engine_tool_read_only(pcfmcp_engine_t *e, const char *name)
+{
+    if (!e || !name)
+        return 0;
+    pcfmcp__entry *t = pcfmcp__engine_find(e, PCFMCP__LIST_TOOLS, name);
+    if (!t)
+        return 0;
+    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(t->def, "annotations");
+    int ro = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ann, "readOnlyHint"));
+    pcfmcp__entry_unref(t);
+    return ro;
+}
+
+PCFMCP_API size_t pcfmcp_engine_session_count(pcfmcp_engine_t *e)
+{
+    if (!e)
+        return 0;
+    size_t n = 0;
+    pthread_mutex_lock(&e->sessions_lock);
+    for (pcfmcp_session_t *s = e->sessions; s; s = s->next)
+        n++;
+    pthread_mutex_unlock(&e->sessions_lock);
+    return n;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *e, const char *method,
@@ -745,26 +790,24 @@ cJSON *pcfmcp__engine_capabilities(pcfmcp_engine_t *e, bool modern)
     bool ok = pcfmcp__json_put(caps, "logging", cJSON_CreateObject());
     if (comps)
         ok &= pcfmcp__json_put(caps, "completions", cJSON_CreateObject());
-    /* listChanged/subscribe describe the 2025 notification channels; the
-     * 2026-07-28 revision moved them to subscriptions/listen. */
+    /* Changes reach 2025 clients on the session's stream and 2026-07-28
+     * clients through subscriptions/listen: both eras get the flags. */
+    (void)modern;
     if (prompts) {
         cJSON *p = cJSON_CreateObject();
-        if (!modern)
-            ok &= pcfmcp__json_put_bool(p, "listChanged", true);
+        ok &= pcfmcp__json_put_bool(p, "listChanged", true);
         ok &= pcfmcp__json_put(caps, "prompts", p);
     }
     if (res) {
         cJSON *r = cJSON_CreateObject();
-        if (!modern && e->subscriptions)
+        if (e->subscriptions)
             ok &= pcfmcp__json_put_bool(r, "subscribe", true);
-        if (!modern)
-            ok &= pcfmcp__json_put_bool(r, "listChanged", true);
+        ok &= pcfmcp__json_put_bool(r, "listChanged", true);
         ok &= pcfmcp__json_put(caps, "resources", r);
     }
     if (tools) {
         cJSON *t = cJSON_CreateObject();
-        if (!modern)
-            ok &= pcfmcp__json_put_bool(t, "listChanged", true);
+        ok &= pcfmcp__json_put_bool(t, "listChanged", true);
         ok &= pcfmcp__json_put(caps, "tools", t);
     }
     if (!ok) {

@@ -107,6 +107,18 @@ struct pcfmcp_engine {
     pthread_mutex_t sessions_lock;
     struct pcfmcp_session *sessions; /* live sessions, for broadcasts */
 
+    atomic_uint tool_timeout_ms;
+    struct pcfmcp__watchdog *wd; /* timeout.c; created with the first timeout */
+    pthread_mutex_t wd_init_lock;
+
+    unsigned char state_key[32]; /* HMAC key of 2026-07-28 requestState */
+
+    /* 2026-07-28 subscriptions/listen: requests parked until cancelled. */
+    pthread_mutex_t listen_lock;
+    struct pcfmcp__listener *listeners;
+    atomic_uint nlisteners;
+    uint64_t next_listener;
+
     char errmsg[512];
 };
 
@@ -138,6 +150,8 @@ struct pcfmcp_session {
     char *id;
     pcfmcp_emit_cb notify;
     void *notify_ud;
+    unsigned notify_calls;   /* notify callbacks running right now */
+    pthread_cond_t notify_idle; /* signalled when notify_calls drops to 0 */
     struct pcfmcp_ctx *inflight;
     pcfmcp__pending *pending;
     uint64_t next_out_id;
@@ -170,6 +184,7 @@ struct pcfmcp_ctx {
     int log_level;          /* -1 = send all, -2 = send none */
     volatile int cancelled;
     bool answered;          /* response already emitted */
+    bool emitted;           /* something was emitted for this request */
     pcfmcp_emit_cb emit;
     void *emit_ud;
     pthread_mutex_t emit_lock; /* a cancel may race the handler's own emits */
@@ -180,9 +195,18 @@ struct pcfmcp_ctx {
     const cJSON *input_responses; /* 2026-07-28 multi round-trip */
     cJSON *input_requests;
     unsigned input_seq;
+    cJSON *merged_inputs;   /* answers of earlier rounds (from requestState) + this one's */
+    char *state_in;         /* the handler's state from the previous round */
+    char *state_out;        /* the handler's state for the next round */
     cJSON *missing_caps;
     uint64_t start_ns;
     struct pcfmcp_ctx *prev, *next; /* session's in-flight list */
+    void *hook_data;
+    /* Tool timeout (timeout.c): guarded by the watchdog's lock. */
+    uint64_t deadline_ms;
+    bool timed_out;
+    bool wd_listed;
+    struct pcfmcp_ctx *wd_prev, *wd_next;
 };
 
 /* ------------------------------------------------------------- results */
@@ -232,21 +256,51 @@ void pcfmcp__session_unref(pcfmcp_session_t *s);
 void pcfmcp__session_track(pcfmcp_session_t *s, pcfmcp_ctx_t *ctx);
 void pcfmcp__session_untrack(pcfmcp_session_t *s, pcfmcp_ctx_t *ctx);
 void pcfmcp__session_cancel(pcfmcp_session_t *s, const cJSON *request_id);
+/* Cancels the requests in flight whose emit userdata is `ud` (a transport's
+ * per-request stream whose client went away). Returns how many. */
+size_t pcfmcp__session_cancel_ud(pcfmcp_session_t *s, const void *ud);
 bool pcfmcp__session_deliver_response(pcfmcp_session_t *s, const cJSON *id, const cJSON *result,
                                       const cJSON *error);
 int pcfmcp__session_log_level(pcfmcp_session_t *s);
 bool pcfmcp__session_subscribed(pcfmcp_session_t *s, const char *uri);
 
 /* dispatch.c */
+/* One open subscriptions/listen request and the notifications it wants. */
+typedef struct pcfmcp__listener {
+    pcfmcp_ctx_t *ctx;
+    bool tools, prompts, resources;
+    char **uris; /* resourceSubscriptions */
+    size_t nuris;
+    char id[40];
+    struct pcfmcp__listener *next;
+} pcfmcp__listener;
+/* Ends the listen requests that were cancelled (FINAL without message). */
+void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e);
+/* Sends a change notification to the listeners that asked for it. */
+void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *uri);
 /* Outcome of handling one request, for transports that map it to HTTP. */
 typedef struct {
     int rpc_error; /* JSON-RPC error code of the final message, 0 if result */
     bool modern;
+    /* In: a request answered before pcfmcp__engine_handle() returns, with
+     * nothing emitted before its answer, hands the answer over here
+     * (pcfmcp__malloc'd, the caller frees it) instead of emitting it. */
+    bool take_final;
+    char *final_msg;
+    size_t final_len;
 } pcfmcp__handle_info;
 pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, const char *msg,
                                      size_t len, pcfmcp_emit_cb emit, void *ud,
                                      const char *traceparent, const char *tracestate,
                                      pcfmcp_handled_t *out, pcfmcp__handle_info *info);
+
+/* timeout.c: the tool-timeout watchdog. add() arms a deadline of
+ * tool_timeout_ms for a tools/call (no-op when 0); remove() disarms it and
+ * must run before the context is freed; it returns true if the deadline
+ * passed (ctx->timed_out). */
+void pcfmcp__watchdog_add(pcfmcp_engine_t *e, pcfmcp_ctx_t *ctx);
+bool pcfmcp__watchdog_remove(pcfmcp_engine_t *e, pcfmcp_ctx_t *ctx);
+void pcfmcp__watchdog_free(pcfmcp_engine_t *e);
 
 /* result.c */
 pcfmcp_result_t *pcfmcp__result_new(pcfmcp__result_kind kind);

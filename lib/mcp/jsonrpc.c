@@ -87,8 +87,23 @@ void pcfmcp__rpc_append_id(pcfmcp__buf *b, const cJSON *id)
 {
     if (cJSON_IsString(id))
         pcfmcp__buf_json_string(b, id->valuestring, strlen(id->valuestring));
-    else if (pcfmcp__json_is_integer(id))
-        pcfmcp__buf_printf(b, "%.0f", id->valuedouble);
+    else if (pcfmcp__json_is_integer(id)) {
+        /* Hot path (every response): digits by hand, no printf. */
+        char tmp[24];
+        int n = 0;
+        long long v = (long long)id->valuedouble;
+        unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
+        do {
+            tmp[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            tmp[n++] = '-';
+        char out[24];
+        for (int i = 0; i < n; i++)
+            out[i] = tmp[n - 1 - i];
+        pcfmcp__buf_append(b, out, (size_t)n);
+    }
     else
         pcfmcp__buf_puts(b, "null");
 }

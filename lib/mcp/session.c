@@ -20,6 +20,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_new(pcfmcp_session_t **out, pcfmcp_engi
     s->flags = flags;
     s->log_level = -1;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->notify_idle, NULL);
     if (flags & PCFMCP_SESSION_STATELESS) {
         /* Without a handshake the transport's header (or the spec's
          * fallback for a missing one) decides the revision. */
@@ -32,12 +33,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_new(pcfmcp_session_t **out, pcfmcp_engi
             return PCFMCP_ERR_NOMEM;
         }
     }
-    pthread_mutex_lock(&e->sessions_lock);
-    s->next = e->sessions;
-    if (e->sessions)
-        e->sessions->prev = s;
-    e->sessions = s;
-    pthread_mutex_unlock(&e->sessions_lock);
+    /* Stateless sessions live for one request and have no notify sink:
+     * broadcasts never reach them, so they stay off the engine-wide list
+     * and its lock (HTTP creates one per request). */
+    if (!(flags & PCFMCP_SESSION_STATELESS)) {
+        pthread_mutex_lock(&e->sessions_lock);
+        s->next = e->sessions;
+        if (e->sessions)
+            e->sessions->prev = s;
+        e->sessions = s;
+        pthread_mutex_unlock(&e->sessions_lock);
+    }
     *out = s;
     return PCFMCP_OK;
 }
@@ -53,6 +59,7 @@ void pcfmcp__session_unref(pcfmcp_session_t *s)
     if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
     pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->notify_idle);
     pcfmcp__free(s->version);
     pcfmcp__free(s->client_caps_text);
     cJSON_Delete(s->client_caps);
@@ -68,6 +75,8 @@ void pcfmcp__session_unref(pcfmcp_session_t *s)
 static void unlink_session(pcfmcp_session_t *s)
 {
     pcfmcp_engine_t *e = s->engine;
+    if (s->flags & PCFMCP_SESSION_STATELESS)
+        return;
     pthread_mutex_lock(&e->sessions_lock);
     if (s->prev)
         s->prev->next = s->next;
@@ -89,6 +98,7 @@ PCFMCP_API void pcfmcp_session_cancel_all(pcfmcp_session_t *s)
     for (pcfmcp__pending *p = s->pending; p; p = p->next)
         pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&s->lock);
+    pcfmcp__engine_reap_listeners(s->engine);
 }
 
 PCFMCP_API void pcfmcp_session_free(pcfmcp_session_t *s)
@@ -100,6 +110,8 @@ PCFMCP_API void pcfmcp_session_free(pcfmcp_session_t *s)
     s->closed = true;
     s->notify = NULL;
     s->notify_ud = NULL;
+    while (s->notify_calls > 0)
+        pthread_cond_wait(&s->notify_idle, &s->lock);
     pthread_mutex_unlock(&s->lock);
     pcfmcp_session_cancel_all(s);
     pcfmcp__session_unref(s);
@@ -113,6 +125,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_set_notify(pcfmcp_session_t *s, pcfmcp_
     pthread_mutex_lock(&s->lock);
     s->notify = emit;
     s->notify_ud = emit ? userdata : NULL;
+    /* The old sink's userdata may be freed once we return: wait for calls
+     * that picked it up before the swap. */
+    while (s->notify_calls > 0)
+        pthread_cond_wait(&s->notify_idle, &s->lock);
     pthread_mutex_unlock(&s->lock);
     return PCFMCP_OK;
 }
@@ -233,6 +249,26 @@ void pcfmcp__session_cancel(pcfmcp_session_t *s, const cJSON *request_id)
         }
     }
     pthread_mutex_unlock(&s->lock);
+    pcfmcp__engine_reap_listeners(s->engine);
+}
+
+size_t pcfmcp__session_cancel_ud(pcfmcp_session_t *s, const void *ud)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&s->lock);
+    for (pcfmcp_ctx_t *c = s->inflight; c; c = c->next) {
+        if (c->emit_ud == ud && strcmp(c->method, "initialize") != 0) {
+            c->cancelled = 1;
+            n++;
+        }
+    }
+    if (n)
+        for (pcfmcp__pending *p = s->pending; p; p = p->next)
+            pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&s->lock);
+    if (n)
+        pcfmcp__engine_reap_listeners(s->engine);
+    return n;
 }
 
 bool pcfmcp__session_deliver_response(pcfmcp_session_t *s, const cJSON *id, const cJSON *result,
@@ -306,12 +342,23 @@ static void broadcast(pcfmcp_engine_t *e, const char *json, size_t len, want_fn 
     pthread_mutex_unlock(&e->sessions_lock);
     for (size_t i = 0; i < n; i++) {
         pcfmcp_session_t *s = list[i];
+        if (want && !want(s, arg)) {
+            pcfmcp__session_unref(s);
+            continue;
+        }
         pthread_mutex_lock(&s->lock);
         pcfmcp_emit_cb cb = s->state != PCFMCP__SESSION_NEW ? s->notify : NULL;
         void *ud = s->notify_ud;
+        if (cb)
+            s->notify_calls++;
         pthread_mutex_unlock(&s->lock);
-        if (cb && (!want || want(s, arg)))
+        if (cb) {
             cb(json, len, PCFMCP_EMIT_NOTIFICATION, ud);
+            pthread_mutex_lock(&s->lock);
+            if (--s->notify_calls == 0)
+                pthread_cond_broadcast(&s->notify_idle);
+            pthread_mutex_unlock(&s->lock);
+        }
         pcfmcp__session_unref(s);
     }
     pcfmcp__free(list);
@@ -326,6 +373,7 @@ void pcfmcp__engine_broadcast_list_changed(pcfmcp_engine_t *e, pcfmcp__list_kind
         "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/prompts/list_changed\"}",
     };
     broadcast(e, msgs[kind], strlen(msgs[kind]), NULL, NULL);
+    pcfmcp__engine_notify_listeners(e, kind, NULL);
 }
 
 static bool wants_uri(pcfmcp_session_t *s, const void *uri)
@@ -350,5 +398,6 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_notify_resource_updated(pcfmcp_engine_t 
         return PCFMCP_ERR_NOMEM;
     broadcast(e, msg, len, wants_uri, uri);
     pcfmcp__free(msg);
+    pcfmcp__engine_notify_listeners(e, PCFMCP__LIST_RESOURCES, uri);
     return PCFMCP_OK;
 }

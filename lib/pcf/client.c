@@ -173,6 +173,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_new_sibling(pcfmcp_pcf_t **out, pcfmcp_pcf_
     pcf->obs = parent->obs;
     pcf->obs_ud = parent->obs_ud;
     pthread_mutex_unlock(&parent->obs_lock);
+    pcfmcp__pcf_hooks_copy(pcf, parent);
     /* Connections are shared now, so their TLS identity must stay the same. */
     parent->frozen = true;
     pcf->frozen = true;

@@ -33,6 +33,8 @@ typedef struct pcfmcp__pcf_callctx {
                                       __atomic_load_n: set it atomically); NULL = never */
     uint64_t deadline_ms;          /* absolute, pcfmcp__now_ms() clock; 0 = client budget */
     const char *request_id;        /* sent as `X-Request-Id`, logged; NULL = none */
+    const char *session;           /* MCP session id, logged; NULL = none */
+    const char *identity;          /* who asked, logged; NULL = none */
 } pcfmcp__pcf_callctx;
 
 typedef enum {

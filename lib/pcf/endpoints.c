@@ -293,6 +293,23 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
     if (args && !cJSON_IsObject(args))
         return pcfmcp__pcf_fail(res, PCFMCP_ERR_INVALID_ARG, "arguments must be a JSON object");
     atomic_store(&pcf->used, true);
+    pcf_hooks hk;
+    pcfmcp__pcf_hooks_get(pcf, &hk);
+    /* A traced call gets a client span of its own; PCF hears its id. */
+    pcfmcp_span_t *span = NULL;
+    pcfmcp__pcf_callctx traced;
+    if (hk.tracer && ctx && ctx->traceparent) {
+        char name[64];
+        snprintf(name, sizeof(name), "PCF %s", pcfmcp__pcf_ops[op].label);
+        if (pcfmcp_span_start(hk.tracer, name, PCFMCP_SPAN_CLIENT, ctx->traceparent,
+                              ctx->tracestate, &span) == PCFMCP_OK) {
+            traced = *ctx;
+            traced.traceparent = pcfmcp_span_traceparent(span);
+            traced.tracestate = pcfmcp_span_tracestate(span);
+            ctx = &traced;
+            pcfmcp_span_set_attribute(span, "pcf.endpoint", pcfmcp__pcf_ops[op].label);
+        }
+    }
     pcf_call c;
     memset(&c, 0, sizeof(c));
     c.pcf = pcf;
@@ -302,12 +319,32 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
     c.res = res;
     c.deadline = ctx && ctx->deadline_ms ? ctx->deadline_ms
                                          : pcfmcp__now_ms() + (uint64_t)pcf->cfg.total_ms;
-    run_call(&c, args);
-    call_cleanup(&c);
+    char *cache_key = NULL;
+    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, res, &cache_key);
+    if (!hit) {
+        run_call(&c, args);
+        call_cleanup(&c);
+        pcfmcp__pcf_cache_store(hk.cache, cache_key, args, res);
+        pcfmcp__pcf_cache_invalidate(hk.cache, op, args);
+    }
+    pcfmcp__free(cache_key);
     scrub_message(pcf, res);
-    if (res->err != PCFMCP_OK)
-        PCFMCP_LOG(pcf->log, PCFMCP_LOG_INFO, "pcf", "%s failed: %s (%s)", c.desc->label,
-                   pcfmcp_pcf_result_message(res), pcfmcp_error_name(res->err));
+    if (span) {
+        pcfmcp_span_set_attribute(span, "pcf.cache", hit ? "hit" : hk.cache ? "miss" : "off");
+        if (res->status)
+            pcfmcp_span_set_attribute_int(span, "http.response.status_code", res->status);
+        pcfmcp_span_set_attribute_int(span, "pcf.attempts", res->attempts);
+        if (res->err != PCFMCP_OK)
+            pcfmcp_span_set_error(span, pcfmcp_error_name(res->err));
+        pcfmcp_span_end(span);
+    }
+    if (res->err != PCFMCP_OK) {
+        pcfmcp__log_fields f;
+        char trace[33];
+        pcfmcp__pcf_log_fields(ctx, &f, trace);
+        PCFMCP_LOGF(pcf->log, PCFMCP_LOG_INFO, "pcf", &f, "%s failed: %s (%s)", c.desc->label,
+                    pcfmcp_pcf_result_message(res), pcfmcp_error_name(res->err));
+    }
     return res->err;
 }
 

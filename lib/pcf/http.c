@@ -590,7 +590,35 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
         long timeout = cfg->request_ms < left ? cfg->request_ms : left;
         xfer x;
         attempt_outcome o;
+        pcf_hooks hk;
+        pcfmcp__pcf_hooks_get(pcf, &hk);
+        if (hk.gate) {
+            pcfmcp_error_t g = pcfmcp_gate_enter(hk.gate, (unsigned)left,
+                                                 c->ctx ? c->ctx->cancelled : NULL);
+            if (g == PCFMCP_ERR_CANCELLED) {
+                rc = pcfmcp__pcf_fail(res, PCFMCP_ERR_CANCELLED, "%s: cancelled", req->label);
+                break;
+            }
+            if (g != PCFMCP_OK) {
+                rc = pcfmcp__pcf_fail(res, PCFMCP_ERR_UNAVAILABLE,
+                                      "%s: too many requests to PCF are in progress "
+                                      "(rate_limit.pcf_concurrency); try again shortly",
+                                      req->label);
+                break;
+            }
+            now = pcfmcp__now_ms();
+            if (now >= c->deadline) {
+                pcfmcp_gate_leave(hk.gate);
+                rc = pcfmcp__pcf_fail(res, PCFMCP_ERR_TIMEOUT,
+                                      "%s: the call's time budget ran out", req->label);
+                break;
+            }
+            left = (long)(c->deadline - now);
+            timeout = cfg->request_ms < left ? cfg->request_ms : left;
+        }
         one_attempt(c, h, req, url.data, hdrs, timeout, resp, &x, &o);
+        if (hk.gate)
+            pcfmcp_gate_leave(hk.gate);
         res->attempts++;
         double secs = (double)(pcfmcp__now_ms() - now) / 1000.0;
         pcfmcp_error_t obs_err = o.err;
@@ -599,8 +627,12 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
         else if (o.err == PCFMCP_OK && resp->status >= 500)
             obs_err = PCFMCP_ERR_HTTP;
         pcfmcp__pcf_observe(pcf, req->label, resp->status, obs_err, secs, attempt);
-        PCFMCP_LOG(pcf->log, PCFMCP_LOG_DEBUG, "pcf", "%s %s attempt %d: %s, HTTP %ld, %.3f s",
-                   req->post ? "POST" : "GET", req->label, attempt, o.what, resp->status, secs);
+        pcfmcp__log_fields lf;
+        char trace[33];
+        pcfmcp__pcf_log_fields(c->ctx, &lf, trace);
+        PCFMCP_LOGF(pcf->log, PCFMCP_LOG_DEBUG, "pcf", &lf,
+                    "%s %s attempt %d: %s, HTTP %ld, %.3f s", req->post ? "POST" : "GET",
+                    req->label, attempt, o.what, resp->status, secs);
 
         /* Decide whether another attempt is safe and useful. */
         const char *reason = NULL;
@@ -625,9 +657,9 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
                 wait = backoff_ms(cfg, attempt);
             uint64_t after = pcfmcp__now_ms();
             if (after + (uint64_t)wait < c->deadline) {
-                PCFMCP_LOG(pcf->log, PCFMCP_LOG_WARN, "pcf",
-                           "retrying %s (attempt %d of %d) after %s; waiting %ld ms",
-                           req->label, attempt + 1, cfg->max_attempts, reason, wait);
+                PCFMCP_LOGF(pcf->log, PCFMCP_LOG_WARN, "pcf", &lf,
+                            "retrying %s (attempt %d of %d) after %s; waiting %ld ms",
+                            req->label, attempt + 1, cfg->max_attempts, reason, wait);
                 if (!wait_ms(c, wait)) {
                     rc = pcfmcp__pcf_fail(res, PCFMCP_ERR_CANCELLED, "%s: cancelled",
                                           req->label);
@@ -644,8 +676,8 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
                 rc = pcfmcp__pcf_fail(res, o.err, "%s: %s%s", req->label, o.what,
                                       attempt > 1 ? " (after retries)" : "");
             res->status = 0;
-            PCFMCP_LOG(pcf->log, PCFMCP_LOG_DEBUG, "pcf", "%s failed: %s", req->label,
-                       o.detail);
+            PCFMCP_LOGF(pcf->log, PCFMCP_LOG_DEBUG, "pcf", &lf, "%s failed: %s", req->label,
+                        o.detail);
         }
         break;
     }

@@ -71,9 +71,12 @@ struct pcfmcp_pcf {
     unsigned char channel[PCF_NCHOICES];
     bool allow_api_issue_writes;
 
-    pthread_mutex_t obs_lock;
+    pthread_mutex_t obs_lock; /* also guards cache, tracer, gate (hooks.c) */
     pcfmcp_pcf_observer_cb obs;
     void *obs_ud;
+    pcfmcp_cache_t *cache;
+    pcfmcp_tracer_t *tracer;
+    pcfmcp_gate_t *gate;
 
     /* Web session: one easy handle with its own cookie engine; the operations
      * that use it run one at a time because each is a sequence of requests
@@ -187,6 +190,28 @@ pcfmcp_error_t pcfmcp__pcf_early(pcfmcp_pcf_result_t **out, pcfmcp_error_t err, 
 void pcfmcp__pcf_put_str(cJSON *o, const char *k, const char *v, bool *ok);
 void pcfmcp__pcf_put_num(cJSON *o, const char *k, double v, bool *ok);
 void pcfmcp__pcf_put_bool(cJSON *o, const char *k, bool v, bool *ok);
+
+/* ------------------------------------------------------------------ hooks.c */
+
+typedef struct {
+    pcfmcp_cache_t *cache;
+    pcfmcp_tracer_t *tracer;
+    pcfmcp_gate_t *gate;
+} pcf_hooks;
+
+void pcfmcp__pcf_hooks_get(pcfmcp_pcf_t *pcf, pcf_hooks *h);
+void pcfmcp__pcf_hooks_copy(pcfmcp_pcf_t *to, pcfmcp_pcf_t *from);
+/* Request-scoped log fields of a call context (trace must hold 33 bytes). */
+void pcfmcp__pcf_log_fields(const pcfmcp__pcf_callctx *ctx, pcfmcp__log_fields *f,
+                            char trace[33]);
+/* A hit fills @p res and returns true. On a miss of a cacheable operation
+ * *key_out receives the key to store the answer under (caller frees). */
+bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
+                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out);
+void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key, const cJSON *args,
+                             const pcfmcp_pcf_result_t *res);
+/* After a write (whatever its outcome): drops what it may have made stale. */
+void pcfmcp__pcf_cache_invalidate(pcfmcp_cache_t *cache, pcfmcp__pcf_op op, const cJSON *args);
 
 /* ------------------------------------------------------------------ results */
 

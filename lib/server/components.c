@@ -1,19 +1,28 @@
 #include "core/internal.h"
 
 #include <pwd.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <pcfmcp/auth.h>
+#include <pcfmcp/http.h>
 #include <pcfmcp/pcf.h>
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
 #include "hardening/log.h"
+#include "server/hardening.h"
 #include "server/server_internal.h"
 
 struct pcfmcp__server_parts {
-    pcfmcp_pcf_t *pcf;
+    /* Read by pcfmcp_server_stop() from another thread; freed only in
+     * teardown, after the stopper is gone. */
+    _Atomic(pcfmcp_http_t *) http;
+    pcfmcp_auth_t *auth; /* HTTP authentication; NULL when none is configured */
+    pcfmcp_pcf_t *pcf;   /* the server's own PCF credential; NULL without pcf.url */
     pcfmcp_toolset_t *toolset;
 };
 
@@ -159,11 +168,13 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
 pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
 {
     local_identity(s);
-    s->parts = pcfmcp__calloc(1, sizeof(*s->parts));
-    if (!s->parts)
+    if (!(s->parts = pcfmcp__calloc(1, sizeof(*s->parts))))
         return PCFMCP_ERR_NOMEM;
     pcfmcp_error_t rc = build_pcf(s, &s->parts->pcf);
     if (rc != PCFMCP_OK)
+        return rc;
+    /* Metrics, the read cache, tracing and the concurrency gate. */
+    if (s->parts->pcf && (rc = pcfmcp_server_attach_pcf(s, s->parts->pcf)) != PCFMCP_OK)
         return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
     if (rc != PCFMCP_OK) {
@@ -185,11 +196,16 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     return PCFMCP_OK;
 }
 
-/* The engine borrows the toolset, and the toolset the client: the engine
- * goes first (server.c frees it after this; see pcfmcp__server_release_parts). */
+/* The transport goes first; the toolset and the PCF client stay until the
+ * engine that borrows them is gone (pcfmcp__server_release_parts). */
 void pcfmcp__server_teardown_components(pcfmcp_server_t *s)
 {
-    (void)s;
+    if (!s->parts)
+        return;
+    pcfmcp_http_free(atomic_load(&s->parts->http));
+    atomic_store(&s->parts->http, NULL);
+    pcfmcp_auth_free(s->parts->auth);
+    s->parts->auth = NULL;
 }
 
 void pcfmcp__server_release_parts(pcfmcp_server_t *s)
@@ -197,26 +213,284 @@ void pcfmcp__server_release_parts(pcfmcp_server_t *s)
     if (!s->parts)
         return;
     pcfmcp_toolset_free(s->parts->toolset);
+    if (s->parts->pcf)
+        pcfmcp_server_detach_pcf(s, s->parts->pcf);
     pcfmcp_pcf_free(s->parts->pcf);
     pcfmcp__free(s->parts);
     s->parts = NULL;
 }
 
+typedef struct {
+    const char *key;
+    pcfmcp_http_limit_t limit;
+} limit_key;
+
+static const limit_key LIMITS[] = {
+    { "server.max_body_bytes", PCFMCP_HTTP_LIMIT_BODY_BYTES },
+    { "server.max_header_bytes", PCFMCP_HTTP_LIMIT_HEADER_BYTES },
+    { "server.max_connections", PCFMCP_HTTP_LIMIT_CONNECTIONS },
+    { "server.max_connections_per_ip", PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP },
+    { "server.connection_timeout", PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS },
+    { "server.threads", PCFMCP_HTTP_LIMIT_THREADS },
+    { "server.max_sessions", PCFMCP_HTTP_LIMIT_SESSIONS },
+    { "server.session_idle_timeout", PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
+    { "server.sse_keepalive", PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
+    { "server.sse_buffer_events", PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },
+    { "server.streams_per_session", PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION },
+    { "server.shutdown_grace", PCFMCP_HTTP_LIMIT_GRACE_MS },
+    { "server.gzip_min_bytes", PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES },
+};
+
+static const char *nonempty(const pcfmcp_config_t *c, const char *key)
+{
+    const char *v = pcfmcp_config_get(c, key);
+    return v && *v ? v : NULL;
+}
+
+/* ------------------------------------------------------- authentication */
+
+/* The transport's authenticator hook on top of pcfmcp_auth_check(). */
+static pcfmcp_http_auth_verdict_t http_auth(const char *authorization, const char *cert_subject,
+                                            char *identity, size_t identity_size,
+                                            const char *metadata_url, char **www, void *ud)
+{
+    (void)cert_subject;
+    pcfmcp_server_t *s = ud;
+    pcfmcp_auth_t *a = s->parts->auth;
+    char ident[PCFMCP_AUTH_IDENTITY_MAX], scopes[PCFMCP_AUTH_SCOPES_MAX], detail[160] = "";
+    pcfmcp_auth_verdict_t v = pcfmcp_auth_check(a, authorization, ident, sizeof(ident), scopes,
+                                                sizeof(scopes), detail, sizeof(detail));
+    if (v == PCFMCP_AUTH_ALLOW) {
+        snprintf(identity, identity_size, "%s", ident);
+        return PCFMCP_HTTP_AUTH_ALLOW;
+    }
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "refused an HTTP request: %s (%s)",
+               pcfmcp_auth_verdict_name(v), detail[0] ? detail : "no detail");
+    pcfmcp__server_count_auth_failure(s, v == PCFMCP_AUTH_MISSING   ? "missing"
+                                         : v == PCFMCP_AUTH_EXPIRED ? "expired"
+                                         : v == PCFMCP_AUTH_INSUFFICIENT_SCOPE
+                                             ? "insufficient_scope"
+                                         : v == PCFMCP_AUTH_INVALID ? "invalid"
+                                                                    : "unavailable");
+    char *w = NULL;
+    /* Resource metadata exists only with OAuth; API keys alone get a plain challenge. */
+    if (v != PCFMCP_AUTH_UNAVAILABLE &&
+        pcfmcp_auth_www_authenticate(a, v, pcfmcp_auth_oauth_enabled(a) ? metadata_url : NULL, &w) == PCFMCP_OK)
+        *www = w; /* pcfmcp_free() is free(): the transport may free() it */
+    switch (v) {
+    case PCFMCP_AUTH_MISSING: return PCFMCP_HTTP_AUTH_MISSING;
+    case PCFMCP_AUTH_EXPIRED: return PCFMCP_HTTP_AUTH_EXPIRED;
+    case PCFMCP_AUTH_INSUFFICIENT_SCOPE: return PCFMCP_HTTP_AUTH_INSUFFICIENT_SCOPE;
+    case PCFMCP_AUTH_UNAVAILABLE: return PCFMCP_HTTP_AUTH_UNAVAILABLE;
+    case PCFMCP_AUTH_ALLOW:
+    case PCFMCP_AUTH_INVALID:
+    default: return PCFMCP_HTTP_AUTH_INVALID;
+    }
+}
+
+static pcfmcp_error_t http_metadata(const char *resource_url, char **out_json, void *ud)
+{
+    pcfmcp_server_t *s = ud;
+    return pcfmcp_auth_resource_metadata(s->parts->auth, resource_url, out_json);
+}
+
+/* auth.oauth_scopes is a comma list; the authenticator wants spaces. */
+static void scopes_text(const char *list, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = list ? list : ""; *p && k + 1 < n; p++)
+        if (*p != ' ')
+            out[k++] = *p == ',' ? ' ' : *p;
+    out[k] = '\0';
+}
+
+/* Builds the authenticator from auth.*; leaves it NULL when nothing is set. */
+static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
+{
+    const pcfmcp_config_t *c = s->config;
+    const char *keys = nonempty(c, "auth.api_keys_file");
+    const char *issuer = nonempty(c, "auth.oauth_issuer");
+    if (!keys && !issuer)
+        return PCFMCP_OK;
+    pcfmcp_auth_t *a = NULL;
+    pcfmcp_error_t rc = pcfmcp_auth_new(&a, s->log);
+    if (rc != PCFMCP_OK)
+        return rc;
+    const char *what = "auth.api_keys_file";
+    size_t nkeys = 0;
+    if (keys && (rc = pcfmcp_auth_load_api_keys(a, keys, &nkeys)) != PCFMCP_OK)
+        goto bad;
+    if (issuer) {
+        char scopes[1024];
+        scopes_text(pcfmcp_config_get(c, "auth.oauth_scopes"), scopes, sizeof(scopes));
+        what = "auth.oauth_*";
+        if ((rc = pcfmcp_auth_set_oauth(a, issuer, nonempty(c, "auth.oauth_audience"),
+                                        nonempty(c, "auth.oauth_jwks_url"), scopes[0] ? scopes : NULL)) ||
+            (rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))) ||
+            (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
+                                              30, 5000, 262144)) ||
+            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
+            goto bad;
+    }
+    s->parts->auth = a;
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
+               issuer ? ", OAuth access tokens" : "");
+    return PCFMCP_OK;
+bad:
+    snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_auth_errmsg(a));
+    pcfmcp_auth_free(a);
+    return PCFMCP_ERR_CONFIG;
+}
+
+static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
+{
+    const pcfmcp_config_t *c = s->config;
+    pcfmcp_error_t rc;
+    const char *what = "server.host/server.port";
+    if ((rc = pcfmcp_http_set_logger(h, s->log)) ||
+        (rc = pcfmcp_http_set_listen(h, pcfmcp_config_get(c, "server.host"),
+                                     (unsigned)pcfmcp_config_get_int(c, "server.port"))))
+        goto bad;
+    what = "server.path";
+    if ((rc = pcfmcp_http_set_path(h, pcfmcp_config_get(c, "server.path"))))
+        goto bad;
+    what = "server.stateless";
+    if ((rc = pcfmcp_http_set_stateless(h, pcfmcp_config_get_bool(c, "server.stateless"))))
+        goto bad;
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(LIMITS); i++) {
+        what = LIMITS[i].key;
+        if ((rc = pcfmcp_http_set_limit(h, LIMITS[i].limit,
+                                        (unsigned long long)pcfmcp_config_get_int(c, LIMITS[i].key))))
+            goto bad;
+    }
+    what = "server.allowed_origins";
+    if ((rc = pcfmcp_http_set_allowed_origins(h, nonempty(c, "server.allowed_origins"))))
+        goto bad;
+    what = "server.allowed_hosts";
+    if ((rc = pcfmcp_http_set_allowed_hosts(h, nonempty(c, "server.allowed_hosts"))))
+        goto bad;
+    /* The resource URL in metadata and challenges: the public URL, else the
+     * OAuth audience (this server's canonical URL), else the Host header. */
+    const char *pub = nonempty(c, "server.public_url");
+    if (!pub)
+        pub = nonempty(c, "auth.oauth_audience");
+    pcfmcp_auth_t *a = s->parts->auth;
+    what = "server.public_url";
+    if ((rc = pcfmcp_http_set_auth(h, pcfmcp_auth_enabled(a) ? http_auth : NULL,
+                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub, s)))
+        goto bad;
+    pcfmcp_http_set_insecure_no_auth(h, pcfmcp_config_get_bool(c, "auth.insecure_no_auth"));
+    const char *cert = nonempty(c, "server.tls_cert"), *key = nonempty(c, "server.tls_key");
+    if (cert || key) {
+        what = "server.tls_cert/server.tls_key (both are needed)";
+        if (!cert || !key || (rc = pcfmcp_http_set_tls(h, cert, key, nonempty(c, "server.tls_client_ca")))) {
+            rc = rc ? rc : PCFMCP_ERR_CONFIG;
+            goto bad;
+        }
+        const char *prio = nonempty(c, "server.tls_priorities");
+        what = "server.tls_priorities";
+        if (prio && (rc = pcfmcp_http_set_tls_priorities(h, prio)))
+            goto bad;
+    } else if (nonempty(c, "server.tls_client_ca")) {
+        what = "server.tls_client_ca (needs server.tls_cert and server.tls_key)";
+        rc = PCFMCP_ERR_CONFIG;
+        goto bad;
+    }
+    const char *mhost = nonempty(c, "server.metrics_host");
+    what = "server.metrics_host/server.metrics_port";
+    if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
+        goto bad;
+    /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
+    pcfmcp__server_http_hooks(s, h);
+    return PCFMCP_OK;
+bad:
+    snprintf(s->errmsg, sizeof(s->errmsg), "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
+    return PCFMCP_ERR_CONFIG;
+}
+
 pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport)
 {
-    snprintf(s->errmsg, sizeof(s->errmsg), "transport \"%s\" is not available in this build",
-             transport);
-    return PCFMCP_ERR_UNSUPPORTED;
+    if (strcmp(transport, "http") != 0) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "transport \"%s\" is not available in this build",
+                 transport);
+        return PCFMCP_ERR_UNSUPPORTED;
+    }
+    pcfmcp_http_t *h = atomic_load(&s->parts->http);
+    if (!h) {
+        pcfmcp_error_t rc = s->parts->auth ? PCFMCP_OK : setup_auth(s);
+        if (rc != PCFMCP_OK)
+            return rc;
+        rc = pcfmcp_http_new(&h, s->engine);
+        if (rc != PCFMCP_OK)
+            return rc;
+        if ((rc = configure_http(s, h)) != PCFMCP_OK) {
+            pcfmcp_http_free(h);
+            return rc;
+        }
+        atomic_store(&s->parts->http, h);
+    }
+    pcfmcp_error_t rc = pcfmcp_http_start(h);
+    if (rc != PCFMCP_OK) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "%s", pcfmcp_http_errmsg(h));
+        return rc == PCFMCP_ERR_DENIED ? PCFMCP_ERR_CONFIG : rc;
+    }
+    /* A stop that arrived before the transport existed still counts. */
+    if (atomic_load(&s->stopping))
+        pcfmcp_http_stop(h);
+    rc = pcfmcp_http_run(h);
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "HTTP transport stopped (%s)", pcfmcp_strerror(rc));
+    return rc;
 }
 
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s)
 {
-    (void)s;
+    if (s->parts)
+        pcfmcp_http_stop(atomic_load(&s->parts->http));
+}
+
+/* SIGHUP: the API keys file is read again (a changed name needs a restart). */
+static pcfmcp_error_t reload_keys(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
+{
+    pcfmcp_auth_t *a = s->parts ? s->parts->auth : NULL;
+    const char *old = pcfmcp_config_get(s->config, "auth.api_keys_file");
+    const char *now = pcfmcp_config_get(cfg, "auth.api_keys_file");
+    if (strcmp(old ? old : "", now ? now : "") != 0) {
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
+                   "reload refused: auth.api_keys_file changed; edit the file, or restart to use another");
+        return PCFMCP_ERR_CONFIG;
+    }
+    if (!a || !now || !*now)
+        return PCFMCP_OK;
+    size_t n = 0;
+    if (pcfmcp_auth_load_api_keys(a, now, &n) != PCFMCP_OK) {
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s", pcfmcp_auth_errmsg(a));
+        return PCFMCP_ERR_CONFIG;
+    }
+    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "reload: %zu API key(s)", n);
+    return PCFMCP_OK;
 }
 
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
 {
-    (void)s;
-    (void)cfg;
-    return PCFMCP_OK;
+    pcfmcp_error_t krc = reload_keys(s, cfg);
+    if (krc != PCFMCP_OK)
+        return krc;
+    pcfmcp_http_t *h = s->parts ? atomic_load(&s->parts->http) : NULL;
+    if (!h || !nonempty(s->config, "server.tls_cert"))
+        return PCFMCP_OK;
+    static const char *const keys[] = { "server.tls_cert", "server.tls_key", "server.tls_client_ca" };
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(keys); i++) {
+        const char *a = pcfmcp_config_get(s->config, keys[i]), *b = pcfmcp_config_get(cfg, keys[i]);
+        if (strcmp(a ? a : "", b ? b : "") != 0) {
+            PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
+                       "reload refused: %s changed; the files may change, their names need a restart",
+                       keys[i]);
+            return PCFMCP_ERR_CONFIG;
+        }
+    }
+    /* Same names: the files behind them are re-read (renewed certificates). */
+    pcfmcp_error_t rc = pcfmcp_http_reload_tls(h);
+    if (rc != PCFMCP_OK)
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: %s", pcfmcp_http_errmsg(h));
+    return rc;
 }

@@ -12,7 +12,9 @@
 #include <pcfmcp/version.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "hardening/log.h"
+#include "server/hardening.h"
 #include "server/server_internal.h"
 
 static void setf(pcfmcp_server_t *s, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
@@ -42,9 +44,9 @@ PCFMCP_API pcfmcp_engine_t *pcfmcp_server_engine(pcfmcp_server_t *s)
     return s ? s->engine : NULL;
 }
 
-/* Every secret of the configuration is registered with the logger before
+/* Every secret of a configuration is registered with the logger before
  * anything else can log, so no later line can leak one. */
-static void register_secrets(pcfmcp_server_t *s)
+static void register_secrets(pcfmcp_logger_t *log, const pcfmcp_config_t *cfg)
 {
     for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
         const char *name = NULL;
@@ -52,9 +54,9 @@ static void register_secrets(pcfmcp_server_t *s)
         pcfmcp_config_key_info(i, &name, &type, NULL, NULL, NULL, NULL);
         if (type != PCFMCP_CONFIG_SECRET)
             continue;
-        const char *v = pcfmcp_config_get(s->config, name);
+        const char *v = pcfmcp_config_get(cfg, name);
         if (v && strlen(v) >= 4)
-            pcfmcp_logger_add_secret(s->log, v);
+            pcfmcp_logger_add_secret(log, v);
     }
 }
 
@@ -97,6 +99,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
     pcfmcp_server_t *s = pcfmcp__calloc(1, sizeof(*s));
     if (!s)
         return PCFMCP_ERR_NOMEM;
+    s->stdio_in = STDIN_FILENO;
+    s->stdio_out = STDOUT_FILENO;
+    pthread_mutex_init(&s->reload_lock, NULL);
     *out = s;
     pcfmcp_error_t rc = pcfmcp_global_init();
     if (rc != PCFMCP_OK) {
@@ -107,13 +112,18 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
     if ((rc = pcfmcp_config_copy(&s->config, config)) != PCFMCP_OK ||
         (rc = pcfmcp_logger_new(&s->log)) != PCFMCP_OK)
         return rc;
-    register_secrets(s);
+    register_secrets(s->log, s->config);
     if (apply_log_settings(s->log, s->config) != PCFMCP_OK) {
         setf(s, "log.level: invalid value");
         return PCFMCP_ERR_CONFIG;
     }
     if ((rc = build_engine(s)) != PCFMCP_OK)
         return rc;
+    if ((rc = pcfmcp__hard_new(s)) != PCFMCP_OK)
+        return rc;
+    /* stdio has no admission step: per-caller limits apply in the engine. */
+    pcfmcp__hard_limits_in_engine(s, strcmp(pcfmcp_config_get(s->config, "server.transport"),
+                                            "stdio") == 0);
     if ((rc = pcfmcp__server_setup_components(s)) != PCFMCP_OK)
         return rc;
     return PCFMCP_OK;
@@ -125,10 +135,17 @@ PCFMCP_API void pcfmcp_server_free(pcfmcp_server_t *s)
         return;
     pcfmcp__server_teardown_components(s);
     pcfmcp_stdio_free(s->stdio);
+    /* The engine first: its workers may still be finishing cancelled calls
+     * that go through the hardening hooks. */
     pcfmcp_engine_free(s->engine);
+    s->engine = NULL;
+    /* The parts detach their PCF client from the hardening layer before
+     * freeing it; only then can that layer go. */
     pcfmcp__server_release_parts(s);
+    pcfmcp__hard_free(s);
     pcfmcp_logger_unref(s->log);
     pcfmcp_config_free(s->config);
+    pthread_mutex_destroy(&s->reload_lock);
     if (s->global_init)
         pcfmcp_global_cleanup();
     pcfmcp__free(s);
@@ -136,18 +153,25 @@ PCFMCP_API void pcfmcp_server_free(pcfmcp_server_t *s)
 
 static pcfmcp_error_t run_stdio(pcfmcp_server_t *s)
 {
-    pcfmcp_error_t rc = pcfmcp_stdio_new(&s->stdio, s->engine, STDIN_FILENO, STDOUT_FILENO);
+    pcfmcp_error_t rc = pcfmcp_stdio_new(&s->stdio, s->engine, s->stdio_in, s->stdio_out);
     if (rc != PCFMCP_OK)
         return rc;
     pcfmcp_stdio_set_logger(s->stdio, s->log);
+    pthread_mutex_lock(&s->reload_lock);
     pcfmcp_stdio_set_max_line(s->stdio, (size_t)pcfmcp_config_get_int(s->config, "stdio.max_line_bytes"));
+    pthread_mutex_unlock(&s->reload_lock);
     pcfmcp_stdio_set_identity(s->stdio, s->stdio_identity);
+    pcfmcp_stdio_set_grace(s->stdio, pcfmcp__hard_grace_ms(s));
     /* A stop that arrived before the transport existed still counts. */
     if (atomic_load(&s->stopping))
         return PCFMCP_OK;
     PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "pcf-mcp %s serving MCP on stdio", PCFMCP_VERSION);
     rc = pcfmcp_stdio_run(s->stdio);
-    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "stdio session ended (%s)", pcfmcp_strerror(rc));
+    PCFMCP_LOG(s->log, rc == PCFMCP_ERR_TIMEOUT ? PCFMCP_LOG_WARN : PCFMCP_LOG_INFO, "server",
+               "stdio session ended (%s)",
+               rc == PCFMCP_ERR_TIMEOUT ? "requests still running after server.shutdown_grace "
+                                          "were cancelled"
+                                        : pcfmcp_strerror(rc));
     return rc;
 }
 
@@ -155,10 +179,21 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_run(pcfmcp_server_t *s)
 {
     if (!s || !s->engine)
         return PCFMCP_ERR_INVALID_ARG;
-    const char *transport = pcfmcp_config_get(s->config, "server.transport");
+    pthread_mutex_lock(&s->reload_lock);
+    char transport[32];
+    snprintf(transport, sizeof(transport), "%s", pcfmcp_config_get(s->config, "server.transport"));
+    pthread_mutex_unlock(&s->reload_lock);
+    pcfmcp_error_t rc = pcfmcp__hard_start(s);
+    if (rc != PCFMCP_OK)
+        return rc;
     if (strcmp(transport, "stdio") == 0)
-        return run_stdio(s);
-    return pcfmcp__server_run_transport(s, transport);
+        rc = run_stdio(s);
+    else
+        rc = pcfmcp__server_run_transport(s, transport);
+    /* Whatever ended the transport, nothing new is accepted from here on. */
+    atomic_store(&s->stopping, true);
+    pcfmcp__hard_drain(s);
+    return rc;
 }
 
 PCFMCP_API void pcfmcp_server_stop(pcfmcp_server_t *s)
@@ -171,26 +206,76 @@ PCFMCP_API void pcfmcp_server_stop(pcfmcp_server_t *s)
     pcfmcp__server_stop_transport(s);
 }
 
+/* The running configuration takes over the reloadable values of `next`. */
+static void merge_reloadable(pcfmcp_config_t *cur, const pcfmcp_config_t *next, const char *key)
+{
+    pcfmcp_config_source_t src = pcfmcp_config_source(next, key);
+    pcfmcp_config_unset(cur, key);
+    if (src != PCFMCP_CONFIG_DEFAULT)
+        pcfmcp_config_set(cur, key, pcfmcp_config_get(next, key), src);
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *s, const pcfmcp_config_t *config)
 {
     if (!s || !config)
         return PCFMCP_ERR_INVALID_ARG;
-    pcfmcp_log_level_t level;
-    if (pcfmcp_log_level_parse(pcfmcp_config_get(config, "log.level"), &level) != PCFMCP_OK) {
-        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload refused: log.level is invalid");
+    pthread_mutex_lock(&s->reload_lock);
+    register_secrets(s->log, config);
+    pcfmcp_error_t rc = PCFMCP_OK;
+    char *errors = NULL;
+    pcfmcp_log_level_t level = PCFMCP_LOG_INFO;
+    if (pcfmcp_server_check_config(config, &errors) != PCFMCP_OK ||
+        pcfmcp_log_level_parse(pcfmcp_config_get(config, "log.level"), &level) != PCFMCP_OK) {
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload refused, nothing changed: %s",
+                   errors ? errors : "log.level is invalid");
+        pcfmcp__free(errors);
+        pthread_mutex_unlock(&s->reload_lock);
         return PCFMCP_ERR_CONFIG;
     }
-    pcfmcp_error_t rc = pcfmcp__server_reload_components(s, config);
-    if (rc != PCFMCP_OK)
-        return rc;
-    pcfmcp_log_level_t old = pcfmcp_logger_get_level(s->log);
-    if (old != level) {
-        pcfmcp_logger_set_level(s->log, level);
-        PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server", "reload: log.level %s -> %s",
-                   pcfmcp_log_level_name(old), pcfmcp_log_level_name(level));
-    } else {
-        PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "reload: log.level unchanged (%s)",
-                   pcfmcp_log_level_name(level));
+
+    pcfmcp__buf changed, restart;
+    pcfmcp__buf_init(&changed);
+    pcfmcp__buf_init(&restart);
+    for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
+        const char *key = NULL;
+        pcfmcp_config_key_info(i, &key, NULL, NULL, NULL, NULL, NULL);
+        if (strcmp(pcfmcp_config_get(s->config, key), pcfmcp_config_get(config, key)) == 0)
+            continue;
+        pcfmcp__buf *to = pcfmcp_config_key_reloadable(key) ? &changed : &restart;
+        if (to->len)
+            pcfmcp__buf_puts(to, ", ");
+        pcfmcp__buf_puts(to, key);
     }
-    return PCFMCP_OK;
+    if (restart.len)
+        PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
+                   "reload: changed but needs a restart, not applied: %s", restart.data);
+
+    char why[1200] = "";
+    rc = pcfmcp__hard_reload(s, config, pcfmcp__server_reload_components, why, sizeof(why));
+    if (rc != PCFMCP_OK) {
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload refused, nothing changed: %s", why);
+        rc = PCFMCP_ERR_CONFIG;
+    } else {
+        pcfmcp_log_level_t old = pcfmcp_logger_get_level(s->log);
+        pcfmcp_logger_set_level(s->log, level);
+        for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
+            const char *key = NULL;
+            pcfmcp_config_key_info(i, &key, NULL, NULL, NULL, NULL, NULL);
+            if (pcfmcp_config_key_reloadable(key))
+                merge_reloadable(s->config, config, key);
+        }
+        if (old != level)
+            PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server", "reload: log.level %s -> %s",
+                       pcfmcp_log_level_name(old), pcfmcp_log_level_name(level));
+        if (changed.len)
+            PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server", "reload applied; changed: %s",
+                       changed.data);
+        else
+            PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
+                       "reload applied; no run-time setting changed (audit file reopened)");
+    }
+    pcfmcp__buf_free(&changed);
+    pcfmcp__buf_free(&restart);
+    pthread_mutex_unlock(&s->reload_lock);
+    return rc;
 }

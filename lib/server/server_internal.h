@@ -3,10 +3,12 @@
 #ifndef PCFMCP_SERVER_INTERNAL_H
 #define PCFMCP_SERVER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
+#include <pcfmcp/http.h>
 #include <pcfmcp/log.h>
 #include <pcfmcp/server.h>
 #include <pcfmcp/stdio.h>
@@ -23,6 +25,9 @@ struct pcfmcp_server {
     bool global_init;
     char errmsg[1024];
     struct pcfmcp__server_parts *parts; /* components.c */
+    struct pcfmcp__hard *hard;          /* hardening.c */
+    int stdio_in, stdio_out;            /* 0 and 1 unless a test says otherwise */
+    pthread_mutex_t reload_lock;        /* one reload at a time */
 };
 
 /* components.c: everything beyond engine and stdio. */
@@ -33,5 +38,10 @@ void pcfmcp__server_stop_transport(pcfmcp_server_t *s);
 /* Frees what setup built once the engine that borrows it is gone. */
 void pcfmcp__server_release_parts(pcfmcp_server_t *s);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);
+
+/* transport_http.c: installs the hardening layer's hooks on an HTTP
+ * transport (admission, client address, observer, /metrics, /readyz, TLS
+ * expiry metric). @p h must outlive the server's serving. */
+void pcfmcp__server_http_hooks(pcfmcp_server_t *s, pcfmcp_http_t *h);
 
 #endif

@@ -1,0 +1,936 @@
+/* The hardening layer of the server: builds metrics, audit, rate limits,
+ * the PCF gate, tracing and the read cache from the configuration, runs
+ * them around every request through the engine hooks, and offers the
+ * pieces transports and PCF clients plug into.
+ *
+ * Objects a reload may replace (audit trail, proxy list) sit behind one
+ * read-write lock: request threads take it shared for a pointer load and
+ * the write they do with it; a reload takes it exclusively only to swap. */
+#include "core/internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include <pcfmcp/audit.h>
+#include <pcfmcp/cache.h>
+#include <pcfmcp/metrics.h>
+#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/trace.h>
+#include <pcfmcp/version.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/util.h"
+#include "hardening/log.h"
+#include "mcp/ctxlog.h"
+#include "server/hardening.h"
+#include "server/server_internal.h"
+
+#define MAX_PCFS 64
+#define MAX_RELOADERS 16
+#define MAX_AUDIT_ARGS (1024 * 1024)
+
+static const char *const mcp_methods =
+    "initialize|ping|server/discover|tools/list|tools/call|resources/list|"
+    "resources/templates/list|resources/read|resources/subscribe|resources/unsubscribe|"
+    "prompts/list|prompts/get|completion/complete|logging/setLevel";
+static const char *const outcomes = "ok|tool_error|error|cancelled|refused|timeout";
+static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|401|403|404|"
+                                      "405|406|409|413|415|422|429|500|501|502|503|504";
+static const char *const auth_reasons =
+    "missing|invalid|expired|revoked|forbidden|insufficient_scope|unavailable";
+
+struct pcfmcp__hard {
+    pcfmcp_server_t *s;
+    pcfmcp_metrics_t *metrics; /* NULL when metrics.enabled is false */
+    struct {
+        pcfmcp_metric_t *requests, *req_dur, *active, *sessions, *tool_calls, *tool_dur;
+        pcfmcp_metric_t *pcf_requests, *pcf_dur, *pcf_retries, *rate_limited, *auth_failures;
+        pcfmcp_metric_t *cache_hits, *cache_misses, *cache_entries, *cache_bytes;
+        pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
+        pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready;
+        pcfmcp_metric_t *pcf_inflight;
+    } m;
+
+    pthread_rwlock_t lock;
+    pcfmcp_audit_t *audit; /* NULL when audit.enabled is false */
+    pcfmcp_proxies_t *proxies;
+    uint64_t audit_written_before, audit_failed_before; /* of replaced trails */
+
+    pcfmcp_ratelimit_t *rl;
+    pcfmcp_gate_t *gate;
+    pcfmcp_cache_t *cache;
+    pcfmcp_tracer_t *tracer; /* NULL when tracing is off */
+    unsigned tracing_timeout_ms;
+    atomic_bool limits_in_engine;
+    atomic_uint grace_ms;
+
+    pthread_mutex_t pcf_lock;
+    pcfmcp_pcf_t *pcfs[MAX_PCFS];
+    size_t npcfs;
+    char *tls_cert;
+
+    pthread_mutex_t reload_lock;
+    pcfmcp__reloader reloaders[MAX_RELOADERS];
+    size_t nreloaders;
+};
+
+static void setf(pcfmcp_server_t *s, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
+
+static void setf(pcfmcp_server_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+    va_end(ap);
+}
+
+static const char *outcome_name(pcfmcp_outcome_t o)
+{
+    switch (o) {
+    case PCFMCP_OUTCOME_OK: return "ok";
+    case PCFMCP_OUTCOME_TOOL_ERROR: return "tool_error";
+    case PCFMCP_OUTCOME_ERROR: return "error";
+    case PCFMCP_OUTCOME_CANCELLED: return "cancelled";
+    case PCFMCP_OUTCOME_REFUSED: return "refused";
+    case PCFMCP_OUTCOME_TIMEOUT: return "timeout";
+    }
+    return "error";
+}
+
+/* ------------------------------------------------------------ metrics */
+
+static pcfmcp_error_t add(pcfmcp__hard *h, pcfmcp_metric_type_t t, const char *name,
+                          const char *help, const char *labels, pcfmcp_metric_t **out)
+{
+    return pcfmcp_metrics_add(h->metrics, t, name, help, labels, out);
+}
+
+static int64_t pem_expiry(const char *path)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    if (pcfmcp__read_file(path, 1 << 20, false, &pem, &len) != 0)
+        return 0;
+    gnutls_x509_crt_t crt;
+    int64_t when = 0;
+    if (gnutls_x509_crt_init(&crt) == 0) {
+        gnutls_datum_t d = { (unsigned char *)pem, (unsigned)len };
+        if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) == 0) {
+            time_t t = gnutls_x509_crt_get_expiration_time(crt);
+            if (t != (time_t)-1)
+                when = (int64_t)t;
+        }
+        gnutls_x509_crt_deinit(crt);
+    }
+    pcfmcp__free(pem);
+    return when;
+}
+
+static void collect(pcfmcp_metrics_t *m, void *ud)
+{
+    (void)m;
+    pcfmcp__hard *h = ud;
+    pcfmcp_server_t *s = h->s;
+    pcfmcp_metric_set(h->m.sessions, NULL, (double)pcfmcp_engine_session_count(s->engine));
+    pcfmcp_metric_set(h->m.ready, NULL, pcfmcp__server_ready(s));
+    uint64_t hits = 0, misses = 0;
+    size_t entries = 0, bytes = 0;
+    pcfmcp_cache_stats(h->cache, &hits, &misses, &entries, &bytes);
+    pcfmcp_metric_set(h->m.cache_hits, NULL, (double)hits);
+    pcfmcp_metric_set(h->m.cache_misses, NULL, (double)misses);
+    pcfmcp_metric_set(h->m.cache_entries, NULL, (double)entries);
+    pcfmcp_metric_set(h->m.cache_bytes, NULL, (double)bytes);
+    pcfmcp_metric_set(h->m.traces_dropped, NULL, (double)pcfmcp_tracer_dropped(h->tracer));
+    pcfmcp_metric_set(h->m.traces_exported, NULL, (double)pcfmcp_tracer_exported(h->tracer));
+    pcfmcp_metric_set(h->m.pcf_inflight, NULL, (double)pcfmcp_gate_in_use(h->gate));
+    pthread_rwlock_rdlock(&h->lock);
+    pcfmcp_metric_set(h->m.audit_records, NULL,
+                      (double)(h->audit_written_before + pcfmcp_audit_written(h->audit)));
+    pcfmcp_metric_set(h->m.audit_failures, NULL,
+                      (double)(h->audit_failed_before + pcfmcp_audit_failed(h->audit)));
+    pthread_rwlock_unlock(&h->lock);
+    pthread_mutex_lock(&h->pcf_lock);
+    int64_t soonest = 0;
+    for (size_t i = 0; i < h->npcfs; i++) {
+        int64_t e = pcfmcp_pcf_token_expiry(h->pcfs[i]);
+        if (e > 0 && (!soonest || e < soonest))
+            soonest = e;
+    }
+    char *cert = h->tls_cert ? pcfmcp__strdup(h->tls_cert) : NULL;
+    pthread_mutex_unlock(&h->pcf_lock);
+    if (soonest)
+        pcfmcp_metric_set(h->m.token_expiry, NULL, (double)soonest);
+    if (cert) {
+        int64_t e = pem_expiry(cert);
+        if (e)
+            pcfmcp_metric_set(h->m.tls_expiry, NULL, (double)e);
+        pcfmcp__free(cert);
+    }
+}
+
+static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
+{
+    static const double dur[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
+    pcfmcp_error_t rc = pcfmcp_metrics_new(&h->metrics);
+    if (rc != PCFMCP_OK)
+        return rc;
+#define C PCFMCP_METRIC_COUNTER
+#define G PCFMCP_METRIC_GAUGE
+    if ((rc = add(h, C, "pcf_mcp_requests_total", "MCP requests by method and outcome.",
+                  "method,status", &h->m.requests)) ||
+        (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_request_duration_seconds",
+                                           "Time to answer an MCP request.", "method", dur,
+                                           PCFMCP_ARRAY_LEN(dur), &h->m.req_dur)) ||
+        (rc = add(h, G, "pcf_mcp_active_connections", "Open client connections.", NULL,
+                  &h->m.active)) ||
+        (rc = add(h, G, "pcf_mcp_sessions", "Live MCP sessions.", NULL, &h->m.sessions)) ||
+        (rc = add(h, C, "pcf_mcp_tool_calls_total", "Tool calls by tool and outcome.",
+                  "tool,outcome", &h->m.tool_calls)) ||
+        (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_tool_duration_seconds",
+                                           "Time a tool call took.", "tool", dur,
+                                           PCFMCP_ARRAY_LEN(dur), &h->m.tool_dur)) ||
+        (rc = add(h, C, "pcf_mcp_pcf_requests_total",
+                  "HTTP requests to PCF by endpoint and status code (none: no answer).",
+                  "endpoint,code", &h->m.pcf_requests)) ||
+        (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_pcf_request_duration_seconds",
+                                           "Time of one HTTP request to PCF.", "endpoint", dur,
+                                           PCFMCP_ARRAY_LEN(dur), &h->m.pcf_dur)) ||
+        (rc = add(h, C, "pcf_mcp_pcf_retries_total", "Repeated HTTP requests to PCF.", NULL,
+                  &h->m.pcf_retries)) ||
+        (rc = add(h, G, "pcf_mcp_pcf_requests_in_flight",
+                  "HTTP requests open at PCF (capped by rate_limit.pcf_concurrency).", NULL,
+                  &h->m.pcf_inflight)) ||
+        (rc = add(h, C, "pcf_mcp_rate_limited_total", "Requests refused by a rate limit.", NULL,
+                  &h->m.rate_limited)) ||
+        (rc = add(h, C, "pcf_mcp_auth_failures_total", "Failed authentications by reason.",
+                  "reason", &h->m.auth_failures)) ||
+        (rc = add(h, C, "pcf_mcp_cache_hits_total", "PCF reads answered from the cache.", NULL,
+                  &h->m.cache_hits)) ||
+        (rc = add(h, C, "pcf_mcp_cache_misses_total", "PCF reads the cache could not answer.",
+                  NULL, &h->m.cache_misses)) ||
+        (rc = add(h, G, "pcf_mcp_cache_entries", "Entries in the PCF read cache.", NULL,
+                  &h->m.cache_entries)) ||
+        (rc = add(h, G, "pcf_mcp_cache_bytes", "Bytes used by the PCF read cache.", NULL,
+                  &h->m.cache_bytes)) ||
+        (rc = add(h, G, "pcf_mcp_tls_cert_expiry_timestamp_seconds",
+                  "When the served TLS certificate expires (Unix time).", NULL,
+                  &h->m.tls_expiry)) ||
+        (rc = add(h, G, "pcf_mcp_pcf_token_expiry_timestamp_seconds",
+                  "When the soonest PCF API token in use expires (Unix time).", NULL,
+                  &h->m.token_expiry)) ||
+        (rc = add(h, G, "pcf_mcp_build_info", "Build information; always 1.", "version",
+                  &h->m.build)) ||
+        (rc = add(h, C, "pcf_mcp_traces_dropped_total",
+                  "Spans dropped: export queue full or export failed.", NULL,
+                  &h->m.traces_dropped)) ||
+        (rc = add(h, C, "pcf_mcp_traces_exported_total", "Spans the collector accepted.", NULL,
+                  &h->m.traces_exported)) ||
+        (rc = add(h, C, "pcf_mcp_audit_records_total", "Audit records written.", NULL,
+                  &h->m.audit_records)) ||
+        (rc = add(h, C, "pcf_mcp_audit_failures_total", "Audit records that could not be written.",
+                  NULL, &h->m.audit_failures)) ||
+        (rc = add(h, C, "pcf_mcp_http_requests_total",
+                  "HTTP requests by MCP method (or route) and status code.", "method,code",
+                  &h->m.http_requests)) ||
+        (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_http_request_duration_seconds",
+                                           "Time to answer an HTTP request.", "method", dur,
+                                           PCFMCP_ARRAY_LEN(dur), &h->m.http_dur)) ||
+        (rc = add(h, G, "pcf_mcp_ready", "1 while accepting new work, 0 while draining.", NULL,
+                  &h->m.ready)))
+        return rc;
+#undef C
+#undef G
+    if ((rc = pcfmcp_metric_allow(h->m.requests, "method", mcp_methods)) ||
+        (rc = pcfmcp_metric_allow(h->m.requests, "status", outcomes)) ||
+        (rc = pcfmcp_metric_allow(h->m.req_dur, "method", mcp_methods)) ||
+        (rc = pcfmcp_metric_allow(h->m.tool_calls, "outcome", outcomes)) ||
+        (rc = pcfmcp_metric_allow(h->m.pcf_requests, "code", http_codes)) ||
+        (rc = pcfmcp_metric_allow(h->m.auth_failures, "reason", auth_reasons)) ||
+        (rc = pcfmcp_metric_allow(h->m.http_requests, "code", http_codes)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.http_requests, 256)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.http_dur, 64)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.tool_calls, 1024)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.pcf_requests, 1024)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.pcf_dur, 256)))
+        return rc;
+    pcfmcp_metric_set(h->m.build, (const char *[]){ PCFMCP_VERSION }, 1);
+    if ((rc = pcfmcp_metrics_add_process(h->metrics)) ||
+        (rc = pcfmcp_metrics_add_collector(h->metrics, collect, h)))
+        return rc;
+    return PCFMCP_OK;
+}
+
+/* ------------------------------------------------------------ config */
+
+typedef struct {
+    double rps, burst, grps, gburst, wrps, wburst;
+    size_t max_ids;
+    unsigned pcf_conc;
+    pcfmcp_proxies_t *proxies;
+    bool audit_on;
+    pcfmcp_audit_t *audit;
+    bool cache_on;
+    size_t cache_entries, cache_bytes;
+    unsigned cache_ttl;
+    unsigned tool_timeout, grace;
+} settings;
+
+static void settings_free(settings *st)
+{
+    if (!st)
+        return;
+    pcfmcp_proxies_free(st->proxies);
+    pcfmcp_audit_free(st->audit);
+    pcfmcp__free(st);
+}
+
+static void origin(const pcfmcp_config_t *c, const char *key, char *out, size_t n)
+{
+    if (pcfmcp_config_origin(c, key, out, n) != PCFMCP_OK)
+        snprintf(out, n, "configuration");
+}
+
+static pcfmcp_audit_args_t audit_mode(const char *v)
+{
+    if (strcmp(v, "redacted") == 0)
+        return PCFMCP_AUDIT_ARGS_REDACTED;
+    if (strcmp(v, "none") == 0)
+        return PCFMCP_AUDIT_ARGS_NONE;
+    return PCFMCP_AUDIT_ARGS_HASH;
+}
+
+/* Reads and validates the reloadable settings and builds the objects they
+ * need (proxy list, audit trail); nothing live is touched. */
+static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t *c,
+                                    settings **out, char *why, size_t wlen)
+{
+    settings *st = pcfmcp__calloc(1, sizeof(*st));
+    if (!st)
+        return PCFMCP_ERR_NOMEM;
+    st->rps = pcfmcp_config_get_double(c, "rate_limit.requests_per_second");
+    st->burst = (double)pcfmcp_config_get_int(c, "rate_limit.burst");
+    st->grps = pcfmcp_config_get_double(c, "rate_limit.global_requests_per_second");
+    st->gburst = (double)pcfmcp_config_get_int(c, "rate_limit.global_burst");
+    st->wrps = pcfmcp_config_get_double(c, "rate_limit.write_requests_per_second");
+    st->wburst = (double)pcfmcp_config_get_int(c, "rate_limit.write_burst");
+    st->max_ids = (size_t)pcfmcp_config_get_int(c, "rate_limit.max_identities");
+    st->pcf_conc = (unsigned)pcfmcp_config_get_int(c, "rate_limit.pcf_concurrency");
+    st->cache_on = pcfmcp_config_get_bool(c, "cache.enabled");
+    st->cache_entries = (size_t)pcfmcp_config_get_int(c, "cache.max_entries");
+    st->cache_bytes = (size_t)pcfmcp_config_get_int(c, "cache.max_bytes");
+    st->cache_ttl = (unsigned)pcfmcp_config_get_int(c, "cache.ttl");
+    st->tool_timeout = (unsigned)pcfmcp_config_get_int(c, "tools.timeout");
+    st->grace = (unsigned)pcfmcp_config_get_int(c, "server.shutdown_grace");
+    char where[600];
+    pcfmcp_error_t rc = pcfmcp_proxies_new(&st->proxies, pcfmcp_config_get(c, "rate_limit.trusted_proxies"));
+    if (rc != PCFMCP_OK) {
+        origin(c, "rate_limit.trusted_proxies", where, sizeof(where));
+        snprintf(why, wlen, "%s: rate_limit.trusted_proxies: %s", where,
+                 pcfmcp_proxies_errmsg(st->proxies));
+        settings_free(st);
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    st->audit_on = pcfmcp_config_get_bool(c, "audit.enabled");
+    if (st->audit_on && log) {
+        const char *file = pcfmcp_config_get(c, "audit.file");
+        if ((rc = pcfmcp_audit_new(&st->audit)) != PCFMCP_OK) {
+            settings_free(st);
+            return rc;
+        }
+        pcfmcp_audit_set_logger(st->audit, log);
+        pcfmcp_audit_set_fsync(st->audit, pcfmcp_config_get_bool(c, "audit.fsync"));
+        pcfmcp_audit_set_args(st->audit, audit_mode(pcfmcp_config_get(c, "audit.args")));
+        if (pcfmcp_audit_open(st->audit, file) != PCFMCP_OK) {
+            origin(c, "audit.file", where, sizeof(where));
+            snprintf(why, wlen, "%s: audit.file: %s", where, pcfmcp_audit_errmsg(st->audit));
+            settings_free(st);
+            return PCFMCP_ERR_CONFIG;
+        }
+    }
+    *out = st;
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__hard_check(const pcfmcp_config_t *cfg, char **errors)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp_config_t *copy = NULL;
+    pcfmcp_error_t rc = pcfmcp_config_copy(&copy, cfg);
+    if (rc != PCFMCP_OK)
+        return rc;
+    if (pcfmcp_config_check(copy) != PCFMCP_OK)
+        pcfmcp__buf_puts(&b, pcfmcp_config_errmsg(copy));
+    char why[1024] = "";
+    settings *st = NULL;
+    if (read_settings(NULL, copy, &st, why, sizeof(why)) != PCFMCP_OK) {
+        if (b.len)
+            pcfmcp__buf_putc(&b, '\n');
+        pcfmcp__buf_puts(&b, why[0] ? why : "out of memory");
+    }
+    settings_free(st);
+    if (pcfmcp_config_get_bool(copy, "tracing.enabled")) {
+        pcfmcp_tracer_t *t = NULL;
+        if (pcfmcp_tracer_new(&t, "check", NULL) == PCFMCP_OK &&
+            pcfmcp_tracer_set_endpoint(t, pcfmcp_config_get(copy, "tracing.endpoint")) !=
+                PCFMCP_OK) {
+            char where[600];
+            origin(copy, "tracing.endpoint", where, sizeof(where));
+            if (b.len)
+                pcfmcp__buf_putc(&b, '\n');
+            pcfmcp__buf_printf(&b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
+        }
+        pcfmcp_tracer_free(t);
+    }
+    pcfmcp_config_free(copy);
+    if (!pcfmcp__buf_ok(&b)) {
+        pcfmcp__buf_free(&b);
+        return PCFMCP_ERR_NOMEM;
+    }
+    if (b.len == 0) {
+        pcfmcp__buf_free(&b);
+        return PCFMCP_OK;
+    }
+    *errors = pcfmcp__buf_steal(&b, NULL);
+    return PCFMCP_ERR_CONFIG;
+}
+
+/* Swaps in new settings; cannot fail. Takes ownership of st. */
+static void apply_settings(pcfmcp__hard *h, settings *st)
+{
+    pcfmcp_ratelimit_configure(h->rl, st->rps, st->burst, st->grps, st->gburst, st->wrps,
+                               st->wburst);
+    pcfmcp_ratelimit_set_max_identities(h->rl, st->max_ids);
+    pcfmcp_gate_set_limit(h->gate, st->pcf_conc);
+    pcfmcp_cache_configure(h->cache, st->cache_entries, st->cache_bytes, st->cache_ttl);
+    pcfmcp_cache_set_enabled(h->cache, st->cache_on);
+    pcfmcp_engine_set_tool_timeout(h->s->engine, st->tool_timeout);
+    atomic_store(&h->grace_ms, st->grace);
+    pthread_rwlock_wrlock(&h->lock);
+    pcfmcp_proxies_t *old_proxies = h->proxies;
+    pcfmcp_audit_t *old_audit = h->audit;
+    h->proxies = st->proxies;
+    h->audit = st->audit;
+    if (old_audit) {
+        h->audit_written_before += pcfmcp_audit_written(old_audit);
+        h->audit_failed_before += pcfmcp_audit_failed(old_audit);
+    }
+    pthread_rwlock_unlock(&h->lock);
+    st->proxies = NULL;
+    st->audit = NULL;
+    pcfmcp_proxies_free(old_proxies);
+    pcfmcp_audit_free(old_audit); /* flushes and closes */
+    settings_free(st);
+}
+
+static pcfmcp_error_t hard_prepare(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, void **staged,
+                                   char *why, size_t wlen, void *ud)
+{
+    (void)ud;
+    settings *st = NULL;
+    pcfmcp_error_t rc = read_settings(s->log, cfg, &st, why, wlen);
+    if (rc == PCFMCP_OK)
+        *staged = st;
+    return rc;
+}
+
+static void hard_commit(pcfmcp_server_t *s, void *staged, void *ud)
+{
+    (void)ud;
+    apply_settings(s->hard, staged);
+}
+
+static void hard_discard(void *staged, void *ud)
+{
+    (void)ud;
+    settings_free(staged);
+}
+
+pcfmcp_error_t pcfmcp__server_add_reloader(pcfmcp_server_t *s, const pcfmcp__reloader *r)
+{
+    if (!s || !s->hard || !r || !r->prepare || !r->commit || !r->discard)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp__hard *h = s->hard;
+    pthread_mutex_lock(&h->reload_lock);
+    pcfmcp_error_t rc = PCFMCP_ERR_LIMIT;
+    if (h->nreloaders < MAX_RELOADERS) {
+        h->reloaders[h->nreloaders++] = *r;
+        rc = PCFMCP_OK;
+    }
+    pthread_mutex_unlock(&h->reload_lock);
+    return rc;
+}
+
+/* Runs every reloader's prepare; on success commits them all, otherwise
+ * discards what was prepared. Called by pcfmcp_server_reload(). */
+pcfmcp_error_t pcfmcp__hard_reload(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
+                                   pcfmcp_error_t (*last)(pcfmcp_server_t *,
+                                                          const pcfmcp_config_t *),
+                                   char *why, size_t wlen)
+{
+    pcfmcp__hard *h = s->hard;
+    pthread_mutex_lock(&h->reload_lock);
+    void *staged[MAX_RELOADERS] = { 0 };
+    size_t n = h->nreloaders, done = 0;
+    pcfmcp_error_t rc = PCFMCP_OK;
+    for (; done < n; done++) {
+        char part[900] = "";
+        pcfmcp__reloader *r = &h->reloaders[done];
+        rc = r->prepare(s, cfg, &staged[done], part, sizeof(part), r->ud);
+        if (rc != PCFMCP_OK) {
+            snprintf(why, wlen, "%s: %s", r->name, part[0] ? part : pcfmcp_strerror(rc));
+            break;
+        }
+    }
+    if (rc == PCFMCP_OK && last) {
+        s->errmsg[0] = '\0';
+        if ((rc = last(s, cfg)) != PCFMCP_OK)
+            snprintf(why, wlen, "%s", s->errmsg[0] ? s->errmsg : "see the previous log line");
+    }
+    if (rc != PCFMCP_OK) {
+        for (size_t i = 0; i < done; i++)
+            h->reloaders[i].discard(staged[i], h->reloaders[i].ud);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            h->reloaders[i].commit(s, staged[i], h->reloaders[i].ud);
+    }
+    pthread_mutex_unlock(&h->reload_lock);
+    return rc;
+}
+
+/* ------------------------------------------------------------ hooks */
+
+typedef struct {
+    pcfmcp_span_t *req, *tool;
+    char *args;
+    const char *refusal; /* static reason of our own refusals */
+} reqdata;
+
+static bool exempt(const char *method)
+{
+    /* A session must always be able to start and to check liveness. */
+    return strcmp(method, "initialize") == 0 || strcmp(method, "ping") == 0;
+}
+
+static pcfmcp_error_t before(pcfmcp_ctx_t *ctx, const char *method, const char *name,
+                             const char *args, void *ud)
+{
+    pcfmcp__hard *h = ud;
+    pcfmcp_server_t *s = h->s;
+    reqdata *rd = pcfmcp__calloc(1, sizeof(*rd));
+    if (!rd)
+        return PCFMCP_ERR_NOMEM;
+    pcfmcp_ctx_set_hook_data(ctx, rd);
+    bool is_tool = strcmp(method, "tools/call") == 0;
+
+    if (h->tracer) {
+        const char *tp = pcfmcp_ctx_traceparent(ctx), *ts = pcfmcp_ctx_tracestate(ctx);
+        if (pcfmcp_span_start(h->tracer, method, PCFMCP_SPAN_SERVER, tp, ts, &rd->req) ==
+            PCFMCP_OK) {
+            pcfmcp_span_set_attribute(rd->req, "rpc.system", "jsonrpc");
+            pcfmcp_span_set_attribute(rd->req, "mcp.method.name", method);
+            if (pcfmcp_ctx_session_id(ctx))
+                pcfmcp_span_set_attribute(rd->req, "mcp.session.id", pcfmcp_ctx_session_id(ctx));
+            pcfmcp_span_t *cur = rd->req;
+            if (is_tool && name) {
+                char sname[160];
+                snprintf(sname, sizeof(sname), "tool %s", name);
+                if (pcfmcp_span_start(h->tracer, sname, PCFMCP_SPAN_INTERNAL,
+                                      pcfmcp_span_traceparent(rd->req),
+                                      pcfmcp_span_tracestate(rd->req), &rd->tool) == PCFMCP_OK) {
+                    pcfmcp_span_set_attribute(rd->tool, "mcp.tool.name", name);
+                    cur = rd->tool;
+                }
+            }
+            /* Everything downstream (PCF calls) continues from this span. */
+            pcfmcp_ctx_set_trace(ctx, pcfmcp_span_traceparent(cur), pcfmcp_span_tracestate(cur));
+        }
+    }
+    if (is_tool && args && strlen(args) <= MAX_AUDIT_ARGS)
+        rd->args = pcfmcp__strdup(args);
+
+    if (atomic_load(&s->stopping)) {
+        rd->refusal = "server shutting down";
+        pcfmcp_ctx_set_refusal(ctx, "The server is shutting down and takes no new requests; "
+                                    "retry in a moment (another instance will answer).");
+        return PCFMCP_ERR_UNAVAILABLE;
+    }
+    if (exempt(method))
+        return PCFMCP_OK;
+    unsigned buckets = 0;
+    if (atomic_load(&h->limits_in_engine))
+        buckets |= PCFMCP_RATELIMIT_IDENTITY | PCFMCP_RATELIMIT_GLOBAL;
+    bool write = is_tool && name && !pcfmcp_engine_tool_read_only(s->engine, name);
+    if (write)
+        buckets |= PCFMCP_RATELIMIT_WRITE;
+    double wait = 0;
+    if (buckets &&
+        pcfmcp_ratelimit_take(h->rl, pcfmcp_ctx_identity(ctx), buckets, &wait) ==
+            PCFMCP_ERR_RATE_LIMITED) {
+        pcfmcp_metric_add(h->m.rate_limited, NULL, 1);
+        rd->refusal = "rate limited";
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "Rate limit exceeded%s. Retry after %.1f seconds.",
+                 write ? " (tools that change data have a lower limit)" : "", ceil(wait * 10) / 10);
+        pcfmcp_ctx_set_refusal(ctx, msg);
+        return PCFMCP_ERR_RATE_LIMITED;
+    }
+    return PCFMCP_OK;
+}
+
+static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
+                  pcfmcp_outcome_t outcome, int rpc_error, double secs, void *ud)
+{
+    pcfmcp__hard *h = ud;
+    reqdata *rd = pcfmcp_ctx_hook_data(ctx);
+    const char *oname = outcome_name(outcome);
+    bool is_tool = strcmp(method, "tools/call") == 0;
+
+    pcfmcp_metric_add(h->m.requests, (const char *[]){ method, oname }, 1);
+    pcfmcp_metric_observe(h->m.req_dur, (const char *[]){ method }, secs);
+    if (is_tool && name) {
+        pcfmcp_metric_add(h->m.tool_calls, (const char *[]){ name, oname }, 1);
+        pcfmcp_metric_observe(h->m.tool_dur, (const char *[]){ name }, secs);
+    }
+
+    pcfmcp__log_fields f;
+    char trace[33];
+    pcfmcp__ctx_log_fields(ctx, &f, trace);
+    if (is_tool || outcome == PCFMCP_OUTCOME_REFUSED) {
+        pthread_rwlock_rdlock(&h->lock);
+        if (h->audit)
+            pcfmcp_audit_record(h->audit, is_tool ? "tool_call" : "refusal", f.identity,
+                                f.session, f.request_id, f.trace_id, is_tool ? name : method,
+                                rd ? rd->args : NULL, oname, secs, rd ? rd->refusal : NULL);
+        pthread_rwlock_unlock(&h->lock);
+    }
+    /* Tool calls and refusals are worth a line at info; everything else is
+     * already logged by the engine at debug. */
+    if (is_tool || outcome == PCFMCP_OUTCOME_REFUSED) {
+        if (rpc_error)
+            PCFMCP_LOGF(h->s->log, PCFMCP_LOG_INFO, "server", &f,
+                        "%s%s%s -> %s (JSON-RPC %d) in %.1f ms", method, name ? " " : "",
+                        name ? name : "", oname, rpc_error, secs * 1000.0);
+        else
+            PCFMCP_LOGF(h->s->log, PCFMCP_LOG_INFO, "server", &f, "%s%s%s -> %s in %.1f ms%s%s",
+                        method, name ? " " : "", name ? name : "", oname, secs * 1000.0,
+                        rd && rd->refusal ? ": " : "", rd && rd->refusal ? rd->refusal : "");
+    }
+
+    if (rd) {
+        bool failed = outcome != PCFMCP_OUTCOME_OK && outcome != PCFMCP_OUTCOME_CANCELLED;
+        if (rd->tool) {
+            if (failed)
+                pcfmcp_span_set_error(rd->tool, oname);
+            pcfmcp_span_end(rd->tool);
+        }
+        if (rd->req) {
+            pcfmcp_span_set_attribute(rd->req, "mcp.outcome", oname);
+            if (rpc_error) {
+                pcfmcp_span_set_attribute_int(rd->req, "rpc.jsonrpc.error_code", rpc_error);
+            }
+            if (failed)
+                pcfmcp_span_set_error(rd->req, oname);
+            pcfmcp_span_end(rd->req);
+        }
+        pcfmcp__free(rd->args);
+        pcfmcp__free(rd);
+        pcfmcp_ctx_set_hook_data(ctx, NULL);
+    }
+}
+
+/* ------------------------------------------------------------ PCF */
+
+static void pcf_observer(const char *endpoint, int status, pcfmcp_error_t err, double secs,
+                         int attempt, int is_retry, void *ud)
+{
+    (void)err;
+    (void)attempt;
+    pcfmcp__hard *h = ud;
+    char code[16];
+    if (status > 0)
+        snprintf(code, sizeof(code), "%d", status);
+    else
+        snprintf(code, sizeof(code), "none");
+    pcfmcp_metric_add(h->m.pcf_requests, (const char *[]){ endpoint, code }, 1);
+    pcfmcp_metric_observe(h->m.pcf_dur, (const char *[]){ endpoint }, secs);
+    if (is_retry)
+        pcfmcp_metric_add(h->m.pcf_retries, NULL, 1);
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_server_attach_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
+{
+    if (!s || !s->hard || !pcf)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp__hard *h = s->hard;
+    pthread_mutex_lock(&h->pcf_lock);
+    bool full = h->npcfs >= MAX_PCFS;
+    if (!full)
+        h->pcfs[h->npcfs++] = pcf;
+    pthread_mutex_unlock(&h->pcf_lock);
+    if (full)
+        return PCFMCP_ERR_LIMIT;
+    pcfmcp_pcf_set_observer(pcf, h->metrics ? pcf_observer : NULL, h);
+    pcfmcp_pcf_set_cache(pcf, h->cache);
+    pcfmcp_pcf_set_tracer(pcf, h->tracer);
+    pcfmcp_pcf_set_gate(pcf, h->gate);
+    return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_server_detach_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
+{
+    if (!s || !s->hard || !pcf)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp__hard *h = s->hard;
+    pcfmcp_error_t rc = PCFMCP_ERR_NOT_FOUND;
+    pthread_mutex_lock(&h->pcf_lock);
+    for (size_t i = 0; i < h->npcfs; i++)
+        if (h->pcfs[i] == pcf) {
+            h->pcfs[i] = h->pcfs[--h->npcfs];
+            rc = PCFMCP_OK;
+            break;
+        }
+    pthread_mutex_unlock(&h->pcf_lock);
+    if (rc == PCFMCP_OK) {
+        pcfmcp_pcf_set_observer(pcf, NULL, NULL);
+        pcfmcp_pcf_set_cache(pcf, NULL);
+        pcfmcp_pcf_set_tracer(pcf, NULL);
+        pcfmcp_pcf_set_gate(pcf, NULL);
+    }
+    return rc;
+}
+
+PCFMCP_API pcfmcp_metrics_t *pcfmcp_server_metrics(pcfmcp_server_t *s)
+{
+    return s && s->hard ? s->hard->metrics : NULL;
+}
+
+/* ------------------------------------------------------------ transports */
+
+pcfmcp_error_t pcfmcp__server_admit(pcfmcp_server_t *s, const char *identity,
+                                    const char *client_address, double *retry_after)
+{
+    if (!s || !s->hard)
+        return PCFMCP_ERR_INVALID_ARG;
+    if (atomic_load(&s->stopping))
+        return PCFMCP_ERR_UNAVAILABLE;
+    pcfmcp__hard *h = s->hard;
+    const char *who = identity && *identity ? identity : client_address;
+    char key[300];
+    /* Keys and addresses never share a bucket, whatever their spelling. */
+    snprintf(key, sizeof(key), "%s:%s", identity && *identity ? "id" : "ip", who ? who : "");
+    double wait = 0;
+    pcfmcp_error_t rc = pcfmcp_ratelimit_take(
+        h->rl, key, PCFMCP_RATELIMIT_IDENTITY | PCFMCP_RATELIMIT_GLOBAL, &wait);
+    if (rc == PCFMCP_ERR_RATE_LIMITED) {
+        pcfmcp_metric_add(h->m.rate_limited, NULL, 1);
+        if (retry_after)
+            *retry_after = wait;
+    }
+    return rc;
+}
+
+pcfmcp_error_t pcfmcp__server_client_address(pcfmcp_server_t *s, const char *peer,
+                                             const char *xff, char *out, size_t out_size)
+{
+    if (!s || !s->hard)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp__hard *h = s->hard;
+    pthread_rwlock_rdlock(&h->lock);
+    pcfmcp_error_t rc = pcfmcp_proxies_client_address(h->proxies, peer, xff, out, out_size);
+    pthread_rwlock_unlock(&h->lock);
+    return rc;
+}
+
+int pcfmcp__server_ready(pcfmcp_server_t *s)
+{
+    return s && !atomic_load(&s->stopping);
+}
+
+void pcfmcp__server_observe_http(pcfmcp_server_t *s, const char *method, int status,
+                                 double seconds, unsigned active)
+{
+    if (!s || !s->hard)
+        return;
+    pcfmcp__hard *h = s->hard;
+    char code[16];
+    snprintf(code, sizeof(code), "%d", status);
+    pcfmcp_metric_add(h->m.http_requests, (const char *[]){ method, code }, 1);
+    pcfmcp_metric_observe(h->m.http_dur, (const char *[]){ method }, seconds);
+    pcfmcp_metric_set(h->m.active, NULL, (double)active);
+}
+
+void pcfmcp__server_count_auth_failure(pcfmcp_server_t *s, const char *reason)
+{
+    if (s && s->hard)
+        pcfmcp_metric_add(s->hard->m.auth_failures, (const char *[]){ reason }, 1);
+}
+
+pcfmcp_error_t pcfmcp__server_set_tls_cert(pcfmcp_server_t *s, const char *pem_path)
+{
+    if (!s || !s->hard)
+        return PCFMCP_ERR_INVALID_ARG;
+    char *copy = pem_path ? pcfmcp__strdup(pem_path) : NULL;
+    if (pem_path && !copy)
+        return PCFMCP_ERR_NOMEM;
+    pthread_mutex_lock(&s->hard->pcf_lock);
+    pcfmcp__free(s->hard->tls_cert);
+    s->hard->tls_cert = copy;
+    pthread_mutex_unlock(&s->hard->pcf_lock);
+    return PCFMCP_OK;
+}
+
+void pcfmcp__server_set_stdio_fds(pcfmcp_server_t *s, int in_fd, int out_fd)
+{
+    s->stdio_in = in_fd;
+    s->stdio_out = out_fd;
+}
+
+void pcfmcp__hard_limits_in_engine(pcfmcp_server_t *s, bool in_engine)
+{
+    if (s && s->hard)
+        atomic_store(&s->hard->limits_in_engine, in_engine);
+}
+
+unsigned pcfmcp__hard_grace_ms(pcfmcp_server_t *s)
+{
+    return s && s->hard ? atomic_load(&s->hard->grace_ms) : 10000;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s)
+{
+    const pcfmcp_config_t *c = s->config;
+    pcfmcp__hard *h = pcfmcp__calloc(1, sizeof(*h));
+    if (!h)
+        return PCFMCP_ERR_NOMEM;
+    s->hard = h;
+    h->s = s;
+    pthread_rwlock_init(&h->lock, NULL);
+    pthread_mutex_init(&h->pcf_lock, NULL);
+    pthread_mutex_init(&h->reload_lock, NULL);
+    atomic_init(&h->limits_in_engine, true);
+    atomic_init(&h->grace_ms, 10000);
+
+    char *errors = NULL;
+    pcfmcp_error_t rc = pcfmcp__hard_check(c, &errors);
+    if (rc != PCFMCP_OK) {
+        setf(s, "%s", errors ? errors : pcfmcp_strerror(rc));
+        pcfmcp__free(errors);
+        return rc;
+    }
+    if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
+        setf(s, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
+        return rc;
+    }
+    if ((rc = pcfmcp_ratelimit_new(&h->rl)) != PCFMCP_OK ||
+        (rc = pcfmcp_gate_new(&h->gate, 0)) != PCFMCP_OK ||
+        (rc = pcfmcp_cache_new(&h->cache, 1, 1024, 1000)) != PCFMCP_OK)
+        return rc;
+    if (pcfmcp_config_get_bool(c, "tracing.enabled")) {
+        h->tracing_timeout_ms = (unsigned)pcfmcp_config_get_int(c, "tracing.timeout");
+        if ((rc = pcfmcp_tracer_new(&h->tracer, pcfmcp_config_get(c, "tracing.service_name"),
+                                    PCFMCP_VERSION)) != PCFMCP_OK ||
+            (rc = pcfmcp_tracer_set_endpoint(h->tracer, pcfmcp_config_get(c, "tracing.endpoint"))) !=
+                PCFMCP_OK ||
+            (rc = pcfmcp_tracer_set_sample_ratio(h->tracer,
+                                                 pcfmcp_config_get_double(c, "tracing.sample_ratio"))) !=
+                PCFMCP_OK ||
+            (rc = pcfmcp_tracer_set_limits(
+                 h->tracer, (size_t)pcfmcp_config_get_int(c, "tracing.queue_size"),
+                 (size_t)pcfmcp_config_get_int(c, "tracing.batch_size"),
+                 (unsigned)pcfmcp_config_get_int(c, "tracing.interval"))) != PCFMCP_OK ||
+            (rc = pcfmcp_tracer_set_timeout(h->tracer, h->tracing_timeout_ms)) != PCFMCP_OK ||
+            (rc = pcfmcp_tracer_set_logger(h->tracer, s->log)) != PCFMCP_OK) {
+            setf(s, "tracing set-up failed: %s", pcfmcp_tracer_errmsg(h->tracer));
+            return rc == PCFMCP_ERR_INVALID_ARG ? PCFMCP_ERR_CONFIG : rc;
+        }
+    }
+    settings *st = NULL;
+    char why[1024] = "";
+    if ((rc = read_settings(s->log, c, &st, why, sizeof(why))) != PCFMCP_OK) {
+        setf(s, "%s", why[0] ? why : pcfmcp_strerror(rc));
+        return rc;
+    }
+    apply_settings(h, st);
+    pcfmcp__reloader r = { "hardening", hard_prepare, hard_commit, hard_discard, NULL };
+    if ((rc = pcfmcp__server_add_reloader(s, &r)) != PCFMCP_OK)
+        return rc;
+    pcfmcp_engine_set_hooks(s->engine, before, after, h);
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__hard_start(pcfmcp_server_t *s)
+{
+    pcfmcp__hard *h = s->hard;
+    if (!h || !h->tracer)
+        return PCFMCP_OK;
+    pcfmcp_error_t rc = pcfmcp_tracer_start(h->tracer);
+    if (rc != PCFMCP_OK)
+        setf(s, "%s", pcfmcp_tracer_errmsg(h->tracer));
+    return rc;
+}
+
+void pcfmcp__hard_drain(pcfmcp_server_t *s)
+{
+    pcfmcp__hard *h = s->hard;
+    if (!h)
+        return;
+    if (h->tracer && pcfmcp_tracer_flush(h->tracer, h->tracing_timeout_ms) != PCFMCP_OK)
+        PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "trace",
+                   "spans still queued after %u ms at shutdown were dropped", h->tracing_timeout_ms);
+    pthread_rwlock_rdlock(&h->lock);
+    if (h->audit && pcfmcp_audit_flush(h->audit) != PCFMCP_OK)
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "audit", "%s", pcfmcp_audit_errmsg(h->audit));
+    pthread_rwlock_unlock(&h->lock);
+}
+
+void pcfmcp__hard_free(pcfmcp_server_t *s)
+{
+    pcfmcp__hard *h = s->hard;
+    if (!h)
+        return;
+    if (s->engine)
+        pcfmcp_engine_set_hooks(s->engine, NULL, NULL, NULL);
+    pthread_mutex_lock(&h->pcf_lock);
+    size_t n = h->npcfs;
+    pcfmcp_pcf_t *pcfs[MAX_PCFS];
+    memcpy(pcfs, h->pcfs, n * sizeof(pcfs[0]));
+    pthread_mutex_unlock(&h->pcf_lock);
+    for (size_t i = 0; i < n; i++)
+        pcfmcp_server_detach_pcf(s, pcfs[i]);
+    pcfmcp_tracer_free(h->tracer);
+    pcfmcp_audit_free(h->audit);
+    pcfmcp_proxies_free(h->proxies);
+    pcfmcp_ratelimit_free(h->rl);
+    pcfmcp_gate_free(h->gate);
+    pcfmcp_cache_free(h->cache);
+    pcfmcp_metrics_free(h->metrics);
+    pcfmcp__free(h->tls_cert);
+    pthread_rwlock_destroy(&h->lock);
+    pthread_mutex_destroy(&h->pcf_lock);
+    pthread_mutex_destroy(&h->reload_lock);
+    pcfmcp__free(h);
+    s->hard = NULL;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *config, char **errors)
+{
+    if (!config || !errors)
+        return PCFMCP_ERR_INVALID_ARG;
+    *errors = NULL;
+    return pcfmcp__hard_check(config, errors);
+}

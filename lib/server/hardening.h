@@ -1,0 +1,108 @@
+/* The server's hardening layer: metrics, audit, rate limits, the PCF
+ * concurrency gate, tracing and the PCF read cache, built from the
+ * configuration, hooked into the engine, and offered to transports (HTTP
+ * admission, readiness, /metrics, observers) and to the code that creates
+ * PCF clients. */
+#ifndef PCFMCP_SERVER_HARDENING_H
+#define PCFMCP_SERVER_HARDENING_H
+
+#include <pcfmcp/config.h>
+#include <pcfmcp/metrics.h>
+#include <pcfmcp/pcf.h>
+#include <pcfmcp/server.h>
+
+#include "core/internal.h"
+
+typedef struct pcfmcp__hard pcfmcp__hard;
+
+/* Builds everything from s->config and installs the engine hooks. On
+ * PCFMCP_ERR_CONFIG s->errmsg names the origin and key. */
+pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s);
+void pcfmcp__hard_free(pcfmcp_server_t *s);
+
+/* Starts background work (the span exporter) just before serving. */
+pcfmcp_error_t pcfmcp__hard_start(pcfmcp_server_t *s);
+
+/* After the transports stopped: flushes spans (bounded by tracing.timeout)
+ * and the audit file. */
+void pcfmcp__hard_drain(pcfmcp_server_t *s);
+
+/* The server.shutdown_grace in effect, in milliseconds. */
+unsigned pcfmcp__hard_grace_ms(pcfmcp_server_t *s);
+
+/* Whether per-caller and global limits are charged in the engine's
+ * before-hook (stdio) or by the transport's admission hook (HTTP, through
+ * pcfmcp__server_admit()); the write-tool limit is always charged in the
+ * before-hook. */
+void pcfmcp__hard_limits_in_engine(pcfmcp_server_t *s, bool in_engine);
+
+/* Validation of what pcfmcp__hard_new() would refuse, without side effects;
+ * appends one line per problem to *errors. */
+pcfmcp_error_t pcfmcp__hard_check(const pcfmcp_config_t *cfg, char **errors);
+
+/* ------------------------------------------------------------- reload */
+
+/* A part of the server that takes part in a reload: prepare() builds the
+ * new state from @p cfg without touching the live one (or explains in
+ * @p why why it cannot), commit() swaps it in and cannot fail, discard()
+ * drops a prepared state that will not be committed. */
+typedef struct {
+    const char *name;
+    pcfmcp_error_t (*prepare)(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, void **staged,
+                              char *why, size_t why_len, void *ud);
+    void (*commit)(pcfmcp_server_t *s, void *staged, void *ud);
+    void (*discard)(void *staged, void *ud);
+    void *ud;
+} pcfmcp__reloader;
+
+/* Registers a reloader (at most 16); they run in registration order. The
+ * hardening layer registers its own (rate limits, gate, proxies, audit,
+ * cache, tool timeout, grace) in pcfmcp__hard_new(). */
+pcfmcp_error_t pcfmcp__server_add_reloader(pcfmcp_server_t *s, const pcfmcp__reloader *r);
+
+/* Prepares every reloader against @p cfg, then runs @p last (may be NULL:
+ * a one-step reload that applies itself and must be all-or-nothing on its
+ * own), then commits all; if anything fails, discards all and explains in
+ * @p why. */
+pcfmcp_error_t pcfmcp__hard_reload(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
+                                   pcfmcp_error_t (*last)(pcfmcp_server_t *,
+                                                          const pcfmcp_config_t *),
+                                   char *why, size_t why_len);
+
+/* ------------------------------------------------- transport wiring */
+
+/* HTTP admission: charges the caller's and the global bucket. Returns
+ * PCFMCP_ERR_RATE_LIMITED with *retry_after_seconds (> 0) to answer 429
+ * with `Retry-After: ceil(retry_after_seconds)`; PCFMCP_ERR_UNAVAILABLE
+ * while draining (answer 503). @p identity may be NULL (then the client
+ * address is the identity). */
+pcfmcp_error_t pcfmcp__server_admit(pcfmcp_server_t *s, const char *identity,
+                                    const char *client_address, double *retry_after_seconds);
+
+/* The client address of an HTTP request, honouring X-Forwarded-For only
+ * from rate_limit.trusted_proxies. @p out holds at least 46 bytes. */
+pcfmcp_error_t pcfmcp__server_client_address(pcfmcp_server_t *s, const char *peer,
+                                             const char *xff, char *out, size_t out_size);
+
+/* 1 while the server accepts new work (readiness probe); 0 once draining. */
+int pcfmcp__server_ready(pcfmcp_server_t *s);
+
+/* HTTP observer: one finished HTTP request (the transport's bounded label:
+ * the JSON-RPC method or the route), its status code and duration, and the
+ * current number of open connections. */
+void pcfmcp__server_observe_http(pcfmcp_server_t *s, const char *method, int status,
+                                 double seconds, unsigned active_connections);
+
+/* Authentication failure, by bounded reason: missing, invalid, expired,
+ * revoked, forbidden (anything else counts as other). */
+void pcfmcp__server_count_auth_failure(pcfmcp_server_t *s, const char *reason);
+
+/* Expiry (Unix seconds) of the TLS certificate the HTTP transport serves,
+ * for pcf_mcp_tls_cert_expiry_timestamp_seconds; read from @p pem_path at
+ * every scrape. NULL forgets it. */
+pcfmcp_error_t pcfmcp__server_set_tls_cert(pcfmcp_server_t *s, const char *pem_path);
+
+/* For tests: serve stdio on these descriptors instead of 0 and 1. */
+void pcfmcp__server_set_stdio_fds(pcfmcp_server_t *s, int in_fd, int out_fd);
+
+#endif

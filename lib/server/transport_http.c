@@ -1,0 +1,76 @@
+/* The hardening layer behind the HTTP transport's hooks: admission
+ * (per-caller and global rate limits, 429 with Retry-After), the client
+ * address rule for X-Forwarded-For, the request observer, /metrics with the
+ * served certificate's expiry, and /readyz. */
+#include "core/internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pcfmcp/http.h>
+
+#include "hardening/log.h"
+#include "server/hardening.h"
+#include "server/server_internal.h"
+
+static int admission(const char *identity, const char *client_address, unsigned *retry_after,
+                     void *ud)
+{
+    pcfmcp_server_t *s = ud;
+    double wait = 0;
+    pcfmcp_error_t rc = pcfmcp__server_admit(s, identity, client_address, &wait);
+    if (rc == PCFMCP_OK)
+        return 0;
+    *retry_after = rc == PCFMCP_ERR_RATE_LIMITED && wait > 1 ? (unsigned)ceil(wait) : 1;
+    return 1;
+}
+
+static int client_address(const char *peer, const char *xff, char *out, size_t n, void *ud)
+{
+    return pcfmcp__server_client_address(ud, peer, xff, out, n) == PCFMCP_OK ? 0 : -1;
+}
+
+static void observer(const char *method, unsigned status, double seconds, unsigned active,
+                     void *ud)
+{
+    pcfmcp__server_observe_http(ud, method, (int)status, seconds, active);
+}
+
+static void tls_expiry(pcfmcp_metrics_t *m, void *ud)
+{
+    long long when = pcfmcp_http_tls_not_after(ud);
+    if (when > 0)
+        pcfmcp_metric_set(pcfmcp_metrics_find(m, "pcf_mcp_tls_cert_expiry_timestamp_seconds"),
+                          NULL, (double)when);
+}
+
+static void metrics(pcfmcp_http_text_t *out, void *ud)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (pcfmcp_metrics_render(pcfmcp_server_metrics(ud), &text, &len) == PCFMCP_OK)
+        pcfmcp_http_text_append(out, text, len);
+    pcfmcp_free(text);
+}
+
+static int readiness(pcfmcp_http_text_t *reasons, void *ud)
+{
+    if (pcfmcp__server_ready(ud))
+        return 1;
+    static const char why[] = "draining: shutting down";
+    pcfmcp_http_text_append(reasons, why, sizeof(why) - 1);
+    return 0;
+}
+
+void pcfmcp__server_http_hooks(pcfmcp_server_t *s, pcfmcp_http_t *h)
+{
+    pcfmcp_http_set_admission_cb(h, admission, s);
+    pcfmcp_http_set_client_address_cb(h, client_address, s);
+    pcfmcp_http_set_observer_cb(h, observer, s);
+    pcfmcp_http_set_readiness_cb(h, readiness, s);
+    if (pcfmcp_server_metrics(s)) {
+        pcfmcp_http_set_metrics_cb(h, metrics, s);
+        pcfmcp_metrics_add_collector(pcfmcp_server_metrics(s), tls_expiry, h);
+    }
+}

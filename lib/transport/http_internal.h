@@ -1,0 +1,65 @@
+/* Internals of the Streamable HTTP transport shared by http.c, http_tls.c
+ * and http_util.c (and the unit tests of the pure helpers). */
+#ifndef PCFMCP_TRANSPORT_HTTP_INTERNAL_H
+#define PCFMCP_TRANSPORT_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/internal.h"
+
+/* ------------------------------------------------------------- http_util.c */
+
+/* Whether an Accept header admits @p type ("application/json"); NULL or
+ * empty Accept admits nothing. Wildcards and q=0 are honoured. */
+bool pcfmcp__http_accepts(const char *accept, const char *type);
+/* Whether Accept-Encoding admits gzip. */
+bool pcfmcp__http_accepts_gzip(const char *accept_encoding);
+/* gzip-compresses @p in. Returns a pcfmcp__malloc'd buffer or NULL. */
+char *pcfmcp__http_gzip(const char *in, size_t len, size_t *out_len);
+/* Whether a Content-Type is application/json (parameters ignored). */
+bool pcfmcp__http_is_json_type(const char *content_type);
+
+/* Splits "scheme://host[:port]" (an Origin) into its parts. */
+bool pcfmcp__http_parse_origin(const char *origin, char *scheme, size_t scheme_size, char *host,
+                               size_t host_size, int *port);
+/* Splits a Host header ("name", "name:port", "[v6]:port"). port -1 if absent. */
+bool pcfmcp__http_parse_host(const char *hosthdr, char *host, size_t host_size, int *port);
+bool pcfmcp__http_is_loopback_name(const char *host);
+/* Matches @p value against a comma-separated allow-list where an entry may
+ * end in ":*" (any port). Case-insensitive. */
+bool pcfmcp__http_list_match(const char *list, const char *value);
+
+/* Decodes an Mcp-Name / Mcp-Param-* header value: plain visible ASCII, or
+ * the `=?base64?...?=` sentinel form. Returns a pcfmcp__malloc'd string, or
+ * NULL when the value is malformed. */
+char *pcfmcp__http_header_decode(const char *value, size_t *out_len);
+
+/* -------------------------------------------------------------- http_tls.c */
+
+typedef struct pcfmcp__tls_store pcfmcp__tls_store;
+pcfmcp__tls_store *pcfmcp__tls_store_new(void);
+void pcfmcp__tls_store_free(pcfmcp__tls_store *ts);
+/* Loads cert chain + key (+ client CA) from files. On failure the previous
+ * set stays current and errbuf says why. Returns PCFMCP_OK or PCFMCP_ERR_TLS. */
+pcfmcp_error_t pcfmcp__tls_store_load(pcfmcp__tls_store *ts, const char *cert_file,
+                                      const char *key_file, const char *ca_file, char *errbuf,
+                                      size_t errsize);
+long long pcfmcp__tls_store_not_after(pcfmcp__tls_store *ts);
+/* PEM text of the client CA (for the daemon to request client certificates). */
+const char *pcfmcp__tls_store_ca_pem(pcfmcp__tls_store *ts);
+/* Frees retired certificate sets older than @p age_ms. */
+void pcfmcp__tls_store_reap(pcfmcp__tls_store *ts, unsigned long long age_ms);
+/* The gnutls_certificate_retrieve_function2 for libmicrohttpd, as void* so
+ * this header stays free of GnuTLS types. */
+void *pcfmcp__tls_retrieve_fn(void);
+/* http.c: the store serving a libmicrohttpd connection (what libmicrohttpd
+ * sets as the GnuTLS session pointer). */
+pcfmcp__tls_store *pcfmcp__http_tls_store_for(void *mhd_connection);
+/* Verifies the client certificate of @p gnutls_session against the store's
+ * CA; on success writes the subject DN. Returns 0 ok, -1 none, -2 invalid. */
+int pcfmcp__tls_verify_client(pcfmcp__tls_store *ts, void *gnutls_session, char *subject,
+                              size_t subject_size);
+
+#endif

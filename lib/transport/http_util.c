@@ -1,0 +1,301 @@
+/* Pure helpers of the HTTP transport: header parsing, origin and host
+ * matching, gzip, the Base64 header sentinel. No sockets, no state. */
+#include "core/internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "core/alloc.h"
+#include "core/util.h"
+#include "transport/http_internal.h"
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* One comma-separated element: [s, e) trimmed. Returns the next start or NULL. */
+static const char *next_elem(const char *p, const char **s, const char **e)
+{
+    if (!p || !*p)
+        return NULL;
+    p = skip_ws(p);
+    const char *start = p;
+    while (*p && *p != ',')
+        p++;
+    const char *end = p;
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *s = start;
+    *e = end;
+    return *p == ',' ? p + 1 : p;
+}
+
+/* q=0 in the parameters of a media range or coding excludes it. */
+static bool q_zero(const char *s, const char *e)
+{
+    const char *semi = memchr(s, ';', (size_t)(e - s));
+    while (semi) {
+        const char *p = skip_ws(semi + 1);
+        if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            double q = strtod(p + 2, NULL);
+            return q <= 0.0;
+        }
+        semi = memchr(p, ';', (size_t)(e - p));
+    }
+    return false;
+}
+
+static bool token_eq(const char *s, const char *e, const char *tok)
+{
+    size_t n = strlen(tok);
+    return (size_t)(e - s) == n && strncasecmp(s, tok, n) == 0;
+}
+
+bool pcfmcp__http_accepts(const char *accept, const char *type)
+{
+    if (!accept || !type)
+        return false;
+    const char *slash = strchr(type, '/');
+    size_t major = slash ? (size_t)(slash - type) : strlen(type);
+    const char *p = accept, *s, *e;
+    while ((p = next_elem(p, &s, &e)) != NULL) {
+        if (s == e)
+            continue;
+        const char *semi = memchr(s, ';', (size_t)(e - s));
+        const char *me = semi ? semi : e;
+        while (me > s && (me[-1] == ' ' || me[-1] == '\t'))
+            me--;
+        bool match = token_eq(s, me, type) || token_eq(s, me, "*/*");
+        if (!match && (size_t)(me - s) == major + 2 && strncasecmp(s, type, major) == 0 &&
+            s[major] == '/' && s[major + 1] == '*')
+            match = true;
+        if (match && !q_zero(s, e))
+            return true;
+        if (!*p)
+            break;
+    }
+    return false;
+}
+
+bool pcfmcp__http_accepts_gzip(const char *ae)
+{
+    if (!ae)
+        return false;
+    const char *p = ae, *s, *e;
+    while ((p = next_elem(p, &s, &e)) != NULL) {
+        const char *semi = memchr(s, ';', (size_t)(e - s));
+        const char *te = semi ? semi : e;
+        while (te > s && (te[-1] == ' ' || te[-1] == '\t'))
+            te--;
+        if ((token_eq(s, te, "gzip") || token_eq(s, te, "x-gzip")) && !q_zero(s, e))
+            return true;
+        if (!*p)
+            break;
+    }
+    return false;
+}
+
+bool pcfmcp__http_is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    ct = skip_ws(ct);
+    size_t n = strlen("application/json");
+    if (strncasecmp(ct, "application/json", n) != 0)
+        return false;
+    const char *rest = skip_ws(ct + n);
+    return *rest == '\0' || *rest == ';';
+}
+
+char *pcfmcp__http_gzip(const char *in, size_t len, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    /* Level 1: JSON compresses well even at the fastest setting, and this
+     * runs on the request path. */
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong bound = deflateBound(&z, (uLong)len);
+    char *out = pcfmcp__malloc(bound);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    size_t n = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        pcfmcp__free(out);
+        return NULL;
+    }
+    *out_len = n;
+    return out;
+}
+
+static bool copy_lower(char *dst, size_t size, const char *s, size_t n)
+{
+    if (n + 1 > size)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (char)tolower((unsigned char)s[i]);
+    dst[n] = '\0';
+    return true;
+}
+
+static bool parse_port(const char *p, const char *e, int *port)
+{
+    if (p == e || e - p > 5)
+        return false;
+    int v = 0;
+    for (; p < e; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    if (v > 65535)
+        return false;
+    *port = v;
+    return true;
+}
+
+bool pcfmcp__http_parse_host(const char *h, char *host, size_t host_size, int *port)
+{
+    if (!h || !*h)
+        return false;
+    *port = -1;
+    size_t n = strlen(h);
+    const char *end = h + n;
+    if (h[0] == '[') {
+        const char *rb = strchr(h, ']');
+        if (!rb)
+            return false;
+        if (!copy_lower(host, host_size, h, (size_t)(rb - h) + 1))
+            return false;
+        if (rb[1] == ':')
+            return parse_port(rb + 2, end, port);
+        return rb[1] == '\0';
+    }
+    const char *colon = strchr(h, ':');
+    if (colon && strchr(colon + 1, ':'))
+        return false; /* bare IPv6 is not a valid Host */
+    const char *hend = colon ? colon : end;
+    if (hend == h)
+        return false;
+    for (const char *p = h; p < hend; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
+            return false;
+    if (!copy_lower(host, host_size, h, (size_t)(hend - h)))
+        return false;
+    return colon ? parse_port(colon + 1, end, port) : true;
+}
+
+bool pcfmcp__http_parse_origin(const char *origin, char *scheme, size_t scheme_size, char *host,
+                               size_t host_size, int *port)
+{
+    if (!origin)
+        return false;
+    const char *sep = strstr(origin, "://");
+    if (!sep || sep == origin)
+        return false;
+    if (!copy_lower(scheme, scheme_size, origin, (size_t)(sep - origin)))
+        return false;
+    const char *rest = sep + 3;
+    size_t n = strcspn(rest, "/?#");
+    if (rest[n] != '\0' && !(rest[n] == '/' && rest[n + 1] == '\0'))
+        return false; /* an origin carries no path */
+    char tmp[300];
+    if (n == 0 || n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, rest, n);
+    tmp[n] = '\0';
+    return pcfmcp__http_parse_host(tmp, host, host_size, port);
+}
+
+bool pcfmcp__http_is_loopback_name(const char *host)
+{
+    return strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0 ||
+           strcmp(host, "[::1]") == 0 || (strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == strlen(host));
+}
+
+bool pcfmcp__http_list_match(const char *list, const char *value)
+{
+    if (!list || !value)
+        return false;
+    size_t vn = strlen(value);
+    const char *p = list, *s, *e;
+    while ((p = next_elem(p, &s, &e)) != NULL) {
+        size_t n = (size_t)(e - s);
+        if (n >= 2 && s[n - 2] == ':' && s[n - 1] == '*') {
+            /* "prefix:*" matches prefix, or prefix followed by ":<digits>". */
+            size_t pn = n - 2;
+            if (vn >= pn && strncasecmp(value, s, pn) == 0) {
+                const char *r = value + pn;
+                if (*r == '\0')
+                    return true;
+                if (*r == ':' && r[1] && strspn(r + 1, "0123456789") == strlen(r + 1))
+                    return true;
+            }
+        } else if (n == vn && strncasecmp(s, value, n) == 0) {
+            return true;
+        }
+        if (!*p)
+            break;
+    }
+    return false;
+}
+
+char *pcfmcp__http_header_decode(const char *v, size_t *out_len)
+{
+    if (!v)
+        return NULL;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    static const char pre[] = "=?base64?", suf[] = "?=";
+    if (n >= sizeof(pre) - 1 + sizeof(suf) - 1 && memcmp(v, pre, sizeof(pre) - 1) == 0 &&
+        memcmp(v + n - 2, suf, 2) == 0) {
+        size_t bl = n - (sizeof(pre) - 1) - 2;
+        size_t dl = 0;
+        char *d = pcfmcp__base64_decode(v + sizeof(pre) - 1, bl, &dl);
+        if (!d)
+            return NULL;
+        char *z = pcfmcp__realloc(d, dl + 1);
+        if (!z) {
+            pcfmcp__free(d);
+            return NULL;
+        }
+        z[dl] = '\0';
+        if (!pcfmcp__utf8_valid(z, dl, NULL) || memchr(z, '\0', dl)) {
+            pcfmcp__free(z);
+            return NULL;
+        }
+        if (out_len)
+            *out_len = dl;
+        return z;
+    }
+    /* Optional whitespace around a field value is not part of it (RFC 9110). */
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    while (n && (*v == ' ' || *v == '\t'))
+        v++, n--;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c != '\t' && (c < 0x20 || c > 0x7e))
+            return NULL;
+    }
+    if (out_len)
+        *out_len = n;
+    return pcfmcp__strndup(v, n);
+}

@@ -1,0 +1,217 @@
+/* Configuration: every error names where the value came from (file and
+ * line, environment variable, flag) and the key, also for secret files and
+ * cross-key rules; the key table is well-formed for the generated
+ * reference; the hardening keys parse with their ranges. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcfmcp/pcfmcp.h>
+
+static char dir[64];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/pcfmcp-cfg-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+START_TEST(file_errors_name_file_line_and_key)
+{
+    const char *p = write_file("c.yaml", "log:\n  level: info\nrate_limit:\n"
+                                         "  burst: 0\n  requests_per_second: fast\n");
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_file(c, p), PCFMCP_ERR_CONFIG);
+    const char *e = pcfmcp_config_errmsg(c);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:4: rate_limit.burst: expected an integer from 1", p);
+    ck_assert_msg(strstr(e, want), "got: %s", e);
+    snprintf(want, sizeof(want), "%s:5: rate_limit.requests_per_second: expected a number", p);
+    ck_assert_msg(strstr(e, want), "got: %s", e);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(secret_file_errors_name_where_the_file_key_was_set)
+{
+    const char *p = write_file("c.yaml", "pcf:\n  url: http://pcf\n  token_file: /nonexistent/tok\n");
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_file(c, p), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_resolve_secrets(c), PCFMCP_ERR_CONFIG);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:3: pcf.token_file: cannot read /nonexistent/tok", p);
+    ck_assert_msg(strstr(pcfmcp_config_errmsg(c), want), "got: %s", pcfmcp_config_errmsg(c));
+    /* From the environment: the variable is named. */
+    pcfmcp_config_free(c);
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    const char *empty = write_file("empty", "");
+    ck_assert_int_eq(pcfmcp_config_set(c, "pcf.password_file", empty, PCFMCP_CONFIG_ENV),
+                     PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_resolve_secrets(c), PCFMCP_ERR_CONFIG);
+    ck_assert_msg(strstr(pcfmcp_config_errmsg(c),
+                         "environment PCF_MCP_PCF_PASSWORD_FILE: pcf.password_file:"),
+                  "got: %s", pcfmcp_config_errmsg(c));
+    ck_assert_ptr_nonnull(strstr(pcfmcp_config_errmsg(c), "is empty"));
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(cross_key_rules_name_the_origin_of_the_offending_value)
+{
+    const char *p = write_file("c.yaml", "pcf:\n  url: http://pcf\n  client_cert: /x/cert.pem\n"
+                                         "tracing:\n  enabled: true\n  batch_size: 100\n"
+                                         "  queue_size: 10\n");
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_file(c, p), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_check(c), PCFMCP_ERR_CONFIG);
+    const char *e = pcfmcp_config_errmsg(c);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:3: pcf.client_cert is set but pcf.client_key is not", p);
+    ck_assert_msg(strstr(e, want), "got: %s", e);
+    snprintf(want, sizeof(want), "%s:5: tracing.enabled is true but tracing.endpoint is empty",
+             p);
+    ck_assert_msg(strstr(e, want), "got: %s", e);
+    snprintf(want, sizeof(want), "%s:6: tracing.batch_size (100) is larger than", p);
+    ck_assert_msg(strstr(e, want), "got: %s", e);
+    /* Fixing them through flags clears the errors. */
+    pcfmcp_config_set(c, "pcf.client_key", "/x/key.pem", PCFMCP_CONFIG_FLAG);
+    pcfmcp_config_set(c, "tracing.endpoint", "http://otel:4318", PCFMCP_CONFIG_FLAG);
+    pcfmcp_config_set(c, "tracing.queue_size", "1000", PCFMCP_CONFIG_FLAG);
+    ck_assert_int_eq(pcfmcp_config_check(c), PCFMCP_OK);
+    char o[300];
+    ck_assert_int_eq(pcfmcp_config_origin(c, "pcf.client_key", o, sizeof(o)), PCFMCP_OK);
+    ck_assert_str_eq(o, "--pcf-client-key");
+    ck_assert_int_eq(pcfmcp_config_origin(c, "pcf.url", o, sizeof(o)), PCFMCP_OK);
+    snprintf(want, sizeof(want), "%s:2", p);
+    ck_assert_str_eq(o, want);
+    ck_assert_int_eq(pcfmcp_config_origin(c, "cache.ttl", o, sizeof(o)), PCFMCP_OK);
+    ck_assert_str_eq(o, "default");
+    ck_assert_int_eq(pcfmcp_config_origin(c, "nope", o, sizeof(o)), PCFMCP_ERR_NOT_FOUND);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(server_check_names_bad_proxy_networks_and_endpoints)
+{
+    const char *p = write_file("c.yaml", "rate_limit:\n  trusted_proxies:\n    - 10.0.0.0/8\n"
+                                         "    - 300.1.2.3\n");
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_file(c, p), PCFMCP_OK);
+    pcfmcp_config_set(c, "tracing.enabled", "true", PCFMCP_CONFIG_ENV);
+    pcfmcp_config_set(c, "tracing.endpoint", "ftp://collector", PCFMCP_CONFIG_ENV);
+    char *errors = NULL;
+    ck_assert_int_eq(pcfmcp_server_check_config(c, &errors), PCFMCP_ERR_CONFIG);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:2: rate_limit.trusted_proxies: \"300.1.2.3\"", p);
+    ck_assert_msg(strstr(errors, want), "got: %s", errors);
+    ck_assert_msg(strstr(errors, "environment PCF_MCP_TRACING_ENDPOINT: tracing.endpoint:"),
+                  "got: %s", errors);
+    pcfmcp_free(errors);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(hardening_keys_parse_with_their_ranges)
+{
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_set(c, "tracing.sample_ratio", "0.0005", PCFMCP_CONFIG_API),
+                     PCFMCP_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(pcfmcp_config_errmsg(c), "from 0.001 to 1"));
+    ck_assert_int_eq(pcfmcp_config_set(c, "tracing.sample_ratio", "0.001", PCFMCP_CONFIG_API),
+                     PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_set(c, "tools.timeout", "90s", PCFMCP_CONFIG_API), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_get_int(c, "tools.timeout"), 90000);
+    ck_assert_int_eq(pcfmcp_config_set(c, "rate_limit.requests_per_second", "2.5",
+                                       PCFMCP_CONFIG_API),
+                     PCFMCP_OK);
+    ck_assert(pcfmcp_config_get_double(c, "rate_limit.requests_per_second") == 2.5);
+    ck_assert_int_eq(pcfmcp_config_set(c, "audit.args", "plain", PCFMCP_CONFIG_API),
+                     PCFMCP_ERR_CONFIG);
+    double lo = 0, hi = 0;
+    ck_assert_int_eq(pcfmcp_config_key_range("tracing.sample_ratio", &lo, &hi), 1);
+    ck_assert(lo == 0.001 && hi == 1.0);
+    ck_assert_int_eq(pcfmcp_config_key_range("server.port", &lo, &hi), 1);
+    ck_assert(lo == 0 && hi == 65535);
+    ck_assert_int_eq(pcfmcp_config_key_range("pcf.url", &lo, &hi), 0);
+    ck_assert_int_eq(pcfmcp_config_key_reloadable("rate_limit.burst"), 1);
+    ck_assert_int_eq(pcfmcp_config_key_reloadable("tracing.endpoint"), 0);
+    pcfmcp_config_free(c);
+    /* The environment names the brief asks for. */
+    setenv("PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND", "3", 1);
+    setenv("PCF_MCP_RATE_LIMIT_BURST", "7", 1);
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_env(c), PCFMCP_OK);
+    ck_assert(pcfmcp_config_get_double(c, "rate_limit.requests_per_second") == 3);
+    ck_assert_int_eq(pcfmcp_config_get_int(c, "rate_limit.burst"), 7);
+    unsetenv("PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND");
+    unsetenv("PCF_MCP_RATE_LIMIT_BURST");
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(key_table_has_docs_and_contiguous_sections)
+{
+    char seen[64][32];
+    size_t nseen = 0;
+    char prev[32] = "";
+    for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
+        const char *key = NULL, *doc = NULL;
+        ck_assert_int_eq(pcfmcp_config_key_info(i, &key, NULL, NULL, NULL, NULL, &doc),
+                         PCFMCP_OK);
+        ck_assert_msg(doc && strlen(doc) > 10, "%s has no documentation", key);
+        char sec[32];
+        snprintf(sec, sizeof(sec), "%.*s", (int)strcspn(key, "."), key);
+        if (strcmp(sec, prev) != 0) {
+            for (size_t k = 0; k < nseen; k++)
+                ck_assert_msg(strcmp(seen[k], sec) != 0,
+                              "section %s is split in the key table (at %s)", sec, key);
+            snprintf(seen[nseen++], sizeof(seen[0]), "%s", sec);
+            snprintf(prev, sizeof(prev), "%s", sec);
+        }
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("config-reference");
+    TCase *tc = tcase_create("config");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, file_errors_name_file_line_and_key);
+    tcase_add_test(tc, secret_file_errors_name_where_the_file_key_was_set);
+    tcase_add_test(tc, cross_key_rules_name_the_origin_of_the_offending_value);
+    tcase_add_test(tc, server_check_names_bad_proxy_networks_and_endpoints);
+    tcase_add_test(tc, hardening_keys_parse_with_their_ranges);
+    tcase_add_test(tc, key_table_has_docs_and_contiguous_sections);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

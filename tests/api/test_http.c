@@ -1,0 +1,1248 @@
+/* The Streamable HTTP transport through its public API, driven by libcurl:
+ * every status code and refusal, SSE framing and replay, sessions and their
+ * limits, stateless mode, the 2026-07-28 header rules, TLS with a CA made at
+ * test time and a certificate swap under an open connection, auth and
+ * admission hooks, health endpoints, gzip, and the graceful drain. */
+#include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <pcfmcp/pcfmcp.h>
+
+#include "core/alloc.h"
+#include "helpers/tlsgen.h"
+
+static pcfmcp_engine_t *eng;
+static pcfmcp_http_t *http;
+static pthread_t runner;
+static bool running;
+static pcfmcp_error_t run_rc;
+static char base[256];
+static char tlsdir[256];
+static const char *cafile; /* trust for https tests */
+
+static atomic_int cancelled_seen;
+static atomic_int slow_started;
+
+/* ------------------------------------------------------------ fixtures */
+
+static pcfmcp_error_t echo_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len, pcfmcp_result_t *r,
+                                void *ud)
+{
+    (void)ctx, (void)ud;
+    return pcfmcp_result_add_text(r, args, len);
+}
+
+static pcfmcp_error_t whoami_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len, pcfmcp_result_t *r,
+                                  void *ud)
+{
+    (void)args, (void)len, (void)ud;
+    const char *id = pcfmcp_ctx_identity(ctx);
+    return pcfmcp_result_add_text(r, id ? id : "-", strlen(id ? id : "-"));
+}
+
+static void pause_ms(unsigned ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static pcfmcp_error_t progress_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len,
+                                    pcfmcp_result_t *r, void *ud)
+{
+    (void)args, (void)len, (void)ud;
+    pcfmcp_ctx_progress(ctx, 1, 2, "half");
+    pcfmcp_ctx_progress(ctx, 2, 2, "done");
+    return pcfmcp_result_add_text(r, "ok", 2);
+}
+
+/* Runs until cancelled (or 10 s) and records the cancellation. */
+static pcfmcp_error_t slow_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len, pcfmcp_result_t *r,
+                                void *ud)
+{
+    (void)args, (void)len, (void)ud;
+    atomic_fetch_add(&slow_started, 1);
+    for (int i = 0; i < 1000; i++) {
+        if (pcfmcp_ctx_is_cancelled(ctx)) {
+            atomic_fetch_add(&cancelled_seen, 1);
+            return PCFMCP_ERR_CANCELLED;
+        }
+        pause_ms(10);
+    }
+    return pcfmcp_result_add_text(r, "slow", 4);
+}
+
+/* Waits for the test to open the gate (at most 5 s). */
+static atomic_int gate_open;
+
+static pcfmcp_error_t gate_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len, pcfmcp_result_t *r,
+                                void *ud)
+{
+    (void)ctx, (void)args, (void)len, (void)ud;
+    atomic_fetch_add(&slow_started, 1);
+    for (int i = 0; i < 500 && !atomic_load(&gate_open); i++)
+        pause_ms(10);
+    return pcfmcp_result_add_text(r, "through", 7);
+}
+
+/* Closes its SSE stream at once (SEP-1699 polling), answers a little later. */
+static pcfmcp_error_t cut_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len, pcfmcp_result_t *r,
+                               void *ud)
+{
+    (void)args, (void)len, (void)ud;
+    pcfmcp_ctx_close_stream(ctx);
+    pause_ms(100);
+    return pcfmcp_result_add_text(r, "after the cut", 13);
+}
+
+static pcfmcp_error_t sampling_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len,
+                                    pcfmcp_result_t *r, void *ud)
+{
+    (void)args, (void)len, (void)ud;
+    char *answer = NULL;
+    pcfmcp_error_t rc = pcfmcp_ctx_request(ctx, "sampling/createMessage",
+                                           "{\"messages\":[],\"maxTokens\":5}", &answer);
+    if (rc != PCFMCP_OK)
+        return rc;
+    rc = pcfmcp_result_add_text(r, answer, strlen(answer));
+    pcfmcp_free(answer);
+    return rc;
+}
+
+#define NO_ARGS "{\"type\":\"object\"}"
+
+static void build_engine(void)
+{
+    ck_assert_int_eq(pcfmcp_engine_new(&eng, "t", "1"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_set_threads(eng, 2, 16), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"echo\",\"inputSchema\":" NO_ARGS "}", echo_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"whoami\",\"inputSchema\":" NO_ARGS "}", whoami_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"progress\",\"inputSchema\":" NO_ARGS "}", progress_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"slow\",\"inputSchema\":" NO_ARGS "}", slow_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"cut\",\"inputSchema\":" NO_ARGS "}", cut_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"gate\",\"inputSchema\":" NO_ARGS "}", gate_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"sample\",\"inputSchema\":" NO_ARGS "}", sampling_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng,
+        "{\"name\":\"hdr\",\"inputSchema\":{\"type\":\"object\",\"properties\":{\"region\":{\"type\":\"string\","
+        "\"x-mcp-header\":\"Region\"}}}}", echo_tool, NULL), PCFMCP_OK);
+}
+
+static void *run_thread(void *arg)
+{
+    (void)arg;
+    run_rc = pcfmcp_http_run(http);
+    return NULL;
+}
+
+typedef void (*configure_fn)(pcfmcp_http_t *h);
+
+static void start(configure_fn configure)
+{
+    ck_assert_int_eq(pcfmcp_http_new(&http, eng), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_listen(http, "127.0.0.1", 0), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_limit(http, PCFMCP_HTTP_LIMIT_GRACE_MS, 3000), PCFMCP_OK);
+    if (configure)
+        configure(http);
+    ck_assert_msg(pcfmcp_http_start(http) == PCFMCP_OK, "%s", pcfmcp_http_errmsg(http));
+    ck_assert_uint_ne(pcfmcp_http_port(http), 0);
+    snprintf(base, sizeof(base), "%s://127.0.0.1:%u", cafile ? "https" : "http", pcfmcp_http_port(http));
+    ck_assert_int_eq(pthread_create(&runner, NULL, run_thread, NULL), 0);
+    running = true;
+}
+
+static void setup(void)
+{
+    atomic_store(&cancelled_seen, 0);
+    atomic_store(&slow_started, 0);
+    atomic_store(&gate_open, 0);
+    cafile = NULL;
+    build_engine();
+}
+
+static void teardown(void)
+{
+    if (running) {
+        pcfmcp_http_stop(http);
+        pthread_join(runner, NULL);
+        running = false;
+    }
+    pcfmcp_http_free(http);
+    http = NULL;
+    pcfmcp_engine_free(eng);
+    eng = NULL;
+}
+
+/* ------------------------------------------------------------ client */
+
+typedef struct {
+    long status;
+    char body[65536];
+    size_t len;
+    char headers[8192];
+    size_t hlen;
+} resp;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    resp *r = ud;
+    size_t k = sz * n;
+    size_t room = sizeof(r->body) - 1 - r->len;
+    size_t take = k < room ? k : room;
+    memcpy(r->body + r->len, p, take);
+    r->len += take;
+    r->body[r->len] = '\0';
+    return k;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    resp *r = ud;
+    size_t k = sz * n;
+    size_t room = sizeof(r->headers) - 1 - r->hlen;
+    size_t take = k < room ? k : room;
+    memcpy(r->headers + r->hlen, p, take);
+    r->hlen += take;
+    r->headers[r->hlen] = '\0';
+    return k;
+}
+
+static const char *MCP_HDRS[] = { "Content-Type: application/json",
+                                  "Accept: application/json, text/event-stream", NULL };
+
+/* Performs one request on @p reuse (or a fresh handle). Extra headers end with NULL. */
+static CURLcode request_on(CURL *reuse, const char *method, const char *path, const char *body,
+                           const char *const *hdrs, const char *const *extra, long timeout_ms, resp *r)
+{
+    memset(r, 0, sizeof(*r));
+    CURL *c = reuse ? reuse : curl_easy_init();
+    struct curl_slist *sl = NULL;
+    for (const char *const *h = hdrs; h && *h; h++)
+        sl = curl_slist_append(sl, *h);
+    for (const char *const *h = extra; h && *h; h++)
+        sl = curl_slist_append(sl, *h);
+    char url[512];
+    snprintf(url, sizeof(url), "%s%s", base, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (cafile)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (!reuse)
+        curl_easy_cleanup(c);
+    curl_slist_free_all(sl);
+    return rc;
+}
+
+static long post(const char *body, const char *const *extra, resp *r)
+{
+    request_on(NULL, "POST", "/mcp", body, MCP_HDRS, extra, 10000, r);
+    return r->status;
+}
+
+/* Value of a response header (case-insensitive), copied into out. */
+static bool header(const resp *r, const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name);
+    const char *p = r->headers;
+    while (p && *p) {
+        if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (*v == ' ')
+                v++;
+            size_t l = strcspn(v, "\r\n");
+            snprintf(out, n, "%.*s", (int)l, v);
+            return true;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return false;
+}
+
+static const char INIT[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                           "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{\"sampling\":{}},"
+                           "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+
+/* Initializes a session; returns its id in sid. */
+static void open_session(char *sid, size_t n, const char *const *extra)
+{
+    resp r;
+    ck_assert_int_eq(post(INIT, extra, &r), 200);
+    ck_assert_msg(header(&r, "Mcp-Session-Id", sid, n), "no session id in %s", r.headers);
+    char h[128];
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[4] = { h, extra && extra[0] ? extra[0] : NULL, NULL, NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", x, &r), 202);
+    ck_assert_uint_eq(r.len, 0);
+}
+
+/* ------------------------------------------------------------ tests */
+
+START_TEST(http_initialize_mints_session_and_notification_gets_202)
+{
+    start(NULL);
+    char sid[128];
+    open_session(sid, sizeof(sid), NULL);
+    ck_assert_uint_ge(strlen(sid), 32);
+    for (const char *p = sid; *p; p++)
+        ck_assert(*p >= 0x21 && *p <= 0x7e);
+    char h[160];
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"a\":1}}}", x, &r), 200);
+    char ct[64];
+    ck_assert(header(&r, "Content-Type", ct, sizeof(ct)));
+    ck_assert_str_eq(ct, "application/json");
+    ck_assert_ptr_nonnull(strstr(r.body, "\\\"a\\\":1"));
+}
+END_TEST
+
+START_TEST(http_request_without_session_gets_400_and_unknown_session_404)
+{
+    start(NULL);
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", NULL, &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "Mcp-Session-Id"));
+    const char *x[] = { "Mcp-Session-Id: nosuchsession", NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", x, &r), 404);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"error\""));
+}
+END_TEST
+
+START_TEST(http_refuses_bad_accept_406_content_type_415_and_big_body_413)
+{
+    start(NULL);
+    resp r;
+    const char *json_only[] = { "Content-Type: application/json", "Accept: application/json", NULL };
+    request_on(NULL, "POST", "/mcp", INIT, json_only, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 406);
+    const char *text[] = { "Content-Type: text/plain", "Accept: application/json, text/event-stream", NULL };
+    request_on(NULL, "POST", "/mcp", INIT, text, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 415);
+    size_t big = 5u << 20;
+    char *body = malloc(big + 1);
+    memset(body, ' ', big);
+    body[big] = '\0';
+    body[0] = '{';
+    body[big - 1] = '}';
+    ck_assert_int_eq(post(body, NULL, &r), 413);
+    ck_assert_ptr_nonnull(strstr(r.body, "-32600"));
+    free(body);
+    request_on(NULL, "PUT", "/mcp", "{}", MCP_HDRS, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 405);
+    request_on(NULL, "GET", "/elsewhere", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 404);
+}
+END_TEST
+
+START_TEST(http_malformed_json_gets_400_with_jsonrpc_error)
+{
+    start(NULL);
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":", NULL, &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "-32700"));
+    ck_assert_int_eq(post("[]", NULL, &r), 400);
+}
+END_TEST
+
+START_TEST(http_foreign_origin_and_host_get_403)
+{
+    start(NULL);
+    resp r;
+    const char *evil[] = { "Origin: http://evil.example.com", NULL };
+    ck_assert_int_eq(post(INIT, evil, &r), 403);
+    const char *evil_host[] = { "Host: evil.example.com", NULL };
+    ck_assert_int_eq(post(INIT, evil_host, &r), 403);
+    const char *local[] = { "Origin: http://localhost:5173", NULL };
+    ck_assert_int_eq(post(INIT, local, &r), 200);
+}
+END_TEST
+
+static void allow_app_origin(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_allowed_origins(h, "https://app.example.com, http://dev.example.com:*"), PCFMCP_OK);
+}
+
+START_TEST(http_allowed_origins_list_is_exact)
+{
+    start(allow_app_origin);
+    resp r;
+    const char *ok1[] = { "Origin: https://app.example.com", NULL };
+    ck_assert_int_eq(post(INIT, ok1, &r), 200);
+    const char *ok2[] = { "Origin: http://dev.example.com:8443", NULL };
+    ck_assert_int_eq(post(INIT, ok2, &r), 200);
+    const char *bad[] = { "Origin: https://app.example.com.evil.net", NULL };
+    ck_assert_int_eq(post(INIT, bad, &r), 403);
+    const char *local[] = { "Origin: http://localhost", NULL };
+    ck_assert_int_eq(post(INIT, local, &r), 403);
+    /* Allowed browsers get CORS headers, preflights included (no auth needed). */
+    ck_assert_int_eq(post(INIT, ok1, &r), 200);
+    char v[256];
+    ck_assert(header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+    ck_assert_str_eq(v, "https://app.example.com");
+    ck_assert(header(&r, "Access-Control-Expose-Headers", v, sizeof(v)));
+    ck_assert_ptr_nonnull(strstr(v, "Mcp-Session-Id"));
+    const char *pre[] = { "Origin: https://app.example.com", "Access-Control-Request-Method: POST", NULL };
+    request_on(NULL, "OPTIONS", "/mcp", NULL, pre, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 204);
+    ck_assert(header(&r, "Access-Control-Allow-Headers", v, sizeof(v)));
+    ck_assert_ptr_nonnull(strstr(v, "Mcp-Session-Id"));
+    const char *bad_pre[] = { "Origin: https://evil.example", NULL };
+    request_on(NULL, "OPTIONS", "/mcp", NULL, bad_pre, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 403);
+}
+END_TEST
+
+START_TEST(http_progress_turns_answer_into_sse_with_priming_event)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\","
+                          "\"arguments\":{},\"_meta\":{\"progressToken\":\"tok\"}}}", x, &r), 200);
+    char ct[64], ab[16];
+    ck_assert(header(&r, "Content-Type", ct, sizeof(ct)));
+    ck_assert_str_eq(ct, "text/event-stream");
+    ck_assert(header(&r, "X-Accel-Buffering", ab, sizeof(ab)));
+    ck_assert_str_eq(ab, "no");
+    /* Priming event first (id, empty data), then ids on every event. */
+    ck_assert_msg(strncmp(r.body, "id: ", 4) == 0, "%s", r.body);
+    const char *first_data = strstr(r.body, "data: ");
+    ck_assert_ptr_nonnull(first_data);
+    ck_assert_int_eq(first_data[6], '\n');
+    const char *p1 = strstr(r.body, "\"progress\":1");
+    const char *p2 = strstr(r.body, "\"progress\":2");
+    const char *fin = strstr(r.body, "\"id\":7");
+    ck_assert(p1 && p2 && fin && p1 < p2 && p2 < fin);
+    ck_assert_ptr_nonnull(strstr(r.body, "\n\n"));
+}
+END_TEST
+
+START_TEST(http_last_event_id_replays_the_rest_of_a_stream)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\","
+                          "\"arguments\":{},\"_meta\":{\"progressToken\":1}}}", x, &r), 200);
+    /* The id of the first progress event. */
+    const char *p1 = strstr(r.body, "\"progress\":1");
+    ck_assert_ptr_nonnull(p1);
+    const char *id = p1;
+    while (id > r.body && strncmp(id, "id: ", 4) != 0)
+        id--;
+    char last[64];
+    snprintf(last, sizeof(last), "Last-Event-ID: %.*s", (int)strcspn(id + 4, "\n"), id + 4);
+    const char *get_hdrs[] = { "Accept: text/event-stream", h, last, NULL };
+    request_on(NULL, "GET", "/mcp", NULL, get_hdrs, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_null(strstr(r.body, "\"progress\":1"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"progress\":2"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":8"));
+}
+END_TEST
+
+START_TEST(http_closed_stream_resumes_with_get_and_last_event_id)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":\"cut\","
+                          "\"arguments\":{}}}", x, &r), 200);
+    /* Only the priming event (with a retry hint), then the body ends. */
+    ck_assert_msg(strncmp(r.body, "id: ", 4) == 0, "%s", r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "retry: "));
+    ck_assert_ptr_null(strstr(r.body, "\"id\":11"));
+    char last[80];
+    snprintf(last, sizeof(last), "Last-Event-ID: %.*s", (int)strcspn(r.body + 4, "\n"), r.body + 4);
+    const char *get_hdrs[] = { "Accept: text/event-stream", h, last, NULL };
+    request_on(NULL, "GET", "/mcp", NULL, get_hdrs, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":11"));
+    ck_assert_ptr_nonnull(strstr(r.body, "after the cut"));
+}
+END_TEST
+
+START_TEST(http_sampling_round_trip_over_the_request_stream)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    /* The tool's request arrives on the SSE stream; answer it from here. */
+    CURLM *m = curl_multi_init();
+    CURL *c = curl_easy_init();
+    resp r;
+    memset(&r, 0, sizeof(r));
+    struct curl_slist *sl = NULL;
+    sl = curl_slist_append(sl, "Content-Type: application/json");
+    sl = curl_slist_append(sl, "Accept: application/json, text/event-stream");
+    sl = curl_slist_append(sl, h);
+    char url[300];
+    snprintf(url, sizeof(url), "%s/mcp", base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+                     "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"sample\",\"arguments\":{}}}");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_multi_add_handle(m, c);
+    int still = 1;
+    bool answered = false;
+    for (int i = 0; i < 500 && still; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 20, NULL);
+        const char *req = strstr(r.body, "sampling/createMessage");
+        if (req && !answered) {
+            const char *idp = strstr(r.body, "\"id\":\"");
+            ck_assert_ptr_nonnull(idp);
+            char rid[64];
+            snprintf(rid, sizeof(rid), "%.*s", (int)strcspn(idp + 6, "\""), idp + 6);
+            char ans[256];
+            snprintf(ans, sizeof(ans), "{\"jsonrpc\":\"2.0\",\"id\":\"%s\",\"result\":{\"role\":\"assistant\","
+                     "\"content\":{\"type\":\"text\",\"text\":\"pong\"},\"model\":\"m\"}}", rid);
+            const char *x[] = { h, NULL };
+            resp a;
+            ck_assert_int_eq(post(ans, x, &a), 202);
+            answered = true;
+        }
+    }
+    ck_assert(answered);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":9"));
+    ck_assert_ptr_nonnull(strstr(r.body, "pong"));
+    curl_multi_remove_handle(m, c);
+    curl_easy_cleanup(c);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(sl);
+}
+END_TEST
+
+START_TEST(http_delete_ends_session_and_get_opens_notification_stream)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *get_json[] = { "Accept: application/json", h, NULL };
+    resp r;
+    request_on(NULL, "GET", "/mcp", NULL, get_json, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 406);
+    /* A GET stream receives list_changed; it ends when the session does. */
+    const char *get_sse[] = { "Accept: text/event-stream", h, NULL };
+    CURLM *m = curl_multi_init();
+    CURL *c = curl_easy_init();
+    resp s;
+    memset(&s, 0, sizeof(s));
+    struct curl_slist *sl = NULL;
+    for (const char *const *p = get_sse; *p; p++)
+        sl = curl_slist_append(sl, *p);
+    char url[300];
+    snprintf(url, sizeof(url), "%s/mcp", base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    curl_multi_add_handle(m, c);
+    int still = 1;
+    bool added = false, deleted = false;
+    for (int i = 0; i < 300 && still; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 20, NULL);
+        if (!added && s.len > 0) { /* the priming event: the stream is up */
+            ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"late\",\"inputSchema\":" NO_ARGS "}", echo_tool, NULL), PCFMCP_OK);
+            added = true;
+        }
+        if (added && !deleted && strstr(s.body, "tools/list_changed")) {
+            const char *x[] = { h, NULL };
+            request_on(NULL, "DELETE", "/mcp", NULL, x, NULL, 5000, &r);
+            ck_assert_int_eq(r.status, 204);
+            deleted = true;
+        }
+    }
+    ck_assert(deleted);
+    ck_assert_int_eq(still, 0); /* the stream ended with the session */
+    curl_multi_remove_handle(m, c);
+    curl_easy_cleanup(c);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(sl);
+    const char *x[] = { h, NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", x, &r), 404);
+}
+END_TEST
+
+static void two_sessions(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSIONS, 2), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS, 1000), PCFMCP_OK);
+}
+
+START_TEST(http_session_cap_refuses_with_503_until_one_expires)
+{
+    start(two_sessions);
+    char a[128], b[128];
+    open_session(a, sizeof(a), NULL);
+    open_session(b, sizeof(b), NULL);
+    resp r;
+    ck_assert_int_eq(post(INIT, NULL, &r), 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "too many sessions"));
+    /* Idle sessions expire (1 s here); then there is room again. */
+    long st = 0;
+    for (int i = 0; i < 100 && st != 200; i++) {
+        pause_ms(100);
+        st = post(INIT, NULL, &r);
+    }
+    ck_assert_int_eq(st, 200);
+    char h[160];
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", a);
+    const char *x[] = { h, NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", x, &r), 404);
+}
+END_TEST
+
+static void stateless(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_stateless(h, 1), PCFMCP_OK);
+}
+
+START_TEST(http_stateless_mode_needs_no_session_and_refuses_get_delete)
+{
+    start(stateless);
+    resp r;
+    ck_assert_int_eq(post(INIT, NULL, &r), 200);
+    char sid[64];
+    ck_assert(!header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
+    const char *v[] = { "MCP-Protocol-Version: 2025-06-18", NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}}}", v, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"result\""));
+    const char *get[] = { "Accept: text/event-stream", NULL };
+    request_on(NULL, "GET", "/mcp", NULL, get, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 405);
+    request_on(NULL, "DELETE", "/mcp", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 405);
+    const char *bad[] = { "MCP-Protocol-Version: 1999-01-01", NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", bad, &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "-32022"));
+}
+END_TEST
+
+START_TEST(http_client_disconnect_cancels_stateless_request)
+{
+    start(stateless);
+    resp r;
+    CURLcode rc = request_on(NULL, "POST", "/mcp",
+                             "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\",\"arguments\":{}}}",
+                             MCP_HDRS, NULL, 300, &r);
+    ck_assert_int_eq(rc, CURLE_OPERATION_TIMEDOUT);
+    for (int i = 0; i < 300 && !atomic_load(&cancelled_seen); i++)
+        pause_ms(10);
+    ck_assert_int_eq(atomic_load(&cancelled_seen), 1);
+}
+END_TEST
+
+START_TEST(http_client_disconnect_cancels_unresumable_request_in_session)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    /* No event has been sent yet (no id to resume from): leaving cancels. */
+    CURLcode rc = request_on(NULL, "POST", "/mcp",
+                             "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\",\"arguments\":{}}}",
+                             MCP_HDRS, x, 300, &r);
+    ck_assert_int_eq(rc, CURLE_OPERATION_TIMEDOUT);
+    for (int i = 0; i < 300 && !atomic_load(&cancelled_seen); i++)
+        pause_ms(10);
+    ck_assert_int_eq(atomic_load(&cancelled_seen), 1);
+}
+END_TEST
+
+#define META26 "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
+               "\"io.modelcontextprotocol/clientCapabilities\":{}}"
+
+START_TEST(http_2026_validates_mirrored_headers)
+{
+    start(NULL);
+    resp r;
+    const char *ok[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: echo",
+                         "Mcp-Session-Id: ignored-in-2026", NULL };
+    const char *call = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}," META26 "}}";
+    ck_assert_int_eq(post(call, ok, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"resultType\":\"complete\""));
+    char sid[64];
+    ck_assert(!header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
+    const char *wrong_name[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: other", NULL };
+    ck_assert_int_eq(post(call, wrong_name, &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "-32020"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":5"));
+    const char *no_method[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Name: echo", NULL };
+    ck_assert_int_eq(post(call, no_method, &r), 400);
+    const char *no_version[] = { "Mcp-Method: tools/call", "Mcp-Name: echo", NULL };
+    ck_assert_int_eq(post(call, no_version, &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "-32020"));
+    /* Base64 sentinel for names; OWS around values is not part of them. */
+    const char *b64[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: =?base64?ZWNobw==?=", NULL };
+    ck_assert_int_eq(post(call, b64, &r), 200);
+    /* Mcp-Param-* from x-mcp-header annotations. */
+    const char *hcall = "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"hdr\",\"arguments\":{\"region\":\"eu\"}," META26 "}}";
+    const char *hok[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: hdr", "Mcp-Param-Region: eu", NULL };
+    ck_assert_int_eq(post(hcall, hok, &r), 200);
+    const char *hbad[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: hdr", "Mcp-Param-Region: us", NULL };
+    ck_assert_int_eq(post(hcall, hbad, &r), 400);
+    const char *hmiss[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: hdr", NULL };
+    ck_assert_int_eq(post(hcall, hmiss, &r), 400);
+    /* Unknown method: 404 with -32601; GET and DELETE: 405. */
+    const char *nf[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: nope/nope", NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"nope/nope\",\"params\":{" META26 "}}", nf, &r), 404);
+    ck_assert_ptr_nonnull(strstr(r.body, "-32601"));
+    const char *get[] = { "Accept: text/event-stream", "MCP-Protocol-Version: 2026-07-28", NULL };
+    request_on(NULL, "GET", "/mcp", NULL, get, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 405);
+}
+END_TEST
+
+START_TEST(http_listen_stream_carries_changes_and_stop_ends_it_cleanly)
+{
+    start(NULL);
+    CURLM *m = curl_multi_init();
+    CURL *c = curl_easy_init();
+    resp r;
+    memset(&r, 0, sizeof(r));
+    struct curl_slist *sl = NULL;
+    sl = curl_slist_append(sl, "Content-Type: application/json");
+    sl = curl_slist_append(sl, "Accept: application/json, text/event-stream");
+    sl = curl_slist_append(sl, "MCP-Protocol-Version: 2026-07-28");
+    sl = curl_slist_append(sl, "Mcp-Method: subscriptions/listen");
+    char url[300];
+    snprintf(url, sizeof(url), "%s/mcp", base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+                     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscriptions/listen\",\"params\":{"
+                     "\"notifications\":{\"toolsListChanged\":true}," META26 "}}");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_multi_add_handle(m, c);
+    int still = 1;
+    bool changed = false, stopped = false;
+    for (int i = 0; i < 500 && still; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 10, NULL);
+        if (!changed && strstr(r.body, "subscriptions/acknowledged")) {
+            ck_assert_int_eq(pcfmcp_engine_add_tool(eng, "{\"name\":\"new\",\"inputSchema\":" NO_ARGS "}", echo_tool, NULL), PCFMCP_OK);
+            changed = true;
+        }
+        if (changed && !stopped && strstr(r.body, "tools/list_changed")) {
+            pcfmcp_http_stop(http);
+            stopped = true;
+        }
+    }
+    ck_assert(stopped);
+    ck_assert_int_eq(still, 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "io.modelcontextprotocol/subscriptionId"));
+    ck_assert_ptr_null(strstr(r.body, "\"result\""));
+    pthread_join(runner, NULL);
+    running = false;
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+    curl_multi_remove_handle(m, c);
+    curl_easy_cleanup(c);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(sl);
+}
+END_TEST
+
+/* ------------------------------------------------------------ auth */
+
+static pcfmcp_http_auth_verdict_t fake_auth(const char *authorization, const char *subject, char *identity,
+                                            size_t size, const char *murl, char **www, void *ud)
+{
+    (void)subject, (void)murl, (void)www, (void)ud;
+    if (!authorization)
+        return PCFMCP_HTTP_AUTH_MISSING;
+    if (strcmp(authorization, "Bearer good") == 0) {
+        snprintf(identity, size, "alice");
+        return PCFMCP_HTTP_AUTH_ALLOW;
+    }
+    if (strcmp(authorization, "Bearer other") == 0) {
+        snprintf(identity, size, "mallory");
+        return PCFMCP_HTTP_AUTH_ALLOW;
+    }
+    if (strcmp(authorization, "Bearer narrow") == 0)
+        return PCFMCP_HTTP_AUTH_INSUFFICIENT_SCOPE;
+    return PCFMCP_HTTP_AUTH_INVALID;
+}
+
+static pcfmcp_error_t fake_prm(const char *resource, char **out, void *ud)
+{
+    (void)ud;
+    char buf[512];
+    snprintf(buf, sizeof(buf), "{\"resource\":\"%s\",\"authorization_servers\":[\"https://as.example\"]}", resource);
+    *out = strdup(buf);
+    return *out ? PCFMCP_OK : PCFMCP_ERR_NOMEM;
+}
+
+static void with_auth(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_auth(h, fake_auth, fake_prm, NULL, NULL), PCFMCP_OK);
+}
+
+START_TEST(http_auth_gives_401_with_www_authenticate_and_403_for_scope)
+{
+    start(with_auth);
+    resp r;
+    ck_assert_int_eq(post(INIT, NULL, &r), 401);
+    char www[512];
+    ck_assert(header(&r, "WWW-Authenticate", www, sizeof(www)));
+    ck_assert_ptr_nonnull(strstr(www, "resource_metadata=\""));
+    ck_assert_ptr_nonnull(strstr(www, "/.well-known/oauth-protected-resource/mcp"));
+    const char *bad[] = { "Authorization: Bearer bad", NULL };
+    ck_assert_int_eq(post(INIT, bad, &r), 401);
+    ck_assert(header(&r, "WWW-Authenticate", www, sizeof(www)));
+    ck_assert_ptr_nonnull(strstr(www, "invalid_token"));
+    const char *narrow[] = { "Authorization: Bearer narrow", NULL };
+    ck_assert_int_eq(post(INIT, narrow, &r), 403);
+    ck_assert(header(&r, "WWW-Authenticate", www, sizeof(www)));
+    ck_assert_ptr_nonnull(strstr(www, "insufficient_scope"));
+    /* Authenticated: the identity reaches handlers; the session is bound to it. */
+    const char *good[] = { "Authorization: Bearer good", NULL };
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), good);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, "Authorization: Bearer good", NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}", x, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "alice"));
+    const char *thief[] = { h, "Authorization: Bearer other", NULL };
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", thief, &r), 404);
+    /* Metadata is public. */
+    request_on(NULL, "GET", "/.well-known/oauth-protected-resource/mcp", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"resource\":\"http://127.0.0.1:"));
+    request_on(NULL, "GET", "/.well-known/oauth-protected-resource", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+}
+END_TEST
+
+START_TEST(http_non_loopback_without_auth_refuses_to_start)
+{
+    ck_assert_int_eq(pcfmcp_http_new(&http, eng), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_listen(http, "0.0.0.0", 0), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_start(http), PCFMCP_ERR_DENIED);
+    ck_assert_ptr_nonnull(strstr(pcfmcp_http_errmsg(http), "without authentication"));
+    ck_assert_int_eq(pcfmcp_http_set_insecure_no_auth(http, 1), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_start(http), PCFMCP_OK);
+}
+END_TEST
+
+/* ------------------------------------------------------------ ops */
+
+static int admissions;
+
+static int admit_two(const char *identity, const char *addr, unsigned *retry, void *ud)
+{
+    (void)identity, (void)ud;
+    ck_assert_str_eq(addr, "127.0.0.1");
+    if (++admissions <= 2)
+        return 0;
+    *retry = 7;
+    return 1;
+}
+
+static int not_ready(pcfmcp_http_text_t *reasons, void *ud)
+{
+    (void)ud;
+    const char *why = "pcf: unreachable\n";
+    pcfmcp_http_text_append(reasons, why, strlen(why));
+    return 0;
+}
+
+static void metrics(pcfmcp_http_text_t *out, void *ud)
+{
+    (void)ud;
+    char line[64];
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(line, sizeof(line), "pcfmcp_test_metric{n=\"%d\"} %d\n", i, i);
+        pcfmcp_http_text_append(out, line, (size_t)n);
+    }
+}
+
+static atomic_int observed;
+
+static void observe(const char *method, unsigned status, double secs, unsigned active, void *ud)
+{
+    (void)method, (void)status, (void)active, (void)ud;
+    ck_assert(secs >= 0);
+    atomic_fetch_add(&observed, 1);
+}
+
+static void with_ops(pcfmcp_http_t *h)
+{
+    admissions = 0;
+    atomic_store(&observed, 0);
+    pcfmcp_http_set_admission_cb(h, admit_two, NULL);
+    pcfmcp_http_set_readiness_cb(h, not_ready, NULL);
+    pcfmcp_http_set_metrics_cb(h, metrics, NULL);
+    pcfmcp_http_set_observer_cb(h, observe, NULL);
+}
+
+START_TEST(http_ops_endpoints_admission_and_gzip)
+{
+    start(with_ops);
+    resp r;
+    request_on(NULL, "GET", "/healthz", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    request_on(NULL, "GET", "/readyz", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"pcf: unreachable\""));
+    const char *gz[] = { "Accept-Encoding: gzip", NULL };
+    request_on(NULL, "GET", "/metrics", NULL, gz, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    char ce[32];
+    ck_assert(header(&r, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_str_eq(ce, "gzip");
+    ck_assert_int_eq((unsigned char)r.body[0], 0x1f);
+    request_on(NULL, "GET", "/metrics", NULL, NULL, NULL, 5000, &r);
+    ck_assert(!header(&r, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_ptr_nonnull(strstr(r.body, "pcfmcp_test_metric{n=\"199\"} 199"));
+    ck_assert_int_eq(post(INIT, NULL, &r), 200);
+    ck_assert_int_eq(post(INIT, NULL, &r), 200);
+    ck_assert_int_eq(post(INIT, NULL, &r), 429);
+    char ra[16];
+    ck_assert(header(&r, "Retry-After", ra, sizeof(ra)));
+    ck_assert_str_eq(ra, "7");
+    ck_assert_int_ge(atomic_load(&observed), 6);
+}
+END_TEST
+
+START_TEST(http_stop_lets_running_requests_finish_and_run_returns_ok)
+{
+    start(stateless);
+    /* A request in flight when stop arrives still gets its answer. */
+    CURLM *m = curl_multi_init();
+    CURL *c = curl_easy_init();
+    resp r;
+    memset(&r, 0, sizeof(r));
+    struct curl_slist *sl = NULL;
+    sl = curl_slist_append(sl, "Content-Type: application/json");
+    sl = curl_slist_append(sl, "Accept: application/json, text/event-stream");
+    char url[300];
+    snprintf(url, sizeof(url), "%s/mcp", base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+                     "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"gate\",\"arguments\":{}}}");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_multi_add_handle(m, c);
+    int still = 1;
+    for (int i = 0; i < 500 && !atomic_load(&slow_started); i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 10, NULL);
+    }
+    pcfmcp_http_stop(http);
+    /* Draining: health says not ready and new requests are refused. */
+    for (int i = 0; i < 20; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 10, NULL);
+    }
+    resp rr;
+    request_on(NULL, "GET", "/readyz", NULL, NULL, NULL, 5000, &rr);
+    ck_assert_int_eq(rr.status, 503);
+    ck_assert_ptr_nonnull(strstr(rr.body, "draining"));
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}", NULL, &rr), 503);
+    atomic_store(&gate_open, 1);
+    for (int i = 0; i < 300 && still; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 20, NULL);
+    }
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":9"));
+    pthread_join(runner, NULL);
+    running = false;
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+    curl_multi_remove_handle(m, c);
+    curl_easy_cleanup(c);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(sl);
+}
+END_TEST
+
+START_TEST(http_stop_cancels_requests_past_the_grace_period)
+{
+    start(stateless);
+    pcfmcp_http_t *h = http;
+    (void)h;
+    CURLM *m = curl_multi_init();
+    CURL *c = curl_easy_init();
+    resp r;
+    memset(&r, 0, sizeof(r));
+    struct curl_slist *sl = NULL;
+    sl = curl_slist_append(sl, "Content-Type: application/json");
+    sl = curl_slist_append(sl, "Accept: application/json, text/event-stream");
+    char url[300];
+    snprintf(url, sizeof(url), "%s/mcp", base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+                     "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\",\"arguments\":{}}}");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_multi_add_handle(m, c);
+    int still = 1;
+    for (int i = 0; i < 300 && !atomic_load(&slow_started); i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 10, NULL);
+    }
+    pcfmcp_http_stop(http);
+    for (int i = 0; i < 600 && still; i++) {
+        curl_multi_perform(m, &still);
+        curl_multi_wait(m, NULL, 0, 20, NULL);
+    }
+    pthread_join(runner, NULL);
+    running = false;
+    ck_assert_int_eq(run_rc, PCFMCP_ERR_TIMEOUT);
+    ck_assert_int_eq(atomic_load(&cancelled_seen), 1);
+    curl_multi_remove_handle(m, c);
+    curl_easy_cleanup(c);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(sl);
+}
+END_TEST
+
+/* Fails the 1st, 2nd, ... allocation of the library while requests are
+ * served: every answer is right or a clean error, nothing crashes or leaks
+ * (ASan/valgrind runs check that), and the server recovers. Requests that
+ * stay on the transport's and the list paths: the engine's tool and
+ * initialize paths have OOM leaks of their own (its own sweep shows them). */
+START_TEST(http_survives_allocation_failures)
+{
+    start(NULL);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    const char *stateless[] = { "MCP-Protocol-Version: 2025-11-25", NULL };
+    const char *bodies[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":1,\"progress\":1}}",
+    };
+    for (long n = 0; n < 90; n++) {
+        resp r;
+        pcfmcp__alloc_fail_after(n / 3);
+        post(bodies[n % 3], n % 2 ? x : stateless, &r);
+        pcfmcp__alloc_fail_after(-1);
+        ck_assert_msg(r.status == 0 || r.status == 200 || r.status == 202 || r.status == 400 ||
+                      r.status == 404 || r.status == 500 || r.status == 503,
+                      "status %ld at %ld", r.status, n);
+    }
+    pcfmcp__alloc_fail_after(-1);
+    resp r;
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}}}", x, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":9"));
+}
+END_TEST
+
+/* ------------------------------------------------------------ TLS */
+
+static char certpath[300], keypath[300], clientca[300];
+
+static void with_tls(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_tls(h, certpath, keypath, clientca[0] ? clientca : NULL), PCFMCP_OK);
+}
+
+static void make_tls_dir(void)
+{
+    snprintf(tlsdir, sizeof(tlsdir), "/tmp/pcfmcp-tls-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tlsdir));
+    ck_assert_int_eq(tlsgen_ca(tlsdir), 0);
+    ck_assert_int_eq(tlsgen_issue(tlsdir, "server", "localhost", 1001, 30, 0), 0);
+    snprintf(certpath, sizeof(certpath), "%s/server.pem", tlsdir);
+    snprintf(keypath, sizeof(keypath), "%s/server-key.pem", tlsdir);
+    static char ca[300];
+    snprintf(ca, sizeof(ca), "%s/ca.pem", tlsdir);
+    cafile = ca;
+    clientca[0] = '\0';
+}
+
+static void remove_tls_dir(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tlsdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static long serial_of(CURL *c)
+{
+    struct curl_certinfo *ci = NULL;
+    if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+        return -1;
+    for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next)
+        if (strncmp(s->data, "Serial Number:", 14) == 0)
+            return strtol(s->data + 14, NULL, 16);
+    return -2;
+}
+
+START_TEST(http_tls_serves_and_reload_swaps_cert_without_dropping_connections)
+{
+    make_tls_dir();
+    start(with_tls);
+    long long na = pcfmcp_http_tls_not_after(http);
+    ck_assert(na > (long long)time(NULL) + 29LL * 86400);
+    CURL *keep = curl_easy_init();
+    curl_easy_setopt(keep, CURLOPT_CERTINFO, 1L);
+    resp r;
+    ck_assert_int_eq(request_on(keep, "GET", "/healthz", NULL, NULL, NULL, 5000, &r), CURLE_OK);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(serial_of(keep), 1001);
+    /* Plain HTTP to the TLS port is not served. */
+    char plain[256];
+    snprintf(plain, sizeof(plain), "%s", base);
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u", pcfmcp_http_port(http));
+    const char *saved = cafile;
+    cafile = NULL;
+    ck_assert_int_ne(request_on(NULL, "GET", "/healthz", NULL, NULL, NULL, 2000, &r), CURLE_OK);
+    cafile = saved;
+    snprintf(base, sizeof(base), "%s", plain);
+    /* New certificate on disk, reload: new handshakes get it... */
+    ck_assert_int_eq(tlsgen_issue(tlsdir, "server", "localhost", 2002, 60, 0), 0);
+    ck_assert_int_eq(pcfmcp_http_reload_tls(http), PCFMCP_OK);
+    ck_assert(pcfmcp_http_tls_not_after(http) > na);
+    CURL *fresh = curl_easy_init();
+    curl_easy_setopt(fresh, CURLOPT_CERTINFO, 1L);
+    ck_assert_int_eq(request_on(fresh, "GET", "/healthz", NULL, NULL, NULL, 5000, &r), CURLE_OK);
+    ck_assert_int_eq(serial_of(fresh), 2002);
+    /* ...while the open connection keeps working without a new handshake. */
+    ck_assert_int_eq(request_on(keep, "GET", "/healthz", NULL, NULL, NULL, 5000, &r), CURLE_OK);
+    ck_assert_int_eq(r.status, 200);
+    long nconn = -1;
+    curl_easy_getinfo(keep, CURLINFO_NUM_CONNECTS, &nconn);
+    ck_assert_int_eq(nconn, 0);
+    /* A broken file is refused and the current certificate stays. */
+    FILE *f = fopen(certpath, "w");
+    fputs("garbage\n", f);
+    fclose(f);
+    ck_assert_int_eq(pcfmcp_http_reload_tls(http), PCFMCP_ERR_TLS);
+    ck_assert_int_eq(request_on(fresh, "GET", "/readyz", NULL, NULL, NULL, 5000, &r), CURLE_OK);
+    curl_easy_cleanup(keep);
+    curl_easy_cleanup(fresh);
+    remove_tls_dir();
+}
+END_TEST
+
+START_TEST(http_tls_client_ca_requires_a_client_certificate)
+{
+    make_tls_dir();
+    snprintf(clientca, sizeof(clientca), "%s/ca.pem", tlsdir);
+    ck_assert_int_eq(tlsgen_issue(tlsdir, "client", "robot-7", 3003, 30, 1), 0);
+    ck_assert_int_eq(pcfmcp_http_new(&http, eng), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_listen(http, "127.0.0.1", 0), PCFMCP_OK);
+    with_tls(http);
+    ck_assert_int_eq(pcfmcp_http_start(http), PCFMCP_OK);
+    snprintf(base, sizeof(base), "https://127.0.0.1:%u", pcfmcp_http_port(http));
+    ck_assert_int_eq(pthread_create(&runner, NULL, run_thread, NULL), 0);
+    running = true;
+    resp r;
+    ck_assert_int_eq(post(INIT, NULL, &r), 403);
+    CURL *c = curl_easy_init();
+    char cc[300], ck[300];
+    snprintf(cc, sizeof(cc), "%s/client.pem", tlsdir);
+    snprintf(ck, sizeof(ck), "%s/client-key.pem", tlsdir);
+    curl_easy_setopt(c, CURLOPT_SSLCERT, cc);
+    curl_easy_setopt(c, CURLOPT_SSLKEY, ck);
+    request_on(c, "POST", "/mcp", INIT, MCP_HDRS, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    char sid[128], h[160];
+    ck_assert(header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    request_on(c, "POST", "/mcp", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", MCP_HDRS, x, 5000, &r);
+    request_on(c, "POST", "/mcp", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}", MCP_HDRS, x, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "CN=robot-7"));
+    curl_easy_cleanup(c);
+    remove_tls_dir();
+    clientca[0] = '\0';
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("http");
+    TCase *t = tcase_create("transport");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, http_initialize_mints_session_and_notification_gets_202);
+    tcase_add_test(t, http_request_without_session_gets_400_and_unknown_session_404);
+    tcase_add_test(t, http_refuses_bad_accept_406_content_type_415_and_big_body_413);
+    tcase_add_test(t, http_malformed_json_gets_400_with_jsonrpc_error);
+    tcase_add_test(t, http_foreign_origin_and_host_get_403);
+    tcase_add_test(t, http_allowed_origins_list_is_exact);
+    tcase_add_test(t, http_progress_turns_answer_into_sse_with_priming_event);
+    tcase_add_test(t, http_last_event_id_replays_the_rest_of_a_stream);
+    tcase_add_test(t, http_closed_stream_resumes_with_get_and_last_event_id);
+    tcase_add_test(t, http_sampling_round_trip_over_the_request_stream);
+    tcase_add_test(t, http_delete_ends_session_and_get_opens_notification_stream);
+    tcase_add_test(t, http_session_cap_refuses_with_503_until_one_expires);
+    tcase_add_test(t, http_stateless_mode_needs_no_session_and_refuses_get_delete);
+    tcase_add_test(t, http_client_disconnect_cancels_stateless_request);
+    tcase_add_test(t, http_client_disconnect_cancels_unresumable_request_in_session);
+    tcase_add_test(t, http_2026_validates_mirrored_headers);
+    tcase_add_test(t, http_listen_stream_carries_changes_and_stop_ends_it_cleanly);
+    tcase_add_test(t, http_auth_gives_401_with_www_authenticate_and_403_for_scope);
+    tcase_add_test(t, http_non_loopback_without_auth_refuses_to_start);
+    tcase_add_test(t, http_ops_endpoints_admission_and_gzip);
+    tcase_add_test(t, http_survives_allocation_failures);
+    tcase_add_test(t, http_stop_lets_running_requests_finish_and_run_returns_ok);
+    tcase_add_test(t, http_stop_cancels_requests_past_the_grace_period);
+    tcase_add_test(t, http_tls_serves_and_reload_swaps_cert_without_dropping_connections);
+    tcase_add_test(t, http_tls_client_ca_requires_a_client_certificate);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+    pcfmcp_global_init();
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    pcfmcp_global_cleanup();
+    curl_global_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,716 @@
+/* The server's hardening wiring end to end, in process: a server serving
+ * stdio over pipes, with host tools that call the fake PCF exactly as the
+ * PCF toolset does (a per-call context built from the request). Covers rate
+ * limits, tool timeout, audit, metrics, SIGHUP-style reload, traced calls
+ * reaching a fake collector, the read cache, and stopping during a slow PCF
+ * call. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <pcfmcp/pcfmcp.h>
+
+#include "helpers/fakepcf.h"
+#include "helpers/otlpsink.h"
+#include "helpers/promtext.h"
+#include "pcf/client.h"
+#include "server/hardening.h"
+
+#define TOKEN "11111111-2222-4333-8444-555555555555"
+#define PARENT "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+/* ------------------------------------------------------------ harness */
+
+typedef struct {
+    pcfmcp_server_t *s;
+    int to_srv, from_srv, srv_in, srv_out;
+    FILE *rd;
+    pthread_t th;
+    pcfmcp_error_t rc;
+    bool running;
+} srv;
+
+static char tmpdir[64];
+static char audit_path[128];
+static fakepcf_t *fake;
+static pcfmcp_pcf_t *pcf;
+static char project[40];
+
+static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
+static char logbuf[1 << 18];
+static size_t loglen;
+
+static void log_sink(pcfmcp_log_level_t level, const char *line, size_t len, void *ud)
+{
+    (void)level;
+    (void)ud;
+    pthread_mutex_lock(&loglock);
+    if (loglen + len + 2 < sizeof(logbuf)) {
+        memcpy(logbuf + loglen, line, len);
+        loglen += len;
+        logbuf[loglen++] = '\n';
+        logbuf[loglen] = '\0';
+    }
+    pthread_mutex_unlock(&loglock);
+}
+
+static bool log_has(const char *needle)
+{
+    pthread_mutex_lock(&loglock);
+    bool r = strstr(logbuf, needle) != NULL;
+    pthread_mutex_unlock(&loglock);
+    return r;
+}
+
+static pcfmcp_config_t *base_config(void)
+{
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    pcfmcp_config_set(c, "audit.file", audit_path, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "mcp.workers", "4", PCFMCP_CONFIG_API);
+    return c;
+}
+
+static void *run_thread(void *arg)
+{
+    srv *v = arg;
+    v->rc = pcfmcp_server_run(v->s);
+    return NULL;
+}
+
+typedef void (*add_tools_fn)(pcfmcp_server_t *s);
+
+static void srv_start(srv *v, pcfmcp_config_t *cfg, add_tools_fn add)
+{
+    memset(v, 0, sizeof(*v));
+    int a[2], b[2];
+    ck_assert_int_eq(pipe2(a, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(b, O_CLOEXEC), 0);
+    pcfmcp_error_t rc = pcfmcp_server_new(&v->s, cfg);
+    ck_assert_msg(rc == PCFMCP_OK, "server_new: %s", pcfmcp_server_errmsg(v->s));
+    pcfmcp_config_free(cfg);
+    loglen = 0;
+    logbuf[0] = '\0';
+    pcfmcp_logger_set_sink(pcfmcp_server_logger(v->s), log_sink, NULL);
+    pcfmcp__server_set_stdio_fds(v->s, a[0], b[1]);
+    v->to_srv = a[1];
+    v->from_srv = b[0];
+    v->rd = fdopen(b[0], "r");
+    if (add)
+        add(v->s);
+    if (pcf)
+        ck_assert_int_eq(pcfmcp_server_attach_pcf(v->s, pcf), PCFMCP_OK);
+    v->srv_in = a[0];
+    v->srv_out = b[1];
+    ck_assert_int_eq(pthread_create(&v->th, NULL, run_thread, v), 0);
+    v->running = true;
+}
+
+static void srv_send(srv *v, const char *json)
+{
+    size_t n = strlen(json);
+    ck_assert_int_eq(write(v->to_srv, json, n), (ssize_t)n);
+    ck_assert_int_eq(write(v->to_srv, "\n", 1), 1);
+}
+
+/* Next message from the server, parsed; NULL after 15 s or at EOF. */
+static cJSON *srv_recv(srv *v)
+{
+    struct pollfd p = { .fd = fileno(v->rd), .events = POLLIN };
+    static char line[1 << 20];
+    if (poll(&p, 1, 15000) <= 0)
+        return NULL;
+    if (!fgets(line, sizeof(line), v->rd))
+        return NULL;
+    return cJSON_Parse(line);
+}
+
+/* The response to request id @p id (notifications in between are skipped). */
+static cJSON *srv_reply(srv *v, int id)
+{
+    for (int i = 0; i < 100; i++) {
+        cJSON *m = srv_recv(v);
+        if (!m)
+            return NULL;
+        const cJSON *mid = cJSON_GetObjectItem(m, "id");
+        if (cJSON_IsNumber(mid) && mid->valueint == id)
+            return m;
+        cJSON_Delete(m);
+    }
+    return NULL;
+}
+
+static pcfmcp_error_t srv_finish(srv *v)
+{
+    if (!v->running)
+        return v->rc;
+    close(v->to_srv);
+    pthread_join(v->th, NULL);
+    v->running = false;
+    fclose(v->rd);
+    pcfmcp_error_t rc = v->rc;
+    pcfmcp_server_free(v->s);
+    v->s = NULL;
+    close(v->srv_in);
+    close(v->srv_out);
+    return rc;
+}
+
+static void initialize(srv *v)
+{
+    srv_send(v, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+                "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+    cJSON *r = srv_reply(v, 0);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(r, "result"));
+    cJSON_Delete(r);
+    srv_send(v, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+}
+
+static cJSON *call(srv *v, int id, const char *tool, const char *meta)
+{
+    char msg[1024];
+    snprintf(msg, sizeof(msg),
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\","
+             "\"arguments\":{\"project_id\":\"%s\"}%s%s%s}}",
+             id, tool, project, meta ? ",\"_meta\":" : "", meta ? meta : "", "");
+    srv_send(v, msg);
+    return srv_reply(v, id);
+}
+
+static const char *text_of(const cJSON *r)
+{
+    const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "result"), "content");
+    const cJSON *t = cJSON_GetObjectItem(cJSON_GetArrayItem(c, 0), "text");
+    return cJSON_IsString(t) ? t->valuestring : "";
+}
+
+static bool is_tool_error(const cJSON *r)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "result"), "isError"));
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return strdup("");
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+static char *metrics_text(pcfmcp_server_t *s)
+{
+    char *t = NULL;
+    ck_assert_int_eq(pcfmcp_metrics_render(pcfmcp_server_metrics(s), &t, NULL), PCFMCP_OK);
+    char err[256];
+    if (promtext_validate(t, err, sizeof(err)) != 0)
+        ck_abort_msg("invalid exposition: %s", err);
+    return t;
+}
+
+static double metric_now(pcfmcp_server_t *s, const char *series)
+{
+    char *t = metrics_text(s);
+    double v = -1;
+    promtext_value(t, series, &v);
+    pcfmcp_free(t);
+    return v;
+}
+
+/* The hooks record a request after its answer is out: a series may lag the
+ * reply by a moment, so wait (bounded) for the expected value. */
+static double metric_is(pcfmcp_server_t *s, const char *series, double want)
+{
+    double v = metric_now(s, series);
+    for (int i = 0; i < 2500 && v != want; i++) {
+        usleep(2000);
+        v = metric_now(s, series);
+    }
+    return v;
+}
+
+#define metric(s, series) metric_now(s, series)
+#define metric_eq(s, series, want) (metric_is(s, series, want) == (want))
+
+static int pcf_requests(void)
+{
+    char *body = NULL;
+    ck_assert_int_eq(fakepcf_control(fake, "/__fake__/stats", NULL, &body), 200);
+    cJSON *j = cJSON_Parse(body);
+    free(body);
+    int n = cJSON_GetObjectItem(j, "total")->valueint;
+    cJSON_Delete(j);
+    return n;
+}
+
+/* ------------------------------------------------------------ tools */
+
+static pcfmcp_error_t pcf_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len,
+                               pcfmcp_result_t *r, void *ud)
+{
+    pcfmcp__pcf_op op = (pcfmcp__pcf_op)(intptr_t)ud;
+    cJSON *a = cJSON_ParseWithLength(args, len);
+    if (op == PCFMCP__PCF_OP_HOST_CREATE) {
+        static int n;
+        char ip[32];
+        snprintf(ip, sizeof(ip), "10.0.0.%d", 100 + __atomic_add_fetch(&n, 1, __ATOMIC_SEQ_CST));
+        cJSON_AddStringToObject(a, "ip", ip);
+    }
+    pcfmcp__pcf_callctx cx = { .traceparent = pcfmcp_ctx_traceparent(ctx),
+                               .tracestate = pcfmcp_ctx_tracestate(ctx),
+                               .cancelled = pcfmcp_ctx_cancel_flag(ctx),
+                               .request_id = pcfmcp_ctx_request_id(ctx),
+                               .session = pcfmcp_ctx_session_id(ctx),
+                               .identity = pcfmcp_ctx_identity(ctx) };
+    pcfmcp_pcf_result_t *res = NULL;
+    pcfmcp_error_t rc = pcfmcp__pcf_call(pcf, &cx, op, a, &res);
+    cJSON_Delete(a);
+    if (rc == PCFMCP_OK)
+        pcfmcp_result_add_text(r, "ok", 2);
+    else
+        pcfmcp_result_set_error(r, pcfmcp_pcf_result_message(res));
+    pcfmcp_pcf_result_free(res);
+    return rc;
+}
+
+static pcfmcp_error_t slow_tool(pcfmcp_ctx_t *ctx, const char *args, size_t len,
+                                pcfmcp_result_t *r, void *ud)
+{
+    (void)args;
+    (void)len;
+    (void)ud;
+    for (int i = 0; i < 10000 && !pcfmcp_ctx_is_cancelled(ctx); i++)
+        usleep(1000);
+    return pcfmcp_result_add_text(r, "late", 4);
+}
+
+static void add_tools(pcfmcp_server_t *s)
+{
+    pcfmcp_engine_t *e = pcfmcp_server_engine(s);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(
+                         e,
+                         "{\"name\":\"pcf_hosts\",\"inputSchema\":{\"type\":\"object\"},"
+                         "\"annotations\":{\"readOnlyHint\":true}}",
+                         pcf_tool, (void *)(intptr_t)PCFMCP__PCF_OP_HOSTS_LIST),
+                     PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(
+                         e,
+                         "{\"name\":\"pcf_add_host\",\"inputSchema\":{\"type\":\"object\"},"
+                         "\"annotations\":{\"readOnlyHint\":false}}",
+                         pcf_tool, (void *)(intptr_t)PCFMCP__PCF_OP_HOST_CREATE),
+                     PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(
+                         e,
+                         "{\"name\":\"slow\",\"inputSchema\":{\"type\":\"object\"},"
+                         "\"annotations\":{\"readOnlyHint\":true}}",
+                         slow_tool, NULL),
+                     PCFMCP_OK);
+}
+
+/* ------------------------------------------------------------ fixture */
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/pcfmcp-srv-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    snprintf(audit_path, sizeof(audit_path), "%s/audit.jsonl", tmpdir);
+    ck_assert_int_eq(pcfmcp_global_init(), PCFMCP_OK);
+    const char *args[] = { "--seed", "minimal", "--token", TOKEN, NULL };
+    ck_assert_int_eq(fakepcf_start(&fake, args), 0);
+    ck_assert_int_eq(pcfmcp_pcf_new(&pcf, fakepcf_url(fake), NULL), PCFMCP_OK);
+    pcfmcp_pcf_set_token(pcf, TOKEN);
+    pcfmcp_pcf_set_retry(pcf, 1, 5, 20);
+    pcfmcp_pcf_result_t *r = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_projects_list(pcf, &r), PCFMCP_OK);
+    cJSON *j = cJSON_Parse(pcfmcp_pcf_result_json(r, NULL));
+    const cJSON *id = cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(j, "projects"), 0), "id");
+    ck_assert(cJSON_IsString(id));
+    snprintf(project, sizeof(project), "%s", id->valuestring);
+    cJSON_Delete(j);
+    pcfmcp_pcf_result_free(r);
+}
+
+static void teardown(void)
+{
+    pcfmcp_pcf_free(pcf);
+    pcf = NULL;
+    fakepcf_stop(fake);
+    fake = NULL;
+    pcfmcp_global_cleanup();
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* ------------------------------------------------------------ tests */
+
+START_TEST(stdio_requests_beyond_the_burst_are_refused_with_a_retry_time)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "rate_limit.burst", "3", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v); /* exempt */
+    for (int i = 1; i <= 3; i++) {
+        char m[128];
+        snprintf(m, sizeof(m), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}", i);
+        srv_send(&v, m);
+        cJSON *r = srv_reply(&v, i);
+        ck_assert_ptr_nonnull(cJSON_GetObjectItem(r, "result"));
+        cJSON_Delete(r);
+    }
+    cJSON *r = call(&v, 4, "pcf_hosts", NULL);
+    ck_assert(is_tool_error(r));
+    ck_assert_ptr_nonnull(strstr(text_of(r), "Rate limit exceeded. Retry after 100.0 seconds."));
+    cJSON_Delete(r);
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}");
+    r = srv_reply(&v, 5);
+    const cJSON *e = cJSON_GetObjectItem(r, "error");
+    ck_assert_int_eq(cJSON_GetObjectItem(e, "code")->valueint, -32001);
+    ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(e, "message")->valuestring, "Retry after"));
+    cJSON_Delete(r);
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}"); /* exempt */
+    r = srv_reply(&v, 6);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(r, "result"));
+    cJSON_Delete(r);
+    ck_assert(metric(v.s, "pcf_mcp_rate_limited_total") == 2);
+    ck_assert(metric_eq(v.s, "pcf_mcp_requests_total{method=\"tools/list\",status=\"refused\"}",
+                        1));
+    ck_assert(metric_eq(v.s, "pcf_mcp_tool_calls_total{tool=\"pcf_hosts\",outcome=\"refused\"}",
+                        1));
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+    char *audit = read_all(audit_path);
+    ck_assert_ptr_nonnull(strstr(audit, "\"event\":\"refusal\",\"identity\":\"local:"));
+    ck_assert_ptr_nonnull(strstr(audit, "\"tool\":\"tools/list\""));
+    ck_assert_ptr_nonnull(strstr(audit, "\"outcome\":\"refused\""));
+    ck_assert_ptr_nonnull(strstr(audit, "\"detail\":\"rate limited\""));
+    free(audit);
+}
+END_TEST
+
+START_TEST(tools_that_change_data_have_their_own_lower_limit)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "rate_limit.write_requests_per_second", "0.01", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "rate_limit.write_burst", "1", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    cJSON *r = call(&v, 1, "pcf_add_host", NULL);
+    ck_assert_msg(!is_tool_error(r), "%s", text_of(r));
+    cJSON_Delete(r);
+    r = call(&v, 2, "pcf_add_host", NULL);
+    ck_assert(is_tool_error(r));
+    ck_assert_ptr_nonnull(strstr(text_of(r), "tools that change data"));
+    cJSON_Delete(r);
+    r = call(&v, 3, "pcf_hosts", NULL); /* reads are not charged to it */
+    ck_assert(!is_tool_error(r));
+    cJSON_Delete(r);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+}
+END_TEST
+
+START_TEST(tool_timeout_from_the_configuration_cancels_and_is_audited)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "tools.timeout", "50ms", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "audit.args", "redacted", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    cJSON *r = call(&v, 1, "slow", NULL);
+    ck_assert(is_tool_error(r));
+    ck_assert_ptr_nonnull(strstr(text_of(r), "timed out after 50 ms"));
+    cJSON_Delete(r);
+    ck_assert(metric_eq(v.s, "pcf_mcp_tool_calls_total{tool=\"slow\",outcome=\"timeout\"}", 1));
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+    char *audit = read_all(audit_path);
+    ck_assert_ptr_nonnull(strstr(audit, "\"tool\":\"slow\""));
+    ck_assert_ptr_nonnull(strstr(audit, "\"outcome\":\"timeout\""));
+    char want[128];
+    snprintf(want, sizeof(want), "\"targets\":{\"project_id\":\"%s\"}", project);
+    ck_assert_ptr_nonnull(strstr(audit, want));
+    free(audit);
+}
+END_TEST
+
+START_TEST(reload_applies_all_or_nothing_and_names_what_needs_a_restart)
+{
+    pcfmcp_config_t *c = base_config();
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    pcfmcp_config_t *n = base_config();
+    pcfmcp_config_set(n, "log.level", "debug", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(n, "rate_limit.burst", "1", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(n, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(n, "tracing.service_name", "renamed", PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_server_reload(v.s, n), PCFMCP_OK);
+    pcfmcp_config_free(n);
+    ck_assert_int_eq(pcfmcp_logger_get_level(pcfmcp_server_logger(v.s)), PCFMCP_LOG_DEBUG);
+    ck_assert(log_has("needs a restart, not applied: tracing.service_name"));
+    ck_assert(log_has("reload applied; changed: log.level, rate_limit.requests_per_second, "
+                      "rate_limit.burst"));
+    /* The new burst is live. */
+    cJSON *r = call(&v, 1, "pcf_hosts", NULL);
+    ck_assert(!is_tool_error(r));
+    cJSON_Delete(r);
+    r = call(&v, 2, "pcf_hosts", NULL);
+    ck_assert(is_tool_error(r));
+    cJSON_Delete(r);
+
+    /* A reload with one bad value changes nothing at all. */
+    n = base_config();
+    pcfmcp_config_set(n, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(n, "rate_limit.burst", "50", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(n, "rate_limit.trusted_proxies", "10.0.0.0/99", PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_server_reload(v.s, n), PCFMCP_ERR_CONFIG);
+    pcfmcp_config_free(n);
+    ck_assert(log_has("reload refused, nothing changed: api: rate_limit.trusted_proxies"));
+    ck_assert_int_eq(pcfmcp_logger_get_level(pcfmcp_server_logger(v.s)), PCFMCP_LOG_DEBUG);
+    r = call(&v, 3, "pcf_hosts", NULL);
+    ck_assert(is_tool_error(r)); /* still the burst of 1 */
+    cJSON_Delete(r);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+}
+END_TEST
+
+START_TEST(reload_reopens_the_audit_file_after_rotation)
+{
+    pcfmcp_config_t *c = base_config();
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    cJSON *r = call(&v, 1, "pcf_hosts", NULL);
+    cJSON_Delete(r);
+    /* The record is written just after the answer: rotate once it is there. */
+    for (int i = 0; i < 2500; i++) {
+        char *now = read_all(audit_path);
+        bool there = strstr(now, "\"request_id\":\"1\"") != NULL;
+        free(now);
+        if (there)
+            break;
+        usleep(2000);
+    }
+    char rotated[200];
+    snprintf(rotated, sizeof(rotated), "%s.1", audit_path);
+    ck_assert_int_eq(rename(audit_path, rotated), 0);
+    pcfmcp_config_t *n = base_config();
+    ck_assert_int_eq(pcfmcp_server_reload(v.s, n), PCFMCP_OK);
+    pcfmcp_config_free(n);
+    r = call(&v, 2, "pcf_hosts", NULL);
+    cJSON_Delete(r);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+    char *old = read_all(rotated), *now = read_all(audit_path);
+    ck_assert_ptr_nonnull(strstr(old, "\"request_id\":\"1\""));
+    ck_assert_ptr_null(strstr(old, "\"request_id\":\"2\""));
+    ck_assert_ptr_nonnull(strstr(now, "\"request_id\":\"2\""));
+    free(old);
+    free(now);
+}
+END_TEST
+
+START_TEST(traced_call_reaches_the_collector_with_the_right_parents)
+{
+    otlpsink *sink = otlpsink_start(200);
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "tracing.enabled", "true", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "tracing.endpoint", otlpsink_url(sink), PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "tracing.sample_ratio", "0.001", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    cJSON *r = call(&v, 7, "pcf_hosts", "{\"traceparent\":\"" PARENT "\"}");
+    ck_assert_msg(!is_tool_error(r), "%s", text_of(r));
+    cJSON_Delete(r);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK); /* shutdown flushes the spans */
+    cJSON *spans = otlpsink_spans(sink);
+    const cJSON *req = otlpsink_find(spans, "tools/call");
+    const cJSON *tool = otlpsink_find(spans, "tool pcf_hosts");
+    const cJSON *pc = otlpsink_find(spans, "PCF hosts_list");
+    ck_assert_ptr_nonnull(req);
+    ck_assert_ptr_nonnull(tool);
+    ck_assert_ptr_nonnull(pc);
+#define S(o, k) cJSON_GetObjectItem(o, k)->valuestring
+    ck_assert_str_eq(S(req, "traceId"), "0af7651916cd43dd8448eb211c80319c");
+    ck_assert_str_eq(S(tool, "traceId"), "0af7651916cd43dd8448eb211c80319c");
+    ck_assert_str_eq(S(pc, "traceId"), "0af7651916cd43dd8448eb211c80319c");
+    ck_assert_str_eq(S(req, "parentSpanId"), "b7ad6b7169203331");
+    ck_assert_str_eq(S(tool, "parentSpanId"), S(req, "spanId"));
+    ck_assert_str_eq(S(pc, "parentSpanId"), S(tool, "spanId"));
+    ck_assert_str_eq(S(req, "_service"), "pcf-mcp");
+#undef S
+    /* The initialize of that session was sampled out (a root at 0.001), or
+     * exported as its own trace: never a child of the client's span. */
+    cJSON_Delete(spans);
+    otlpsink_stop(sink);
+}
+END_TEST
+
+START_TEST(cache_answers_repeated_reads_and_a_write_invalidates_them)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "cache.enabled", "true", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    int before = pcf_requests();
+    cJSON *r = call(&v, 1, "pcf_hosts", NULL);
+    cJSON_Delete(r);
+    r = call(&v, 2, "pcf_hosts", NULL);
+    cJSON_Delete(r);
+    ck_assert_int_eq(pcf_requests(), before + 1);
+    r = call(&v, 3, "pcf_add_host", NULL);
+    ck_assert(!is_tool_error(r));
+    cJSON_Delete(r);
+    r = call(&v, 4, "pcf_hosts", NULL);
+    cJSON_Delete(r);
+    ck_assert_int_eq(pcf_requests(), before + 3);
+    ck_assert(metric(v.s, "pcf_mcp_cache_hits_total") == 1);
+    ck_assert(metric(v.s, "pcf_mcp_cache_misses_total") == 2);
+    ck_assert(metric(v.s, "pcf_mcp_pcf_requests_total{endpoint=\"hosts_list\",code=\"200\"}") ==
+              2);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+}
+END_TEST
+
+START_TEST(stop_during_a_slow_pcf_call_lets_it_finish_within_the_grace)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "server.shutdown_grace", "20s", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    ck_assert_int_eq(fakepcf_control(fake, "/__fake__/faults",
+                                     "{\"mode\":\"latency\",\"latency_ms\":400,\"path\":\"/hosts$\"}",
+                                     NULL),
+                     200);
+    int before = pcf_requests();
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"pcf_hosts\",\"arguments\":{\"project_id\":\"%s\"}}}",
+             project);
+    srv_send(&v, msg);
+    while (pcf_requests() == before) /* the request reached PCF and sleeps there */
+        usleep(2000);
+    pcfmcp_server_stop(v.s); /* what SIGTERM does */
+    ck_assert_int_eq(pcfmcp__server_ready(v.s), 0);
+    double wait = 0;
+    ck_assert_int_eq(pcfmcp__server_admit(v.s, "x", "127.0.0.1", &wait), PCFMCP_ERR_UNAVAILABLE);
+    cJSON *r = srv_reply(&v, 9);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(!is_tool_error(r), "%s", text_of(r));
+    cJSON_Delete(r);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK); /* a clean drain */
+}
+END_TEST
+
+START_TEST(stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "server.shutdown_grace", "100ms", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    ck_assert_int_eq(fakepcf_control(fake, "/__fake__/faults",
+                                     "{\"mode\":\"hang\",\"path\":\"/hosts$\"}", NULL),
+                     200);
+    int before = pcf_requests();
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"pcf_hosts\",\"arguments\":{\"project_id\":\"%s\"}}}",
+             project);
+    srv_send(&v, msg);
+    while (pcf_requests() == before)
+        usleep(2000);
+    pcfmcp_server_stop(v.s);
+    pthread_join(v.th, NULL);
+    v.running = false;
+    ck_assert_int_eq(v.rc, PCFMCP_ERR_TIMEOUT);
+    fclose(v.rd);
+    close(v.to_srv);
+    pcfmcp_server_free(v.s);
+    close(v.srv_in);
+    close(v.srv_out);
+    fakepcf_control(fake, "/__fake__/faults/clear", "{}", NULL);
+}
+END_TEST
+
+START_TEST(admission_charges_callers_and_picks_client_addresses)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "rate_limit.burst", "2", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "rate_limit.trusted_proxies", "10.0.0.0/8", PCFMCP_CONFIG_API);
+    pcfmcp_server_t *s = NULL;
+    ck_assert_int_eq(pcfmcp_server_new(&s, c), PCFMCP_OK);
+    pcfmcp_config_free(c);
+    double wait = 0;
+    ck_assert_int_eq(pcfmcp__server_admit(s, "alice", "1.2.3.4", &wait), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp__server_admit(s, "alice", "5.6.7.8", &wait), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp__server_admit(s, "alice", "1.2.3.4", &wait), PCFMCP_ERR_RATE_LIMITED);
+    ck_assert(wait > 99 && wait <= 100);
+    /* Without an identity the address is the caller; it has its own bucket. */
+    ck_assert_int_eq(pcfmcp__server_admit(s, NULL, "alice", &wait), PCFMCP_OK);
+    char addr[64];
+    ck_assert_int_eq(pcfmcp__server_client_address(s, "10.1.1.1", "203.0.113.9", addr,
+                                                   sizeof(addr)),
+                     PCFMCP_OK);
+    ck_assert_str_eq(addr, "203.0.113.9");
+    ck_assert_int_eq(pcfmcp__server_client_address(s, "192.0.2.1", "203.0.113.9", addr,
+                                                   sizeof(addr)),
+                     PCFMCP_OK);
+    ck_assert_str_eq(addr, "192.0.2.1");
+    pcfmcp__server_observe_http(s, "POST", 200, 0.01, 3);
+    pcfmcp__server_observe_http(s, "GET /healthz", 418, 0.01, 2);
+    pcfmcp__server_count_auth_failure(s, "invalid");
+    pcfmcp__server_count_auth_failure(s, "made-up");
+    ck_assert(metric(s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"200\"}") == 1);
+    ck_assert(metric(s, "pcf_mcp_http_requests_total{method=\"GET /healthz\",code=\"other\"}") ==
+              1);
+    ck_assert(metric(s, "pcf_mcp_active_connections") == 2);
+    ck_assert(metric(s, "pcf_mcp_auth_failures_total{reason=\"other\"}") == 1);
+    ck_assert(metric(s, "pcf_mcp_build_info{version=\"" PCFMCP_VERSION "\"}") == 1);
+    ck_assert(metric(s, "pcf_mcp_ready") == 1);
+    pcfmcp_server_free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("server-hardening");
+    TCase *tc = tcase_create("server");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, stdio_requests_beyond_the_burst_are_refused_with_a_retry_time);
+    tcase_add_test(tc, tools_that_change_data_have_their_own_lower_limit);
+    tcase_add_test(tc, tool_timeout_from_the_configuration_cancels_and_is_audited);
+    tcase_add_test(tc, reload_applies_all_or_nothing_and_names_what_needs_a_restart);
+    tcase_add_test(tc, reload_reopens_the_audit_file_after_rotation);
+    tcase_add_test(tc, traced_call_reaches_the_collector_with_the_right_parents);
+    tcase_add_test(tc, cache_answers_repeated_reads_and_a_write_invalidates_them);
+    tcase_add_test(tc, stop_during_a_slow_pcf_call_lets_it_finish_within_the_grace);
+    tcase_add_test(tc, stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain);
+    tcase_add_test(tc, admission_charges_callers_and_picks_client_addresses);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
