@@ -332,16 +332,16 @@ static char *mint_state(pcfmcp_ctx_t *ctx)
 {
     cJSON *o = cJSON_CreateObject();
     const char *target = state_target(ctx);
-    cJSON_AddStringToObject(o, "m", ctx->method);
+    bool ok = pcfmcp__json_put_str(o, "m", ctx->method);
     if (target)
-        cJSON_AddStringToObject(o, "n", target);
-    cJSON_AddItemToObject(o, "a", ctx->input_responses ? cJSON_Duplicate(ctx->input_responses, true)
-                                                       : cJSON_CreateObject());
+        ok &= pcfmcp__json_put_str(o, "n", target);
+    ok &= pcfmcp__json_put(o, "a", ctx->input_responses ? cJSON_Duplicate(ctx->input_responses, true)
+                                                        : cJSON_CreateObject());
     const char *h = ctx->state_out ? ctx->state_out : ctx->state_in;
     if (h)
-        cJSON_AddStringToObject(o, "h", h);
+        ok &= pcfmcp__json_put_str(o, "h", h);
     size_t plen = 0;
-    char *payload = pcfmcp__json_print(o, &plen);
+    char *payload = ok ? pcfmcp__json_print(o, &plen) : NULL;
     cJSON_Delete(o);
     if (!payload)
         return NULL;
@@ -408,9 +408,15 @@ static bool take_state(pcfmcp_ctx_t *ctx, reply *r)
         merged = cJSON_CreateObject();
     }
     const cJSON *a;
+    bool ok2 = true;
     cJSON_ArrayForEach(a, ctx->input_responses) {
         cJSON_DeleteItemFromObjectCaseSensitive(merged, a->string);
-        cJSON_AddItemToObject(merged, a->string, cJSON_Duplicate(a, true));
+        ok2 &= pcfmcp__json_put(merged, a->string, cJSON_Duplicate(a, true));
+    }
+    if (!ok2) {
+        cJSON_Delete(merged);
+        reply_nomem(r);
+        return false;
     }
     ctx->merged_inputs = merged;
     ctx->input_responses = merged;
@@ -421,18 +427,13 @@ static bool take_state(pcfmcp_ctx_t *ctx, reply *r)
 static void reply_input_required(pcfmcp_ctx_t *ctx, reply *r)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "resultType", "input_required");
-    cJSON_AddItemToObject(o, "inputRequests", ctx->input_requests);
+    bool ok = pcfmcp__json_put_str(o, "resultType", "input_required");
+    ok &= pcfmcp__json_put(o, "inputRequests", ctx->input_requests);
     ctx->input_requests = NULL;
     char *st = mint_state(ctx);
-    if (!st) {
-        cJSON_Delete(o);
-        reply_nomem(r);
-        return;
-    }
-    cJSON_AddStringToObject(o, "requestState", st);
+    ok &= pcfmcp__json_put_str(o, "requestState", st);
     pcfmcp__free(st);
-    reply_json(r, o);
+    reply_built(r, o, ok);
 }
 
 /* ------------------------------------------------------------ methods */
@@ -615,16 +616,6 @@ static cJSON *tool_result_json(pcfmcp_result_t *res)
         return NULL;
     }
     return o;
-}
-
-/* 2026-07-28: the handler needs the client's input; it retries with it. */
-static void reply_input_required(pcfmcp_ctx_t *ctx, reply *r)
-{
-    cJSON *o = cJSON_CreateObject();
-    bool ok = pcfmcp__json_put_str(o, "resultType", "input_required");
-    ok &= pcfmcp__json_put(o, "inputRequests", ctx->input_requests);
-    ctx->input_requests = NULL;
-    reply_built(r, o, ok);
 }
 
 static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)

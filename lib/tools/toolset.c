@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "hardening/log.h"
+#include "mcp/ctxlog.h"
 #include "tools/toolset.h"
 
 #define DEFAULT_MAX_RESPONSE 65536
@@ -1007,6 +1008,8 @@ pcfmcp_error_t pcfmcp__tools_call_begin(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_c
         c->pctx.tracestate = pcfmcp_ctx_tracestate(ctx);
         c->pctx.cancelled = pcfmcp_ctx_cancel_flag(ctx);
         c->pctx.request_id = pcfmcp_ctx_request_id(ctx);
+        c->pctx.session = pcfmcp_ctx_session_id(ctx);
+        c->pctx.identity = pcfmcp_ctx_identity(ctx);
     }
     return resolve_client(c);
 }
@@ -1061,9 +1064,9 @@ static void log_call(tcall *c, pcfmcp_error_t rc, uint64_t start)
     pcfmcp_logger_t *lg = c->ts->log;
     if (!lg)
         return;
-    pcfmcp__log_fields f = { .request_id = c->ctx ? pcfmcp_ctx_request_id(c->ctx) : NULL,
-                             .session = c->ctx ? pcfmcp_ctx_session_id(c->ctx) : NULL,
-                             .identity = c->ctx ? pcfmcp_ctx_identity(c->ctx) : NULL };
+    pcfmcp__log_fields f;
+    char trace_id[33];
+    pcfmcp__ctx_log_fields(c->ctx, &f, trace_id);
     PCFMCP_LOGF(lg, rc ? PCFMCP_LOG_INFO : PCFMCP_LOG_DEBUG, "tools", &f,
                 "tool %s %s in %llu ms%s%s", c->def->name, rc ? "failed" : "ok",
                 (unsigned long long)(pcfmcp__now_ms() - start), rc ? ": " : "",

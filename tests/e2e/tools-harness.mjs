@@ -63,8 +63,13 @@ export async function startFake({ seed = "demo", token = null, extra = [] } = {}
 // Connects an SDK client to `pcf-mcp serve` with the given PCF_MCP_* settings.
 export async function connect(env, { name = "pcf-mcp-e2e" } = {}) {
   const bin = process.env.PCF_MCP_BIN || path.join(builddir, "pcf-mcp");
+  // The suites call tools back to back on purpose; the production rate
+  // limits (tested on their own in tests/hardening) would only slow them.
   const childEnv = { PATH: process.env.PATH, HOME: process.env.HOME || "/tmp",
-    PCF_MCP_LOG_LEVEL: "error", ...env };
+    PCF_MCP_LOG_LEVEL: "error",
+    PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND: "1000", PCF_MCP_RATE_LIMIT_BURST: "1000",
+    PCF_MCP_RATE_LIMIT_WRITE_REQUESTS_PER_SECOND: "1000", PCF_MCP_RATE_LIMIT_WRITE_BURST: "1000",
+    ...env };
   if (process.env.LD_LIBRARY_PATH) childEnv.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH;
   const transport = new StdioClientTransport({ command: bin, args: ["serve"], env: childEnv,
     stderr: "pipe" });
