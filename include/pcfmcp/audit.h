@@ -86,6 +86,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_logger(pcfmcp_audit_t *audit, pcfmcp_
  * @param audit      the trail
  * @param event      what happened: "tool_call", "refusal", ... (required)
  * @param identity   who asked, or NULL
+ * @param pcf_user   the PCF account the call acted as (an email, or a token
+ *                   fingerprint), or NULL
  * @param session    the MCP session id, or NULL
  * @param request_id the JSON-RPC id as JSON text, or NULL
  * @param trace_id   32 hex digits, or NULL
@@ -97,7 +99,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_logger(pcfmcp_audit_t *audit, pcfmcp_
  * @return PCFMCP_ERR_IO when the record could not be written (counted).
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *audit, const char *event,
-                                              const char *identity, const char *session,
+                                              const char *identity, const char *pcf_user,
+                                              const char *session,
                                               const char *request_id, const char *trace_id,
                                               const char *tool, const char *args_json,
                                               const char *outcome, double duration_seconds,

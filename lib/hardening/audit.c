@@ -395,7 +395,8 @@ static pcfmcp_error_t write_line(pcfmcp_audit_t *a, const char *line, size_t len
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *event,
-                                              const char *identity, const char *session,
+                                              const char *identity, const char *pcf_user,
+                                              const char *session,
                                               const char *request_id, const char *trace_id,
                                               const char *tool, const char *args_json,
                                               const char *outcome, double duration,
@@ -410,6 +411,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *eve
     pcfmcp__buf_printf(&b, "{\"ts\":\"%s\"", ts);
     member(&b, "event", event);
     member(&b, "identity", identity);
+    member(&b, "pcf_user", pcf_user);
     member(&b, "session", session);
     member(&b, "request_id", request_id);
     member(&b, "trace_id", trace_id);

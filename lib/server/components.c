@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "hardening/log.h"
 #include "server/hardening.h"
+#include "server/people.h"
 #include "server/server_internal.h"
 
 struct pcfmcp__server_parts {
@@ -23,8 +24,15 @@ struct pcfmcp__server_parts {
     _Atomic(pcfmcp_http_t *) http;
     pcfmcp_auth_t *auth; /* HTTP authentication; NULL when none is configured */
     pcfmcp_pcf_t *pcf;   /* the server's own PCF credential; NULL without pcf.url */
+    pcfmcp__people *people; /* per-person PCF credentials (auth.identities_file) */
     pcfmcp_toolset_t *toolset;
 };
+
+static pcfmcp_error_t resolve_person(const char *identity, pcfmcp_pcf_t **out, char *why,
+                                     size_t why_size, void *ud)
+{
+    return pcfmcp__people_resolve(ud, identity, out, why, why_size);
+}
 
 /* The stdio client is whoever started us: name the local account so logs
  * and audit records say who acted. */
@@ -187,6 +195,12 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
         pcfmcp_engine_set_validate_output(s->engine, 1);
     pcfmcp_toolset_set_logger(s->parts->toolset, s->log);
     pcfmcp_toolset_set_pcf(s->parts->toolset, s->parts->pcf);
+    if ((rc = pcfmcp__people_new(&s->parts->people, s, s->parts->pcf, s->config, s->errmsg,
+                                 sizeof(s->errmsg))) != PCFMCP_OK ||
+        (rc = pcfmcp__people_add_reloader(s->parts->people)) != PCFMCP_OK)
+        return rc;
+    /* Always through the resolver, so a reload can add a mapping later. */
+    pcfmcp_toolset_set_resolver(s->parts->toolset, resolve_person, s->parts->people);
     rc = pcfmcp_toolset_register(s->parts->toolset, s->engine);
     if (rc != PCFMCP_OK) {
         snprintf(s->errmsg, sizeof(s->errmsg), "tools: %s",
@@ -208,11 +222,24 @@ void pcfmcp__server_teardown_components(pcfmcp_server_t *s)
     s->parts->auth = NULL;
 }
 
+void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n)
+{
+    if (s->parts && pcfmcp__people_who(s->parts->people, identity, out, n))
+        return;
+    if (!s->parts || !s->parts->pcf) {
+        snprintf(out, n, "none");
+        return;
+    }
+    pcfmcp__people_label(pcfmcp_config_get(s->config, "pcf.email"),
+                         pcfmcp_config_get(s->config, "pcf.token"), out, n);
+}
+
 void pcfmcp__server_release_parts(pcfmcp_server_t *s)
 {
     if (!s->parts)
         return;
     pcfmcp_toolset_free(s->parts->toolset);
+    pcfmcp__people_free(s->parts->people);
     if (s->parts->pcf)
         pcfmcp_server_detach_pcf(s, s->parts->pcf);
     pcfmcp_pcf_free(s->parts->pcf);

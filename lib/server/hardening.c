@@ -609,10 +609,13 @@ static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
     char trace[33];
     pcfmcp__ctx_log_fields(ctx, &f, trace);
     if (is_tool || outcome == PCFMCP_OUTCOME_REFUSED) {
+        char who[160] = "";
+        if (is_tool)
+            pcfmcp__server_pcf_user(h->s, f.identity, who, sizeof(who));
         pthread_rwlock_rdlock(&h->lock);
         if (h->audit)
             pcfmcp_audit_record(h->audit, is_tool ? "tool_call" : "refusal", f.identity,
-                                f.session, f.request_id, f.trace_id, is_tool ? name : method,
+                                who[0] ? who : NULL, f.session, f.request_id, f.trace_id, is_tool ? name : method,
                                 rd ? rd->args : NULL, oname, secs, rd ? rd->refusal : NULL);
         pthread_rwlock_unlock(&h->lock);
     }

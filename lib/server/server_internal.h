@@ -37,6 +37,8 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s);
 /* Frees what setup built once the engine that borrows it is gone. */
 void pcfmcp__server_release_parts(pcfmcp_server_t *s);
+/* The PCF account a caller acts as (email or token fingerprint), for audit. */
+void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);
 
 /* transport_http.c: installs the hardening layer's hooks on an HTTP

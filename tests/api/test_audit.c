@@ -77,7 +77,7 @@ static const char *str(const cJSON *o, const char *k)
 START_TEST(tool_call_record_has_every_field)
 {
     ck_assert_int_eq(
-        pcfmcp_audit_record(au, "tool_call", "alice", "sess-1", "7",
+        pcfmcp_audit_record(au, "tool_call", "alice", "alice@example.com", "sess-1", "7",
                             "4bf92f3577b34da6a3ce929d0e0e4736", "host_create",
                             "{\"project_id\":\"11111111-2222-4333-8444-555555555555\","
                             "\"ip\":\"10.0.0.1\",\"host_id\":7,\"note_id\":\"bad id!\"}",
@@ -87,6 +87,7 @@ START_TEST(tool_call_record_has_every_field)
     ck_assert_ptr_nonnull(str(j, "ts"));
     ck_assert_str_eq(str(j, "event"), "tool_call");
     ck_assert_str_eq(str(j, "identity"), "alice");
+    ck_assert_str_eq(str(j, "pcf_user"), "alice@example.com");
     ck_assert_str_eq(str(j, "session"), "sess-1");
     ck_assert_str_eq(str(j, "request_id"), "7");
     ck_assert_str_eq(str(j, "trace_id"), "4bf92f3577b34da6a3ce929d0e0e4736");
@@ -118,7 +119,7 @@ START_TEST(argument_hash_is_over_the_canonical_form)
     pcfmcp_free(h1);
     pcfmcp_free(h2);
     ck_assert_int_eq(pcfmcp_audit_args_hash("{nope", 5, &h1), PCFMCP_ERR_INVALID_ARG);
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "t", b, "ok", -1, NULL);
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "t", b, "ok", -1, NULL);
     cJSON *j = line_json(path, 0);
     ck_assert_str_eq(str(j, "args_sha256"),
                      "a88dede55f330dbae7d6c99cb78c43213f114625ed11c8fd0b769d117c06bb50");
@@ -139,7 +140,7 @@ START_TEST(redacted_arguments_never_hold_credentials)
              "\"nested\":{\"api_key\":\"k-123456\",\"ok\":true},\"b64content\":\"QUJD\","
              "\"description\":\"%s\"}",
              longtext);
-    pcfmcp_audit_record(au, "tool_call", "bob", NULL, NULL, NULL, "credential_create", args, "ok",
+    pcfmcp_audit_record(au, "tool_call", "bob", NULL, NULL, NULL, NULL, "credential_create", args, "ok",
                         0, NULL);
     char *all = slurp(path);
     ck_assert_ptr_null(strstr(all, "hunter2"));
@@ -163,7 +164,7 @@ START_TEST(args_mode_none_records_no_trace_of_arguments)
 {
     ck_assert_int_eq(pcfmcp_audit_set_args(au, PCFMCP_AUDIT_ARGS_NONE), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_audit_set_args(au, (pcfmcp_audit_args_t)9), PCFMCP_ERR_INVALID_ARG);
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "t",
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "t",
                         "{\"project_id\":\"p1\",\"x\":1}", "ok", 0, NULL);
     cJSON *j = line_json(path, 0);
     ck_assert_ptr_null(cJSON_GetObjectItem(j, "args_sha256"));
@@ -180,7 +181,7 @@ START_TEST(logger_secrets_are_redacted_from_every_field)
     ck_assert_int_eq(pcfmcp_logger_add_secret(lg, "s3cr3t-token-value"), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_audit_set_logger(au, lg), PCFMCP_OK);
     pcfmcp_logger_unref(lg); /* the audit trail keeps its own reference */
-    pcfmcp_audit_record(au, "refusal", "s3cr3t-token-value", NULL, NULL, NULL, "t", NULL,
+    pcfmcp_audit_record(au, "refusal", "s3cr3t-token-value", NULL, NULL, NULL, NULL, "t", NULL,
                         "refused", -1, "bad key s3cr3t-token-value given");
     char *all = slurp(path);
     ck_assert_ptr_null(strstr(all, "s3cr3t"));
@@ -191,13 +192,13 @@ END_TEST
 
 START_TEST(reopen_follows_a_rotated_file)
 {
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "a", NULL, "ok", 0, NULL);
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "a", NULL, "ok", 0, NULL);
     char rotated[400];
     snprintf(rotated, sizeof(rotated), "%s.1", path);
     ck_assert_int_eq(rename(path, rotated), 0);
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "b", NULL, "ok", 0, NULL);
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "b", NULL, "ok", 0, NULL);
     ck_assert_int_eq(pcfmcp_audit_reopen(au), PCFMCP_OK);
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "c", NULL, "ok", 0, NULL);
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "c", NULL, "ok", 0, NULL);
     char *old = slurp(rotated), *now = slurp(path);
     ck_assert_ptr_nonnull(strstr(old, "\"tool\":\"a\""));
     ck_assert_ptr_nonnull(strstr(old, "\"tool\":\"b\""));
@@ -213,12 +214,12 @@ END_TEST
 
 START_TEST(existing_file_is_appended_to)
 {
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "first", NULL, "ok", 0, NULL);
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "first", NULL, "ok", 0, NULL);
     pcfmcp_audit_free(au);
     ck_assert_int_eq(pcfmcp_audit_new(&au), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_audit_open(au, path), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_audit_set_fsync(au, 1), PCFMCP_OK);
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "second", NULL, "ok", 0, NULL);
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "second", NULL, "ok", 0, NULL);
     ck_assert_int_eq(pcfmcp_audit_flush(au), PCFMCP_OK);
     cJSON *a = line_json(path, 0), *b = line_json(path, 1);
     ck_assert_str_eq(str(a, "tool"), "first");
@@ -234,7 +235,7 @@ START_TEST(unopenable_file_is_refused_and_the_old_one_kept)
     snprintf(bad, sizeof(bad), "%s/missing-dir/audit.jsonl", dir);
     ck_assert_int_eq(pcfmcp_audit_open(au, bad), PCFMCP_ERR_IO);
     ck_assert_ptr_nonnull(strstr(pcfmcp_audit_errmsg(au), "missing-dir"));
-    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, "kept", NULL, "ok", 0, NULL);
+    pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "kept", NULL, "ok", 0, NULL);
     cJSON *j = line_json(path, 0);
     ck_assert_str_eq(str(j, "tool"), "kept");
     cJSON_Delete(j);
@@ -252,14 +253,14 @@ static void sink(const char *line, size_t len, void *ud)
 START_TEST(sink_receives_records_instead_of_the_file)
 {
     ck_assert_int_eq(pcfmcp_audit_set_sink(au, sink, NULL), PCFMCP_OK);
-    pcfmcp_audit_record(au, "refusal", "x", NULL, NULL, NULL, NULL, NULL, "refused", -1,
+    pcfmcp_audit_record(au, "refusal", "x", NULL, NULL, NULL, NULL, NULL, NULL, "refused", -1,
                         "rate limited");
     ck_assert_ptr_nonnull(strstr(sink_buf, "\"detail\":\"rate limited\""));
     char *all = slurp(path);
     ck_assert_str_eq(all, "");
     free(all);
-    ck_assert_int_eq(pcfmcp_audit_record(au, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "x", 0,
-                                         NULL),
+    ck_assert_int_eq(pcfmcp_audit_record(au, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "x",
+                                         0, NULL),
                      PCFMCP_ERR_INVALID_ARG);
 }
 END_TEST
@@ -273,7 +274,7 @@ static void *writer(void *p)
     char tool[32];
     snprintf(tool, sizeof(tool), "tool-%ld", id);
     for (int i = 0; i < PER_WRITER; i++)
-        pcfmcp_audit_record(au, "tool_call", "w", NULL, NULL, NULL, tool,
+        pcfmcp_audit_record(au, "tool_call", "w", NULL, NULL, NULL, NULL, tool,
                             "{\"project_id\":\"p\"}", "ok", 0.001, NULL);
     return NULL;
 }

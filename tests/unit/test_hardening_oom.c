@@ -133,7 +133,7 @@ static void audit_round(void)
         pcfmcp_logger_unref(lg);
     }
     pcfmcp_error_t rc = pcfmcp_audit_record(
-        a, "tool_call", "alice", "s1", "7", NULL, "t",
+        a, "tool_call", "alice", "alice@example.com", "s1", "7", NULL, "t",
         "{\"project_id\":\"p1\",\"password\":\"topsecret\",\"list\":[1,2,{\"a\":\"b\"}]}", "ok",
         0.5, "detail");
     ck_assert(rc == PCFMCP_OK || rc == PCFMCP_ERR_NOMEM);
