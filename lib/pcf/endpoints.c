@@ -163,7 +163,7 @@ const char *pcfmcp__pcf_id(const pcf_call *c, const char *name)
 /* ------------------------------------------------------------------ argument checks */
 
 /* Calls @p fn for each name in a space-separated list or in the {name}
- * placeholders of a route. */
+ * variables of a route. */
 static pcfmcp_error_t each_name(const char *list, bool route, pcf_call *c,
                                 pcfmcp_error_t (*fn)(pcf_call *c, const char *name))
 {

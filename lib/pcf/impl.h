@@ -120,7 +120,7 @@ typedef pcfmcp_error_t (*pcf_hook)(struct pcf_call *c);
 
 typedef struct {
     const char *label;
-    const char *path;     /* API v1 route with {id} placeholders; NULL for web-only */
+    const char *path;     /* API v1 route with {id} variables; NULL for web-only */
     const char *ids;      /* space-separated path ids of web-only operations */
     unsigned flags;
     const char *required; /* space-separated required body members */

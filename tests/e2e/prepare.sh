@@ -10,8 +10,11 @@ E2E="$builddir/tests/e2e"
 command -v node >/dev/null 2>&1 || { echo "e2e: node is not installed (scripts/deps.sh installs it)" >&2; exit 1; }
 mkdir -p "$E2E"
 if [ "$E2E" != "$srcdir/tests/e2e" ]; then
-    for f in "$srcdir"/tests/e2e/*.mjs "$srcdir"/tests/e2e/package.json "$srcdir"/tests/e2e/package-lock.json; do
-        [ -f "$f" ] && cp -f "$f" "$E2E/"
+    # Everything the suites run from, except installed packages and results
+    # of earlier in-tree runs.
+    for f in "$srcdir"/tests/e2e/*; do
+        case "$(basename "$f")" in node_modules | *.log | *.trs) continue ;; esac
+        cp -Rf "$f" "$E2E/"
     done
     if [ ! -e "$E2E/node_modules" ] && [ -d "$srcdir/tests/e2e/node_modules" ]; then
         ln -s "$srcdir/tests/e2e/node_modules" "$E2E/node_modules"

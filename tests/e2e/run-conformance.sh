@@ -97,6 +97,12 @@ fi
 echo "== pcf-mcp serve over HTTP with API keys"
 python3 "$here/auth-http.py" "$build/pcf-mcp" "$out/auth" || status=1
 
-echo "results: $out"
-[ $status -eq 0 ] && echo "conformance: all expected results" || echo "conformance: FAILED"
+if [ $status -eq 0 ]; then
+    echo "conformance: all expected results"
+    # Keep the evidence only when asked to, or when something failed.
+    [ -n "${CONFORMANCE_OUT:-}" ] || rm -rf "$out"
+else
+    echo "results: $out"
+    echo "conformance: FAILED"
+fi
 exit $status
