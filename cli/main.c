@@ -25,7 +25,7 @@ static void usage(FILE *f)
             "  serve                 serve MCP (the default command)\n"
             "  config check [FILE]   validate a configuration file (and the environment)\n"
             "  config dump           print the effective configuration, secrets redacted\n"
-            "  config reference [--format man|markdown]\n"
+            "  config reference [--format man|man-flags|markdown]\n"
             "                        print the configuration reference (pcf-mcp.conf(5))\n"
             "  tools [--format F]    print the tool reference (F: text, markdown, man, json)\n"
             "  version               print the version\n"
