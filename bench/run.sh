@@ -1,10 +1,12 @@
 #!/bin/sh
 # HTTP and stdio benchmark of the MCP server. Not a test: prints one table.
 #   bench/run.sh BUILDDIR [SECONDS]
-# Starts examples/everything-server (the fake PCF is not on this branch, so
-# the MCP layer is measured against the everything-server's in-process tools),
-# runs wrk with 16 connections for tools/list and a tools/call, with a
-# session and stateless, then a stdio round trip. Loopback only; bounded.
+# 1. pcf-mcp itself against the fake PCF (demo engagement): wrk with 16
+#    connections for tools/list and a PCF-backed tools/call (list_projects;
+#    with the read cache, and without it, when the Python fake PCF sets the
+#    pace), with a session and stateless; then a stdio round trip.
+# 2. examples/everything-server: the MCP layer alone (in-process tools).
+# Loopback only; bounded.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-.}" && pwd)
@@ -24,6 +26,16 @@ start() {
     pid=$!
     for _ in $(seq 50); do grep -q listening "$tmp/log" && break; sleep 0.1; done
     url=$(grep -o 'http://[^ ]*' "$tmp/log")
+}
+# pcf-mcp serve --transport http on an ephemeral port; the URL is in its log.
+start_pcf() {
+    PCF_MCP_PCF_URL=$fake_url PCF_MCP_PCF_TOKEN=$token "$pcfmcp" --transport http \
+        --server-port 0 --log-level info --log-format text \
+        --rate-limit-requests-per-second 0 --rate-limit-write-requests-per-second 0 \
+        --mcp-workers 4 "$@" >"$tmp/log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do grep -q 'listening on http' "$tmp/log" && break; sleep 0.1; done
+    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/log" | head -1)/mcp
 }
 stop() { kill $pid; wait $pid 2>/dev/null || true; pid=; }
 rss() { awk '/VmHWM/ {print $2}' /proc/$pid/status; }
@@ -53,6 +65,37 @@ bench() { # name body sid
     t1=$(ticks)
     row "$1" "$res" "$(rss)" "$((t1 - t0))"
 }
+# ------------------------------------------------ pcf-mcp and the fake PCF
+pcfmcp="$build/pcf-mcp"
+[ -x "$build/.libs/pcf-mcp" ] && pcfmcp="$build/.libs/pcf-mcp" &&
+    export LD_LIBRARY_PATH="$build/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+token=11111111-2222-4333-8444-555555555555
+python3 "$here/../tests/fakepcf/fake_pcf.py" --seed demo --token "$token" --port 0 \
+    --port-file "$tmp/fakeport" >/dev/null 2>&1 &
+fakepid=$!
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; kill $fakepid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+for _ in $(seq 100); do [ -s "$tmp/fakeport" ] && break; sleep 0.05; done
+fake_url="http://127.0.0.1:$(cat "$tmp/fakeport")"
+PCALL='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_projects","arguments":{}}}'
+start_pcf --cache-enabled
+session
+bench "pcf-mcp tools/list (session)" "$LIST" "$sid"
+bench "pcf-mcp list_projects, cached (session)" "$PCALL" "$sid"
+stop
+start_pcf --cache-enabled --stateless
+bench "pcf-mcp tools/list (stateless)" "$LIST" ""
+bench "pcf-mcp list_projects, cached (stateless)" "$PCALL" ""
+stop
+start_pcf
+session
+bench "pcf-mcp list_projects, uncached" "$PCALL" "$sid"
+stop
+res=$(PCF_MCP_PCF_URL=$fake_url PCF_MCP_PCF_TOKEN=$token PCF_MCP_LOG_LEVEL=warn \
+      PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND=0 PCF_MCP_AUDIT_ENABLED=false \
+      python3 "$here/stdio_bench.py" "$pcfmcp" 50000)
+row "pcf-mcp stdio tools/list (pipelined)" "$res" "$(echo "$res" | sed 's/.*rss_kib=//')" 0
+
+# --------------------------------------------- everything-server (MCP layer)
 start
 session
 bench "http tools/list (session)" "$LIST" "$sid"
