@@ -37,6 +37,7 @@ void cli_args_free(cli_args *a);
 /* Prints one line per configuration flag (for --help). */
 void cli_print_key_flags(FILE *f);
 int cli_cmd_tools(const cli_args *a);
+int cli_cmd_keys(const cli_args *a);
 /* `config reference --format man|markdown`: the configuration reference. */
 int cli_cmd_reference(const cli_args *a);
 

@@ -28,6 +28,8 @@ static void usage(FILE *f)
             "  config reference [--format man|man-flags|markdown]\n"
             "                        print the configuration reference (pcf-mcp.conf(5))\n"
             "  tools [--format F]    print the tool reference (F: text, markdown, man, json)\n"
+            "  keys new NAME         make an API key: the key on stderr, its keys-file line on stdout\n"
+            "  keys hash NAME        the keys-file line for a key read from standard input\n"
             "  version               print the version\n"
             "\n"
             "Options:\n"
@@ -250,6 +252,8 @@ int main(int argc, char **argv)
         status = cmd_config(&a);
     } else if (strcmp(cmd, "tools") == 0) {
         status = cli_cmd_tools(&a);
+    } else if (strcmp(cmd, "keys") == 0) {
+        status = cli_cmd_keys(&a);
     } else if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         status = CLI_EXIT_OK;
