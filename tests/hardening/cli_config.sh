@@ -79,5 +79,5 @@ expect 0 "$tmp/good.yaml: OK" -- "$bin" config check "$tmp/good.yaml"
 [ -e "$tmp/audit.jsonl" ] && { echo "FAIL: config check created the audit file"; fail=1; }
 expect 0 "rate_limit.requests_per_second" -- "$bin" config reference --format markdown
 expect 0 ".SH TIMEOUTS" -- "$bin" config reference --format man
-expect 2 "must be man or markdown" -- "$bin" config reference --format html
+expect 2 "must be man, man-flags or markdown" -- "$bin" config reference --format html
 exit $fail
