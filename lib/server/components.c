@@ -16,6 +16,7 @@
 #include "hardening/log.h"
 #include "server/hardening.h"
 #include "server/people.h"
+#include "server/readiness.h"
 #include "server/server_internal.h"
 
 struct pcfmcp__server_parts {
@@ -25,6 +26,7 @@ struct pcfmcp__server_parts {
     pcfmcp_auth_t *auth; /* HTTP authentication; NULL when none is configured */
     pcfmcp_pcf_t *pcf;   /* the server's own PCF credential; NULL without pcf.url */
     pcfmcp__people *people; /* per-person PCF credentials (auth.identities_file) */
+    pcfmcp__readiness *ready; /* /readyz: is the server's PCF credential accepted */
     pcfmcp_toolset_t *toolset;
 };
 
@@ -184,6 +186,11 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     /* Metrics, the read cache, tracing and the concurrency gate. */
     if (s->parts->pcf && (rc = pcfmcp_server_attach_pcf(s, s->parts->pcf)) != PCFMCP_OK)
         return rc;
+    if ((rc = pcfmcp__readiness_new(&s->parts->ready, s->parts->pcf, s->log,
+                                    (uint64_t)pcfmcp_config_get_int(s->config,
+                                                                    "server.readiness_ttl"))) !=
+        PCFMCP_OK)
+        return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
     if (rc != PCFMCP_OK) {
         snprintf(s->errmsg, sizeof(s->errmsg), "%s",
@@ -222,6 +229,15 @@ void pcfmcp__server_teardown_components(pcfmcp_server_t *s)
     s->parts->auth = NULL;
 }
 
+int pcfmcp__server_pcf_ready(pcfmcp_server_t *s, char *why, size_t n)
+{
+    if (!s->parts || !s->parts->ready) {
+        snprintf(why, n, "starting");
+        return 0;
+    }
+    return pcfmcp__readiness_check(s->parts->ready, why, n);
+}
+
 void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n)
 {
     if (s->parts && pcfmcp__people_who(s->parts->people, identity, out, n))
@@ -240,6 +256,7 @@ void pcfmcp__server_release_parts(pcfmcp_server_t *s)
         return;
     pcfmcp_toolset_free(s->parts->toolset);
     pcfmcp__people_free(s->parts->people);
+    pcfmcp__readiness_free(s->parts->ready); /* waits for a probe still using the client */
     if (s->parts->pcf)
         pcfmcp_server_detach_pcf(s, s->parts->pcf);
     pcfmcp_pcf_free(s->parts->pcf);

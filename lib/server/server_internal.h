@@ -37,6 +37,9 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
 void pcfmcp__server_stop_transport(pcfmcp_server_t *s);
 /* Frees what setup built once the engine that borrows it is gone. */
 void pcfmcp__server_release_parts(pcfmcp_server_t *s);
+/* 1 when the server's PCF credential was accepted recently (/readyz);
+ * otherwise 0 with the reason in @p why. Never waits on PCF. */
+int pcfmcp__server_pcf_ready(pcfmcp_server_t *s, char *why, size_t n);
 /* The PCF account a caller acts as (email or token fingerprint), for audit. */
 void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);

@@ -56,10 +56,15 @@ static void metrics(pcfmcp_http_text_t *out, void *ud)
 
 static int readiness(pcfmcp_http_text_t *reasons, void *ud)
 {
-    if (pcfmcp__server_ready(ud))
+    if (!pcfmcp__server_ready(ud)) {
+        static const char why[] = "draining: shutting down";
+        pcfmcp_http_text_append(reasons, why, sizeof(why) - 1);
+        return 0;
+    }
+    char why[300];
+    if (pcfmcp__server_pcf_ready(ud, why, sizeof(why)))
         return 1;
-    static const char why[] = "draining: shutting down";
-    pcfmcp_http_text_append(reasons, why, sizeof(why) - 1);
+    pcfmcp_http_text_append(reasons, why, strlen(why));
     return 0;
 }
 
