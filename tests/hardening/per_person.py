@@ -113,8 +113,12 @@ def main():
         h.check("key:alice acts in PCF as" in text, "the log does not say who alice acts as")
         h.check(alice_token not in text and h.TOKEN not in text, "a token reached the log")
         fp = lambda t: "token-sha256:" + hashlib.sha256(t.encode()).hexdigest()[:12]
-        recs = [json.loads(l) for l in open(audit) if l.strip()]
-        who = {r["identity"]: r.get("pcf_user") for r in recs if r.get("tool") == "whoami"}
+        # The record follows the answer (it is written once the call has ended).
+        def audited():
+            recs = [json.loads(l) for l in open(audit) if l.strip()]
+            return {r["identity"]: r.get("pcf_user") for r in recs if r.get("tool") == "whoami"}
+        h.wait_for(lambda: len(audited()) == 2, 10, "both audit records")
+        who = audited()
         h.check(who.get("key:alice") == fp(alice_token), "audit of alice: {}".format(who))
         h.check(who.get("key:bob") == fp(h.TOKEN), "audit of bob: {}".format(who))
         h.check(alice_token not in open(audit).read(), "a token reached the audit trail")
