@@ -109,8 +109,8 @@ static void render(FILE *f, const cJSON *tools, const char *format)
 int cli_cmd_tools(const cli_args *a)
 {
     const char *format = a->format ? a->format : "text";
-    if (strcmp(format, "text") && strcmp(format, "markdown") && strcmp(format, "man") &&
-        strcmp(format, "json")) {
+    if (strcmp(format, "text") != 0 && strcmp(format, "markdown") != 0 &&
+        strcmp(format, "man") != 0 && strcmp(format, "json") != 0) {
         fprintf(stderr, "pcf-mcp: --format must be text, markdown, man or json\n");
         return CLI_EXIT_USAGE;
     }

@@ -35,7 +35,9 @@ bool pcfmcp__buf_reserve(pcfmcp__buf *b, size_t extra)
         return false;
     }
     size_t need = b->len + extra + 1;
-    if (need <= b->cap)
+    /* Capacity counts only once there is storage: a buffer that never
+     * allocated gets its first block here, even for extra == 0. */
+    if (b->data && need <= b->cap)
         return true;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)

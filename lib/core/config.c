@@ -483,6 +483,13 @@ static void yaml_fail(yaml_walk *w, size_t line, const char *key, const char *ms
     w->rc = PCFMCP_ERR_CONFIG;
 }
 
+static void yaml_syntax_error(yaml_walk *w, const yaml_parser_t *p)
+{
+    add_error(w->c, "%s:%zu: YAML syntax error: %s", w->path, p->problem_mark.line + 1,
+              p->problem ? p->problem : "unknown");
+    w->rc = PCFMCP_ERR_CONFIG;
+}
+
 static void apply_scalar(yaml_walk *w, const char *key, const char *val, size_t line)
 {
     char where[600];
@@ -501,6 +508,9 @@ static bool read_sequence(yaml_walk *w, yaml_parser_t *p, const char *key, size_
     for (;;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(p, &ev)) {
+            /* The walk stops here: without the error the keys after the
+             * list would be dropped and the file still load. */
+            yaml_syntax_error(w, p);
             pcfmcp__buf_free(&b);
             return false;
         }
@@ -516,7 +526,6 @@ static bool read_sequence(yaml_walk *w, yaml_parser_t *p, const char *key, size_
             pcfmcp__buf_puts(&b, s);
         } else if (t != YAML_SEQUENCE_END_EVENT) {
             yaml_fail(w, ev.start_mark.line, key, "expected a list of plain values");
-            ok = false;
             yaml_event_delete(&ev);
             pcfmcp__buf_free(&b);
             return false;
@@ -524,6 +533,12 @@ static bool read_sequence(yaml_walk *w, yaml_parser_t *p, const char *key, size_
         yaml_event_delete(&ev);
         if (t == YAML_SEQUENCE_END_EVENT)
             break;
+    }
+    if (!pcfmcp__buf_ok(&b)) {
+        /* A list cut short by a failed append must not be applied. */
+        w->rc = PCFMCP_ERR_NOMEM;
+        pcfmcp__buf_free(&b);
+        return false;
     }
     if (ok)
         apply_scalar(w, key, b.data ? b.data : "", line);
@@ -565,9 +580,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
     while (!done) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&p, &ev)) {
-            add_error(c, "%s:%zu: YAML syntax error: %s", path, p.problem_mark.line + 1,
-                      p.problem ? p.problem : "unknown");
-            w.rc = PCFMCP_ERR_CONFIG;
+            yaml_syntax_error(&w, &p);
             break;
         }
         size_t line = ev.start_mark.line;
@@ -585,7 +598,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
                     done = true;
                     break;
                 }
-                w.stack[w.depth++] = pcfmcp__strdup(pending);
+                if (!(w.stack[w.depth] = pcfmcp__strdup(pending))) {
+                    w.rc = PCFMCP_ERR_NOMEM;
+                    done = true;
+                    break;
+                }
+                w.depth++;
                 have_key = false;
             } else {
                 yaml_fail(&w, line, NULL, "a mapping cannot be a key");

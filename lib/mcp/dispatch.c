@@ -184,6 +184,7 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
     pcfmcp_session_t *s = ctx->session;
     const cJSON *meta = ctx->meta;
     const cJSON *pv = meta ? cJSON_GetObjectItemCaseSensitive(meta, META_VERSION) : NULL;
+    const char *want = pcfmcp__json_str(meta, META_VERSION); /* NULL unless a string */
     method_id mid = midx >= 0 ? methods[midx].id : M_UNKNOWN;
 
     pthread_mutex_lock(&s->lock);
@@ -195,29 +196,28 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
 
     bool ok = true;
     bool modern = false;
-    if (mid == M_INITIALIZE && !(cJSON_IsString(pv) &&
-                                 strcmp(pv->valuestring, PCFMCP_PROTOCOL_STATELESS) == 0)) {
+    if (mid == M_INITIALIZE && !(want && strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0)) {
         /* A 2026-07-28 request for initialize falls through to "modern",
          * where the method does not exist (-32601). */
         modern = false;
     } else if (pv) {
-        if (!cJSON_IsString(pv)) {
+        if (!want) {
             reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "_meta \"" META_VERSION "\" must be a string");
             ok = false;
-        } else if (strcmp(pv->valuestring, PCFMCP_PROTOCOL_STATELESS) == 0) {
+        } else if (strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0) {
             modern = true;
-        } else if (state != PCFMCP__SESSION_NEW && sver && strcmp(pv->valuestring, sver) == 0) {
+        } else if (state != PCFMCP__SESSION_NEW && sver && strcmp(want, sver) == 0) {
             modern = false; /* a 2025 client repeating its negotiated version */
         } else {
             reply_error(r, PCFMCP__RPC_UNSUPPORTED_PROTOCOL_VERSION,
-                        "unsupported protocol version \"%s\"", pv->valuestring);
+                        "unsupported protocol version \"%s\"", want);
             /* The same list server/discover advertises. */
             cJSON *data = cJSON_CreateObject(), *sup = cJSON_CreateArray();
             bool built = pcfmcp__json_put_str(sup, NULL, PCFMCP_PROTOCOL_STATELESS);
             for (size_t i = 0; i < PCFMCP_ARRAY_LEN(pcfmcp__legacy_versions); i++)
                 built &= pcfmcp__json_put_str(sup, NULL, pcfmcp__legacy_versions[i]);
             built &= pcfmcp__json_put(data, "supported", sup);
-            built &= pcfmcp__json_put_str(data, "requested", pv->valuestring);
+            built &= pcfmcp__json_put_str(data, "requested", want);
             if (built)
                 r->data = data;
             else
@@ -1042,7 +1042,8 @@ static void do_set_level(pcfmcp_ctx_t *ctx, reply *r)
 
 static void listener_free(pcfmcp__listener *l)
 {
-    for (size_t i = 0; i < l->nuris; i++)
+    /* Half-built listeners come here too: no array, no URIs to free. */
+    for (size_t i = 0; l->uris && i < l->nuris; i++)
         pcfmcp__free(l->uris[i]);
     pcfmcp__free(l->uris);
     pcfmcp__free(l);

@@ -1416,8 +1416,10 @@ static bool kw_type(cctx *c, node *n, const cJSON *v, int depth)
     return true;
 }
 
+/* Counts the members of object @p v; @p count is 0 whenever this fails. */
 static bool check_members(cctx *c, const cJSON *v, size_t *count)
 {
+    *count = 0;
     if (!cJSON_IsObject(v))
         return CFAIL(c, PCFMCP_ERR_INVALID_ARG, "must be an object");
     size_t k = 0;
@@ -2429,7 +2431,7 @@ static bool valid_uri(const char *s, size_t n)
             alen -= (size_t)(atsign - auth) + 1;
             auth = atsign + 1;
         }
-        size_t hlen = alen;
+        size_t hlen; /* length of the host; a port may follow */
         if (alen && auth[0] == '[') {
             const char *close = memchr(auth, ']', alen);
             if (!close)

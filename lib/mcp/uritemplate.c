@@ -480,12 +480,18 @@ bool pcfmcp__uritemplate_match(const pcfmcp__uritemplate *t, const char *uri, cJ
     size_t n = strlen(uri);
     if (n > PCFMCP__URITEMPLATE_MAX_URI)
         return false;
-    const part *tail = t->nparts ? &t->parts[t->nparts - 1] : NULL;
+    /* A trailing {?...} or {#...} matches what follows the body's '?' or '#'. */
+    const part *tail = NULL;
+    if (t->nparts) {
+        const part *last = &t->parts[t->nparts - 1];
+        if (last->type == P_QUERY || last->type == P_FRAGMENT)
+            tail = last;
+    }
     size_t nbody = t->nparts, body_len = n;
     const char *tail_text = NULL;
-    if (tail && (tail->type == P_QUERY || tail->type == P_FRAGMENT)) {
+    if (tail) {
         nbody--;
-        const char *mark = memchr(uri, tail->type == P_QUERY ? '?' : '#', n);
+        const char *mark = strchr(uri, tail->type == P_QUERY ? '?' : '#');
         if (mark) {
             body_len = (size_t)(mark - uri);
             tail_text = mark + 1;

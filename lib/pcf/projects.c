@@ -12,7 +12,9 @@
 pcfmcp_error_t pcfmcp__pcf_prep_project_create(pcf_call *c)
 {
     bool ok = true;
-    double now = (double)(pcfmcp__wall_ms() / 1000);
+    /* Whole seconds: PCF stores the dates as int(). */
+    uint64_t now_s = pcfmcp__wall_ms() / 1000;
+    double now = (double)now_s;
     const cJSON *start = cJSON_GetObjectItemCaseSensitive(c->body, "start_date");
     const cJSON *end = cJSON_GetObjectItemCaseSensitive(c->body, "end_date");
     if (start && !pcfmcp__json_is_integer(start))

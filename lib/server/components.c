@@ -383,7 +383,8 @@ static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
 bad:
     snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_auth_errmsg(a));
     pcfmcp_auth_free(a);
-    return PCFMCP_ERR_CONFIG;
+    /* Running out of memory is no fault of the configuration. */
+    return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
 }
 
 static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
@@ -448,6 +449,10 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     pcfmcp__server_http_hooks(s, h);
     return PCFMCP_OK;
 bad:
+    if (rc == PCFMCP_ERR_NOMEM) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "%s: out of memory", what);
+        return rc;
+    }
     snprintf(s->errmsg, sizeof(s->errmsg), "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
     return PCFMCP_ERR_CONFIG;
 }

@@ -57,7 +57,7 @@ static pcfmcp_error_t load_map(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
     if ((rc = pcfmcp_identity_map_load(m, path, &n)) != PCFMCP_OK) {
         snprintf(why, why_len, "auth.identities_file: %s", pcfmcp_identity_map_errmsg(m));
         pcfmcp_identity_map_free(m);
-        return PCFMCP_ERR_CONFIG;
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
     pcfmcp_identity_map_set_require_mapping(m, pcfmcp_config_get_bool(cfg,
                                                                       "auth.require_identity_mapping"));
@@ -132,12 +132,16 @@ static pcfmcp_error_t make_client(pcfmcp__people *p, const pcfmcp_credentials_t 
     const char *token = pcfmcp_credentials_token(creds);
     const char *email = pcfmcp_credentials_email(creds);
     const char *password = pcfmcp_credentials_password(creds);
-    if ((token && (rc = pcfmcp_pcf_set_token(c, token)) != PCFMCP_OK) ||
-        (email && password && (rc = pcfmcp_pcf_set_login(c, email, password)) != PCFMCP_OK)) {
+    if (token)
+        rc = pcfmcp_pcf_set_token(c, token);
+    if (rc == PCFMCP_OK && email && password)
+        rc = pcfmcp_pcf_set_login(c, email, password);
+    if (rc != PCFMCP_OK) {
+        /* Only a refused value is the file's fault; the caller names a lack of memory. */
         snprintf(why, why_len, "your PCF credentials in auth.identities_file are unusable: %s",
                  pcfmcp_pcf_errmsg(c));
         pcfmcp_pcf_free(c);
-        return PCFMCP_ERR_CONFIG;
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
     if ((rc = pcfmcp_server_attach_pcf(p->server, c)) != PCFMCP_OK) {
         snprintf(why, why_len, "too many PCF identities are active on this server");

@@ -35,7 +35,10 @@ static bool args_digest(const cJSON *args, char out[17])
     }
     size_t k = 0;
     const cJSON *it;
-    cJSON_ArrayForEach(it, copy) items[k++] = it;
+    cJSON_ArrayForEach(it, copy) {
+        if (k < n) /* n counted these members: the bound only makes it visible */
+            items[k++] = it;
+    }
     for (size_t i = 1; i < k; i++)
         for (size_t j = i; j > 0 && strcmp(items[j - 1]->string, items[j]->string) > 0; j--) {
             const cJSON *t = items[j];
@@ -190,16 +193,18 @@ const cJSON *pcfmcp__tools_match_project(const cJSON *projects, const char *give
         pcfmcp__buf_puts(why, "out of memory");
         return NULL;
     }
+    /* hits has one slot per project (total counted them); the bounds in
+     * the loops only make that visible. */
     size_t nexact = 0, nsub = 0;
     cJSON_ArrayForEach(p, projects) {
         const char *name = pcfmcp__json_str(p, "name");
-        if (name && pcfmcp__strcaseeq(name, given))
+        if (nexact < total && name && pcfmcp__strcaseeq(name, given))
             hits[nexact++] = p;
     }
     if (nexact == 0) {
         cJSON_ArrayForEach(p, projects) {
             const char *name = pcfmcp__json_str(p, "name");
-            if (name && pcfmcp__tools_icontains(name, given))
+            if (nsub < total && name && pcfmcp__tools_icontains(name, given))
                 hits[nsub++] = p;
         }
     }
@@ -214,7 +219,10 @@ const cJSON *pcfmcp__tools_match_project(const cJSON *projects, const char *give
         pcfmcp__buf_puts(why, ". Pass the exact name or the UUID.");
     } else {
         size_t k = 0;
-        cJSON_ArrayForEach(p, projects) hits[k++] = p;
+        cJSON_ArrayForEach(p, projects) {
+            if (k < total)
+                hits[k++] = p;
+        }
         pcfmcp__buf_printf(why, "no project matches \"%s\". ", given);
         if (k) {
             pcfmcp__buf_puts(why, "Projects you can use: ");

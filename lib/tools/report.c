@@ -20,43 +20,75 @@ static const char *s_of(const cJSON *o, const char *k)
     return v ? v : "";
 }
 
-static void counts(const cJSON *model, cJSON *by_crit, cJSON *by_host, cJSON *by_service)
+/* The caller has checked @p counter: the cJSON_SetNumberValue macro would
+ * test for NULL again. */
+static void bump(cJSON *counter)
 {
+    cJSON_SetNumberHelper(counter, counter->valuedouble + 1);
+}
+
+/* Fills the summary tables. False when memory ran out: a report with wrong
+ * counts must not go out. */
+static bool counts(const cJSON *model, cJSON *by_crit, cJSON *by_host, cJSON *by_service)
+{
+    bool ok = true;
     for (size_t k = 0; k < 5; k++)
-        cJSON_AddItemToObject(by_crit, CRITS[k], cJSON_CreateNumber(0));
+        ok &= pcfmcp__json_put_num(by_crit, CRITS[k], 0);
     const cJSON *i;
     cJSON_ArrayForEach(i, pcfmcp__json_arr(model, "issues")) {
-        cJSON *n = cJSON_GetObjectItemCaseSensitive(by_crit, s_of(i, "criticality"));
+        const char *crit = s_of(i, "criticality");
+        cJSON *n = cJSON_GetObjectItemCaseSensitive(by_crit, crit);
         if (n)
-            cJSON_SetNumberValue(n, n->valuedouble + 1);
+            bump(n);
+        /* Hosts and services named by this issue, each counted once. */
         cJSON *seen_h = cJSON_CreateObject(), *seen_s = cJSON_CreateObject();
+        ok &= seen_h && seen_s;
+        const cJSON *services = ok ? pcfmcp__json_arr(i, "services") : NULL;
         const cJSON *s;
-        cJSON_ArrayForEach(s, pcfmcp__json_arr(i, "services")) {
+        cJSON_ArrayForEach(s, services) {
             const char *ip = s_of(s, "ip"), *sv = s_of(s, "service");
             if (*ip && !cJSON_GetObjectItemCaseSensitive(seen_h, ip)) {
-                cJSON_AddTrueToObject(seen_h, ip);
+                ok &= pcfmcp__json_put_bool(seen_h, ip, true);
                 cJSON *row = cJSON_GetObjectItemCaseSensitive(by_host, ip);
                 if (!row) {
-                    row = cJSON_AddObjectToObject(by_host, ip);
+                    row = cJSON_CreateObject();
                     for (size_t k = 0; k < 5; k++)
-                        cJSON_AddNumberToObject(row, CRITS[k], 0);
+                        ok &= pcfmcp__json_put_num(row, CRITS[k], 0);
+                    if (!pcfmcp__json_put(by_host, ip, row)) {
+                        ok = false;
+                        row = NULL; /* freed by the failed put */
+                    }
                 }
-                cJSON *c = cJSON_GetObjectItemCaseSensitive(row, s_of(i, "criticality"));
+                cJSON *c = cJSON_GetObjectItemCaseSensitive(row, crit);
                 if (c)
-                    cJSON_SetNumberValue(c, c->valuedouble + 1);
+                    bump(c);
             }
             if (*sv && !cJSON_GetObjectItemCaseSensitive(seen_s, sv)) {
-                cJSON_AddTrueToObject(seen_s, sv);
+                ok &= pcfmcp__json_put_bool(seen_s, sv, true);
                 cJSON *c = cJSON_GetObjectItemCaseSensitive(by_service, sv);
                 if (c)
-                    cJSON_SetNumberValue(c, c->valuedouble + 1);
+                    bump(c);
                 else
-                    cJSON_AddNumberToObject(by_service, sv, 1);
+                    ok &= pcfmcp__json_put_num(by_service, sv, 1);
             }
         }
         cJSON_Delete(seen_h);
         cJSON_Delete(seen_s);
+        if (!ok)
+            return false;
     }
+    return ok;
+}
+
+/* The text of scratch buffer @p t for @p b. A scratch buffer that ran out of
+ * memory fails @p b too: no report goes out with a part silently missing. */
+static const char *scratch_text(pcfmcp__buf *b, const pcfmcp__buf *t)
+{
+    if (!pcfmcp__buf_ok(t)) {
+        b->failed = true;
+        return "";
+    }
+    return t->data ? t->data : "";
 }
 
 static void target_text(pcfmcp__buf *b, const cJSON *s)
@@ -174,7 +206,7 @@ void pcfmcp__tools_md_issue(pcfmcp__buf *b, const cJSON *i)
             if (!first)
                 pcfmcp__buf_puts(b, "; ");
             first = false;
-            md_inline(b, t.data ? t.data : "");
+            md_inline(b, scratch_text(b, &t));
             pcfmcp__buf_free(&t);
         }
         pcfmcp__buf_putc(b, '\n');
@@ -471,7 +503,7 @@ static void render_html(pcfmcp__buf *b, const cJSON *model, const char *title, c
             if (!first)
                 pcfmcp__buf_puts(b, "<br>");
             first = false;
-            html(b, t.data ? t.data : "");
+            html(b, scratch_text(b, &t));
             pcfmcp__buf_free(&t);
         }
         pcfmcp__buf_printf(b, "</td></tr><tr><td>Issue id</td><td><code>%s</code></td></tr></table>\n",
@@ -585,7 +617,7 @@ static void render_csv(pcfmcp__buf *b, const cJSON *model)
             pcfmcp__buf_putc(b, ',');
             csv_cell(b, s_of(i, "fix"));
             pcfmcp__buf_putc(b, ',');
-            csv_cell(b, pocs.data ? pocs.data : "");
+            csv_cell(b, scratch_text(b, &pocs));
             pcfmcp__buf_puts(b, "\r\n");
             s = s ? s->next : NULL;
         } while (s);
@@ -608,27 +640,38 @@ bool pcfmcp__tools_report(pcfmcp__buf *out, const cJSON *model, const char *form
         cJSON_Delete(by_service);
         return false;
     }
-    counts(model, by_crit, by_host, by_service);
+    if (!counts(model, by_crit, by_host, by_service)) {
+        cJSON_Delete(by_crit);
+        cJSON_Delete(by_host);
+        cJSON_Delete(by_service);
+        return false;
+    }
     if (strcmp(format, "html") == 0) {
         render_html(out, model, title, by_crit, by_host, by_service);
     } else if (strcmp(format, "csv") == 0) {
         render_csv(out, model);
     } else if (strcmp(format, "json") == 0) {
-        cJSON *doc = cJSON_CreateObject();
+        /* Every member or none: a document missing issues must not pass for
+         * the report. */
+        cJSON *doc = cJSON_CreateObject(), *sum = cJSON_CreateObject();
         char when[32];
         now_text(when);
-        cJSON_AddStringToObject(doc, "title", title);
-        cJSON_AddStringToObject(doc, "generated", when);
+        bool ok = pcfmcp__json_put_str(doc, "title", title);
+        ok &= pcfmcp__json_put_str(doc, "generated", when);
         const cJSON *p = pcfmcp__json_obj(model, "project");
         if (p)
-            cJSON_AddItemToObject(doc, "project", cJSON_Duplicate(p, true));
-        cJSON *sum = cJSON_AddObjectToObject(doc, "summary");
-        cJSON_AddItemToObject(sum, "by_criticality", cJSON_Duplicate(by_crit, true));
-        cJSON_AddItemToObject(sum, "by_host", cJSON_Duplicate(by_host, true));
-        cJSON_AddItemToObject(sum, "by_service", cJSON_Duplicate(by_service, true));
-        cJSON_AddItemToObject(doc, "issues", cJSON_Duplicate(pcfmcp__json_arr(model, "issues"), true));
-        cJSON_AddItemToObject(doc, "hosts", cJSON_Duplicate(pcfmcp__json_arr(model, "hosts"), true));
-        char *s = cJSON_Print(doc);
+            ok &= pcfmcp__json_put(doc, "project", cJSON_Duplicate(p, true));
+        ok &= pcfmcp__json_put(sum, "by_criticality", cJSON_Duplicate(by_crit, true));
+        ok &= pcfmcp__json_put(sum, "by_host", cJSON_Duplicate(by_host, true));
+        ok &= pcfmcp__json_put(sum, "by_service", cJSON_Duplicate(by_service, true));
+        ok &= pcfmcp__json_put(doc, "summary", sum);
+        static const char *const lists[] = { "issues", "hosts" };
+        for (size_t k = 0; k < PCFMCP_ARRAY_LEN(lists); k++) {
+            const cJSON *a = pcfmcp__json_arr(model, lists[k]);
+            if (a)
+                ok &= pcfmcp__json_put(doc, lists[k], cJSON_Duplicate(a, true));
+        }
+        char *s = ok ? cJSON_Print(doc) : NULL;
         if (s) {
             pcfmcp__buf_puts(out, s);
             pcfmcp__buf_putc(out, '\n');

@@ -136,8 +136,8 @@ void pcfmcp__th_count(cJSON *counts, const char *key)
     if (!key || !*key)
         key = "(none)";
     cJSON *n = cJSON_GetObjectItemCaseSensitive(counts, key);
-    if (n)
-        cJSON_SetNumberValue(n, n->valuedouble + 1);
+    if (n) /* checked: the cJSON_SetNumberValue macro would test for NULL again */
+        cJSON_SetNumberHelper(n, n->valuedouble + 1);
     else
         cJSON_AddNumberToObject(counts, key, 1);
 }

@@ -65,44 +65,46 @@ typedef enum { MODE_PENDING = 0, MODE_JSON, MODE_SSE } stream_mode;
 struct sess;
 struct req;
 
+/* Fields grouped by size (pointers and counters, then ints, then flags) so
+ * the struct carries no padding. */
 typedef struct stream {
-    atomic_int refs;
-    pthread_mutex_t lock;
     struct pcfmcp_http *h;
     pcfmcp_session_t *es;  /* engine session the request runs on (ref) */
-    bool own_es;           /* ephemeral: freed with the stream */
-    uint32_t id;           /* per-session number in event ids; 0 = no ids */
-    bool resumable;        /* events carry ids and stay for Last-Event-ID */
-    bool standalone;       /* a session's GET stream */
-    bool cancel_on_close;  /* the client leaving cancels the request */
-    bool priming;          /* start the SSE body with a priming event */
-    bool listen;           /* a subscriptions/listen stream: ended on stop */
     struct sess *owner;    /* while its POST is open: where to retain it (weak) */
-    stream_mode mode;
     ev *head, *tail;
     size_t nev;
     uint64_t next_seq;
     ev *cur;               /* next event for the attached connection */
     size_t cur_off;
-    bool keepalive;        /* send a comment line next */
-    bool final_seen;
-    bool final_error;
-    int rpc_code;
     char *final_json;      /* MODE_JSON answer */
     size_t final_len;
-    bool engine_busy;      /* the engine still holds a reference */
     /* the consumer */
     struct MHD_Connection *conn;
     struct req *rq;
-    bool suspended;
+    uint64_t last_io_ms;
+    struct stream *snext;  /* session's retained streams, oldest first */
+    struct stream *lprev, *lnext; /* transport's list of attached streams */
+    pthread_mutex_t lock;
+    atomic_int refs;
+    uint32_t id;           /* per-session number in event ids; 0 = no ids */
+    stream_mode mode;
+    int rpc_code;
+    bool own_es;           /* ephemeral: freed with the stream */
+    bool resumable;        /* events carry ids and stay for Last-Event-ID */
+    bool standalone;       /* a session's GET stream */
+    bool cancel_on_close;  /* the client leaving cancels the request */
+    bool priming;          /* start the SSE body with a priming event */
+    bool listen;           /* a subscriptions/listen stream: ended on stop */
+    bool keepalive;        /* send a comment line next */
+    bool final_seen;
+    bool final_error;
+    bool engine_busy;      /* the engine still holds a reference */
+    bool suspended;        /* the consumer's connection is parked */
     bool gone;             /* the client hung up */
     bool closing;          /* end the SSE body after what is queued */
     bool cut;              /* end this SSE body now; the client resumes (SEP-1699) */
     bool ended;            /* the attached body has ended (its request may not have yet) */
-    uint64_t last_io_ms;
-    struct stream *snext;  /* session's retained streams, oldest first */
-    struct stream *lprev, *lnext; /* transport's list of attached streams */
-    bool listed;
+    bool listed;           /* on the transport's list (lprev/lnext) */
 } stream;
 
 /* -------------------------------------------------------------- sessions */
@@ -276,6 +278,14 @@ static void stream_wake(stream *st)
     }
 }
 
+/* SSE framing. Events are byte runs with a length, never C strings, so the
+ * pieces are copied without their NULs. */
+#define SSE_MESSAGE "event: message\ndata: "
+#define SSE_END "\n\n"
+#define SSE_PRIMING "retry: 1000\ndata: \n\n"
+#define SSE_KEEPALIVE ":\n\n"
+#define LIT_LEN(lit) (sizeof(lit) - 1)
+
 /* Appends one SSE event (`json` NULL: the priming event). Caller holds the lock. */
 static bool stream_push(stream *st, const char *json, size_t len)
 {
@@ -288,10 +298,10 @@ static bool stream_push(stream *st, const char *json, size_t len)
                                (unsigned long long)seq);
     size_t need;
     if (json)
-        need = idn + strlen("event: message\ndata: ") + len + 2;
+        need = idn + LIT_LEN(SSE_MESSAGE) + len + LIT_LEN(SSE_END);
     else
-        need = idn + strlen("retry: 1000\ndata: \n\n");
-    ev *e = pcfmcp__malloc(sizeof(*e) + need + 1);
+        need = idn + LIT_LEN(SSE_PRIMING);
+    ev *e = pcfmcp__malloc(sizeof(*e) + need);
     if (!e)
         return false;
     e->next = NULL;
@@ -300,15 +310,15 @@ static bool stream_push(stream *st, const char *json, size_t len)
     memcpy(p, idbuf, idn);
     p += idn;
     if (json) {
-        memcpy(p, "event: message\ndata: ", 21);
-        p += 21;
+        memcpy(p, SSE_MESSAGE, LIT_LEN(SSE_MESSAGE));
+        p += LIT_LEN(SSE_MESSAGE);
         memcpy(p, json, len);
         p += len;
-        memcpy(p, "\n\n", 2);
-        p += 2;
+        memcpy(p, SSE_END, LIT_LEN(SSE_END));
+        p += LIT_LEN(SSE_END);
     } else {
-        memcpy(p, "retry: 1000\ndata: \n\n", 20);
-        p += 20;
+        memcpy(p, SSE_PRIMING, LIT_LEN(SSE_PRIMING));
+        p += LIT_LEN(SSE_PRIMING);
     }
     e->len = (size_t)(p - e->data);
     if (st->tail)
@@ -797,9 +807,9 @@ static ssize_t sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     size_t n = 0;
-    if (st->keepalive && max >= 3) {
-        memcpy(buf, ":\n\n", 3);
-        n = 3;
+    if (st->keepalive && max >= LIT_LEN(SSE_KEEPALIVE)) {
+        memcpy(buf, SSE_KEEPALIVE, LIT_LEN(SSE_KEEPALIVE));
+        n = LIT_LEN(SSE_KEEPALIVE);
         st->keepalive = false;
     }
     while (st->cur && n < max) {
@@ -1278,7 +1288,7 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
         return MHD_NO;
     }
     const char *sid = NULL;
-    if (rq->tentative) {
+    if (rq->tentative && rq->se) { /* tentative is only ever set with a fresh session */
         if (pcfmcp_session_is_initialized(rq->se->es) && final && !err) {
             if (atomic_load(&h->nsessions) >= h->lim[PCFMCP_HTTP_LIMIT_SESSIONS]) {
                 pcfmcp__free(json);

@@ -10,6 +10,9 @@
 
 #include <pcfmcp/pcfmcp.h>
 
+/* Internal test hook of lib/core/alloc.c. */
+long pcfmcp__alloc_fail_after(long n);
+
 static char dir[64];
 
 static void setup(void)
@@ -174,6 +177,47 @@ START_TEST(hardening_keys_parse_with_their_ranges)
 }
 END_TEST
 
+START_TEST(syntax_error_inside_a_list_fails_the_whole_file)
+{
+    /* The unclosed flow list used to end the walk silently: the load
+     * succeeded and every key after the list was dropped. */
+    const char *p = write_file("c.yaml", "auth:\n  oauth_scopes: [a, b\nlog:\n  level: debug\n");
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_file(c, p), PCFMCP_ERR_CONFIG);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:3: YAML syntax error:", p);
+    ck_assert_msg(strstr(pcfmcp_config_errmsg(c), want), "got: %s", pcfmcp_config_errmsg(c));
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(file_load_under_allocation_failures_is_whole_or_out_of_memory)
+{
+    const char *p = write_file("c.yaml", "auth:\n  oauth_scopes:\n    - read\n    - write\n"
+                                         "    - admin\nlog:\n  level: debug\n");
+    int done = 0;
+    for (long n = 0; n < 500 && !done; n++) {
+        pcfmcp_config_t *c = NULL;
+        ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+        pcfmcp__alloc_fail_after(n);
+        pcfmcp_error_t rc = pcfmcp_config_load_file(c, p);
+        long used = pcfmcp__alloc_fail_after(-1);
+        if (rc == PCFMCP_OK) {
+            /* Never a list cut short by a failed append. */
+            ck_assert_str_eq(pcfmcp_config_get(c, "auth.oauth_scopes"), "read,write,admin");
+            ck_assert_str_eq(pcfmcp_config_get(c, "log.level"), "debug");
+            done = used <= n;
+        } else {
+            ck_assert_msg(rc == PCFMCP_ERR_NOMEM, "allocation %ld: rc %d: %s", n, rc,
+                          pcfmcp_config_errmsg(c));
+        }
+        pcfmcp_config_free(c);
+    }
+    ck_assert(done);
+}
+END_TEST
+
 START_TEST(key_table_has_docs_and_contiguous_sections)
 {
     char seen[64][32];
@@ -208,6 +252,8 @@ int main(void)
     tcase_add_test(tc, server_check_names_bad_proxy_networks_and_endpoints);
     tcase_add_test(tc, hardening_keys_parse_with_their_ranges);
     tcase_add_test(tc, key_table_has_docs_and_contiguous_sections);
+    tcase_add_test(tc, syntax_error_inside_a_list_fails_the_whole_file);
+    tcase_add_test(tc, file_load_under_allocation_failures_is_whole_or_out_of_memory);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -11,6 +11,8 @@
 
 #include <pcfmcp/pcfmcp.h>
 
+#include "server/people.h"
+
 /* Internal test hook of lib/core/alloc.c. */
 long pcfmcp__alloc_fail_after(long n);
 
@@ -355,6 +357,68 @@ START_TEST(map_loading_survives_allocation_failures)
 }
 END_TEST
 
+/* The server side of the map: a mapped caller gets a PCF client of its own.
+ * Running out of memory there used to be reported as unusable credentials
+ * (and loading the map as a configuration error). */
+START_TEST(person_clients_under_allocation_failures_blame_memory_not_credentials)
+{
+    const char *path = write_file("people.yaml",
+                                  "identities:\n  - identity: key:ci-bot\n"
+                                  "    token: 11111111-2222-4333-8444-555555555555\n"
+                                  "    email: ci@example.com\n    password: ci-bot-password\n",
+                                  0600);
+    pcfmcp_config_t *cfg = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&cfg), PCFMCP_OK);
+    pcfmcp_config_set(cfg, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(cfg, "pcf.url", "http://127.0.0.1:9", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(cfg, "auth.identities_file", path, PCFMCP_CONFIG_API);
+    pcfmcp_server_t *s = NULL;
+    ck_assert_int_eq(pcfmcp_server_new(&s, cfg), PCFMCP_OK);
+    pcfmcp_pcf_t *base = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_new(&base, "http://127.0.0.1:9", NULL), PCFMCP_OK);
+    char why[256];
+    int done = 0;
+    for (long n = 0; n < 400 && !done; n++) {
+        pcfmcp__people *p = NULL;
+        why[0] = '\0';
+        pcfmcp__alloc_fail_after(n);
+        pcfmcp_error_t rc = pcfmcp__people_new(&p, s, base, cfg, why, sizeof(why));
+        long used = pcfmcp__alloc_fail_after(-1);
+        ck_assert_msg(rc == PCFMCP_OK || rc == PCFMCP_ERR_NOMEM, "allocation %ld: rc %d: %s", n,
+                      rc, why);
+        done = rc == PCFMCP_OK && used <= n;
+        pcfmcp__people_free(p);
+    }
+    ck_assert(done);
+    pcfmcp__people *p = NULL;
+    ck_assert_int_eq(pcfmcp__people_new(&p, s, base, cfg, why, sizeof(why)), PCFMCP_OK);
+    done = 0;
+    for (long n = 0; n < 400 && !done; n++) {
+        pcfmcp_pcf_t *c = NULL;
+        why[0] = '\0';
+        pcfmcp__alloc_fail_after(n);
+        pcfmcp_error_t rc = pcfmcp__people_resolve(p, "key:ci-bot", &c, why, sizeof(why));
+        long used = pcfmcp__alloc_fail_after(-1);
+        if (rc == PCFMCP_OK) {
+            ck_assert_ptr_nonnull(c);
+            ck_assert_ptr_ne(c, base);
+            done = used <= n;
+        } else {
+            ck_assert_msg(rc == PCFMCP_ERR_NOMEM, "allocation %ld: rc %d: %s", n, rc, why);
+            ck_assert_msg(strstr(why, "out of memory"), "allocation %ld: %s", n, why);
+        }
+    }
+    ck_assert(done);
+    char who[128];
+    ck_assert(pcfmcp__people_who(p, "key:ci-bot", who, sizeof(who)));
+    ck_assert_str_eq(who, "ci@example.com");
+    pcfmcp__people_free(p);
+    pcfmcp_server_free(s);
+    pcfmcp_pcf_free(base);
+    pcfmcp_config_free(cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("identity");
@@ -369,6 +433,7 @@ static Suite *suite(void)
     tcase_add_test(t, loaded_secrets_are_redacted_from_logs);
     tcase_add_test(t, lookups_stay_consistent_while_another_thread_reloads);
     tcase_add_test(t, map_loading_survives_allocation_failures);
+    tcase_add_test(t, person_clients_under_allocation_failures_blame_memory_not_credentials);
     suite_add_tcase(s, t);
     return s;
 }

@@ -23,6 +23,9 @@
 #include "pcf/client.h"
 #include "server/hardening.h"
 
+/* Internal test hook of lib/core/alloc.c. */
+long pcfmcp__alloc_fail_after(long n);
+
 #define TOKEN "11111111-2222-4333-8444-555555555555"
 #define PARENT "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -696,6 +699,43 @@ START_TEST(admission_charges_callers_and_picks_client_addresses)
 }
 END_TEST
 
+START_TEST(http_setup_out_of_memory_is_not_called_a_configuration_error)
+{
+    /* Authentication and the HTTP transport are set up when the server
+     * runs; a failed allocation there used to come back as
+     * PCFMCP_ERR_CONFIG, sending operators to a configuration that was fine. */
+    char keys[160], *hash = NULL;
+    snprintf(keys, sizeof(keys), "%s/keys", tmpdir);
+    ck_assert_int_eq(pcfmcp_auth_hash_key("alice-key-0123456789", &hash), PCFMCP_OK);
+    FILE *f = fopen(keys, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "alice %s\n", hash);
+    fclose(f);
+    pcfmcp_free(hash);
+    int done = 0;
+    for (long n = 0; n < 300 && !done; n++) {
+        pcfmcp_config_t *c = base_config();
+        pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+        pcfmcp_config_set(c, "server.transport", "http", PCFMCP_CONFIG_API);
+        pcfmcp_config_set(c, "server.port", "0", PCFMCP_CONFIG_API);
+        pcfmcp_config_set(c, "pcf.url", fakepcf_url(fake), PCFMCP_CONFIG_API);
+        pcfmcp_config_set(c, "auth.api_keys_file", keys, PCFMCP_CONFIG_API);
+        pcfmcp_server_t *s = NULL;
+        ck_assert_int_eq(pcfmcp_server_new(&s, c), PCFMCP_OK);
+        pcfmcp_config_free(c);
+        pcfmcp_server_stop(s); /* run sets everything up, then returns */
+        pcfmcp__alloc_fail_after(n);
+        pcfmcp_error_t rc = pcfmcp_server_run(s);
+        long used = pcfmcp__alloc_fail_after(-1);
+        ck_assert_msg(rc == PCFMCP_OK || rc == PCFMCP_ERR_NOMEM, "allocation %ld: rc %d: %s", n,
+                      rc, pcfmcp_server_errmsg(s));
+        done = rc == PCFMCP_OK && used <= n;
+        pcfmcp_server_free(s);
+    }
+    ck_assert(done);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("server-hardening");
@@ -712,6 +752,7 @@ int main(void)
     tcase_add_test(tc, stop_during_a_slow_pcf_call_lets_it_finish_within_the_grace);
     tcase_add_test(tc, stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain);
     tcase_add_test(tc, admission_charges_callers_and_picks_client_addresses);
+    tcase_add_test(tc, http_setup_out_of_memory_is_not_called_a_configuration_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
