@@ -39,7 +39,7 @@ int cli_cmd_keys(const cli_args *a)
 {
     const char *sub = a->npositional >= 2 ? a->positional[1] : NULL;
     const char *name = a->npositional >= 3 ? a->positional[2] : NULL;
-    if (!sub || !name || a->npositional > 3 || (strcmp(sub, "new") && strcmp(sub, "hash"))) {
+    if (!sub || !name || a->npositional > 3 || (strcmp(sub, "new") != 0 && strcmp(sub, "hash") != 0)) {
         fprintf(stderr, "pcf-mcp: usage: keys new NAME | keys hash NAME (key on standard input)\n");
         return CLI_EXIT_USAGE;
     }

@@ -26,7 +26,13 @@ if [ ! -d "$E2E/node_modules/@modelcontextprotocol/sdk" ]; then
         ln -s "$PCFMCP_E2E_MODULES" "$E2E/node_modules"
     else
         command -v npm >/dev/null 2>&1 || { echo "e2e: npm is not installed" >&2; exit 1; }
-        (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error) ||
+        # Parallel make runs several suites at once: one installs, the
+        # others wait for it instead of installing over it.
+        (
+            flock 9
+            [ -d "$E2E/node_modules/@modelcontextprotocol/sdk" ] ||
+                (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error)
+        ) 9>"$E2E/.npm-install.lock" ||
             { echo "e2e: npm ci failed in $E2E" >&2; exit 1; }
     fi
 fi

@@ -1996,11 +1996,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         if req is not None and req.new_cookie:
             self.send_header("Set-Cookie", "session={}; HttpOnly; Path=/".format(req.new_cookie))
+        # Counted before the answer leaves, so a client that reads /stats
+        # right after its answer always sees it.
+        if counted:
+            self.app.count_status(resp.status)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        if counted:
-            self.app.count_status(resp.status)
 
     def hard_reset(self):
         try:
