@@ -6,6 +6,11 @@
 #    with the read cache, and without it, when the Python fake PCF sets the
 #    pace), with a session and stateless; then a stdio round trip.
 # 2. examples/everything-server: the MCP layer alone (in-process tools).
+# 3. bench/raw-mhd: bare libmicrohttpd with pcf-mcp's daemon flags answering
+#    a fixed body (3 KB, and the size of pcf-mcp's tools/list page): the
+#    ceiling of this machine, measured in the same run.
+# RSS is the peak resident set, most of it shared library pages (libcurl,
+# GnuTLS...); "anon MiB" is the private memory at the end of the load.
 # Loopback only; bounded.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +44,7 @@ start_pcf() {
 }
 stop() { kill $pid; wait $pid 2>/dev/null || true; pid=; }
 rss() { awk '/VmHWM/ {print $2}' /proc/$pid/status; }
+anon() { awk '/RssAnon/ {print $2}' /proc/$pid/status; }
 session() {
     curl -s -D "$tmp/h" -o /dev/null -H 'Content-Type: application/json' \
         -H 'Accept: application/json, text/event-stream' "$url" \
@@ -51,19 +57,19 @@ LIST='{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
 CALL='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}'
 # CPU us/req: the server's user+system time per request. Unlike req/s it
 # barely depends on what else runs on the machine (wrk shares the cores).
-printf '%-34s %10s %9s %9s %9s %11s %8s\n' "case" "req/s" "p50 ms" "p99 ms" "RSS MiB" "CPU us/req" "errors"
-row() { # name resultline rss_kib cpu_ticks
-    echo "$2" | awk -v n="$1" -v r="$3" -v t="${4:-0}" -v hz="$(getconf CLK_TCK)" '{
+printf '%-44s %8s %7s %7s %8s %9s %10s %6s\n' "case" "req/s" "p50 ms" "p99 ms" "RSS MiB" "anon MiB" "CPU us/req" "errors"
+row() { # name resultline rss_kib cpu_ticks anon_kib
+    echo "$2" | awk -v n="$1" -v r="$3" -v t="${4:-0}" -v a="${5:-0}" -v hz="$(getconf CLK_TCK)" '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        cpu = (v["requests"] > 0 && t > 0) ? t * 1e6 / hz / v["requests"] : 0
-        printf "%-34s %10d %9.3f %9.3f %9.1f %11.1f %8d\n", n, v["rps"], v["p50_us"]/1000, v["p99_us"]/1000, r/1024, cpu, v["errors"] + v["non200"] }'
+        cpu = (v["requests"] > 0 && t > 0) ? sprintf("%.1f", t * 1e6 / hz / v["requests"]) : "-"
+        printf "%-44s %8d %7.3f %7.3f %8.1f %9.1f %10s %6d\n", n, v["rps"], v["p50_us"]/1000, v["p99_us"]/1000, r/1024, a/1024, cpu, v["errors"] + v["non200"] }'
 }
 ticks() { awk '{print $14 + $15}' /proc/$pid/stat; }
 bench() { # name body sid
     t0=$(ticks)
     res=$(MCP_BODY="$2" MCP_SID="$3" wrk -t2 -c16 -d"${secs}s" --latency -s "$here/mcp.lua" "$url" | grep RESULT)
     t1=$(ticks)
-    row "$1" "$res" "$(rss)" "$((t1 - t0))"
+    row "$1" "$res" "$(rss)" "$((t1 - t0))" "$(anon)"
 }
 # ------------------------------------------------ pcf-mcp and the fake PCF
 pcfmcp="$build/pcf-mcp"
@@ -79,6 +85,8 @@ fake_url="http://127.0.0.1:$(cat "$tmp/fakeport")"
 PCALL='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_projects","arguments":{}}}'
 start_pcf --cache-enabled
 session
+list_bytes=$(curl -s -o /dev/null -w '%{size_download}' -H 'Content-Type: application/json' \
+    -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" "$url" -d "$LIST")
 bench "pcf-mcp tools/list (session)" "$LIST" "$sid"
 bench "pcf-mcp list_projects, cached (session)" "$PCALL" "$sid"
 stop
@@ -93,7 +101,8 @@ stop
 res=$(PCF_MCP_PCF_URL=$fake_url PCF_MCP_PCF_TOKEN=$token PCF_MCP_LOG_LEVEL=warn \
       PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND=0 PCF_MCP_AUDIT_ENABLED=false \
       python3 "$here/stdio_bench.py" "$pcfmcp" 50000)
-row "pcf-mcp stdio tools/list (pipelined)" "$res" "$(echo "$res" | sed 's/.*rss_kib=//')" 0
+stdio_row() { row "$1" "$2" "$(echo "$2" | sed 's/.*rss_kib=//')" 0 "$(echo "$2" | sed 's/.*anon_kib=\([0-9]*\).*/\1/')"; }
+stdio_row "pcf-mcp stdio tools/list (pipelined)" "$res"
 
 # --------------------------------------------- everything-server (MCP layer)
 start
@@ -106,4 +115,16 @@ bench "http tools/list (stateless)" "$LIST" ""
 bench "http tools/call (stateless)" "$CALL" ""
 stop
 res=$(python3 "$here/stdio_bench.py" "$server" 50000)
-row "stdio tools/list (pipelined; p=rt)" "$res" "$(echo "$res" | sed 's/.*rss_kib=//')" 0
+stdio_row "stdio tools/list (pipelined; p=rt)" "$res"
+
+# ------------------------------------------------ bare libmicrohttpd ceiling
+raw="$build/bench/raw-mhd"
+[ -x "$raw" ] || { echo "build first: $raw missing" >&2; exit 1; }
+for size in 3072 "$list_bytes"; do
+    "$raw" 0 "$size" 2 >"$tmp/log" 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do grep -q listening "$tmp/log" && break; sleep 0.1; done
+    url=$(grep -o 'http://[^ ]*' "$tmp/log")/mcp
+    bench "raw libmicrohttpd, $size-byte body" "$LIST" ""
+    stop
+done

@@ -25,9 +25,10 @@ chunk = req * 100
 for _ in range(n // 100): p.stdin.write(chunk)
 p.stdin.flush()
 th.join(); dt = time.perf_counter() - t0
-rss = 0
+rss = anon = 0
 with open(f"/proc/{p.pid}/status") as f:
     for line in f:
         if line.startswith("VmHWM:"): rss = int(line.split()[1])
+        if line.startswith("RssAnon:"): anon = int(line.split()[1])
 p.stdin.close(); p.wait()
-print(f"RESULT rps={n/dt:.0f} p50_us={lat[len(lat)//2]//1000} p99_us={lat[int(len(lat)*0.99)]//1000} rss_kib={rss}")
+print(f"RESULT rps={n/dt:.0f} p50_us={lat[len(lat)//2]//1000} p99_us={lat[int(len(lat)*0.99)]//1000} anon_kib={anon} rss_kib={rss}")

@@ -8,14 +8,17 @@
 
 /* -1 = never fail. Atomic so the hook stays cheap and race-free on the hot path. */
 static atomic_long fail_after = -1;
+/* Counted only while the hook is armed: a shared counter bumped by every
+ * allocation on every thread bounced its cache line between the workers
+ * and cost a few per cent of a cached tools/call (bench/run.sh). */
 static atomic_ulong alloc_total;
 
 static bool should_fail(void)
 {
-    atomic_fetch_add_explicit(&alloc_total, 1, memory_order_relaxed);
     long v = atomic_load_explicit(&fail_after, memory_order_relaxed);
     if (PCFMCP_LIKELY(v < 0))
         return false;
+    atomic_fetch_add_explicit(&alloc_total, 1, memory_order_relaxed);
     if (v == 0)
         return true;
     /* Decrement only while still positive; a concurrent decrement to 0 means fail. */

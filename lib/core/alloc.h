@@ -15,9 +15,10 @@ void *pcfmcp__memdup(const void *p, size_t n);
 
 /* Test hook: after @p n more successful allocations every further one fails
  * until called again with a negative @p n (the default, "never fail").
- * Returns how many allocations have happened since the last call. */
+ * Returns how many allocations were attempted since the last call while the
+ * hook was armed (none are counted while it is disarmed). */
 long pcfmcp__alloc_fail_after(long n);
-/* Number of allocations since process start (for the OOM sweep's loop bound). */
+/* Allocations attempted while the hook was armed, since process start. */
 unsigned long pcfmcp__alloc_count(void);
 
 #endif
