@@ -342,6 +342,51 @@ START_TEST(bad_ids_and_missing_arguments_fail_before_anything_is_sent)
                "rule_ids");
     ck_assert_int_eq(pcfmcp_pcf_hosts_list(NULL, NO_ID, &r), PCFMCP_ERR_INVALID_ARG);
     ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, NO_ID, NULL), PCFMCP_ERR_INVALID_ARG);
+    /* ids carried in the body, not the path */
+    expect_err(pcfmcp_pcf_hostname_add(p, NO_ID, "not-a-uuid", "www.example.com", NULL, &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "host_id must be a UUID");
+    expect_err(pcfmcp_pcf_hostname_add(p, NO_ID, NULL, "www.example.com",
+                                       "{\"host_id\":\"../x\"}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "host_id must be a UUID");
+    expect_err(pcfmcp_pcf_team_user_set_admin(p, NO_ID, "bob", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id must be a UUID");
+    expect_err(pcfmcp_pcf_team_user_devote(p, NO_ID, NO_ID "0", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id must be a UUID");
+    expect_err(pcfmcp_pcf_team_user_delete(p, NO_ID, "", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id");
+    expect_err(pcfmcp_pcf_port_create(p, NO_ID, "h", 443, 1, NULL, &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "host_id must be a UUID");
+    expect_err(pcfmcp_pcf_project_create(p, "x", "{\"teams\":[\"" NO_ID "\",\"t\"]}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "teams must hold UUIDs");
+    expect_err(pcfmcp_pcf_project_update(p, NO_ID, "{\"testers\":\"" NO_ID "\"}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "testers must be an array of UUIDs");
+    expect_err(pcfmcp_pcf_network_create(p, NO_ID, "10.0.0.0", 8,
+                                         "{\"access_from\":{\"p\":[\"0\"]}}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "access_from: port ids must be UUIDs");
+    expect_err(pcfmcp_pcf_network_update(p, NO_ID, NO_ID,
+                                         "{\"access_from\":{\"" NO_ID "\":[\"h\"]}}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "hostname ids must be UUIDs or \"0\"");
+    expect_err(pcfmcp_pcf_issue_create(p, NO_ID, "n", "{\"services\":{\"p\":[]}}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "services: port ids must be UUIDs");
+    expect_err(pcfmcp_pcf_issue_update(p, NO_ID, NO_ID,
+                                       "{\"services\":{\"" NO_ID "\":[\"" NO_ID "\",1]}}",
+                                       &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "services: hostname ids");
+    expect_err(pcfmcp_pcf_poc_add(p, NO_ID, NO_ID, "x", 1, "text", "{\"port_id\":\"80\"}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "port_id must be a UUID or \"0\"");
+    expect_err(pcfmcp_pcf_poc_add(p, NO_ID, NO_ID, "x", 1, "text",
+                                  "{\"hostname_id\":\"www\"}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "hostname_id must be a UUID or \"0\"");
+    expect_err(pcfmcp_pcf_rules_list(p, "{\"rule_ids\":[\"r\"]}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "rule_ids must hold UUIDs");
+    expect_err(pcfmcp_pcf_rules_list(p, "{\"team_id\":\"t\"}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "team_id must be a UUID");
+    expect_err(pcfmcp_pcf_rules_list(p, "{\"user_id\":7}", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id must be a UUID");
+    expect_err(pcfmcp_pcf_credential_create(p, NO_ID, "admin", "{\"services\":[]}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "services must be an object");
+    expect_err(pcfmcp_pcf_note_create(p, NO_ID, "n", "h", "t", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "host_id must be a UUID");
     char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
     ck_assert_ptr_nonnull(strstr(s, "\"total\": 0"));
     free(s);
