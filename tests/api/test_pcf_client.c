@@ -470,6 +470,36 @@ START_TEST(injected_status_pages_map_to_err_http_with_the_status)
 }
 END_TEST
 
+START_TEST(a_404_without_pcf_errors_points_at_pcf_url_and_leaks_nothing)
+{
+    NEED_FAKE();
+    char *tok = fresh_token();
+    char url[200];
+    /* A base URL with a path prefix PCF does not have: every route is 404. */
+    snprintf(url, sizeof(url), "%s/pcf-secret-prefix", F.url);
+    pcfmcp_pcf_t *p = token_client(url, tok);
+    pcfmcp_pcf_result_t *r = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_projects_list(p, &r), PCFMCP_ERR_HTTP);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 404);
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 1);
+    const char *m = pcfmcp_pcf_result_message(r);
+    ck_assert_msg(strstr(m, "HTTP 404") && strstr(m, "check that pcf.url is the base URL"),
+                  "message: %s", m);
+    ck_assert_ptr_null(strstr(m, tok));
+    ck_assert_ptr_null(strstr(m, "pcf-secret-prefix"));
+    ck_assert_ptr_null(strstr(m, "127.0.0.1"));
+    pcfmcp_pcf_result_free(r);
+    pcfmcp_pcf_free(p);
+    /* The right URL: an unknown id is PCF's 400 "not found", never the hint. */
+    p = token_client(F.url, tok);
+    ck_assert_int_eq(pcfmcp_pcf_project_settings(p, NO_ID, &r), PCFMCP_ERR_PCF);
+    ck_assert_ptr_null(strstr(pcfmcp_pcf_result_message(r), "pcf.url"));
+    pcfmcp_pcf_result_free(r);
+    free(tok);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 START_TEST(garbage_truncated_and_huge_bodies_are_refused_cleanly)
 {
     NEED_FAKE();
@@ -1246,6 +1276,7 @@ static Suite *suite(void)
     tcase_add_test(t, bad_ids_and_missing_arguments_fail_before_anything_is_sent);
     tcase_add_test(t, pcf_errors_and_the_user_info_bug_map_to_distinct_codes);
     tcase_add_test(t, injected_status_pages_map_to_err_http_with_the_status);
+    tcase_add_test(t, a_404_without_pcf_errors_points_at_pcf_url_and_leaks_nothing);
     tcase_add_test(t, garbage_truncated_and_huge_bodies_are_refused_cleanly);
     tcase_add_test(t, refused_connection_is_err_connect_and_retried_even_for_writes);
     tcase_add_test(t, timeout_on_a_write_is_reported_and_never_resent);
