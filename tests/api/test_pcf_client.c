@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pcfmcp/pcfmcp.h>
@@ -416,6 +417,39 @@ END_TEST
 
 /* ------------------------------------------------------------------ error classes */
 
+static long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_bugs(bool on)
+{
+    free(pcf_fake_control(&F, "POST", "/__fake__/config", on ? "{\"bugs\": true}"
+                                                             : "{\"bugs\": false}"));
+}
+
+static bool fake_wedged(void)
+{
+    char *h = pcf_fake_control(&F, "GET", "/__fake__/health", NULL);
+    bool w = strstr(h, "\"wedged\": true") != NULL;
+    free(h);
+    return w;
+}
+
+static long status_count(const char *status)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    ck_assert_ptr_nonnull(d);
+    const cJSON *n = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "statuses"), status);
+    long v = cJSON_IsNumber(n) ? (long)n->valuedouble : 0;
+    cJSON_Delete(d);
+    return v;
+}
+
 static long route_count(const char *route)
 {
     char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
@@ -782,6 +816,101 @@ START_TEST(expired_token_without_login_is_err_auth_with_advice)
     free(tok);
     pcfmcp_pcf_free(p);
     pcfmcp_logger_unref(lg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ PCF HEAD's bugs */
+
+/* With the fake reproducing PCF HEAD's bugs, the client's workarounds keep
+ * every one of these calls away from the 500s. */
+START_TEST(workarounds_hold_with_the_fake_bugs_switched_on)
+{
+    NEED_FAKE();
+    set_bugs(true);
+    pcfmcp_pcf_t *p = login_client(F.url, NULL);
+    pcfmcp_pcf_result_t *r = NULL;
+    char *pid = project_id(p);
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+
+    /* project/new without dates or auto_archive */
+    char *np = expect_ok(pcfmcp_pcf_project_create(p, "no dates", NULL, &r), &r,
+                         "project_create", "project_id");
+    /* network/create with a name that is not an integer string */
+    char *nid = expect_ok(pcfmcp_pcf_network_create(p, np, "10.3.0.0", 16,
+                                                    "{\"name\":\"DMZ west\"}", &r),
+                          &r, "network_create", "network_id");
+    ck_assert_int_eq(pcfmcp_pcf_network_info(p, np, nid, &r), PCFMCP_OK);
+    cJSON *d = doc_of(r);
+    ck_assert_str_eq(cJSON_GetObjectItem(d, "name")->valuestring, "DMZ west");
+    cJSON_Delete(d);
+    pcfmcp_pcf_result_free(r);
+    /* rules without rule_ids */
+    ck_assert_int_eq(pcfmcp_pcf_rules_list(p, NULL, &r), PCFMCP_OK);
+    d = doc_of(r);
+    ck_assert_int_gt(cJSON_GetArraySize(cJSON_GetObjectItem(d, "result")), 0);
+    cJSON_Delete(d);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(status_count("500"), 0);
+
+    /* nmap import whose NSE output PCF HEAD would turn into issues (and hang on) */
+    const char *xml = "<?xml version=\"1.0\"?><nmaprun><host><status state=\"up\"/>"
+                      "<address addr=\"10.78.0.5\" addrtype=\"ipv4\"/><ports>"
+                      "<port protocol=\"tcp\" portid=\"445\"><state state=\"open\"/>"
+                      "<service name=\"microsoft-ds\"/></port></ports><hostscript>"
+                      "<script id=\"smb2-security-mode\" output=\"Message signing enabled "
+                      "but not required\"/></hostscript></host></nmaprun>";
+    ck_assert_int_eq(pcfmcp_pcf_nmap_import(p, pid, xml, strlen(xml), NULL, &r), PCFMCP_OK);
+    d = doc_of(r);
+    ck_assert_int_eq(cJSON_GetObjectItem(d, "scripts_removed")->valueint, 1);
+    cJSON_Delete(d);
+    pcfmcp_pcf_result_free(r);
+    ck_assert(!fake_wedged());
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_OK);
+    ck_assert_ptr_nonnull(strstr(pcfmcp_pcf_result_json(r, NULL), "10.78.0.5"));
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(status_count("500"), 0);
+
+    free(np), free(nid), free(pid);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+/* The operator forced the API issues/create route on PCF HEAD: the 500 is
+ * reported, the hang that follows costs one call's budget and no more, and
+ * the same client works again once PCF is back. */
+START_TEST(forced_api_issue_create_on_buggy_pcf_is_survived)
+{
+    NEED_FAKE();
+    set_bugs(true);
+    pcfmcp_pcf_t *p = login_client(F.url, NULL);
+    ck_assert_int_eq(pcfmcp_pcf_set_channel(p, "issues_write", "api"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_allow_api_issue_writes(p, 1), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_timeouts(p, 1000, 400, 1500), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    char *pid = project_id(p);
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+
+    ck_assert_int_eq(pcfmcp_pcf_issue_create(p, pid, "Forced", NULL, &r), PCFMCP_ERR_HTTP);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 500);
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 1);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(route_count("POST /api/v1/project/<uuid:project_id>/issues/create"), 1);
+    ck_assert(fake_wedged());
+
+    long t0 = mono_ms();
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_ERR_TIMEOUT);
+    long took = mono_ms() - t0;
+    pcfmcp_pcf_result_free(r);
+    ck_assert_msg(took >= 400 && took < 1500 + 1000, "hung call took %ld ms", took);
+
+    /* PCF restarted: the wedge is gone, the client needs nothing new. */
+    free(pcf_fake_control(&F, "POST", "/__fake__/reset", NULL));
+    ck_assert(!fake_wedged());
+    free(pid);
+    pid = project_id(p);
+    free(expect_ok(pcfmcp_pcf_hosts_list(p, pid, &r), &r, "hosts after recovery", NULL));
+    free(pid);
+    pcfmcp_pcf_free(p);
 }
 END_TEST
 
@@ -1286,6 +1415,8 @@ static Suite *suite(void)
     tcase_add_test(t, writes_are_not_retried_on_503_and_retry_after_beyond_the_budget_is_not_awaited);
     tcase_add_test(t, expired_token_is_renewed_once_with_email_and_password);
     tcase_add_test(t, expired_token_without_login_is_err_auth_with_advice);
+    tcase_add_test(t, workarounds_hold_with_the_fake_bugs_switched_on);
+    tcase_add_test(t, forced_api_issue_create_on_buggy_pcf_is_survived);
     tcase_add_test(t, default_settings_never_call_api_issues_create);
     tcase_add_test(t, api_issue_writes_work_when_allowed_on_a_fixed_pcf);
     tcase_add_test(t, token_only_client_reports_web_features_as_unsupported);
