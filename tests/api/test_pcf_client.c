@@ -450,6 +450,19 @@ static long status_count(const char *status)
     return v;
 }
 
+static long stat_number(const char *key)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    ck_assert_ptr_nonnull(d);
+    const cJSON *n = cJSON_GetObjectItem(d, key);
+    ck_assert_msg(cJSON_IsNumber(n), "stats lack %s", key);
+    long v = (long)n->valuedouble;
+    cJSON_Delete(d);
+    return v;
+}
+
 static long route_count(const char *route)
 {
     char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
@@ -767,6 +780,29 @@ START_TEST(writes_are_not_retried_on_503_and_retry_after_beyond_the_budget_is_no
     ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 2); /* create_token + one try */
     pcfmcp_pcf_result_free(r);
     free(pid);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+START_TEST(sequential_calls_reuse_one_connection)
+{
+    NEED_FAKE();
+    char *tok = fresh_token();
+    pcfmcp_pcf_t *p = token_client(F.url, tok);
+    pcfmcp_pcf_result_t *r = NULL;
+    for (int i = 0; i < 5; i++)
+        free(expect_ok(pcfmcp_pcf_projects_list(p, &r), &r, "projects", NULL));
+    free(expect_ok(pcfmcp_pcf_user_me(p, &r), &r, "user_me", NULL));
+    ck_assert_int_eq(stat_number("total"), 6);
+    ck_assert_int_eq(stat_number("connections"), 1);
+    /* A second client is a second connection: the counter can tell. */
+    pcfmcp_pcf_t *q = token_client(F.url, tok);
+    free(expect_ok(pcfmcp_pcf_projects_list(q, &r), &r, "projects 2", NULL));
+    ck_assert_int_eq(stat_number("connections"), 2);
+    free(expect_ok(pcfmcp_pcf_projects_list(p, &r), &r, "projects again", NULL));
+    ck_assert_int_eq(stat_number("connections"), 2);
+    pcfmcp_pcf_free(q);
+    free(tok);
     pcfmcp_pcf_free(p);
 }
 END_TEST
@@ -1413,6 +1449,7 @@ static Suite *suite(void)
     tcase_add_test(t, cancellation_aborts_a_hanging_transfer);
     tcase_add_test(t, reads_are_retried_on_503_and_429_honouring_retry_after);
     tcase_add_test(t, writes_are_not_retried_on_503_and_retry_after_beyond_the_budget_is_not_awaited);
+    tcase_add_test(t, sequential_calls_reuse_one_connection);
     tcase_add_test(t, expired_token_is_renewed_once_with_email_and_password);
     tcase_add_test(t, expired_token_without_login_is_err_auth_with_advice);
     tcase_add_test(t, workarounds_hold_with_the_fake_bugs_switched_on);
