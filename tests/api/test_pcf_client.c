@@ -603,6 +603,53 @@ START_TEST(refused_connection_is_err_connect_and_retried_even_for_writes)
 }
 END_TEST
 
+/* A listener whose accept queue is full: Linux drops further SYNs, so a
+ * connect to it neither succeeds nor is refused until the client gives up. */
+static int full_listener(int fillers[3], int *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t l = sizeof(a);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(s, 0), 0);
+    getsockname(s, (struct sockaddr *)&a, &l);
+    for (int i = 0; i < 3; i++) {
+        fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        connect(fillers[i], (struct sockaddr *)&a, sizeof(a));
+    }
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+START_TEST(connect_timeout_bounds_each_attempt_and_allows_a_retry_of_a_write)
+{
+    int fillers[3], port;
+    int ls = full_listener(fillers, &port);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+    pcfmcp_pcf_t *p = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_new(&p, url, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_token(p, NO_ID), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_retry(p, 2, 5, 5), PCFMCP_OK);
+    /* The request timeout (8 s) would end each attempt far later. */
+    ck_assert_int_eq(pcfmcp_pcf_set_timeouts(p, 200, 8000, 20000), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    long t0 = mono_ms();
+    ck_assert_int_eq(pcfmcp_pcf_host_create(p, NO_ID, "10.0.0.1", NULL, &r),
+                     PCFMCP_ERR_TIMEOUT);
+    long took = mono_ms() - t0;
+    /* Nothing was sent, so even a write gets its second attempt. */
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 2);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 0);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_msg(took >= 400 && took < 3000, "two connect timeouts took %ld ms", took);
+    pcfmcp_pcf_free(p);
+    for (int i = 0; i < 3; i++)
+        close(fillers[i]);
+    close(ls);
+}
+END_TEST
+
 START_TEST(timeout_on_a_write_is_reported_and_never_resent)
 {
     NEED_FAKE();
@@ -780,6 +827,27 @@ START_TEST(writes_are_not_retried_on_503_and_retry_after_beyond_the_budget_is_no
     ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 2); /* create_token + one try */
     pcfmcp_pcf_result_free(r);
     free(pid);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+START_TEST(backoff_waits_are_capped_by_max_ms)
+{
+    NEED_FAKE();
+    char *tok = fresh_token();
+    pcfmcp_pcf_t *p = token_client(F.url, tok);
+    /* Doubling from 100 ms would wait at least 50+100+...+1600 = 3150 ms over
+     * six retries (jitter keeps half); capped at 100 ms it is 300..600 ms. */
+    ck_assert_int_eq(pcfmcp_pcf_set_retry(p, 7, 100, 100), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    fault("{\"mode\":\"status\",\"status\":503,\"count\":6,\"path\":\"projects$\"}");
+    long t0 = mono_ms();
+    ck_assert_int_eq(pcfmcp_pcf_projects_list(p, &r), PCFMCP_OK);
+    long took = mono_ms() - t0;
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 7);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_msg(took >= 300 && took < 2500, "six capped waits took %ld ms", took);
+    free(tok);
     pcfmcp_pcf_free(p);
 }
 END_TEST
@@ -1444,11 +1512,13 @@ static Suite *suite(void)
     tcase_add_test(t, a_404_without_pcf_errors_points_at_pcf_url_and_leaks_nothing);
     tcase_add_test(t, garbage_truncated_and_huge_bodies_are_refused_cleanly);
     tcase_add_test(t, refused_connection_is_err_connect_and_retried_even_for_writes);
+    tcase_add_test(t, connect_timeout_bounds_each_attempt_and_allows_a_retry_of_a_write);
     tcase_add_test(t, timeout_on_a_write_is_reported_and_never_resent);
     tcase_add_test(t, reset_after_sending_a_write_is_not_resent);
     tcase_add_test(t, cancellation_aborts_a_hanging_transfer);
     tcase_add_test(t, reads_are_retried_on_503_and_429_honouring_retry_after);
     tcase_add_test(t, writes_are_not_retried_on_503_and_retry_after_beyond_the_budget_is_not_awaited);
+    tcase_add_test(t, backoff_waits_are_capped_by_max_ms);
     tcase_add_test(t, sequential_calls_reuse_one_connection);
     tcase_add_test(t, expired_token_is_renewed_once_with_email_and_password);
     tcase_add_test(t, expired_token_without_login_is_err_auth_with_advice);
