@@ -39,7 +39,7 @@
  * Retries: a request is repeated only when that is safe: after a network
  * failure before the request left (DNS, refused connection, TLS handshake,
  * connect timeout) for any endpoint; for read-only endpoints also after 429,
- * 502, 503, 504, a reset or a timeout. A write whose fate is unknown is never
+ * any 5xx, a reset or a timeout. A write whose fate is unknown is never
  * sent again. Waits grow exponentially with jitter, honour `Retry-After`, and
  * never pass the call's total budget.
  */

@@ -41,19 +41,20 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
     [PCFMCP__PCF_OP_TEAM_USER_ADD] = { "team_user_add", T "/users/add", NULL, W, "email", NULL,
                                        NULL },
     [PCFMCP__PCF_OP_TEAM_USER_SET_ADMIN] = { "team_user_set_admin", T "/users/set_admin", NULL,
-                                             W, "user_id", NULL, NULL },
+                                             W, "user_id", NULL, NULL, "user_id" },
     [PCFMCP__PCF_OP_TEAM_USER_DEVOTE] = { "team_user_devote", T "/users/devote", NULL, W,
-                                          "user_id", NULL, NULL },
+                                          "user_id", NULL, NULL, "user_id" },
     [PCFMCP__PCF_OP_TEAM_USER_DELETE] = { "team_user_delete", T "/users/delete", NULL, W,
-                                          "user_id", NULL, NULL },
+                                          "user_id", NULL, NULL, "user_id" },
     [PCFMCP__PCF_OP_PROJECTS_LIST] = { "projects_list", "/api/v1/projects", NULL, R, NULL, NULL,
                                        NULL },
     [PCFMCP__PCF_OP_PROJECT_CREATE] = { "project_create", "/api/v1/project/new", NULL, W, "name",
-                                        pcfmcp__pcf_prep_project_create, NULL },
+                                        pcfmcp__pcf_prep_project_create, NULL,
+                                        "teams[] testers[]" },
     [PCFMCP__PCF_OP_PROJECT_SETTINGS] = { "project_settings", P "/settings", NULL, R, NULL, NULL,
                                           NULL },
     [PCFMCP__PCF_OP_PROJECT_UPDATE] = { "project_update", P "/settings/edit", NULL, W, NULL,
-                                        NULL, NULL },
+                                        NULL, NULL, "teams[] testers[]" },
     [PCFMCP__PCF_OP_HOSTS_LIST] = { "hosts_list", P "/hosts", NULL, R, NULL, NULL, NULL },
     [PCFMCP__PCF_OP_HOST_INFO] = { "host_info", P "/host/{host_id}/info", NULL, R, NULL, NULL,
                                    NULL },
@@ -63,7 +64,7 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
     [PCFMCP__PCF_OP_HOST_DELETE] = { "host_delete", P "/host/{host_id}/delete", NULL, W, NULL,
                                      NULL, NULL },
     [PCFMCP__PCF_OP_PORT_CREATE] = { "port_create", P "/port/new", NULL, W, "host_id port",
-                                     pcfmcp__pcf_prep_port_create, NULL },
+                                     pcfmcp__pcf_prep_port_create, NULL, "host_id" },
     [PCFMCP__PCF_OP_PORT_INFO] = { "port_info", P "/port/{port_id}/info", NULL, R, NULL, NULL,
                                    NULL },
     [PCFMCP__PCF_OP_PORT_UPDATE] = { "port_update", P "/port/{port_id}/edit", NULL, W, NULL,
@@ -73,15 +74,16 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
     [PCFMCP__PCF_OP_HOSTNAMES_LIST] = { "hostnames_list", P "/hostnames", NULL, R, NULL, NULL,
                                         NULL },
     [PCFMCP__PCF_OP_HOSTNAME_ADD] = { "hostname_add", P "/hostname/add", NULL, W,
-                                      "host_id hostname", NULL, NULL },
+                                      "host_id hostname", NULL, NULL, "host_id" },
     [PCFMCP__PCF_OP_NETWORKS_LIST] = { "networks_list", P "/networks", NULL, R, NULL, NULL,
                                        NULL },
     [PCFMCP__PCF_OP_NETWORK_INFO] = { "network_info", P "/network/{network_id}/info", NULL, R,
                                       NULL, NULL, NULL },
     [PCFMCP__PCF_OP_NETWORK_CREATE] = { "network_create", P "/network/create", NULL, W,
-                                        "ip mask", NULL, pcfmcp__pcf_run_network_create },
+                                        "ip mask", NULL, pcfmcp__pcf_run_network_create,
+                                        "access_from{}" },
     [PCFMCP__PCF_OP_NETWORK_UPDATE] = { "network_update", P "/network/{network_id}/edit", NULL,
-                                        W, NULL, NULL, NULL },
+                                        W, NULL, NULL, NULL, "access_from{}" },
     [PCFMCP__PCF_OP_NETWORK_DELETE] = { "network_delete", P "/network/{network_id}/delete",
                                         NULL, W, NULL, NULL, NULL },
     [PCFMCP__PCF_OP_ISSUES_LIST] = { "issues_list", P "/issues/list", NULL, R, NULL, NULL,
@@ -91,21 +93,22 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
     [PCFMCP__PCF_OP_ISSUE_INFO] = { "issue_info", P "/issues/{issue_id}/info", NULL, R, NULL,
                                     NULL, NULL },
     [PCFMCP__PCF_OP_ISSUE_CREATE] = { "issue_create", P "/issues/create", NULL, W, "name", NULL,
-                                      pcfmcp__pcf_run_issue_create },
+                                      pcfmcp__pcf_run_issue_create, "services{}" },
     [PCFMCP__PCF_OP_ISSUE_UPDATE] = { "issue_update", P "/issues/{issue_id}/edit", NULL, W,
-                                      NULL, NULL, pcfmcp__pcf_run_issue_update },
+                                      NULL, NULL, pcfmcp__pcf_run_issue_update, "services{}" },
     [PCFMCP__PCF_OP_ISSUE_DELETE] = { "issue_delete", P "/issues/{issue_id}/delete", NULL, W,
                                       NULL, NULL, pcfmcp__pcf_run_issue_delete },
     [PCFMCP__PCF_OP_POC_ADD] = { "poc_add", P "/issues/{issue_id}/poc/add", NULL, W, NULL,
-                                 pcfmcp__pcf_prep_poc_add, pcfmcp__pcf_run_poc_add },
+                                 pcfmcp__pcf_prep_poc_add, pcfmcp__pcf_run_poc_add,
+                                 "port_id|0 hostname_id|0" },
     [PCFMCP__PCF_OP_POC_INFO] = { "poc_info", P "/issues/{issue_id}/poc/{poc_id}/info", NULL, R,
                                   NULL, NULL, NULL },
     [PCFMCP__PCF_OP_POC_DELETE] = { "poc_delete", P "/issues/{issue_id}/poc/{poc_id}/delete",
                                     NULL, W, NULL, NULL, NULL },
     [PCFMCP__PCF_OP_RULES_LIST] = { "rules_list", "/api/v1/rules", NULL, R, NULL,
-                                    pcfmcp__pcf_prep_rules, NULL },
+                                    pcfmcp__pcf_prep_rules, NULL, "rule_ids[] user_id team_id" },
     [PCFMCP__PCF_OP_RULES_USE] = { "rules_use", P "/issues/rules/use", NULL, W,
-                                   "rule_ids issue_ids", NULL, NULL },
+                                   "rule_ids issue_ids", NULL, NULL, "rule_ids[] issue_ids[]" },
     [PCFMCP__PCF_OP_SWAGGER] = { "swagger", "/api/v1/swagger_v1.0.0.json", NULL,
                                  R | PCF_F_NOAUTH | PCF_F_GET, NULL, NULL, NULL },
     [PCFMCP__PCF_OP_CHECK] = { "check", "/api/v1/check_token", NULL, R, NULL, NULL,
@@ -115,17 +118,18 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
     [PCFMCP__PCF_OP_CREDENTIALS_LIST] = { "credentials_list", NULL, "project_id", UI | R, NULL,
                                           NULL, pcfmcp__pcf_run_credentials_list },
     [PCFMCP__PCF_OP_CREDENTIAL_CREATE] = { "credential_create", NULL, "project_id", UI | W,
-                                           "login", NULL, pcfmcp__pcf_run_credential_create },
+                                           "login", NULL, pcfmcp__pcf_run_credential_create,
+                                           "services{}" },
     [PCFMCP__PCF_OP_CREDENTIAL_UPDATE] = { "credential_update", NULL, "project_id credential_id",
                                            UI | W, NULL, NULL,
-                                           pcfmcp__pcf_run_credential_update },
+                                           pcfmcp__pcf_run_credential_update, "services{}" },
     [PCFMCP__PCF_OP_CREDENTIAL_DELETE] = { "credential_delete", NULL, "project_id credential_id",
                                            UI | W, NULL, NULL,
                                            pcfmcp__pcf_run_credential_delete },
     [PCFMCP__PCF_OP_NOTES_LIST] = { "notes_list", NULL, "project_id", UI | R, NULL, NULL,
                                     pcfmcp__pcf_run_notes_list },
     [PCFMCP__PCF_OP_NOTE_CREATE] = { "note_create", NULL, "project_id", UI | W, "name", NULL,
-                                     pcfmcp__pcf_run_note_create },
+                                     pcfmcp__pcf_run_note_create, "host_id" },
     [PCFMCP__PCF_OP_NOTE_UPDATE] = { "note_update", NULL, "project_id note_id", UI | W, "text",
                                      NULL, pcfmcp__pcf_run_note_edit },
     [PCFMCP__PCF_OP_NOTE_RENAME] = { "note_rename", NULL, "project_id note_id", UI | W, "name",
@@ -135,7 +139,7 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
     [PCFMCP__PCF_OP_NMAP_IMPORT] = { "nmap_import", NULL, "project_id", UI | W, "xml", NULL,
                                      pcfmcp__pcf_run_nmap_import },
     [PCFMCP__PCF_OP_REPORT_RENDER] = { "report_render", NULL, "project_id", UI | W, NULL, NULL,
-                                       pcfmcp__pcf_run_report_render },
+                                       pcfmcp__pcf_run_report_render, "template_id" },
 };
 
 #undef P
@@ -229,6 +233,74 @@ static pcfmcp_error_t check_required(pcf_call *c, const char *name)
     return PCFMCP_OK;
 }
 
+static bool id_ok(const cJSON *v, bool zero_ok)
+{
+    return cJSON_IsString(v) &&
+           (pcfmcp__uuid_valid(v->valuestring) || (zero_ok && strcmp(v->valuestring, "0") == 0));
+}
+
+/* PCF answers a malformed id in the body with a 400 at best and a 500 at
+ * worst, and the web forms would carry it truncated; so body ids are held to
+ * the same rule as path ids before anything is sent. One spec per member:
+ * "name" a UUID, "name|0" a UUID or "0" (PCF's "no service"), "name[]" an
+ * array of UUIDs, "name{}" a services map {port UUID: [hostname UUID or "0"]}
+ * whose values may also be {"hostnames": [...]} as the web channel accepts.
+ * Absent and null members are left to the required checks ("keep current"). */
+static pcfmcp_error_t check_uuid_member(pcf_call *c, const char *spec)
+{
+    char name[32];
+    size_t n = strcspn(spec, "|[{");
+    if (n >= sizeof(name))
+        n = sizeof(name) - 1;
+    memcpy(name, spec, n);
+    name[n] = '\0';
+    const char *kind = spec + n;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->body, name);
+    if (!v || cJSON_IsNull(v))
+        return PCFMCP_OK;
+    if (*kind == '[') {
+        const cJSON *e;
+        if (!cJSON_IsArray(v))
+            return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
+                                    "argument %s must be an array of UUIDs", name);
+        cJSON_ArrayForEach(e, v)
+            if (!id_ok(e, false))
+                return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
+                                        "argument %s must hold UUIDs", name);
+        return PCFMCP_OK;
+    }
+    if (*kind == '{') {
+        const cJSON *port;
+        if (!cJSON_IsObject(v))
+            return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
+                                    "argument %s must be an object {port_id: [hostname_id "
+                                    "or \"0\"]}",
+                                    name);
+        cJSON_ArrayForEach(port, v) {
+            if (!pcfmcp__uuid_valid(port->string))
+                return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
+                                        "argument %s: port ids must be UUIDs", name);
+            const cJSON *list = cJSON_IsObject(port)
+                                    ? cJSON_GetObjectItemCaseSensitive(port, "hostnames")
+                                    : port;
+            const cJSON *h;
+            cJSON_ArrayForEach(h, list)
+                if (!id_ok(h, true))
+                    return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
+                                            "argument %s: hostname ids must be UUIDs or \"0\"",
+                                            name);
+        }
+        return PCFMCP_OK;
+    }
+    bool zero_ok = *kind == '|';
+    if (!id_ok(v, zero_ok))
+        return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
+                                zero_ok ? "argument %s must be a UUID or \"0\""
+                                        : "argument %s must be a UUID",
+                                name);
+    return PCFMCP_OK;
+}
+
 static pcfmcp_error_t run_call(pcf_call *c, const cJSON *args)
 {
     c->body = args ? cJSON_Duplicate(args, true) : cJSON_CreateObject();
@@ -242,6 +314,8 @@ static pcfmcp_error_t run_call(pcf_call *c, const cJSON *args)
         rc = each_name(c->desc->ids, false, c, take_id);
     if (rc == PCFMCP_OK)
         rc = each_name(c->desc->required, false, c, check_required);
+    if (rc == PCFMCP_OK)
+        rc = each_name(c->desc->uuids, false, c, check_uuid_member);
     if (rc == PCFMCP_OK && c->desc->prepare)
         rc = c->desc->prepare(c);
     if (rc == PCFMCP_OK)

@@ -636,12 +636,16 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
 
         /* Decide whether another attempt is safe and useful. */
         const char *reason = NULL;
+        char status_reason[16];
         long wait = -1;
         if (o.err == PCFMCP_OK) {
             long st = resp->status;
-            if (req->read_only && (st == 429 || st == 502 || st == 503 || st == 504)) {
-                reason = st == 429 ? "HTTP 429" : st == 502 ? "HTTP 502"
-                                              : st == 503 ? "HTTP 503" : "HTTP 504";
+            /* A read changes nothing, so any server-side failure (PCF's own
+             * 500s included: a lock held by a concurrent request clears) is
+             * worth another try; a write's fate is unknown once it was sent. */
+            if (req->read_only && (st == 429 || (st >= 500 && st <= 599))) {
+                snprintf(status_reason, sizeof(status_reason), "HTTP %ld", st);
+                reason = status_reason;
                 wait = x.retry_after_ms;
             }
         } else if (o.err == PCFMCP_ERR_CONNECT || o.err == PCFMCP_ERR_TIMEOUT ||

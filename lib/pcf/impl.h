@@ -126,6 +126,7 @@ typedef struct {
     const char *required; /* space-separated required body members */
     pcf_hook prepare;     /* body fix-ups and checks before anything is sent */
     pcf_hook run;         /* NULL = plain API v1 call */
+    const char *uuids;    /* body members holding ids, checked when present (see check_uuids) */
 } pcf_op_desc;
 
 extern const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT];

@@ -195,6 +195,18 @@ static const char *status_hint(long status)
     }
 }
 
+/* True when @p a carries PCF's own error shape, {"errors": [...]}. */
+static bool has_pcf_errors(const pcfmcp__pcf_answer *a)
+{
+    cJSON *doc = NULL;
+    if (a->len == 0 || a->body[0] != '{' ||
+        pcfmcp__json_parse(a->body, a->len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK)
+        return false;
+    bool yes = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "errors"));
+    cJSON_Delete(doc);
+    return yes;
+}
+
 pcfmcp_error_t pcfmcp__pcf_fail_status(pcfmcp_pcf_result_t *r, const pcfmcp__pcf_answer *a)
 {
     r->status = (int)a->status;
@@ -214,6 +226,17 @@ pcfmcp_error_t pcfmcp__pcf_fail_status(pcfmcp_pcf_result_t *r, const pcfmcp__pcf
                         a->content_type ? strlen(a->content_type) : 15, ct);
     if (strlen(ct) > 40)
         ct[40] = '\0';
+    /* PCF reports unknown ids as 400 {"errors": [...]} and the client never
+     * sends a malformed id, so a 404 without that shape means the route
+     * itself is missing: almost always pcf.url pointing at the wrong place
+     * (a path prefix, another service, a proxy). The URL is not repeated:
+     * the operator knows it and it may carry credentials. */
+    if (a->status == 404 && !has_pcf_errors(a))
+        return pcfmcp__pcf_fail(r, PCFMCP_ERR_HTTP,
+                                "PCF answered HTTP 404 (no such route at this address: check "
+                                "that pcf.url is the base URL of PCF, without /api/v1 or a "
+                                "page path; %s)",
+                                ct);
     return pcfmcp__pcf_fail(r, PCFMCP_ERR_HTTP, "PCF answered HTTP %ld (%s; %s)", a->status,
                             status_hint(a->status), ct);
 }

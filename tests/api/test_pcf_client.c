@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pcfmcp/pcfmcp.h>
@@ -342,6 +343,51 @@ START_TEST(bad_ids_and_missing_arguments_fail_before_anything_is_sent)
                "rule_ids");
     ck_assert_int_eq(pcfmcp_pcf_hosts_list(NULL, NO_ID, &r), PCFMCP_ERR_INVALID_ARG);
     ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, NO_ID, NULL), PCFMCP_ERR_INVALID_ARG);
+    /* ids carried in the body, not the path */
+    expect_err(pcfmcp_pcf_hostname_add(p, NO_ID, "not-a-uuid", "www.example.com", NULL, &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "host_id must be a UUID");
+    expect_err(pcfmcp_pcf_hostname_add(p, NO_ID, NULL, "www.example.com",
+                                       "{\"host_id\":\"../x\"}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "host_id must be a UUID");
+    expect_err(pcfmcp_pcf_team_user_set_admin(p, NO_ID, "bob", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id must be a UUID");
+    expect_err(pcfmcp_pcf_team_user_devote(p, NO_ID, NO_ID "0", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id must be a UUID");
+    expect_err(pcfmcp_pcf_team_user_delete(p, NO_ID, "", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id");
+    expect_err(pcfmcp_pcf_port_create(p, NO_ID, "h", 443, 1, NULL, &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "host_id must be a UUID");
+    expect_err(pcfmcp_pcf_project_create(p, "x", "{\"teams\":[\"" NO_ID "\",\"t\"]}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "teams must hold UUIDs");
+    expect_err(pcfmcp_pcf_project_update(p, NO_ID, "{\"testers\":\"" NO_ID "\"}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "testers must be an array of UUIDs");
+    expect_err(pcfmcp_pcf_network_create(p, NO_ID, "10.0.0.0", 8,
+                                         "{\"access_from\":{\"p\":[\"0\"]}}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "access_from: port ids must be UUIDs");
+    expect_err(pcfmcp_pcf_network_update(p, NO_ID, NO_ID,
+                                         "{\"access_from\":{\"" NO_ID "\":[\"h\"]}}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "hostname ids must be UUIDs or \"0\"");
+    expect_err(pcfmcp_pcf_issue_create(p, NO_ID, "n", "{\"services\":{\"p\":[]}}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "services: port ids must be UUIDs");
+    expect_err(pcfmcp_pcf_issue_update(p, NO_ID, NO_ID,
+                                       "{\"services\":{\"" NO_ID "\":[\"" NO_ID "\",1]}}",
+                                       &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "services: hostname ids");
+    expect_err(pcfmcp_pcf_poc_add(p, NO_ID, NO_ID, "x", 1, "text", "{\"port_id\":\"80\"}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "port_id must be a UUID or \"0\"");
+    expect_err(pcfmcp_pcf_poc_add(p, NO_ID, NO_ID, "x", 1, "text",
+                                  "{\"hostname_id\":\"www\"}", &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "hostname_id must be a UUID or \"0\"");
+    expect_err(pcfmcp_pcf_rules_list(p, "{\"rule_ids\":[\"r\"]}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "rule_ids must hold UUIDs");
+    expect_err(pcfmcp_pcf_rules_list(p, "{\"team_id\":\"t\"}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "team_id must be a UUID");
+    expect_err(pcfmcp_pcf_rules_list(p, "{\"user_id\":7}", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "user_id must be a UUID");
+    expect_err(pcfmcp_pcf_credential_create(p, NO_ID, "admin", "{\"services\":[]}", &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "services must be an object");
+    expect_err(pcfmcp_pcf_note_create(p, NO_ID, "n", "h", "t", &r), &r, PCFMCP_ERR_INVALID_ARG,
+               "host_id must be a UUID");
     char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
     ck_assert_ptr_nonnull(strstr(s, "\"total\": 0"));
     free(s);
@@ -371,14 +417,73 @@ END_TEST
 
 /* ------------------------------------------------------------------ error classes */
 
+static long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_bugs(bool on)
+{
+    free(pcf_fake_control(&F, "POST", "/__fake__/config", on ? "{\"bugs\": true}"
+                                                             : "{\"bugs\": false}"));
+}
+
+static bool fake_wedged(void)
+{
+    char *h = pcf_fake_control(&F, "GET", "/__fake__/health", NULL);
+    bool w = strstr(h, "\"wedged\": true") != NULL;
+    free(h);
+    return w;
+}
+
+static long status_count(const char *status)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    ck_assert_ptr_nonnull(d);
+    const cJSON *n = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "statuses"), status);
+    long v = cJSON_IsNumber(n) ? (long)n->valuedouble : 0;
+    cJSON_Delete(d);
+    return v;
+}
+
+static long stat_number(const char *key)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    ck_assert_ptr_nonnull(d);
+    const cJSON *n = cJSON_GetObjectItem(d, key);
+    ck_assert_msg(cJSON_IsNumber(n), "stats lack %s", key);
+    long v = (long)n->valuedouble;
+    cJSON_Delete(d);
+    return v;
+}
+
+static long route_count(const char *route)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    ck_assert_ptr_nonnull(d);
+    const cJSON *n = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "routes"), route);
+    long v = cJSON_IsNumber(n) ? (long)n->valuedouble : 0;
+    cJSON_Delete(d);
+    return v;
+}
+
 START_TEST(injected_status_pages_map_to_err_http_with_the_status)
 {
     NEED_FAKE();
     pcfmcp_pcf_t *p = login_client(F.url, NULL);
     pcfmcp_pcf_result_t *r = NULL;
     char *pid = project_id(p);
-    static const int codes[] = { 404, 405, 500 };
-    for (int i = 0; i < 3; i++) {
+    /* 4xx are answers, not failures: never repeated. */
+    static const int codes[] = { 404, 405 };
+    for (int i = 0; i < 2; i++) {
         char f[200];
         snprintf(f, sizeof(f), "{\"mode\":\"status\",\"status\":%d,\"count\":1,\"path\":\"hosts$\"}",
                  codes[i]);
@@ -388,7 +493,56 @@ START_TEST(injected_status_pages_map_to_err_http_with_the_status)
         ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 1);
         pcfmcp_pcf_result_free(r);
     }
+    /* Any 5xx on a read is retried: one 500, then the answer. */
+    fault("{\"mode\":\"status\",\"status\":500,\"count\":1,\"path\":\"hosts$\"}");
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 2);
+    pcfmcp_pcf_result_free(r);
+    /* A 500 that persists (and a 501) uses up the attempts, then is reported. */
+    fault("{\"mode\":\"status\",\"status\":501,\"count\":3,\"path\":\"hosts$\"}");
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_ERR_HTTP);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 501);
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 3);
+    pcfmcp_pcf_result_free(r);
+    /* A write that met a 500 was received; its fate is unknown: sent once. */
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+    fault("{\"mode\":\"status\",\"status\":500,\"count\":1,\"path\":\"host/new$\"}");
+    ck_assert_int_eq(pcfmcp_pcf_host_create(p, pid, "10.9.9.9", NULL, &r), PCFMCP_ERR_HTTP);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 500);
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 1);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(route_count("POST /api/v1/project/<uuid:project_id>/host/new"), 1);
     free(pid);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+START_TEST(a_404_without_pcf_errors_points_at_pcf_url_and_leaks_nothing)
+{
+    NEED_FAKE();
+    char *tok = fresh_token();
+    char url[200];
+    /* A base URL with a path prefix PCF does not have: every route is 404. */
+    snprintf(url, sizeof(url), "%s/pcf-secret-prefix", F.url);
+    pcfmcp_pcf_t *p = token_client(url, tok);
+    pcfmcp_pcf_result_t *r = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_projects_list(p, &r), PCFMCP_ERR_HTTP);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 404);
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 1);
+    const char *m = pcfmcp_pcf_result_message(r);
+    ck_assert_msg(strstr(m, "HTTP 404") && strstr(m, "check that pcf.url is the base URL"),
+                  "message: %s", m);
+    ck_assert_ptr_null(strstr(m, tok));
+    ck_assert_ptr_null(strstr(m, "pcf-secret-prefix"));
+    ck_assert_ptr_null(strstr(m, "127.0.0.1"));
+    pcfmcp_pcf_result_free(r);
+    pcfmcp_pcf_free(p);
+    /* The right URL: an unknown id is PCF's 400 "not found", never the hint. */
+    p = token_client(F.url, tok);
+    ck_assert_int_eq(pcfmcp_pcf_project_settings(p, NO_ID, &r), PCFMCP_ERR_PCF);
+    ck_assert_ptr_null(strstr(pcfmcp_pcf_result_message(r), "pcf.url"));
+    pcfmcp_pcf_result_free(r);
+    free(tok);
     pcfmcp_pcf_free(p);
 }
 END_TEST
@@ -446,6 +600,53 @@ START_TEST(refused_connection_is_err_connect_and_retried_even_for_writes)
     ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 0);
     pcfmcp_pcf_result_free(r);
     pcfmcp_pcf_free(p);
+}
+END_TEST
+
+/* A listener whose accept queue is full: Linux drops further SYNs, so a
+ * connect to it neither succeeds nor is refused until the client gives up. */
+static int full_listener(int fillers[3], int *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t l = sizeof(a);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(s, 0), 0);
+    getsockname(s, (struct sockaddr *)&a, &l);
+    for (int i = 0; i < 3; i++) {
+        fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        connect(fillers[i], (struct sockaddr *)&a, sizeof(a));
+    }
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+START_TEST(connect_timeout_bounds_each_attempt_and_allows_a_retry_of_a_write)
+{
+    int fillers[3], port;
+    int ls = full_listener(fillers, &port);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+    pcfmcp_pcf_t *p = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_new(&p, url, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_token(p, NO_ID), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_retry(p, 2, 5, 5), PCFMCP_OK);
+    /* The request timeout (8 s) would end each attempt far later. */
+    ck_assert_int_eq(pcfmcp_pcf_set_timeouts(p, 200, 8000, 20000), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    long t0 = mono_ms();
+    ck_assert_int_eq(pcfmcp_pcf_host_create(p, NO_ID, "10.0.0.1", NULL, &r),
+                     PCFMCP_ERR_TIMEOUT);
+    long took = mono_ms() - t0;
+    /* Nothing was sent, so even a write gets its second attempt. */
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 2);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 0);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_msg(took >= 400 && took < 3000, "two connect timeouts took %ld ms", took);
+    pcfmcp_pcf_free(p);
+    for (int i = 0; i < 3; i++)
+        close(fillers[i]);
+    close(ls);
 }
 END_TEST
 
@@ -630,6 +831,50 @@ START_TEST(writes_are_not_retried_on_503_and_retry_after_beyond_the_budget_is_no
 }
 END_TEST
 
+START_TEST(backoff_waits_are_capped_by_max_ms)
+{
+    NEED_FAKE();
+    char *tok = fresh_token();
+    pcfmcp_pcf_t *p = token_client(F.url, tok);
+    /* Doubling from 100 ms would wait at least 50+100+...+1600 = 3150 ms over
+     * six retries (jitter keeps half); capped at 100 ms it is 300..600 ms. */
+    ck_assert_int_eq(pcfmcp_pcf_set_retry(p, 7, 100, 100), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    fault("{\"mode\":\"status\",\"status\":503,\"count\":6,\"path\":\"projects$\"}");
+    long t0 = mono_ms();
+    ck_assert_int_eq(pcfmcp_pcf_projects_list(p, &r), PCFMCP_OK);
+    long took = mono_ms() - t0;
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 7);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_msg(took >= 300 && took < 2500, "six capped waits took %ld ms", took);
+    free(tok);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+START_TEST(sequential_calls_reuse_one_connection)
+{
+    NEED_FAKE();
+    char *tok = fresh_token();
+    pcfmcp_pcf_t *p = token_client(F.url, tok);
+    pcfmcp_pcf_result_t *r = NULL;
+    for (int i = 0; i < 5; i++)
+        free(expect_ok(pcfmcp_pcf_projects_list(p, &r), &r, "projects", NULL));
+    free(expect_ok(pcfmcp_pcf_user_me(p, &r), &r, "user_me", NULL));
+    ck_assert_int_eq(stat_number("total"), 6);
+    ck_assert_int_eq(stat_number("connections"), 1);
+    /* A second client is a second connection: the counter can tell. */
+    pcfmcp_pcf_t *q = token_client(F.url, tok);
+    free(expect_ok(pcfmcp_pcf_projects_list(q, &r), &r, "projects 2", NULL));
+    ck_assert_int_eq(stat_number("connections"), 2);
+    free(expect_ok(pcfmcp_pcf_projects_list(p, &r), &r, "projects again", NULL));
+    ck_assert_int_eq(stat_number("connections"), 2);
+    pcfmcp_pcf_free(q);
+    free(tok);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ tokens */
 
 START_TEST(expired_token_is_renewed_once_with_email_and_password)
@@ -675,6 +920,101 @@ START_TEST(expired_token_without_login_is_err_auth_with_advice)
     free(tok);
     pcfmcp_pcf_free(p);
     pcfmcp_logger_unref(lg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ PCF HEAD's bugs */
+
+/* With the fake reproducing PCF HEAD's bugs, the client's workarounds keep
+ * every one of these calls away from the 500s. */
+START_TEST(workarounds_hold_with_the_fake_bugs_switched_on)
+{
+    NEED_FAKE();
+    set_bugs(true);
+    pcfmcp_pcf_t *p = login_client(F.url, NULL);
+    pcfmcp_pcf_result_t *r = NULL;
+    char *pid = project_id(p);
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+
+    /* project/new without dates or auto_archive */
+    char *np = expect_ok(pcfmcp_pcf_project_create(p, "no dates", NULL, &r), &r,
+                         "project_create", "project_id");
+    /* network/create with a name that is not an integer string */
+    char *nid = expect_ok(pcfmcp_pcf_network_create(p, np, "10.3.0.0", 16,
+                                                    "{\"name\":\"DMZ west\"}", &r),
+                          &r, "network_create", "network_id");
+    ck_assert_int_eq(pcfmcp_pcf_network_info(p, np, nid, &r), PCFMCP_OK);
+    cJSON *d = doc_of(r);
+    ck_assert_str_eq(cJSON_GetObjectItem(d, "name")->valuestring, "DMZ west");
+    cJSON_Delete(d);
+    pcfmcp_pcf_result_free(r);
+    /* rules without rule_ids */
+    ck_assert_int_eq(pcfmcp_pcf_rules_list(p, NULL, &r), PCFMCP_OK);
+    d = doc_of(r);
+    ck_assert_int_gt(cJSON_GetArraySize(cJSON_GetObjectItem(d, "result")), 0);
+    cJSON_Delete(d);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(status_count("500"), 0);
+
+    /* nmap import whose NSE output PCF HEAD would turn into issues (and hang on) */
+    const char *xml = "<?xml version=\"1.0\"?><nmaprun><host><status state=\"up\"/>"
+                      "<address addr=\"10.78.0.5\" addrtype=\"ipv4\"/><ports>"
+                      "<port protocol=\"tcp\" portid=\"445\"><state state=\"open\"/>"
+                      "<service name=\"microsoft-ds\"/></port></ports><hostscript>"
+                      "<script id=\"smb2-security-mode\" output=\"Message signing enabled "
+                      "but not required\"/></hostscript></host></nmaprun>";
+    ck_assert_int_eq(pcfmcp_pcf_nmap_import(p, pid, xml, strlen(xml), NULL, &r), PCFMCP_OK);
+    d = doc_of(r);
+    ck_assert_int_eq(cJSON_GetObjectItem(d, "scripts_removed")->valueint, 1);
+    cJSON_Delete(d);
+    pcfmcp_pcf_result_free(r);
+    ck_assert(!fake_wedged());
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_OK);
+    ck_assert_ptr_nonnull(strstr(pcfmcp_pcf_result_json(r, NULL), "10.78.0.5"));
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(status_count("500"), 0);
+
+    free(np), free(nid), free(pid);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+/* The operator forced the API issues/create route on PCF HEAD: the 500 is
+ * reported, the hang that follows costs one call's budget and no more, and
+ * the same client works again once PCF is back. */
+START_TEST(forced_api_issue_create_on_buggy_pcf_is_survived)
+{
+    NEED_FAKE();
+    set_bugs(true);
+    pcfmcp_pcf_t *p = login_client(F.url, NULL);
+    ck_assert_int_eq(pcfmcp_pcf_set_channel(p, "issues_write", "api"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_allow_api_issue_writes(p, 1), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_timeouts(p, 1000, 400, 1500), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    char *pid = project_id(p);
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+
+    ck_assert_int_eq(pcfmcp_pcf_issue_create(p, pid, "Forced", NULL, &r), PCFMCP_ERR_HTTP);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 500);
+    ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 1);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(route_count("POST /api/v1/project/<uuid:project_id>/issues/create"), 1);
+    ck_assert(fake_wedged());
+
+    long t0 = mono_ms();
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_ERR_TIMEOUT);
+    long took = mono_ms() - t0;
+    pcfmcp_pcf_result_free(r);
+    ck_assert_msg(took >= 400 && took < 1500 + 1000, "hung call took %ld ms", took);
+
+    /* PCF restarted: the wedge is gone, the client needs nothing new. */
+    free(pcf_fake_control(&F, "POST", "/__fake__/reset", NULL));
+    ck_assert(!fake_wedged());
+    free(pid);
+    pid = project_id(p);
+    free(expect_ok(pcfmcp_pcf_hosts_list(p, pid, &r), &r, "hosts after recovery", NULL));
+    free(pid);
+    pcfmcp_pcf_free(p);
 }
 END_TEST
 
@@ -1169,15 +1509,21 @@ static Suite *suite(void)
     tcase_add_test(t, bad_ids_and_missing_arguments_fail_before_anything_is_sent);
     tcase_add_test(t, pcf_errors_and_the_user_info_bug_map_to_distinct_codes);
     tcase_add_test(t, injected_status_pages_map_to_err_http_with_the_status);
+    tcase_add_test(t, a_404_without_pcf_errors_points_at_pcf_url_and_leaks_nothing);
     tcase_add_test(t, garbage_truncated_and_huge_bodies_are_refused_cleanly);
     tcase_add_test(t, refused_connection_is_err_connect_and_retried_even_for_writes);
+    tcase_add_test(t, connect_timeout_bounds_each_attempt_and_allows_a_retry_of_a_write);
     tcase_add_test(t, timeout_on_a_write_is_reported_and_never_resent);
     tcase_add_test(t, reset_after_sending_a_write_is_not_resent);
     tcase_add_test(t, cancellation_aborts_a_hanging_transfer);
     tcase_add_test(t, reads_are_retried_on_503_and_429_honouring_retry_after);
     tcase_add_test(t, writes_are_not_retried_on_503_and_retry_after_beyond_the_budget_is_not_awaited);
+    tcase_add_test(t, backoff_waits_are_capped_by_max_ms);
+    tcase_add_test(t, sequential_calls_reuse_one_connection);
     tcase_add_test(t, expired_token_is_renewed_once_with_email_and_password);
     tcase_add_test(t, expired_token_without_login_is_err_auth_with_advice);
+    tcase_add_test(t, workarounds_hold_with_the_fake_bugs_switched_on);
+    tcase_add_test(t, forced_api_issue_create_on_buggy_pcf_is_survived);
     tcase_add_test(t, default_settings_never_call_api_issues_create);
     tcase_add_test(t, api_issue_writes_work_when_allowed_on_a_fixed_pcf);
     tcase_add_test(t, token_only_client_reports_web_features_as_unsupported);

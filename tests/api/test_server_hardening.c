@@ -359,6 +359,68 @@ static void teardown(void)
 
 /* ------------------------------------------------------------ tests */
 
+static int path_count(const char *path)
+{
+    char *body = NULL;
+    ck_assert_int_eq(fakepcf_control(fake, "/__fake__/stats", NULL, &body), 200);
+    cJSON *j = cJSON_Parse(body);
+    free(body);
+    const cJSON *n = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "paths"), path);
+    int v = cJSON_IsNumber(n) ? n->valueint : 0;
+    cJSON_Delete(j);
+    return v;
+}
+
+/* pcf.channels is applied to the client the server builds from pcf.*: with
+ * only a token, creating an issue needs the web session by default; forced
+ * to API v1 (with the opt-in) the same tool call reaches issues/create. */
+static int create_issue_via_config(const char *channels, cJSON **reply)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "pcf.url", fakepcf_url(fake), PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.token", TOKEN, PCFMCP_CONFIG_API);
+    if (channels) {
+        ck_assert_int_eq(pcfmcp_config_set(c, "pcf.channels", channels, PCFMCP_CONFIG_API),
+                         PCFMCP_OK);
+        ck_assert_int_eq(pcfmcp_config_set(c, "pcf.allow_api_issue_writes", "true",
+                                           PCFMCP_CONFIG_API),
+                         PCFMCP_OK);
+    }
+    pcfmcp_pcf_t *own = pcf;
+    pcf = NULL; /* the server must use the client it builds from its configuration */
+    srv v;
+    srv_start(&v, c, NULL);
+    pcf = own;
+    initialize(&v);
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/project/%s/issues/create", project);
+    int before = path_count(path);
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{"
+             "\"name\":\"create_issue\",\"arguments\":{\"project\":\"%s\","
+             "\"name\":\"Channel test\"}}}",
+             project);
+    srv_send(&v, msg);
+    *reply = srv_reply(&v, 5);
+    ck_assert_ptr_nonnull(*reply);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+    return path_count(path) - before;
+}
+
+START_TEST(pcf_channels_from_the_configuration_reach_the_client)
+{
+    cJSON *r = NULL;
+    ck_assert_int_eq(create_issue_via_config(NULL, &r), 0);
+    ck_assert_msg(is_tool_error(r) && strstr(text_of(r), "web session"), "default: %s",
+                  text_of(r));
+    cJSON_Delete(r);
+    ck_assert_int_eq(create_issue_via_config("issues_write=api", &r), 1);
+    ck_assert_msg(!is_tool_error(r), "forced to api: %s", text_of(r));
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(stdio_requests_beyond_the_burst_are_refused_with_a_retry_time)
 {
     pcfmcp_config_t *c = base_config();
@@ -743,6 +805,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, stdio_requests_beyond_the_burst_are_refused_with_a_retry_time);
+    tcase_add_test(tc, pcf_channels_from_the_configuration_reach_the_client);
     tcase_add_test(tc, tools_that_change_data_have_their_own_lower_limit);
     tcase_add_test(tc, tool_timeout_from_the_configuration_cancels_and_is_audited);
     tcase_add_test(tc, reload_applies_all_or_nothing_and_names_what_needs_a_restart);

@@ -155,6 +155,8 @@ def stats_count_each_request():
     check(stats["paths"]["/api/v1/project/{}/host/new".format(pid)] == 1, stats)
     check(stats["routes"]["POST /api/v1/project/<uuid:project_id>/host/new"] == 1, stats)
     check(stats["statuses"]["200"] == 3, stats)
+    # one connection per request here; control calls are not counted
+    check(stats["connections"] == 3, stats)
 
 
 @test

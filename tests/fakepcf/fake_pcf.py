@@ -1839,7 +1839,7 @@ class FakePCF:
         self.wedged = False
         self.generation = 0                     # bumped by reset: hung requests drop
         self.faults = []
-        self.stats = {"total": 0, "paths": {}, "routes": {}, "statuses": {}}
+        self.stats = new_stats()
         self.stopping = threading.Event()
         self.log_file = None
         self.routes = []
@@ -1860,8 +1860,14 @@ class FakePCF:
             self.wedged = False
             self.generation += 1
 
-    def count(self, method, path, route_name):
+    def count(self, method, path, route_name, handler=None):
         with self.meta_lock:
+            # A connection counts once per stats period, on its first PCF
+            # request: control calls and idle keep-alives do not, so a client
+            # that reuses its connection shows exactly one.
+            if handler is not None and getattr(handler, "counted_in", None) is not self.stats:
+                handler.counted_in = self.stats
+                self.stats["connections"] += 1
             self.stats["total"] += 1
             self.stats["paths"][path] = self.stats["paths"].get(path, 0) + 1
             key = "{} {}".format(method, route_name or "<unrouted>")
@@ -2103,7 +2109,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(control(app, req), counted=False)
                 return
         route, params, allowed = match_route(app, self.command, path)
-        app.count(self.command, path, route.name if route else None)
+        app.count(self.command, path, route.name if route else None, self)
         for f in app.take_faults(self.command, path):
             if self.apply_fault(f):
                 return
@@ -2228,7 +2234,7 @@ def control(app, req):
             return json_resp(json.loads(json.dumps(app.stats)))
     if p == "/__fake__/stats/reset" and m == "POST":
         with app.meta_lock:
-            app.stats = {"total": 0, "paths": {}, "routes": {}, "statuses": {}}
+            app.stats = new_stats()
         return ok()
     if p == "/__fake__/faults" and m == "GET":
         with app.meta_lock:
@@ -4057,6 +4063,10 @@ def parse_nmap(data):
         hosts.append({"ip": addr, "hostnames": names, "os": osm.get("name") if osm is not None
                       else None, "ports": ports, "hostscripts": hscripts})
     return hosts
+
+
+def new_stats():
+    return {"total": 0, "connections": 0, "paths": {}, "routes": {}, "statuses": {}}
 
 
 def nmap_script_issues(script_id, output):
