@@ -20,7 +20,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 
 const [bin, fakePy, work, tlsDir] = process.argv.slice(2);
@@ -48,14 +47,6 @@ async function waitFor(child, file, re, what) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not start`);
-}
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 // ------------------------------------------------------------ fake PCF
@@ -194,8 +185,9 @@ try {
     return `${input}.${sig.toString('base64url')}`;
   };
   const issuer = 'https://auth.e2e.test';
-  const port = await freePort();
-  const audience = `http://127.0.0.1:${port}/mcp`;
+  // The audience is the server's canonical URL: as behind a proxy, the
+  // public URL (so the listener can take any free port).
+  const audience = 'https://mcp.e2e.test/mcp';
   const now = Math.floor(Date.now() / 1000);
   const claims = { iss: issuer, aud: audience, sub: 'ada@example.com', iat: now, nbf: now - 5, exp: now + 300 };
   const good = sign(claims);
@@ -204,14 +196,16 @@ try {
   secrets.push(good, good.split('.')[2]);
   for (const stateless of [false, true]) {
     const mode = stateless ? 'stateless' : 'stateful';
-    const s = await startServer(['--server-port', String(port), '--auth-oauth-issuer', issuer,
+    const s = await startServer(['--server-port', '0', '--server-public-url', audience,
+                                 '--auth-oauth-issuer', issuer,
                                  '--auth-oauth-audience', audience, '--auth-oauth-jwks-url', jwksUrl,
                                  ...(stateless ? ['--stateless'] : [])]);
     try {
       const ok = await session(s.url, good);
       check(`jwt ${mode}: good token, whoami reaches PCF`, ok.ok, ok.err?.stack || JSON.stringify(ok.result));
       for (const [what, tok] of [['expired', expired], ['wrong audience', elsewhere]])
-        expect401(`jwt ${mode}, ${what}`, await session(s.url, tok), 'resource_metadata=');
+        expect401(`jwt ${mode}, ${what}`, await session(s.url, tok),
+                  'resource_metadata="https://mcp.e2e.test/.well-known/oauth-protected-resource');
       // A signature by the right key, but over other claims.
       const forged = good.slice(0, good.lastIndexOf('.') + 1) + elsewhere.split('.')[2];
       expect401(`jwt ${mode}, bad signature`, await session(s.url, forged), 'invalid_token');
