@@ -605,7 +605,8 @@ static pcfmcp_error_t before(pcfmcp_ctx_t *ctx, const char *method, const char *
  * (IDENTITY_SERIES caps them anyway). JWT subjects are whatever the issuer
  * mints, one per user and possibly per client, so they would grow the
  * series without bound: they are counted together as "oauth", and logs and
- * audit name them. */
+ * audit name them. Any other form (an embedding host's own identities) is
+ * unbounded for the same reason and counted as "other". */
 static const char *identity_label(const char *identity)
 {
     if (!identity || !*identity)
