@@ -50,6 +50,10 @@ static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|
 static const char *const auth_reasons =
     "missing|invalid|expired|revoked|forbidden|insufficient_scope|unavailable";
 
+/* Label combinations of pcf_mcp_identity_requests_total: more API keys
+ * than this share the overflow series. */
+#define IDENTITY_SERIES 512
+
 struct pcfmcp__hard {
     pcfmcp_server_t *s;
     pcfmcp_metrics_t *metrics; /* NULL when metrics.enabled is false */
@@ -59,7 +63,7 @@ struct pcfmcp__hard {
         pcfmcp_metric_t *cache_hits, *cache_misses, *cache_entries, *cache_bytes;
         pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready;
-        pcfmcp_metric_t *pcf_inflight;
+        pcfmcp_metric_t *pcf_inflight, *identity_requests;
     } m;
 
     pthread_rwlock_t lock;
@@ -247,7 +251,11 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
                                            "Time to answer an HTTP request.", "method", dur,
                                            PCFMCP_ARRAY_LEN(dur), &h->m.http_dur)) ||
         (rc = add(h, G, "pcf_mcp_ready", "1 while accepting new work, 0 while draining.", NULL,
-                  &h->m.ready)))
+                  &h->m.ready)) ||
+        (rc = add(h, C, "pcf_mcp_identity_requests_total",
+                  "MCP requests by caller: key:NAME per API key, oauth (all JWT subjects), "
+                  "local (stdio) or anonymous.",
+                  "identity", &h->m.identity_requests)))
         return rc;
 #undef C
 #undef G
@@ -262,7 +270,8 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
         (rc = pcfmcp_metric_set_max_series(h->m.http_dur, 64)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.tool_calls, 1024)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.pcf_requests, 1024)) ||
-        (rc = pcfmcp_metric_set_max_series(h->m.pcf_dur, 256)))
+        (rc = pcfmcp_metric_set_max_series(h->m.pcf_dur, 256)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.identity_requests, IDENTITY_SERIES)))
         return rc;
     pcfmcp_metric_set(h->m.build, (const char *[]){ PCFMCP_VERSION }, 1);
     if ((rc = pcfmcp_metrics_add_process(h->metrics)) ||
@@ -590,6 +599,27 @@ static pcfmcp_error_t before(pcfmcp_ctx_t *ctx, const char *method, const char *
     return PCFMCP_OK;
 }
 
+/* API keys keep the identity logs and audit use ("key:alice"), so the
+ * three can be joined and no key name can pass for one of the fixed
+ * values; names come from the operator's keys file, a bounded set
+ * (IDENTITY_SERIES caps them anyway). JWT subjects are whatever the issuer
+ * mints, one per user and possibly per client, so they would grow the
+ * series without bound: they are counted together as "oauth", and logs and
+ * audit name them. Any other form (an embedding host's own identities) is
+ * unbounded for the same reason and counted as "other". */
+static const char *identity_label(const char *identity)
+{
+    if (!identity || !*identity)
+        return "anonymous";
+    if (pcfmcp__has_prefix(identity, "key:"))
+        return identity;
+    if (pcfmcp__has_prefix(identity, "jwt:"))
+        return "oauth";
+    if (pcfmcp__has_prefix(identity, "local:"))
+        return "local";
+    return "other";
+}
+
 static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
                   pcfmcp_outcome_t outcome, int rpc_error, double secs, void *ud)
 {
@@ -599,6 +629,8 @@ static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
     bool is_tool = strcmp(method, "tools/call") == 0;
 
     pcfmcp_metric_add(h->m.requests, (const char *[]){ method, oname }, 1);
+    pcfmcp_metric_add(h->m.identity_requests,
+                      (const char *[]){ identity_label(pcfmcp_ctx_identity(ctx)) }, 1);
     pcfmcp_metric_observe(h->m.req_dur, (const char *[]){ method }, secs);
     if (is_tool && name) {
         pcfmcp_metric_add(h->m.tool_calls, (const char *[]){ name, oname }, 1);

@@ -461,6 +461,9 @@ START_TEST(stdio_requests_beyond_the_burst_are_refused_with_a_retry_time)
                         1));
     ck_assert(metric_eq(v.s, "pcf_mcp_tool_calls_total{tool=\"pcf_hosts\",outcome=\"refused\"}",
                         1));
+    /* All seven requests, answered, refused and exempt alike, under the
+     * stdio caller's fixed label rather than its user name. */
+    ck_assert(metric_eq(v.s, "pcf_mcp_identity_requests_total{identity=\"local\"}", 7));
     ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
     char *audit = read_all(audit_path);
     ck_assert_ptr_nonnull(strstr(audit, "\"event\":\"refusal\",\"identity\":\"local:"));

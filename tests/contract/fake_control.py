@@ -160,6 +160,21 @@ def stats_count_each_request():
 
 
 @test
+def requests_are_recorded_with_headers_and_body():
+    f = Shared.fake
+    f.control("stats/reset", {})
+    st, _, _ = f.request("POST", "/api/v1/projects?probe=q1", json.dumps({"access_token": "tok-in-body"}),
+                         {"Content-Type": "application/json", "X-Probe": "h1"})
+    reqs = f.control("requests")["requests"]
+    check(len(reqs) == 1, reqs)
+    r = reqs[0]
+    check(r["method"] == "POST" and r["path"] == "/api/v1/projects?probe=q1", r)
+    check(["X-Probe", "h1"] in r["headers"] and "tok-in-body" in r["body"], r)
+    f.control("stats/reset", {})
+    check(f.control("requests")["requests"] == [], "stats/reset keeps recorded requests")
+
+
+@test
 def control_token_expire_and_user_not_found():
     f = Shared.fake
     f.control("reset", {"seed": "empty"})

@@ -44,6 +44,8 @@ DEFAULT_POC_MAX = 50 * 1024 * 1024
 MAX_BODY = 160 * 1024 * 1024          # base64 of the largest PoC plus form overhead
 MAX_SESSIONS = 10000
 MAX_LOG_ROWS = 100000
+SEEN_MAX = 1000                        # requests /__fake__/requests keeps
+SEEN_BODY_MAX = 4096                   # bytes of each body it keeps
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -1840,6 +1842,10 @@ class FakePCF:
         self.generation = 0                     # bumped by reset: hung requests drop
         self.faults = []
         self.stats = new_stats()
+        # Headers and body starts of the latest requests, so a test can prove
+        # what a client did (or did not) send; bounded so a long run cannot
+        # grow it.
+        self.seen = []
         self.stopping = threading.Event()
         self.log_file = None
         self.routes = []
@@ -1872,6 +1878,13 @@ class FakePCF:
             self.stats["paths"][path] = self.stats["paths"].get(path, 0) + 1
             key = "{} {}".format(method, route_name or "<unrouted>")
             self.stats["routes"][key] = self.stats["routes"].get(key, 0) + 1
+
+    def record(self, method, path, headers, body):
+        with self.meta_lock:
+            self.seen.append({"method": method, "path": path,
+                              "headers": [[k, v] for k, v in headers.items()],
+                              "body": (body or b"")[:SEEN_BODY_MAX].decode("utf-8", "replace")})
+            del self.seen[:-SEEN_MAX]
 
     def count_status(self, status):
         with self.meta_lock:
@@ -2110,6 +2123,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
         route, params, allowed = match_route(app, self.command, path)
         app.count(self.command, path, route.name if route else None, self)
+        app.record(self.command, self.path, headers, body)
         for f in app.take_faults(self.command, path):
             if self.apply_fault(f):
                 return
@@ -2235,7 +2249,11 @@ def control(app, req):
     if p == "/__fake__/stats/reset" and m == "POST":
         with app.meta_lock:
             app.stats = new_stats()
+            app.seen = []
         return ok()
+    if p == "/__fake__/requests" and m == "GET":
+        with app.meta_lock:
+            return json_resp({"requests": list(app.seen)})
     if p == "/__fake__/faults" and m == "GET":
         with app.meta_lock:
             return ok({"faults": list(app.faults)})
