@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "hardening/audit_internal.h"
 #include "hardening/canon.h"
 #include "hardening/log.h"
 
@@ -394,16 +395,13 @@ static pcfmcp_error_t write_line(pcfmcp_audit_t *a, const char *line, size_t len
     return rc;
 }
 
-PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *event,
-                                              const char *identity, const char *pcf_user,
-                                              const char *session,
-                                              const char *request_id, const char *trace_id,
-                                              const char *tool, const char *args_json,
-                                              const char *outcome, double duration,
-                                              const char *detail)
+/* http_status 0 and client NULL: not an HTTP-level refusal. */
+static pcfmcp_error_t record(pcfmcp_audit_t *a, const char *event, const char *identity,
+                             const char *pcf_user, const char *session, const char *request_id,
+                             const char *trace_id, const char *tool, const char *args_json,
+                             const char *outcome, double duration, const char *detail,
+                             unsigned http_status, const char *client)
 {
-    if (!a || !event || !outcome)
-        return PCFMCP_ERR_INVALID_ARG;
     char ts[32];
     pcfmcp__rfc3339(pcfmcp__wall_ms(), ts);
     pcfmcp__buf b;
@@ -425,6 +423,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *eve
     if (args)
         put_targets(&b, args);
     member(&b, "outcome", outcome);
+    if (http_status)
+        pcfmcp__buf_printf(&b, ",\"status\":%u", http_status);
+    member(&b, "client_address", client);
     if (duration >= 0)
         pcfmcp__buf_printf(&b, ",\"duration_ms\":%.3f", duration * 1000.0);
     int mode = atomic_load(&a->args_mode);
@@ -462,6 +463,31 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *eve
     pcfmcp__free(red);
     pcfmcp__buf_free(&b);
     return rc;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *event,
+                                              const char *identity, const char *pcf_user,
+                                              const char *session,
+                                              const char *request_id, const char *trace_id,
+                                              const char *tool, const char *args_json,
+                                              const char *outcome, double duration,
+                                              const char *detail)
+{
+    if (!a || !event || !outcome)
+        return PCFMCP_ERR_INVALID_ARG;
+    return record(a, event, identity, pcf_user, session, request_id, trace_id, tool, args_json,
+                  outcome, duration, detail, 0, NULL);
+}
+
+pcfmcp_error_t pcfmcp__audit_http_refusal(pcfmcp_audit_t *a, unsigned status, const char *reason,
+                                          const char *identity, const char *client_address,
+                                          const char *method)
+{
+    if (!a || !reason)
+        return PCFMCP_ERR_INVALID_ARG;
+    return record(a, "refusal", identity && *identity ? identity : "anonymous", NULL, NULL, NULL,
+                  NULL, method, NULL, "refused", -1, reason, status,
+                  client_address && *client_address ? client_address : NULL);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_flush(pcfmcp_audit_t *a)

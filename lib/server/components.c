@@ -309,8 +309,10 @@ static pcfmcp_http_auth_verdict_t http_auth(const char *authorization, const cha
         snprintf(identity, identity_size, "%s", ident);
         return PCFMCP_HTTP_AUTH_ALLOW;
     }
-    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "refused an HTTP request: %s (%s)",
-               pcfmcp_auth_verdict_name(v), detail[0] ? detail : "no detail");
+    /* Nobody was authenticated, but every line names who asked. */
+    pcfmcp__log_fields f = { .identity = "anonymous" };
+    PCFMCP_LOGF(s->log, PCFMCP_LOG_INFO, "auth", &f, "refused an HTTP request: %s (%s)",
+                pcfmcp_auth_verdict_name(v), detail[0] ? detail : "no detail");
     pcfmcp__server_count_auth_failure(s, v == PCFMCP_AUTH_MISSING   ? "missing"
                                          : v == PCFMCP_AUTH_EXPIRED ? "expired"
                                          : v == PCFMCP_AUTH_INSUFFICIENT_SCOPE

@@ -31,6 +31,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/util.h"
+#include "hardening/audit_internal.h"
 #include "hardening/log.h"
 #include "mcp/ctxlog.h"
 #include "server/hardening.h"
@@ -755,6 +756,27 @@ pcfmcp_error_t pcfmcp__server_client_address(pcfmcp_server_t *s, const char *pee
     pcfmcp_error_t rc = pcfmcp_proxies_client_address(h->proxies, peer, xff, out, out_size);
     pthread_rwlock_unlock(&h->lock);
     return rc;
+}
+
+void pcfmcp__server_http_refused(pcfmcp_server_t *s, unsigned status, const char *reason,
+                                 const char *identity, const char *client_address,
+                                 const char *method)
+{
+    if (!s || !s->hard)
+        return;
+    pcfmcp__hard *h = s->hard;
+    const char *who = identity && *identity ? identity : "anonymous";
+    const char *kv[] = { "client_address", client_address ? client_address : "" };
+    pcfmcp__log_fields f = { .identity = who, .kv = kv, .nkv = 2 };
+    /* Debug: the audit record is the durable trace, and a 429 storm must not
+     * flood the log; authentication failures get their own info line. */
+    PCFMCP_LOGF(s->log, PCFMCP_LOG_DEBUG, "server", &f, "HTTP %s refused with %u: %s",
+                method ? method : "request", status, reason ? reason : "");
+    pthread_rwlock_rdlock(&h->lock);
+    if (h->audit)
+        pcfmcp__audit_http_refusal(h->audit, status, reason ? reason : "refused", who,
+                                   client_address, method);
+    pthread_rwlock_unlock(&h->lock);
 }
 
 int pcfmcp__server_ready(pcfmcp_server_t *s)
