@@ -308,15 +308,46 @@ static bool id_like(const char *s)
     return true;
 }
 
-/* {"project_id":"...","host_id":"..."}: the objects a call targets. */
+/* The PCF tools name their targets without the _id suffix: `project` and
+ * `host` take a name or an id, so these are recorded under their own names.
+ * `poc` is also the uploaded file (an object), which the type check skips. */
+static const char *const target_names[] = { "project", "host", "issue", "network",
+                                            "port", "poc", "credential", "note" };
+
+static bool named_target(const char *k)
+{
+    for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
+        if (strcmp(k, target_names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A project name is not id-like ("ACME external 2026") yet identifies the
+ * target; short printable text is recorded, anything longer is not a name. */
+static bool name_like(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > MAX_ID || !pcfmcp__utf8_valid(s, n, NULL))
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            return false;
+    return true;
+}
+
+/* {"project":"...","host_id":"..."}: the objects a call targets, under the
+ * argument names the call used. */
 static void put_targets(pcfmcp__buf *b, const cJSON *args)
 {
     bool any = false;
     for (const cJSON *c = args ? args->child : NULL; c; c = c->next) {
         size_t n = strlen(c->string);
-        if (n < 3 || n > 40 || strcmp(c->string + n - 3, "_id") != 0 || is_sensitive(c->string))
+        bool named = named_target(c->string);
+        if (!named && (n < 3 || n > 40 || strcmp(c->string + n - 3, "_id") != 0 ||
+                       is_sensitive(c->string)))
             continue;
-        if (!(cJSON_IsString(c) && id_like(c->valuestring)) && !pcfmcp__json_is_integer(c))
+        if (!(cJSON_IsString(c) && (named ? name_like(c->valuestring) : id_like(c->valuestring))) &&
+            !pcfmcp__json_is_integer(c))
             continue;
         pcfmcp__buf_puts(b, any ? "," : ",\"targets\":{");
         any = true;
