@@ -61,6 +61,8 @@ struct pcfmcp__hard {
         pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready;
         pcfmcp_metric_t *pcf_inflight;
+        /* The earlier Go server's names, fed by the same events as tool_calls. */
+        pcfmcp_metric_t *go_tool_executions, *go_tool_errors;
     } m;
 
     pthread_rwlock_t lock;
@@ -266,6 +268,18 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
         (rc = pcfmcp_metric_set_max_series(h->m.pcf_dur, 256)))
         return rc;
     pcfmcp_metric_set(h->m.build, (const char *[]){ PCFMCP_VERSION }, 1);
+    /* Dashboards and alerts written for the Go server keep working. */
+    if ((rc = add(h, PCFMCP_METRIC_COUNTER, "pcf_mcp_tool_executions_total",
+                  "Tool calls by tool and status (the Go server's name for "
+                  "pcf_mcp_tool_calls_total).",
+                  "tool,status", &h->m.go_tool_executions)) ||
+        (rc = add(h, PCFMCP_METRIC_COUNTER, "pcf_mcp_tool_errors_total",
+                  "Tool calls that did not end ok or cancelled, by tool (the Go server's name).",
+                  "tool", &h->m.go_tool_errors)) ||
+        (rc = pcfmcp_metric_allow(h->m.go_tool_executions, "status", outcomes)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.go_tool_executions, 1024)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.go_tool_errors, 256)))
+        return rc;
     if ((rc = pcfmcp_metrics_add_process(h->metrics)) ||
         (rc = pcfmcp_metrics_add_collector(h->metrics, collect, h)))
         return rc;
@@ -604,6 +618,9 @@ static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
     if (is_tool && name) {
         pcfmcp_metric_add(h->m.tool_calls, (const char *[]){ name, oname }, 1);
         pcfmcp_metric_observe(h->m.tool_dur, (const char *[]){ name }, secs);
+        pcfmcp_metric_add(h->m.go_tool_executions, (const char *[]){ name, oname }, 1);
+        if (outcome != PCFMCP_OUTCOME_OK && outcome != PCFMCP_OUTCOME_CANCELLED)
+            pcfmcp_metric_add(h->m.go_tool_errors, (const char *[]){ name }, 1);
     }
 
     pcfmcp__log_fields f;
