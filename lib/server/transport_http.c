@@ -23,8 +23,9 @@ static int admission(const char *identity, const char *client_address, unsigned 
     if (rc == PCFMCP_OK)
         return PCFMCP_HTTP_ADMIT;
     if (rc == PCFMCP_ERR_UNAVAILABLE) {
-        /* Draining: another replica (or this one, restarted) will answer. */
-        *retry_after = 1;
+        /* Draining: another replica (or this one, restarted) will answer;
+         * the same pause the transport asks for once it drains itself. */
+        *retry_after = 5;
         return PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
     }
     *retry_after = rc == PCFMCP_ERR_RATE_LIMITED && wait > 1 ? (unsigned)ceil(wait) : 1;

@@ -1086,7 +1086,7 @@ static bool admit(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
     const char *msg = down ? "server is shutting down; retry later" : "rate limit exceeded; retry later";
     observe_refusal(rq, c, down ? 503 : 429, down ? "server is shutting down" : "rate limit exceeded",
                     addr);
-    *ret = refuse(rq, c, down ? 503 : 429, down ? PCFMCP__RPC_INVALID_REQUEST : PCFMCP__RPC_RATE_LIMITED,
+    *ret = refuse(rq, c, down ? 503 : 429, down ? PCFMCP__RPC_SERVER_BUSY : PCFMCP__RPC_RATE_LIMITED,
                   msg, "Retry-After", ra);
     return false;
 }
