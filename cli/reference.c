@@ -163,7 +163,14 @@ static const char *const man_reload =
     "atomically: everything new is built first and swapped in only if all of it\n"
     "is valid, otherwise nothing changes and the log says why. The audit file is\n"
     "reopened on every SIGHUP (log rotation). A changed key that cannot change at\n"
-    "run time is logged as needing a restart and is not applied.\n";
+    "run time is logged as needing a restart and is not applied.\n"
+    ".PP\n"
+    "The files named by \\fBserver.tls_cert\\fR, \\fBserver.tls_key\\fR,\n"
+    "\\fBserver.tls_client_ca\\fR and \\fBauth.api_keys_file\\fR are read again under\n"
+    "the same names: a renewed certificate or an edited keys file is applied. A\n"
+    "different file name refuses the whole reload, with a log line naming the key\n"
+    "(\\fIreload refused: server.tls_cert changed\\fR); restart to use another file.\n"
+    ".PP\n";
 
 static const char *const man_tail =
     ".SH FILES\n"

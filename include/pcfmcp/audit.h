@@ -3,8 +3,10 @@
  * @brief An append-only audit trail: one JSON line per tool call and per
  *        refused request.
  *
- * Each record says when, who (identity, session), what (tool and the ids of
- * the objects it targeted: project, host, issue, port ...), how it ended,
+ * Each record says when, who (identity, session), what (tool and the
+ * objects it targeted, as `targets` under the argument names: `project`,
+ * `host`, `issue`, `network`, `port`, `poc`, `credential`, `note` and any
+ * `*_id`), how it ended,
  * how long it took, and which request and trace it belonged to. Arguments
  * are never written as given: by default only the SHA-256 of their
  * canonical JSON (sorted keys, no white space) is recorded, which proves

@@ -103,10 +103,20 @@ typedef int (*pcfmcp_http_readiness_cb)(pcfmcp_http_text_t *reasons, void *userd
 /** Writes the Prometheus text exposition with pcfmcp_http_text_append(). */
 typedef void (*pcfmcp_http_metrics_cb)(pcfmcp_http_text_t *out, void *userdata);
 
+/** What a pcfmcp_http_admission_cb decides. */
+typedef enum {
+    PCFMCP_HTTP_ADMIT = 0,              /**< let the request through */
+    PCFMCP_HTTP_ADMIT_RATE_LIMITED = 1, /**< 429 Too Many Requests */
+    PCFMCP_HTTP_ADMIT_SHUTTING_DOWN = 2 /**< 503: the server is draining */
+} pcfmcp_http_admission_t;
+
 /**
  * Decides whether to admit one MCP request before it reaches the engine
- * (rate limiting). @p identity may be NULL; @p client_address is numeric.
- * @return 0 to admit; otherwise the request gets 429 with `Retry-After`
+ * (rate limiting, draining). @p identity may be NULL; @p client_address is
+ * numeric.
+ * @return a pcfmcp_http_admission_t: PCFMCP_HTTP_ADMIT to admit; otherwise
+ *         the request gets 429 (PCFMCP_HTTP_ADMIT_RATE_LIMITED, and any other
+ *         value) or 503 (PCFMCP_HTTP_ADMIT_SHUTTING_DOWN), with `Retry-After`
  *         set to *@p retry_after_s (seconds, default 1).
  */
 typedef int (*pcfmcp_http_admission_cb)(const char *identity, const char *client_address,
@@ -122,6 +132,22 @@ typedef int (*pcfmcp_http_admission_cb)(const char *identity, const char *client
  */
 typedef void (*pcfmcp_http_observer_cb)(const char *method, unsigned status, double seconds,
                                         unsigned active_connections, void *userdata);
+
+/**
+ * Observes every request refused before it reaches the engine by
+ * authentication (401, 403, 503) or admission (429, 503), e.g. to audit it.
+ * Runs on the connection's thread, before the answer is sent.
+ * @param status         the HTTP status sent
+ * @param reason         why, in a few words ("authentication required",
+ *                       "rate limit exceeded", ...)
+ * @param identity       the authenticated caller, or NULL before authentication
+ * @param client_address the caller's address (as admission sees it), numeric
+ * @param method         the HTTP method
+ * @param userdata       as given to pcfmcp_http_set_refusal_cb()
+ */
+typedef void (*pcfmcp_http_refusal_cb)(unsigned status, const char *reason,
+                                       const char *identity, const char *client_address,
+                                       const char *method, void *userdata);
 
 /**
  * Picks the client address admission sees, e.g. from X-Forwarded-For when
@@ -250,6 +276,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_admission_cb(pcfmcp_http_t *http,
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_client_address_cb(pcfmcp_http_t *http,
                                                             pcfmcp_http_client_address_cb cb,
                                                             void *userdata);
+
+/** Installs the observer of refused requests (NULL: none). */
+PCFMCP_API pcfmcp_error_t pcfmcp_http_set_refusal_cb(pcfmcp_http_t *http,
+                                                     pcfmcp_http_refusal_cb cb, void *userdata);
 
 /** Installs the observer called after every HTTP request. */
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_observer_cb(pcfmcp_http_t *http,

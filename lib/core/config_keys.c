@@ -33,11 +33,11 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     { "server.allowed_hosts", L, "", NULL, 0, 0, NULL, 0, NULL,
       "Accepted Host header values (DNS-rebinding guard). Empty: localhost names on a loopback address, else any." },
     { "server.tls_cert", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
-      "PEM certificate chain for HTTPS (TLS 1.2+). Re-read on SIGHUP without dropping connections." },
+      "PEM certificate chain for HTTPS (TLS 1.2+). The file is re-read on SIGHUP without dropping connections; naming another file refuses the reload." },
     { "server.tls_key", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
-      "PEM private key of server.tls_cert." },
+      "PEM private key of server.tls_cert; re-read on SIGHUP like it." },
     { "server.tls_client_ca", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
-      "PEM CA bundle: require client certificates it signed (mutual TLS); the subject names the caller." },
+      "PEM CA bundle: require client certificates it signed (mutual TLS); the subject names the caller. Re-read on SIGHUP like server.tls_cert." },
     { "server.tls_priorities", S, "", NULL, 0, 0, NULL, 0, NULL,
       "GnuTLS priority string replacing the default (TLS 1.2/1.3, AEAD ciphers, server order)." },
     { "server.max_body_bytes", I, "4194304", NULL, 1024, 1024 * MIB, NULL, 0, NULL,
@@ -121,7 +121,7 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
 
     /* ------------------------------------------------------------ auth */
     { "auth.api_keys_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
-      "File of HTTP API keys, one `name sha256:<hex>` per line (see `pcf-mcp keys hash`)." },
+      "File of HTTP API keys, one `name sha256:<hex>` per line (see `pcf-mcp keys hash`). Re-read on SIGHUP; naming another file refuses the reload." },
     { "auth.oauth_issuer", S, "", NULL, 0, 0, NULL, 0, NULL,
       "Issuer (iss) of the OAuth 2.1 access tokens accepted over HTTP; empty turns OAuth off." },
     { "auth.oauth_audience", S, "", NULL, 0, 0, NULL, 0, NULL,

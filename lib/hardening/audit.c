@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "hardening/audit_internal.h"
 #include "hardening/canon.h"
 #include "hardening/log.h"
 
@@ -307,15 +308,46 @@ static bool id_like(const char *s)
     return true;
 }
 
-/* {"project_id":"...","host_id":"..."}: the objects a call targets. */
+/* The PCF tools name their targets without the _id suffix: `project` and
+ * `host` take a name or an id, so these are recorded under their own names.
+ * `poc` is also the uploaded file (an object), which the type check skips. */
+static const char *const target_names[] = { "project", "host", "issue", "network",
+                                            "port", "poc", "credential", "note" };
+
+static bool named_target(const char *k)
+{
+    for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
+        if (strcmp(k, target_names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A project name is not id-like ("ACME external 2026") yet identifies the
+ * target; short printable text is recorded, anything longer is not a name. */
+static bool name_like(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > MAX_ID || !pcfmcp__utf8_valid(s, n, NULL))
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            return false;
+    return true;
+}
+
+/* {"project":"...","host_id":"..."}: the objects a call targets, under the
+ * argument names the call used. */
 static void put_targets(pcfmcp__buf *b, const cJSON *args)
 {
     bool any = false;
     for (const cJSON *c = args ? args->child : NULL; c; c = c->next) {
         size_t n = strlen(c->string);
-        if (n < 3 || n > 40 || strcmp(c->string + n - 3, "_id") != 0 || is_sensitive(c->string))
+        bool named = named_target(c->string);
+        if (!named && (n < 3 || n > 40 || strcmp(c->string + n - 3, "_id") != 0 ||
+                       is_sensitive(c->string)))
             continue;
-        if (!(cJSON_IsString(c) && id_like(c->valuestring)) && !pcfmcp__json_is_integer(c))
+        if (!(cJSON_IsString(c) && (named ? name_like(c->valuestring) : id_like(c->valuestring))) &&
+            !pcfmcp__json_is_integer(c))
             continue;
         pcfmcp__buf_puts(b, any ? "," : ",\"targets\":{");
         any = true;
@@ -394,16 +426,13 @@ static pcfmcp_error_t write_line(pcfmcp_audit_t *a, const char *line, size_t len
     return rc;
 }
 
-PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *event,
-                                              const char *identity, const char *pcf_user,
-                                              const char *session,
-                                              const char *request_id, const char *trace_id,
-                                              const char *tool, const char *args_json,
-                                              const char *outcome, double duration,
-                                              const char *detail)
+/* http_status 0 and client NULL: not an HTTP-level refusal. */
+static pcfmcp_error_t record(pcfmcp_audit_t *a, const char *event, const char *identity,
+                             const char *pcf_user, const char *session, const char *request_id,
+                             const char *trace_id, const char *tool, const char *args_json,
+                             const char *outcome, double duration, const char *detail,
+                             unsigned http_status, const char *client)
 {
-    if (!a || !event || !outcome)
-        return PCFMCP_ERR_INVALID_ARG;
     char ts[32];
     pcfmcp__rfc3339(pcfmcp__wall_ms(), ts);
     pcfmcp__buf b;
@@ -425,6 +454,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *eve
     if (args)
         put_targets(&b, args);
     member(&b, "outcome", outcome);
+    if (http_status)
+        pcfmcp__buf_printf(&b, ",\"status\":%u", http_status);
+    member(&b, "client_address", client);
     if (duration >= 0)
         pcfmcp__buf_printf(&b, ",\"duration_ms\":%.3f", duration * 1000.0);
     int mode = atomic_load(&a->args_mode);
@@ -462,6 +494,31 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *eve
     pcfmcp__free(red);
     pcfmcp__buf_free(&b);
     return rc;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *event,
+                                              const char *identity, const char *pcf_user,
+                                              const char *session,
+                                              const char *request_id, const char *trace_id,
+                                              const char *tool, const char *args_json,
+                                              const char *outcome, double duration,
+                                              const char *detail)
+{
+    if (!a || !event || !outcome)
+        return PCFMCP_ERR_INVALID_ARG;
+    return record(a, event, identity, pcf_user, session, request_id, trace_id, tool, args_json,
+                  outcome, duration, detail, 0, NULL);
+}
+
+pcfmcp_error_t pcfmcp__audit_http_refusal(pcfmcp_audit_t *a, unsigned status, const char *reason,
+                                          const char *identity, const char *client_address,
+                                          const char *method)
+{
+    if (!a || !reason)
+        return PCFMCP_ERR_INVALID_ARG;
+    return record(a, "refusal", identity && *identity ? identity : "anonymous", NULL, NULL, NULL,
+                  NULL, method, NULL, "refused", -1, reason, status,
+                  client_address && *client_address ? client_address : NULL);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_flush(pcfmcp_audit_t *a)

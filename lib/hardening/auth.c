@@ -251,40 +251,44 @@ PCFMCP_API const char *pcfmcp_auth_errmsg(const pcfmcp_auth_t *a)
 
 /* ------------------------------------------------------------- API keys */
 
-PCFMCP_API pcfmcp_error_t pcfmcp_auth_load_api_keys(pcfmcp_auth_t *a, const char *path,
-                                                    size_t *out_count)
+/* Caller holds conf_lock (it guards errmsg). */
+static pcfmcp_error_t prepare_keys_locked(pcfmcp_auth_t *a, const char *path, pcfmcp__keyset **out)
 {
-    if (!a || (path && !path[0]))
-        return PCFMCP_ERR_INVALID_ARG;
-    pthread_mutex_lock(&a->conf_lock);
     a->errmsg[0] = '\0';
-    pcfmcp__keyset *ks = NULL;
+    char *text = NULL;
+    size_t len = 0;
     pcfmcp_error_t rc = PCFMCP_OK;
-    if (path) {
-        char *text = NULL;
-        size_t len = 0;
-        int err = pcfmcp__read_file(path, PCFMCP__KEYS_FILE_MAX, false, &text, &len);
-        if (err == ENOMEM) {
-            set_error(a, "out of memory");
-            rc = PCFMCP_ERR_NOMEM;
-            goto out;
-        }
-        if (err) {
-            set_error(a, "%s: cannot read: %s", path,
-                      err == EFBIG ? "larger than 1 MiB" : strerror(err));
-            rc = err == EFBIG ? PCFMCP_ERR_LIMIT : PCFMCP_ERR_IO;
-            goto out;
-        }
+    int err = pcfmcp__read_file(path, PCFMCP__KEYS_FILE_MAX, false, &text, &len);
+    if (err == ENOMEM) {
+        set_error(a, "out of memory");
+        rc = PCFMCP_ERR_NOMEM;
+    } else if (err) {
+        set_error(a, "%s: cannot read: %s", path,
+                  err == EFBIG ? "larger than 1 MiB" : strerror(err));
+        rc = err == EFBIG ? PCFMCP_ERR_LIMIT : PCFMCP_ERR_IO;
+    } else {
         pcfmcp__buf errors;
         pcfmcp__buf_init(&errors);
-        rc = pcfmcp__auth_parse_keys(text, len, path, &errors, &ks);
+        rc = pcfmcp__auth_parse_keys(text, len, path, &errors, out);
         pcfmcp__free(text);
         if (rc != PCFMCP_OK)
             set_error_buf(a, &errors, rc == PCFMCP_ERR_NOMEM ? "out of memory" : "invalid keys file");
         pcfmcp__buf_free(&errors);
-        if (rc != PCFMCP_OK)
-            goto out;
     }
+    return rc;
+}
+
+pcfmcp_error_t pcfmcp__auth_prepare_api_keys(pcfmcp_auth_t *a, const char *path,
+                                            pcfmcp__keyset **out)
+{
+    pthread_mutex_lock(&a->conf_lock);
+    pcfmcp_error_t rc = prepare_keys_locked(a, path, out);
+    pthread_mutex_unlock(&a->conf_lock);
+    return rc;
+}
+
+size_t pcfmcp__auth_install_api_keys(pcfmcp_auth_t *a, pcfmcp__keyset *ks, const char *path)
+{
     size_t n = ks ? ks->n : 0;
     pthread_mutex_lock(&a->swap_lock);
     pcfmcp__keyset *old = a->keys;
@@ -295,9 +299,24 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_load_api_keys(pcfmcp_auth_t *a, const char
         PCFMCP_LOG(a->lg, PCFMCP_LOG_INFO, "auth", "loaded %zu API keys from %s", n, path);
     else
         PCFMCP_LOG(a->lg, PCFMCP_LOG_INFO, "auth", "API keys removed");
-    if (out_count)
-        *out_count = n;
-out:
+    return n;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_auth_load_api_keys(pcfmcp_auth_t *a, const char *path,
+                                                    size_t *out_count)
+{
+    if (!a || (path && !path[0]))
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp__keyset *ks = NULL;
+    /* conf_lock across both halves keeps concurrent loads in order. */
+    pthread_mutex_lock(&a->conf_lock);
+    a->errmsg[0] = '\0';
+    pcfmcp_error_t rc = path ? prepare_keys_locked(a, path, &ks) : PCFMCP_OK;
+    if (rc == PCFMCP_OK) {
+        size_t n = pcfmcp__auth_install_api_keys(a, ks, path);
+        if (out_count)
+            *out_count = n;
+    }
     pthread_mutex_unlock(&a->conf_lock);
     return rc;
 }

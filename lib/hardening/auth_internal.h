@@ -47,6 +47,15 @@ void pcfmcp__keyset_unref(pcfmcp__keyset *ks);
  * every entry whatever matches, in constant time per entry. */
 long pcfmcp__keyset_match(const pcfmcp__keyset *ks, const char *token, size_t len);
 
+/* The two halves of pcfmcp_auth_load_api_keys(), for callers that must
+ * validate everything before changing anything (a SIGHUP reload):
+ * prepare reads and parses @p path into *@p out (one reference) and changes
+ * nothing, failing with pcfmcp_auth_errmsg() set; install cannot fail, takes
+ * over @p ks (NULL removes every key) and returns how many keys it holds. */
+pcfmcp_error_t pcfmcp__auth_prepare_api_keys(pcfmcp_auth_t *a, const char *path,
+                                            pcfmcp__keyset **out);
+size_t pcfmcp__auth_install_api_keys(pcfmcp_auth_t *a, pcfmcp__keyset *ks, const char *path);
+
 /* True if @p s[0..n) is an RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." /
  * "_" / "~" / "+" / "/" ) *"=". */
 bool pcfmcp__auth_is_b64token(const char *s, size_t n);

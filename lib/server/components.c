@@ -13,6 +13,7 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "hardening/auth_internal.h"
 #include "hardening/log.h"
 #include "server/hardening.h"
 #include "server/people.h"
@@ -308,8 +309,10 @@ static pcfmcp_http_auth_verdict_t http_auth(const char *authorization, const cha
         snprintf(identity, identity_size, "%s", ident);
         return PCFMCP_HTTP_AUTH_ALLOW;
     }
-    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "refused an HTTP request: %s (%s)",
-               pcfmcp_auth_verdict_name(v), detail[0] ? detail : "no detail");
+    /* Nobody was authenticated, but every line names who asked. */
+    pcfmcp__log_fields f = { .identity = "anonymous" };
+    PCFMCP_LOGF(s->log, PCFMCP_LOG_INFO, "auth", &f, "refused an HTTP request: %s (%s)",
+                pcfmcp_auth_verdict_name(v), detail[0] ? detail : "no detail");
     pcfmcp__server_count_auth_failure(s, v == PCFMCP_AUTH_MISSING   ? "missing"
                                          : v == PCFMCP_AUTH_EXPIRED ? "expired"
                                          : v == PCFMCP_AUTH_INSUFFICIENT_SCOPE
@@ -497,49 +500,52 @@ void pcfmcp__server_stop_transport(pcfmcp_server_t *s)
         pcfmcp_http_stop(atomic_load(&s->parts->http));
 }
 
-/* SIGHUP: the API keys file is read again (a changed name needs a restart). */
-static pcfmcp_error_t reload_keys(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
+/* A renamed file is refused rather than skipped: the operator edited the
+ * setting on purpose, and silently serving the old file would hide that. */
+static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, const char *key)
 {
-    pcfmcp_auth_t *a = s->parts ? s->parts->auth : NULL;
-    const char *old = pcfmcp_config_get(s->config, "auth.api_keys_file");
-    const char *now = pcfmcp_config_get(cfg, "auth.api_keys_file");
-    if (strcmp(old ? old : "", now ? now : "") != 0) {
-        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
-                   "reload refused: auth.api_keys_file changed; edit the file, or restart to use another");
-        return PCFMCP_ERR_CONFIG;
-    }
-    if (!a || !now || !*now)
-        return PCFMCP_OK;
-    size_t n = 0;
-    if (pcfmcp_auth_load_api_keys(a, now, &n) != PCFMCP_OK) {
-        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s", pcfmcp_auth_errmsg(a));
-        return PCFMCP_ERR_CONFIG;
-    }
-    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "reload: %zu API key(s)", n);
-    return PCFMCP_OK;
+    const char *old = pcfmcp_config_get(s->config, key), *now = pcfmcp_config_get(cfg, key);
+    if (strcmp(old ? old : "", now ? now : "") == 0)
+        return false;
+    PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
+               "reload refused: %s changed; the file may change, its name needs a restart", key);
+    snprintf(s->errmsg, sizeof(s->errmsg), "%s changed (a new file name needs a restart)", key);
+    return true;
 }
 
+/* SIGHUP, after every other reloader has prepared: the API keys file and the
+ * TLS files are re-read. Everything that can fail happens before anything is
+ * swapped in, and the TLS reload (itself all-or-nothing) is the last step that
+ * can fail, so a refused reload leaves both the keys and the certificate as
+ * they were. */
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
 {
-    pcfmcp_error_t krc = reload_keys(s, cfg);
-    if (krc != PCFMCP_OK)
-        return krc;
+    static const char *const tls_keys[] = { "server.tls_cert", "server.tls_key",
+                                            "server.tls_client_ca" };
     pcfmcp_http_t *h = s->parts ? atomic_load(&s->parts->http) : NULL;
-    if (!h || !nonempty(s->config, "server.tls_cert"))
-        return PCFMCP_OK;
-    static const char *const keys[] = { "server.tls_cert", "server.tls_key", "server.tls_client_ca" };
-    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(keys); i++) {
-        const char *a = pcfmcp_config_get(s->config, keys[i]), *b = pcfmcp_config_get(cfg, keys[i]);
-        if (strcmp(a ? a : "", b ? b : "") != 0) {
-            PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
-                       "reload refused: %s changed; the files may change, their names need a restart",
-                       keys[i]);
+    bool tls = h && nonempty(s->config, "server.tls_cert");
+    if (path_changed(s, cfg, "auth.api_keys_file"))
+        return PCFMCP_ERR_CONFIG;
+    for (size_t i = 0; tls && i < PCFMCP_ARRAY_LEN(tls_keys); i++)
+        if (path_changed(s, cfg, tls_keys[i]))
             return PCFMCP_ERR_CONFIG;
-        }
+    pcfmcp_auth_t *a = s->parts ? s->parts->auth : NULL;
+    const char *keys = nonempty(cfg, "auth.api_keys_file");
+    pcfmcp__keyset *ks = NULL;
+    if (a && keys && pcfmcp__auth_prepare_api_keys(a, keys, &ks) != PCFMCP_OK) {
+        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s",
+                   pcfmcp_auth_errmsg(a));
+        snprintf(s->errmsg, sizeof(s->errmsg), "auth.api_keys_file: %s", pcfmcp_auth_errmsg(a));
+        return PCFMCP_ERR_CONFIG;
     }
     /* Same names: the files behind them are re-read (renewed certificates). */
-    pcfmcp_error_t rc = pcfmcp_http_reload_tls(h);
-    if (rc != PCFMCP_OK)
-        PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: %s", pcfmcp_http_errmsg(h));
-    return rc;
+    if (tls && pcfmcp_http_reload_tls(h) != PCFMCP_OK) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "%s", pcfmcp_http_errmsg(h));
+        pcfmcp__keyset_unref(ks);
+        return PCFMCP_ERR_CONFIG;
+    }
+    if (a && keys)
+        PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "reload: %zu API key(s)",
+                   pcfmcp__auth_install_api_keys(a, ks, keys));
+    return PCFMCP_OK;
 }

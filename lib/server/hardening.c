@@ -31,6 +31,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/util.h"
+#include "hardening/audit_internal.h"
 #include "hardening/log.h"
 #include "mcp/ctxlog.h"
 #include "server/hardening.h"
@@ -64,6 +65,8 @@ struct pcfmcp__hard {
         pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready;
         pcfmcp_metric_t *pcf_inflight, *identity_requests;
+        /* The earlier Go server's names, fed by the same events as tool_calls. */
+        pcfmcp_metric_t *go_tool_executions, *go_tool_errors;
     } m;
 
     pthread_rwlock_t lock;
@@ -274,6 +277,18 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
         (rc = pcfmcp_metric_set_max_series(h->m.identity_requests, IDENTITY_SERIES)))
         return rc;
     pcfmcp_metric_set(h->m.build, (const char *[]){ PCFMCP_VERSION }, 1);
+    /* Dashboards and alerts written for the Go server keep working. */
+    if ((rc = add(h, PCFMCP_METRIC_COUNTER, "pcf_mcp_tool_executions_total",
+                  "Tool calls by tool and status (the Go server's name for "
+                  "pcf_mcp_tool_calls_total).",
+                  "tool,status", &h->m.go_tool_executions)) ||
+        (rc = add(h, PCFMCP_METRIC_COUNTER, "pcf_mcp_tool_errors_total",
+                  "Tool calls that did not end ok or cancelled, by tool (the Go server's name).",
+                  "tool", &h->m.go_tool_errors)) ||
+        (rc = pcfmcp_metric_allow(h->m.go_tool_executions, "status", outcomes)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.go_tool_executions, 1024)) ||
+        (rc = pcfmcp_metric_set_max_series(h->m.go_tool_errors, 256)))
+        return rc;
     if ((rc = pcfmcp_metrics_add_process(h->metrics)) ||
         (rc = pcfmcp_metrics_add_collector(h->metrics, collect, h)))
         return rc;
@@ -635,6 +650,9 @@ static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
     if (is_tool && name) {
         pcfmcp_metric_add(h->m.tool_calls, (const char *[]){ name, oname }, 1);
         pcfmcp_metric_observe(h->m.tool_dur, (const char *[]){ name }, secs);
+        pcfmcp_metric_add(h->m.go_tool_executions, (const char *[]){ name, oname }, 1);
+        if (outcome != PCFMCP_OUTCOME_OK && outcome != PCFMCP_OUTCOME_CANCELLED)
+            pcfmcp_metric_add(h->m.go_tool_errors, (const char *[]){ name }, 1);
     }
 
     pcfmcp__log_fields f;
@@ -787,6 +805,27 @@ pcfmcp_error_t pcfmcp__server_client_address(pcfmcp_server_t *s, const char *pee
     pcfmcp_error_t rc = pcfmcp_proxies_client_address(h->proxies, peer, xff, out, out_size);
     pthread_rwlock_unlock(&h->lock);
     return rc;
+}
+
+void pcfmcp__server_http_refused(pcfmcp_server_t *s, unsigned status, const char *reason,
+                                 const char *identity, const char *client_address,
+                                 const char *method)
+{
+    if (!s || !s->hard)
+        return;
+    pcfmcp__hard *h = s->hard;
+    const char *who = identity && *identity ? identity : "anonymous";
+    const char *kv[] = { "client_address", client_address ? client_address : "" };
+    pcfmcp__log_fields f = { .identity = who, .kv = kv, .nkv = 2 };
+    /* Debug: the audit record is the durable trace, and a 429 storm must not
+     * flood the log; authentication failures get their own info line. */
+    PCFMCP_LOGF(s->log, PCFMCP_LOG_DEBUG, "server", &f, "HTTP %s refused with %u: %s",
+                method ? method : "request", status, reason ? reason : "");
+    pthread_rwlock_rdlock(&h->lock);
+    if (h->audit)
+        pcfmcp__audit_http_refusal(h->audit, status, reason ? reason : "refused", who,
+                                   client_address, method);
+    pthread_rwlock_unlock(&h->lock);
 }
 
 int pcfmcp__server_ready(pcfmcp_server_t *s)

@@ -84,6 +84,13 @@ pcfmcp_error_t pcfmcp__server_admit(pcfmcp_server_t *s, const char *identity,
 pcfmcp_error_t pcfmcp__server_client_address(pcfmcp_server_t *s, const char *peer,
                                              const char *xff, char *out, size_t out_size);
 
+/* HTTP refusal observer: a request refused by authentication or admission
+ * before it reached the engine is logged and audited ("anonymous" when the
+ * caller was not authenticated). */
+void pcfmcp__server_http_refused(pcfmcp_server_t *s, unsigned status, const char *reason,
+                                 const char *identity, const char *client_address,
+                                 const char *method);
+
 /* 1 while the server accepts new work (readiness probe); 0 once draining. */
 int pcfmcp__server_ready(pcfmcp_server_t *s);
 

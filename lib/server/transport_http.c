@@ -21,9 +21,21 @@ static int admission(const char *identity, const char *client_address, unsigned 
     double wait = 0;
     pcfmcp_error_t rc = pcfmcp__server_admit(s, identity, client_address, &wait);
     if (rc == PCFMCP_OK)
-        return 0;
+        return PCFMCP_HTTP_ADMIT;
+    if (rc == PCFMCP_ERR_UNAVAILABLE) {
+        /* Draining: another replica (or this one, restarted) will answer;
+         * the same pause the transport asks for once it drains itself. */
+        *retry_after = 5;
+        return PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
+    }
     *retry_after = rc == PCFMCP_ERR_RATE_LIMITED && wait > 1 ? (unsigned)ceil(wait) : 1;
-    return 1;
+    return PCFMCP_HTTP_ADMIT_RATE_LIMITED;
+}
+
+static void refused(unsigned status, const char *reason, const char *identity,
+                    const char *client_address, const char *method, void *ud)
+{
+    pcfmcp__server_http_refused(ud, status, reason, identity, client_address, method);
 }
 
 static int client_address(const char *peer, const char *xff, char *out, size_t n, void *ud)
@@ -56,11 +68,10 @@ static void metrics(pcfmcp_http_text_t *out, void *ud)
 
 static int readiness(pcfmcp_http_text_t *reasons, void *ud)
 {
-    if (!pcfmcp__server_ready(ud)) {
-        static const char why[] = "draining: shutting down";
-        pcfmcp_http_text_append(reasons, why, sizeof(why) - 1);
+    /* The transport itself lists "draining: shutting down" once it has seen
+     * the stop; saying it here too printed the reason twice. */
+    if (!pcfmcp__server_ready(ud))
         return 0;
-    }
     char why[300];
     if (pcfmcp__server_pcf_ready(ud, why, sizeof(why)))
         return 1;
@@ -73,6 +84,7 @@ void pcfmcp__server_http_hooks(pcfmcp_server_t *s, pcfmcp_http_t *h)
     pcfmcp_http_set_admission_cb(h, admission, s);
     pcfmcp_http_set_client_address_cb(h, client_address, s);
     pcfmcp_http_set_observer_cb(h, observer, s);
+    pcfmcp_http_set_refusal_cb(h, refused, s);
     pcfmcp_http_set_readiness_cb(h, readiness, s);
     if (pcfmcp_server_metrics(s)) {
         pcfmcp_http_set_metrics_cb(h, metrics, s);

@@ -156,6 +156,7 @@ typedef struct req {
     bool gzip_ok;
     bool defer;        /* first call: record refusals, send them after the body */
     const char *url;   /* libmicrohttpd's, valid for the request */
+    const char *method; /* libmicrohttpd's, valid for the request */
     const char *cors_origin; /* an allowed Origin to echo, or NULL */
     unsigned ref_status;
     int ref_code;
@@ -196,6 +197,8 @@ struct pcfmcp_http {
     void *obs_ud;
     pcfmcp_http_client_address_cb addr_cb;
     void *addr_ud;
+    pcfmcp_http_refusal_cb refusal_cb;
+    void *refusal_ud;
 
     struct MHD_Daemon *d;
     struct MHD_Daemon *ops;
@@ -963,6 +966,45 @@ static conn_ctx *conn_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
+/* The caller's address as admission and the refusal observer see it. */
+static void client_address(req *rq, struct MHD_Connection *c, char addr[INET6_ADDRSTRLEN])
+{
+    pcfmcp_http_t *h = rq->h;
+    addr[0] = '\0';
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, INET6_ADDRSTRLEN);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, INET6_ADDRSTRLEN);
+    }
+    if (h->addr_cb && addr[0]) {
+        /* Behind trusted proxies the client is named in X-Forwarded-For. */
+        char picked[INET6_ADDRSTRLEN] = "";
+        const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+        if (h->addr_cb(addr, xff, picked, sizeof(picked), h->addr_ud) == 0 && picked[0]) {
+            picked[sizeof(picked) - 1] = '\0';
+            memcpy(addr, picked, INET6_ADDRSTRLEN);
+        }
+    }
+}
+
+static void observe_refusal(req *rq, struct MHD_Connection *c, unsigned status,
+                            const char *reason, const char *addr)
+{
+    pcfmcp_http_t *h = rq->h;
+    if (!h->refusal_cb)
+        return;
+    char own[INET6_ADDRSTRLEN];
+    if (!addr) {
+        client_address(rq, c, own);
+        addr = own;
+    }
+    h->refusal_cb(status, reason, rq->identity[0] ? rq->identity : NULL, addr, rq->method,
+                  h->refusal_ud);
+}
+
 /* Authenticates; on refusal queues the answer and returns false. */
 static bool authenticate(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
 {
@@ -979,10 +1021,10 @@ static bool authenticate(req *rq, struct MHD_Connection *c, enum MHD_Result *ret
             cc->cert_state = v == 0 ? 1 : v;
         }
         if (!cc || cc->cert_state != 1) {
-            *ret = refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST,
-                          cc && cc->cert_state == -2 ? "client certificate not trusted"
-                                                     : "a client certificate is required",
-                          NULL, NULL);
+            const char *why = cc && cc->cert_state == -2 ? "client certificate not trusted"
+                                                         : "a client certificate is required";
+            observe_refusal(rq, c, 403, why, NULL);
+            *ret = refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, why, NULL, NULL);
             return false;
         }
         subject = cc->cert_subject;
@@ -1019,6 +1061,7 @@ static bool authenticate(req *rq, struct MHD_Connection *c, enum MHD_Result *ret
                       : v == PCFMCP_HTTP_AUTH_INVALID  ? "the access token is not valid"
                       : v == PCFMCP_HTTP_AUTH_INSUFFICIENT_SCOPE ? "insufficient scope"
                                                                  : "authentication is unavailable; retry later";
+    observe_refusal(rq, c, status, msg, NULL);
     *ret = refuse(rq, c, status, PCFMCP__RPC_INVALID_REQUEST, msg,
                   status == 503 ? "Retry-After" : "WWW-Authenticate",
                   status == 503 ? "5" : (www ? www : dflt));
@@ -1031,31 +1074,20 @@ static bool admit(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
     pcfmcp_http_t *h = rq->h;
     if (!h->admit_cb)
         return true;
-    char addr[INET6_ADDRSTRLEN] = "";
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof(addr));
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof(addr));
-    }
-    if (h->addr_cb && addr[0]) {
-        /* Behind trusted proxies the client is named in X-Forwarded-For. */
-        char picked[INET6_ADDRSTRLEN] = "";
-        const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
-        if (h->addr_cb(addr, xff, picked, sizeof(picked), h->addr_ud) == 0 && picked[0]) {
-            picked[sizeof(picked) - 1] = '\0';
-            memcpy(addr, picked, sizeof(addr));
-        }
-    }
+    char addr[INET6_ADDRSTRLEN];
+    client_address(rq, c, addr);
     unsigned retry = 1;
-    if (h->admit_cb(rq->identity[0] ? rq->identity : NULL, addr, &retry, h->admit_ud) == 0)
+    int v = h->admit_cb(rq->identity[0] ? rq->identity : NULL, addr, &retry, h->admit_ud);
+    if (v == PCFMCP_HTTP_ADMIT)
         return true;
     char ra[16];
     snprintf(ra, sizeof(ra), "%u", retry ? retry : 1);
-    *ret = refuse(rq, c, 429, PCFMCP__RPC_RATE_LIMITED, "rate limit exceeded; retry later",
-                  "Retry-After", ra);
+    bool down = v == PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
+    const char *msg = down ? "server is shutting down; retry later" : "rate limit exceeded; retry later";
+    observe_refusal(rq, c, down ? 503 : 429, down ? "server is shutting down" : "rate limit exceeded",
+                    addr);
+    *ret = refuse(rq, c, down ? 503 : 429, down ? PCFMCP__RPC_SERVER_BUSY : PCFMCP__RPC_RATE_LIMITED,
+                  msg, "Retry-After", ra);
     return false;
 }
 
@@ -1727,6 +1759,7 @@ static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char 
 {
     pcfmcp_http_t *h = rq->h;
     rq->url = url;
+    rq->method = method;
     rq->gzip_ok = pcfmcp__http_accepts_gzip(hdr(c, "Accept-Encoding"));
     bool on_ops = h->ops && MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON)->daemon == h->ops;
     if (on_ops || (!h->ops_separate && is_ops_path(url))) {
@@ -2248,6 +2281,7 @@ SETCB(pcfmcp_http_set_metrics_cb, pcfmcp_http_metrics_cb, metrics_cb, metrics_ud
 SETCB(pcfmcp_http_set_admission_cb, pcfmcp_http_admission_cb, admit_cb, admit_ud)
 SETCB(pcfmcp_http_set_observer_cb, pcfmcp_http_observer_cb, obs_cb, obs_ud)
 SETCB(pcfmcp_http_set_client_address_cb, pcfmcp_http_client_address_cb, addr_cb, addr_ud)
+SETCB(pcfmcp_http_set_refusal_cb, pcfmcp_http_refusal_cb, refusal_cb, refusal_ud)
 
 /* Resolves host:port for bind(). */
 static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct sockaddr_storage *ss,

@@ -160,6 +160,37 @@ START_TEST(redacted_arguments_never_hold_credentials)
 }
 END_TEST
 
+START_TEST(targets_use_the_tools_argument_names)
+{
+    /* The PCF tools say `project` and `host` (a name or an id), not *_id. */
+    ck_assert_int_eq(
+        pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "add_issue",
+                            "{\"project\":\"ACME external 2026\",\"host\":\"10.0.0.5\","
+                            "\"issue\":\"6f1c7a1e-0c1d-4b59-9f55-0d5c1a2b3c4d\",\"port\":443,"
+                            "\"network\":\"n1\",\"credential\":\"c1\",\"note\":\"x\","
+                            "\"poc\":{\"content_base64\":\"QUFB\"},\"name\":\"SQLi\","
+                            "\"ip\":\"10.0.0.6\",\"port_id\":\"p9\","
+                            "\"host_id\":\"line\\nbreak\"}",
+                            "ok", 0, NULL),
+        PCFMCP_OK);
+    cJSON *j = line_json(path, 0);
+    const cJSON *t = cJSON_GetObjectItem(j, "targets");
+    ck_assert_str_eq(str(t, "project"), "ACME external 2026");
+    ck_assert_str_eq(str(t, "host"), "10.0.0.5");
+    ck_assert_str_eq(str(t, "issue"), "6f1c7a1e-0c1d-4b59-9f55-0d5c1a2b3c4d");
+    ck_assert_int_eq(cJSON_GetObjectItem(t, "port")->valueint, 443);
+    ck_assert_str_eq(str(t, "network"), "n1");
+    ck_assert_str_eq(str(t, "credential"), "c1");
+    ck_assert_str_eq(str(t, "note"), "x");
+    ck_assert_str_eq(str(t, "port_id"), "p9");
+    ck_assert_ptr_null(cJSON_GetObjectItem(t, "poc"));     /* the file, not an id */
+    ck_assert_ptr_null(cJSON_GetObjectItem(t, "name"));    /* not a target */
+    ck_assert_ptr_null(cJSON_GetObjectItem(t, "ip"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(t, "host_id")); /* not id-like */
+    cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(args_mode_none_records_no_trace_of_arguments)
 {
     ck_assert_int_eq(pcfmcp_audit_set_args(au, PCFMCP_AUDIT_ARGS_NONE), PCFMCP_OK);
@@ -309,6 +340,7 @@ int main(void)
     TCase *tc = tcase_create("records");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, tool_call_record_has_every_field);
+    tcase_add_test(tc, targets_use_the_tools_argument_names);
     tcase_add_test(tc, argument_hash_is_over_the_canonical_form);
     tcase_add_test(tc, redacted_arguments_never_hold_credentials);
     tcase_add_test(tc, args_mode_none_records_no_trace_of_arguments);

@@ -875,10 +875,27 @@ static int admit_two(const char *identity, const char *addr, unsigned *retry, vo
 {
     (void)identity, (void)ud;
     ck_assert_str_eq(addr, "127.0.0.1");
-    if (++admissions <= 2)
-        return 0;
+    int n = ++admissions;
+    if (n <= 2)
+        return PCFMCP_HTTP_ADMIT;
     *retry = 7;
-    return 1;
+    return n == 3 ? PCFMCP_HTTP_ADMIT_RATE_LIMITED : PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
+}
+
+static unsigned refused_status[4];
+static atomic_int refused_n;
+
+static void on_refused(unsigned status, const char *reason, const char *identity,
+                       const char *addr, const char *method, void *ud)
+{
+    (void)ud;
+    ck_assert_ptr_nonnull(reason);
+    ck_assert_ptr_null(identity); /* no authenticator here */
+    ck_assert_str_eq(addr, "127.0.0.1");
+    ck_assert_str_eq(method, "POST");
+    int i = atomic_fetch_add(&refused_n, 1);
+    if (i < 4)
+        refused_status[i] = status;
 }
 
 static int not_ready(pcfmcp_http_text_t *reasons, void *ud)
@@ -916,6 +933,8 @@ static void with_ops(pcfmcp_http_t *h)
     pcfmcp_http_set_readiness_cb(h, not_ready, NULL);
     pcfmcp_http_set_metrics_cb(h, metrics, NULL);
     pcfmcp_http_set_observer_cb(h, observe, NULL);
+    atomic_store(&refused_n, 0);
+    pcfmcp_http_set_refusal_cb(h, on_refused, NULL);
 }
 
 START_TEST(http_ops_endpoints_admission_and_gzip)
@@ -943,6 +962,13 @@ START_TEST(http_ops_endpoints_admission_and_gzip)
     char ra[16];
     ck_assert(header(&r, "Retry-After", ra, sizeof(ra)));
     ck_assert_str_eq(ra, "7");
+    /* Draining is not a rate limit: 503, saying so. */
+    ck_assert_int_eq(post(INIT, NULL, &r), 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "shutting down"));
+    ck_assert(header(&r, "Retry-After", ra, sizeof(ra)));
+    ck_assert_int_eq(atomic_load(&refused_n), 2);
+    ck_assert_uint_eq(refused_status[0], 429);
+    ck_assert_uint_eq(refused_status[1], 503);
     ck_assert_int_ge(atomic_load(&observed), 6);
 }
 END_TEST

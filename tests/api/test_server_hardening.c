@@ -509,6 +509,9 @@ START_TEST(tool_timeout_from_the_configuration_cancels_and_is_audited)
     ck_assert_ptr_nonnull(strstr(text_of(r), "timed out after 50 ms"));
     cJSON_Delete(r);
     ck_assert(metric_eq(v.s, "pcf_mcp_tool_calls_total{tool=\"slow\",outcome=\"timeout\"}", 1));
+    /* The Go server's names count the same call. */
+    ck_assert(metric_eq(v.s, "pcf_mcp_tool_executions_total{tool=\"slow\",status=\"timeout\"}", 1));
+    ck_assert(metric_eq(v.s, "pcf_mcp_tool_errors_total{tool=\"slow\"}", 1));
     ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
     char *audit = read_all(audit_path);
     ck_assert_ptr_nonnull(strstr(audit, "\"tool\":\"slow\""));

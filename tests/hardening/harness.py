@@ -294,3 +294,156 @@ def parse_metrics(text):
         check(key not in out, "line {}: duplicate series {}".format(i, key))
         out[key] = float(value)
     return out
+
+
+# ------------------------------------------------------------------ HTTP
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def self_signed(tmp, name="server"):
+    """A fresh self-signed certificate and key (openssl), or None without openssl."""
+    cert, key = os.path.join(tmp, name + ".crt"), os.path.join(tmp, name + ".key")
+    if not shutil.which("openssl"):
+        return None
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+def key_line(name, secret):
+    """The keys-file line for API key @secret (pcf-mcp keys hash)."""
+    r = subprocess.run([binary(), "keys", "hash", name], input=secret.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
+    check(r.returncode == 0, "keys hash failed: {}".format(r.stderr))
+    return r.stdout.decode().strip()
+
+
+class HttpPcfMcp:
+    """One pcf-mcp serving Streamable HTTP on a free loopback port."""
+
+    def __init__(self, args=(), workdir=None, tls=False, env=None):
+        import http.client  # noqa: F401
+        self.tmp = workdir or tempfile.mkdtemp(prefix="pcfmcp-http-")
+        self.port = free_port()
+        self.tls = tls
+        self.err_path = os.path.join(self.tmp, "stderr.log")
+        self.errf = open(self.err_path, "wb")
+        self.proc = subprocess.Popen([binary(), "--transport", "http", "--server-host",
+                                      "127.0.0.1", "--server-port", str(self.port)] + list(args),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.errf, env=clean_env(env))
+        deadline = time.monotonic() + 15
+        import socket
+        while True:
+            if self.proc.poll() is not None:
+                raise Failure("pcf-mcp --transport http exited: " + self.stderr_text()[-2000:])
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise Failure("HTTP transport did not listen")
+                time.sleep(0.02)
+
+    def conn(self, timeout=30):
+        import http.client
+        import ssl
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=ctx)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        """(status, headers dict lower-cased, body text) of one request."""
+        c = self.conn(timeout)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            text = r.read().decode("utf-8", errors="replace")
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, text
+        finally:
+            c.close()
+
+    def post(self, msg, key=None, session=None, headers=None, timeout=30):
+        """POSTs one JSON-RPC message to /mcp: (status, headers, reply or text)."""
+        hdr = {"Content-Type": "application/json",
+               "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": "2025-11-25"}
+        if key:
+            hdr["Authorization"] = "Bearer " + key
+        if session:
+            hdr["Mcp-Session-Id"] = session
+        hdr.update(headers or {})
+        status, rh, text = self.request("POST", "/mcp", json.dumps(msg), hdr, timeout)
+        body = text
+        if rh.get("content-type", "").startswith("text/event-stream"):
+            datas = [l[5:].strip() for l in text.splitlines() if l.startswith("data:")]
+            text = datas[-1] if datas else ""
+        try:
+            body = json.loads(text)
+        except ValueError:
+            pass
+        return status, rh, body
+
+    def initialize(self, key=None):
+        """Opens a session; returns its id."""
+        status, rh, body = self.post({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                                      "params": {"protocolVersion": "2025-11-25",
+                                                 "capabilities": {},
+                                                 "clientInfo": {"name": "e2e", "version": "1"}}},
+                                     key=key)
+        check(status == 200, "initialize over HTTP: {} {}".format(status, body))
+        sid = rh.get("mcp-session-id")
+        self.post({"jsonrpc": "2.0", "method": "notifications/initialized"}, key=key,
+                  session=sid)
+        return sid
+
+    def call(self, name, args, key=None, session=None, rid=1, headers=None):
+        return self.post({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                          "params": {"name": name, "arguments": args}}, key=key,
+                         session=session, headers=headers)
+
+    def metrics(self):
+        status, _, text = self.request("GET", "/metrics")
+        check(status == 200, "/metrics answered {}".format(status))
+        return parse_metrics(text)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=30.0):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure("pcf-mcp did not exit within {} s".format(timeout))
+
+    def stderr_text(self):
+        if not self.errf.closed:
+            self.errf.flush()
+        with open(self.err_path, "rb") as fh:
+            return fh.read().decode("utf-8", errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.errf.closed:
+            self.errf.close()
