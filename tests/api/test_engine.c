@@ -1013,25 +1013,78 @@ END_TEST
 /* Internal test hook of lib/core/alloc.c. */
 long pcfmcp__alloc_fail_after(long n);
 
-START_TEST(engine_survives_allocation_failures)
+/* Checks what one request produced while allocations were failing: nothing
+ * at all, or one final message that is a complete JSON-RPC answer to this
+ * request (a result, or -32603), never an answer with a lost id. Returns
+ * whether that answer was -32603. */
+static bool check_oom_reply(const char *request, long n)
+{
+    size_t finals = 0;
+    bool internal = false;
+    cJSON *req = cJSON_Parse(request);
+    const cJSON *want_id = cJSON_GetObjectItem(req, "id");
+    for (size_t i = 0; i < collector_count(&col); i++) {
+        if (!(col.flags[i] & PCFMCP_EMIT_FINAL) || !col.msgs[i])
+            continue;
+        finals++;
+        cJSON *j = collector_json(&col, i);
+        ck_assert_msg(j != NULL, "failing allocation %ld: unparsable reply %s", n, col.msgs[i]);
+        const cJSON *v = cJSON_GetObjectItem(j, "jsonrpc");
+        ck_assert_msg(cJSON_IsString(v) && strcmp(v->valuestring, "2.0") == 0,
+                      "failing allocation %ld: no jsonrpc 2.0 in %s", n, col.msgs[i]);
+        const cJSON *err = cJSON_GetObjectItem(j, "error");
+        /* Only a request that could not even be parsed has no id to echo. */
+        bool unread = err && strcmp(cJSON_GetObjectItem(err, "message")->valuestring,
+                                    "out of memory reading the request") == 0;
+        if (unread)
+            ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "id")));
+        else
+            ck_assert_msg(cJSON_Compare(cJSON_GetObjectItem(j, "id"), want_id, true),
+                          "failing allocation %ld: reply lost the request id: %s", n, col.msgs[i]);
+        if (err) {
+            ck_assert_msg(cJSON_GetObjectItem(err, "code")->valueint == -32603,
+                          "failing allocation %ld: expected -32603, got %s", n, col.msgs[i]);
+            ck_assert(cJSON_IsString(cJSON_GetObjectItem(err, "message")));
+            internal = true;
+        } else {
+            ck_assert_msg(cJSON_IsObject(cJSON_GetObjectItem(j, "result")),
+                          "failing allocation %ld: neither result nor error: %s", n, col.msgs[i]);
+        }
+        cJSON_Delete(j);
+    }
+    ck_assert_uint_le(finals, 1);
+    cJSON_Delete(req);
+    return internal;
+}
+
+START_TEST(engine_answers_allocation_failures_with_internal_error)
 {
     initialize("2025-11-25");
     const char *msgs[] = {
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}",
         "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"add_port\",\"arguments\":{\"port\":22}}}",
-        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"count\",\"arguments\":{}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":\"three\",\"method\":\"tools/call\",\"params\":{\"name\":\"count\",\"arguments\":{}}}",
         "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://item/1\"}}",
         "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"prompts/get\",\"params\":{\"name\":\"triage\",\"arguments\":{\"project\":\"a\"}}}",
     };
     for (size_t m = 0; m < sizeof(msgs) / sizeof(msgs[0]); m++) {
+        size_t internal = 0, silent = 0;
         for (long n = 0; n < 400; n++) {
             collector_reset(&col);
             pcfmcp__alloc_fail_after(n);
             pcfmcp_engine_handle(eng, ses, msgs[m], strlen(msgs[m]), collector_emit, &col, NULL);
             long used = pcfmcp__alloc_fail_after(-1);
+            if (check_oom_reply(msgs[m], n))
+                internal++;
+            else if (collector_count(&col) == 0)
+                silent++;
             if (used <= n)
                 break; /* this message needed fewer allocations: swept */
         }
+        /* Every allocation of a request is on the path to its answer, so
+         * failing any of them must have been reported, not swallowed. */
+        ck_assert_msg(internal > 0, "%s: no -32603 under allocation failure", msgs[m]);
+        ck_assert_msg(silent == 0, "%s: %zu failing allocations got no answer", msgs[m], silent);
     }
     /* The engine still works normally afterwards. */
     cJSON *r = call("add_port", "{\"port\":22}");
@@ -1111,7 +1164,7 @@ static Suite *suite(void)
     t = tcase_create("oom");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
-    tcase_add_test(t, engine_survives_allocation_failures);
+    tcase_add_test(t, engine_answers_allocation_failures_with_internal_error);
     suite_add_tcase(s, t);
     return s;
 }
