@@ -533,6 +533,154 @@ START_TEST(tools_list_pages_with_opaque_cursors)
 }
 END_TEST
 
+/* One list request, with `cursor` when it is not empty. */
+static cJSON *list_page(const char *method, const char *cursor)
+{
+    char msg[512];
+    if (cursor && cursor[0])
+        snprintf(msg, sizeof(msg),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"cursor\":\"%s\"}}",
+                 method, cursor);
+    else
+        snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"}", method);
+    return send_msg(msg);
+}
+
+/* The cursor of the first page of `method`, copied into `out`. */
+static void first_cursor(const char *method, char *out, size_t cap)
+{
+    cJSON *r = list_page(method, NULL);
+    const cJSON *next = cJSON_GetObjectItem(result_of(r), "nextCursor");
+    ck_assert_msg(cJSON_IsString(next), "%s: the first page should have a next cursor", method);
+    snprintf(out, cap, "%s", next->valuestring);
+    cJSON_Delete(r);
+}
+
+/* Walks every page of `method` and checks that the items, identified by
+ * `key`, are exactly `want` (each once, in any order), over several pages. */
+static void check_full_traversal(const char *method, const char *member, const char *key,
+                                 const char *const *want, size_t nwant)
+{
+    int *seen = calloc(nwant, sizeof(*seen));
+    size_t total = 0, pages = 0;
+    char cursor[256] = "";
+    do {
+        ck_assert_uint_lt(pages, 20);
+        cJSON *r = list_page(method, cursor);
+        const cJSON *res = result_of(r);
+        const cJSON *items = cJSON_GetObjectItem(res, member);
+        ck_assert_msg(cJSON_IsArray(items), "%s: no %s array", method, member);
+        ck_assert_int_le(cJSON_GetArraySize(items), 3);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, items) {
+            const char *k = cJSON_GetObjectItem(it, key)->valuestring;
+            size_t i = 0;
+            while (i < nwant && strcmp(want[i], k) != 0)
+                i++;
+            ck_assert_msg(i < nwant, "%s: unexpected item %s", method, k);
+            ck_assert_msg(seen[i] == 0, "%s: %s listed twice", method, k);
+            seen[i]++;
+            total++;
+        }
+        const cJSON *next = cJSON_GetObjectItem(res, "nextCursor");
+        cursor[0] = '\0';
+        if (next)
+            snprintf(cursor, sizeof(cursor), "%s", next->valuestring);
+        cJSON_Delete(r);
+        pages++;
+    } while (cursor[0]);
+    ck_assert_uint_eq(total, nwant);
+    ck_assert_uint_eq(pages, (nwant + 2) / 3);
+    free(seen);
+}
+
+static void check_bad_cursors(const char *method, const char *other_method)
+{
+    cJSON *r = list_page(method, "bogus");
+    ck_assert_int_eq(error_code(r), -32602);
+    ck_assert(contains(r, "cursor"));
+    cJSON_Delete(r);
+    /* A valid cursor of another list is not a cursor of this one. */
+    char other[256];
+    first_cursor(other_method, other, sizeof(other));
+    r = list_page(method, other);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+
+START_TEST(resources_list_pages_with_opaque_cursors)
+{
+    ck_assert_int_eq(pcfmcp_engine_set_page_size(eng, 3), PCFMCP_OK);
+    static const char *const want[] = { "test://static", "test://r1", "test://r2", "test://r3",
+                                        "test://r4", "test://r5", "test://r6" };
+    for (int i = 1; i <= 6; i++) {
+        char def[128];
+        snprintf(def, sizeof(def), "{\"uri\":\"test://r%d\",\"name\":\"r%d\"}", i, i);
+        ck_assert_int_eq(pcfmcp_engine_add_resource(eng, def, read_static, NULL), PCFMCP_OK);
+    }
+    initialize("2025-11-25");
+    check_full_traversal("resources/list", "resources", "uri", want, 7);
+    check_bad_cursors("resources/list", "tools/list");
+    /* A cursor from before the list changed is stale, not silently shifted. */
+    char cursor[256];
+    first_cursor("resources/list", cursor, sizeof(cursor));
+    ck_assert_int_eq(pcfmcp_engine_add_resource(eng, "{\"uri\":\"test://r7\",\"name\":\"r7\"}",
+                                                read_static, NULL),
+                     PCFMCP_OK);
+    cJSON *r = list_page("resources/list", cursor);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+END_TEST
+
+START_TEST(resource_templates_list_pages_with_opaque_cursors)
+{
+    ck_assert_int_eq(pcfmcp_engine_set_page_size(eng, 3), PCFMCP_OK);
+    static const char *const want[] = { "test://item/{id}", "test://t1/{id}", "test://t2/{id}",
+                                        "test://t3/{id}",   "test://t4/{id}", "test://t5/{id}",
+                                        "test://t6/{id}" };
+    for (int i = 1; i <= 6; i++) {
+        char def[128];
+        snprintf(def, sizeof(def), "{\"uriTemplate\":\"test://t%d/{id}\",\"name\":\"t%d\"}", i, i);
+        ck_assert_int_eq(pcfmcp_engine_add_resource_template(eng, def, read_template, NULL),
+                         PCFMCP_OK);
+    }
+    initialize("2025-11-25");
+    check_full_traversal("resources/templates/list", "resourceTemplates", "uriTemplate", want, 7);
+    check_bad_cursors("resources/templates/list", "tools/list");
+    char cursor[256];
+    first_cursor("resources/templates/list", cursor, sizeof(cursor));
+    ck_assert_int_eq(pcfmcp_engine_add_resource_template(
+                         eng, "{\"uriTemplate\":\"test://t7/{id}\",\"name\":\"t7\"}", read_template,
+                         NULL),
+                     PCFMCP_OK);
+    cJSON *r = list_page("resources/templates/list", cursor);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+END_TEST
+
+START_TEST(prompts_list_pages_with_opaque_cursors)
+{
+    ck_assert_int_eq(pcfmcp_engine_set_page_size(eng, 3), PCFMCP_OK);
+    static const char *const want[] = { "triage", "p1", "p2", "p3", "p4", "p5", "p6" };
+    for (int i = 1; i <= 6; i++) {
+        char def[128];
+        snprintf(def, sizeof(def), "{\"name\":\"p%d\"}", i);
+        ck_assert_int_eq(pcfmcp_engine_add_prompt(eng, def, prompt_cb, NULL), PCFMCP_OK);
+    }
+    initialize("2025-11-25");
+    check_full_traversal("prompts/list", "prompts", "name", want, 7);
+    check_bad_cursors("prompts/list", "tools/list");
+    char cursor[256];
+    first_cursor("prompts/list", cursor, sizeof(cursor));
+    ck_assert_int_eq(pcfmcp_engine_add_prompt(eng, "{\"name\":\"p7\"}", prompt_cb, NULL), PCFMCP_OK);
+    cJSON *r = list_page("prompts/list", cursor);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(removing_a_tool_notifies_sessions)
 {
     initialize("2025-11-25");
@@ -1121,6 +1269,9 @@ static Suite *suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, registration_rejects_bad_definitions);
     tcase_add_test(t, tools_list_pages_with_opaque_cursors);
+    tcase_add_test(t, resources_list_pages_with_opaque_cursors);
+    tcase_add_test(t, resource_templates_list_pages_with_opaque_cursors);
+    tcase_add_test(t, prompts_list_pages_with_opaque_cursors);
     tcase_add_test(t, removing_a_tool_notifies_sessions);
     suite_add_tcase(s, t);
 
