@@ -121,7 +121,9 @@ static void unknown_hint(const char *name, bool env, char *out, size_t cap)
         if (env) {
             char en[128];
             env_name(key, en, sizeof(en));
-            if (near_miss(name, en, &best)) {
+            /* The prefix is always right: measure the rest, so it does not
+             * widen the edit allowance. */
+            if (near_miss(name + strlen(ENV_PREFIX), en + strlen(ENV_PREFIX), &best)) {
                 pick = key;
                 snprintf(pick_env, sizeof(pick_env), "%s", en);
             }
