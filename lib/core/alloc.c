@@ -12,6 +12,22 @@ static atomic_long fail_after = -1;
  * allocation on every thread bounced its cache line between the workers
  * and cost a few per cent of a cached tools/call (bench/run.sh). */
 static atomic_ulong alloc_total;
+/* Bumped only when an allocation fails, so it costs nothing on success; it
+ * lets a parser that cannot tell why it failed (cJSON) ask whether memory
+ * ran out meanwhile. */
+static atomic_ulong alloc_failures;
+
+static void *counted(void *p)
+{
+    if (PCFMCP_UNLIKELY(!p))
+        atomic_fetch_add_explicit(&alloc_failures, 1, memory_order_relaxed);
+    return p;
+}
+
+unsigned long pcfmcp__alloc_failures(void)
+{
+    return atomic_load_explicit(&alloc_failures, memory_order_relaxed);
+}
 
 static bool should_fail(void)
 {
@@ -46,22 +62,22 @@ unsigned long pcfmcp__alloc_count(void)
 void *pcfmcp__malloc(size_t n)
 {
     if (should_fail())
-        return NULL;
-    return malloc(n ? n : 1);
+        return counted(NULL);
+    return counted(malloc(n ? n : 1));
 }
 
 void *pcfmcp__calloc(size_t nmemb, size_t size)
 {
     if (should_fail())
-        return NULL;
-    return calloc(nmemb ? nmemb : 1, size ? size : 1);
+        return counted(NULL);
+    return counted(calloc(nmemb ? nmemb : 1, size ? size : 1));
 }
 
 void *pcfmcp__realloc(void *p, size_t n)
 {
     if (should_fail())
-        return NULL;
-    return realloc(p, n ? n : 1);
+        return counted(NULL);
+    return counted(realloc(p, n ? n : 1));
 }
 
 void pcfmcp__free(void *p)

@@ -20,5 +20,9 @@ void *pcfmcp__memdup(const void *p, size_t n);
 long pcfmcp__alloc_fail_after(long n);
 /* Allocations attempted while the hook was armed, since process start. */
 unsigned long pcfmcp__alloc_count(void);
+/* Allocations that failed (injected or real) since process start. Compare
+ * two readings to learn whether memory ran out in between; another thread's
+ * failure can show up too, which only matters when memory is short anyway. */
+unsigned long pcfmcp__alloc_failures(void);
 
 #endif

@@ -1,5 +1,6 @@
 #include "core/internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <math.h>
@@ -43,6 +44,142 @@ static const pcfmcp__key_def *key_def(const char *key, size_t *index)
             return &pcfmcp__config_keys[i];
         }
     return NULL;
+}
+
+/* Edit distance (insert, delete, substitute) between two short names,
+ * or SIZE_MAX when either is too long to be a typo of a key. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[129];
+    if (la > 128 || lb > 128)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* A name close enough to `wrong` to be what was meant: at most a couple of
+ * edits, fewer for short names, so unrelated keys are not offered. */
+static bool near_miss(const char *wrong, const char *right, size_t *best)
+{
+    size_t d = edit_distance(wrong, right);
+    size_t len = strlen(right), limit = len / 4;
+    if (limit < 2)
+        limit = len <= 3 ? 1 : 2;
+    if (limit > 3)
+        limit = 3;
+    if (d > limit || d >= *best)
+        return false;
+    *best = d;
+    return true;
+}
+
+static void env_name(const char *key, char *out, size_t n);
+
+/* Appends `word` to the hint list in `out`, or "..." once it is full so a
+ * message stays one readable line. */
+static void hint_append(char *out, size_t cap, size_t *len, const char *word, bool *full)
+{
+    if (*full)
+        return;
+    size_t need = strlen(word) + 2;
+    if (*len + need + 4 >= cap) {
+        snprintf(out + *len, cap - *len, ", ...");
+        *len += strlen(out + *len);
+        *full = true;
+        return;
+    }
+    *len += (size_t)snprintf(out + *len, cap - *len, "%s%s", out[0] ? ", " : "", word);
+}
+
+/* Tells the author of an unknown key or variable what was expected: the
+ * nearest valid name, else the names of the section it named, else the
+ * sections. `env` selects PCF_MCP_* spelling. Written to `out` starting
+ * with "; ". */
+static void unknown_hint(const char *name, bool env, char *out, size_t cap)
+{
+    size_t best = SIZE_MAX;
+    const char *pick = NULL;
+    char pick_env[128] = "";
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        const char *key = pcfmcp__config_keys[i].key;
+        if (env) {
+            char en[128];
+            env_name(key, en, sizeof(en));
+            /* The prefix is always right: measure the rest, so it does not
+             * widen the edit allowance. */
+            if (near_miss(name + strlen(ENV_PREFIX), en + strlen(ENV_PREFIX), &best)) {
+                pick = key;
+                snprintf(pick_env, sizeof(pick_env), "%s", en);
+            }
+        } else if (near_miss(name, key, &best)) {
+            pick = key;
+        }
+    }
+    if (pick) {
+        snprintf(out, cap, "; did you mean %s?", env ? pick_env : pick);
+        return;
+    }
+    /* The section is what precedes the first '.' of a key, or what follows
+     * the prefix of a variable (sections may contain '_', so each is tried). */
+    char list[400] = "";
+    char section[64] = "";
+    size_t len = 0;
+    bool full = false, in_section = false;
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        const char *key = pcfmcp__config_keys[i].key;
+        size_t klen = strcspn(key, ".");
+        char want[128];
+        if (env) {
+            env_name(key, want, sizeof(want));
+            want[strlen(ENV_PREFIX) + klen + 1] = '\0'; /* PCF_MCP_<SECTION>_ */
+        } else {
+            snprintf(want, sizeof(want), "%.*s", (int)klen + 1, key); /* <section>. */
+        }
+        if (!pcfmcp__has_prefix(name, want))
+            continue;
+        in_section = true;
+        snprintf(section, sizeof(section), "%.*s", (int)strlen(want) - 1, want);
+        char en[128];
+        if (env)
+            env_name(key, en, sizeof(en));
+        hint_append(list, sizeof(list), &len, env ? en : key + klen + 1, &full);
+    }
+    if (in_section) {
+        snprintf(out, cap, "; %s %s: %s", section, env ? "variables are" : "keys are", list);
+        return;
+    }
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        const char *key = pcfmcp__config_keys[i].key;
+        size_t klen = strcspn(key, ".");
+        if (i > 0 && strncmp(pcfmcp__config_keys[i - 1].key, key, klen) == 0 &&
+            pcfmcp__config_keys[i - 1].key[klen] == '.')
+            continue; /* sections are contiguous in the table */
+        char word[64];
+        snprintf(word, sizeof(word), "%.*s", (int)klen, key);
+        if (env)
+            for (char *w = word; *w; w++)
+                *w = (char)toupper((unsigned char)*w);
+        hint_append(list, sizeof(list), &len, word, &full);
+    }
+    snprintf(out, cap, env ? "; variables are " ENV_PREFIX "<SECTION>_<KEY> with SECTION one of %s"
+                           : "; keys are <section>.<key> with section one of %s",
+             list);
 }
 
 static void add_error(pcfmcp_config_t *c, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
@@ -318,7 +455,9 @@ static pcfmcp_error_t set_one(pcfmcp_config_t *c, const char *key, const char *t
     size_t idx = 0;
     const pcfmcp__key_def *d = key_def(key, &idx);
     if (!d) {
-        add_error(c, "%s%s: unknown key", where, key);
+        char hint[512];
+        unknown_hint(key, false, hint, sizeof(hint));
+        add_error(c, "%s%s: unknown key%s", where, key, hint);
         return PCFMCP_ERR_NOT_FOUND;
     }
     value nv = { 0 };
@@ -443,8 +582,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_env(pcfmcp_config_t *c)
                 hit = &pcfmcp__config_keys[i];
         }
         if (!hit) {
-            add_error(c, "environment %.*s: unknown variable (no such configuration key)",
-                      (int)nlen, *e);
+            char name[128], hint[512];
+            snprintf(name, sizeof(name), "%.*s", (int)nlen, *e);
+            unknown_hint(name, true, hint, sizeof(hint));
+            add_error(c, "environment %s: unknown variable (no such configuration key)%s", name,
+                      hint);
             rc = PCFMCP_ERR_CONFIG;
             continue;
         }
@@ -481,6 +623,14 @@ static void yaml_fail(yaml_walk *w, size_t line, const char *key, const char *ms
 {
     add_error(w->c, "%s:%zu: %s%s%s", w->path, line + 1, key ? key : "", key ? ": " : "", msg);
     w->rc = PCFMCP_ERR_CONFIG;
+}
+
+static void yaml_unknown(yaml_walk *w, size_t line, const char *key)
+{
+    char hint[512], msg[528];
+    unknown_hint(key, false, hint, sizeof(hint));
+    snprintf(msg, sizeof(msg), "unknown key%s", hint);
+    yaml_fail(w, line, key, msg);
 }
 
 static void yaml_syntax_error(yaml_walk *w, const yaml_parser_t *p)
@@ -627,7 +777,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
             {
                 const pcfmcp__key_def *d = key_def(full, NULL);
                 if (!d) {
-                    yaml_fail(&w, pending_line, full, "unknown key");
+                    yaml_unknown(&w, pending_line, full);
                 } else if (d->type != PCFMCP_CONFIG_LIST) {
                     char m[128];
                     snprintf(m, sizeof(m), "expected %s, not a list", type_word(d->type));
@@ -655,7 +805,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
                 if (!null_value)
                     apply_scalar(&w, full, s, pending_line);
                 else if (!key_def(full, NULL))
-                    yaml_fail(&w, pending_line, full, "unknown key");
+                    yaml_unknown(&w, pending_line, full);
             }
             break;
         }

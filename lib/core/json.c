@@ -56,10 +56,14 @@ pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth,
         return PCFMCP__JSON_SYNTAX;
     }
     const char *end = NULL;
+    unsigned long failures = pcfmcp__alloc_failures();
     cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, false);
     if (!j) {
-        /* cJSON cannot tell allocation failure from bad syntax; under OOM the
-         * caller reports a parse error, which is still a clean refusal. */
+        /* cJSON cannot tell allocation failure from bad syntax: a failed
+         * allocation meanwhile means valid input may have been refused, and
+         * calling that a syntax error would blame the peer. */
+        if (pcfmcp__alloc_failures() != failures)
+            return PCFMCP__JSON_NOMEM;
         if (err_off)
             *err_off = end ? (size_t)(end - s) : 0;
         return PCFMCP__JSON_SYNTAX;

@@ -269,11 +269,25 @@ static size_t redact_authorization(const char *s, size_t n, size_t i, pcfmcp__bu
     return i;
 }
 
+/* Whether s[i] follows an escaped newline, CR or tab ("\\n" with an odd run
+ * of backslashes): in a JSON line a logged HTTP request puts its headers
+ * right after one, and the letter of the escape must not hide the header. */
+static bool after_escape(const char *s, size_t i)
+{
+    if (i < 2 || (s[i - 1] != 'n' && s[i - 1] != 'r' && s[i - 1] != 't'))
+        return false;
+    size_t slashes = 0;
+    for (size_t k = i - 1; k > 0 && s[k - 1] == '\\'; k--)
+        slashes++;
+    return slashes % 2 == 1;
+}
+
 static void redact_patterns(const char *s, size_t n, pcfmcp__buf *out)
 {
     size_t i = 0;
     while (i < n) {
-        if (!key_char(s[i]) || (i > 0 && key_char(s[i - 1]))) {
+        if (!key_char(s[i]) || after_escape(s, i + 1) ||
+            (i > 0 && key_char(s[i - 1]) && !after_escape(s, i))) {
             pcfmcp__buf_putc(out, s[i++]);
             continue;
         }

@@ -123,6 +123,46 @@ static void reply_json(reply *r, cJSON *result)
     reply_built(r, result, true);
 }
 
+/* The answer when not even an error reply could be allocated, written into
+ * @p buf so the client still learns which request failed. The id comes
+ * from @p id_text when rendered already, else from @p id; only an id too
+ * long for the buffer is replaced by null. @p message is static text that
+ * needs no JSON escaping. Returns the length. */
+static size_t nomem_reply(char *buf, size_t cap, const char *id_text, const cJSON *id,
+                          const char *message)
+{
+    char idbuf[600];
+    size_t n = 0;
+    if (!id_text && pcfmcp__json_is_integer(id)) {
+        snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id->valuedouble);
+        id_text = idbuf;
+    } else if (!id_text && cJSON_IsString(id)) {
+        bool fits = true;
+        idbuf[n++] = '"';
+        for (const unsigned char *p = (const unsigned char *)id->valuestring; *p && fits; p++) {
+            if (n + 8 >= sizeof(idbuf))
+                fits = false;
+            else if (*p == '"' || *p == '\\')
+                n += (size_t)snprintf(idbuf + n, sizeof(idbuf) - n, "\\%c", *p);
+            else if (*p < 0x20)
+                n += (size_t)snprintf(idbuf + n, sizeof(idbuf) - n, "\\u%04x", *p);
+            else
+                idbuf[n++] = (char)*p;
+        }
+        idbuf[n++] = '"';
+        idbuf[n] = '\0';
+        id_text = fits ? idbuf : NULL;
+    }
+    int len = snprintf(buf, cap, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":%d,"
+                                 "\"message\":\"%s\"}}",
+                       id_text ? id_text : "null", PCFMCP__RPC_INTERNAL_ERROR, message);
+    if (len < 0 || (size_t)len >= cap)
+        len = snprintf(buf, cap, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,"
+                                 "\"message\":\"%s\"}}",
+                       PCFMCP__RPC_INTERNAL_ERROR, message);
+    return (size_t)len;
+}
+
 /* ------------------------------------------------------------- context */
 
 static void ctx_free(pcfmcp_ctx_t *ctx)
@@ -1249,10 +1289,10 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
     } else if (msg) {
         pcfmcp__ctx_emit(ctx, msg, len, flags);
     } else {
-        /* Could not even build the error: say so in the smallest way we can. */
-        static const char oom[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
-                                  "\"message\":\"out of memory\"}}";
-        pcfmcp__ctx_emit(ctx, oom, sizeof(oom) - 1, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR);
+        /* Could not even build the error: the stack still can. */
+        char oom[1024];
+        size_t olen = nomem_reply(oom, sizeof(oom), ctx->id_text, NULL, "out of memory");
+        pcfmcp__ctx_emit(ctx, oom, olen, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR);
     }
     pcfmcp__free(msg);
     double secs = (double)(pcfmcp__now_ns() - ctx->start_ns) / 1e9;
@@ -1443,11 +1483,17 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
         char *idt = id_to_text(m.id);
         size_t len = 0;
         char *msg = pcfmcp__rpc_error(idt, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", NULL, &len);
-        if (msg)
+        if (msg) {
             emit(msg, len, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, ud);
+        } else {
+            char oom[1024];
+            emit(oom, nomem_reply(oom, sizeof(oom), idt, m.id, "out of memory"), PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, ud);
+        }
         pcfmcp__free(msg);
         pcfmcp__free(idt);
         cJSON_Delete(owned);
+        if (info)
+            info->rpc_error = PCFMCP__RPC_INTERNAL_ERROR;
         return PCFMCP_HANDLED_DONE;
     }
     int midx = lookup_method(m.method);
@@ -1555,7 +1601,15 @@ pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, co
     size_t off = 0;
     pcfmcp__json_status st = pcfmcp__json_parse(msg ? msg : "", len, (int)e->max_depth, &root, &off);
     pcfmcp_handled_t h;
-    if (st != PCFMCP__JSON_OK) {
+    if (st == PCFMCP__JSON_NOMEM) {
+        /* The id is unknown until the message is parsed, so it is null here. */
+        char oom[256];
+        emit(oom, nomem_reply(oom, sizeof(oom), NULL, NULL,
+                                   "out of memory reading the request"), PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, ud);
+        if (info)
+            info->rpc_error = PCFMCP__RPC_INTERNAL_ERROR;
+        h = PCFMCP_HANDLED_DONE;
+    } else if (st != PCFMCP__JSON_OK) {
         char why[160];
         if (st == PCFMCP__JSON_DEPTH)
             snprintf(why, sizeof(why), "parse error: JSON nested deeper than %u levels", e->max_depth);

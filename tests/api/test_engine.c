@@ -533,6 +533,154 @@ START_TEST(tools_list_pages_with_opaque_cursors)
 }
 END_TEST
 
+/* One list request, with `cursor` when it is not empty. */
+static cJSON *list_page(const char *method, const char *cursor)
+{
+    char msg[512];
+    if (cursor && cursor[0])
+        snprintf(msg, sizeof(msg),
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"cursor\":\"%s\"}}",
+                 method, cursor);
+    else
+        snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"}", method);
+    return send_msg(msg);
+}
+
+/* The cursor of the first page of `method`, copied into `out`. */
+static void first_cursor(const char *method, char *out, size_t cap)
+{
+    cJSON *r = list_page(method, NULL);
+    const cJSON *next = cJSON_GetObjectItem(result_of(r), "nextCursor");
+    ck_assert_msg(cJSON_IsString(next), "%s: the first page should have a next cursor", method);
+    snprintf(out, cap, "%s", next->valuestring);
+    cJSON_Delete(r);
+}
+
+/* Walks every page of `method` and checks that the items, identified by
+ * `key`, are exactly `want` (each once, in any order), over several pages. */
+static void check_full_traversal(const char *method, const char *member, const char *key,
+                                 const char *const *want, size_t nwant)
+{
+    int *seen = calloc(nwant, sizeof(*seen));
+    size_t total = 0, pages = 0;
+    char cursor[256] = "";
+    do {
+        ck_assert_uint_lt(pages, 20);
+        cJSON *r = list_page(method, cursor);
+        const cJSON *res = result_of(r);
+        const cJSON *items = cJSON_GetObjectItem(res, member);
+        ck_assert_msg(cJSON_IsArray(items), "%s: no %s array", method, member);
+        ck_assert_int_le(cJSON_GetArraySize(items), 3);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, items) {
+            const char *k = cJSON_GetObjectItem(it, key)->valuestring;
+            size_t i = 0;
+            while (i < nwant && strcmp(want[i], k) != 0)
+                i++;
+            ck_assert_msg(i < nwant, "%s: unexpected item %s", method, k);
+            ck_assert_msg(seen[i] == 0, "%s: %s listed twice", method, k);
+            seen[i]++;
+            total++;
+        }
+        const cJSON *next = cJSON_GetObjectItem(res, "nextCursor");
+        cursor[0] = '\0';
+        if (next)
+            snprintf(cursor, sizeof(cursor), "%s", next->valuestring);
+        cJSON_Delete(r);
+        pages++;
+    } while (cursor[0]);
+    ck_assert_uint_eq(total, nwant);
+    ck_assert_uint_eq(pages, (nwant + 2) / 3);
+    free(seen);
+}
+
+static void check_bad_cursors(const char *method, const char *other_method)
+{
+    cJSON *r = list_page(method, "bogus");
+    ck_assert_int_eq(error_code(r), -32602);
+    ck_assert(contains(r, "cursor"));
+    cJSON_Delete(r);
+    /* A valid cursor of another list is not a cursor of this one. */
+    char other[256];
+    first_cursor(other_method, other, sizeof(other));
+    r = list_page(method, other);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+
+START_TEST(resources_list_pages_with_opaque_cursors)
+{
+    ck_assert_int_eq(pcfmcp_engine_set_page_size(eng, 3), PCFMCP_OK);
+    static const char *const want[] = { "test://static", "test://r1", "test://r2", "test://r3",
+                                        "test://r4", "test://r5", "test://r6" };
+    for (int i = 1; i <= 6; i++) {
+        char def[128];
+        snprintf(def, sizeof(def), "{\"uri\":\"test://r%d\",\"name\":\"r%d\"}", i, i);
+        ck_assert_int_eq(pcfmcp_engine_add_resource(eng, def, read_static, NULL), PCFMCP_OK);
+    }
+    initialize("2025-11-25");
+    check_full_traversal("resources/list", "resources", "uri", want, 7);
+    check_bad_cursors("resources/list", "tools/list");
+    /* A cursor from before the list changed is stale, not silently shifted. */
+    char cursor[256];
+    first_cursor("resources/list", cursor, sizeof(cursor));
+    ck_assert_int_eq(pcfmcp_engine_add_resource(eng, "{\"uri\":\"test://r7\",\"name\":\"r7\"}",
+                                                read_static, NULL),
+                     PCFMCP_OK);
+    cJSON *r = list_page("resources/list", cursor);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+END_TEST
+
+START_TEST(resource_templates_list_pages_with_opaque_cursors)
+{
+    ck_assert_int_eq(pcfmcp_engine_set_page_size(eng, 3), PCFMCP_OK);
+    static const char *const want[] = { "test://item/{id}", "test://t1/{id}", "test://t2/{id}",
+                                        "test://t3/{id}",   "test://t4/{id}", "test://t5/{id}",
+                                        "test://t6/{id}" };
+    for (int i = 1; i <= 6; i++) {
+        char def[128];
+        snprintf(def, sizeof(def), "{\"uriTemplate\":\"test://t%d/{id}\",\"name\":\"t%d\"}", i, i);
+        ck_assert_int_eq(pcfmcp_engine_add_resource_template(eng, def, read_template, NULL),
+                         PCFMCP_OK);
+    }
+    initialize("2025-11-25");
+    check_full_traversal("resources/templates/list", "resourceTemplates", "uriTemplate", want, 7);
+    check_bad_cursors("resources/templates/list", "tools/list");
+    char cursor[256];
+    first_cursor("resources/templates/list", cursor, sizeof(cursor));
+    ck_assert_int_eq(pcfmcp_engine_add_resource_template(
+                         eng, "{\"uriTemplate\":\"test://t7/{id}\",\"name\":\"t7\"}", read_template,
+                         NULL),
+                     PCFMCP_OK);
+    cJSON *r = list_page("resources/templates/list", cursor);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+END_TEST
+
+START_TEST(prompts_list_pages_with_opaque_cursors)
+{
+    ck_assert_int_eq(pcfmcp_engine_set_page_size(eng, 3), PCFMCP_OK);
+    static const char *const want[] = { "triage", "p1", "p2", "p3", "p4", "p5", "p6" };
+    for (int i = 1; i <= 6; i++) {
+        char def[128];
+        snprintf(def, sizeof(def), "{\"name\":\"p%d\"}", i);
+        ck_assert_int_eq(pcfmcp_engine_add_prompt(eng, def, prompt_cb, NULL), PCFMCP_OK);
+    }
+    initialize("2025-11-25");
+    check_full_traversal("prompts/list", "prompts", "name", want, 7);
+    check_bad_cursors("prompts/list", "tools/list");
+    char cursor[256];
+    first_cursor("prompts/list", cursor, sizeof(cursor));
+    ck_assert_int_eq(pcfmcp_engine_add_prompt(eng, "{\"name\":\"p7\"}", prompt_cb, NULL), PCFMCP_OK);
+    cJSON *r = list_page("prompts/list", cursor);
+    ck_assert_int_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(removing_a_tool_notifies_sessions)
 {
     initialize("2025-11-25");
@@ -1013,25 +1161,78 @@ END_TEST
 /* Internal test hook of lib/core/alloc.c. */
 long pcfmcp__alloc_fail_after(long n);
 
-START_TEST(engine_survives_allocation_failures)
+/* Checks what one request produced while allocations were failing: nothing
+ * at all, or one final message that is a complete JSON-RPC answer to this
+ * request (a result, or -32603), never an answer with a lost id. Returns
+ * whether that answer was -32603. */
+static bool check_oom_reply(const char *request, long n)
+{
+    size_t finals = 0;
+    bool internal = false;
+    cJSON *req = cJSON_Parse(request);
+    const cJSON *want_id = cJSON_GetObjectItem(req, "id");
+    for (size_t i = 0; i < collector_count(&col); i++) {
+        if (!(col.flags[i] & PCFMCP_EMIT_FINAL) || !col.msgs[i])
+            continue;
+        finals++;
+        cJSON *j = collector_json(&col, i);
+        ck_assert_msg(j != NULL, "failing allocation %ld: unparsable reply %s", n, col.msgs[i]);
+        const cJSON *v = cJSON_GetObjectItem(j, "jsonrpc");
+        ck_assert_msg(cJSON_IsString(v) && strcmp(v->valuestring, "2.0") == 0,
+                      "failing allocation %ld: no jsonrpc 2.0 in %s", n, col.msgs[i]);
+        const cJSON *err = cJSON_GetObjectItem(j, "error");
+        /* Only a request that could not even be parsed has no id to echo. */
+        bool unread = err && strcmp(cJSON_GetObjectItem(err, "message")->valuestring,
+                                    "out of memory reading the request") == 0;
+        if (unread)
+            ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "id")));
+        else
+            ck_assert_msg(cJSON_Compare(cJSON_GetObjectItem(j, "id"), want_id, true),
+                          "failing allocation %ld: reply lost the request id: %s", n, col.msgs[i]);
+        if (err) {
+            ck_assert_msg(cJSON_GetObjectItem(err, "code")->valueint == -32603,
+                          "failing allocation %ld: expected -32603, got %s", n, col.msgs[i]);
+            ck_assert(cJSON_IsString(cJSON_GetObjectItem(err, "message")));
+            internal = true;
+        } else {
+            ck_assert_msg(cJSON_IsObject(cJSON_GetObjectItem(j, "result")),
+                          "failing allocation %ld: neither result nor error: %s", n, col.msgs[i]);
+        }
+        cJSON_Delete(j);
+    }
+    ck_assert_uint_le(finals, 1);
+    cJSON_Delete(req);
+    return internal;
+}
+
+START_TEST(engine_answers_allocation_failures_with_internal_error)
 {
     initialize("2025-11-25");
     const char *msgs[] = {
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}",
         "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"add_port\",\"arguments\":{\"port\":22}}}",
-        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"count\",\"arguments\":{}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":\"three\",\"method\":\"tools/call\",\"params\":{\"name\":\"count\",\"arguments\":{}}}",
         "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://item/1\"}}",
         "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"prompts/get\",\"params\":{\"name\":\"triage\",\"arguments\":{\"project\":\"a\"}}}",
     };
     for (size_t m = 0; m < sizeof(msgs) / sizeof(msgs[0]); m++) {
+        size_t internal = 0, silent = 0;
         for (long n = 0; n < 400; n++) {
             collector_reset(&col);
             pcfmcp__alloc_fail_after(n);
             pcfmcp_engine_handle(eng, ses, msgs[m], strlen(msgs[m]), collector_emit, &col, NULL);
             long used = pcfmcp__alloc_fail_after(-1);
+            if (check_oom_reply(msgs[m], n))
+                internal++;
+            else if (collector_count(&col) == 0)
+                silent++;
             if (used <= n)
                 break; /* this message needed fewer allocations: swept */
         }
+        /* Every allocation of a request is on the path to its answer, so
+         * failing any of them must have been reported, not swallowed. */
+        ck_assert_msg(internal > 0, "%s: no -32603 under allocation failure", msgs[m]);
+        ck_assert_msg(silent == 0, "%s: %zu failing allocations got no answer", msgs[m], silent);
     }
     /* The engine still works normally afterwards. */
     cJSON *r = call("add_port", "{\"port\":22}");
@@ -1068,6 +1269,9 @@ static Suite *suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, registration_rejects_bad_definitions);
     tcase_add_test(t, tools_list_pages_with_opaque_cursors);
+    tcase_add_test(t, resources_list_pages_with_opaque_cursors);
+    tcase_add_test(t, resource_templates_list_pages_with_opaque_cursors);
+    tcase_add_test(t, prompts_list_pages_with_opaque_cursors);
     tcase_add_test(t, removing_a_tool_notifies_sessions);
     suite_add_tcase(s, t);
 
@@ -1111,7 +1315,7 @@ static Suite *suite(void)
     t = tcase_create("oom");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
-    tcase_add_test(t, engine_survives_allocation_failures);
+    tcase_add_test(t, engine_answers_allocation_failures_with_internal_error);
     suite_add_tcase(s, t);
     return s;
 }
