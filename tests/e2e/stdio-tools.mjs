@@ -631,6 +631,19 @@ async function mainSuite(s, fake, tmp) {
   });
 }
 
+// A tool withheld by policy is a JSON-RPC -32602 like an unknown tool, but
+// message and error.data say which setting keeps it away.
+async function notOffered(s, name, args, reason) {
+  await assert.rejects(s.client.callTool({ name, arguments: args }), (e) => {
+    assert.equal(e.code, -32602);
+    assert.match(e.message, new RegExp(`${name} is not offered: `));
+    assert.match(e.message, reason);
+    assert.equal(e.data?.name, name);
+    assert.match(e.data?.reason, reason);
+    return true;
+  });
+}
+
 async function gateSuite(fake) {
   await check("read-only mode registers only read tools and refuses report writes", async () => {
     const s = await session(fake, { PCF_MCP_TOOLS_READ_ONLY: "true", PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true" });
@@ -638,8 +651,8 @@ async function gateSuite(fake) {
       const { tools } = await s.client.listTools();
       assert.ok(tools.every((t) => t.annotations.readOnlyHint === true), "only read tools");
       assert.ok(!tools.some((t) => t.name === "create_issue" || t.name.startsWith("delete_")));
-      await assert.rejects(s.client.callTool({ name: "create_issue", arguments: { project: EXT, name: "x" } }),
-        /unknown tool/);
+      await notOffered(s, "create_issue", { project: EXT, name: "x" },
+        /this server runs read-only \(tools\.read_only \/ --read-only\)/);
       await s.err("generate_report", { project: EXT, output_path: "x.md" }, /read-only mode/, "gate");
       await s.ok("list_issues", { project: EXT, limit: 1 });
     } finally {
@@ -652,8 +665,19 @@ async function gateSuite(fake) {
     try {
       const { tools } = await s.client.listTools();
       assert.deepEqual(tools.map((t) => t.name), ["list_projects"]);
-      await assert.rejects(s.client.callTool({ name: "list_hosts", arguments: { project: EXT } }),
-        /unknown tool/);
+      await notOffered(s, "list_hosts", { project: EXT }, /it is not in the allow-list \(tools\.allow\)$/);
+      await notOffered(s, "get_project", { project: EXT }, /^it is in the deny-list \(tools\.deny\)$/);
+      // delete_host is allowed but destructive tools are off: that is the reason given.
+      await notOffered(s, "delete_host", { project: EXT, host: "x", confirm: "x" },
+        /^destructive tools are off \(tools\.enable_destructive\)$/);
+      // A name no configuration could bring back is still just unknown.
+      await assert.rejects(s.client.callTool({ name: "list_hosst", arguments: {} }), (e) => {
+        assert.equal(e.code, -32602);
+        assert.match(e.message, /unknown tool: list_hosst/);
+        assert.doesNotMatch(e.message, /not offered/);
+        assert.equal(e.data, undefined);
+        return true;
+      });
     } finally {
       await s.close();
     }
@@ -667,6 +691,8 @@ async function gateSuite(fake) {
       const { tools } = await s.client.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), ["check_token", "generate_report",
         "get_project_snapshot", "get_team", "get_user", "list_teams", "whoami"]);
+      await notOffered(s, "list_hosts", { project: EXT },
+        /^its toolset "hosts" is switched off \(tools\.toolsets\)$/);
     } finally {
       await s.close();
     }
@@ -708,6 +734,8 @@ async function gateSuite(fake) {
     try {
       const { tools } = await s.client.listTools();
       assert.ok(!tools.some((t) => t.name.startsWith("delete_")));
+      await notOffered(s, "delete_issue", { project: AD, issue_id: NOPE, confirm: NOPE },
+        /^destructive tools are off \(tools\.enable_destructive\)$/);
     } finally {
       await s.close();
     }
