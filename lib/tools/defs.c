@@ -647,12 +647,16 @@ const tool_def pcfmcp__tools_defs[] = {
           "name": T_STR, "description": T_STR, "is_admin": T_BOOL}}}}}),
       pcfmcp__th_list_teams },
     { "get_team", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Get a team",
-      "Returns a team with its members, its projects and its newest activity log entries.",
+      "Returns a team with its members, its projects and its newest activity log entries. "
+      "Under a project scope (tools.projects) only projects and log entries of in-scope "
+      "projects are shown; logs_omitted counts the entries left out.",
       p_get_team,
       J({"type": "object", "required": ["team"], "properties": {"team": {"type": "object"},
           "members": {"type": "array", "items": {"type": "object"}},
           "projects": {"type": "array", "items": {"type": "object"}},
-          "logs": {"type": "array", "items": {"type": "object"}}}}),
+          "logs": {"type": "array", "items": {"type": "object"}},
+          "logs_omitted": {"type": "integer", "minimum": 1},
+          "logs_notice": T_STR}}),
       pcfmcp__th_get_team },
     { "whoami", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Who am I",
       "Returns the PCF account this server acts as (name, company, teams). PCF's API puts the "

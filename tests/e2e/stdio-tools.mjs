@@ -712,7 +712,19 @@ async function gateSuite(fake) {
       // A UUID outside the scope is refused too.
       const all = await session(fake);
       const ext = (await all.ok("list_projects", {})).structuredContent.projects.find((p) => p.name === EXT).id;
+      // get_team: out-of-scope projects vanish from projects and logs alike.
+      const tid = (await s.ok("list_teams", {})).structuredContent.teams[0].id;
+      const open = await all.ok("get_team", { team_id: tid, logs: 500 });
       await all.close();
+      assert.ok(open.structuredContent.logs.some((l) => l.description.includes(EXT)),
+        "unscoped get_team shows the other project in its logs");
+      assert.equal(open.structuredContent.logs_omitted, undefined);
+      const team = await s.ok("get_team", { team_id: tid, logs: 500 });
+      assert.deepEqual(team.structuredContent.projects.map((p) => p.name), [AD]);
+      assert.ok(!JSON.stringify(team.structuredContent).includes(EXT), "other project leaked");
+      assert.ok(!textOf(team).includes(EXT), "other project leaked into the text");
+      assert.ok(team.structuredContent.logs_omitted >= 1);
+      assert.match(team.structuredContent.logs_notice, /tools\.projects/);
       await s.err("get_project", { project: ext }, /tools\.projects/, "gate");
       await assert.rejects(s.client.readResource({ uri: `pcf://projects/${ext}/hosts` }));
     } finally {
