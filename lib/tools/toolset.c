@@ -1078,11 +1078,10 @@ static pcfmcp_error_t call_gates(tcall *c)
     if (d->capability) {
         const char *reason = NULL;
         if (pcfmcp_pcf_capability(c->pcf, d->capability, &reason) == PCFMCP_ERR_UNSUPPORTED) {
-            pcfmcp__tools_errf(c,
-                               "%s cannot run with this server's PCF configuration: it %s "
-                               "(environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD). An API "
-                               "token alone cannot reach this part of PCF.",
-                               d->name, reason ? reason : "needs the web session");
+            /* The client's reason is specific to the cause and names the settings. */
+            pcfmcp__tools_errf(c, "%s cannot run with this server's PCF configuration: it %s.",
+                               d->name,
+                               reason ? reason : "needs a PCF channel this server lacks");
             return PCFMCP_ERR_UNSUPPORTED;
         }
     }

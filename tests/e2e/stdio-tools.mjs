@@ -772,6 +772,20 @@ async function gateSuite(fake) {
       await s.close();
     }
   });
+  await check("issues_write=api with email+password: create_issue names the API write switch", async () => {
+    const s = await session(fake, { PCF_MCP_PCF_CHANNELS: "issues_write=api" });
+    try {
+      const r = await s.err("create_issue", { project: AD, name: "x", cvss: 1 },
+        /create_issue cannot run .*: it writes issues through API v1 \(pcf\.channels issues_write=api\)/, "gate");
+      assert.match(textOf(r), /issues_write=ui in pcf\.channels/);
+      assert.match(textOf(r), /pcf\.allow_api_issue_writes=true/);
+      // The credentials are there: asking for them again would be wrong.
+      assert.doesNotMatch(textOf(r), /pcf\.email|PCF_MCP_PCF_EMAIL|token alone|web session:/);
+      await s.ok("list_issues", { project: AD, limit: 1 });
+    } finally {
+      await s.close();
+    }
+  });
   await check("PCF down at start-up: initialize and tools/list work, calls explain", async () => {
     const s = await connect({ PCF_MCP_PCF_URL: "http://127.0.0.1:9", PCF_MCP_PCF_TOKEN: NOPE,
       PCF_MCP_PCF_RETRIES: "0" });
