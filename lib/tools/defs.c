@@ -271,6 +271,15 @@ static const tool_param p_search_issues[] = {
     { "technical", K_STR, 0, 0, 500, NULL, "LIKE pattern for the technical details." },
     { "param", K_STR, 0, 0, 500, NULL, "LIKE pattern for the affected parameter." },
     { "references", K_STR, 0, 0, 500, NULL, "LIKE pattern for the references." },
+    { "cvss", K_STR, 0, 0, 20, NULL, "LIKE pattern for the CVSS score as PCF stores it, a decimal with one digit after the point: \"10.0\", \"9.8\"; \"9.%\" finds 9.0-9.9. For ranges use list_issues min_cvss." },
+    { "cwe", K_STR, 0, 0, 20, NULL, "LIKE pattern for the CWE number without the CWE- prefix, e.g. \"89\" (0 = none set)." },
+    { "type", K_STR, 0, 0, 200, NULL, "LIKE pattern for the issue type." },
+    { "risks", K_STR, 0, 0, 500, NULL, "LIKE pattern for the risks text." },
+    { "intruder", K_STR, 0, 0, 500, NULL, "LIKE pattern for the intruder (attacker model) text." },
+    { "user_id", K_STR, 0, 0, 100, NULL, "LIKE pattern for the UUID of the user who created the issue (whoami shows yours)." },
+    { "fields", K_SCHEMA, 0, 0, 0,
+      "{\"type\": \"object\", \"maxProperties\": 50, \"propertyNames\": {\"pattern\": \"^[a-zA-Z0-9]+$\", \"maxLength\": 100}, \"additionalProperties\": {\"type\": \"string\", \"maxLength\": 500}}",
+      "Custom fields: field name -> LIKE pattern for its value (booleans are 1/0); an issue must have every named field and match each. get_issue shows an issue's custom fields." },
     END
 };
 
@@ -577,8 +586,10 @@ const tool_def pcfmcp__tools_defs[] = {
                         "summary": O_SUMMARY, PAGE_PROPS}}),
       pcfmcp__th_list_issues },
     { "search_issues", TS_ISSUES, RO | PRJ | F_PAGED, NULL, NULL, "Search issues (PCF search)",
-      "Runs PCF's own issue search with SQL LIKE patterns per field (% = any text). Use it for "
-      "exact field matching; list_issues is easier for everyday filtering.",
+      "Runs PCF's own issue search with SQL LIKE patterns per field (% = any text, _ = one "
+      "character, case-insensitive; every given pattern must match), including CVSS, CWE, "
+      "creator and custom fields. Use it for exact field matching; list_issues is easier for "
+      "everyday filtering.",
       p_search_issues,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "issues": {"type": "array", "items": O_ISSUE_SHORT},

@@ -334,6 +334,21 @@ async function mainSuite(s, fake, tmp) {
     await pages(s, "search_issues", { project: AD, name: "%" }, "issues", 5);
     await s.invalid("search_issues", { project: AD, nme: "%" });
     await s.err("search_issues", { project: NOPE, name: "%" }, /Project not found/);
+    const cwe = await s.ok("search_issues", { project: AD, cwe: "330" });
+    assert.deepEqual(cwe.structuredContent.issues.map((i) => i.name), ["Zerologon (Netlogon elevation of privilege)"]);
+    const cvss = await s.ok("search_issues", { project: AD, cvss: "10.%", name: "Zero%" });
+    assert.equal(cvss.structuredContent.total, 1);
+    const none = await s.ok("search_issues", { project: AD, cvss: "9.%", name: "Zero%" });
+    assert.equal(none.structuredContent.total, 0);
+    // The seed gives one issue custom fields (owner "CI team"); it is in one of the projects.
+    let owned = 0;
+    for (const project of [AD, EXT]) {
+      owned += (await s.ok("search_issues", { project, fields: { owner: "ci%" } })).structuredContent.total;
+      assert.equal((await s.ok("search_issues", { project, fields: { owner: "nobody" } })).structuredContent.total, 0);
+    }
+    assert.equal(owned, 1);
+    await s.invalid("search_issues", { project: AD, fields: { "bad-name": "%" } });
+    await s.invalid("search_issues", { project: AD, fields: { owner: 5 } });
   });
   await check("get_issue: services and PoC references", async () => {
     const r = await s.ok("get_issue", { project: AD, issue_id: issueId });
