@@ -439,7 +439,7 @@ static const tool_param p_report[] = {
     { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only issues of these criticalities." },
     { "title", K_STR, 0, 0, 300, NULL, "Report title (default: the project's report title or name)." },
     { "output_path", K_STR, 0, 0, 512, NULL, "Also write the report to this file, relative to reports.output_dir (no absolute paths, no ..)." },
-    { "template_id", K_UUID, 0, 0, 0, NULL, "Render with this report template stored in PCF (PCF's own renderer; needs the web session) instead of the built-in formats." },
+    { "template_id", K_UUID, 0, 0, 0, NULL, "Render with this report template stored in PCF (PCF's own renderer; needs the web session) instead of the built-in formats. PCF offers no way for this server to list templates: the UUID comes from the user, who sees the templates of their teams and their own in the template picker of the project's Reports page in PCF's web UI (/project/<project id>/reports/). Do not guess ids." },
     END
 };
 
@@ -752,7 +752,8 @@ const tool_def pcfmcp__tools_defs[] = {
       "for the whole project or some hosts / criticalities, with summary tables by criticality, "
       "host and service and every finding with its targets, CVSS, description, fix and PoC "
       "references. Returned as an embedded resource; optionally also written under "
-      "reports.output_dir. With template_id, PCF renders one of its stored templates instead.",
+      "reports.output_dir. With template_id, PCF renders one of its stored templates instead "
+      "(ask the user for the id: PCF cannot list templates through this server).",
       p_report,
       J({"type": "object", "required": ["format", "bytes"], "properties": {"format": T_STR,
           "bytes": T_INT, "sha256": T_STR, "uri": T_STR, "mime_type": T_STR, "issues": T_INT,

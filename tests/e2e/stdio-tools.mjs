@@ -537,6 +537,17 @@ async function mainSuite(s, fake, tmp) {
     assert.equal(snap.seed, "demo");
     const r = await s.err("generate_report", { project: EXT, template_id: NOPE }, /template|refused|failed/i);
     assert.ok(r);
+    const { templates } = await fake.control("/__fake__/templates");
+    const tpl = templates.find((t) => t.name === "Findings summary (txt)");
+    assert.ok(tpl, "the demo seed stores a team template");
+    const ok = await s.ok("generate_report", { project: EXT, template_id: tpl.id });
+    assert.equal(ok.structuredContent.format, "pcf-template");
+    assert.ok(ok.structuredContent.bytes > 0);
+    const res = ok.content.find((b) => b.type === "resource");
+    assert.ok(res, "the rendered report is an embedded resource");
+    assert.match(res.resource.text, new RegExp(`^${EXT}: hosts and findings\n`));
+    assert.match(res.resource.text, /\[CRITICAL\] FortiOS SSL-VPN heap overflow \(CVSS 9\.8\)/);
+    assert.match(res.resource.text, /203\.0\.113\.10 22\/tcp/);
   });
 
   // ------------------------------------------------------------ destructive
