@@ -516,7 +516,7 @@ const tool_def pcfmcp__tools_defs[] = {
       "Changes a host's description, OS or threat tags (threats replaces the whole list). "
       "Fields you omit keep their values.",
       p_update_host, O_OK("host_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_host },
-    { "delete_host", TS_HOSTS, F_DESTRUCTIVE | PRJ, NULL, "host_id", "Delete a host",
+    { "delete_host", TS_HOSTS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "host_id", "Delete a host",
       "Deletes a host with all its ports and hostnames. Permanent. Requires confirm = host_id.",
       p_delete_host, O_OK("deleted": T_UUID), pcfmcp__th_delete_host },
 
@@ -532,7 +532,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "update_port", TS_PORTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a port",
       "Changes a port's service name or description.", p_update_port,
       O_OK("port_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_port },
-    { "delete_port", TS_PORTS, F_DESTRUCTIVE | PRJ, NULL, "port_id", "Delete a port",
+    { "delete_port", TS_PORTS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "port_id", "Delete a port",
       "Deletes a port from its host. Permanent. Requires confirm = port_id.", p_port_id,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_port },
 
@@ -570,7 +570,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "update_network", TS_NETWORKS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a network",
       "Changes a network's fields; omitted fields keep their values.", p_update_network,
       O_OK("network_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_network },
-    { "delete_network", TS_NETWORKS, F_DESTRUCTIVE | PRJ, NULL, "network_id", "Delete a network",
+    { "delete_network", TS_NETWORKS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "network_id", "Delete a network",
       "Deletes a network record (hosts stay). Permanent. Requires confirm = network_id.",
       p_network_id, O_OK("deleted": T_UUID), pcfmcp__th_delete_network },
 
@@ -614,7 +614,7 @@ const tool_def pcfmcp__tools_defs[] = {
       "Changes the given fields of a finding; the others keep their values (e.g. set status to "
       "Confirmed, adjust CVSS, add a fix). services replaces the affected services.",
       p_update_issue, O_OK("issue_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_issue },
-    { "delete_issue", TS_ISSUES, F_DESTRUCTIVE | PRJ, "issues_delete", "issue_id",
+    { "delete_issue", TS_ISSUES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "issues_delete", "issue_id",
       "Delete an issue",
       "Deletes a finding with its PoCs. Permanent. Requires confirm = issue_id.", p_issue_id,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_issue },
@@ -646,7 +646,7 @@ const tool_def pcfmcp__tools_defs[] = {
           "description": T_STR, "priority": T_NUM, "port_id": T_STR, "hostname_id": T_STR,
           "content_text": T_STR, "content_bytes": T_INT}}}}),
       pcfmcp__th_get_poc },
-    { "delete_poc", TS_POCS, F_DESTRUCTIVE | PRJ, NULL, "poc_id", "Delete a PoC",
+    { "delete_poc", TS_POCS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "poc_id", "Delete a PoC",
       "Deletes a PoC from a finding. Permanent. Requires confirm = poc_id.", p_delete_poc,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_poc },
 
@@ -709,7 +709,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "update_credential", TS_CREDENTIALS, F_IDEMPOTENT | PRJ, "credentials", NULL,
       "Update a credential", "Changes the given fields of a credential.", p_update_credential,
       O_OK("credential_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_credential },
-    { "delete_credential", TS_CREDENTIALS, F_DESTRUCTIVE | PRJ, "credentials", "credential_id",
+    { "delete_credential", TS_CREDENTIALS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "credentials", "credential_id",
       "Delete a credential",
       "Deletes a credential. Permanent. Requires confirm = credential_id.", p_delete_credential,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_credential },
@@ -727,7 +727,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "edit_note", TS_NOTES, F_IDEMPOTENT | PRJ, "notes", NULL, "Edit a note",
       "Replaces a note's text and/or renames it. Use delete_note to remove it.", p_edit_note,
       O_OK("note_id": T_UUID, "updated": T_STRS), pcfmcp__th_edit_note },
-    { "delete_note", TS_NOTES, F_DESTRUCTIVE | PRJ, "notes", "note_id", "Delete a note",
+    { "delete_note", TS_NOTES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "notes", "note_id", "Delete a note",
       "Deletes a note. Permanent. Requires confirm = note_id.", p_delete_note,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_note },
 
