@@ -6,6 +6,7 @@
 // gates: read-only, allow-list, project scope, confirm, token-only web tools,
 // and resources, templates, prompts and completion.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -155,6 +156,8 @@ async function mainSuite(s, fake, tmp) {
       const del = t.name.startsWith("delete_");
       assert.equal(t.annotations.destructiveHint === true, del, `${t.name}: destructiveHint`);
       if (del) assert.ok(t.inputSchema.required.includes("confirm"));
+      // Deleting the same id again changes nothing more (PCF answers not found).
+      if (del) assert.equal(t.annotations.idempotentHint, true, `${t.name}: idempotentHint`);
       if (t.name.startsWith("list_") || t.name.startsWith("get_"))
         assert.equal(t.annotations.readOnlyHint, true, `${t.name}: readOnlyHint`);
     }
@@ -222,6 +225,24 @@ async function mainSuite(s, fake, tmp) {
     assert.ok(web.structuredContent.hosts.every((h) => h.ports.some((p) => p.includes("http"))));
     const sum = await s.ok("list_hosts", { project: EXT, summary: true });
     assert.ok(sum.structuredContent.summary.by_service);
+    // Each filter must narrow the list, and only to matching hosts.
+    const total = r.structuredContent.total;
+    const narrowed = (x, what) => {
+      assert.ok(x.structuredContent.total > 0 && x.structuredContent.total < total,
+        `${what}: ${x.structuredContent.total} of ${total}`);
+      return x.structuredContent.hosts;
+    };
+    const ssh = narrowed(await s.ok("list_hosts", { project: EXT, port: 22, with_ports: true, limit: 100 }), "port");
+    assert.ok(ssh.every((h) => h.ports.some((p) => p.startsWith("22/"))), "port filter");
+    assert.ok(ssh.some((h) => h.ip === "203.0.113.10"));
+    const vpn = narrowed(await s.ok("list_hosts", { project: EXT, text: "VPN.acme", limit: 100 }), "text");
+    assert.ok(vpn.every((h) => JSON.stringify([h.ip, h.hostnames, h.os, h.description]).toLowerCase()
+      .includes("vpn.acme")), "text filter");
+    assert.ok(vpn.some((h) => h.ip === "203.0.113.13"));
+    const high = narrowed(await s.ok("list_hosts", { project: EXT, threat: "high", limit: 100 }), "threat");
+    assert.ok(high.every((h) => h.threats.includes("high")), "threat filter");
+    assert.ok(high.some((h) => h.ip === "203.0.113.10"));
+    await s.invalid("list_hosts", { project: EXT, threat: "scary" });
     hostIp = "203.0.113.10";
     hostId = r.structuredContent.hosts.find((h) => h.ip === hostIp).id;
     await s.invalid("list_hosts", { project: EXT, port: 70000 });
@@ -324,6 +345,26 @@ async function mainSuite(s, fake, tmp) {
     assert.ok(onHost.structuredContent.issues.every((i) => i.targets.some((t) => t.startsWith(hostIp))));
     const sum = await s.ok("list_issues", { project: EXT, summary: true });
     assert.ok(sum.structuredContent.summary.by_host[hostIp] >= 1);
+    // Each filter must narrow the list, and only to matching issues.
+    const all = (await s.ok("list_issues", { project: EXT, limit: 500 })).structuredContent;
+    const narrowed = (x, what) => {
+      assert.ok(x.structuredContent.total > 0 && x.structuredContent.total < all.total,
+        `${what}: ${x.structuredContent.total} of ${all.total}`);
+      return x.structuredContent.issues;
+    };
+    const conf = narrowed(await s.ok("list_issues", { project: EXT, status: "CONFIRMED", limit: 500 }), "status");
+    assert.ok(conf.every((i) => i.status.toLowerCase().includes("confirmed")), "status filter");
+    assert.equal(conf.length, all.issues.filter((i) => i.status.toLowerCase().includes("confirmed")).length);
+    const tls = narrowed(await s.ok("list_issues", { project: EXT, port: 443, limit: 500 }), "port");
+    assert.ok(tls.every((i) => i.targets.some((t) => /:443\//.test(t))), "port filter");
+    assert.ok(tls.some((i) => i.name === "FortiOS SSL-VPN heap overflow"));
+    const txt = narrowed(await s.ok("list_issues", { project: EXT, text: "cve-2022-42475" }), "text");
+    assert.deepEqual(txt.map((i) => i.name), ["FortiOS SSL-VPN heap overflow"]);
+    const hot = narrowed(await s.ok("list_issues", { project: EXT, min_cvss: 9.8, limit: 500 }), "min_cvss");
+    assert.ok(hot.every((i) => i.cvss >= 9.8), "min_cvss filter");
+    assert.ok(hot.some((i) => i.cvss === 9.8), "min_cvss includes its bound");
+    assert.equal(hot.length, all.issues.filter((i) => i.cvss >= 9.8).length);
+    await s.invalid("list_issues", { project: EXT, min_cvss: 11 });
     await s.invalid("list_issues", { project: AD, criticality: ["severe"] });
     await s.err("list_issues", { project: NOPE }, /Project not found/);
     issueId = r.structuredContent.issues[0].id;
@@ -706,6 +747,37 @@ async function gateSuite(fake) {
     } finally {
       await s.close();
     }
+  });
+  await check("the --read-only flag works like PCF_MCP_TOOLS_READ_ONLY", async () => {
+    const raw = await connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
+      PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true" },
+    { args: ["--read-only"] });
+    const { tools } = await raw.client.listTools();
+    const s = makeSession(raw, tools);
+    try {
+      assert.ok(tools.length > 10 && tools.every((t) => t.annotations.readOnlyHint === true));
+      assert.ok(!tools.some((t) => t.name === "create_issue" || t.name === "delete_host"));
+      await notOffered(s, "create_issue", { project: EXT, name: "x" },
+        /this server runs read-only \(tools\.read_only \/ --read-only\)/);
+      await s.err("generate_report", { project: EXT, output_path: "x.md" }, /read-only mode/, "gate");
+      await s.ok("list_issues", { project: EXT, limit: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+  await check("an unknown name in tools.deny stops the server at start-up, naming it", async () => {
+    const bin = process.env.PCF_MCP_BIN;
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME || "/tmp", PCF_MCP_PCF_URL: fake.url,
+      PCF_MCP_TOOLS_DENY: "list_projects,delete_hots" };
+    if (process.env.LD_LIBRARY_PATH) env.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH;
+    const r = spawnSync(bin, ["serve"], { env, input: "", encoding: "utf8", timeout: 20000 });
+    assert.notEqual(r.status, 0, `exit status ${r.status}`);
+    assert.match(r.stderr, /tools\.deny: unknown tool "delete_hots"/);
+    const flag = spawnSync(bin, ["serve", "--tools-deny", "get_hots"], { env: { ...env, PCF_MCP_TOOLS_DENY: "" },
+      input: "", encoding: "utf8", timeout: 20000 });
+    assert.notEqual(flag.status, 0);
+    assert.match(flag.stderr, /tools\.deny: unknown tool "get_hots"/);
+    await assert.rejects(connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_TOOLS_DENY: "delete_hots" }));
   });
   await check("an unknown name in tools.allow stops the server at start-up", async () => {
     await assert.rejects(connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_TOOLS_ALLOW: "list_projcts" }));
