@@ -309,6 +309,23 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_tool(pcfmcp_engine_t *engine, const 
 /** Removes the tool @p name. PCFMCP_ERR_NOT_FOUND if there is none. */
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_remove_tool(pcfmcp_engine_t *engine, const char *name);
 
+/**
+ * Declares that the tool @p name exists but is withheld from this engine
+ * (by policy, say), and why. It is not listed, and a `tools/call` naming it
+ * is still a JSON-RPC invalid-params error (-32602) as for an unknown tool,
+ * but the message reads "<name> is not offered: <reason>" and `error.data`
+ * carries `{"name": ..., "reason": ...}`, so a client can tell a refusal it
+ * could change from a misspelt name. A tool registered under @p name takes
+ * precedence. Calling again replaces the reason; @p reason NULL forgets
+ * @p name. Both strings are copied. Safe to call while requests run.
+ * @param reason what withholds the tool and which setting would change
+ *        that, e.g. "destructive tools are off (tools.enable_destructive)"
+ * @return PCFMCP_ERR_INVALID_ARG for a NULL or empty @p name or an empty
+ *         @p reason; PCFMCP_ERR_NOMEM.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_withhold_tool(pcfmcp_engine_t *engine, const char *name,
+                                                      const char *reason);
+
 /** Number of registered tools. */
 PCFMCP_API size_t pcfmcp_engine_tool_count(const pcfmcp_engine_t *engine);
 

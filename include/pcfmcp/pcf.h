@@ -249,8 +249,11 @@ PCFMCP_API int64_t pcfmcp_pcf_token_expiry(pcfmcp_pcf_t *pcf);
  * Capabilities: "api" (every API v1 call), "issues_read", "issues_write",
  * "issues_delete", "pocs", "snapshot", "credentials", "notes", "nmap_import",
  * "report". @p reason_out (may be NULL) receives a static explanation when the
- * answer is PCFMCP_ERR_UNSUPPORTED ("needs the web session: configure
- * pcf.email and pcf.password"), or NULL when it is PCFMCP_OK.
+ * answer is PCFMCP_ERR_UNSUPPORTED, or NULL when it is PCFMCP_OK. Each cause
+ * (no web session, no credentials at all, API v1 issue writes switched off)
+ * has its own explanation; it completes a sentence such as "list_notes
+ * cannot run: it ..." (e.g. "needs the web session: configure pcf.email and
+ * pcf.password ...") and names the settings that would help.
  * @return PCFMCP_OK, PCFMCP_ERR_UNSUPPORTED, or PCFMCP_ERR_NOT_FOUND for an
  *         unknown capability name.
  */

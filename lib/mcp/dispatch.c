@@ -692,7 +692,21 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
     }
     pcfmcp__entry *tool = pcfmcp__engine_find(e, PCFMCP__LIST_TOOLS, name);
     if (!tool) {
-        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "unknown tool: %s", name);
+        /* A withheld tool is as absent as an unknown one (same code), but the
+         * caller learns which setting keeps it away instead of suspecting a typo. */
+        char *why = pcfmcp__engine_withheld_reason(e, name);
+        if (!why) {
+            reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "unknown tool: %s", name);
+            return;
+        }
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "%s is not offered: %s", name, why);
+        r->data = cJSON_CreateObject();
+        if (!r->data || !pcfmcp__json_put_str(r->data, "name", name) ||
+            !pcfmcp__json_put_str(r->data, "reason", why)) {
+            cJSON_Delete(r->data);
+            r->data = NULL;
+        }
+        pcfmcp__free(why);
         return;
     }
     ctx->name = pcfmcp__strdup(name);

@@ -144,6 +144,9 @@ PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *e)
         pcfmcp__free(e->completions[i].ref);
     }
     pcfmcp__free(e->completions);
+    for (size_t i = 0; i < 2 * e->nwithheld; i++)
+        pcfmcp__free(e->withheld[i]);
+    pcfmcp__free(e->withheld);
     pcfmcp_logger_unref(e->log);
     cJSON_Delete(e->info_extra);
     pcfmcp__free(e->server_info_text);
@@ -638,6 +641,64 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_remove_tool(pcfmcp_engine_t *e, const ch
     pcfmcp__entry_unref(gone);
     pcfmcp__engine_broadcast_list_changed(e, PCFMCP__LIST_TOOLS);
     return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_withhold_tool(pcfmcp_engine_t *e, const char *name,
+                                                      const char *reason)
+{
+    if (!e || !name || !*name || (reason && !*reason))
+        return PCFMCP_ERR_INVALID_ARG;
+    char *n = pcfmcp__strdup(name), *r = reason ? pcfmcp__strdup(reason) : NULL;
+    if (!n || (reason && !r)) {
+        pcfmcp__free(n);
+        pcfmcp__free(r);
+        return PCFMCP_ERR_NOMEM;
+    }
+    pcfmcp_error_t rc = PCFMCP_OK;
+    pthread_rwlock_wrlock(&e->reg_lock);
+    size_t i = 0;
+    while (i < e->nwithheld && strcmp(e->withheld[2 * i], name) != 0)
+        i++;
+    if (i < e->nwithheld) {
+        pcfmcp__free(e->withheld[2 * i]);
+        pcfmcp__free(e->withheld[2 * i + 1]);
+        if (r) {
+            e->withheld[2 * i] = n;
+            e->withheld[2 * i + 1] = r;
+            n = NULL;
+        } else {
+            e->nwithheld--;
+            memmove(&e->withheld[2 * i], &e->withheld[2 * i + 2],
+                    2 * (e->nwithheld - i) * sizeof(*e->withheld));
+        }
+    } else if (r) {
+        char **grown = pcfmcp__realloc(e->withheld, 2 * (e->nwithheld + 1) * sizeof(*grown));
+        if (!grown) {
+            rc = PCFMCP_ERR_NOMEM;
+        } else {
+            e->withheld = grown;
+            grown[2 * e->nwithheld] = n;
+            grown[2 * e->nwithheld + 1] = r;
+            e->nwithheld++;
+            n = r = NULL;
+        }
+    }
+    pthread_rwlock_unlock(&e->reg_lock);
+    pcfmcp__free(n);
+    if (rc != PCFMCP_OK)
+        pcfmcp__free(r);
+    return rc;
+}
+
+char *pcfmcp__engine_withheld_reason(pcfmcp_engine_t *e, const char *name)
+{
+    char *why = NULL;
+    pthread_rwlock_rdlock(&e->reg_lock);
+    for (size_t i = 0; i < e->nwithheld && !why; i++)
+        if (strcmp(e->withheld[2 * i], name) == 0)
+            why = pcfmcp__strdup(e->withheld[2 * i + 1]);
+    pthread_rwlock_unlock(&e->reg_lock);
+    return why;
 }
 
 PCFMCP_API size_t pcfmcp_engine_tool_count(const pcfmcp_engine_t *ce)

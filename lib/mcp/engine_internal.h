@@ -94,6 +94,9 @@ struct pcfmcp_engine {
     pcfmcp__entry_vec lists[PCFMCP__LIST_COUNT];
     pcfmcp__completion *completions;
     size_t ncompletions;
+    /* Tools the host declined to offer, with why (pcfmcp_engine_withhold_tool). */
+    char **withheld;        /* name, reason, name, reason, ... */
+    size_t nwithheld;       /* pairs */
     uint64_t generation[PCFMCP__LIST_COUNT];
 
     pthread_mutex_t pages_lock;
@@ -237,6 +240,8 @@ void pcfmcp__entry_unref(pcfmcp__entry *en);
 pcfmcp__entry *pcfmcp__engine_find(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *key);
 pcfmcp__entry *pcfmcp__engine_match_template(pcfmcp_engine_t *e, const char *uri, cJSON **vars);
 bool pcfmcp__engine_has(pcfmcp_engine_t *e, pcfmcp__list_kind kind);
+/* Why tool @p name is withheld, as a copy for the caller to free; NULL when it is not. */
+char *pcfmcp__engine_withheld_reason(pcfmcp_engine_t *e, const char *name);
 bool pcfmcp__engine_has_completions(pcfmcp_engine_t *e);
 bool pcfmcp__engine_find_completion(pcfmcp_engine_t *e, const char *ref_type, const char *ref,
                                     pcfmcp_complete_cb *cb, void **ud);

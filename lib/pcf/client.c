@@ -466,7 +466,12 @@ PCFMCP_API int64_t pcfmcp_pcf_token_expiry(pcfmcp_pcf_t *pcf)
     return e;
 }
 
-static const char no_ui_reason[] = "needs the web session: configure pcf.email and pcf.password";
+/* Each reason completes "<tool> ... it " and names the settings, with their
+ * environment variables, that would make the capability work. */
+static const char no_ui_reason[] =
+    "needs the web session: configure pcf.email and pcf.password (environment "
+    "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); an API token alone cannot reach this part "
+    "of PCF";
 
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *capability,
                                                 const char **reason_out)
@@ -492,15 +497,19 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *c
     }
     if (ch == PCF_CH_API && !have_token) {
         if (reason_out)
-            *reason_out = "needs PCF credentials: configure pcf.token or pcf.email and "
-                          "pcf.password";
+            *reason_out = "needs PCF credentials: configure pcf.token (environment "
+                          "PCF_MCP_PCF_TOKEN), or pcf.email and pcf.password (environment "
+                          "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD)";
         return PCFMCP_ERR_UNSUPPORTED;
     }
     if (caps[i].choice == PCF_CHOICE_ISSUES_WRITE && ch == PCF_CH_API &&
         !pcf->allow_api_issue_writes) {
         if (reason_out)
-            *reason_out = "API v1 issue writes are disabled (issues/create hangs PCF HEAD): "
-                          "use the web channel or enable allow_api_issue_writes";
+            *reason_out = "writes issues through API v1 (pcf.channels issues_write=api), and "
+                          "those writes are off because issues/create and issues/edit hang "
+                          "PCF 6c83154: set issues_write=ui in pcf.channels (environment "
+                          "PCF_MCP_PCF_CHANNELS; uses the web session) or, if your PCF is "
+                          "fixed, pcf.allow_api_issue_writes=true";
         return PCFMCP_ERR_UNSUPPORTED;
     }
     return PCFMCP_OK;

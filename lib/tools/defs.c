@@ -271,6 +271,15 @@ static const tool_param p_search_issues[] = {
     { "technical", K_STR, 0, 0, 500, NULL, "LIKE pattern for the technical details." },
     { "param", K_STR, 0, 0, 500, NULL, "LIKE pattern for the affected parameter." },
     { "references", K_STR, 0, 0, 500, NULL, "LIKE pattern for the references." },
+    { "cvss", K_STR, 0, 0, 20, NULL, "LIKE pattern for the CVSS score as PCF stores it, a decimal with one digit after the point: \"10.0\", \"9.8\"; \"9.%\" finds 9.0-9.9. For ranges use list_issues min_cvss." },
+    { "cwe", K_STR, 0, 0, 20, NULL, "LIKE pattern for the CWE number without the CWE- prefix, e.g. \"89\" (0 = none set)." },
+    { "type", K_STR, 0, 0, 200, NULL, "LIKE pattern for the issue type." },
+    { "risks", K_STR, 0, 0, 500, NULL, "LIKE pattern for the risks text." },
+    { "intruder", K_STR, 0, 0, 500, NULL, "LIKE pattern for the intruder (attacker model) text." },
+    { "user_id", K_STR, 0, 0, 100, NULL, "LIKE pattern for the UUID of the user who created the issue (whoami shows yours)." },
+    { "fields", K_SCHEMA, 0, 0, 0,
+      "{\"type\": \"object\", \"maxProperties\": 50, \"propertyNames\": {\"pattern\": \"^[a-zA-Z0-9]+$\", \"maxLength\": 100}, \"additionalProperties\": {\"type\": \"string\", \"maxLength\": 500}}",
+      "Custom fields: field name -> LIKE pattern for its value (booleans are 1/0); an issue must have every named field and match each. get_issue shows an issue's custom fields." },
     END
 };
 
@@ -430,7 +439,7 @@ static const tool_param p_report[] = {
     { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only issues of these criticalities." },
     { "title", K_STR, 0, 0, 300, NULL, "Report title (default: the project's report title or name)." },
     { "output_path", K_STR, 0, 0, 512, NULL, "Also write the report to this file, relative to reports.output_dir (no absolute paths, no ..)." },
-    { "template_id", K_UUID, 0, 0, 0, NULL, "Render with this report template stored in PCF (PCF's own renderer; needs the web session) instead of the built-in formats." },
+    { "template_id", K_UUID, 0, 0, 0, NULL, "Render with this report template stored in PCF (PCF's own renderer; needs the web session) instead of the built-in formats. PCF offers no way for this server to list templates: the UUID comes from the user, who sees the templates of their teams and their own in the template picker of the project's Reports page in PCF's web UI (/project/<project id>/reports/). Do not guess ids." },
     END
 };
 
@@ -507,7 +516,7 @@ const tool_def pcfmcp__tools_defs[] = {
       "Changes a host's description, OS or threat tags (threats replaces the whole list). "
       "Fields you omit keep their values.",
       p_update_host, O_OK("host_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_host },
-    { "delete_host", TS_HOSTS, F_DESTRUCTIVE | PRJ, NULL, "host_id", "Delete a host",
+    { "delete_host", TS_HOSTS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "host_id", "Delete a host",
       "Deletes a host with all its ports and hostnames. Permanent. Requires confirm = host_id.",
       p_delete_host, O_OK("deleted": T_UUID), pcfmcp__th_delete_host },
 
@@ -523,7 +532,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "update_port", TS_PORTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a port",
       "Changes a port's service name or description.", p_update_port,
       O_OK("port_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_port },
-    { "delete_port", TS_PORTS, F_DESTRUCTIVE | PRJ, NULL, "port_id", "Delete a port",
+    { "delete_port", TS_PORTS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "port_id", "Delete a port",
       "Deletes a port from its host. Permanent. Requires confirm = port_id.", p_port_id,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_port },
 
@@ -561,7 +570,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "update_network", TS_NETWORKS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a network",
       "Changes a network's fields; omitted fields keep their values.", p_update_network,
       O_OK("network_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_network },
-    { "delete_network", TS_NETWORKS, F_DESTRUCTIVE | PRJ, NULL, "network_id", "Delete a network",
+    { "delete_network", TS_NETWORKS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "network_id", "Delete a network",
       "Deletes a network record (hosts stay). Permanent. Requires confirm = network_id.",
       p_network_id, O_OK("deleted": T_UUID), pcfmcp__th_delete_network },
 
@@ -577,8 +586,10 @@ const tool_def pcfmcp__tools_defs[] = {
                         "summary": O_SUMMARY, PAGE_PROPS}}),
       pcfmcp__th_list_issues },
     { "search_issues", TS_ISSUES, RO | PRJ | F_PAGED, NULL, NULL, "Search issues (PCF search)",
-      "Runs PCF's own issue search with SQL LIKE patterns per field (% = any text). Use it for "
-      "exact field matching; list_issues is easier for everyday filtering.",
+      "Runs PCF's own issue search with SQL LIKE patterns per field (% = any text, _ = one "
+      "character, case-insensitive; every given pattern must match), including CVSS, CWE, "
+      "creator and custom fields. Use it for exact field matching; list_issues is easier for "
+      "everyday filtering.",
       p_search_issues,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "issues": {"type": "array", "items": O_ISSUE_SHORT},
@@ -603,7 +614,7 @@ const tool_def pcfmcp__tools_defs[] = {
       "Changes the given fields of a finding; the others keep their values (e.g. set status to "
       "Confirmed, adjust CVSS, add a fix). services replaces the affected services.",
       p_update_issue, O_OK("issue_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_issue },
-    { "delete_issue", TS_ISSUES, F_DESTRUCTIVE | PRJ, "issues_delete", "issue_id",
+    { "delete_issue", TS_ISSUES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "issues_delete", "issue_id",
       "Delete an issue",
       "Deletes a finding with its PoCs. Permanent. Requires confirm = issue_id.", p_issue_id,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_issue },
@@ -635,7 +646,7 @@ const tool_def pcfmcp__tools_defs[] = {
           "description": T_STR, "priority": T_NUM, "port_id": T_STR, "hostname_id": T_STR,
           "content_text": T_STR, "content_bytes": T_INT}}}}),
       pcfmcp__th_get_poc },
-    { "delete_poc", TS_POCS, F_DESTRUCTIVE | PRJ, NULL, "poc_id", "Delete a PoC",
+    { "delete_poc", TS_POCS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "poc_id", "Delete a PoC",
       "Deletes a PoC from a finding. Permanent. Requires confirm = poc_id.", p_delete_poc,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_poc },
 
@@ -647,12 +658,16 @@ const tool_def pcfmcp__tools_defs[] = {
           "name": T_STR, "description": T_STR, "is_admin": T_BOOL}}}}}),
       pcfmcp__th_list_teams },
     { "get_team", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Get a team",
-      "Returns a team with its members, its projects and its newest activity log entries.",
+      "Returns a team with its members, its projects and its newest activity log entries. "
+      "Under a project scope (tools.projects) only projects and log entries of in-scope "
+      "projects are shown; logs_omitted counts the entries left out.",
       p_get_team,
       J({"type": "object", "required": ["team"], "properties": {"team": {"type": "object"},
           "members": {"type": "array", "items": {"type": "object"}},
           "projects": {"type": "array", "items": {"type": "object"}},
-          "logs": {"type": "array", "items": {"type": "object"}}}}),
+          "logs": {"type": "array", "items": {"type": "object"}},
+          "logs_omitted": {"type": "integer", "minimum": 1},
+          "logs_notice": T_STR}}),
       pcfmcp__th_get_team },
     { "whoami", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Who am I",
       "Returns the PCF account this server acts as (name, company, teams). PCF's API puts the "
@@ -694,7 +709,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "update_credential", TS_CREDENTIALS, F_IDEMPOTENT | PRJ, "credentials", NULL,
       "Update a credential", "Changes the given fields of a credential.", p_update_credential,
       O_OK("credential_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_credential },
-    { "delete_credential", TS_CREDENTIALS, F_DESTRUCTIVE | PRJ, "credentials", "credential_id",
+    { "delete_credential", TS_CREDENTIALS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "credentials", "credential_id",
       "Delete a credential",
       "Deletes a credential. Permanent. Requires confirm = credential_id.", p_delete_credential,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_credential },
@@ -712,7 +727,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "edit_note", TS_NOTES, F_IDEMPOTENT | PRJ, "notes", NULL, "Edit a note",
       "Replaces a note's text and/or renames it. Use delete_note to remove it.", p_edit_note,
       O_OK("note_id": T_UUID, "updated": T_STRS), pcfmcp__th_edit_note },
-    { "delete_note", TS_NOTES, F_DESTRUCTIVE | PRJ, "notes", "note_id", "Delete a note",
+    { "delete_note", TS_NOTES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "notes", "note_id", "Delete a note",
       "Deletes a note. Permanent. Requires confirm = note_id.", p_delete_note,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_note },
 
@@ -737,7 +752,8 @@ const tool_def pcfmcp__tools_defs[] = {
       "for the whole project or some hosts / criticalities, with summary tables by criticality, "
       "host and service and every finding with its targets, CVSS, description, fix and PoC "
       "references. Returned as an embedded resource; optionally also written under "
-      "reports.output_dir. With template_id, PCF renders one of its stored templates instead.",
+      "reports.output_dir. With template_id, PCF renders one of its stored templates instead "
+      "(ask the user for the id: PCF cannot list templates through this server).",
       p_report,
       J({"type": "object", "required": ["format", "bytes"], "properties": {"format": T_STR,
           "bytes": T_INT, "sha256": T_STR, "uri": T_STR, "mime_type": T_STR, "issues": T_INT,

@@ -843,6 +843,20 @@ static cJSON *user_obj(const cJSON *u)
     return o;
 }
 
+/* Whether a log entry's project id is one of the in-scope projects. */
+static bool log_in_scope(const cJSON *scoped, const char *project_id)
+{
+    if (!project_id || !*project_id)
+        return false;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, scoped) {
+        const char *id = pcfmcp__json_str(p, "id");
+        if (id && pcfmcp__strcaseeq(id, project_id))
+            return true;
+    }
+    return false;
+}
+
 pcfmcp_error_t pcfmcp__th_get_team(tcall *c)
 {
     const char *tid = pcfmcp__tools_arg_str(c, "team_id");
@@ -881,8 +895,29 @@ pcfmcp_error_t pcfmcp__th_get_team(tcall *c)
         const cJSON *l = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_TEAM_LOGS, a, NULL);
         if (!l)
             return PCFMCP_ERR_PCF;
+        /* Under a project scope a log entry is shown only when its project
+         * id is in scope: entries without one may still name another
+         * project in their text ("Project X was created!"), and names are
+         * no reliable key, so those are left out and counted. */
+        const cJSON *scoped = c->ts->nprojects ? pcfmcp__tools_projects(c) : NULL;
+        if (c->ts->nprojects && !scoped)
+            return PCFMCP_ERR_PCF;
+        int omitted = 0;
         const cJSON *e;
-        cJSON_ArrayForEach(e, pcfmcp__json_arr(l, "logs")) cJSON_AddItemToArray(logs, cJSON_Duplicate(e, true));
+        cJSON_ArrayForEach(e, pcfmcp__json_arr(l, "logs")) {
+            if (scoped && !log_in_scope(scoped, pcfmcp__json_str(e, "project"))) {
+                omitted++;
+                continue;
+            }
+            cJSON_AddItemToArray(logs, cJSON_Duplicate(e, true));
+        }
+        if (omitted) {
+            cJSON_AddNumberToObject(out, "logs_omitted", omitted);
+            cJSON_AddStringToObject(out, "logs_notice",
+                                    "Log entries that are not tied to a project inside "
+                                    "tools.projects were left out: this assistant is limited to "
+                                    "those projects, and such entries may name others.");
+        }
     }
     pcfmcp__tools_sumf(c, "Team %s: %d member(s), %d project(s).", pcfmcp__json_str(info, "name"),
                        cJSON_GetArraySize(pcfmcp__json_arr(users, "users")),

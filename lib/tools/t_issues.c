@@ -334,7 +334,8 @@ pcfmcp_error_t pcfmcp__th_list_issues(tcall *c)
 pcfmcp_error_t pcfmcp__th_search_issues(tcall *c)
 {
     cJSON *a = pcfmcp__tools_pargs(c);
-    pcfmcp__th_copy(c, a, "name description cve status url_path fix technical param references");
+    pcfmcp__th_copy(c, a, "name description cve status url_path fix technical param references "
+                          "cvss cwe type risks intruder user_id fields");
     if (cJSON_GetArraySize(a) <= 1) {
         cJSON_Delete(a);
         pcfmcp__tools_errf(c, "give at least one field pattern (e.g. name: \"%%SQL%%\"); "

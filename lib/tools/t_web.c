@@ -442,9 +442,8 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
     if (tid) {
         const char *reason = NULL;
         if (pcfmcp_pcf_capability(c->pcf, "report", &reason) != PCFMCP_OK) {
-            pcfmcp__tools_errf(c, "rendering a PCF report template %s (environment "
-                                  "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); without "
-                                  "template_id the built-in formats work with a token",
+            pcfmcp__tools_errf(c, "rendering a PCF report template %s. Without template_id "
+                                  "the built-in formats work with a token.",
                                reason ? reason : "needs the web session");
             return PCFMCP_ERR_UNSUPPORTED;
         }

@@ -569,6 +569,36 @@ static bool enabled(const pcfmcp_toolset_t *ts, const tool_def *d)
     return true;
 }
 
+/* Every setting that keeps @p d away, each naming the key that would bring
+ * it back, so a refused call tells the model what to ask the operator for. */
+static void withheld_reason(const pcfmcp_toolset_t *ts, const tool_def *d, pcfmcp__buf *why)
+{
+    const char *sep = "";
+    if (!(ts->groups & d->group)) {
+        const char *g = "its";
+        for (size_t i = 0; i < PCFMCP_ARRAY_LEN(groups); i++)
+            if (groups[i].bit == d->group)
+                g = groups[i].name;
+        pcfmcp__buf_printf(why, "its toolset \"%s\" is switched off (tools.toolsets)", g);
+        sep = "; ";
+    }
+    if (ts->read_only && !(d->flags & (F_READ | F_RO_OK))) {
+        pcfmcp__buf_printf(why, "%sthis server runs read-only (tools.read_only / --read-only)",
+                           sep);
+        sep = "; ";
+    }
+    if ((d->flags & F_DESTRUCTIVE) && !ts->destructive) {
+        pcfmcp__buf_printf(why, "%sdestructive tools are off (tools.enable_destructive)", sep);
+        sep = "; ";
+    }
+    if (ts->nallow && !in_list(ts->allow, ts->nallow, d->name)) {
+        pcfmcp__buf_printf(why, "%sit is not in the allow-list (tools.allow)", sep);
+        sep = "; ";
+    }
+    if (in_list(ts->deny, ts->ndeny, d->name))
+        pcfmcp__buf_printf(why, "%sit is in the deny-list (tools.deny)", sep);
+}
+
 bool pcfmcp__tools_project_in_scope(const pcfmcp_toolset_t *ts, const char *id, const char *name)
 {
     if (ts->nprojects == 0)
@@ -1048,11 +1078,10 @@ static pcfmcp_error_t call_gates(tcall *c)
     if (d->capability) {
         const char *reason = NULL;
         if (pcfmcp_pcf_capability(c->pcf, d->capability, &reason) == PCFMCP_ERR_UNSUPPORTED) {
-            pcfmcp__tools_errf(c,
-                               "%s cannot run with this server's PCF configuration: it %s "
-                               "(environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD). An API "
-                               "token alone cannot reach this part of PCF.",
-                               d->name, reason ? reason : "needs the web session");
+            /* The client's reason is specific to the cause and names the settings. */
+            pcfmcp__tools_errf(c, "%s cannot run with this server's PCF configuration: it %s.",
+                               d->name,
+                               reason ? reason : "needs a PCF channel this server lacks");
             return PCFMCP_ERR_UNSUPPORTED;
         }
     }
@@ -1204,8 +1233,19 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
     ts->registered = true;
     for (size_t i = 0; i < pcfmcp__tools_ndefs; i++) {
         const tool_def *d = &pcfmcp__tools_defs[i];
-        if (!enabled(ts, d))
+        if (!enabled(ts, d)) {
+            pcfmcp__buf why;
+            pcfmcp__buf_init(&why);
+            withheld_reason(ts, d, &why);
+            pcfmcp_error_t rc = pcfmcp__buf_ok(&why) && why.len
+                                    ? pcfmcp_engine_withhold_tool(engine, d->name, why.data)
+                                    : PCFMCP_ERR_NOMEM;
+            pcfmcp__buf_free(&why);
+            if (rc != PCFMCP_OK)
+                return setf(ts, rc, "withholding tool %s failed: %s", d->name,
+                            pcfmcp_strerror(rc));
             continue;
+        }
         ts->bindings[i].ts = ts;
         ts->bindings[i].def = d;
         cJSON *t = tool_json(ts, d);

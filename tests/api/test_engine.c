@@ -713,6 +713,45 @@ START_TEST(unknown_tool_is_invalid_params)
 }
 END_TEST
 
+START_TEST(withheld_tool_says_why_with_the_same_code)
+{
+    initialize("2025-11-25");
+    ck_assert_int_eq(pcfmcp_engine_withhold_tool(NULL, "x", "r"), PCFMCP_ERR_INVALID_ARG);
+    ck_assert_int_eq(pcfmcp_engine_withhold_tool(eng, "", "r"), PCFMCP_ERR_INVALID_ARG);
+    ck_assert_int_eq(pcfmcp_engine_withhold_tool(eng, "x", ""), PCFMCP_ERR_INVALID_ARG);
+    ck_assert_int_eq(pcfmcp_engine_withhold_tool(eng, "wipe", "first reason"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_withhold_tool(eng, "wipe", "destructive tools are off (x.y)"),
+                     PCFMCP_OK);
+    size_t before = pcfmcp_engine_tool_count(eng);
+    cJSON *r = call("wipe", "{}");
+    ck_assert_int_eq(error_code(r), -32602);
+    const cJSON *e = cJSON_GetObjectItem(r, "error");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "message")->valuestring,
+                     "wipe is not offered: destructive tools are off (x.y)");
+    const cJSON *d = cJSON_GetObjectItem(e, "data");
+    ck_assert_str_eq(cJSON_GetObjectItem(d, "name")->valuestring, "wipe");
+    ck_assert_str_eq(cJSON_GetObjectItem(d, "reason")->valuestring,
+                     "destructive tools are off (x.y)");
+    cJSON_Delete(r);
+    /* Withheld tools are not listed and do not count as tools. */
+    ck_assert_uint_eq(pcfmcp_engine_tool_count(eng), before);
+    /* Forgotten, the name is plain unknown again. */
+    ck_assert_int_eq(pcfmcp_engine_withhold_tool(eng, "wipe", NULL), PCFMCP_OK);
+    r = call("wipe", "{}");
+    ck_assert_int_eq(error_code(r), -32602);
+    e = cJSON_GetObjectItem(r, "error");
+    ck_assert_str_eq(cJSON_GetObjectItem(e, "message")->valuestring, "unknown tool: wipe");
+    ck_assert_ptr_null(cJSON_GetObjectItem(e, "data"));
+    cJSON_Delete(r);
+    /* A registered tool wins over a withheld name. */
+    ck_assert_int_eq(pcfmcp_engine_withhold_tool(eng, "count", "not here"), PCFMCP_OK);
+    r = call("count", "{}");
+    ck_assert(!contains(r, "not offered"));
+    result_of(r);
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(invalid_arguments_come_back_as_tool_error)
 {
     initialize("2025-11-25");
@@ -1278,6 +1317,7 @@ static Suite *suite(void)
     t = tcase_create("tools");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, unknown_tool_is_invalid_params);
+    tcase_add_test(t, withheld_tool_says_why_with_the_same_code);
     tcase_add_test(t, invalid_arguments_come_back_as_tool_error);
     tcase_add_test(t, valid_call_returns_handler_content);
     tcase_add_test(t, structured_content_gets_a_text_block_and_is_checked);

@@ -1099,7 +1099,9 @@ START_TEST(token_only_client_reports_web_features_as_unsupported)
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "api", &why), PCFMCP_OK);
     ck_assert_ptr_null(why);
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "credentials", &why), PCFMCP_ERR_UNSUPPORTED);
-    ck_assert_str_eq(why, "needs the web session: configure pcf.email and pcf.password");
+    ck_assert_str_eq(why, "needs the web session: configure pcf.email and pcf.password "
+                          "(environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); an API "
+                          "token alone cannot reach this part of PCF");
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "bogus", &why), PCFMCP_ERR_NOT_FOUND);
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "pocs", &why), PCFMCP_OK);
     pcfmcp_pcf_result_t *r = NULL;

@@ -175,6 +175,19 @@ def requests_are_recorded_with_headers_and_body():
 
 
 @test
+def control_lists_stored_report_templates():
+    f = Shared.fake
+    f.control("reset", {"seed": "empty"})
+    check(f.control("templates")["templates"] == [], "empty seed has templates")
+    f.control("reset", {"seed": "demo"})
+    tpls = f.control("templates")["templates"]
+    names = sorted(t["name"] for t in tpls)
+    check(names == ["Findings summary (txt)", "Host list (txt)", "IP/port list (csv)"], names)
+    check(all(set(t) == {"id", "name", "filename", "team_id", "user_id"} for t in tpls), tpls)
+    check(all(bool(t["team_id"]) != bool(t["user_id"]) for t in tpls), tpls)
+
+
+@test
 def control_token_expire_and_user_not_found():
     f = Shared.fake
     f.control("reset", {"seed": "empty"})

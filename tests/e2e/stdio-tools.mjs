@@ -6,6 +6,7 @@
 // gates: read-only, allow-list, project scope, confirm, token-only web tools,
 // and resources, templates, prompts and completion.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -155,6 +156,8 @@ async function mainSuite(s, fake, tmp) {
       const del = t.name.startsWith("delete_");
       assert.equal(t.annotations.destructiveHint === true, del, `${t.name}: destructiveHint`);
       if (del) assert.ok(t.inputSchema.required.includes("confirm"));
+      // Deleting the same id again changes nothing more (PCF answers not found).
+      if (del) assert.equal(t.annotations.idempotentHint, true, `${t.name}: idempotentHint`);
       if (t.name.startsWith("list_") || t.name.startsWith("get_"))
         assert.equal(t.annotations.readOnlyHint, true, `${t.name}: readOnlyHint`);
     }
@@ -222,6 +225,24 @@ async function mainSuite(s, fake, tmp) {
     assert.ok(web.structuredContent.hosts.every((h) => h.ports.some((p) => p.includes("http"))));
     const sum = await s.ok("list_hosts", { project: EXT, summary: true });
     assert.ok(sum.structuredContent.summary.by_service);
+    // Each filter must narrow the list, and only to matching hosts.
+    const total = r.structuredContent.total;
+    const narrowed = (x, what) => {
+      assert.ok(x.structuredContent.total > 0 && x.structuredContent.total < total,
+        `${what}: ${x.structuredContent.total} of ${total}`);
+      return x.structuredContent.hosts;
+    };
+    const ssh = narrowed(await s.ok("list_hosts", { project: EXT, port: 22, with_ports: true, limit: 100 }), "port");
+    assert.ok(ssh.every((h) => h.ports.some((p) => p.startsWith("22/"))), "port filter");
+    assert.ok(ssh.some((h) => h.ip === "203.0.113.10"));
+    const vpn = narrowed(await s.ok("list_hosts", { project: EXT, text: "VPN.acme", limit: 100 }), "text");
+    assert.ok(vpn.every((h) => JSON.stringify([h.ip, h.hostnames, h.os, h.description]).toLowerCase()
+      .includes("vpn.acme")), "text filter");
+    assert.ok(vpn.some((h) => h.ip === "203.0.113.13"));
+    const high = narrowed(await s.ok("list_hosts", { project: EXT, threat: "high", limit: 100 }), "threat");
+    assert.ok(high.every((h) => h.threats.includes("high")), "threat filter");
+    assert.ok(high.some((h) => h.ip === "203.0.113.10"));
+    await s.invalid("list_hosts", { project: EXT, threat: "scary" });
     hostIp = "203.0.113.10";
     hostId = r.structuredContent.hosts.find((h) => h.ip === hostIp).id;
     await s.invalid("list_hosts", { project: EXT, port: 70000 });
@@ -324,6 +345,26 @@ async function mainSuite(s, fake, tmp) {
     assert.ok(onHost.structuredContent.issues.every((i) => i.targets.some((t) => t.startsWith(hostIp))));
     const sum = await s.ok("list_issues", { project: EXT, summary: true });
     assert.ok(sum.structuredContent.summary.by_host[hostIp] >= 1);
+    // Each filter must narrow the list, and only to matching issues.
+    const all = (await s.ok("list_issues", { project: EXT, limit: 500 })).structuredContent;
+    const narrowed = (x, what) => {
+      assert.ok(x.structuredContent.total > 0 && x.structuredContent.total < all.total,
+        `${what}: ${x.structuredContent.total} of ${all.total}`);
+      return x.structuredContent.issues;
+    };
+    const conf = narrowed(await s.ok("list_issues", { project: EXT, status: "CONFIRMED", limit: 500 }), "status");
+    assert.ok(conf.every((i) => i.status.toLowerCase().includes("confirmed")), "status filter");
+    assert.equal(conf.length, all.issues.filter((i) => i.status.toLowerCase().includes("confirmed")).length);
+    const tls = narrowed(await s.ok("list_issues", { project: EXT, port: 443, limit: 500 }), "port");
+    assert.ok(tls.every((i) => i.targets.some((t) => /:443\//.test(t))), "port filter");
+    assert.ok(tls.some((i) => i.name === "FortiOS SSL-VPN heap overflow"));
+    const txt = narrowed(await s.ok("list_issues", { project: EXT, text: "cve-2022-42475" }), "text");
+    assert.deepEqual(txt.map((i) => i.name), ["FortiOS SSL-VPN heap overflow"]);
+    const hot = narrowed(await s.ok("list_issues", { project: EXT, min_cvss: 9.8, limit: 500 }), "min_cvss");
+    assert.ok(hot.every((i) => i.cvss >= 9.8), "min_cvss filter");
+    assert.ok(hot.some((i) => i.cvss === 9.8), "min_cvss includes its bound");
+    assert.equal(hot.length, all.issues.filter((i) => i.cvss >= 9.8).length);
+    await s.invalid("list_issues", { project: EXT, min_cvss: 11 });
     await s.invalid("list_issues", { project: AD, criticality: ["severe"] });
     await s.err("list_issues", { project: NOPE }, /Project not found/);
     issueId = r.structuredContent.issues[0].id;
@@ -334,6 +375,21 @@ async function mainSuite(s, fake, tmp) {
     await pages(s, "search_issues", { project: AD, name: "%" }, "issues", 5);
     await s.invalid("search_issues", { project: AD, nme: "%" });
     await s.err("search_issues", { project: NOPE, name: "%" }, /Project not found/);
+    const cwe = await s.ok("search_issues", { project: AD, cwe: "330" });
+    assert.deepEqual(cwe.structuredContent.issues.map((i) => i.name), ["Zerologon (Netlogon elevation of privilege)"]);
+    const cvss = await s.ok("search_issues", { project: AD, cvss: "10.%", name: "Zero%" });
+    assert.equal(cvss.structuredContent.total, 1);
+    const none = await s.ok("search_issues", { project: AD, cvss: "9.%", name: "Zero%" });
+    assert.equal(none.structuredContent.total, 0);
+    // The seed gives one issue custom fields (owner "CI team"); it is in one of the projects.
+    let owned = 0;
+    for (const project of [AD, EXT]) {
+      owned += (await s.ok("search_issues", { project, fields: { owner: "ci%" } })).structuredContent.total;
+      assert.equal((await s.ok("search_issues", { project, fields: { owner: "nobody" } })).structuredContent.total, 0);
+    }
+    assert.equal(owned, 1);
+    await s.invalid("search_issues", { project: AD, fields: { "bad-name": "%" } });
+    await s.invalid("search_issues", { project: AD, fields: { owner: 5 } });
   });
   await check("get_issue: services and PoC references", async () => {
     const r = await s.ok("get_issue", { project: AD, issue_id: issueId });
@@ -522,6 +578,17 @@ async function mainSuite(s, fake, tmp) {
     assert.equal(snap.seed, "demo");
     const r = await s.err("generate_report", { project: EXT, template_id: NOPE }, /template|refused|failed/i);
     assert.ok(r);
+    const { templates } = await fake.control("/__fake__/templates");
+    const tpl = templates.find((t) => t.name === "Findings summary (txt)");
+    assert.ok(tpl, "the demo seed stores a team template");
+    const ok = await s.ok("generate_report", { project: EXT, template_id: tpl.id });
+    assert.equal(ok.structuredContent.format, "pcf-template");
+    assert.ok(ok.structuredContent.bytes > 0);
+    const res = ok.content.find((b) => b.type === "resource");
+    assert.ok(res, "the rendered report is an embedded resource");
+    assert.match(res.resource.text, new RegExp(`^${EXT}: hosts and findings\n`));
+    assert.match(res.resource.text, /\[CRITICAL\] FortiOS SSL-VPN heap overflow \(CVSS 9\.8\)/);
+    assert.match(res.resource.text, /203\.0\.113\.10 22\/tcp/);
   });
 
   // ------------------------------------------------------------ destructive
@@ -631,6 +698,18 @@ async function mainSuite(s, fake, tmp) {
   });
 }
 
+// A tool withheld by policy is a JSON-RPC -32602 like an unknown tool, but
+// message and error.data say which setting keeps it away.
+async function notOffered(s, name, args, reason) {
+  await assert.rejects(s.client.callTool({ name, arguments: args }), (e) => {
+    assert.equal(e.code, -32602);
+    assert.equal(e.data?.name, name);
+    assert.match(e.data?.reason, reason);
+    assert.ok(e.message.endsWith(`${name} is not offered: ${e.data.reason}`), e.message);
+    return true;
+  });
+}
+
 async function gateSuite(fake) {
   await check("read-only mode registers only read tools and refuses report writes", async () => {
     const s = await session(fake, { PCF_MCP_TOOLS_READ_ONLY: "true", PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true" });
@@ -638,8 +717,8 @@ async function gateSuite(fake) {
       const { tools } = await s.client.listTools();
       assert.ok(tools.every((t) => t.annotations.readOnlyHint === true), "only read tools");
       assert.ok(!tools.some((t) => t.name === "create_issue" || t.name.startsWith("delete_")));
-      await assert.rejects(s.client.callTool({ name: "create_issue", arguments: { project: EXT, name: "x" } }),
-        /unknown tool/);
+      await notOffered(s, "create_issue", { project: EXT, name: "x" },
+        /this server runs read-only \(tools\.read_only \/ --read-only\)/);
       await s.err("generate_report", { project: EXT, output_path: "x.md" }, /read-only mode/, "gate");
       await s.ok("list_issues", { project: EXT, limit: 1 });
     } finally {
@@ -652,11 +731,53 @@ async function gateSuite(fake) {
     try {
       const { tools } = await s.client.listTools();
       assert.deepEqual(tools.map((t) => t.name), ["list_projects"]);
-      await assert.rejects(s.client.callTool({ name: "list_hosts", arguments: { project: EXT } }),
-        /unknown tool/);
+      await notOffered(s, "list_hosts", { project: EXT }, /it is not in the allow-list \(tools\.allow\)$/);
+      await notOffered(s, "get_project", { project: EXT }, /^it is in the deny-list \(tools\.deny\)$/);
+      // delete_host is allowed but destructive tools are off: that is the reason given.
+      await notOffered(s, "delete_host", { project: EXT, host: "x", confirm: "x" },
+        /^destructive tools are off \(tools\.enable_destructive\)$/);
+      // A name no configuration could bring back is still just unknown.
+      await assert.rejects(s.client.callTool({ name: "list_hosst", arguments: {} }), (e) => {
+        assert.equal(e.code, -32602);
+        assert.match(e.message, /unknown tool: list_hosst/);
+        assert.doesNotMatch(e.message, /not offered/);
+        assert.equal(e.data, undefined);
+        return true;
+      });
     } finally {
       await s.close();
     }
+  });
+  await check("the --read-only flag works like PCF_MCP_TOOLS_READ_ONLY", async () => {
+    const raw = await connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
+      PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true" },
+    { args: ["--read-only"] });
+    const { tools } = await raw.client.listTools();
+    const s = makeSession(raw, tools);
+    try {
+      assert.ok(tools.length > 10 && tools.every((t) => t.annotations.readOnlyHint === true));
+      assert.ok(!tools.some((t) => t.name === "create_issue" || t.name === "delete_host"));
+      await notOffered(s, "create_issue", { project: EXT, name: "x" },
+        /this server runs read-only \(tools\.read_only \/ --read-only\)/);
+      await s.err("generate_report", { project: EXT, output_path: "x.md" }, /read-only mode/, "gate");
+      await s.ok("list_issues", { project: EXT, limit: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+  await check("an unknown name in tools.deny stops the server at start-up, naming it", async () => {
+    const bin = process.env.PCF_MCP_BIN;
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME || "/tmp", PCF_MCP_PCF_URL: fake.url,
+      PCF_MCP_TOOLS_DENY: "list_projects,delete_hots" };
+    if (process.env.LD_LIBRARY_PATH) env.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH;
+    const r = spawnSync(bin, ["serve"], { env, input: "", encoding: "utf8", timeout: 20000 });
+    assert.notEqual(r.status, 0, `exit status ${r.status}`);
+    assert.match(r.stderr, /tools\.deny: unknown tool "delete_hots"/);
+    const flag = spawnSync(bin, ["serve", "--tools-deny", "get_hots"], { env: { ...env, PCF_MCP_TOOLS_DENY: "" },
+      input: "", encoding: "utf8", timeout: 20000 });
+    assert.notEqual(flag.status, 0);
+    assert.match(flag.stderr, /tools\.deny: unknown tool "get_hots"/);
+    await assert.rejects(connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_TOOLS_DENY: "delete_hots" }));
   });
   await check("an unknown name in tools.allow stops the server at start-up", async () => {
     await assert.rejects(connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_TOOLS_ALLOW: "list_projcts" }));
@@ -667,6 +788,8 @@ async function gateSuite(fake) {
       const { tools } = await s.client.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), ["check_token", "generate_report",
         "get_project_snapshot", "get_team", "get_user", "list_teams", "whoami"]);
+      await notOffered(s, "list_hosts", { project: EXT },
+        /^its toolset "hosts" is switched off \(tools\.toolsets\)$/);
     } finally {
       await s.close();
     }
@@ -687,7 +810,19 @@ async function gateSuite(fake) {
       // A UUID outside the scope is refused too.
       const all = await session(fake);
       const ext = (await all.ok("list_projects", {})).structuredContent.projects.find((p) => p.name === EXT).id;
+      // get_team: out-of-scope projects vanish from projects and logs alike.
+      const tid = (await s.ok("list_teams", {})).structuredContent.teams[0].id;
+      const open = await all.ok("get_team", { team_id: tid, logs: 500 });
       await all.close();
+      assert.ok(open.structuredContent.logs.some((l) => l.description.includes(EXT)),
+        "unscoped get_team shows the other project in its logs");
+      assert.equal(open.structuredContent.logs_omitted, undefined);
+      const team = await s.ok("get_team", { team_id: tid, logs: 500 });
+      assert.deepEqual(team.structuredContent.projects.map((p) => p.name), [AD]);
+      assert.ok(!JSON.stringify(team.structuredContent).includes(EXT), "other project leaked");
+      assert.ok(!textOf(team).includes(EXT), "other project leaked into the text");
+      assert.ok(team.structuredContent.logs_omitted >= 1);
+      assert.match(team.structuredContent.logs_notice, /tools\.projects/);
       await s.err("get_project", { project: ext }, /tools\.projects/, "gate");
       await assert.rejects(s.client.readResource({ uri: `pcf://projects/${ext}/hosts` }));
     } finally {
@@ -708,6 +843,8 @@ async function gateSuite(fake) {
     try {
       const { tools } = await s.client.listTools();
       assert.ok(!tools.some((t) => t.name.startsWith("delete_")));
+      await notOffered(s, "delete_issue", { project: AD, issue_id: NOPE, confirm: NOPE },
+        /^destructive tools are off \(tools\.enable_destructive\)$/);
     } finally {
       await s.close();
     }
@@ -729,6 +866,20 @@ async function gateSuite(fake) {
       const rep = await s.ok("generate_report", { project: AD, format: "markdown" });
       assert.ok(rep.structuredContent.issues > 0);
       await s.err("generate_report", { project: AD, template_id: NOPE }, /pcf\.email and pcf\.password/, "gate");
+    } finally {
+      await s.close();
+    }
+  });
+  await check("issues_write=api with email+password: create_issue names the API write switch", async () => {
+    const s = await session(fake, { PCF_MCP_PCF_CHANNELS: "issues_write=api" });
+    try {
+      const r = await s.err("create_issue", { project: AD, name: "x", cvss: 1 },
+        /create_issue cannot run .*: it writes issues through API v1 \(pcf\.channels issues_write=api\)/, "gate");
+      assert.match(textOf(r), /issues_write=ui in pcf\.channels/);
+      assert.match(textOf(r), /pcf\.allow_api_issue_writes=true/);
+      // The credentials are there: asking for them again would be wrong.
+      assert.doesNotMatch(textOf(r), /pcf\.email|PCF_MCP_PCF_EMAIL|token alone|web session:/);
+      await s.ok("list_issues", { project: AD, limit: 1 });
     } finally {
       await s.close();
     }

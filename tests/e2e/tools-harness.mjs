@@ -61,7 +61,7 @@ export async function startFake({ seed = "demo", token = null, extra = [] } = {}
 }
 
 // Connects an SDK client to `pcf-mcp serve` with the given PCF_MCP_* settings.
-export async function connect(env, { name = "pcf-mcp-e2e" } = {}) {
+export async function connect(env, { name = "pcf-mcp-e2e", args = [] } = {}) {
   const bin = process.env.PCF_MCP_BIN || path.join(builddir, "pcf-mcp");
   // The suites call tools back to back on purpose; the production rate
   // limits (tested on their own in tests/hardening) would only slow them.
@@ -71,7 +71,7 @@ export async function connect(env, { name = "pcf-mcp-e2e" } = {}) {
     PCF_MCP_RATE_LIMIT_WRITE_REQUESTS_PER_SECOND: "1000", PCF_MCP_RATE_LIMIT_WRITE_BURST: "1000",
     ...env };
   if (process.env.LD_LIBRARY_PATH) childEnv.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH;
-  const transport = new StdioClientTransport({ command: bin, args: ["serve"], env: childEnv,
+  const transport = new StdioClientTransport({ command: bin, args: ["serve", ...args], env: childEnv,
     stderr: "pipe" });
   let stderr = "";
   transport.stderr?.on("data", (d) => { stderr += d.toString(); });

@@ -2321,6 +2321,11 @@ def control(app, req):
                     return bad("flavor must be head or fb68b26")
                 app.cfg.flavor = body["flavor"]
         return ok({"bugs": app.cfg.bugs, "flavor": app.cfg.flavor, "seed": app.cfg.seed})
+    if p == "/__fake__/templates" and m == "GET":
+        with app.db_lock:
+            return ok({"templates": [{k: t[k] for k in ("id", "name", "filename", "team_id",
+                                                        "user_id")}
+                                     for t in app.state.templates.values()]})
     if p == "/__fake__/users" and m == "GET":
         with app.db_lock:
             return ok({"users": [{"id": u["id"], "email": u["email"], "password": u["password"]}

@@ -137,6 +137,7 @@ _PROTOTYPES = {
     "pcfmcp_engine_set_hooks": (err, [P, BEFORE_HOOK_CB, AFTER_HOOK_CB, c_void_p]),
     "pcfmcp_engine_add_tool": (err, [P, c_char_p, TOOL_CB, c_void_p]),
     "pcfmcp_engine_remove_tool": (err, [P, c_char_p]),
+    "pcfmcp_engine_withhold_tool": (err, [P, c_char_p, c_char_p]),
     "pcfmcp_engine_tool_count": (c_size_t, [P]),
     "pcfmcp_engine_tools_json": (err, [P, PP]),
     "pcfmcp_engine_add_resource": (err, [P, c_char_p, RESOURCE_CB, c_void_p]),

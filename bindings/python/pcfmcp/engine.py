@@ -698,6 +698,12 @@ class Engine(Handle):
     def remove_tool(self, name):
         check(lib.pcfmcp_engine_remove_tool(self._p(), enc(name)), self._errmsg)
 
+    def withhold_tool(self, name, reason):
+        """Declares ``name`` as a tool kept away from this engine and why: a
+        ``tools/call`` for it stays a -32602 error but says ``reason`` (message
+        and ``error.data``). ``reason=None`` forgets the name."""
+        check(lib.pcfmcp_engine_withhold_tool(self._p(), enc(name), enc(reason)), self._errmsg)
+
     @property
     def tool_count(self):
         return lib.pcfmcp_engine_tool_count(self._p())

@@ -136,6 +136,23 @@ class ToolResultsTest(EngineCase):
             self.engine.remove_tool("text_tool")
         self.assertEqual(cm.exception.code, ErrorCode.NOT_FOUND)
 
+    def test_withheld_tool_call_says_why(self):
+        def err(name):
+            out = self.session.handle({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                                       "params": {"name": name, "arguments": {}}})
+            return out[-1]["error"]
+
+        self.engine.withhold_tool("wipe", "destructive tools are off")
+        e = err("wipe")
+        self.assertEqual(e["code"], -32602)
+        self.assertEqual(e["message"], "wipe is not offered: destructive tools are off")
+        self.assertEqual(e["data"], {"name": "wipe", "reason": "destructive tools are off"})
+        self.engine.withhold_tool("wipe", None)
+        self.assertEqual(err("wipe")["message"], "unknown tool: wipe")
+        with self.assertRaises(PcfmcpError) as cm:
+            self.engine.withhold_tool("", "x")
+        self.assertEqual(cm.exception.code, ErrorCode.INVALID_ARG)
+
     def test_bad_tool_definition_raises_with_engine_message(self):
         with self.assertRaises(PcfmcpError) as cm:
             self.engine.add_tool(lambda c, a: "", name="bad name!", description="x")
