@@ -440,7 +440,9 @@ async function mainSuite(s, fake, tmp) {
     await s.ok("apply_issue_rules", { project: AD, rule_ids: [rule], issue_ids: [issueId] });
     await s.invalid("apply_issue_rules", { project: AD, rule_ids: [rule] });
     await s.err("apply_issue_rules", { project: NOPE, rule_ids: [rule], issue_ids: [issueId] }, /Project not found/);
-    await fake.control("/__fake__/faults", { mode: "status", status: 500, count: 1, path: "/rules$" });
+    // Reads are retried on 5xx: a single 500 would be absorbed, so PCF
+    // keeps failing for longer than the client's retries last.
+    await fake.control("/__fake__/faults", { mode: "status", status: 500, count: 10, path: "/rules$" });
     await s.err("list_issue_rules", {}, /HTTP|500|failed/);
     await fake.control("/__fake__/faults/clear", {});
   });
