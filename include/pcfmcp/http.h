@@ -44,7 +44,7 @@ typedef enum {
     PCFMCP_HTTP_LIMIT_BODY_BYTES = 0,       /**< largest POST body (default 4 MiB); more is 413 */
     PCFMCP_HTTP_LIMIT_HEADER_BYTES = 1,     /**< per-connection memory for headers (default 32 KiB) */
     PCFMCP_HTTP_LIMIT_CONNECTIONS = 2,      /**< concurrent connections (default 1024) */
-    PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP = 3, /**< concurrent connections from one address (default 0 = no limit) */
+    PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP = 3, /**< concurrent connections from one TCP peer address (default 256; 0 = no limit) */
     PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS = 4, /**< idle time before a connection is closed (default 60000) */
     PCFMCP_HTTP_LIMIT_THREADS = 5,          /**< HTTP threads (default 2) */
     PCFMCP_HTTP_LIMIT_SESSIONS = 6,         /**< live sessions (default 1000); beyond, initialize gets 503 */

@@ -2071,7 +2071,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES] = 4ull << 20;
     h->lim[PCFMCP_HTTP_LIMIT_HEADER_BYTES] = 32ull << 10;
     h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS] = 1024;
-    h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP] = 0;
+    h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP] = 256;
     h->lim[PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS] = 60000;
     h->lim[PCFMCP_HTTP_LIMIT_THREADS] = 2;
     h->lim[PCFMCP_HTTP_LIMIT_SESSIONS] = 1000;

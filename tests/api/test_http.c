@@ -1354,6 +1354,27 @@ START_TEST(http_read_deadline_cuts_a_dripping_client_but_not_streams_or_running_
 }
 END_TEST
 
+START_TEST(http_caps_connections_per_address_at_256_by_default)
+{
+    start(NULL);
+    static int fds[256];
+    char buf[4096];
+    for (size_t i = 0; i < 256; i++)
+        fds[i] = raw_connect();
+    /* The last one admitted is served. */
+    raw_send(fds[255], HEALTHZ);
+    ck_assert_int_gt(raw_read(fds[255], buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* One more from the same address is closed unanswered. */
+    int extra = raw_connect();
+    (void)send(extra, HEALTHZ, strlen(HEALTHZ), MSG_NOSIGNAL);
+    ck_assert_int_eq(raw_read(extra, buf, sizeof(buf), 5000), 0);
+    close(extra);
+    for (size_t i = 0; i < 256; i++)
+        close(fds[i]);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("http");
@@ -1386,6 +1407,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_tls_serves_and_reload_swaps_cert_without_dropping_connections);
     tcase_add_test(t, http_tls_client_ca_requires_a_client_certificate);
     tcase_add_test(t, http_read_deadline_cuts_a_dripping_client_but_not_streams_or_running_calls);
+    tcase_add_test(t, http_caps_connections_per_address_at_256_by_default);
     suite_add_tcase(s, t);
     return s;
 }
