@@ -2,7 +2,8 @@
  * every status code and refusal, SSE framing and replay, sessions and their
  * limits, stateless mode, the 2026-07-28 header rules, TLS with a CA made at
  * test time and a certificate swap under an open connection, auth and
- * admission hooks, health endpoints, gzip, and the graceful drain. */
+ * admission hooks, health endpoints, gzip, connection limits, the request
+ * read deadline against slow clients, and the graceful drain. */
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 
 #include <curl/curl.h>
 #include <pcfmcp/pcfmcp.h>
+#include <zlib.h>
 
 #include "core/alloc.h"
 #include "helpers/tlsgen.h"
@@ -1375,6 +1377,146 @@ START_TEST(http_caps_connections_per_address_at_256_by_default)
 }
 END_TEST
 
+/* ------------------------------------------------- untested limits */
+
+static void gzip_from_256(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES, 256), PCFMCP_OK);
+}
+
+START_TEST(http_gzips_large_mcp_answers_and_leaves_small_ones_plain)
+{
+    start(gzip_from_256);
+    char sid[128], h[160], ce[32];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    const char *gz[] = { h, "Accept-Encoding: gzip", NULL };
+    static const char list[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+    static resp plain, z;
+    ck_assert_int_eq(post(list, x, &plain), 200);
+    ck_assert(!header(&plain, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_uint_ge(plain.len, 256);
+    ck_assert_int_eq(post(list, gz, &z), 200);
+    ck_assert(header(&z, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_str_eq(ce, "gzip");
+    ck_assert_uint_lt(z.len, plain.len);
+    static char out[65536];
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    ck_assert_int_eq(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+    zs.next_in = (Bytef *)z.body;
+    zs.avail_in = (uInt)z.len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = sizeof(out);
+    int zrc = inflate(&zs, Z_FINISH);
+    size_t olen = zs.total_out;
+    inflateEnd(&zs);
+    ck_assert_int_eq(zrc, Z_STREAM_END);
+    ck_assert_uint_eq(olen, plain.len);
+    ck_assert(memcmp(out, plain.body, olen) == 0);
+    /* Below the threshold compression is not worth it. */
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", gz, &z), 200);
+    ck_assert_uint_lt(z.len, 256);
+    ck_assert(!header(&z, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_ptr_nonnull(strstr(z.body, "\"result\""));
+}
+END_TEST
+
+static void header_limit_8k(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_HEADER_BYTES, 8192), PCFMCP_OK);
+}
+
+START_TEST(http_headers_over_the_limit_get_431)
+{
+    start(header_limit_8k);
+    static char big[16384];
+    int n = snprintf(big, sizeof(big), "X-Big: ");
+    memset(big + n, 'a', 12000);
+    big[n + 12000] = '\0';
+    const char *x[] = { big, NULL };
+    resp r;
+    request_on(NULL, "GET", "/healthz", NULL, x, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 431);
+    big[n + 2000] = '\0';
+    request_on(NULL, "GET", "/healthz", NULL, x, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+}
+END_TEST
+
+static void two_buffered_events(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS, 2), PCFMCP_OK);
+}
+
+START_TEST(http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left)
+{
+    start(two_buffered_events);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    /* priming, progress 1, progress 2, result: four events through a buffer of two */
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\","
+                          "\"arguments\":{},\"_meta\":{\"progressToken\":1}}}", x, &r), 200);
+    const char *last_id = NULL;
+    for (const char *p = strstr(r.body, "id: "); p; p = strstr(p + 1, "\nid: "))
+        last_id = p[0] == '\n' ? p + 1 : p;
+    ck_assert_ptr_nonnull(last_id);
+    unsigned stream_no = 0;
+    unsigned long long final_seq = 0;
+    ck_assert_int_eq(sscanf(last_id + 4, "%u_%llu", &stream_no, &final_seq), 2);
+    ck_assert_uint_ge(final_seq, 3);
+    /* The priming event's id: both it and progress 1 have been evicted, so
+     * the replay starts at the oldest event still kept. */
+    char last[64];
+    snprintf(last, sizeof(last), "Last-Event-ID: %u_%llu", stream_no, final_seq - 3);
+    const char *get_hdrs[] = { "Accept: text/event-stream", h, last, NULL };
+    request_on(NULL, "GET", "/mcp", NULL, get_hdrs, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(!strstr(r.body, "\"progress\":1"), "evicted event replayed: %s", r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"progress\":2"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":8"));
+}
+END_TEST
+
+static void two_connections(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_CONNECTIONS, 2), PCFMCP_OK);
+}
+
+START_TEST(http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served)
+{
+    start(two_connections);
+    char buf[4096];
+    int a = raw_connect(), b = raw_connect();
+    raw_send(a, HEALTHZ);
+    ck_assert_int_gt(raw_read(a, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    raw_send(b, HEALTHZ);
+    ck_assert_int_gt(raw_read(b, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* At the limit MHD stops accepting: a third connection waits in the
+     * listen backlog, unanswered, while both are open. */
+    int c = raw_connect();
+    raw_send(c, HEALTHZ);
+    ssize_t k = raw_read(c, buf, sizeof(buf), 1000);
+    ck_assert_msg(k == -1, "over the connection limit the server %s", k ? "answered" : "closed");
+    /* The admitted ones are still served on their kept-alive connections. */
+    raw_send(a, HEALTHZ);
+    ck_assert_int_gt(raw_read(a, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* A freed slot admits the waiting connection, and its request is answered. */
+    close(b);
+    ck_assert_int_gt(raw_read(c, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    close(c);
+    close(a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("http");
@@ -1408,6 +1550,10 @@ static Suite *suite(void)
     tcase_add_test(t, http_tls_client_ca_requires_a_client_certificate);
     tcase_add_test(t, http_read_deadline_cuts_a_dripping_client_but_not_streams_or_running_calls);
     tcase_add_test(t, http_caps_connections_per_address_at_256_by_default);
+    tcase_add_test(t, http_gzips_large_mcp_answers_and_leaves_small_ones_plain);
+    tcase_add_test(t, http_headers_over_the_limit_get_431);
+    tcase_add_test(t, http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left);
+    tcase_add_test(t, http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served);
     suite_add_tcase(s, t);
     return s;
 }
