@@ -20,7 +20,7 @@
  *
  * Thread safety: configure, start, run and free from one thread.
  * pcfmcp_http_stop() may be called from any thread or a signal handler;
- * pcfmcp_http_reload_tls(), pcfmcp_http_port() and
+ * pcfmcp_http_reload_tls(), pcfmcp_http_port(), pcfmcp_http_read_timeouts() and
  * pcfmcp_http_tls_not_after() from any thread once started. Callbacks run on
  * the transport's HTTP threads, possibly several at once.
  */
@@ -44,7 +44,7 @@ typedef enum {
     PCFMCP_HTTP_LIMIT_BODY_BYTES = 0,       /**< largest POST body (default 4 MiB); more is 413 */
     PCFMCP_HTTP_LIMIT_HEADER_BYTES = 1,     /**< per-connection memory for headers (default 32 KiB) */
     PCFMCP_HTTP_LIMIT_CONNECTIONS = 2,      /**< concurrent connections (default 1024) */
-    PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP = 3, /**< concurrent connections from one address (default 0 = no limit) */
+    PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP = 3, /**< concurrent connections from one TCP peer address (default 256; 0 = no limit) */
     PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS = 4, /**< idle time before a connection is closed (default 60000) */
     PCFMCP_HTTP_LIMIT_THREADS = 5,          /**< HTTP threads (default 2) */
     PCFMCP_HTTP_LIMIT_SESSIONS = 6,         /**< live sessions (default 1000); beyond, initialize gets 503 */
@@ -53,7 +53,16 @@ typedef enum {
     PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS = 9, /**< events kept per stream for Last-Event-ID replay (default 64) */
     PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION = 10, /**< SSE streams kept per session for replay (default 32) */
     PCFMCP_HTTP_LIMIT_GRACE_MS = 11,        /**< drain period after pcfmcp_http_stop() (default 10000) */
-    PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES = 12   /**< smallest JSON or metrics body gzip-compressed (default 2048; 0 = never) */
+    PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES = 12,  /**< smallest JSON or metrics body gzip-compressed (default 2048; 0 = never) */
+    /** time from a connection's start until its first request's headers and
+     *  body are complete (default 30000, at least 1000). Unlike the idle
+     *  timeout it is not reset by each byte, so a slow drip (slowloris) is
+     *  cut. On a kept-alive connection the next request gets this plus the
+     *  idle timeout from the end of the previous response. Requests being
+     *  handled and SSE streams being sent are exempt. Enforced by
+     *  pcfmcp_http_run(). */
+    PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS = 13
+
 } pcfmcp_http_limit_t;
 
 /** An authenticator's verdict on one request's credentials. */
@@ -257,6 +266,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_reload_tls(pcfmcp_http_t *http);
 
 /** The serving certificate's notAfter as Unix seconds, or 0 without TLS. */
 PCFMCP_API long long pcfmcp_http_tls_not_after(const pcfmcp_http_t *http);
+
+/**
+ * How many connections were closed because a request was not complete within
+ * #PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS, since pcfmcp_http_new().
+ * Callable from any thread; 0 for NULL.
+ */
+PCFMCP_API unsigned long long pcfmcp_http_read_timeouts(const pcfmcp_http_t *http);
 
 /** Installs the `/readyz` check (may be NULL: ready unless draining). */
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_readiness_cb(pcfmcp_http_t *http,

@@ -276,6 +276,7 @@ static const limit_key LIMITS[] = {
     { "server.max_connections", PCFMCP_HTTP_LIMIT_CONNECTIONS },
     { "server.max_connections_per_ip", PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP },
     { "server.connection_timeout", PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS },
+    { "server.request_read_timeout", PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS },
     { "server.threads", PCFMCP_HTTP_LIMIT_THREADS },
     { "server.max_sessions", PCFMCP_HTTP_LIMIT_SESSIONS },
     { "server.session_idle_timeout", PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },

@@ -63,7 +63,8 @@ struct pcfmcp__hard {
         pcfmcp_metric_t *pcf_requests, *pcf_dur, *pcf_retries, *rate_limited, *auth_failures;
         pcfmcp_metric_t *cache_hits, *cache_misses, *cache_entries, *cache_bytes;
         pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
-        pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready;
+        pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready,
+            *http_timeouts;
         pcfmcp_metric_t *pcf_inflight, *identity_requests;
         /* The earlier Go server's names, fed by the same events as tool_calls. */
         pcfmcp_metric_t *go_tool_executions, *go_tool_errors;
@@ -250,6 +251,9 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
         (rc = add(h, C, "pcf_mcp_http_requests_total",
                   "HTTP requests by MCP method (or route) and status code.", "method,code",
                   &h->m.http_requests)) ||
+        (rc = add(h, C, "pcf_mcp_http_timeouts_total",
+                  "HTTP connections closed for not completing a request in server.request_read_timeout.",
+                  NULL, &h->m.http_timeouts)) ||
         (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_http_request_duration_seconds",
                                            "Time to answer an HTTP request.", "method", dur,
                                            PCFMCP_ARRAY_LEN(dur), &h->m.http_dur)) ||

@@ -1,7 +1,7 @@
 /* The hardening layer behind the HTTP transport's hooks: admission
  * (per-caller and global rate limits, 429 with Retry-After), the client
  * address rule for X-Forwarded-For, the request observer, /metrics with the
- * served certificate's expiry, and /readyz. */
+ * served certificate's expiry and the read timeouts, and /readyz. */
 #include "core/internal.h"
 
 #include <math.h>
@@ -49,12 +49,14 @@ static void observer(const char *method, unsigned status, double seconds, unsign
     pcfmcp__server_observe_http(ud, method, (int)status, seconds, active);
 }
 
-static void tls_expiry(pcfmcp_metrics_t *m, void *ud)
+static void transport_stats(pcfmcp_metrics_t *m, void *ud)
 {
     long long when = pcfmcp_http_tls_not_after(ud);
     if (when > 0)
         pcfmcp_metric_set(pcfmcp_metrics_find(m, "pcf_mcp_tls_cert_expiry_timestamp_seconds"),
                           NULL, (double)when);
+    pcfmcp_metric_set(pcfmcp_metrics_find(m, "pcf_mcp_http_timeouts_total"), NULL,
+                      (double)pcfmcp_http_read_timeouts(ud));
 }
 
 static void metrics(pcfmcp_http_text_t *out, void *ud)
@@ -88,6 +90,6 @@ void pcfmcp__server_http_hooks(pcfmcp_server_t *s, pcfmcp_http_t *h)
     pcfmcp_http_set_readiness_cb(h, readiness, s);
     if (pcfmcp_server_metrics(s)) {
         pcfmcp_http_set_metrics_cb(h, metrics, s);
-        pcfmcp_metrics_add_collector(pcfmcp_server_metrics(s), tls_expiry, h);
+        pcfmcp_metrics_add_collector(pcfmcp_server_metrics(s), transport_stats, h);
     }
 }

@@ -10,8 +10,10 @@
  *
  * Suspended connections are invisible to MHD, so run() doubles as the
  * housekeeper: it sends SSE keep-alives, notices clients that hung up on a
- * suspended connection (and cancels their request), expires idle sessions
- * and frees retired TLS certificates. */
+ * suspended connection (and cancels their request), expires idle sessions,
+ * frees retired TLS certificates and cuts connections that have not
+ * delivered a complete request in time (MHD's own timeout is reset by every
+ * byte, so a client dripping one byte a second would never hit it). */
 #include "core/internal.h"
 
 #include <arpa/inet.h>
@@ -132,9 +134,15 @@ typedef struct {
 
 /* ------------------------------------------------------ per-connection */
 
-typedef struct {
+typedef struct conn_ctx {
     struct pcfmcp_http *h;
+    struct conn_ctx *wprev, *wnext; /* the read watchdog's list (h->wd_lock) */
+    /* When the request being read must be complete; 0 while none is being
+     * read (its handler runs, its answer or SSE stream is being sent). */
+    _Atomic uint64_t read_deadline_ms;
+    int fd;         /* MHD's: shutdown() only, never close() */
     int cert_state; /* 0 unchecked, 1 verified, -1 none, -2 invalid */
+    char peer[INET6_ADDRSTRLEN];
     char cert_subject[IDENT_MAX];
 } conn_ctx;
 
@@ -181,7 +189,7 @@ struct pcfmcp_http {
     char *origins;
     char *hosts;
     char *public_url;
-    unsigned long long lim[PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES + 1];
+    unsigned long long lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS + 1];
     char *tls_cert, *tls_key, *tls_ca, *tls_prio;
     pcfmcp__tls_store *tls;
     pcfmcp_http_auth_cb auth_cb;
@@ -216,6 +224,13 @@ struct pcfmcp_http {
 
     pthread_mutex_t live_lock;
     stream *live; /* streams with a connection attached */
+
+    /* Every open connection, for the request read deadline. NOTIFY_CLOSED
+     * takes the lock before MHD closes the descriptor, so a deadline acted
+     * on under it can never reach a descriptor number already reused. */
+    pthread_mutex_t wd_lock;
+    struct conn_ctx *wd_head;
+    atomic_ullong read_timeouts;
 
     char errmsg[512];
 };
@@ -966,10 +981,9 @@ static conn_ctx *conn_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
-/* The caller's address as admission and the refusal observer see it. */
-static void client_address(req *rq, struct MHD_Connection *c, char addr[INET6_ADDRSTRLEN])
+/* The TCP peer's numeric address, or "" when MHD cannot say. */
+static void peer_address(struct MHD_Connection *c, char addr[INET6_ADDRSTRLEN])
 {
-    pcfmcp_http_t *h = rq->h;
     addr[0] = '\0';
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
@@ -979,6 +993,13 @@ static void client_address(req *rq, struct MHD_Connection *c, char addr[INET6_AD
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, INET6_ADDRSTRLEN);
     }
+}
+
+/* The caller's address as admission and the refusal observer see it. */
+static void client_address(req *rq, struct MHD_Connection *c, char addr[INET6_ADDRSTRLEN])
+{
+    pcfmcp_http_t *h = rq->h;
+    peer_address(c, addr);
     if (h->addr_cb && addr[0]) {
         /* Behind trusted proxies the client is named in X-Forwarded-For. */
         char picked[INET6_ADDRSTRLEN] = "";
@@ -1003,6 +1024,55 @@ static void observe_refusal(req *rq, struct MHD_Connection *c, unsigned status,
     }
     h->refusal_cb(status, reason, rq->identity[0] ? rq->identity : NULL, addr, rq->method,
                   h->refusal_ud);
+}
+
+/* Starts the clock for the next request on @p cc: headers and body must be
+ * in within the read timeout, however slowly the bytes trickle (MHD's own
+ * timeout is an idle timer that every byte resets). After a response the
+ * connection may first idle for up to the idle timeout, which MHD enforces
+ * on a silent connection; adding it keeps an idle kept-alive client (a
+ * Prometheus scraper, an SDK's connection pool) from being cut, logged and
+ * counted as if it were slow, while a trickling one is still bounded. */
+static void read_deadline_arm(conn_ctx *cc, bool after_response)
+{
+    if (!cc)
+        return;
+    const unsigned long long *lim = cc->h->lim;
+    atomic_store(&cc->read_deadline_ms,
+                 pcfmcp__now_ms() + lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS] +
+                     (after_response ? lim[PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS] : 0));
+}
+
+/* The request is in: handling it and sending the answer (an SSE stream may
+ * last for hours) are not reading, so no deadline applies until it ends. */
+static void read_deadline_clear(conn_ctx *cc)
+{
+    if (cc)
+        atomic_store(&cc->read_deadline_ms, 0);
+}
+
+/* Cuts connections whose request is still incomplete past its deadline.
+ * The exchange with 0 loses to a handler that has just cleared the
+ * deadline, so a request that made it in time is never cut. */
+static void enforce_read_deadlines(pcfmcp_http_t *h)
+{
+    uint64_t now = pcfmcp__now_ms();
+    pthread_mutex_lock(&h->wd_lock);
+    for (conn_ctx *cc = h->wd_head; cc; cc = cc->wnext) {
+        uint64_t d = atomic_load(&cc->read_deadline_ms);
+        if (!d || now < d || !atomic_compare_exchange_strong(&cc->read_deadline_ms, &d, 0))
+            continue;
+        /* Counted and logged first, so whoever sees the connection end also
+         * sees both. MHD owns the descriptor: shutdown() makes its next read
+         * fail and MHD closes the connection itself. */
+        atomic_fetch_add(&h->read_timeouts, 1);
+        PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",
+                   "closed a connection from %s: no complete request within %llu ms",
+                   cc->peer[0] ? cc->peer : "an unknown address",
+                   h->lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS]);
+        shutdown(cc->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&h->wd_lock);
 }
 
 /* Authenticates; on refusal queues the answer and returns false. */
@@ -1878,6 +1948,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     int route = rq->route;
     rq->route = ROUTE_DONE;
+    if (route != ROUTE_DONE)
+        read_deadline_clear(conn_of(c));
     switch (route) {
     case ROUTE_REFUSED:
         return refuse(rq, c, rq->ref_status, rq->ref_code, rq->ref_msg[0] ? rq->ref_msg : NULL,
@@ -1904,8 +1976,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)c;
     pcfmcp_http_t *h = cls;
+    /* A kept-alive connection is reading the next request from now on. */
+    read_deadline_arm(conn_of(c), true);
     req *rq = *con_cls;
     if (!rq)
         return;
@@ -1952,12 +2025,37 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add(&h->connections, 1);
         conn_ctx *cc = pcfmcp__calloc(1, sizeof(*cc));
-        if (cc)
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (cc && ci) {
             cc->h = h;
+            cc->fd = ci->connect_fd;
+            peer_address(c, cc->peer);
+            read_deadline_arm(cc, false);
+            pthread_mutex_lock(&h->wd_lock);
+            cc->wnext = h->wd_head;
+            if (h->wd_head)
+                h->wd_head->wprev = cc;
+            h->wd_head = cc;
+            pthread_mutex_unlock(&h->wd_lock);
+        } else if (cc) {
+            cc->h = h;
+            cc->fd = -1;
+        }
         *socket_context = cc;
     } else {
         atomic_fetch_sub(&h->connections, 1);
-        pcfmcp__free(*socket_context);
+        conn_ctx *cc = *socket_context;
+        if (cc && cc->fd >= 0) {
+            pthread_mutex_lock(&h->wd_lock);
+            if (cc->wprev)
+                cc->wprev->wnext = cc->wnext;
+            else
+                h->wd_head = cc->wnext;
+            if (cc->wnext)
+                cc->wnext->wprev = cc->wprev;
+            pthread_mutex_unlock(&h->wd_lock);
+        }
+        pcfmcp__free(cc);
         *socket_context = NULL;
     }
 }
@@ -2005,7 +2103,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     h->lim[PCFMCP_HTTP_LIMIT_BODY_BYTES] = 4ull << 20;
     h->lim[PCFMCP_HTTP_LIMIT_HEADER_BYTES] = 32ull << 10;
     h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS] = 1024;
-    h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP] = 0;
+    h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP] = 256;
     h->lim[PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS] = 60000;
     h->lim[PCFMCP_HTTP_LIMIT_THREADS] = 2;
     h->lim[PCFMCP_HTTP_LIMIT_SESSIONS] = 1000;
@@ -2015,9 +2113,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     h->lim[PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION] = 32;
     h->lim[PCFMCP_HTTP_LIMIT_GRACE_MS] = 10000;
     h->lim[PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES] = 2048;
+    h->lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS] = 30000;
     for (size_t i = 0; i < SHARDS; i++)
         pthread_mutex_init(&h->shards[i].lock, NULL);
     pthread_mutex_init(&h->live_lock, NULL);
+    pthread_mutex_init(&h->wd_lock, NULL);
     if (!(h->host = pcfmcp__strdup("127.0.0.1")) || !(h->path = pcfmcp__strdup("/mcp")) ||
         pipe2(h->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
         pcfmcp_http_free(h);
@@ -2061,6 +2161,7 @@ PCFMCP_API void pcfmcp_http_free(pcfmcp_http_t *h)
     for (size_t i = 0; i < SHARDS; i++)
         pthread_mutex_destroy(&h->shards[i].lock);
     pthread_mutex_destroy(&h->live_lock);
+    pthread_mutex_destroy(&h->wd_lock);
     if (h->stop_pipe[0] >= 0)
         close(h->stop_pipe[0]);
     if (h->stop_pipe[1] >= 0)
@@ -2154,7 +2255,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_stateless(pcfmcp_http_t *h, int on)
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_limit(pcfmcp_http_t *h, pcfmcp_http_limit_t limit,
                                                 unsigned long long value)
 {
-    if (!h || (unsigned)limit > PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES)
+    if (!h || (unsigned)limit > PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS)
         return PCFMCP_ERR_INVALID_ARG;
     if (h->d)
         return PCFMCP_ERR_STATE;
@@ -2179,6 +2280,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_limit(pcfmcp_http_t *h, pcfmcp_http_li
             return PCFMCP_ERR_INVALID_ARG;
         break;
     case PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS:
+    case PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS:
     case PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS:
     case PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS:
         if (value < 1000)
@@ -2260,6 +2362,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_reload_tls(pcfmcp_http_t *h)
     PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "TLS certificate reloaded (valid until %lld)",
                pcfmcp__tls_store_not_after(h->tls));
     return PCFMCP_OK;
+}
+
+PCFMCP_API unsigned long long pcfmcp_http_read_timeouts(const pcfmcp_http_t *h)
+{
+    return h ? atomic_load(&h->read_timeouts) : 0;
 }
 
 PCFMCP_API long long pcfmcp_http_tls_not_after(const pcfmcp_http_t *h)
@@ -2529,6 +2636,7 @@ static void expire_sessions(pcfmcp_http_t *h)
 
 static void housekeeping(pcfmcp_http_t *h)
 {
+    enforce_read_deadlines(h);
     check_streams(h);
     expire_sessions(h);
     if (h->tls)

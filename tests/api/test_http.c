@@ -2,7 +2,8 @@
  * every status code and refusal, SSE framing and replay, sessions and their
  * limits, stateless mode, the 2026-07-28 header rules, TLS with a CA made at
  * test time and a certificate swap under an open connection, auth and
- * admission hooks, health endpoints, gzip, and the graceful drain. */
+ * admission hooks, health endpoints, gzip, connection limits, the request
+ * read deadline against slow clients, and the graceful drain. */
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,8 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 #include <pcfmcp/pcfmcp.h>
+#include <zlib.h>
 
 #include "core/alloc.h"
 #include "helpers/tlsgen.h"
@@ -1225,6 +1232,317 @@ START_TEST(http_tls_client_ca_requires_a_client_certificate)
 }
 END_TEST
 
+/* ------------------------------------------------- raw-socket clients */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int raw_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)pcfmcp_http_port(http)) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+static void raw_send(int fd, const char *text)
+{
+    ck_assert_int_eq(send(fd, text, strlen(text), MSG_NOSIGNAL), (ssize_t)strlen(text));
+}
+
+/* What arrives within @p ms: the byte count, 0 when the server closed (or
+ * reset) the connection, -1 when nothing came. */
+static ssize_t raw_read(int fd, char *buf, size_t n, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    if (poll(&p, 1, ms) <= 0)
+        return -1;
+    ssize_t k = recv(fd, buf, n - 1, 0);
+    if (k < 0)
+        k = 0;
+    buf[k] = '\0';
+    return k;
+}
+
+static const char HEALTHZ[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+/* ------------------------------------------------- read deadline */
+
+static char gate_sid[160];
+
+/* The transport's warnings, for the read-deadline test. */
+static pthread_mutex_t warned_lock = PTHREAD_MUTEX_INITIALIZER;
+static char warned[2048];
+
+static void keep_warnings(pcfmcp_log_level_t level, const char *line, size_t len, void *ud)
+{
+    (void)ud;
+    if (level < PCFMCP_LOG_WARN)
+        return;
+    pthread_mutex_lock(&warned_lock);
+    size_t have = strlen(warned), room = sizeof(warned) - 1 - have;
+    memcpy(warned + have, line, len < room ? len : room);
+    warned[have + (len < room ? len : room)] = '\0';
+    pthread_mutex_unlock(&warned_lock);
+}
+
+static void *gate_call(void *arg)
+{
+    const char *x[] = { gate_sid, NULL };
+    post("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"gate\",\"arguments\":{}}}",
+         x, arg);
+    return NULL;
+}
+
+static void read_deadline_1s(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS, 1000), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS, 1000), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS, 999),
+                     PCFMCP_ERR_INVALID_ARG);
+    warned[0] = '\0';
+    pcfmcp_logger_t *lg = NULL;
+    ck_assert_int_eq(pcfmcp_logger_new(&lg), PCFMCP_OK);
+    pcfmcp_logger_set_sink(lg, keep_warnings, NULL);
+    ck_assert_int_eq(pcfmcp_http_set_logger(h, lg), PCFMCP_OK);
+    pcfmcp_logger_unref(lg);
+}
+
+START_TEST(http_read_deadline_cuts_a_dripping_client_but_not_streams_or_running_calls)
+{
+    start(read_deadline_1s);
+    char sid[128], buf[4096];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(gate_sid, sizeof(gate_sid), "Mcp-Session-Id: %s", sid);
+    /* A standalone SSE stream, quiet but for keep-alives. */
+    int sse = raw_connect();
+    char get[512];
+    snprintf(get, sizeof(get), "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n%s\r\n\r\n",
+             gate_sid);
+    raw_send(sse, get);
+    ck_assert_int_gt(raw_read(sse, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* A kept-alive connection that answered one request and then idles. */
+    int idle = raw_connect();
+    raw_send(idle, HEALTHZ);
+    ck_assert_int_gt(raw_read(idle, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* A tool call that runs well past the deadline. */
+    pthread_t caller;
+    static resp gated;
+    ck_assert_int_eq(pthread_create(&caller, NULL, gate_call, &gated), 0);
+    /* The slowloris: one more header byte every 200 ms. */
+    int fd = raw_connect();
+    raw_send(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ");
+    uint64_t t0 = mono_ms();
+    bool closed = false;
+    while (!closed && mono_ms() - t0 < 5000) {
+        if (send(fd, "a", 1, MSG_NOSIGNAL) != 1)
+            closed = true;
+        else if (raw_read(fd, buf, sizeof(buf), 200) >= 0)
+            closed = true;
+    }
+    uint64_t took = mono_ms() - t0;
+    close(fd);
+    ck_assert_msg(closed, "a dripping client is still connected after %llu ms", (unsigned long long)took);
+    ck_assert_msg(took >= 800 && took <= 2000, "cut after %llu ms", (unsigned long long)took);
+    ck_assert_uint_eq(pcfmcp_http_read_timeouts(http), 1);
+    pthread_mutex_lock(&warned_lock);
+    bool named = strstr(warned, "no complete request within 1000 ms") && strstr(warned, "127.0.0.1");
+    pthread_mutex_unlock(&warned_lock);
+    ck_assert_msg(named, "no warning naming the client: %s", warned);
+    /* Everyone else is unaffected. */
+    resp r;
+    request_on(NULL, "GET", "/healthz", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(atomic_load(&slow_started), 1);
+    atomic_store(&gate_open, 1);
+    pthread_join(caller, NULL);
+    ck_assert_int_eq(gated.status, 200);
+    ck_assert_ptr_nonnull(strstr(gated.body, "through"));
+    /* Drain what the stream sent so far; a fresh keep-alive must follow. */
+    while (raw_read(sse, buf, sizeof(buf), 100) > 0) {
+    }
+    ssize_t k = raw_read(sse, buf, sizeof(buf), 3000);
+    ck_assert_msg(k > 0, "the SSE stream did not survive the deadline (%zd)", k);
+    ck_assert_ptr_nonnull(strchr(buf, ':'));
+    /* Idle past the read deadline, but within the idle timeout: still open. */
+    raw_send(idle, HEALTHZ);
+    ck_assert_int_gt(raw_read(idle, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    ck_assert_uint_eq(pcfmcp_http_read_timeouts(http), 1);
+    close(idle);
+    close(sse);
+}
+END_TEST
+
+START_TEST(http_caps_connections_per_address_at_256_by_default)
+{
+    start(NULL);
+    static int fds[256];
+    char buf[4096];
+    for (size_t i = 0; i < 256; i++)
+        fds[i] = raw_connect();
+    /* The last one admitted is served. */
+    raw_send(fds[255], HEALTHZ);
+    ck_assert_int_gt(raw_read(fds[255], buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* One more from the same address is closed unanswered. */
+    int extra = raw_connect();
+    (void)send(extra, HEALTHZ, strlen(HEALTHZ), MSG_NOSIGNAL);
+    ck_assert_int_eq(raw_read(extra, buf, sizeof(buf), 5000), 0);
+    close(extra);
+    for (size_t i = 0; i < 256; i++)
+        close(fds[i]);
+}
+END_TEST
+
+/* ------------------------------------------------- untested limits */
+
+static void gzip_from_256(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES, 256), PCFMCP_OK);
+}
+
+START_TEST(http_gzips_large_mcp_answers_and_leaves_small_ones_plain)
+{
+    start(gzip_from_256);
+    char sid[128], h[160], ce[32];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    const char *gz[] = { h, "Accept-Encoding: gzip", NULL };
+    static const char list[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+    static resp plain, z;
+    ck_assert_int_eq(post(list, x, &plain), 200);
+    ck_assert(!header(&plain, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_uint_ge(plain.len, 256);
+    ck_assert_int_eq(post(list, gz, &z), 200);
+    ck_assert(header(&z, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_str_eq(ce, "gzip");
+    ck_assert_uint_lt(z.len, plain.len);
+    static char out[65536];
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    ck_assert_int_eq(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+    zs.next_in = (Bytef *)z.body;
+    zs.avail_in = (uInt)z.len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = sizeof(out);
+    int zrc = inflate(&zs, Z_FINISH);
+    size_t olen = zs.total_out;
+    inflateEnd(&zs);
+    ck_assert_int_eq(zrc, Z_STREAM_END);
+    ck_assert_uint_eq(olen, plain.len);
+    ck_assert(memcmp(out, plain.body, olen) == 0);
+    /* Below the threshold compression is not worth it. */
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", gz, &z), 200);
+    ck_assert_uint_lt(z.len, 256);
+    ck_assert(!header(&z, "Content-Encoding", ce, sizeof(ce)));
+    ck_assert_ptr_nonnull(strstr(z.body, "\"result\""));
+}
+END_TEST
+
+static void header_limit_8k(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_HEADER_BYTES, 8192), PCFMCP_OK);
+}
+
+START_TEST(http_headers_over_the_limit_get_431)
+{
+    start(header_limit_8k);
+    static char big[16384];
+    int n = snprintf(big, sizeof(big), "X-Big: ");
+    memset(big + n, 'a', 12000);
+    big[n + 12000] = '\0';
+    const char *x[] = { big, NULL };
+    resp r;
+    request_on(NULL, "GET", "/healthz", NULL, x, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 431);
+    big[n + 2000] = '\0';
+    request_on(NULL, "GET", "/healthz", NULL, x, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+}
+END_TEST
+
+static void two_buffered_events(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS, 2), PCFMCP_OK);
+}
+
+START_TEST(http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left)
+{
+    start(two_buffered_events);
+    char sid[128], h[160];
+    open_session(sid, sizeof(sid), NULL);
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", sid);
+    const char *x[] = { h, NULL };
+    resp r;
+    /* priming, progress 1, progress 2, result: four events through a buffer of two */
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\","
+                          "\"arguments\":{},\"_meta\":{\"progressToken\":1}}}", x, &r), 200);
+    const char *last_id = NULL;
+    for (const char *p = strstr(r.body, "id: "); p; p = strstr(p + 1, "\nid: "))
+        last_id = p[0] == '\n' ? p + 1 : p;
+    ck_assert_ptr_nonnull(last_id);
+    unsigned stream_no = 0;
+    unsigned long long final_seq = 0;
+    ck_assert_int_eq(sscanf(last_id + 4, "%u_%llu", &stream_no, &final_seq), 2);
+    ck_assert_uint_ge(final_seq, 3);
+    /* The priming event's id: both it and progress 1 have been evicted, so
+     * the replay starts at the oldest event still kept. */
+    char last[64];
+    snprintf(last, sizeof(last), "Last-Event-ID: %u_%llu", stream_no, final_seq - 3);
+    const char *get_hdrs[] = { "Accept: text/event-stream", h, last, NULL };
+    request_on(NULL, "GET", "/mcp", NULL, get_hdrs, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(!strstr(r.body, "\"progress\":1"), "evicted event replayed: %s", r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"progress\":2"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":8"));
+}
+END_TEST
+
+static void two_connections(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_CONNECTIONS, 2), PCFMCP_OK);
+}
+
+START_TEST(http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served)
+{
+    start(two_connections);
+    char buf[4096];
+    int a = raw_connect(), b = raw_connect();
+    raw_send(a, HEALTHZ);
+    ck_assert_int_gt(raw_read(a, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    raw_send(b, HEALTHZ);
+    ck_assert_int_gt(raw_read(b, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* At the limit MHD stops accepting: a third connection waits in the
+     * listen backlog, unanswered, while both are open. */
+    int c = raw_connect();
+    raw_send(c, HEALTHZ);
+    ssize_t k = raw_read(c, buf, sizeof(buf), 1000);
+    ck_assert_msg(k == -1, "over the connection limit the server %s", k ? "answered" : "closed");
+    /* The admitted ones are still served on their kept-alive connections. */
+    raw_send(a, HEALTHZ);
+    ck_assert_int_gt(raw_read(a, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* A freed slot admits the waiting connection, and its request is answered. */
+    close(b);
+    ck_assert_int_gt(raw_read(c, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    close(c);
+    close(a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("http");
@@ -1256,6 +1574,12 @@ static Suite *suite(void)
     tcase_add_test(t, http_stop_cancels_requests_past_the_grace_period);
     tcase_add_test(t, http_tls_serves_and_reload_swaps_cert_without_dropping_connections);
     tcase_add_test(t, http_tls_client_ca_requires_a_client_certificate);
+    tcase_add_test(t, http_read_deadline_cuts_a_dripping_client_but_not_streams_or_running_calls);
+    tcase_add_test(t, http_caps_connections_per_address_at_256_by_default);
+    tcase_add_test(t, http_gzips_large_mcp_answers_and_leaves_small_ones_plain);
+    tcase_add_test(t, http_headers_over_the_limit_get_431);
+    tcase_add_test(t, http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left);
+    tcase_add_test(t, http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served);
     suite_add_tcase(s, t);
     return s;
 }

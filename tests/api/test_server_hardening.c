@@ -5,13 +5,16 @@
  * reaching a fake collector, the read cache, and stopping during a slow PCF
  * call. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -804,6 +807,60 @@ START_TEST(http_setup_out_of_memory_is_not_called_a_configuration_error)
 }
 END_TEST
 
+static void *serve_http(void *arg)
+{
+    pcfmcp_server_run(arg);
+    return NULL;
+}
+
+START_TEST(http_read_timeouts_are_counted_in_metrics)
+{
+    /* A port that was free a moment ago: the server has no port accessor. */
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof(a);
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+    close(l);
+    char port[16];
+    snprintf(port, sizeof(port), "%u", (unsigned)ntohs(a.sin_port));
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.transport", "http", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.port", port, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.url", fakepcf_url(fake), PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_config_set(c, "server.request_read_timeout", "1s", PCFMCP_CONFIG_API),
+                     PCFMCP_OK);
+    pcfmcp_server_t *s = NULL;
+    ck_assert_int_eq(pcfmcp_server_new(&s, c), PCFMCP_OK);
+    pcfmcp_config_free(c);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, serve_http, s), 0);
+    int fd = -1;
+    for (int i = 0; i < 500 && fd < 0; i++) {
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+            close(fd);
+            fd = -1;
+            usleep(10000);
+        }
+    }
+    ck_assert_int_ge(fd, 0);
+    ck_assert(metric(s, "pcf_mcp_http_timeouts_total") == 0);
+    /* Say nothing: the request never completes, so the deadline closes it. */
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    char b[64];
+    ck_assert_int_eq(poll(&p, 1, 4000), 1);
+    ck_assert_int_le(recv(fd, b, sizeof(b), 0), 0);
+    close(fd);
+    ck_assert(metric_eq(s, "pcf_mcp_http_timeouts_total", 1));
+    pcfmcp_server_stop(s);
+    pthread_join(th, NULL);
+    pcfmcp_server_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("server-hardening");
@@ -822,6 +879,7 @@ int main(void)
     tcase_add_test(tc, stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain);
     tcase_add_test(tc, admission_charges_callers_and_picks_client_addresses);
     tcase_add_test(tc, http_setup_out_of_memory_is_not_called_a_configuration_error);
+    tcase_add_test(tc, http_read_timeouts_are_counted_in_metrics);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
