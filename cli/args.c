@@ -19,56 +19,11 @@ static const char *key_for_flag(const char *name, size_t n, pcfmcp_config_type_t
     return NULL;
 }
 
-/* Edit distance between two flag names; SIZE_MAX when too long to compare. */
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-    size_t lb = strlen(b);
-    size_t row[65];
-    if (la > 64 || lb > 64)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The flag a mistyped `--name` most likely meant, or NULL when none is
- * within a few edits (fewer for short flags, so nothing unrelated is offered). */
+/* The flag a mistyped `--name` most likely meant, or NULL. */
 static const char *nearest_flag(const char *name, size_t n)
 {
     static const char *const own[] = { "help", "version", "config", "format" };
-    const char *pick = NULL;
-    size_t best = SIZE_MAX;
-    size_t total = pcfmcp_config_key_count() + sizeof(own) / sizeof(own[0]);
-    for (size_t i = 0; i < total; i++) {
-        const char *flag = NULL;
-        if (i < pcfmcp_config_key_count())
-            pcfmcp_config_key_info(i, NULL, NULL, NULL, NULL, &flag, NULL);
-        else
-            flag = own[i - pcfmcp_config_key_count()];
-        if (!flag)
-            continue;
-        size_t len = strlen(flag), limit = len <= 3 ? 1 : len / 4 < 2 ? 2 : len / 4 > 3 ? 3 : len / 4;
-        size_t d = edit_distance(name, n, flag);
-        if (d <= limit && d < best) {
-            best = d;
-            pick = flag;
-        }
-    }
-    return pick;
+    return pcfmcp_config_suggest_flag(name, n, own, sizeof(own) / sizeof(own[0]));
 }
 
 static int unknown_option(const char *arg, const char *name, size_t n)

@@ -134,6 +134,20 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_key_info(size_t index, const char **name
                                                  const char **default_value, const char **env,
                                                  const char **flag, const char **doc);
 
+/**
+ * The flag a mistyped command-line option most likely meant, for a "did you
+ * mean" hint: the closest, within a few edits (fewer for short names, so
+ * nothing unrelated is offered), of every key's flag and of @p extra, the
+ * host's own flags.
+ * @param name the mistyped flag without its leading dashes; only its first
+ *        @p len bytes are read (it need not be NUL-terminated there)
+ * @param extra @p nextra further flags without dashes; may be NULL when
+ *        @p nextra is 0
+ * @return a flag without dashes, static or one of @p extra; NULL when none is close
+ */
+PCFMCP_API const char *pcfmcp_config_suggest_flag(const char *name, size_t len,
+                                                 const char *const *extra, size_t nextra);
+
 /** The allowed words of an ENUM key ("stdio|http"), or NULL. Static. */
 PCFMCP_API const char *pcfmcp_config_key_choices(const char *key);
 

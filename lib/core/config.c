@@ -46,11 +46,11 @@ static const pcfmcp__key_def *key_def(const char *key, size_t *index)
     return NULL;
 }
 
-/* Edit distance (insert, delete, substitute) between two short names,
- * or SIZE_MAX when either is too long to be a typo of a key. */
-static size_t edit_distance(const char *a, const char *b)
+/* Edit distance (insert, delete, substitute) between the first @p la bytes
+ * of @p a and @p b, or SIZE_MAX when either is too long to be a typo of a key. */
+static size_t edit_distance(const char *a, size_t la, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
+    size_t lb = strlen(b);
     size_t row[129];
     if (la > 128 || lb > 128)
         return SIZE_MAX;
@@ -75,9 +75,9 @@ static size_t edit_distance(const char *a, const char *b)
 
 /* A name close enough to `wrong` to be what was meant: at most a couple of
  * edits, fewer for short names, so unrelated keys are not offered. */
-static bool near_miss(const char *wrong, const char *right, size_t *best)
+static bool near_miss(const char *wrong, size_t wlen, const char *right, size_t *best)
 {
-    size_t d = edit_distance(wrong, right);
+    size_t d = edit_distance(wrong, wlen, right);
     size_t len = strlen(right), limit = len / 4;
     if (limit < 2)
         limit = len <= 3 ? 1 : 2;
@@ -90,6 +90,25 @@ static bool near_miss(const char *wrong, const char *right, size_t *best)
 }
 
 static void env_name(const char *key, char *out, size_t n);
+
+PCFMCP_API const char *pcfmcp_config_suggest_flag(const char *name, size_t len,
+                                                 const char *const *extra, size_t nextra)
+{
+    if (!name || (nextra && !extra))
+        return NULL;
+    size_t best = SIZE_MAX;
+    const char *pick = NULL;
+    for (size_t i = 0; i < pcfmcp__config_key_total + nextra; i++) {
+        const char *flag = NULL;
+        if (i < pcfmcp__config_key_total)
+            pcfmcp_config_key_info(i, NULL, NULL, NULL, NULL, &flag, NULL);
+        else
+            flag = extra[i - pcfmcp__config_key_total];
+        if (flag && near_miss(name, len, flag, &best))
+            pick = flag;
+    }
+    return pick;
+}
 
 /* Appends `word` to the hint list in `out`, or "..." once it is full so a
  * message stays one readable line. */
@@ -123,11 +142,12 @@ static void unknown_hint(const char *name, bool env, char *out, size_t cap)
             env_name(key, en, sizeof(en));
             /* The prefix is always right: measure the rest, so it does not
              * widen the edit allowance. */
-            if (near_miss(name + strlen(ENV_PREFIX), en + strlen(ENV_PREFIX), &best)) {
+            if (near_miss(name + strlen(ENV_PREFIX), strlen(name + strlen(ENV_PREFIX)),
+                          en + strlen(ENV_PREFIX), &best)) {
                 pick = key;
                 snprintf(pick_env, sizeof(pick_env), "%s", en);
             }
-        } else if (near_miss(name, key, &best)) {
+        } else if (near_miss(name, strlen(name), key, &best)) {
             pick = key;
         }
     }

@@ -25,7 +25,7 @@ from ._lib import path as library_path
 from ._lib import lib as _clib
 from ._lib import dec as _dec
 from .auth import Auth, AuthResult, Credentials, IdentityMap, Verdict, generate_key, hash_key
-from .config import Config, KeyInfo, KeyType, Source, config_keys, key_count, key_info
+from .config import Config, KeyInfo, KeyType, Source, config_keys, key_count, key_info, suggest_flag
 from .engine import (
     PROTOCOL_LATEST_LEGACY,
     PROTOCOL_STATELESS,
@@ -70,6 +70,6 @@ __all__ = [
     "PROTOCOL_STATELESS", "Pcf", "PcfError", "PcfmcpError", "RenderedReport", "ResourceLink",
     "Server", "Session", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
     "Verdict", "config_keys", "error_name", "generate_key", "global_cleanup", "global_init",
-    "hash_key", "key_count", "key_info", "known_tools", "library_path", "serve_stdio",
+    "hash_key", "key_count", "key_info", "suggest_flag", "known_tools", "library_path", "serve_stdio",
     "strerror", "version", "version_num",
 ]

@@ -120,6 +120,7 @@ _PROTOTYPES = {
         [c_size_t, c_char_p_p, c_int_p, c_char_p_p, c_char_p_p, c_char_p_p, c_char_p_p],
     ),
     "pcfmcp_config_key_choices": (c_char_p, [c_char_p]),
+    "pcfmcp_config_suggest_flag": (c_char_p, [c_char_p, c_size_t, c_char_p_p, c_size_t]),
     "pcfmcp_config_key_reloadable": (c_int, [c_char_p]),
     # engine.h
     "pcfmcp_engine_new": (err, [PP, c_char_p, c_char_p]),

@@ -47,6 +47,16 @@ def key_count():
     return lib.pcfmcp_config_key_count()
 
 
+def suggest_flag(name, extra=()):
+    """The flag (without dashes) a mistyped ``name`` most likely meant, among
+    every key's flag and ``extra``; None when none is within a few edits."""
+    raw = enc(name)
+    own = [enc(e) for e in extra]
+    arr = (ctypes.c_char_p * max(len(own), 1))(*own)
+    got = lib.pcfmcp_config_suggest_flag(raw, len(raw), arr if own else None, len(own))
+    return dec(got) if got is not None else None
+
+
 def key_info(index):
     """Describes key number ``index`` (0-based) as a :class:`KeyInfo`."""
     if not 0 <= index < key_count():

@@ -238,6 +238,15 @@ class ConfigTest(unittest.TestCase):
             self.assertEqual(self.cfg["log.level"], "error")
             self.assertEqual(c2["log.level"], "debug")
 
+    def test_suggest_flag_offers_the_nearest_flag_only(self):
+        self.assertEqual(pcfmcp.suggest_flag("log-levl"), "log-level")
+        self.assertEqual(pcfmcp.suggest_flag("server-prot"), "server-port")
+        self.assertEqual(pcfmcp.suggest_flag("verison", ["help", "version"]), "version")
+        self.assertIsNone(pcfmcp.suggest_flag("verison"))
+        self.assertIsNone(pcfmcp.suggest_flag("zzzzzzzz", ["help"]))
+        # Secrets have no flag: a typo of one is never "corrected" to it.
+        self.assertIsNone(pcfmcp.suggest_flag("pcf-tokn"))
+
     def test_key_table_iterates_every_key(self):
         keys = list(pcfmcp.config_keys())
         self.assertEqual(len(keys), pcfmcp.key_count())
