@@ -94,15 +94,20 @@ start_pcf --cache-enabled --stateless
 bench "pcf-mcp tools/list (stateless)" "$LIST" ""
 bench "pcf-mcp list_projects, cached (stateless)" "$PCALL" ""
 stop
-start_pcf
-session
-bench "pcf-mcp list_projects, uncached" "$PCALL" "$sid"
-stop
+# Before the uncached run: the Python fake PCF is still working off the
+# requests wrk left queued there for a while after it stops.
 res=$(PCF_MCP_PCF_URL=$fake_url PCF_MCP_PCF_TOKEN=$token PCF_MCP_LOG_LEVEL=warn \
       PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND=0 PCF_MCP_AUDIT_ENABLED=false \
       python3 "$here/stdio_bench.py" "$pcfmcp" 50000)
 stdio_row() { row "$1" "$2" "$(echo "$2" | sed 's/.*rss_kib=//')" 0 "$(echo "$2" | sed 's/.*anon_kib=\([0-9]*\).*/\1/')"; }
 stdio_row "pcf-mcp stdio tools/list (pipelined)" "$res"
+start_pcf
+session
+bench "pcf-mcp list_projects, uncached" "$PCALL" "$sid"
+stop
+# The rest needs no PCF; a fake still busy with wrk's leftovers would take
+# a core from the measurements below.
+kill $fakepid 2>/dev/null; wait $fakepid 2>/dev/null || true
 
 # --------------------------------------------- everything-server (MCP layer)
 start
