@@ -23,14 +23,6 @@ ALICE_KEY = "pcfmcp_alice_" + "a" * 40
 BOB_KEY = "pcfmcp_bob_" + "b" * 40
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Http:
     def __init__(self, port, key):
         self.port, self.key, self.session, self.next_id = port, key, None, 1
@@ -91,7 +83,7 @@ def main():
         cfg = os.path.join(tmp, "pcf-mcp.yaml")
         write(cfg, "auth:\n  api_keys_file: {}\n  identities_file: {}\n  require_identity_mapping: false\n"
               .format(keys, ids))
-        port = free_port()
+        port = h.free_port()
         log = os.path.join(tmp, "stderr.log")
         errf = open(log, "wb")
         audit = os.path.join(tmp, "audit.jsonl")

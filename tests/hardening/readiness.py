@@ -6,21 +6,12 @@ No health request ever waits on PCF."""
 import http.client
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import time
 
 import harness as h  # puts tests/contract on sys.path
 import fakeproc  # noqa: E402
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def get(port, path):
@@ -38,7 +29,7 @@ def get(port, path):
 def main():
     tmp = tempfile.mkdtemp(prefix="pcfmcp-ready-")
     fake = fakeproc.Fake("--seed", "minimal", "--token", h.TOKEN)
-    port = free_port()
+    port = h.free_port()
     errf = open(os.path.join(tmp, "log"), "wb")
     proc = subprocess.Popen([h.binary(), "--transport", "http", "--server-port", str(port),
                              "--server-readiness-ttl", "200ms"], stdin=subprocess.DEVNULL,

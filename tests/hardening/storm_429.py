@@ -45,16 +45,8 @@ def stdio_storm(tmp):
         proc.stop()
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def http_storm(tmp):
-    port = free_port()
+    port = h.free_port()
     errf = open(os.path.join(tmp, "http.log"), "wb")
     proc = subprocess.Popen([h.binary(), "--transport", "http", "--server-host", "127.0.0.1",
                              "--server-port", str(port), "--rate-limit-requests-per-second", "1",
