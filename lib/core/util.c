@@ -88,6 +88,17 @@ int pcfmcp__random(void *buf, size_t n)
     return gnutls_rnd(GNUTLS_RND_RANDOM, buf, n) < 0 ? -1 : 0;
 }
 
+int pcfmcp__hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void pcfmcp__hex(const unsigned char *in, size_t n, char *out)
 {
     static const char hx[] = "0123456789abcdef";

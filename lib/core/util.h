@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF).
  * On failure *bad_at (if given) receives the offset of the first bad byte. */
@@ -33,6 +34,24 @@ int pcfmcp__sha256_hex(const void *data, size_t n, char out[65]);
 int pcfmcp__hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
                         unsigned char out[32]);
 void pcfmcp__hex(const unsigned char *in, size_t n, char *out);
+/* Value of one hex digit of either case, or -1 (also for any non-ASCII byte). */
+int pcfmcp__hexval(int c);
+
+/* A double's bits and back: doubles shared between threads live in
+ * _Atomic uint64_t, C11 having no portable atomic double arithmetic. */
+static inline uint64_t pcfmcp__dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof(u));
+    return u;
+}
+
+static inline double pcfmcp__bitsd(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof(d));
+    return d;
+}
 
 /* Clocks: monotonic for deadlines and durations, realtime for timestamps. */
 uint64_t pcfmcp__now_ms(void);      /* CLOCK_MONOTONIC */

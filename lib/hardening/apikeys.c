@@ -47,17 +47,6 @@ static bool name_char(char c)
            c == '.' || c == '_' || c == '@' || c == '-';
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t';
@@ -145,7 +134,7 @@ static pcfmcp_error_t parse_line(problems *pr, const char *s, size_t n, size_t l
         return PCFMCP_ERR_CONFIG;
     }
     for (size_t k = 0; k < 32; k++) {
-        int hi = hex_val(h[2 * k]), lo = hex_val(h[2 * k + 1]);
+        int hi = pcfmcp__hexval(h[2 * k]), lo = pcfmcp__hexval(h[2 * k + 1]);
         if (hi < 0 || lo < 0) {
             problem(pr, line, "key \"%.*s\": hash is not hexadecimal", (int)name_len, s);
             return PCFMCP_ERR_CONFIG;

@@ -87,26 +87,12 @@ static void setf(pcfmcp_metrics_t *m, const char *fmt, ...)
     va_end(ap);
 }
 
-static uint64_t dbits(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof(u));
-    return u;
-}
-
-static double bitsd(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof(d));
-    return d;
-}
-
 static void atomic_add_double(_Atomic uint64_t *p, double delta)
 {
     uint64_t old = atomic_load_explicit(p, memory_order_relaxed);
     uint64_t nw;
     do {
-        nw = dbits(bitsd(old) + delta);
+        nw = pcfmcp__dbits(pcfmcp__bitsd(old) + delta);
     } while (!atomic_compare_exchange_weak_explicit(p, &old, nw, memory_order_relaxed,
                                                     memory_order_relaxed));
 }
@@ -567,12 +553,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metric_set(pcfmcp_metric_t *f, const char *cons
     if (!s)
         return PCFMCP_ERR_NOMEM;
     if (f->type == PCFMCP_METRIC_GAUGE) {
-        atomic_store_explicit(&s->value, dbits(value), memory_order_relaxed);
+        atomic_store_explicit(&s->value, pcfmcp__dbits(value), memory_order_relaxed);
         return PCFMCP_OK;
     }
     uint64_t old = atomic_load_explicit(&s->value, memory_order_relaxed);
-    while (bitsd(old) < value &&
-           !atomic_compare_exchange_weak_explicit(&s->value, &old, dbits(value),
+    while (pcfmcp__bitsd(old) < value &&
+           !atomic_compare_exchange_weak_explicit(&s->value, &old, pcfmcp__dbits(value),
                                                   memory_order_relaxed, memory_order_relaxed))
         ;
     return PCFMCP_OK;
@@ -604,7 +590,7 @@ PCFMCP_API double pcfmcp_metric_value(pcfmcp_metric_t *f, const char *const *val
         return 0;
     if (f->type == PCFMCP_METRIC_HISTOGRAM)
         return (double)atomic_load(&s->count);
-    return bitsd(atomic_load(&s->value));
+    return pcfmcp__bitsd(atomic_load(&s->value));
 }
 
 /* ------------------------------------------------------------ rendering */
@@ -699,7 +685,7 @@ static void render_family(pcfmcp__buf *b, pcfmcp_metric_t *f)
         if (f->type != PCFMCP_METRIC_HISTOGRAM) {
             put_series_name(b, f, s, "", NULL);
             pcfmcp__buf_putc(b, ' ');
-            put_number(b, bitsd(atomic_load_explicit(&s->value, memory_order_relaxed)));
+            put_number(b, pcfmcp__bitsd(atomic_load_explicit(&s->value, memory_order_relaxed)));
             pcfmcp__buf_putc(b, '\n');
             continue;
         }
@@ -723,7 +709,7 @@ static void render_family(pcfmcp__buf *b, pcfmcp_metric_t *f)
         }
         put_series_name(b, f, s, "_sum", NULL);
         pcfmcp__buf_putc(b, ' ');
-        put_number(b, bitsd(atomic_load_explicit(&s->sum, memory_order_relaxed)));
+        put_number(b, pcfmcp__bitsd(atomic_load_explicit(&s->sum, memory_order_relaxed)));
         pcfmcp__buf_putc(b, '\n');
         put_series_name(b, f, s, "_count", NULL);
         pcfmcp__buf_printf(b, " %llu\n", (unsigned long long)cum);

@@ -59,20 +59,6 @@ struct pcfmcp_ratelimit {
 
 enum { K_ID = 0, K_GLOBAL = 1, K_WRITE = 2 };
 
-static uint64_t dbits(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof(u));
-    return u;
-}
-
-static double bitsd(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof(d));
-    return d;
-}
-
 static uint64_t system_clock(void *ud)
 {
     (void)ud;
@@ -87,8 +73,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_new(pcfmcp_ratelimit_t **out)
     if (!rl)
         return PCFMCP_ERR_NOMEM;
     for (int k = 0; k < 3; k++) {
-        atomic_init(&rl->rate[k], dbits(0));
-        atomic_init(&rl->burst[k], dbits(1));
+        atomic_init(&rl->rate[k], pcfmcp__dbits(0));
+        atomic_init(&rl->burst[k], pcfmcp__dbits(1));
     }
     atomic_init(&rl->max_identities, DEFAULT_MAX_IDENTITIES);
     rl->clock = system_clock;
@@ -131,8 +117,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_configure(pcfmcp_ratelimit_t *rl, dou
         if (!isfinite(v[i]) || v[i] < 0)
             return PCFMCP_ERR_INVALID_ARG;
     for (int k = 0; k < 3; k++) {
-        atomic_store(&rl->burst[k], dbits(v[2 * k + 1] < 1 ? 1 : v[2 * k + 1]));
-        atomic_store(&rl->rate[k], dbits(v[2 * k]));
+        atomic_store(&rl->burst[k], pcfmcp__dbits(v[2 * k + 1] < 1 ? 1 : v[2 * k + 1]));
+        atomic_store(&rl->rate[k], pcfmcp__dbits(v[2 * k]));
     }
     return PCFMCP_OK;
 }
@@ -271,8 +257,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_take(pcfmcp_ratelimit_t *rl, const ch
         return PCFMCP_ERR_INVALID_ARG;
     double rate[3], burst[3];
     for (int k = 0; k < 3; k++) {
-        rate[k] = bitsd(atomic_load_explicit(&rl->rate[k], memory_order_relaxed));
-        burst[k] = bitsd(atomic_load_explicit(&rl->burst[k], memory_order_relaxed));
+        rate[k] = pcfmcp__bitsd(atomic_load_explicit(&rl->rate[k], memory_order_relaxed));
+        burst[k] = pcfmcp__bitsd(atomic_load_explicit(&rl->burst[k], memory_order_relaxed));
     }
     bool use_id = (buckets & PCFMCP_RATELIMIT_IDENTITY) && rate[K_ID] > 0;
     bool use_wr = (buckets & PCFMCP_RATELIMIT_WRITE) && rate[K_WRITE] > 0;

@@ -431,24 +431,13 @@ static bool rx_utf8(rx *r, uint32_t *cp)
     return true;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool rx_hex(rx *r, size_t at, size_t digits, uint32_t *out)
 {
     uint32_t v = 0;
     if (at + digits > r->n)
         return false;
     for (size_t k = 0; k < digits; k++) {
-        int h = hexval(r->p[at + k]);
+        int h = pcfmcp__hexval(r->p[at + k]);
         if (h < 0)
             return false;
         v = (v << 4) | (uint32_t)h;
@@ -492,8 +481,8 @@ static bool rx_char_escape(rx *r, bool in_class, uint32_t *cp)
         if (r->i < r->n && r->p[r->i] == '{') {
             uint32_t v = 0;
             size_t k = r->i + 1, digits = 0;
-            while (k < r->n && hexval(r->p[k]) >= 0 && digits < 8) {
-                v = (v << 4) | (uint32_t)hexval(r->p[k]);
+            while (k < r->n && pcfmcp__hexval(r->p[k]) >= 0 && digits < 8) {
+                v = (v << 4) | (uint32_t)pcfmcp__hexval(r->p[k]);
                 k++;
                 digits++;
             }
@@ -2017,8 +2006,8 @@ static int percent_decode(const char *s, char **out)
             *w++ = s[i];
             continue;
         }
-        int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
-        int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+        int hi = i + 2 < n ? pcfmcp__hexval((unsigned char)s[i + 1]) : -1;
+        int lo = i + 2 < n ? pcfmcp__hexval((unsigned char)s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             pcfmcp__free(d);
             return -1;
@@ -2375,7 +2364,7 @@ static bool uri_chars(const char *s, size_t n, const char *extra)
         if (c == '%') {
             if (i + 2 >= n)
                 return false;
-            if (hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0)
+            if (pcfmcp__hexval((unsigned char)s[i + 1]) < 0 || pcfmcp__hexval((unsigned char)s[i + 2]) < 0)
                 return false;
             i += 2;
         } else if (!uri_unreserved(c) && !uri_sub_delim(c) && c != ':' && c != '@' &&
@@ -2446,8 +2435,8 @@ static bool valid_uri(const char *s, size_t n)
             for (size_t k = 0; k < hlen; k++) {
                 char c = auth[k];
                 if (c == '%') {
-                    if (k + 2 >= hlen || hexval((unsigned char)auth[k + 1]) < 0 ||
-                        hexval((unsigned char)auth[k + 2]) < 0)
+                    if (k + 2 >= hlen || pcfmcp__hexval((unsigned char)auth[k + 1]) < 0 ||
+                        pcfmcp__hexval((unsigned char)auth[k + 2]) < 0)
                         return false;
                     k += 2;
                 } else if (!uri_unreserved(c) && !uri_sub_delim(c)) {

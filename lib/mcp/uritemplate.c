@@ -52,21 +52,10 @@ const char *pcfmcp__uritemplate_var_name(const pcfmcp__uritemplate *t, size_t i)
     return t && i < t->nvars ? t->vars[i] : NULL;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool is_pct(const char *s, size_t i, size_t n)
 {
-    return i + 2 < n && s[i] == '%' && hexval((unsigned char)s[i + 1]) >= 0 &&
-           hexval((unsigned char)s[i + 2]) >= 0;
+    return i + 2 < n && s[i] == '%' && pcfmcp__hexval((unsigned char)s[i + 1]) >= 0 &&
+           pcfmcp__hexval((unsigned char)s[i + 2]) >= 0;
 }
 
 static bool is_alnum(unsigned char c)
@@ -342,7 +331,7 @@ static char *decode(const char *s, size_t n)
             pcfmcp__free(d);
             return NULL;
         }
-        *w++ = (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
+        *w++ = (char)(pcfmcp__hexval((unsigned char)s[i + 1]) * 16 + pcfmcp__hexval((unsigned char)s[i + 2]));
         i += 2;
     }
     size_t len = (size_t)(w - d);

@@ -278,16 +278,6 @@ bool pcfmcp__pcf_find_uuid_after(const char *s, const char *marker, char out[37]
 
 /* ------------------------------------------------------------------ Content-Disposition */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Keeps the last path component, replaces control characters and reserved
  * characters, and caps the length, so the name is safe to write to disk. */
 static char *safe_filename(const char *s, size_t n)
@@ -386,8 +376,8 @@ char *pcfmcp__pcf_content_disposition_filename(const char *v)
                 pcfmcp__buf dec;
                 pcfmcp__buf_init(&dec);
                 for (; *q; q++) {
-                    if (*q == '%' && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
-                        pcfmcp__buf_putc(&dec, (char)(hexval(q[1]) * 16 + hexval(q[2])));
+                    if (*q == '%' && pcfmcp__hexval(q[1]) >= 0 && pcfmcp__hexval(q[2]) >= 0) {
+                        pcfmcp__buf_putc(&dec, (char)(pcfmcp__hexval(q[1]) * 16 + pcfmcp__hexval(q[2])));
                         q += 2;
                     } else {
                         pcfmcp__buf_putc(&dec, *q);

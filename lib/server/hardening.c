@@ -93,16 +93,6 @@ struct pcfmcp__hard {
     size_t nreloaders;
 };
 
-static void setf(pcfmcp_server_t *s, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void setf(pcfmcp_server_t *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
-    va_end(ap);
-}
-
 static const char *outcome_name(pcfmcp_outcome_t o)
 {
     switch (o) {
@@ -906,12 +896,12 @@ pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s)
     char *errors = NULL;
     pcfmcp_error_t rc = pcfmcp__hard_check(c, &errors);
     if (rc != PCFMCP_OK) {
-        setf(s, "%s", errors ? errors : pcfmcp_strerror(rc));
+        pcfmcp__server_setf(s, "%s", errors ? errors : pcfmcp_strerror(rc));
         pcfmcp__free(errors);
         return rc;
     }
     if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
-        setf(s, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
+        pcfmcp__server_setf(s, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
         return rc;
     }
     if ((rc = pcfmcp_ratelimit_new(&h->rl)) != PCFMCP_OK ||
@@ -933,14 +923,14 @@ pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s)
                  (unsigned)pcfmcp_config_get_int(c, "tracing.interval"))) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_timeout(h->tracer, h->tracing_timeout_ms)) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_logger(h->tracer, s->log)) != PCFMCP_OK) {
-            setf(s, "tracing set-up failed: %s", pcfmcp_tracer_errmsg(h->tracer));
+            pcfmcp__server_setf(s, "tracing set-up failed: %s", pcfmcp_tracer_errmsg(h->tracer));
             return rc == PCFMCP_ERR_INVALID_ARG ? PCFMCP_ERR_CONFIG : rc;
         }
     }
     settings *st = NULL;
     char why[1024] = "";
     if ((rc = read_settings(s->log, c, &st, why, sizeof(why))) != PCFMCP_OK) {
-        setf(s, "%s", why[0] ? why : pcfmcp_strerror(rc));
+        pcfmcp__server_setf(s, "%s", why[0] ? why : pcfmcp_strerror(rc));
         return rc;
     }
     apply_settings(h, st);
@@ -958,7 +948,7 @@ pcfmcp_error_t pcfmcp__hard_start(pcfmcp_server_t *s)
         return PCFMCP_OK;
     pcfmcp_error_t rc = pcfmcp_tracer_start(h->tracer);
     if (rc != PCFMCP_OK)
-        setf(s, "%s", pcfmcp_tracer_errmsg(h->tracer));
+        pcfmcp__server_setf(s, "%s", pcfmcp_tracer_errmsg(h->tracer));
     return rc;
 }
 

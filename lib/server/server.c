@@ -17,9 +17,7 @@
 #include "server/hardening.h"
 #include "server/server_internal.h"
 
-static void setf(pcfmcp_server_t *s, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void setf(pcfmcp_server_t *s, const char *fmt, ...)
+void pcfmcp__server_setf(pcfmcp_server_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -88,7 +86,7 @@ static pcfmcp_error_t build_engine(pcfmcp_server_t *s)
              s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.client_request_timeout"))) ||
         (rc = pcfmcp_engine_set_threads(s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.workers"),
                                         (unsigned)pcfmcp_config_get_int(c, "mcp.queue"))))
-        setf(s, "engine set-up failed: %s", pcfmcp_engine_errmsg(s->engine));
+        pcfmcp__server_setf(s, "engine set-up failed: %s", pcfmcp_engine_errmsg(s->engine));
     return rc;
 }
 
@@ -105,7 +103,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
     *out = s;
     pcfmcp_error_t rc = pcfmcp_global_init();
     if (rc != PCFMCP_OK) {
-        setf(s, "library initialisation failed: %s", pcfmcp_strerror(rc));
+        pcfmcp__server_setf(s, "library initialisation failed: %s", pcfmcp_strerror(rc));
         return rc;
     }
     s->global_init = true;
@@ -114,7 +112,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
         return rc;
     register_secrets(s->log, s->config);
     if (apply_log_settings(s->log, s->config) != PCFMCP_OK) {
-        setf(s, "log.level: invalid value");
+        pcfmcp__server_setf(s, "log.level: invalid value");
         return PCFMCP_ERR_CONFIG;
     }
     if ((rc = build_engine(s)) != PCFMCP_OK)

@@ -30,6 +30,9 @@ struct pcfmcp_server {
     pthread_mutex_t reload_lock;        /* one reload at a time */
 };
 
+/* server.c: the message pcfmcp_server_errmsg() returns. */
+void pcfmcp__server_setf(pcfmcp_server_t *s, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
+
 /* components.c: everything beyond engine and stdio. */
 pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s);
 void pcfmcp__server_teardown_components(pcfmcp_server_t *s);
