@@ -597,6 +597,9 @@ async function mainSuite(s, fake, tmp) {
   await check("delete_* need confirm = target id", async () => {
     await s.err("delete_port", { project: EXT, port_id: newPort, confirm: "yes" },
       /confirm` must repeat `port_id`/, "validation");
+    // "exactly" means exactly: another case is another string.
+    await s.err("delete_port", { project: EXT, port_id: newPort, confirm: newPort.toUpperCase() },
+      /confirm` must repeat `port_id` exactly/, "validation");
     await s.invalid("delete_port", { project: EXT, port_id: newPort });
     await s.ok("delete_port", { project: EXT, port_id: newPort, confirm: newPort });
     await s.err("delete_port", { project: EXT, port_id: newPort, confirm: newPort }, /Port not found/);
@@ -641,7 +644,7 @@ async function mainSuite(s, fake, tmp) {
       .catch(() => null);
     assert.ok(js === null || js.contents.length === 1);
     const list = await s.client.readResource({ uri: `pcf://projects/${ad}/issues.md` });
-    assert.match(list.contents[0].text, /\| critical \| 10\.0 \| Zerologon/);
+    assert.match(list.contents[0].text, /\| critical \| 10 \| Zerologon/);
     const ij = await s.client.readResource({ uri: `pcf://projects/${ad}/issues/${issueId}` });
     assert.equal(JSON.parse(ij.contents[0].text).issue.id, issueId);
     await s.client.readResource({ uri: `pcf://projects/${ad}` });
