@@ -834,6 +834,62 @@ async function gateSuite(fake) {
       await s.close();
     }
   });
+  await check("tools.projects names match byte for byte and resolve to UUIDs once", async () => {
+    // Another PCF user who shares a team creates a look-alike of the scoped
+    // project and adds us as tester: it must stay out of scope, and the
+    // real name must not turn ambiguous.
+    const own = await startFake();
+    try {
+      const tok = (await own.control("/__fake__/token", { email: "pcf-second@example.com" })).access_token;
+      const users = (await own.control("/__fake__/users")).users;
+      const main = users.find((u) => u.email === MAIN_EMAIL).id;
+      const second = users.find((u) => u.email !== MAIN_EMAIL).id;
+      const mk = async (name) => {
+        const r = await fetch(`${own.url}/api/v1/project/new`, { method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ access_token: tok, name, description: "", type: "pentest",
+            scope: "", start_date: 1700000000, end_date: 4102444800, auto_archive: false,
+            testers: [main, second], teams: [], folder: "", report_title: "" }) });
+        return (await r.json()).project_id;
+      };
+      const look = await mk("acme internal AD ASSESSMENT");
+      assert.ok(look, "the look-alike was created");
+      const s = await session(own, { PCF_MCP_TOOLS_PROJECTS: AD });
+      try {
+        const l = await s.ok("list_projects", {});
+        assert.deepEqual(l.structuredContent.projects.map((p) => p.name), [AD]);
+        await s.err("get_project", { project: look }, /tools\.projects/, "gate");
+        await s.ok("get_project", { project: AD });
+        await s.err("update_project", { project: look, description: "x" }, /tools\.projects/, "gate");
+        const c = await s.client.complete({ ref: { type: "ref/prompt", name: "triage_findings" },
+          argument: { name: "project", value: "acme" } });
+        assert.ok(!c.completion.values.includes(look) && !c.completion.values.includes("acme internal AD ASSESSMENT"),
+          `completion offers the look-alike: ${c.completion.values}`);
+      } finally {
+        await s.close();
+      }
+      // An exact duplicate makes the name ambiguous: the server refuses to
+      // start and names the candidates' UUIDs.
+      const twin = await mk(AD);
+      await assert.rejects(session(own, { PCF_MCP_TOOLS_PROJECTS: AD }), "started with an ambiguous scope");
+      const r = spawnSync(process.env.PCF_MCP_BIN || "pcf-mcp", ["serve"], { input: "",
+        env: { PATH: process.env.PATH, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH || "",
+          PCF_MCP_PCF_URL: own.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL, PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD,
+          PCF_MCP_TOOLS_PROJECTS: AD }, encoding: "utf8", timeout: 20000 });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, new RegExp(`ambiguous|belongs to 2 projects`));
+      assert.ok(r.stderr.includes(twin), `the error names ${twin}: ${r.stderr}`);
+      // The same care for tools.default_project.
+      const d = spawnSync(process.env.PCF_MCP_BIN || "pcf-mcp", ["serve"], { input: "",
+        env: { PATH: process.env.PATH, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH || "",
+          PCF_MCP_PCF_URL: own.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL, PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD,
+          PCF_MCP_TOOLS_DEFAULT_PROJECT: AD }, encoding: "utf8", timeout: 20000 });
+      assert.notEqual(d.status, 0);
+      assert.ok(d.stderr.includes(twin), `the default-project error names ${twin}: ${d.stderr}`);
+    } finally {
+      await own.stop();
+    }
+  });
   await check("default project lets calls omit project", async () => {
     const s = await session(fake, { PCF_MCP_TOOLS_DEFAULT_PROJECT: AD });
     try {
