@@ -13,8 +13,8 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
-#include "hardening/log.h"
-#include "server/hardening.h"
+#include "core/log.h"
+#include "server/guards.h"
 #include "server/server_internal.h"
 
 void pcfmcp__server_setf(pcfmcp_server_t *s, const char *fmt, ...)

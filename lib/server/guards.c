@@ -30,11 +30,11 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
-#include "hardening/log.h"
 #include "mcp/ctxlog.h"
-#include "server/hardening.h"
+#include "server/guards.h"
 #include "server/server_internal.h"
 
 #define MAX_PCFS 64
