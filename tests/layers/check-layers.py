@@ -51,12 +51,11 @@ def nm(archive, *flags):
                          check=True).stdout
     rows = []
     for line in out.splitlines():
-        # "archive:member: [address] kind symbol"
-        where, _, rest = line.rpartition(": ")
-        parts = rest.split()
-        if len(parts) < 2:
+        # "archive:member:address kind symbol" or "archive:member: U symbol"
+        parts = line.split()
+        if len(parts) != 3:
             continue
-        member = where.rsplit(":", 1)[-1]
+        member = parts[0].split(":")[-2]
         rows.append((member, parts[-2], parts[-1]))
     return rows
 
