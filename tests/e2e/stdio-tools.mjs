@@ -14,15 +14,16 @@ import path from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
-import { connect, MAIN_EMAIL, MAIN_PASSWORD, startFake } from "./tools-harness.mjs";
+import { checker, connect, MAIN_EMAIL, MAIN_PASSWORD, startFake, textOf } from "./tools-harness.mjs";
+
+const T = checker();
+const check = T.check;
 
 const NOPE = "00000000-0000-4000-8000-000000000000";
 const EXT = "ACME external pentest";
 const AD = "ACME internal AD assessment";
 
-let passed = 0, failed = 0;
 let allTools = [];
-const failures = [];
 const covered = new Map(); // tool -> Set of case kinds
 
 function mark(tool, kind) {
@@ -30,25 +31,11 @@ function mark(tool, kind) {
   covered.get(tool).add(kind);
 }
 
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    if (process.env.VERBOSE) console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    failures.push(name);
-    console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n  ")}`);
-  }
-}
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 const validators = new Map();
 
-function textOf(r) {
-  return (r.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
-}
 
 function makeSession(s, tools) {
   for (const t of tools) if (t.outputSchema) validators.set(t.name, ajv.compile(t.outputSchema));
@@ -133,12 +120,7 @@ async function main() {
         assert.ok(k.has(kind), `${t} lacks a ${kind} case (has ${[...k].join(", ")})`);
     });
   }
-  console.log(`# stdio tool tests: ${passed} passed, ${failed} failed`);
-  console.log(`${passed} passed, ${failed} failed`);
-  if (failed) {
-    console.log("failed:\n  " + failures.join("\n  "));
-    process.exit(1);
-  }
+  T.report("stdio tool tests");
 }
 
 async function mainSuite(s, fake, tmp) {

@@ -15,25 +15,13 @@
 // STORED below. Anything not listed must appear verbatim in the row.
 import assert from "node:assert/strict";
 
-import { connect, MAIN_EMAIL, MAIN_PASSWORD, startFake } from "./tools-harness.mjs";
+import { checker, connect, MAIN_EMAIL, MAIN_PASSWORD, startFake, textOf } from "./tools-harness.mjs";
+
+const T = checker();
+const check = T.check;
 
 const EXT = "ACME external pentest";
-let passed = 0, failed = 0;
-const failures = [];
 
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    if (process.env.VERBOSE) console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    failures.push(name);
-    console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split("\n").slice(0, 8).join("\n  ")}`);
-  }
-}
-
-const textOf = (r) => (r.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
 const clone = (x) => JSON.parse(JSON.stringify(x));
 const CRIT_CVSS = { info: 0, low: 2, medium: 5, high: 8, critical: 9.5 };
 const dateSecs = (d) => Date.parse(d + "T00:00:00Z") / 1000;
@@ -277,11 +265,7 @@ async function main() {
     await s.close();
     await fake.stop();
   }
-  console.log(`# write property: ${passed} passed, ${failed} failed`);
-  if (failed) {
-    console.log("failed:\n  " + failures.join("\n  "));
-    process.exit(1);
-  }
+  T.report("write property");
 }
 
 main().catch((e) => {
