@@ -377,7 +377,7 @@ static const tool_param p_list_text[] = {
     { "cleartext", K_STR, 0, 0, 1024, NULL, "Cleartext password, if known." },                 \
     { "description", K_STR, 0, 0, 4096, NULL, "Comment." },                                    \
     { "source", K_STR, 0, 0, 500, NULL, "Where it was found (e.g. responder, config file)." }, \
-    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Ports (services) the credential works on." }
+    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Ports (services) the credential works on; on update the complete list (a port that stays keeps the hostnames PCF tied to it)." }
 
 static const tool_param p_add_credential[] = {
     { "login", K_STR, P_REQ, 1, 500, NULL, "User name." },

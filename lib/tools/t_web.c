@@ -33,11 +33,32 @@ static cJSON *cred_form(tcall *c, bool update)
     }
     const cJSON *ports = cJSON_GetObjectItemCaseSensitive(c->args, "port_ids");
     if (ports) {
+        /* PCF's form replaces the whole services map. A port that stays
+         * keeps the hostnames PCF has tied to it; a new one gets none. */
+        const cJSON *cur = NULL;
+        if (update) {
+            const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIALS_LIST,
+                                                 pcfmcp__tools_pargs(c), NULL);
+            if (!doc) {
+                cJSON_Delete(a);
+                return NULL;
+            }
+            cur = pcfmcp__json_obj(cJSON_GetObjectItemCaseSensitive(
+                                       pcfmcp__json_obj(doc, "credentials"),
+                                       pcfmcp__tools_arg_str(c, "credential_id")),
+                                   "services");
+        }
         cJSON *svc = cJSON_AddObjectToObject(a, "services");
         const cJSON *p;
         cJSON_ArrayForEach(p, ports) {
-            cJSON *arr = cJSON_AddArrayToObject(svc, p->valuestring);
-            cJSON_AddItemToArray(arr, cJSON_CreateString("0"));
+            const cJSON *kept = cJSON_GetObjectItemCaseSensitive(cur, p->valuestring);
+            /* The export gives {ip, is_ip, hostnames}; the form takes it as is. */
+            if (cJSON_IsObject(kept) || (cJSON_IsArray(kept) && cJSON_GetArraySize(kept) > 0)) {
+                cJSON_AddItemToObject(svc, p->valuestring, cJSON_Duplicate(kept, true));
+            } else {
+                cJSON *arr = cJSON_AddArrayToObject(svc, p->valuestring);
+                cJSON_AddItemToArray(arr, cJSON_CreateString("0"));
+            }
         }
     }
     return a;
@@ -93,6 +114,8 @@ pcfmcp_error_t pcfmcp__th_update_credential(tcall *c)
 {
     static const char fields[] = "login hash hash_type cleartext description source port_ids";
     cJSON *a = cred_form(c, true);
+    if (!a)
+        return PCFMCP_ERR_PCF;
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
         TOOL_ERR(c, "nothing to change: give at least one field");

@@ -494,6 +494,23 @@ async function mainSuite(s, fake, tmp) {
     await s.err("update_credential", { project: AD, credential_id: NOPE, description: "x" }, /not found|NOT_FOUND/i);
   });
 
+  await check("update_credential port_ids keeps the hostnames PCF tied to the ports that stay", async () => {
+    // PCF's credential form replaces the whole services map; a port that
+    // stays must keep the hostnames its web UI bound to it.
+    const hosts = (await s.ok("list_hosts", { project: AD, with_ports: true, limit: 500 })).structuredContent.hosts;
+    const h = hosts.find((x) => x.hostnames.length && x.ports.length);
+    const info = (await s.ok("get_host", { project: AD, host: h.id })).structuredContent.host;
+    const [p1, p2] = [info.ports[0].id, (info.ports[1] || info.ports[0]).id];
+    const hn = info.hostnames[0].id;
+    const a = await s.ok("add_credential", { project: AD, login: "bound_user", port_ids: [p1] });
+    const id = a.structuredContent.credential_id;
+    await fake.control(`/__fake__/object/${id}`, { set: { services: { [p1]: ["0", hn] } } });
+    await s.ok("update_credential", { project: AD, credential_id: id, port_ids: [p1, p2] });
+    const row = (await fake.control(`/__fake__/object/${id}`)).record;
+    assert.deepEqual(row.services[p1], ["0", hn], `the hostname binding of ${p1} was lost: ${JSON.stringify(row.services)}`);
+    assert.ok(p2 in row.services);
+  });
+
   // ------------------------------------------------------------ notes
   let noteId;
   await check("notes: list, add, edit (rename + text)", async () => {

@@ -5,6 +5,7 @@ field the fake holds.
 
     GET  /__fake__/object/<uuid>   {"table", "record"}: the stored row, as PCF
                                    keeps it (PoC content as text or base64)
+    POST /__fake__/object/<uuid>   {"set": {member: value}}: change a stored row
     GET  /__fake__/ids             {"projects": [ids], "hosts": [...], ...}
     POST /__fake__/plant           {"texts": [...]}: every text field of every
                                    row (names, descriptions, statuses, banners,
@@ -93,6 +94,19 @@ def control(app, req, body, json_resp):
                 return json_resp({"status": "error", "error": "no such object"}, 404)
             return json_resp({"status": "ok", "table": table,
                               "record": json.loads(json.dumps(_jsonable(row)))})
+    if p.startswith("/__fake__/object/") and m == "POST":
+        # {"set": {member: value}}: what another PCF user (or PCF's own UI)
+        # may have stored, for tests of what pcf-mcp must keep.
+        oid = p.rsplit("/", 1)[1].lower()
+        changes = body.get("set") if isinstance(body, dict) else None
+        if not isinstance(changes, dict):
+            return json_resp({"status": "error", "error": "set: an object"}, 400)
+        with app.db_lock:
+            table, row = _find(app.state, oid)
+            if row is None:
+                return json_resp({"status": "error", "error": "no such object"}, 404)
+            row.update(changes)
+            return json_resp({"status": "ok", "table": table})
     if p == "/__fake__/ids" and m == "GET":
         with app.db_lock:
             st = app.state
