@@ -156,6 +156,9 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
                   pcf, pcfmcp_config_get_bool(s->config, "pcf.allow_api_issue_writes"))))
         what = "pcf.allow_api_issue_writes";
+    else if (cfg(s, "pcf.token_state_file") &&
+             (rc = pcfmcp_pcf_set_token_state_file(pcf, cfg(s, "pcf.token_state_file"))))
+        what = "pcf.token_state_file";
     if (rc != PCFMCP_OK) {
         snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_pcf_errmsg(pcf));
         pcfmcp_pcf_free(pcf);
