@@ -64,7 +64,8 @@ static pcfmcp_error_t check_report_title(pcf_call *c)
         "report title, and this title has characters outside Latin-1 (or a line break) that "
         "PCF cannot put in an HTTP header, so PCF would answer HTTP 500 and still store a copy "
         "of the report in the project's files. Nothing was sent: change the project's report "
-        "title to Latin-1 text (update_project report_title), or render without template_id");
+        "title to Latin-1 text (in the project's settings in PCF, or with update_project), or "
+        "render without template_id");
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_report_render(pcf_call *c)
