@@ -140,6 +140,22 @@ static void state_forget(pcfmcp_pcf_t *pcf, const char *token)
     cJSON_Delete(doc);
 }
 
+/* Makes @p token (owned) the current token, one the client created or took
+ * over and so disables when freed; returns its generation. */
+static unsigned install_own(pcfmcp_pcf_t *pcf, char *token, int64_t expires)
+{
+    pthread_mutex_lock(&pcf->tok_lock);
+    pcfmcp__secure_free(pcf->token);
+    pcf->token = token;
+    pcf->tok_invalid = false;
+    pcf->tok_ours = true;
+    pcf->tok_gen++;
+    pcf->tok_expiry = expires;
+    unsigned gen = pcf->tok_gen;
+    pthread_mutex_unlock(&pcf->tok_lock);
+    return gen;
+}
+
 /* Takes over the token a previous run of this configuration created and
  * could not disable (it crashed or was killed), if it has time left. Runs
  * once per client, under renew_lock. True when *token and *gen are set. */
@@ -166,15 +182,7 @@ static bool state_adopt(pcf_call *c, char **token, unsigned *gen)
         return false;
     }
     pcfmcp__pcf_add_secret(pcf, keep);
-    pthread_mutex_lock(&pcf->tok_lock);
-    pcfmcp__secure_free(pcf->token);
-    pcf->token = keep;
-    pcf->tok_invalid = false;
-    pcf->tok_ours = true;
-    pcf->tok_gen++;
-    pcf->tok_expiry = expires;
-    *gen = pcf->tok_gen;
-    pthread_mutex_unlock(&pcf->tok_lock);
+    *gen = install_own(pcf, keep, expires);
     *token = copy;
     PCFMCP_LOG(pcf->log, PCFMCP_LOG_INFO, "pcf",
                "reusing the PCF access token a previous run left in pcf.token_state_file "
@@ -223,15 +231,7 @@ static pcfmcp_error_t create_token(pcf_call *c, char **token, unsigned *gen)
         return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
     }
     int64_t expires = (int64_t)(pcfmcp__wall_ms() / 1000) + pcf->token_duration;
-    pthread_mutex_lock(&pcf->tok_lock);
-    pcfmcp__secure_free(pcf->token);
-    pcf->token = keep;
-    pcf->tok_invalid = false;
-    pcf->tok_ours = true;
-    pcf->tok_gen++;
-    pcf->tok_expiry = expires;
-    *gen = pcf->tok_gen;
-    pthread_mutex_unlock(&pcf->tok_lock);
+    *gen = install_own(pcf, keep, expires);
     *token = copy;
     PCFMCP_LOG(pcf->log, PCFMCP_LOG_INFO, "pcf",
                "created a PCF access token valid for %ld s (disabled again when pcf-mcp stops)",
