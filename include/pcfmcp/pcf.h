@@ -111,7 +111,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_new_sibling(pcfmcp_pcf_t **out, pcfmcp_pcf_
  *
  * When the client created its API token itself (from pcfmcp_pcf_set_login(),
  * or took one over from pcfmcp_pcf_set_token_state_file()), it first
- * disables that token at PCF (`disable_token`; one request of at most 5 s,
+ * disables that token at PCF (`disable_token`; one request of at most 3 s,
  * skipped when PCF appears hung), so no live token outlives the client. A
  * token given with pcfmcp_pcf_set_token() is never disabled.
  */

@@ -331,7 +331,7 @@ pcfmcp_error_t pcfmcp__pcf_run_token_disable(pcf_call *c)
 }
 
 /* Disables the token this client created (or took over), so that no live
- * token outlives pcf-mcp. Bounded: at most 5 s (less with a shorter
+ * token outlives pcf-mcp. Bounded: at most 3 s (less with a shorter
  * pcf.total_timeout), and skipped when PCF appears hung. */
 void pcfmcp__pcf_token_release(pcfmcp_pcf_t *pcf)
 {
@@ -349,7 +349,7 @@ void pcfmcp__pcf_token_release(pcfmcp_pcf_t *pcf)
         pcfmcp__secure_free(token);
         return;
     }
-    long budget = pcf->cfg.total_ms < 5000 ? pcf->cfg.total_ms : 5000;
+    long budget = pcf->cfg.total_ms < 3000 ? pcf->cfg.total_ms : 3000;
     pcfmcp__pcf_callctx ctx = { .deadline_ms = pcfmcp__now_ms() + (uint64_t)budget };
     pcfmcp_pcf_result_t *res = NULL;
     pcfmcp_error_t rc = pcfmcp__pcf_call(pcf, &ctx, PCFMCP__PCF_OP_TOKEN_DISABLE, NULL, &res);
