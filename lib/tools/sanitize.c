@@ -264,7 +264,10 @@ void pcfmcp__tools_render(pcfmcp__buf *b, const cJSON *v, int indent)
     if (cJSON_IsObject(v)) {
         cJSON_ArrayForEach(x, v) {
             indent_to(b, indent);
-            pcfmcp__buf_printf(b, "%s:", x->string);
+            /* Member names come from PCF too (custom fields): one line each. */
+            for (const char *k = x->string; k && *k; k++)
+                pcfmcp__buf_putc(b, *k == '\n' || *k == '\t' ? ' ' : *k);
+            pcfmcp__buf_putc(b, ':');
             if (scalar(x)) {
                 pcfmcp__buf_putc(b, ' ');
                 put_scalar(b, x);
