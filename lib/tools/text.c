@@ -14,8 +14,9 @@
 #include "core/json.h"
 #include "tools/toolset.h"
 
-/* Longest untrusted span (characters) on a summary or error line. */
-#define SPAN_MAX 200
+/* Longest untrusted span (characters) on a summary or error line: room
+ * for PCF's (and the client's) explanations of a failure, which name the fix. */
+#define SPAN_MAX 1000
 
 void pcfmcp__mt_init(pcfmcp__mtext *t)
 {

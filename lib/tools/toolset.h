@@ -148,7 +148,7 @@ struct pcfmcp_toolset {
  *  - typed arguments for the format's {} placeholders (MA_* below):
  *      MA_Q(s)      untrusted text (PCF data, caller input): cleaned, on one
  *                   line, in double quotes with " \ and line breaks escaped,
- *                   backticks shown as ', at most 200 characters;
+ *                   backticks shown as ', at most 1000 characters;
  *      MA_ID(s)     an id or name token: shown bare when it is made only of
  *                   [0-9A-Za-z._:/@+-], otherwise exactly like MA_Q;
  *      MA_INT(i), MA_NUM(d) (%g), MA_LIT("literal"), MA_IF(c, "a", "b");
