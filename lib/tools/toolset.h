@@ -118,7 +118,6 @@ struct pcfmcp_toolset {
     size_t max_field;
     char *report_dir;
     bool registered;
-    char errmsg[512];
 };
 
 /* ------------------------------------------------------------ calls */

@@ -228,6 +228,17 @@ START_TEST(errmsg_belongs_to_the_handle_that_failed)
 }
 END_TEST
 
+START_TEST(a_failed_constructor_explains_itself_through_error_last)
+{
+    pcfmcp_proxies_t *p = NULL;
+    ck_assert_int_eq(pcfmcp_proxies_new(&p, "10.0.0.0/8, bogus"), PCFMCP_ERR_INVALID_ARG);
+    const char *want = "\"bogus\" is not an IP address or network (like 10.0.0.0/8 or fd00::/8)";
+    ck_assert_str_eq(pcfmcp_error_last(), want);
+    ck_assert_str_eq(pcfmcp_proxies_errmsg(p), want);
+    pcfmcp_proxies_free(p);
+}
+END_TEST
+
 /* A message longer than what is kept is cut at a character boundary. */
 START_TEST(a_long_message_is_cut_between_characters)
 {
@@ -307,6 +318,7 @@ int main(void)
     TCase *detail = tcase_create("detail");
     tcase_set_timeout(detail, 300);
     tcase_add_test(detail, errmsg_belongs_to_the_handle_that_failed);
+    tcase_add_test(detail, a_failed_constructor_explains_itself_through_error_last);
     tcase_add_test(detail, a_long_message_is_cut_between_characters);
     tcase_add_test(detail, error_last_is_each_threads_own);
     suite_add_tcase(s, detail);
