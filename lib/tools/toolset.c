@@ -1455,9 +1455,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
                        pcfmcp__mt_str(&msg));
         pcfmcp__mt_free(&msg);
         if (src == PCFMCP_ERR_NOMEM)
-            return setf(ts, src, "out of memory");
+            return pcfmcp__fail(ts, src, "out of memory");
         if (state < 0)
-            return setf(ts, PCFMCP_ERR_CONFIG, "%s", ts->scope_why);
+            return pcfmcp__fail(ts, PCFMCP_ERR_CONFIG, "%s", ts->scope_why);
     }
     for (size_t i = 0; i < pcfmcp__tools_ndefs; i++) {
         const tool_def *d = &pcfmcp__tools_defs[i];
