@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <locale.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,937 +14,8 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "mcp/regex.h"
 #include "mcp/schema.h"
-
-/* ===================================================================== */
-/* ECMA-262 patterns as POSIX EREs                                        */
-/* ===================================================================== */
-
-/* Patterns are matched byte-wise in the C locale: every character class is
- * expanded into UTF-8 byte sequences here, so "." and "[^a]" consume whole
- * code points and the result does not depend on the host's locale (glibc
- * rejects non-ASCII ranges in C.UTF-8 brackets anyway). In the C locale GNU
- * \b and \B use ASCII word characters, exactly like ECMA-262. */
-
-#define RX_MAX_RANGES 2048
-#define RX_MAX_GROUPS 64
-#define RX_MAX_REPEAT 1000
-/* glibc copies a counted repetition's operand, and regexec's cost grows with
- * the copies: this caps bound x alternatives, nested bounds multiplied. */
-#define RX_MAX_EXPANSION 4000
-#define CP_MAX 0x10FFFFu
-
-typedef struct {
-    uint32_t lo, hi;
-} cprange;
-
-typedef struct {
-    const unsigned char *p;
-    size_t n, i;
-    pcfmcp__buf *out;
-    const char *why;
-    size_t at;
-    size_t nset;
-    unsigned weight; /* alternatives in the last emitted class */
-    cprange set[RX_MAX_RANGES];
-    cprange tmp[RX_MAX_RANGES];
-} rx;
-
-static const char rx_oom[] = "out of memory";
-
-static const cprange RX_DIGIT[] = { { '0', '9' } };
-static const cprange RX_WORD[] = { { '0', '9' }, { 'A', 'Z' }, { '_', '_' }, { 'a', 'z' } };
-/* ECMA-262 WhiteSpace and LineTerminator. */
-static const cprange RX_SPACE[] = { { 0x09, 0x0D },     { 0x20, 0x20 },     { 0xA0, 0xA0 },
-                                    { 0x1680, 0x1680 }, { 0x2000, 0x200A }, { 0x2028, 0x2029 },
-                                    { 0x202F, 0x202F }, { 0x205F, 0x205F }, { 0x3000, 0x3000 },
-                                    { 0xFEFF, 0xFEFF } };
-static const cprange RX_LINE_END[] = { { 0x0A, 0x0A }, { 0x0D, 0x0D }, { 0x2028, 0x2029 } };
-
-static bool rx_fail(rx *r, size_t at, const char *why)
-{
-    if (!r->why) {
-        r->why = why;
-        r->at = at;
-    }
-    return false;
-}
-
-static int cmp_range(const void *a, const void *b)
-{
-    const cprange *x = a, *y = b;
-    return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-static void set_normalize(rx *r)
-{
-    if (r->nset < 2)
-        return;
-    qsort(r->set, r->nset, sizeof(r->set[0]), cmp_range);
-    size_t w = 0;
-    for (size_t i = 1; i < r->nset; i++) {
-        if (r->set[i].lo <= r->set[w].hi + 1) {
-            if (r->set[i].hi > r->set[w].hi)
-                r->set[w].hi = r->set[i].hi;
-        } else {
-            r->set[++w] = r->set[i];
-        }
-    }
-    r->nset = w + 1;
-}
-
-static bool set_add(rx *r, uint32_t lo, uint32_t hi)
-{
-    if (r->nset == RX_MAX_RANGES) {
-        set_normalize(r);
-        if (r->nset == RX_MAX_RANGES)
-            return rx_fail(r, r->i, "character class too complex");
-    }
-    r->set[r->nset].lo = lo;
-    r->set[r->nset].hi = hi;
-    r->nset++;
-    return true;
-}
-
-/* Adds @p ranges (sorted, disjoint), or their complement over 1..U+10FFFF. */
-static bool set_add_ranges(rx *r, const cprange *ranges, size_t n, bool negate)
-{
-    if (!negate) {
-        for (size_t i = 0; i < n; i++)
-            if (!set_add(r, ranges[i].lo, ranges[i].hi))
-                return false;
-        return true;
-    }
-    uint32_t next = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (ranges[i].lo > next && !set_add(r, next, ranges[i].lo - 1))
-            return false;
-        next = ranges[i].hi + 1;
-    }
-    return next > CP_MAX || set_add(r, next, CP_MAX);
-}
-
-static void set_complement(rx *r)
-{
-    set_normalize(r);
-    size_t n = 0;
-    uint32_t next = 1;
-    for (size_t i = 0; i < r->nset; i++) {
-        if (r->set[i].hi < next)
-            continue;
-        if (r->set[i].lo > next)
-            r->tmp[n++] = (cprange){ next, r->set[i].lo - 1 };
-        next = r->set[i].hi + 1;
-    }
-    if (next <= CP_MAX)
-        r->tmp[n++] = (cprange){ next, CP_MAX };
-    memcpy(r->set, r->tmp, n * sizeof(r->set[0]));
-    r->nset = n;
-}
-
-static void emit_ascii_literal(pcfmcp__buf *b, unsigned c)
-{
-    if (strchr(".[()*+?{|^$\\", (int)c))
-        pcfmcp__buf_putc(b, '\\');
-    pcfmcp__buf_putc(b, (char)c);
-}
-
-/* Never matches: regexec never sees a NUL inside a string. */
-static void emit_never(pcfmcp__buf *b)
-{
-    pcfmcp__buf_puts(b, "[^\x01-\xff]");
-}
-
-static bool ascii_special(unsigned c)
-{
-    return c == ']' || c == '^' || c == '-' || c == '[';
-}
-
-/* A POSIX bracket for a set of ASCII bytes. Brackets have no escapes, so the
- * bytes that mean something inside one are placed where they are literal:
- * ']' first, '[' late (never before ':', '.' or '='), '^' not first, '-'
- * last. */
-static void emit_ascii_class(pcfmcp__buf *b, const bool in[128])
-{
-    unsigned members = 0, only = 0;
-    for (unsigned c = 1; c < 128; c++)
-        if (in[c]) {
-            members++;
-            only = c;
-        }
-    if (members == 1) {
-        emit_ascii_literal(b, only);
-        return;
-    }
-    bool rb = in[']'], caret = in['^'], dash = in['-'], lb = in['['], any = false;
-    pcfmcp__buf_putc(b, '[');
-    if (rb) {
-        pcfmcp__buf_putc(b, ']');
-        any = true;
-    }
-    for (unsigned c = 1; c < 128;) {
-        if (!in[c] || ascii_special(c)) {
-            c++;
-            continue;
-        }
-        unsigned e = c;
-        while (e + 1 < 128 && in[e + 1] && !ascii_special(e + 1))
-            e++;
-        pcfmcp__buf_putc(b, (char)c);
-        if (e == c + 1) {
-            pcfmcp__buf_putc(b, (char)e);
-        } else if (e > c + 1) {
-            pcfmcp__buf_putc(b, '-');
-            pcfmcp__buf_putc(b, (char)e);
-        }
-        any = true;
-        c = e + 1;
-    }
-    if (caret && !any) {
-        if (dash) {
-            pcfmcp__buf_putc(b, '-');
-            dash = false;
-        } else {
-            pcfmcp__buf_putc(b, '[');
-            lb = false;
-        }
-    }
-    if (lb)
-        pcfmcp__buf_putc(b, '[');
-    if (caret)
-        pcfmcp__buf_putc(b, '^');
-    if (dash)
-        pcfmcp__buf_putc(b, '-');
-    pcfmcp__buf_putc(b, ']');
-}
-
-static size_t utf8_encode(uint32_t cp, unsigned char out[4])
-{
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xC0 | (cp >> 6));
-        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xE0 | (cp >> 12));
-        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xF0 | (cp >> 18));
-    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Emits lo..hi (non-ASCII, no surrogates) as alternatives of byte-range
- * sequences, splitting the range until every byte position is a plain range
- * (the classic UTF-8 range decomposition). Depth is bounded by the 4 bytes. */
-static void utf8_split(pcfmcp__buf *b, uint32_t lo, uint32_t hi, unsigned *alts)
-{
-    static const uint32_t bounds[] = { 0x7F, 0x7FF, 0xFFFF };
-    if (lo > hi)
-        return;
-    for (size_t k = 0; k < PCFMCP_ARRAY_LEN(bounds); k++) {
-        if (lo <= bounds[k] && hi > bounds[k]) {
-            utf8_split(b, lo, bounds[k], alts);
-            utf8_split(b, bounds[k] + 1, hi, alts);
-            return;
-        }
-    }
-    unsigned char a[4], z[4];
-    size_t n = utf8_encode(lo, a);
-    utf8_encode(hi, z);
-    for (size_t i = 1; i < n; i++) {
-        uint32_t m = (1u << (6 * i)) - 1;
-        if ((lo & ~m) != (hi & ~m)) {
-            if ((lo & m) != 0) {
-                utf8_split(b, lo, lo | m, alts);
-                utf8_split(b, (lo | m) + 1, hi, alts);
-                return;
-            }
-            if ((hi & m) != m) {
-                utf8_split(b, lo, (hi & ~m) - 1, alts);
-                utf8_split(b, hi & ~m, hi, alts);
-                return;
-            }
-        }
-    }
-    if ((*alts)++)
-        pcfmcp__buf_putc(b, '|');
-    for (size_t i = 0; i < n; i++) {
-        if (z[i] == a[i]) {
-            pcfmcp__buf_putc(b, (char)a[i]);
-            continue;
-        }
-        /* Bytes >= 0x80 mean nothing special inside a bracket. */
-        char br[5] = { '[', (char)a[i], '-', (char)z[i], ']' };
-        pcfmcp__buf_append(b, br, sizeof(br));
-    }
-}
-
-static bool set_has(const rx *r, uint32_t cp)
-{
-    for (size_t i = 0; i < r->nset; i++)
-        if (r->set[i].lo <= cp && cp <= r->set[i].hi)
-            return true;
-    return false;
-}
-
-/* Emits lo..hi (within one UTF-8 length, lo >= 0x80) as alternatives. JSON
- * strings are valid UTF-8, so a range holding every code point of its length
- * may use the loose byte form: fewer alternatives make regexec much faster
- * under counted repetition ("^.{1,255}$"). */
-static void emit_high(pcfmcp__buf *b, uint32_t lo, uint32_t hi, unsigned *alts)
-{
-    static const struct {
-        uint32_t lo, hi;
-        const char *loose;
-    } lengths[] = {
-        { 0x80, 0x7FF, "[\xc2-\xdf][\x80-\xbf]" },
-        { 0x800, 0xFFFF, "[\xe0-\xef][\x80-\xbf][\x80-\xbf]" },
-        { 0x10000, CP_MAX, "[\xf0-\xf4][\x80-\xbf][\x80-\xbf][\x80-\xbf]" },
-    };
-    for (size_t k = 0; k < PCFMCP_ARRAY_LEN(lengths); k++) {
-        uint32_t a = lo > lengths[k].lo ? lo : lengths[k].lo;
-        uint32_t z = hi < lengths[k].hi ? hi : lengths[k].hi;
-        if (a > z)
-            continue;
-        if (a == lengths[k].lo && z == lengths[k].hi) {
-            if ((*alts)++)
-                pcfmcp__buf_putc(b, '|');
-            pcfmcp__buf_puts(b, lengths[k].loose);
-        } else if (a < 0xD800 && z > 0xDFFF) {
-            utf8_split(b, a, 0xD7FF, alts);
-            utf8_split(b, 0xE000, z, alts);
-        } else {
-            /* Surrogates never occur in UTF-8. */
-            if (a >= 0xD800 && a <= 0xDFFF)
-                a = 0xE000;
-            if (z >= 0xD800 && z <= 0xDFFF)
-                z = 0xD7FF;
-            if (a <= z)
-                utf8_split(b, a, z, alts);
-        }
-    }
-}
-
-/* Emits the current set as one quantifiable atom; r->weight receives the
- * number of alternatives, the cost of one copy under counted repetition. */
-static void emit_set(rx *r)
-{
-    set_normalize(r);
-    /* Surrogates cannot occur in the input, so they may join two ranges. */
-    if (set_has(r, 0xD7FF) && set_has(r, 0xE000) && set_add(r, 0xD800, 0xDFFF))
-        set_normalize(r);
-    bool ascii[128] = { false };
-    bool any_ascii = false, any_high = false;
-    for (size_t i = 0; i < r->nset; i++) {
-        uint32_t lo = r->set[i].lo ? r->set[i].lo : 1, hi = r->set[i].hi;
-        for (uint32_t c = lo; c <= hi && c < 128; c++) {
-            ascii[c] = true;
-            any_ascii = true;
-        }
-        if (hi >= 0x80 && !(lo >= 0xD800 && hi <= 0xDFFF))
-            any_high = true;
-    }
-    r->weight = 1;
-    if (!any_ascii && !any_high) {
-        emit_never(r->out);
-        return;
-    }
-    if (!any_high) {
-        emit_ascii_class(r->out, ascii);
-        return;
-    }
-    unsigned alts = 0;
-    pcfmcp__buf_putc(r->out, '(');
-    if (any_ascii) {
-        emit_ascii_class(r->out, ascii);
-        alts++;
-    }
-    for (size_t i = 0; i < r->nset; i++)
-        if (r->set[i].hi >= 0x80)
-            emit_high(r->out, r->set[i].lo < 0x80 ? 0x80 : r->set[i].lo, r->set[i].hi, &alts);
-    pcfmcp__buf_putc(r->out, ')');
-    r->weight = alts ? alts : 1;
-}
-
-static void emit_literal(rx *r, uint32_t cp)
-{
-    if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        emit_never(r->out);
-    } else if (cp < 0x80) {
-        emit_ascii_literal(r->out, cp);
-    } else {
-        unsigned char u[4];
-        size_t n = utf8_encode(cp, u);
-        pcfmcp__buf_putc(r->out, '(');
-        pcfmcp__buf_append(r->out, u, n);
-        pcfmcp__buf_putc(r->out, ')');
-    }
-}
-
-/* Decodes one UTF-8 character of the pattern at r->i. */
-static bool rx_utf8(rx *r, uint32_t *cp)
-{
-    const unsigned char *p = r->p + r->i;
-    size_t left = r->n - r->i, len;
-    uint32_t c = p[0], min;
-    if (c < 0x80) {
-        *cp = c;
-        r->i++;
-        return true;
-    }
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        c &= 0x1F;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        c &= 0x0F;
-        min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else {
-        return rx_fail(r, r->i, "invalid UTF-8");
-    }
-    if (left < len)
-        return rx_fail(r, r->i, "invalid UTF-8");
-    for (size_t k = 1; k < len; k++) {
-        if ((p[k] & 0xC0) != 0x80)
-            return rx_fail(r, r->i, "invalid UTF-8");
-        c = (c << 6) | (p[k] & 0x3F);
-    }
-    if (c < min || c > CP_MAX || (c >= 0xD800 && c <= 0xDFFF))
-        return rx_fail(r, r->i, "invalid UTF-8");
-    *cp = c;
-    r->i += len;
-    return true;
-}
-
-static bool rx_hex(rx *r, size_t at, size_t digits, uint32_t *out)
-{
-    uint32_t v = 0;
-    if (at + digits > r->n)
-        return false;
-    for (size_t k = 0; k < digits; k++) {
-        int h = pcfmcp__hexval(r->p[at + k]);
-        if (h < 0)
-            return false;
-        v = (v << 4) | (uint32_t)h;
-    }
-    *out = v;
-    return true;
-}
-
-/* Parses a character escape (r->i at the backslash) into a code point.
- * Class escapes (\d ...) and assertions are handled by the callers. */
-static bool rx_char_escape(rx *r, bool in_class, uint32_t *cp)
-{
-    size_t start = r->i;
-    if (r->i + 1 >= r->n)
-        return rx_fail(r, start, "pattern ends with a backslash");
-    unsigned char e = r->p[r->i + 1];
-    r->i += 2;
-    switch (e) {
-    case 'n': *cp = '\n'; return true;
-    case 'r': *cp = '\r'; return true;
-    case 't': *cp = '\t'; return true;
-    case 'f': *cp = '\f'; return true;
-    case 'v': *cp = '\v'; return true;
-    case '0':
-        if (r->i < r->n && r->p[r->i] >= '0' && r->p[r->i] <= '9')
-            return rx_fail(r, start, "octal escapes are not supported");
-        *cp = 0;
-        return true;
-    case 'b':
-        if (in_class) {
-            *cp = 0x08;
-            return true;
-        }
-        break;
-    case 'x':
-        if (!rx_hex(r, r->i, 2, cp))
-            return rx_fail(r, start, "invalid \\x escape (expected two hex digits)");
-        r->i += 2;
-        return true;
-    case 'u':
-        if (r->i < r->n && r->p[r->i] == '{') {
-            uint32_t v = 0;
-            size_t k = r->i + 1, digits = 0;
-            while (k < r->n && pcfmcp__hexval(r->p[k]) >= 0 && digits < 8) {
-                v = (v << 4) | (uint32_t)pcfmcp__hexval(r->p[k]);
-                k++;
-                digits++;
-            }
-            if (!digits || k >= r->n || r->p[k] != '}' || v > CP_MAX)
-                return rx_fail(r, start, "invalid \\u{...} escape");
-            r->i = k + 1;
-            *cp = v;
-            return true;
-        }
-        if (!rx_hex(r, r->i, 4, cp))
-            return rx_fail(r, start, "invalid \\u escape (expected four hex digits)");
-        r->i += 4;
-        if (*cp >= 0xD800 && *cp <= 0xDBFF && r->i + 6 <= r->n && r->p[r->i] == '\\' &&
-            r->p[r->i + 1] == 'u') {
-            uint32_t lo;
-            if (rx_hex(r, r->i + 2, 4, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-                *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
-                r->i += 6;
-            }
-        }
-        return true;
-    case 'c':
-        if (r->i < r->n && ((r->p[r->i] >= 'a' && r->p[r->i] <= 'z') ||
-                            (r->p[r->i] >= 'A' && r->p[r->i] <= 'Z'))) {
-            *cp = r->p[r->i] % 32u;
-            r->i++;
-            return true;
-        }
-        return rx_fail(r, start, "invalid \\c escape");
-    case 'k': return rx_fail(r, start, "named backreferences are not supported");
-    case 'p':
-    case 'P': return rx_fail(r, start, "Unicode property escapes (\\p, \\P) are not supported");
-    default: break;
-    }
-    if (e >= '1' && e <= '9')
-        return rx_fail(r, start, "backreferences are not supported");
-    if (strchr("^$\\.*+?()[]{}|/-", e) && e) {
-        *cp = e;
-        return true;
-    }
-    return rx_fail(r, start, "unknown escape");
-}
-
-static const cprange *predef(unsigned char e, size_t *n, bool *negate)
-{
-    *negate = e == 'D' || e == 'W' || e == 'S';
-    switch (e) {
-    case 'd':
-    case 'D': *n = PCFMCP_ARRAY_LEN(RX_DIGIT); return RX_DIGIT;
-    case 'w':
-    case 'W': *n = PCFMCP_ARRAY_LEN(RX_WORD); return RX_WORD;
-    case 's':
-    case 'S': *n = PCFMCP_ARRAY_LEN(RX_SPACE); return RX_SPACE;
-    default: return NULL;
-    }
-}
-
-/* One class atom at r->i: a code point, or a predefined class added to the set. */
-static bool rx_class_atom(rx *r, uint32_t *cp, bool *is_set)
-{
-    *is_set = false;
-    if (r->p[r->i] == '\\' && r->i + 1 < r->n) {
-        size_t n;
-        bool neg;
-        const cprange *pd = predef(r->p[r->i + 1], &n, &neg);
-        if (pd) {
-            r->i += 2;
-            *is_set = true;
-            return set_add_ranges(r, pd, n, neg);
-        }
-        return rx_char_escape(r, true, cp);
-    }
-    return rx_utf8(r, cp);
-}
-
-/* Parses a bracket class at r->i into the set, without emitting it. */
-static bool rx_class_set(rx *r)
-{
-    size_t start = r->i;
-    bool negate = false;
-    r->i++;
-    if (r->i < r->n && r->p[r->i] == '^') {
-        negate = true;
-        r->i++;
-    }
-    r->nset = 0;
-    for (;;) {
-        if (r->i >= r->n)
-            return rx_fail(r, start, "unterminated character class");
-        if (r->p[r->i] == ']') {
-            r->i++;
-            break;
-        }
-        size_t at = r->i;
-        uint32_t lo, hi;
-        bool lo_set, hi_set;
-        if (!rx_class_atom(r, &lo, &lo_set))
-            return false;
-        if (r->i + 1 < r->n && r->p[r->i] == '-' && r->p[r->i + 1] != ']') {
-            r->i++;
-            if (!rx_class_atom(r, &hi, &hi_set))
-                return false;
-            if (lo_set || hi_set)
-                return rx_fail(r, at, "a class escape cannot be a range endpoint");
-            if (lo > hi)
-                return rx_fail(r, at, "range out of order in character class");
-            if (!set_add(r, lo, hi))
-                return false;
-        } else if (!lo_set && !set_add(r, lo, lo)) {
-            return false;
-        }
-    }
-    if (negate)
-        set_complement(r);
-    return true;
-}
-
-/* Parses {n}, {n,} or {n,m} at r->i. Returns false (consuming nothing) if
- * the text is not a quantifier, in which case '{' is a literal (Annex B). */
-static bool rx_braces(rx *r, unsigned long *min, unsigned long *max, bool *unbounded)
-{
-    size_t k = r->i + 1;
-    unsigned long a = 0, b = 0;
-    size_t da = 0, db = 0;
-    while (k < r->n && r->p[k] >= '0' && r->p[k] <= '9') {
-        if (a < 100000000UL)
-            a = a * 10 + (unsigned long)(r->p[k] - '0');
-        k++;
-        da++;
-    }
-    if (!da || k >= r->n)
-        return false;
-    *unbounded = false;
-    if (r->p[k] == ',') {
-        k++;
-        while (k < r->n && r->p[k] >= '0' && r->p[k] <= '9') {
-            if (b < 100000000UL)
-                b = b * 10 + (unsigned long)(r->p[k] - '0');
-            k++;
-            db++;
-        }
-        if (!db)
-            *unbounded = true;
-    } else {
-        b = a;
-    }
-    if (k >= r->n || r->p[k] != '}')
-        return false;
-    *min = a;
-    *max = b;
-    r->i = k + 1;
-    return true;
-}
-
-int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
-                                bool *anchored_start, const char **why, size_t *at)
-{
-    *why = NULL;
-    *at = 0;
-    *anchored_start = false;
-    if (len > PCFMCP__SCHEMA_MAX_PATTERN) {
-        *why = "pattern too long";
-        return -1;
-    }
-    rx *r = pcfmcp__malloc(sizeof(*r));
-    if (!r) {
-        *why = rx_oom;
-        return -1;
-    }
-    r->p = (const unsigned char *)ecma;
-    r->n = len;
-    r->i = 0;
-    r->out = out;
-    r->why = NULL;
-    r->at = 0;
-    r->nset = 0;
-
-    /* Per open group: the largest expansion cost inside it, so that nested
-     * counted repetitions are bounded as a product. */
-    unsigned long factor[RX_MAX_GROUPS + 1];
-    /* Per open group: whether it holds an assertion (^ $ \b \B). glibc and
-     * ECMA-262 disagree on assertions inside a repeated group ("(a$){2}"),
-     * so such a group may not be repeated. */
-    bool anchored[RX_MAX_GROUPS + 1];
-    size_t depth = 0;
-    factor[0] = 1;
-    anchored[0] = false;
-    bool can_repeat = false, last_anchored = false;
-    unsigned long last = 1; /* expansion cost of the last atom */
-#define ATOM(weight)                                                                               \
-    do {                                                                                           \
-        can_repeat = true;                                                                         \
-        last_anchored = false;                                                                     \
-        last = (weight);                                                                           \
-        if (last > factor[depth])                                                                  \
-            factor[depth] = last;                                                                  \
-    } while (0)
-
-    bool alt_start = true, all_anchored = true;
-
-    while (r->i < r->n && !r->why) {
-        size_t at0 = r->i;
-        unsigned char c = r->p[r->i];
-        /* Does every top-level alternative begin with '^'? */
-        if (depth == 0 && alt_start) {
-            all_anchored = all_anchored && c == '^';
-            alt_start = false;
-        }
-        if (depth == 0 && c == '|')
-            alt_start = true;
-        switch (c) {
-        case '(':
-            if (depth == RX_MAX_GROUPS) {
-                rx_fail(r, at0, "groups nested too deeply");
-                break;
-            }
-            r->i++;
-            if (r->i < r->n && r->p[r->i] == '?') {
-                unsigned char g = r->i + 1 < r->n ? r->p[r->i + 1] : 0;
-                if (g == ':') {
-                    r->i += 2;
-                } else if (g == '=' || g == '!') {
-                    rx_fail(r, at0, "lookahead assertions are not supported");
-                    break;
-                } else if (g == '<' && r->i + 2 < r->n &&
-                           (r->p[r->i + 2] == '=' || r->p[r->i + 2] == '!')) {
-                    rx_fail(r, at0, "lookbehind assertions are not supported");
-                    break;
-                } else if (g == '<') {
-                    size_t k = r->i + 2, name = 0;
-                    while (k < r->n && (r->p[k] == '_' || r->p[k] == '$' ||
-                                        (r->p[k] >= '0' && r->p[k] <= '9') ||
-                                        ((r->p[k] | 0x20) >= 'a' && (r->p[k] | 0x20) <= 'z'))) {
-                        k++;
-                        name++;
-                    }
-                    if (!name || k >= r->n || r->p[k] != '>') {
-                        rx_fail(r, at0, "invalid group name");
-                        break;
-                    }
-                    r->i = k + 1;
-                } else {
-                    rx_fail(r, at0, "unsupported group syntax");
-                    break;
-                }
-            }
-            pcfmcp__buf_putc(out, '(');
-            factor[++depth] = 1;
-            anchored[depth] = false;
-            can_repeat = false;
-            break;
-        case ')':
-            if (!depth) {
-                rx_fail(r, at0, "unmatched ')'");
-                break;
-            }
-            r->i++;
-            pcfmcp__buf_putc(out, ')');
-            last = factor[depth];
-            last_anchored = anchored[depth--];
-            if (last > factor[depth])
-                factor[depth] = last;
-            anchored[depth] = anchored[depth] || last_anchored;
-            can_repeat = true;
-            break;
-        case '|':
-        case '^':
-        case '$':
-            r->i++;
-            pcfmcp__buf_putc(out, (char)c);
-            if (c != '|')
-                anchored[depth] = true;
-            can_repeat = false;
-            break;
-        case '*':
-        case '+':
-        case '?':
-        case '{': {
-            unsigned long min = 0, max = 0;
-            bool unbounded = false, counted = false;
-            if (c == '{') {
-                if (!rx_braces(r, &min, &max, &unbounded)) {
-                    r->i++;
-                    pcfmcp__buf_puts(out, "\\{");
-                    ATOM(1);
-                    break;
-                }
-                counted = true;
-            } else {
-                r->i++;
-            }
-            if (!can_repeat) {
-                rx_fail(r, at0, "nothing to repeat");
-                break;
-            }
-            if (last_anchored) {
-                rx_fail(r, at0, "a group containing ^, $, \\b or \\B cannot be repeated");
-                break;
-            }
-            if (counted) {
-                if (!unbounded && min > max) {
-                    rx_fail(r, at0, "numbers out of order in {} quantifier");
-                    break;
-                }
-                if (min > RX_MAX_REPEAT || max > RX_MAX_REPEAT) {
-                    rx_fail(r, at0, "repetition count over 1000");
-                    break;
-                }
-                unsigned long f = unbounded ? (min ? min : 1) : (max ? max : 1);
-                if (last * f > RX_MAX_EXPANSION) {
-                    rx_fail(r, at0, "repetition too large for the regex engine (bound long "
-                                    "strings with minLength/maxLength instead)");
-                    break;
-                }
-                last *= f;
-                if (unbounded)
-                    pcfmcp__buf_printf(out, "{%lu,}", min);
-                else if (min == max)
-                    pcfmcp__buf_printf(out, "{%lu}", min);
-                else
-                    pcfmcp__buf_printf(out, "{%lu,%lu}", min, max);
-            } else {
-                pcfmcp__buf_putc(out, (char)c);
-            }
-            if (last > factor[depth])
-                factor[depth] = last;
-            /* Lazy and greedy repetition accept the same strings. */
-            if (r->i < r->n && r->p[r->i] == '?')
-                r->i++;
-            can_repeat = false;
-            break;
-        }
-        case '[':
-            if (rx_class_set(r)) {
-                emit_set(r);
-                ATOM(r->weight);
-            }
-            break;
-        case '.':
-            r->i++;
-            r->nset = 0;
-            if (set_add_ranges(r, RX_LINE_END, PCFMCP_ARRAY_LEN(RX_LINE_END), true)) {
-                emit_set(r);
-                ATOM(r->weight);
-            }
-            break;
-        case '\\': {
-            unsigned char e = r->i + 1 < r->n ? r->p[r->i + 1] : 0;
-            size_t n;
-            bool neg;
-            const cprange *pd = predef(e, &n, &neg);
-            if (pd) {
-                r->i += 2;
-                r->nset = 0;
-                if (set_add_ranges(r, pd, n, neg)) {
-                    emit_set(r);
-                    ATOM(r->weight);
-                }
-            } else if (e == 'b' || e == 'B') {
-                r->i += 2;
-                pcfmcp__buf_putc(out, '\\');
-                pcfmcp__buf_putc(out, (char)e);
-                anchored[depth] = true;
-                can_repeat = false;
-            } else {
-                uint32_t cp;
-                if (rx_char_escape(r, false, &cp)) {
-                    emit_literal(r, cp);
-                    ATOM(1);
-                }
-            }
-            break;
-        }
-        default: {
-            uint32_t cp;
-            if (rx_utf8(r, &cp)) {
-                emit_literal(r, cp);
-                ATOM(1);
-            }
-            break;
-        }
-        }
-    }
-#undef ATOM
-    if (!r->why && depth)
-        rx_fail(r, r->n, "unterminated group");
-    *anchored_start = all_anchored && !alt_start;
-    int rc = 0;
-    if (r->why) {
-        *why = r->why;
-        *at = r->at;
-        rc = -1;
-    }
-    pcfmcp__free(r);
-    return rc;
-}
-
-/* Recognises "^X$", "^X*$", "^X{m,n}$" ... for one character class or
- * character X: by far the most common shape in tool schemas, and one that
- * glibc matches slowly when X spans many UTF-8 sequences. Such patterns are
- * checked code point by code point instead. Returns 1 and fills the sorted
- * ranges and bounds, 0 for any other shape, -1 when out of memory. */
-static int rx_single_class(const char *src, size_t len, cprange **ranges, size_t *nranges,
-                           uint64_t *min, uint64_t *max)
-{
-    if (len < 3 || src[0] != '^' || src[len - 1] != '$')
-        return 0;
-    rx *r = pcfmcp__malloc(sizeof(*r));
-    if (!r)
-        return -1;
-    memset(r, 0, offsetof(rx, set));
-    r->p = (const unsigned char *)src;
-    r->n = len - 1; /* the final '$' */
-    r->i = 1;
-    int rc = 0;
-    unsigned char c = r->p[1];
-    size_t n;
-    bool neg, ok;
-    const cprange *pd = c == '\\' && r->n > 2 ? predef(r->p[2], &n, &neg) : NULL;
-    if (c == '.') {
-        r->i++;
-        ok = set_add_ranges(r, RX_LINE_END, PCFMCP_ARRAY_LEN(RX_LINE_END), true);
-    } else if (c == '[') {
-        ok = rx_class_set(r);
-    } else if (pd) {
-        r->i += 2;
-        ok = set_add_ranges(r, pd, n, neg);
-    } else if (strchr("()|*+?{}^$", c)) {
-        ok = false;
-    } else {
-        uint32_t cp;
-        ok = c == '\\' ? rx_char_escape(r, false, &cp) : rx_utf8(r, &cp);
-        ok = ok && set_add(r, cp, cp);
-    }
-    unsigned long lo = 1, hi = 1;
-    bool unbounded = false;
-    if (ok && r->i < r->n) {
-        c = r->p[r->i];
-        if (c == '*' || c == '+' || c == '?') {
-            lo = c == '+';
-            unbounded = c != '?';
-            r->i++;
-        } else if (!(c == '{' && rx_braces(r, &lo, &hi, &unbounded))) {
-            ok = false;
-        }
-        if (ok && r->i < r->n && r->p[r->i] == '?')
-            r->i++; /* lazy */
-    }
-    if (ok && r->i == r->n && !r->why && (unbounded || lo <= hi)) {
-        set_normalize(r);
-        *ranges = pcfmcp__memdup(r->set, r->nset * sizeof(cprange));
-        if (*ranges) {
-            *nranges = r->nset;
-            *min = lo;
-            *max = unbounded ? UINT64_MAX : hi;
-            rc = 1;
-        } else {
-            rc = -1;
-        }
-    }
-    pcfmcp__free(r);
-    return rc;
-}
 
 /* ===================================================================== */
 /* Compiled schema                                                        */
@@ -994,11 +64,7 @@ typedef struct {
 
 typedef struct {
     char *src;
-    regex_t re;
-    bool compiled;
-    cprange *ranges; /* set for a single-class pattern: no regex_t then */
-    size_t nranges;
-    uint64_t min, max;
+    pcfmcp__regex *re;
     node *schema; /* patternProperties only */
 } pattern;
 
@@ -1061,9 +127,7 @@ struct pcfmcp__schema {
 
 static void free_pattern(pattern *p)
 {
-    if (p->compiled)
-        regfree(&p->re);
-    pcfmcp__free(p->ranges);
+    pcfmcp__regex_free(p->re);
     pcfmcp__free(p->src);
 }
 
@@ -1309,19 +373,12 @@ static bool compile_pattern(cctx *c, pattern *p, const char *src)
                      PCFMCP__SCHEMA_MAX_PATTERN);
     if (!(p->src = pcfmcp__strdup(src)))
         return coom(c);
-    /* Single-class patterns need no regex_t, so no expansion limit either. */
-    int single = rx_single_class(src, len, &p->ranges, &p->nranges, &p->min, &p->max);
-    if (single != 0)
-        return single > 0 || coom(c);
-    pcfmcp__buf ere;
-    pcfmcp__buf_init(&ere);
-    const char *why;
-    size_t at;
-    bool anchored;
-    if (pcfmcp__schema_regex_to_ere(src, len, &ere, &anchored, &why, &at) != 0) {
-        pcfmcp__buf_free(&ere);
-        if (why == rx_oom)
-            return coom(c);
+    char why[200];
+    size_t at = 0;
+    pcfmcp_error_t rc = pcfmcp__regex_compile(src, len, &p->re, why, sizeof(why), &at);
+    if (rc == PCFMCP_ERR_NOMEM)
+        return coom(c);
+    if (rc != PCFMCP_OK) {
         pcfmcp__buf q;
         pcfmcp__buf_init(&q);
         put_raw_quoted(&q, src, 200);
@@ -1331,36 +388,6 @@ static bool compile_pattern(cctx *c, pattern *p, const char *src)
         pcfmcp__buf_free(&q);
         return ok ? false : coom(c);
     }
-    if (!pcfmcp__buf_ok(&ere)) {
-        pcfmcp__buf_free(&ere);
-        return coom(c);
-    }
-    /* glibc's unanchored search restarts at every offset, quadratic in the
-     * input ("[a-z]+x" against 50k letters takes seconds); "^.*(...)" finds
-     * the same matches in one linear pass. A pattern anchored with '^' is
-     * only tried at offset 0 anyway, and the wrapper would slow it down. */
-    pcfmcp__buf re;
-    pcfmcp__buf_init(&re);
-    pcfmcp__buf_puts(&re, anchored ? "" : "^.*(");
-    pcfmcp__buf_append(&re, ere.data, ere.len);
-    pcfmcp__buf_puts(&re, anchored ? "" : ")");
-    pcfmcp__buf_free(&ere);
-    if (!pcfmcp__buf_ok(&re)) {
-        pcfmcp__buf_free(&re);
-        return coom(c);
-    }
-    locale_t old = uselocale(c->s->cloc);
-    int rc = regcomp(&p->re, re.data, REG_EXTENDED | REG_NOSUB);
-    uselocale(old);
-    pcfmcp__buf_free(&re);
-    if (rc == REG_ESPACE)
-        return coom(c);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, NULL, msg, sizeof(msg));
-        return CFAIL(c, PCFMCP_ERR_INVALID_ARG, "pattern rejected by the regex engine: %s", msg);
-    }
-    p->compiled = true;
     return true;
 }
 
@@ -2925,43 +1952,23 @@ static NOINLINE bool find_duplicate(vstate *st, const cJSON *arr, size_t count, 
     return found && !st->abort;
 }
 
-/* 1 if @p s matches, 0 if not, -1 if the regex engine ran out of memory. */
+/* 1 if @p s matches, 0 if not, PCFMCP__REGEX_LIMIT when it could not be
+ * decided within the match limits, PCFMCP__REGEX_NOMEM. */
 static int pattern_match(vstate *st, const pattern *p, const char *s)
 {
     size_t n = strlen(s);
     if (!charge(st, 1 + n / 64))
         return 0;
-    if (!p->ranges) {
-        int rc = regexec(&p->re, s, 0, NULL, 0);
-        return rc == 0 ? 1 : rc == REG_NOMATCH ? 0 : -1;
-    }
-    uint64_t count = 0;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-        if (len == 0 || i + len > n)
-            return 0; /* not UTF-8: no class matches it */
-        uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
-        for (size_t k = 1; k < len; k++) {
-            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3F);
-        }
-        i += len;
-        size_t lo = 0, hi = p->nranges;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (cp < p->ranges[mid].lo)
-                hi = mid;
-            else if (cp > p->ranges[mid].hi)
-                lo = mid + 1;
-            else
-                break;
-        }
-        if (lo >= hi || ++count > p->max)
-            return 0;
-    }
-    return count >= p->min;
+    return pcfmcp__regex_match(p->re, s, n);
+}
+
+/* What a value gets told when its pattern needed more than the limits. */
+static void put_limit(pcfmcp__buf *b, const pattern *p)
+{
+    pcfmcp__buf_puts(b, "could not be checked against pattern ");
+    put_raw_quoted(b, p->src, 200);
+    pcfmcp__buf_puts(b, ": the pattern needs too much backtracking on this value "
+                        "(simplify it, or bound the value's length)");
 }
 
 #define FAIL()                                                                                     \
@@ -3041,11 +2048,17 @@ static NOINLINE bool v_string(vctx *c, const node *n, const cJSON *x)
     }
     if (n->pat) {
         int rc = pattern_match(c->st, n->pat, s);
-        if (rc < 0)
+        if (rc == PCFMCP__REGEX_NOMEM)
             c->st->abort = AB_NOMEM;
         if (c->st->abort)
             return false;
-        if (rc == 0) {
+        if (rc == PCFMCP__REGEX_LIMIT) {
+            if (begin(c)) {
+                put_limit(c->out, n->pat);
+                end(c);
+            }
+            FAIL();
+        } else if (rc == 0) {
             if (begin(c)) {
                 pcfmcp__buf_puts(c->out, "must match pattern ");
                 put_raw_quoted(c->out, n->pat->src, 200);
@@ -3302,10 +2315,21 @@ static bool v_object(vctx *c, const node *n, const cJSON *x)
         }
         for (size_t i = 0; i < n->npprops; i++) {
             int rc = pattern_match(st, &n->pprops[i], key);
-            if (rc < 0)
+            if (rc == PCFMCP__REGEX_NOMEM)
                 st->abort = AB_NOMEM;
             if (st->abort)
                 return false;
+            if (rc == PCFMCP__REGEX_LIMIT) {
+                size_t mark = push_key(c, key);
+                if (begin(c)) {
+                    pcfmcp__buf_puts(c->out, "property name ");
+                    put_limit(c->out, &n->pprops[i]);
+                    end(c);
+                }
+                pop(c, mark);
+                FAIL();
+                continue;
+            }
             if (rc == 0)
                 continue;
             matched = true;
