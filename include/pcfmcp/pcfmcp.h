@@ -17,10 +17,10 @@
 #include <pcfmcp/auth.h>
 #include <pcfmcp/identity.h>
 #include <pcfmcp/tools.h>
-#include <pcfmcp/metrics.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/audit.h>
-#include <pcfmcp/cache.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/audit.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/metrics.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 
 #endif /* PCFMCP_PCFMCP_H */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pcfmcp/audit.h>
+#include <pcfmcp/sys/audit.h>
 
 #include "core/alloc.h"
 #include "core/error.h"

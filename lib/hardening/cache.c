@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include <pcfmcp/cache.h>
+#include <pcfmcp/sys/cache.h>
 
 #include "core/alloc.h"
 #include "core/util.h"

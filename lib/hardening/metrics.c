@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <pcfmcp/metrics.h>
+#include <pcfmcp/sys/metrics.h>
 
 #include "core/alloc.h"
 #include "core/error.h"

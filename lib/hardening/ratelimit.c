@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/sys/ratelimit.h>
 
 #include "core/alloc.h"
 #include "core/error.h"

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/trace.h>
 
 #include "core/alloc.h"
 #include "core/error.h"

@@ -13,7 +13,8 @@ nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort 
 grep -o '^ pcfmcp_[a-z0-9_]*@' "$top_srcdir/debian/libpcfmcp0.symbols" | tr -d ' @' | sort -u > "$work/recorded"
 # Declarations: "PCFMCP_API <type> [*]name(" across the public headers,
 # version.h being generated into the build tree.
-cat "$top_srcdir"/include/pcfmcp/*.h "$top_builddir"/include/pcfmcp/version.h | tr '\n' ' ' |
+cat "$top_srcdir"/include/pcfmcp/*.h "$top_srcdir"/include/pcfmcp/sys/*.h \
+    "$top_builddir"/include/pcfmcp/version.h | tr '\n' ' ' |
     grep -o 'PCFMCP_API[^;(]*(' | grep -o 'pcfmcp_[a-z0-9_]*[ ]*($' | tr -d ' (' | sort -u > "$work/declared"
 fail=0
 report() { # what file_a file_b

@@ -1,5 +1,5 @@
 /**
- * @file cache.h
+ * @file sys/cache.h
  * @brief A small, short-lived, size-bounded cache of byte strings with
  *        tag-based invalidation (PCF read results).
  *
@@ -12,8 +12,8 @@
  * Thread safety: every function may be called from any thread at once,
  * except pcfmcp_cache_free().
  */
-#ifndef PCFMCP_CACHE_H
-#define PCFMCP_CACHE_H
+#ifndef PCFMCP_SYS_CACHE_H
+#define PCFMCP_SYS_CACHE_H
 
 #include <pcfmcp/common.h>
 
@@ -81,4 +81,4 @@ PCFMCP_API void pcfmcp_cache_stats(const pcfmcp_cache_t *cache, uint64_t *hits, 
 
 PCFMCP_END_DECLS
 
-#endif /* PCFMCP_CACHE_H */
+#endif /* PCFMCP_SYS_CACHE_H */

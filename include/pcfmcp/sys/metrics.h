@@ -1,5 +1,5 @@
 /**
- * @file metrics.h
+ * @file sys/metrics.h
  * @brief A registry of Prometheus counters, gauges and histograms, rendered
  *        in the text exposition format (version 0.0.4).
  *
@@ -20,8 +20,8 @@
  * pcfmcp_metrics_free(). Collectors run on the thread that renders, one
  * render at a time.
  */
-#ifndef PCFMCP_METRICS_H
-#define PCFMCP_METRICS_H
+#ifndef PCFMCP_SYS_METRICS_H
+#define PCFMCP_SYS_METRICS_H
 
 #include <pcfmcp/common.h>
 
@@ -168,4 +168,4 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metrics_render(pcfmcp_metrics_t *metrics, char 
 
 PCFMCP_END_DECLS
 
-#endif /* PCFMCP_METRICS_H */
+#endif /* PCFMCP_SYS_METRICS_H */

@@ -1,5 +1,5 @@
 /**
- * @file trace.h
+ * @file sys/trace.h
  * @brief W3C Trace Context spans exported to an OpenTelemetry collector
  *        over OTLP/HTTP with JSON encoding.
  *
@@ -23,8 +23,8 @@
  * its setters must be called before pcfmcp_tracer_start(). A span belongs
  * to one thread at a time.
  */
-#ifndef PCFMCP_TRACE_H
-#define PCFMCP_TRACE_H
+#ifndef PCFMCP_SYS_TRACE_H
+#define PCFMCP_SYS_TRACE_H
 
 #include <pcfmcp/common.h>
 #include <pcfmcp/log.h>
@@ -145,4 +145,4 @@ PCFMCP_API void pcfmcp_span_end(pcfmcp_span_t *span);
 
 PCFMCP_END_DECLS
 
-#endif /* PCFMCP_TRACE_H */
+#endif /* PCFMCP_SYS_TRACE_H */

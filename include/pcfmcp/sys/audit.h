@@ -1,5 +1,5 @@
 /**
- * @file audit.h
+ * @file sys/audit.h
  * @brief An append-only audit trail: one JSON line per tool call and per
  *        refused request.
  *
@@ -22,8 +22,8 @@
  * Thread safety: records may be written from any number of threads at once;
  * the setters and pcfmcp_audit_reopen() may be called while they are.
  */
-#ifndef PCFMCP_AUDIT_H
-#define PCFMCP_AUDIT_H
+#ifndef PCFMCP_SYS_AUDIT_H
+#define PCFMCP_SYS_AUDIT_H
 
 #include <pcfmcp/common.h>
 #include <pcfmcp/log.h>
@@ -131,4 +131,4 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_args_hash(const char *json, size_t len, c
 
 PCFMCP_END_DECLS
 
-#endif /* PCFMCP_AUDIT_H */
+#endif /* PCFMCP_SYS_AUDIT_H */

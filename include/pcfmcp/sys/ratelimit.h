@@ -1,5 +1,5 @@
 /**
- * @file ratelimit.h
+ * @file sys/ratelimit.h
  * @brief Token-bucket rate limits per identity and overall, a concurrency
  *        gate, and the client-address rule for requests behind proxies.
  *
@@ -20,8 +20,8 @@
  * pcfmcp_gate_set_limit() may be called while other threads take tokens
  * (that is how a configuration reload changes the limits).
  */
-#ifndef PCFMCP_RATELIMIT_H
-#define PCFMCP_RATELIMIT_H
+#ifndef PCFMCP_SYS_RATELIMIT_H
+#define PCFMCP_SYS_RATELIMIT_H
 
 #include <pcfmcp/common.h>
 
@@ -158,4 +158,4 @@ PCFMCP_API pcfmcp_error_t pcfmcp_proxies_client_address(const pcfmcp_proxies_t *
 
 PCFMCP_END_DECLS
 
-#endif /* PCFMCP_RATELIMIT_H */
+#endif /* PCFMCP_SYS_RATELIMIT_H */
