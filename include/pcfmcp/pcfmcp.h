@@ -17,6 +17,10 @@
 #include <pcfmcp/auth.h>
 #include <pcfmcp/identity.h>
 #include <pcfmcp/tools.h>
+/* The sys tier (pcfmcp/sys/: low-level building blocks under their own
+ * ABI version node) is not part of the umbrella's promise; it stays
+ * included for one more release so that code written against 0.1 builds.
+ * Include <pcfmcp/sys/...> for what you use. */
 #include <pcfmcp/sys/audit.h>
 #include <pcfmcp/sys/cache.h>
 #include <pcfmcp/sys/metrics.h>
