@@ -10,6 +10,9 @@
 
 #include "core/alloc.h"
 #include "core/util.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_CACHE(PCFMCP__SYS_ABI)
 
 #define NBUCKETS 1024
 #define OVERHEAD 96 /* bookkeeping charged per entry */
