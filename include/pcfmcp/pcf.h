@@ -46,11 +46,11 @@
 #ifndef PCFMCP_PCF_H
 #define PCFMCP_PCF_H
 
-#include <pcfmcp/cache.h>
 #include <pcfmcp/common.h>
 #include <pcfmcp/log.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 
 PCFMCP_BEGIN_DECLS
 

@@ -12,16 +12,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pcfmcp/audit.h>
+#include <pcfmcp/sys/audit.h>
 
 #include "core/alloc.h"
-#include "core/error.h"
 #include "core/buf.h"
 #include "core/canon.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_AUDIT(PCFMCP__SYS_ABI)
 
 #define MAX_ARGS_BYTES (4 * 1024 * 1024)
 #define MAX_STRING 256

@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-#include <pcfmcp/cache.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"

@@ -21,11 +21,11 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include <pcfmcp/audit.h>
-#include <pcfmcp/cache.h>
-#include <pcfmcp/metrics.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/audit.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/metrics.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 #include <pcfmcp/version.h>
 
 #include "core/alloc.h"

@@ -11,7 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <pcfmcp/pcfmcp.h>
-#include <pcfmcp/audit.h>
+#include <pcfmcp/sys/audit.h>
 
 static char dir[256];
 static char path[300];
