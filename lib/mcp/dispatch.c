@@ -133,7 +133,10 @@ static size_t nomem_reply(char *buf, size_t cap, const char *id_text, const cJSO
 {
     char idbuf[600];
     size_t n = 0;
-    if (!id_text && pcfmcp__json_is_integer(id)) {
+    if (!id_text && cJSON_IsNumber(id) && id->valuestring) {
+        snprintf(idbuf, sizeof(idbuf), "%s", id->valuestring);
+        id_text = strlen(id->valuestring) < sizeof(idbuf) ? idbuf : NULL;
+    } else if (!id_text && pcfmcp__json_is_integer(id)) {
         snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id->valuedouble);
         id_text = idbuf;
     } else if (!id_text && cJSON_IsString(id)) {

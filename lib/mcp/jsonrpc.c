@@ -87,6 +87,8 @@ void pcfmcp__rpc_append_id(pcfmcp__buf *b, const cJSON *id)
 {
     if (cJSON_IsString(id))
         pcfmcp__buf_json_string(b, id->valuestring, strlen(id->valuestring));
+    else if (cJSON_IsNumber(id) && id->valuestring)
+        pcfmcp__buf_puts(b, id->valuestring); /* beyond 2^53: the digits as sent */
     else if (pcfmcp__json_is_integer(id)) {
         /* Hot path (every response): digits by hand, no printf. */
         char tmp[24];
