@@ -673,10 +673,10 @@ static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)
 /* JSON-RPC code of a before-hook refusal: overload and rate limits keep
  * their own codes so clients can back off; everything else is a plain
  * invalid request. */
-static int refusal_code(pcfmcp_error_t rc)
+static int refusal_code(const pcfmcp_ctx_t *ctx, pcfmcp_error_t rc)
 {
     if (rc == PCFMCP_ERR_RATE_LIMITED || rc == PCFMCP_ERR_UNAVAILABLE)
-        return pcfmcp__rpc_code_for(rc);
+        return pcfmcp__rpc_code_for(rc, ctx->modern);
     return PCFMCP__RPC_INVALID_REQUEST;
 }
 
@@ -830,14 +830,13 @@ static void handler_error(pcfmcp_ctx_t *ctx, pcfmcp_result_t *res, pcfmcp_error_
 {
     const char *msg = res && res->error_message ? res->error_message : pcfmcp_strerror(rc);
     if (rc == PCFMCP_ERR_NOT_FOUND) {
-        reply_error(r, ctx->modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND,
-                    "%s", msg);
+        reply_error(r, pcfmcp__rpc_code_for(rc, ctx->modern), "%s", msg);
         r->data = cJSON_CreateObject();
         if (what)
             cJSON_AddStringToObject(r->data, "uri", what);
         return;
     }
-    reply_error(r, pcfmcp__rpc_code_for(rc), "%s", msg);
+    reply_error(r, pcfmcp__rpc_code_for(rc, ctx->modern), "%s", msg);
 }
 
 static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
@@ -859,7 +858,7 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     if (!en)
         en = pcfmcp__engine_match_template(e, uri, &vars);
     if (!en) {
-        reply_error(r, ctx->modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND,
+        reply_error(r, pcfmcp__rpc_code_for(PCFMCP_ERR_NOT_FOUND, ctx->modern),
                     "resource not found: %s", uri);
         r->data = cJSON_CreateObject();
         cJSON_AddStringToObject(r->data, "uri", uri);
@@ -872,7 +871,7 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     if (!vars_text || !res || !ctx->name) {
         reply_nomem(r);
     } else if ((hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
-        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        reply_error(r, refusal_code(ctx, hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_resource_cb)en->cb)(ctx, uri, vars_text, res, en->ud);
@@ -993,7 +992,7 @@ static void do_prompts_get(pcfmcp_ctx_t *ctx, reply *r)
     if (!args_text || !res || !ctx->name) {
         reply_nomem(r);
     } else if ((hrc = run_before_hook(ctx, args_text)) != PCFMCP_OK) {
-        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        reply_error(r, refusal_code(ctx, hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_prompt_cb)en->cb)(ctx, args_text, res, en->ud);
@@ -1347,7 +1346,7 @@ static bool run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
         /* answered by select_revision or take_state */
     } else if (methods[midx].id != M_UNKNOWN && !hooks_itself(methods[midx].id) &&
                (hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
-        reply_error(&r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        reply_error(&r, refusal_code(ctx, hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r.outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         if (methods[midx].id == M_LISTEN && do_listen(ctx, &r))
@@ -1525,7 +1524,11 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
             pcfmcp__free(j);
         }
         reply r = { 0 };
-        reply_error(&r, PCFMCP__RPC_SERVER_BUSY,
+        /* The revision is not settled yet: what the request claims decides. */
+        const char *v = pcfmcp__json_str(ctx->meta, META_VERSION);
+        reply_error(&r,
+                    pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE,
+                                         v && strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0),
                     "server busy: too many requests in progress, retry shortly");
         PCFMCP_LOG(e->log, PCFMCP_LOG_WARN, "mcp", "refused %s: worker queue full", m.method);
         finish(ctx, &r, info);

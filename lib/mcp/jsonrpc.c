@@ -162,7 +162,7 @@ char *pcfmcp__rpc_message(const char *id_text, const char *method, const cJSON *
     return pcfmcp__buf_steal(&b, len);
 }
 
-int pcfmcp__rpc_code_for(int err)
+int pcfmcp__rpc_code_for(int err, bool modern)
 {
     switch (err) {
     case PCFMCP_ERR_INVALID_ARG:
@@ -171,11 +171,11 @@ int pcfmcp__rpc_code_for(int err)
     case PCFMCP_ERR_PROTOCOL:
         return PCFMCP__RPC_INVALID_REQUEST;
     case PCFMCP_ERR_NOT_FOUND:
-        return PCFMCP__RPC_RESOURCE_NOT_FOUND;
+        return modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND;
     case PCFMCP_ERR_UNAVAILABLE:
-        return PCFMCP__RPC_SERVER_BUSY;
+        return modern ? PCFMCP__RPC_SERVER_BUSY_2026 : PCFMCP__RPC_SERVER_BUSY;
     case PCFMCP_ERR_RATE_LIMITED:
-        return PCFMCP__RPC_RATE_LIMITED;
+        return modern ? PCFMCP__RPC_RATE_LIMITED_2026 : PCFMCP__RPC_RATE_LIMITED;
     case PCFMCP_ERR_DENIED:
     case PCFMCP_ERR_AUTH:
         return PCFMCP__RPC_INVALID_PARAMS;

@@ -1139,6 +1139,14 @@ static bool authenticate(req *rq, struct MHD_Connection *c, enum MHD_Result *ret
     return false;
 }
 
+/* Whether the request says it is of the 2026-07-28 revision, for refusals
+ * sent before its body is read (their error codes differ by revision). */
+static bool modern_header(struct MHD_Connection *c)
+{
+    const char *v = hdr(c, "MCP-Protocol-Version");
+    return v && strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0;
+}
+
 static bool admit(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
 {
     pcfmcp_http_t *h = rq->h;
@@ -1156,7 +1164,9 @@ static bool admit(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
     const char *msg = down ? "server is shutting down; retry later" : "rate limit exceeded; retry later";
     observe_refusal(rq, c, down ? 503 : 429, down ? "server is shutting down" : "rate limit exceeded",
                     addr);
-    *ret = refuse(rq, c, down ? 503 : 429, down ? PCFMCP__RPC_SERVER_BUSY : PCFMCP__RPC_RATE_LIMITED,
+    *ret = refuse(rq, c, down ? 503 : 429,
+                  pcfmcp__rpc_code_for(down ? PCFMCP_ERR_UNAVAILABLE : PCFMCP_ERR_RATE_LIMITED,
+                                       modern_header(c)),
                   msg, "Retry-After", ra);
     return false;
 }
@@ -1394,7 +1404,7 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
         if (pcfmcp_session_is_initialized(rq->se->es) && final && !err) {
             if (atomic_load(&h->nsessions) >= h->lim[PCFMCP_HTTP_LIMIT_SESSIONS]) {
                 pcfmcp__free(json);
-                return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY,
+                return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, false),
                               "too many sessions: try again later", "Retry-After", "30");
             }
             sess_insert(h, rq->se);
@@ -1565,8 +1575,8 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
         /* Answers to our own requests still flow so running tools can finish. */
         bool request = memmem(body, blen, "\"method\"", 8) && memmem(body, blen, "\"id\"", 4);
         if (request)
-            return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY, "server is shutting down",
-                          "Retry-After", "5");
+            return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, rq->modern),
+                          "server is shutting down", "Retry-After", "5");
     }
     if (rq->modern || h->stateless) {
         pcfmcp_session_t *es = NULL;
@@ -1612,7 +1622,8 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
         return refuse(rq, c, 406, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Acceptable: GET needs Accept: text/event-stream", NULL, NULL);
     if (atomic_load(&h->draining))
-        return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY, "server is shutting down", "Retry-After", "5");
+        return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, false),
+                      "server is shutting down", "Retry-After", "5");
     const char *sid = hdr(c, "Mcp-Session-Id");
     if (!sid)
         return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST,

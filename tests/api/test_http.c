@@ -886,7 +886,7 @@ static int admit_two(const char *identity, const char *addr, unsigned *retry, vo
     if (n <= 2)
         return PCFMCP_HTTP_ADMIT;
     *retry = 7;
-    return n == 3 ? PCFMCP_HTTP_ADMIT_RATE_LIMITED : PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
+    return n % 2 ? PCFMCP_HTTP_ADMIT_RATE_LIMITED : PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
 }
 
 static unsigned refused_status[4];
@@ -973,7 +973,14 @@ START_TEST(http_ops_endpoints_admission_and_gzip)
     ck_assert_int_eq(post(INIT, NULL, &r), 503);
     ck_assert_ptr_nonnull(strstr(r.body, "shutting down"));
     ck_assert(header(&r, "Retry-After", ra, sizeof(ra)));
-    ck_assert_int_eq(atomic_load(&refused_n), 2);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":-32000"));
+    /* 2026-07-28 forbids -32000..-32019: its refusals carry codes outside it. */
+    const char *modern[] = { "MCP-Protocol-Version: 2026-07-28", NULL };
+    ck_assert_int_eq(post(INIT, modern, &r), 429);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":-31001"));
+    ck_assert_int_eq(post(INIT, modern, &r), 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":-31000"));
+    ck_assert_int_eq(atomic_load(&refused_n), 4);
     ck_assert_uint_eq(refused_status[0], 429);
     ck_assert_uint_eq(refused_status[1], 503);
     ck_assert_int_ge(atomic_load(&observed), 6);

@@ -1,7 +1,8 @@
 /* The one JSON parse entry (pcfmcp__json_parse) every peer-supplied document
  * goes through. Property: no parsed string, member name or value, is shorter
  * than its JSON text says; a string that escapes U+0000 (which C strings
- * would cut at) is refused with its offset instead. */
+ * would cut at) is refused with its offset instead. And the one table of
+ * JSON-RPC error codes: no revision gets a code it forbids. */
 #include "config.h"
 
 #include <check.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "mcp/jsonrpc.h"
 
 /* A tiny deterministic generator, so a failure can be replayed. */
 static unsigned long long rng_state;
@@ -225,6 +227,28 @@ START_TEST(json_integers_beyond_2_53_keep_their_digits)
 }
 END_TEST
 
+START_TEST(rpc_codes_respect_each_revision)
+{
+    for (int err = 0; err >= -64; err--) {
+        int modern = pcfmcp__rpc_code_for(err, true);
+        int legacy = pcfmcp__rpc_code_for(err, false);
+        /* 2026-07-28: nothing from the legacy sub-range, only the spec's own
+         * codes from the reserved one, and never the retired -32002. */
+        ck_assert_msg(!(modern <= -32000 && modern >= -32019), "error %d -> %d", err, modern);
+        ck_assert_msg(!(modern <= -32020 && modern >= -32099) || modern == -32020 || modern == -32021 ||
+                          modern == -32022,
+                      "error %d -> %d", err, modern);
+        ck_assert_int_ne(modern, -32002);
+        /* Earlier revisions know nothing of -32020.. and keep their codes. */
+        ck_assert_msg(!(legacy <= -32020 && legacy >= -32099), "error %d -> %d", err, legacy);
+    }
+    ck_assert_int_eq(pcfmcp__rpc_code_for(PCFMCP_ERR_RATE_LIMITED, false), -32001);
+    ck_assert_int_eq(pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, false), -32000);
+    ck_assert_int_eq(pcfmcp__rpc_code_for(PCFMCP_ERR_NOT_FOUND, false), -32002);
+    ck_assert_int_eq(pcfmcp__rpc_code_for(PCFMCP_ERR_NOT_FOUND, true), -32602);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json");
@@ -232,6 +256,9 @@ int main(void)
     tcase_add_loop_test(t, json_parsed_strings_are_never_shorter_than_their_text, 0, 4);
     tcase_add_test(t, json_nul_escape_is_refused_with_a_clear_reason);
     tcase_add_test(t, json_integers_beyond_2_53_keep_their_digits);
+    suite_add_tcase(s, t);
+    t = tcase_create("rpc codes");
+    tcase_add_test(t, rpc_codes_respect_each_revision);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
