@@ -1562,6 +1562,22 @@ static void batch_emit(const char *json, size_t len, unsigned flags, void *ud)
     pcfmcp__buf_append(&b->out, json, len);
 }
 
+/* Why a batch element may not run, or NULL. 2025-03-26, the only revision
+ * with batches, forbids initialize in one; a 2026-07-28 request has no
+ * batches at all, and a subscriptions/listen parked on a batch would keep
+ * writing to a sink that is gone once the batch is answered. */
+static const char *batch_refusal(const cJSON *item)
+{
+    const char *method = pcfmcp__json_str(item, "method");
+    if (method && strcmp(method, "initialize") == 0)
+        return "initialize must not be part of a JSON-RPC batch";
+    const cJSON *meta = pcfmcp__json_obj(pcfmcp__json_obj(item, "params"), "_meta");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, META_VERSION);
+    if (method && v && !(cJSON_IsString(v) && strcmp(v->valuestring, "2025-03-26") == 0))
+        return "only 2025-03-26 requests can be batched";
+    return NULL;
+}
+
 static pcfmcp_handled_t handle_batch(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSON *arr,
                                      pcfmcp_emit_cb emit, void *ud, const char *tp,
                                      const char *ts)
@@ -1591,7 +1607,25 @@ static pcfmcp_handled_t handle_batch(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJ
     pcfmcp__buf_init(&b.out);
     while (cJSON_GetArraySize(arr) > 0) {
         cJSON *item = cJSON_DetachItemFromArray(arr, 0);
-        handle_one(e, s, item, batch_emit, &b, tp, ts, false, NULL);
+        const char *no = batch_refusal(item);
+        if (!no) {
+            handle_one(e, s, item, batch_emit, &b, tp, ts, false, NULL);
+            continue;
+        }
+        pcfmcp__rpc_msg m;
+        pcfmcp__rpc_classify(item, &m);
+        if (m.kind == PCFMCP__MSG_REQUEST) {
+            char *idt = id_to_text(m.id);
+            size_t len = 0;
+            char *msg = idt ? pcfmcp__rpc_error(idt, PCFMCP__RPC_INVALID_REQUEST, no, NULL, &len) : NULL;
+            if (msg)
+                batch_emit(msg, len, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, &b);
+            else
+                b.out.failed = true;
+            pcfmcp__free(msg);
+            pcfmcp__free(idt);
+        }
+        cJSON_Delete(item);
     }
     cJSON_Delete(arr);
     if (!b.count) {

@@ -1028,6 +1028,35 @@ START_TEST(batch_answers_with_an_array_on_2025_03_26)
 }
 END_TEST
 
+START_TEST(batch_never_carries_initialize_or_2026_requests)
+{
+    /* A stateless 2025-03-26 session (HTTP --stateless) accepts batches, but
+     * 2025-03-26 forbids initialize in one; 2026-07-28 has no batches. */
+    pcfmcp_session_t *st;
+    ck_assert_int_eq(pcfmcp_session_new(&st, eng, PCFMCP_SESSION_STATELESS), PCFMCP_OK);
+    const char *m = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                    "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{}}},"
+                    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"},"
+                    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+                    "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                    "\"io.modelcontextprotocol/clientCapabilities\":{}}}}]";
+    collector_reset(&col);
+    pcfmcp_engine_handle(eng, st, m, strlen(m), collector_emit, &col, NULL);
+    ck_assert(collector_wait_finals(&col, 1));
+    cJSON *r = collector_last(&col);
+    ck_assert(cJSON_IsArray(r));
+    ck_assert_int_eq(cJSON_GetArraySize(r), 3);
+    const cJSON *first = cJSON_GetArrayItem(r, 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(first, "id")->valueint, 1);
+    ck_assert_int_eq(error_code(first), -32600);
+    ck_assert(contains(first, "batch"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(r, 1), "result"));
+    ck_assert_int_eq(error_code(cJSON_GetArrayItem(r, 2)), -32600);
+    cJSON_Delete(r);
+    pcfmcp_session_free(st);
+}
+END_TEST
+
 START_TEST(resources_read_static_template_and_missing)
 {
     initialize("2025-11-25");
@@ -1381,6 +1410,7 @@ static Suite *suite(void)
     tcase_add_test(t, no_progress_without_a_token);
     tcase_add_test(t, batch_only_on_2025_03_26);
     tcase_add_test(t, batch_answers_with_an_array_on_2025_03_26);
+    tcase_add_test(t, batch_never_carries_initialize_or_2026_requests);
     tcase_add_test(t, resources_read_static_template_and_missing);
     tcase_add_test(t, prompts_check_their_arguments);
     tcase_add_test(t, completion_caps_values_at_100);

@@ -662,6 +662,14 @@ START_TEST(http_stateless_mode_needs_no_session_and_refuses_get_delete)
     const char *bad[] = { "MCP-Protocol-Version: 1999-01-01", NULL };
     ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", bad, &r), 400);
     ck_assert_ptr_nonnull(strstr(r.body, "-32022"));
+    /* 2025-03-26, the revision a header-less stateless request gets, allows
+     * batches but never with initialize in them. */
+    ck_assert_int_eq(post("[" "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
+                          "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{}}},"
+                          "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\"}]", NULL, &r), 200);
+    ck_assert_msg(strstr(r.body, "\"id\":7,\"error\":{\"code\":-32600") != NULL, "%s", r.body);
+    ck_assert_ptr_null(strstr(r.body, "protocolVersion"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":8,\"result\""));
 }
 END_TEST
 
