@@ -1494,6 +1494,8 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
     case PCFMCP__MSG_REQUEST:
         break;
     }
+    if (info)
+        info->initialize = strcmp(m.method, "initialize") == 0;
     pcfmcp_ctx_t *ctx = ctx_new(e, s, owned, &m, emit, ud, tp, ts);
     if (!ctx) {
         char *idt = id_to_text(m.id);

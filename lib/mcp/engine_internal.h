@@ -287,6 +287,7 @@ void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind,
 typedef struct {
     int rpc_error; /* JSON-RPC error code of the final message, 0 if result */
     bool modern;
+    bool initialize; /* the message was an initialize request */
     /* In: a request answered before pcfmcp__engine_handle() returns, with
      * nothing emitted before its answer, hands the answer over here
      * (pcfmcp__malloc'd, the caller frees it) instead of emitting it. */

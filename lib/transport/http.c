@@ -159,6 +159,7 @@ typedef struct req {
     stream *st;
     sess *se;          /* ref */
     bool tentative;    /* se was created for a would-be initialize */
+    bool initialize;   /* the engine saw an initialize request */
     bool waiting;      /* suspended until the engine emits */
     bool modern;
     bool gzip_ok;
@@ -1412,7 +1413,9 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session created (%u live)",
                        atomic_load(&h->nsessions));
         } else if (!pcfmcp_session_is_initialized(rq->se->es) &&
-                   !(mode == MODE_JSON && err && code == PCFMCP__RPC_PARSE_ERROR)) {
+                   !(mode == MODE_JSON && err && (code == PCFMCP__RPC_PARSE_ERROR || rq->initialize))) {
+            /* Without a session only initialize gets its own answer (its
+             * error included); anything else learns it needs a session. */
             pcfmcp__free(json);
             return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST,
                           "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
@@ -1479,6 +1482,7 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
     pcfmcp__handle_info info = { .take_final = true };
     pcfmcp__engine_handle(h->engine, es, rq->body.data ? rq->body.data : "", rq->body.len, on_emit,
                           st, tp, ts, &handled, &info);
+    rq->initialize = info.initialize;
     if (info.final_msg) {
         /* Answered inline with nothing before it: the engine handed the
          * message over instead of emitting a copy. */

@@ -340,6 +340,31 @@ START_TEST(http_request_without_session_gets_400_and_unknown_session_404)
 }
 END_TEST
 
+START_TEST(http_bad_initialize_gets_its_own_error_and_no_session)
+{
+    /* Not "Mcp-Session-Id header is required" with id null: the request is
+     * an initialize, and what is wrong with it is its params. */
+    start(NULL);
+    resp r;
+    static const char *const bad[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"initialize\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"initialize\",\"params\":{}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
+        "\"capabilities\":7}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        post(bad[i], NULL, &r);
+        ck_assert_msg(strstr(r.body, "\"id\":41,\"error\":{\"code\":-32602") != NULL, "case %zu: %ld %s",
+                      i, r.status, r.body);
+        char sid[128];
+        ck_assert(!header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
+    }
+    /* Other requests without a session still learn they need one. */
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}", NULL, &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "Mcp-Session-Id"));
+}
+END_TEST
+
 START_TEST(http_refuses_bad_accept_406_content_type_415_and_big_body_413)
 {
     start(NULL);
@@ -1566,6 +1591,7 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, http_initialize_mints_session_and_notification_gets_202);
     tcase_add_test(t, http_request_without_session_gets_400_and_unknown_session_404);
+    tcase_add_test(t, http_bad_initialize_gets_its_own_error_and_no_session);
     tcase_add_test(t, http_refuses_bad_accept_406_content_type_415_and_big_body_413);
     tcase_add_test(t, http_malformed_json_gets_400_with_jsonrpc_error);
     tcase_add_test(t, http_foreign_origin_and_host_get_403);
