@@ -239,7 +239,16 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
 
     bool ok = true;
     bool modern = false;
-    if (mid == M_INITIALIZE && !(want && strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0)) {
+    bool pinned = sver && strcmp(sver, PCFMCP_PROTOCOL_STATELESS) == 0;
+    if (pinned && !(want && strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0)) {
+        /* The transport was told 2026-07-28 (its header): such a request
+         * must say so itself, or it would be served as a pre-2026 one
+         * without the session that revision requires. */
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "missing required _meta \"" META_VERSION "\": \"" PCFMCP_PROTOCOL_STATELESS
+                    "\" (the revision this request was sent as)");
+        ok = false;
+    } else if (mid == M_INITIALIZE && !(want && strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0)) {
         /* A 2026-07-28 request for initialize falls through to "modern",
          * where the method does not exist (-32601). */
         modern = false;

@@ -1586,8 +1586,10 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
         pcfmcp_session_t *es = NULL;
         if (pcfmcp_session_new(&es, h->engine, PCFMCP_SESSION_STATELESS) != PCFMCP_OK)
             return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
-        if (!rq->modern)
-            pcfmcp_session_set_protocol_version(es, hver ? hver : "2025-03-26");
+        /* A 2026-07-28 header pins the revision: such a request without the
+         * _meta to match is refused, never served as a 2025 one. */
+        pcfmcp_session_set_protocol_version(es, rq->modern ? PCFMCP_PROTOCOL_STATELESS
+                                                           : hver ? hver : "2025-03-26");
         if (rq->identity[0])
             pcfmcp_session_set_identity(es, rq->identity);
         return start_engine(rq, c, es, true);

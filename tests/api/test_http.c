@@ -775,6 +775,43 @@ START_TEST(http_2026_validates_mirrored_headers)
 }
 END_TEST
 
+START_TEST(http_2026_header_without_its_meta_is_refused_not_served_as_2025)
+{
+    /* Sessions mode: a 2026-07-28 header with no (or empty) _meta used to be
+     * served as a pre-2026 request on a throw-away session, skipping the
+     * session check: whoami ran with no session and no initialize. */
+    static const char *const modes[] = { "sessions", "stateless" };
+    for (int m = 0; m < 2; m++) {
+        start(m ? stateless : NULL);
+        const char *h[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: whoami", NULL };
+        static const char *const bodies[] = {
+            "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{},\"_meta\":{}}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{},\"_meta\":{"
+            "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}",
+        };
+        for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+            resp r;
+            ck_assert_msg(post(bodies[i], h, &r) == 400, "%s, body %zu: %ld %s", modes[m], i, r.status, r.body);
+            ck_assert_msg(strstr(r.body, "\"id\":9,\"error\":{\"code\":-32602") != NULL, "%s, body %zu: %s",
+                          modes[m], i, r.body);
+            ck_assert_ptr_null(strstr(r.body, "result"));
+        }
+        /* A 2026-07-28 initialize without its _meta is no way around it either. */
+        const char *ih[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: initialize", NULL };
+        resp r;
+        ck_assert_int_eq(post(INIT, ih, &r), 400);
+        char sid[64];
+        ck_assert(!header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
+        pcfmcp_http_stop(http);
+        pthread_join(runner, NULL);
+        running = false;
+        pcfmcp_http_free(http);
+        http = NULL;
+    }
+}
+END_TEST
+
 START_TEST(http_listen_stream_carries_changes_and_stop_ends_it_cleanly)
 {
     start(NULL);
@@ -1606,6 +1643,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_client_disconnect_cancels_stateless_request);
     tcase_add_test(t, http_client_disconnect_cancels_unresumable_request_in_session);
     tcase_add_test(t, http_2026_validates_mirrored_headers);
+    tcase_add_test(t, http_2026_header_without_its_meta_is_refused_not_served_as_2025);
     tcase_add_test(t, http_listen_stream_carries_changes_and_stop_ends_it_cleanly);
     tcase_add_test(t, http_auth_gives_401_with_www_authenticate_and_403_for_scope);
     tcase_add_test(t, http_non_loopback_without_auth_refuses_to_start);
