@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -908,6 +909,70 @@ static const char *hdr(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+typedef struct {
+    pcfmcp__http_header *v;
+    size_t n, cap;
+    bool nomem;
+} header_list;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_len, const char *value, size_t value_len)
+{
+    (void)kind;
+    header_list *l = cls;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        pcfmcp__http_header *nv = pcfmcp__realloc(l->v, cap * sizeof(*nv));
+        if (!nv) {
+            l->nomem = true;
+            return MHD_NO;
+        }
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (pcfmcp__http_header){ key, key_len, value ? value : "", value ? value_len : 0 };
+    return MHD_YES;
+}
+
+/* Every field line of the request (duplicates included, which
+ * MHD_lookup_connection_value would hide) through the one header check.
+ * Returns NULL or why the request is refused. */
+static const char *check_headers(struct MHD_Connection *c, const char *version)
+{
+    header_list l = { 0 };
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_header, &l);
+    const char *why = l.nomem ? "out of memory reading the headers"
+                              : pcfmcp__http_check_headers(l.v, l.n,
+                                                           version && strcmp(version, "HTTP/1.0") != 0);
+    pcfmcp__free(l.v);
+    return why;
+}
+
+/* X-Forwarded-For as one list: a proxy may append its own field line
+ * rather than extend the client's, and the first line alone is whatever
+ * the client wrote. pcfmcp__malloc'd, or NULL when there is none. */
+static char *forwarded_for(struct MHD_Connection *c)
+{
+    header_list l = { 0 };
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_header, &l);
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    bool any = false;
+    for (size_t i = 0; i < l.n; i++) {
+        if (l.v[i].name_len != 15 || strncasecmp(l.v[i].name, "X-Forwarded-For", 15) != 0)
+            continue;
+        if (any)
+            pcfmcp__buf_puts(&b, ", ");
+        pcfmcp__buf_append(&b, l.v[i].value, l.v[i].value_len);
+        any = true;
+    }
+    bool failed = l.nomem;
+    pcfmcp__free(l.v);
+    char *out = any && !failed ? pcfmcp__buf_steal(&b, NULL) : NULL;
+    pcfmcp__buf_free(&b);
+    return out;
+}
+
 static bool host_allowed(pcfmcp_http_t *h, struct MHD_Connection *c)
 {
     const char *hosthdr = hdr(c, "Host");
@@ -1004,11 +1069,12 @@ static void client_address(req *rq, struct MHD_Connection *c, char addr[INET6_AD
     if (h->addr_cb && addr[0]) {
         /* Behind trusted proxies the client is named in X-Forwarded-For. */
         char picked[INET6_ADDRSTRLEN] = "";
-        const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+        char *xff = forwarded_for(c);
         if (h->addr_cb(addr, xff, picked, sizeof(picked), h->addr_ud) == 0 && picked[0]) {
             picked[sizeof(picked) - 1] = '\0';
             memcpy(addr, picked, INET6_ADDRSTRLEN);
         }
+        pcfmcp__free(xff);
     }
 }
 
@@ -1794,9 +1860,14 @@ static enum MHD_Result handle_preflight(req *rq, struct MHD_Connection *c)
         return MHD_NO;
     add_cors(rq, r);
     MHD_add_response_header(r, "Access-Control-Allow-Methods", rq->h->stateless ? "POST" : "GET, POST, DELETE");
-    MHD_add_response_header(r, "Access-Control-Allow-Headers",
-                            "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
-                            "Last-Event-ID, Mcp-Method, Mcp-Name, traceparent, tracestate");
+    char *allow = pcfmcp__http_cors_allow_headers(hdr(c, "Access-Control-Request-Headers"));
+    if (!allow) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Access-Control-Allow-Headers", allow);
+    MHD_add_response_header(r, "Vary", "Access-Control-Request-Headers");
+    pcfmcp__free(allow);
     MHD_add_response_header(r, "Access-Control-Max-Age", "600");
     rq->status = 204;
     rq->route = ROUTE_DONE;
@@ -1842,11 +1913,21 @@ static enum MHD_Result handle_prm(req *rq, struct MHD_Connection *c)
  * are recorded and sent after the body (an answer queued before libmicrohttpd
  * has read the request would cost the keep-alive connection). */
 static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char *url,
-                                  const char *method)
+                                  const char *method, const char *version)
 {
     pcfmcp_http_t *h = rq->h;
     rq->url = url;
     rq->method = method;
+    const char *bad = check_headers(c, version);
+    if (bad) {
+        /* Answered at once and the connection closed: where this request's
+         * body ends, and so where the next request starts, is in doubt. */
+        char msg[160];
+        snprintf(msg, sizeof(msg), "Bad Request: %s", bad);
+        rq->defer = false;
+        rq->label = "bad request";
+        return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST, msg, "Connection", "close");
+    }
     rq->gzip_ok = pcfmcp__http_accepts_gzip(hdr(c, "Accept-Encoding"));
     bool on_ops = h->ops && MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON)->daemon == h->ops;
     if (on_ops || (!h->ops_separate && is_ops_path(url))) {
@@ -1920,7 +2001,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-    (void)version;
     pcfmcp_http_t *h = cls;
     req *rq = *con_cls;
     if (!rq) {
@@ -1932,7 +2012,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         pcfmcp__buf_init(&rq->body);
         *con_cls = rq;
         rq->defer = true;
-        enum MHD_Result r = first_call(rq, c, url, method);
+        enum MHD_Result r = first_call(rq, c, url, method, version);
         rq->defer = false;
         return r;
     }

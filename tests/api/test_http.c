@@ -1349,6 +1349,136 @@ static ssize_t raw_read(int fd, char *buf, size_t n, int ms)
 
 static const char HEALTHZ[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
+/* Everything the server sends on @p fd until it closes it (or @p ms pass). */
+static size_t raw_read_all(int fd, char *buf, size_t n, int ms)
+{
+    size_t have = 0;
+    uint64_t end = mono_ms() + (uint64_t)ms;
+    while (have + 1 < n && mono_ms() < end) {
+        ssize_t k = raw_read(fd, buf + have, n - have, (int)(end - mono_ms()));
+        if (k <= 0)
+            break;
+        have += (size_t)k;
+    }
+    buf[have] = '\0';
+    return have;
+}
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A request a proxy and we could read differently gets 400 and the end of
+ * the connection, before anything reads the request or a body hidden in it. */
+static void expect_refused(const char *request, const char *why)
+{
+    int fd = raw_connect();
+    raw_send(fd, request);
+    static char buf[16384];
+    raw_read_all(fd, buf, sizeof(buf), 5000);
+    close(fd);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 400", 12) == 0, "%s: %s", why, buf);
+    ck_assert_msg(count_of(buf, "HTTP/1.1 ") == 1, "%s: a second request was answered: %s", why, buf);
+    ck_assert_msg(strstr(buf, why) != NULL, "reason missing, wanted %s: %s", why, buf);
+}
+
+#define PING_BODY "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
+#define POST_HEAD "POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\n" \
+                  "Accept: application/json, text/event-stream\r\n"
+
+START_TEST(http_refuses_ambiguous_framing_and_duplicate_credentials_with_400)
+{
+    start(with_auth);
+    char req[1024];
+    /* Two Content-Lengths: the first used to win and the "body" beyond it was
+     * answered as a second request. */
+    snprintf(req, sizeof(req),
+             POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nContent-Length: %zu\r\n"
+                       "Content-Length: 200\r\n\r\n" PING_BODY "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+             strlen(PING_BODY));
+    expect_refused(req, "Content-Length");
+    expect_refused(POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nTransfer-Encoding : chunked\r\n\r\n"
+                   "29\r\n" PING_BODY "\r\n0\r\n\r\n",
+                   "field name");
+    snprintf(req, sizeof(req),
+             POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nTransfer-Encoding: chunked\r\n"
+                       "Content-Length: %zu\r\n\r\n" PING_BODY,
+             strlen(PING_BODY));
+    expect_refused(req, "both Content-Length and Transfer-Encoding");
+    expect_refused("GET /healthz HTTP/1.1\r\n\r\n", "no Host");
+    expect_refused("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n", "more than one Host");
+    /* With two Authorization headers the first used to win. */
+    snprintf(req, sizeof(req),
+             POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nAuthorization: Bearer other\r\n"
+                       "Content-Length: %zu\r\n\r\n%s",
+             strlen(INIT), INIT);
+    expect_refused(req, "Authorization");
+    /* The same requests, unambiguous, are served. */
+    int fd = raw_connect();
+    snprintf(req, sizeof(req), POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(INIT), INIT);
+    raw_send(fd, req);
+    static char buf[16384];
+    ck_assert_int_gt(raw_read(fd, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    close(fd);
+    fd = raw_connect();
+    raw_send(fd, "GET /healthz HTTP/1.0\r\n\r\n"); /* HTTP/1.0 has no Host to send */
+    raw_read_all(fd, buf, sizeof(buf), 5000);
+    ck_assert_msg(strstr(buf, " 200 ") != NULL, "%s", buf);
+    close(fd);
+}
+END_TEST
+
+static char seen_xff[256];
+
+static int pick_last_forwarded(const char *peer, const char *xff, char *out, size_t n, void *ud)
+{
+    (void)peer, (void)out, (void)n, (void)ud;
+    snprintf(seen_xff, sizeof(seen_xff), "%s", xff ? xff : "(none)");
+    return -1;
+}
+
+static void with_forwarded(pcfmcp_http_t *h)
+{
+    seen_xff[0] = '\0';
+    pcfmcp_http_set_client_address_cb(h, pick_last_forwarded, NULL);
+    pcfmcp_http_set_admission_cb(h, admit_two, NULL);
+}
+
+START_TEST(http_forwarded_for_lines_reach_the_address_rule_as_one_list)
+{
+    /* A proxy may append its own X-Forwarded-For line: the first line alone
+     * is whatever the client wrote. */
+    start(with_forwarded);
+    admissions = 0;
+    const char *x[] = { "X-Forwarded-For: 6.6.6.6", "X-Forwarded-For: 10.0.0.7", NULL };
+    resp r;
+    ck_assert_int_eq(post(INIT, x, &r), 200);
+    ck_assert_str_eq(seen_xff, "6.6.6.6, 10.0.0.7");
+}
+END_TEST
+
+START_TEST(http_preflight_allows_the_param_headers_a_tool_declares)
+{
+    start(allow_app_origin);
+    const char *pre[] = { "Origin: https://app.example.com", "Access-Control-Request-Method: POST",
+                          "Access-Control-Request-Headers: content-type,mcp-param-region,mcp-protocol-version",
+                          NULL };
+    resp r;
+    request_on(NULL, "OPTIONS", "/mcp", NULL, pre, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 204);
+    char v[512];
+    ck_assert(header(&r, "Access-Control-Allow-Headers", v, sizeof(v)));
+    ck_assert_msg(strstr(v, "mcp-param-region") != NULL, "%s", v);
+    ck_assert_ptr_nonnull(strstr(v, "Mcp-Method"));
+}
+END_TEST
+
 /* ------------------------------------------------- read deadline */
 
 static char gate_sid[160];
@@ -1657,6 +1787,9 @@ static Suite *suite(void)
     tcase_add_test(t, http_caps_connections_per_address_at_256_by_default);
     tcase_add_test(t, http_gzips_large_mcp_answers_and_leaves_small_ones_plain);
     tcase_add_test(t, http_headers_over_the_limit_get_431);
+    tcase_add_test(t, http_refuses_ambiguous_framing_and_duplicate_credentials_with_400);
+    tcase_add_test(t, http_forwarded_for_lines_reach_the_address_rule_as_one_list);
+    tcase_add_test(t, http_preflight_allows_the_param_headers_a_tool_declares);
     tcase_add_test(t, http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left);
     tcase_add_test(t, http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served);
     suite_add_tcase(s, t);
