@@ -1114,29 +1114,69 @@ static void listener_free(pcfmcp__listener *l)
     pcfmcp__free(l);
 }
 
+/* Params of a message on a listener's stream: its subscription id (the
+ * listen request's id, exactly as sent) in `_meta`. */
+static cJSON *listen_params(const pcfmcp__listener *l)
+{
+    cJSON *params = cJSON_CreateObject();
+    cJSON *meta = cJSON_CreateObject();
+    bool ok = pcfmcp__json_put(meta, META_SUBSCRIPTION, cJSON_CreateRaw(l->ctx->id_text));
+    ok &= pcfmcp__json_put(params, "_meta", meta);
+    if (!ok) {
+        cJSON_Delete(params);
+        return NULL;
+    }
+    return params;
+}
+
 /* A notification tagged with the listener's subscription id. */
 static char *listen_message(const pcfmcp__listener *l, const char *method, const char *uri,
                             size_t *len)
 {
-    cJSON *params = cJSON_CreateObject();
-    if (uri)
-        cJSON_AddStringToObject(params, "uri", uri);
-    cJSON *meta = cJSON_AddObjectToObject(params, "_meta");
-    cJSON_AddStringToObject(meta, META_SUBSCRIPTION, l->id);
-    char *msg = params && meta ? pcfmcp__rpc_message(NULL, method, params, len) : NULL;
+    cJSON *params = listen_params(l);
+    bool ok = params && (!uri || pcfmcp__json_put_str(params, "uri", uri));
+    char *msg = ok ? pcfmcp__rpc_message(NULL, method, params, len) : NULL;
+    cJSON_Delete(params);
+    return msg;
+}
+
+/* The acknowledgement: tagged like every message on the stream, carrying
+ * the filter the server agreed to honour (what it cannot deliver left out). */
+static char *listen_ack(const pcfmcp__listener *l, size_t *len)
+{
+    cJSON *params = listen_params(l);
+    cJSON *n = cJSON_CreateObject();
+    bool ok = params && n;
+    if (l->tools)
+        ok &= pcfmcp__json_put_bool(n, "toolsListChanged", true);
+    if (l->prompts)
+        ok &= pcfmcp__json_put_bool(n, "promptsListChanged", true);
+    if (l->resources)
+        ok &= pcfmcp__json_put_bool(n, "resourcesListChanged", true);
+    if (l->uris) {
+        cJSON *u = cJSON_CreateArray();
+        for (size_t i = 0; i < l->nuris; i++)
+            ok &= pcfmcp__json_put_str(u, NULL, l->uris[i]);
+        ok &= pcfmcp__json_put(n, "resourceSubscriptions", u);
+    }
+    ok &= pcfmcp__json_put(params, "notifications", n);
+    char *msg = ok ? pcfmcp__rpc_message(NULL, "notifications/subscriptions/acknowledged", params, len)
+                   : NULL;
     cJSON_Delete(params);
     return msg;
 }
 
 /* Parks the request as a listener: it has no response; change
  * notifications follow on its stream until the client cancels it (closes
- * the stream). Returns false after filling `r` when the request is bad. */
+ * the stream, or notifications/cancelled on stdio) or the server ends it.
+ * Returns false after filling `r` when the request is bad. */
 static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
 {
     pcfmcp_engine_t *e = ctx->engine;
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(ctx->params, "notifications");
-    if (n && !cJSON_IsObject(n)) {
-        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.notifications must be an object");
+    if (!cJSON_IsObject(n)) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "subscriptions/listen needs params.notifications (an object)");
         return false;
     }
     pcfmcp__listener *l = pcfmcp__calloc(1, sizeof(*l));
@@ -1145,9 +1185,11 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
         return false;
     }
     l->ctx = ctx;
-    l->tools = pcfmcp__json_bool(n, "toolsListChanged", false);
-    l->prompts = pcfmcp__json_bool(n, "promptsListChanged", false);
-    l->resources = pcfmcp__json_bool(n, "resourcesListChanged", false);
+    /* Only what this server can deliver is honoured (and acknowledged). */
+    l->tools = pcfmcp__json_bool(n, "toolsListChanged", false) && pcfmcp__engine_has(e, PCFMCP__LIST_TOOLS);
+    l->prompts = pcfmcp__json_bool(n, "promptsListChanged", false) && pcfmcp__engine_has(e, PCFMCP__LIST_PROMPTS);
+    l->resources = pcfmcp__json_bool(n, "resourcesListChanged", false) &&
+                   pcfmcp__engine_has(e, PCFMCP__LIST_RESOURCES);
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(n, "resourceSubscriptions");
     if (subs && !cJSON_IsArray(subs)) {
         listener_free(l);
@@ -1160,11 +1202,6 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "at most 1024 resourceSubscriptions");
         return false;
     }
-    if (nsubs > 0 && !(l->uris = pcfmcp__calloc((size_t)nsubs, sizeof(char *)))) {
-        listener_free(l);
-        reply_nomem(r);
-        return false;
-    }
     const cJSON *u;
     cJSON_ArrayForEach(u, subs) {
         if (!cJSON_IsString(u)) {
@@ -1172,6 +1209,15 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
             reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "resourceSubscriptions entries must be strings");
             return false;
         }
+    }
+    /* Resource updates are only sent by a server that offers subscriptions. */
+    if (subs && e->subscriptions && !(l->uris = pcfmcp__calloc((size_t)nsubs + 1, sizeof(char *)))) {
+        listener_free(l);
+        reply_nomem(r);
+        return false;
+    }
+    const cJSON *watch = l->uris ? subs : NULL;
+    cJSON_ArrayForEach(u, watch) {
         if (!(l->uris[l->nuris++] = pcfmcp__strdup(u->valuestring))) {
             listener_free(l);
             reply_nomem(r);
@@ -1179,9 +1225,8 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
         }
     }
     pthread_mutex_lock(&e->listen_lock);
-    snprintf(l->id, sizeof(l->id), "sub-%llu", (unsigned long long)++e->next_listener);
     size_t len = 0;
-    char *ack = listen_message(l, "notifications/subscriptions/acknowledged", NULL, &len);
+    char *ack = listen_ack(l, &len);
     if (!ack) {
         pthread_mutex_unlock(&e->listen_lock);
         listener_free(l);
@@ -1243,7 +1288,7 @@ void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
     pthread_mutex_lock(&e->listen_lock);
     for (pcfmcp__listener **pp = &e->listeners; *pp;) {
         pcfmcp__listener *l = *pp;
-        if (l->ctx->cancelled) {
+        if (l->ctx->cancelled || l->ending) {
             *pp = l->next;
             l->next = done;
             done = l;
@@ -1255,17 +1300,47 @@ void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
     pthread_mutex_unlock(&e->listen_lock);
     while (done) {
         pcfmcp__listener *n = done->next;
-        /* Cancelled: finish() sends a FINAL without message; the empty
-         * result only keeps it from reporting an error nobody saw. */
         reply r = { 0 };
-        r.outcome = PCFMCP_OUTCOME_CANCELLED;
-        r.result_text = pcfmcp__strdup("{}");
-        r.result_len = 2;
+        if (done->ctx->cancelled) {
+            /* Cancelled: finish() sends a FINAL without message; the empty
+             * result only keeps it from reporting an error nobody saw. */
+            r.outcome = PCFMCP_OUTCOME_CANCELLED;
+            r.result_text = pcfmcp__strdup("{}");
+            r.result_len = 2;
+        } else {
+            /* Ended by the server: the graceful closure, a completion result
+             * tagged with the subscription id like the rest of the stream. */
+            cJSON *params = listen_params(done);
+            r.outcome = PCFMCP_OUTCOME_OK;
+            r.result_text = params ? pcfmcp__json_print(params, &r.result_len) : NULL;
+            cJSON_Delete(params);
+        }
         finish(done->ctx, &r, NULL);
         ctx_release(done->ctx);
         listener_free(done);
         done = n;
     }
+}
+
+void pcfmcp__engine_end_listeners(pcfmcp_engine_t *e, pcfmcp_session_t *s, const void *ud,
+                                  bool graceful)
+{
+    if (atomic_load(&e->nlisteners) == 0)
+        return;
+    bool any = false;
+    pthread_mutex_lock(&e->listen_lock);
+    for (pcfmcp__listener *l = e->listeners; l; l = l->next) {
+        if (l->ctx->session != s || (ud && l->ctx->emit_ud != ud))
+            continue;
+        if (graceful)
+            l->ending = true;
+        else
+            l->ctx->cancelled = 1;
+        any = true;
+    }
+    pthread_mutex_unlock(&e->listen_lock);
+    if (any)
+        pcfmcp__engine_reap_listeners(e);
 }
 
 /* ------------------------------------------------------------- running */

@@ -2758,15 +2758,16 @@ static void close_get_streams(pcfmcp_http_t *h)
     }
 }
 
-/* Listen streams never finish by themselves: stopping cancels them (their
- * normal end, not an unclean drain). */
+/* Listen streams never finish by themselves: stopping ends them, the
+ * server's graceful closure (a completion result, then the end of the
+ * stream), not an unclean drain. */
 static void end_listeners(pcfmcp_http_t *h)
 {
     size_t n = 0;
     stream **arr = live_snapshot(h, &n);
     for (size_t i = 0; i < n; i++) {
         if (arr[i]->listen)
-            pcfmcp__session_cancel_ud(arr[i]->es, arr[i]);
+            pcfmcp__engine_end_listeners(h->engine, arr[i]->es, arr[i], true);
         stream_unref(arr[i]);
     }
     pcfmcp__free(arr);

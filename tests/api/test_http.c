@@ -850,8 +850,13 @@ START_TEST(http_listen_stream_carries_changes_and_stop_ends_it_cleanly)
     }
     ck_assert(stopped);
     ck_assert_int_eq(still, 0);
-    ck_assert_ptr_nonnull(strstr(r.body, "io.modelcontextprotocol/subscriptionId"));
-    ck_assert_ptr_null(strstr(r.body, "\"result\""));
+    /* Every message carries the listen request's id as its subscription id;
+     * the server's stop ends the stream with the graceful closure. */
+    ck_assert_ptr_nonnull(strstr(r.body, "\"io.modelcontextprotocol/subscriptionId\":1}"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"notifications\":{\"toolsListChanged\":true}"));
+    ck_assert_msg(strstr(r.body, "\"id\":1,\"result\":{\"_meta\":{\"io.modelcontextprotocol/subscriptionId\":1") != NULL,
+                  "%s", r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"resultType\":\"complete\""));
     pthread_join(runner, NULL);
     running = false;
     ck_assert_int_eq(run_rc, PCFMCP_OK);

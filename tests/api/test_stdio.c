@@ -266,6 +266,91 @@ START_TEST(stdio_reports_a_closed_output)
 }
 END_TEST
 
+/* ------------------------------------------------ subscriptions/listen */
+
+#define META26 "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
+               "\"io.modelcontextprotocol/clientCapabilities\":{}}"
+
+static void listen_as(const char *id)
+{
+    char m[512];
+    snprintf(m, sizeof(m), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"subscriptions/listen\",\"params\":{"
+                           "\"notifications\":{\"toolsListChanged\":true}," META26 "}}\n", id);
+    send_str(m);
+    cJSON *ack = read_json();
+    ck_assert_str_eq(cJSON_GetObjectItem(ack, "method")->valuestring, "notifications/subscriptions/acknowledged");
+    cJSON_Delete(ack);
+}
+
+START_TEST(stdio_cancelled_listen_ends_and_eof_ends_the_run_cleanly)
+{
+    listen_as("5");
+    /* notifications/cancelled reaches it: no response, and nothing pending. */
+    send_str("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":5}}\n");
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}\n");
+    cJSON *j = read_json();
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "id")->valueint, 6);
+    cJSON_Delete(j);
+    close(to_server[1]);
+    to_server[1] = -1;
+    ck_assert_ptr_null(read_line());
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+}
+END_TEST
+
+START_TEST(stdio_eof_ends_an_open_listen_without_waiting)
+{
+    /* A subscription is no work to drain: at end of input it just ends
+     * (before, the process hung and ignored SIGTERM). */
+    listen_as("\"sub-a\"");
+    close(to_server[1]);
+    to_server[1] = -1;
+    char *line = read_line();
+    ck_assert_msg(line == NULL, "unexpected output: %s", line);
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+}
+END_TEST
+
+START_TEST(stdio_stop_ends_a_listen_with_its_completion_result)
+{
+    listen_as("\"sub-b\"");
+    pcfmcp_stdio_stop(io);
+    cJSON *j = read_json();
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "id")->valuestring, "sub-b");
+    const cJSON *res = cJSON_GetObjectItem(j, "result");
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "resultType")->valuestring, "complete");
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "_meta"),
+                                         "io.modelcontextprotocol/subscriptionId")->valuestring, "sub-b");
+    cJSON_Delete(j);
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+}
+END_TEST
+
+static void setup_long_grace(void)
+{
+    start(0, 60000);
+}
+
+START_TEST(stdio_stop_after_eof_cancels_at_once)
+{
+    /* The client's shutdown: close stdin, then SIGTERM (pcfmcp_stdio_stop).
+     * The second step must not wait out the grace period. */
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}\n");
+    cJSON_Delete(read_json());
+    tool_cancelled = 0;
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"nap\"}}\n");
+    close(to_server[1]);
+    to_server[1] = -1;
+    pcfmcp_stdio_stop(io);
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_ERR_TIMEOUT);
+    ck_assert_int_eq(tool_cancelled, 1);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -280,6 +365,13 @@ int main(void)
     tcase_add_test(t, stdio_drains_running_calls_at_eof);
     tcase_add_test(t, stdio_stop_returns_from_run);
     tcase_add_test(t, stdio_reports_a_closed_output);
+    tcase_add_test(t, stdio_cancelled_listen_ends_and_eof_ends_the_run_cleanly);
+    tcase_add_test(t, stdio_eof_ends_an_open_listen_without_waiting);
+    tcase_add_test(t, stdio_stop_ends_a_listen_with_its_completion_result);
+    suite_add_tcase(s, t);
+    t = tcase_create("shutdown");
+    tcase_add_checked_fixture(t, setup_long_grace, teardown);
+    tcase_add_test(t, stdio_stop_after_eof_cancels_at_once);
     suite_add_tcase(s, t);
     t = tcase_create("limits");
     tcase_add_checked_fixture(t, setup_small, teardown);
