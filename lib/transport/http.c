@@ -1887,13 +1887,22 @@ static enum MHD_Result handle_prm(req *rq, struct MHD_Connection *c)
     rq->label = "GET /.well-known/oauth-protected-resource";
     if (!h->meta_cb)
         return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+    /* RFC 9728 3: the document at /.well-known/oauth-protected-resource<path>
+     * describes the resource <origin><path>, and its `resource` must be
+     * exactly that, so the root document names the origin, not the
+     * endpoint (a client must not use metadata naming another resource). */
+    static const char prm[] = "/.well-known/oauth-protected-resource";
+    bool root = rq->url && strcmp(rq->url, prm) == 0 && strcmp(h->path, "/") != 0;
     char url[512];
     if (h->public_url) {
-        snprintf(url, sizeof(url), "%s", h->public_url);
+        const char *sep = strstr(h->public_url, "://");
+        const char *path = sep ? strchr(sep + 3, '/') : NULL;
+        int origin_len = path ? (int)(path - h->public_url) : (int)strlen(h->public_url);
+        snprintf(url, sizeof(url), "%.*s%s", origin_len, h->public_url, root || !path ? "" : path);
     } else {
         const char *host = hdr(c, "Host");
         snprintf(url, sizeof(url), "%s://%s%s", tls_on(h) ? "https" : "http", host ? host : "localhost",
-                 h->path);
+                 root ? "" : h->path);
     }
     char *json = NULL;
     if (h->meta_cb(url, &json, h->auth_ud) != PCFMCP_OK || !json) {

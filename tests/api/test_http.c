@@ -933,8 +933,13 @@ START_TEST(http_auth_gives_401_with_www_authenticate_and_403_for_scope)
     request_on(NULL, "GET", "/.well-known/oauth-protected-resource/mcp", NULL, NULL, NULL, 5000, &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"resource\":\"http://127.0.0.1:"));
+    ck_assert_ptr_nonnull(strstr(r.body, "/mcp\""));
+    /* RFC 9728: the root document describes the origin, not .../mcp. */
     request_on(NULL, "GET", "/.well-known/oauth-protected-resource", NULL, NULL, NULL, 5000, &r);
     ck_assert_int_eq(r.status, 200);
+    char want[128];
+    snprintf(want, sizeof(want), "\"resource\":\"http://127.0.0.1:%u\"", pcfmcp_http_port(http));
+    ck_assert_msg(strstr(r.body, want) != NULL, "%s", r.body);
 }
 END_TEST
 
