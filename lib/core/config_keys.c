@@ -138,6 +138,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Scopes every access token must carry; tokens without them get 403 insufficient_scope." },
     { "auth.clock_skew", T, "60s", NULL, 0, 600000, NULL, 0, NULL,
       "Clock difference tolerated when checking a token's exp, nbf and iat." },
+    { "auth.max_token_lifetime", T, "24h", NULL, 0, 31622400000LL, NULL, 0, NULL,
+      "Longest lifetime an OAuth access token may claim (exp after iat, or after now); longer ones are refused. 0 = no cap." },
     { "auth.identities_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
       "YAML file (mode 0600) giving callers their own PCF credentials, keyed by identity." },
     { "auth.require_identity_mapping", B, "false", NULL, 0, 0, NULL, 0, NULL,

@@ -377,7 +377,9 @@ static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
             (rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))) ||
             (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
                                               30, 5000, 262144)) ||
-            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
+            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))) ||
+            (rc = pcfmcp_auth_set_max_token_lifetime(
+                 a, (unsigned)(pcfmcp_config_get_int(c, "auth.max_token_lifetime") / 1000))))
             goto bad;
     }
     s->parts->auth = a;

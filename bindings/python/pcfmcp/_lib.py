@@ -243,6 +243,7 @@ _PROTOTYPES = {
     "pcfmcp_auth_set_jwks_ca_file": (err, [P, c_char_p]),
     "pcfmcp_auth_set_jwks_limits": (err, [P, c_uint, c_uint, c_uint, c_size_t]),
     "pcfmcp_auth_set_clock_skew": (err, [P, c_uint]),
+    "pcfmcp_auth_set_max_token_lifetime": (err, [P, c_uint]),
     "pcfmcp_auth_resource_metadata": (err, [P, c_char_p, PP]),
     "pcfmcp_auth_check": (
         c_int,

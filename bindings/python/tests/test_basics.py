@@ -317,6 +317,9 @@ class AuthTest(unittest.TestCase):
             auth.set_oauth("https://idp.example.com", "https://mcp.example.com/mcp",
                            None, ["pcf"])
             auth.set_clock_skew(30)
+            auth.set_max_token_lifetime(3600)
+            with self.assertRaises(PcfmcpError):
+                auth.set_max_token_lifetime(400 * 86400)
             auth.set_jwks_limits(60, 10, 1000, 65536)
             self.assertTrue(auth.oauth_enabled)
             md = auth.resource_metadata()
