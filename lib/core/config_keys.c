@@ -142,8 +142,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Longest lifetime an OAuth access token may claim (exp after iat, or after now); longer ones are refused. 0 = no cap." },
     { "auth.identities_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
       "YAML file (mode 0600) giving callers their own PCF credentials, keyed by identity." },
-    { "auth.require_identity_mapping", B, "false", NULL, 0, 0, NULL, 0, NULL,
-      "Refuse callers missing from auth.identities_file instead of using pcf.* credentials." },
+    { "auth.require_identity_mapping", B, "true", NULL, 0, 0, NULL, 0, NULL,
+      "With auth.identities_file, refuse callers missing from it. false lets them act with the pcf.* credentials (the service account, possibly PCF's admin)." },
     { "auth.insecure_no_auth", B, "false", "insecure-no-auth", 0, 0, NULL, 0, NULL,
       "Allow HTTP on a non-loopback address without any authentication. Dangerous." },
 
