@@ -1314,6 +1314,17 @@ START_TEST(http_tls_client_ca_requires_a_client_certificate)
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "CN=robot-7"));
     curl_easy_cleanup(c);
+    /* Signed by the right CA but issued for serverAuth only: no client. */
+    ck_assert_int_eq(tlsgen_issue(tlsdir, "server-only", "not-a-client", 3004, 30, 0), 0);
+    c = curl_easy_init();
+    snprintf(cc, sizeof(cc), "%s/server-only.pem", tlsdir);
+    snprintf(ck, sizeof(ck), "%s/server-only-key.pem", tlsdir);
+    curl_easy_setopt(c, CURLOPT_SSLCERT, cc);
+    curl_easy_setopt(c, CURLOPT_SSLKEY, ck);
+    request_on(c, "POST", "/mcp", INIT, MCP_HDRS, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_ptr_nonnull(strstr(r.body, "not trusted"));
+    curl_easy_cleanup(c);
     remove_tls_dir();
     clientca[0] = '\0';
 }
