@@ -201,7 +201,9 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     { "audit.fsync", B, "false", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
       "fsync() the audit file after every record (durable, slower)." },
     { "audit.args", E, "hash", NULL, 0, 0, "hash|redacted|none", PCFMCP__KEY_RELOAD, NULL,
-      "How tool arguments appear in audit records: SHA-256 of their canonical JSON, plus a redacted copy, or not at all." },
+      "How tool arguments appear in audit records: args_hmac (a keyed HMAC-SHA256 of their redacted canonical JSON), that plus a redacted copy, or not at all." },
+    { "audit.args_key_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
+      "File (mode 0600, at least 16 bytes) holding the key of the records' args_hmac, so digests compare across restarts and replicas. Empty: a random key per start." },
 
     /* ------------------------------------------------------------- metrics */
     { "metrics.enabled", B, "true", NULL, 0, 0, NULL, 0, NULL,

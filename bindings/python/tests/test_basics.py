@@ -354,5 +354,31 @@ class AuthTest(unittest.TestCase):
             self.assertEqual(cm.exception.code, ErrorCode.DENIED)
 
 
+
+class AuditTest(unittest.TestCase):
+    def test_records_carry_a_keyed_digest_blind_to_secrets(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "audit.jsonl")
+            with pcfmcp.Audit() as a:
+                a.open(path)
+                a.set_args_key("0123456789abcdef")
+                args = '{"b":1,"password":"hunter2","a":[1.0,"x"]}'
+                self.assertEqual(
+                    a.args_digest(args),
+                    "9bec864a84cb7fea84b5a8aedaaef17189e6e9ee028c858f5549ca8983393f9c")
+                self.assertEqual(a.args_digest(args.replace("hunter2", "other")),
+                                 a.args_digest(args))
+                self.assertNotEqual(pcfmcp.args_hash(args), a.args_digest(args))
+                a.record("tool_call", "ok", identity="alice", tool="t", arguments_json=args,
+                         request_id="7", duration_seconds=0.25)
+                self.assertEqual(a.written, 1)
+                with self.assertRaises(PcfmcpError):
+                    a.set_args_key("short")
+            with open(path) as fh:
+                rec = json.loads(fh.readline())
+            self.assertEqual(rec["args_hmac"],
+                             "9bec864a84cb7fea84b5a8aedaaef17189e6e9ee028c858f5549ca8983393f9c")
+            self.assertNotIn("hunter2", open(path).read())
+
 if __name__ == "__main__":
     unittest.main()
