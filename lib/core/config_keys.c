@@ -74,6 +74,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Serve /healthz, /readyz and /metrics on this address instead of the MCP listener." },
     { "server.metrics_port", I, "9090", NULL, 0, 65535, NULL, 0, NULL,
       "Port of the separate health and metrics listener (with server.metrics_host)." },
+    { "server.metrics_auth", E, "auto", NULL, 0, 0, "auto|always|never", 0, NULL,
+      "Who may read /metrics (it names identities): auto = the MCP endpoint's credentials when auth is on and /metrics is served on the MCP listener beyond loopback, open on a loopback or separate (server.metrics_host) listener; always; never." },
 
     /* ------------------------------------------------------------- pcf */
     { "pcf.url", S, "", NULL, 0, 0, NULL, 0, NULL,

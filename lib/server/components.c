@@ -451,6 +451,12 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     what = "server.metrics_host/server.metrics_port";
     if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
         goto bad;
+    const char *mauth = pcfmcp_config_get(c, "server.metrics_auth");
+    what = "server.metrics_auth";
+    if ((rc = pcfmcp_http_set_metrics_auth(h, strcmp(mauth, "always") == 0  ? PCFMCP_HTTP_METRICS_AUTH_ALWAYS
+                                              : strcmp(mauth, "never") == 0 ? PCFMCP_HTTP_METRICS_AUTH_NEVER
+                                                                            : PCFMCP_HTTP_METRICS_AUTH_AUTO)))
+        goto bad;
     /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
     pcfmcp__server_http_hooks(s, h);
     return PCFMCP_OK;

@@ -184,6 +184,7 @@ struct pcfmcp_http {
     char *ops_host;
     unsigned ops_port;
     bool ops_separate;
+    int metrics_auth; /* pcfmcp_http_metrics_auth_t */
     char *path;
     size_t path_len;
     bool stateless;
@@ -1918,6 +1919,18 @@ static enum MHD_Result handle_prm(req *rq, struct MHD_Connection *c)
 
 /* ================================================================ dispatch */
 
+/* /metrics names identities, tools and PCF endpoints: where the MCP
+ * endpoint needs credentials and this listener is reachable beyond
+ * loopback, so does it (unless told otherwise). */
+static bool metrics_need_auth(pcfmcp_http_t *h, bool on_ops)
+{
+    if (h->metrics_auth == PCFMCP_HTTP_METRICS_AUTH_NEVER)
+        return false;
+    if (h->metrics_auth == PCFMCP_HTTP_METRICS_AUTH_ALWAYS)
+        return true;
+    return !on_ops && !h->loopback && (h->auth_cb || h->tls_ca);
+}
+
 /* First call of a request: every check that needs only the headers. Refusals
  * are recorded and sent after the body (an answer queued before libmicrohttpd
  * has read the request would cost the keep-alive connection). */
@@ -1944,6 +1957,9 @@ static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char 
             return refuse(rq, c, 405, 0, NULL, NULL, NULL);
         if (!is_ops_path(url))
             return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+        enum MHD_Result ret = MHD_NO;
+        if (strcmp(url, "/metrics") == 0 && metrics_need_auth(h, on_ops) && !authenticate(rq, c, &ret))
+            return ret;
         rq->route = ROUTE_OPS;
         return MHD_YES;
     }
@@ -2336,6 +2352,16 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_ops_listen(pcfmcp_http_t *h, const cha
         h->ops_separate = true;
     }
     return rc;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_http_set_metrics_auth(pcfmcp_http_t *h,
+                                                       pcfmcp_http_metrics_auth_t mode)
+{
+    if (!h || (mode != PCFMCP_HTTP_METRICS_AUTH_AUTO && mode != PCFMCP_HTTP_METRICS_AUTH_ALWAYS &&
+               mode != PCFMCP_HTTP_METRICS_AUTH_NEVER))
+        return PCFMCP_ERR_INVALID_ARG;
+    h->metrics_auth = (int)mode;
+    return PCFMCP_OK;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_path(pcfmcp_http_t *h, const char *path)

@@ -1067,6 +1067,84 @@ START_TEST(http_ops_endpoints_admission_and_gzip)
 }
 END_TEST
 
+static void wide_with_auth_and_metrics(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_listen(h, "0.0.0.0", 0), PCFMCP_OK);
+    with_auth(h);
+    pcfmcp_http_set_metrics_cb(h, metrics, NULL);
+}
+
+static void wide_metrics_never(pcfmcp_http_t *h)
+{
+    wide_with_auth_and_metrics(h);
+    ck_assert_int_eq(pcfmcp_http_set_metrics_auth(h, PCFMCP_HTTP_METRICS_AUTH_NEVER), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_metrics_auth(h, (pcfmcp_http_metrics_auth_t)7), PCFMCP_ERR_INVALID_ARG);
+}
+
+static void separate_metrics_listener(pcfmcp_http_t *h)
+{
+    wide_with_auth_and_metrics(h);
+    ck_assert_int_eq(pcfmcp_http_set_ops_listen(h, "127.0.0.1", 0), PCFMCP_OK);
+}
+
+static void separate_metrics_listener_always(pcfmcp_http_t *h)
+{
+    separate_metrics_listener(h);
+    ck_assert_int_eq(pcfmcp_http_set_metrics_auth(h, PCFMCP_HTTP_METRICS_AUTH_ALWAYS), PCFMCP_OK);
+}
+
+/* GET /metrics on the ops listener's port. */
+static long get_ops(const char *path, const char *const *extra, resp *r)
+{
+    char saved[256];
+    snprintf(saved, sizeof(saved), "%s", base);
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u", pcfmcp_http_ops_port(http));
+    request_on(NULL, "GET", path, NULL, extra, NULL, 5000, r);
+    snprintf(base, sizeof(base), "%s", saved);
+    return r->status;
+}
+
+static void restart(configure_fn configure)
+{
+    pcfmcp_http_stop(http);
+    pthread_join(runner, NULL);
+    running = false;
+    pcfmcp_http_free(http);
+    http = NULL;
+    start(configure);
+}
+
+START_TEST(http_metrics_need_credentials_beyond_loopback)
+{
+    /* With auth on and the MCP listener beyond loopback, /metrics (which
+     * names identities) was open to anyone. */
+    start(wide_with_auth_and_metrics);
+    const char *good[] = { "Authorization: Bearer good", NULL };
+    resp r;
+    request_on(NULL, "GET", "/metrics", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 401);
+    char www[512];
+    ck_assert(header(&r, "WWW-Authenticate", www, sizeof(www)));
+    ck_assert_ptr_null(strstr(r.body, "pcfmcp_test_metric"));
+    request_on(NULL, "GET", "/metrics", NULL, good, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "pcfmcp_test_metric"));
+    request_on(NULL, "GET", "/healthz", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200); /* probes stay open */
+    /* Opt-outs: never; a separate listener the operator isolates; always
+     * protects that one too. */
+    restart(wide_metrics_never);
+    request_on(NULL, "GET", "/metrics", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    restart(separate_metrics_listener);
+    ck_assert_int_eq(get_ops("/metrics", NULL, &r), 200);
+    restart(separate_metrics_listener_always);
+    ck_assert_int_eq(get_ops("/metrics", NULL, &r), 401);
+    ck_assert_int_eq(get_ops("/metrics", good, &r), 200);
+    ck_assert_int_eq(get_ops("/healthz", NULL, &r), 200);
+}
+END_TEST
+
 START_TEST(http_stop_lets_running_requests_finish_and_run_returns_ok)
 {
     start(stateless);
@@ -1803,6 +1881,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_auth_gives_401_with_www_authenticate_and_403_for_scope);
     tcase_add_test(t, http_non_loopback_without_auth_refuses_to_start);
     tcase_add_test(t, http_ops_endpoints_admission_and_gzip);
+    tcase_add_test(t, http_metrics_need_credentials_beyond_loopback);
     tcase_add_test(t, http_survives_allocation_failures);
     tcase_add_test(t, http_stop_lets_running_requests_finish_and_run_returns_ok);
     tcase_add_test(t, http_stop_cancels_requests_past_the_grace_period);
