@@ -922,6 +922,22 @@ unsigned pcfmcp__guards_grace_ms(pcfmcp_server_t *s)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* What pcfmcp_config_check() found worth a warning (secrets every user can
+ * read), logged once at start. */
+static void log_config_warnings(pcfmcp_server_t *s, const pcfmcp_config_t *c)
+{
+    pcfmcp_config_t *copy = NULL;
+    if (pcfmcp_config_copy(&copy, c) != PCFMCP_OK)
+        return;
+    pcfmcp_config_check(copy);
+    for (const char *p = pcfmcp_config_warnings(copy); *p;) {
+        size_t n = strcspn(p, "\n");
+        PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "config", "%.*s", (int)n, p);
+        p += n + (p[n] ? 1 : 0);
+    }
+    pcfmcp_config_free(copy);
+}
+
 pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 {
     const pcfmcp_config_t *c = s->config;
@@ -943,6 +959,7 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
         pcfmcp__free(errors);
         return rc;
     }
+    log_config_warnings(s, c);
     if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
         pcfmcp__server_setf(s, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
         return rc;

@@ -113,6 +113,8 @@ _PROTOTYPES = {
     "pcfmcp_config_get_bool": (c_int, [P, c_char_p]),
     "pcfmcp_config_source": (c_int, [P, c_char_p]),
     "pcfmcp_config_dump": (err, [P, PP]),
+    "pcfmcp_config_check": (err, [P]),
+    "pcfmcp_config_warnings": (c_char_p, [P]),
     "pcfmcp_config_errmsg": (c_char_p, [P]),
     "pcfmcp_config_key_count": (c_size_t, []),
     "pcfmcp_config_key_info": (

@@ -380,5 +380,28 @@ class AuditTest(unittest.TestCase):
                              "9bec864a84cb7fea84b5a8aedaaef17189e6e9ee028c858f5549ca8983393f9c")
             self.assertNotIn("hunter2", open(path).read())
 
+
+class ConfigCheckTest(unittest.TestCase):
+    def test_check_refuses_url_credentials_and_warns_about_readable_secrets(self):
+        with pcfmcp.Config() as c:
+            c.set("pcf.url", "https://admin:hunter2@pcf.example.com")
+            with self.assertRaises(PcfmcpError) as cm:
+                c.check()
+            self.assertIn("pcf.url carries credentials", cm.exception.message)
+            c.set("pcf.url", "https://pcf.example.com")
+            c.set("tracing.endpoint", "https://u:S3cret@otel.example:4318")
+            self.assertNotIn("S3cret", c.dump())
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "token")
+                with open(path, "w") as fh:
+                    fh.write("t\n")
+                os.chmod(path, 0o644)
+                c.set("pcf.token_file", path)
+                warnings = c.check()
+                self.assertEqual(len(warnings), 1)
+                self.assertIn("readable by every user", warnings[0])
+                os.chmod(path, 0o600)
+                self.assertEqual(c.check(), [])
+
 if __name__ == "__main__":
     unittest.main()
