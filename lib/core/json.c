@@ -136,8 +136,42 @@ static bool keep_raw_integers(cJSON *node, const char *s, size_t len, size_t *po
     return true;
 }
 
+/* Rewrites every `\u0000` escape inside a string as `\ufffd`, in place:
+ * the same six characters, so offsets and lengths stay, and the string
+ * keeps its full length with a visible U+FFFD where the NUL was. */
+static void mark_nuls(char *s, size_t len)
+{
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_str) {
+            in_str = s[i] == '"';
+        } else if (s[i] == '"') {
+            in_str = false;
+        } else if (s[i] == '\\' && i + 1 < len) {
+            if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+                memcpy(s + i + 2, "fffd", 4);
+            i++;
+        }
+    }
+}
+
+static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool mark_nul,
+                                 cJSON **out, size_t *err_off);
+
 pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth, cJSON **out,
                                        size_t *err_off)
+{
+    return parse(s, len, max_depth, false, out, err_off);
+}
+
+pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
+                                                   cJSON **out, size_t *err_off)
+{
+    return parse(s, len, max_depth, true, out, err_off);
+}
+
+static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool mark_nul,
+                                 cJSON **out, size_t *err_off)
 {
     size_t bad = 0;
     *out = NULL;
@@ -156,6 +190,16 @@ pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth,
     }
     bool long_digits = false;
     size_t nul = prescan(s, len, &long_digits);
+    if (nul != SIZE_MAX && mark_nul) {
+        char *copy = pcfmcp__malloc(len ? len : 1);
+        if (!copy)
+            return PCFMCP__JSON_NOMEM;
+        memcpy(copy, s, len);
+        mark_nuls(copy, len);
+        pcfmcp__json_status st = parse(copy, len, max_depth, false, out, err_off);
+        pcfmcp__free(copy);
+        return st;
+    }
     if (nul != SIZE_MAX) {
         if (err_off)
             *err_off = nul;

@@ -28,6 +28,12 @@ typedef enum {
  * offset of a syntax, encoding or NUL error. */
 pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth, cJSON **out,
                                        size_t *err_off);
+/* The same for documents from PCF, which sends NUL in strings of its own
+ * (a binary PoC's "content" in the project export, beside its base64): such
+ * a document is not refused, but each U+0000 becomes U+FFFD, so no string is
+ * cut short silently either and the change shows. */
+pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
+                                                   cJSON **out, size_t *err_off);
 const char *pcfmcp__json_status_text(pcfmcp__json_status st);
 
 /* Maximum nesting of @p s (objects + arrays), stopping early past @p cap. */

@@ -352,7 +352,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
             break;
         }
         if (p[1].revents) {
-            stopped = stop_requested(t); /* consumed: a second stop cuts the grace short */
+            /* One stop is consumed here; another one, already queued or
+             * still to come, cuts the grace period short. */
+            char one;
+            stopped = read(t->stop_pipe[0], &one, 1) == 1;
             break;
         }
         if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))

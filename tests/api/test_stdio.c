@@ -24,12 +24,14 @@ static pthread_t runner;
 static bool joined;
 static pcfmcp_error_t run_rc;
 static volatile int tool_cancelled;
+static volatile int tool_started;
 
 static pcfmcp_error_t sleepy(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
 {
     (void)a;
     (void)l;
     unsigned ms = (unsigned)(uintptr_t)u;
+    tool_started = 1;
     for (unsigned i = 0; i < ms && !pcfmcp_ctx_is_cancelled(ctx); i++)
         usleep(1000);
     tool_cancelled = pcfmcp_ctx_is_cancelled(ctx);
@@ -341,9 +343,16 @@ START_TEST(stdio_stop_after_eof_cancels_at_once)
     send_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}\n");
     cJSON_Delete(read_json());
     tool_cancelled = 0;
+    tool_started = 0;
     send_str("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"nap\"}}\n");
+    for (int i = 0; i < 5000 && !tool_started; i++)
+        usleep(1000); /* the call must be running before the input ends */
+    ck_assert(tool_started);
     close(to_server[1]);
     to_server[1] = -1;
+    /* Twice, as a client escalating would: whichever the reader notices
+     * first, the end of input or a stop, the other stop finds the drain. */
+    pcfmcp_stdio_stop(io);
     pcfmcp_stdio_stop(io);
     join_runner();
     ck_assert_int_eq(run_rc, PCFMCP_ERR_TIMEOUT);

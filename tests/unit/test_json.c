@@ -133,6 +133,23 @@ static void gen_string(jstr *s, size_t base, int allow_nul)
     s->text[s->tlen] = '\0';
 }
 
+/* @p got is @p want's value with each NUL as U+FFFD. */
+static void expect_marked(const char *got, const jstr *want)
+{
+    char exp[8192];
+    size_t n = 0;
+    for (size_t i = 0; i < want->vlen; i++) {
+        if (want->value[i] == '\0') {
+            memcpy(exp + n, "\xef\xbf\xbd", 3);
+            n += 3;
+        } else {
+            exp[n++] = want->value[i];
+        }
+    }
+    ck_assert_uint_eq(strlen(got), n);
+    ck_assert(memcmp(got, exp, n) == 0);
+}
+
 START_TEST(json_parsed_strings_are_never_shorter_than_their_text)
 {
     rng_state = 0x5eed0000ULL + (unsigned long long)_i;
@@ -166,6 +183,13 @@ START_TEST(json_parsed_strings_are_never_shorter_than_their_text)
             ck_assert_msg(st == PCFMCP__JSON_NUL, "round %d: accepted a NUL: %.*s", round, (int)off, doc);
             ck_assert_uint_eq(err, first_nul);
             ck_assert_ptr_null(j);
+            /* PCF's documents: every NUL shows as U+FFFD, nothing is cut. */
+            ck_assert_int_eq(pcfmcp__json_parse_marking_nul(doc, off, 8, &j, &err), PCFMCP__JSON_OK);
+            const cJSON *m = j->child;
+            expect_marked(m->string, &k);
+            expect_marked(m->valuestring, &v);
+            expect_marked(cJSON_GetArrayItem(m->next, 0)->valuestring, &w);
+            cJSON_Delete(j);
             continue;
         }
         ck_assert_msg(st == PCFMCP__JSON_OK, "round %d: %s at %zu in %.*s", round,
