@@ -164,6 +164,17 @@ static void start(configure_fn configure)
     running = true;
 }
 
+/* Stops the running transport and starts a new one configured anew. */
+static void restart(configure_fn configure)
+{
+    pcfmcp_http_stop(http);
+    pthread_join(runner, NULL);
+    running = false;
+    pcfmcp_http_free(http);
+    http = NULL;
+    start(configure);
+}
+
 static void setup(void)
 {
     atomic_store(&cancelled_seen, 0);
@@ -782,7 +793,10 @@ START_TEST(http_2026_header_without_its_meta_is_refused_not_served_as_2025)
      * session check: whoami ran with no session and no initialize. */
     static const char *const modes[] = { "sessions", "stateless" };
     for (int m = 0; m < 2; m++) {
-        start(m ? stateless : NULL);
+        if (m)
+            restart(stateless);
+        else
+            start(NULL);
         const char *h[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: whoami", NULL };
         static const char *const bodies[] = {
             "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}",
@@ -803,11 +817,6 @@ START_TEST(http_2026_header_without_its_meta_is_refused_not_served_as_2025)
         ck_assert_int_eq(post(INIT, ih, &r), 400);
         char sid[64];
         ck_assert(!header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
-        pcfmcp_http_stop(http);
-        pthread_join(runner, NULL);
-        running = false;
-        pcfmcp_http_free(http);
-        http = NULL;
     }
 }
 END_TEST
@@ -1102,16 +1111,6 @@ static long get_ops(const char *path, const char *const *extra, resp *r)
     request_on(NULL, "GET", path, NULL, extra, NULL, 5000, r);
     snprintf(base, sizeof(base), "%s", saved);
     return r->status;
-}
-
-static void restart(configure_fn configure)
-{
-    pcfmcp_http_stop(http);
-    pthread_join(runner, NULL);
-    running = false;
-    pcfmcp_http_free(http);
-    http = NULL;
-    start(configure);
 }
 
 START_TEST(http_metrics_need_credentials_beyond_loopback)

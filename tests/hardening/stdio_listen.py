@@ -34,47 +34,47 @@ def listen(proc, rid):
     h.wait_for(acked, what="the acknowledgement")
 
 
-def start():
-    return h.PcfMcp(["--server-shutdown-grace", "60s"])
+def with_listen(rid, then):
+    """A fresh pcf-mcp (60 s grace) with a listen open as request @rid, then @then(proc)."""
+    proc = h.PcfMcp(["--server-shutdown-grace", "60s"])
+    try:
+        listen(proc, rid)
+        then(proc)
+    finally:
+        proc.cleanup()
+
+
+def cancelled_then_eof(proc):
+    proc.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7}})
+    r = proc.request("server/discover", {"_meta": META}, rid=8)
+    h.check("result" in r, "server/discover after the cancel: {}".format(r))
+    h.check(json.dumps(7) not in proc.replies, "the cancelled listen got a response")
+    proc.close_input()
+    status = proc.wait(timeout=20)
+    h.check(status == 0, "exit status {} after end of input".format(status))
+
+
+def eof(proc):
+    proc.close_input()
+    status = proc.wait(timeout=20)
+    h.check(status == 0, "exit status {} with a listen open at end of input".format(status))
+
+
+def sigterm(proc):
+    proc.signal(signal.SIGTERM)
+    status = proc.wait(timeout=20)
+    h.check(status == 0, "exit status {} after SIGTERM".format(status))
+    r = proc.reply("term", timeout=1)
+    res = r.get("result", {})
+    h.check(res.get("resultType") == "complete" and
+            res.get("_meta", {}).get("io.modelcontextprotocol/subscriptionId") == "term",
+            "completion result: {}".format(r))
 
 
 def main():
-    # Cancelled, then end of input.
-    proc = start()
-    try:
-        listen(proc, 7)
-        proc.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7}})
-        r = proc.request("server/discover", {"_meta": META}, rid=8)
-        h.check("result" in r, "server/discover after the cancel: {}".format(r))
-        h.check(json.dumps(7) not in proc.replies, "the cancelled listen got a response")
-        proc.close_input()
-        status = proc.wait(timeout=20)
-        h.check(status == 0, "exit status {} after end of input".format(status))
-    finally:
-        proc.cleanup()
-    # Still open at end of input.
-    proc = start()
-    try:
-        listen(proc, "open")
-        proc.close_input()
-        status = proc.wait(timeout=20)
-        h.check(status == 0, "exit status {} with a listen open at end of input".format(status))
-    finally:
-        proc.cleanup()
-    # Still open at SIGTERM: the server's graceful closure.
-    proc = start()
-    try:
-        listen(proc, "term")
-        proc.signal(signal.SIGTERM)
-        status = proc.wait(timeout=20)
-        h.check(status == 0, "exit status {} after SIGTERM".format(status))
-        r = proc.reply("term", timeout=1)
-        res = r.get("result", {})
-        h.check(res.get("resultType") == "complete" and
-                res.get("_meta", {}).get("io.modelcontextprotocol/subscriptionId") == "term",
-                "completion result: {}".format(r))
-    finally:
-        proc.cleanup()
+    with_listen(7, cancelled_then_eof)      # cancelled, then end of input
+    with_listen("open", eof)                # still open at end of input
+    with_listen("term", sigterm)            # still open at SIGTERM: the graceful closure
     print("listen over stdio: cancel ends it, end of input and SIGTERM end the process at once")
     return 0
 
