@@ -315,6 +315,14 @@ static bool drain(pcfmcp_stdio_t *t)
             pthread_cond_wait(&t->idle, &t->lock);
     }
     pthread_mutex_unlock(&t->lock);
+    /* A request's final message goes out before the engine's after-hook
+     * writes its audit record and ends its span: returning now could let
+     * the host shut the audit trail and the tracer before either. The
+     * engine lets go of a request (untracks it) once both are done. */
+    while (pcfmcp_session_inflight(t->session) > 0) {
+        struct timespec ms = { 0, 1000000L };
+        nanosleep(&ms, NULL);
+    }
     return clean;
 }
 

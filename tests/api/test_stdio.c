@@ -55,6 +55,11 @@ static void start(size_t max_line, unsigned grace_ms)
                                             "\"inputSchema\":{\"type\":\"object\"}}",
                                             sleepy, (void *)(uintptr_t)3000),
                      PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng,
+                                            "{\"name\":\"quick\",\"description\":\"d\","
+                                            "\"inputSchema\":{\"type\":\"object\"}}",
+                                            sleepy, (void *)(uintptr_t)0),
+                     PCFMCP_OK);
     ck_assert_int_eq(pipe2(to_server, O_CLOEXEC), 0);
     ck_assert_int_eq(pipe2(from_server, O_CLOEXEC), 0);
     ck_assert_int_eq(pcfmcp_stdio_new(&io, eng, to_server[0], from_server[1]), PCFMCP_OK);
@@ -331,6 +336,39 @@ START_TEST(stdio_stop_ends_a_listen_with_its_completion_result)
 }
 END_TEST
 
+static volatile int after_done;
+
+/* An after-hook (audit record, span end) still at work when the request's
+ * answer is already out: it waits up to 2 s for nothing in particular. */
+static void slow_after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
+                       pcfmcp_outcome_t outcome, int code, double secs, void *ud)
+{
+    (void)ctx, (void)name, (void)outcome, (void)code, (void)secs, (void)ud;
+    if (strcmp(method, "tools/call") != 0)
+        return;
+    for (int i = 0; i < 2000; i++)
+        usleep(1000);
+    after_done = 1;
+}
+
+START_TEST(stdio_run_returns_only_after_the_after_hooks)
+{
+    /* The host closes its audit trail and tracer once run() returns: the
+     * last call's record must be written by then. */
+    pcfmcp_engine_set_hooks(eng, NULL, slow_after, NULL);
+    after_done = 0;
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}\n");
+    cJSON_Delete(read_json());
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"quick\"}}\n");
+    cJSON_Delete(read_json()); /* the answer is out; the hook is still at work */
+    close(to_server[1]);
+    to_server[1] = -1;
+    join_runner();
+    ck_assert_int_eq(after_done, 1);
+    pcfmcp_engine_set_hooks(eng, NULL, NULL, NULL);
+}
+END_TEST
+
 static void setup_long_grace(void)
 {
     start(0, 60000);
@@ -381,6 +419,7 @@ int main(void)
     t = tcase_create("shutdown");
     tcase_add_checked_fixture(t, setup_long_grace, teardown);
     tcase_add_test(t, stdio_stop_after_eof_cancels_at_once);
+    tcase_add_test(t, stdio_run_returns_only_after_the_after_hooks);
     suite_add_tcase(s, t);
     t = tcase_create("limits");
     tcase_add_checked_fixture(t, setup_small, teardown);
