@@ -97,6 +97,7 @@
 
 /* audit.c */
 #define PCFMCP__SYS_AUDIT(X) \
+    X(pcfmcp_audit_args_digest) \
     X(pcfmcp_audit_args_hash) \
     X(pcfmcp_audit_errmsg) \
     X(pcfmcp_audit_failed) \
@@ -107,6 +108,7 @@
     X(pcfmcp_audit_record) \
     X(pcfmcp_audit_reopen) \
     X(pcfmcp_audit_set_args) \
+    X(pcfmcp_audit_set_args_key) \
     X(pcfmcp_audit_set_fsync) \
     X(pcfmcp_audit_set_logger) \
     X(pcfmcp_audit_set_sink) \

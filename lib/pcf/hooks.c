@@ -152,7 +152,7 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
     }
     pcfmcp__free(key);
     cJSON *doc = NULL;
-    if (pcfmcp__json_parse(text, len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK) {
+    if (pcfmcp__json_parse_marking_nul(text, len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK) {
         pcfmcp_free(text);
         return false;
     }

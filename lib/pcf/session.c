@@ -392,7 +392,7 @@ pcfmcp_error_t pcfmcp__pcf_ui_snapshot(pcf_call *c, const char *pid, cJSON **doc
     if (resp.status == 200) {
         cJSON *d = NULL;
         if (resp.body.len > 0 &&
-            pcfmcp__json_parse(resp.body.data, resp.body.len, PCF_JSON_DEPTH, &d, NULL) ==
+            pcfmcp__json_parse_marking_nul(resp.body.data, resp.body.len, PCF_JSON_DEPTH, &d, NULL) ==
                 PCFMCP__JSON_OK &&
             cJSON_IsObject(d)) {
             *doc = d;

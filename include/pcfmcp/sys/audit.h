@@ -35,8 +35,8 @@ typedef struct pcfmcp_audit pcfmcp_audit_t;
 
 /** How tool arguments appear in a record. */
 typedef enum {
-    PCFMCP_AUDIT_ARGS_HASH = 0,     /**< `args_sha256` of the canonical JSON only (default) */
-    PCFMCP_AUDIT_ARGS_REDACTED = 1, /**< the hash plus `args`, a redacted, shortened copy */
+    PCFMCP_AUDIT_ARGS_HASH = 0,     /**< `args_hmac` only (default): see pcfmcp_audit_args_digest() */
+    PCFMCP_AUDIT_ARGS_REDACTED = 1, /**< `args_hmac` plus `args`, a redacted, shortened copy */
     PCFMCP_AUDIT_ARGS_NONE = 2      /**< neither */
 } pcfmcp_audit_args_t;
 
@@ -76,6 +76,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_fsync(pcfmcp_audit_t *audit, int on);
 
 /** Chooses how arguments are recorded. */
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_args(pcfmcp_audit_t *audit, pcfmcp_audit_args_t mode);
+
+/**
+ * Sets the key of the records' `args_hmac` (@p len bytes, 16 to 4096; the
+ * key is copied). Without one each trail draws a random 32-byte key, so
+ * digests compare within a trail's lifetime only. Keep the key secret: with
+ * it, a guess at a call's arguments can be confirmed.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_args_key(pcfmcp_audit_t *audit, const char *key,
+                                                    size_t len);
 
 /**
  * Redacts every line with @p logger's rules (its registered secrets and
@@ -120,9 +129,26 @@ PCFMCP_API uint64_t pcfmcp_audit_written(const pcfmcp_audit_t *audit);
 PCFMCP_API uint64_t pcfmcp_audit_failed(const pcfmcp_audit_t *audit);
 
 /**
+ * The `args_hmac` a record of @p audit gives the arguments @p json: 64
+ * lower-case hex digits of HMAC-SHA256, keyed with the trail's key
+ * (pcfmcp_audit_set_args_key()), over the canonical form of the arguments
+ * with the value of every sensitive member ("password", "token", "key",
+ * ...) replaced by "[REDACTED]". A plain hash of the full arguments gave a
+ * secret away to anyone who could guess it (a cleartext password fell to a
+ * 5-word list); without the key, a digest confirms no guess.
+ * @param json the JSON text (at most 4 MiB, nesting at most 64)
+ * @param len  its length in bytes
+ * @param[out] out freed with pcfmcp_free()
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_audit_args_digest(pcfmcp_audit_t *audit, const char *json,
+                                                   size_t len, char **out);
+
+/**
  * SHA-256 (64 lower-case hex digits) of the canonical form of @p json: keys
  * sorted by their bytes, no white space, integers without a fraction. Two
- * texts that parse to the same JSON value hash the same.
+ * texts that parse to the same JSON value hash the same. Records do not
+ * carry this unkeyed hash, which confirms any guess at the arguments, but
+ * pcfmcp_audit_args_digest().
  * @param json the JSON text (at most 4 MiB, nesting at most 64)
  * @param len  its length in bytes
  * @param[out] out freed with pcfmcp_free()
