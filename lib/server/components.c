@@ -170,7 +170,7 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
                    "no PCF credentials: set pcf.token, or pcf.email and pcf.password");
     else if (!(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
-                   "PCF token only: web-session tools (credentials, notes, nmap import, "
+                   "PCF token only: web-session tools (credentials, notes, scan imports, "
                    "snapshot, issue writes) need pcf.email and pcf.password");
     *out = pcf;
     return PCFMCP_OK;

@@ -78,6 +78,8 @@ PCFMCP_API void pcfmcp_toolset_free(pcfmcp_toolset_t *ts)
     free_list(ts->projects, ts->nprojects);
     pcfmcp__free(ts->default_project);
     pcfmcp__free(ts->report_dir);
+    pcfmcp__free(ts->import_dir);
+    pcfmcp__free(ts->import_inserts);
     pcfmcp__free(ts->bindings);
     pcfmcp_logger_unref(ts->log);
     pcfmcp__free(ts);
@@ -347,7 +349,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new_from_config(pcfmcp_toolset_t **out,
              ts, (size_t)pcfmcp_config_get_int(cfg, "tools.max_response_bytes"))) ||
         (rc = pcfmcp_toolset_set_max_field_chars(
              ts, (size_t)pcfmcp_config_get_int(cfg, "tools.max_field_chars"))) ||
-        (rc = pcfmcp_toolset_set_report_dir(ts, pcfmcp_config_get(cfg, "reports.output_dir"))))
+        (rc = pcfmcp_toolset_set_report_dir(ts, pcfmcp_config_get(cfg, "reports.output_dir"))) ||
+        (rc = pcfmcp_toolset_set_imports(
+             ts, pcfmcp_config_get(cfg, "imports.input_dir"),
+             (size_t)pcfmcp_config_get_int(cfg, "imports.max_bytes"),
+             pcfmcp_config_get(cfg, "imports.pcf_issue_inserts"))))
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     return PCFMCP_OK;
 }
@@ -522,7 +528,7 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
     if (d->capability && (strcmp(d->capability, "snapshot") == 0 ||
                           strcmp(d->capability, "credentials") == 0 ||
                           strcmp(d->capability, "notes") == 0 ||
-                          strcmp(d->capability, "nmap_import") == 0))
+                          strcmp(d->capability, "scan_import") == 0))
         pcfmcp__buf_puts(&desc, " Needs PCF's web session (pcf.email and pcf.password).");
     if (d->flags & F_PAGED)
         pcfmcp__buf_puts(&desc, " Paged: pass next_cursor back as cursor for more.");
