@@ -135,18 +135,7 @@ static void kinds_of(const imp_format *f, char *out, size_t size)
 
 /* ------------------------------------------------------------ upload */
 
-/* Serves the caller's buffer with the dropped ranges (sorted, disjoint)
- * skipped: what PCF must not see never exists as a second copy. */
-typedef struct {
-    const char *data;
-    size_t len;
-    const imp_range *drops;
-    size_t ndrops;
-    size_t src, di;
-    size_t size; /* len minus the dropped bytes */
-} imp_reader;
-
-static size_t reader_read(char *buf, size_t size, size_t nitems, void *ud)
+size_t pcfmcp__imp_reader_read(char *buf, size_t size, size_t nitems, void *ud)
 {
     imp_reader *r = ud;
     size_t want = size * nitems, got = 0;
@@ -168,7 +157,7 @@ static size_t reader_read(char *buf, size_t size, size_t nitems, void *ud)
     return got;
 }
 
-static int reader_seek(void *ud, curl_off_t offset, int origin)
+int pcfmcp__imp_reader_seek(void *ud, curl_off_t offset, int origin)
 {
     imp_reader *r = ud;
     if (origin != SEEK_SET || offset != 0)
@@ -183,8 +172,8 @@ static int cmp_range(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static void reader_init(imp_reader *r, const char *data, size_t len, imp_range *drops,
-                        size_t ndrops)
+void pcfmcp__imp_reader_init(imp_reader *r, const char *data, size_t len, imp_range *drops,
+                             size_t ndrops)
 {
     memset(r, 0, sizeof(*r));
     if (ndrops)
@@ -619,10 +608,10 @@ static pcfmcp_error_t decide(pcf_call *c, imp_run *x, const char *pid, const cha
                                 : "NSE output PCF would turn into findings left out: %s. This "
                                   "release's nmap importer %s",
                      how, hang_text);
-        reader_init(&x->reader, data, len, n->drops, n->ndrops);
+        pcfmcp__imp_reader_init(&x->reader, data, len, n->drops, n->ndrops);
         return PCFMCP_OK;
     }
-    reader_init(&x->reader, data, len, NULL, 0);
+    pcfmcp__imp_reader_init(&x->reader, data, len, NULL, 0);
     if (is_msf && (broken || hosts_only)) {
         pcfmcp__pcf_form_add(form, "only_nmap", "1");
         if (broken && !hosts_only)
@@ -769,7 +758,8 @@ pcfmcp_error_t pcfmcp__pcf_run_scan_import(pcf_call *c)
              : strcmp(f->name, "burp") == 0 ? "report.html"
                                            : "scan.xml");
     pcfmcp__pcf_form_add_stream(&form, x.field, filename, "application/octet-stream",
-                                (curl_off_t)x.reader.size, reader_read, reader_seek, &x.reader);
+                                (curl_off_t)x.reader.size, pcfmcp__imp_reader_read,
+                                pcfmcp__imp_reader_seek, &x.reader);
     if (form.failed) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
         goto out;

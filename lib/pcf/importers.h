@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "core/buf.h"
 
@@ -112,6 +113,26 @@ typedef struct {
  * memory runs out (n->failed). Free with pcfmcp__imp_nmap_free. */
 bool pcfmcp__imp_nmap_scan(const char *xml, size_t len, const imp_nmap_opts *o, imp_nmap *n);
 void pcfmcp__imp_nmap_free(imp_nmap *n);
+
+/* ------------------------------------------------------------ upload */
+
+/* Serves a buffer to libcurl with the dropped ranges skipped, so what PCF
+ * must not see never exists as a second copy of the file. */
+typedef struct {
+    const char *data;
+    size_t len;
+    const imp_range *drops; /* sorted by start after init */
+    size_t ndrops;
+    size_t src, di;
+    size_t size; /* len minus the dropped bytes (overlaps counted once) */
+} imp_reader;
+
+/* Sorts @p drops in place and sets up @p r to serve @p data without them. */
+void pcfmcp__imp_reader_init(imp_reader *r, const char *data, size_t len, imp_range *drops,
+                             size_t ndrops);
+/* libcurl's read and seek callbacks (only a rewind to 0 is supported). */
+size_t pcfmcp__imp_reader_read(char *buf, size_t size, size_t nitems, void *ud);
+int pcfmcp__imp_reader_seek(void *ud, curl_off_t offset, int origin);
 
 /* ------------------------------------------------------------ other scans */
 

@@ -419,7 +419,7 @@ static const tool_param p_delete_note[] = {
 static const tool_param p_import_scan[] = {
     { "format", K_ENUM, P_REQ, 0, 0, SCAN_FORMATS, "Scanner that wrote the file." },
     { "path", K_STR, 0, 1, 512, NULL, "File below imports.input_dir; or give content." },
-    { "content", K_TEXT, 0, 1, 0, NULL, "The file's text (instead of path)." },
+    { "content", K_TEXT, 0, 1, 1073741824, NULL, "The file's text (instead of path)." },
     { "rule", K_ENUM, 0, 0, 0, "open|filtered|closed", "nmap: open (default), +filtered, +closed ports." },
     { "ignore_ports", K_STR, 0, 0, 1000, NULL, "nmap: ports to skip: 53/udp,21/tcp,80." },
     { "ignore_services", K_STR, 0, 0, 1000, NULL, "nmap: service names to skip." },
