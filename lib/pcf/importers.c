@@ -509,16 +509,15 @@ static pcfmcp_error_t refuse(pcf_call *c, const imp_format *f, const char *how,
                              const char *what)
 {
     return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_UNSUPPORTED,
-                            "not sent: %s (%s). PCF's %s importer %s. Nothing was changed in "
-                            "PCF. See docs/pcf-api/IMPORTERS.md",
-                            "this PCF release cannot import this format's findings", how,
-                            f->name, what);
+                            "not sent: on this PCF release (%s) PCF's %s importer %s. Nothing "
+                            "was changed in PCF (docs/pcf-api/IMPORTERS.md)",
+                            how, f->name, what);
 }
 
 static const char *hang_text =
-    "creates findings through a database call that release 6c83154 changed: the first new "
-    "finding leaves PCF's database lock held and every PCF user's requests hang until PCF is "
-    "restarted";
+    "would hang the whole PCF server at the first new finding: it creates findings through a "
+    "database call that release 6c83154 changed, and the database lock stays held until PCF "
+    "is restarted";
 
 typedef struct {
     const imp_format *f;
@@ -616,26 +615,26 @@ static pcfmcp_error_t decide(pcf_call *c, imp_run *x, const char *pid, const cha
         pcfmcp__pcf_form_add(form, "only_nmap", "1");
         if (broken && !hosts_only)
             add_note(x->adjusted,
-                     "only hosts and services imported (only_nmap): %s; this release's "
-                     "Metasploit importer %s",
+                     "only hosts and services imported (only_nmap): %s, and this "
+                     "release's Metasploit importer %s",
                      how, hang_text);
         return PCFMCP_OK;
     }
     if (broken && (f->flags & IMPF_FORM_MISSING))
         return refuse(c, f, how,
-                      "route names a form class that release no longer has (HTTP 500, nothing "
-                      "imported)");
+                      "answers HTTP 500 without importing anything: its form class is gone");
     if (broken && (f->flags & IMPF_ISSUES_HANG))
         return refuse(c, f, how, hang_text);
     if (broken && (f->flags & IMPF_ISSUES_500))
         return refuse(c, f, how,
-                      "creates findings with arguments that release no longer accepts: PCF "
-                      "answers HTTP 500 at the first finding, after storing the hosts and "
-                      "ports before it");
+                      "would answer HTTP 500 at the first finding, after storing the hosts and "
+                      "ports before it: it creates findings with arguments that release no "
+                      "longer accepts");
     if (broken && (f->flags & IMPF_ISSUES_LOST))
         return refuse(c, f, how,
-                      "passes that release's issue call its arguments shifted: every finding is "
-                      "stored under a project id made of the file name and never shows up");
+                      "would file every finding under a project id made of the file's name, "
+                      "where it never shows up: it passes that release's issue call its "
+                      "arguments shifted");
     pcfmcp__imp_census(f, data, len, c->body, x->census, x->skipped);
     if (f->flags & IMPF_CONFIRMED_ONLY)
         cJSON_AddStringToObject(x->doc, "note",

@@ -249,7 +249,7 @@ def main():
                     ("burp", "burp_enterprise.html", "hang"),
                     ("nikto", "nikto.xml", "HTTP 500"), ("acunetix", "acunetix.xml", "HTTP 500"),
                     ("checkmarx", "checkmarx.xml", "HTTP 500"),
-                    ("aiodnsbrute", "aiodnsbrute.json", "form class"),
+                    ("aiodnsbrute", "aiodnsbrute.json", "form class is gone"),
                     ("dependency-check", "dependency-check.xml", "force")]
         for fmt, name, needle in refusals:
             @case("6c83154: {} is refused before anything is sent".format(fmt))
