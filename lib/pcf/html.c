@@ -53,10 +53,8 @@ bool pcfmcp__pcf_html_has(const char *html, size_t len, const char *marker)
     return html && memfind(html, len, marker) != NULL;
 }
 
-/* Reads one attribute of a tag starting at *p (< end). Quote-aware, so a '>'
- * inside a value does not end the tag. Returns false at the tag's end. */
-static bool next_attr(const char **p, const char *end, const char **name, size_t *nlen,
-                      const char **val, size_t *vlen)
+bool pcfmcp__pcf_html_next_attr(const char **p, const char *end, const char **name,
+                                size_t *nlen, const char **val, size_t *vlen)
 {
     const char *s = *p;
     while (s < end && (is_space(*s) || *s == '/'))
@@ -119,7 +117,7 @@ char *pcfmcp__pcf_html_csrf(const char *html, size_t len)
         const char *name, *val, *csrf = NULL;
         size_t nlen, vlen, csrf_len = 0;
         bool is_csrf = false;
-        while (next_attr(&a, end, &name, &nlen, &val, &vlen)) {
+        while (pcfmcp__pcf_html_next_attr(&a, end, &name, &nlen, &val, &vlen)) {
             if (name_is(name, nlen, "name") && val && vlen == 10 &&
                 memcmp(val, "csrf_token", 10) == 0)
                 is_csrf = true;

@@ -256,6 +256,11 @@ char *pcfmcp__pcf_html_csrf(const char *html, size_t len);
  * with ..."); *errors (may be NULL) receives the <li> texts as a cJSON array. */
 bool pcfmcp__pcf_html_errors(const char *html, size_t len, cJSON **errors);
 bool pcfmcp__pcf_html_has(const char *html, size_t len, const char *marker);
+/* Reads one attribute of a tag starting at *p (< end): its name and its raw
+ * value (NULL without '='). Quote-aware, so a '>' inside a value does not
+ * end the tag. Returns false at the tag's end. */
+bool pcfmcp__pcf_html_next_attr(const char **p, const char *end, const char **name,
+                                size_t *nlen, const char **val, size_t *vlen);
 /* Path (from the first '/' after any scheme://authority) of a Location value,
  * without the fragment; and the fragment without '#'. malloc'd; NULL on OOM. */
 char *pcfmcp__pcf_location_path(const char *location);

@@ -355,6 +355,34 @@ static const char *opt_or(const cJSON *body, const char *name, const char *dflt)
     return v ? v : dflt;
 }
 
+/* One API v1 call inside the import (consumes @p a). The answer, or NULL
+ * with the import's result set to the failure. */
+static pcfmcp_pcf_result_t *api_step(pcf_call *c, pcfmcp__pcf_op op, cJSON *a)
+{
+    pcfmcp_pcf_result_t *sub = NULL;
+    pcfmcp_error_t rc = a ? pcfmcp__pcf_subcall(c, op, a, &sub) : PCFMCP_ERR_NOMEM;
+    cJSON_Delete(a);
+    if (rc == PCFMCP_OK)
+        return sub;
+    if (sub)
+        pcfmcp__pcf_result_move(c->res, sub);
+    else
+        pcfmcp__pcf_fail(c->res, rc, "out of memory");
+    pcfmcp_pcf_result_free(sub);
+    return NULL;
+}
+
+static cJSON *step_args(const char *pid, const char *host_id)
+{
+    cJSON *a = cJSON_CreateObject();
+    if (a && (!cJSON_AddStringToObject(a, "project_id", pid) ||
+              (host_id && !cJSON_AddStringToObject(a, "host_id", host_id)))) {
+        cJSON_Delete(a);
+        return NULL;
+    }
+    return a;
+}
+
 /* PCF's Burp importer fails (HTTP 500) on a site whose host, port or hostname
  * it creates itself (it indexes the new id as if it were a row), so pcf-mcp
  * creates them first, as PCF would have, through API v1. */
@@ -388,104 +416,72 @@ static pcfmcp_error_t burp_precreate(pcf_call *c, const char *pid, const char *d
             }
         }
         /* The host, found by IP as PCF looks it up. */
-        cJSON *a = cJSON_CreateObject();
-        cJSON_AddStringToObject(a, "project_id", pid);
-        pcfmcp_pcf_result_t *sub = NULL;
-        if ((rc = pcfmcp__pcf_subcall(c, PCFMCP__PCF_OP_HOSTS_LIST, a, &sub)) != PCFMCP_OK) {
-            cJSON_Delete(a);
-            pcfmcp__pcf_result_move(c->res, sub);
-            pcfmcp_pcf_result_free(sub);
+        pcfmcp_pcf_result_t *sub = api_step(c, PCFMCP__PCF_OP_HOSTS_LIST, step_args(pid, NULL));
+        if (!sub) {
+            rc = c->res->err;
             break;
         }
-        cJSON_Delete(a);
         char host_id[40] = "";
         const cJSON *h;
         cJSON_ArrayForEach(h, pcfmcp__json_arr(pcfmcp__pcf_result_cjson(sub), "hosts"))
             if (pcfmcp__json_str(h, "ip") && strcmp(pcfmcp__json_str(h, "ip"), ip) == 0)
                 snprintf(host_id, sizeof(host_id), "%s", pcfmcp__json_str(h, "id"));
         pcfmcp_pcf_result_free(sub);
+        char what[160];
         if (!host_id[0]) {
-            a = cJSON_CreateObject();
-            cJSON_AddStringToObject(a, "project_id", pid);
+            cJSON *a = step_args(pid, NULL);
             cJSON_AddStringToObject(a, "ip", ip);
-            cJSON_AddStringToObject(a, "description",
-                                    opt_or(c->body, "hosts_description",
-                                           "Added from BurpSuite scan"));
-            rc = pcfmcp__pcf_subcall(c, PCFMCP__PCF_OP_HOST_CREATE, a, &sub);
-            cJSON_Delete(a);
-            if (rc != PCFMCP_OK) {
-                pcfmcp__pcf_result_move(c->res, sub);
-                pcfmcp_pcf_result_free(sub);
+            cJSON_AddStringToObject(a, "description", opt_or(c->body, "hosts_description",
+                                                             "Added from BurpSuite scan"));
+            if (!(sub = api_step(c, PCFMCP__PCF_OP_HOST_CREATE, a))) {
+                rc = c->res->err;
                 break;
             }
-            snprintf(host_id, sizeof(host_id), "%s",
-                     pcfmcp__json_str(pcfmcp__pcf_result_cjson(sub), "host_id")
-                         ? pcfmcp__json_str(pcfmcp__pcf_result_cjson(sub), "host_id")
-                         : "");
+            const char *id = pcfmcp__json_str(pcfmcp__pcf_result_cjson(sub), "host_id");
+            snprintf(host_id, sizeof(host_id), "%s", id ? id : "");
             pcfmcp_pcf_result_free(sub);
-            char what[128];
             snprintf(what, sizeof(what), "host %s", ip);
             cJSON_AddItemToArray(created, cJSON_CreateString(what));
         }
         if (!pcfmcp__uuid_valid(host_id))
             continue;
         /* The port (tcp, PCF's service = the URL scheme). */
-        a = cJSON_CreateObject();
-        cJSON_AddStringToObject(a, "project_id", pid);
-        cJSON_AddStringToObject(a, "host_id", host_id);
-        if ((rc = pcfmcp__pcf_subcall(c, PCFMCP__PCF_OP_HOST_INFO, a, &sub)) != PCFMCP_OK) {
-            cJSON_Delete(a);
-            pcfmcp__pcf_result_move(c->res, sub);
-            pcfmcp_pcf_result_free(sub);
+        if (!(sub = api_step(c, PCFMCP__PCF_OP_HOST_INFO, step_args(pid, host_id)))) {
+            rc = c->res->err;
             break;
         }
-        cJSON_Delete(a);
         bool have = false;
         const cJSON *pt;
         cJSON_ArrayForEach(pt, pcfmcp__json_arr(pcfmcp__pcf_result_cjson(sub), "ports"))
-            if ((int)pcfmcp__json_num(pt, "port", -1) == port &&
-                pcfmcp__json_bool(pt, "is_tcp", true))
-                have = true;
+            have |= (int)pcfmcp__json_num(pt, "port", -1) == port &&
+                    pcfmcp__json_bool(pt, "is_tcp", true);
         pcfmcp_pcf_result_free(sub);
         if (!have) {
-            a = cJSON_CreateObject();
-            cJSON_AddStringToObject(a, "project_id", pid);
-            cJSON_AddStringToObject(a, "host_id", host_id);
+            cJSON *a = step_args(pid, host_id);
             cJSON_AddNumberToObject(a, "port", port);
             cJSON_AddBoolToObject(a, "is_tcp", true);
             cJSON_AddStringToObject(a, "service", scheme ? scheme : "");
-            cJSON_AddStringToObject(a, "description",
-                                    opt_or(c->body, "ports_description",
-                                           "Added from BurpSuite scan"));
-            rc = pcfmcp__pcf_subcall(c, PCFMCP__PCF_OP_PORT_CREATE, a, &sub);
-            cJSON_Delete(a);
-            if (rc != PCFMCP_OK) {
-                pcfmcp__pcf_result_move(c->res, sub);
-                pcfmcp_pcf_result_free(sub);
+            cJSON_AddStringToObject(a, "description", opt_or(c->body, "ports_description",
+                                                             "Added from BurpSuite scan"));
+            if (!(sub = api_step(c, PCFMCP__PCF_OP_PORT_CREATE, a))) {
+                rc = c->res->err;
                 break;
             }
             pcfmcp_pcf_result_free(sub);
-            char what[128];
             snprintf(what, sizeof(what), "port %s:%d/tcp", ip, port);
             cJSON_AddItemToArray(created, cJSON_CreateString(what));
         }
         if (hostname) {
-            a = cJSON_CreateObject();
-            cJSON_AddStringToObject(a, "project_id", pid);
-            cJSON_AddStringToObject(a, "host_id", host_id);
+            /* Idempotent in PCF. A name PCF does not take as a hostname makes
+             * its importer skip the site with "Hostname not valid!" itself. */
+            cJSON *a = step_args(pid, host_id);
             cJSON_AddStringToObject(a, "hostname", hostname);
-            cJSON_AddStringToObject(a, "description",
-                                    opt_or(c->body, "hostnames_description",
-                                           "Added from BurpSuite scan"));
-            rc = pcfmcp__pcf_subcall(c, PCFMCP__PCF_OP_HOSTNAME_ADD, a, &sub);
-            cJSON_Delete(a);
-            pcfmcp_pcf_result_free(sub);
-            if (rc != PCFMCP_OK) {
-                /* PCF refuses names it does not take for a hostname; its importer
-                 * then skips the site with "Hostname not valid!" itself. */
-                rc = PCFMCP_OK;
+            cJSON_AddStringToObject(a, "description", opt_or(c->body, "hostnames_description",
+                                                             "Added from BurpSuite scan"));
+            if ((sub = api_step(c, PCFMCP__PCF_OP_HOSTNAME_ADD, a)))
+                pcfmcp_pcf_result_free(sub);
+            else
                 pcfmcp__pcf_result_clear(c->res);
-            }
         }
     }
     cJSON_Delete(sites);

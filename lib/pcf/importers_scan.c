@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "pcf/importers.h"
+#include "pcf/impl.h"
 
 static bool is_space(char c)
 {
@@ -179,47 +180,16 @@ static void decode_into(const char *v, size_t n, char *out, size_t size)
 
 bool pcfmcp__imp_tag_attr(const imp_tag *t, const char *name, char *out, size_t size)
 {
-    const char *s = t->attrs, *end = t->attrs + t->alen;
-    size_t want = strlen(name);
+    const char *s = t->attrs, *end = t->attrs + t->alen, *n, *v;
+    size_t nl, vl, want = strlen(name);
     if (size)
         out[0] = '\0';
-    while (s < end) {
-        while (s < end && (is_space(*s) || *s == '/'))
-            s++;
-        const char *n = s;
-        while (s < end && !is_space(*s) && *s != '=')
-            s++;
-        size_t nl = (size_t)(s - n);
-        while (s < end && is_space(*s))
-            s++;
-        const char *v = NULL;
-        size_t vl = 0;
-        if (s < end && *s == '=') {
-            s++;
-            while (s < end && is_space(*s))
-                s++;
-            if (s < end && (*s == '"' || *s == '\'')) {
-                char q = *s++;
-                v = s;
-                while (s < end && *s != q)
-                    s++;
-                vl = (size_t)(s - v);
-                if (s < end)
-                    s++;
-            } else {
-                v = s;
-                while (s < end && !is_space(*s))
-                    s++;
-                vl = (size_t)(s - v);
-            }
-        }
-        if (nl == want && nl > 0 && strncasecmp(n, name, nl) == 0) {
+    while (pcfmcp__pcf_html_next_attr(&s, end, &n, &nl, &v, &vl)) {
+        if (nl == want && strncasecmp(n, name, nl) == 0) {
             if (size)
                 decode_into(v ? v : "", v ? vl : 0, out, size);
             return true;
         }
-        if (nl == 0 && s < end)
-            s++;
     }
     return false;
 }
@@ -271,24 +241,30 @@ static bool drop(imp_nmap *n, size_t start, size_t end)
     return true;
 }
 
-/* PCF: "53/udp, 21/tcp, 80" with blanks removed; a bare number is tcp. */
+/* The next item of a comma-separated list with blanks removed, as PCF's
+ * replace(' ', '').split(','); false after the last one. */
+static bool next_item(const char **p, char *item, size_t size)
+{
+    if (!*p)
+        return false;
+    size_t n = 0;
+    while (**p && **p != ',') {
+        if (**p != ' ' && n + 1 < size)
+            item[n++] = **p;
+        (*p)++;
+    }
+    item[n] = '\0';
+    *p = **p == ',' ? *p + 1 : NULL;
+    return true;
+}
+
+/* PCF: "53/udp, 21/tcp, 80"; a bare number is tcp. */
 static bool port_ignored(const char *list, long port, bool tcp)
 {
-    if (!list)
-        return false;
     const char *p = list;
-    while (*p) {
-        char item[32];
-        size_t n = 0;
-        while (*p && *p != ',') {
-            if (*p != ' ' && n + 1 < sizeof(item))
-                item[n++] = *p;
-            p++;
-        }
-        item[n] = '\0';
-        if (*p == ',')
-            p++;
-        if (!n)
+    char item[32];
+    while (list && next_item(&p, item, sizeof(item))) {
+        if (!item[0])
             continue;
         char *slash = strchr(item, '/');
         bool itcp = true;
@@ -302,26 +278,16 @@ static bool port_ignored(const char *list, long port, bool tcp)
     return false;
 }
 
-/* PCF: ignore_services with blanks removed, split on ',' and lowered; an
- * empty list still holds "" and so skips ports without a service name. */
+/* PCF: ignore_services lowered; an empty list still holds "" and so skips
+ * ports without a service name. */
 static bool service_ignored(const char *list, const char *service)
 {
     const char *p = list ? list : "";
-    for (;;) {
-        char item[128];
-        size_t n = 0;
-        while (*p && *p != ',') {
-            if (*p != ' ' && n + 1 < sizeof(item))
-                item[n++] = *p;
-            p++;
-        }
-        item[n] = '\0';
+    char item[128];
+    while (next_item(&p, item, sizeof(item)))
         if (strcasecmp(item, service) == 0)
             return true;
-        if (!*p)
-            return false;
-        p++;
-    }
+    return false;
 }
 
 void pcfmcp__imp_nmap_free(imp_nmap *n)

@@ -95,26 +95,15 @@ static cJSON *counts_json(census *s)
     return o;
 }
 
-/* The IP each port id belongs to, from the export's hosts. */
-static const char *port_ip(const cJSON *doc, const char *port_id)
+/* The IP of the host whose @p list ("ports", "hostnames") holds @p id, from
+ * the export's hosts. */
+static const char *owner_ip(const cJSON *doc, const char *list, const char *id)
 {
     const cJSON *h;
     cJSON_ArrayForEach(h, pcfmcp__json_obj(doc, "hosts")) {
-        const cJSON *id;
-        cJSON_ArrayForEach(id, pcfmcp__json_arr(h, "ports"))
-            if (cJSON_IsString(id) && strcmp(id->valuestring, port_id) == 0)
-                return h->string;
-    }
-    return "?";
-}
-
-static const char *hostname_ip(const cJSON *doc, const char *hn_id)
-{
-    const cJSON *h;
-    cJSON_ArrayForEach(h, pcfmcp__json_obj(doc, "hosts")) {
-        const cJSON *id;
-        cJSON_ArrayForEach(id, pcfmcp__json_arr(h, "hostnames"))
-            if (cJSON_IsString(id) && strcmp(id->valuestring, hn_id) == 0)
+        const cJSON *x;
+        cJSON_ArrayForEach(x, pcfmcp__json_arr(h, list))
+            if (cJSON_IsString(x) && strcmp(x->valuestring, id) == 0)
                 return h->string;
     }
     return "?";
@@ -161,7 +150,7 @@ static cJSON *diff(const census *a, const census *b)
             cJSON_GetObjectItemCaseSensitive(pcfmcp__json_obj(a->doc, "ports"), x->string))
             continue;
         char where[160];
-        snprintf(where, sizeof(where), "%s:%d/%s", port_ip(b->doc, x->string),
+        snprintf(where, sizeof(where), "%s:%d/%s", owner_ip(b->doc, "ports", x->string),
                  (int)pcfmcp__json_num(x, "port", 0),
                  pcfmcp__json_bool(x, "is_tcp", true) ? "tcp" : "udp");
         cJSON *o = cJSON_CreateObject();
@@ -176,7 +165,7 @@ static cJSON *diff(const census *a, const census *b)
         cJSON *o = cJSON_CreateObject();
         const char *n = pcfmcp__json_str(x, "hostname");
         cJSON_AddStringToObject(o, "hostname", n ? n : "");
-        cJSON_AddStringToObject(o, "ip", hostname_ip(b->doc, x->string));
+        cJSON_AddStringToObject(o, "ip", owner_ip(b->doc, "hostnames", x->string));
         add_capped(names, more, "hostnames", o);
     }
     cJSON_ArrayForEach(x, pcfmcp__json_obj(b->doc, "issues")) {
