@@ -249,6 +249,12 @@ static pcfmcp_error_t issue_inserts_broken(pcf_call *c, const char *pid, bool *b
     return rc;
 }
 
+static bool is_ip(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
 /* ------------------------------------------------------------ options */
 
 static const char *const reserved[] = { "project_id", "format", "kind", "filename", "force",
@@ -308,9 +314,7 @@ static pcfmcp_error_t add_options(pcf_call *c, const imp_format *f, pcf_form *fo
                                         "option resolve must be an object {hostname: ip}");
             const cJSON *m;
             cJSON_ArrayForEach(m, it) {
-                unsigned char buf[16];
-                if (!cJSON_IsString(m) || (inet_pton(AF_INET, m->valuestring, buf) != 1 &&
-                                           inet_pton(AF_INET6, m->valuestring, buf) != 1))
+                if (!cJSON_IsString(m) || !is_ip(m->valuestring))
                     return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
                                             "option resolve: the address of %s must be an IP "
                                             "address",
@@ -320,6 +324,11 @@ static pcfmcp_error_t add_options(pcf_call *c, const imp_format *f, pcf_form *fo
             }
             continue;
         }
+        if (strcmp(it->string, "host") == 0 && strcmp(f->name, "acunetix") == 0 &&
+            !(cJSON_IsString(it) && is_ip(it->valuestring)))
+            /* PCF parses it with IPy and answers 500 on anything else. */
+            return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
+                                    "option host must be the scanned site's IP address");
         if (strcmp(it->string, "host") == 0 && strcmp(f->name, "scanvus") == 0) {
             /* Scanvus names the host by UUID (host_id) or a new host by IP (ip). */
             if (!cJSON_IsString(it))
@@ -343,11 +352,6 @@ static pcfmcp_error_t add_options(pcf_call *c, const imp_format *f, pcf_form *fo
 
 /* ------------------------------------------------------------ burp */
 
-static bool is_ip(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
 
 static const char *opt_or(const cJSON *body, const char *name, const char *dflt)
 {

@@ -305,6 +305,10 @@ def main():
             s.err({"format": "theharvester", "path": "harvest.xml", "rule": "open"},
                   "format theharvester has no option rule (it takes: hosts_description, "
                   "hostnames_description)")
+            s.err({"format": "acunetix", "content": sample("acunetix.xml"), "host": "portal"},
+                  "the scanned site's IP address")
+            s.err({"format": "nuclei", "content": sample("nuclei.jsonl"),
+                   "resolve": {"app.acme.example": "somewhere"}}, "must be an IP address")
 
         @case("a CSV where the format takes XML is refused before sending")
         def _():
