@@ -600,12 +600,13 @@ static pcfmcp_error_t decide(pcf_call *c, imp_run *x, const char *pid, const cha
         cJSON_Delete(x->removed);
         x->removed = n->removed;
         n->removed = NULL;
-        if (cJSON_GetArraySize(x->removed) > 0)
+        if (cJSON_GetArraySize(x->removed) > 0 && hosts_only)
+            add_note(x->adjusted, "NSE output left out: hosts_only asks for hosts, ports and "
+                                  "hostnames only");
+        else if (cJSON_GetArraySize(x->removed) > 0)
             add_note(x->adjusted,
-                     hosts_only ? "NSE output left out: hosts_only asks for hosts, ports and "
-                                  "hostnames only"
-                                : "NSE output PCF would turn into findings left out: %s. This "
-                                  "release's nmap importer %s",
+                     "NSE output PCF would turn into findings left out: %s, and this release's "
+                     "nmap importer %s",
                      how, hang_text);
         pcfmcp__imp_reader_init(&x->reader, data, len, n->drops, n->ndrops);
         return PCFMCP_OK;
