@@ -15,7 +15,8 @@
  *                    "pcf_issue_inserts" and the form options; the file
  *                    itself travels in callctx->upload (see importers.c)
  *   REPORT_RENDER    "template_id", or "template_base64" + "template_filename";
- *                    "extensions"
+ *                    "extensions"; "report_title" (the project's, when the
+ *                    caller knows it: saves reading the project's settings)
  *   NOTE_*           "name", "host_id", "text"
  *   CREDENTIAL_*     "login" and the form fields
  * The table in endpoints.c lists label, route, flags and required members. */
