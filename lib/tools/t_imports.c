@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "tools/handlers.h"
 
@@ -23,19 +24,21 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_imports(pcfmcp_toolset_t *ts, const
     if (!ts)
         return PCFMCP_ERR_INVALID_ARG;
     if (ts->registered)
-        return PCFMCP_ERR_STATE;
+        return pcfmcp__fail(ts, PCFMCP_ERR_STATE,
+                            "settings cannot change once the toolset is registered");
     if (max_bytes && max_bytes < 1024)
-        return PCFMCP_ERR_INVALID_ARG;
+        return pcfmcp__fail(ts, PCFMCP_ERR_INVALID_ARG, "imports.max_bytes must be at least 1024");
     if (pcf_issue_inserts && *pcf_issue_inserts && strcmp(pcf_issue_inserts, "auto") != 0 &&
         strcmp(pcf_issue_inserts, "broken") != 0 && strcmp(pcf_issue_inserts, "working") != 0)
-        return PCFMCP_ERR_INVALID_ARG;
+        return pcfmcp__fail(ts, PCFMCP_ERR_INVALID_ARG,
+                            "imports.pcf_issue_inserts must be auto, broken or working");
     char *dir = input_dir && *input_dir ? pcfmcp__strdup(input_dir) : NULL;
     char *ins = pcf_issue_inserts && *pcf_issue_inserts ? pcfmcp__strdup(pcf_issue_inserts)
                                                         : NULL;
     if ((input_dir && *input_dir && !dir) || (pcf_issue_inserts && *pcf_issue_inserts && !ins)) {
         pcfmcp__free(dir);
         pcfmcp__free(ins);
-        return PCFMCP_ERR_NOMEM;
+        return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     }
     pcfmcp__free(ts->import_dir);
     pcfmcp__free(ts->import_inserts);
