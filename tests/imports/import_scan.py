@@ -20,6 +20,7 @@ sample file of tests/fixtures/scans, both PCF releases.
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -221,6 +222,20 @@ def main():
             h.check(not s.wedged(), "the fake wedged")
             h.check("6c83154" in out["pcf_release"], out["pcf_release"])
             h.check("left out" in text, text[:400])
+
+        @case("6c83154: a 6 MB file streams from its one buffer, scripts left out on the way")
+        def _():
+            body = sample("nmap.xml")
+            pad = "<!-- " + "x" * (3 * 1024 * 1024) + " -->\n"
+            big = body.replace("<host ", pad + "<host ", 1).replace("</nmaprun>", pad + "</nmaprun>")
+            with open(os.path.join(s.dir, "big-nmap.xml"), "w") as fh:
+                fh.write(big)
+            out, _ = s.ok({"format": "nmap", "path": "big-nmap.xml"})
+            h.check(len(out["removed"]) == 2, out["removed"])
+            gone = sum(len(m.group(0)) for m in re.finditer(
+                r'<script id="(vulners|smb2-security-mode)".*?</script>', big, re.S))
+            h.check(out["bytes_sent"] == len(big) - gone, (len(big), gone, out["bytes_sent"]))
+            h.check(not s.wedged(), "wedged")
 
         @case("6c83154: a re-import with rule=filtered counts the new 3306/tcp (issue 10)")
         def _():
