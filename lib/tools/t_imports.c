@@ -71,12 +71,12 @@ static bool real_port(const cJSON *p)
     return pcfmcp__json_num(p, "port", 0) != 0;
 }
 
-static bool take_census(tcall *c, census *s, char *why, size_t why_size)
+static bool take_census(tcall *c, census *s)
 {
     memset(s, 0, sizeof(*s));
     pcfmcp_error_t rc;
     s->doc = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PROJECT_SNAPSHOT, pcfmcp__tools_pargs(c),
-                                    &rc, why, why_size);
+                                    &rc, NULL);
     if (!s->doc)
         return false;
     s->hosts = cJSON_GetArraySize(pcfmcp__json_obj(s->doc, "hosts"));
@@ -191,15 +191,17 @@ static cJSON *diff(const census *a, const census *b)
 }
 
 /* "hosts 0->2 (+2), ports 3->5 (+2), ..." from two censuses (numbers only). */
-static void sum_counts(pcfmcp__buf *b, census *a, census *z)
+static void sum_counts(pcfmcp__mtext *t, census *a, census *z)
 {
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(count_keys); i++) {
         int x = *count_slot(a, i), y = *count_slot(z, i);
         if (i >= 4 && x == y)
             continue; /* PoCs, notes, credentials only when they changed */
-        pcfmcp__buf_printf(b, "%s%s %d->%d", i ? ", " : "", count_keys[i], x, y);
-        if (y != x)
-            pcfmcp__buf_printf(b, " (%+d)", y - x);
+        MT_FMT(t, "{}{} {}->{}", MA_IF(i, ", ", ""), MA_ID(count_keys[i]), MA_INT(x), MA_INT(y));
+        if (y > x)
+            MT_FMT(t, " (+{})", MA_INT(y - x));
+        else if (y < x)
+            MT_FMT(t, " (-{})", MA_INT(x - y));
     }
 }
 
@@ -216,8 +218,8 @@ pcfmcp_error_t pcfmcp__th_import_scan(tcall *c)
     const char *path = pcfmcp__tools_arg_str(c, "path");
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(c->args, "content");
     if ((path != NULL) == (cJSON_IsString(content))) {
-        pcfmcp__tools_errf(c, "give the scan file either as path (below imports.input_dir) or "
-                              "as content (its text), not both and not neither");
+        TOOL_ERR(c, "give the scan file either as path (below imports.input_dir) or as content "
+                    "(its text), not both and not neither");
         return PCFMCP_ERR_INVALID_ARG;
     }
     size_t max = c->ts->import_max ? c->ts->import_max : IMPORT_MAX_DEFAULT;
@@ -229,7 +231,7 @@ pcfmcp_error_t pcfmcp__th_import_scan(tcall *c)
         size_t len = 0;
         if (pcfmcp__tools_read_confined(c->ts->import_dir, path, max, &owned, &len, why,
                                         sizeof(why)) != 0) {
-            pcfmcp__tools_errf(c, "cannot read %s: %s", path, why);
+            TOOL_ERR(c, "cannot read {}: {}", MA_Q(path), MA_STATIC(why));
             return PCFMCP_ERR_INVALID_ARG;
         }
         up.data = owned;
@@ -241,20 +243,19 @@ pcfmcp_error_t pcfmcp__th_import_scan(tcall *c)
         up.data = content->valuestring;
         up.len = strlen(content->valuestring);
         if (up.len > max) {
-            pcfmcp__tools_errf(c, "content has %zu bytes; imports.max_bytes allows %zu", up.len,
-                               max);
+            TOOL_ERR(c, "content has {} bytes; imports.max_bytes allows {}", MA_INT(up.len),
+                     MA_INT(max));
             return PCFMCP_ERR_INVALID_ARG;
         }
     }
     if (up.len == 0) {
         pcfmcp__free(owned);
-        pcfmcp__tools_errf(c, "the scan file is empty");
+        TOOL_ERR(c, "the scan file is empty");
         return PCFMCP_ERR_INVALID_ARG;
     }
 
     census before, after;
-    char why_before[512];
-    bool have_before = take_census(c, &before, why_before, sizeof(why_before));
+    bool have_before = take_census(c, &before);
 
     cJSON *a = pcfmcp__tools_pargs(c);
     pcfmcp__th_copy(c, a, option_args);
@@ -271,16 +272,17 @@ pcfmcp_error_t pcfmcp__th_import_scan(tcall *c)
     pcfmcp__free(owned); /* nothing points into it any more */
     up.data = NULL;
     const cJSON *doc = rc == PCFMCP_OK ? pcfmcp__pcf_result_cjson(res) : NULL;
-    char msg[1200];
+    pcfmcp__mtext msg;
+    pcfmcp__mt_init(&msg);
     if (!doc) {
         const char *m = res ? pcfmcp_pcf_result_message(res) : pcfmcp_strerror(rc);
-        char *clean = pcfmcp__tools_clean(m, strlen(m), 900);
-        snprintf(msg, sizeof(msg), "%s%s",
-                 rc == PCFMCP_ERR_PCF                                        ? ""
-                 : rc == PCFMCP_ERR_UNSUPPORTED || rc == PCFMCP_ERR_INVALID_ARG ? ""
-                                                                            : "import failed: ",
-                 clean ? clean : "");
-        pcfmcp__free(clean);
+        if (rc == PCFMCP_ERR_UNSUPPORTED || rc == PCFMCP_ERR_INVALID_ARG)
+            /* pcf-mcp's own verdict, given before anything reached PCF */
+            MT_FMT(&msg, "{}", MA_STATIC(m));
+        else if (rc == PCFMCP_ERR_PCF)
+            MT_FMT(&msg, "PCF: {}", MA_Q(m));
+        else
+            MT_FMT(&msg, "import failed ({}): {}", MA_ID(pcfmcp_error_name(rc)), MA_Q(m));
         if (rc == PCFMCP_OK)
             rc = PCFMCP_ERR_BAD_RESPONSE;
     }
@@ -288,28 +290,29 @@ pcfmcp_error_t pcfmcp__th_import_scan(tcall *c)
     /* Refused before anything was sent: nothing changed, no second read. */
     if (!doc && (rc == PCFMCP_ERR_UNSUPPORTED || rc == PCFMCP_ERR_INVALID_ARG)) {
         pcfmcp_pcf_result_free(res);
-        pcfmcp__tools_errf(c, "%s", msg);
+        TOOL_ERR(c, "{}", MA_MT(&msg));
+        pcfmcp__mt_free(&msg);
         return rc;
     }
-    char why_after[512];
-    bool have_after = take_census(c, &after, why_after, sizeof(why_after));
-    pcfmcp__buf counts;
-    pcfmcp__buf_init(&counts);
+    bool have_after = take_census(c, &after);
+    pcfmcp__mtext counts;
+    pcfmcp__mt_init(&counts);
     if (have_before && have_after)
         sum_counts(&counts, &before, &after);
     if (!doc) {
         if (have_before && have_after)
-            pcfmcp__tools_sumf(c, "Project before and after this attempt: %s.",
-                               counts.data ? counts.data : "");
+            TOOL_SAY(c, "Project before and after this attempt: {}.", MA_MT(&counts));
         else
-            pcfmcp__tools_sumf(c, "The project could not be read %s the attempt, so its changes "
-                                  "are unknown: check it with get_project_snapshot.",
-                               have_before ? "after" : "before");
-        pcfmcp__tools_errf(c, "%s", msg);
-        pcfmcp__buf_free(&counts);
+            TOOL_SAY(c, "The project could not be read {} the attempt, so its changes are "
+                        "unknown: check it with get_project_snapshot.",
+                     MA_IF(have_before, "after", "before"));
+        TOOL_ERR(c, "{}", MA_MT(&msg));
+        pcfmcp__mt_free(&msg);
+        pcfmcp__mt_free(&counts);
         pcfmcp_pcf_result_free(res);
         return rc;
     }
+    pcfmcp__mt_free(&msg);
 
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
@@ -336,25 +339,26 @@ pcfmcp_error_t pcfmcp__th_import_scan(tcall *c)
     int skipped = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "skipped"));
     int adjusted = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "adjusted"));
     int warnings = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "warnings"));
+    const char *fmt = pcfmcp__json_str(doc, "format");
+    double sent = pcfmcp__json_num(doc, "bytes_sent", 0);
     if (have_before && have_after)
-        pcfmcp__tools_sumf(c, "PCF imported the %s file (%.0f bytes sent): %s.",
-                           pcfmcp__json_str(doc, "format"), pcfmcp__json_num(doc, "bytes_sent", 0),
-                           counts.data ? counts.data : "");
+        TOOL_SAY(c, "PCF imported the {} file ({} bytes sent): {}.", MA_ID(fmt),
+                 MA_INT((long long)sent), MA_MT(&counts));
     else
-        pcfmcp__tools_sumf(c, "PCF imported the %s file (%.0f bytes sent); the project could not "
-                              "be read %s, so the counts are missing.",
-                           pcfmcp__json_str(doc, "format"), pcfmcp__json_num(doc, "bytes_sent", 0),
-                           have_before ? "afterwards" : "beforehand");
+        TOOL_SAY(c, "PCF imported the {} file ({} bytes sent); the project could not be read "
+                    "{}, so the counts are missing.",
+                 MA_ID(fmt), MA_INT((long long)sent),
+                 MA_IF(have_before, "afterwards", "beforehand"));
     if (removed || adjusted)
-        pcfmcp__tools_sumf(c, "pcf-mcp changed what was sent for this PCF release (%d item(s) "
-                              "left out): see adjusted and removed.",
-                           removed);
+        TOOL_SAY(c, "pcf-mcp changed what was sent for this PCF release ({} item(s) left out): "
+                    "see adjusted and removed.",
+                 MA_INT(removed));
     if (skipped)
-        pcfmcp__tools_sumf(c, "PCF's importer leaves part of the file out: see skipped.");
+        TOOL_SAY(c, "PCF's importer leaves part of the file out: see skipped.");
     if (warnings)
-        pcfmcp__tools_sumf(c, "%d warning(s): see warnings.", warnings);
-    pcfmcp__tools_sumf(c, "new lists what appeared (list_hosts / list_issues show the rest).");
-    pcfmcp__buf_free(&counts);
+        TOOL_SAY(c, "{} warning(s): see warnings.", MA_INT(warnings));
+    TOOL_SAY(c, "new lists what appeared (list_hosts / list_issues show the rest).");
+    pcfmcp__mt_free(&counts);
     pcfmcp_pcf_result_free(res);
     return PCFMCP_OK;
 }

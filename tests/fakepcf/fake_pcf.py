@@ -32,8 +32,8 @@ import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import importers  # noqa: E402  (tests/fakepcf/importers.py)
+import fake_state  # beside this file: control endpoints over the state
+import importers  # beside this file: the scanner importers
 
 MAIN_EMAIL = "pcf-tester@example.com"
 MAIN_PASSWORD = "pcf-tester-pass"
@@ -2350,6 +2350,9 @@ def control(app, req):
         with app.db_lock:
             return ok({"users": [{"id": u["id"], "email": u["email"], "password": u["password"]}
                                  for u in app.state.users.values()]})
+    extra = fake_state.control(app, req, body, json_resp)  # state read-back, planting
+    if extra is not None:
+        return extra
     return json_resp({"status": "error", "error": "unknown control endpoint"}, 404)
 
 
