@@ -177,6 +177,12 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Longest a tool call may run; past it the call is cancelled and answered with a tool error (0 = no limit)." },
     { "reports.output_dir", P, "", NULL, 0, 0, NULL, 0, NULL,
       "Directory generate_report may write into (empty: reports are only returned, never written)." },
+    { "imports.input_dir", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "Directory import_scan reads scan files from (its path argument, relative; no symlinks). Empty: files only as inline content." },
+    { "imports.max_bytes", I, "16777216", NULL, 1024, 1024 * MIB, NULL, 0, NULL,
+      "Largest scan file import_scan sends, read into memory once and streamed from there (inline content is also bound by stdio.max_line_bytes or server.max_body_bytes)." },
+    { "imports.pcf_issue_inserts", E, "auto", NULL, 0, 0, "auto|broken|working", 0, NULL,
+      "Whether PCF's importers can create findings: auto tells from PCF's new-issue form (6c83154 and later cannot: they hang or fail); broken or working skips that check." },
 
     /* ------------------------------------------------------------- log */
     { "log.level", E, "info", NULL, 0, 0, "debug|info|warn|error", PCFMCP__KEY_RELOAD, NULL,

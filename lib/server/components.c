@@ -177,7 +177,7 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     else if (!(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
                    "PCF token only: the tools that need PCF's web session (credentials, notes, "
-                   "nmap import, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
+                   "scan imports, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
                    "not offered; pcf.email and pcf.password bring them");
     *out = pcf;
     return PCFMCP_OK;

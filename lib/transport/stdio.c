@@ -326,6 +326,26 @@ static bool drain(pcfmcp_stdio_t *t)
     return clean;
 }
 
+/* Makes the line buffer hold @p need bytes (need <= max). Every copy into
+ * it goes through here: the part of a line that ends in a later read is
+ * copied too, not only the parts that do not end yet. */
+static bool line_room(char **line, size_t *cap, size_t need, size_t max)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : READ_CHUNK;
+    while (c < need)
+        c *= 2;
+    if (c > max)
+        c = max;
+    char *nl = pcfmcp__realloc(*line, c);
+    if (!nl)
+        return false;
+    *line = nl;
+    *cap = c;
+    return true;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
 {
     if (!t)
@@ -388,6 +408,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
             } else if (line_len) {
                 if (line_len + seg > t->max_line) {
                     too_long(t);
+                } else if (!line_room(&line, &line_cap, line_len + seg, t->max_line)) {
+                    PCFMCP_LOG(t->log, PCFMCP_LOG_ERROR, "stdio",
+                               "out of memory buffering a message: discarded");
                 } else {
                     memcpy(line + line_len, buf + start, seg);
                     handle_line(t, line, line_len + seg);
@@ -408,22 +431,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
                 discarding = true;
                 line_len = 0;
             } else {
-                if (line_len + rest > line_cap) {
-                    size_t cap = line_cap ? line_cap : READ_CHUNK;
-                    while (cap < line_len + rest)
-                        cap *= 2;
-                    if (cap > t->max_line)
-                        cap = t->max_line;
-                    char *nl = pcfmcp__realloc(line, cap);
-                    if (!nl) {
-                        PCFMCP_LOG(t->log, PCFMCP_LOG_ERROR, "stdio",
-                                   "out of memory buffering a message: discarded");
-                        discarding = true;
-                        line_len = 0;
-                        continue;
-                    }
-                    line = nl;
-                    line_cap = cap;
+                if (!line_room(&line, &line_cap, line_len + rest, t->max_line)) {
+                    PCFMCP_LOG(t->log, PCFMCP_LOG_ERROR, "stdio",
+                               "out of memory buffering a message: discarded");
+                    discarding = true;
+                    line_len = 0;
+                    continue;
                 }
                 memcpy(line + line_len, buf + start, rest);
                 line_len += rest;

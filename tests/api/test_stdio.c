@@ -179,6 +179,29 @@ START_TEST(stdio_reassembles_partial_reads_and_crlf)
 }
 END_TEST
 
+/* A line longer than the buffer grown so far whose end arrives in a later
+ * read: the final piece is copied into the buffer too (it once overflowed
+ * it: a 1 MiB buffer took a line of 1.1 MB). */
+START_TEST(stdio_reassembles_a_long_line_ending_in_a_later_read)
+{
+    size_t pad = 1100000;
+    char *m = malloc(pad + 100);
+    int n = snprintf(m, 100, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\",\"params\":{\"p\":\"");
+    memset(m + n, 'a', pad);
+    size_t len = (size_t)n + pad;
+    len += (size_t)sprintf(m + len, "\"}}\n");
+    size_t first = 1040000;
+    send_raw(m, first);
+    usleep(200000); /* the transport buffers the first part before the rest arrives */
+    send_raw(m + first, len - first);
+    cJSON *j = read_json();
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "id")->valueint, 7);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(j, "result"));
+    cJSON_Delete(j);
+    free(m);
+}
+END_TEST
+
 START_TEST(stdio_skips_blank_lines_and_reports_garbage)
 {
     send_str("\n   \n{oops\n{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}\n");
@@ -406,6 +429,7 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, stdio_answers_one_line_per_message);
     tcase_add_test(t, stdio_reassembles_partial_reads_and_crlf);
+    tcase_add_test(t, stdio_reassembles_a_long_line_ending_in_a_later_read);
     tcase_add_test(t, stdio_skips_blank_lines_and_reports_garbage);
     tcase_add_test(t, stdio_rejects_invalid_utf8_and_keeps_serving);
     tcase_add_test(t, stdio_ends_cleanly_at_eof);

@@ -232,6 +232,7 @@ _PROTOTYPES = {
     "pcfmcp_toolset_set_max_response_bytes": (err, [P, c_size_t]),
     "pcfmcp_toolset_set_max_field_chars": (err, [P, c_size_t]),
     "pcfmcp_toolset_set_report_dir": (err, [P, c_char_p]),
+    "pcfmcp_toolset_set_imports": (err, [P, c_char_p, c_size_t, c_char_p]),
     "pcfmcp_toolset_register": (err, [P, P]),
     "pcfmcp_toolset_known_tools": (err, [PP]),
     # auth.h
@@ -381,6 +382,7 @@ PCF_CALLS = {
     "note_rename": [s, s, s],
     "note_delete": [s, s],
     "nmap_import": [s, s, z, s],
+    "scan_import": [s, s, s, z, s],
     "report_render": [s, s, s, z, s, s],
 }
 del s, l, i, z
