@@ -1,6 +1,9 @@
 #include "core/internal.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -297,23 +300,101 @@ cJSON *pcfmcp__json_dup_exact(const cJSON *item)
     return cJSON_Duplicate(item, true);
 }
 
+/* cJSON_PrintUnformatted's number format, digit for digit, so text
+ * written here and text cJSON wrote compare equal: 15 significant digits
+ * unless a value needs 17 to read back the same (integers within an int,
+ * which print the same either way, skip printf; -0 keeps its sign). */
+static void write_number(pcfmcp__buf *b, const cJSON *v)
+{
+    double d = v->valuedouble;
+    char num[32];
+    int n;
+    if (isnan(d) || isinf(d)) {
+        pcfmcp__buf_append(b, "null", 4);
+        return;
+    }
+    if (d == (double)v->valueint && !(d == 0 && signbit(d))) {
+        /* The common case (counts, timestamps): no printf. */
+        char *e = num + sizeof(num), *p = e;
+        long long x = v->valueint;
+        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (x < 0)
+            *--p = '-';
+        pcfmcp__buf_append(b, p, (size_t)(e - p));
+        return;
+    }
+    n = snprintf(num, sizeof(num), "%1.15g", d);
+    double back = strtod(num, NULL);
+    double max = fmax(fabs(back), fabs(d));
+    if (!(fabs(back - d) <= max * DBL_EPSILON))
+        n = snprintf(num, sizeof(num), "%1.17g", d);
+    pcfmcp__buf_append(b, num, n > 0 ? (size_t)n : 0);
+}
+
+static bool write_value(pcfmcp__buf *b, const cJSON *v, int depth)
+{
+    if (depth > 10000)
+        return false; /* deeper than any tree this library builds or parses */
+    switch (v->type & 0xFF) {
+    case cJSON_NULL: pcfmcp__buf_append(b, "null", 4); return true;
+    case cJSON_False: pcfmcp__buf_append(b, "false", 5); return true;
+    case cJSON_True: pcfmcp__buf_append(b, "true", 4); return true;
+    case cJSON_Number: write_number(b, v); return true;
+    case cJSON_String: {
+        const char *s = v->valuestring ? v->valuestring : "";
+        pcfmcp__buf_json_string(b, s, strlen(s));
+        return true;
+    }
+    case cJSON_Raw:
+        if (!v->valuestring)
+            return false;
+        pcfmcp__buf_puts(b, v->valuestring);
+        return true;
+    case cJSON_Array:
+    case cJSON_Object: {
+        bool obj = (v->type & 0xFF) == cJSON_Object;
+        pcfmcp__buf_putc(b, obj ? '{' : '[');
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if (c != v->child)
+                pcfmcp__buf_putc(b, ',');
+            if (obj) {
+                if (!c->string)
+                    return false;
+                pcfmcp__buf_json_string(b, c->string, strlen(c->string));
+                pcfmcp__buf_putc(b, ':');
+            }
+            if (!write_value(b, c, depth + 1))
+                return false;
+        }
+        pcfmcp__buf_putc(b, obj ? '}' : ']');
+        return true;
+    }
+    default: return false;
+    }
+}
+
+bool pcfmcp__json_write(pcfmcp__buf *b, const cJSON *item)
+{
+    if (!item || !write_value(b, item, 0))
+        b->failed = true;
+    return pcfmcp__buf_ok(b);
+}
+
 char *pcfmcp__json_print(const cJSON *item, size_t *len)
 {
-    char *s = cJSON_PrintUnformatted(item);
-    if (s && len)
-        *len = strlen(s);
-    return s;
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__json_write(&b, item);
+    return pcfmcp__buf_steal(&b, len);
 }
 
 void pcfmcp__json_append(pcfmcp__buf *b, const cJSON *item)
 {
-    char *s = cJSON_PrintUnformatted(item);
-    if (!s) {
-        b->failed = true;
-        return;
-    }
-    pcfmcp__buf_puts(b, s);
-    cJSON_free(s);
+    pcfmcp__json_write(b, item);
 }
 
 cJSON *pcfmcp__json_parse_object(const char *s, size_t len)
@@ -356,4 +437,19 @@ bool pcfmcp__json_put_num(cJSON *obj, const char *key, double n)
 bool pcfmcp__json_put_bool(cJSON *obj, const char *key, bool b)
 {
     return pcfmcp__json_put(obj, key, cJSON_CreateBool(b));
+}
+
+bool pcfmcp__json_replace(cJSON *obj, const char *key, cJSON *item)
+{
+    if (!item || !obj || !key) {
+        cJSON_Delete(item);
+        return false;
+    }
+    if (!cJSON_GetObjectItemCaseSensitive(obj, key))
+        return pcfmcp__json_put(obj, key, item);
+    if (!cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item)) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return true;
 }

@@ -54,8 +54,14 @@ bool pcfmcp__json_is_integer(const cJSON *item);
  * copy. For ids and tokens a peer expects back unchanged. */
 cJSON *pcfmcp__json_dup_exact(const cJSON *item);
 
-/* Compact serialisation into a caller-owned string (pcfmcp__free). */
+/* Compact serialisation into a caller-owned string (pcfmcp__free). The
+ * text is cJSON_PrintUnformatted's, byte for byte, written without its
+ * intermediate buffers. */
 char *pcfmcp__json_print(const cJSON *item, size_t *len);
+/* Appends the compact serialisation of @p item to @p b (a reusable buffer,
+ * say); false (and @p b failed) when memory ran out or @p item cannot be
+ * written (an invalid node, a member without a name). */
+bool pcfmcp__json_write(pcfmcp__buf *b, const cJSON *item);
 /* Appends the compact serialisation of @p item to @p b. */
 void pcfmcp__json_append(pcfmcp__buf *b, const cJSON *item);
 
@@ -75,4 +81,7 @@ bool pcfmcp__json_put(cJSON *obj, const char *key, cJSON *item);
 bool pcfmcp__json_put_str(cJSON *obj, const char *key, const char *s);
 bool pcfmcp__json_put_num(cJSON *obj, const char *key, double n);
 bool pcfmcp__json_put_bool(cJSON *obj, const char *key, bool b);
+/* Replaces member @p key of @p obj with @p item (added when absent); on
+ * failure the item is freed and false returned, @p obj keeps the old one. */
+bool pcfmcp__json_replace(cJSON *obj, const char *key, cJSON *item);
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/json.h"
 #include "mcp/jsonrpc.h"
 
@@ -273,6 +274,76 @@ START_TEST(rpc_codes_respect_each_revision)
 }
 END_TEST
 
+/* A random tree: every kind of node, numbers from integers to the edges of
+ * doubles, strings with controls, quotes, backslashes and UTF-8. */
+static cJSON *random_value(int depth)
+{
+    static const double nums[] = { 0, -0.0, 1, -1, 0.1, 1e300, -1e-300, 2147483647.0,
+                                   2147483648.0, -2147483648.0, 1798416000, 123456789012345.0,
+                                   9007199254740993.0, 3.14159265358979, 1.0 / 3.0, 1e21, 5e-324 };
+    unsigned k = depth > 5 ? rnd(4) : rnd(6);
+    switch (k) {
+    case 0: return rnd(2) ? cJSON_CreateTrue() : cJSON_CreateFalse();
+    case 1: return cJSON_CreateNull();
+    case 2: {
+        double d = rnd(3) ? nums[rnd(sizeof(nums) / sizeof(nums[0]))]
+                          : (double)(int)rnd(100000) * (rnd(2) ? 1 : -1) / (double)(1 + rnd(7));
+        return cJSON_CreateNumber(d);
+    }
+    case 3: {
+        char str[64];
+        size_t n = rnd(sizeof(str) - 4);
+        for (size_t i = 0; i < n; i++) {
+            static const char pool[] = "ab \"\\/\b\f\n\r\t\x01\x1f\x7f{}[]:,";
+            str[i] = rnd(4) ? pool[rnd(sizeof(pool) - 1)] : (char)('A' + rnd(26));
+        }
+        str[n] = '\0';
+        if (rnd(5) == 0 && n + 3 < sizeof(str))
+            strcpy(str + n, "\xc3\xa9"); /* e acute */
+        return cJSON_CreateString(str);
+    }
+    default: {
+        bool obj = k == 4;
+        cJSON *c = obj ? cJSON_CreateObject() : cJSON_CreateArray();
+        unsigned n = rnd(5);
+        for (unsigned i = 0; i < n; i++) {
+            char key[16];
+            snprintf(key, sizeof(key), i % 2 ? "k\"%u" : "key%u", i);
+            if (obj)
+                cJSON_AddItemToObject(c, key, random_value(depth + 1));
+            else
+                cJSON_AddItemToArray(c, random_value(depth + 1));
+        }
+        return c;
+    }
+    }
+}
+
+START_TEST(json_writer_writes_what_cjson_prints_byte_for_byte)
+{
+    rng_state = 0x5eedULL + (unsigned long long)_i;
+    for (int round = 0; round < 300; round++) {
+        cJSON *v = random_value(0);
+        char *want = cJSON_PrintUnformatted(v);
+        size_t len = 0;
+        char *got = pcfmcp__json_print(v, &len);
+        ck_assert_ptr_nonnull(want);
+        ck_assert_ptr_nonnull(got);
+        ck_assert_str_eq(got, want);
+        ck_assert_uint_eq(len, strlen(want));
+        pcfmcp__buf b;
+        pcfmcp__buf_init(&b);
+        pcfmcp__buf_puts(&b, "x");
+        ck_assert(pcfmcp__json_write(&b, v));
+        ck_assert_str_eq(b.data + 1, want);
+        pcfmcp__buf_free(&b);
+        free(want);
+        pcfmcp__free(got);
+        cJSON_Delete(v);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json");
@@ -280,6 +351,7 @@ int main(void)
     tcase_add_loop_test(t, json_parsed_strings_are_never_shorter_than_their_text, 0, 4);
     tcase_add_test(t, json_nul_escape_is_refused_with_a_clear_reason);
     tcase_add_test(t, json_integers_beyond_2_53_keep_their_digits);
+    tcase_add_loop_test(t, json_writer_writes_what_cjson_prints_byte_for_byte, 0, 4);
     suite_add_tcase(s, t);
     t = tcase_create("rpc codes");
     tcase_add_test(t, rpc_codes_respect_each_revision);
