@@ -1,0 +1,160 @@
+/* Cached tool results: a read-only tool's whole answer, cleaned, rendered
+ * and serialised, kept in the PCF client's read cache (cache.enabled) under
+ * the caller's PCF identity, the tool and its exact arguments. A hit sends
+ * those bytes again: no PCF read, no parse, no cleaning, no rendering.
+ *
+ * Entries live in the same cache as the PCF reads, so they expire with
+ * cache.ttl and are dropped by the same invalidation, here or (with a
+ * shared store) on another replica: by the tag of the one project every
+ * read of the call was about, or untagged -- dropped by any write -- when
+ * the call read anything else (the project list to resolve a name, teams,
+ * several projects). A call that wrote, probed liveness (check_token) or
+ * saw a PCF call fail is not kept. */
+#include "core/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <pcfmcp/sys/cache.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/canon.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "mcp/native.h"
+#include "tools/toolset.h"
+
+/* Tools whose answers may be kept at all; each call still has to qualify. */
+static bool cacheable_def(const tool_def *d)
+{
+    return (d->flags & F_READ) && !(d->flags & F_DESTRUCTIVE);
+}
+
+void pcfmcp__tools_rc_note_read(tcall *c, pcfmcp__pcf_op op, const cJSON *args, bool ok)
+{
+    if (c->rc_keep == RC_NEVER)
+        return;
+    if (!ok || !pcfmcp__pcf_op_cacheable(op)) {
+        c->rc_keep = RC_NEVER;
+        return;
+    }
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(args, "project_id");
+    const char *id = cJSON_IsString(p) && pcfmcp__uuid_valid(p->valuestring) ? p->valuestring
+                                                                             : NULL;
+    if (c->rc_keep == RC_NONE && id) {
+        c->rc_keep = RC_PROJECT;
+        snprintf(c->rc_tag, sizeof(c->rc_tag), "%s", id);
+    } else if (!(c->rc_keep == RC_PROJECT && id && strcmp(id, c->rc_tag) == 0)) {
+        /* Another project, or data of no project: only untagged is safe. */
+        c->rc_keep = RC_UNTAGGED;
+    }
+}
+
+/* The key of this call's result in @p pcf's read cache, or NULL (no cache,
+ * not a cached tool, out of memory). */
+static char *key_of(pcfmcp_pcf_t *pcf, const tool_def *d, const cJSON *args,
+                    pcfmcp_cache_t **cache)
+{
+    char ns[17];
+    if (!pcf || !cacheable_def(d) || !(*cache = pcfmcp__pcf_read_cache(pcf, ns)))
+        return NULL;
+    pcfmcp__buf k;
+    pcfmcp__buf_init(&k);
+    pcfmcp__buf_puts(&k, ns);
+    pcfmcp__buf_puts(&k, "\x1ftool\x1f");
+    pcfmcp__buf_puts(&k, d->name);
+    pcfmcp__buf_putc(&k, '\x1f');
+    if (!pcfmcp__json_canonical(args, &k)) {
+        pcfmcp__buf_free(&k);
+        return NULL;
+    }
+    return pcfmcp__buf_steal(&k, NULL);
+}
+
+static bool get(pcfmcp_cache_t *cache, const char *key, pcfmcp_result_t *result)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (pcfmcp_cache_get(cache, key, &text, &len) != PCFMCP_OK)
+        return false;
+    return pcfmcp__result_set_rendered(result, text, len) == PCFMCP_OK;
+}
+
+bool pcfmcp__tools_rc_lookup(tcall *c)
+{
+    pcfmcp_cache_t *cache = NULL;
+    char *key = key_of(c->pcf, c->def, c->args, &cache);
+    if (!key)
+        return false;
+    if (get(cache, key, c->result)) {
+        pcfmcp__free(key);
+        return true;
+    }
+    c->rc_cache = cache;
+    c->rc_key = key; /* kept for the store after the call (pcfmcp__tools_rc_keep) */
+    return false;
+}
+
+typedef struct {
+    pcfmcp_cache_t *cache;
+    char *key;
+    char tag[40]; /* "" = untagged */
+} pending;
+
+static void keep(const char *json, size_t len, void *ud)
+{
+    pending *p = ud;
+    pcfmcp_cache_put(p->cache, p->key, p->tag, json, len);
+}
+
+static void drop(void *ud)
+{
+    pending *p = ud;
+    pcfmcp__free(p->key);
+    pcfmcp__free(p);
+}
+
+void pcfmcp__tools_rc_keep(tcall *c)
+{
+    if (!c->rc_key || c->rc_keep == RC_NEVER)
+        return;
+    pending *p = pcfmcp__calloc(1, sizeof(*p));
+    if (!p)
+        return;
+    p->cache = c->rc_cache;
+    p->key = c->rc_key;
+    c->rc_key = NULL;
+    if (c->rc_keep == RC_PROJECT)
+        snprintf(p->tag, sizeof(p->tag), "%s", c->rc_tag);
+    /* Kept once the engine has sent it (and checked it against the output
+     * schema when asked to): what is served again is what went out. */
+    pcfmcp__result_on_sent(c->result, keep, drop, p);
+}
+
+pcfmcp_error_t pcfmcp__tools_rc_probe(pcfmcp_toolset_t *ts, const tool_def *d, const cJSON *args,
+                                      pcfmcp_result_t *result)
+{
+    /* Only what cannot wait: a per-caller client may need a login, an
+     * unresolved scope a PCF read, a tool its gates' error. */
+    if (ts->resolve || !ts->pcf || !cacheable_def(d))
+        return PCFMCP__NATIVE_WOULD_BLOCK;
+    if (ts->nprojects || ts->default_project) {
+        pthread_mutex_lock(&ts->scope_lock);
+        int state = ts->scope_state;
+        pthread_mutex_unlock(&ts->scope_lock);
+        if (state != 1)
+            return PCFMCP__NATIVE_WOULD_BLOCK;
+    }
+    if (d->capability && pcfmcp__tools_unusable(ts, ts->pcf, d, false))
+        return PCFMCP__NATIVE_WOULD_BLOCK;
+    pcfmcp_cache_t *cache = NULL;
+    char *key = key_of(ts->pcf, d, args, &cache);
+    bool hit = key && get(cache, key, result);
+    pcfmcp__free(key);
+    if (!hit)
+        return PCFMCP__NATIVE_WOULD_BLOCK;
+    if (ts->log)
+        PCFMCP_LOG(ts->log, PCFMCP_LOG_DEBUG, "tools", "tool %s ok (cached result)", d->name);
+    return PCFMCP_OK;
+}
