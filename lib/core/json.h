@@ -36,8 +36,6 @@ pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, in
                                                    cJSON **out, size_t *err_off);
 const char *pcfmcp__json_status_text(pcfmcp__json_status st);
 
-/* Maximum nesting of @p s (objects + arrays), stopping early past @p cap. */
-int pcfmcp__json_depth(const char *s, size_t len, int cap);
 
 /* Typed getters: NULL / fallback when the key is absent or of another type. */
 const char *pcfmcp__json_str(const cJSON *obj, const char *key);
