@@ -52,7 +52,7 @@ bool pcfmcp__buf_reserve(pcfmcp__buf *b, size_t extra)
     return true;
 }
 
-void pcfmcp__buf_append(pcfmcp__buf *b, const void *p, size_t n)
+void pcfmcp__buf_append_slow(pcfmcp__buf *b, const void *p, size_t n)
 {
     if (!pcfmcp__buf_reserve(b, n))
         return;
@@ -67,10 +67,6 @@ void pcfmcp__buf_puts(pcfmcp__buf *b, const char *s)
     pcfmcp__buf_append(b, s, strlen(s));
 }
 
-void pcfmcp__buf_putc(pcfmcp__buf *b, char c)
-{
-    pcfmcp__buf_append(b, &c, 1);
-}
 
 void pcfmcp__buf_printf(pcfmcp__buf *b, const char *fmt, ...)
 {
