@@ -132,12 +132,22 @@ void pcfmcp__tools_rc_keep(tcall *c)
     pcfmcp__result_on_sent(c->result, keep, drop, p);
 }
 
-pcfmcp_error_t pcfmcp__tools_rc_probe(pcfmcp_toolset_t *ts, const tool_def *d, const cJSON *args,
-                                      pcfmcp_result_t *result)
+pcfmcp_error_t pcfmcp__tools_rc_probe(pcfmcp_toolset_t *ts, pcfmcp_ctx_t *ctx, const tool_def *d,
+                                      const cJSON *args, pcfmcp_result_t *result)
 {
-    /* Only what cannot wait: a per-caller client may need a login, an
-     * unresolved scope a PCF read, a tool its gates' error. */
-    if (ts->resolve || !ts->pcf || !cacheable_def(d))
+    /* Only what cannot wait: a host's resolver may, an unresolved scope
+     * needs a PCF read, a tool's gates their error from a worker. */
+    if (!cacheable_def(d) || (ts->resolve && !ts->resolver_quick))
+        return PCFMCP__NATIVE_WOULD_BLOCK;
+    pcfmcp_pcf_t *pcf = ts->pcf;
+    if (ts->resolve) {
+        char why[256];
+        pcf = NULL;
+        if (ts->resolve(ctx ? pcfmcp_ctx_identity(ctx) : NULL, &pcf, why, sizeof(why),
+                        ts->resolve_ud) != PCFMCP_OK)
+            return PCFMCP__NATIVE_WOULD_BLOCK; /* the worker says why */
+    }
+    if (!pcf)
         return PCFMCP__NATIVE_WOULD_BLOCK;
     if (ts->nprojects || ts->default_project) {
         pthread_mutex_lock(&ts->scope_lock);
@@ -146,10 +156,10 @@ pcfmcp_error_t pcfmcp__tools_rc_probe(pcfmcp_toolset_t *ts, const tool_def *d, c
         if (state != 1)
             return PCFMCP__NATIVE_WOULD_BLOCK;
     }
-    if (d->capability && pcfmcp__tools_unusable(ts, ts->pcf, d, false))
+    if (d->capability && pcfmcp__tools_unusable(ts, pcf, d, false))
         return PCFMCP__NATIVE_WOULD_BLOCK;
     pcfmcp_cache_t *cache = NULL;
-    char *key = key_of(ts->pcf, d, args, &cache);
+    char *key = key_of(pcf, d, args, &cache);
     bool hit = key && get(cache, key, result);
     pcfmcp__free(key);
     if (!hit)

@@ -106,11 +106,31 @@ static size_t escape_len(const unsigned char *s, size_t n)
     return 2;
 }
 
+/* Whether the 8 bytes in @p x are all printable ASCII (0x20..0x7E). */
+static inline bool printable8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t del = x ^ (0x7F * ones);
+    /* Bytes >= 0x80; then (with none of those) bytes < 0x20 and bytes == 0x7F. */
+    return !((x & highs) | ((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs));
+}
+
 bool pcfmcp__tools_is_clean(const char *str, size_t n, size_t max_chars)
 {
     const unsigned char *s = (const unsigned char *)(str ? str : "");
     size_t chars = 0, i = 0;
     while (i < n) {
+        /* Eight plain characters at a time, the bulk of any text. */
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!printable8(x))
+                break;
+            i += 8;
+            chars += 8;
+        }
+        if (i == n)
+            break;
         unsigned char c = s[i];
         /* Printable ASCII, the bulk of PCF text: one compare per byte. */
         if ((c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t') {

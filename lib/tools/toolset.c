@@ -585,6 +585,12 @@ void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on)
         ts->per_caller_credentials = on;
 }
 
+void pcfmcp__toolset_set_resolver_quick(pcfmcp_toolset_t *ts, bool on)
+{
+    if (ts && !ts->registered)
+        ts->resolver_quick = on;
+}
+
 const char *pcfmcp__tools_unusable(const pcfmcp_toolset_t *ts, pcfmcp_pcf_t *pcf,
                                    const tool_def *d, bool offering)
 {
@@ -1460,9 +1466,8 @@ static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const cJSON *args, pcfmcp_resu
 static pcfmcp_error_t probe_tool(pcfmcp_ctx_t *ctx, const cJSON *args, pcfmcp_result_t *result,
                                  void *userdata)
 {
-    (void)ctx;
     const tool_binding *b = userdata;
-    return pcfmcp__tools_rc_probe(b->ts, b->def, args, result);
+    return pcfmcp__tools_rc_probe(b->ts, ctx, b->def, args, result);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_engine_t *engine)

@@ -129,6 +129,7 @@ struct pcfmcp_toolset {
     size_t max_field;
     char *report_dir;
     bool per_caller_credentials; /* callers act with credentials of their own */
+    bool resolver_quick;         /* see pcfmcp__toolset_set_resolver_quick */
     char *import_dir;        /* imports.input_dir: where import_scan reads paths */
     size_t import_max;       /* imports.max_bytes */
     char *import_inserts;    /* imports.pcf_issue_inserts: auto, broken, working */
@@ -254,6 +255,10 @@ pcfmcp_error_t pcfmcp__mt_result_block(pcfmcp_result_t *r, cJSON *block);
  * identities), so what the server's own client can reach does not decide
  * which tools are offered; each call is still checked. Before registration. */
 void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on);
+/* The resolver (pcfmcp_toolset_set_resolver) never waits (no I/O, short
+ * locks only), so a cached call may run it on the transport's thread
+ * (rcache.c); a host's resolver is not assumed to. Before registration. */
+void pcfmcp__toolset_set_resolver_quick(pcfmcp_toolset_t *ts, bool on);
 /* The one decision whether tool @p d can work with the PCF credentials and
  * channels of @p pcf: NULL when it can, else the reason (completing "it ...",
  * naming the settings that would make it work). Registration (@p offering:
@@ -413,8 +418,8 @@ bool pcfmcp__tools_rc_lookup(tcall *c);
 void pcfmcp__tools_rc_keep(tcall *c);
 /* The engine's probe (mcp/native.h) for @p d: a cached result, or
  * PCFMCP__NATIVE_WOULD_BLOCK. */
-pcfmcp_error_t pcfmcp__tools_rc_probe(pcfmcp_toolset_t *ts, const tool_def *d, const cJSON *args,
-                                      pcfmcp_result_t *result);
+pcfmcp_error_t pcfmcp__tools_rc_probe(pcfmcp_toolset_t *ts, pcfmcp_ctx_t *ctx, const tool_def *d,
+                                      const cJSON *args, pcfmcp_result_t *result);
 
 /* resources.c */
 pcfmcp_error_t pcfmcp__tools_register_extras(pcfmcp_toolset_t *ts, pcfmcp_engine_t *e);
