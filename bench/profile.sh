@@ -1,7 +1,8 @@
 #!/bin/sh
 # Instruction counts per request, under callgrind: repeatable where req/s on
 # a shared machine is not. Not a test: prints one table, and with -o DIR
-# keeps each case's callgrind file and its top functions there.
+# keeps each case's callgrind files and its top functions (self cost per
+# request, bench/cgdiff.py) there.
 #   bench/profile.sh BUILDDIR [N] [-o DIR]
 # Each case runs pcf-mcp over stdio against bench/fake-pcf twice, with N and
 # 2N requests after initialize; the difference divided by N is the cost of
@@ -55,9 +56,10 @@ case_() { # name request extra-env
     b=$(run "$1" $((2 * n)) "$2" "${3:-}")
     printf '%-34s %14d\n' "$1" $(((b - a) / n))
     if [ -n "$keep" ]; then
-        cp "$tmp/$1.$((2 * n)).out" "$keep/$1.callgrind"
-        callgrind_annotate --inclusive=no "$tmp/$1.$((2 * n)).out" 2>/dev/null |
-            sed -n '/^Ir/,$p' | head -40 >"$keep/$1.top.txt"
+        cp "$tmp/$1.$n.out" "$keep/$1.$n.callgrind"
+        cp "$tmp/$1.$((2 * n)).out" "$keep/$1.$((2 * n)).callgrind"
+        python3 "$here/cgdiff.py" "$tmp/$1.$n.out" "$tmp/$1.$((2 * n)).out" "$n" 25 \
+            >"$keep/$1.top.txt"
     fi
 }
 PING='{"jsonrpc":"2.0","id":1,"method":"ping"}'
