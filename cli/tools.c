@@ -121,6 +121,8 @@ int cli_cmd_tools(const cli_args *a)
      * the local configuration's gates. */
     pcfmcp_config_set(cfg, "log.level", "error", PCFMCP_CONFIG_API);
     pcfmcp_config_set(cfg, "tools.enable_destructive", "true", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(cfg, "tools.toolsets", "all", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(cfg, "tools.dynamic", "true", PCFMCP_CONFIG_API);
     for (size_t i = 0; i < a->nsettings; i++)
         pcfmcp_config_set(cfg, a->settings[i].key, a->settings[i].value, PCFMCP_CONFIG_FLAG);
     pcfmcp_server_t *server = NULL;

@@ -306,6 +306,21 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_hooks(pcfmcp_engine_t *engine,
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_tool(pcfmcp_engine_t *engine, const char *tool_json,
                                                  pcfmcp_tool_cb cb, void *userdata);
 
+/**
+ * Opens a batch of registry changes: tools, resources, templates or
+ * prompts added or removed until the matching pcfmcp_engine_batch_end()
+ * are announced with one `notifications/.../list_changed` per list instead
+ * of one per change (each change is visible to `tools/list` at once; only
+ * the notification waits). Batches nest. Safe to call while requests run.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_batch_begin(pcfmcp_engine_t *engine);
+
+/**
+ * Closes a batch; when the outermost one closes, every list that changed
+ * in it is announced once. PCFMCP_ERR_STATE when no batch is open.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_batch_end(pcfmcp_engine_t *engine);
+
 /** Removes the tool @p name. PCFMCP_ERR_NOT_FOUND if there is none. */
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_remove_tool(pcfmcp_engine_t *engine, const char *name);
 

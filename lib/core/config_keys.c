@@ -148,8 +148,10 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     /* ----------------------------------------------------------- tools */
     { "tools.read_only", B, "false", "read-only", 0, 0, NULL, 0, NULL,
       "Offer only tools that change nothing in PCF (reports stay, without writing files)." },
-    { "tools.toolsets", L, "all", NULL, 0, 0, NULL, 0, NULL,
-      "Tool groups to offer: all, or any of projects,hosts,ports,issues,pocs,networks,teams,reports,credentials,notes,scans." },
+    { "tools.toolsets", L, "default", NULL, 0, 0, NULL, 0, NULL,
+      "Toolsets to offer: default (context,projects,hosts,ports,issues,pocs,notes,reports), all, or names as in `pcf-mcp tools` (e.g. default,tasks)." },
+    { "tools.dynamic", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Dynamic mode: the model can list and enable more toolsets while the server runs (list_toolsets, enable_toolset)." },
     { "tools.allow", L, "", NULL, 0, 0, NULL, 0, NULL,
       "Offer only these tools (names as in `pcf-mcp tools`); unknown names stop the server." },
     { "tools.deny", L, "", NULL, 0, 0, NULL, 0, NULL,

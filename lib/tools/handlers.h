@@ -23,6 +23,9 @@ void pcfmcp__th_count(cJSON *counts, const char *key);
 cJSON *pcfmcp__th_short_issue(const cJSON *normalised_issue);
 pcfmcp_error_t pcfmcp__th_delete(tcall *c, pcfmcp__pcf_op op, const char *idname,
                                  const char *extra);
+/* The `services` argument ([{port_id | host + port + protocol, hostname}])
+ * as PCF's {port_id: [hostname_id or "0"]}; NULL with the error set. */
+cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list);
 
 /* Tool handlers (defs.c lists them). */
 

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "tools/handlers.h"
+#include "tools/t_workspace.h"
 
 /* ------------------------------------------------------------ arguments */
 
@@ -55,7 +56,7 @@ static const cJSON *cached_host(tcall *c, host_cache *hc, const char *hid)
 }
 
 /* Turns the `services` argument into PCF's {port_id: [hostname_id or "0"]}. */
-static cJSON *build_services(tcall *c, const cJSON *list)
+cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list)
 {
     cJSON *svc = cJSON_CreateObject();
     host_cache hc = { cJSON_CreateObject() };
@@ -147,7 +148,7 @@ fail:
 
 static const char issue_text_args[] =
     "name description status cve cwe url_path param fix technical risks references intruder "
-    "fields";
+    "fields cvss_vector impact exploitability risk type";
 
 static cJSON *issue_body(tcall *c, bool create)
 {
@@ -161,7 +162,7 @@ static cJSON *issue_body(tcall *c, bool create)
     }
     const cJSON *svc = cJSON_GetObjectItemCaseSensitive(c->args, "services");
     if (svc) {
-        cJSON *s = build_services(c, svc);
+        cJSON *s = pcfmcp__th_build_services(c, svc);
         if (!s) {
             cJSON_Delete(a);
             return NULL;
@@ -446,6 +447,13 @@ pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
         pcfmcp__tools_errf(c, "poc needs text or content_base64");
         return PCFMCP_ERR_INVALID_ARG;
     }
+    if (pcfmcp__json_bool(c->args, "dedupe", false)) {
+        const char *dup = pcfmcp__tw_find_duplicate(c);
+        if (c->err.len)
+            return PCFMCP_ERR_PCF;
+        if (dup)
+            return pcfmcp__tw_merge_into(c, dup);
+    }
     cJSON *a = issue_body(c, true);
     if (!a)
         return PCFMCP_ERR_INVALID_ARG;
@@ -501,7 +509,8 @@ pcfmcp_error_t pcfmcp__th_update_issue(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "issue_id", iid);
     pcfmcp__th_updated(c, "name description cvss criticality status cve cwe url_path param fix "
-                          "technical risks references intruder services fields");
+                          "technical risks references intruder services fields cvss_vector "
+                          "impact exploitability risk type");
     pcfmcp__tools_sumf(c, "Updated issue %s.", iid);
     return PCFMCP_OK;
 }

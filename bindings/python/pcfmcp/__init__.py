@@ -45,7 +45,7 @@ from .engine import (
 )
 from .errors import ErrorCode, PcfError, PcfmcpError, ToolError, error_name, strerror
 from .log import LogFormat, Logger, LogLevel
-from .pcf import Pcf, RenderedReport, global_cleanup, global_init
+from .pcf import Pcf, RenderedReport, global_cleanup, global_init, operations
 from .server import Server
 from .stdio import Stdio, serve_stdio
 from .tools import Toolset, known_tools
@@ -70,6 +70,7 @@ __all__ = [
     "PROTOCOL_STATELESS", "Pcf", "PcfError", "PcfmcpError", "RenderedReport", "ResourceLink",
     "Server", "Session", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
     "Verdict", "config_keys", "error_name", "generate_key", "global_cleanup", "global_init",
-    "hash_key", "key_count", "key_info", "suggest_flag", "known_tools", "library_path", "serve_stdio",
+    "hash_key", "key_count", "key_info", "suggest_flag", "known_tools", "library_path", "operations",
+    "serve_stdio",
     "strerror", "version", "version_num",
 ]

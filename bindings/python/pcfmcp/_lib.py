@@ -231,6 +231,7 @@ _PROTOTYPES = {
     "pcfmcp_toolset_set_report_dir": (err, [P, c_char_p]),
     "pcfmcp_toolset_register": (err, [P, P]),
     "pcfmcp_toolset_known_tools": (err, [PP]),
+    "pcfmcp_pcf_operations": (err, [PP]),
     # auth.h
     "pcfmcp_auth_new": (err, [PP, P]),
     "pcfmcp_auth_free": (None, [P]),
@@ -364,6 +365,8 @@ PCF_CALLS = {
     "note_delete": [s, s],
     "nmap_import": [s, s, z, s],
     "report_render": [s, s, s, z, s, s],
+    # pcfmcp_pcf_call(pcf, operation, args_json, out): every operation by name.
+    "call": [s, s],
 }
 del s, l, i, z
 
