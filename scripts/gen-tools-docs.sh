@@ -6,6 +6,12 @@ bin=$1 srcdir=$2 out=$3
 mkdir -p "$out/docs" "$out/man"
 {
     cat "$srcdir/docs/tools-head.md"
+    printf '## Toolsets\n\n'
+    printf '`tools.toolsets` chooses them (default: the ones marked yes; `all`);\n'
+    printf 'in dynamic mode (`tools.dynamic`) the model enables more with\n'
+    printf '`enable_toolset`. Destructive tools also need `tools.enable_destructive`.\n\n'
+    python3 "$srcdir/scripts/context-cost.py" --bin "$bin" --toolsets-markdown
+    printf '\n## Tools\n\n'
     "$bin" tools --format markdown
 } > "$out/docs/tools.md.tmp"
 mv "$out/docs/tools.md.tmp" "$out/docs/tools.md"

@@ -123,7 +123,9 @@ static cJSON *tools_of(const pcfmcp_toolset_t *ts, unsigned bit)
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; arr && i < pcfmcp__tools_ndefs; i++) {
         const tool_def *d = &pcfmcp__tools_defs[i];
-        if (d->group == bit && pcfmcp__tools_enabled_ignoring_group(ts, d))
+        /* The dynamic-mode switches themselves belong to no toolset a model enables. */
+        if (d->group == bit && !(d->flags & F_DYNAMIC) &&
+            pcfmcp__tools_enabled_ignoring_group(ts, d))
             cJSON_AddItemToArray(arr, cJSON_CreateString(d->name));
     }
     return arr;
