@@ -698,6 +698,14 @@ class Engine(Handle):
     def remove_tool(self, name):
         check(lib.pcfmcp_engine_remove_tool(self._p(), enc(name)), self._errmsg)
 
+    def batch_begin(self):
+        """Opens a batch of registry changes: list_changed notifications wait
+        for the matching :meth:`batch_end` (one per changed list)."""
+        check(lib.pcfmcp_engine_batch_begin(self._p()), self._errmsg)
+
+    def batch_end(self):
+        check(lib.pcfmcp_engine_batch_end(self._p()), self._errmsg)
+
     def withhold_tool(self, name, reason):
         """Declares ``name`` as a tool kept away from this engine and why: a
         ``tools/call`` for it stays a -32602 error but says ``reason`` (message
