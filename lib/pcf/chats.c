@@ -15,8 +15,9 @@
 #define MAX_CHATS 2000
 
 /* <a class="item" data-tab="chat_<id>"> NAME<i class="comment icon"></i> */
-static cJSON *parse_chats(const char *html)
+static cJSON *parse_chats(const char *html, const char *pid)
 {
+    (void)pid;
     static const char marker[] = "<a class=\"item\" data-tab=\"chat_";
     cJSON *list = cJSON_CreateArray();
     const char *p = html;
@@ -51,22 +52,8 @@ static cJSON *parse_chats(const char *html)
 
 static pcfmcp_error_t list_chats(pcf_call *c, cJSON **out)
 {
-    *out = NULL;
-    pcf_http_resp resp;
-    pcfmcp_error_t rc = pcfmcp__ws_request(c, "ui_chats_page", false, "/chats/", NULL, NULL, &resp);
-    if (rc == PCFMCP_OK) {
-        if (resp.status == 200) {
-            if (!(*out = parse_chats(pcfmcp__ws_body(&resp))))
-                rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
-        } else if (resp.status == 302) {
-            rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
-                                  "project not found, or this PCF user is not a member");
-        } else {
-            rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the chats page");
-        }
-    }
-    pcfmcp__pcf_http_resp_free(&resp);
-    return rc;
+    return pcfmcp__ws_read_page(c, "ui_chats_page", "/chats/", "the chats page", parse_chats,
+                                out);
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_chats_list(pcf_call *c)
@@ -79,12 +66,9 @@ pcfmcp_error_t pcfmcp__pcf_run_chats_list(pcf_call *c)
     pcfmcp__pcf_ui_end(c);
     if (rc != PCFMCP_OK)
         return rc;
-    cJSON *doc = cJSON_CreateObject();
-    if (doc)
-        cJSON_AddItemToObject(doc, "chats", chats);
-    else
-        cJSON_Delete(chats);
-    return pcfmcp__ws_succeed(c, doc);
+    static const char *const k[] = { "chats" };
+    cJSON **v[] = { &chats };
+    return pcfmcp__ws_succeed_with(c, 1, k, v);
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_chat_messages(pcf_call *c)
@@ -106,13 +90,9 @@ pcfmcp_error_t pcfmcp__pcf_run_chat_messages(pcf_call *c)
                    pcfmcp__json_parse(resp.body.data, resp.body.len, PCF_JSON_DEPTH, &msgs,
                                       NULL) == PCFMCP__JSON_OK &&
                    cJSON_IsArray(msgs)) {
-            cJSON *doc = cJSON_CreateObject();
-            if (doc)
-                cJSON_AddItemToObject(doc, "messages", msgs);
-            else
-                cJSON_Delete(msgs);
-            msgs = NULL;
-            rc = pcfmcp__ws_succeed(c, doc);
+            static const char *const k[] = { "messages" };
+            cJSON **v[] = { &msgs };
+            rc = pcfmcp__ws_succeed_with(c, 1, k, v);
         } else {
             rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the chat messages");
         }

@@ -116,23 +116,8 @@ static cJSON *parse_files(const char *html, const char *pid)
 /* The files of the project (the caller holds the web session). */
 static pcfmcp_error_t list_files(pcf_call *c, cJSON **out)
 {
-    *out = NULL;
-    pcf_http_resp resp;
-    pcfmcp_error_t rc = pcfmcp__ws_request(c, "ui_files_page", false, "/files/", NULL, NULL, &resp);
-    if (rc == PCFMCP_OK) {
-        if (resp.status == 200) {
-            *out = parse_files(pcfmcp__ws_body(&resp), pcfmcp__pcf_id(c, "project_id"));
-            if (!*out)
-                rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
-        } else if (resp.status == 302) {
-            rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
-                                  "project not found, or this PCF user is not a member");
-        } else {
-            rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the files page");
-        }
-    }
-    pcfmcp__pcf_http_resp_free(&resp);
-    return rc;
+    return pcfmcp__ws_read_page(c, "ui_files_page", "/files/", "the files page", parse_files,
+                                out);
 }
 
 static const cJSON *file_by_id(const cJSON *list, const char *id)
@@ -154,12 +139,9 @@ pcfmcp_error_t pcfmcp__pcf_run_files_list(pcf_call *c)
     pcfmcp__pcf_ui_end(c);
     if (rc != PCFMCP_OK)
         return rc;
-    cJSON *doc = cJSON_CreateObject();
-    if (doc)
-        cJSON_AddItemToObject(doc, "files", files);
-    else
-        cJSON_Delete(files);
-    return pcfmcp__ws_succeed(c, doc);
+    static const char *const k[] = { "files" };
+    cJSON **v[] = { &files };
+    return pcfmcp__ws_succeed_with(c, 1, k, v);
 }
 
 static const char *guess_ctype(const char *filetype)

@@ -97,6 +97,19 @@ static void split_ids(const cJSON *ids, const cJSON *map, cJSON *found, cJSON *n
     }
 }
 
+/* split_ids(), failing when none of the ids is in the project. */
+static pcfmcp_error_t pick(pcf_call *c, const cJSON *ids, const cJSON *map, cJSON *found,
+                           cJSON *missing)
+{
+    if (!found || !missing)
+        return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
+    split_ids(ids, map, found, missing);
+    if (cJSON_GetArraySize(found) == 0)
+        return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
+                                "none of the given issues is in this project");
+    return PCFMCP_OK;
+}
+
 /* ------------------------------------------------------------ bulk edit */
 
 pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
@@ -126,12 +139,8 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
         goto done;
     if ((rc = issues_by_id(c, &before)) != PCFMCP_OK)
         goto out;
-    split_ids(ids, before, found, missing);
-    if (cJSON_GetArraySize(found) == 0) {
-        rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
-                              "none of the given issues is in this project");
+    if ((rc = pick(c, ids, before, found, missing)) != PCFMCP_OK)
         goto out;
-    }
     pcfmcp__ws_form_list(&f, "issue", found);
     char num[32];
     if (has_cvss)
@@ -172,14 +181,9 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
         goto out;
     }
     cJSON_Delete(failed);
-    cJSON *doc = cJSON_CreateObject();
-    if (doc) {
-        cJSON_AddItemToObject(doc, "updated", updated);
-        cJSON_AddItemToObject(doc, "unchanged", unchanged);
-        cJSON_AddItemToObject(doc, "not_found", missing);
-        updated = unchanged = missing = NULL;
-    }
-    rc = pcfmcp__ws_succeed(c, doc);
+    static const char *const keys[] = { "updated", "unchanged", "not_found" };
+    cJSON **vals[] = { &updated, &unchanged, &missing };
+    rc = pcfmcp__ws_succeed_with(c, 3, keys, vals);
 out:
     pcfmcp__pcf_ui_end(c);
 done:
@@ -258,11 +262,12 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
     cJSON_Delete(snap);
     if (!before)
         before = cJSON_CreateObject();
-    split_ids(ids, before, found, missing);
+    if ((rc = pick(c, ids, before, found, missing)) != PCFMCP_OK)
+        goto out;
     int n = cJSON_GetArraySize(found);
     sorted = pcfmcp__calloc((size_t)n + 1, sizeof(*sorted));
     group = pcfmcp__calloc((size_t)n + 1, sizeof(*group));
-    if (!sorted || !group || !merged || !not_merged || !found || !missing) {
+    if (!sorted || !group || !merged || !not_merged) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -400,14 +405,9 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
                                                                                     "services")));
         cJSON_AddItemToArray(merged, m);
     }
-    cJSON *doc = cJSON_CreateObject();
-    if (doc) {
-        cJSON_AddItemToObject(doc, "merged", merged);
-        cJSON_AddItemToObject(doc, "not_merged", not_merged);
-        cJSON_AddItemToObject(doc, "not_found", missing);
-        merged = not_merged = missing = NULL;
-    }
-    rc = pcfmcp__ws_succeed(c, doc);
+    static const char *const keys[] = { "merged", "not_merged", "not_found" };
+    cJSON **vals[] = { &merged, &not_merged, &missing };
+    rc = pcfmcp__ws_succeed_with(c, 3, keys, vals);
 out:
     pcfmcp__pcf_ui_end(c);
 done:
@@ -440,12 +440,8 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_delete(pcf_call *c)
         goto done;
     if ((rc = issues_by_id(c, &before)) != PCFMCP_OK)
         goto out;
-    split_ids(ids, before, found, missing);
-    if (cJSON_GetArraySize(found) == 0) {
-        rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
-                              "none of the given issues is in this project");
+    if ((rc = pick(c, ids, before, found, missing)) != PCFMCP_OK)
         goto out;
-    }
     pcfmcp__ws_form_list(&f, "issue", found);
     if ((rc = pcfmcp__ws_request(c, "ui_issues_bulk_delete", true, "/issues/multiple_delete",
                                  &f, NULL, &resp)) != PCFMCP_OK)
@@ -469,13 +465,9 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_delete(pcf_call *c)
                               "PCF answered ok but %d of the issues are still there", left);
         goto out;
     }
-    cJSON *doc = cJSON_CreateObject();
-    if (doc) {
-        cJSON_AddItemToObject(doc, "deleted", deleted);
-        cJSON_AddItemToObject(doc, "not_found", missing);
-        deleted = missing = NULL;
-    }
-    rc = pcfmcp__ws_succeed(c, doc);
+    static const char *const keys[] = { "deleted", "not_found" };
+    cJSON **vals[] = { &deleted, &missing };
+    rc = pcfmcp__ws_succeed_with(c, 2, keys, vals);
 out:
     pcfmcp__pcf_ui_end(c);
 done:

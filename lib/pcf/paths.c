@@ -18,20 +18,7 @@ static bool one_of(const char *v, const char *a, const char *b, const char *c3)
 
 pcfmcp_error_t pcfmcp__pcf_run_paths_list(pcf_call *c)
 {
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *paths = NULL;
-    rc = pcfmcp__ws_export_part(c, "paths", &paths);
-    pcfmcp__pcf_ui_end(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *doc = cJSON_CreateObject();
-    if (doc)
-        cJSON_AddItemToObject(doc, "paths", paths);
-    else
-        cJSON_Delete(paths);
-    return pcfmcp__ws_succeed(c, doc);
+    return pcfmcp__ws_export_member(c, "paths");
 }
 
 /* The path between the same two ends, as PCF's duplicate check sees it. */

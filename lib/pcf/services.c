@@ -135,12 +135,9 @@ pcfmcp_error_t pcfmcp__pcf_run_services_list(pcf_call *c)
         }
     }
     cJSON_Delete(hp);
-    cJSON *doc = groups ? cJSON_CreateObject() : NULL;
-    if (doc)
-        cJSON_AddItemToObject(doc, "services", groups);
-    else
-        cJSON_Delete(groups);
-    return pcfmcp__ws_succeed(c, doc);
+    static const char *const k[] = { "services" };
+    cJSON **v[] = { &groups };
+    return pcfmcp__ws_succeed_with(c, 1, k, v);
 }
 
 static bool read_port(pcf_call *c, const char *key, const char *proto_key, int *port, bool *tcp,
@@ -237,14 +234,9 @@ pcfmcp_error_t pcfmcp__pcf_run_service_add(pcf_call *c)
             cJSON_AddItemToArray(added, a);
         }
     }
-    cJSON *doc = cJSON_CreateObject();
-    if (doc) {
-        cJSON_AddItemToObject(doc, "added", added);
-        cJSON_AddItemToObject(doc, "already_there", had);
-        cJSON_AddItemToObject(doc, "not_found", missing);
-        added = had = missing = NULL;
-    }
-    rc = pcfmcp__ws_succeed(c, doc);
+    static const char *const keys[] = { "added", "already_there", "not_found" };
+    cJSON **vals[] = { &added, &had, &missing };
+    rc = pcfmcp__ws_succeed_with(c, 3, keys, vals);
 out:
     pcfmcp__pcf_ui_end(c);
 done:

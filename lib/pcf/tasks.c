@@ -131,20 +131,7 @@ static pcfmcp_error_t task_form(pcf_call *c, pcf_form *f, const cJSON *cur)
 
 pcfmcp_error_t pcfmcp__pcf_run_tasks_list(pcf_call *c)
 {
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *tasks = NULL;
-    rc = pcfmcp__ws_export_part(c, "tasks", &tasks);
-    pcfmcp__pcf_ui_end(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *doc = cJSON_CreateObject();
-    if (doc)
-        cJSON_AddItemToObject(doc, "tasks", tasks);
-    else
-        cJSON_Delete(tasks);
-    return pcfmcp__ws_succeed(c, doc);
+    return pcfmcp__ws_export_member(c, "tasks");
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_task_create(pcf_call *c)

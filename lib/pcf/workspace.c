@@ -233,6 +233,59 @@ pcfmcp_error_t pcfmcp__ws_succeed(pcf_call *c, cJSON *doc)
     return pcfmcp__pcf_succeed(c->res, doc);
 }
 
+pcfmcp_error_t pcfmcp__ws_succeed_with(pcf_call *c, size_t n, const char *const *keys,
+                                       cJSON **const *vals)
+{
+    cJSON *doc = cJSON_CreateObject();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *v = *vals[i];
+        *vals[i] = NULL;
+        if (!doc || !v || !cJSON_AddItemToObject(doc, keys[i], v)) {
+            cJSON_Delete(v);
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+    }
+    return pcfmcp__ws_succeed(c, doc);
+}
+
+pcfmcp_error_t pcfmcp__ws_export_member(pcf_call *c, const char *member)
+{
+    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    if (rc != PCFMCP_OK)
+        return rc;
+    cJSON *part = NULL;
+    rc = pcfmcp__ws_export_part(c, member, &part);
+    pcfmcp__pcf_ui_end(c);
+    if (rc != PCFMCP_OK)
+        return rc;
+    cJSON **v[] = { &part };
+    return pcfmcp__ws_succeed_with(c, 1, &member, v);
+}
+
+pcfmcp_error_t pcfmcp__ws_read_page(pcf_call *c, const char *label, const char *rest,
+                                    const char *what,
+                                    cJSON *(*parse)(const char *html, const char *pid),
+                                    cJSON **out)
+{
+    *out = NULL;
+    pcf_http_resp resp;
+    pcfmcp_error_t rc = pcfmcp__ws_request(c, label, false, rest, NULL, NULL, &resp);
+    if (rc == PCFMCP_OK) {
+        if (resp.status == 200) {
+            if (!(*out = parse(pcfmcp__ws_body(&resp), pcfmcp__pcf_id(c, "project_id"))))
+                rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
+        } else if (resp.status == 302) {
+            rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
+                                  "project not found, or this PCF user is not a member");
+        } else {
+            rc = pcfmcp__pcf_ui_unexpected(c, &resp, what);
+        }
+    }
+    pcfmcp__pcf_http_resp_free(&resp);
+    return rc;
+}
+
 /* ------------------------------------------------------------ public: any operation */
 
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_call(pcfmcp_pcf_t *pcf, const char *operation,

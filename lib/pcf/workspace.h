@@ -37,6 +37,17 @@ void pcfmcp__ws_form_list(pcf_form *f, const char *prefix, const cJSON *arr);
 cJSON *pcfmcp__ws_service_pairs(pcf_call *c, const cJSON *services);
 /* An object {"status": "ok"} holding @p doc's members; @p doc is consumed. */
 pcfmcp_error_t pcfmcp__ws_succeed(pcf_call *c, cJSON *doc);
+/* Succeeds with {keys[i]: *vals[i]}; takes every *vals[i] (set to NULL). */
+pcfmcp_error_t pcfmcp__ws_succeed_with(pcf_call *c, size_t n, const char *const *keys,
+                                       cJSON **const *vals);
+/* The operation that answers {member: <that member of the JSON export>}. */
+pcfmcp_error_t pcfmcp__ws_export_member(pcf_call *c, const char *member);
+/* GET "/project/<pid><rest>" and @p parse its HTML into *out (a 302 means
+ * no such project for this user); the caller holds the web session. */
+pcfmcp_error_t pcfmcp__ws_read_page(pcf_call *c, const char *label, const char *rest,
+                                    const char *what,
+                                    cJSON *(*parse)(const char *html, const char *pid),
+                                    cJSON **out);
 
 /* ------------------------------------------------------------ operations */
 

@@ -256,6 +256,8 @@ async function workspaceSuite(s, fake) {
       /would be lost: .*1 PoC/);
     await s.ok("get_issue", { project: EXT, issue_id: loser });
     await s.invalid("merge_issues", { project: EXT, issue_ids: ["x"], confirm: "1" });
+    await s.err("merge_issues", { project: EXT, issue_ids: [NOPE, gone], confirm: "2" },
+      /none of the given issues/);
 
     const del = await s.ok("delete_issues", { project: EXT, issue_ids: [kept, i3, NOPE], confirm: "3" });
     assert.deepEqual(del.structuredContent.deleted.sort(), [kept, i3].sort());
