@@ -440,6 +440,18 @@ static cJSON *poc_args(tcall *c, const char *iid, const cJSON *src)
     return a;
 }
 
+bool pcfmcp__th_attach_poc(tcall *c, cJSON *steps, cJSON *out, const char *iid, const cJSON *poc)
+{
+    char msg[1024];
+    const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, poc_args(c, iid, poc), NULL,
+                                            msg, sizeof(msg));
+    const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
+    pcfmcp__th_step(c, steps, "attach PoC", r != NULL, pid, r ? NULL : msg);
+    if (pid)
+        cJSON_AddStringToObject(out, "poc_id", pid);
+    return r != NULL;
+}
+
 pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
 {
     const cJSON *poc = cJSON_GetObjectItemCaseSensitive(c->args, "poc");
@@ -470,16 +482,8 @@ pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
     cJSON_AddStringToObject(out, "issue_id", iid ? iid : "");
     cJSON_AddStringToObject(out, "criticality", pcfmcp__tools_criticality(cvss));
     int failed = 0;
-    if (poc && iid) {
-        char msg[1024];
-        const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, poc_args(c, iid, poc),
-                                                NULL, msg, sizeof(msg));
-        failed += !r;
-        const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
-        pcfmcp__th_step(c, steps, "attach PoC", r != NULL, pid, r ? NULL : msg);
-        if (pid)
-            cJSON_AddStringToObject(out, "poc_id", pid);
-    }
+    if (poc && iid)
+        failed += !pcfmcp__th_attach_poc(c, steps, out, iid, poc);
     cJSON_AddItemToObject(out, "steps", steps);
     cJSON_AddBoolToObject(out, "ok", failed == 0);
     if (failed) {

@@ -27,7 +27,7 @@ static void iso_date(cJSON *o, const char *key, double t)
     cJSON_AddStringToObject(o, key, buf);
 }
 
-static cJSON *copy_or_empty_array(const cJSON *v)
+cJSON *pcfmcp__tw_array_copy(const cJSON *v)
 {
     return cJSON_IsArray(v) ? cJSON_Duplicate(v, true) : cJSON_CreateArray();
 }
@@ -207,7 +207,7 @@ pcfmcp_error_t pcfmcp__th_update_issues(tcall *c)
     static const char *const keys[] = { "updated", "unchanged", "not_found" };
     for (size_t i = 0; i < 3; i++)
         cJSON_AddItemToObject(out, keys[i],
-                              copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
+                              pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
     cJSON_AddBoolToObject(out, "ok", true);
     pcfmcp__tools_sumf(c, "%d issue(s) updated, %d already had these values, %d not in the project.",
                        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "updated")),
@@ -225,7 +225,7 @@ pcfmcp_error_t pcfmcp__th_merge_issues(tcall *c)
     static const char *const keys[] = { "merged", "not_merged", "not_found" };
     for (size_t i = 0; i < 3; i++)
         cJSON_AddItemToObject(out, keys[i],
-                              copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
+                              pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
     int removed = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(out, "merged"))
@@ -247,9 +247,9 @@ pcfmcp_error_t pcfmcp__th_delete_issues(tcall *c)
         return PCFMCP_ERR_PCF;
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddItemToObject(out, "deleted",
-                          copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, "deleted")));
+                          pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "deleted")));
     cJSON_AddItemToObject(out, "not_found",
-                          copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, "not_found")));
+                          pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "not_found")));
     cJSON_AddBoolToObject(out, "ok", true);
     pcfmcp__tools_sumf(c, "Deleted %d issue(s); %d not in the project.",
                        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "deleted")),
@@ -268,7 +268,7 @@ pcfmcp_error_t pcfmcp__th_set_main_poc(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "poc_id", pcfmcp__tools_arg_str(c, "poc_id"));
     const cJSON *also = cJSON_GetObjectItemCaseSensitive(doc, "also_main");
-    cJSON_AddItemToObject(out, "also_main", copy_or_empty_array(also));
+    cJSON_AddItemToObject(out, "also_main", pcfmcp__tw_array_copy(also));
     if (cJSON_GetArraySize(also) > 0) {
         char notice[300];
         snprintf(notice, sizeof(notice),
@@ -331,8 +331,8 @@ static cJSON *norm_task(const char *id, const cJSON *t)
     }
     iso_date(o, "start_date", pcfmcp__json_num(t, "start_date", 0));
     iso_date(o, "end_date", pcfmcp__json_num(t, "finish_date", 0));
-    cJSON_AddItemToObject(o, "user_ids", copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(t, "users")));
-    cJSON_AddItemToObject(o, "team_ids", copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(t, "teams")));
+    cJSON_AddItemToObject(o, "user_ids", pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(t, "users")));
+    cJSON_AddItemToObject(o, "team_ids", pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(t, "teams")));
     cJSON_AddItemToObject(o, "services", service_list(cJSON_GetObjectItemCaseSensitive(t, "services")));
     return o;
 }

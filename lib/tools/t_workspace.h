@@ -19,6 +19,8 @@ H(add_team_member); H(set_team_admin); H(remove_team_member);
 H(list_tokens); H(disable_token);
 #undef H
 
+/* A deep copy of @p v when it is an array, else a new empty array. */
+cJSON *pcfmcp__tw_array_copy(const cJSON *v);
 /* create_network / update_network: `access_from` ([{port_id, hostname}])
  * as PCF's {port_id: [hostname_id or "0"]} in @p a; false with the error set. */
 bool pcfmcp__tw_access_from(tcall *c, cJSON *a);

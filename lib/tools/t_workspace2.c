@@ -14,11 +14,6 @@
 #include "tools/handlers.h"
 #include "tools/t_workspace.h"
 
-static cJSON *copy_or_empty_array(const cJSON *v)
-{
-    return cJSON_IsArray(v) ? cJSON_Duplicate(v, true) : cJSON_CreateArray();
-}
-
 /* ------------------------------------------------------------ helpers for other tools */
 
 bool pcfmcp__tw_access_from(tcall *c, cJSON *a)
@@ -81,7 +76,7 @@ pcfmcp_error_t pcfmcp__th_list_services(tcall *c)
         cJSON_AddStringToObject(o, "description", pcfmcp__json_str(g, "description"));
         const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(g, "hosts");
         cJSON_AddNumberToObject(o, "host_count", cJSON_GetArraySize(hosts));
-        cJSON_AddItemToObject(o, "hosts", copy_or_empty_array(hosts));
+        cJSON_AddItemToObject(o, "hosts", pcfmcp__tw_array_copy(hosts));
         cJSON_AddItemToArray(items, o);
     }
     pcfmcp__tools_sumf(c, "%d service(s).", cJSON_GetArraySize(items));
@@ -112,7 +107,7 @@ pcfmcp_error_t pcfmcp__th_add_service(tcall *c)
     static const char *const keys[] = { "added", "already_there", "not_found" };
     for (size_t i = 0; i < 3; i++)
         cJSON_AddItemToObject(out, keys[i],
-                              copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
+                              pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
     pcfmcp__tools_sumf(c, "Port %d added on %d host(s); %d already had it; %d not found.",
                        (int)pcfmcp__json_num(c->args, "port", 0),
                        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "added")),
@@ -143,7 +138,7 @@ pcfmcp_error_t pcfmcp__th_update_service(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddNumberToObject(out, "updated", pcfmcp__json_num(doc, "updated", 0));
     cJSON_AddItemToObject(out, "host_ids",
-                          copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, "host_ids")));
+                          pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "host_ids")));
     pcfmcp__tools_sumf(c, "Updated the service on %.0f host(s).", pcfmcp__json_num(doc, "updated", 0));
     return PCFMCP_OK;
 }
@@ -312,7 +307,7 @@ pcfmcp_error_t pcfmcp__th_import_hosts(tcall *c)
     static const char *const arrs[] = { "new_host_ids", "unchanged_existing", "rejected" };
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(arrs); i++)
         cJSON_AddItemToObject(out, arrs[i],
-                              copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, arrs[i])));
+                              pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, arrs[i])));
     pcfmcp__tools_sumf(c, "Hosts %.0f -> %.0f: %.0f created, %.0f already there (kept as they "
                           "were), %.0f hostnames added, %d rejected.",
                        pcfmcp__json_num(doc, "hosts_before", 0), pcfmcp__json_num(doc, "hosts_after", 0),
@@ -338,7 +333,7 @@ pcfmcp_error_t pcfmcp__th_import_credentials(tcall *c)
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(nums); i++)
         cJSON_AddNumberToObject(out, nums[i], pcfmcp__json_num(doc, nums[i], 0));
     cJSON_AddItemToObject(out, "rejected",
-                          copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, "rejected")));
+                          pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "rejected")));
     pcfmcp__tools_sumf(c, "Credentials %.0f -> %.0f: %.0f added, %.0f duplicates skipped, %d "
                           "lines rejected.",
                        pcfmcp__json_num(doc, "credentials_before", 0),
@@ -358,7 +353,7 @@ pcfmcp_error_t pcfmcp__th_export_credentials(tcall *c)
     if (!doc)
         return PCFMCP_ERR_PCF;
     cJSON *out = pcfmcp__tools_out(c);
-    cJSON_AddItemToObject(out, "lines", copy_or_empty_array(cJSON_GetObjectItemCaseSensitive(doc, "lines")));
+    cJSON_AddItemToObject(out, "lines", pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "lines")));
     cJSON_AddNumberToObject(out, "count", pcfmcp__json_num(doc, "count", 0));
     pcfmcp__tools_sumf(c, "%.0f line(s).", pcfmcp__json_num(doc, "count", 0));
     return PCFMCP_OK;
@@ -565,26 +560,8 @@ pcfmcp_error_t pcfmcp__tw_merge_into(tcall *c, const char *dup)
         pcfmcp__th_step(c, steps, "add the new services to it", ok, NULL, ok ? NULL : msg);
     }
     const cJSON *poc = cJSON_GetObjectItemCaseSensitive(c->args, "poc");
-    if (poc) {
-        cJSON *a = pcfmcp__th_args_id(c, "issue_id", iid);
-        const char *b64 = pcfmcp__json_str(poc, "content_base64");
-        const char *text = pcfmcp__json_str(poc, "text");
-        if (b64)
-            cJSON_AddStringToObject(a, "b64content", b64);
-        else if (text)
-            cJSON_AddStringToObject(a, "content", text);
-        const char *type = pcfmcp__json_str(poc, "type");
-        cJSON_AddStringToObject(a, "type", type ? type : b64 ? "image" : "text");
-        if (pcfmcp__json_str(poc, "description"))
-            cJSON_AddStringToObject(a, "description", pcfmcp__json_str(poc, "description"));
-        char msg[1024];
-        const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, a, NULL, msg, sizeof(msg));
-        failed += !r;
-        const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
-        pcfmcp__th_step(c, steps, "attach PoC", r != NULL, pid, r ? NULL : msg);
-        if (pid)
-            cJSON_AddStringToObject(out, "poc_id", pid);
-    }
+    if (poc)
+        failed += !pcfmcp__th_attach_poc(c, steps, out, iid, poc);
     cJSON_AddStringToObject(out, "issue_id", iid);
     cJSON_AddBoolToObject(out, "duplicate", true);
     cJSON_AddItemToObject(out, "steps", steps);
