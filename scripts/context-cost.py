@@ -17,9 +17,10 @@ the output schemas.
                                            costs more than N tokens
 
 With --bin the server runs with a placeholder PCF (nothing is contacted:
-listing tools needs no PCF) in three configurations: every toolset in
+listing tools needs no PCF) and its web-session login: every toolset in
 dynamic mode with destructive tools (per-toolset figures, from list_toolsets),
-and the default configuration with destructive tools off and on.
+and the default configuration with destructive tools off and on, in dynamic
+mode, with a PCF token only and with no PCF credentials.
 Standard library only.
 """
 import argparse
@@ -32,6 +33,12 @@ import urllib.request
 PLACEHOLDER_PCF = {"PCF_MCP_PCF_URL": "http://127.0.0.1:9",
                    "PCF_MCP_PCF_EMAIL": "context-cost@example.invalid",
                    "PCF_MCP_PCF_PASSWORD": "placeholder", "PCF_MCP_LOG_LEVEL": "error"}
+
+# Without the web session the tools that need it are not offered; without
+# any credentials everything is listed, each description saying what the
+# tool needs (the longest list a default configuration can give).
+NO_CREDENTIALS = {"PCF_MCP_PCF_EMAIL": None, "PCF_MCP_PCF_PASSWORD": None}
+TOKEN_ONLY = dict(NO_CREDENTIALS, PCF_MCP_PCF_TOKEN="00000000-0000-4000-8000-000000000000")
 
 
 def model_bytes(tool):
@@ -56,6 +63,8 @@ class Stdio:
                 del full[k]
         full.update(PLACEHOLDER_PCF)
         full.update(env)
+        for k in [k for k, v in full.items() if v is None]:
+            del full[k]
         self.p = subprocess.Popen([binary, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL, env=full, text=True)
         self.n = 0
@@ -161,7 +170,9 @@ def measure_binary(binary):
     defaults = {}
     for label, env in (("default", {}),
                        ("default, destructive tools on", {"PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE": "true"}),
-                       ("default, dynamic mode", {"PCF_MCP_TOOLS_DYNAMIC": "true"})):
+                       ("default, dynamic mode", {"PCF_MCP_TOOLS_DYNAMIC": "true"}),
+                       ("default, PCF token only", TOKEN_ONLY),
+                       ("default, no PCF credentials", NO_CREDENTIALS)):
         c = Stdio(binary, env)
         try:
             defaults[label] = list_tools(c)

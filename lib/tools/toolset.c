@@ -13,6 +13,7 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -23,18 +24,6 @@
 #define DEFAULT_MAX_FIELD 4000
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT 500
-
-static pcfmcp_error_t setf(pcfmcp_toolset_t *ts, pcfmcp_error_t rc, const char *fmt, ...)
-    PCFMCP_PRINTF(3, 4);
-
-static pcfmcp_error_t setf(pcfmcp_toolset_t *ts, pcfmcp_error_t rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ts->errmsg, sizeof(ts->errmsg), fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 /* ------------------------------------------------------------ lifecycle */
 
@@ -77,7 +66,7 @@ PCFMCP_API const char *pcfmcp_toolset_errmsg(const pcfmcp_toolset_t *ts)
 {
     if (!ts)
         return "no toolset";
-    return ts->errmsg[0] ? ts->errmsg : "no error";
+    return pcfmcp__errmsg(ts);
 }
 
 static pcfmcp_error_t check(pcfmcp_toolset_t *ts)
@@ -85,8 +74,8 @@ static pcfmcp_error_t check(pcfmcp_toolset_t *ts)
     if (!ts)
         return PCFMCP_ERR_INVALID_ARG;
     if (ts->registered)
-        return setf(ts, PCFMCP_ERR_STATE, "the toolset is registered and can no longer change");
-    ts->errmsg[0] = '\0';
+        return pcfmcp__fail(ts, PCFMCP_ERR_STATE,
+                            "the toolset is registered and can no longer change");
     return PCFMCP_OK;
 }
 
@@ -151,7 +140,7 @@ static pcfmcp_error_t split(pcfmcp_toolset_t *ts, const char *csv, char ***out, 
         cap += *p == ',';
     char **l = pcfmcp__calloc(cap, sizeof(*l));
     if (!l)
-        return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     size_t k = 0;
     const char *p = csv;
     for (;;) {
@@ -165,7 +154,7 @@ static pcfmcp_error_t split(pcfmcp_toolset_t *ts, const char *csv, char ***out, 
             l[k] = pcfmcp__strndup(s, (size_t)(t - s));
             if (!l[k]) {
                 free_list(l, k);
-                return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+                return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
             }
             k++;
         }
@@ -196,8 +185,9 @@ static pcfmcp_error_t set_names(pcfmcp_toolset_t *ts, const char *csv, const cha
         return rc;
     for (size_t i = 0; i < k; i++) {
         if (!find_def(l[i])) {
-            setf(ts, PCFMCP_ERR_CONFIG,
-                 "%s: unknown tool \"%s\" (`pcf-mcp tools` lists the tool names)", what, l[i]);
+            pcfmcp__fail(ts, PCFMCP_ERR_CONFIG,
+                         "%s: unknown tool \"%s\" (`pcf-mcp tools` lists the tool names)",
+                         what, l[i]);
             free_list(l, k);
             return PCFMCP_ERR_CONFIG;
         }
@@ -232,7 +222,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_toolsets(pcfmcp_toolset_t *ts, cons
     unsigned bits = 0;
     char why[400];
     if (!pcfmcp__toolsets_parse((const char *const *)l, k, &bits, why, sizeof(why))) {
-        setf(ts, PCFMCP_ERR_CONFIG, "tools.toolsets: %s", why);
+        pcfmcp__fail(ts, PCFMCP_ERR_CONFIG, "tools.toolsets: %s", why);
         free_list(l, k);
         return PCFMCP_ERR_CONFIG;
     }
@@ -268,7 +258,7 @@ static pcfmcp_error_t set_str(pcfmcp_toolset_t *ts, char **slot, const char *v)
 {
     char *copy = NULL;
     if (v && *v && !(copy = pcfmcp__strdup(v)))
-        return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     pcfmcp__free(*slot);
     *slot = copy;
     return PCFMCP_OK;
@@ -294,7 +284,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_max_response_bytes(pcfmcp_toolset_t
     if (rc)
         return rc;
     if (bytes < 1024)
-        return setf(ts, PCFMCP_ERR_INVALID_ARG, "max_response_bytes must be at least 1024");
+        return pcfmcp__fail(ts, PCFMCP_ERR_INVALID_ARG,
+                            "max_response_bytes must be at least 1024");
     ts->max_response = bytes;
     return PCFMCP_OK;
 }
@@ -305,7 +296,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_max_field_chars(pcfmcp_toolset_t *t
     if (rc)
         return rc;
     if (chars < 64 || chars > 1000000)
-        return setf(ts, PCFMCP_ERR_INVALID_ARG, "max_field_chars must be within 64..1000000");
+        return pcfmcp__fail(ts, PCFMCP_ERR_INVALID_ARG,
+                            "max_field_chars must be within 64..1000000");
     ts->max_field = chars;
     return PCFMCP_OK;
 }
@@ -508,6 +500,27 @@ static cJSON *input_schema(const pcfmcp_toolset_t *ts, const tool_def *d)
     return s;
 }
 
+/* What a capability needs, said in the description, so a model (and a
+ * client whose callers have credentials of their own) knows it up front. */
+static const char *capability_note(const char *capability)
+{
+    static const struct {
+        const char *cap, *note;
+    } notes[] = {
+        { "snapshot", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "credentials", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "notes", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "nmap_import", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "issues_write", " Writes through PCF's web session (pcf.email and pcf.password), or "
+                          "through API v1 with pcf.allow_api_issue_writes (only for a PCF "
+                          "whose API v1 issue writes work, e.g. fb68b26)." },
+    };
+    for (size_t i = 0; capability && i < PCFMCP_ARRAY_LEN(notes); i++)
+        if (strcmp(notes[i].cap, capability) == 0)
+            return notes[i].note;
+    return NULL;
+}
+
 static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
 {
     cJSON *t = cJSON_CreateObject();
@@ -515,7 +528,21 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
         return NULL;
     cJSON_AddStringToObject(t, "name", d->name);
     cJSON_AddStringToObject(t, "title", d->title);
-    cJSON_AddStringToObject(t, "description", d->desc);
+    /* The note costs context in every conversation, so it is said only
+     * where it may matter: when the server's own credentials lack the
+     * capability (the tool is then offered only because there are none, or
+     * because callers bring credentials of their own). */
+    const char *need = capability_note(d->capability);
+    if (need && !ts->per_caller_credentials && ts->pcf &&
+        pcfmcp_pcf_capability(ts->pcf, d->capability, NULL) == PCFMCP_OK)
+        need = NULL;
+    pcfmcp__buf desc;
+    pcfmcp__buf_init(&desc);
+    pcfmcp__buf_puts(&desc, d->desc);
+    if (need)
+        pcfmcp__buf_puts(&desc, need);
+    cJSON_AddStringToObject(t, "description", desc.data ? desc.data : d->desc);
+    pcfmcp__buf_free(&desc);
     cJSON_AddItemToObject(t, "inputSchema", input_schema(ts, d));
     cJSON *out = cJSON_Parse(d->output);
     if (out)
@@ -542,10 +569,37 @@ static bool in_list(char **l, size_t n, const char *name)
     return false;
 }
 
-/* Every gate but the toolset selection: read-only, destructive, allow and
- * deny lists, dynamic-only tools. */
+void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on)
+{
+    if (ts && !ts->registered)
+        ts->per_caller_credentials = on;
+}
+
+const char *pcfmcp__tools_unusable(const pcfmcp_toolset_t *ts, pcfmcp_pcf_t *pcf,
+                                   const tool_def *d, bool offering)
+{
+    /* Without pcf.url every call says PCF is not configured. */
+    if (!pcf)
+        return NULL;
+    const char *reason = NULL;
+    if (pcfmcp_pcf_capability(pcf, d->capability ? d->capability : "api", &reason) !=
+        PCFMCP_ERR_UNSUPPORTED)
+        return NULL;
+    /* With no credentials at all nothing would be offered: everything stays
+     * listed and each call names the settings to add. With per-caller
+     * credentials the server's own do not decide the list. */
+    if (offering &&
+        (ts->per_caller_credentials || pcfmcp_pcf_capability(pcf, "api", NULL) != PCFMCP_OK))
+        return NULL;
+    return reason ? reason : "needs a PCF channel this server lacks";
+}
+
+/* Every gate but the toolset selection: credentials, read-only, destructive,
+ * allow and deny lists, dynamic-only tools. */
 bool pcfmcp__tools_enabled_ignoring_group(const pcfmcp_toolset_t *ts, const tool_def *d)
 {
+    if (pcfmcp__tools_unusable(ts, ts->pcf, d, true))
+        return false;
     if ((d->flags & F_DYNAMIC) && !ts->dynamic)
         return false;
     if (ts->read_only && !(d->flags & (F_READ | F_RO_OK)))
@@ -602,8 +656,14 @@ static void withheld_reason(const pcfmcp_toolset_t *ts, const tool_def *d, pcfmc
         pcfmcp__buf_printf(why, "%sit is not in the allow-list (tools.allow)", sep);
         sep = "; ";
     }
-    if (in_list(ts->deny, ts->ndeny, d->name))
+    if (in_list(ts->deny, ts->ndeny, d->name)) {
         pcfmcp__buf_printf(why, "%sit is in the deny-list (tools.deny)", sep);
+        sep = "; ";
+    }
+    const char *cannot = pcfmcp__tools_unusable(ts, ts->pcf, d, true);
+    if (cannot)
+        pcfmcp__buf_printf(why, "%sit cannot work with this server's PCF credentials: it %s",
+                           sep, cannot);
 }
 
 bool pcfmcp__tools_project_in_scope(const pcfmcp_toolset_t *ts, const char *id, const char *name)
@@ -699,8 +759,10 @@ static void describe_failure(pcfmcp__pcf_op op, const pcfmcp_pcf_result_t *res,
                  label, t);
         break;
     case PCFMCP_ERR_TIMEOUT:
-        snprintf(msg, n, "PCF did not answer in time (%s): %s. Retry later or narrow the request.",
-                 label, t);
+        /* When the client knows PCF hung after a write, its message says so
+         * and what to do; retrying would only wait again. */
+        snprintf(msg, n, "PCF did not answer in time (%s): %s%s", label, t,
+                 strstr(t, "appears hung") ? "" : " Retry later or narrow the request.");
         break;
     case PCFMCP_ERR_CANCELLED:
         snprintf(msg, n, "cancelled by the client (%s)", label);
@@ -1089,15 +1151,12 @@ static pcfmcp_error_t call_gates(tcall *c)
             return PCFMCP_ERR_DENIED;
         }
     }
-    if (d->capability) {
-        const char *reason = NULL;
-        if (pcfmcp_pcf_capability(c->pcf, d->capability, &reason) == PCFMCP_ERR_UNSUPPORTED) {
-            /* The client's reason is specific to the cause and names the settings. */
-            pcfmcp__tools_errf(c, "%s cannot run with this server's PCF configuration: it %s.",
-                               d->name,
-                               reason ? reason : "needs a PCF channel this server lacks");
-            return PCFMCP_ERR_UNSUPPORTED;
-        }
+    /* The same decision as registration, for the caller's own client. */
+    const char *reason = d->capability ? pcfmcp__tools_unusable(c->ts, c->pcf, d, false) : NULL;
+    if (reason) {
+        pcfmcp__tools_errf(c, "%s cannot run with this server's PCF configuration: it %s.",
+                           d->name, reason);
+        return PCFMCP_ERR_UNSUPPORTED;
     }
     return PCFMCP_OK;
 }
@@ -1265,10 +1324,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
     if (!ts || !engine)
         return PCFMCP_ERR_INVALID_ARG;
     if (ts->registered)
-        return setf(ts, PCFMCP_ERR_STATE, "the toolset is already registered on an engine");
+        return pcfmcp__fail(ts, PCFMCP_ERR_STATE,
+                            "the toolset is already registered on an engine");
     ts->bindings = pcfmcp__calloc(pcfmcp__tools_ndefs, sizeof(*ts->bindings));
     if (!ts->bindings)
-        return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     ts->registered = true;
     ts->engine = engine;
     for (size_t i = 0; i < pcfmcp__tools_ndefs; i++) {
@@ -1282,18 +1342,19 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
                                     : PCFMCP_ERR_NOMEM;
             pcfmcp__buf_free(&why);
             if (rc != PCFMCP_OK)
-                return setf(ts, rc, "withholding tool %s failed: %s", d->name,
-                            pcfmcp_strerror(rc));
+                return pcfmcp__fail(ts, rc, "withholding tool %s failed: %s", d->name,
+                                    pcfmcp_strerror(rc));
             continue;
         }
         char why[400];
         pcfmcp_error_t rc = pcfmcp__tools_register_def(ts, engine, i, why, sizeof(why));
         if (rc != PCFMCP_OK)
-            return setf(ts, rc, "%s", why);
+            return pcfmcp__fail(ts, rc, "%s", why);
     }
+    pcfmcp__error_clear();
     pcfmcp_error_t rc = pcfmcp__tools_register_extras(ts, engine);
-    if (rc != PCFMCP_OK && !ts->errmsg[0])
-        setf(ts, rc, "registering resources and prompts failed: %s",
-             pcfmcp_engine_errmsg(engine));
+    if (rc != PCFMCP_OK && !pcfmcp__error_detail(ts))
+        pcfmcp__fail(ts, rc, "registering resources and prompts failed: %s",
+                     pcfmcp_engine_errmsg(engine));
     return rc;
 }
