@@ -242,7 +242,10 @@ SPECS = {
     # The project workspace (scripts/capture-workspace.py): each file builds
     # its own world through recorded calls, so every id is learned.
     "ui/ws_issue_templates": {"head": []},
-    "ui/ws_issues_bulk": {"head": []},
+    # PCF's join_issues keeps the duplicate with the smallest id; in the
+    # capture that was the first one created, so the fake hands out
+    # ascending ids here to keep the same one.
+    "ui/ws_issues_bulk": {"head": [], "ascending_ids": True},
     "ui/ws_share": {"head": []},
     "ui/ws_tasks": {"head": []},
     "ui/ws_files": {"head": []},
@@ -961,6 +964,8 @@ class Runner:
     def _run_group(self, key, group, cases, spec):
         fake = self.fake(group)
         world = World(fake, group, self.fixture_cases)
+        if spec.get("ascending_ids"):
+            fake.control("config", {"ascending_ids": True})
         for item in spec.get(group, []):
             if isinstance(item, tuple):
                 world.ensure(item[0], role=item[1])

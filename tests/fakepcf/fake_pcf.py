@@ -62,7 +62,18 @@ class Missing:
 MISSING = Missing()
 
 
+# Ids are random like PCF's uuid4; a test whose outcome depends on the
+# order of ids (PCF's join_issues keeps the smallest) can ask for ascending
+# ones through /__fake__/config {"ascending_ids": true} (reset turns it off).
+_ascending = {"on": False, "next": 0}
+_ascending_lock = threading.Lock()
+
+
 def gen_id():
+    with _ascending_lock:
+        if _ascending["on"]:
+            _ascending["next"] += 1
+            return str(uuid.UUID(int=(0x4 << 76) | (0x8 << 60) | _ascending["next"]))
     return str(uuid.uuid4())
 
 
@@ -1861,6 +1872,8 @@ class FakePCF:
             if seed:
                 self.cfg.seed = seed
             self.state.clear()
+            with _ascending_lock:
+                _ascending.update(on=False, next=0)
             SEEDS[self.cfg.seed](self.state)
             workspace.seed(self.state, self.cfg.seed)
             if self.cfg.token:
@@ -2327,7 +2340,11 @@ def control(app, req):
                 if body["flavor"] not in ("head", "fb68b26"):
                     return bad("flavor must be head or fb68b26")
                 app.cfg.flavor = body["flavor"]
-        return ok({"bugs": app.cfg.bugs, "flavor": app.cfg.flavor, "seed": app.cfg.seed})
+            if "ascending_ids" in body:
+                with _ascending_lock:
+                    _ascending["on"] = bool(body["ascending_ids"])
+        return ok({"bugs": app.cfg.bugs, "flavor": app.cfg.flavor, "seed": app.cfg.seed,
+                   "ascending_ids": _ascending["on"]})
     if p == "/__fake__/templates" and m == "GET":
         with app.db_lock:
             return ok({"templates": [{k: t[k] for k in ("id", "name", "filename", "team_id",
