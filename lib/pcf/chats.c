@@ -58,17 +58,7 @@ static pcfmcp_error_t list_chats(pcf_call *c, cJSON **out)
 
 pcfmcp_error_t pcfmcp__pcf_run_chats_list(pcf_call *c)
 {
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *chats = NULL;
-    rc = list_chats(c, &chats);
-    pcfmcp__pcf_ui_end(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    static const char *const k[] = { "chats" };
-    cJSON **v[] = { &chats };
-    return pcfmcp__ws_succeed_with(c, 1, k, v);
+    return pcfmcp__ws_list_op(c, "chats", list_chats);
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_chat_messages(pcf_call *c)

@@ -131,17 +131,7 @@ static const cJSON *file_by_id(const cJSON *list, const char *id)
 
 pcfmcp_error_t pcfmcp__pcf_run_files_list(pcf_call *c)
 {
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *files = NULL;
-    rc = list_files(c, &files);
-    pcfmcp__pcf_ui_end(c);
-    if (rc != PCFMCP_OK)
-        return rc;
-    static const char *const k[] = { "files" };
-    cJSON **v[] = { &files };
-    return pcfmcp__ws_succeed_with(c, 1, k, v);
+    return pcfmcp__ws_list_op(c, "files", list_files);
 }
 
 static const char *guess_ctype(const char *filetype)

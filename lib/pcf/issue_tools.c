@@ -110,6 +110,57 @@ static pcfmcp_error_t pick(pcf_call *c, const cJSON *ids, const cJSON *map, cJSO
     return PCFMCP_OK;
 }
 
+/* ------------------------------------------------------------ one bulk form */
+
+typedef pcfmcp_error_t (*issues_reader)(pcf_call *c, cJSON **out);
+
+/* The state of one bulk form: the issues before and after, the given ids
+ * split into found and missing, the form and PCF's answer. */
+typedef struct {
+    issues_reader read;
+    cJSON *before, *after, *found, *missing;
+    pcf_form f;
+    pcf_http_resp resp;
+    bool began;
+} bulk;
+
+/* Opens the web session, reads the issues with @p read and splits @p ids;
+ * bulk_end() releases everything whatever this returned. */
+static pcfmcp_error_t bulk_begin(pcf_call *c, bulk *b, issues_reader read, const cJSON *ids)
+{
+    memset(b, 0, sizeof(*b));
+    b->read = read;
+    b->found = str_array();
+    b->missing = str_array();
+    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    if (rc != PCFMCP_OK)
+        return rc;
+    b->began = true;
+    if ((rc = read(c, &b->before)) != PCFMCP_OK)
+        return rc;
+    return pick(c, ids, b->before, b->found, b->missing);
+}
+
+/* Posts the form to the project's @p rest and reads the issues again. */
+static pcfmcp_error_t bulk_post(pcf_call *c, bulk *b, const char *label, const char *rest,
+                                const char *what)
+{
+    pcfmcp_error_t rc = pcfmcp__ws_submit(c, label, rest, &b->f, what, &b->resp);
+    return rc != PCFMCP_OK ? rc : b->read(c, &b->after);
+}
+
+static void bulk_end(pcf_call *c, bulk *b)
+{
+    if (b->began)
+        pcfmcp__pcf_ui_end(c);
+    pcfmcp__pcf_http_resp_free(&b->resp);
+    pcfmcp__pcf_form_free(&b->f);
+    cJSON_Delete(b->before);
+    cJSON_Delete(b->after);
+    cJSON_Delete(b->found);
+    cJSON_Delete(b->missing);
+}
+
 /* ------------------------------------------------------------ bulk edit */
 
 pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
@@ -128,47 +179,33 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
     if (status && (!*status || strcmp(status, "-1") == 0))
         return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
                                 "argument status must be a status name");
-    cJSON *before = NULL, *after = NULL, *found = str_array(), *missing = str_array();
     cJSON *updated = str_array(), *unchanged = str_array();
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    bulk b;
+    pcfmcp_error_t rc = bulk_begin(c, &b, issues_by_id, ids);
     if (rc != PCFMCP_OK)
-        goto done;
-    if ((rc = issues_by_id(c, &before)) != PCFMCP_OK)
         goto out;
-    if ((rc = pick(c, ids, before, found, missing)) != PCFMCP_OK)
-        goto out;
-    pcfmcp__ws_form_list(&f, "issue", found);
+    pcfmcp__ws_form_list(&b.f, "issue", b.found);
     char num[32];
     if (has_cvss)
         snprintf(num, sizeof(num), "%.15g", cvss->valuedouble);
-    pcfmcp__pcf_form_add(&f, "criticality", has_cvss ? num : "-1");
+    pcfmcp__pcf_form_add(&b.f, "criticality", has_cvss ? num : "-1");
     /* PCF's form defaults status to "Need to check": "-1" keeps it. */
-    pcfmcp__pcf_form_add(&f, "status", status ? status : "-1");
-    if ((rc = pcfmcp__ws_request(c, "ui_issues_bulk_edit", true, "/issues/multiple_edit", &f,
-                                 NULL, &resp)) != PCFMCP_OK)
-        goto out;
-    if (resp.status != 200) {
-        rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the bulk issue edit");
-        goto out;
-    }
-    if ((rc = issues_by_id(c, &after)) != PCFMCP_OK)
+    pcfmcp__pcf_form_add(&b.f, "status", status ? status : "-1");
+    if ((rc = bulk_post(c, &b, "ui_issues_bulk_edit", "/issues/multiple_edit",
+                        "the bulk issue edit")) != PCFMCP_OK)
         goto out;
     cJSON *failed = str_array();
     const cJSON *e;
-    cJSON_ArrayForEach(e, found) {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(after, e->valuestring);
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(before, e->valuestring);
+    cJSON_ArrayForEach(e, b.found) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(b.after, e->valuestring);
+        const cJSON *was = cJSON_GetObjectItemCaseSensitive(b.before, e->valuestring);
         bool ok = a != NULL;
         if (ok && has_cvss)
             ok = pcfmcp__json_num(a, "cvss", -1) - cvss->valuedouble < 0.05 &&
                  cvss->valuedouble - pcfmcp__json_num(a, "cvss", -1) < 0.05;
         if (ok && status)
             ok = pcfmcp__json_str(a, "status") && strcmp(pcfmcp__json_str(a, "status"), status) == 0;
-        bool same = a && b && pcfmcp__json_equal(a, b);
+        bool same = a && was && pcfmcp__json_equal(a, was);
         push(!ok ? failed : same ? unchanged : updated, e->valuestring);
     }
     if (cJSON_GetArraySize(failed) > 0) {
@@ -182,17 +219,10 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
     }
     cJSON_Delete(failed);
     static const char *const keys[] = { "updated", "unchanged", "not_found" };
-    cJSON **vals[] = { &updated, &unchanged, &missing };
+    cJSON **vals[] = { &updated, &unchanged, &b.missing };
     rc = pcfmcp__ws_succeed_with(c, 3, keys, vals);
 out:
-    pcfmcp__pcf_ui_end(c);
-done:
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
-    cJSON_Delete(found);
-    cJSON_Delete(missing);
+    bulk_end(c, &b);
     cJSON_Delete(updated);
     cJSON_Delete(unchanged);
     return rc;
@@ -238,33 +268,35 @@ static int cmp_str(const void *x, const void *y)
     return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+/* The issues of the project's JSON export (with their PoCs), as {id: issue}. */
+static pcfmcp_error_t snapshot_issues(pcf_call *c, cJSON **out)
+{
+    cJSON *snap = NULL;
+    pcfmcp_error_t rc = pcfmcp__pcf_ui_snapshot(c, pcfmcp__pcf_id(c, "project_id"), &snap);
+    if (rc != PCFMCP_OK)
+        return rc;
+    *out = cJSON_DetachItemFromObjectCaseSensitive(snap, "issues");
+    cJSON_Delete(snap);
+    if (!*out && !(*out = cJSON_CreateObject()))
+        return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
+    return PCFMCP_OK;
+}
+
 pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
 {
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->body, "issue_ids");
     if (cJSON_GetArraySize(ids) < 2)
         return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
                                 "give at least two issue ids to merge");
-    cJSON *before = NULL, *after = NULL, *found = str_array(), *missing = str_array();
     cJSON *merged = cJSON_CreateArray(), *not_merged = cJSON_CreateArray();
     const char **sorted = NULL;
     int *group = NULL;
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    bulk b;
+    pcfmcp_error_t rc = bulk_begin(c, &b, snapshot_issues, ids);
     if (rc != PCFMCP_OK)
-        goto done;
-    cJSON *snap = NULL;
-    if ((rc = pcfmcp__pcf_ui_snapshot(c, pcfmcp__pcf_id(c, "project_id"), &snap)) != PCFMCP_OK)
         goto out;
-    before = cJSON_DetachItemFromObjectCaseSensitive(snap, "issues");
-    cJSON_Delete(snap);
-    if (!before)
-        before = cJSON_CreateObject();
-    if ((rc = pick(c, ids, before, found, missing)) != PCFMCP_OK)
-        goto out;
-    int n = cJSON_GetArraySize(found);
+    const cJSON *before = b.before;
+    int n = cJSON_GetArraySize(b.found);
     sorted = pcfmcp__calloc((size_t)n + 1, sizeof(*sorted));
     group = pcfmcp__calloc((size_t)n + 1, sizeof(*group));
     if (!sorted || !group || !merged || !not_merged) {
@@ -273,7 +305,7 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
     }
     int k = 0;
     const cJSON *e;
-    cJSON_ArrayForEach(e, found)
+    cJSON_ArrayForEach(e, b.found)
         sorted[k++] = e->valuestring;
     /* PCF walks the issues in id order (SQLite returns the IN list sorted)
      * and keeps the first of each set of duplicates. */
@@ -330,20 +362,11 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
             if (members > 1)
                 push(join, sorted[i]);
         }
-        pcfmcp__ws_form_list(&f, "issue", join);
+        pcfmcp__ws_form_list(&b.f, "issue", join);
         cJSON_Delete(join);
-        if ((rc = pcfmcp__ws_request(c, "ui_issues_merge", true, "/issues/join_issues", &f,
-                                     NULL, &resp)) != PCFMCP_OK)
-            goto out;
-        if (resp.status != 200) {
-            rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the merge");
-            goto out;
-        }
-        if ((rc = pcfmcp__pcf_ui_snapshot(c, pcfmcp__pcf_id(c, "project_id"), &snap)) !=
+        if ((rc = bulk_post(c, &b, "ui_issues_merge", "/issues/join_issues", "the merge")) !=
             PCFMCP_OK)
             goto out;
-        after = cJSON_DetachItemFromObjectCaseSensitive(snap, "issues");
-        cJSON_Delete(snap);
     }
     for (int i = 0; i < n; i++) {
         bool first = true;
@@ -384,11 +407,11 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
             continue;
         }
         /* Check the outcome: the duplicates are gone, the first one stays. */
-        const cJSON *kept = cJSON_GetObjectItemCaseSensitive(after, sorted[i]);
+        const cJSON *kept = cJSON_GetObjectItemCaseSensitive(b.after, sorted[i]);
         const cJSON *r;
         bool gone = true;
         cJSON_ArrayForEach(r, removed)
-            gone &= cJSON_GetObjectItemCaseSensitive(after, r->valuestring) == NULL;
+            gone &= cJSON_GetObjectItemCaseSensitive(b.after, r->valuestring) == NULL;
         if (!kept || !gone) {
             cJSON_Delete(removed);
             rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
@@ -406,19 +429,12 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
         cJSON_AddItemToArray(merged, m);
     }
     static const char *const keys[] = { "merged", "not_merged", "not_found" };
-    cJSON **vals[] = { &merged, &not_merged, &missing };
+    cJSON **vals[] = { &merged, &not_merged, &b.missing };
     rc = pcfmcp__ws_succeed_with(c, 3, keys, vals);
 out:
-    pcfmcp__pcf_ui_end(c);
-done:
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
+    bulk_end(c, &b);
     pcfmcp__free(sorted);
     pcfmcp__free(group);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
-    cJSON_Delete(found);
-    cJSON_Delete(missing);
     cJSON_Delete(merged);
     cJSON_Delete(not_merged);
     return rc;
@@ -429,33 +445,19 @@ done:
 pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_delete(pcf_call *c)
 {
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->body, "issue_ids");
-    cJSON *before = NULL, *after = NULL, *found = str_array(), *missing = str_array();
     cJSON *deleted = str_array();
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    bulk b;
+    pcfmcp_error_t rc = bulk_begin(c, &b, issues_by_id, ids);
     if (rc != PCFMCP_OK)
-        goto done;
-    if ((rc = issues_by_id(c, &before)) != PCFMCP_OK)
         goto out;
-    if ((rc = pick(c, ids, before, found, missing)) != PCFMCP_OK)
-        goto out;
-    pcfmcp__ws_form_list(&f, "issue", found);
-    if ((rc = pcfmcp__ws_request(c, "ui_issues_bulk_delete", true, "/issues/multiple_delete",
-                                 &f, NULL, &resp)) != PCFMCP_OK)
-        goto out;
-    if (resp.status != 200) {
-        rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the bulk delete");
-        goto out;
-    }
-    if ((rc = issues_by_id(c, &after)) != PCFMCP_OK)
+    pcfmcp__ws_form_list(&b.f, "issue", b.found);
+    if ((rc = bulk_post(c, &b, "ui_issues_bulk_delete", "/issues/multiple_delete",
+                        "the bulk delete")) != PCFMCP_OK)
         goto out;
     const cJSON *e;
     int left = 0;
-    cJSON_ArrayForEach(e, found) {
-        if (cJSON_GetObjectItemCaseSensitive(after, e->valuestring))
+    cJSON_ArrayForEach(e, b.found) {
+        if (cJSON_GetObjectItemCaseSensitive(b.after, e->valuestring))
             left++;
         else
             push(deleted, e->valuestring);
@@ -466,17 +468,10 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_delete(pcf_call *c)
         goto out;
     }
     static const char *const keys[] = { "deleted", "not_found" };
-    cJSON **vals[] = { &deleted, &missing };
+    cJSON **vals[] = { &deleted, &b.missing };
     rc = pcfmcp__ws_succeed_with(c, 2, keys, vals);
 out:
-    pcfmcp__pcf_ui_end(c);
-done:
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
-    cJSON_Delete(found);
-    cJSON_Delete(missing);
+    bulk_end(c, &b);
     cJSON_Delete(deleted);
     return rc;
 }

@@ -174,17 +174,9 @@ pcfmcp_error_t pcfmcp__pcf_run_credentials_import(pcf_call *c)
         pcfmcp__pcf_form_add(&f, "hash_type", hash_type ? hash_type : "");
         pcfmcp__pcf_form_add(&f, "comment", desc ? desc : "");
         pcfmcp__pcf_form_add(&f, "info_source", source ? source : "");
-        if ((rc = pcfmcp__ws_request(c, "ui_credentials_import", true,
-                                     "/credentials/import_creds", &f, NULL, &resp)) != PCFMCP_OK)
+        if ((rc = pcfmcp__ws_submit(c, "ui_credentials_import", "/credentials/import_creds", &f,
+                                    "the credentials import", &resp)) != PCFMCP_OK)
             goto out;
-        if (resp.status != 200) {
-            rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the credentials import");
-            goto out;
-        }
-        if (pcfmcp__ws_page_errors(c, &resp)) {
-            rc = c->res->err;
-            goto out;
-        }
     }
     if ((rc = pcfmcp__ws_export_part(c, "credentials", &after)) != PCFMCP_OK)
         goto out;

@@ -74,17 +74,9 @@ pcfmcp_error_t pcfmcp__pcf_run_path_add(pcf_call *c)
         goto done;
     if ((rc = pcfmcp__ws_export_part(c, "paths", &before)) != PCFMCP_OK)
         goto out;
-    if ((rc = pcfmcp__ws_request(c, "ui_path_add", true, "/networks/add_path", &f, NULL,
-                                 &resp)) != PCFMCP_OK)
+    if ((rc = pcfmcp__ws_submit(c, "ui_path_add", "/networks/add_path", &f, "the new path",
+                                &resp)) != PCFMCP_OK)
         goto out;
-    if (resp.status != 200) {
-        rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the new path");
-        goto out;
-    }
-    if (pcfmcp__ws_page_errors(c, &resp)) {
-        rc = c->res->err;
-        goto out;
-    }
     if ((rc = pcfmcp__ws_export_part(c, "paths", &after)) != PCFMCP_OK)
         goto out;
     bool hf = strcmp(ft, "host") == 0, ht = strcmp(tt, "host") == 0;

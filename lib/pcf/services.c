@@ -206,17 +206,9 @@ pcfmcp_error_t pcfmcp__pcf_run_service_add(pcf_call *c)
         pcfmcp__pcf_form_add(&f, "service", svc ? svc : "");
         pcfmcp__pcf_form_add(&f, "description", desc ? desc : "");
         pcfmcp__ws_form_list(&f, "host", send);
-        if ((rc = pcfmcp__ws_request(c, "ui_service_add", true, "/services/new_service", &f, NULL,
-                                     &resp)) != PCFMCP_OK)
+        if ((rc = pcfmcp__ws_submit(c, "ui_service_add", "/services/new_service", &f,
+                                    "the new service", &resp)) != PCFMCP_OK)
             goto out;
-        if (resp.status != 200) {
-            rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the new service");
-            goto out;
-        }
-        if (pcfmcp__ws_page_errors(c, &resp)) {
-            rc = c->res->err;
-            goto out;
-        }
         if ((rc = host_ports(c, &after)) != PCFMCP_OK)
             goto out;
         cJSON_ArrayForEach(h, send) {

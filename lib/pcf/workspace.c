@@ -73,6 +73,35 @@ bool pcfmcp__ws_page_errors(pcf_call *c, const pcf_http_resp *resp)
     return has;
 }
 
+pcfmcp_error_t pcfmcp__ws_list_op(pcf_call *c, const char *key,
+                                  pcfmcp_error_t (*read)(pcf_call *c, cJSON **out))
+{
+    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    if (rc != PCFMCP_OK)
+        return rc;
+    cJSON *list = NULL;
+    rc = read(c, &list);
+    pcfmcp__pcf_ui_end(c);
+    if (rc != PCFMCP_OK)
+        return rc;
+    const char *const keys[] = { key };
+    cJSON **vals[] = { &list };
+    return pcfmcp__ws_succeed_with(c, 1, keys, vals);
+}
+
+pcfmcp_error_t pcfmcp__ws_submit(pcf_call *c, const char *label, const char *rest,
+                                 const pcf_form *form, const char *what, pcf_http_resp *resp)
+{
+    pcfmcp_error_t rc = pcfmcp__ws_request(c, label, true, rest, form, NULL, resp);
+    if (rc != PCFMCP_OK)
+        return rc;
+    if (resp->status != 200)
+        return pcfmcp__pcf_ui_unexpected(c, resp, what);
+    if (pcfmcp__ws_page_errors(c, resp))
+        return c->res->err;
+    return PCFMCP_OK;
+}
+
 /* &name; and &#N; / &#xN; for the entities Jinja's escaping produces, plus
  * numeric ones generally (encoded back as UTF-8). */
 static size_t entity(const char *s, size_t n, pcfmcp__buf *b)

@@ -23,6 +23,10 @@ pcfmcp_error_t pcfmcp__ws_request(pcf_call *c, const char *label, bool post, con
 pcfmcp_error_t pcfmcp__ws_export_part(pcf_call *c, const char *member, cJSON **out);
 /* Fails the call with PCF's error block when @p resp carries one. */
 bool pcfmcp__ws_page_errors(pcf_call *c, const pcf_http_resp *resp);
+/* POSTs @p form to "/project/<pid><rest>": fails unless PCF answers 200
+ * without an error block (@p what names the form in the message). */
+pcfmcp_error_t pcfmcp__ws_submit(pcf_call *c, const char *label, const char *rest,
+                                 const pcf_form *form, const char *what, pcf_http_resp *resp);
 /* HTML text of @p n bytes: tags dropped, entities decoded, white space
  * folded and trimmed. malloc'd; NULL when memory runs out. */
 char *pcfmcp__ws_html_text(const char *s, size_t n);
@@ -40,6 +44,9 @@ pcfmcp_error_t pcfmcp__ws_succeed(pcf_call *c, cJSON *doc);
 /* Succeeds with {keys[i]: *vals[i]}; takes every *vals[i] (set to NULL). */
 pcfmcp_error_t pcfmcp__ws_succeed_with(pcf_call *c, size_t n, const char *const *keys,
                                        cJSON **const *vals);
+/* The operation that answers {key: what @p read returns}, on the web session. */
+pcfmcp_error_t pcfmcp__ws_list_op(pcf_call *c, const char *key,
+                                  pcfmcp_error_t (*read)(pcf_call *c, cJSON **out));
 /* The operation that answers {member: <that member of the JSON export>}. */
 pcfmcp_error_t pcfmcp__ws_export_member(pcf_call *c, const char *member);
 /* GET "/project/<pid><rest>" and @p parse its HTML into *out (a 302 means
