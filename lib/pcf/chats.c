@@ -98,32 +98,28 @@ pcfmcp_error_t pcfmcp__pcf_run_chat_create(pcf_call *c)
     /* PCF redirects without creating anything for an empty name. */
     if (!name || !*name)
         return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG, "argument name must not be empty");
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    ws_op op = { 0 };
+    pcfmcp_error_t rc = pcfmcp__ws_op_begin(c, &op);
     if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *before = NULL, *after = NULL;
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcfmcp__pcf_form_add(&f, "name", name);
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    if ((rc = list_chats(c, &before)) != PCFMCP_OK)
         goto out;
-    if ((rc = pcfmcp__ws_request(c, "ui_chat_create", true, "/chats/add", &f, NULL, &resp)) !=
+    pcfmcp__pcf_form_add(&op.f, "name", name);
+    if ((rc = list_chats(c, &op.before)) != PCFMCP_OK)
+        goto out;
+    if ((rc = pcfmcp__ws_request(c, "ui_chat_create", true, "/chats/add", &op.f, NULL, &op.resp)) !=
         PCFMCP_OK)
         goto out;
-    if (resp.status != 302) {
-        rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the new chat");
+    if (op.resp.status != 302) {
+        rc = pcfmcp__pcf_ui_unexpected(c, &op.resp, "the new chat");
         goto out;
     }
-    if ((rc = list_chats(c, &after)) != PCFMCP_OK)
+    if ((rc = list_chats(c, &op.after)) != PCFMCP_OK)
         goto out;
     const char *cid = NULL;
     const cJSON *ch;
-    cJSON_ArrayForEach(ch, after) {
+    cJSON_ArrayForEach(ch, op.after) {
         bool old = false;
         const cJSON *b;
-        cJSON_ArrayForEach(b, before)
+        cJSON_ArrayForEach(b, op.before)
             old |= strcmp(pcfmcp__json_str(b, "id"), pcfmcp__json_str(ch, "id")) == 0;
         if (!old && strcmp(pcfmcp__json_str(ch, "name"), name) == 0)
             cid = pcfmcp__json_str(ch, "id");
@@ -135,11 +131,7 @@ pcfmcp_error_t pcfmcp__pcf_run_chat_create(pcf_call *c)
     }
     rc = pcfmcp__pcf_ok_with_id(c, "chat_id", cid);
 out:
-    pcfmcp__pcf_ui_end(c);
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
+    pcfmcp__ws_op_end(c, &op);
     return rc;
 }
 

@@ -347,44 +347,36 @@ out:
 pcfmcp_error_t pcfmcp__pcf_run_file_delete(pcf_call *c)
 {
     const char *fid = pcfmcp__pcf_id(c, "file_id");
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    ws_op op = { 0 };
+    pcfmcp_error_t rc = pcfmcp__ws_op_begin(c, &op);
     if (rc != PCFMCP_OK)
-        return rc;
-    cJSON *before = NULL, *after = NULL;
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    if ((rc = list_files(c, &before)) != PCFMCP_OK)
         goto out;
-    if (!file_by_id(before, fid)) {
+    if ((rc = list_files(c, &op.before)) != PCFMCP_OK)
+        goto out;
+    if (!file_by_id(op.before, fid)) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND, "no file %s in this project", fid);
         goto out;
     }
-    pcfmcp__pcf_form_add(&f, "action", "delete");
+    pcfmcp__pcf_form_add(&op.f, "action", "delete");
     char rest[96];
     snprintf(rest, sizeof(rest), "/files/%s/", fid);
     /* Without a Referer PCF deletes the file and then fails with 500. */
-    if ((rc = pcfmcp__ws_request(c, "ui_file_delete", true, rest, &f, "/files/", &resp)) !=
+    if ((rc = pcfmcp__ws_request(c, "ui_file_delete", true, rest, &op.f, "/files/", &op.resp)) !=
         PCFMCP_OK)
         goto out;
-    if (resp.status != 302) {
-        rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the file delete");
+    if (op.resp.status != 302) {
+        rc = pcfmcp__pcf_ui_unexpected(c, &op.resp, "the file delete");
         goto out;
     }
-    if ((rc = list_files(c, &after)) != PCFMCP_OK)
+    if ((rc = list_files(c, &op.after)) != PCFMCP_OK)
         goto out;
-    if (file_by_id(after, fid)) {
+    if (file_by_id(op.after, fid)) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
                               "PCF answered the delete but the file is still listed");
         goto out;
     }
     rc = pcfmcp__pcf_ok_with_id(c, "deleted", fid);
 out:
-    pcfmcp__pcf_ui_end(c);
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
+    pcfmcp__ws_op_end(c, &op);
     return rc;
 }

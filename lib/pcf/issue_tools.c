@@ -114,14 +114,12 @@ static pcfmcp_error_t pick(pcf_call *c, const cJSON *ids, const cJSON *map, cJSO
 
 typedef pcfmcp_error_t (*issues_reader)(pcf_call *c, cJSON **out);
 
-/* The state of one bulk form: the issues before and after, the given ids
- * split into found and missing, the form and PCF's answer. */
+/* One bulk form: the issues as @p read sees them before and after, and the
+ * given ids split into found and missing. */
 typedef struct {
     issues_reader read;
-    cJSON *before, *after, *found, *missing;
-    pcf_form f;
-    pcf_http_resp resp;
-    bool began;
+    ws_op op;
+    cJSON *found, *missing;
 } bulk;
 
 /* Opens the web session, reads the issues with @p read and splits @p ids;
@@ -132,31 +130,25 @@ static pcfmcp_error_t bulk_begin(pcf_call *c, bulk *b, issues_reader read, const
     b->read = read;
     b->found = str_array();
     b->missing = str_array();
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    pcfmcp_error_t rc = pcfmcp__ws_op_begin(c, &b->op);
     if (rc != PCFMCP_OK)
         return rc;
-    b->began = true;
-    if ((rc = read(c, &b->before)) != PCFMCP_OK)
+    if ((rc = read(c, &b->op.before)) != PCFMCP_OK)
         return rc;
-    return pick(c, ids, b->before, b->found, b->missing);
+    return pick(c, ids, b->op.before, b->found, b->missing);
 }
 
 /* Posts the form to the project's @p rest and reads the issues again. */
 static pcfmcp_error_t bulk_post(pcf_call *c, bulk *b, const char *label, const char *rest,
                                 const char *what)
 {
-    pcfmcp_error_t rc = pcfmcp__ws_submit(c, label, rest, &b->f, what, &b->resp);
-    return rc != PCFMCP_OK ? rc : b->read(c, &b->after);
+    pcfmcp_error_t rc = pcfmcp__ws_submit(c, label, rest, &b->op.f, what, &b->op.resp);
+    return rc != PCFMCP_OK ? rc : b->read(c, &b->op.after);
 }
 
 static void bulk_end(pcf_call *c, bulk *b)
 {
-    if (b->began)
-        pcfmcp__pcf_ui_end(c);
-    pcfmcp__pcf_http_resp_free(&b->resp);
-    pcfmcp__pcf_form_free(&b->f);
-    cJSON_Delete(b->before);
-    cJSON_Delete(b->after);
+    pcfmcp__ws_op_end(c, &b->op);
     cJSON_Delete(b->found);
     cJSON_Delete(b->missing);
 }
@@ -184,21 +176,21 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
     pcfmcp_error_t rc = bulk_begin(c, &b, issues_by_id, ids);
     if (rc != PCFMCP_OK)
         goto out;
-    pcfmcp__ws_form_list(&b.f, "issue", b.found);
+    pcfmcp__ws_form_list(&b.op.f, "issue", b.found);
     char num[32];
     if (has_cvss)
         snprintf(num, sizeof(num), "%.15g", cvss->valuedouble);
-    pcfmcp__pcf_form_add(&b.f, "criticality", has_cvss ? num : "-1");
+    pcfmcp__pcf_form_add(&b.op.f, "criticality", has_cvss ? num : "-1");
     /* PCF's form defaults status to "Need to check": "-1" keeps it. */
-    pcfmcp__pcf_form_add(&b.f, "status", status ? status : "-1");
+    pcfmcp__pcf_form_add(&b.op.f, "status", status ? status : "-1");
     if ((rc = bulk_post(c, &b, "ui_issues_bulk_edit", "/issues/multiple_edit",
                         "the bulk issue edit")) != PCFMCP_OK)
         goto out;
     cJSON *failed = str_array();
     const cJSON *e;
     cJSON_ArrayForEach(e, b.found) {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(b.after, e->valuestring);
-        const cJSON *was = cJSON_GetObjectItemCaseSensitive(b.before, e->valuestring);
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(b.op.after, e->valuestring);
+        const cJSON *was = cJSON_GetObjectItemCaseSensitive(b.op.before, e->valuestring);
         bool ok = a != NULL;
         if (ok && has_cvss)
             ok = pcfmcp__json_num(a, "cvss", -1) - cvss->valuedouble < 0.05 &&
@@ -295,7 +287,7 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
     pcfmcp_error_t rc = bulk_begin(c, &b, snapshot_issues, ids);
     if (rc != PCFMCP_OK)
         goto out;
-    const cJSON *before = b.before;
+    const cJSON *before = b.op.before;
     int n = cJSON_GetArraySize(b.found);
     sorted = pcfmcp__calloc((size_t)n + 1, sizeof(*sorted));
     group = pcfmcp__calloc((size_t)n + 1, sizeof(*group));
@@ -362,7 +354,7 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
             if (members > 1)
                 push(join, sorted[i]);
         }
-        pcfmcp__ws_form_list(&b.f, "issue", join);
+        pcfmcp__ws_form_list(&b.op.f, "issue", join);
         cJSON_Delete(join);
         if ((rc = bulk_post(c, &b, "ui_issues_merge", "/issues/join_issues", "the merge")) !=
             PCFMCP_OK)
@@ -407,11 +399,11 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
             continue;
         }
         /* Check the outcome: the duplicates are gone, the first one stays. */
-        const cJSON *kept = cJSON_GetObjectItemCaseSensitive(b.after, sorted[i]);
+        const cJSON *kept = cJSON_GetObjectItemCaseSensitive(b.op.after, sorted[i]);
         const cJSON *r;
         bool gone = true;
         cJSON_ArrayForEach(r, removed)
-            gone &= cJSON_GetObjectItemCaseSensitive(b.after, r->valuestring) == NULL;
+            gone &= cJSON_GetObjectItemCaseSensitive(b.op.after, r->valuestring) == NULL;
         if (!kept || !gone) {
             cJSON_Delete(removed);
             rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
@@ -450,14 +442,14 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_delete(pcf_call *c)
     pcfmcp_error_t rc = bulk_begin(c, &b, issues_by_id, ids);
     if (rc != PCFMCP_OK)
         goto out;
-    pcfmcp__ws_form_list(&b.f, "issue", b.found);
+    pcfmcp__ws_form_list(&b.op.f, "issue", b.found);
     if ((rc = bulk_post(c, &b, "ui_issues_bulk_delete", "/issues/multiple_delete",
                         "the bulk delete")) != PCFMCP_OK)
         goto out;
     const cJSON *e;
     int left = 0;
     cJSON_ArrayForEach(e, b.found) {
-        if (cJSON_GetObjectItemCaseSensitive(b.after, e->valuestring))
+        if (cJSON_GetObjectItemCaseSensitive(b.op.after, e->valuestring))
             left++;
         else
             push(deleted, e->valuestring);

@@ -57,30 +57,27 @@ pcfmcp_error_t pcfmcp__pcf_run_path_add(pcf_call *c)
     if (strcmp(fid, tid) == 0)
         return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
                                 "a path needs two different ends");
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcfmcp__pcf_form_add(&f, "out_id", fid);
-    pcfmcp__pcf_form_add(&f, "type_out", ft);
-    pcfmcp__pcf_form_add(&f, "in_id", tid);
-    pcfmcp__pcf_form_add(&f, "type_in", tt);
-    pcfmcp__pcf_form_add(&f, "description", desc ? desc : "");
-    pcfmcp__pcf_form_add(&f, "type", type ? type : "connection");
-    pcfmcp__pcf_form_add(&f, "direction", dir ? dir : "forward");
-    cJSON *before = NULL, *after = NULL;
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    ws_op op = { 0 };
+    pcfmcp_error_t rc = pcfmcp__ws_op_begin(c, &op);
     if (rc != PCFMCP_OK)
-        goto done;
-    if ((rc = pcfmcp__ws_export_part(c, "paths", &before)) != PCFMCP_OK)
         goto out;
-    if ((rc = pcfmcp__ws_submit(c, "ui_path_add", "/networks/add_path", &f, "the new path",
-                                &resp)) != PCFMCP_OK)
+    pcfmcp__pcf_form_add(&op.f, "out_id", fid);
+    pcfmcp__pcf_form_add(&op.f, "type_out", ft);
+    pcfmcp__pcf_form_add(&op.f, "in_id", tid);
+    pcfmcp__pcf_form_add(&op.f, "type_in", tt);
+    pcfmcp__pcf_form_add(&op.f, "description", desc ? desc : "");
+    pcfmcp__pcf_form_add(&op.f, "type", type ? type : "connection");
+    pcfmcp__pcf_form_add(&op.f, "direction", dir ? dir : "forward");
+    if ((rc = pcfmcp__ws_export_part(c, "paths", &op.before)) != PCFMCP_OK)
         goto out;
-    if ((rc = pcfmcp__ws_export_part(c, "paths", &after)) != PCFMCP_OK)
+    if ((rc = pcfmcp__ws_submit(c, "ui_path_add", "/networks/add_path", &op.f, "the new path",
+                                &op.resp)) != PCFMCP_OK)
+        goto out;
+    if ((rc = pcfmcp__ws_export_part(c, "paths", &op.after)) != PCFMCP_OK)
         goto out;
     bool hf = strcmp(ft, "host") == 0, ht = strcmp(tt, "host") == 0;
-    const char *pid = same_ends(after, hf ? fid : "", hf ? "" : fid, ht ? tid : "", ht ? "" : tid);
+    const char *pid =
+        same_ends(op.after, hf ? fid : "", hf ? "" : fid, ht ? tid : "", ht ? "" : tid);
     if (!pid) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
                               "PCF accepted the path, but it is not in the project on re-reading");
@@ -91,59 +88,45 @@ pcfmcp_error_t pcfmcp__pcf_run_path_add(pcf_call *c)
         cJSON_AddStringToObject(doc, "path_id", pid);
         /* PCF updates the path between the same ends instead of adding one. */
         cJSON_AddBoolToObject(doc, "replaced_existing",
-                              cJSON_GetObjectItemCaseSensitive(before, pid) != NULL);
+                              cJSON_GetObjectItemCaseSensitive(op.before, pid) != NULL);
     }
     rc = pcfmcp__ws_succeed(c, doc);
 out:
-    pcfmcp__pcf_ui_end(c);
-done:
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
+    pcfmcp__ws_op_end(c, &op);
     return rc;
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_path_delete(pcf_call *c)
 {
     const char *pid = pcfmcp__json_str(c->body, "path_id");
-    cJSON *before = NULL, *after = NULL;
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcfmcp__pcf_form_add(&f, "path_id", pid);
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    ws_op op = { 0 };
+    pcfmcp_error_t rc = pcfmcp__ws_op_begin(c, &op);
     if (rc != PCFMCP_OK)
-        goto done;
-    if ((rc = pcfmcp__ws_export_part(c, "paths", &before)) != PCFMCP_OK)
+        goto out;
+    pcfmcp__pcf_form_add(&op.f, "path_id", pid);
+    if ((rc = pcfmcp__ws_export_part(c, "paths", &op.before)) != PCFMCP_OK)
         goto out;
     /* PCF redirects the same way whether or not the path exists. */
-    if (!cJSON_GetObjectItemCaseSensitive(before, pid)) {
+    if (!cJSON_GetObjectItemCaseSensitive(op.before, pid)) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND, "no path %s in this project", pid);
         goto out;
     }
-    if ((rc = pcfmcp__ws_request(c, "ui_path_delete", true, "/networks/delete_path", &f, NULL,
-                                 &resp)) != PCFMCP_OK)
+    if ((rc = pcfmcp__ws_request(c, "ui_path_delete", true, "/networks/delete_path", &op.f, NULL,
+                                 &op.resp)) != PCFMCP_OK)
         goto out;
-    if (resp.status != 302) {
-        rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the path delete");
+    if (op.resp.status != 302) {
+        rc = pcfmcp__pcf_ui_unexpected(c, &op.resp, "the path delete");
         goto out;
     }
-    if ((rc = pcfmcp__ws_export_part(c, "paths", &after)) != PCFMCP_OK)
+    if ((rc = pcfmcp__ws_export_part(c, "paths", &op.after)) != PCFMCP_OK)
         goto out;
-    if (cJSON_GetObjectItemCaseSensitive(after, pid)) {
+    if (cJSON_GetObjectItemCaseSensitive(op.after, pid)) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
                               "PCF answered the delete but the path is still there");
         goto out;
     }
     rc = pcfmcp__pcf_ok_with_id(c, "deleted", pid);
 out:
-    pcfmcp__pcf_ui_end(c);
-done:
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
+    pcfmcp__ws_op_end(c, &op);
     return rc;
 }

@@ -178,20 +178,17 @@ pcfmcp_error_t pcfmcp__pcf_run_service_add(pcf_call *c)
                                 "argument host_ids must name at least one host");
     const char *svc = pcfmcp__json_str(c->body, "service");
     const char *desc = pcfmcp__json_str(c->body, "description");
-    cJSON *before = NULL, *after = NULL, *added = cJSON_CreateArray(), *had = cJSON_CreateArray(),
+    cJSON *added = cJSON_CreateArray(), *had = cJSON_CreateArray(),
           *missing = cJSON_CreateArray(), *send = cJSON_CreateArray();
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    ws_op op = { 0 };
+    pcfmcp_error_t rc = pcfmcp__ws_op_begin(c, &op);
     if (rc != PCFMCP_OK)
-        goto done;
-    if ((rc = host_ports(c, &before)) != PCFMCP_OK)
+        goto out;
+    if ((rc = host_ports(c, &op.before)) != PCFMCP_OK)
         goto out;
     const cJSON *h;
     cJSON_ArrayForEach(h, hosts) {
-        const cJSON *e = host_entry(before, h->valuestring);
+        const cJSON *e = host_entry(op.before, h->valuestring);
         if (!e)
             cJSON_AddItemToArray(missing, cJSON_CreateString(h->valuestring));
         else if (port_on(e, port, tcp))
@@ -202,17 +199,17 @@ pcfmcp_error_t pcfmcp__pcf_run_service_add(pcf_call *c)
     if (cJSON_GetArraySize(send) > 0) {
         char pv[16];
         snprintf(pv, sizeof(pv), tcp ? "%d" : "%d/udp", port);
-        pcfmcp__pcf_form_add(&f, "port", pv);
-        pcfmcp__pcf_form_add(&f, "service", svc ? svc : "");
-        pcfmcp__pcf_form_add(&f, "description", desc ? desc : "");
-        pcfmcp__ws_form_list(&f, "host", send);
-        if ((rc = pcfmcp__ws_submit(c, "ui_service_add", "/services/new_service", &f,
-                                    "the new service", &resp)) != PCFMCP_OK)
+        pcfmcp__pcf_form_add(&op.f, "port", pv);
+        pcfmcp__pcf_form_add(&op.f, "service", svc ? svc : "");
+        pcfmcp__pcf_form_add(&op.f, "description", desc ? desc : "");
+        pcfmcp__ws_form_list(&op.f, "host", send);
+        if ((rc = pcfmcp__ws_submit(c, "ui_service_add", "/services/new_service", &op.f,
+                                    "the new service", &op.resp)) != PCFMCP_OK)
             goto out;
-        if ((rc = host_ports(c, &after)) != PCFMCP_OK)
+        if ((rc = host_ports(c, &op.after)) != PCFMCP_OK)
             goto out;
         cJSON_ArrayForEach(h, send) {
-            const cJSON *p = port_on(host_entry(after, h->valuestring), port, tcp);
+            const cJSON *p = port_on(host_entry(op.after, h->valuestring), port, tcp);
             if (!p) {
                 rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
                                       "PCF accepted the service but host %s has no port %d/%s on "
@@ -230,12 +227,7 @@ pcfmcp_error_t pcfmcp__pcf_run_service_add(pcf_call *c)
     cJSON **vals[] = { &added, &had, &missing };
     rc = pcfmcp__ws_succeed_with(c, 3, keys, vals);
 out:
-    pcfmcp__pcf_ui_end(c);
-done:
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
+    pcfmcp__ws_op_end(c, &op);
     cJSON_Delete(added);
     cJSON_Delete(had);
     cJSON_Delete(missing);
@@ -261,22 +253,19 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
         return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
                                 "missing argument service (the current service name; \"\" for "
                                 "none)");
-    cJSON *before = NULL, *after = NULL, *hosts = cJSON_CreateArray(), *descs = cJSON_CreateArray();
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
+    cJSON *hosts = cJSON_CreateArray(), *descs = cJSON_CreateArray();
     pcfmcp__buf path;
     pcfmcp__buf_init(&path);
-    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    ws_op op = { 0 };
+    pcfmcp_error_t rc = pcfmcp__ws_op_begin(c, &op);
     if (rc != PCFMCP_OK)
-        goto done;
-    if ((rc = host_ports(c, &before)) != PCFMCP_OK)
+        goto out;
+    if ((rc = host_ports(c, &op.before)) != PCFMCP_OK)
         goto out;
     /* The group: every port with these values; its description, when not
      * given, must be the same on all of them. */
     const cJSON *h;
-    cJSON_ArrayForEach(h, before) {
+    cJSON_ArrayForEach(h, op.before) {
         const cJSON *p = port_on(h, port, tcp);
         if (!p || strcmp(pcfmcp__json_str(p, "service"), svc) != 0)
             continue;
@@ -311,7 +300,7 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
     if (nport != port || ntcp != tcp) {
         /* PCF would give such a host the same port twice. */
         cJSON_ArrayForEach(h, hosts) {
-            if (port_on(host_entry(before, h->valuestring), nport, ntcp)) {
+            if (port_on(host_entry(op.before, h->valuestring), nport, ntcp)) {
                 rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
                                       "host %s already has port %d/%s: PCF would record it twice",
                                       h->valuestring, nport, ntcp ? "tcp" : "udp");
@@ -322,14 +311,14 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
     char pv[16], opv[16];
     snprintf(pv, sizeof(pv), ntcp ? "%d" : "%d/udp", nport);
     snprintf(opv, sizeof(opv), tcp ? "%d" : "%d/udp", port);
-    pcfmcp__pcf_form_add(&f, "port", pv);
-    pcfmcp__pcf_form_add(&f, "service", nsvc ? nsvc : svc);
-    pcfmcp__pcf_form_add(&f, "description", ndesc ? ndesc : odesc);
-    pcfmcp__pcf_form_add(&f, "old_port", opv);
-    pcfmcp__pcf_form_add(&f, "old_service", svc);
-    pcfmcp__pcf_form_add(&f, "old_description", odesc);
+    pcfmcp__pcf_form_add(&op.f, "port", pv);
+    pcfmcp__pcf_form_add(&op.f, "service", nsvc ? nsvc : svc);
+    pcfmcp__pcf_form_add(&op.f, "description", ndesc ? ndesc : odesc);
+    pcfmcp__pcf_form_add(&op.f, "old_port", opv);
+    pcfmcp__pcf_form_add(&op.f, "old_service", svc);
+    pcfmcp__pcf_form_add(&op.f, "old_description", odesc);
     /* Every host of the group: PCF deletes the port from the others. */
-    pcfmcp__ws_form_list(&f, "host", hosts);
+    pcfmcp__ws_form_list(&op.f, "host", hosts);
     pcfmcp__buf_printf(&path, "/services/edit?port=%d&is_tcp=%d&service=", port, tcp ? 1 : 0);
     pcfmcp__pcf_urlencode(&path, svc, strlen(svc));
     pcfmcp__buf_puts(&path, "&info=");
@@ -338,26 +327,27 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = pcfmcp__ws_request(c, "ui_service_update", true, path.data, &f, NULL, &resp)) !=
+    if ((rc = pcfmcp__ws_request(c, "ui_service_update", true, path.data, &op.f, NULL, &op.resp)) !=
         PCFMCP_OK)
         goto out;
-    if (resp.status == 200) {
-        rc = pcfmcp__ws_page_errors(c, &resp) ? c->res->err
-                                              : pcfmcp__pcf_ui_unexpected(c, &resp,
+    if (op.resp.status == 200) {
+        rc = pcfmcp__ws_page_errors(c, &op.resp) ? c->res->err
+                                              : pcfmcp__pcf_ui_unexpected(c, &op.resp,
                                                                           "the service edit");
         goto out;
     }
-    if (resp.status != 302 || !resp.location || !strstr(resp.location, "/services/edit?")) {
-        rc = resp.status == 302 ? pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
+    if (op.resp.status != 302 || !op.resp.location ||
+        !strstr(op.resp.location, "/services/edit?")) {
+        rc = op.resp.status == 302 ? pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
                                                    "PCF did not find that service")
-                                : pcfmcp__pcf_ui_unexpected(c, &resp, "the service edit");
+                                : pcfmcp__pcf_ui_unexpected(c, &op.resp, "the service edit");
         goto out;
     }
-    if ((rc = host_ports(c, &after)) != PCFMCP_OK)
+    if ((rc = host_ports(c, &op.after)) != PCFMCP_OK)
         goto out;
     int updated = 0;
     cJSON_ArrayForEach(h, hosts) {
-        const cJSON *p = port_on(host_entry(after, h->valuestring), nport, ntcp);
+        const cJSON *p = port_on(host_entry(op.after, h->valuestring), nport, ntcp);
         if (p && strcmp(pcfmcp__json_str(p, "service"), nsvc ? nsvc : svc) == 0)
             updated++;
     }
@@ -375,13 +365,8 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
     }
     rc = pcfmcp__ws_succeed(c, doc);
 out:
-    pcfmcp__pcf_ui_end(c);
-done:
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
+    pcfmcp__ws_op_end(c, &op);
     pcfmcp__buf_free(&path);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
     cJSON_Delete(hosts);
     cJSON_Delete(descs);
     return rc;

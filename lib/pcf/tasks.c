@@ -136,35 +136,25 @@ pcfmcp_error_t pcfmcp__pcf_run_tasks_list(pcf_call *c)
 
 pcfmcp_error_t pcfmcp__pcf_run_task_create(pcf_call *c)
 {
-    pcf_form f;
-    memset(&f, 0, sizeof(f));
-    pcfmcp_error_t rc = task_form(c, &f, NULL);
-    if (rc != PCFMCP_OK) {
-        pcfmcp__pcf_form_free(&f);
-        return rc;
-    }
-    if ((rc = pcfmcp__pcf_ui_begin(c)) != PCFMCP_OK) {
-        pcfmcp__pcf_form_free(&f);
-        return rc;
-    }
-    cJSON *before = NULL, *after = NULL;
-    pcf_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    if ((rc = pcfmcp__ws_export_part(c, "tasks", &before)) != PCFMCP_OK)
+    ws_op op = { 0 };
+    pcfmcp_error_t rc = task_form(c, &op.f, NULL);
+    if (rc != PCFMCP_OK || (rc = pcfmcp__ws_op_begin(c, &op)) != PCFMCP_OK)
         goto out;
-    if ((rc = pcfmcp__ws_request(c, "ui_task_create", true, "/new_task", &f, NULL, &resp)) !=
+    if ((rc = pcfmcp__ws_export_part(c, "tasks", &op.before)) != PCFMCP_OK)
+        goto out;
+    if ((rc = pcfmcp__ws_request(c, "ui_task_create", true, "/new_task", &op.f, NULL, &op.resp)) !=
         PCFMCP_OK)
         goto out;
-    if ((rc = task_answer(c, &resp, "the new task")) != PCFMCP_OK)
+    if ((rc = task_answer(c, &op.resp, "the new task")) != PCFMCP_OK)
         goto out;
-    if ((rc = pcfmcp__ws_export_part(c, "tasks", &after)) != PCFMCP_OK)
+    if ((rc = pcfmcp__ws_export_part(c, "tasks", &op.after)) != PCFMCP_OK)
         goto out;
     const char *name = pcfmcp__json_str(c->body, "name");
     const char *tid = NULL;
     const cJSON *t;
-    cJSON_ArrayForEach(t, after)
-        if (!cJSON_GetObjectItemCaseSensitive(before, t->string) && pcfmcp__json_str(t, "name") &&
-            strcmp(pcfmcp__json_str(t, "name"), name) == 0)
+    cJSON_ArrayForEach(t, op.after)
+        if (!cJSON_GetObjectItemCaseSensitive(op.before, t->string) &&
+            pcfmcp__json_str(t, "name") && strcmp(pcfmcp__json_str(t, "name"), name) == 0)
             tid = t->string;
     if (!tid) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
@@ -173,11 +163,7 @@ pcfmcp_error_t pcfmcp__pcf_run_task_create(pcf_call *c)
     }
     rc = pcfmcp__pcf_ok_with_id(c, "task_id", tid);
 out:
-    pcfmcp__pcf_ui_end(c);
-    pcfmcp__pcf_http_resp_free(&resp);
-    pcfmcp__pcf_form_free(&f);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
+    pcfmcp__ws_op_end(c, &op);
     return rc;
 }
 

@@ -73,6 +73,25 @@ bool pcfmcp__ws_page_errors(pcf_call *c, const pcf_http_resp *resp)
     return has;
 }
 
+pcfmcp_error_t pcfmcp__ws_op_begin(pcf_call *c, ws_op *op)
+{
+    pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
+    op->began = rc == PCFMCP_OK;
+    return rc;
+}
+
+void pcfmcp__ws_op_end(pcf_call *c, ws_op *op)
+{
+    if (op->began)
+        pcfmcp__pcf_ui_end(c);
+    op->began = false;
+    pcfmcp__pcf_http_resp_free(&op->resp);
+    pcfmcp__pcf_form_free(&op->f);
+    cJSON_Delete(op->before);
+    cJSON_Delete(op->after);
+    op->before = op->after = NULL;
+}
+
 pcfmcp_error_t pcfmcp__ws_list_op(pcf_call *c, const char *key,
                                   pcfmcp_error_t (*read)(pcf_call *c, cJSON **out))
 {

@@ -12,6 +12,21 @@
 
 /* ------------------------------------------------------------ helpers (workspace.c) */
 
+/* One web-form operation: the project state before and after, the form and
+ * PCF's answer. Declared `ws_op op = { 0 };` (the form may be filled before
+ * the session opens); pcfmcp__ws_op_begin() opens the web session and
+ * pcfmcp__ws_op_end() closes it, if opened, and releases everything,
+ * whatever happened. */
+typedef struct {
+    cJSON *before, *after;
+    pcf_form f;
+    pcf_http_resp resp;
+    bool began;
+} ws_op;
+
+pcfmcp_error_t pcfmcp__ws_op_begin(pcf_call *c, ws_op *op);
+void pcfmcp__ws_op_end(pcf_call *c, ws_op *op);
+
 /* GET or POST "/project/<pid><rest>" on the web session (held by the
  * caller). @p referer_rest, when set, becomes an absolute Referer on the
  * same project. */
