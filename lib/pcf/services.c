@@ -282,18 +282,17 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
     }
     if (cJSON_GetArraySize(hosts) == 0) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
-                              "no port %d/%s with service \"%s\"%s in this project "
+                              "no port %d/%s with that service%s in this project "
                               "(list_services shows the services)",
-                              port, tcp ? "tcp" : "udp", svc, desc ? " and that description" : "");
+                              port, tcp ? "tcp" : "udp", desc ? " and description" : "");
         goto out;
     }
     if (cJSON_GetArraySize(descs) > 1) {
-        char *l = pcfmcp__json_print(descs, NULL);
+        /* PCF data stays out of the message: list_services shows them. */
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_INVALID_ARG,
-                              "port %d/%s \"%s\" has several descriptions (%s): give description "
-                              "to pick one",
-                              port, tcp ? "tcp" : "udp", svc, l ? l : "?");
-        pcfmcp__free(l);
+                              "port %d/%s of that service has %d different descriptions: give "
+                              "description to pick one (list_services shows them)",
+                              port, tcp ? "tcp" : "udp", cJSON_GetArraySize(descs));
         goto out;
     }
     const char *odesc = cJSON_GetArrayItem(descs, 0)->valuestring;

@@ -257,14 +257,14 @@ static const tool_param p_update_network[] = {
 };
 
 static const tool_param p_list_issues[] = {
-    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "From CVSS: low <4, medium <7, high <9, critical >=9." },
+    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "From CVSS: info 0, low <4, medium <7, high <9, critical >=9." },
     { "min_cvss", K_NUM, 0, 0, 10, NULL, NULL },
     { "status", K_STR, 0, 0, 100, NULL, "Status contains this." },
     { "host", K_STR, 0, 0, 100, NULL, "Host UUID or IP." },
     { "port", K_INT, 0, 1, 65535, NULL, NULL },
     { "service", K_STR, 0, 0, 100, NULL, "Service contains this." },
     { "text", K_STR, 0, 0, 200, NULL, "Name, description, CVE or URL contains this." },
-    { "with_targets", K_BOOL, 0, 0, 0, NULL, "Add \"ip:port/proto (service)\" targets (one PCF call per host)." },
+    { "with_targets", K_BOOL, 0, 0, 0, NULL, "Add \"ip:port/proto (service)\" targets (one PCF call per host; implied by host/port/service)." },
     { "summary", K_BOOL, 0, 0, 0, NULL, "Counts by criticality, status, host and service instead." },
     END
 };
@@ -320,8 +320,8 @@ static const tool_param p_issue_id[] = {
     { "exploitability", K_STR, 0, 0, 100, NULL, NULL },                                            \
     { "risk", K_STR, 0, 0, 100, NULL, NULL },                                                      \
     { "type", K_STR, 0, 0, 50, NULL, "PCF 6c83154: vulnerability|remark; older: custom|web|credentials|service." }, \
-    { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Affected ports (and hostnames)." },         \
-    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}." }
+    { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Affected ports (and hostnames); update replaces the list." }, \
+    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}; update sets only these." }
 
 static const tool_param p_create_issue[] = {
     ISSUE_FIELDS(P_REQ),
@@ -333,6 +333,7 @@ static const tool_param p_create_issue[] = {
 static const tool_param p_update_issue[] = {
     { "issue_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     ISSUE_FIELDS(0),
+    { "remove_fields", K_STR_ARR, 0, 0, 0, NULL, "Names of custom fields to delete from the issue (get_issue lists them); the others stay." },
     END
 };
 
@@ -388,7 +389,7 @@ static const tool_param p_list_text[] = {
     { "cleartext", K_STR, 0, 0, 1024, NULL, NULL },                                            \
     { "description", K_STR, 0, 0, 4096, NULL, NULL },                                          \
     { "source", K_STR, 0, 0, 500, NULL, "Where it was found." },                               \
-    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Services it works on." }
+    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Services it works on; update: the whole list." }
 
 static const tool_param p_add_credential[] = {
     { "login", K_STR, P_REQ, 1, 500, NULL, NULL },
@@ -427,14 +428,26 @@ static const tool_param p_delete_note[] = {
     END
 };
 
-static const tool_param p_import_nmap[] = {
-    { "xml", K_TEXT, P_REQ, 1, 20000000, NULL, "nmap -oX output." },
-    { "rule", K_ENUM, 0, 0, 0, "open|filtered|closed", "Ports to take: open (default), +filtered, +closed." },
-    { "ignore_ports", K_STR, 0, 0, 1000, NULL, "e.g. 53/udp,21/tcp,80." },
-    { "ignore_services", K_STR, 0, 0, 1000, NULL, "e.g. tcpwrapped." },
+#define SCAN_FORMATS "nmap|nessus|nikto|acunetix|openvas|qualys|netsparker|wpscan|metasploit|nuclei|burp|dnsrecon|theharvester|kube-hunter|pingcastle|dependency-check|checkmarx|maxpatrol|scanvus|aiodnsbrute"
+static const tool_param p_import_scan[] = {
+    { "format", K_ENUM, P_REQ, 0, 0, SCAN_FORMATS, "Scanner that wrote the file." },
+    { "path", K_STR, 0, 1, 512, NULL, "File below imports.input_dir; or give content." },
+    { "content", K_TEXT, 0, 1, 1073741824, NULL, "The file's text (instead of path)." },
+    { "rule", K_ENUM, 0, 0, 0, "open|filtered|closed", "nmap: open (default), +filtered, +closed ports." },
+    { "ignore_ports", K_STR, 0, 0, 1000, NULL, "nmap: ports to skip: 53/udp,21/tcp,80." },
+    { "ignore_services", K_STR, 0, 0, 1000, NULL, "nmap: service names to skip." },
     { "hosts_description", K_STR, 0, 0, 500, NULL, "For new hosts." },
     { "hostnames_description", K_STR, 0, 0, 500, NULL, "For new hostnames." },
-    { "add_no_open", K_BOOL, 0, 0, 0, NULL, "Also hosts without a matching port." },
+    { "ports_description", K_STR, 0, 0, 500, NULL, "For new ports." },
+    { "add_empty_hosts", K_BOOL, 0, 0, 0, NULL, "nmap, qualys: also hosts without ports." },
+    { "add_info_issues", K_BOOL, 0, 0, 0, NULL, "nessus: also severity-0 results." },
+    { "hosts_only", K_BOOL, 0, 0, 0, NULL, "nmap, metasploit: no findings." },
+    { "resolve", K_SCHEMA, 0, 0, 0, "{\"type\":\"object\",\"maxProperties\":500,\"additionalProperties\":{\"type\":\"string\"}}", "burp, nuclei: {hostname: ip}." },
+    { "auto_resolve", K_BOOL, 0, 0, 0, NULL, "acunetix, burp, nuclei: PCF resolves names by DNS." },
+    { "host", K_STR, 0, 1, 100, NULL, "acunetix: site IP; scanvus: host IP or UUID." },
+    { "ignore_ipv6", K_BOOL, 0, 0, 0, NULL, "dnsrecon, aiodnsbrute: skip IPv6." },
+    { "add_nmap_scripts", K_BOOL, 0, 0, 0, NULL, "metasploit: NSE notes into descriptions." },
+    { "force", K_BOOL, 0, 0, 0, NULL, "dependency-check: import although PCF's JSON export then fails." },
     END
 };
 
@@ -793,7 +806,8 @@ const tool_def pcfmcp__tools_defs[] = {
            O_STEPS),
       pcfmcp__th_create_issue },
     { "update_issue", TS_ISSUES, F_IDEMPOTENT | PRJ, "issues_write", NULL, "Update an issue",
-      "Changes the given fields of a finding; services replaces its services.",
+      "Changes the given fields of a finding. fields sets the named custom fields and keeps "
+      "the rest; remove_fields deletes some; services replaces the list.",
       p_update_issue, O_OK("issue_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_issue },
     { "delete_issue", TS_ISSUES, DEL | PRJ, "issues_delete", "issue_id", "Delete an issue",
       "Deletes a finding with its PoCs.", p_issue_id,
@@ -903,13 +917,16 @@ const tool_def pcfmcp__tools_defs[] = {
       O_OK("deleted": T_UUID), pcfmcp__th_delete_note },
 
     /* ---------------------------------------------------------- scans */
-    { "import_nmap", TS_SCANS, PRJ, "nmap_import", NULL, "Import an nmap scan",
-      "Imports nmap XML: hosts, hostnames, OS and ports (NSE output is stripped first; it hangs "
-      "some PCF versions). Returns host counts before and after.",
-      p_import_nmap,
-      O_OK("scripts_removed": T_INT, "hosts_before": T_INT, "hosts_after": T_INT,
-           "new_hosts": T_STRS),
-      pcfmcp__th_import_nmap },
+    { "import_scan", TS_SCANS, PRJ, "scan_import", NULL, "Import a scan file",
+      "Imports a scanner report through PCF's importer for its format (hosts, ports, "
+      "hostnames, findings). Options name their formats. Answers counts before/after, what is "
+      "new, what PCF skipped and what pcf-mcp left out for this PCF release.",
+      p_import_scan,
+      O_OK("format": T_STR, "project_id": T_UUID, "bytes_sent": T_INT, "pcf_release": T_STR,
+           "before": O_COUNTS, "after": O_COUNTS, "new": {"type": "object"},
+           "census": {"type": "object"}, "skipped": T_STRS, "removed": {"type": "array"},
+           "adjusted": T_STRS, "precreated": T_STRS, "warnings": T_STRS, "note": T_STR),
+      pcfmcp__th_import_scan },
 
     /* ---------------------------------------------------------- reports */
     { "get_project_snapshot", TS_REPORTS, RO | PRJ, "snapshot", NULL, "Get a project snapshot",

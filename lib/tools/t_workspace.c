@@ -120,7 +120,7 @@ pcfmcp_error_t pcfmcp__th_list_issue_templates(tcall *c)
         }
         cJSON_AddItemToArray(items, o);
     }
-    pcfmcp__tools_sumf(c, "%d issue template(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} issue template(s).", MA_INT(cJSON_GetArraySize(items)));
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
     return pcfmcp__tools_page(c, "templates", items);
 }
@@ -135,35 +135,40 @@ pcfmcp_error_t pcfmcp__th_create_issue_from_template(tcall *c)
     const char *iid = pcfmcp__json_str(doc, "issue_id");
     cJSON *out = pcfmcp__tools_out(c);
     cJSON *steps = cJSON_CreateArray();
-    char what[600];
-    snprintf(what, sizeof(what), "create issue \"%s\" from template \"%s\"",
-             pcfmcp__json_str(doc, "name") ? pcfmcp__json_str(doc, "name") : "",
-             pcfmcp__json_str(doc, "template_name") ? pcfmcp__json_str(doc, "template_name") : "");
-    pcfmcp__th_step(c, steps, what, true, iid, NULL);
+    pcfmcp__mtext what, msg;
+    pcfmcp__mt_init(&what);
+    pcfmcp__mt_init(&msg);
+    MT_FMT(&what, "create issue {} from template {}",
+           MA_Q(pcfmcp__json_str(doc, "name") ? pcfmcp__json_str(doc, "name") : ""),
+           MA_Q(pcfmcp__json_str(doc, "template_name") ? pcfmcp__json_str(doc, "template_name")
+                                                        : ""));
+    pcfmcp__th_step(c, steps, &what, true, iid, NULL);
     cJSON_AddStringToObject(out, "issue_id", iid ? iid : "");
     cJSON_AddStringToObject(out, "name", pcfmcp__json_str(doc, "name") ? pcfmcp__json_str(doc, "name") : "");
     bool ok = true;
     if (pcfmcp__tools_has_arg(c, "services") && iid) {
         /* PCF's template form takes no services: tie them with an edit. */
         cJSON *u = pcfmcp__th_args_id(c, "issue_id", iid);
-        char msg[1024] = "";
         const cJSON *r = NULL;
         if (put_services(c, u, "services", "services"))
-            r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_ISSUE_UPDATE, u, NULL, msg, sizeof(msg));
+            r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_ISSUE_UPDATE, u, NULL, &msg);
         else {
-            snprintf(msg, sizeof(msg), "%s", c->err.data ? c->err.data : "bad services");
+            MT_FMT(&msg, "{}", MA_MT(&c->err));
             cJSON_Delete(u);
         }
         ok = r != NULL;
-        pcfmcp__th_step(c, steps, "tie the issue to its services", ok, NULL, ok ? NULL : msg);
+        pcfmcp__mt_reset(&what);
+        MT_LIT(&what, "tie the issue to its services");
+        pcfmcp__th_step(c, steps, &what, ok, NULL, ok ? NULL : &msg);
     }
+    pcfmcp__mt_free(&what);
+    pcfmcp__mt_free(&msg);
     cJSON_AddItemToObject(out, "steps", steps);
     cJSON_AddBoolToObject(out, "ok", ok);
     if (!ok) {
-        pcfmcp__tools_errf(c,
-                           "create_issue_from_template partly failed: the issue exists "
-                           "(issue_id %s) without its services; retry with update_issue. Steps:",
-                           iid ? iid : "?");
+        TOOL_ERR(c, "create_issue_from_template partly failed: the issue exists (issue_id {}) "
+                    "without its services; retry with update_issue. Steps:",
+                 MA_ID(iid ? iid : "?"));
         return PCFMCP_ERR_PCF;
     }
     return PCFMCP_OK;
@@ -188,8 +193,8 @@ pcfmcp_error_t pcfmcp__th_update_issues(tcall *c)
         const cJSON *cv = cJSON_GetObjectItemCaseSensitive(c->args, "cvss");
         if (cv && strcmp(pcfmcp__tools_criticality(cv->valuedouble), crit) != 0) {
             cJSON_Delete(a);
-            pcfmcp__tools_errf(c, "cvss %.1f is %s, not %s: give one of them", cv->valuedouble,
-                               pcfmcp__tools_criticality(cv->valuedouble), crit);
+            TOOL_ERR(c, "cvss {} is {}, not {}: give one of them", MA_NUM(cv->valuedouble),
+                     MA_STATIC(pcfmcp__tools_criticality(cv->valuedouble)), MA_Q(crit));
             return PCFMCP_ERR_INVALID_ARG;
         }
         if (!cv)
@@ -197,7 +202,7 @@ pcfmcp_error_t pcfmcp__th_update_issues(tcall *c)
     }
     if (!cJSON_GetObjectItemCaseSensitive(a, "cvss") && !cJSON_GetObjectItemCaseSensitive(a, "status")) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give cvss, criticality and/or status");
+        TOOL_ERR(c, "nothing to change: give cvss, criticality and/or status");
         return PCFMCP_ERR_INVALID_ARG;
     }
     const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUES_BULK_EDIT, a, NULL);
@@ -209,10 +214,10 @@ pcfmcp_error_t pcfmcp__th_update_issues(tcall *c)
         cJSON_AddItemToObject(out, keys[i],
                               pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
     cJSON_AddBoolToObject(out, "ok", true);
-    pcfmcp__tools_sumf(c, "%d issue(s) updated, %d already had these values, %d not in the project.",
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "updated")),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "unchanged")),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "not_found")));
+    TOOL_SAY(c, "{} issue(s) updated, {} already had these values, {} not in the project.",
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "updated"))),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "unchanged"))),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "not_found"))));
     return PCFMCP_OK;
 }
 
@@ -232,11 +237,11 @@ pcfmcp_error_t pcfmcp__th_merge_issues(tcall *c)
         removed += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "removed"));
     cJSON_AddBoolToObject(out, "ok", true);
     if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "merged")) == 0)
-        pcfmcp__tools_sumf(c, "Nothing merged: no two of the given issues are exact duplicates "
-                              "(see not_merged for what differs).");
+        TOOL_SAY(c, "Nothing merged: no two of the given issues are exact duplicates (see "
+                    "not_merged for what differs).");
     else
-        pcfmcp__tools_sumf(c, "Merged %d duplicate(s) into %d issue(s).", removed,
-                           cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "merged")));
+        TOOL_SAY(c, "Merged {} duplicate(s) into {} issue(s).", MA_INT(removed),
+                 MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "merged"))));
     return PCFMCP_OK;
 }
 
@@ -251,9 +256,9 @@ pcfmcp_error_t pcfmcp__th_delete_issues(tcall *c)
     cJSON_AddItemToObject(out, "not_found",
                           pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "not_found")));
     cJSON_AddBoolToObject(out, "ok", true);
-    pcfmcp__tools_sumf(c, "Deleted %d issue(s); %d not in the project.",
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "deleted")),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "not_found")));
+    TOOL_SAY(c, "Deleted {} issue(s); {} not in the project.",
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "deleted"))),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "not_found"))));
     return PCFMCP_OK;
 }
 
@@ -277,8 +282,8 @@ pcfmcp_error_t pcfmcp__th_set_main_poc(tcall *c)
                  cJSON_GetArraySize(also));
         cJSON_AddStringToObject(out, "notice", notice);
     }
-    pcfmcp__tools_sumf(c, "PoC %s is a main PoC of issue %s.", pcfmcp__tools_arg_str(c, "poc_id"),
-                       pcfmcp__tools_arg_str(c, "issue_id"));
+    TOOL_SAY(c, "PoC {} is a main PoC of issue {}.", MA_ID(pcfmcp__tools_arg_str(c, "poc_id")),
+             MA_ID(pcfmcp__tools_arg_str(c, "issue_id")));
     return PCFMCP_OK;
 }
 
@@ -294,8 +299,8 @@ pcfmcp_error_t pcfmcp__th_get_issue_share_link(tcall *c)
     cJSON_AddStringToObject(out, "warning",
                             "PCF serves this page to anyone who has the link, without login, "
                             "and cannot revoke it; share it only with the intended reader.");
-    pcfmcp__tools_sumf(c, "Share link of issue %s (no login needed; cannot be revoked).",
-                       pcfmcp__tools_arg_str(c, "issue_id"));
+    TOOL_SAY(c, "Share link of issue {} (no login needed; cannot be revoked).",
+             MA_ID(pcfmcp__tools_arg_str(c, "issue_id")));
     return PCFMCP_OK;
 }
 
@@ -354,7 +359,7 @@ pcfmcp_error_t pcfmcp__th_list_tasks(tcall *c)
             continue;
         cJSON_AddItemToArray(items, norm_task(t->string, t));
     }
-    pcfmcp__tools_sumf(c, "%d task(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} task(s).", MA_INT(cJSON_GetArraySize(items)));
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
     return pcfmcp__tools_page(c, "tasks", items);
 }
@@ -371,7 +376,7 @@ pcfmcp_error_t pcfmcp__th_create_task(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "task_id", tid ? tid : "");
-    pcfmcp__tools_sumf(c, "Created task %s.", tid ? tid : "");
+    TOOL_SAY(c, "Created task {}.", MA_ID(tid ? tid : ""));
     return PCFMCP_OK;
 }
 
@@ -382,7 +387,7 @@ pcfmcp_error_t pcfmcp__th_update_task(tcall *c)
         return PCFMCP_ERR_INVALID_ARG;
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give at least one field (status moves the task)");
+        TOOL_ERR(c, "nothing to change: give at least one field (status moves the task)");
         return PCFMCP_ERR_INVALID_ARG;
     }
     const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_TASK_UPDATE, a, NULL);
@@ -394,7 +399,7 @@ pcfmcp_error_t pcfmcp__th_update_task(tcall *c)
     cJSON_AddItemToObject(out, "task", norm_task(tid, cJSON_GetObjectItemCaseSensitive(doc, "task")));
     pcfmcp__th_updated(c, "name description criticality status start_date end_date user_ids "
                           "team_ids services");
-    pcfmcp__tools_sumf(c, "Updated task %s.", tid);
+    TOOL_SAY(c, "Updated task {}.", MA_ID(tid));
     return PCFMCP_OK;
 }
 
@@ -407,7 +412,7 @@ pcfmcp_error_t pcfmcp__th_delete_task(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "deleted", pcfmcp__tools_arg_str(c, "task_id"));
-    pcfmcp__tools_sumf(c, "Deleted task %s.", pcfmcp__tools_arg_str(c, "task_id"));
+    TOOL_SAY(c, "Deleted task {}.", MA_ID(pcfmcp__tools_arg_str(c, "task_id")));
     return PCFMCP_OK;
 }
 
@@ -427,7 +432,7 @@ pcfmcp_error_t pcfmcp__th_list_files(tcall *c)
             continue;
         cJSON_AddItemToArray(items, cJSON_Duplicate(f, true));
     }
-    pcfmcp__tools_sumf(c, "%d file(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} file(s).", MA_INT(cJSON_GetArraySize(items)));
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
     return pcfmcp__tools_page(c, "files", items);
 }
@@ -437,7 +442,7 @@ pcfmcp_error_t pcfmcp__th_upload_file(tcall *c)
     const char *text = pcfmcp__tools_arg_str(c, "text");
     const char *b64 = pcfmcp__tools_arg_str(c, "content_base64");
     if (!!text == !!b64) {
-        pcfmcp__tools_errf(c, "give the content as text or as content_base64 (one of them)");
+        TOOL_ERR(c, "give the content as text or as content_base64 (one of them)");
         return PCFMCP_ERR_INVALID_ARG;
     }
     cJSON *a = pcfmcp__tools_pargs(c);
@@ -463,8 +468,8 @@ pcfmcp_error_t pcfmcp__th_upload_file(tcall *c)
     const char *fid = pcfmcp__json_str(doc, "file_id");
     cJSON_AddStringToObject(out, "file_id", fid ? fid : "");
     cJSON_AddNumberToObject(out, "size", pcfmcp__json_num(doc, "size", 0));
-    pcfmcp__tools_sumf(c, "Uploaded %s (%.0f bytes): %s.", pcfmcp__tools_arg_str(c, "filename"),
-                       pcfmcp__json_num(doc, "size", 0), fid ? fid : "");
+    TOOL_SAY(c, "Uploaded {} ({} bytes): {}.", MA_Q(pcfmcp__tools_arg_str(c, "filename")),
+             MA_INT(pcfmcp__json_num(doc, "size", 0)), MA_ID(fid ? fid : ""));
     return PCFMCP_OK;
 }
 
@@ -502,9 +507,9 @@ pcfmcp_error_t pcfmcp__th_download_file(tcall *c)
     if (!data)
         data = (const unsigned char *)"";
     if (n > MAX_DOWNLOAD) {
-        pcfmcp__tools_errf(c, "the file has %zu bytes, more than a tool result carries (%u); "
-                              "download it from PCF's web UI",
-                           n, MAX_DOWNLOAD);
+        TOOL_ERR(c, "the file has {} bytes, more than a tool result carries ({}); download it "
+                    "from PCF's web UI",
+                 MA_INT(n), MA_INT(MAX_DOWNLOAD));
         return PCFMCP_ERR_LIMIT;
     }
     const char *name = pcfmcp__json_str(doc, "filename");
@@ -547,7 +552,7 @@ pcfmcp_error_t pcfmcp__th_download_file(tcall *c)
         pcfmcp__free(enc);
         cJSON_AddStringToObject(out, "content_type", "application/octet-stream");
     }
-    pcfmcp__tools_sumf(c, "File %s: %zu bytes.", fid, n);
+    TOOL_SAY(c, "File {}: {} bytes.", MA_ID(fid), MA_INT(n));
     return PCFMCP_OK;
 }
 
@@ -583,14 +588,14 @@ pcfmcp_error_t pcfmcp__th_list_chats(tcall *c)
             cJSON_AddItemToArray(items, o);
         }
         cJSON_AddStringToObject(pcfmcp__tools_out(c), "chat_id", cid);
-        pcfmcp__tools_sumf(c, "Chat %s: %d message(s).", cid, cJSON_GetArraySize(items));
+        TOOL_SAY(c, "Chat {}: {} message(s).", MA_ID(cid), MA_INT(cJSON_GetArraySize(items)));
         return pcfmcp__tools_page(c, "messages", items);
     }
     const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CHATS_LIST, pcfmcp__tools_pargs(c), NULL);
     if (!doc)
         return PCFMCP_ERR_PCF;
     cJSON *items = cJSON_Duplicate(pcfmcp__json_arr(doc, "chats"), true);
-    pcfmcp__tools_sumf(c, "%d chat(s); pass chat_id to read one.", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} chat(s); pass chat_id to read one.", MA_INT(cJSON_GetArraySize(items)));
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
     return pcfmcp__tools_page(c, "chats", items ? items : cJSON_CreateArray());
 }
@@ -617,8 +622,8 @@ pcfmcp_error_t pcfmcp__th_post_chat_message(tcall *c)
             }
         }
         if (matches > 1) {
-            pcfmcp__tools_errf(c, "%d chats are named \"%s\": pass the chat's id (list_chats)",
-                               matches, chat);
+            TOOL_ERR(c, "{} chats are named {}: pass the chat's id (list_chats)", MA_INT(matches),
+                     MA_Q(chat));
             return PCFMCP_ERR_INVALID_ARG;
         }
         if (!matches) {
@@ -636,10 +641,7 @@ pcfmcp_error_t pcfmcp__th_post_chat_message(tcall *c)
     if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CHAT_POST, a, NULL)) {
         if (created) {
             /* Say what did happen. */
-            char tmp[1200];
-            snprintf(tmp, sizeof(tmp), "%s (chat %s was created)", c->err.data ? c->err.data : "",
-                     cid);
-            pcfmcp__tools_errf(c, "%s", tmp);
+            TOOL_ERR_MORE(c, " (chat {} was created)", MA_ID(cid));
         }
         return PCFMCP_ERR_PCF;
     }
@@ -647,6 +649,6 @@ pcfmcp_error_t pcfmcp__th_post_chat_message(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "chat_id", cid);
     cJSON_AddBoolToObject(out, "chat_created", created);
-    pcfmcp__tools_sumf(c, "Posted to chat %s%s.", cid, created ? " (new chat)" : "");
+    TOOL_SAY(c, "Posted to chat {}{}.", MA_ID(cid), MA_IF(created, " (new chat)", ""));
     return PCFMCP_OK;
 }

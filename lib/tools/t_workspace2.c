@@ -79,7 +79,7 @@ pcfmcp_error_t pcfmcp__th_list_services(tcall *c)
         cJSON_AddItemToObject(o, "hosts", pcfmcp__tw_array_copy(hosts));
         cJSON_AddItemToArray(items, o);
     }
-    pcfmcp__tools_sumf(c, "%d service(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} service(s).", MA_INT(cJSON_GetArraySize(items)));
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
     return pcfmcp__tools_page(c, "services", items);
 }
@@ -108,11 +108,11 @@ pcfmcp_error_t pcfmcp__th_add_service(tcall *c)
     for (size_t i = 0; i < 3; i++)
         cJSON_AddItemToObject(out, keys[i],
                               pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, keys[i])));
-    pcfmcp__tools_sumf(c, "Port %d added on %d host(s); %d already had it; %d not found.",
-                       (int)pcfmcp__json_num(c->args, "port", 0),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "added")),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "already_there")),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "not_found")));
+    TOOL_SAY(c, "Port {} added on {} host(s); {} already had it; {} not found.",
+             MA_INT(pcfmcp__json_num(c->args, "port", 0)),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "added"))),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "already_there"))),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "not_found"))));
     return PCFMCP_OK;
 }
 
@@ -125,8 +125,8 @@ pcfmcp_error_t pcfmcp__th_update_service(tcall *c)
     pcfmcp__th_copy(c, a, news);
     if ((size_t)cJSON_GetArraySize(a) == before) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give new_port, new_protocol, new_service or "
-                              "new_description");
+        TOOL_ERR(c, "nothing to change: give new_port, new_protocol, new_service or "
+                    "new_description");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (!pcfmcp__tools_has_arg(c, "service"))
@@ -139,7 +139,7 @@ pcfmcp_error_t pcfmcp__th_update_service(tcall *c)
     cJSON_AddNumberToObject(out, "updated", pcfmcp__json_num(doc, "updated", 0));
     cJSON_AddItemToObject(out, "host_ids",
                           pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "host_ids")));
-    pcfmcp__tools_sumf(c, "Updated the service on %.0f host(s).", pcfmcp__json_num(doc, "updated", 0));
+    TOOL_SAY(c, "Updated the service on {} host(s).", MA_INT(pcfmcp__json_num(doc, "updated", 0)));
     return PCFMCP_OK;
 }
 
@@ -212,7 +212,7 @@ pcfmcp_error_t pcfmcp__th_list_network_paths(tcall *c)
         }
         cJSON_AddItemToArray(items, o);
     }
-    pcfmcp__tools_sumf(c, "%d network path(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} network path(s).", MA_INT(cJSON_GetArraySize(items)));
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
     return pcfmcp__tools_page(c, "paths", items);
 }
@@ -241,9 +241,9 @@ static bool resolve_end(tcall *c, const ends *e, const char *given, const char *
             return true;
         }
     }
-    pcfmcp__tools_errf(c, "\"%s\" is neither a host (UUID or IP) nor a network (UUID or "
-                          "address/mask) of this project",
-                       given);
+    TOOL_ERR(c, "{} is neither a host (UUID or IP) nor a network (UUID or address/mask) of this "
+                "project",
+             MA_Q(given));
     return false;
 }
 
@@ -272,7 +272,8 @@ pcfmcp_error_t pcfmcp__th_add_network_path(tcall *c)
     cJSON_AddStringToObject(out, "path_id", pid ? pid : "");
     bool replaced = pcfmcp__json_bool(doc, "replaced_existing", false);
     cJSON_AddBoolToObject(out, "replaced_existing", replaced);
-    pcfmcp__tools_sumf(c, "%s path %s.", replaced ? "Updated the existing" : "Added", pid ? pid : "");
+    TOOL_SAY(c, "{} path {}.", MA_IF(replaced, "Updated the existing", "Added"),
+             MA_ID(pid ? pid : ""));
     return PCFMCP_OK;
 }
 
@@ -285,7 +286,7 @@ pcfmcp_error_t pcfmcp__th_delete_network_path(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "deleted", pcfmcp__tools_arg_str(c, "path_id"));
-    pcfmcp__tools_sumf(c, "Deleted path %s.", pcfmcp__tools_arg_str(c, "path_id"));
+    TOOL_SAY(c, "Deleted path {}.", MA_ID(pcfmcp__tools_arg_str(c, "path_id")));
     return PCFMCP_OK;
 }
 
@@ -308,12 +309,13 @@ pcfmcp_error_t pcfmcp__th_import_hosts(tcall *c)
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(arrs); i++)
         cJSON_AddItemToObject(out, arrs[i],
                               pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, arrs[i])));
-    pcfmcp__tools_sumf(c, "Hosts %.0f -> %.0f: %.0f created, %.0f already there (kept as they "
-                          "were), %.0f hostnames added, %d rejected.",
-                       pcfmcp__json_num(doc, "hosts_before", 0), pcfmcp__json_num(doc, "hosts_after", 0),
-                       pcfmcp__json_num(doc, "created", 0), pcfmcp__json_num(doc, "existing", 0),
-                       pcfmcp__json_num(doc, "hostnames_added", 0),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "rejected")));
+    TOOL_SAY(c, "Hosts {} -> {}: {} created, {} already there (kept as they were), {} hostnames "
+                "added, {} rejected.",
+             MA_INT(pcfmcp__json_num(doc, "hosts_before", 0)),
+             MA_INT(pcfmcp__json_num(doc, "hosts_after", 0)),
+             MA_INT(pcfmcp__json_num(doc, "created", 0)), MA_INT(pcfmcp__json_num(doc, "existing", 0)),
+             MA_INT(pcfmcp__json_num(doc, "hostnames_added", 0)),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "rejected"))));
     return PCFMCP_OK;
 }
 
@@ -334,12 +336,12 @@ pcfmcp_error_t pcfmcp__th_import_credentials(tcall *c)
         cJSON_AddNumberToObject(out, nums[i], pcfmcp__json_num(doc, nums[i], 0));
     cJSON_AddItemToObject(out, "rejected",
                           pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "rejected")));
-    pcfmcp__tools_sumf(c, "Credentials %.0f -> %.0f: %.0f added, %.0f duplicates skipped, %d "
-                          "lines rejected.",
-                       pcfmcp__json_num(doc, "credentials_before", 0),
-                       pcfmcp__json_num(doc, "credentials_after", 0), pcfmcp__json_num(doc, "added", 0),
-                       pcfmcp__json_num(doc, "skipped_duplicates", 0),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "rejected")));
+    TOOL_SAY(c, "Credentials {} -> {}: {} added, {} duplicates skipped, {} lines rejected.",
+             MA_INT(pcfmcp__json_num(doc, "credentials_before", 0)),
+             MA_INT(pcfmcp__json_num(doc, "credentials_after", 0)),
+             MA_INT(pcfmcp__json_num(doc, "added", 0)),
+             MA_INT(pcfmcp__json_num(doc, "skipped_duplicates", 0)),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "rejected"))));
     return PCFMCP_OK;
 }
 
@@ -355,7 +357,7 @@ pcfmcp_error_t pcfmcp__th_export_credentials(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddItemToObject(out, "lines", pcfmcp__tw_array_copy(cJSON_GetObjectItemCaseSensitive(doc, "lines")));
     cJSON_AddNumberToObject(out, "count", pcfmcp__json_num(doc, "count", 0));
-    pcfmcp__tools_sumf(c, "%.0f line(s).", pcfmcp__json_num(doc, "count", 0));
+    TOOL_SAY(c, "{} line(s).", MA_INT(pcfmcp__json_num(doc, "count", 0)));
     return PCFMCP_OK;
 }
 
@@ -379,9 +381,9 @@ pcfmcp_error_t pcfmcp__th_add_team_member(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "team_id", pcfmcp__tools_arg_str(c, "team_id"));
     cJSON_AddStringToObject(out, "email", pcfmcp__tools_arg_str(c, "email"));
-    pcfmcp__tools_sumf(c, "Added %s to team %s%s.", pcfmcp__tools_arg_str(c, "email"),
-                       pcfmcp__tools_arg_str(c, "team_id"),
-                       pcfmcp__json_bool(c->args, "admin", false) ? " as an admin" : "");
+    TOOL_SAY(c, "Added {} to team {}{}.", MA_Q(pcfmcp__tools_arg_str(c, "email")),
+             MA_ID(pcfmcp__tools_arg_str(c, "team_id")),
+             MA_IF(pcfmcp__json_bool(c->args, "admin", false), " as an admin", ""));
     return PCFMCP_OK;
 }
 
@@ -397,8 +399,8 @@ pcfmcp_error_t pcfmcp__th_set_team_admin(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "user_id", pcfmcp__tools_arg_str(c, "user_id"));
     cJSON_AddBoolToObject(out, "admin", admin);
-    pcfmcp__tools_sumf(c, "User %s is %s an admin of team %s.", pcfmcp__tools_arg_str(c, "user_id"),
-                       admin ? "now" : "no longer", pcfmcp__tools_arg_str(c, "team_id"));
+    TOOL_SAY(c, "User {} is {} an admin of team {}.", MA_ID(pcfmcp__tools_arg_str(c, "user_id")),
+             MA_IF(admin, "now", "no longer"), MA_ID(pcfmcp__tools_arg_str(c, "team_id")));
     return PCFMCP_OK;
 }
 
@@ -406,41 +408,47 @@ pcfmcp_error_t pcfmcp__th_remove_team_member(tcall *c)
 {
     cJSON *a = team_args(c);
     pcfmcp__th_copy(c, a, "user_id");
-    char msg[1024];
+    pcfmcp__mtext msg;
+    pcfmcp__mt_init(&msg);
     pcfmcp_error_t rc;
-    const cJSON *doc = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_TEAM_USER_DELETE, a, &rc, msg,
-                                              sizeof(msg));
-    const char *via = "API v1";
+    const cJSON *doc = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_TEAM_USER_DELETE, a, &rc, &msg);
+    bool api = doc != NULL;
     if (!doc) {
         /* PCF 6c83154 answers 500 to every valid API removal: the web UI's
          * kick action does the same job. */
         const char *reason = NULL;
         bool ui = pcfmcp_pcf_capability(c->pcf, "snapshot", &reason) == PCFMCP_OK;
         if (rc != PCFMCP_ERR_HTTP) {
-            pcfmcp__tools_errf(c, "%s", msg);
+            TOOL_ERR(c, "{}", MA_MT(&msg));
+            pcfmcp__mt_free(&msg);
             return rc;
         }
         if (!ui) {
-            pcfmcp__tools_errf(c,
-                               "%s. PCF 6c83154 fails every team member removal through API "
-                               "v1 (HTTP 500, a defect of that PCF version); its web UI can do "
-                               "it, but this server has no web session (pcf.email and "
-                               "pcf.password). Remove the member on the team page of PCF.",
-                               msg);
+            TOOL_ERR(c, "{}. PCF 6c83154 fails every team member removal through API v1 (HTTP "
+                        "500, a defect of that PCF version); its web UI can do it, but this "
+                        "server has no web session (pcf.email and pcf.password). Remove the "
+                        "member on the team page of PCF.",
+                     MA_MT(&msg));
+            pcfmcp__mt_free(&msg);
             return rc;
         }
         cJSON *k = team_args(c);
         pcfmcp__th_copy(c, k, "user_id");
-        if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_TEAM_USER_KICK, k, NULL))
+        if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_TEAM_USER_KICK, k, NULL)) {
+            pcfmcp__mt_free(&msg);
             return PCFMCP_ERR_PCF;
-        via = "the team page (API v1 fails with HTTP 500 in this PCF version)";
+        }
     }
+    pcfmcp__mt_free(&msg);
+    const char *via = api ? "API v1" : "the team page (API v1 fails with HTTP 500 in this PCF "
+                                       "version)";
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "removed", pcfmcp__tools_arg_str(c, "user_id"));
     cJSON_AddStringToObject(out, "via", via);
-    pcfmcp__tools_sumf(c, "Removed user %s from team %s via %s.", pcfmcp__tools_arg_str(c, "user_id"),
-                       pcfmcp__tools_arg_str(c, "team_id"), via);
+    TOOL_SAY(c, "Removed user {} from team {} via {}.", MA_ID(pcfmcp__tools_arg_str(c, "user_id")),
+             MA_ID(pcfmcp__tools_arg_str(c, "team_id")),
+             MA_IF(api, "API v1", "the team page (API v1 fails with HTTP 500 in this PCF version)"));
     return PCFMCP_OK;
 }
 
@@ -469,8 +477,8 @@ pcfmcp_error_t pcfmcp__th_list_tokens(tcall *c)
     cJSON_AddStringToObject(out, "notice",
                             "PCF offers no way to list an account's API tokens; this is the "
                             "one this server uses.");
-    pcfmcp__tools_sumf(c, "This server's token %s... (%s).", pcfmcp__json_str(doc, "id_prefix"),
-                       pcfmcp__json_str(doc, "source"));
+    TOOL_SAY(c, "This server's token {}... ({}).", MA_ID(pcfmcp__json_str(doc, "id_prefix")),
+             MA_Q(pcfmcp__json_str(doc, "source")));
     return PCFMCP_OK;
 }
 
@@ -482,9 +490,9 @@ pcfmcp_error_t pcfmcp__th_disable_token(tcall *c)
     const char *want = pcfmcp__tools_arg_str(c, "token_prefix");
     const char *have = pcfmcp__json_str(info, "id_prefix");
     if (!have || !want || !pcfmcp__strcaseeq(have, want)) {
-        pcfmcp__tools_errf(c, "token_prefix %s is not this server's token (%s...); list_tokens "
-                              "shows it. PCF can only disable the token a request carries.",
-                           want ? want : "", have ? have : "?");
+        TOOL_ERR(c, "token_prefix {} is not this server's token ({}...); list_tokens shows it. "
+                    "PCF can only disable the token a request carries.",
+                 MA_Q(want ? want : ""), MA_ID(have ? have : "?"));
         return PCFMCP_ERR_INVALID_ARG;
     }
     bool renewable = pcfmcp__json_bool(info, "renewable", false);
@@ -495,12 +503,12 @@ pcfmcp_error_t pcfmcp__th_disable_token(tcall *c)
     cJSON_AddStringToObject(out, "disabled", have);
     cJSON_AddBoolToObject(out, "renewable", renewable);
     if (renewable)
-        pcfmcp__tools_sumf(c, "Disabled token %s...; the next call creates a new one from "
-                              "pcf.email.", have);
+        TOOL_SAY(c, "Disabled token {}...; the next call creates a new one from pcf.email.",
+                 MA_ID(have));
     else
-        pcfmcp__tools_sumf(c, "Disabled token %s...; this server has no other credential: it "
-                              "cannot reach PCF until the operator configures a new pcf.token.",
-                           have);
+        TOOL_SAY(c, "Disabled token {}...; this server has no other credential: it cannot reach "
+                    "PCF until the operator configures a new pcf.token.",
+                 MA_ID(have));
     return PCFMCP_OK;
 }
 
@@ -512,22 +520,23 @@ pcfmcp_error_t pcfmcp__tw_merge_into(tcall *c, const char *dup)
     snprintf(iid, sizeof(iid), "%s", dup);
     cJSON *out = pcfmcp__tools_out(c);
     cJSON *steps = cJSON_CreateArray();
-    char what[700];
-    snprintf(what, sizeof(what), "found issue \"%s\" already recorded; not creating another",
-             pcfmcp__tools_arg_str(c, "name"));
-    pcfmcp__th_step(c, steps, what, true, iid, NULL);
+    pcfmcp__mtext what, msg;
+    pcfmcp__mt_init(&what);
+    pcfmcp__mt_init(&msg);
+    MT_FMT(&what, "found issue {} already recorded; not creating another",
+           MA_Q(pcfmcp__tools_arg_str(c, "name")));
+    pcfmcp__th_step(c, steps, &what, true, iid, NULL);
     int failed = 0;
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(c->args, "services");
     if (list && cJSON_GetArraySize(list) > 0) {
-        char msg[1024] = "";
         bool ok = false;
         cJSON *add = pcfmcp__th_build_services(c, list);
         const cJSON *info = add ? pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_ISSUE_INFO,
                                                          pcfmcp__th_args_id(c, "issue_id", iid),
-                                                         NULL, msg, sizeof(msg))
+                                                         NULL, &msg)
                                 : NULL;
         if (!add)
-            snprintf(msg, sizeof(msg), "%s", c->err.data ? c->err.data : "bad services");
+            MT_FMT(&msg, "{}", MA_MT(&c->err));
         if (info) {
             /* Union of the recorded services and the new ones. */
             cJSON *svc = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(info, "services"), true);
@@ -552,13 +561,16 @@ pcfmcp_error_t pcfmcp__tw_merge_into(tcall *c, const char *dup)
             }
             cJSON *u = pcfmcp__th_args_id(c, "issue_id", iid);
             cJSON_AddItemToObject(u, "services", svc);
-            ok = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_ISSUE_UPDATE, u, NULL, msg,
-                                        sizeof(msg)) != NULL;
+            ok = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_ISSUE_UPDATE, u, NULL, &msg) != NULL;
         }
         cJSON_Delete(add);
         failed += !ok;
-        pcfmcp__th_step(c, steps, "add the new services to it", ok, NULL, ok ? NULL : msg);
+        pcfmcp__mt_reset(&what);
+        MT_LIT(&what, "add the new services to it");
+        pcfmcp__th_step(c, steps, &what, ok, NULL, ok ? NULL : &msg);
     }
+    pcfmcp__mt_free(&what);
+    pcfmcp__mt_free(&msg);
     const cJSON *poc = cJSON_GetObjectItemCaseSensitive(c->args, "poc");
     if (poc)
         failed += !pcfmcp__th_attach_poc(c, steps, out, iid, poc);
@@ -567,9 +579,9 @@ pcfmcp_error_t pcfmcp__tw_merge_into(tcall *c, const char *dup)
     cJSON_AddItemToObject(out, "steps", steps);
     cJSON_AddBoolToObject(out, "ok", failed == 0);
     if (failed) {
-        pcfmcp__tools_errf(c, "create_issue found the finding already recorded (issue_id %s) but "
-                              "could not add everything to it. Steps:",
-                           iid);
+        TOOL_ERR(c, "create_issue found the finding already recorded (issue_id {}) but could not "
+                    "add everything to it. Steps:",
+                 MA_ID(iid));
         return PCFMCP_ERR_PCF;
     }
     return PCFMCP_OK;

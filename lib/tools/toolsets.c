@@ -152,8 +152,8 @@ pcfmcp_error_t pcfmcp__th_list_toolsets(tcall *c)
         cJSON_AddItemToObject(o, "tools", tools);
         cJSON_AddItemToArray(arr, o);
     }
-    pcfmcp__tools_sumf(c, "%d toolsets, %d enabled; enable_toolset switches one on.",
-                       cJSON_GetArraySize(arr), on);
+    TOOL_SAY(c, "{} toolsets, {} enabled; enable_toolset switches one on.",
+             MA_INT(cJSON_GetArraySize(arr)), MA_INT(on));
     return PCFMCP_OK;
 }
 
@@ -163,18 +163,16 @@ pcfmcp_error_t pcfmcp__th_enable_toolset(tcall *c)
     const char *name = pcfmcp__tools_arg_str(c, "toolset");
     const toolset_info *t = name ? find(name) : NULL;
     if (!t) {
-        pcfmcp__tools_errf(c, "unknown toolset \"%s\": list_toolsets shows them",
-                           name ? name : "");
+        TOOL_ERR(c, "unknown toolset {}: list_toolsets shows them", MA_Q(name ? name : ""));
         return PCFMCP_ERR_INVALID_ARG;
     }
     cJSON *tools = tools_of(ts, t->bit);
     if (cJSON_GetArraySize(tools) == 0) {
         cJSON_Delete(tools);
-        pcfmcp__tools_errf(c,
-                           "toolset \"%s\" has no tool this server may offer (read-only mode, "
-                           "tools.allow/tools.deny or tools.enable_destructive keep them all "
-                           "away)",
-                           t->name);
+        TOOL_ERR(c, "toolset {} has no tool this server may offer (its PCF credentials, "
+                    "read-only mode, tools.allow/tools.deny or tools.enable_destructive keep "
+                    "them all away)",
+                 MA_ID(t->name));
         return PCFMCP_ERR_DENIED;
     }
     /* The call that flips the bit registers the tools; a concurrent one for
@@ -192,7 +190,7 @@ pcfmcp_error_t pcfmcp__th_enable_toolset(tcall *c)
             if (rc != PCFMCP_OK && rc != PCFMCP_ERR_STATE) {
                 pcfmcp_engine_batch_end(ts->engine);
                 cJSON_Delete(tools);
-                pcfmcp__tools_errf(c, "enabling toolset \"%s\" failed: %s", t->name, why);
+                TOOL_ERR(c, "enabling toolset {} failed: {}", MA_ID(t->name), MA_STATIC(why));
                 return rc;
             }
         }
@@ -203,11 +201,10 @@ pcfmcp_error_t pcfmcp__th_enable_toolset(tcall *c)
     cJSON_AddStringToObject(out, "toolset", t->name);
     cJSON_AddBoolToObject(out, "already_enabled", already);
     cJSON_AddItemToObject(out, "tools", tools);
-    pcfmcp__tools_sumf(c,
-                       "%s toolset \"%s\": %d tools. The tool list changed; clients that "
-                       "follow notifications/tools/list_changed show them now, others after "
-                       "listing tools again.",
-                       already ? "Already enabled:" : "Enabled", t->name,
-                       cJSON_GetArraySize(tools));
+    TOOL_SAY(c, "{} toolset {}: {} tools. The tool list changed; clients that follow "
+                "notifications/tools/list_changed show them now, others after listing tools "
+                "again.",
+             MA_IF(already, "Already enabled:", "Enabled"), MA_ID(t->name),
+             MA_INT(cJSON_GetArraySize(tools)));
     return PCFMCP_OK;
 }
