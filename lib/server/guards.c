@@ -295,7 +295,7 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
 /* ------------------------------------------------------------ config */
 
 typedef struct {
-    double rps, burst, grps, gburst, wrps, wburst;
+    pcfmcp_ratelimit_settings_t *limits;
     size_t max_ids;
     unsigned pcf_conc;
     pcfmcp_proxies_t *proxies;
@@ -311,6 +311,7 @@ static void settings_free(settings *st)
 {
     if (!st)
         return;
+    pcfmcp_ratelimit_settings_free(st->limits);
     pcfmcp_proxies_free(st->proxies);
     pcfmcp_audit_free(st->audit);
     pcfmcp__free(st);
@@ -339,12 +340,25 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
     settings *st = pcfmcp__calloc(1, sizeof(*st));
     if (!st)
         return PCFMCP_ERR_NOMEM;
-    st->rps = pcfmcp__cfg_rate_limit_requests_per_second(c);
-    st->burst = (double)pcfmcp__cfg_rate_limit_burst(c);
-    st->grps = pcfmcp__cfg_rate_limit_global_requests_per_second(c);
-    st->gburst = (double)pcfmcp__cfg_rate_limit_global_burst(c);
-    st->wrps = pcfmcp__cfg_rate_limit_write_requests_per_second(c);
-    st->wburst = (double)pcfmcp__cfg_rate_limit_write_burst(c);
+    /* Built here, where failing is allowed: applying them cannot fail. The
+     * key table's ranges make every value valid. */
+    pcfmcp_error_t rc = pcfmcp_ratelimit_settings_new(&st->limits);
+    if (rc != PCFMCP_OK) {
+        settings_free(st);
+        return rc;
+    }
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_IDENTITY,
+                                       pcfmcp__cfg_rate_limit_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_IDENTITY,
+                                        (double)pcfmcp__cfg_rate_limit_burst(c));
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_GLOBAL,
+                                       pcfmcp__cfg_rate_limit_global_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_GLOBAL,
+                                        (double)pcfmcp__cfg_rate_limit_global_burst(c));
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_WRITE,
+                                       pcfmcp__cfg_rate_limit_write_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_WRITE,
+                                        (double)pcfmcp__cfg_rate_limit_write_burst(c));
     st->max_ids = (size_t)pcfmcp__cfg_rate_limit_max_identities(c);
     st->pcf_conc = (unsigned)pcfmcp__cfg_rate_limit_pcf_concurrency(c);
     st->cache_on = pcfmcp__cfg_cache_enabled(c);
@@ -354,7 +368,7 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
     st->tool_timeout = (unsigned)pcfmcp__cfg_tools_timeout(c);
     st->grace = (unsigned)pcfmcp__cfg_server_shutdown_grace(c);
     char where[600];
-    pcfmcp_error_t rc = pcfmcp_proxies_new(&st->proxies, pcfmcp__cfg_rate_limit_trusted_proxies(c));
+    rc = pcfmcp_proxies_new(&st->proxies, pcfmcp__cfg_rate_limit_trusted_proxies(c));
     if (rc != PCFMCP_OK) {
         origin(c, PCFMCP__CFG_rate_limit_trusted_proxies, where, sizeof(where));
         snprintf(why, wlen, "%s: rate_limit.trusted_proxies: %s", where,
@@ -430,8 +444,7 @@ pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
 /* Swaps in new settings; cannot fail. Takes ownership of st. */
 static void apply_settings(pcfmcp__guards *h, settings *st)
 {
-    pcfmcp_ratelimit_configure(h->rl, st->rps, st->burst, st->grps, st->gburst, st->wrps,
-                               st->wburst);
+    pcfmcp_ratelimit_apply(h->rl, st->limits);
     pcfmcp_ratelimit_set_max_identities(h->rl, st->max_ids);
     pcfmcp_gate_set_limit(h->gate, st->pcf_conc);
     pcfmcp_cache_configure(h->cache, st->cache_entries, st->cache_bytes, st->cache_ttl);
