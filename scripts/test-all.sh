@@ -9,6 +9,9 @@ top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 ./scripts/deps.sh
+# The shared-store tests skip loudly without redis-server; here they must run.
+PCFMCP_REQUIRE_REDIS=1
+export PCFMCP_REQUIRE_REDIS
 # The pinned MCP SDK and conformance clients; every build tree (including
 # distcheck's) links to this one install.
 npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
