@@ -48,6 +48,7 @@
 typedef struct conn {
     int fd;
     gnutls_session_t tls; /* NULL: plain TCP */
+    int tls_err;          /* the last fatal GnuTLS error, to say why */
     redisReader *rd;
     uint64_t epoch;
     struct conn *next;
@@ -74,6 +75,7 @@ struct pcfmcp__store {
     _Atomic uint64_t epoch;
     bool stopping;
     bool ever_up;
+    bool warned; /* the first failure to connect was logged at warn */
     uint64_t down_since_ms;
     unsigned backoff_ms;
     uint64_t next_try_ms;
@@ -160,8 +162,10 @@ static pcfmcp_error_t conn_send(conn *c, const char *buf, size_t len, uint64_t d
                     return rc;
                 continue;
             }
-            if (n < 0)
+            if (n < 0) {
+                c->tls_err = (int)n;
                 return PCFMCP_ERR_IO;
+            }
         } else {
             n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
@@ -200,8 +204,10 @@ static pcfmcp_error_t conn_recv(conn *c, redisReply **out, uint64_t deadline)
                     return rc;
                 continue;
             }
-            if (n < 0)
+            if (n < 0) {
+                c->tls_err = (int)n;
                 return PCFMCP_ERR_IO;
+            }
         } else {
             n = recv(c->fd, buf, sizeof(buf), 0);
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
@@ -247,8 +253,23 @@ static pcfmcp_error_t handshake_step(conn *c, int argc, const char **argv, const
     redisReply *r = NULL;
     pcfmcp_error_t rc = conn_command(c, argc, argv, lens, &r, deadline);
     if (rc != PCFMCP_OK) {
-        snprintf(why, wlen, "%s: %s", what,
-                 rc == PCFMCP_ERR_TIMEOUT ? "no answer in store.timeout" : "connection failed");
+        /* TLS 1.3 servers check client certificates after the handshake:
+         * the refusal arrives as an alert on the first read. */
+        if (c->tls_err == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+            gnutls_alert_description_t a = gnutls_alert_get(c->tls);
+            snprintf(why, wlen, "%s: the store ended TLS with \"%s\"%s", what,
+                     gnutls_alert_get_name(a),
+                     a == GNUTLS_A_CERTIFICATE_REQUIRED || a == GNUTLS_A_HANDSHAKE_FAILURE ||
+                             a == GNUTLS_A_BAD_CERTIFICATE || a == GNUTLS_A_UNKNOWN_CA
+                         ? " (does it require a client certificate: store.client_cert?)"
+                         : "");
+        } else if (c->tls_err) {
+            snprintf(why, wlen, "%s: TLS: %s", what, gnutls_strerror(c->tls_err));
+        } else {
+            snprintf(why, wlen, "%s: %s", what,
+                     rc == PCFMCP_ERR_TIMEOUT ? "no answer within store.timeout"
+                                              : "the store closed the connection");
+        }
         return rc;
     }
     if (r->type == REDIS_REPLY_ERROR) {
@@ -653,8 +674,9 @@ static void *run(void *arg)
                 mark_down(st, why);
             } else {
                 pthread_mutex_lock(&st->lock);
-                bool first = !st->ever_up && st->why[0] == '\0';
+                bool first = !st->ever_up && !st->warned;
                 bool changed = strcmp(st->why, why) != 0;
+                st->warned = true;
                 snprintf(st->why, sizeof(st->why), "%s", why);
                 st->backoff_ms = st->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
                                                                      : st->backoff_ms * 2;
@@ -740,7 +762,7 @@ pcfmcp_error_t pcfmcp__store_new(pcfmcp__store **out, const pcfmcp__store_opts *
     char part[200] = "";
     pcfmcp_error_t rc = pcfmcp__store_url_parse(o->url, &st->url, part, sizeof(part));
     if (rc != PCFMCP_OK) {
-        snprintf(why, wlen, "store.url %s", part[0] ? part : pcfmcp_strerror(rc));
+        snprintf(why, wlen, "%s", part[0] ? part : pcfmcp_strerror(rc));
         goto fail;
     }
     pcfmcp__store_url_describe(&st->url, st->described, sizeof(st->described));
