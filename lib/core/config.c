@@ -1028,6 +1028,33 @@ static void yaml_scalar(pcfmcp__buf *b, const char *s)
     pcfmcp__buf_json_string(b, s, strlen(s));
 }
 
+/* A URL's password ("redis://user:secret@host", store.url; also any other
+ * URL-valued setting) is a secret like the SECRET keys: the dump shows
+ * that there is one, not what it is. NULL when @p s holds none; "" when it
+ * does but memory ran out (then nothing of the value is shown). */
+static char *redact_url_password(const char *s)
+{
+    const char *scheme = strstr(s, "://");
+    if (!scheme)
+        return NULL;
+    const char *auth = scheme + 3;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth + alen; p++)
+        if (*p == '@')
+            at = p;
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon || colon + 1 == at)
+        return NULL;
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_append(&b, s, (size_t)(colon + 1 - s));
+    pcfmcp__buf_puts(&b, "[REDACTED]");
+    pcfmcp__buf_puts(&b, at);
+    char *r = pcfmcp__buf_steal(&b, NULL);
+    return r ? r : (char *)"";
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_config_dump(const pcfmcp_config_t *c, char **out)
 {
     if (!c || !out)
@@ -1072,7 +1099,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_dump(const pcfmcp_config_t *c, char **ou
         } else if (d->type == PCFMCP_CONFIG_BOOL || d->type == PCFMCP_CONFIG_INT) {
             pcfmcp__buf_puts(&b, d->type == PCFMCP_CONFIG_BOOL ? (v->i ? "true" : "false") : text);
         } else {
-            yaml_scalar(&b, text);
+            char *redacted = d->type == PCFMCP_CONFIG_STRING ? redact_url_password(text) : NULL;
+            yaml_scalar(&b, !redacted ? text : *redacted ? redacted : "[REDACTED]");
+            if (redacted && *redacted)
+                pcfmcp__free(redacted);
         }
         pcfmcp__buf_printf(&b, "  # %s\n", source_name(v->text ? v->source : PCFMCP_CONFIG_DEFAULT));
     }

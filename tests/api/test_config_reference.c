@@ -10,6 +10,8 @@
 
 #include <pcfmcp/pcfmcp.h>
 
+#include "config.h" /* HAVE_HIREDIS */
+
 /* Internal test hook of lib/core/alloc.c. */
 long pcfmcp__alloc_fail_after(long n);
 
@@ -138,6 +140,51 @@ START_TEST(server_check_names_bad_proxy_networks_and_endpoints)
 }
 END_TEST
 
+/* store.url: a malformed URL is named with its origin, the password in it
+ * is not repeated; a build without hiredis says so instead. */
+START_TEST(server_check_names_a_bad_store_url_without_its_password)
+{
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    pcfmcp_config_set(c, "store.url", "redis://:hunter2@cache:99999/0", PCFMCP_CONFIG_ENV);
+    char *errors = NULL;
+    ck_assert_int_eq(pcfmcp_server_check_config(c, &errors), PCFMCP_ERR_CONFIG);
+    ck_assert_msg(strstr(errors, "environment PCF_MCP_STORE_URL: store.url:"), "got: %s", errors);
+    ck_assert_msg(!strstr(errors, "hunter2"), "the password reached the message: %s", errors);
+#ifdef HAVE_HIREDIS
+    ck_assert_msg(strstr(errors, "port"), "got: %s", errors);
+    pcfmcp_free(errors);
+    errors = NULL;
+    pcfmcp_config_set(c, "store.url", "redis://cache:6379/0", PCFMCP_CONFIG_ENV);
+    ck_assert_int_eq(pcfmcp_server_check_config(c, &errors), PCFMCP_OK);
+#else
+    ck_assert_msg(strstr(errors, "built without hiredis"), "got: %s", errors);
+#endif
+    pcfmcp_free(errors);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+/* A password inside a URL is a secret like the secret keys. */
+START_TEST(dump_hides_passwords_inside_urls)
+{
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    pcfmcp_config_set(c, "store.url", "rediss://app:hunter2@redis.internal:6380/1",
+                      PCFMCP_CONFIG_ENV);
+    pcfmcp_config_set(c, "tracing.endpoint", "https://:s3cret@otel:4318", PCFMCP_CONFIG_ENV);
+    pcfmcp_config_set(c, "pcf.url", "https://user@pcf.example", PCFMCP_CONFIG_ENV);
+    char *dump = NULL;
+    ck_assert_int_eq(pcfmcp_config_dump(c, &dump), PCFMCP_OK);
+    ck_assert_msg(!strstr(dump, "hunter2") && !strstr(dump, "s3cret"), "%s", dump);
+    ck_assert_ptr_nonnull(strstr(dump, "\"rediss://app:[REDACTED]@redis.internal:6380/1\""));
+    ck_assert_ptr_nonnull(strstr(dump, "\"https://:[REDACTED]@otel:4318\""));
+    ck_assert_ptr_nonnull(strstr(dump, "\"https://user@pcf.example\"")); /* no password: as is */
+    pcfmcp_free(dump);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
 START_TEST(hardening_keys_parse_with_their_ranges)
 {
     pcfmcp_config_t *c = NULL;
@@ -250,6 +297,8 @@ int main(void)
     tcase_add_test(tc, secret_file_errors_name_where_the_file_key_was_set);
     tcase_add_test(tc, cross_key_rules_name_the_origin_of_the_offending_value);
     tcase_add_test(tc, server_check_names_bad_proxy_networks_and_endpoints);
+    tcase_add_test(tc, server_check_names_a_bad_store_url_without_its_password);
+    tcase_add_test(tc, dump_hides_passwords_inside_urls);
     tcase_add_test(tc, hardening_keys_parse_with_their_ranges);
     tcase_add_test(tc, key_table_has_docs_and_contiguous_sections);
     tcase_add_test(tc, syntax_error_inside_a_list_fails_the_whole_file);
