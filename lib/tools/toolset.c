@@ -13,6 +13,7 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -33,18 +34,6 @@ static const struct {
     { "teams", TS_TEAMS },       { "reports", TS_REPORTS },   { "credentials", TS_CREDENTIALS },
     { "notes", TS_NOTES },       { "scans", TS_SCANS },
 };
-
-static pcfmcp_error_t setf(pcfmcp_toolset_t *ts, pcfmcp_error_t rc, const char *fmt, ...)
-    PCFMCP_PRINTF(3, 4);
-
-static pcfmcp_error_t setf(pcfmcp_toolset_t *ts, pcfmcp_error_t rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ts->errmsg, sizeof(ts->errmsg), fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 /* ------------------------------------------------------------ lifecycle */
 
@@ -87,7 +76,7 @@ PCFMCP_API const char *pcfmcp_toolset_errmsg(const pcfmcp_toolset_t *ts)
 {
     if (!ts)
         return "no toolset";
-    return ts->errmsg[0] ? ts->errmsg : "no error";
+    return pcfmcp__errmsg(ts);
 }
 
 static pcfmcp_error_t check(pcfmcp_toolset_t *ts)
@@ -95,8 +84,8 @@ static pcfmcp_error_t check(pcfmcp_toolset_t *ts)
     if (!ts)
         return PCFMCP_ERR_INVALID_ARG;
     if (ts->registered)
-        return setf(ts, PCFMCP_ERR_STATE, "the toolset is registered and can no longer change");
-    ts->errmsg[0] = '\0';
+        return pcfmcp__fail(ts, PCFMCP_ERR_STATE,
+                            "the toolset is registered and can no longer change");
     return PCFMCP_OK;
 }
 
@@ -161,7 +150,7 @@ static pcfmcp_error_t split(pcfmcp_toolset_t *ts, const char *csv, char ***out, 
         cap += *p == ',';
     char **l = pcfmcp__calloc(cap, sizeof(*l));
     if (!l)
-        return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     size_t k = 0;
     const char *p = csv;
     for (;;) {
@@ -175,7 +164,7 @@ static pcfmcp_error_t split(pcfmcp_toolset_t *ts, const char *csv, char ***out, 
             l[k] = pcfmcp__strndup(s, (size_t)(t - s));
             if (!l[k]) {
                 free_list(l, k);
-                return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+                return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
             }
             k++;
         }
@@ -206,8 +195,9 @@ static pcfmcp_error_t set_names(pcfmcp_toolset_t *ts, const char *csv, const cha
         return rc;
     for (size_t i = 0; i < k; i++) {
         if (!find_def(l[i])) {
-            setf(ts, PCFMCP_ERR_CONFIG,
-                 "%s: unknown tool \"%s\" (`pcf-mcp tools` lists the tool names)", what, l[i]);
+            pcfmcp__fail(ts, PCFMCP_ERR_CONFIG,
+                         "%s: unknown tool \"%s\" (`pcf-mcp tools` lists the tool names)",
+                         what, l[i]);
             free_list(l, k);
             return PCFMCP_ERR_CONFIG;
         }
@@ -249,10 +239,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_toolsets(pcfmcp_toolset_t *ts, cons
         while (g < PCFMCP_ARRAY_LEN(groups) && strcmp(groups[g].name, l[i]) != 0)
             g++;
         if (g == PCFMCP_ARRAY_LEN(groups)) {
-            setf(ts, PCFMCP_ERR_CONFIG,
-                 "tools.toolsets: unknown toolset \"%s\" (valid: all, projects, hosts, ports, "
-                 "issues, pocs, networks, teams, reports, credentials, notes, scans)",
-                 l[i]);
+            pcfmcp__fail(ts, PCFMCP_ERR_CONFIG,
+                         "tools.toolsets: unknown toolset \"%s\" (valid: all, projects, hosts, "
+                         "ports, issues, pocs, networks, teams, reports, credentials, notes, "
+                         "scans)",
+                         l[i]);
             free_list(l, k);
             return PCFMCP_ERR_CONFIG;
         }
@@ -282,7 +273,7 @@ static pcfmcp_error_t set_str(pcfmcp_toolset_t *ts, char **slot, const char *v)
 {
     char *copy = NULL;
     if (v && *v && !(copy = pcfmcp__strdup(v)))
-        return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     pcfmcp__free(*slot);
     *slot = copy;
     return PCFMCP_OK;
@@ -308,7 +299,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_max_response_bytes(pcfmcp_toolset_t
     if (rc)
         return rc;
     if (bytes < 1024)
-        return setf(ts, PCFMCP_ERR_INVALID_ARG, "max_response_bytes must be at least 1024");
+        return pcfmcp__fail(ts, PCFMCP_ERR_INVALID_ARG,
+                            "max_response_bytes must be at least 1024");
     ts->max_response = bytes;
     return PCFMCP_OK;
 }
@@ -319,7 +311,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_max_field_chars(pcfmcp_toolset_t *t
     if (rc)
         return rc;
     if (chars < 64 || chars > 1000000)
-        return setf(ts, PCFMCP_ERR_INVALID_ARG, "max_field_chars must be within 64..1000000");
+        return pcfmcp__fail(ts, PCFMCP_ERR_INVALID_ARG,
+                            "max_field_chars must be within 64..1000000");
     ts->max_field = chars;
     return PCFMCP_OK;
 }
@@ -1277,10 +1270,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
     if (!ts || !engine)
         return PCFMCP_ERR_INVALID_ARG;
     if (ts->registered)
-        return setf(ts, PCFMCP_ERR_STATE, "the toolset is already registered on an engine");
+        return pcfmcp__fail(ts, PCFMCP_ERR_STATE,
+                            "the toolset is already registered on an engine");
     ts->bindings = pcfmcp__calloc(pcfmcp__tools_ndefs, sizeof(*ts->bindings));
     if (!ts->bindings)
-        return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     ts->registered = true;
     for (size_t i = 0; i < pcfmcp__tools_ndefs; i++) {
         const tool_def *d = &pcfmcp__tools_defs[i];
@@ -1293,8 +1287,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
                                     : PCFMCP_ERR_NOMEM;
             pcfmcp__buf_free(&why);
             if (rc != PCFMCP_OK)
-                return setf(ts, rc, "withholding tool %s failed: %s", d->name,
-                            pcfmcp_strerror(rc));
+                return pcfmcp__fail(ts, rc, "withholding tool %s failed: %s", d->name,
+                                    pcfmcp_strerror(rc));
             continue;
         }
         ts->bindings[i].ts = ts;
@@ -1303,16 +1297,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
         char *text = t ? pcfmcp__json_print(t, NULL) : NULL;
         cJSON_Delete(t);
         if (!text)
-            return setf(ts, PCFMCP_ERR_NOMEM, "out of memory");
+            return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
         pcfmcp_error_t rc = pcfmcp_engine_add_tool(engine, text, run_tool, &ts->bindings[i]);
         pcfmcp__free(text);
         if (rc != PCFMCP_OK)
-            return setf(ts, rc, "registering tool %s failed: %s", d->name,
-                        pcfmcp_engine_errmsg(engine));
+            return pcfmcp__fail(ts, rc, "registering tool %s failed: %s", d->name,
+                                pcfmcp_engine_errmsg(engine));
     }
+    pcfmcp__error_clear();
     pcfmcp_error_t rc = pcfmcp__tools_register_extras(ts, engine);
-    if (rc != PCFMCP_OK && !ts->errmsg[0])
-        setf(ts, rc, "registering resources and prompts failed: %s",
-             pcfmcp_engine_errmsg(engine));
+    if (rc != PCFMCP_OK && !pcfmcp__error_detail(ts))
+        pcfmcp__fail(ts, rc, "registering resources and prompts failed: %s",
+                     pcfmcp_engine_errmsg(engine));
     return rc;
 }

@@ -119,7 +119,6 @@ struct pcfmcp_toolset {
     char *report_dir;
     bool per_caller_credentials; /* callers act with credentials of their own */
     bool registered;
-    char errmsg[512];
 };
 
 /* Callers may act in PCF with credentials of their own (per-person
