@@ -1011,10 +1011,8 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
         (rc = pcfmcp_cache_new(&h->cache, 1, 1024, 1000)) != PCFMCP_OK)
         return rc;
     char swhy[700] = "";
-    if ((rc = build_store(c, s->log, &h->store, swhy, sizeof(swhy))) != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "%s", swhy[0] ? swhy : pcfmcp_strerror(rc));
-        return rc;
-    }
+    if ((rc = build_store(c, s->log, &h->store, swhy, sizeof(swhy))) != PCFMCP_OK)
+        return pcfmcp__fail(s, rc, "%s", swhy[0] ? swhy : pcfmcp_strerror(rc));
     if (h->store) {
         /* A password written into store.url is as secret as store.password. */
         pcfmcp__store_url u;
@@ -1065,10 +1063,8 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 pcfmcp_error_t pcfmcp__guards_start(pcfmcp_server_t *s)
 {
     pcfmcp__guards *h = s->guards;
-    if (h && h->store && pcfmcp__store_start(h->store) != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "cannot start the shared store's connection thread");
-        return PCFMCP_ERR_NOMEM;
-    }
+    if (h && h->store && pcfmcp__store_start(h->store) != PCFMCP_OK)
+        return pcfmcp__fail(s, PCFMCP_ERR_NOMEM, "cannot start the shared store's connection thread");
     if (!h || !h->tracer)
         return PCFMCP_OK;
     pcfmcp_error_t rc = pcfmcp_tracer_start(h->tracer);
