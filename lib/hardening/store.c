@@ -778,6 +778,13 @@ pcfmcp_error_t pcfmcp__store_new(pcfmcp__store **out, const pcfmcp__store_opts *
             goto fail;
         }
     }
+    if (st->url.username && !st->url.password) {
+        snprintf(why, wlen, "names the user %s but no password: put it in store.password_file "
+                            "(or in the URL, redis://user:password@host)",
+                 st->url.username);
+        rc = PCFMCP_ERR_CONFIG;
+        goto fail;
+    }
     if (!st->url.tls && (nonempty(o->ca_file) || nonempty(o->client_cert) ||
                          nonempty(o->client_key))) {
         snprintf(why, wlen, "store.ca_file, store.client_cert and store.client_key need a "

@@ -109,10 +109,6 @@ pcfmcp_error_t pcfmcp__store_url_parse(const char *url, pcfmcp__store_url *out, 
             pcfmcp__secure_free(u.password);
             u.password = NULL;
         }
-        if (u.username && !u.password) {
-            say(why, why_len, "names a user but no password (redis://user:password@host)");
-            goto fail;
-        }
         host = at + 1;
     }
     const char *hend;

@@ -71,7 +71,7 @@ START_TEST(url_refuses_malformed_without_repeating_the_password)
         "redis://:hunter2@host:0",       "redis://:hunter2@host:65536",
         "redis://:hunter2@host:63x",     "redis://:hunter2@host/db",
         "redis://:hunter2@host/1?tls=1", "redis://:hunter2@[::1",
-        "redis://:hunter2@host name",    "redis://alice@host",
+        "redis://:hunter2@host name",    "redis://:hunter2@host:",
         "redis://:hunter2%zz@host",      "redis://:hunter2%00@host",
         "redis://:hunter2@[::1]x",       "redis://:hunter2@ho$t",
     };
@@ -95,6 +95,13 @@ START_TEST(options_that_cannot_work_together_are_refused)
     ck_assert_int_eq(pcfmcp__store_new(&st, &o, NULL, why, sizeof(why)), PCFMCP_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(why, "given twice"));
     ck_assert_ptr_null(strstr(why, "hunter2"));
+    o = (pcfmcp__store_opts){ .url = "redis://alice@127.0.0.1:1" };
+    ck_assert_int_eq(pcfmcp__store_new(&st, &o, NULL, why, sizeof(why)), PCFMCP_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(why, "store.password_file"));
+    o = (pcfmcp__store_opts){ .url = "redis://alice@127.0.0.1:1", .password = "pw" };
+    ck_assert_int_eq(pcfmcp__store_new(&st, &o, NULL, why, sizeof(why)), PCFMCP_OK);
+    pcfmcp__store_free(st);
+    st = NULL;
     o = (pcfmcp__store_opts){ .url = "redis://127.0.0.1:1", .ca_file = "/etc/hostname" };
     ck_assert_int_eq(pcfmcp__store_new(&st, &o, NULL, why, sizeof(why)), PCFMCP_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(why, "rediss://"));
