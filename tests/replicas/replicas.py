@@ -98,10 +98,11 @@ class Redis:
     """One redis-server on a loopback port: no persistence, its own
     directory; readiness is read from its log."""
 
-    def __init__(self, tmp, password=None, tls=None, port=None):
+    def __init__(self, tmp, password=None, tls=None, port=None, acl=None):
         self.tmp = tmp
         self.password = password
         self.tls = tls  # dict(cert=, key=, ca=, auth_clients="yes"|"no")
+        self.acl = acl  # text of an ACL file (users and their rights)
         self.port = port or h.free_port()
         self.dir = tempfile.mkdtemp(prefix="redis-", dir=tmp)
         self.proc = None
@@ -120,6 +121,11 @@ class Redis:
             args += ["--port", str(self.port)]
         if self.password:
             args += ["--requirepass", self.password]
+        if self.acl:
+            path = os.path.join(self.dir, "users.acl")
+            with open(path, "w") as f:
+                f.write(self.acl)
+            args += ["--aclfile", path]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
@@ -241,6 +247,17 @@ def cleanup(tmp):
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         sys.stderr.write("logs kept in {}\n".format(tmp))
+
+
+def deployed_acl(password):
+    """The ACL deploy/kubernetes/redis/redis.yaml gives pcf-mcp, with
+    @password: the tests use it, so it cannot lack a command pcf-mcp sends."""
+    import re
+    with open(os.path.join(SRCDIR, "deploy", "kubernetes", "redis", "redis.yaml")) as f:
+        text = f.read()
+    lines = re.findall(r"^ *(user \S+ .*)$", text, re.M)
+    check(lines, "no ACL in deploy/kubernetes/redis/redis.yaml")
+    return "".join(l.replace("{{ .password }}", password) + "\n" for l in lines)
 
 
 def run(main):

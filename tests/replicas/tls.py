@@ -1,10 +1,12 @@
-"""The store over TLS with a password: redis-server with --tls-port, a CA
-and certificates made here with certtool, client certificates required
-(--tls-auth-clients yes) and AUTH. Two replicas given rediss://, the CA,
-a client certificate and the password in a file share one rate limit. A
-replica that does not trust the server's CA, or presents no client
-certificate, works alone and says why in /readyz. The password appears in
-no log line and not in `config dump`."""
+"""The store over TLS with a user and password: redis-server with
+--tls-port, a CA and certificates made here with certtool, client
+certificates required (--tls-auth-clients yes), and the ACL that
+deploy/kubernetes/redis/redis.yaml installs (default user off, pcf-mcp
+allowed exactly its commands on its keys). Two replicas given
+rediss://pcf-mcp@..., the CA, a client certificate and the password in a
+file share one rate limit. A replica that does not trust the server's CA,
+or presents no client certificate, works alone and says why in /readyz.
+The password appears in no log line and not in `config dump`."""
 
 import os
 import shutil
@@ -61,10 +63,10 @@ def main():
     pw_file = os.path.join(tmp, "store-password")
     with open(pw_file, "w") as f:
         f.write(password + "\n")
-    redis = r.Redis(tmp, password=password,
+    redis = r.Redis(tmp, acl=r.deployed_acl(password),
                     tls={"cert": pki["server.crt"], "key": pki["server.key"], "ca": pki["ca.crt"],
                          "auth_clients": "yes"})
-    url = redis.url(password=False)
+    url = "rediss://pcf-mcp@127.0.0.1:{}/0".format(redis.port)
     tls_args = ["--store-password-file", pw_file, "--store-ca-file", pki["ca.crt"],
                 "--store-client-cert", pki["client.crt"], "--store-client-key", pki["client.key"]]
     limits = ["--stateless", "--rate-limit-requests-per-second", "0.01",
@@ -83,8 +85,8 @@ def main():
             admitted += st == 200
         r.check(admitted == BURST, "{} admitted over TLS across two replicas, burst {}"
                 .format(admitted, BURST))
-        print("rediss:// with AUTH and a client certificate: {} of 12 admitted across 2 "
-              "replicas (burst {})".format(admitted, BURST))
+        print("rediss:// with the deployed ACL user and a client certificate: {} of 12 "
+              "admitted across 2 replicas (burst {})".format(admitted, BURST))
 
         untrusting = r.Replica(tmp, "c", None, url, limits + [
             "--store-password-file", pw_file, "--store-ca-file", other["ca.crt"],
@@ -102,7 +104,8 @@ def main():
               "store down, /readyz says why")
 
         dump = subprocess.run([r.h.binary(), "config", "dump"], capture_output=True, text=True,
-                              env=r.h.clean_env({"PCF_MCP_STORE_URL": redis.url(),
+                              env=r.h.clean_env({"PCF_MCP_STORE_URL": url.replace(
+                                                     "pcf-mcp@", "pcf-mcp:" + password + "@"),
                                                  "PCF_MCP_STORE_PASSWORD_FILE": pw_file}))
         r.check(dump.returncode == 0 and "[REDACTED]" in dump.stdout, "config dump failed")
         for text, where in [(dump.stdout + dump.stderr, "config dump")] + \
