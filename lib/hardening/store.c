@@ -149,34 +149,43 @@ static pcfmcp_error_t tls_wait(conn *c, uint64_t deadline)
     return wait_fd(c->fd, gnutls_record_get_direction(c->tls) ? POLLOUT : POLLIN, deadline);
 }
 
-static pcfmcp_error_t conn_send(conn *c, const char *buf, size_t len, uint64_t deadline)
+/* One send or receive on @p c, plain or TLS, waiting (until @p deadline)
+ * while it would block: the byte count, 0 at end of stream, or a negative
+ * error code. */
+static ssize_t conn_io(conn *c, bool sending, void *buf, size_t len, uint64_t deadline)
 {
-    size_t off = 0;
-    while (off < len) {
+    for (;;) {
         ssize_t n;
+        pcfmcp_error_t rc;
         if (c->tls) {
-            n = gnutls_record_send(c->tls, buf + off, len - off);
-            if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-                pcfmcp_error_t rc = tls_wait(c, deadline);
-                if (rc != PCFMCP_OK)
-                    return rc;
-                continue;
-            }
-            if (n < 0) {
+            n = sending ? gnutls_record_send(c->tls, buf, len)
+                        : gnutls_record_recv(c->tls, buf, len);
+            if (n >= 0)
+                return n;
+            if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED) {
                 c->tls_err = (int)n;
                 return PCFMCP_ERR_IO;
             }
+            rc = tls_wait(c, deadline);
         } else {
-            n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                pcfmcp_error_t rc = wait_fd(c->fd, POLLOUT, deadline);
-                if (rc != PCFMCP_OK)
-                    return rc;
-                continue;
-            }
-            if (n < 0)
+            n = sending ? send(c->fd, buf, len, MSG_NOSIGNAL) : recv(c->fd, buf, len, 0);
+            if (n >= 0)
+                return n;
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 return PCFMCP_ERR_IO;
+            rc = wait_fd(c->fd, sending ? POLLOUT : POLLIN, deadline);
         }
+        if (rc != PCFMCP_OK)
+            return rc;
+    }
+}
+
+static pcfmcp_error_t conn_send(conn *c, const char *buf, size_t len, uint64_t deadline)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = conn_io(c, true, (void *)(buf + off), len - off, deadline);
+        if (n <= 0)
+            return n < 0 ? (pcfmcp_error_t)n : PCFMCP_ERR_IO;
         off += (size_t)n;
     }
     return PCFMCP_OK;
@@ -195,30 +204,9 @@ static pcfmcp_error_t conn_recv(conn *c, redisReply **out, uint64_t deadline)
             *out = r;
             return PCFMCP_OK;
         }
-        ssize_t n;
-        if (c->tls) {
-            n = gnutls_record_recv(c->tls, buf, sizeof(buf));
-            if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-                pcfmcp_error_t rc = tls_wait(c, deadline);
-                if (rc != PCFMCP_OK)
-                    return rc;
-                continue;
-            }
-            if (n < 0) {
-                c->tls_err = (int)n;
-                return PCFMCP_ERR_IO;
-            }
-        } else {
-            n = recv(c->fd, buf, sizeof(buf), 0);
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                pcfmcp_error_t rc = wait_fd(c->fd, POLLIN, deadline);
-                if (rc != PCFMCP_OK)
-                    return rc;
-                continue;
-            }
-            if (n < 0)
-                return PCFMCP_ERR_IO;
-        }
+        ssize_t n = conn_io(c, false, buf, sizeof(buf), deadline);
+        if (n < 0)
+            return (pcfmcp_error_t)n;
         if (n == 0)
             return PCFMCP_ERR_IO; /* the store closed the connection */
         total += (size_t)n;
@@ -433,6 +421,20 @@ static pcfmcp_error_t conn_open(pcfmcp__store *st, conn **out, uint64_t deadline
 
 /* ------------------------------------------------------------ state */
 
+/* Waits on st->cond (held) for at most @p ms. */
+static void wait_ms(pcfmcp__store *st, uint64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&st->cond, &st->lock, &ts);
+}
+
 static void set_up_locked(pcfmcp__store *st, bool up)
 {
     st->up = up;
@@ -497,16 +499,7 @@ static conn *acquire(pcfmcp__store *st, uint64_t deadline, pcfmcp_error_t *rc)
             *rc = PCFMCP_ERR_TIMEOUT;
             break;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t left = deadline - now;
-        ts.tv_sec += (time_t)(left / 1000);
-        ts.tv_nsec += (long)(left % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&st->cond, &st->lock, &ts);
+        wait_ms(st, deadline - now);
     }
     pthread_mutex_unlock(&st->lock);
     return c;
@@ -634,16 +627,7 @@ static void *run(void *arg)
             wake = st->next_beat_ms;
         }
         if (what == NOTHING) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            uint64_t left = wake > now ? wake - now : 1;
-            ts.tv_sec += (time_t)(left / 1000);
-            ts.tv_nsec += (long)(left % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&st->cond, &st->lock, &ts);
+            wait_ms(st, wake > now ? wake - now : 1);
             continue;
         }
         bool was_up = st->up;
@@ -936,15 +920,7 @@ bool pcfmcp__store_wait_up(pcfmcp__store *st, unsigned timeout_ms)
         uint64_t now = pcfmcp__now_ms();
         if (now >= deadline)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t left = deadline - now > 100 ? 100 : deadline - now;
-        ts.tv_nsec += (long)left * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&st->cond, &st->lock, &ts);
+        wait_ms(st, deadline - now);
     }
     bool up = st->up;
     pthread_mutex_unlock(&st->lock);

@@ -6,7 +6,6 @@ answer arrived -- shows it. Rounds of that measure the time from A's answer
 to B's fresh answer. The control, without the store, shows B serving its
 stale copy, which is the failure the store removes."""
 
-import tempfile
 import time
 
 import replicas as r
@@ -41,20 +40,14 @@ def round_trip(a, b, fake, project, i, expect_fresh):
 
 def main():
     r.require("tests/replicas/invalidation")
-    tmp = tempfile.mkdtemp(prefix="pcfmcp-replicas-")
-    redis = r.Redis(tmp)
-    fake = r.fakeproc.Fake("--seed", "minimal", "--token", r.h.TOKEN)
     args = ["--stateless", "--cache-enabled", "--cache-ttl", "5m",
             "--rate-limit-requests-per-second", "1000", "--rate-limit-burst", "1000",
             "--rate-limit-write-requests-per-second", "1000", "--rate-limit-write-burst", "1000"]
-    reps = []
-    try:
+    with r.Bench() as t:
+        redis = t.store()
+        fake = t.pcf()
         project = r.h.first_project(fake)
-        a = r.Replica(tmp, "a", fake, redis.url(), args)
-        b = r.Replica(tmp, "b", fake, redis.url(), args)
-        reps += [a, b]
-        a.wait_store(True)
-        b.wait_store(True)
+        a, b = t.pair(redis.url(), args)
         times = []
         for i in range(ROUNDS):
             _, secs = round_trip(a, b, fake, project, i, True)
@@ -71,23 +64,13 @@ def main():
               "that read, which goes to PCF, took p50 {:.1f} ms, max {:.1f} ms; B's freshness "
               "check in the store took {:.2f} ms on average".format(
                   ROUNDS, ROUNDS, times[len(times) // 2] * 1000, times[-1] * 1000, check_ms))
-        for rep in reps:
-            rep.stop()
-        reps = []
+        t.stop_replicas()
 
         # Control: without the store B keeps serving its own copy.
-        a = r.Replica(tmp, "a2", fake, None, args)
-        b = r.Replica(tmp, "b2", fake, None, args)
-        reps += [a, b]
+        a, b = t.pair(None, args, ("a2", "b2"))
         fresh, _ = round_trip(a, b, fake, project, ROUNDS + 1, False)
         r.check(not fresh, "without the store B saw A's write: the test cannot tell")
         print("control without the store: B serves the stale list after A's write")
-    finally:
-        for rep in reps:
-            rep.stop()
-        redis.stop()
-        fake.stop()
-        r.cleanup(tmp)
 
 
 if __name__ == "__main__":

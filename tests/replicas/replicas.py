@@ -240,13 +240,59 @@ def ok_result(status, body, what):
     return body["result"]
 
 
-def cleanup(tmp):
-    """Removes @tmp unless the test is failing (an exception is on its way):
-    then the replicas' and the store's logs stay for the reader."""
-    if sys.exc_info()[0] is None:
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        sys.stderr.write("logs kept in {}\n".format(tmp))
+class Bench:
+    """What one test runs: a temporary directory, a redis-server, a fake
+    PCF and replicas, all stopped on leaving the `with` block. The
+    directory (the logs) is kept when the test fails."""
+
+    def __init__(self, prefix="pcfmcp-replicas-"):
+        self.tmp = tempfile.mkdtemp(prefix=prefix)
+        self.reps = []
+        self.redis = None
+        self.fake = None
+
+    def __enter__(self):
+        return self
+
+    def store(self, **kw):
+        self.redis = Redis(self.tmp, **kw)
+        return self.redis
+
+    def pcf(self):
+        self.fake = fakeproc.Fake("--seed", "minimal", "--token", h.TOKEN)
+        return self.fake
+
+    def replica(self, name, store, args=(), wait=True):
+        """A replica of the bench's PCF (if any); @wait for its store to be up."""
+        rep = Replica(self.tmp, name, self.fake, store, args)
+        self.reps.append(rep)
+        if store and wait:
+            rep.wait_store(True)
+        return rep
+
+    def pair(self, store, args=(), names=("a", "b")):
+        return [self.replica(n, store, args) for n in names]
+
+    def stop(self, rep):
+        rep.stop()
+        self.reps.remove(rep)
+
+    def stop_replicas(self):
+        for rep in self.reps:
+            rep.stop()
+        self.reps = []
+
+    def __exit__(self, kind, value, tb):
+        self.stop_replicas()
+        if self.redis:
+            self.redis.stop()
+        if self.fake:
+            self.fake.stop()
+        if kind is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        else:
+            sys.stderr.write("logs kept in {}\n".format(self.tmp))
+        return False
 
 
 def deployed_acl(password):

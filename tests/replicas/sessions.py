@@ -8,7 +8,6 @@ is the ordinary 404 (the client re-initializes). Without the store every
 replica can only answer 404 -- the control."""
 
 import json
-import tempfile
 
 import replicas as r
 
@@ -19,15 +18,9 @@ def rpc(rep, sid, rid, method="tools/list"):
 
 def main():
     r.require("tests/replicas/sessions")
-    tmp = tempfile.mkdtemp(prefix="pcfmcp-replicas-")
-    redis = r.Redis(tmp, password="sessions-pw-1")
-    reps = []
-    try:
-        a = r.Replica(tmp, "a", None, redis.url())
-        b = r.Replica(tmp, "b", None, redis.url())
-        reps += [a, b]
-        a.wait_store(True)
-        b.wait_store(True)
+    with r.Bench() as t:
+        redis = t.store(password="sessions-pw-1")
+        a, b = t.pair(redis.url())
         sid = a.initialize()
         st, _, body = rpc(a, sid, 1)
         r.check(st == 200 and "result" in body, "tools/list on the owner: {} {}".format(st, body))
@@ -58,29 +51,19 @@ def main():
         st, _, body = rpc(b, "x" + sid[1:], 5)
         r.check(st == 404, "a forged tag: {} {}".format(st, body))
         # The owner stops: its sessions are gone, and the answer says so.
-        a.stop()
-        reps.remove(a)
+        t.stop(a)
         st, _, body = rpc(b, sid, 6)
         r.check(st == 404, "the session of a stopped replica: {} {}".format(st, body))
         print("owner stopped: 404, the client starts a new session")
-        for rep in reps:
-            rep.stop()
-        reps = []
+        t.stop_replicas()
 
         # Control: without the store nobody can tell.
-        a = r.Replica(tmp, "a2")
-        b = r.Replica(tmp, "b2")
-        reps += [a, b]
+        a, b = t.pair(None, (), ("a2", "b2"))
         sid = a.initialize()
         r.check("." not in sid, "without the store session ids name no replica: " + sid)
         st, _, body = rpc(b, sid, 7)
         r.check(st == 404, "control: {} {}".format(st, json.dumps(body)[:200]))
         print("control without the store: 404")
-    finally:
-        for rep in reps:
-            rep.stop()
-        redis.stop()
-        r.cleanup(tmp)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ is shared too. The same traffic without the store is the control: each
 replica then admits its own burst (twice the limit), which is what the
 store is for."""
 
-import tempfile
 import time
 
 import replicas as r
@@ -43,19 +42,12 @@ def writes(a, b, project, base):
 
 def main():
     r.require("tests/replicas/shared_limits")
-    tmp = tempfile.mkdtemp(prefix="pcfmcp-replicas-")
-    redis = r.Redis(tmp, password="limits-" + str(time.monotonic_ns()))
-    fake = r.fakeproc.Fake("--seed", "minimal", "--token", r.h.TOKEN)
     limits = ["--stateless", "--rate-limit-requests-per-second", str(RATE),
               "--rate-limit-burst", str(BURST)]
-    reps = []
-    try:
-        project = r.h.first_project(fake)
-        a = r.Replica(tmp, "a", fake, redis.url(), limits)
-        b = r.Replica(tmp, "b", fake, redis.url(), limits)
-        reps += [a, b]
-        a.wait_store(True)
-        b.wait_store(True)
+    with r.Bench() as t:
+        redis = t.store(password="limits-" + str(time.monotonic_ns()))
+        project = r.h.first_project(t.pcf())
+        a, b = t.pair(redis.url(), limits)
         admitted, secs = storm(a, b)
         refilled = int(secs * RATE) + 1
         r.check(BURST <= admitted <= BURST + refilled,
@@ -63,48 +55,31 @@ def main():
                 "{}..{}".format(admitted, STORM, secs, BURST, BURST + refilled))
         print("shared: {} of {} pings admitted across 2 replicas in {:.2f} s (burst {}, {}/s)"
               .format(admitted, STORM, secs, BURST, RATE))
-        buckets = redis.command("KEYS", "pcf-mcp:rl:*")
-        r.check(buckets, "no bucket in the store")
+        r.check(redis.command("KEYS", "pcf-mcp:rl:*"), "no bucket in the store")
         for rep in (a, b):
             r.check(rep.metric("pcf_mcp_store_requests_total",
                                {"op": "ratelimit", "result": "ok"}) > 0,
                     "{} did not ask the store".format(rep.name))
-            rep.stop()
-        reps = []
+        t.stop_replicas()
 
         # Writes: their own, smaller limit (2 at once), shared as well. The
         # store outlives replicas: start from empty buckets.
         redis.command("FLUSHALL")
-        wl = ["--stateless", "--rate-limit-write-requests-per-second", "0.01",
-              "--rate-limit-write-burst", "2"]
-        a = r.Replica(tmp, "a2", fake, redis.url(), wl)
-        b = r.Replica(tmp, "b2", fake, redis.url(), wl)
-        reps += [a, b]
-        a.wait_store(True)
-        b.wait_store(True)
+        a, b = t.pair(redis.url(), ["--stateless", "--rate-limit-write-requests-per-second",
+                                    "0.01", "--rate-limit-write-burst", "2"], ("a2", "b2"))
         done = writes(a, b, project, 91)
         r.check(done == 2, "{} of 6 writes admitted across two replicas; the write burst is 2"
                 .format(done))
         print("shared: 2 of 6 writes admitted across 2 replicas (write burst 2)")
-        for rep in reps:
-            rep.stop()
-        reps = []
+        t.stop_replicas()
 
         # Control: the same traffic without the store.
-        a = r.Replica(tmp, "a3", fake, None, limits)
-        b = r.Replica(tmp, "b3", fake, None, limits)
-        reps += [a, b]
+        a, b = t.pair(None, limits, ("a3", "b3"))
         alone, secs = storm(a, b)
         r.check(alone >= 2 * BURST, "without the store each replica should admit its own "
                 "burst: {} admitted".format(alone))
         print("control without the store: {} of {} admitted in {:.2f} s (a burst per replica)"
               .format(alone, STORM, secs))
-    finally:
-        for rep in reps:
-            rep.stop()
-        redis.stop()
-        fake.stop()
-        r.cleanup(tmp)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ replicas (cache on, store.timeout 300 ms):
    replicas reconnect, and the shared write limit and cache invalidation
    work again."""
 
-import tempfile
 import threading
 import time
 
@@ -51,21 +50,15 @@ def burst(reps, project, n, tag):
 
 def main():
     r.require("tests/replicas/store_outage")
-    tmp = tempfile.mkdtemp(prefix="pcfmcp-replicas-")
-    redis = r.Redis(tmp)
-    fake = r.fakeproc.Fake("--seed", "minimal", "--token", r.h.TOKEN)
     args = ["--stateless", "--cache-enabled", "--cache-ttl", "5m",
             "--store-timeout", "{}ms".format(int(TIMEOUT_S * 1000)),
             "--rate-limit-requests-per-second", "1000", "--rate-limit-burst", "1000",
             "--rate-limit-write-requests-per-second", "0.01", "--rate-limit-write-burst", "2"]
-    reps = []
-    try:
-        project = r.h.first_project(fake)
-        a = r.Replica(tmp, "a", fake, redis.url(), args)
-        b = r.Replica(tmp, "b", fake, redis.url(), args)
-        reps += [a, b]
-        a.wait_store(True)
-        b.wait_store(True)
+    with r.Bench() as t:
+        redis = t.store()
+        project = r.h.first_project(t.pcf())
+        a, b = t.pair(redis.url(), args)
+        reps = [a, b]
         burst(reps, project, 8, "warm-up")
 
         # 1. blackhole
@@ -94,8 +87,7 @@ def main():
         st, rd = b.ready()
         r.check(st == 200 and any("unreachable" in x for x in rd["reasons"]),
                 "/readyz while the store is down: {} {}".format(st, rd))
-        c = r.Replica(tmp, "c", fake, redis.url(), args + ["--store-required"])
-        reps.append(c)
+        c = t.replica("c", redis.url(), args + ["--store-required"], wait=False)
         r.h.wait_for(lambda: c.ready()[0] == 503 and any(
             "store.required" in x for x in c.ready()[1]["reasons"]), 15,
             "store.required: /readyz 503 while the store is down")
@@ -104,12 +96,11 @@ def main():
         # 2. back
         t0 = time.monotonic()
         redis.thaw()
-        for rep in reps:
+        for rep in reps + [c]:
             rep.wait_store(True, 15)
         back = time.monotonic() - t0
         r.h.wait_for(lambda: c.ready()[0] == 200, 15, "store.required: ready again")
-        c.stop()
-        reps.remove(c)
+        t.stop(c)
         print("thawed: all replicas use the store again after {:.1f} s".format(back))
 
         # 3. killed, restarted empty
@@ -141,12 +132,6 @@ def main():
         print("after the restart: invalidation and the shared write limit work again")
         for rep in reps:
             r.check("hunter" not in rep.stderr_text(), "unexpected secret in the log")
-    finally:
-        for rep in reps:
-            rep.stop()
-        redis.stop()
-        fake.stop()
-        r.cleanup(tmp)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ The password appears in no log line and not in `config dump`."""
 import os
 import shutil
 import subprocess
-import tempfile
 
 import replicas as r
 
@@ -56,67 +55,60 @@ def main():
         r.h.check(os.environ.get("PCFMCP_REQUIRE_REDIS") != "1", "certtool (gnutls-bin) missing")
         print("SKIP: certtool (gnutls-bin) is not installed")
         return 77
-    tmp = tempfile.mkdtemp(prefix="pcfmcp-replicas-tls-")
+    with r.Bench("pcfmcp-replicas-tls-") as t:
+        run_tls(t)
+
+
+def run_tls(t):
+    tmp = t.tmp
     pki = make_pki(tmp, "good")
     other = make_pki(tmp, "other", with_server=False)
     password = "tls-store-pw-7f3a9c"
     pw_file = os.path.join(tmp, "store-password")
     with open(pw_file, "w") as f:
         f.write(password + "\n")
-    redis = r.Redis(tmp, acl=r.deployed_acl(password),
-                    tls={"cert": pki["server.crt"], "key": pki["server.key"], "ca": pki["ca.crt"],
-                         "auth_clients": "yes"})
+    redis = t.store(acl=r.deployed_acl(password),
+                    tls={"cert": pki["server.crt"], "key": pki["server.key"],
+                         "ca": pki["ca.crt"], "auth_clients": "yes"})
     url = "rediss://pcf-mcp@127.0.0.1:{}/0".format(redis.port)
     tls_args = ["--store-password-file", pw_file, "--store-ca-file", pki["ca.crt"],
                 "--store-client-cert", pki["client.crt"], "--store-client-key", pki["client.key"]]
     limits = ["--stateless", "--rate-limit-requests-per-second", "0.01",
               "--rate-limit-burst", str(BURST)]
-    reps = []
-    try:
-        a = r.Replica(tmp, "a", None, url, limits + tls_args)
-        b = r.Replica(tmp, "b", None, url, limits + tls_args)
-        reps += [a, b]
-        a.wait_store(True)
-        b.wait_store(True)
-        admitted = 0
-        for i in range(12):
-            st, _, _ = r.stateless_post(a if i % 2 else b,
-                                        {"jsonrpc": "2.0", "id": i, "method": "ping"})
-            admitted += st == 200
-        r.check(admitted == BURST, "{} admitted over TLS across two replicas, burst {}"
-                .format(admitted, BURST))
-        print("rediss:// with the deployed ACL user and a client certificate: {} of 12 "
-              "admitted across 2 replicas (burst {})".format(admitted, BURST))
+    a, b = t.pair(url, limits + tls_args)
+    admitted = 0
+    for i in range(12):
+        st, _, _ = r.stateless_post(a if i % 2 else b,
+                                    {"jsonrpc": "2.0", "id": i, "method": "ping"})
+        admitted += st == 200
+    r.check(admitted == BURST, "{} admitted over TLS across two replicas, burst {}"
+            .format(admitted, BURST))
+    print("rediss:// with the deployed ACL user and a client certificate: {} of 12 "
+          "admitted across 2 replicas (burst {})".format(admitted, BURST))
 
-        untrusting = r.Replica(tmp, "c", None, url, limits + [
-            "--store-password-file", pw_file, "--store-ca-file", other["ca.crt"],
-            "--store-client-cert", pki["client.crt"], "--store-client-key", pki["client.key"]])
-        reps.append(untrusting)
-        certless = r.Replica(tmp, "d", None, url, limits + [
-            "--store-password-file", pw_file, "--store-ca-file", pki["ca.crt"]])
-        reps.append(certless)
-        for rep, want in ((untrusting, "not trusted"), (certless, "store.client_cert")):
-            r.h.wait_for(lambda: any(want in x and "unreachable" in x
-                                     for x in rep.ready()[1]["reasons"]), 15,
-                         "{}: /readyz naming {!r}".format(rep.name, want))
-            r.check(rep.metric("pcf_mcp_store_up") == 0, rep.name + ": store up?")
-        print("a replica not trusting the CA, and one without a client certificate: "
-              "store down, /readyz says why")
+    untrusting = t.replica("c", url, limits + [
+        "--store-password-file", pw_file, "--store-ca-file", other["ca.crt"],
+        "--store-client-cert", pki["client.crt"], "--store-client-key", pki["client.key"]],
+        wait=False)
+    certless = t.replica("d", url, limits + [
+        "--store-password-file", pw_file, "--store-ca-file", pki["ca.crt"]], wait=False)
+    for rep, want in ((untrusting, "not trusted"), (certless, "store.client_cert")):
+        r.h.wait_for(lambda: any(want in x and "unreachable" in x
+                                 for x in rep.ready()[1]["reasons"]), 15,
+                     "{}: /readyz naming {!r}".format(rep.name, want))
+        r.check(rep.metric("pcf_mcp_store_up") == 0, rep.name + ": store up?")
+    print("a replica not trusting the CA, and one without a client certificate: "
+          "store down, /readyz says why")
 
-        dump = subprocess.run([r.h.binary(), "config", "dump"], capture_output=True, text=True,
-                              env=r.h.clean_env({"PCF_MCP_STORE_URL": url.replace(
-                                                     "pcf-mcp@", "pcf-mcp:" + password + "@"),
-                                                 "PCF_MCP_STORE_PASSWORD_FILE": pw_file}))
-        r.check(dump.returncode == 0 and "[REDACTED]" in dump.stdout, "config dump failed")
-        for text, where in [(dump.stdout + dump.stderr, "config dump")] + \
-                [(rep.stderr_text(), rep.name + "'s log") for rep in reps]:
-            r.check(password not in text, "the store password appears in " + where)
-        print("the password appears in no log and not in config dump")
-    finally:
-        for rep in reps:
-            rep.stop()
-        redis.stop()
-        r.cleanup(tmp)
+    dump = subprocess.run([r.h.binary(), "config", "dump"], capture_output=True, text=True,
+                          env=r.h.clean_env({"PCF_MCP_STORE_URL": url.replace(
+                                                 "pcf-mcp@", "pcf-mcp:" + password + "@"),
+                                             "PCF_MCP_STORE_PASSWORD_FILE": pw_file}))
+    r.check(dump.returncode == 0 and "[REDACTED]" in dump.stdout, "config dump failed")
+    for text, where in [(dump.stdout + dump.stderr, "config dump")] + \
+            [(rep.stderr_text(), rep.name + "'s log") for rep in t.reps]:
+        r.check(password not in text, "the store password appears in " + where)
+    print("the password appears in no log and not in config dump")
 
 
 if __name__ == "__main__":
