@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <pcfmcp/cache.h>
+#include <pcfmcp/sys/cache.h>
 
 #include "hardening/store.h"
 

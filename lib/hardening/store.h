@@ -28,7 +28,7 @@
 
 #include <pcfmcp/common.h>
 #include <pcfmcp/log.h>
-#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/sys/ratelimit.h>
 
 typedef struct pcfmcp__store pcfmcp__store;
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/sys/ratelimit.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"

@@ -177,7 +177,7 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     else if (!(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
                    "PCF token only: the tools that need PCF's web session (credentials, notes, "
-                   "nmap import, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
+                   "scan imports, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
                    "not offered; pcf.email and pcf.password bring them");
     *out = pcf;
     return PCFMCP_OK;
@@ -390,7 +390,9 @@ static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
             (rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))) ||
             (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
                                               30, 5000, 262144)) ||
-            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
+            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))) ||
+            (rc = pcfmcp_auth_set_max_token_lifetime(
+                 a, (unsigned)(pcfmcp_config_get_int(c, "auth.max_token_lifetime") / 1000))))
             goto bad;
     }
     s->parts->auth = a;
@@ -461,6 +463,12 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     const char *mhost = nonempty(c, "server.metrics_host");
     what = "server.metrics_host/server.metrics_port";
     if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
+        goto bad;
+    const char *mauth = pcfmcp_config_get(c, "server.metrics_auth");
+    what = "server.metrics_auth";
+    if ((rc = pcfmcp_http_set_metrics_auth(h, strcmp(mauth, "always") == 0  ? PCFMCP_HTTP_METRICS_AUTH_ALWAYS
+                                              : strcmp(mauth, "never") == 0 ? PCFMCP_HTTP_METRICS_AUTH_NEVER
+                                                                            : PCFMCP_HTTP_METRICS_AUTH_AUTO)))
         goto bad;
     /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
     pcfmcp__server_http_hooks(s, h);

@@ -249,7 +249,7 @@ static const tool_param p_update_network[] = {
 };
 
 static const tool_param p_list_issues[] = {
-    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only these criticalities (derived from CVSS: info 0, low <4, medium <7, high <9, critical >=9)." },
+    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only these criticalities (derived from CVSS as PCF does: info 0, low up to 3.9, medium up to 6.9, high up to 8.9, critical above 8.9)." },
     { "min_cvss", K_NUM, 0, 0, 10, NULL, "Only issues with at least this CVSS score." },
     { "status", K_STR, 0, 0, 100, NULL, "Only issues whose status contains this text (case-insensitive), e.g. confirmed." },
     { "host", K_STR, 0, 0, 100, NULL, "Only issues on this host (UUID or IP)." },
@@ -310,7 +310,7 @@ static const tool_param p_issue_id[] = {
     { "references", K_TEXT, 0, 0, 0, NULL, "Links and references, one per line." },                \
     { "intruder", K_STR, 0, 0, 500, NULL, "Attacker model (e.g. external unauthenticated)." },     \
     { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Where the issue is: ports (by port_id, or host + port) and optional hostnames. Replaces the list on update." }, \
-    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}; names are letters and digits." }
+    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}; names are letters and digits. On update only the named fields are set: the issue's other custom fields keep their values." }
 
 static const tool_param p_create_issue[] = {
     ISSUE_FIELDS(P_REQ),
@@ -321,6 +321,7 @@ static const tool_param p_create_issue[] = {
 static const tool_param p_update_issue[] = {
     { "issue_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the issue to change." },
     ISSUE_FIELDS(0),
+    { "remove_fields", K_STR_ARR, 0, 0, 0, NULL, "Names of custom fields to delete from the issue (get_issue lists them); the others stay." },
     END
 };
 
@@ -376,7 +377,7 @@ static const tool_param p_list_text[] = {
     { "cleartext", K_STR, 0, 0, 1024, NULL, "Cleartext password, if known." },                 \
     { "description", K_STR, 0, 0, 4096, NULL, "Comment." },                                    \
     { "source", K_STR, 0, 0, 500, NULL, "Where it was found (e.g. responder, config file)." }, \
-    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Ports (services) the credential works on." }
+    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Ports (services) the credential works on; on update the complete list (a port that stays keeps the hostnames PCF tied to it)." }
 
 static const tool_param p_add_credential[] = {
     { "login", K_STR, P_REQ, 1, 500, NULL, "User name." },
@@ -415,14 +416,26 @@ static const tool_param p_delete_note[] = {
     END
 };
 
-static const tool_param p_import_nmap[] = {
-    { "xml", K_TEXT, P_REQ, 1, 20000000, NULL, "The nmap XML report (nmap -oX output), as text." },
-    { "rule", K_ENUM, 0, 0, 0, "open|filtered|closed", "Which ports to import: open (default), also filtered, or also closed." },
-    { "ignore_ports", K_STR, 0, 0, 1000, NULL, "Ports to skip, comma-separated: 53/udp, 21/tcp, 80 (= tcp)." },
-    { "ignore_services", K_STR, 0, 0, 1000, NULL, "Service names to skip, comma-separated (e.g. tcpwrapped)." },
-    { "hosts_description", K_STR, 0, 0, 500, NULL, "Description for new hosts (default \"Added from NMAP scan\")." },
-    { "hostnames_description", K_STR, 0, 0, 500, NULL, "Description for new hostnames." },
-    { "add_no_open", K_BOOL, 0, 0, 0, NULL, "Also add hosts without a matching port." },
+#define SCAN_FORMATS "nmap|nessus|nikto|acunetix|openvas|qualys|netsparker|wpscan|metasploit|nuclei|burp|dnsrecon|theharvester|kube-hunter|pingcastle|dependency-check|checkmarx|maxpatrol|scanvus|aiodnsbrute"
+static const tool_param p_import_scan[] = {
+    { "format", K_ENUM, P_REQ, 0, 0, SCAN_FORMATS, "Scanner that wrote the file." },
+    { "path", K_STR, 0, 1, 512, NULL, "File below imports.input_dir; or give content." },
+    { "content", K_TEXT, 0, 1, 1073741824, NULL, "The file's text (instead of path)." },
+    { "rule", K_ENUM, 0, 0, 0, "open|filtered|closed", "nmap: open (default), +filtered, +closed ports." },
+    { "ignore_ports", K_STR, 0, 0, 1000, NULL, "nmap: ports to skip: 53/udp,21/tcp,80." },
+    { "ignore_services", K_STR, 0, 0, 1000, NULL, "nmap: service names to skip." },
+    { "hosts_description", K_STR, 0, 0, 500, NULL, "For new hosts." },
+    { "hostnames_description", K_STR, 0, 0, 500, NULL, "For new hostnames." },
+    { "ports_description", K_STR, 0, 0, 500, NULL, "For new ports." },
+    { "add_empty_hosts", K_BOOL, 0, 0, 0, NULL, "nmap, qualys: also hosts without ports." },
+    { "add_info_issues", K_BOOL, 0, 0, 0, NULL, "nessus: also severity-0 results." },
+    { "hosts_only", K_BOOL, 0, 0, 0, NULL, "nmap, metasploit: no findings." },
+    { "resolve", K_SCHEMA, 0, 0, 0, "{\"type\":\"object\",\"maxProperties\":500,\"additionalProperties\":{\"type\":\"string\"}}", "burp, nuclei: {hostname: ip}." },
+    { "auto_resolve", K_BOOL, 0, 0, 0, NULL, "acunetix, burp, nuclei: PCF resolves names by DNS." },
+    { "host", K_STR, 0, 1, 100, NULL, "acunetix: site IP; scanvus: host IP or UUID." },
+    { "ignore_ipv6", K_BOOL, 0, 0, 0, NULL, "dnsrecon, aiodnsbrute: skip IPv6." },
+    { "add_nmap_scripts", K_BOOL, 0, 0, 0, NULL, "metasploit: NSE notes into descriptions." },
+    { "force", K_BOOL, 0, 0, 0, NULL, "dependency-check: import although PCF's JSON export then fails." },
     END
 };
 
@@ -612,7 +625,9 @@ const tool_def pcfmcp__tools_defs[] = {
       pcfmcp__th_create_issue },
     { "update_issue", TS_ISSUES, F_IDEMPOTENT | PRJ, "issues_write", NULL, "Update an issue",
       "Changes the given fields of a finding; the others keep their values (e.g. set status to "
-      "Confirmed, adjust CVSS, add a fix). services replaces the affected services.",
+      "Confirmed, adjust CVSS, add a fix). Custom fields merge: fields sets the named ones and "
+      "keeps the rest, remove_fields deletes named ones. services replaces the affected "
+      "services.",
       p_update_issue, O_OK("issue_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_issue },
     { "delete_issue", TS_ISSUES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "issues_delete", "issue_id",
       "Delete an issue",
@@ -732,14 +747,16 @@ const tool_def pcfmcp__tools_defs[] = {
       O_OK("deleted": T_UUID), pcfmcp__th_delete_note },
 
     /* ---------------------------------------------------------- scans */
-    { "import_nmap", TS_SCANS, PRJ, "nmap_import", NULL, "Import an nmap scan",
-      "Imports an nmap XML report through PCF's importer: creates or updates hosts, hostnames, "
-      "OS guesses and ports. NSE script output is removed first (it would hang some PCF "
-      "versions). Returns host and port counts before and after.",
-      p_import_nmap,
-      O_OK("scripts_removed": T_INT, "hosts_before": T_INT, "hosts_after": T_INT,
-           "new_hosts": T_STRS),
-      pcfmcp__th_import_nmap },
+    { "import_scan", TS_SCANS, PRJ, "scan_import", NULL, "Import a scan file",
+      "Imports a scanner report through PCF's importer for its format (hosts, ports, "
+      "hostnames, findings). Options name their formats. Answers counts before/after, what is "
+      "new, what PCF skipped and what pcf-mcp left out for this PCF release.",
+      p_import_scan,
+      O_OK("format": T_STR, "project_id": T_UUID, "bytes_sent": T_INT, "pcf_release": T_STR,
+           "before": O_COUNTS, "after": O_COUNTS, "new": {"type": "object"},
+           "census": {"type": "object"}, "skipped": T_STRS, "removed": {"type": "array"},
+           "adjusted": T_STRS, "precreated": T_STRS, "warnings": T_STRS, "note": T_STR),
+      pcfmcp__th_import_scan },
 
     /* ---------------------------------------------------------- reports */
     { "get_project_snapshot", TS_REPORTS, RO | PRJ, "snapshot", NULL, "Get a project snapshot",
