@@ -76,6 +76,14 @@ def main():
               "(store.timeout {:.0f} ms); once down: slowest {:.0f} ms, p50 {:.1f} ms".format(
                   first[-1] * 1000, TIMEOUT_S * 1000, down[-1] * 1000,
                   down[len(down) // 2] * 1000))
+        # The store's own share of that: no operation, not even the ones
+        # that met the frozen store, took longer than the 0.5 s bucket.
+        for rep in reps:
+            within = rep.metric("pcf_mcp_store_request_duration_seconds_bucket", {"le": "0.5"})
+            total = rep.metric("pcf_mcp_store_request_duration_seconds_count")
+            r.check(total > 0 and within == total,
+                    "{}: {} of {} store operations took more than 0.5 s (timeout {:.1f} s)"
+                    .format(rep.name, total - within, total, TIMEOUT_S))
         timeouts = sum(rep.metric("pcf_mcp_store_requests_total", {"result": "timeout"})
                        for rep in reps)
         skipped = sum(rep.metric("pcf_mcp_store_requests_total", {"result": "unavailable"})
