@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-TSAN_TESTS="tests/api/test_errors_threads tests/unit/test_store"
+TSAN_TESTS="tests/api/test_errors_threads tests/api/test_engine tests/unit/test_store"
 
 ./scripts/deps.sh
 # The shared-store tests skip loudly without redis-server; here they must run.
