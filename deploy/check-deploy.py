@@ -159,6 +159,73 @@ def check_kubernetes():
         notes.append("kubectl not installed: kustomize build not checked")
 
 
+def check_store_component():
+    """deploy/kubernetes/redis: the optional store. Its Deployment is held
+    to the same rules as pcf-mcp's, only pcf-mcp may reach it, and the
+    patch points pcf-mcp at its Service with the password from a file."""
+    k8s = os.path.join(DEPLOY, "kubernetes")
+    comp = os.path.join(k8s, "redis")
+    with open(os.path.join(comp, "kustomization.yaml")) as f:
+        kust = yaml.safe_load(f)
+    if kust.get("kind") != "Component":
+        bad("redis/kustomization.yaml is not a kustomize Component")
+    objs = {}
+    for res in kust.get("resources", []):
+        for d in load_yaml(os.path.join(comp, res)):
+            objs.setdefault(d.get("kind"), []).append(d)
+    dep, svc = objs["Deployment"][0], objs["Service"][0]
+    pod = dep["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    sc, psc = c.get("securityContext", {}), pod.get("securityContext", {})
+    if not psc.get("runAsNonRoot") or not sc.get("readOnlyRootFilesystem") or \
+            sc.get("allowPrivilegeEscalation") is not False or \
+            sc.get("capabilities", {}).get("drop") != ["ALL"] or \
+            psc.get("seccompProfile", {}).get("type") != "RuntimeDefault" or \
+            pod.get("automountServiceAccountToken") is not False:
+        bad("redis Deployment: not as locked down as pcf-mcp's")
+    if "limits" not in c.get("resources", {}):
+        bad("redis Deployment: no resource limits")
+    args = c.get("args", [])
+    if "--aclfile" not in args or "--requirepass" in args:
+        bad("redis Deployment: the password must come from the ACL file, not the command line")
+    np = [d for d in objs.get("NetworkPolicy", [])
+          if d["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+          == "pcf-mcp-redis"]
+    if not np or np[0]["spec"].get("egress") != []:
+        bad("redis NetworkPolicy: the store must talk to no one")
+    patches = {}
+    for p in kust.get("patches", []):
+        patches[p["target"]["kind"]] = load_yaml(os.path.join(comp, p["path"]))[0]
+    env = {}
+    for op in patches.get("Deployment", []):
+        if op.get("path", "").endswith("/env"):
+            env = {e["name"]: e.get("value") for e in op["value"]}
+    url = env.get("PCF_MCP_STORE_URL", "")
+    host = "{}:{}".format(svc["metadata"]["name"], svc["spec"]["ports"][0]["port"])
+    if host not in url:
+        bad("redis component: PCF_MCP_STORE_URL {!r} does not name the Service {}".format(url, host))
+    if re.search(r"://[^/@]*:[^/@]*@", url):
+        bad("redis component: the store password is in the URL; use the password file")
+    if "PCF_MCP_STORE_PASSWORD_FILE" not in env:
+        bad("redis component: no store password file")
+    egress = json.dumps(patches.get("NetworkPolicy", []))
+    if "pcf-mcp-redis" not in egress or "6379" not in egress:
+        bad("redis component: pcf-mcp's NetworkPolicy does not let it reach the store")
+    if shutil.which("kubectl"):
+        with tempfile.TemporaryDirectory() as tmp:
+            # The base with the component switched on.
+            with open(os.path.join(k8s, "kustomization.yaml")) as f:
+                base = yaml.safe_load(f)
+            shutil.copytree(k8s, os.path.join(tmp, "k"))
+            base["components"] = ["redis"]
+            with open(os.path.join(tmp, "k", "kustomization.yaml"), "w") as f:
+                yaml.safe_dump(base, f)
+            r = subprocess.run(["kubectl", "kustomize", os.path.join(tmp, "k")],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                bad("kubectl kustomize with the redis component failed: " + r.stderr.strip())
+
+
 def check_rules():
     path = os.path.join(DEPLOY, "monitoring", "alerts.rules.yml")
     doc = load_yaml(path)[0]
@@ -269,6 +336,7 @@ def main():
     files = check_yaml_files()
     if not problems:
         check_kubernetes()
+        check_store_component()
         check_rules()
     check_dashboard()
     check_config()

@@ -7,9 +7,12 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-TSAN_TESTS="tests/api/test_errors_threads tests/api/test_engine"
+TSAN_TESTS="tests/api/test_errors_threads tests/api/test_engine tests/unit/test_store"
 
 ./scripts/deps.sh
+# The shared-store tests skip loudly without redis-server; here they must run.
+PCFMCP_REQUIRE_REDIS=1
+export PCFMCP_REQUIRE_REDIS
 # The pinned MCP SDK and conformance clients; every build tree (including
 # distcheck's) links to this one install.
 npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error

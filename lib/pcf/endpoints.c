@@ -455,11 +455,12 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
     c.deadline = ctx && ctx->deadline_ms ? ctx->deadline_ms
                                          : pcfmcp__now_ms() + (uint64_t)pcf->cfg.total_ms;
     char *cache_key = NULL;
-    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, res, &cache_key);
+    pcfmcp__cache_ticket ticket;
+    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, res, &cache_key, &ticket);
     if (!hit) {
         run_call(&c, args);
         call_cleanup(&c);
-        pcfmcp__pcf_cache_store(hk.cache, cache_key, args, res);
+        pcfmcp__pcf_cache_store(hk.cache, cache_key, &ticket, args, res);
         pcfmcp__pcf_cache_invalidate(hk.cache, op, args);
     }
     pcfmcp__free(cache_key);

@@ -109,6 +109,15 @@ void pcfmcp__server_count_auth_failure(pcfmcp_server_t *s, const char *reason);
  * every scrape. NULL forgets it. */
 pcfmcp_error_t pcfmcp__server_set_tls_cert(pcfmcp_server_t *s, const char *pem_path);
 
+/* The shared store (store.url), or NULL: the HTTP transport names its
+ * replica in session ids through it. */
+struct pcfmcp__store *pcfmcp__guards_store(pcfmcp_server_t *s);
+
+/* The store's part of /readyz: 1 when there is none or it answers; when it
+ * does not, the reason in @p why and 0 if store.required (not ready) or -1
+ * (ready, working alone; the reason is worth showing). */
+int pcfmcp__server_store_ready(pcfmcp_server_t *s, char *why, size_t n);
+
 /* For tests: serve stdio on these descriptors instead of 0 and 1. */
 void pcfmcp__server_set_stdio_fds(pcfmcp_server_t *s, int in_fd, int out_fd);
 

@@ -211,6 +211,8 @@ struct pcfmcp_http {
     void *addr_ud;
     pcfmcp_http_refusal_cb refusal_cb;
     void *refusal_ud;
+    pcfmcp__store *store; /* shared store: session ids name their replica */
+    atomic_bool told_misrouted;
 
     struct MHD_Daemon *d;
     struct MHD_Daemon *ops;
@@ -566,7 +568,10 @@ static sess *sess_new(pcfmcp_http_t *h, const char *identity)
         sess_unref(s);
         return NULL;
     }
-    snprintf(s->id, sizeof(s->id), "%s", b64);
+    /* With a shared store the id starts with this replica's tag, so that
+     * another replica can tell a misrouted request from an expired session. */
+    const char *tag = h->store ? pcfmcp__store_replica_tag(h->store) : "";
+    snprintf(s->id, sizeof(s->id), "%s%s%s", tag, *tag ? "." : "", b64);
     pcfmcp__free(b64);
     pcfmcp_session_set_id(s->es, s->id);
     if (identity && *identity) {
@@ -693,6 +698,7 @@ static const char *status_label(unsigned status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     default: return "Error";
@@ -1584,6 +1590,40 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
     return answer(rq, c);
 }
 
+/* A session this replica does not know: with a shared store its id names
+ * the replica that made it, and when that replica is alive the load
+ * balancer sent the request to the wrong one. Answering 404 would make the
+ * client start a session here, which the next request may miss again; 421
+ * says what to fix. Returns the MHD result when it answered, else -1. */
+static int misrouted(req *rq, struct MHD_Connection *c, const char *sid)
+{
+    pcfmcp_http_t *h = rq->h;
+    const char *dot = h->store ? strchr(sid, '.') : NULL;
+    if (!dot || dot == sid || (size_t)(dot - sid) >= 32)
+        return -1;
+    char tag[32], name[128];
+    snprintf(tag, sizeof(tag), "%.*s", (int)(dot - sid), sid);
+    if (pcfmcp__store_replica_alive(h->store, tag, name, sizeof(name)) != 1)
+        return -1;
+    /* Once at warn: a misconfigured balancer would otherwise flood the log;
+     * pcf_mcp_http_requests_total{code="421"} counts them all. */
+    bool first = !atomic_exchange(&h->told_misrouted, true);
+    PCFMCP_LOG(h->log, first ? PCFMCP_LOG_WARN : PCFMCP_LOG_DEBUG, "http",
+               "a request for a session of replica %s arrived here: the load balancer does not "
+               "route sessions stickily (answered 421)", name);
+    return refuse(rq, c, 421, PCFMCP__RPC_INVALID_REQUEST,
+                  "Misdirected Request: this session belongs to another pcf-mcp replica. Route "
+                  "every request of a session to the replica that created it (sticky routing on "
+                  "the Mcp-Session-Id header), or run the replicas with --stateless",
+                  NULL, NULL);
+}
+
+void pcfmcp__http_set_store(pcfmcp_http_t *h, pcfmcp__store *st)
+{
+    if (h)
+        h->store = st;
+}
+
 static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
 {
     pcfmcp_http_t *h = rq->h;
@@ -1662,8 +1702,12 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
     rq->se = sess_find(h, sid);
     if (!rq->se || strcmp(rq->se->identity, rq->identity) != 0) {
         /* A session bound to someone else looks exactly like a missing one. */
+        bool missing = !rq->se;
         sess_unref(rq->se);
         rq->se = NULL;
+        int m = missing ? misrouted(rq, c, sid) : -1;
+        if (m >= 0)
+            return (enum MHD_Result)m;
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session; initialize a new one", NULL, NULL);
     }
@@ -1692,8 +1736,12 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
                       "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
     rq->se = sess_find(h, sid);
     if (!rq->se || strcmp(rq->se->identity, rq->identity) != 0) {
+        bool missing = !rq->se;
         sess_unref(rq->se);
         rq->se = NULL;
+        int m = missing ? misrouted(rq, c, sid) : -1;
+        if (m >= 0)
+            return (enum MHD_Result)m;
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session", NULL, NULL);
     }
@@ -1771,7 +1819,11 @@ static enum MHD_Result handle_delete(req *rq, struct MHD_Connection *c)
                       "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
     sess *s = sess_find(h, sid);
     if (!s || strcmp(s->identity, rq->identity) != 0) {
+        bool missing = !s;
         sess_unref(s);
+        int m = missing ? misrouted(rq, c, sid) : -1;
+        if (m >= 0)
+            return (enum MHD_Result)m;
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session", NULL, NULL);
     }

@@ -6,8 +6,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <pcfmcp/http.h>
+
 #include "core/buf.h"
 #include "core/internal.h"
+#include "hardening/store.h"
+
+/* ------------------------------------------------------------------ http.c */
+
+/* Session ids start with the store's replica tag, and a request for a
+ * session of another live replica is answered 421 (sticky routing
+ * needed). NULL: neither. Set before pcfmcp_http_start(). */
+void pcfmcp__http_set_store(pcfmcp_http_t *h, pcfmcp__store *st);
 
 /* ------------------------------------------------------------- http_util.c */
 
