@@ -221,7 +221,13 @@ def check_config():
         with open(tok, "w") as f:
             f.write("11111111-2222-4333-8444-555555555555")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PCF_MCP_")}
-        env["PCF_MCP_PCF_TOKEN_FILE"] = tok  # the Secret mount, replaced for the check
+        keys = os.path.join(tmp, "api-keys")
+        with open(keys, "w") as f:
+            f.write("")
+        # The Secret mounts, replaced for the check: config check reads every
+        # file the server would read, as serve does.
+        env["PCF_MCP_PCF_TOKEN_FILE"] = tok
+        env["PCF_MCP_AUTH_API_KEYS_FILE"] = keys
         r = subprocess.run([binary, "config", "check",
                             os.path.join(DEPLOY, "kubernetes", "config.yaml")],
                            capture_output=True, text=True, env=env)

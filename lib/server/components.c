@@ -49,30 +49,35 @@ static void local_identity(pcfmcp_server_t *s)
         snprintf(s->stdio_identity, sizeof(s->stdio_identity), "local:uid-%u", (unsigned)getuid());
 }
 
-static const char *cfg(const pcfmcp_server_t *s, const char *key)
+static const char *nonempty(const pcfmcp_config_t *c, const char *key)
 {
-    const char *v = pcfmcp_config_get(s->config, key);
+    const char *v = pcfmcp_config_get(c, key);
     return v && *v ? v : NULL;
 }
 
-/* pcf.channels: "capability=channel,..." */
-static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
+static const char *cfg(const pcfmcp_server_t *s, const char *key)
 {
-    const char *list = cfg(s, "pcf.channels");
+    return nonempty(s->config, key);
+}
+
+/* pcf.channels: "capability=channel,..." */
+static pcfmcp_error_t apply_channels(const pcfmcp_config_t *c, pcfmcp_pcf_t *pcf, char *why,
+                                     size_t n)
+{
+    const char *list = nonempty(c, "pcf.channels");
     if (!list)
         return PCFMCP_OK;
     char item[128];
     const char *p = list;
     while (*p) {
-        size_t n = strcspn(p, ",");
-        snprintf(item, sizeof(item), "%.*s", (int)n, p);
+        size_t len = strcspn(p, ",");
+        snprintf(item, sizeof(item), "%.*s", (int)len, p);
         char *eq = strchr(item, '=');
         char *k = item;
         while (*k == ' ')
             k++;
         if (!eq) {
-            snprintf(s->errmsg, sizeof(s->errmsg),
-                     "pcf.channels: \"%s\" is not capability=channel (e.g. issues_write=ui)", k);
+            snprintf(why, n, "\"%s\" is not capability=channel (e.g. issues_write=ui)", k);
             return PCFMCP_ERR_CONFIG;
         }
         *eq = '\0';
@@ -84,87 +89,105 @@ static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
         for (char *e = v + strlen(v) - 1; e >= v && *e == ' '; e--)
             *e = '\0';
         if (pcfmcp_pcf_set_channel(pcf, k, v) != PCFMCP_OK) {
-            snprintf(s->errmsg, sizeof(s->errmsg), "pcf.channels: %s=%s: %s", k, v,
-                     pcfmcp_pcf_errmsg(pcf));
+            snprintf(why, n, "%s=%s: %s", k, v, pcfmcp_pcf_errmsg(pcf));
             return PCFMCP_ERR_CONFIG;
         }
-        p += n;
+        p += len;
         if (*p == ',')
             p++;
     }
     return PCFMCP_OK;
 }
 
-/* Builds the PCF client from pcf.*. Nothing is contacted here: PCF may be
- * down at start-up, and tool calls then say what is wrong. */
-static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
+/* Builds the PCF client from pcf.* (see server_internal.h). Nothing is
+ * contacted here: PCF may be down at start-up, and tool calls then say what
+ * is wrong. */
+pcfmcp_error_t pcfmcp__server_build_pcf(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                        pcfmcp_pcf_t **out, const char **key, char *why,
+                                        size_t n)
 {
     *out = NULL;
-    const char *url = cfg(s, "pcf.url");
-    if (!url) {
+    const char *url = nonempty(c, "pcf.url");
+    if (!url)
+        return PCFMCP_OK;
+    pcfmcp_pcf_t *pcf = NULL;
+    pcfmcp_error_t rc = pcfmcp_pcf_new(&pcf, url, log);
+    if (rc != PCFMCP_OK) {
+        *key = "pcf.url";
+        snprintf(why, n, "%s", rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    const char *token = nonempty(c, "pcf.token"), *email = nonempty(c, "pcf.email"),
+               *password = nonempty(c, "pcf.password");
+    const char *what = "";
+    if (token && (rc = pcfmcp_pcf_set_token(pcf, token)) != PCFMCP_OK)
+        what = "pcf.token";
+    else if (email && password && (rc = pcfmcp_pcf_set_login(pcf, email, password)) != PCFMCP_OK)
+        what = "pcf.email";
+    else if ((rc = pcfmcp_pcf_set_token_duration(
+                  pcf, (long)(pcfmcp_config_get_int(c, "pcf.token_duration") / 1000))) !=
+             PCFMCP_OK)
+        what = "pcf.token_duration";
+    else if (nonempty(c, "pcf.ca_file") && (rc = pcfmcp_pcf_set_ca_file(pcf, nonempty(c, "pcf.ca_file"))))
+        what = "pcf.ca_file";
+    else if (nonempty(c, "pcf.ca_dir") && (rc = pcfmcp_pcf_set_ca_dir(pcf, nonempty(c, "pcf.ca_dir"))))
+        what = "pcf.ca_dir";
+    else if (pcfmcp_config_get_bool(c, "pcf.insecure") && (rc = pcfmcp_pcf_set_insecure(pcf, 1)))
+        what = "pcf.insecure";
+    else if (nonempty(c, "pcf.client_cert") &&
+             (rc = pcfmcp_pcf_set_client_cert(pcf, nonempty(c, "pcf.client_cert"),
+                                              nonempty(c, "pcf.client_key"), NULL)))
+        what = "pcf.client_cert";
+    else if (nonempty(c, "pcf.basic_user") &&
+             (rc = pcfmcp_pcf_set_basic_auth(pcf, nonempty(c, "pcf.basic_user"),
+                                             nonempty(c, "pcf.basic_password")
+                                                 ? nonempty(c, "pcf.basic_password")
+                                                 : "")))
+        what = "pcf.basic_user";
+    else if ((rc = pcfmcp_pcf_set_timeouts(pcf, (long)pcfmcp_config_get_int(c, "pcf.connect_timeout"),
+                                           (long)pcfmcp_config_get_int(c, "pcf.request_timeout"),
+                                           (long)pcfmcp_config_get_int(c, "pcf.total_timeout"))))
+        what = "pcf.request_timeout";
+    else if ((rc = pcfmcp_pcf_set_max_body(pcf, (size_t)pcfmcp_config_get_int(c, "pcf.max_body_bytes"))))
+        what = "pcf.max_body_bytes";
+    else if ((rc = pcfmcp_pcf_set_retry(pcf, (int)pcfmcp_config_get_int(c, "pcf.retries") + 1, 250,
+                                        5000)))
+        what = "pcf.retries";
+    else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
+                  pcf, pcfmcp_config_get_bool(c, "pcf.allow_api_issue_writes"))))
+        what = "pcf.allow_api_issue_writes";
+    if (rc != PCFMCP_OK) {
+        *key = what;
+        snprintf(why, n, "%s", pcfmcp_pcf_errmsg(pcf));
+        pcfmcp_pcf_free(pcf);
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    if ((rc = apply_channels(c, pcf, why, n)) != PCFMCP_OK) {
+        *key = "pcf.channels";
+        pcfmcp_pcf_free(pcf);
+        return rc;
+    }
+    *out = pcf;
+    return PCFMCP_OK;
+}
+
+static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
+{
+    const char *key = "pcf";
+    char why[900] = "";
+    pcfmcp_error_t rc = pcfmcp__server_build_pcf(s->config, s->log, out, &key, why, sizeof(why));
+    if (rc != PCFMCP_OK) {
+        pcfmcp__server_setf(s, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
+        return rc;
+    }
+    if (!*out) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
                    "pcf.url is not set: tools are listed but every call will say PCF is not "
                    "configured");
         return PCFMCP_OK;
     }
-    pcfmcp_pcf_t *pcf = NULL;
-    pcfmcp_error_t rc = pcfmcp_pcf_new(&pcf, url, s->log);
-    if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "pcf.url: %s",
-                 rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
-        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
-    }
     const char *token = cfg(s, "pcf.token"), *email = cfg(s, "pcf.email"),
                *password = cfg(s, "pcf.password");
-    const char *what = "";
-    if (token && (rc = pcfmcp_pcf_set_token(pcf, token)) != PCFMCP_OK)
-        what = "pcf.token";
-    else if (email && password && (rc = pcfmcp_pcf_set_login(pcf, email, password)) != PCFMCP_OK)
-        what = "pcf.email / pcf.password";
-    else if ((rc = pcfmcp_pcf_set_token_duration(
-                  pcf, (long)(pcfmcp_config_get_int(s->config, "pcf.token_duration") / 1000))) !=
-             PCFMCP_OK)
-        what = "pcf.token_duration";
-    else if (cfg(s, "pcf.ca_file") && (rc = pcfmcp_pcf_set_ca_file(pcf, cfg(s, "pcf.ca_file"))))
-        what = "pcf.ca_file";
-    else if (cfg(s, "pcf.ca_dir") && (rc = pcfmcp_pcf_set_ca_dir(pcf, cfg(s, "pcf.ca_dir"))))
-        what = "pcf.ca_dir";
-    else if (pcfmcp_config_get_bool(s->config, "pcf.insecure") &&
-             (rc = pcfmcp_pcf_set_insecure(pcf, 1)))
-        what = "pcf.insecure";
-    else if (cfg(s, "pcf.client_cert") &&
-             (rc = pcfmcp_pcf_set_client_cert(pcf, cfg(s, "pcf.client_cert"),
-                                              cfg(s, "pcf.client_key"), NULL)))
-        what = "pcf.client_cert";
-    else if (cfg(s, "pcf.basic_user") &&
-             (rc = pcfmcp_pcf_set_basic_auth(pcf, cfg(s, "pcf.basic_user"),
-                                             cfg(s, "pcf.basic_password")
-                                                 ? cfg(s, "pcf.basic_password")
-                                                 : "")))
-        what = "pcf.basic_user";
-    else if ((rc = pcfmcp_pcf_set_timeouts(
-                  pcf, (long)pcfmcp_config_get_int(s->config, "pcf.connect_timeout"),
-                  (long)pcfmcp_config_get_int(s->config, "pcf.request_timeout"),
-                  (long)pcfmcp_config_get_int(s->config, "pcf.total_timeout"))))
-        what = "pcf timeouts";
-    else if ((rc = pcfmcp_pcf_set_max_body(
-                  pcf, (size_t)pcfmcp_config_get_int(s->config, "pcf.max_body_bytes"))))
-        what = "pcf.max_body_bytes";
-    else if ((rc = pcfmcp_pcf_set_retry(
-                  pcf, (int)pcfmcp_config_get_int(s->config, "pcf.retries") + 1, 250, 5000)))
-        what = "pcf.retries";
-    else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
-                  pcf, pcfmcp_config_get_bool(s->config, "pcf.allow_api_issue_writes"))))
-        what = "pcf.allow_api_issue_writes";
-    if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_pcf_errmsg(pcf));
-        pcfmcp_pcf_free(pcf);
-        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
-    }
-    if ((rc = apply_channels(s, pcf)) != PCFMCP_OK) {
-        pcfmcp_pcf_free(pcf);
-        return rc;
-    }
     if (!token && !(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
                    "no PCF credentials: set pcf.token, or pcf.email and pcf.password");
@@ -172,7 +195,6 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
                    "PCF token only: web-session tools (credentials, notes, nmap import, "
                    "snapshot, issue writes) need pcf.email and pcf.password");
-    *out = pcf;
     return PCFMCP_OK;
 }
 
@@ -287,12 +309,6 @@ static const limit_key LIMITS[] = {
     { "server.gzip_min_bytes", PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES },
 };
 
-static const char *nonempty(const pcfmcp_config_t *c, const char *key)
-{
-    const char *v = pcfmcp_config_get(c, key);
-    return v && *v ? v : NULL;
-}
-
 /* ------------------------------------------------------- authentication */
 
 /* The transport's authenticator hook on top of pcfmcp_auth_check(). */
@@ -352,70 +368,81 @@ static void scopes_text(const char *list, char *out, size_t n)
     out[k] = '\0';
 }
 
-/* Builds the authenticator from auth.*; leaves it NULL when nothing is set. */
-static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
+/* Builds the authenticator from auth.* (see server_internal.h). */
+pcfmcp_error_t pcfmcp__server_build_auth(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                         pcfmcp_auth_t **out, const char **key, char *why,
+                                         size_t n)
 {
-    const pcfmcp_config_t *c = s->config;
+    *out = NULL;
     const char *keys = nonempty(c, "auth.api_keys_file");
     const char *issuer = nonempty(c, "auth.oauth_issuer");
     if (!keys && !issuer)
         return PCFMCP_OK;
     pcfmcp_auth_t *a = NULL;
-    pcfmcp_error_t rc = pcfmcp_auth_new(&a, s->log);
+    pcfmcp_error_t rc = pcfmcp_auth_new(&a, log);
     if (rc != PCFMCP_OK)
         return rc;
-    const char *what = "auth.api_keys_file";
+    *key = "auth.api_keys_file";
     size_t nkeys = 0;
     if (keys && (rc = pcfmcp_auth_load_api_keys(a, keys, &nkeys)) != PCFMCP_OK)
         goto bad;
     if (issuer) {
         char scopes[1024];
         scopes_text(pcfmcp_config_get(c, "auth.oauth_scopes"), scopes, sizeof(scopes));
-        what = "auth.oauth_*";
+        *key = "auth.oauth_issuer";
         if ((rc = pcfmcp_auth_set_oauth(a, issuer, nonempty(c, "auth.oauth_audience"),
-                                        nonempty(c, "auth.oauth_jwks_url"), scopes[0] ? scopes : NULL)) ||
-            (rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))) ||
-            (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
-                                              30, 5000, 262144)) ||
-            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
+                                        nonempty(c, "auth.oauth_jwks_url"), scopes[0] ? scopes : NULL)))
+            goto bad;
+        *key = "auth.oauth_jwks_ca_file";
+        if ((rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))))
+            goto bad;
+        *key = "auth.oauth_jwks_cache_ttl";
+        if ((rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
+                                              30, 5000, 262144)))
+            goto bad;
+        *key = "auth.clock_skew";
+        if ((rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
             goto bad;
     }
-    s->parts->auth = a;
-    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
+    PCFMCP_LOG(log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
                issuer ? ", OAuth access tokens" : "");
+    *out = a;
     return PCFMCP_OK;
 bad:
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_auth_errmsg(a));
+    snprintf(why, n, "%s", pcfmcp_auth_errmsg(a));
     pcfmcp_auth_free(a);
     /* Running out of memory is no fault of the configuration. */
     return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
 }
 
-static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
+/* The HTTP transport's settings from server.* (see server_internal.h). */
+pcfmcp_error_t pcfmcp__server_http_settings(const pcfmcp_config_t *c, pcfmcp_http_t *h,
+                                            pcfmcp_auth_t *a, void *auth_ud,
+                                            pcfmcp_logger_t *log, const char **key, char *why,
+                                            size_t n)
 {
-    const pcfmcp_config_t *c = s->config;
     pcfmcp_error_t rc;
-    const char *what = "server.host/server.port";
-    if ((rc = pcfmcp_http_set_logger(h, s->log)) ||
+    *key = "server.host";
+    if ((rc = pcfmcp_http_set_logger(h, log)) ||
         (rc = pcfmcp_http_set_listen(h, pcfmcp_config_get(c, "server.host"),
                                      (unsigned)pcfmcp_config_get_int(c, "server.port"))))
         goto bad;
-    what = "server.path";
+    *key = "server.path";
     if ((rc = pcfmcp_http_set_path(h, pcfmcp_config_get(c, "server.path"))))
         goto bad;
-    what = "server.stateless";
+    *key = "server.stateless";
     if ((rc = pcfmcp_http_set_stateless(h, pcfmcp_config_get_bool(c, "server.stateless"))))
         goto bad;
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(LIMITS); i++) {
-        what = LIMITS[i].key;
+        *key = LIMITS[i].key;
         if ((rc = pcfmcp_http_set_limit(h, LIMITS[i].limit,
                                         (unsigned long long)pcfmcp_config_get_int(c, LIMITS[i].key))))
             goto bad;
     }
-    what = "server.allowed_origins";
+    *key = "server.allowed_origins";
     if ((rc = pcfmcp_http_set_allowed_origins(h, nonempty(c, "server.allowed_origins"))))
         goto bad;
-    what = "server.allowed_hosts";
+    *key = "server.allowed_hosts";
     if ((rc = pcfmcp_http_set_allowed_hosts(h, nonempty(c, "server.allowed_hosts"))))
         goto bad;
     /* The resource URL in metadata and challenges: the public URL, else the
@@ -423,41 +450,39 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     const char *pub = nonempty(c, "server.public_url");
     if (!pub)
         pub = nonempty(c, "auth.oauth_audience");
-    pcfmcp_auth_t *a = s->parts->auth;
-    what = "server.public_url";
+    *key = "server.public_url";
     if ((rc = pcfmcp_http_set_auth(h, pcfmcp_auth_enabled(a) ? http_auth : NULL,
-                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub, s)))
+                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub,
+                                   auth_ud)))
         goto bad;
     pcfmcp_http_set_insecure_no_auth(h, pcfmcp_config_get_bool(c, "auth.insecure_no_auth"));
-    const char *cert = nonempty(c, "server.tls_cert"), *key = nonempty(c, "server.tls_key");
-    if (cert || key) {
-        what = "server.tls_cert/server.tls_key (both are needed)";
-        if (!cert || !key || (rc = pcfmcp_http_set_tls(h, cert, key, nonempty(c, "server.tls_client_ca")))) {
-            rc = rc ? rc : PCFMCP_ERR_CONFIG;
-            goto bad;
+    const char *cert = nonempty(c, "server.tls_cert"), *tkey = nonempty(c, "server.tls_key");
+    if (cert || tkey) {
+        *key = cert ? "server.tls_cert" : "server.tls_key";
+        if (!cert || !tkey) {
+            snprintf(why, n, "server.tls_cert and server.tls_key are both needed");
+            return PCFMCP_ERR_CONFIG;
         }
+        if ((rc = pcfmcp_http_set_tls(h, cert, tkey, nonempty(c, "server.tls_client_ca"))))
+            goto bad;
         const char *prio = nonempty(c, "server.tls_priorities");
-        what = "server.tls_priorities";
+        *key = "server.tls_priorities";
         if (prio && (rc = pcfmcp_http_set_tls_priorities(h, prio)))
             goto bad;
     } else if (nonempty(c, "server.tls_client_ca")) {
-        what = "server.tls_client_ca (needs server.tls_cert and server.tls_key)";
-        rc = PCFMCP_ERR_CONFIG;
-        goto bad;
+        *key = "server.tls_client_ca";
+        snprintf(why, n, "needs server.tls_cert and server.tls_key");
+        return PCFMCP_ERR_CONFIG;
     }
     const char *mhost = nonempty(c, "server.metrics_host");
-    what = "server.metrics_host/server.metrics_port";
+    *key = "server.metrics_host";
     if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
         goto bad;
-    /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
-    pcfmcp__server_http_hooks(s, h);
     return PCFMCP_OK;
 bad:
-    if (rc == PCFMCP_ERR_NOMEM) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s: out of memory", what);
+    if (rc == PCFMCP_ERR_NOMEM)
         return rc;
-    }
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
+    snprintf(why, n, "invalid HTTP setting (%s)", pcfmcp_strerror(rc));
     return PCFMCP_ERR_CONFIG;
 }
 
@@ -470,16 +495,26 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     }
     pcfmcp_http_t *h = atomic_load(&s->parts->http);
     if (!h) {
-        pcfmcp_error_t rc = s->parts->auth ? PCFMCP_OK : setup_auth(s);
-        if (rc != PCFMCP_OK)
+        const char *key = "auth";
+        char why[900] = "";
+        pcfmcp_error_t rc = PCFMCP_OK;
+        if (!s->parts->auth &&
+            (rc = pcfmcp__server_build_auth(s->config, s->log, &s->parts->auth, &key, why,
+                                            sizeof(why))) != PCFMCP_OK) {
+            pcfmcp__server_setf(s, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             return rc;
+        }
         rc = pcfmcp_http_new(&h, s->engine);
         if (rc != PCFMCP_OK)
             return rc;
-        if ((rc = configure_http(s, h)) != PCFMCP_OK) {
+        if ((rc = pcfmcp__server_http_settings(s->config, h, s->parts->auth, s, s->log, &key, why,
+                                               sizeof(why))) != PCFMCP_OK) {
+            pcfmcp__server_setf(s, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             pcfmcp_http_free(h);
             return rc;
         }
+        /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
+        pcfmcp__server_http_hooks(s, h);
         atomic_store(&s->parts->http, h);
     }
     pcfmcp_error_t rc = pcfmcp_http_start(h);

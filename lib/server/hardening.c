@@ -893,13 +893,8 @@ pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s)
     atomic_init(&h->limits_in_engine, true);
     atomic_init(&h->grace_ms, 10000);
 
-    char *errors = NULL;
-    pcfmcp_error_t rc = pcfmcp__hard_check(c, &errors);
-    if (rc != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "%s", errors ? errors : pcfmcp_strerror(rc));
-        pcfmcp__free(errors);
-        return rc;
-    }
+    /* pcfmcp_server_new() has validated the configuration (validate.c). */
+    pcfmcp_error_t rc = PCFMCP_OK;
     if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
         pcfmcp__server_setf(s, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
         return rc;
@@ -993,12 +988,4 @@ void pcfmcp__hard_free(pcfmcp_server_t *s)
     pthread_mutex_destroy(&h->reload_lock);
     pcfmcp__free(h);
     s->hard = NULL;
-}
-
-PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *config, char **errors)
-{
-    if (!config || !errors)
-        return PCFMCP_ERR_INVALID_ARG;
-    *errors = NULL;
-    return pcfmcp__hard_check(config, errors);
 }

@@ -2458,6 +2458,40 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     return MHD_start_daemon(flags, 0, NULL, NULL, &on_request, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
+/* The listen address and its authentication policy: what start refuses
+ * before binding, shared with pcfmcp__http_preflight() so that a
+ * configuration check refuses exactly the same. */
+static pcfmcp_error_t check_listen(pcfmcp_http_t *h, struct sockaddr_storage *ss, bool *loopback)
+{
+    if (!resolve(h, h->host, h->port, ss, loopback))
+        return PCFMCP_ERR_IO;
+    if (!*loopback && !h->auth_cb && !h->tls_ca && !h->insecure_no_auth) {
+        setf(h, "refusing to listen on non-loopback address %s without authentication "
+                "(configure auth, a TLS client CA, or set auth.insecure_no_auth)", h->host);
+        return PCFMCP_ERR_DENIED;
+    }
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__http_preflight(pcfmcp_http_t *h)
+{
+    struct sockaddr_storage ss;
+    bool loopback = false;
+    pcfmcp_error_t rc = check_listen(h, &ss, &loopback);
+    if (rc != PCFMCP_OK || !h->tls_cert)
+        return rc;
+    /* The same loader start uses, into a store that is thrown away. */
+    pcfmcp__tls_store *ts = pcfmcp__tls_store_new();
+    if (!ts)
+        return PCFMCP_ERR_NOMEM;
+    char err[400] = "";
+    rc = pcfmcp__tls_store_load(ts, h->tls_cert, h->tls_key, h->tls_ca, err, sizeof(err));
+    if (rc != PCFMCP_OK)
+        setf(h, "TLS: %s", err);
+    pcfmcp__tls_store_free(ts);
+    return rc;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
 {
     if (!h)
@@ -2466,14 +2500,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
         return PCFMCP_ERR_STATE;
     struct sockaddr_storage ss;
     bool loopback = false;
-    if (!resolve(h, h->host, h->port, &ss, &loopback))
-        return PCFMCP_ERR_IO;
+    pcfmcp_error_t lrc = check_listen(h, &ss, &loopback);
+    if (lrc != PCFMCP_OK)
+        return lrc;
     h->loopback = loopback;
-    if (!loopback && !h->auth_cb && !h->tls_ca && !h->insecure_no_auth) {
-        setf(h, "refusing to listen on non-loopback address %s without authentication "
-                "(configure auth, a TLS client CA, or set auth.insecure_no_auth)", h->host);
-        return PCFMCP_ERR_DENIED;
-    }
     if (!loopback && !h->auth_cb && !h->tls_ca)
         PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",
                    "serving %s WITHOUT authentication (insecure_no_auth): anyone who can reach it can act",

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <pcfmcp/http.h>
+
 #include "core/buf.h"
 #include "core/internal.h"
 
@@ -35,6 +37,14 @@ bool pcfmcp__http_list_match(const char *list, const char *value);
  * the `=?base64?...?=` sentinel form. Returns a pcfmcp__malloc'd string, or
  * NULL when the value is malformed. */
 char *pcfmcp__http_header_decode(const char *value, size_t *out_len);
+
+/* ------------------------------------------------------------------ http.c */
+
+/* What pcfmcp_http_start() would refuse before binding, without binding:
+ * the listen address, the rule against serving a non-loopback address
+ * without authentication (PCFMCP_ERR_DENIED), and the TLS files, loaded
+ * into a scratch store (PCFMCP_ERR_TLS). pcfmcp_http_errmsg() says why. */
+pcfmcp_error_t pcfmcp__http_preflight(pcfmcp_http_t *h);
 
 /* -------------------------------------------------------------- http_tls.c */
 
