@@ -24,6 +24,7 @@ Quick start, an MCP server with one tool over stdio::
 from ._lib import path as library_path
 from ._lib import lib as _clib
 from ._lib import dec as _dec
+from . import args
 from .auth import Auth, AuthResult, Credentials, IdentityMap, Verdict, generate_key, hash_key
 from .config import Config, KeyInfo, KeyType, Source, config_keys, key_count, key_info, suggest_flag
 from .engine import (
@@ -64,7 +65,7 @@ def version_num():
 __version__ = version()
 
 __all__ = [
-    "Audio", "Auth", "AuthResult", "Config", "Context", "Credentials", "EmbeddedBlob",
+    "Audio", "Auth", "args", "AuthResult", "Config", "Context", "Credentials", "EmbeddedBlob",
     "EmbeddedText", "Emit", "Engine", "ErrorCode", "Handled", "IdentityMap", "Image",
     "KeyInfo", "KeyType", "LogFormat", "LogLevel", "Logger", "Outcome", "PROTOCOL_LATEST_LEGACY",
     "PROTOCOL_STATELESS", "Pcf", "PcfError", "PcfmcpError", "RenderedReport", "ResourceLink",
