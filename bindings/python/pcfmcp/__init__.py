@@ -47,7 +47,7 @@ from .engine import (
 from .errors import ErrorCode, PcfError, PcfmcpError, ToolError, error_name, strerror
 from .log import LogFormat, Logger, LogLevel
 from .pcf import Pcf, RenderedReport, global_cleanup, global_init
-from .server import Server
+from .server import Server, check_config
 from .stdio import Stdio, serve_stdio
 from .tools import Toolset, known_tools
 
@@ -69,7 +69,7 @@ __all__ = [
     "EmbeddedText", "Emit", "Engine", "ErrorCode", "Handled", "IdentityMap", "Image",
     "KeyInfo", "KeyType", "LogFormat", "LogLevel", "Logger", "Outcome", "PROTOCOL_LATEST_LEGACY",
     "PROTOCOL_STATELESS", "Pcf", "PcfError", "PcfmcpError", "RenderedReport", "ResourceLink",
-    "Server", "Session", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
+    "Server", "Session", "check_config", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
     "Verdict", "config_keys", "error_name", "generate_key", "global_cleanup", "global_init",
     "hash_key", "key_count", "key_info", "suggest_flag", "known_tools", "library_path", "serve_stdio",
     "strerror", "version", "version_num",

@@ -254,6 +254,7 @@ _PROTOTYPES = {
     "pcfmcp_stdio_run": (err, [P]),
     "pcfmcp_stdio_stop": (None, [P]),
     # server.h
+    "pcfmcp_server_check_config": (err, [P, PP]),
     "pcfmcp_server_new": (err, [PP, P]),
     "pcfmcp_server_free": (None, [P]),
     "pcfmcp_server_errmsg": (c_char_p, [P]),
