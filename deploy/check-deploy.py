@@ -246,6 +246,63 @@ def check_config():
         shutil.rmtree(tmp)
 
 
+def check_render():
+    """deploy/render.py with a site's values: nothing of the examples is
+    left, the rendered configuration passes config check, and (with
+    kubectl) kustomize builds the rendered tree. README lists every value."""
+    examples = {}
+    with open(os.path.join(DEPLOY, "values.env")) as f:
+        for line in f:
+            m = re.fullmatch(r"([A-Z][A-Z0-9_]*)=(.*)", line.strip())
+            if m:
+                examples[m.group(1)] = m.group(2)
+    with open(os.path.join(SRC, "README.md")) as f:
+        readme = f.read()
+    for k in examples:
+        if "`{}`".format(k) not in readme:
+            bad("README.md does not list deploy/values.env's {}".format(k))
+    site = {"PCF_URL": "https://pcf.corp.test", "PCF_CIDR": "198.51.100.7/32",
+            "IMAGE": "registry.corp.test/sec/pcf-mcp", "HOSTNAME": "mcp.corp.test",
+            "TRUSTED_PROXIES": "172.20.0.0/16", "OTLP_ENDPOINT": "http://otel.corp.test:4318",
+            "LOKI_HOST": "loki.corp.test", "AUDIT_BUCKET": "corp-audit",
+            "AUDIT_REGION": "eu-west-3"}
+    tmp = tempfile.mkdtemp()
+    try:
+        env = os.path.join(tmp, "site.env")
+        with open(env, "w") as f:
+            f.write("".join("{}={}\n".format(k, v) for k, v in site.items()))
+        out = os.path.join(tmp, "out")
+        r = subprocess.run([sys.executable, os.path.join(DEPLOY, "render.py"), env, out],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            bad("render.py refused a complete site file: " + r.stderr.strip())
+            return
+        for dirpath, _, names in os.walk(out):
+            for name in names:
+                with open(os.path.join(dirpath, name)) as f:
+                    text = f.read()
+                for k, v in examples.items():
+                    if v in text:
+                        bad("rendered {}: example {} still present".format(name, k))
+        with open(os.path.join(out, "kubernetes", "config.yaml")) as f:
+            if "url: https://pcf.corp.test" not in f.read():
+                bad("rendered config.yaml lacks the site's pcf.url")
+        # A site file that keeps an example value is refused.
+        with open(env, "a") as f:
+            f.write("HOSTNAME={}\n".format(examples["HOSTNAME"]))
+        r = subprocess.run([sys.executable, os.path.join(DEPLOY, "render.py"), env,
+                            os.path.join(tmp, "out2")], capture_output=True, text=True)
+        if r.returncode != 2 or "still the example value" not in r.stderr:
+            bad("render.py accepted an example value left in place")
+        if shutil.which("kubectl"):
+            r = subprocess.run(["kubectl", "kustomize", os.path.join(out, "kubernetes")],
+                               capture_output=True, text=True)
+            if r.returncode != 0 or "image: registry.corp.test/sec/pcf-mcp:" not in r.stdout:
+                bad("kubectl kustomize of the rendered tree: " + r.stderr.strip())
+    finally:
+        shutil.rmtree(tmp)
+
+
 def check_doc_commands():
     """A shell variable inside single quotes is never expanded: the smoke
     test once sent the literal text $KEY as its bearer token (always 401)."""
@@ -305,6 +362,7 @@ def main():
     check_config()
     check_dockerfile()
     check_doc_commands()
+    check_render()
     check_k6()
     for n in notes:
         print("note: " + n)
