@@ -41,6 +41,14 @@
 #include "mcp/engine_internal.h"
 #include "transport/http_internal.h"
 
+/* epoll where configure found it (Linux); poll() elsewhere and in
+ * --enable-portable builds, which CI runs the transport tests in. */
+#if defined(HAVE_SYS_EPOLL_H) && !defined(PCFMCP_PORTABLE)
+#define PCFMCP_MHD_EVENT_LOOP MHD_USE_EPOLL
+#else
+#define PCFMCP_MHD_EVENT_LOOP MHD_USE_POLL
+#endif
+
 #define SHARDS 64
 #define ID_MAX 64
 #define IDENT_MAX 256
@@ -2119,7 +2127,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     pthread_mutex_init(&h->live_lock, NULL);
     pthread_mutex_init(&h->wd_lock, NULL);
     if (!(h->host = pcfmcp__strdup("127.0.0.1")) || !(h->path = pcfmcp__strdup("/mcp")) ||
-        pipe2(h->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        pcfmcp__pipe_cloexec_nonblock(h->stop_pipe) != 0) {
         pcfmcp_http_free(h);
         return PCFMCP_ERR_NOMEM;
     }
@@ -2425,8 +2433,8 @@ static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct so
 static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_storage *ss, bool tls,
                                        unsigned threads)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | PCFMCP_MHD_EVENT_LOOP | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls)
