@@ -157,6 +157,18 @@ def check_kubernetes():
              for d in objs.get("NetworkPolicy", [])}
     if ("Ingress", "Egress") not in kinds:
         bad("NetworkPolicy: no policy covers both ingress and egress")
+    # The admission policy admits the manifests' own image and refuses :latest.
+    vap = objs.get("ValidatingAdmissionPolicy", [])
+    if not vap or not objs.get("ValidatingAdmissionPolicyBinding"):
+        bad("no ValidatingAdmissionPolicy (and binding) for the namespace")
+    else:
+        exprs = " ".join(v["expression"] for v in vap[0]["spec"]["validations"])
+        image = c["image"]
+        repo = image.split(":")[0]
+        if "'{}:'".format(repo) not in exprs:
+            bad("admission policy does not admit the Deployment's image {}".format(image))
+        if not re.search(r":[0-9]+[.][0-9]+[.][0-9]+$", image) or "':latest'" not in exprs:
+            bad("admission policy or image: the image must be pinned and :latest refused")
     ns = objs["Namespace"][0]["metadata"]["labels"]
     if ns.get("pod-security.kubernetes.io/enforce") != "restricted":
         bad("Namespace: Pod Security Standard 'restricted' is not enforced")
@@ -303,6 +315,33 @@ def check_render():
         shutil.rmtree(tmp)
 
 
+def check_retention():
+    """Log, trace and audit retention are set, and audit records outlive the
+    lock that keeps them (docs/operations.md: logs 30 d, traces 14 d, audit 1 y)."""
+    with open(os.path.join(DEPLOY, "logging", "retention.yaml")) as f:
+        r = yaml.safe_load(f)
+
+    def days(v):
+        m = re.fullmatch(r"(\d+)([dh])", str(v))
+        return int(m.group(1)) / (24 if m.group(2) == "h" else 1) if m else None
+
+    logs = days(r["loki"]["limits_config"]["retention_period"])
+    if not r["loki"]["compactor"].get("retention_enabled") or not logs or logs < 30:
+        bad("retention: Loki keeps logs less than 30 days (or retention is off)")
+    traces = days(r["tempo"]["compactor"]["compaction"]["block_retention"])
+    if not traces or traces < 14:
+        bad("retention: traces kept less than 14 days")
+    lock = r["audit_bucket"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    expiry = r["audit_bucket"]["LifecycleConfiguration"]["Rules"][0]["Expiration"]["Days"]
+    if lock.get("Mode") != "COMPLIANCE" or lock.get("Days", 0) < 365:
+        bad("retention: audit records are not locked (COMPLIANCE) for a year")
+    if expiry <= lock.get("Days", 0):
+        bad("retention: audit records expire before their lock ends")
+    with open(os.path.join(DEPLOY, "logging", "fluent-bit.conf")) as f:
+        if "bucket  pentest-audit" not in f.read():
+            bad("retention: fluent-bit.conf's audit bucket is not the one retention.yaml locks")
+
+
 def check_doc_commands():
     """A shell variable inside single quotes is never expanded: the smoke
     test once sent the literal text $KEY as its bearer token (always 401)."""
@@ -363,6 +402,7 @@ def main():
     check_dockerfile()
     check_doc_commands()
     check_render()
+    check_retention()
     check_k6()
     for n in notes:
         print("note: " + n)
