@@ -5,6 +5,13 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config \
 libcjson-dev libcurl4-gnutls-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev \
 libyaml-dev zlib1g-dev check doxygen python3 curl ca-certificates valgrind wrk"
+# What CI runs beyond make check (scripts/test-all.sh), all from Debian:
+# promtool (in prometheus) for the alert unit tests; buildah, podman, runc
+# and debootstrap to build the container image without a registry and run
+# it over stdio; python3-venv, -pip, -setuptools and -wheel to build the
+# Python bindings' wheel and pip-install them offline (installcheck).
+PKGS="$PKGS prometheus buildah podman runc debootstrap \
+python3-venv python3-pip python3-setuptools python3-wheel"
 # Node.js runs the official MCP SDK and conformance clients in the tests. Keep a
 # Node that is already installed (e.g. from NodeSource); otherwise take
 # Debian's npm, and below, a Node new enough for the pinned clients.
