@@ -43,7 +43,9 @@ int cli_unknown_command(const char *cmd);
 /* For a flag naming a secret (--pcf-token): says how to give it instead and
  * returns the exit status; -1 when @p name is no secret's flag. */
 int cli_secret_flag(const char *name, size_t n);
-int cli_cmd_tools(const cli_args *a);
+/* `tools`: what a client of `serve` gets with @p cfg (consumed by the caller). */
+struct pcfmcp_config;
+int cli_cmd_tools(const cli_args *a, struct pcfmcp_config *cfg);
 int cli_cmd_keys(const cli_args *a);
 /* `config reference --format man|markdown`: the configuration reference. */
 int cli_cmd_reference(const cli_args *a);

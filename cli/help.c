@@ -26,7 +26,8 @@ static void usage_global(FILE *f)
             "  config dump           print the effective configuration, secrets redacted\n"
             "  config reference [--format man|man-flags|markdown]\n"
             "                        print the configuration reference (pcf-mcp.conf(5))\n"
-            "  tools [--format F]    print the tool reference (F: text, markdown, man, json)\n"
+            "  tools [--format F]    print the tools a client gets with this configuration\n"
+            "                        (F: text, markdown, man, json)\n"
             "  keys new NAME         make an API key: the key on stderr, its keys-file line on stdout\n"
             "  keys hash NAME        the keys-file line for a key read from standard input\n"
             "  version               print the version\n"
@@ -117,8 +118,8 @@ static void usage_tools(FILE *f)
 {
     fprintf(f, "Usage: pcf-mcp [OPTIONS] tools [--format text|markdown|man|json]\n"
                "\n"
-               "Prints the tools the server offers with these settings (--read-only,\n"
-               "--tools-allow, ...), rendered from the live registry.\n");
+               "Prints the tools a client of serve gets with this configuration (the\n"
+               "credentials, --read-only, --tools-allow, ...), from the live registry.\n");
 }
 
 static void usage_keys(FILE *f)

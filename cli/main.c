@@ -215,7 +215,12 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "config") == 0) {
         status = cmd_config(&a);
     } else if (strcmp(cmd, "tools") == 0) {
-        status = cli_cmd_tools(&a);
+        /* The same configuration as serve, so the listing is what a client gets. */
+        pcfmcp_config_t *cfg = NULL;
+        status = load_config(&a, &cfg, true);
+        if (!status)
+            status = cli_cmd_tools(&a, cfg);
+        pcfmcp_config_free(cfg);
     } else if (strcmp(cmd, "keys") == 0) {
         status = cli_cmd_keys(&a);
     } else if (strcmp(cmd, "help") == 0) {

@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/util.h"
 #include "pcf/impl.h"
+#include "pcf/tokens.h"
 
 #define DEFAULT_CONNECT_MS 10000
 #define DEFAULT_REQUEST_MS 30000
@@ -168,6 +169,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_new_sibling(pcfmcp_pcf_t **out, pcfmcp_pcf_
     pcf->log = pcfmcp_logger_ref(parent->log);
     pcf->token_duration = parent->token_duration;
     memcpy(pcf->channel, parent->channel, sizeof(pcf->channel));
+    memcpy(pcf->channel_set, parent->channel_set, sizeof(pcf->channel_set));
     pcf->allow_api_issue_writes = parent->allow_api_issue_writes;
     pthread_mutex_lock(&parent->obs_lock);
     pcf->obs = parent->obs;
@@ -187,6 +189,7 @@ PCFMCP_API void pcfmcp_pcf_free(pcfmcp_pcf_t *pcf)
 {
     if (!pcf)
         return;
+    pcfmcp__pcf_token_release(pcf);
     if (pcf->ui)
         curl_easy_cleanup(pcf->ui);
     pcfmcp__pcf_shared_unref(pcf->shared);
@@ -194,6 +197,7 @@ PCFMCP_API void pcfmcp_pcf_free(pcfmcp_pcf_t *pcf)
     pcfmcp__secure_free(pcf->token);
     pcfmcp__free(pcf->email);
     pcfmcp__secure_free(pcf->password);
+    pcfmcp__free(pcf->state_file);
     pcfmcp__secure_free(pcf->csrf);
     pcfmcp_logger_unref(pcf->log);
     pthread_mutex_destroy(&pcf->tok_lock);
@@ -269,6 +273,16 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_duration(pcfmcp_pcf_t *pcf, long 
         return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "token duration must be 1 s .. 10 years");
     pcf->token_duration = seconds;
     return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_state_file(pcfmcp_pcf_t *pcf, const char *path)
+{
+    pcfmcp_error_t rc = check_settable(pcf, false);
+    if (rc)
+        return rc;
+    if (path && (!*path || strlen(path) > 3000))
+        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "the token state file needs a path");
+    return replace(pcf, &pcf->state_file, path, false);
 }
 
 static pcfmcp_error_t set_path(pcfmcp_pcf_t *pcf, char **slot, const char *path, bool allow_null)
@@ -430,6 +444,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_channel(pcfmcp_pcf_t *pcf, const char *
         return PCFMCP_OK;
     }
     pcf->channel[caps[i].choice] = (unsigned char)ch;
+    pcf->channel_set[caps[i].choice] = true;
     return PCFMCP_OK;
 }
 
@@ -468,10 +483,28 @@ PCFMCP_API int64_t pcfmcp_pcf_token_expiry(pcfmcp_pcf_t *pcf)
 
 /* Each reason completes "<tool> ... it " and names the settings, with their
  * environment variables, that would make the capability work. */
-static const char no_ui_reason[] =
-    "needs the web session: configure pcf.email and pcf.password (environment "
-    "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); an API token alone cannot reach this part "
-    "of PCF";
+static const char no_credentials_reason[] =
+    "needs PCF credentials, and no PCF credentials are configured (PCF was not asked): set "
+    "pcf.token (environment PCF_MCP_PCF_TOKEN, or a file named by PCF_MCP_PCF_TOKEN_FILE), or "
+    "pcf.email and pcf.password (PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD)";
+static const char web_only_reason[] =
+    "needs PCF's web session: configure pcf.email and pcf.password (environment "
+    "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); PCF's API v1 has no route for it, so an API "
+    "token alone cannot do it";
+static const char issues_write_reason[] =
+    "writes issues through PCF's web session, which needs pcf.email and pcf.password "
+    "(environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD). With only a token, set "
+    "pcf.allow_api_issue_writes=true (PCF_MCP_PCF_ALLOW_API_ISSUE_WRITES=true) to write them "
+    "through API v1 instead, but only on a PCF older than commit 3e415b6 (e.g. fb68b26): from "
+    "that commit on (the current release 6c83154 included) API v1 issues/create hangs PCF";
+static const char issues_delete_reason[] =
+    "deletes issues through PCF's web session (pcf.channels issues_delete=ui), which needs "
+    "pcf.email and pcf.password (environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); or "
+    "set issues_delete=api in pcf.channels (the default) to delete with the token";
+static const char pocs_reason[] =
+    "adds PoCs through PCF's web session (pcf.channels pocs=ui), which needs pcf.email and "
+    "pcf.password (environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); or set pocs=api in "
+    "pcf.channels (the default) to add them with the token";
 
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *capability,
                                                 const char **reason_out)
@@ -487,30 +520,20 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *c
         return PCFMCP_ERR_NOT_FOUND;
     }
     pthread_mutex_lock(&pcf->tok_lock);
-    bool have_token = pcf->token != NULL || pcfmcp__pcf_has_login(pcf);
+    bool have_token = pcf->token != NULL;
     pthread_mutex_unlock(&pcf->tok_lock);
-    int ch = caps[i].choice < 0 ? caps[i].fixed : pcf->channel[caps[i].choice];
-    if (ch == PCF_CH_UI && !pcfmcp__pcf_has_login(pcf)) {
-        if (reason_out)
-            *reason_out = no_ui_reason;
-        return PCFMCP_ERR_UNSUPPORTED;
-    }
-    if (ch == PCF_CH_API && !have_token) {
-        if (reason_out)
-            *reason_out = "needs PCF credentials: configure pcf.token (environment "
-                          "PCF_MCP_PCF_TOKEN), or pcf.email and pcf.password (environment "
-                          "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD)";
-        return PCFMCP_ERR_UNSUPPORTED;
-    }
-    if (caps[i].choice == PCF_CHOICE_ISSUES_WRITE && ch == PCF_CH_API &&
-        !pcf->allow_api_issue_writes) {
-        if (reason_out)
-            *reason_out = "writes issues through API v1 (pcf.channels issues_write=api), and "
-                          "those writes are off because issues/create and issues/edit hang "
-                          "PCF 6c83154: set issues_write=ui in pcf.channels (environment "
-                          "PCF_MCP_PCF_CHANNELS; uses the web session) or, if your PCF is "
-                          "fixed, pcf.allow_api_issue_writes=true";
-        return PCFMCP_ERR_UNSUPPORTED;
-    }
-    return PCFMCP_OK;
+    bool login = pcfmcp__pcf_has_login(pcf);
+    int choice = caps[i].choice;
+    int ch = choice < 0 ? caps[i].fixed : pcfmcp__pcf_channel(pcf, choice);
+    const char *why = NULL;
+    if (!have_token && !login)
+        why = no_credentials_reason;
+    else if (ch == PCF_CH_UI && !login)
+        why = choice == PCF_CHOICE_ISSUES_WRITE    ? issues_write_reason
+              : choice == PCF_CHOICE_ISSUES_DELETE ? issues_delete_reason
+              : choice == PCF_CHOICE_POCS          ? pocs_reason
+                                                   : web_only_reason;
+    if (reason_out)
+        *reason_out = why;
+    return why ? PCFMCP_ERR_UNSUPPORTED : PCFMCP_OK;
 }

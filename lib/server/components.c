@@ -13,12 +13,13 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "hardening/auth_internal.h"
-#include "hardening/log.h"
-#include "server/hardening.h"
+#include "server/guards.h"
 #include "server/people.h"
 #include "server/readiness.h"
 #include "server/server_internal.h"
+#include "tools/toolset.h"
 
 struct pcfmcp__server_parts {
     /* Read by pcfmcp_server_stop() from another thread; freed only in
@@ -156,6 +157,9 @@ pcfmcp_error_t pcfmcp__server_build_pcf(const pcfmcp_config_t *c, pcfmcp_logger_
     else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
                   pcf, pcfmcp_config_get_bool(c, "pcf.allow_api_issue_writes"))))
         what = "pcf.allow_api_issue_writes";
+    else if (nonempty(c, "pcf.token_state_file") &&
+             (rc = pcfmcp_pcf_set_token_state_file(pcf, nonempty(c, "pcf.token_state_file"))))
+        what = "pcf.token_state_file";
     if (rc != PCFMCP_OK) {
         *key = what;
         snprintf(why, n, "%s", pcfmcp_pcf_errmsg(pcf));
@@ -193,8 +197,9 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
                    "no PCF credentials: set pcf.token, or pcf.email and pcf.password");
     else if (!(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
-                   "PCF token only: web-session tools (credentials, notes, nmap import, "
-                   "snapshot, issue writes) need pcf.email and pcf.password");
+                   "PCF token only: the tools that need PCF's web session (credentials, notes, "
+                   "nmap import, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
+                   "not offered; pcf.email and pcf.password bring them");
     return PCFMCP_OK;
 }
 
@@ -231,6 +236,10 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
         return rc;
     /* Always through the resolver, so a reload can add a mapping later. */
     pcfmcp_toolset_set_resolver(s->parts->toolset, resolve_person, s->parts->people);
+    /* Mapped callers use credentials of their own: the server's do not
+     * decide which tools are offered (each call is still checked). */
+    pcfmcp__toolset_set_per_caller_credentials(s->parts->toolset,
+                                               cfg(s, "auth.identities_file") != NULL);
     rc = pcfmcp_toolset_register(s->parts->toolset, s->engine);
     if (rc != PCFMCP_OK) {
         snprintf(s->errmsg, sizeof(s->errmsg), "tools: %s",

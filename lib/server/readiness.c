@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "server/readiness.h"
 
 struct pcfmcp__readiness {

@@ -24,7 +24,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/config_keys.h"
-#include "server/hardening.h"
+#include "server/guards.h"
 #include "server/people.h"
 #include "server/server_internal.h"
 #include "transport/http_internal.h"
@@ -190,7 +190,7 @@ pcfmcp_error_t pcfmcp__server_validate(const pcfmcp_config_t *config, char **err
     pcfmcp__buf_init(&b);
     /* Cross-key rules, proxy networks, the tracing endpoint. */
     char *hard = NULL;
-    pcfmcp_error_t rc = pcfmcp__hard_check(config, &hard);
+    pcfmcp_error_t rc = pcfmcp__guards_check(config, &hard);
     if (rc == PCFMCP_ERR_NOMEM)
         return rc;
     if (hard)

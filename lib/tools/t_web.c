@@ -449,6 +449,15 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
         }
         cJSON *a = pcfmcp__tools_pargs(c);
         cJSON_AddStringToObject(a, "template_id", tid);
+        /* The projects list read to resolve the name carries the report
+         * title the client must check: it then need not read the project. */
+        const cJSON *prj;
+        cJSON_ArrayForEach(prj, c->projects_doc) {
+            const char *id = pcfmcp__json_str(prj, "id");
+            const char *rt = pcfmcp__json_str(prj, "report_title");
+            if (id && rt && strcmp(id, c->project_id) == 0)
+                cJSON_AddStringToObject(a, "report_title", rt);
+        }
         if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_REPORT_RENDER, a, NULL))
             return PCFMCP_ERR_PCF;
         pcfmcp_pcf_result_t *res = c->results[c->nresults - 1];

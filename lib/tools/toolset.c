@@ -14,8 +14,8 @@
 
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "mcp/ctxlog.h"
 #include "tools/toolset.h"
 
@@ -509,6 +509,27 @@ static cJSON *input_schema(const pcfmcp_toolset_t *ts, const tool_def *d)
     return s;
 }
 
+/* What a capability needs, said in the description, so a model (and a
+ * client whose callers have credentials of their own) knows it up front. */
+static const char *capability_note(const char *capability)
+{
+    static const struct {
+        const char *cap, *note;
+    } notes[] = {
+        { "snapshot", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "credentials", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "notes", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "nmap_import", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "issues_write", " Writes through PCF's web session (pcf.email and pcf.password), or "
+                          "through API v1 with pcf.allow_api_issue_writes (only for a PCF "
+                          "whose API v1 issue writes work, e.g. fb68b26)." },
+    };
+    for (size_t i = 0; capability && i < PCFMCP_ARRAY_LEN(notes); i++)
+        if (strcmp(notes[i].cap, capability) == 0)
+            return notes[i].note;
+    return NULL;
+}
+
 static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
 {
     cJSON *t = cJSON_CreateObject();
@@ -519,11 +540,9 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
     pcfmcp__buf desc;
     pcfmcp__buf_init(&desc);
     pcfmcp__buf_puts(&desc, d->desc);
-    if (d->capability && (strcmp(d->capability, "snapshot") == 0 ||
-                          strcmp(d->capability, "credentials") == 0 ||
-                          strcmp(d->capability, "notes") == 0 ||
-                          strcmp(d->capability, "nmap_import") == 0))
-        pcfmcp__buf_puts(&desc, " Needs PCF's web session (pcf.email and pcf.password).");
+    const char *need = capability_note(d->capability);
+    if (need)
+        pcfmcp__buf_puts(&desc, need);
     if (d->flags & F_PAGED)
         pcfmcp__buf_puts(&desc, " Paged: pass next_cursor back as cursor for more.");
     cJSON_AddStringToObject(t, "description", desc.data ? desc.data : d->desc);
@@ -554,8 +573,35 @@ static bool in_list(char **l, size_t n, const char *name)
     return false;
 }
 
+void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on)
+{
+    if (ts && !ts->registered)
+        ts->per_caller_credentials = on;
+}
+
+const char *pcfmcp__tools_unusable(const pcfmcp_toolset_t *ts, pcfmcp_pcf_t *pcf,
+                                   const tool_def *d, bool offering)
+{
+    /* Without pcf.url every call says PCF is not configured. */
+    if (!pcf)
+        return NULL;
+    const char *reason = NULL;
+    if (pcfmcp_pcf_capability(pcf, d->capability ? d->capability : "api", &reason) !=
+        PCFMCP_ERR_UNSUPPORTED)
+        return NULL;
+    /* With no credentials at all nothing would be offered: everything stays
+     * listed and each call names the settings to add. With per-caller
+     * credentials the server's own do not decide the list. */
+    if (offering &&
+        (ts->per_caller_credentials || pcfmcp_pcf_capability(pcf, "api", NULL) != PCFMCP_OK))
+        return NULL;
+    return reason ? reason : "needs a PCF channel this server lacks";
+}
+
 static bool enabled(const pcfmcp_toolset_t *ts, const tool_def *d)
 {
+    if (pcfmcp__tools_unusable(ts, ts->pcf, d, true))
+        return false;
     if (!(ts->groups & d->group))
         return false;
     if (ts->read_only && !(d->flags & (F_READ | F_RO_OK)))
@@ -595,8 +641,14 @@ static void withheld_reason(const pcfmcp_toolset_t *ts, const tool_def *d, pcfmc
         pcfmcp__buf_printf(why, "%sit is not in the allow-list (tools.allow)", sep);
         sep = "; ";
     }
-    if (in_list(ts->deny, ts->ndeny, d->name))
+    if (in_list(ts->deny, ts->ndeny, d->name)) {
         pcfmcp__buf_printf(why, "%sit is in the deny-list (tools.deny)", sep);
+        sep = "; ";
+    }
+    const char *cannot = pcfmcp__tools_unusable(ts, ts->pcf, d, true);
+    if (cannot)
+        pcfmcp__buf_printf(why, "%sit cannot work with this server's PCF credentials: it %s",
+                           sep, cannot);
 }
 
 bool pcfmcp__tools_project_in_scope(const pcfmcp_toolset_t *ts, const char *id, const char *name)
@@ -692,8 +744,10 @@ static void describe_failure(pcfmcp__pcf_op op, const pcfmcp_pcf_result_t *res,
                  label, t);
         break;
     case PCFMCP_ERR_TIMEOUT:
-        snprintf(msg, n, "PCF did not answer in time (%s): %s. Retry later or narrow the request.",
-                 label, t);
+        /* When the client knows PCF hung after a write, its message says so
+         * and what to do; retrying would only wait again. */
+        snprintf(msg, n, "PCF did not answer in time (%s): %s%s", label, t,
+                 strstr(t, "appears hung") ? "" : " Retry later or narrow the request.");
         break;
     case PCFMCP_ERR_CANCELLED:
         snprintf(msg, n, "cancelled by the client (%s)", label);
@@ -1075,15 +1129,12 @@ static pcfmcp_error_t call_gates(tcall *c)
             return PCFMCP_ERR_DENIED;
         }
     }
-    if (d->capability) {
-        const char *reason = NULL;
-        if (pcfmcp_pcf_capability(c->pcf, d->capability, &reason) == PCFMCP_ERR_UNSUPPORTED) {
-            /* The client's reason is specific to the cause and names the settings. */
-            pcfmcp__tools_errf(c, "%s cannot run with this server's PCF configuration: it %s.",
-                               d->name,
-                               reason ? reason : "needs a PCF channel this server lacks");
-            return PCFMCP_ERR_UNSUPPORTED;
-        }
+    /* The same decision as registration, for the caller's own client. */
+    const char *reason = d->capability ? pcfmcp__tools_unusable(c->ts, c->pcf, d, false) : NULL;
+    if (reason) {
+        pcfmcp__tools_errf(c, "%s cannot run with this server's PCF configuration: it %s.",
+                           d->name, reason);
+        return PCFMCP_ERR_UNSUPPORTED;
     }
     return PCFMCP_OK;
 }

@@ -117,9 +117,22 @@ struct pcfmcp_toolset {
     size_t max_response;
     size_t max_field;
     char *report_dir;
+    bool per_caller_credentials; /* callers act with credentials of their own */
     bool registered;
     char errmsg[512];
 };
+
+/* Callers may act in PCF with credentials of their own (per-person
+ * identities), so what the server's own client can reach does not decide
+ * which tools are offered; each call is still checked. Before registration. */
+void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on);
+/* The one decision whether tool @p d can work with the PCF credentials and
+ * channels of @p pcf: NULL when it can, else the reason (completing "it ...",
+ * naming the settings that would make it work). Registration (@p offering:
+ * what tools/list and `pcf-mcp tools` show, for the server's own client) and
+ * the call gate (for the caller's client) both use it. */
+const char *pcfmcp__tools_unusable(const pcfmcp_toolset_t *ts, pcfmcp_pcf_t *pcf,
+                                   const tool_def *d, bool offering);
 
 /* ------------------------------------------------------------ calls */
 
