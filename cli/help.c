@@ -3,6 +3,7 @@
  * from the key table with its own flag and environment variable. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,43 +151,16 @@ int cli_help(const char *command)
     return CLI_EXIT_OK;
 }
 
-/* Levenshtein distance, capped: commands are short, one row suffices. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t lb = strlen(b), row[32];
-    if (lb >= sizeof(row) / sizeof(row[0]) || strlen(a) >= 32)
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; a[i - 1]; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 int cli_unknown_command(const char *cmd)
 {
-    const char *near = NULL;
-    size_t best = 3; /* at most two edits: "serv", "confg", "tool" */
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        size_t d = distance(cmd, commands[i]);
-        if (d < best && d < strlen(commands[i])) {
-            best = d;
-            near = commands[i];
-        }
-    }
-    if (near)
+    /* The library's typo matcher, over the flags and the commands: only a
+     * command is a useful answer here. */
+    size_t n = sizeof(commands) / sizeof(commands[0]);
+    const char *near = pcfmcp_config_suggest_flag(cmd, strlen(cmd), commands, n);
+    bool is_command = false;
+    for (size_t i = 0; near && i < n; i++)
+        is_command |= near == commands[i];
+    if (is_command)
         fprintf(stderr, "pcf-mcp: unknown command \"%s\"; did you mean \"%s\"? (try --help)\n",
                 cmd, near);
     else

@@ -380,22 +380,23 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
     return PCFMCP_OK;
 }
 
-pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, pcfmcp__buf *b)
 {
-    pcfmcp__buf b;
-    pcfmcp__buf_init(&b);
     pcfmcp_config_t *copy = NULL;
     pcfmcp_error_t rc = pcfmcp_config_copy(&copy, cfg);
     if (rc != PCFMCP_OK)
         return rc;
-    if (pcfmcp_config_check(copy) != PCFMCP_OK)
-        pcfmcp__buf_puts(&b, pcfmcp_config_errmsg(copy));
+    if (pcfmcp_config_check(copy) != PCFMCP_OK) {
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, pcfmcp_config_errmsg(copy));
+    }
     char why[1024] = "";
     settings *st = NULL;
     if (read_settings(NULL, copy, &st, why, sizeof(why)) != PCFMCP_OK) {
-        if (b.len)
-            pcfmcp__buf_putc(&b, '\n');
-        pcfmcp__buf_puts(&b, why[0] ? why : "out of memory");
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, why[0] ? why : "out of memory");
     }
     settings_free(st);
     if (pcfmcp_config_get_bool(copy, "tracing.enabled")) {
@@ -405,23 +406,14 @@ pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
                 PCFMCP_OK) {
             char where[600];
             origin(copy, "tracing.endpoint", where, sizeof(where));
-            if (b.len)
-                pcfmcp__buf_putc(&b, '\n');
-            pcfmcp__buf_printf(&b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
+            if (b->len)
+                pcfmcp__buf_putc(b, '\n');
+            pcfmcp__buf_printf(b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
         }
         pcfmcp_tracer_free(t);
     }
     pcfmcp_config_free(copy);
-    if (!pcfmcp__buf_ok(&b)) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_ERR_NOMEM;
-    }
-    if (b.len == 0) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_OK;
-    }
-    *errors = pcfmcp__buf_steal(&b, NULL);
-    return PCFMCP_ERR_CONFIG;
+    return pcfmcp__buf_ok(b) ? PCFMCP_OK : PCFMCP_ERR_NOMEM;
 }
 
 /* Swaps in new settings; cannot fail. Takes ownership of st. */

@@ -189,13 +189,10 @@ pcfmcp_error_t pcfmcp__server_validate(const pcfmcp_config_t *config, char **err
     pcfmcp__buf b;
     pcfmcp__buf_init(&b);
     /* Cross-key rules, proxy networks, the tracing endpoint. */
-    char *hard = NULL;
-    pcfmcp_error_t rc = pcfmcp__guards_check(config, &hard);
-    if (rc == PCFMCP_ERR_NOMEM)
-        return rc;
-    if (hard)
-        pcfmcp__buf_puts(&b, hard);
-    pcfmcp__free(hard);
+    if (pcfmcp__guards_check(config, &b) == PCFMCP_ERR_NOMEM) {
+        pcfmcp__buf_free(&b);
+        return PCFMCP_ERR_NOMEM;
+    }
     unresolved_secrets(config, &b);
     audit_file(config, &b);
     pcf_client(config, &b);
