@@ -342,6 +342,24 @@ def check_retention():
             bad("retention: fluent-bit.conf's audit bucket is not the one retention.yaml locks")
 
 
+def check_readme_paths():
+    """The client snippets name the binary where each install puts it: the
+    Debian package's /usr/bin (debian/pcf-mcp.install) and a source build's
+    /usr/local/bin (configure's default prefix)."""
+    with open(os.path.join(SRC, "README.md")) as f:
+        readme = f.read()
+    with open(os.path.join(SRC, "debian", "pcf-mcp.install")) as f:
+        if "usr/bin/pcf-mcp" not in f.read().split():
+            bad("debian/pcf-mcp.install no longer installs usr/bin/pcf-mcp")
+    with open(os.path.join(SRC, "configure.ac")) as f:
+        if "AC_PREFIX_DEFAULT" in f.read():
+            bad("configure.ac changes the default prefix: update README's /usr/local/bin")
+    for path in ('"command": "/usr/bin/pcf-mcp"', '"command": "/usr/local/bin/pcf-mcp"',
+                 '"command": "docker"'):
+        if path not in readme:
+            bad("README.md: no client snippet with {}".format(path))
+
+
 def check_doc_commands():
     """A shell variable inside single quotes is never expanded: the smoke
     test once sent the literal text $KEY as its bearer token (always 401)."""
@@ -401,6 +419,7 @@ def main():
     check_config()
     check_dockerfile()
     check_doc_commands()
+    check_readme_paths()
     check_render()
     check_retention()
     check_k6()
