@@ -5,6 +5,9 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config \
 libcjson-dev libcurl4-gnutls-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev \
 libyaml-dev zlib1g-dev check doxygen python3 curl ca-certificates valgrind wrk"
+# The Unicode Character Database: tests/unicode-table-current.sh checks the
+# generated table of invisible characters (lib/tools/invisible.inc) against it.
+PKGS="$PKGS unicode-data"
 # What CI runs beyond make check (scripts/test-all.sh), all from Debian:
 # promtool (in prometheus) for the alert unit tests; buildah, podman, runc
 # and debootstrap to build the container image without a registry and run

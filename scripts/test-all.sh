@@ -4,11 +4,13 @@
 # tests again under valgrind and under ASan+UBSan, the API docs, the
 # transport tests on the portable fallbacks, the alert unit tests, the DR
 # drill, the container image over stdio, and `make distcheck` (which also
-# installs and checks the examples and the Python package).
+# installs and checks the examples and the Python package); the threaded
+# tests under ThreadSanitizer.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
+TSAN_TESTS="tests/api/test_errors_threads"
 
 ./scripts/deps.sh
 # The pinned MCP SDK and conformance clients; every build tree (including
@@ -24,6 +26,13 @@ mkdir -p build
 
 mkdir -p build-asan
 (cd build-asan && "$top/configure" --enable-werror --enable-sanitizers && make -j"$jobs" && make -j"$jobs" check)
+
+# The tests that share handles between threads, under ThreadSanitizer: a
+# data race fails them even when the run happened to give right answers.
+mkdir -p build-tsan
+(cd build-tsan && "$top/configure" --enable-werror --enable-tsan --disable-shared \
+    --disable-e2e-tests && make -j"$jobs" $TSAN_TESTS && \
+    for t in $TSAN_TESTS; do ./"$t" || exit 1; done)
 
 # The portable fallbacks of Linux-only calls (pipe+fcntl, poll): a build
 # that takes them, and the transport tests run on it.

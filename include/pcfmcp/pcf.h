@@ -117,7 +117,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_new_sibling(pcfmcp_pcf_t **out, pcfmcp_pcf_
  */
 PCFMCP_API void pcfmcp_pcf_free(pcfmcp_pcf_t *pcf);
 
-/** Why the last failed setter on @p pcf failed. Never NULL; valid until the next setter. */
+/** Why this thread's last failed setter on @p pcf failed (requests report through
+ *  pcfmcp_pcf_result_t). Never NULL; "no error" when this thread's last failure was not on
+ *  it. Valid until this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_pcf_errmsg(const pcfmcp_pcf_t *pcf);
 
 /* ------------------------------------------------------------------ settings */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/util.h"
 #include "pcf/impl.h"
 #include "pcf/tokens.h"
@@ -19,23 +20,11 @@
 #define DEFAULT_BACKOFF_MAX_MS 5000
 #define DEFAULT_TOKEN_DURATION 86400
 
-static pcfmcp_error_t set_err(pcfmcp_pcf_t *pcf, pcfmcp_error_t rc, const char *fmt, ...)
-    PCFMCP_PRINTF(3, 4);
-
-static pcfmcp_error_t set_err(pcfmcp_pcf_t *pcf, pcfmcp_error_t rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(pcf->errmsg, sizeof(pcf->errmsg), fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 PCFMCP_API const char *pcfmcp_pcf_errmsg(const pcfmcp_pcf_t *pcf)
 {
     if (!pcf)
         return "no client";
-    return pcf->errmsg[0] ? pcf->errmsg : "no error";
+    return pcfmcp__errmsg(pcf);
 }
 
 void pcfmcp__pcf_add_secret(pcfmcp_pcf_t *pcf, const char *secret)
@@ -214,10 +203,10 @@ static pcfmcp_error_t check_settable(pcfmcp_pcf_t *pcf, bool transport)
     if (!pcf)
         return PCFMCP_ERR_INVALID_ARG;
     if (atomic_load(&pcf->used))
-        return set_err(pcf, PCFMCP_ERR_STATE, "settings are fixed once the client is in use");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_STATE, "settings are fixed once the client is in use");
     if (transport && pcf->frozen)
-        return set_err(pcf, PCFMCP_ERR_STATE,
-                       "transport settings are fixed once a sibling shares the connections");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_STATE,
+                            "transport settings are fixed once a sibling shares the connections");
     return PCFMCP_OK;
 }
 
@@ -225,7 +214,7 @@ static pcfmcp_error_t replace(pcfmcp_pcf_t *pcf, char **slot, const char *v, boo
 {
     char *n = NULL;
     if (v && !(n = pcfmcp__strdup(v)))
-        return set_err(pcf, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_NOMEM, "out of memory");
     if (secret)
         pcfmcp__secure_free(*slot);
     else
@@ -240,8 +229,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token(pcfmcp_pcf_t *pcf, const char *to
     if (rc)
         return rc;
     if (!token || !pcfmcp__uuid_valid(token))
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG,
-                       "the PCF token must be a UUID (check for stray white space)");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "the PCF token must be a UUID (check for stray white space)");
     pcfmcp__pcf_add_secret(pcf, token);
     rc = replace(pcf, &pcf->token, token, true);
     pcf->tok_invalid = false;
@@ -257,7 +246,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_login(pcfmcp_pcf_t *pcf, const char *em
         return rc;
     if (!email || !*email || strlen(email) > 320 || strpbrk(email, "\r\n") || !password ||
         !*password)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "PCF login needs an email and a password");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "PCF login needs an email and a password");
     pcfmcp__pcf_add_secret(pcf, password);
     if ((rc = replace(pcf, &pcf->email, email, false)) != PCFMCP_OK)
         return rc;
@@ -270,7 +259,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_duration(pcfmcp_pcf_t *pcf, long 
     if (rc)
         return rc;
     if (seconds <= 0 || seconds > 10L * 365 * 86400)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "token duration must be 1 s .. 10 years");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "token duration must be 1 s .. 10 years");
     pcf->token_duration = seconds;
     return PCFMCP_OK;
 }
@@ -281,7 +270,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_state_file(pcfmcp_pcf_t *pcf, con
     if (rc)
         return rc;
     if (path && (!*path || strlen(path) > 3000))
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "the token state file needs a path");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "the token state file needs a path");
     return replace(pcf, &pcf->state_file, path, false);
 }
 
@@ -291,7 +280,7 @@ static pcfmcp_error_t set_path(pcfmcp_pcf_t *pcf, char **slot, const char *path,
     if (rc)
         return rc;
     if ((!path && !allow_null) || (path && !*path))
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "empty path");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "empty path");
     return replace(pcf, slot, path, false);
 }
 
@@ -326,7 +315,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_client_cert(pcfmcp_pcf_t *pcf, const ch
     if (rc)
         return rc;
     if (!cert_file || !*cert_file || !key_file || !*key_file)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "client certificate needs cert and key files");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "client certificate needs cert and key files");
     if (key_password)
         pcfmcp__pcf_add_secret(pcf, key_password);
     if ((rc = replace(pcf, &pcf->cfg.cert_file, cert_file, false)) ||
@@ -342,8 +332,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_basic_auth(pcfmcp_pcf_t *pcf, const cha
     if (rc)
         return rc;
     if (!user || !*user || strchr(user, ':') || !password)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG,
-                       "HTTP Basic needs a user (without ':') and a password");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "HTTP Basic needs a user (without ':') and a password");
     pcfmcp__pcf_add_secret(pcf, password);
     if ((rc = replace(pcf, &pcf->cfg.basic_user, user, false)))
         return rc;
@@ -357,7 +347,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_timeouts(pcfmcp_pcf_t *pcf, long connec
     if (rc)
         return rc;
     if (connect_ms < 0 || request_ms < 0 || total_ms < 0)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "timeouts must not be negative");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "timeouts must not be negative");
     if (connect_ms)
         pcf->cfg.connect_ms = connect_ms;
     if (request_ms)
@@ -373,7 +363,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_max_body(pcfmcp_pcf_t *pcf, size_t byte
     if (rc)
         return rc;
     if (bytes < 1024)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "body limit must be at least 1024 bytes");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "body limit must be at least 1024 bytes");
     pcf->cfg.max_body = bytes;
     return PCFMCP_OK;
 }
@@ -385,8 +375,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_retry(pcfmcp_pcf_t *pcf, int max_attemp
     if (rc)
         return rc;
     if (max_attempts < 1 || max_attempts > 20 || base_ms < 0 || max_ms < base_ms)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG,
-                       "retry policy needs 1..20 attempts and 0 <= base <= max");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "retry policy needs 1..20 attempts and 0 <= base <= max");
     pcf->cfg.max_attempts = max_attempts;
     pcf->cfg.backoff_base_ms = base_ms;
     pcf->cfg.backoff_max_ms = max_ms;
@@ -429,18 +419,18 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_channel(pcfmcp_pcf_t *pcf, const char *
         return rc;
     int i = find_cap(capability);
     if (i < 0)
-        return set_err(pcf, PCFMCP_ERR_NOT_FOUND, "unknown capability");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_NOT_FOUND, "unknown capability");
     int ch;
     if (channel && strcmp(channel, "api") == 0)
         ch = PCF_CH_API;
     else if (channel && strcmp(channel, "ui") == 0)
         ch = PCF_CH_UI;
     else
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "channel must be \"api\" or \"ui\"");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "channel must be \"api\" or \"ui\"");
     if (caps[i].choice < 0) {
         if (caps[i].fixed != ch)
-            return set_err(pcf, PCFMCP_ERR_UNSUPPORTED, "%s is only available through the %s",
-                           caps[i].name, caps[i].fixed == PCF_CH_UI ? "web UI" : "API");
+            return pcfmcp__fail(pcf, PCFMCP_ERR_UNSUPPORTED, "%s is only available through the %s",
+                                caps[i].name, caps[i].fixed == PCF_CH_UI ? "web UI" : "API");
         return PCFMCP_OK;
     }
     pcf->channel[caps[i].choice] = (unsigned char)ch;

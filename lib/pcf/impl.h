@@ -99,8 +99,6 @@ struct pcfmcp_pcf {
     CURL *ui;
     bool ui_logged_in;
     char *csrf;
-
-    char errmsg[256];
 };
 
 struct pcfmcp_pcf_result {

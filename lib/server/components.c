@@ -13,6 +13,7 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "hardening/auth_internal.h"
 #include "server/guards.h"
@@ -181,7 +182,7 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     char why[900] = "";
     pcfmcp_error_t rc = pcfmcp__server_build_pcf(s->config, s->log, out, &key, why, sizeof(why));
     if (rc != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
         return rc;
     }
     if (!*out) {
@@ -221,18 +222,20 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
         return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s",
-                 s->parts->toolset ? pcfmcp_toolset_errmsg(s->parts->toolset)
-                                   : pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "%s",
+                     s->parts->toolset ? pcfmcp_toolset_errmsg(s->parts->toolset)
+                     : pcfmcp_strerror(rc));
         return rc;
     }
     if (pcfmcp_config_get_bool(s->config, "tools.validate_output"))
         pcfmcp_engine_set_validate_output(s->engine, 1);
     pcfmcp_toolset_set_logger(s->parts->toolset, s->log);
     pcfmcp_toolset_set_pcf(s->parts->toolset, s->parts->pcf);
-    if ((rc = pcfmcp__people_new(&s->parts->people, s, s->parts->pcf, s->config, s->errmsg,
-                                 sizeof(s->errmsg))) != PCFMCP_OK ||
-        (rc = pcfmcp__people_add_reloader(s->parts->people)) != PCFMCP_OK)
+    char why[1024] = "";
+    if ((rc = pcfmcp__people_new(&s->parts->people, s, s->parts->pcf, s->config, why,
+                                 sizeof(why))) != PCFMCP_OK)
+        return why[0] ? pcfmcp__fail(s, rc, "%s", why) : rc;
+    if ((rc = pcfmcp__people_add_reloader(s->parts->people)) != PCFMCP_OK)
         return rc;
     /* Always through the resolver, so a reload can add a mapping later. */
     pcfmcp_toolset_set_resolver(s->parts->toolset, resolve_person, s->parts->people);
@@ -242,8 +245,8 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
                                                cfg(s, "auth.identities_file") != NULL);
     rc = pcfmcp_toolset_register(s->parts->toolset, s->engine);
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "tools: %s",
-                 pcfmcp_toolset_errmsg(s->parts->toolset));
+        pcfmcp__fail(s, rc, "tools: %s",
+                     pcfmcp_toolset_errmsg(s->parts->toolset));
         return rc;
     }
     return PCFMCP_OK;
@@ -498,8 +501,8 @@ bad:
 pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport)
 {
     if (strcmp(transport, "http") != 0) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "transport \"%s\" is not available in this build",
-                 transport);
+        pcfmcp__fail(s, PCFMCP_ERR_UNSUPPORTED, "transport \"%s\" is not available in this build",
+                     transport);
         return PCFMCP_ERR_UNSUPPORTED;
     }
     pcfmcp_http_t *h = atomic_load(&s->parts->http);
@@ -510,7 +513,7 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
         if (!s->parts->auth &&
             (rc = pcfmcp__server_build_auth(s->config, s->log, &s->parts->auth, &key, why,
                                             sizeof(why))) != PCFMCP_OK) {
-            pcfmcp__server_setf(s, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
+            pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             return rc;
         }
         rc = pcfmcp_http_new(&h, s->engine);
@@ -518,7 +521,7 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
             return rc;
         if ((rc = pcfmcp__server_http_settings(s->config, h, s->parts->auth, s, s->log, &key, why,
                                                sizeof(why))) != PCFMCP_OK) {
-            pcfmcp__server_setf(s, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
+            pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             pcfmcp_http_free(h);
             return rc;
         }
@@ -528,7 +531,7 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     }
     pcfmcp_error_t rc = pcfmcp_http_start(h);
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s", pcfmcp_http_errmsg(h));
+        pcfmcp__fail(s, rc, "%s", pcfmcp_http_errmsg(h));
         return rc == PCFMCP_ERR_DENIED ? PCFMCP_ERR_CONFIG : rc;
     }
     /* A stop that arrived before the transport existed still counts. */
@@ -554,7 +557,7 @@ static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, const c
         return false;
     PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
                "reload refused: %s changed; the file may change, its name needs a restart", key);
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s changed (a new file name needs a restart)", key);
+    pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "%s changed (a new file name needs a restart)", key);
     return true;
 }
 
@@ -580,12 +583,12 @@ pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp
     if (a && keys && pcfmcp__auth_prepare_api_keys(a, keys, &ks) != PCFMCP_OK) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s",
                    pcfmcp_auth_errmsg(a));
-        snprintf(s->errmsg, sizeof(s->errmsg), "auth.api_keys_file: %s", pcfmcp_auth_errmsg(a));
+        pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "auth.api_keys_file: %s", pcfmcp_auth_errmsg(a));
         return PCFMCP_ERR_CONFIG;
     }
     /* Same names: the files behind them are re-read (renewed certificates). */
     if (tls && pcfmcp_http_reload_tls(h) != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s", pcfmcp_http_errmsg(h));
+        pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "%s", pcfmcp_http_errmsg(h));
         pcfmcp__keyset_unref(ks);
         return PCFMCP_ERR_CONFIG;
     }

@@ -14,15 +14,16 @@ import path from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
-import { connect, MAIN_EMAIL, MAIN_PASSWORD, startFake } from "./tools-harness.mjs";
+import { checker, connect, MAIN_EMAIL, MAIN_PASSWORD, startFake, textOf } from "./tools-harness.mjs";
+
+const T = checker();
+const check = T.check;
 
 const NOPE = "00000000-0000-4000-8000-000000000000";
 const EXT = "ACME external pentest";
 const AD = "ACME internal AD assessment";
 
-let passed = 0, failed = 0;
 let allTools = [];
-const failures = [];
 const covered = new Map(); // tool -> Set of case kinds
 
 function mark(tool, kind) {
@@ -30,25 +31,11 @@ function mark(tool, kind) {
   covered.get(tool).add(kind);
 }
 
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    if (process.env.VERBOSE) console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    failures.push(name);
-    console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n  ")}`);
-  }
-}
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 const validators = new Map();
 
-function textOf(r) {
-  return (r.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
-}
 
 function makeSession(s, tools) {
   for (const t of tools) if (t.outputSchema) validators.set(t.name, ajv.compile(t.outputSchema));
@@ -133,12 +120,7 @@ async function main() {
         assert.ok(k.has(kind), `${t} lacks a ${kind} case (has ${[...k].join(", ")})`);
     });
   }
-  console.log(`# stdio tool tests: ${passed} passed, ${failed} failed`);
-  console.log(`${passed} passed, ${failed} failed`);
-  if (failed) {
-    console.log("failed:\n  " + failures.join("\n  "));
-    process.exit(1);
-  }
+  T.report("stdio tool tests");
 }
 
 async function mainSuite(s, fake, tmp) {
@@ -512,6 +494,23 @@ async function mainSuite(s, fake, tmp) {
     await s.err("update_credential", { project: AD, credential_id: NOPE, description: "x" }, /not found|NOT_FOUND/i);
   });
 
+  await check("update_credential port_ids keeps the hostnames PCF tied to the ports that stay", async () => {
+    // PCF's credential form replaces the whole services map; a port that
+    // stays must keep the hostnames its web UI bound to it.
+    const hosts = (await s.ok("list_hosts", { project: AD, with_ports: true, limit: 500 })).structuredContent.hosts;
+    const h = hosts.find((x) => x.hostnames.length && x.ports.length);
+    const info = (await s.ok("get_host", { project: AD, host: h.id })).structuredContent.host;
+    const [p1, p2] = [info.ports[0].id, (info.ports[1] || info.ports[0]).id];
+    const hn = info.hostnames[0].id;
+    const a = await s.ok("add_credential", { project: AD, login: "bound_user", port_ids: [p1] });
+    const id = a.structuredContent.credential_id;
+    await fake.control(`/__fake__/object/${id}`, { set: { services: { [p1]: ["0", hn] } } });
+    await s.ok("update_credential", { project: AD, credential_id: id, port_ids: [p1, p2] });
+    const row = (await fake.control(`/__fake__/object/${id}`)).record;
+    assert.deepEqual(row.services[p1], ["0", hn], `the hostname binding of ${p1} was lost: ${JSON.stringify(row.services)}`);
+    assert.ok(p2 in row.services);
+  });
+
   // ------------------------------------------------------------ notes
   let noteId;
   await check("notes: list, add, edit (rename + text)", async () => {
@@ -597,6 +596,9 @@ async function mainSuite(s, fake, tmp) {
   await check("delete_* need confirm = target id", async () => {
     await s.err("delete_port", { project: EXT, port_id: newPort, confirm: "yes" },
       /confirm` must repeat `port_id`/, "validation");
+    // "exactly" means exactly: another case is another string.
+    await s.err("delete_port", { project: EXT, port_id: newPort, confirm: newPort.toUpperCase() },
+      /confirm` must repeat `port_id` exactly/, "validation");
     await s.invalid("delete_port", { project: EXT, port_id: newPort });
     await s.ok("delete_port", { project: EXT, port_id: newPort, confirm: newPort });
     await s.err("delete_port", { project: EXT, port_id: newPort, confirm: newPort }, /Port not found/);
@@ -641,7 +643,7 @@ async function mainSuite(s, fake, tmp) {
       .catch(() => null);
     assert.ok(js === null || js.contents.length === 1);
     const list = await s.client.readResource({ uri: `pcf://projects/${ad}/issues.md` });
-    assert.match(list.contents[0].text, /\| critical \| 10\.0 \| Zerologon/);
+    assert.match(list.contents[0].text, /\| critical \| 10 \| Zerologon/);
     const ij = await s.client.readResource({ uri: `pcf://projects/${ad}/issues/${issueId}` });
     assert.equal(JSON.parse(ij.contents[0].text).issue.id, issueId);
     await s.client.readResource({ uri: `pcf://projects/${ad}` });
@@ -829,6 +831,62 @@ async function gateSuite(fake) {
       await assert.rejects(s.client.readResource({ uri: `pcf://projects/${ext}/hosts` }));
     } finally {
       await s.close();
+    }
+  });
+  await check("tools.projects names match byte for byte and resolve to UUIDs once", async () => {
+    // Another PCF user who shares a team creates a look-alike of the scoped
+    // project and adds us as tester: it must stay out of scope, and the
+    // real name must not turn ambiguous.
+    const own = await startFake();
+    try {
+      const tok = (await own.control("/__fake__/token", { email: "pcf-second@example.com" })).access_token;
+      const users = (await own.control("/__fake__/users")).users;
+      const main = users.find((u) => u.email === MAIN_EMAIL).id;
+      const second = users.find((u) => u.email !== MAIN_EMAIL).id;
+      const mk = async (name) => {
+        const r = await fetch(`${own.url}/api/v1/project/new`, { method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ access_token: tok, name, description: "", type: "pentest",
+            scope: "", start_date: 1700000000, end_date: 4102444800, auto_archive: false,
+            testers: [main, second], teams: [], folder: "", report_title: "" }) });
+        return (await r.json()).project_id;
+      };
+      const look = await mk("acme internal AD ASSESSMENT");
+      assert.ok(look, "the look-alike was created");
+      const s = await session(own, { PCF_MCP_TOOLS_PROJECTS: AD });
+      try {
+        const l = await s.ok("list_projects", {});
+        assert.deepEqual(l.structuredContent.projects.map((p) => p.name), [AD]);
+        await s.err("get_project", { project: look }, /tools\.projects/, "gate");
+        await s.ok("get_project", { project: AD });
+        await s.err("update_project", { project: look, description: "x" }, /tools\.projects/, "gate");
+        const c = await s.client.complete({ ref: { type: "ref/prompt", name: "triage_findings" },
+          argument: { name: "project", value: "acme" } });
+        assert.ok(!c.completion.values.includes(look) && !c.completion.values.includes("acme internal AD ASSESSMENT"),
+          `completion offers the look-alike: ${c.completion.values}`);
+      } finally {
+        await s.close();
+      }
+      // An exact duplicate makes the name ambiguous: the server refuses to
+      // start and names the candidates' UUIDs.
+      const twin = await mk(AD);
+      await assert.rejects(session(own, { PCF_MCP_TOOLS_PROJECTS: AD }), "started with an ambiguous scope");
+      const r = spawnSync(process.env.PCF_MCP_BIN || "pcf-mcp", ["serve"], { input: "",
+        env: { PATH: process.env.PATH, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH || "",
+          PCF_MCP_PCF_URL: own.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL, PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD,
+          PCF_MCP_TOOLS_PROJECTS: AD }, encoding: "utf8", timeout: 20000 });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, new RegExp(`ambiguous|belongs to 2 projects`));
+      assert.ok(r.stderr.includes(twin), `the error names ${twin}: ${r.stderr}`);
+      // The same care for tools.default_project.
+      const d = spawnSync(process.env.PCF_MCP_BIN || "pcf-mcp", ["serve"], { input: "",
+        env: { PATH: process.env.PATH, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH || "",
+          PCF_MCP_PCF_URL: own.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL, PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD,
+          PCF_MCP_TOOLS_DEFAULT_PROJECT: AD }, encoding: "utf8", timeout: 20000 });
+      assert.notEqual(d.status, 0);
+      assert.ok(d.stderr.includes(twin), `the default-project error names ${twin}: ${d.stderr}`);
+    } finally {
+      await own.stop();
     }
   });
   await check("default project lets calls omit project", async () => {

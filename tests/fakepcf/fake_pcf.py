@@ -32,6 +32,8 @@ import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fake_state  # beside this file: control endpoints over the state
+
 MAIN_EMAIL = "pcf-tester@example.com"
 MAIN_PASSWORD = "pcf-tester-pass"
 SECOND_EMAIL = "pcf-second@example.com"
@@ -2341,6 +2343,9 @@ def control(app, req):
         with app.db_lock:
             return ok({"users": [{"id": u["id"], "email": u["email"], "password": u["password"]}
                                  for u in app.state.users.values()]})
+    extra = fake_state.control(app, req, body, json_resp)  # state read-back, planting
+    if extra is not None:
+        return extra
     return json_resp({"status": "error", "error": "unknown control endpoint"}, 404)
 
 

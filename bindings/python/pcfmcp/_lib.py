@@ -122,6 +122,7 @@ _PROTOTYPES = {
     # common.h, version.h
     "pcfmcp_strerror": (c_char_p, [err]),
     "pcfmcp_error_name": (c_char_p, [err]),
+    "pcfmcp_error_last": (c_char_p, []),
     "pcfmcp_free": (None, [c_void_p]),
     "pcfmcp_global_init": (err, []),
     "pcfmcp_global_cleanup": (None, []),
