@@ -24,7 +24,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$top/include" -Iinclude -I"$
     "$top/fuzz/fuzz_$target.c" .libs/libpcfmcp-server.a .libs/libpcfmcp-tools.a \
     .libs/libpcfmcp-transport.a .libs/libpcfmcp-pcf.a .libs/libpcfmcp-mcp.a \
     .libs/libpcfmcp-hardening.a .libs/libpcfmcp-core.a \
-    $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib) -lm -pthread \
+    $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib libpcre2-8) -lm -pthread \
     -o "fuzz-$target"
 mkdir -p "corpus-$target"
 exec "./fuzz-$target" -max_total_time="$secs" -max_len=65536 "corpus-$target" "$top/fuzz/corpus/$target"

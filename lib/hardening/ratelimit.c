@@ -17,11 +17,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/sys/ratelimit.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/util.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_RATELIMIT(PCFMCP__SYS_ABI)
 
 #define NSHARDS 16
 #define NCHAINS 64 /* per shard */

@@ -199,7 +199,7 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     else if (!(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
                    "PCF token only: the tools that need PCF's web session (credentials, notes, "
-                   "nmap import, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
+                   "scan imports, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
                    "not offered; pcf.email and pcf.password bring them");
     return PCFMCP_OK;
 }
@@ -415,6 +415,10 @@ pcfmcp_error_t pcfmcp__server_build_auth(const pcfmcp_config_t *c, pcfmcp_logger
         *key = "auth.clock_skew";
         if ((rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
             goto bad;
+        *key = "auth.max_token_lifetime";
+        if ((rc = pcfmcp_auth_set_max_token_lifetime(
+                 a, (unsigned)(pcfmcp_config_get_int(c, "auth.max_token_lifetime") / 1000))))
+            goto bad;
     }
     PCFMCP_LOG(log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
                issuer ? ", OAuth access tokens" : "");
@@ -489,6 +493,12 @@ pcfmcp_error_t pcfmcp__server_http_settings(const pcfmcp_config_t *c, pcfmcp_htt
     const char *mhost = nonempty(c, "server.metrics_host");
     *key = "server.metrics_host";
     if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
+        goto bad;
+    const char *mauth = pcfmcp_config_get(c, "server.metrics_auth");
+    *key = "server.metrics_auth";
+    if ((rc = pcfmcp_http_set_metrics_auth(h, strcmp(mauth, "always") == 0  ? PCFMCP_HTTP_METRICS_AUTH_ALWAYS
+                                              : strcmp(mauth, "never") == 0 ? PCFMCP_HTTP_METRICS_AUTH_NEVER
+                                                                            : PCFMCP_HTTP_METRICS_AUTH_AUTO)))
         goto bad;
     return PCFMCP_OK;
 bad:

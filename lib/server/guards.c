@@ -21,11 +21,11 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include <pcfmcp/audit.h>
-#include <pcfmcp/cache.h>
-#include <pcfmcp/metrics.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/audit.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/metrics.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 #include <pcfmcp/version.h>
 
 #include "core/alloc.h"
@@ -73,6 +73,9 @@ struct pcfmcp__guards {
 
     pthread_rwlock_t lock;
     pcfmcp_audit_t *audit; /* NULL when audit.enabled is false */
+    /* args_hmac key without audit.args_key_file: drawn once per start, so
+     * a reload (a new trail) keeps digests comparable. */
+    unsigned char args_key[32];
     pcfmcp_proxies_t *proxies;
     uint64_t audit_written_before, audit_failed_before; /* of replaced trails */
 
@@ -331,8 +334,35 @@ static pcfmcp_audit_args_t audit_mode(const char *v)
 
 /* Reads and validates the reloadable settings and builds the objects they
  * need (proxy list, audit trail); nothing live is touched. */
+/* Reads audit.args_key_file into @p key (pcfmcp__malloc'd); 0 or an errno. */
+static int read_args_key(const pcfmcp_config_t *c, char **key, size_t *len, char *why, size_t wlen)
+{
+    const char *path = pcfmcp_config_get(c, "audit.args_key_file");
+    *key = NULL;
+    *len = 0;
+    if (!path || !*path)
+        return 0;
+    char where[600];
+    origin(c, "audit.args_key_file", where, sizeof(where));
+    int err = pcfmcp__read_file(path, 4096, true, key, len);
+    if (err) {
+        snprintf(why, wlen, "%s: audit.args_key_file: cannot read %s: %s", where, path,
+                 err == EFBIG ? "file larger than 4 KiB" : strerror(err));
+        return err;
+    }
+    if (*len < 16) {
+        snprintf(why, wlen, "%s: audit.args_key_file: %s holds %zu bytes; the key needs at least 16",
+                 where, path, *len);
+        pcfmcp__secure_free(*key);
+        *key = NULL;
+        return EINVAL;
+    }
+    return 0;
+}
+
 static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t *c,
-                                    settings **out, char *why, size_t wlen)
+                                    const unsigned char *start_key, settings **out, char *why,
+                                    size_t wlen)
 {
     settings *st = pcfmcp__calloc(1, sizeof(*st));
     if (!st)
@@ -361,22 +391,35 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
     st->audit_on = pcfmcp_config_get_bool(c, "audit.enabled");
+    char *key = NULL;
+    size_t key_len = 0;
+    if (st->audit_on && read_args_key(c, &key, &key_len, why, wlen) != 0) {
+        settings_free(st);
+        return PCFMCP_ERR_CONFIG;
+    }
     if (st->audit_on && log) {
         const char *file = pcfmcp_config_get(c, "audit.file");
         if ((rc = pcfmcp_audit_new(&st->audit)) != PCFMCP_OK) {
+            pcfmcp__secure_free(key);
             settings_free(st);
             return rc;
         }
         pcfmcp_audit_set_logger(st->audit, log);
         pcfmcp_audit_set_fsync(st->audit, pcfmcp_config_get_bool(c, "audit.fsync"));
         pcfmcp_audit_set_args(st->audit, audit_mode(pcfmcp_config_get(c, "audit.args")));
+        if (key)
+            pcfmcp_audit_set_args_key(st->audit, key, key_len);
+        else if (start_key)
+            pcfmcp_audit_set_args_key(st->audit, (const char *)start_key, 32);
         if (pcfmcp_audit_open(st->audit, file) != PCFMCP_OK) {
             origin(c, "audit.file", where, sizeof(where));
             snprintf(why, wlen, "%s: audit.file: %s", where, pcfmcp_audit_errmsg(st->audit));
+            pcfmcp__secure_free(key);
             settings_free(st);
             return PCFMCP_ERR_CONFIG;
         }
     }
+    pcfmcp__secure_free(key);
     *out = st;
     return PCFMCP_OK;
 }
@@ -394,7 +437,7 @@ pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, pcfmcp__buf *b)
     }
     char why[1024] = "";
     settings *st = NULL;
-    if (read_settings(NULL, copy, &st, why, sizeof(why)) != PCFMCP_OK) {
+    if (read_settings(NULL, copy, NULL, &st, why, sizeof(why)) != PCFMCP_OK) {
         if (b->len)
             pcfmcp__buf_putc(b, '\n');
         pcfmcp__buf_puts(b, why[0] ? why : "out of memory");
@@ -450,7 +493,7 @@ static pcfmcp_error_t guards_prepare(pcfmcp_server_t *s, const pcfmcp_config_t *
 {
     (void)ud;
     settings *st = NULL;
-    pcfmcp_error_t rc = read_settings(s->log, cfg, &st, why, wlen);
+    pcfmcp_error_t rc = read_settings(s->log, cfg, s->guards->args_key, &st, why, wlen);
     if (rc == PCFMCP_OK)
         *staged = st;
     return rc;
@@ -874,6 +917,22 @@ unsigned pcfmcp__guards_grace_ms(pcfmcp_server_t *s)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* What pcfmcp_config_check() found worth a warning (secrets every user can
+ * read), logged once at start. */
+static void log_config_warnings(pcfmcp_server_t *s, const pcfmcp_config_t *c)
+{
+    pcfmcp_config_t *copy = NULL;
+    if (pcfmcp_config_copy(&copy, c) != PCFMCP_OK)
+        return;
+    pcfmcp_config_check(copy);
+    for (const char *p = pcfmcp_config_warnings(copy); *p;) {
+        size_t n = strcspn(p, "\n");
+        PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "config", "%.*s", (int)n, p);
+        p += n + (p[n] ? 1 : 0);
+    }
+    pcfmcp_config_free(copy);
+}
+
 pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 {
     const pcfmcp_config_t *c = s->config;
@@ -890,6 +949,7 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 
     /* pcfmcp_server_new() has validated the configuration (validate.c). */
     pcfmcp_error_t rc = PCFMCP_OK;
+    log_config_warnings(s, c);
     if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
         return rc;
@@ -917,9 +977,11 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
             return rc == PCFMCP_ERR_INVALID_ARG ? PCFMCP_ERR_CONFIG : rc;
         }
     }
+    if (pcfmcp__random(h->args_key, sizeof(h->args_key)) != 0)
+        return PCFMCP_ERR_TLS;
     settings *st = NULL;
     char why[1024] = "";
-    if ((rc = read_settings(s->log, c, &st, why, sizeof(why))) != PCFMCP_OK) {
+    if ((rc = read_settings(s->log, c, h->args_key, &st, why, sizeof(why))) != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "%s", why[0] ? why : pcfmcp_strerror(rc));
         return rc;
     }

@@ -73,6 +73,8 @@ PCFMCP_API void pcfmcp_toolset_free(pcfmcp_toolset_t *ts)
     pcfmcp__free(ts->scope_ids);
     pthread_mutex_destroy(&ts->scope_lock);
     pcfmcp__free(ts->report_dir);
+    pcfmcp__free(ts->import_dir);
+    pcfmcp__free(ts->import_inserts);
     pcfmcp__free(ts->bindings);
     pcfmcp_logger_unref(ts->log);
     pcfmcp__free(ts);
@@ -346,7 +348,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new_from_config(pcfmcp_toolset_t **out,
              ts, (size_t)pcfmcp_config_get_int(cfg, "tools.max_response_bytes"))) ||
         (rc = pcfmcp_toolset_set_max_field_chars(
              ts, (size_t)pcfmcp_config_get_int(cfg, "tools.max_field_chars"))) ||
-        (rc = pcfmcp_toolset_set_report_dir(ts, pcfmcp_config_get(cfg, "reports.output_dir"))))
+        (rc = pcfmcp_toolset_set_report_dir(ts, pcfmcp_config_get(cfg, "reports.output_dir"))) ||
+        (rc = pcfmcp_toolset_set_imports(
+             ts, pcfmcp_config_get(cfg, "imports.input_dir"),
+             (size_t)pcfmcp_config_get_int(cfg, "imports.max_bytes"),
+             pcfmcp_config_get(cfg, "imports.pcf_issue_inserts"))))
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     return PCFMCP_OK;
 }
@@ -518,7 +524,7 @@ static const char *capability_note(const char *capability)
         { "snapshot", " Needs PCF's web session (pcf.email and pcf.password)." },
         { "credentials", " Needs PCF's web session (pcf.email and pcf.password)." },
         { "notes", " Needs PCF's web session (pcf.email and pcf.password)." },
-        { "nmap_import", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "scan_import", " Needs PCF's web session (pcf.email and pcf.password)." },
         { "issues_write", " Writes through PCF's web session (pcf.email and pcf.password), or "
                           "through API v1 with pcf.allow_api_issue_writes (only for a PCF "
                           "whose API v1 issue writes work, e.g. fb68b26)." },

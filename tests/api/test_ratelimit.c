@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <pcfmcp/pcfmcp.h>
-#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/sys/ratelimit.h>
 
 static uint64_t fake_ns;
 
