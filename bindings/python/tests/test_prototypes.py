@@ -5,8 +5,9 @@ by argument, what the header says: same size and signedness for integers,
 floating point for floating point, pointers for pointers, an owned `char *`
 returned as a pointer the bindings can free, and callbacks whose own
 signature matches their typedef. A public function the bindings do not
-declare must be in UNBOUND below (which only ever shrinks): a new function
-needs its binding."""
+declare must belong to an object Python has no class for (UNBOUND_OBJECTS)
+or be in UNBOUND below (which only ever shrinks): a new function of a bound
+object needs its binding."""
 
 import ctypes
 import glob
@@ -17,43 +18,23 @@ import unittest
 import support
 from pcfmcp import _lib
 
-# Public functions without a Python binding when this check was written.
-# Remove a name once it is bound; never add one.
+# Objects with no Python class at all (the HTTP transport, the sys/ tier's
+# building blocks): their functions are left to C hosts, so a function added
+# to one of these needs no binding. Binding one of them removes it here.
+UNBOUND_OBJECTS = ("pcfmcp_cache_", "pcfmcp_gate_", "pcfmcp_http_", "pcfmcp_metric_",
+                   "pcfmcp_metrics_", "pcfmcp_proxies_", "pcfmcp_ratelimit_", "pcfmcp_span_",
+                   "pcfmcp_tracer_")
+# Functions of bound objects that had no binding when this check was
+# written. Remove a name once it is bound; never add one.
 UNBOUND = frozenset("""
-pcfmcp_audit_args_hash pcfmcp_audit_errmsg pcfmcp_audit_failed pcfmcp_audit_flush pcfmcp_audit_free
-pcfmcp_audit_new pcfmcp_audit_open pcfmcp_audit_record pcfmcp_audit_reopen pcfmcp_audit_set_args
-pcfmcp_audit_set_fsync pcfmcp_audit_set_logger pcfmcp_audit_set_sink pcfmcp_audit_written
-pcfmcp_cache_configure pcfmcp_cache_enabled pcfmcp_cache_free pcfmcp_cache_get
-pcfmcp_cache_invalidate pcfmcp_cache_new pcfmcp_cache_put pcfmcp_cache_set_clock
-pcfmcp_cache_set_enabled pcfmcp_cache_stats pcfmcp_config_check pcfmcp_config_key_range
+pcfmcp_audit_failed pcfmcp_audit_flush pcfmcp_audit_reopen pcfmcp_audit_set_args
+pcfmcp_audit_set_fsync pcfmcp_audit_set_logger pcfmcp_audit_set_sink pcfmcp_config_key_range
 pcfmcp_config_origin pcfmcp_ctx_cancel_flag pcfmcp_ctx_close_stream pcfmcp_ctx_hook_data
 pcfmcp_ctx_request_keyed pcfmcp_ctx_request_state pcfmcp_ctx_set_hook_data
 pcfmcp_ctx_set_request_state pcfmcp_engine_session_count pcfmcp_engine_set_state_key
-pcfmcp_engine_set_tool_timeout pcfmcp_engine_tool_read_only pcfmcp_gate_enter pcfmcp_gate_free
-pcfmcp_gate_in_use pcfmcp_gate_leave pcfmcp_gate_new pcfmcp_gate_set_limit pcfmcp_gate_waiting
-pcfmcp_http_errmsg pcfmcp_http_free pcfmcp_http_new pcfmcp_http_ops_port pcfmcp_http_port
-pcfmcp_http_read_timeouts pcfmcp_http_reload_tls pcfmcp_http_run pcfmcp_http_set_admission_cb
-pcfmcp_http_set_allowed_hosts pcfmcp_http_set_allowed_origins pcfmcp_http_set_auth
-pcfmcp_http_set_client_address_cb pcfmcp_http_set_insecure_no_auth pcfmcp_http_set_limit
-pcfmcp_http_set_listen pcfmcp_http_set_logger pcfmcp_http_set_metrics_cb
-pcfmcp_http_set_observer_cb pcfmcp_http_set_ops_listen pcfmcp_http_set_path
-pcfmcp_http_set_readiness_cb pcfmcp_http_set_refusal_cb pcfmcp_http_set_stateless
-pcfmcp_http_set_tls pcfmcp_http_set_tls_priorities pcfmcp_http_start pcfmcp_http_stop
-pcfmcp_http_text_append pcfmcp_http_tls_not_after pcfmcp_metric_add pcfmcp_metric_allow
-pcfmcp_metric_observe pcfmcp_metric_set pcfmcp_metric_set_max_series pcfmcp_metric_value
-pcfmcp_metrics_add pcfmcp_metrics_add_collector pcfmcp_metrics_add_histogram
-pcfmcp_metrics_add_process pcfmcp_metrics_errmsg pcfmcp_metrics_find pcfmcp_metrics_free
-pcfmcp_metrics_new pcfmcp_metrics_render pcfmcp_pcf_set_cache pcfmcp_pcf_set_gate
-pcfmcp_pcf_set_tracer pcfmcp_proxies_client_address pcfmcp_proxies_errmsg pcfmcp_proxies_free
-pcfmcp_proxies_new pcfmcp_ratelimit_configure pcfmcp_ratelimit_free pcfmcp_ratelimit_identities
-pcfmcp_ratelimit_new pcfmcp_ratelimit_set_clock pcfmcp_ratelimit_set_max_identities
-pcfmcp_ratelimit_take pcfmcp_server_attach_pcf pcfmcp_server_detach_pcf pcfmcp_server_metrics
-pcfmcp_span_end pcfmcp_span_is_sampled pcfmcp_span_set_attribute pcfmcp_span_set_attribute_int
-pcfmcp_span_set_error pcfmcp_span_start pcfmcp_span_trace_id pcfmcp_span_traceparent
-pcfmcp_span_tracestate pcfmcp_tracer_dropped pcfmcp_tracer_errmsg pcfmcp_tracer_exported
-pcfmcp_tracer_flush pcfmcp_tracer_free pcfmcp_tracer_new pcfmcp_tracer_set_endpoint
-pcfmcp_tracer_set_limits pcfmcp_tracer_set_logger pcfmcp_tracer_set_sample_ratio
-pcfmcp_tracer_set_timeout pcfmcp_tracer_start
+pcfmcp_engine_set_tool_timeout pcfmcp_engine_tool_read_only pcfmcp_pcf_set_cache
+pcfmcp_pcf_set_gate pcfmcp_pcf_set_tracer pcfmcp_server_attach_pcf pcfmcp_server_detach_pcf
+pcfmcp_server_metrics
 """.split())
 
 INTS = {
@@ -246,7 +227,10 @@ class PrototypesTest(unittest.TestCase):
         self.assertIsNone(checker.check("pcfmcp_error_t", ctypes.c_int, "x"))
 
     def test_new_public_functions_are_bound(self):
-        unbound = set(self.headers.functions) - self.bound
+        unbound = {f for f in set(self.headers.functions) - self.bound
+                   if not f.startswith(UNBOUND_OBJECTS)}
+        self.assertEqual(sorted(f for f in self.bound if f.startswith(UNBOUND_OBJECTS)), [],
+                         "bound now: remove the object from UNBOUND_OBJECTS")
         self.assertEqual(sorted(unbound - UNBOUND), [],
                          "public functions without a Python binding (bind them in "
                          "bindings/python/pcfmcp)")
