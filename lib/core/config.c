@@ -16,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/config_access.h"
 #include "core/config_keys.h"
 #include "core/util.h"
 
@@ -558,6 +559,27 @@ PCFMCP_API int pcfmcp_config_get_bool(const pcfmcp_config_t *c, const char *key)
     size_t idx = 0;
     const pcfmcp__key_def *d = c && key ? key_def(key, &idx) : NULL;
     return d && d->type == PCFMCP_CONFIG_BOOL && c->values[idx].i != 0;
+}
+
+/* By index (core/config_access.h): the generated typed accessors. */
+const char *pcfmcp__config_str_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].text ? c->values[i].text : pcfmcp__config_keys[i].def;
+}
+
+long long pcfmcp__config_int_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].i;
+}
+
+bool pcfmcp__config_bool_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].i != 0;
+}
+
+double pcfmcp__config_double_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].d;
 }
 
 PCFMCP_API pcfmcp_config_source_t pcfmcp_config_source(const pcfmcp_config_t *c, const char *key)

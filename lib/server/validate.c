@@ -23,7 +23,9 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/config_access.h"
 #include "core/config_keys.h"
+#include "core/config_typed.h"
 #include "server/guards.h"
 #include "server/people.h"
 #include "server/server_internal.h"
@@ -49,11 +51,11 @@ static void add(pcfmcp__buf *b, const pcfmcp_config_t *c, const char *key, const
 static void add_named(pcfmcp__buf *b, const pcfmcp_config_t *c, const char *fallback,
                       const char *why)
 {
-    char key[128];
+    char key[128], where[8];
     size_t n = strcspn(why, ": ");
     if (n < sizeof(key) && why[n] == ':') {
         snprintf(key, sizeof(key), "%.*s", (int)n, why);
-        if (pcfmcp_config_get(c, key)) {
+        if (pcfmcp_config_origin(c, key, where, sizeof(where)) != PCFMCP_ERR_NOT_FOUND) {
             add(b, c, key, why);
             return;
         }
@@ -69,7 +71,11 @@ static void unresolved_secrets(const pcfmcp_config_t *c, pcfmcp__buf *b)
         const pcfmcp__key_def *d = &pcfmcp__config_keys[i];
         if (!(d->flags & PCFMCP__KEY_SECRET_FILE) || !d->feeds)
             continue;
-        const char *file = pcfmcp_config_get(c, d->key), *secret = pcfmcp_config_get(c, d->feeds);
+        size_t fed = 0;
+        while (fed < pcfmcp__config_key_total && strcmp(pcfmcp__config_keys[fed].key, d->feeds))
+            fed++;
+        const char *file = pcfmcp__config_str_at(c, i);
+        const char *secret = fed < pcfmcp__config_key_total ? pcfmcp__config_str_at(c, fed) : NULL;
         if (!file || !*file || (secret && *secret))
             continue;
         char why[700];
@@ -85,8 +91,8 @@ static void unresolved_secrets(const pcfmcp_config_t *c, pcfmcp__buf *b)
  * would refuse, without creating the file. */
 static void audit_file(const pcfmcp_config_t *c, pcfmcp__buf *b)
 {
-    const char *path = pcfmcp_config_get(c, "audit.file");
-    if (!pcfmcp_config_get_bool(c, "audit.enabled") || !path || !*path)
+    const char *path = pcfmcp__cfg_audit_file(c);
+    if (!pcfmcp__cfg_audit_enabled(c) || !path || !*path)
         return;
     int err = 0;
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -151,7 +157,7 @@ static void identities(const pcfmcp_config_t *c, pcfmcp__buf *b)
  * authentication, TLS files) — on a transport that is never started. */
 static void http(const pcfmcp_config_t *c, pcfmcp__buf *b)
 {
-    if (strcmp(pcfmcp_config_get(c, "server.transport"), "http") != 0)
+    if (strcmp(pcfmcp__cfg_server_transport(c), "http") != 0)
         return;
     pcfmcp_auth_t *a = NULL;
     const char *key = "auth.api_keys_file";
