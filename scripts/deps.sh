@@ -16,6 +16,13 @@ libhiredis-dev redis-server"
 # The Unicode Character Database: tests/unicode-table-current.sh checks the
 # generated table of invisible characters (lib/tools/invisible.inc) against it.
 PKGS="$PKGS unicode-data"
+# What CI runs beyond make check (scripts/test-all.sh), all from Debian:
+# promtool (in prometheus) for the alert unit tests; buildah, podman, runc
+# and debootstrap to build the container image without a registry and run
+# it over stdio; python3-venv, -pip, -setuptools and -wheel to build the
+# Python bindings' wheel and pip-install them offline (installcheck).
+PKGS="$PKGS prometheus buildah podman runc debootstrap \
+python3-venv python3-pip python3-setuptools python3-wheel"
 # Node.js runs the official MCP SDK and conformance clients in the tests. Keep a
 # Node that is already installed (e.g. from NodeSource); otherwise take
 # Debian's npm, and below, a Node new enough for the pinned clients.

@@ -531,22 +531,23 @@ int pcfmcp__server_store_ready(pcfmcp_server_t *s, char *why, size_t n)
     return -1;
 }
 
-pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, pcfmcp__buf *b)
 {
-    pcfmcp__buf b;
-    pcfmcp__buf_init(&b);
     pcfmcp_config_t *copy = NULL;
     pcfmcp_error_t rc = pcfmcp_config_copy(&copy, cfg);
     if (rc != PCFMCP_OK)
         return rc;
-    if (pcfmcp_config_check(copy) != PCFMCP_OK)
-        pcfmcp__buf_puts(&b, pcfmcp_config_errmsg(copy));
+    if (pcfmcp_config_check(copy) != PCFMCP_OK) {
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, pcfmcp_config_errmsg(copy));
+    }
     char why[1024] = "";
     settings *st = NULL;
     if (read_settings(NULL, copy, NULL, &st, why, sizeof(why)) != PCFMCP_OK) {
-        if (b.len)
-            pcfmcp__buf_putc(&b, '\n');
-        pcfmcp__buf_puts(&b, why[0] ? why : "out of memory");
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, why[0] ? why : "out of memory");
     }
     settings_free(st);
     if (pcfmcp__cfg_tracing_enabled(copy)) {
@@ -556,31 +557,22 @@ pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
                 PCFMCP_OK) {
             char where[600];
             origin(copy, PCFMCP__CFG_tracing_endpoint, where, sizeof(where));
-            if (b.len)
-                pcfmcp__buf_putc(&b, '\n');
-            pcfmcp__buf_printf(&b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
+            if (b->len)
+                pcfmcp__buf_putc(b, '\n');
+            pcfmcp__buf_printf(b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
         }
         pcfmcp_tracer_free(t);
     }
     pcfmcp__store *store = NULL;
     char swhy[700] = "";
     if (build_store(copy, NULL, &store, swhy, sizeof(swhy)) != PCFMCP_OK) {
-        if (b.len)
-            pcfmcp__buf_putc(&b, '\n');
-        pcfmcp__buf_puts(&b, swhy[0] ? swhy : "store.url: out of memory");
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, swhy[0] ? swhy : "store.url: out of memory");
     }
     pcfmcp__store_free(store);
     pcfmcp_config_free(copy);
-    if (!pcfmcp__buf_ok(&b)) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_ERR_NOMEM;
-    }
-    if (b.len == 0) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_OK;
-    }
-    *errors = pcfmcp__buf_steal(&b, NULL);
-    return PCFMCP_ERR_CONFIG;
+    return pcfmcp__buf_ok(b) ? PCFMCP_OK : PCFMCP_ERR_NOMEM;
 }
 
 /* Swaps in new settings; cannot fail. Takes ownership of st. */
@@ -1069,13 +1061,8 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
     atomic_init(&h->limits_in_engine, true);
     atomic_init(&h->grace_ms, 10000);
 
-    char *errors = NULL;
-    pcfmcp_error_t rc = pcfmcp__guards_check(c, &errors);
-    if (rc != PCFMCP_OK) {
-        pcfmcp__fail(s, rc, "%s", errors ? errors : pcfmcp_strerror(rc));
-        pcfmcp__free(errors);
-        return rc;
-    }
+    /* pcfmcp_server_new() has validated the configuration (validate.c). */
+    pcfmcp_error_t rc = PCFMCP_OK;
     log_config_warnings(s, c);
     if (pcfmcp__cfg_metrics_enabled(c) && (rc = build_metrics(h)) != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
@@ -1194,12 +1181,4 @@ void pcfmcp__guards_free(pcfmcp_server_t *s)
     pthread_mutex_destroy(&h->reload_lock);
     pcfmcp__free(h);
     s->guards = NULL;
-}
-
-PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *config, char **errors)
-{
-    if (!config || !errors)
-        return PCFMCP_ERR_INVALID_ARG;
-    *errors = NULL;
-    return pcfmcp__guards_check(config, errors);
 }

@@ -11,6 +11,7 @@
 #include <pcfmcp/server.h>
 #include <pcfmcp/sys/metrics.h>
 
+#include "core/buf.h"
 #include "core/internal.h"
 
 typedef struct pcfmcp__guards pcfmcp__guards;
@@ -37,8 +38,8 @@ unsigned pcfmcp__guards_grace_ms(pcfmcp_server_t *s);
 void pcfmcp__guards_limits_in_engine(pcfmcp_server_t *s, bool in_engine);
 
 /* Validation of what pcfmcp__guards_new() would refuse, without side effects;
- * appends one line per problem to *errors. */
-pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors);
+ * appends one line per problem to @p out (validate.c's list). */
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, pcfmcp__buf *out);
 
 /* ------------------------------------------------------------- reload */
 

@@ -43,6 +43,14 @@
 #include "mcp/engine_internal.h"
 #include "transport/http_internal.h"
 
+/* epoll where configure found it (Linux); poll() elsewhere and in
+ * --enable-portable builds, which CI runs the transport tests in. */
+#if defined(HAVE_SYS_EPOLL_H) && !defined(PCFMCP_PORTABLE)
+#define PCFMCP_MHD_EVENT_LOOP MHD_USE_EPOLL
+#else
+#define PCFMCP_MHD_EVENT_LOOP MHD_USE_POLL
+#endif
+
 #define SHARDS 64
 #define ID_MAX 64
 #define IDENT_MAX 256
@@ -2282,7 +2290,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     pthread_mutex_init(&h->live_lock, NULL);
     pthread_mutex_init(&h->wd_lock, NULL);
     if (!(h->host = pcfmcp__strdup("127.0.0.1")) || !(h->path = pcfmcp__strdup("/mcp")) ||
-        pipe2(h->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        pcfmcp__pipe_cloexec_nonblock(h->stop_pipe) != 0) {
         pcfmcp_http_free(h);
         return PCFMCP_ERR_NOMEM;
     }
@@ -2599,8 +2607,8 @@ static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct so
 static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_storage *ss, bool tls,
                                        unsigned threads)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | PCFMCP_MHD_EVENT_LOOP | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls)
@@ -2632,6 +2640,42 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     return MHD_start_daemon(flags, 0, NULL, NULL, &on_request, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
+/* The listen address and its authentication policy: what start refuses
+ * before binding, shared with pcfmcp__http_preflight() so that a
+ * configuration check refuses exactly the same. */
+static pcfmcp_error_t check_listen(pcfmcp_http_t *h, struct sockaddr_storage *ss, bool *loopback)
+{
+    if (!resolve(h, h->host, h->port, ss, loopback))
+        return PCFMCP_ERR_IO;
+    if (!*loopback && !h->auth_cb && !h->tls_ca && !h->insecure_no_auth) {
+        pcfmcp__fail(h, PCFMCP_ERR_DENIED,
+                     "refusing to listen on non-loopback address %s without authentication "
+                     "(configure auth, a TLS client CA, or set auth.insecure_no_auth)",
+                     h->host);
+        return PCFMCP_ERR_DENIED;
+    }
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__http_preflight(pcfmcp_http_t *h)
+{
+    struct sockaddr_storage ss;
+    bool loopback = false;
+    pcfmcp_error_t rc = check_listen(h, &ss, &loopback);
+    if (rc != PCFMCP_OK || !h->tls_cert)
+        return rc;
+    /* The same loader start uses, into a store that is thrown away. */
+    pcfmcp__tls_store *ts = pcfmcp__tls_store_new();
+    if (!ts)
+        return PCFMCP_ERR_NOMEM;
+    char err[400] = "";
+    rc = pcfmcp__tls_store_load(ts, h->tls_cert, h->tls_key, h->tls_ca, err, sizeof(err));
+    if (rc != PCFMCP_OK)
+        pcfmcp__fail(h, rc, "TLS: %s", err);
+    pcfmcp__tls_store_free(ts);
+    return rc;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
 {
     if (!h)
@@ -2640,16 +2684,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
         return PCFMCP_ERR_STATE;
     struct sockaddr_storage ss;
     bool loopback = false;
-    if (!resolve(h, h->host, h->port, &ss, &loopback))
-        return PCFMCP_ERR_IO;
+    pcfmcp_error_t lrc = check_listen(h, &ss, &loopback);
+    if (lrc != PCFMCP_OK)
+        return lrc;
     h->loopback = loopback;
-    if (!loopback && !h->auth_cb && !h->tls_ca && !h->insecure_no_auth) {
-        pcfmcp__fail(h, PCFMCP_ERR_DENIED,
-                     "refusing to listen on non-loopback address %s without authentication "
-                     "(configure auth, a TLS client CA, or set auth.insecure_no_auth)",
-                     h->host);
-        return PCFMCP_ERR_DENIED;
-    }
     if (!loopback && !h->auth_cb && !h->tls_ca)
         PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",
                    "serving %s WITHOUT authentication (insecure_no_auth): anyone who can reach it can act",

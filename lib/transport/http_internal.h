@@ -68,6 +68,14 @@ const char *pcfmcp__http_check_headers(const pcfmcp__http_header *headers, size_
  * (@p requested, may be NULL) asks for. pcfmcp__malloc'd, NULL without memory. */
 char *pcfmcp__http_cors_allow_headers(const char *requested);
 
+/* ------------------------------------------------------------------ http.c */
+
+/* What pcfmcp_http_start() would refuse before binding, without binding:
+ * the listen address, the rule against serving a non-loopback address
+ * without authentication (PCFMCP_ERR_DENIED), and the TLS files, loaded
+ * into a scratch store (PCFMCP_ERR_TLS). pcfmcp_http_errmsg() says why. */
+pcfmcp_error_t pcfmcp__http_preflight(pcfmcp_http_t *h);
+
 /* -------------------------------------------------------------- http_tls.c */
 
 typedef struct pcfmcp__tls_store pcfmcp__tls_store;
