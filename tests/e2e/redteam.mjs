@@ -1,0 +1,99 @@
+// Red-team regressions for issue #10: other instances of its defect classes
+// than the ones the issue listed, each found against main and each checked
+// in the fake PCF's own state (never only through pcf-mcp's answer).
+//
+//  - a write that answers ok while PCF stored nothing (notes edited or
+//    deleted through an id of another project, an unknown id, or an
+//    archived project: PCF's notes/edit redirects for all of them);
+//  - a write whose stored value differs from the one sent (network names
+//    PCF passes through int());
+//  - Markdown that still links (GFM's www. autolinks).
+import assert from "node:assert/strict";
+
+import { checker, connect, MAIN_EMAIL, MAIN_PASSWORD, startFake, textOf } from "./tools-harness.mjs";
+
+const T = checker();
+const check = T.check;
+
+const EXT = "ACME external pentest";
+const AD = "ACME internal AD assessment";
+
+async function main() {
+  const fake = await startFake();
+  const s = await connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
+    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true",
+    PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
+  const row = async (id) => (await fake.control(`/__fake__/object/${id}`)).record;
+  const call = (name, args) => s.client.callTool({ name, arguments: args });
+  const ok = async (name, args) => {
+    const r = await call(name, args);
+    assert.ok(!r.isError, `${name}(${JSON.stringify(args)}) failed: ${textOf(r)}`);
+    return r.structuredContent;
+  };
+  try {
+    const projects = (await ok("list_projects", { limit: 100 })).projects;
+    const ext = projects.find((p) => p.name === EXT).id;
+    const ad = projects.find((p) => p.name === AD).id;
+    const adNote = (await ok("list_notes", { project: ad })).notes[0];
+    const extNote = (await ok("list_notes", { project: ext })).notes[0];
+
+    await check("edit_note: a note of another project is not found, and stays as it was", async () => {
+      const before = await row(adNote.id);
+      for (const args of [{ text: "<p>overwritten</p>" }, { name: "renamed" }]) {
+        const r = await call("edit_note", { project: ext, note_id: adNote.id, ...args });
+        assert.ok(r.isError, `edit_note answered ok for a note of another project: ${textOf(r)}`);
+        assert.match(textOf(r), /not found|not in this project/i);
+      }
+      assert.deepEqual(await row(adNote.id), before);
+    });
+
+    await check("edit_note: an unknown note id is not found", async () => {
+      const r = await call("edit_note", { project: ext, note_id: "0b9f2c1e-5d1a-4c3e-9a6f-2e7d8c9b0a1f",
+        name: "renamed" });
+      assert.ok(r.isError, `edit_note answered ok for a note that does not exist: ${textOf(r)}`);
+    });
+
+    await check("delete_note: a note of another project is not reported deleted", async () => {
+      const r = await call("delete_note", { project: ext, note_id: adNote.id, confirm: adNote.id });
+      assert.ok(r.isError, `delete_note answered ok for a note of another project: ${textOf(r)}`);
+      assert.ok(await row(adNote.id), "the other project's note is gone");
+    });
+
+    await check("edit_note in an archived project: an error, not ok", async () => {
+      // Archive the project the way PCF's auto-archive does (end date past).
+      await fake.control(`/__fake__/object/${ext}`, { set: { auto_archive: 1, end_date: 1000 } });
+      try {
+        const before = await row(extNote.id);
+        const r = await call("edit_note", { project: ext, note_id: extNote.id, text: "<p>lost</p>" });
+        assert.ok(r.isError, `edit_note answered ok but PCF stored nothing: ${textOf(r)}`);
+        assert.deepEqual(await row(extNote.id), before);
+        const d = await call("delete_note", { project: ext, note_id: extNote.id, confirm: extNote.id });
+        assert.ok(d.isError, `delete_note answered ok in an archived project: ${textOf(d)}`);
+        assert.ok(await row(extNote.id), "the note is gone");
+      } finally {
+        await fake.control(`/__fake__/object/${ext}`, { set: { auto_archive: 0, status: 1,
+          end_date: Math.floor(Date.now() / 1000) + 86400 * 30 } });
+      }
+    });
+
+    await check("edit_note and delete_note still work on the project's own notes", async () => {
+      const sc = await ok("edit_note", { project: ext, note_id: extNote.id, text: "<p>new text</p>",
+        name: "Recon 2" });
+      assert.equal(sc.ok, true);
+      const r = await row(extNote.id);
+      assert.equal(r.html, "<p>new text</p>");
+      assert.equal(r.name, "Recon 2");
+      await ok("delete_note", { project: ext, note_id: extNote.id, confirm: extNote.id });
+      assert.equal(await row(extNote.id), undefined);
+    });
+  } finally {
+    await s.close();
+    await fake.stop();
+  }
+  T.report("red team");
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
