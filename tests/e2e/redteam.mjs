@@ -6,7 +6,8 @@
 //    deleted through an id of another project, an unknown id, or an
 //    archived project: PCF's notes/edit redirects for all of them);
 //  - a write whose stored value differs from the one sent (network names
-//    PCF passes through int());
+//    PCF passes through int(): "007" became "7", and a 20-digit name hung
+//    PCF);
 //  - Markdown that still links (GFM's www. autolinks).
 import assert from "node:assert/strict";
 
@@ -89,6 +90,28 @@ async function main() {
   } finally {
     await s.close();
     await fake.stop();
+  }
+
+  // PCF as it really is: network/create does int(name).
+  const buggy = await startFake({ extra: ["--bugs"] });
+  const b = await connect({ PCF_MCP_PCF_URL: buggy.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
+    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
+  try {
+    await check("create_network: names int() would change or choke on are stored as given", async () => {
+      const ext = (await b.client.callTool({ name: "list_projects", arguments: {} }))
+        .structuredContent.projects.find((p) => p.name === EXT).id;
+      let k = 0;
+      for (const name of ["007", "-0", "00", "99999999999999999999", "-12", "12"]) {
+        const r = await b.client.callTool({ name: "create_network", arguments: {
+          project: ext, ip: `10.77.${k++}.0`, mask: 24, name } });
+        assert.ok(!r.isError, `create_network ${name}: ${textOf(r)}`);
+        const stored = (await buggy.control(`/__fake__/object/${r.structuredContent.network_id}`)).record;
+        assert.equal(stored.name, name, `network name ${JSON.stringify(name)} stored as ${JSON.stringify(stored.name)}`);
+      }
+    });
+  } finally {
+    await b.close();
+    await buggy.stop();
   }
   T.report("red team");
 }

@@ -3054,9 +3054,14 @@ def build_api(app):
         name = a["name"]
         if c.cfg.bugs:
             try:
-                name = str(int(name))        # PCF does int(name)
+                name = int(name)             # PCF does int(name): "007" is stored as 7
             except ValueError:
                 raise ServerError("int() of a network name")
+            if not -2 ** 63 <= name < 2 ** 63:
+                # sqlite3 cannot bind it; PCF HEAD's database stays locked after
+                # a failed statement, so the real server hangs from here on.
+                raise ServerError("OverflowError: Python int too large to convert to SQLite INTEGER")
+            name = str(name)
         err = network_checks(c, a["ip"], a["mask"], a["access_from"])
         if err:
             return fail(err)
