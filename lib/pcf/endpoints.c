@@ -394,7 +394,8 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
     c.deadline = ctx && ctx->deadline_ms ? ctx->deadline_ms
                                          : pcfmcp__now_ms() + (uint64_t)pcf->cfg.total_ms;
     char *cache_key = NULL;
-    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, res, &cache_key);
+    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, ctx && ctx->fresh, res,
+                                        &cache_key);
     if (!hit) {
         run_call(&c, args);
         call_cleanup(&c);

@@ -128,7 +128,8 @@ static const char *project_of(const cJSON *args)
 }
 
 bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
-                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out)
+                              const cJSON *args, bool fresh, pcfmcp_pcf_result_t *res,
+                              char **key_out)
 {
     *key_out = NULL;
     if (!cache || !cacheable(op) || !pcfmcp_cache_enabled(cache))
@@ -146,7 +147,7 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
         return false;
     char *text = NULL;
     size_t len = 0;
-    if (pcfmcp_cache_get(cache, key, &text, &len) != PCFMCP_OK) {
+    if (fresh || pcfmcp_cache_get(cache, key, &text, &len) != PCFMCP_OK) {
         *key_out = key;
         return false;
     }

@@ -221,9 +221,12 @@ void pcfmcp__pcf_hooks_copy(pcfmcp_pcf_t *to, pcfmcp_pcf_t *from);
 void pcfmcp__pcf_log_fields(const pcfmcp__pcf_callctx *ctx, pcfmcp__log_fields *f,
                             char trace[33]);
 /* A hit fills @p res and returns true. On a miss of a cacheable operation
- * *key_out receives the key to store the answer under (caller frees). */
+ * *key_out receives the key to store the answer under (caller frees).
+ * @p fresh: never a hit, but the key is given, so the fresh answer
+ * replaces what the cache held. */
 bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
-                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out);
+                              const cJSON *args, bool fresh, pcfmcp_pcf_result_t *res,
+                              char **key_out);
 void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key, const cJSON *args,
                              const pcfmcp_pcf_result_t *res);
 /* After a write (whatever its outcome): drops what it may have made stale. */

@@ -532,8 +532,8 @@ static cJSON *merged_fields(tcall *c, const char *iid, const cJSON *given, const
             return NULL;
         }
     }
-    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
-                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    const cJSON *doc = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                               pcfmcp__th_args_id(c, "issue_id", iid), NULL);
     if (!doc)
         return NULL;
     const cJSON *cur = pcfmcp__json_obj(doc, "fields");
@@ -564,8 +564,8 @@ static cJSON *merged_fields(tcall *c, const char *iid, const cJSON *given, const
  * drops a value it cannot convert, and API v1 ignores an empty set). */
 static bool fields_landed(tcall *c, const char *iid, const cJSON *want)
 {
-    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
-                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    const cJSON *doc = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                               pcfmcp__th_args_id(c, "issue_id", iid), NULL);
     if (!doc)
         return false;
     const cJSON *now = pcfmcp__json_obj(doc, "fields");

@@ -989,6 +989,15 @@ const cJSON *pcfmcp__tools_pcf(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_
     return doc;
 }
 
+const cJSON *pcfmcp__tools_pcf_fresh(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_error_t *rcp)
+{
+    bool was = c->pctx.fresh;
+    c->pctx.fresh = true;
+    const cJSON *doc = pcfmcp__tools_pcf(c, op, args, rcp);
+    c->pctx.fresh = was;
+    return doc;
+}
+
 /* ------------------------------------------------------------ projects */
 
 cJSON *pcfmcp__tools_norm_project(const cJSON *p)

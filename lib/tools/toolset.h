@@ -301,6 +301,10 @@ const cJSON *pcfmcp__tools_pcf(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_
  * nobody needs the reason). */
 const cJSON *pcfmcp__tools_pcf_soft(tcall *c, pcfmcp__pcf_op op, cJSON *args,
                                     pcfmcp_error_t *rc, pcfmcp__mtext *msg);
+/* pcfmcp__tools_pcf, reading PCF itself and never the read cache: for the
+ * read half of a read-modify-write, which must see what other PCF users
+ * stored meanwhile. */
+const cJSON *pcfmcp__tools_pcf_fresh(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_error_t *rc);
 /* The args object with project_id set, ready for a PCF call. */
 cJSON *pcfmcp__tools_pargs(tcall *c);
 const char *pcfmcp__tools_arg_str(const tcall *c, const char *name);

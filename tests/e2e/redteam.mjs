@@ -92,6 +92,72 @@ async function main() {
     await fake.stop();
   }
 
+  // With the read cache on, the read half of a read-modify-write must still
+  // see what other PCF users stored meanwhile.
+  const cf = await startFake();
+  const cs = await connect({ PCF_MCP_PCF_URL: cf.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
+    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_CACHE_ENABLED: "true", PCF_MCP_CACHE_TTL: "10m" });
+  try {
+    const callc = async (name, args) => {
+      const r = await cs.client.callTool({ name, arguments: args });
+      assert.ok(!r.isError, `${name}: ${textOf(r)}`);
+      return r.structuredContent;
+    };
+    const ext = (await callc("list_projects", {})).projects.find((p) => p.name === EXT).id;
+    await check("update_issue with the cache on keeps a custom field another user added", async () => {
+      const issue = (await callc("list_issues", { project: ext })).issues[0];
+      await callc("get_issue", { project: ext, issue_id: issue.id }); // cached now
+      const row = (await cf.control(`/__fake__/object/${issue.id}`)).record;
+      const fields = { ...row.fields, added_meanwhile: { type: "text", value: "by a colleague in PCF" } };
+      await cf.control(`/__fake__/object/${issue.id}`, { set: { fields } });
+      await callc("update_issue", { project: ext, issue_id: issue.id,
+        fields: { ticket: { type: "text", value: "ACME-42" } } });
+      const after = (await cf.control(`/__fake__/object/${issue.id}`)).record.fields;
+      assert.ok(after.added_meanwhile, `the colleague's field is gone: ${JSON.stringify(after)}`);
+      assert.equal(after.ticket.value, "ACME-42");
+    });
+    await check("update_credential with the cache on keeps hostnames another user tied to a port", async () => {
+      const cred = (await callc("list_credentials", { project: ext })).credentials
+        .find((x) => x.services.length > 0);
+      assert.ok(cred, "a seeded credential with a service");
+      const port = cred.services[0];
+      const portRow = (await cf.control(`/__fake__/object/${port}`)).record;
+      const hostRow = (await cf.control(`/__fake__/object/${portRow.host_id}`)).record;
+      const ids = await cf.control("/__fake__/ids");
+      let hn = null;
+      for (const id of ids.hostnames) {
+        const h = (await cf.control(`/__fake__/object/${id}`)).record;
+        if (h.host_id === hostRow.id) hn = id;
+      }
+      assert.ok(hn, "a hostname on the credential's host");
+      const row = (await cf.control(`/__fake__/object/${cred.id}`)).record;
+      await cf.control(`/__fake__/object/${cred.id}`, { set: { services: { ...row.services, [port]: ["0", hn] } } });
+      await callc("update_credential", { project: ext, credential_id: cred.id, port_ids: cred.services });
+      const after = (await cf.control(`/__fake__/object/${cred.id}`)).record.services;
+      assert.deepEqual([...after[port]].sort(), ["0", hn].sort(),
+        `the hostname tied meanwhile is gone: ${JSON.stringify(after)}`);
+    });
+    await check("import_scan with the cache on counts from PCF, not from a cached export", async () => {
+      await callc("get_project_snapshot", { project: ext }); // the export is cached now
+      // Another client adds a host straight through PCF's API meanwhile.
+      const api = async (route, body) => (await fetch(`${cf.url}/api/v1${route}`, { method: "POST",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })).json();
+      const tok = (await api("/create_token", { email: MAIN_EMAIL, password: MAIN_PASSWORD,
+        name: "colleague", duration: 3600 })).access_token;
+      assert.ok((await api(`/project/${ext}/host/new`, { access_token: tok, ip: "192.0.2.201",
+        description: "" })).host_id);
+      const nmap = `<?xml version="1.0"?><nmaprun scanner="nmap"><host><status state="up"/>
+<address addr="192.0.2.202" addrtype="ipv4"/><ports><port protocol="tcp" portid="22">
+<state state="open"/><service name="ssh"/></port></ports></host></nmaprun>`;
+      const sc = await callc("import_scan", { project: ext, format: "nmap", content: nmap });
+      assert.equal(sc.after.hosts - sc.before.hosts, 1,
+        `the import added 1 host, the answer says ${sc.after.hosts - sc.before.hosts}`);
+    });
+  } finally {
+    await cs.close();
+    await cf.stop();
+  }
+
   // PCF as it really is: network/create does int(name).
   const buggy = await startFake({ extra: ["--bugs"] });
   const b = await connect({ PCF_MCP_PCF_URL: buggy.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
