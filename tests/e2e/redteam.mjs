@@ -77,6 +77,32 @@ async function main() {
       }
     });
 
+    await check("create_issue and update_issue: a custom field value PCF would drop is refused", async () => {
+      const bad = [["number", "3.5"], ["number", "1e3"], ["number", "1_000"], ["boolean", "true"],
+        ["boolean", "yes"], ["float", "abc"], ["float", "1e400"], ["float", "nan"], ["number", " 7"]];
+      for (const [type, value] of bad) {
+        const r = await call("create_issue", { project: ext, name: `fields ${type} ${value}`,
+          fields: { f: { type, value }, keep: { type: "text", value: "kept" } } });
+        const made = (await fake.control("/__fake__/ids")).issues.length;
+        assert.ok(r.isError, `create_issue answered ok for ${type} ${JSON.stringify(value)}, ` +
+          `which PCF does not store as given: ${textOf(r)}`);
+        assert.match(textOf(r), /custom field/i);
+        assert.ok(made > 0);
+      }
+      const issue = (await ok("list_issues", { project: ext })).issues[0];
+      const before = await row(issue.id);
+      const r = await call("update_issue", { project: ext, issue_id: issue.id, name: "renamed too",
+        fields: { f: { type: "number", value: "3.5" } } });
+      assert.ok(r.isError, textOf(r));
+      assert.deepEqual(await row(issue.id), before, "update_issue changed the issue before refusing");
+      const good = await ok("create_issue", { project: ext, name: "fields fine",
+        fields: { n: { type: "number", value: "-42" }, x: { type: "float", value: "2.5e-3" },
+          b: { type: "boolean", value: "0" }, t: { type: "text", value: " any text " } } });
+      const stored = (await row(good.issue_id)).fields;
+      assert.deepEqual(stored, { n: { type: "number", value: -42 }, x: { type: "float", value: 0.0025 },
+        b: { type: "boolean", value: false }, t: { type: "text", value: " any text " } });
+    });
+
     await check("edit_note and delete_note still work on the project's own notes", async () => {
       const sc = await ok("edit_note", { project: ext, note_id: extNote.id, text: "<p>new text</p>",
         name: "Recon 2" });
