@@ -217,6 +217,7 @@ static const tool_param p_add_hostname[] = {
     { "host", K_STR, P_REQ, 1, 100, NULL, "The host: its UUID or its IP address." },
     { "hostname", K_HOSTNAME, P_REQ, 0, 0, NULL, "DNS name, e.g. www.example.com." },
     { "description", K_TEXT, 0, 0, 0, NULL, "Where the name comes from." },
+    { "replace_description", K_BOOL, 0, 0, 0, NULL, "If the host already has this hostname with another description, replace it (otherwise the call is refused and nothing changes)." },
     END
 };
 

@@ -103,6 +103,28 @@ async function main() {
         b: { type: "boolean", value: false }, t: { type: "text", value: " any text " } });
     });
 
+    await check("add_hostname does not silently replace an existing hostname's description", async () => {
+      const host = (await ok("list_hosts", { project: ext, with_ports: true })).hosts
+        .find((h) => h.hostnames && h.hostnames.length);
+      const info = (await ok("get_host", { project: ext, host: host.id })).host;
+      const hn = info.hostnames[0];
+      await fake.control(`/__fake__/object/${hn.id}`, { set: { description: "from the client's DNS export" } });
+      const r = await call("add_hostname", { project: ext, host: host.id, hostname: hn.hostname,
+        description: "from crt.sh" });
+      assert.ok(r.isError, `add_hostname replaced a description without saying so: ${textOf(r)}`);
+      assert.match(textOf(r), /from the client's DNS export/);
+      assert.equal((await row(hn.id)).description, "from the client's DNS export");
+      // Asked for explicitly, it is replaced; the same description, or none, changes nothing.
+      await ok("add_hostname", { project: ext, host: host.id, hostname: hn.hostname,
+        description: "from the client's DNS export" });
+      await ok("add_hostname", { project: ext, host: host.id, hostname: hn.hostname });
+      assert.equal((await row(hn.id)).description, "from the client's DNS export");
+      const sc = await ok("add_hostname", { project: ext, host: host.id, hostname: hn.hostname,
+        description: "from crt.sh", replace_description: true });
+      assert.equal(sc.hostname_id, hn.id);
+      assert.equal((await row(hn.id)).description, "from crt.sh");
+    });
+
     await check("edit_note and delete_note still work on the project's own notes", async () => {
       const sc = await ok("edit_note", { project: ext, note_id: extNote.id, text: "<p>new text</p>",
         name: "Recon 2" });
