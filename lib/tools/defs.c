@@ -489,7 +489,7 @@ const tool_def pcfmcp__tools_defs[] = {
       J({"type": "object", "required": ["project_id", "name"],
          "properties": {"project_id": T_UUID, "name": T_STR}}),
       pcfmcp__th_create_project },
-    { "update_project", TS_PROJECTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a project",
+    { "update_project", TS_PROJECTS, F_IDEMPOTENT | F_OVERWRITES | PRJ, NULL, NULL, "Update a project",
       "Changes a project's settings; fields you omit keep their values. status=active re-opens "
       "an archived project (PCF refuses writes to archived projects).",
       p_update_project, O_OK("project_id": T_UUID, "updated": T_STRS),
@@ -526,7 +526,7 @@ const tool_def pcfmcp__tools_defs[] = {
       O_OK("host_id": T_STR, "port_ids": {"type": "object", "additionalProperties": T_STR},
            "hostname_ids": {"type": "object", "additionalProperties": T_STR}, O_STEPS),
       pcfmcp__th_add_host },
-    { "update_host", TS_HOSTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a host",
+    { "update_host", TS_HOSTS, F_IDEMPOTENT | F_OVERWRITES | PRJ, NULL, NULL, "Update a host",
       "Changes a host's description, OS or threat tags (threats replaces the whole list). "
       "Fields you omit keep their values.",
       p_update_host, O_OK("host_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_host },
@@ -543,7 +543,7 @@ const tool_def pcfmcp__tools_defs[] = {
       "Returns one port with its host IP, service, description and the ids of issues on it.",
       p_port_id, J({"type": "object", "required": ["port"], "properties": {"port": O_PORT}}),
       pcfmcp__th_get_port },
-    { "update_port", TS_PORTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a port",
+    { "update_port", TS_PORTS, F_IDEMPOTENT | F_OVERWRITES | PRJ, NULL, NULL, "Update a port",
       "Changes a port's service name or description.", p_update_port,
       O_OK("port_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_port },
     { "delete_port", TS_PORTS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "port_id", "Delete a port",
@@ -581,7 +581,7 @@ const tool_def pcfmcp__tools_defs[] = {
       "Records a network range (e.g. 10.0.0.0/24) in a project. PCF refuses duplicates and "
       "masks over 32 for IPv4.",
       p_create_network, O_OK("network_id": T_UUID), pcfmcp__th_create_network },
-    { "update_network", TS_NETWORKS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a network",
+    { "update_network", TS_NETWORKS, F_IDEMPOTENT | F_OVERWRITES | PRJ, NULL, NULL, "Update a network",
       "Changes a network's fields; omitted fields keep their values.", p_update_network,
       O_OK("network_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_network },
     { "delete_network", TS_NETWORKS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "network_id", "Delete a network",
@@ -624,7 +624,7 @@ const tool_def pcfmcp__tools_defs[] = {
       p_create_issue,
       O_OK("issue_id": T_STR, "poc_id": T_STR, "criticality": T_CRIT, O_STEPS),
       pcfmcp__th_create_issue },
-    { "update_issue", TS_ISSUES, F_IDEMPOTENT | PRJ, "issues_write", NULL, "Update an issue",
+    { "update_issue", TS_ISSUES, F_IDEMPOTENT | F_OVERWRITES | PRJ, "issues_write", NULL, "Update an issue",
       "Changes the given fields of a finding; the others keep their values (e.g. set status to "
       "Confirmed, adjust CVSS, add a fix). Custom fields merge: fields sets the named ones and "
       "keeps the rest, remove_fields deletes named ones. services replaces the affected "
@@ -643,7 +643,7 @@ const tool_def pcfmcp__tools_defs[] = {
              "properties": {"id": T_UUID, "name": T_STR, "team_id": T_STR, "team_name": T_STR,
                             "user_id": T_STR}}}}}),
       pcfmcp__th_list_issue_rules },
-    { "apply_issue_rules", TS_ISSUES, PRJ, NULL, NULL, "Apply issue rules",
+    { "apply_issue_rules", TS_ISSUES, F_OVERWRITES | PRJ, NULL, NULL, "Apply issue rules",
       "Runs issue rules over issues of a project (e.g. to normalise names or fill in fix "
       "texts). Returns how many issues changed.",
       p_apply_rules, O_OK("updated_issues": T_INT), pcfmcp__th_apply_issue_rules },
@@ -722,7 +722,7 @@ const tool_def pcfmcp__tools_defs[] = {
       "Records a credential found during the test (login plus hash and/or cleartext, source, "
       "services).",
       p_add_credential, O_OK("credential_id": T_UUID), pcfmcp__th_add_credential },
-    { "update_credential", TS_CREDENTIALS, F_IDEMPOTENT | PRJ, "credentials", NULL,
+    { "update_credential", TS_CREDENTIALS, F_IDEMPOTENT | F_OVERWRITES | PRJ, "credentials", NULL,
       "Update a credential", "Changes the given fields of a credential.", p_update_credential,
       O_OK("credential_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_credential },
     { "delete_credential", TS_CREDENTIALS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "credentials", "credential_id",
@@ -740,7 +740,7 @@ const tool_def pcfmcp__tools_defs[] = {
     { "add_note", TS_NOTES, PRJ, "notes", NULL, "Add a note",
       "Adds a note to a project, optionally attached to a host.", p_add_note,
       O_OK("note_id": T_UUID), pcfmcp__th_add_note },
-    { "edit_note", TS_NOTES, F_IDEMPOTENT | PRJ, "notes", NULL, "Edit a note",
+    { "edit_note", TS_NOTES, F_IDEMPOTENT | F_OVERWRITES | PRJ, "notes", NULL, "Edit a note",
       "Replaces a note's text and/or renames it. Use delete_note to remove it.", p_edit_note,
       O_OK("note_id": T_UUID, "updated": T_STRS), pcfmcp__th_edit_note },
     { "delete_note", TS_NOTES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "notes", "note_id", "Delete a note",

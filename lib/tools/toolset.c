@@ -561,7 +561,8 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
     bool ro = (d->flags & F_READ) || (ts->read_only && (d->flags & F_RO_OK));
     cJSON_AddBoolToObject(a, "readOnlyHint", ro);
     if (!ro) {
-        cJSON_AddBoolToObject(a, "destructiveHint", (d->flags & F_DESTRUCTIVE) != 0);
+        /* MCP: false means "only additive updates"; an update replaces what was stored. */
+        cJSON_AddBoolToObject(a, "destructiveHint", (d->flags & (F_DESTRUCTIVE | F_OVERWRITES)) != 0);
         cJSON_AddBoolToObject(a, "idempotentHint", (d->flags & F_IDEMPOTENT) != 0);
     }
     cJSON_AddBoolToObject(a, "openWorldHint", false);

@@ -41,7 +41,9 @@ enum {
     F_PROJECT = 1u << 3,     /* takes `project` (name or UUID; default project) */
     F_PAGED = 1u << 4,       /* takes limit + cursor; output has paging members */
     F_NO_SCOPE = 1u << 5,    /* not tied to one project (teams, users, tokens) */
-    F_RO_OK = 1u << 6        /* kept in read-only mode; refuses its writing options there */
+    F_RO_OK = 1u << 6,       /* kept in read-only mode; refuses its writing options there */
+    F_OVERWRITES = 1u << 7   /* replaces stored values (not additive): destructiveHint, but
+                                no enable_destructive/confirm gate */
 };
 
 /* Parameter kinds: each becomes one inputSchema property. */
