@@ -22,7 +22,7 @@ const AD = "ACME internal AD assessment";
 async function main() {
   const fake = await startFake();
   const s = await connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
-    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true",
+    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_TOOLSETS: "all", PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true",
     PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
   const row = async (id) => (await fake.control(`/__fake__/object/${id}`)).record;
   const call = (name, args) => s.client.callTool({ name, arguments: args });
@@ -144,7 +144,7 @@ async function main() {
   // see what other PCF users stored meanwhile.
   const cf = await startFake();
   const cs = await connect({ PCF_MCP_PCF_URL: cf.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
-    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_CACHE_ENABLED: "true", PCF_MCP_CACHE_TTL: "10m" });
+    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_TOOLSETS: "all", PCF_MCP_CACHE_ENABLED: "true", PCF_MCP_CACHE_TTL: "10m" });
   try {
     const callc = async (name, args) => {
       const r = await cs.client.callTool({ name, arguments: args });
@@ -209,7 +209,7 @@ async function main() {
   // PCF as it really is: network/create does int(name).
   const buggy = await startFake({ extra: ["--bugs"] });
   const b = await connect({ PCF_MCP_PCF_URL: buggy.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
-    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
+    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_TOOLSETS: "all", PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
   try {
     await check("create_network: names int() would change or choke on are stored as given", async () => {
       const ext = (await b.client.callTool({ name: "list_projects", arguments: {} }))
