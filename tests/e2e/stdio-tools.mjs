@@ -142,7 +142,7 @@ async function mainSuite(s, fake, tmp) {
       const del = t.name.startsWith("delete_");
       // MCP: destructiveHint false means "only additive updates"; updates
       // replace stored values, so they say true (without the delete gate).
-      const overwrites = /^(update_|edit_note$|apply_issue_rules$)/.test(t.name);
+      const overwrites = /^(update_|set_main_poc$|set_team_admin$|edit_note$|apply_issue_rules$)/.test(t.name);
       assert.equal(t.annotations.destructiveHint === true, del || overwrites, `${t.name}: destructiveHint`);
       if (del) assert.ok(t.inputSchema.required.includes("confirm"));
       // Deleting the same id again changes nothing more (PCF answers not found).
