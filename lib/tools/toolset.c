@@ -825,8 +825,11 @@ pcfmcp_error_t pcfmcp__tools_scope(tcall *c)
     pcfmcp__mt_init(&msg);
     pcfmcp_error_t rc = PCFMCP_OK;
     pthread_mutex_lock(&ts->scope_lock);
+    /* With the server's own view only: a caller's own credentials (per-person
+     * identities) would let whoever calls first decide everyone's scope, e.g.
+     * with a project of the scoped name that only that caller sees. */
     if (ts->scope_state == 0)
-        rc = resolve_scope_locked(ts, c->pcf, &c->pctx, &msg);
+        rc = resolve_scope_locked(ts, ts->pcf, &c->pctx, &msg);
     int state = ts->scope_state;
     pthread_mutex_unlock(&ts->scope_lock);
     if (rc != PCFMCP_OK) {
@@ -1514,6 +1517,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
         return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     ts->registered = true;
     ts->engine = engine;
+    /* Names are resolved with the server's own PCF view only (see
+     * pcfmcp__tools_scope); callers with credentials of their own and no such
+     * view cannot have names resolved safely. */
+    if (scope_needs_pcf(ts) && ts->resolve &&
+        (!ts->pcf || pcfmcp_pcf_capability(ts->pcf, "api", NULL) == PCFMCP_ERR_UNSUPPORTED))
+        return pcfmcp__fail(ts, PCFMCP_ERR_CONFIG,
+                            "tools.projects / tools.default_project name projects, which only "
+                            "the server's own PCF credentials can resolve (with per-person "
+                            "credentials the first caller would decide everyone's scope): give "
+                            "the projects' UUIDs, or configure pcf.token or pcf.email and "
+                            "pcf.password for the server");
     /* The scope's names become UUIDs now, so an ambiguous name stops the
      * start; if PCF cannot be reached yet, the first call resolves them. */
     if ((ts->nprojects || ts->default_project) && (ts->pcf || !scope_needs_pcf(ts))) {
