@@ -698,6 +698,11 @@ static bool scope_needs_pcf(const pcfmcp_toolset_t *ts)
     return ts->default_project && !pcfmcp__uuid_valid(ts->default_project);
 }
 
+bool pcfmcp__toolset_scope_has_names(const pcfmcp_toolset_t *ts)
+{
+    return ts && scope_needs_pcf(ts);
+}
+
 /* Which visible projects carry exactly the name @p name (byte for byte:
  * another PCF user who adds us as tester to "acme external PENTEST" must
  * not enter a scope that names "ACME external pentest"). Returns the count;
@@ -1517,17 +1522,6 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
         return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     ts->registered = true;
     ts->engine = engine;
-    /* Names are resolved with the server's own PCF view only (see
-     * pcfmcp__tools_scope); callers with credentials of their own and no such
-     * view cannot have names resolved safely. */
-    if (scope_needs_pcf(ts) && ts->resolve &&
-        (!ts->pcf || pcfmcp_pcf_capability(ts->pcf, "api", NULL) == PCFMCP_ERR_UNSUPPORTED))
-        return pcfmcp__fail(ts, PCFMCP_ERR_CONFIG,
-                            "tools.projects / tools.default_project name projects, which only "
-                            "the server's own PCF credentials can resolve (with per-person "
-                            "credentials the first caller would decide everyone's scope): give "
-                            "the projects' UUIDs, or configure pcf.token or pcf.email and "
-                            "pcf.password for the server");
     /* The scope's names become UUIDs now, so an ambiguous name stops the
      * start; if PCF cannot be reached yet, the first call resolves them. */
     if ((ts->nprojects || ts->default_project) && (ts->pcf || !scope_needs_pcf(ts))) {

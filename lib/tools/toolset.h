@@ -263,6 +263,9 @@ pcfmcp_error_t pcfmcp__mt_result_block(pcfmcp_result_t *r, cJSON *block);
  * identities), so what the server's own client can reach does not decide
  * which tools are offered; each call is still checked. Before registration. */
 void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on);
+/* Whether tools.projects / tools.default_project name a project by name
+ * (resolved with the server's own PCF credentials only). */
+bool pcfmcp__toolset_scope_has_names(const pcfmcp_toolset_t *ts);
 /* The one decision whether tool @p d can work with the PCF credentials and
  * channels of @p pcf: NULL when it can, else the reason (completing "it ...",
  * naming the settings that would make it work). Registration (@p offering:
