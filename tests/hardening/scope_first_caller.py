@@ -17,59 +17,21 @@ import hashlib
 import http.client
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import time
 
 import harness as h  # puts tests/contract on sys.path
 import fakeproc  # noqa: E402
+from per_person import Http, write, _listening  # the HTTP client of the per-person test
 
 ALICE_KEY = "pcfmcp_alice_" + "a" * 40
 MALLORY_KEY = "pcfmcp_mallory_" + "m" * 40
 SCOPED = "ACME external pentest"
 
 
-class Http:
-    def __init__(self, port, key):
-        self.port, self.key, self.session, self.next_id = port, key, None, 1
-
-    def rpc(self, method, params=None):
-        body = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
-        self.next_id += 1
-        if params is not None:
-            body["params"] = params
-        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
-                   "Authorization": "Bearer " + self.key, "MCP-Protocol-Version": "2025-11-25"}
-        if self.session:
-            headers["Mcp-Session-Id"] = self.session
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        c.request("POST", "/mcp", json.dumps(body), headers)
-        r = c.getresponse()
-        data = r.read().decode()
-        sid = r.getheader("Mcp-Session-Id")
-        c.close()
-        if sid:
-            self.session = sid
-        h.check(r.status == 200, "{} -> HTTP {}: {}".format(method, r.status, data[:300]))
-        if r.getheader("Content-Type", "").startswith("text/event-stream"):
-            msgs = [json.loads(l[5:]) for l in data.splitlines() if l.startswith("data:") and l[5:].strip()]
-            data = json.dumps([m for m in msgs if "id" in m][-1])
-        return json.loads(data)
-
-    def start(self):
-        r = self.rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                    "clientInfo": {"name": "scope", "version": "1"}})
-        h.check("result" in r, "initialize: {}".format(r))
-
-    def call(self, name, args):
-        return self.rpc("tools/call", {"name": name, "arguments": args})["result"]
-
-
-def write(path, text, mode=0o600):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
+def call(client, name, args):
+    return client.rpc("tools/call", {"name": name, "arguments": args})["result"]
 
 
 def api(fake, route, body):
@@ -128,13 +90,13 @@ def main():
         fake.control("faults/clear", {})
         alice, mallory = Http(port, ALICE_KEY), Http(port, MALLORY_KEY)
         mallory.start()
-        mallory.call("list_projects", {})
+        call(mallory, "list_projects", {})
         alice.start()
-        r = alice.call("list_projects", {})
+        r = call(alice, "list_projects", {})
         seen = [p["id"] for p in (r.get("structuredContent") or {}).get("projects", [])]
         h.check(look["project_id"] not in seen,
                 "alice's scope became mallory's look-alike (first caller resolved it): {}".format(r))
-        r = alice.call("add_host", {"project": SCOPED, "ip": "10.66.0.1",
+        r = call(alice, "add_host", {"project": SCOPED, "ip": "10.66.0.1",
                                     "description": "db with the client's PII"})
         h.check(r.get("isError") and "ambiguous" in r["content"][0]["text"],
                 "alice should be refused as ambiguous: {}".format(r))
@@ -158,14 +120,6 @@ def main():
             proc.terminate()
             proc.wait(timeout=20)
         fake.stop()
-
-
-def _listening(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":
