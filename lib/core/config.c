@@ -16,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/config_access.h"
 #include "core/config_keys.h"
 #include "core/util.h"
 
@@ -560,6 +561,27 @@ PCFMCP_API int pcfmcp_config_get_bool(const pcfmcp_config_t *c, const char *key)
     return d && d->type == PCFMCP_CONFIG_BOOL && c->values[idx].i != 0;
 }
 
+/* By index (core/config_access.h): the generated typed accessors. */
+const char *pcfmcp__config_str_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].text ? c->values[i].text : pcfmcp__config_keys[i].def;
+}
+
+long long pcfmcp__config_int_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].i;
+}
+
+bool pcfmcp__config_bool_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].i != 0;
+}
+
+double pcfmcp__config_double_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].d;
+}
+
 PCFMCP_API pcfmcp_config_source_t pcfmcp_config_source(const pcfmcp_config_t *c, const char *key)
 {
     size_t idx = 0;
@@ -625,6 +647,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_env(pcfmcp_config_t *c)
             rc = PCFMCP_ERR_CONFIG;
     }
     return rc;
+}
+
+/* Whether @p name is a section of the key table (what precedes a dot). */
+static bool is_section(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++)
+        if (strncmp(pcfmcp__config_keys[i].key, name, n) == 0 &&
+            pcfmcp__config_keys[i].key[n] == '.')
+            return true;
+    return false;
 }
 
 /* YAML: nested maps of scalars; LIST keys also take sequences. */
@@ -828,9 +861,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
                 walk_key(&w, pending, full, sizeof(full));
                 have_key = false;
                 bool null_value = ev.data.scalar.length == 0 && ev.data.scalar.plain_implicit;
+                /* `tools:` with nothing under it is an empty section, as
+                 * YAML writes one; only a name that is neither a key nor a
+                 * section is unknown. */
                 if (!null_value)
                     apply_scalar(&w, full, s, pending_line);
-                else if (!key_def(full, NULL))
+                else if (!key_def(full, NULL) && !(w.depth == 0 && is_section(full)))
                     yaml_unknown(&w, pending_line, full);
             }
             break;

@@ -3,7 +3,12 @@
  * The identity table is split into shards, each with its own lock, hash
  * chains and LRU list, so callers with different identities rarely contend;
  * the global bucket has its own small lock. Rates are atomics so a reload
- * can change them while requests are being admitted. */
+ * can change them while requests are being admitted.
+ *
+ * With a shared store attached, the buckets live there (the same
+ * arithmetic, in a Lua script) so that every replica draws from one set;
+ * whenever the store cannot decide, the local buckets below do, and each
+ * replica then enforces the limits on its own. */
 #include "core/internal.h"
 
 #include <arpa/inet.h>
@@ -22,6 +27,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/util.h"
+#include "hardening/store.h"
 #include "hardening/sys_abi.h"
 
 PCFMCP__SYS_RATELIMIT(PCFMCP__SYS_ABI)
@@ -59,6 +65,7 @@ struct pcfmcp_ratelimit {
     shard shards[NSHARDS];
     pthread_mutex_t global_lock;
     bucket global;
+    pcfmcp__store *_Atomic store;
 };
 
 enum { K_ID = 0, K_GLOBAL = 1, K_WRITE = 2 };
@@ -81,6 +88,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_new(pcfmcp_ratelimit_t **out)
         atomic_init(&rl->burst[k], pcfmcp__dbits(1));
     }
     atomic_init(&rl->max_identities, DEFAULT_MAX_IDENTITIES);
+    atomic_init(&rl->store, NULL);
     rl->clock = system_clock;
     for (int i = 0; i < NSHARDS; i++)
         pthread_mutex_init(&rl->shards[i].lock, NULL);
@@ -109,22 +117,94 @@ PCFMCP_API void pcfmcp_ratelimit_free(pcfmcp_ratelimit_t *rl)
     pcfmcp__free(rl);
 }
 
+struct pcfmcp_ratelimit_settings {
+    double rate[3], burst[3]; /* K_ID, K_GLOBAL, K_WRITE */
+};
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_new(pcfmcp_ratelimit_settings_t **out)
+{
+    if (!out)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp_ratelimit_settings_t *st = pcfmcp__calloc(1, sizeof(*st));
+    if (!st)
+        return PCFMCP_ERR_NOMEM;
+    for (int k = 0; k < 3; k++)
+        st->burst[k] = 1;
+    *out = st;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API void pcfmcp_ratelimit_settings_free(pcfmcp_ratelimit_settings_t *st)
+{
+    pcfmcp__free(st);
+}
+
+/* The slot of one PCFMCP_RATELIMIT_* flag, or -1. */
+static int kind_of(unsigned which)
+{
+    return which == PCFMCP_RATELIMIT_IDENTITY ? K_ID
+           : which == PCFMCP_RATELIMIT_GLOBAL ? K_GLOBAL
+           : which == PCFMCP_RATELIMIT_WRITE  ? K_WRITE
+                                               : -1;
+}
+
+/* Validates and stores one value of @p st (rate or burst). */
+static pcfmcp_error_t settings_put(pcfmcp_ratelimit_settings_t *st, double *slots, unsigned which,
+                                   double v, const char *what)
+{
+    if (!st)
+        return PCFMCP_ERR_INVALID_ARG;
+    int k = kind_of(which);
+    if (k < 0)
+        return pcfmcp__fail(st, PCFMCP_ERR_INVALID_ARG,
+                            "rate limit: name one kind of bucket: PCFMCP_RATELIMIT_IDENTITY, "
+                            "PCFMCP_RATELIMIT_GLOBAL or PCFMCP_RATELIMIT_WRITE");
+    if (!isfinite(v) || v < 0)
+        return pcfmcp__fail(st, PCFMCP_ERR_INVALID_ARG, "rate limit: the %s must be a finite %s",
+                            what, slots == st->rate ? "number of tokens per second >= 0"
+                                                    : "number of tokens >= 0");
+    slots[k] = v;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_set_rate(pcfmcp_ratelimit_settings_t *st,
+                                                             unsigned which,
+                                                             double tokens_per_second)
+{
+    return settings_put(st, st ? st->rate : NULL, which, tokens_per_second, "rate");
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_set_burst(pcfmcp_ratelimit_settings_t *st,
+                                                              unsigned which, double tokens)
+{
+    return settings_put(st, st ? st->burst : NULL, which, tokens, "burst");
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_apply(pcfmcp_ratelimit_t *rl,
+                                                 const pcfmcp_ratelimit_settings_t *st)
+{
+    if (!rl || !st)
+        return PCFMCP_ERR_INVALID_ARG;
+    for (int k = 0; k < 3; k++) {
+        atomic_store(&rl->burst[k], pcfmcp__dbits(st->burst[k] < 1 ? 1 : st->burst[k]));
+        atomic_store(&rl->rate[k], pcfmcp__dbits(st->rate[k]));
+    }
+    return PCFMCP_OK;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_configure(pcfmcp_ratelimit_t *rl, double id_rate,
                                                      double id_burst, double g_rate,
                                                      double g_burst, double w_rate,
                                                      double w_burst)
 {
-    double v[6] = { id_rate, id_burst, g_rate, g_burst, w_rate, w_burst };
     if (!rl)
         return PCFMCP_ERR_INVALID_ARG;
-    for (int i = 0; i < 6; i++)
-        if (!isfinite(v[i]) || v[i] < 0)
+    /* The settings on the stack: this old entry point cannot run out of memory. */
+    pcfmcp_ratelimit_settings_t st = { { id_rate, g_rate, w_rate }, { id_burst, g_burst, w_burst } };
+    for (int k = 0; k < 3; k++)
+        if (!isfinite(st.rate[k]) || st.rate[k] < 0 || !isfinite(st.burst[k]) || st.burst[k] < 0)
             return PCFMCP_ERR_INVALID_ARG;
-    for (int k = 0; k < 3; k++) {
-        atomic_store(&rl->burst[k], pcfmcp__dbits(v[2 * k + 1] < 1 ? 1 : v[2 * k + 1]));
-        atomic_store(&rl->rate[k], pcfmcp__dbits(v[2 * k]));
-    }
-    return PCFMCP_OK;
+    return pcfmcp_ratelimit_apply(rl, &st);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_set_max_identities(pcfmcp_ratelimit_t *rl, size_t max)
@@ -143,6 +223,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_set_clock(pcfmcp_ratelimit_t *rl, pcf
     rl->clock = cb ? cb : system_clock;
     rl->clock_ud = cb ? ud : NULL;
     return PCFMCP_OK;
+}
+
+void pcfmcp__ratelimit_set_store(pcfmcp_ratelimit_t *rl, pcfmcp__store *st)
+{
+    if (rl)
+        atomic_store(&rl->store, st);
 }
 
 /* Adds what accrued since the bucket was last seen, up to the burst. A
@@ -272,6 +358,23 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_take(pcfmcp_ratelimit_t *rl, const ch
 
     char key[MAX_KEY + 1];
     snprintf(key, sizeof(key), "%s", identity && *identity ? identity : "anonymous");
+    pcfmcp__store *st = atomic_load(&rl->store);
+    if (st) {
+        /* The store's clock serves every replica; an injected one (tests)
+         * is passed along so both sides count the same seconds. */
+        int64_t now_us = rl->clock == system_clock ? -1 : (int64_t)(rl->clock(rl->clock_ud) / 1000);
+        unsigned b = (use_id ? PCFMCP_RATELIMIT_IDENTITY : 0u) |
+                     (use_g ? PCFMCP_RATELIMIT_GLOBAL : 0u) | (use_wr ? PCFMCP_RATELIMIT_WRITE : 0u);
+        double w = 0;
+        pcfmcp_error_t rc = pcfmcp__store_ratelimit(st, key, b, rate, burst, now_us, &w);
+        if (rc == PCFMCP_OK)
+            return PCFMCP_OK;
+        if (rc == PCFMCP_ERR_RATE_LIMITED) {
+            if (retry_after)
+                *retry_after = w;
+            return rc;
+        }
+    }
     uint64_t now = rl->clock(rl->clock_ud);
     shard *sh = NULL;
     entry *e = NULL;

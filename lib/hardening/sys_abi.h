@@ -2,7 +2,8 @@
  *
  * The functions declared in <pcfmcp/sys/...> are exported under their own
  * version node, PCFMCP_SYS_0, and also under PCFMCP_0, where 0.1 put them,
- * so that binaries linked against 0.1 keep resolving them. Each defining
+ * so that binaries linked against 0.1 keep resolving them (functions added
+ * since are bound by name in lib/libpcfmcp.map). Each defining
  * file ends its includes with one PCFMCP__SYS_<FILE>(PCFMCP__SYS_ABI) line.
  * Only the shared library's copy of this layer is built with
  * PCFMCP_SYS_SYMVER: a static link (the tests, a static libpcfmcp) cannot

@@ -47,6 +47,8 @@ typedef struct pcfmcp__pcf_callctx {
     const char *session;           /* MCP session id, logged; NULL = none */
     const char *identity;          /* who asked, logged; NULL = none */
     const pcfmcp__pcf_upload *upload; /* file of an upload operation; NULL = none */
+    bool fresh; /* read PCF itself, never the read cache: the read half of a
+                   read-modify-write must see what others stored meanwhile */
 } pcfmcp__pcf_callctx;
 
 typedef enum {
@@ -110,6 +112,37 @@ typedef enum {
     PCFMCP__PCF_OP_NOTE_DELETE,
     PCFMCP__PCF_OP_SCAN_IMPORT,
     PCFMCP__PCF_OP_REPORT_RENDER,
+    /* The project workspace (workspace.h). */
+    PCFMCP__PCF_OP_ISSUE_TEMPLATES,
+    PCFMCP__PCF_OP_ISSUE_FROM_TEMPLATE,
+    PCFMCP__PCF_OP_ISSUES_BULK_EDIT,
+    PCFMCP__PCF_OP_ISSUES_MERGE,
+    PCFMCP__PCF_OP_ISSUES_BULK_DELETE,
+    PCFMCP__PCF_OP_POC_SET_MAIN,
+    PCFMCP__PCF_OP_ISSUE_SHARE,
+    PCFMCP__PCF_OP_TASKS_LIST,
+    PCFMCP__PCF_OP_TASK_CREATE,
+    PCFMCP__PCF_OP_TASK_UPDATE,
+    PCFMCP__PCF_OP_TASK_DELETE,
+    PCFMCP__PCF_OP_FILES_LIST,
+    PCFMCP__PCF_OP_FILE_UPLOAD,
+    PCFMCP__PCF_OP_FILE_DOWNLOAD,
+    PCFMCP__PCF_OP_FILE_DELETE,
+    PCFMCP__PCF_OP_CHATS_LIST,
+    PCFMCP__PCF_OP_CHAT_MESSAGES,
+    PCFMCP__PCF_OP_CHAT_CREATE,
+    PCFMCP__PCF_OP_CHAT_POST,
+    PCFMCP__PCF_OP_CREDENTIALS_IMPORT,
+    PCFMCP__PCF_OP_CREDENTIALS_EXPORT,
+    PCFMCP__PCF_OP_HOSTS_IMPORT,
+    PCFMCP__PCF_OP_SERVICES_LIST,
+    PCFMCP__PCF_OP_SERVICE_ADD,
+    PCFMCP__PCF_OP_SERVICE_UPDATE,
+    PCFMCP__PCF_OP_PATHS_LIST,
+    PCFMCP__PCF_OP_PATH_ADD,
+    PCFMCP__PCF_OP_PATH_DELETE,
+    PCFMCP__PCF_OP_TOKEN_INFO,
+    PCFMCP__PCF_OP_TEAM_USER_KICK,
     PCFMCP__PCF_OP_COUNT
 } pcfmcp__pcf_op;
 

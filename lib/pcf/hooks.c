@@ -151,7 +151,15 @@ static const char *project_of(const cJSON *args)
 }
 
 bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
-                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out)
+                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out,
+                              pcfmcp__cache_ticket *ticket)
+{
+    return pcfmcp__pcf_cache_lookup_fresh(pcf, cache, op, args, false, res, key_out, ticket);
+}
+
+bool pcfmcp__pcf_cache_lookup_fresh(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
+                                    const cJSON *args, bool fresh, pcfmcp_pcf_result_t *res,
+                                    char **key_out, pcfmcp__cache_ticket *ticket)
 {
     *key_out = NULL;
     if (!cache || !pcfmcp__pcf_op_cacheable(op) || !pcfmcp_cache_enabled(cache))
@@ -169,7 +177,19 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
         return false;
     char *text = NULL;
     size_t len = 0;
-    if (pcfmcp_cache_get(cache, key, &text, &len) != PCFMCP_OK) {
+    pcfmcp_error_t rc = pcfmcp__cache_lookup(cache, key, project_of(args), &text, &len, ticket);
+    if (rc != PCFMCP_OK) {
+        /* Unavailable: the shared store cannot vouch for a cached answer,
+         * so this one is neither served nor kept. */
+        if (rc == PCFMCP_ERR_NOT_FOUND)
+            *key_out = key;
+        else
+            pcfmcp__free(key);
+        return false;
+    }
+    if (fresh) {
+        /* Not served: PCF is asked, and its answer replaces this one. */
+        pcfmcp_free(text);
         *key_out = key;
         return false;
     }
@@ -195,12 +215,13 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
     return true;
 }
 
-void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key, const cJSON *args,
+void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key,
+                             const pcfmcp__cache_ticket *ticket, const cJSON *args,
                              const pcfmcp_pcf_result_t *res)
 {
     if (!cache || !key || res->err != PCFMCP_OK || !res->json || res->data)
         return;
-    pcfmcp_cache_put(cache, key, project_of(args), res->json, res->json_len);
+    pcfmcp__cache_put_ticket(cache, key, project_of(args), res->json, res->json_len, ticket);
 }
 
 void pcfmcp__pcf_cache_invalidate(pcfmcp_cache_t *cache, pcfmcp__pcf_op op, const cJSON *args)

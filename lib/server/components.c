@@ -13,6 +13,8 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/config_keys.h"
+#include "core/config_typed.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "hardening/auth_internal.h"
@@ -51,31 +53,30 @@ static void local_identity(pcfmcp_server_t *s)
         snprintf(s->stdio_identity, sizeof(s->stdio_identity), "local:uid-%u", (unsigned)getuid());
 }
 
-static const char *cfg(const pcfmcp_server_t *s, const char *key)
+/* An empty setting is no setting. */
+static const char *nz(const char *v)
 {
-    const char *v = pcfmcp_config_get(s->config, key);
     return v && *v ? v : NULL;
 }
 
 /* pcf.channels: "capability=channel,..." */
-static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
+static pcfmcp_error_t apply_channels(const pcfmcp_config_t *c, pcfmcp_pcf_t *pcf, char *why,
+                                     size_t n)
 {
-    const char *list = cfg(s, "pcf.channels");
+    const char *list = nz(pcfmcp__cfg_pcf_channels(c));
     if (!list)
         return PCFMCP_OK;
     char item[128];
     const char *p = list;
     while (*p) {
-        size_t n = strcspn(p, ",");
-        snprintf(item, sizeof(item), "%.*s", (int)n, p);
+        size_t len = strcspn(p, ",");
+        snprintf(item, sizeof(item), "%.*s", (int)len, p);
         char *eq = strchr(item, '=');
         char *k = item;
         while (*k == ' ')
             k++;
         if (!eq) {
-            pcfmcp__fail(s, PCFMCP_ERR_CONFIG,
-                         "pcf.channels: \"%s\" is not capability=channel (e.g. issues_write=ui)",
-                         k);
+            snprintf(why, n, "\"%s\" is not capability=channel (e.g. issues_write=ui)", k);
             return PCFMCP_ERR_CONFIG;
         }
         *eq = '\0';
@@ -87,90 +88,108 @@ static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
         for (char *e = v + strlen(v) - 1; e >= v && *e == ' '; e--)
             *e = '\0';
         if (pcfmcp_pcf_set_channel(pcf, k, v) != PCFMCP_OK) {
-            pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "pcf.channels: %s=%s: %s", k, v,
-                         pcfmcp_pcf_errmsg(pcf));
+            snprintf(why, n, "%s=%s: %s", k, v, pcfmcp_pcf_errmsg(pcf));
             return PCFMCP_ERR_CONFIG;
         }
-        p += n;
+        p += len;
         if (*p == ',')
             p++;
     }
     return PCFMCP_OK;
 }
 
-/* Builds the PCF client from pcf.*. Nothing is contacted here: PCF may be
- * down at start-up, and tool calls then say what is wrong. */
-static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
+/* Builds the PCF client from pcf.* (see server_internal.h). Nothing is
+ * contacted here: PCF may be down at start-up, and tool calls then say what
+ * is wrong. */
+pcfmcp_error_t pcfmcp__server_build_pcf(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                        pcfmcp_pcf_t **out, const char **key, char *why,
+                                        size_t n)
 {
     *out = NULL;
-    const char *url = cfg(s, "pcf.url");
-    if (!url) {
+    const char *url = nz(pcfmcp__cfg_pcf_url(c));
+    if (!url)
+        return PCFMCP_OK;
+    pcfmcp_pcf_t *pcf = NULL;
+    pcfmcp_error_t rc = pcfmcp_pcf_new(&pcf, url, log);
+    if (rc != PCFMCP_OK) {
+        *key = "pcf.url";
+        snprintf(why, n, "%s", rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    const char *token = nz(pcfmcp__cfg_pcf_token(c)), *email = nz(pcfmcp__cfg_pcf_email(c)),
+               *password = nz(pcfmcp__cfg_pcf_password(c));
+    const char *what = "";
+    if (token && (rc = pcfmcp_pcf_set_token(pcf, token)) != PCFMCP_OK)
+        what = "pcf.token";
+    else if (email && password && (rc = pcfmcp_pcf_set_login(pcf, email, password)) != PCFMCP_OK)
+        what = "pcf.email";
+    else if ((rc = pcfmcp_pcf_set_token_duration(
+                  pcf, (long)(pcfmcp__cfg_pcf_token_duration(c) / 1000))) !=
+             PCFMCP_OK)
+        what = "pcf.token_duration";
+    else if (nz(pcfmcp__cfg_pcf_ca_file(c)) && (rc = pcfmcp_pcf_set_ca_file(pcf, nz(pcfmcp__cfg_pcf_ca_file(c)))))
+        what = "pcf.ca_file";
+    else if (nz(pcfmcp__cfg_pcf_ca_dir(c)) && (rc = pcfmcp_pcf_set_ca_dir(pcf, nz(pcfmcp__cfg_pcf_ca_dir(c)))))
+        what = "pcf.ca_dir";
+    else if (pcfmcp__cfg_pcf_insecure(c) && (rc = pcfmcp_pcf_set_insecure(pcf, 1)))
+        what = "pcf.insecure";
+    else if (nz(pcfmcp__cfg_pcf_client_cert(c)) &&
+             (rc = pcfmcp_pcf_set_client_cert(pcf, nz(pcfmcp__cfg_pcf_client_cert(c)),
+                                              nz(pcfmcp__cfg_pcf_client_key(c)), NULL)))
+        what = "pcf.client_cert";
+    else if (nz(pcfmcp__cfg_pcf_basic_user(c)) &&
+             (rc = pcfmcp_pcf_set_basic_auth(pcf, nz(pcfmcp__cfg_pcf_basic_user(c)),
+                                             nz(pcfmcp__cfg_pcf_basic_password(c))
+                                                 ? nz(pcfmcp__cfg_pcf_basic_password(c))
+                                                 : "")))
+        what = "pcf.basic_user";
+    else if ((rc = pcfmcp_pcf_set_timeouts(pcf, (long)pcfmcp__cfg_pcf_connect_timeout(c),
+                                           (long)pcfmcp__cfg_pcf_request_timeout(c),
+                                           (long)pcfmcp__cfg_pcf_total_timeout(c))))
+        what = "pcf.request_timeout";
+    else if ((rc = pcfmcp_pcf_set_max_body(pcf, (size_t)pcfmcp__cfg_pcf_max_body_bytes(c))))
+        what = "pcf.max_body_bytes";
+    else if ((rc = pcfmcp_pcf_set_retry(pcf, (int)pcfmcp__cfg_pcf_retries(c) + 1, 250,
+                                        5000)))
+        what = "pcf.retries";
+    else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
+                  pcf, pcfmcp__cfg_pcf_allow_api_issue_writes(c))))
+        what = "pcf.allow_api_issue_writes";
+    else if (nz(pcfmcp__cfg_pcf_token_state_file(c)) &&
+             (rc = pcfmcp_pcf_set_token_state_file(pcf, nz(pcfmcp__cfg_pcf_token_state_file(c)))))
+        what = "pcf.token_state_file";
+    if (rc != PCFMCP_OK) {
+        *key = what;
+        snprintf(why, n, "%s", pcfmcp_pcf_errmsg(pcf));
+        pcfmcp_pcf_free(pcf);
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    if ((rc = apply_channels(c, pcf, why, n)) != PCFMCP_OK) {
+        *key = "pcf.channels";
+        pcfmcp_pcf_free(pcf);
+        return rc;
+    }
+    *out = pcf;
+    return PCFMCP_OK;
+}
+
+static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
+{
+    const char *key = "pcf";
+    char why[900] = "";
+    pcfmcp_error_t rc = pcfmcp__server_build_pcf(s->config, s->log, out, &key, why, sizeof(why));
+    if (rc != PCFMCP_OK) {
+        pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
+        return rc;
+    }
+    if (!*out) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
                    "pcf.url is not set: tools are listed but every call will say PCF is not "
                    "configured");
         return PCFMCP_OK;
     }
-    pcfmcp_pcf_t *pcf = NULL;
-    pcfmcp_error_t rc = pcfmcp_pcf_new(&pcf, url, s->log);
-    if (rc != PCFMCP_OK) {
-        pcfmcp__fail(s, rc, "pcf.url: %s",
-                     rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
-        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
-    }
-    const char *token = cfg(s, "pcf.token"), *email = cfg(s, "pcf.email"),
-               *password = cfg(s, "pcf.password");
-    const char *what = "";
-    if (token && (rc = pcfmcp_pcf_set_token(pcf, token)) != PCFMCP_OK)
-        what = "pcf.token";
-    else if (email && password && (rc = pcfmcp_pcf_set_login(pcf, email, password)) != PCFMCP_OK)
-        what = "pcf.email / pcf.password";
-    else if ((rc = pcfmcp_pcf_set_token_duration(
-                  pcf, (long)(pcfmcp_config_get_int(s->config, "pcf.token_duration") / 1000))) !=
-             PCFMCP_OK)
-        what = "pcf.token_duration";
-    else if (cfg(s, "pcf.ca_file") && (rc = pcfmcp_pcf_set_ca_file(pcf, cfg(s, "pcf.ca_file"))))
-        what = "pcf.ca_file";
-    else if (cfg(s, "pcf.ca_dir") && (rc = pcfmcp_pcf_set_ca_dir(pcf, cfg(s, "pcf.ca_dir"))))
-        what = "pcf.ca_dir";
-    else if (pcfmcp_config_get_bool(s->config, "pcf.insecure") &&
-             (rc = pcfmcp_pcf_set_insecure(pcf, 1)))
-        what = "pcf.insecure";
-    else if (cfg(s, "pcf.client_cert") &&
-             (rc = pcfmcp_pcf_set_client_cert(pcf, cfg(s, "pcf.client_cert"),
-                                              cfg(s, "pcf.client_key"), NULL)))
-        what = "pcf.client_cert";
-    else if (cfg(s, "pcf.basic_user") &&
-             (rc = pcfmcp_pcf_set_basic_auth(pcf, cfg(s, "pcf.basic_user"),
-                                             cfg(s, "pcf.basic_password")
-                                                 ? cfg(s, "pcf.basic_password")
-                                                 : "")))
-        what = "pcf.basic_user";
-    else if ((rc = pcfmcp_pcf_set_timeouts(
-                  pcf, (long)pcfmcp_config_get_int(s->config, "pcf.connect_timeout"),
-                  (long)pcfmcp_config_get_int(s->config, "pcf.request_timeout"),
-                  (long)pcfmcp_config_get_int(s->config, "pcf.total_timeout"))))
-        what = "pcf timeouts";
-    else if ((rc = pcfmcp_pcf_set_max_body(
-                  pcf, (size_t)pcfmcp_config_get_int(s->config, "pcf.max_body_bytes"))))
-        what = "pcf.max_body_bytes";
-    else if ((rc = pcfmcp_pcf_set_retry(
-                  pcf, (int)pcfmcp_config_get_int(s->config, "pcf.retries") + 1, 250, 5000)))
-        what = "pcf.retries";
-    else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
-                  pcf, pcfmcp_config_get_bool(s->config, "pcf.allow_api_issue_writes"))))
-        what = "pcf.allow_api_issue_writes";
-    else if (cfg(s, "pcf.token_state_file") &&
-             (rc = pcfmcp_pcf_set_token_state_file(pcf, cfg(s, "pcf.token_state_file"))))
-        what = "pcf.token_state_file";
-    if (rc != PCFMCP_OK) {
-        pcfmcp__fail(s, rc, "%s: %s", what, pcfmcp_pcf_errmsg(pcf));
-        pcfmcp_pcf_free(pcf);
-        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
-    }
-    if ((rc = apply_channels(s, pcf)) != PCFMCP_OK) {
-        pcfmcp_pcf_free(pcf);
-        return rc;
-    }
+    const char *token = nz(pcfmcp__cfg_pcf_token(s->config)), *email = nz(pcfmcp__cfg_pcf_email(s->config)),
+               *password = nz(pcfmcp__cfg_pcf_password(s->config));
     if (!token && !(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
                    "no PCF credentials: set pcf.token, or pcf.email and pcf.password");
@@ -179,7 +198,6 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
                    "PCF token only: the tools that need PCF's web session (credentials, notes, "
                    "scan imports, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
                    "not offered; pcf.email and pcf.password bring them");
-    *out = pcf;
     return PCFMCP_OK;
 }
 
@@ -195,8 +213,7 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     if (s->parts->pcf && (rc = pcfmcp_server_attach_pcf(s, s->parts->pcf)) != PCFMCP_OK)
         return rc;
     if ((rc = pcfmcp__readiness_new(&s->parts->ready, s->parts->pcf, s->log,
-                                    (uint64_t)pcfmcp_config_get_int(s->config,
-                                                                    "server.readiness_ttl"))) !=
+                                    (uint64_t)pcfmcp__cfg_server_readiness_ttl(s->config))) !=
         PCFMCP_OK)
         return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
@@ -206,7 +223,7 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
                      : pcfmcp_strerror(rc));
         return rc;
     }
-    if (pcfmcp_config_get_bool(s->config, "tools.validate_output"))
+    if (pcfmcp__cfg_tools_validate_output(s->config))
         pcfmcp_engine_set_validate_output(s->engine, 1);
     pcfmcp_toolset_set_logger(s->parts->toolset, s->log);
     pcfmcp_toolset_set_pcf(s->parts->toolset, s->parts->pcf);
@@ -223,7 +240,7 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     /* Mapped callers use credentials of their own: the server's do not
      * decide which tools are offered (each call is still checked). */
     pcfmcp__toolset_set_per_caller_credentials(s->parts->toolset,
-                                               cfg(s, "auth.identities_file") != NULL);
+                                               nz(pcfmcp__cfg_auth_identities_file(s->config)) != NULL);
     rc = pcfmcp_toolset_register(s->parts->toolset, s->engine);
     if (rc != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "tools: %s",
@@ -262,8 +279,8 @@ void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out
         snprintf(out, n, "none");
         return;
     }
-    pcfmcp__people_label(pcfmcp_config_get(s->config, "pcf.email"),
-                         pcfmcp_config_get(s->config, "pcf.token"), out, n);
+    pcfmcp__people_label(pcfmcp__cfg_pcf_email(s->config),
+                         pcfmcp__cfg_pcf_token(s->config), out, n);
 }
 
 void pcfmcp__server_release_parts(pcfmcp_server_t *s)
@@ -281,32 +298,26 @@ void pcfmcp__server_release_parts(pcfmcp_server_t *s)
 }
 
 typedef struct {
-    const char *key;
+    size_t key; /* PCFMCP__CFG_*: an INT or DURATION key */
     pcfmcp_http_limit_t limit;
 } limit_key;
 
 static const limit_key LIMITS[] = {
-    { "server.max_body_bytes", PCFMCP_HTTP_LIMIT_BODY_BYTES },
-    { "server.max_header_bytes", PCFMCP_HTTP_LIMIT_HEADER_BYTES },
-    { "server.max_connections", PCFMCP_HTTP_LIMIT_CONNECTIONS },
-    { "server.max_connections_per_ip", PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP },
-    { "server.connection_timeout", PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS },
-    { "server.request_read_timeout", PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS },
-    { "server.threads", PCFMCP_HTTP_LIMIT_THREADS },
-    { "server.max_sessions", PCFMCP_HTTP_LIMIT_SESSIONS },
-    { "server.session_idle_timeout", PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
-    { "server.sse_keepalive", PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
-    { "server.sse_buffer_events", PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },
-    { "server.streams_per_session", PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION },
-    { "server.shutdown_grace", PCFMCP_HTTP_LIMIT_GRACE_MS },
-    { "server.gzip_min_bytes", PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES },
+    { PCFMCP__CFG_server_max_body_bytes, PCFMCP_HTTP_LIMIT_BODY_BYTES },
+    { PCFMCP__CFG_server_max_header_bytes, PCFMCP_HTTP_LIMIT_HEADER_BYTES },
+    { PCFMCP__CFG_server_max_connections, PCFMCP_HTTP_LIMIT_CONNECTIONS },
+    { PCFMCP__CFG_server_max_connections_per_ip, PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP },
+    { PCFMCP__CFG_server_connection_timeout, PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS },
+    { PCFMCP__CFG_server_request_read_timeout, PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS },
+    { PCFMCP__CFG_server_threads, PCFMCP_HTTP_LIMIT_THREADS },
+    { PCFMCP__CFG_server_max_sessions, PCFMCP_HTTP_LIMIT_SESSIONS },
+    { PCFMCP__CFG_server_session_idle_timeout, PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
+    { PCFMCP__CFG_server_sse_keepalive, PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
+    { PCFMCP__CFG_server_sse_buffer_events, PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },
+    { PCFMCP__CFG_server_streams_per_session, PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION },
+    { PCFMCP__CFG_server_shutdown_grace, PCFMCP_HTTP_LIMIT_GRACE_MS },
+    { PCFMCP__CFG_server_gzip_min_bytes, PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES },
 };
-
-static const char *nonempty(const pcfmcp_config_t *c, const char *key)
-{
-    const char *v = pcfmcp_config_get(c, key);
-    return v && *v ? v : NULL;
-}
 
 /* ------------------------------------------------------- authentication */
 
@@ -367,120 +378,131 @@ static void scopes_text(const char *list, char *out, size_t n)
     out[k] = '\0';
 }
 
-/* Builds the authenticator from auth.*; leaves it NULL when nothing is set. */
-static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
+/* Builds the authenticator from auth.* (see server_internal.h). */
+pcfmcp_error_t pcfmcp__server_build_auth(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                         pcfmcp_auth_t **out, const char **key, char *why,
+                                         size_t n)
 {
-    const pcfmcp_config_t *c = s->config;
-    const char *keys = nonempty(c, "auth.api_keys_file");
-    const char *issuer = nonempty(c, "auth.oauth_issuer");
+    *out = NULL;
+    const char *keys = nz(pcfmcp__cfg_auth_api_keys_file(c));
+    const char *issuer = nz(pcfmcp__cfg_auth_oauth_issuer(c));
     if (!keys && !issuer)
         return PCFMCP_OK;
     pcfmcp_auth_t *a = NULL;
-    pcfmcp_error_t rc = pcfmcp_auth_new(&a, s->log);
+    pcfmcp_error_t rc = pcfmcp_auth_new(&a, log);
     if (rc != PCFMCP_OK)
         return rc;
-    const char *what = "auth.api_keys_file";
+    *key = "auth.api_keys_file";
     size_t nkeys = 0;
     if (keys && (rc = pcfmcp_auth_load_api_keys(a, keys, &nkeys)) != PCFMCP_OK)
         goto bad;
     if (issuer) {
         char scopes[1024];
-        scopes_text(pcfmcp_config_get(c, "auth.oauth_scopes"), scopes, sizeof(scopes));
-        what = "auth.oauth_*";
-        if ((rc = pcfmcp_auth_set_oauth(a, issuer, nonempty(c, "auth.oauth_audience"),
-                                        nonempty(c, "auth.oauth_jwks_url"), scopes[0] ? scopes : NULL)) ||
-            (rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))) ||
-            (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
-                                              30, 5000, 262144)) ||
-            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))) ||
-            (rc = pcfmcp_auth_set_max_token_lifetime(
-                 a, (unsigned)(pcfmcp_config_get_int(c, "auth.max_token_lifetime") / 1000))))
+        scopes_text(pcfmcp__cfg_auth_oauth_scopes(c), scopes, sizeof(scopes));
+        *key = "auth.oauth_issuer";
+        if ((rc = pcfmcp_auth_set_oauth(a, issuer, nz(pcfmcp__cfg_auth_oauth_audience(c)),
+                                        nz(pcfmcp__cfg_auth_oauth_jwks_url(c)), scopes[0] ? scopes : NULL)))
+            goto bad;
+        *key = "auth.oauth_jwks_ca_file";
+        if ((rc = pcfmcp_auth_set_jwks_ca_file(a, nz(pcfmcp__cfg_auth_oauth_jwks_ca_file(c)))))
+            goto bad;
+        *key = "auth.oauth_jwks_cache_ttl";
+        if ((rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp__cfg_auth_oauth_jwks_cache_ttl(c) / 1000),
+                                              30, 5000, 262144)))
+            goto bad;
+        *key = "auth.clock_skew";
+        if ((rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp__cfg_auth_clock_skew(c) / 1000))))
+            goto bad;
+        *key = "auth.max_token_lifetime";
+        if ((rc = pcfmcp_auth_set_max_token_lifetime(
+                 a, (unsigned)(pcfmcp__cfg_auth_max_token_lifetime(c) / 1000))))
             goto bad;
     }
-    s->parts->auth = a;
-    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
+    PCFMCP_LOG(log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
                issuer ? ", OAuth access tokens" : "");
+    *out = a;
     return PCFMCP_OK;
 bad:
-    pcfmcp__fail(s, rc, "%s: %s", what, pcfmcp_auth_errmsg(a));
+    snprintf(why, n, "%s", pcfmcp_auth_errmsg(a));
     pcfmcp_auth_free(a);
     /* Running out of memory is no fault of the configuration. */
     return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
 }
 
-static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
+/* The HTTP transport's settings from server.* (see server_internal.h). */
+pcfmcp_error_t pcfmcp__server_http_settings(const pcfmcp_config_t *c, pcfmcp_http_t *h,
+                                            pcfmcp_auth_t *a, void *auth_ud,
+                                            pcfmcp_logger_t *log, const char **key, char *why,
+                                            size_t n)
 {
-    const pcfmcp_config_t *c = s->config;
     pcfmcp_error_t rc;
-    const char *what = "server.host/server.port";
-    if ((rc = pcfmcp_http_set_logger(h, s->log)) ||
-        (rc = pcfmcp_http_set_listen(h, pcfmcp_config_get(c, "server.host"),
-                                     (unsigned)pcfmcp_config_get_int(c, "server.port"))))
+    *key = "server.host";
+    if ((rc = pcfmcp_http_set_logger(h, log)) ||
+        (rc = pcfmcp_http_set_listen(h, pcfmcp__cfg_server_host(c),
+                                     (unsigned)pcfmcp__cfg_server_port(c))))
         goto bad;
-    what = "server.path";
-    if ((rc = pcfmcp_http_set_path(h, pcfmcp_config_get(c, "server.path"))))
+    *key = "server.path";
+    if ((rc = pcfmcp_http_set_path(h, pcfmcp__cfg_server_path(c))))
         goto bad;
-    what = "server.stateless";
-    if ((rc = pcfmcp_http_set_stateless(h, pcfmcp_config_get_bool(c, "server.stateless"))))
+    *key = "server.stateless";
+    if ((rc = pcfmcp_http_set_stateless(h, pcfmcp__cfg_server_stateless(c))))
         goto bad;
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(LIMITS); i++) {
-        what = LIMITS[i].key;
+        *key = pcfmcp__config_keys[LIMITS[i].key].key;
         if ((rc = pcfmcp_http_set_limit(h, LIMITS[i].limit,
-                                        (unsigned long long)pcfmcp_config_get_int(c, LIMITS[i].key))))
+                                        (unsigned long long)pcfmcp__config_int_at(c, LIMITS[i].key))))
             goto bad;
     }
-    what = "server.allowed_origins";
-    if ((rc = pcfmcp_http_set_allowed_origins(h, nonempty(c, "server.allowed_origins"))))
+    *key = "server.allowed_origins";
+    if ((rc = pcfmcp_http_set_allowed_origins(h, nz(pcfmcp__cfg_server_allowed_origins(c)))))
         goto bad;
-    what = "server.allowed_hosts";
-    if ((rc = pcfmcp_http_set_allowed_hosts(h, nonempty(c, "server.allowed_hosts"))))
+    *key = "server.allowed_hosts";
+    if ((rc = pcfmcp_http_set_allowed_hosts(h, nz(pcfmcp__cfg_server_allowed_hosts(c)))))
         goto bad;
     /* The resource URL in metadata and challenges: the public URL, else the
      * OAuth audience (this server's canonical URL), else the Host header. */
-    const char *pub = nonempty(c, "server.public_url");
+    const char *pub = nz(pcfmcp__cfg_server_public_url(c));
     if (!pub)
-        pub = nonempty(c, "auth.oauth_audience");
-    pcfmcp_auth_t *a = s->parts->auth;
-    what = "server.public_url";
+        pub = nz(pcfmcp__cfg_auth_oauth_audience(c));
+    *key = "server.public_url";
     if ((rc = pcfmcp_http_set_auth(h, pcfmcp_auth_enabled(a) ? http_auth : NULL,
-                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub, s)))
+                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub,
+                                   auth_ud)))
         goto bad;
-    pcfmcp_http_set_insecure_no_auth(h, pcfmcp_config_get_bool(c, "auth.insecure_no_auth"));
-    const char *cert = nonempty(c, "server.tls_cert"), *key = nonempty(c, "server.tls_key");
-    if (cert || key) {
-        what = "server.tls_cert/server.tls_key (both are needed)";
-        if (!cert || !key || (rc = pcfmcp_http_set_tls(h, cert, key, nonempty(c, "server.tls_client_ca")))) {
-            rc = rc ? rc : PCFMCP_ERR_CONFIG;
-            goto bad;
+    pcfmcp_http_set_insecure_no_auth(h, pcfmcp__cfg_auth_insecure_no_auth(c));
+    const char *cert = nz(pcfmcp__cfg_server_tls_cert(c)), *tkey = nz(pcfmcp__cfg_server_tls_key(c));
+    if (cert || tkey) {
+        *key = cert ? "server.tls_cert" : "server.tls_key";
+        if (!cert || !tkey) {
+            snprintf(why, n, "server.tls_cert and server.tls_key are both needed");
+            return PCFMCP_ERR_CONFIG;
         }
-        const char *prio = nonempty(c, "server.tls_priorities");
-        what = "server.tls_priorities";
+        if ((rc = pcfmcp_http_set_tls(h, cert, tkey, nz(pcfmcp__cfg_server_tls_client_ca(c)))))
+            goto bad;
+        const char *prio = nz(pcfmcp__cfg_server_tls_priorities(c));
+        *key = "server.tls_priorities";
         if (prio && (rc = pcfmcp_http_set_tls_priorities(h, prio)))
             goto bad;
-    } else if (nonempty(c, "server.tls_client_ca")) {
-        what = "server.tls_client_ca (needs server.tls_cert and server.tls_key)";
-        rc = PCFMCP_ERR_CONFIG;
-        goto bad;
+    } else if (nz(pcfmcp__cfg_server_tls_client_ca(c))) {
+        *key = "server.tls_client_ca";
+        snprintf(why, n, "needs server.tls_cert and server.tls_key");
+        return PCFMCP_ERR_CONFIG;
     }
-    const char *mhost = nonempty(c, "server.metrics_host");
-    what = "server.metrics_host/server.metrics_port";
-    if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
+    const char *mhost = nz(pcfmcp__cfg_server_metrics_host(c));
+    *key = "server.metrics_host";
+    if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp__cfg_server_metrics_port(c))))
         goto bad;
-    const char *mauth = pcfmcp_config_get(c, "server.metrics_auth");
-    what = "server.metrics_auth";
+    const char *mauth = pcfmcp__cfg_server_metrics_auth(c);
+    *key = "server.metrics_auth";
     if ((rc = pcfmcp_http_set_metrics_auth(h, strcmp(mauth, "always") == 0  ? PCFMCP_HTTP_METRICS_AUTH_ALWAYS
                                               : strcmp(mauth, "never") == 0 ? PCFMCP_HTTP_METRICS_AUTH_NEVER
                                                                             : PCFMCP_HTTP_METRICS_AUTH_AUTO)))
         goto bad;
-    /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
-    pcfmcp__server_http_hooks(s, h);
     return PCFMCP_OK;
 bad:
-    if (rc == PCFMCP_ERR_NOMEM) {
-        pcfmcp__fail(s, rc, "%s: out of memory", what);
+    if (rc == PCFMCP_ERR_NOMEM)
         return rc;
-    }
-    pcfmcp__fail(s, rc, "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
+    snprintf(why, n, "invalid HTTP setting (%s)", pcfmcp_strerror(rc));
     return PCFMCP_ERR_CONFIG;
 }
 
@@ -493,16 +515,26 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     }
     pcfmcp_http_t *h = atomic_load(&s->parts->http);
     if (!h) {
-        pcfmcp_error_t rc = s->parts->auth ? PCFMCP_OK : setup_auth(s);
-        if (rc != PCFMCP_OK)
+        const char *key = "auth";
+        char why[900] = "";
+        pcfmcp_error_t rc = PCFMCP_OK;
+        if (!s->parts->auth &&
+            (rc = pcfmcp__server_build_auth(s->config, s->log, &s->parts->auth, &key, why,
+                                            sizeof(why))) != PCFMCP_OK) {
+            pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             return rc;
+        }
         rc = pcfmcp_http_new(&h, s->engine);
         if (rc != PCFMCP_OK)
             return rc;
-        if ((rc = configure_http(s, h)) != PCFMCP_OK) {
+        if ((rc = pcfmcp__server_http_settings(s->config, h, s->parts->auth, s, s->log, &key, why,
+                                               sizeof(why))) != PCFMCP_OK) {
+            pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             pcfmcp_http_free(h);
             return rc;
         }
+        /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
+        pcfmcp__server_http_hooks(s, h);
         atomic_store(&s->parts->http, h);
     }
     pcfmcp_error_t rc = pcfmcp_http_start(h);
@@ -526,9 +558,11 @@ void pcfmcp__server_stop_transport(pcfmcp_server_t *s)
 
 /* A renamed file is refused rather than skipped: the operator edited the
  * setting on purpose, and silently serving the old file would hide that. */
-static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, const char *key)
+static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, size_t index)
 {
-    const char *old = pcfmcp_config_get(s->config, key), *now = pcfmcp_config_get(cfg, key);
+    const char *key = pcfmcp__config_keys[index].key;
+    const char *old = pcfmcp__config_str_at(s->config, index);
+    const char *now = pcfmcp__config_str_at(cfg, index);
     if (strcmp(old ? old : "", now ? now : "") == 0)
         return false;
     PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
@@ -544,17 +578,17 @@ static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, const c
  * they were. */
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
 {
-    static const char *const tls_keys[] = { "server.tls_cert", "server.tls_key",
-                                            "server.tls_client_ca" };
+    static const size_t tls_keys[] = { PCFMCP__CFG_server_tls_cert, PCFMCP__CFG_server_tls_key,
+                                       PCFMCP__CFG_server_tls_client_ca };
     pcfmcp_http_t *h = s->parts ? atomic_load(&s->parts->http) : NULL;
-    bool tls = h && nonempty(s->config, "server.tls_cert");
-    if (path_changed(s, cfg, "auth.api_keys_file"))
+    bool tls = h && nz(pcfmcp__cfg_server_tls_cert(s->config));
+    if (path_changed(s, cfg, PCFMCP__CFG_auth_api_keys_file))
         return PCFMCP_ERR_CONFIG;
     for (size_t i = 0; tls && i < PCFMCP_ARRAY_LEN(tls_keys); i++)
         if (path_changed(s, cfg, tls_keys[i]))
             return PCFMCP_ERR_CONFIG;
     pcfmcp_auth_t *a = s->parts ? s->parts->auth : NULL;
-    const char *keys = nonempty(cfg, "auth.api_keys_file");
+    const char *keys = nz(pcfmcp__cfg_auth_api_keys_file(cfg));
     pcfmcp__keyset *ks = NULL;
     if (a && keys && pcfmcp__auth_prepare_api_keys(a, keys, &ks) != PCFMCP_OK) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s",

@@ -30,10 +30,14 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/config_keys.h"
+#include "core/config_typed.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
+#include "hardening/cache_internal.h"
+#include "hardening/store.h"
 #include "mcp/ctxlog.h"
 #include "server/guards.h"
 #include "server/server_internal.h"
@@ -48,7 +52,9 @@ static const char *const mcp_methods =
     "prompts/list|prompts/get|completion/complete|logging/setLevel";
 static const char *const outcomes = "ok|tool_error|error|cancelled|refused|timeout";
 static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|401|403|404|"
-                                      "405|406|409|413|415|422|429|500|501|502|503|504";
+                                      "405|406|409|413|415|421|422|429|500|501|502|503|504";
+static const char *const store_ops = "ratelimit|cache|invalidate|session|heartbeat|connect";
+static const char *const store_results = "ok|error|timeout|unavailable";
 static const char *const auth_reasons =
     "missing|invalid|expired|revoked|forbidden|insufficient_scope|unavailable";
 
@@ -67,6 +73,7 @@ struct pcfmcp__guards {
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready,
             *http_timeouts;
         pcfmcp_metric_t *pcf_inflight, *identity_requests;
+        pcfmcp_metric_t *store_up, *store_requests, *store_dur;
         /* The earlier Go server's names, fed by the same events as tool_calls. */
         pcfmcp_metric_t *go_tool_executions, *go_tool_errors;
     } m;
@@ -83,6 +90,8 @@ struct pcfmcp__guards {
     pcfmcp_gate_t *gate;
     pcfmcp_cache_t *cache;
     pcfmcp_tracer_t *tracer; /* NULL when tracing is off */
+    pcfmcp__store *store;    /* NULL without store.url */
+    bool store_required;
     unsigned tracing_timeout_ms;
     atomic_bool limits_in_engine;
     atomic_uint grace_ms;
@@ -156,6 +165,8 @@ static void collect(pcfmcp_metrics_t *m, void *ud)
     pcfmcp_metric_set(h->m.traces_dropped, NULL, (double)pcfmcp_tracer_dropped(h->tracer));
     pcfmcp_metric_set(h->m.traces_exported, NULL, (double)pcfmcp_tracer_exported(h->tracer));
     pcfmcp_metric_set(h->m.pcf_inflight, NULL, (double)pcfmcp_gate_in_use(h->gate));
+    if (h->store)
+        pcfmcp_metric_set(h->m.store_up, NULL, pcfmcp__store_up(h->store) ? 1 : 0);
     pthread_rwlock_rdlock(&h->lock);
     pcfmcp_metric_set(h->m.audit_records, NULL,
                       (double)(h->audit_written_before + pcfmcp_audit_written(h->audit)));
@@ -287,6 +298,25 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
         (rc = pcfmcp_metric_set_max_series(h->m.go_tool_executions, 1024)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.go_tool_errors, 256)))
         return rc;
+    if (pcfmcp__cfg_store_url(h->s->config)[0]) {
+        static const double sdur[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                       0.05,   0.1,   0.25,   0.5,   1 };
+        if ((rc = add(h, PCFMCP_METRIC_GAUGE, "pcf_mcp_store_up",
+                      "1 while the shared store (store.url) answers, 0 while this replica works "
+                      "alone.",
+                      NULL, &h->m.store_up)) ||
+            (rc = add(h, PCFMCP_METRIC_COUNTER, "pcf_mcp_store_requests_total",
+                      "Operations on the shared store by purpose and result (unavailable: not "
+                      "tried, the store was down).",
+                      "op,result", &h->m.store_requests)) ||
+            (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_store_request_duration_seconds",
+                                               "Time of one operation on the shared store.", "op",
+                                               sdur, PCFMCP_ARRAY_LEN(sdur), &h->m.store_dur)) ||
+            (rc = pcfmcp_metric_allow(h->m.store_requests, "op", store_ops)) ||
+            (rc = pcfmcp_metric_allow(h->m.store_requests, "result", store_results)) ||
+            (rc = pcfmcp_metric_allow(h->m.store_dur, "op", store_ops)))
+            return rc;
+    }
     if ((rc = pcfmcp_metrics_add_process(h->metrics)) ||
         (rc = pcfmcp_metrics_add_collector(h->metrics, collect, h)))
         return rc;
@@ -296,7 +326,7 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
 /* ------------------------------------------------------------ config */
 
 typedef struct {
-    double rps, burst, grps, gburst, wrps, wburst;
+    pcfmcp_ratelimit_settings_t *limits;
     size_t max_ids;
     unsigned pcf_conc;
     pcfmcp_proxies_t *proxies;
@@ -312,14 +342,15 @@ static void settings_free(settings *st)
 {
     if (!st)
         return;
+    pcfmcp_ratelimit_settings_free(st->limits);
     pcfmcp_proxies_free(st->proxies);
     pcfmcp_audit_free(st->audit);
     pcfmcp__free(st);
 }
 
-static void origin(const pcfmcp_config_t *c, const char *key, char *out, size_t n)
+static void origin(const pcfmcp_config_t *c, size_t index, char *out, size_t n)
 {
-    if (pcfmcp_config_origin(c, key, out, n) != PCFMCP_OK)
+    if (pcfmcp_config_origin(c, pcfmcp__config_keys[index].key, out, n) != PCFMCP_OK)
         snprintf(out, n, "configuration");
 }
 
@@ -337,13 +368,13 @@ static pcfmcp_audit_args_t audit_mode(const char *v)
 /* Reads audit.args_key_file into @p key (pcfmcp__malloc'd); 0 or an errno. */
 static int read_args_key(const pcfmcp_config_t *c, char **key, size_t *len, char *why, size_t wlen)
 {
-    const char *path = pcfmcp_config_get(c, "audit.args_key_file");
+    const char *path = pcfmcp__cfg_audit_args_key_file(c);
     *key = NULL;
     *len = 0;
     if (!path || !*path)
         return 0;
     char where[600];
-    origin(c, "audit.args_key_file", where, sizeof(where));
+    origin(c, PCFMCP__CFG_audit_args_key_file, where, sizeof(where));
     int err = pcfmcp__read_file(path, 4096, true, key, len);
     if (err) {
         snprintf(why, wlen, "%s: audit.args_key_file: cannot read %s: %s", where, path,
@@ -367,30 +398,43 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
     settings *st = pcfmcp__calloc(1, sizeof(*st));
     if (!st)
         return PCFMCP_ERR_NOMEM;
-    st->rps = pcfmcp_config_get_double(c, "rate_limit.requests_per_second");
-    st->burst = (double)pcfmcp_config_get_int(c, "rate_limit.burst");
-    st->grps = pcfmcp_config_get_double(c, "rate_limit.global_requests_per_second");
-    st->gburst = (double)pcfmcp_config_get_int(c, "rate_limit.global_burst");
-    st->wrps = pcfmcp_config_get_double(c, "rate_limit.write_requests_per_second");
-    st->wburst = (double)pcfmcp_config_get_int(c, "rate_limit.write_burst");
-    st->max_ids = (size_t)pcfmcp_config_get_int(c, "rate_limit.max_identities");
-    st->pcf_conc = (unsigned)pcfmcp_config_get_int(c, "rate_limit.pcf_concurrency");
-    st->cache_on = pcfmcp_config_get_bool(c, "cache.enabled");
-    st->cache_entries = (size_t)pcfmcp_config_get_int(c, "cache.max_entries");
-    st->cache_bytes = (size_t)pcfmcp_config_get_int(c, "cache.max_bytes");
-    st->cache_ttl = (unsigned)pcfmcp_config_get_int(c, "cache.ttl");
-    st->tool_timeout = (unsigned)pcfmcp_config_get_int(c, "tools.timeout");
-    st->grace = (unsigned)pcfmcp_config_get_int(c, "server.shutdown_grace");
-    char where[600];
-    pcfmcp_error_t rc = pcfmcp_proxies_new(&st->proxies, pcfmcp_config_get(c, "rate_limit.trusted_proxies"));
+    /* Built here, where failing is allowed: applying them cannot fail. The
+     * key table's ranges make every value valid. */
+    pcfmcp_error_t rc = pcfmcp_ratelimit_settings_new(&st->limits);
     if (rc != PCFMCP_OK) {
-        origin(c, "rate_limit.trusted_proxies", where, sizeof(where));
+        settings_free(st);
+        return rc;
+    }
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_IDENTITY,
+                                       pcfmcp__cfg_rate_limit_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_IDENTITY,
+                                        (double)pcfmcp__cfg_rate_limit_burst(c));
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_GLOBAL,
+                                       pcfmcp__cfg_rate_limit_global_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_GLOBAL,
+                                        (double)pcfmcp__cfg_rate_limit_global_burst(c));
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_WRITE,
+                                       pcfmcp__cfg_rate_limit_write_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_WRITE,
+                                        (double)pcfmcp__cfg_rate_limit_write_burst(c));
+    st->max_ids = (size_t)pcfmcp__cfg_rate_limit_max_identities(c);
+    st->pcf_conc = (unsigned)pcfmcp__cfg_rate_limit_pcf_concurrency(c);
+    st->cache_on = pcfmcp__cfg_cache_enabled(c);
+    st->cache_entries = (size_t)pcfmcp__cfg_cache_max_entries(c);
+    st->cache_bytes = (size_t)pcfmcp__cfg_cache_max_bytes(c);
+    st->cache_ttl = (unsigned)pcfmcp__cfg_cache_ttl(c);
+    st->tool_timeout = (unsigned)pcfmcp__cfg_tools_timeout(c);
+    st->grace = (unsigned)pcfmcp__cfg_server_shutdown_grace(c);
+    char where[600];
+    rc = pcfmcp_proxies_new(&st->proxies, pcfmcp__cfg_rate_limit_trusted_proxies(c));
+    if (rc != PCFMCP_OK) {
+        origin(c, PCFMCP__CFG_rate_limit_trusted_proxies, where, sizeof(where));
         snprintf(why, wlen, "%s: rate_limit.trusted_proxies: %s", where,
                  pcfmcp_proxies_errmsg(st->proxies));
         settings_free(st);
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
-    st->audit_on = pcfmcp_config_get_bool(c, "audit.enabled");
+    st->audit_on = pcfmcp__cfg_audit_enabled(c);
     char *key = NULL;
     size_t key_len = 0;
     if (st->audit_on && read_args_key(c, &key, &key_len, why, wlen) != 0) {
@@ -398,21 +442,21 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
         return PCFMCP_ERR_CONFIG;
     }
     if (st->audit_on && log) {
-        const char *file = pcfmcp_config_get(c, "audit.file");
+        const char *file = pcfmcp__cfg_audit_file(c);
         if ((rc = pcfmcp_audit_new(&st->audit)) != PCFMCP_OK) {
             pcfmcp__secure_free(key);
             settings_free(st);
             return rc;
         }
         pcfmcp_audit_set_logger(st->audit, log);
-        pcfmcp_audit_set_fsync(st->audit, pcfmcp_config_get_bool(c, "audit.fsync"));
-        pcfmcp_audit_set_args(st->audit, audit_mode(pcfmcp_config_get(c, "audit.args")));
+        pcfmcp_audit_set_fsync(st->audit, pcfmcp__cfg_audit_fsync(c));
+        pcfmcp_audit_set_args(st->audit, audit_mode(pcfmcp__cfg_audit_args(c)));
         if (key)
             pcfmcp_audit_set_args_key(st->audit, key, key_len);
         else if (start_key)
             pcfmcp_audit_set_args_key(st->audit, (const char *)start_key, 32);
         if (pcfmcp_audit_open(st->audit, file) != PCFMCP_OK) {
-            origin(c, "audit.file", where, sizeof(where));
+            origin(c, PCFMCP__CFG_audit_file, where, sizeof(where));
             snprintf(why, wlen, "%s: audit.file: %s", where, pcfmcp_audit_errmsg(st->audit));
             pcfmcp__secure_free(key);
             settings_free(st);
@@ -424,55 +468,117 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
     return PCFMCP_OK;
 }
 
-pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
+/* ------------------------------------------------------------ store */
+
+static void store_opts(const pcfmcp_config_t *c, pcfmcp__store_opts *o)
 {
-    pcfmcp__buf b;
-    pcfmcp__buf_init(&b);
+    memset(o, 0, sizeof(*o));
+    o->url = pcfmcp__cfg_store_url(c);
+    o->password = pcfmcp__cfg_store_password(c);
+    o->ca_file = pcfmcp__cfg_store_ca_file(c);
+    o->client_cert = pcfmcp__cfg_store_client_cert(c);
+    o->client_key = pcfmcp__cfg_store_client_key(c);
+    o->timeout_ms = (unsigned)pcfmcp__cfg_store_timeout(c);
+    o->prefix = pcfmcp__cfg_store_prefix(c);
+    o->connections = (unsigned)pcfmcp__cfg_store_connections(c);
+}
+
+/* Builds the store store.url asks for (none when it is empty), without
+ * connecting; @p why names the key at fault. */
+static pcfmcp_error_t build_store(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                  pcfmcp__store **out, char *why, size_t wlen)
+{
+    *out = NULL;
+    pcfmcp__store_opts o;
+    store_opts(c, &o);
+    if (!o.url[0])
+        return PCFMCP_OK;
+    char part[512] = "", where[600];
+    pcfmcp_error_t rc = pcfmcp__store_new(out, &o, log, part, sizeof(part));
+    if (rc != PCFMCP_OK) {
+        origin(c, PCFMCP__CFG_store_url, where, sizeof(where));
+        snprintf(why, wlen, "%s: store.url: %s", where, part[0] ? part : pcfmcp_strerror(rc));
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    return PCFMCP_OK;
+}
+
+static void store_observer(const char *op, const char *result, double secs, void *ud)
+{
+    pcfmcp__guards *h = ud;
+    pcfmcp_metric_add(h->m.store_requests, (const char *[]){ op, result }, 1);
+    if (strcmp(result, "unavailable") != 0)
+        pcfmcp_metric_observe(h->m.store_dur, (const char *[]){ op }, secs);
+}
+
+pcfmcp__store *pcfmcp__guards_store(pcfmcp_server_t *s)
+{
+    return s && s->guards ? s->guards->store : NULL;
+}
+
+int pcfmcp__server_store_ready(pcfmcp_server_t *s, char *why, size_t n)
+{
+    pcfmcp__store *st = pcfmcp__guards_store(s);
+    if (!st || pcfmcp__store_up(st))
+        return 1;
+    char status[400];
+    pcfmcp__store_status(st, status, sizeof(status));
+    if (s->guards->store_required) {
+        snprintf(why, n, "%s (store.required)", status);
+        return 0;
+    }
+    snprintf(why, n, "%s; working alone: rate limits per replica, PCF reads uncached", status);
+    return -1;
+}
+
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, pcfmcp__buf *b)
+{
     pcfmcp_config_t *copy = NULL;
     pcfmcp_error_t rc = pcfmcp_config_copy(&copy, cfg);
     if (rc != PCFMCP_OK)
         return rc;
-    if (pcfmcp_config_check(copy) != PCFMCP_OK)
-        pcfmcp__buf_puts(&b, pcfmcp_config_errmsg(copy));
+    if (pcfmcp_config_check(copy) != PCFMCP_OK) {
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, pcfmcp_config_errmsg(copy));
+    }
     char why[1024] = "";
     settings *st = NULL;
     if (read_settings(NULL, copy, NULL, &st, why, sizeof(why)) != PCFMCP_OK) {
-        if (b.len)
-            pcfmcp__buf_putc(&b, '\n');
-        pcfmcp__buf_puts(&b, why[0] ? why : "out of memory");
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, why[0] ? why : "out of memory");
     }
     settings_free(st);
-    if (pcfmcp_config_get_bool(copy, "tracing.enabled")) {
+    if (pcfmcp__cfg_tracing_enabled(copy)) {
         pcfmcp_tracer_t *t = NULL;
         if (pcfmcp_tracer_new(&t, "check", NULL) == PCFMCP_OK &&
-            pcfmcp_tracer_set_endpoint(t, pcfmcp_config_get(copy, "tracing.endpoint")) !=
+            pcfmcp_tracer_set_endpoint(t, pcfmcp__cfg_tracing_endpoint(copy)) !=
                 PCFMCP_OK) {
             char where[600];
-            origin(copy, "tracing.endpoint", where, sizeof(where));
-            if (b.len)
-                pcfmcp__buf_putc(&b, '\n');
-            pcfmcp__buf_printf(&b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
+            origin(copy, PCFMCP__CFG_tracing_endpoint, where, sizeof(where));
+            if (b->len)
+                pcfmcp__buf_putc(b, '\n');
+            pcfmcp__buf_printf(b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
         }
         pcfmcp_tracer_free(t);
     }
+    pcfmcp__store *store = NULL;
+    char swhy[700] = "";
+    if (build_store(copy, NULL, &store, swhy, sizeof(swhy)) != PCFMCP_OK) {
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, swhy[0] ? swhy : "store.url: out of memory");
+    }
+    pcfmcp__store_free(store);
     pcfmcp_config_free(copy);
-    if (!pcfmcp__buf_ok(&b)) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_ERR_NOMEM;
-    }
-    if (b.len == 0) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_OK;
-    }
-    *errors = pcfmcp__buf_steal(&b, NULL);
-    return PCFMCP_ERR_CONFIG;
+    return pcfmcp__buf_ok(b) ? PCFMCP_OK : PCFMCP_ERR_NOMEM;
 }
 
 /* Swaps in new settings; cannot fail. Takes ownership of st. */
 static void apply_settings(pcfmcp__guards *h, settings *st)
 {
-    pcfmcp_ratelimit_configure(h->rl, st->rps, st->burst, st->grps, st->gburst, st->wrps,
-                               st->wburst);
+    pcfmcp_ratelimit_apply(h->rl, st->limits);
     pcfmcp_ratelimit_set_max_identities(h->rl, st->max_ids);
     pcfmcp_gate_set_limit(h->gate, st->pcf_conc);
     pcfmcp_cache_configure(h->cache, st->cache_entries, st->cache_bytes, st->cache_ttl);
@@ -621,7 +727,7 @@ static pcfmcp_error_t before(pcfmcp_ctx_t *ctx, const char *method, const char *
             pcfmcp_ctx_set_trace(ctx, pcfmcp_span_traceparent(cur), pcfmcp_span_tracestate(cur));
         }
     }
-    if (is_tool && args && strlen(args) <= MAX_AUDIT_ARGS)
+    if ((is_tool || strcmp(method, "prompts/get") == 0) && args && strlen(args) <= MAX_AUDIT_ARGS)
         rd->args = pcfmcp__strdup(args);
 
     if (atomic_load(&s->stopping)) {
@@ -707,6 +813,18 @@ static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
             pcfmcp_audit_record(h->audit, is_tool ? "tool_call" : "refusal", f.identity,
                                 who[0] ? who : NULL, f.session, f.request_id, f.trace_id, is_tool ? name : method,
                                 rd ? rd->args : NULL, oname, secs, rd ? rd->refusal : NULL);
+        pthread_rwlock_unlock(&h->lock);
+    } else if (name && (strcmp(method, "resources/read") == 0 || strcmp(method, "prompts/get") == 0)) {
+        /* Resources and prompts read the same client data as tools do. */
+        bool res = method[0] == 'r';
+        char who[160] = "";
+        pcfmcp__server_pcf_user(h->s, f.identity, who, sizeof(who));
+        pthread_rwlock_rdlock(&h->lock);
+        if (h->audit)
+            pcfmcp__audit_read(h->audit, res ? "resource_read" : "prompt_get", f.identity,
+                               who[0] ? who : NULL, f.session, f.request_id, f.trace_id,
+                               res ? "resource" : "prompt", name, rd ? rd->args : NULL, oname,
+                               secs);
         pthread_rwlock_unlock(&h->lock);
     }
     /* Tool calls and refusals are worth a line at info; everything else is
@@ -955,15 +1073,10 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
     atomic_init(&h->limits_in_engine, true);
     atomic_init(&h->grace_ms, 10000);
 
-    char *errors = NULL;
-    pcfmcp_error_t rc = pcfmcp__guards_check(c, &errors);
-    if (rc != PCFMCP_OK) {
-        pcfmcp__fail(s, rc, "%s", errors ? errors : pcfmcp_strerror(rc));
-        pcfmcp__free(errors);
-        return rc;
-    }
+    /* pcfmcp_server_new() has validated the configuration (validate.c). */
+    pcfmcp_error_t rc = PCFMCP_OK;
     log_config_warnings(s, c);
-    if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
+    if (pcfmcp__cfg_metrics_enabled(c) && (rc = build_metrics(h)) != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
         return rc;
     }
@@ -971,19 +1084,36 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
         (rc = pcfmcp_gate_new(&h->gate, 0)) != PCFMCP_OK ||
         (rc = pcfmcp_cache_new(&h->cache, 1, 1024, 1000)) != PCFMCP_OK)
         return rc;
-    if (pcfmcp_config_get_bool(c, "tracing.enabled")) {
-        h->tracing_timeout_ms = (unsigned)pcfmcp_config_get_int(c, "tracing.timeout");
-        if ((rc = pcfmcp_tracer_new(&h->tracer, pcfmcp_config_get(c, "tracing.service_name"),
+    char swhy[700] = "";
+    if ((rc = build_store(c, s->log, &h->store, swhy, sizeof(swhy))) != PCFMCP_OK)
+        return pcfmcp__fail(s, rc, "%s", swhy[0] ? swhy : pcfmcp_strerror(rc));
+    if (h->store) {
+        /* A password written into store.url is as secret as store.password. */
+        pcfmcp__store_url u;
+        if (pcfmcp__store_url_parse(pcfmcp__cfg_store_url(c), &u, NULL, 0) == PCFMCP_OK) {
+            if (u.password && strlen(u.password) >= 4)
+                pcfmcp_logger_add_secret(s->log, u.password);
+            pcfmcp__store_url_clear(&u);
+        }
+        h->store_required = pcfmcp__cfg_store_required(c);
+        if (h->metrics)
+            pcfmcp__store_set_observer(h->store, store_observer, h);
+        pcfmcp__ratelimit_set_store(h->rl, h->store);
+        pcfmcp__cache_set_store(h->cache, h->store);
+    }
+    if (pcfmcp__cfg_tracing_enabled(c)) {
+        h->tracing_timeout_ms = (unsigned)pcfmcp__cfg_tracing_timeout(c);
+        if ((rc = pcfmcp_tracer_new(&h->tracer, pcfmcp__cfg_tracing_service_name(c),
                                     PCFMCP_VERSION)) != PCFMCP_OK ||
-            (rc = pcfmcp_tracer_set_endpoint(h->tracer, pcfmcp_config_get(c, "tracing.endpoint"))) !=
+            (rc = pcfmcp_tracer_set_endpoint(h->tracer, pcfmcp__cfg_tracing_endpoint(c))) !=
                 PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_sample_ratio(h->tracer,
-                                                 pcfmcp_config_get_double(c, "tracing.sample_ratio"))) !=
+                                                 pcfmcp__cfg_tracing_sample_ratio(c))) !=
                 PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_limits(
-                 h->tracer, (size_t)pcfmcp_config_get_int(c, "tracing.queue_size"),
-                 (size_t)pcfmcp_config_get_int(c, "tracing.batch_size"),
-                 (unsigned)pcfmcp_config_get_int(c, "tracing.interval"))) != PCFMCP_OK ||
+                 h->tracer, (size_t)pcfmcp__cfg_tracing_queue_size(c),
+                 (size_t)pcfmcp__cfg_tracing_batch_size(c),
+                 (unsigned)pcfmcp__cfg_tracing_interval(c))) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_timeout(h->tracer, h->tracing_timeout_ms)) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_logger(h->tracer, s->log)) != PCFMCP_OK) {
             pcfmcp__fail(s, rc, "tracing set-up failed: %s", pcfmcp_tracer_errmsg(h->tracer));
@@ -1009,6 +1139,8 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 pcfmcp_error_t pcfmcp__guards_start(pcfmcp_server_t *s)
 {
     pcfmcp__guards *h = s->guards;
+    if (h && h->store && pcfmcp__store_start(h->store) != PCFMCP_OK)
+        return pcfmcp__fail(s, PCFMCP_ERR_NOMEM, "cannot start the shared store's connection thread");
     if (!h || !h->tracer)
         return PCFMCP_OK;
     pcfmcp_error_t rc = pcfmcp_tracer_start(h->tracer);
@@ -1048,6 +1180,9 @@ void pcfmcp__guards_free(pcfmcp_server_t *s)
     pcfmcp_tracer_free(h->tracer);
     pcfmcp_audit_free(h->audit);
     pcfmcp_proxies_free(h->proxies);
+    pcfmcp__ratelimit_set_store(h->rl, NULL);
+    pcfmcp__cache_set_store(h->cache, NULL);
+    pcfmcp__store_free(h->store); /* before the metrics its observer feeds */
     pcfmcp_ratelimit_free(h->rl);
     pcfmcp_gate_free(h->gate);
     pcfmcp_cache_free(h->cache);
@@ -1058,12 +1193,4 @@ void pcfmcp__guards_free(pcfmcp_server_t *s)
     pthread_mutex_destroy(&h->reload_lock);
     pcfmcp__free(h);
     s->guards = NULL;
-}
-
-PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *config, char **errors)
-{
-    if (!config || !errors)
-        return PCFMCP_ERR_INVALID_ARG;
-    *errors = NULL;
-    return pcfmcp__guards_check(config, errors);
 }

@@ -16,6 +16,7 @@
 #include <pcfmcp/server.h>
 
 #include "core/alloc.h"
+#include "core/config_typed.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "server/guards.h"
@@ -48,7 +49,7 @@ static pcfmcp_error_t load_map(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
                                pcfmcp_identity_map_t **out, char *why, size_t why_len)
 {
     *out = NULL;
-    const char *path = pcfmcp_config_get(cfg, "auth.identities_file");
+    const char *path = pcfmcp__cfg_auth_identities_file(cfg);
     if (!path || !*path)
         return PCFMCP_OK;
     pcfmcp_identity_map_t *m = NULL;
@@ -61,10 +62,17 @@ static pcfmcp_error_t load_map(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
         pcfmcp_identity_map_free(m);
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
-    pcfmcp_identity_map_set_require_mapping(m, pcfmcp_config_get_bool(cfg,
-                                                                      "auth.require_identity_mapping"));
+    pcfmcp_identity_map_set_require_mapping(m, pcfmcp__cfg_auth_require_identity_mapping(cfg));
     *out = m;
     return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__people_check(const pcfmcp_config_t *cfg, char *why, size_t why_len)
+{
+    pcfmcp_identity_map_t *m = NULL;
+    pcfmcp_error_t rc = load_map(NULL, cfg, &m, why, why_len);
+    pcfmcp_identity_map_free(m);
+    return rc;
 }
 
 pcfmcp_error_t pcfmcp__people_new(pcfmcp__people **out, pcfmcp_server_t *s, pcfmcp_pcf_t *base,
@@ -75,7 +83,7 @@ pcfmcp_error_t pcfmcp__people_new(pcfmcp__people **out, pcfmcp_server_t *s, pcfm
         return PCFMCP_ERR_NOMEM;
     p->server = s;
     p->base = base;
-    p->require = pcfmcp_config_get_bool(cfg, "auth.require_identity_mapping");
+    p->require = pcfmcp__cfg_auth_require_identity_mapping(cfg);
     pthread_mutex_init(&p->lock, NULL);
     pcfmcp_error_t rc = load_map(s, cfg, &p->map, why, why_len);
     if (rc != PCFMCP_OK) {
@@ -259,7 +267,7 @@ static pcfmcp_error_t prepare(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, vo
         pcfmcp__free(st);
         return rc;
     }
-    st->require = pcfmcp_config_get_bool(cfg, "auth.require_identity_mapping");
+    st->require = pcfmcp__cfg_auth_require_identity_mapping(cfg);
     *staged = st;
     return PCFMCP_OK;
 }

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "tools/handlers.h"
+#include "tools/t_workspace.h"
 
 /* ------------------------------------------------------------ shared */
 
@@ -703,6 +704,28 @@ pcfmcp_error_t pcfmcp__th_add_hostname(tcall *c)
         return PCFMCP_ERR_NOT_FOUND;
     char id[40];
     snprintf(id, sizeof(id), "%s", hid);
+    /* PCF's hostname/add on a name the host already has replaces its
+     * description (when one is sent) and answers the same id: the old one
+     * would be gone without a word. Replacing it takes an explicit ask. */
+    const char *name = pcfmcp__tools_arg_str(c, "hostname");
+    const char *desc = pcfmcp__tools_arg_str(c, "description");
+    if (desc && *desc && !pcfmcp__json_bool(c->args, "replace_description", false)) {
+        const cJSON *h = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_HOST_INFO,
+                                                 pcfmcp__th_args_id(c, "host_id", id), NULL);
+        if (!h)
+            return PCFMCP_ERR_PCF;
+        const cJSON *n;
+        cJSON_ArrayForEach(n, pcfmcp__json_arr(h, "hostnames")) {
+            const char *hn = pcfmcp__json_str(n, "hostname"), *old = pcfmcp__json_str(n, "description");
+            if (hn && name && strcmp(hn, name) == 0 && old && *old && strcmp(old, desc) != 0) {
+                TOOL_ERR(c, "hostname {} is already on host {} with the description {}; PCF would "
+                            "replace it. Nothing was written: leave description out to keep it, "
+                            "or pass replace_description: true to replace it.",
+                         MA_Q(name), MA_ID(id), MA_Q(old));
+                return PCFMCP_ERR_STATE;
+            }
+        }
+    }
     cJSON *a = pcfmcp__th_args_id(c, "host_id", id);
     pcfmcp__th_copy(c, a, "hostname description");
     const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_HOSTNAME_ADD, a, NULL);
@@ -787,6 +810,10 @@ pcfmcp_error_t pcfmcp__th_create_network(tcall *c)
 {
     cJSON *a = pcfmcp__tools_pargs(c);
     pcfmcp__th_copy(c, a, "ip mask name description asn internal_ip cmd");
+    if (!pcfmcp__tw_access_from(c, a)) {
+        cJSON_Delete(a);
+        return PCFMCP_ERR_INVALID_ARG;
+    }
     const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NETWORK_CREATE, a, NULL);
     if (!doc)
         return PCFMCP_ERR_PCF;
@@ -801,10 +828,14 @@ pcfmcp_error_t pcfmcp__th_create_network(tcall *c)
 
 pcfmcp_error_t pcfmcp__th_update_network(tcall *c)
 {
-    static const char fields[] = "ip mask name description asn internal_ip cmd";
+    static const char fields[] = "ip mask name description asn internal_ip cmd access_from";
     const char *nid = pcfmcp__tools_arg_str(c, "network_id");
     cJSON *a = pcfmcp__th_args_id(c, "network_id", nid);
-    pcfmcp__th_copy(c, a, fields);
+    pcfmcp__th_copy(c, a, "ip mask name description asn internal_ip cmd");
+    if (!pcfmcp__tw_access_from(c, a)) {
+        cJSON_Delete(a);
+        return PCFMCP_ERR_INVALID_ARG;
+    }
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
         TOOL_ERR(c, "nothing to change: give at least one field");

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "tools/handlers.h"
+#include "tools/t_workspace.h"
 
 /* ------------------------------------------------------------ arguments */
 
@@ -54,7 +55,7 @@ static const cJSON *cached_host(tcall *c, host_cache *hc, const char *hid)
 }
 
 /* Turns the `services` argument into PCF's {port_id: [hostname_id or "0"]}. */
-static cJSON *build_services(tcall *c, const cJSON *list)
+cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list)
 {
     cJSON *svc = cJSON_CreateObject();
     host_cache hc = { cJSON_CreateObject() };
@@ -144,10 +145,62 @@ fail:
 
 static const char issue_text_args[] =
     "name description status cve cwe url_path param fix technical risks references intruder "
-    "fields";
+    "fields cvss_vector impact exploitability risk type";
+
+/* Whether @p v is a value PCF's int() / float() / bool(int()) takes and
+ * keeps as meant. PCF drops a custom field whose value does not convert
+ * (try/except: pass) and answers as if it had been stored; Python's
+ * converters also take what this refuses (" 7", "1_000", "nan", "1e400",
+ * which stores Infinity, a value PCF's JSON answers then cannot carry). */
+static bool field_value_ok(const char *type, const char *v)
+{
+    const char *p = v + (*v == '+' || *v == '-');
+    if (strcmp(type, "number") == 0) {
+        size_t n = strspn(p, "0123456789");
+        return n > 0 && n <= 15 && p[n] == '\0'; /* 15 digits: exact as a double */
+    }
+    if (strcmp(type, "float") == 0) {
+        size_t i = strspn(p, "0123456789"), frac = 0;
+        if (p[i] == '.')
+            frac = strspn(p + i + 1, "0123456789"), i += 1 + frac;
+        if (i == 0 || (i == 1 && p[0] == '.'))
+            return false;
+        if (p[i] == 'e' || p[i] == 'E') {
+            i++;
+            i += p[i] == '+' || p[i] == '-';
+            size_t e = strspn(p + i, "0123456789");
+            if (!e)
+                return false;
+            i += e;
+        }
+        return p[i] == '\0' && isfinite(strtod(v, NULL));
+    }
+    if (strcmp(type, "boolean") == 0)
+        return strcmp(v, "0") == 0 || strcmp(v, "1") == 0;
+    return strcmp(type, "text") == 0;
+}
+
+/* Refuses, before anything is written, a custom field PCF would drop. */
+static bool fields_convertible(tcall *c)
+{
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(c->args, "fields")) {
+        const char *type = pcfmcp__json_str(f, "type"), *v = pcfmcp__json_str(f, "value");
+        if (type && v && !field_value_ok(type, v)) {
+            TOOL_ERR(c, "custom field {}: {} is not a {} value PCF keeps (number: an integer "
+                        "such as 42; float: a decimal such as 2.5 or 1e-3; boolean: 0 or 1). PCF "
+                        "would drop the field without saying so; nothing was written.",
+                     MA_Q(f->string), MA_Q(v), MA_ID(type));
+            return false;
+        }
+    }
+    return true;
+}
 
 static cJSON *issue_body(tcall *c, bool create)
 {
+    if (!fields_convertible(c))
+        return NULL;
     cJSON *a = pcfmcp__tools_pargs(c);
     if (!create)
         cJSON_AddStringToObject(a, "issue_id", pcfmcp__tools_arg_str(c, "issue_id"));
@@ -158,7 +211,7 @@ static cJSON *issue_body(tcall *c, bool create)
     }
     const cJSON *svc = cJSON_GetObjectItemCaseSensitive(c->args, "services");
     if (svc) {
-        cJSON *s = build_services(c, svc);
+        cJSON *s = pcfmcp__th_build_services(c, svc);
         if (!s) {
             cJSON_Delete(a);
             return NULL;
@@ -433,12 +486,36 @@ static cJSON *poc_args(tcall *c, const char *iid, const cJSON *src)
     return a;
 }
 
+bool pcfmcp__th_attach_poc(tcall *c, cJSON *steps, cJSON *out, const char *iid, const cJSON *poc)
+{
+    pcfmcp__mtext what, msg;
+    pcfmcp__mt_init(&what);
+    pcfmcp__mt_init(&msg);
+    const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, poc_args(c, iid, poc), NULL,
+                                            &msg);
+    const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
+    MT_LIT(&what, "attach PoC");
+    pcfmcp__th_step(c, steps, &what, r != NULL, pid, r ? NULL : &msg);
+    if (pid)
+        cJSON_AddStringToObject(out, "poc_id", pid);
+    pcfmcp__mt_free(&what);
+    pcfmcp__mt_free(&msg);
+    return r != NULL;
+}
+
 pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
 {
     const cJSON *poc = cJSON_GetObjectItemCaseSensitive(c->args, "poc");
     if (poc && !pcfmcp__json_str(poc, "text") && !pcfmcp__json_str(poc, "content_base64")) {
         TOOL_ERR(c, "poc needs text or content_base64");
         return PCFMCP_ERR_INVALID_ARG;
+    }
+    if (pcfmcp__json_bool(c->args, "dedupe", false)) {
+        const char *dup = pcfmcp__tw_find_duplicate(c);
+        if (pcfmcp__mt_len(&c->err))
+            return PCFMCP_ERR_PCF;
+        if (dup)
+            return pcfmcp__tw_merge_into(c, dup);
     }
     cJSON *a = issue_body(c, true);
     if (!a)
@@ -450,27 +527,16 @@ pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON *steps = cJSON_CreateArray();
     const char *iid = pcfmcp__json_str(doc, "issue_id");
-    pcfmcp__mtext what, msg;
+    pcfmcp__mtext what;
     pcfmcp__mt_init(&what);
-    pcfmcp__mt_init(&msg);
     MT_FMT(&what, "create issue {}", MA_Q(pcfmcp__tools_arg_str(c, "name")));
     pcfmcp__th_step(c, steps, &what, true, iid, NULL);
     cJSON_AddStringToObject(out, "issue_id", iid ? iid : "");
     cJSON_AddStringToObject(out, "criticality", pcfmcp__tools_criticality(cvss));
     int failed = 0;
-    if (poc && iid) {
-        const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, poc_args(c, iid, poc),
-                                                NULL, &msg);
-        failed += !r;
-        const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
-        pcfmcp__mt_reset(&what);
-        MT_LIT(&what, "attach PoC");
-        pcfmcp__th_step(c, steps, &what, r != NULL, pid, r ? NULL : &msg);
-        if (pid)
-            cJSON_AddStringToObject(out, "poc_id", pid);
-    }
+    if (poc && iid)
+        failed += !pcfmcp__th_attach_poc(c, steps, out, iid, poc);
     pcfmcp__mt_free(&what);
-    pcfmcp__mt_free(&msg);
     cJSON_AddItemToObject(out, "steps", steps);
     cJSON_AddBoolToObject(out, "ok", failed == 0);
     if (failed) {
@@ -532,8 +598,8 @@ static cJSON *merged_fields(tcall *c, const char *iid, const cJSON *given, const
             return NULL;
         }
     }
-    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
-                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    const cJSON *doc = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                               pcfmcp__th_args_id(c, "issue_id", iid), NULL);
     if (!doc)
         return NULL;
     const cJSON *cur = pcfmcp__json_obj(doc, "fields");
@@ -564,8 +630,8 @@ static cJSON *merged_fields(tcall *c, const char *iid, const cJSON *given, const
  * drops a value it cannot convert, and API v1 ignores an empty set). */
 static bool fields_landed(tcall *c, const char *iid, const cJSON *want)
 {
-    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
-                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    const cJSON *doc = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                               pcfmcp__th_args_id(c, "issue_id", iid), NULL);
     if (!doc)
         return false;
     const cJSON *now = pcfmcp__json_obj(doc, "fields");
@@ -633,7 +699,8 @@ pcfmcp_error_t pcfmcp__th_update_issue(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "issue_id", iid);
     pcfmcp__th_updated(c, "name description cvss criticality status cve cwe url_path param fix "
-                          "technical risks references intruder services fields remove_fields");
+                          "technical risks references intruder services fields remove_fields "
+                          "cvss_vector impact exploitability risk type");
     TOOL_SAY(c, "Updated issue {}.", MA_ID(iid));
     return PCFMCP_OK;
 }

@@ -30,8 +30,20 @@ enum {
     TS_CREDENTIALS = 1u << 8,
     TS_NOTES = 1u << 9,
     TS_SCANS = 1u << 10,
-    TS_ALL = (1u << 11) - 1
+    /* toolsets.c describes every toolset and says which are on by default. */
+    TS_CONTEXT = 1u << 11, /* always on */
+    TS_ISSUE_TEMPLATES = 1u << 12,
+    TS_ISSUE_TRIAGE = 1u << 13,
+    TS_TASKS = 1u << 14,
+    TS_FILES = 1u << 15,
+    TS_CHATS = 1u << 16,
+    TS_SERVICES = 1u << 17,
+    TS_NETWORK_PATHS = 1u << 18,
+    TS_LISTS = 1u << 19,
+    TS_TEAM_ADMIN = 1u << 20,
+    TS_TOKENS = 1u << 21,
 };
+#define TS_ALL 0xFFFFFFFFu
 
 /* Tool flags. */
 enum {
@@ -41,7 +53,10 @@ enum {
     F_PROJECT = 1u << 3,     /* takes `project` (name or UUID; default project) */
     F_PAGED = 1u << 4,       /* takes limit + cursor; output has paging members */
     F_NO_SCOPE = 1u << 5,    /* not tied to one project (teams, users, tokens) */
-    F_RO_OK = 1u << 6        /* kept in read-only mode; refuses its writing options there */
+    F_RO_OK = 1u << 6,       /* kept in read-only mode; refuses its writing options there */
+    F_DYNAMIC = 1u << 7,     /* only in dynamic mode (tools.dynamic): the toolset switches */
+    F_OVERWRITES = 1u << 8   /* replaces stored values (not additive): destructiveHint, but
+                                no enable_destructive/confirm gate */
 };
 
 /* Parameter kinds: each becomes one inputSchema property. */
@@ -128,11 +143,14 @@ struct pcfmcp_toolset {
     size_t max_response;
     size_t max_field;
     char *report_dir;
-    bool per_caller_credentials; /* callers act with credentials of their own */
-    bool resolver_quick;         /* see pcfmcp__toolset_set_resolver_quick */
-    char *import_dir;        /* imports.input_dir: where import_scan reads paths */
-    size_t import_max;       /* imports.max_bytes */
-    char *import_inserts;    /* imports.pcf_issue_inserts: auto, broken, working */
+    bool dynamic;                  /* tools.dynamic: the model enables toolsets */
+    pcfmcp_engine_t *engine;       /* set by register (dynamic mode adds tools later) */
+    _Atomic unsigned enabled_sets; /* toolsets enabled at run time (dynamic mode) */
+    bool per_caller_credentials;   /* callers act with credentials of their own */
+    bool resolver_quick;           /* see pcfmcp__toolset_set_resolver_quick */
+    char *import_dir;              /* imports.input_dir: where import_scan reads paths */
+    size_t import_max;             /* imports.max_bytes */
+    char *import_inserts;          /* imports.pcf_issue_inserts: auto, broken, working */
     bool registered;
 };
 
@@ -259,6 +277,9 @@ void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on);
  * locks only), so a cached call may run it on the transport's thread
  * (rcache.c); a host's resolver is not assumed to. Before registration. */
 void pcfmcp__toolset_set_resolver_quick(pcfmcp_toolset_t *ts, bool on);
+/* Whether tools.projects / tools.default_project name a project by name
+ * (resolved with the server's own PCF credentials only). */
+bool pcfmcp__toolset_scope_has_names(const pcfmcp_toolset_t *ts);
 /* The one decision whether tool @p d can work with the PCF credentials and
  * channels of @p pcf: NULL when it can, else the reason (completing "it ...",
  * naming the settings that would make it work). Registration (@p offering:
@@ -321,6 +342,10 @@ const cJSON *pcfmcp__tools_pcf(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_
  * nobody needs the reason). */
 const cJSON *pcfmcp__tools_pcf_soft(tcall *c, pcfmcp__pcf_op op, cJSON *args,
                                     pcfmcp_error_t *rc, pcfmcp__mtext *msg);
+/* pcfmcp__tools_pcf, reading PCF itself and never the read cache: for the
+ * read half of a read-modify-write, which must see what other PCF users
+ * stored meanwhile. */
+const cJSON *pcfmcp__tools_pcf_fresh(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_error_t *rc);
 /* The args object with project_id set, ready for a PCF call. */
 cJSON *pcfmcp__tools_pargs(tcall *c);
 const char *pcfmcp__tools_arg_str(const tcall *c, const char *name);
@@ -420,6 +445,26 @@ void pcfmcp__tools_rc_keep(tcall *c);
  * PCFMCP__NATIVE_WOULD_BLOCK. */
 pcfmcp_error_t pcfmcp__tools_rc_probe(pcfmcp_toolset_t *ts, pcfmcp_ctx_t *ctx, const tool_def *d,
                                       const cJSON *args, pcfmcp_result_t *result);
+
+/* toolsets.c: the toolset table, `tools.toolsets` parsing and dynamic mode. */
+typedef struct {
+    const char *name;
+    unsigned bit;
+    bool on_by_default;
+    const char *desc;
+} toolset_info;
+extern const toolset_info pcfmcp__toolsets[];
+extern const size_t pcfmcp__ntoolsets;
+/* Bits for a `tools.toolsets` list ("default" and "all" allowed; empty =
+ * default); false with a message naming the valid ones. */
+bool pcfmcp__toolsets_parse(const char *const *names, size_t n, unsigned *bits, char *why,
+                            size_t why_size);
+const char *pcfmcp__toolsets_name(unsigned bit);
+/* toolset.c, for dynamic mode: the gates other than the toolset selection,
+ * and the registration of one tool definition. */
+bool pcfmcp__tools_enabled_ignoring_group(const pcfmcp_toolset_t *ts, const tool_def *d);
+pcfmcp_error_t pcfmcp__tools_register_def(pcfmcp_toolset_t *ts, pcfmcp_engine_t *engine,
+                                          size_t index, char *why, size_t why_size);
 
 /* resources.c */
 pcfmcp_error_t pcfmcp__tools_register_extras(pcfmcp_toolset_t *ts, pcfmcp_engine_t *e);

@@ -16,9 +16,10 @@
  * sleeping.
  *
  * Thread safety: every function may be called from any thread at once,
- * except the `_free` functions. pcfmcp_ratelimit_configure() and
- * pcfmcp_gate_set_limit() may be called while other threads take tokens
- * (that is how a configuration reload changes the limits).
+ * except the `_free` functions and a settings object, which belongs to one
+ * thread. pcfmcp_ratelimit_apply() and pcfmcp_gate_set_limit() may be
+ * called while other threads take tokens (that is how a configuration
+ * reload changes the limits).
  */
 #ifndef PCFMCP_SYS_RATELIMIT_H
 #define PCFMCP_SYS_RATELIMIT_H
@@ -37,17 +38,60 @@ enum {
     PCFMCP_RATELIMIT_WRITE = 1u << 2     /**< the caller's bucket for calls that change data */
 };
 
-/** Creates a limiter that limits nothing until pcfmcp_ratelimit_configure(). */
+/** Creates a limiter that limits nothing until pcfmcp_ratelimit_apply(). */
 PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_new(pcfmcp_ratelimit_t **out);
 
 /** Frees @p rl. NULL does nothing. */
 PCFMCP_API void pcfmcp_ratelimit_free(pcfmcp_ratelimit_t *rl);
 
 /**
+ * The rates and bursts pcfmcp_ratelimit_apply() gives a limiter, set by
+ * name instead of by position. Opaque; every kind of bucket starts off
+ * (rate 0, burst 1). Used by one thread at a time.
+ */
+typedef struct pcfmcp_ratelimit_settings pcfmcp_ratelimit_settings_t;
+
+/** Creates settings with every kind of bucket off. */
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_new(pcfmcp_ratelimit_settings_t **out);
+
+/** Frees @p settings. NULL does nothing. */
+PCFMCP_API void pcfmcp_ratelimit_settings_free(pcfmcp_ratelimit_settings_t *settings);
+
+/**
+ * Sets the rate, in tokens per second, of one kind of bucket: @p bucket is
+ * PCFMCP_RATELIMIT_IDENTITY, PCFMCP_RATELIMIT_GLOBAL or
+ * PCFMCP_RATELIMIT_WRITE. 0 switches that kind off.
+ * @return PCFMCP_ERR_INVALID_ARG (pcfmcp_error_last() says why) for a
+ *         negative or non-finite rate or not exactly one kind of bucket;
+ *         the settings are then unchanged.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_set_rate(pcfmcp_ratelimit_settings_t *settings,
+                                                             unsigned bucket,
+                                                             double tokens_per_second);
+
+/**
+ * Sets the burst (bucket size, in tokens) of one kind of bucket; below 1
+ * counts as 1. Errors as pcfmcp_ratelimit_settings_set_rate().
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_set_burst(pcfmcp_ratelimit_settings_t *settings,
+                                                              unsigned bucket, double tokens);
+
+/**
+ * Gives @p rl the rates and bursts of @p settings, all kinds at once.
+ * Existing buckets keep their tokens, clipped to the new burst. May be
+ * called while other threads take tokens.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_apply(pcfmcp_ratelimit_t *rl,
+                                                 const pcfmcp_ratelimit_settings_t *settings);
+
+/**
  * Sets the rates (tokens per second) and bursts (bucket sizes) of the three
  * kinds of bucket. A rate of 0 switches that kind off; a burst below 1 is
  * treated as 1. Existing buckets keep their tokens, clipped to the new burst.
  * @return PCFMCP_ERR_INVALID_ARG for a negative or non-finite number.
+ * @deprecated Six numbers told apart only by their position: use a
+ *             pcfmcp_ratelimit_settings_t and pcfmcp_ratelimit_apply(). Kept,
+ *             with the same behaviour, for one release.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_configure(pcfmcp_ratelimit_t *rl,
                                                      double identity_rate, double identity_burst,
