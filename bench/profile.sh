@@ -9,6 +9,9 @@
 # one request, start-up and the first (uncached) call cancelled out.
 # Cases: ping; tools/list; list_projects with the cache (cache.enabled) and
 # without it (every call reaches the fake PCF over loopback HTTP).
+# PCFMCP_BIN=path profiles another pcf-mcp binary (the "before" of a change:
+# a copy of another build's .libs/pcf-mcp with its libpcfmcp.so beside it)
+# against this build's bench/fake-pcf.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-.}" && pwd)
@@ -19,6 +22,10 @@ command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 1; }
 pcfmcp="$build/pcf-mcp"
 [ -x "$build/.libs/pcf-mcp" ] && pcfmcp="$build/.libs/pcf-mcp" &&
     export LD_LIBRARY_PATH="$build/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if [ -n "${PCFMCP_BIN:-}" ]; then
+    pcfmcp=$PCFMCP_BIN
+    export LD_LIBRARY_PATH="$(dirname "$PCFMCP_BIN")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 tmp=$(mktemp -d)
 fakepid=
 trap '[ -n "$fakepid" ] && kill $fakepid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM

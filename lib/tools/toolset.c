@@ -5,6 +5,7 @@
 #include "core/internal.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new(pcfmcp_toolset_t **out)
     pcfmcp_toolset_t *ts = pcfmcp__calloc(1, sizeof(*ts));
     if (!ts)
         return PCFMCP_ERR_NOMEM;
+    static _Atomic unsigned long serials;
+    ts->serial = atomic_fetch_add(&serials, 1) + 1;
     ts->groups = TS_ALL;
     if (pthread_mutex_init(&ts->scope_lock, NULL) != 0) {
         pcfmcp__free(ts);
@@ -983,9 +986,11 @@ const cJSON *pcfmcp__tools_pcf_soft(tcall *c, pcfmcp__pcf_op op, cJSON *args,
         if (r) {
             c->results = r;
             c->capresults = cap;
+            pcfmcp__tools_rc_before_read(c, op, args);
             rc = pcfmcp__pcf_call(c->pcf, &c->pctx, op, args, &res);
         }
     } else {
+        pcfmcp__tools_rc_before_read(c, op, args);
         rc = pcfmcp__pcf_call(c->pcf, &c->pctx, op, args, &res);
     }
     pcfmcp__tools_rc_note_read(c, op, args, rc == PCFMCP_OK && res);

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/internal.h"
+#include "hardening/cache_internal.h"
 #include "pcf/client.h"
 
 /* ------------------------------------------------------------ groups */
@@ -152,6 +153,9 @@ struct pcfmcp_toolset {
     size_t import_max;             /* imports.max_bytes */
     char *import_inserts;          /* imports.pcf_issue_inserts: auto, broken, working */
     bool registered;
+    /* Distinct per toolset in this process: its scope and limits shape
+     * what it renders, so cached results are never shared (rcache.c). */
+    unsigned long serial;
 };
 
 
@@ -322,6 +326,10 @@ typedef struct tcall {
     char rc_tag[40];
     pcfmcp_cache_t *rc_cache;
     char *rc_key;
+    /* Taken before the call's first PCF read: a write anywhere after it
+     * voids the keep (the cache's ticket rule, cache.c). */
+    pcfmcp__cache_ticket rc_ticket;
+    bool rc_ticketed;
 } tcall;
 
 /* toolset.c: helpers for handlers. TOOL_SAY adds a line to the summary,
@@ -436,6 +444,8 @@ int pcfmcp__tools_read_confined(const char *dir, const char *rel, size_t max, ch
  * is noted: what it read decides the tag, a write or failure that nothing
  * is kept. */
 void pcfmcp__tools_rc_note_read(tcall *c, pcfmcp__pcf_op op, const cJSON *args, bool ok);
+/* Before each PCF call of a tool call: the first takes the ticket. */
+void pcfmcp__tools_rc_before_read(tcall *c, pcfmcp__pcf_op op, const cJSON *args);
 /* After the gates: true when the result was cached (c->result holds it);
  * otherwise remembers the key for pcfmcp__tools_rc_keep(). */
 bool pcfmcp__tools_rc_lookup(tcall *c);

@@ -10,14 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <pcfmcp/pcfmcp.h>
 
 #include "core/alloc.h"
 #include "core/blob.h"
+#include "config.h"
 #include "helpers/collector.h"
 #include "helpers/fakepcf.h"
+#include "helpers/redis.h"
+#include "hardening/cache_internal.h"
+#include "hardening/store.h"
 #include "mcp/engine_internal.h"
 #include "mcp/native.h"
 
@@ -742,6 +747,130 @@ START_TEST(cached_call_is_answered_on_the_transports_thread)
 }
 END_TEST
 
+START_TEST(a_write_while_the_call_reads_keeps_nothing)
+{
+    /* The read is slow; a write (anyone's) lands while it is at PCF. */
+    int n0 = pcf_count("/api/v1/teams");
+    ck_assert_int_eq(fakepcf_control(fake, "/__fake__/faults",
+                                     "{\"mode\":\"latency\",\"latency_ms\":1000,\"count\":1,"
+                                     "\"path\":\"/api/v1/teams$\"}",
+                                     NULL),
+                     200);
+    const char *msg = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":"
+                      "{\"name\":\"list_teams\",\"arguments\":{}}}";
+    collector_reset(&col);
+    ck_assert_int_eq(pcfmcp_engine_handle(eng, ses, msg, strlen(msg), collector_emit, &col, NULL),
+                     PCFMCP_OK);
+    for (int i = 0; pcf_count("/api/v1/teams") == n0; i++) {
+        ck_assert_msg(i < 10000, "the read never reached PCF");
+        usleep(1000);
+    }
+    pcfmcp_cache_invalidate(cache, NULL);
+    ck_assert(collector_wait_finals(&col, 1));
+    cJSON *r = collector_last(&col);
+    ck_assert(!cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "result"), "isError")));
+    cJSON_Delete(r);
+    /* What it read may predate the write: not served again. */
+    int n1 = pcf_count("/api/v1/teams");
+    cJSON_Delete(call("list_teams", "{}"));
+    ck_assert_int_eq(pcf_count("/api/v1/teams"), n1 + 1);
+    /* That call saw no write: its answer is kept. */
+    cJSON_Delete(call("list_teams", "{}"));
+    ck_assert_int_eq(pcf_count("/api/v1/teams"), n1 + 1);
+}
+END_TEST
+
+START_TEST(toolsets_with_other_scopes_do_not_share_cached_results)
+{
+    /* The set-up's toolset sees every project and has listed them (kept).
+     * A host's second toolset on the same client and cache is scoped to
+     * one project: it must not be handed the first one's answer. */
+    free(call_text("list_projects", "{}"));
+    pcfmcp_engine_t *e1 = eng;
+    pcfmcp_session_t *s1 = ses;
+    pcfmcp_toolset_t *ts2 = NULL;
+    ck_assert_int_eq(pcfmcp_engine_new(&eng, "native-test-2", "1.0"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_set_threads(eng, 2, 16), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_toolset_new(&ts2), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_toolset_set_pcf(ts2, pcf), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_toolset_set_projects(ts2, project), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_toolset_register(ts2, eng), PCFMCP_OK);
+    session_up();
+    for (int round = 0; round < 2; round++) { /* uncached, then cached */
+        cJSON *r = call("list_projects", "{}");
+        const cJSON *ps = cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(r, "result"), "structuredContent"),
+            "projects");
+        ck_assert_int_eq(cJSON_GetArraySize(ps), 1);
+        ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(ps, 0), "id")->valuestring,
+                         project);
+        cJSON_Delete(r);
+    }
+    pcfmcp_session_free(ses);
+    pcfmcp_engine_free(eng);
+    pcfmcp_toolset_free(ts2);
+    eng = e1;
+    ses = s1;
+}
+END_TEST
+
+#ifdef HAVE_HIREDIS
+START_TEST(shared_store_write_elsewhere_drops_a_cached_result_and_the_transport_never_waits)
+{
+    if (!test_redis_binary()) {
+        ck_assert_msg(!test_redis_missing("native: cached results with a shared store"),
+                      "redis-server is required");
+        return;
+    }
+    test_redis redis;
+    memset(&redis, 0, sizeof(redis));
+    ck_assert_msg(test_redis_start(&redis, 0, NULL), "redis-server did not start");
+    char url[96], prefix[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%u/3", redis.port);
+    snprintf(prefix, sizeof(prefix), "native-%d:", (int)getpid());
+    pcfmcp__store_opts o = { .url = url, .timeout_ms = 2000, .prefix = prefix, .connections = 2 };
+    pcfmcp__store *mine = NULL, *theirs = NULL;
+    char why[300];
+    ck_assert_msg(pcfmcp__store_new(&mine, &o, NULL, why, sizeof(why)) == PCFMCP_OK, "%s", why);
+    ck_assert_msg(pcfmcp__store_new(&theirs, &o, NULL, why, sizeof(why)) == PCFMCP_OK, "%s", why);
+    ck_assert_int_eq(pcfmcp__store_start(mine), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp__store_start(theirs), PCFMCP_OK);
+    ck_assert(pcfmcp__store_wait_up(mine, 10000) && pcfmcp__store_wait_up(theirs, 10000));
+    pcfmcp_cache_t *other_replica = NULL;
+    ck_assert_int_eq(pcfmcp_cache_new(&other_replica, 100, 1 << 20, 60000), PCFMCP_OK);
+    pcfmcp__cache_set_store(other_replica, theirs);
+    pcfmcp__cache_set_store(cache, mine);
+
+    int n0 = pcf_count("/api/v1/teams");
+    cJSON_Delete(call("list_teams", "{}"));
+    cJSON_Delete(call("list_teams", "{}"));
+    ck_assert_int_eq(pcf_count("/api/v1/teams"), n0 + 1);
+    /* Proving a hit fresh asks the store: not on the transport's thread. */
+    const char *msg = "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":"
+                      "{\"name\":\"list_teams\",\"arguments\":{}}}";
+    pcfmcp__handle_info info = { .take_final = true };
+    pcfmcp_handled_t h = PCFMCP_HANDLED_DONE;
+    collector_reset(&col);
+    ck_assert_int_eq(pcfmcp__engine_handle(eng, ses, msg, strlen(msg), collector_emit, &col, NULL,
+                                           NULL, &h, &info),
+                     PCFMCP_OK);
+    ck_assert_int_eq(h, PCFMCP_HANDLED_PENDING);
+    ck_assert(collector_wait_finals(&col, 1));
+    ck_assert_int_eq(pcf_count("/api/v1/teams"), n0 + 1); /* a hit, on a worker */
+    /* A write on the other replica: this one's rendered result goes. */
+    pcfmcp_cache_invalidate(other_replica, NULL);
+    cJSON_Delete(call("list_teams", "{}"));
+    ck_assert_int_eq(pcf_count("/api/v1/teams"), n0 + 2);
+
+    pcfmcp__cache_set_store(cache, NULL);
+    pcfmcp_cache_free(other_replica);
+    pcfmcp__store_free(mine);
+    pcfmcp__store_free(theirs);
+    test_redis_stop(&redis);
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("native");
@@ -764,6 +893,11 @@ static Suite *suite(void)
     tcase_add_test(t, failures_and_liveness_checks_are_never_cached);
     tcase_add_test(t, without_the_cache_every_call_reaches_pcf);
     tcase_add_test(t, cached_call_is_answered_on_the_transports_thread);
+    tcase_add_test(t, a_write_while_the_call_reads_keeps_nothing);
+    tcase_add_test(t, toolsets_with_other_scopes_do_not_share_cached_results);
+#ifdef HAVE_HIREDIS
+    tcase_add_test(t, shared_store_write_elsewhere_drops_a_cached_result_and_the_transport_never_waits);
+#endif
     suite_add_tcase(s, t);
     t = tcase_create("identities");
     tcase_set_timeout(t, 60);
