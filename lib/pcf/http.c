@@ -635,7 +635,10 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
         }
         if (now >= c->deadline) {
             rc = pcfmcp__pcf_fail(res, PCFMCP_ERR_TIMEOUT,
-                                  "%s: the call's time budget ran out", req->label);
+                                  attempt == 1 ? "%s: the call's time budget (pcf.total_timeout) "
+                                                 "ran out before PCF was asked: the server is busy"
+                                               : "%s: the call's time budget ran out",
+                                  req->label);
             break;
         }
         long left = (long)(c->deadline - now);

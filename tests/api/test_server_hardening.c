@@ -730,6 +730,43 @@ START_TEST(stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain)
 }
 END_TEST
 
+/* pcf.total_timeout bounds what a tool call waits for PCF, the wait for a
+ * free worker included: a call queued behind a busy worker for longer than
+ * its whole budget is answered at once, without reaching PCF (it used to
+ * start a fresh budget once a worker took it, doubling the wait). */
+START_TEST(waiting_for_a_worker_counts_against_the_pcf_budget)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "mcp.workers", "1", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.url", fakepcf_url(fake), PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.token", TOKEN, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.total_timeout", "300ms", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "cache.enabled", "false", PCFMCP_CONFIG_API);
+    pcfmcp_pcf_t *own = pcf;
+    pcf = NULL; /* the server's own client, the one the PCF toolset uses */
+    srv v;
+    srv_start(&v, c, add_tools);
+    pcf = own;
+    initialize(&v);
+    int before = path_count("/api/v1/projects");
+    /* The only worker is taken; list_projects queues behind it. */
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+                 "\"name\":\"slow\",\"arguments\":{}}}");
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+                 "\"name\":\"list_projects\",\"arguments\":{}}}");
+    /* Not a timing check: the queued call's budget has certainly run out. */
+    usleep(600 * 1000);
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{"
+                 "\"requestId\":1}}");
+    cJSON *r = srv_reply(&v, 2);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(is_tool_error(r) && strstr(text_of(r), "time budget"), "%s", text_of(r));
+    cJSON_Delete(r);
+    ck_assert_int_eq(path_count("/api/v1/projects"), before);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+}
+END_TEST
+
 START_TEST(admission_charges_callers_and_picks_client_addresses)
 {
     pcfmcp_config_t *c = base_config();
@@ -877,6 +914,7 @@ int main(void)
     tcase_add_test(tc, cache_answers_repeated_reads_and_a_write_invalidates_them);
     tcase_add_test(tc, stop_during_a_slow_pcf_call_lets_it_finish_within_the_grace);
     tcase_add_test(tc, stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain);
+    tcase_add_test(tc, waiting_for_a_worker_counts_against_the_pcf_budget);
     tcase_add_test(tc, admission_charges_callers_and_picks_client_addresses);
     tcase_add_test(tc, http_setup_out_of_memory_is_not_called_a_configuration_error);
     tcase_add_test(tc, http_read_timeouts_are_counted_in_metrics);
