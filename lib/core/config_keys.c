@@ -67,7 +67,7 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     { "server.shutdown_grace", T, "10s", NULL, 0, 3600000, NULL, 0, NULL,
       "On stop, time running requests get to finish before they are cancelled." },
     { "server.readiness_ttl", T, "10s", NULL, 100, 3600000, NULL, 0, NULL,
-      "How long /readyz trusts the last PCF check (check_token) before probing again in the background." },
+      "How often PCF is checked (check_token) in the background while HTTP is served; /readyz and pcf_mcp_pcf_up report the last check." },
     { "server.gzip_min_bytes", I, "2048", NULL, 0, 1024 * MIB, NULL, 0, NULL,
       "Smallest JSON or metrics response gzip-compressed for clients that accept it (0 = never)." },
     { "server.metrics_host", S, "", NULL, 0, 0, NULL, 0, NULL,

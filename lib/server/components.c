@@ -187,10 +187,10 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     /* Metrics, the read cache, tracing and the concurrency gate. */
     if (s->parts->pcf && (rc = pcfmcp_server_attach_pcf(s, s->parts->pcf)) != PCFMCP_OK)
         return rc;
-    if ((rc = pcfmcp__readiness_new(&s->parts->ready, s->parts->pcf, s->log,
-                                    (uint64_t)pcfmcp_config_get_int(s->config,
-                                                                    "server.readiness_ttl"))) !=
-        PCFMCP_OK)
+    if ((rc = pcfmcp__readiness_new(
+             &s->parts->ready, s->parts->pcf, s->log,
+             (uint64_t)pcfmcp_config_get_int(s->config, "server.readiness_ttl"),
+             (uint64_t)pcfmcp_config_get_int(s->config, "pcf.total_timeout"))) != PCFMCP_OK)
         return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
     if (rc != PCFMCP_OK) {
@@ -237,6 +237,14 @@ int pcfmcp__server_pcf_ready(pcfmcp_server_t *s, char *why, size_t n)
         return 0;
     }
     return pcfmcp__readiness_check(s->parts->ready, why, n);
+}
+
+void pcfmcp__server_pcf_status(pcfmcp_server_t *s, int *up, uint64_t *checked_at_wall_ms)
+{
+    *up = 0;
+    *checked_at_wall_ms = 0;
+    if (s->parts && s->parts->ready)
+        pcfmcp__readiness_status(s->parts->ready, up, checked_at_wall_ms, NULL);
 }
 
 void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n)
@@ -490,7 +498,15 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     /* A stop that arrived before the transport existed still counts. */
     if (atomic_load(&s->stopping))
         pcfmcp_http_stop(h);
-    rc = pcfmcp_http_run(h);
+    /* PCF is checked in the background while /readyz and /metrics can ask. */
+    if ((rc = pcfmcp__readiness_start(s->parts->ready)) != PCFMCP_OK) {
+        pcfmcp_http_stop(h);
+        snprintf(s->errmsg, sizeof(s->errmsg), "cannot start the PCF readiness check: %s",
+                 pcfmcp_strerror(rc));
+    }
+    pcfmcp_error_t run_rc = pcfmcp_http_run(h);
+    pcfmcp__readiness_stop(s->parts->ready);
+    rc = rc != PCFMCP_OK ? rc : run_rc;
     PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "HTTP transport stopped (%s)", pcfmcp_strerror(rc));
     return rc;
 }

@@ -65,7 +65,7 @@ struct pcfmcp__hard {
         pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready,
             *http_timeouts;
-        pcfmcp_metric_t *pcf_inflight, *identity_requests;
+        pcfmcp_metric_t *pcf_inflight, *identity_requests, *pcf_up, *pcf_checked;
         /* The earlier Go server's names, fed by the same events as tool_calls. */
         pcfmcp_metric_t *go_tool_executions, *go_tool_errors;
     } m;
@@ -142,6 +142,12 @@ static void collect(pcfmcp_metrics_t *m, void *ud)
     pcfmcp_server_t *s = h->s;
     pcfmcp_metric_set(h->m.sessions, NULL, (double)pcfmcp_engine_session_count(s->engine));
     pcfmcp_metric_set(h->m.ready, NULL, pcfmcp__server_ready(s));
+    int up = 0;
+    uint64_t checked = 0;
+    pcfmcp__server_pcf_status(s, &up, &checked);
+    pcfmcp_metric_set(h->m.pcf_up, NULL, up);
+    if (checked)
+        pcfmcp_metric_set(h->m.pcf_checked, NULL, (double)checked / 1000.0);
     uint64_t hits = 0, misses = 0;
     size_t entries = 0, bytes = 0;
     pcfmcp_cache_stats(h->cache, &hits, &misses, &entries, &bytes);
@@ -249,6 +255,13 @@ static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
                                            PCFMCP_ARRAY_LEN(dur), &h->m.http_dur)) ||
         (rc = add(h, G, "pcf_mcp_ready", "1 while accepting new work, 0 while draining.", NULL,
                   &h->m.ready)) ||
+        (rc = add(h, G, "pcf_mcp_pcf_up",
+                  "1 when the last background check of PCF (check_token, every "
+                  "server.readiness_ttl) succeeded and is current, else 0.",
+                  NULL, &h->m.pcf_up)) ||
+        (rc = add(h, G, "pcf_mcp_pcf_last_check_timestamp_seconds",
+                  "When the last background check of PCF ended (Unix time).", NULL,
+                  &h->m.pcf_checked)) ||
         (rc = add(h, C, "pcf_mcp_identity_requests_total",
                   "MCP requests by caller: key:NAME per API key, oauth (all JWT subjects), "
                   "local (stdio) or anonymous.",

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -898,6 +899,130 @@ START_TEST(http_read_timeouts_are_counted_in_metrics)
 }
 END_TEST
 
+/* ------------------------------------------------------------ HTTP server */
+
+typedef struct {
+    pcfmcp_server_t *s;
+    pthread_t th;
+    struct sockaddr_in a;
+} hsrv;
+
+/* Serves @p c (taken) over HTTP on a loopback port that was free a moment
+ * ago (the server has no port accessor), with the fake PCF as pcf.url. */
+static void hsrv_start(hsrv *v, pcfmcp_config_t *c)
+{
+    memset(v, 0, sizeof(*v));
+    v->a.sin_family = AF_INET;
+    v->a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof(v->a);
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(bind(l, (struct sockaddr *)&v->a, sizeof(v->a)), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)&v->a, &alen), 0);
+    close(l);
+    char port[16];
+    snprintf(port, sizeof(port), "%u", (unsigned)ntohs(v->a.sin_port));
+    pcfmcp_config_set(c, "server.transport", "http", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.port", port, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.url", fakepcf_url(fake), PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_server_new(&v->s, c), PCFMCP_OK);
+    pcfmcp_config_free(c);
+    ck_assert_int_eq(pthread_create(&v->th, NULL, serve_http, v->s), 0);
+}
+
+/* A connection to the server, once it listens. */
+static int hsrv_connect(hsrv *v)
+{
+    for (int i = 0; i < 500; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (connect(fd, (struct sockaddr *)&v->a, sizeof(v->a)) == 0)
+            return fd;
+        close(fd);
+        usleep(10000);
+    }
+    ck_abort_msg("the HTTP server does not listen");
+    return -1;
+}
+
+/* Everything the server sends on @p fd until it closes (or 10 s pass). */
+static char *read_until_close(int fd)
+{
+    static char buf[1 << 16];
+    size_t n = 0;
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 10000) <= 0)
+            break;
+        ssize_t k = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* GET @p path on a connection of its own; the status, the body in @p body. */
+static int hsrv_get(hsrv *v, const char *path, char *body, size_t n)
+{
+    int fd = hsrv_connect(v);
+    char req[256];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+             path);
+    ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    const char *resp = read_until_close(fd);
+    close(fd);
+    int status = 0;
+    sscanf(resp, "HTTP/1.%*d %d", &status);
+    const char *b = strstr(resp, "\r\n\r\n");
+    snprintf(body, n, "%s", b ? b + 4 : "");
+    return status;
+}
+
+static void hsrv_stop(hsrv *v)
+{
+    pcfmcp_server_stop(v->s);
+    pthread_join(v->th, NULL);
+    pcfmcp_server_free(v->s);
+}
+
+/* /readyz and pcf_mcp_pcf_up follow PCF through checks made in the
+ * background every server.readiness_ttl, whether or not anyone polls:
+ * polled less often than twice the TTL, the server used to find its last
+ * check overdue and answer "not ready" with PCF healthy. */
+START_TEST(pcf_is_checked_in_the_background_whoever_polls)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.token", TOKEN, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.readiness_ttl", "100ms", PCFMCP_CONFIG_API);
+    hsrv v;
+    hsrv_start(&v, c);
+    int before = path_count("/api/v1/check_token");
+    /* Nobody polls; three checks reach PCF anyway, two TTLs apart at least. */
+    for (int i = 0; i < 1000 && path_count("/api/v1/check_token") < before + 3; i++)
+        usleep(10000);
+    ck_assert_int_ge(path_count("/api/v1/check_token"), before + 3);
+    char body[2048];
+    ck_assert_int_eq(hsrv_get(&v, "/readyz", body, sizeof(body)), 200);
+    ck_assert_msg(strstr(body, "\"ready\""), "%s", body);
+    ck_assert(metric_eq(v.s, "pcf_mcp_pcf_up", 1));
+    double at = metric(v.s, "pcf_mcp_pcf_last_check_timestamp_seconds");
+    ck_assert_msg(at > time(NULL) - 60 && at <= time(NULL) + 1, "last check at %f", at);
+    /* PCF starts refusing: the next checks see it, with nobody asking. */
+    ck_assert_int_eq(fakepcf_control(fake, "/__fake__/faults",
+                                     "{\"mode\":\"status\",\"status\":503,"
+                                     "\"path\":\"check_token\"}",
+                                     NULL),
+                     200);
+    ck_assert(metric_eq(v.s, "pcf_mcp_pcf_up", 0));
+    ck_assert_int_eq(hsrv_get(&v, "/readyz", body, sizeof(body)), 503);
+    ck_assert_msg(strstr(body, "PCF"), "%s", body);
+    ck_assert_int_eq(hsrv_get(&v, "/healthz", body, sizeof(body)), 200);
+    hsrv_stop(&v);
+    fakepcf_control(fake, "/__fake__/faults/clear", "{}", NULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("server-hardening");
@@ -918,6 +1043,7 @@ int main(void)
     tcase_add_test(tc, admission_charges_callers_and_picks_client_addresses);
     tcase_add_test(tc, http_setup_out_of_memory_is_not_called_a_configuration_error);
     tcase_add_test(tc, http_read_timeouts_are_counted_in_metrics);
+    tcase_add_test(tc, pcf_is_checked_in_the_background_whoever_polls);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
