@@ -42,7 +42,7 @@ def load_yaml(path):
 
 def exported_metrics():
     names = set()
-    for f in ("lib/server/hardening.c", "lib/hardening/metrics.c"):
+    for f in ("lib/server/guards.c", "lib/hardening/metrics.c"):
         with open(os.path.join(SRC, f)) as fh:
             names.update(re.findall(r'"((?:pcf_mcp|process)_[a-z_]+)"', fh.read()))
     hist = {n for n in names if n.endswith("_seconds") and "duration" in n}

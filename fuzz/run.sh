@@ -16,11 +16,14 @@ if [ ! -f Makefile ]; then
     CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
     LDFLAGS="-fsanitize=address,undefined" "$top/configure" --quiet --disable-shared
 fi
-make -j"$(nproc)" --quiet libpcfmcp-internal.la
+make -j"$(nproc)" --quiet lib/layers/stamp libpcfmcp-server.la libpcfmcp-tools.la libpcfmcp-transport.la \
+    libpcfmcp-pcf.la libpcfmcp-mcp.la libpcfmcp-hardening.la libpcfmcp-core.la
 # The replay driver's main() is replaced by libFuzzer's.
 clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$top/include" -Iinclude -I"$top/lib" -I. \
     -DPCFMCP_BUILDING_LIBRARY $(pkg-config --cflags libcjson) \
-    "$top/fuzz/fuzz_$target.c" .libs/libpcfmcp-internal.a \
+    "$top/fuzz/fuzz_$target.c" .libs/libpcfmcp-server.a .libs/libpcfmcp-tools.a \
+    .libs/libpcfmcp-transport.a .libs/libpcfmcp-pcf.a .libs/libpcfmcp-mcp.a \
+    .libs/libpcfmcp-hardening.a .libs/libpcfmcp-core.a \
     $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib) -lm -pthread \
     -o "fuzz-$target"
 mkdir -p "corpus-$target"

@@ -16,11 +16,11 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/canon.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
-#include "hardening/canon.h"
-#include "hardening/log.h"
 
 #define MAX_ARGS_BYTES (4 * 1024 * 1024)
 #define MAX_STRING 256

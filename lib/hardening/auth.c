@@ -11,9 +11,9 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "hardening/auth_internal.h"
-#include "hardening/log.h"
 
 #define REALM "pcf-mcp"
 #define TEXT_MAX 2048   /* issuer, audience, URLs */

@@ -16,8 +16,8 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 
 #define MAP_FILE_MAX (1024 * 1024)
 #define SECRET_FILE_MAX (64 * 1024)

@@ -20,8 +20,8 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 
 #define MAX_ATTRS 32
 #define MAX_ATTR_VALUE 256

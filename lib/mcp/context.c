@@ -12,8 +12,8 @@
 
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "mcp/ctxlog.h"
 #include "mcp/engine_internal.h"
 

@@ -6,7 +6,7 @@
 
 #include <pcfmcp/engine.h>
 
-#include "hardening/log.h"
+#include "core/log.h"
 
 /* Fills @p f from @p ctx (NULL ctx gives empty fields); the trace id is
  * copied into @p trace_buf, which must hold 33 bytes. */

@@ -7,8 +7,8 @@
 
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "mcp/engine_internal.h"
 
 #define MAX_NAME_LEN 128

@@ -4,7 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/json.h"
-#include "hardening/log.h"
+#include "core/log.h"
 #include "mcp/engine_internal.h"
 
 PCFMCP_API pcfmcp_error_t pcfmcp_session_new(pcfmcp_session_t **out, pcfmcp_engine_t *e,

@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "mcp/engine_internal.h"
 
 struct pcfmcp__watchdog {

@@ -12,9 +12,9 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/canon.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "hardening/canon.h"
 #include "pcf/impl.h"
 
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_cache(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache)

@@ -12,7 +12,7 @@
 
 #include "core/buf.h"
 #include "core/internal.h"
-#include "hardening/log.h"
+#include "core/log.h"
 #include "pcf/client.h"
 
 #define PCF_JSON_DEPTH 64

@@ -13,9 +13,9 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "hardening/auth_internal.h"
-#include "hardening/log.h"
-#include "server/hardening.h"
+#include "server/guards.h"
 #include "server/people.h"
 #include "server/readiness.h"
 #include "server/server_internal.h"

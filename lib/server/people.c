@@ -14,9 +14,9 @@
 #include <pcfmcp/server.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
-#include "server/hardening.h"
+#include "server/guards.h"
 #include "server/people.h"
 #include "server/server_internal.h"
 

@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "pcf/client.h"
 #include "server/readiness.h"
 

@@ -13,8 +13,8 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
-#include "hardening/log.h"
-#include "server/hardening.h"
+#include "core/log.h"
+#include "server/guards.h"
 #include "server/server_internal.h"
 
 void pcfmcp__server_setf(pcfmcp_server_t *s, const char *fmt, ...)
@@ -117,10 +117,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
     }
     if ((rc = build_engine(s)) != PCFMCP_OK)
         return rc;
-    if ((rc = pcfmcp__hard_new(s)) != PCFMCP_OK)
+    if ((rc = pcfmcp__guards_new(s)) != PCFMCP_OK)
         return rc;
     /* stdio has no admission step: per-caller limits apply in the engine. */
-    pcfmcp__hard_limits_in_engine(s, strcmp(pcfmcp_config_get(s->config, "server.transport"),
+    pcfmcp__guards_limits_in_engine(s, strcmp(pcfmcp_config_get(s->config, "server.transport"),
                                             "stdio") == 0);
     if ((rc = pcfmcp__server_setup_components(s)) != PCFMCP_OK)
         return rc;
@@ -140,7 +140,7 @@ PCFMCP_API void pcfmcp_server_free(pcfmcp_server_t *s)
     /* The parts detach their PCF client from the hardening layer before
      * freeing it; only then can that layer go. */
     pcfmcp__server_release_parts(s);
-    pcfmcp__hard_free(s);
+    pcfmcp__guards_free(s);
     pcfmcp_logger_unref(s->log);
     pcfmcp_config_free(s->config);
     pthread_mutex_destroy(&s->reload_lock);
@@ -159,7 +159,7 @@ static pcfmcp_error_t run_stdio(pcfmcp_server_t *s)
     pcfmcp_stdio_set_max_line(s->stdio, (size_t)pcfmcp_config_get_int(s->config, "stdio.max_line_bytes"));
     pthread_mutex_unlock(&s->reload_lock);
     pcfmcp_stdio_set_identity(s->stdio, s->stdio_identity);
-    pcfmcp_stdio_set_grace(s->stdio, pcfmcp__hard_grace_ms(s));
+    pcfmcp_stdio_set_grace(s->stdio, pcfmcp__guards_grace_ms(s));
     /* A stop that arrived before the transport existed still counts. */
     if (atomic_load(&s->stopping))
         return PCFMCP_OK;
@@ -181,7 +181,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_run(pcfmcp_server_t *s)
     char transport[32];
     snprintf(transport, sizeof(transport), "%s", pcfmcp_config_get(s->config, "server.transport"));
     pthread_mutex_unlock(&s->reload_lock);
-    pcfmcp_error_t rc = pcfmcp__hard_start(s);
+    pcfmcp_error_t rc = pcfmcp__guards_start(s);
     if (rc != PCFMCP_OK)
         return rc;
     if (strcmp(transport, "stdio") == 0)
@@ -190,7 +190,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_run(pcfmcp_server_t *s)
         rc = pcfmcp__server_run_transport(s, transport);
     /* Whatever ended the transport, nothing new is accepted from here on. */
     atomic_store(&s->stopping, true);
-    pcfmcp__hard_drain(s);
+    pcfmcp__guards_drain(s);
     return rc;
 }
 
@@ -249,7 +249,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *s, const pcfmcp_
                    "reload: changed but needs a restart, not applied: %s", restart.data);
 
     char why[1200] = "";
-    rc = pcfmcp__hard_reload(s, config, pcfmcp__server_reload_components, why, sizeof(why));
+    rc = pcfmcp__guards_reload(s, config, pcfmcp__server_reload_components, why, sizeof(why));
     if (rc != PCFMCP_OK) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload refused, nothing changed: %s", why);
         rc = PCFMCP_ERR_CONFIG;

@@ -25,7 +25,7 @@ struct pcfmcp_server {
     bool global_init;
     char errmsg[1024];
     struct pcfmcp__server_parts *parts; /* components.c */
-    struct pcfmcp__hard *hard;          /* hardening.c */
+    struct pcfmcp__guards *guards;      /* guards.c */
     int stdio_in, stdio_out;            /* 0 and 1 unless a test says otherwise */
     pthread_mutex_t reload_lock;        /* one reload at a time */
 };

@@ -10,8 +10,8 @@
 
 #include <pcfmcp/http.h>
 
-#include "hardening/log.h"
-#include "server/hardening.h"
+#include "core/log.h"
+#include "server/guards.h"
 #include "server/server_internal.h"
 
 static int admission(const char *identity, const char *client_address, unsigned *retry_after,

@@ -36,8 +36,8 @@
 
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "mcp/engine_internal.h"
 #include "transport/http_internal.h"
 

@@ -13,8 +13,8 @@
 #include <pcfmcp/stdio.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 #include "mcp/engine_internal.h"
 
 #define READ_CHUNK 65536

@@ -25,7 +25,7 @@
 #include "helpers/otlpsink.h"
 #include "helpers/promtext.h"
 #include "pcf/client.h"
-#include "server/hardening.h"
+#include "server/guards.h"
 
 /* Internal test hook of lib/core/alloc.c. */
 long pcfmcp__alloc_fail_after(long n);

@@ -13,8 +13,8 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "hardening/log.h"
 
 #define REDACTED "[REDACTED]"
 #define MAX_SECRETS 256

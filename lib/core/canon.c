@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "hardening/canon.h"
+#include "core/canon.h"
 
 #define MAX_DEPTH 64
 

@@ -1,10 +1,10 @@
-/* The server's hardening layer: metrics, audit, rate limits, the PCF
- * concurrency gate, tracing and the PCF read cache, built from the
- * configuration, hooked into the engine, and offered to transports (HTTP
- * admission, readiness, /metrics, observers) and to the code that creates
- * PCF clients. */
-#ifndef PCFMCP_SERVER_HARDENING_H
-#define PCFMCP_SERVER_HARDENING_H
+/* The server's guards: metrics, audit, rate limits, the PCF concurrency
+ * gate, tracing and the PCF read cache (the primitives of lib/hardening/),
+ * built from the configuration, hooked into the engine, and offered to
+ * transports (HTTP admission, readiness, /metrics, observers) and to the
+ * code that creates PCF clients. */
+#ifndef PCFMCP_SERVER_GUARDS_H
+#define PCFMCP_SERVER_GUARDS_H
 
 #include <pcfmcp/config.h>
 #include <pcfmcp/metrics.h>
@@ -13,32 +13,32 @@
 
 #include "core/internal.h"
 
-typedef struct pcfmcp__hard pcfmcp__hard;
+typedef struct pcfmcp__guards pcfmcp__guards;
 
 /* Builds everything from s->config and installs the engine hooks. On
  * PCFMCP_ERR_CONFIG s->errmsg names the origin and key. */
-pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s);
-void pcfmcp__hard_free(pcfmcp_server_t *s);
+pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s);
+void pcfmcp__guards_free(pcfmcp_server_t *s);
 
 /* Starts background work (the span exporter) just before serving. */
-pcfmcp_error_t pcfmcp__hard_start(pcfmcp_server_t *s);
+pcfmcp_error_t pcfmcp__guards_start(pcfmcp_server_t *s);
 
 /* After the transports stopped: flushes spans (bounded by tracing.timeout)
  * and the audit file. */
-void pcfmcp__hard_drain(pcfmcp_server_t *s);
+void pcfmcp__guards_drain(pcfmcp_server_t *s);
 
 /* The server.shutdown_grace in effect, in milliseconds. */
-unsigned pcfmcp__hard_grace_ms(pcfmcp_server_t *s);
+unsigned pcfmcp__guards_grace_ms(pcfmcp_server_t *s);
 
 /* Whether per-caller and global limits are charged in the engine's
  * before-hook (stdio) or by the transport's admission hook (HTTP, through
  * pcfmcp__server_admit()); the write-tool limit is always charged in the
  * before-hook. */
-void pcfmcp__hard_limits_in_engine(pcfmcp_server_t *s, bool in_engine);
+void pcfmcp__guards_limits_in_engine(pcfmcp_server_t *s, bool in_engine);
 
-/* Validation of what pcfmcp__hard_new() would refuse, without side effects;
+/* Validation of what pcfmcp__guards_new() would refuse, without side effects;
  * appends one line per problem to *errors. */
-pcfmcp_error_t pcfmcp__hard_check(const pcfmcp_config_t *cfg, char **errors);
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors);
 
 /* ------------------------------------------------------------- reload */
 
@@ -57,14 +57,14 @@ typedef struct {
 
 /* Registers a reloader (at most 16); they run in registration order. The
  * hardening layer registers its own (rate limits, gate, proxies, audit,
- * cache, tool timeout, grace) in pcfmcp__hard_new(). */
+ * cache, tool timeout, grace) in pcfmcp__guards_new(). */
 pcfmcp_error_t pcfmcp__server_add_reloader(pcfmcp_server_t *s, const pcfmcp__reloader *r);
 
 /* Prepares every reloader against @p cfg, then runs @p last (may be NULL:
  * a one-step reload that applies itself and must be all-or-nothing on its
  * own), then commits all; if anything fails, discards all and explains in
  * @p why. */
-pcfmcp_error_t pcfmcp__hard_reload(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
+pcfmcp_error_t pcfmcp__guards_reload(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
                                    pcfmcp_error_t (*last)(pcfmcp_server_t *,
                                                           const pcfmcp_config_t *),
                                    char *why, size_t why_len);

@@ -1,4 +1,4 @@
-/* The hardening layer of the server: builds metrics, audit, rate limits,
+/* The server's guards: builds metrics, audit, rate limits,
  * the PCF gate, tracing and the read cache from the configuration, runs
  * them around every request through the engine hooks, and offers the
  * pieces transports and PCF clients plug into.
@@ -30,11 +30,11 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
-#include "hardening/log.h"
 #include "mcp/ctxlog.h"
-#include "server/hardening.h"
+#include "server/guards.h"
 #include "server/server_internal.h"
 
 #define MAX_PCFS 64
@@ -55,7 +55,7 @@ static const char *const auth_reasons =
  * than this share the overflow series. */
 #define IDENTITY_SERIES 512
 
-struct pcfmcp__hard {
+struct pcfmcp__guards {
     pcfmcp_server_t *s;
     pcfmcp_metrics_t *metrics; /* NULL when metrics.enabled is false */
     struct {
@@ -108,7 +108,7 @@ static const char *outcome_name(pcfmcp_outcome_t o)
 
 /* ------------------------------------------------------------ metrics */
 
-static pcfmcp_error_t add(pcfmcp__hard *h, pcfmcp_metric_type_t t, const char *name,
+static pcfmcp_error_t add(pcfmcp__guards *h, pcfmcp_metric_type_t t, const char *name,
                           const char *help, const char *labels, pcfmcp_metric_t **out)
 {
     return pcfmcp_metrics_add(h->metrics, t, name, help, labels, out);
@@ -138,7 +138,7 @@ static int64_t pem_expiry(const char *path)
 static void collect(pcfmcp_metrics_t *m, void *ud)
 {
     (void)m;
-    pcfmcp__hard *h = ud;
+    pcfmcp__guards *h = ud;
     pcfmcp_server_t *s = h->s;
     pcfmcp_metric_set(h->m.sessions, NULL, (double)pcfmcp_engine_session_count(s->engine));
     pcfmcp_metric_set(h->m.ready, NULL, pcfmcp__server_ready(s));
@@ -183,7 +183,7 @@ static void collect(pcfmcp_metrics_t *m, void *ud)
     }
 }
 
-static pcfmcp_error_t build_metrics(pcfmcp__hard *h)
+static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
 {
     static const double dur[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
     pcfmcp_error_t rc = pcfmcp_metrics_new(&h->metrics);
@@ -393,7 +393,7 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
     return PCFMCP_OK;
 }
 
-pcfmcp_error_t pcfmcp__hard_check(const pcfmcp_config_t *cfg, char **errors)
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
 {
     pcfmcp__buf b;
     pcfmcp__buf_init(&b);
@@ -438,7 +438,7 @@ pcfmcp_error_t pcfmcp__hard_check(const pcfmcp_config_t *cfg, char **errors)
 }
 
 /* Swaps in new settings; cannot fail. Takes ownership of st. */
-static void apply_settings(pcfmcp__hard *h, settings *st)
+static void apply_settings(pcfmcp__guards *h, settings *st)
 {
     pcfmcp_ratelimit_configure(h->rl, st->rps, st->burst, st->grps, st->gburst, st->wrps,
                                st->wburst);
@@ -465,7 +465,7 @@ static void apply_settings(pcfmcp__hard *h, settings *st)
     settings_free(st);
 }
 
-static pcfmcp_error_t hard_prepare(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, void **staged,
+static pcfmcp_error_t guards_prepare(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, void **staged,
                                    char *why, size_t wlen, void *ud)
 {
     (void)ud;
@@ -476,13 +476,13 @@ static pcfmcp_error_t hard_prepare(pcfmcp_server_t *s, const pcfmcp_config_t *cf
     return rc;
 }
 
-static void hard_commit(pcfmcp_server_t *s, void *staged, void *ud)
+static void guards_commit(pcfmcp_server_t *s, void *staged, void *ud)
 {
     (void)ud;
-    apply_settings(s->hard, staged);
+    apply_settings(s->guards, staged);
 }
 
-static void hard_discard(void *staged, void *ud)
+static void guards_discard(void *staged, void *ud)
 {
     (void)ud;
     settings_free(staged);
@@ -490,9 +490,9 @@ static void hard_discard(void *staged, void *ud)
 
 pcfmcp_error_t pcfmcp__server_add_reloader(pcfmcp_server_t *s, const pcfmcp__reloader *r)
 {
-    if (!s || !s->hard || !r || !r->prepare || !r->commit || !r->discard)
+    if (!s || !s->guards || !r || !r->prepare || !r->commit || !r->discard)
         return PCFMCP_ERR_INVALID_ARG;
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     pthread_mutex_lock(&h->reload_lock);
     pcfmcp_error_t rc = PCFMCP_ERR_LIMIT;
     if (h->nreloaders < MAX_RELOADERS) {
@@ -505,12 +505,12 @@ pcfmcp_error_t pcfmcp__server_add_reloader(pcfmcp_server_t *s, const pcfmcp__rel
 
 /* Runs every reloader's prepare; on success commits them all, otherwise
  * discards what was prepared. Called by pcfmcp_server_reload(). */
-pcfmcp_error_t pcfmcp__hard_reload(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
+pcfmcp_error_t pcfmcp__guards_reload(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
                                    pcfmcp_error_t (*last)(pcfmcp_server_t *,
                                                           const pcfmcp_config_t *),
                                    char *why, size_t wlen)
 {
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     pthread_mutex_lock(&h->reload_lock);
     void *staged[MAX_RELOADERS] = { 0 };
     size_t n = h->nreloaders, done = 0;
@@ -557,7 +557,7 @@ static bool exempt(const char *method)
 static pcfmcp_error_t before(pcfmcp_ctx_t *ctx, const char *method, const char *name,
                              const char *args, void *ud)
 {
-    pcfmcp__hard *h = ud;
+    pcfmcp__guards *h = ud;
     pcfmcp_server_t *s = h->s;
     reqdata *rd = pcfmcp__calloc(1, sizeof(*rd));
     if (!rd)
@@ -645,7 +645,7 @@ static const char *identity_label(const char *identity)
 static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
                   pcfmcp_outcome_t outcome, int rpc_error, double secs, void *ud)
 {
-    pcfmcp__hard *h = ud;
+    pcfmcp__guards *h = ud;
     reqdata *rd = pcfmcp_ctx_hook_data(ctx);
     const char *oname = outcome_name(outcome);
     bool is_tool = strcmp(method, "tools/call") == 0;
@@ -718,7 +718,7 @@ static void pcf_observer(const char *endpoint, int status, pcfmcp_error_t err, d
 {
     (void)err;
     (void)attempt;
-    pcfmcp__hard *h = ud;
+    pcfmcp__guards *h = ud;
     char code[16];
     if (status > 0)
         snprintf(code, sizeof(code), "%d", status);
@@ -732,9 +732,9 @@ static void pcf_observer(const char *endpoint, int status, pcfmcp_error_t err, d
 
 PCFMCP_API pcfmcp_error_t pcfmcp_server_attach_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
 {
-    if (!s || !s->hard || !pcf)
+    if (!s || !s->guards || !pcf)
         return PCFMCP_ERR_INVALID_ARG;
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     pthread_mutex_lock(&h->pcf_lock);
     bool full = h->npcfs >= MAX_PCFS;
     if (!full)
@@ -751,9 +751,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_attach_pcf(pcfmcp_server_t *s, pcfmcp_pc
 
 PCFMCP_API pcfmcp_error_t pcfmcp_server_detach_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
 {
-    if (!s || !s->hard || !pcf)
+    if (!s || !s->guards || !pcf)
         return PCFMCP_ERR_INVALID_ARG;
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     pcfmcp_error_t rc = PCFMCP_ERR_NOT_FOUND;
     pthread_mutex_lock(&h->pcf_lock);
     for (size_t i = 0; i < h->npcfs; i++)
@@ -774,7 +774,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_detach_pcf(pcfmcp_server_t *s, pcfmcp_pc
 
 PCFMCP_API pcfmcp_metrics_t *pcfmcp_server_metrics(pcfmcp_server_t *s)
 {
-    return s && s->hard ? s->hard->metrics : NULL;
+    return s && s->guards ? s->guards->metrics : NULL;
 }
 
 /* ------------------------------------------------------------ transports */
@@ -782,11 +782,11 @@ PCFMCP_API pcfmcp_metrics_t *pcfmcp_server_metrics(pcfmcp_server_t *s)
 pcfmcp_error_t pcfmcp__server_admit(pcfmcp_server_t *s, const char *identity,
                                     const char *client_address, double *retry_after)
 {
-    if (!s || !s->hard)
+    if (!s || !s->guards)
         return PCFMCP_ERR_INVALID_ARG;
     if (atomic_load(&s->stopping))
         return PCFMCP_ERR_UNAVAILABLE;
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     const char *who = identity && *identity ? identity : client_address;
     char key[300];
     /* Keys and addresses never share a bucket, whatever their spelling. */
@@ -805,9 +805,9 @@ pcfmcp_error_t pcfmcp__server_admit(pcfmcp_server_t *s, const char *identity,
 pcfmcp_error_t pcfmcp__server_client_address(pcfmcp_server_t *s, const char *peer,
                                              const char *xff, char *out, size_t out_size)
 {
-    if (!s || !s->hard)
+    if (!s || !s->guards)
         return PCFMCP_ERR_INVALID_ARG;
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     pthread_rwlock_rdlock(&h->lock);
     pcfmcp_error_t rc = pcfmcp_proxies_client_address(h->proxies, peer, xff, out, out_size);
     pthread_rwlock_unlock(&h->lock);
@@ -818,9 +818,9 @@ void pcfmcp__server_http_refused(pcfmcp_server_t *s, unsigned status, const char
                                  const char *identity, const char *client_address,
                                  const char *method)
 {
-    if (!s || !s->hard)
+    if (!s || !s->guards)
         return;
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     const char *who = identity && *identity ? identity : "anonymous";
     const char *kv[] = { "client_address", client_address ? client_address : "" };
     pcfmcp__log_fields f = { .identity = who, .kv = kv, .nkv = 2 };
@@ -843,9 +843,9 @@ int pcfmcp__server_ready(pcfmcp_server_t *s)
 void pcfmcp__server_observe_http(pcfmcp_server_t *s, const char *method, int status,
                                  double seconds, unsigned active)
 {
-    if (!s || !s->hard)
+    if (!s || !s->guards)
         return;
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     char code[16];
     snprintf(code, sizeof(code), "%d", status);
     pcfmcp_metric_add(h->m.http_requests, (const char *[]){ method, code }, 1);
@@ -855,21 +855,21 @@ void pcfmcp__server_observe_http(pcfmcp_server_t *s, const char *method, int sta
 
 void pcfmcp__server_count_auth_failure(pcfmcp_server_t *s, const char *reason)
 {
-    if (s && s->hard)
-        pcfmcp_metric_add(s->hard->m.auth_failures, (const char *[]){ reason }, 1);
+    if (s && s->guards)
+        pcfmcp_metric_add(s->guards->m.auth_failures, (const char *[]){ reason }, 1);
 }
 
 pcfmcp_error_t pcfmcp__server_set_tls_cert(pcfmcp_server_t *s, const char *pem_path)
 {
-    if (!s || !s->hard)
+    if (!s || !s->guards)
         return PCFMCP_ERR_INVALID_ARG;
     char *copy = pem_path ? pcfmcp__strdup(pem_path) : NULL;
     if (pem_path && !copy)
         return PCFMCP_ERR_NOMEM;
-    pthread_mutex_lock(&s->hard->pcf_lock);
-    pcfmcp__free(s->hard->tls_cert);
-    s->hard->tls_cert = copy;
-    pthread_mutex_unlock(&s->hard->pcf_lock);
+    pthread_mutex_lock(&s->guards->pcf_lock);
+    pcfmcp__free(s->guards->tls_cert);
+    s->guards->tls_cert = copy;
+    pthread_mutex_unlock(&s->guards->pcf_lock);
     return PCFMCP_OK;
 }
 
@@ -879,26 +879,26 @@ void pcfmcp__server_set_stdio_fds(pcfmcp_server_t *s, int in_fd, int out_fd)
     s->stdio_out = out_fd;
 }
 
-void pcfmcp__hard_limits_in_engine(pcfmcp_server_t *s, bool in_engine)
+void pcfmcp__guards_limits_in_engine(pcfmcp_server_t *s, bool in_engine)
 {
-    if (s && s->hard)
-        atomic_store(&s->hard->limits_in_engine, in_engine);
+    if (s && s->guards)
+        atomic_store(&s->guards->limits_in_engine, in_engine);
 }
 
-unsigned pcfmcp__hard_grace_ms(pcfmcp_server_t *s)
+unsigned pcfmcp__guards_grace_ms(pcfmcp_server_t *s)
 {
-    return s && s->hard ? atomic_load(&s->hard->grace_ms) : 10000;
+    return s && s->guards ? atomic_load(&s->guards->grace_ms) : 10000;
 }
 
 /* ------------------------------------------------------------ lifecycle */
 
-pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s)
+pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 {
     const pcfmcp_config_t *c = s->config;
-    pcfmcp__hard *h = pcfmcp__calloc(1, sizeof(*h));
+    pcfmcp__guards *h = pcfmcp__calloc(1, sizeof(*h));
     if (!h)
         return PCFMCP_ERR_NOMEM;
-    s->hard = h;
+    s->guards = h;
     h->s = s;
     pthread_rwlock_init(&h->lock, NULL);
     pthread_mutex_init(&h->pcf_lock, NULL);
@@ -907,7 +907,7 @@ pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s)
     atomic_init(&h->grace_ms, 10000);
 
     char *errors = NULL;
-    pcfmcp_error_t rc = pcfmcp__hard_check(c, &errors);
+    pcfmcp_error_t rc = pcfmcp__guards_check(c, &errors);
     if (rc != PCFMCP_OK) {
         pcfmcp__server_setf(s, "%s", errors ? errors : pcfmcp_strerror(rc));
         pcfmcp__free(errors);
@@ -947,16 +947,16 @@ pcfmcp_error_t pcfmcp__hard_new(pcfmcp_server_t *s)
         return rc;
     }
     apply_settings(h, st);
-    pcfmcp__reloader r = { "hardening", hard_prepare, hard_commit, hard_discard, NULL };
+    pcfmcp__reloader r = { "hardening", guards_prepare, guards_commit, guards_discard, NULL };
     if ((rc = pcfmcp__server_add_reloader(s, &r)) != PCFMCP_OK)
         return rc;
     pcfmcp_engine_set_hooks(s->engine, before, after, h);
     return PCFMCP_OK;
 }
 
-pcfmcp_error_t pcfmcp__hard_start(pcfmcp_server_t *s)
+pcfmcp_error_t pcfmcp__guards_start(pcfmcp_server_t *s)
 {
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     if (!h || !h->tracer)
         return PCFMCP_OK;
     pcfmcp_error_t rc = pcfmcp_tracer_start(h->tracer);
@@ -965,9 +965,9 @@ pcfmcp_error_t pcfmcp__hard_start(pcfmcp_server_t *s)
     return rc;
 }
 
-void pcfmcp__hard_drain(pcfmcp_server_t *s)
+void pcfmcp__guards_drain(pcfmcp_server_t *s)
 {
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     if (!h)
         return;
     if (h->tracer && pcfmcp_tracer_flush(h->tracer, h->tracing_timeout_ms) != PCFMCP_OK)
@@ -979,9 +979,9 @@ void pcfmcp__hard_drain(pcfmcp_server_t *s)
     pthread_rwlock_unlock(&h->lock);
 }
 
-void pcfmcp__hard_free(pcfmcp_server_t *s)
+void pcfmcp__guards_free(pcfmcp_server_t *s)
 {
-    pcfmcp__hard *h = s->hard;
+    pcfmcp__guards *h = s->guards;
     if (!h)
         return;
     if (s->engine)
@@ -1005,7 +1005,7 @@ void pcfmcp__hard_free(pcfmcp_server_t *s)
     pthread_mutex_destroy(&h->pcf_lock);
     pthread_mutex_destroy(&h->reload_lock);
     pcfmcp__free(h);
-    s->hard = NULL;
+    s->guards = NULL;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *config, char **errors)
@@ -1013,5 +1013,5 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *conf
     if (!config || !errors)
         return PCFMCP_ERR_INVALID_ARG;
     *errors = NULL;
-    return pcfmcp__hard_check(config, errors);
+    return pcfmcp__guards_check(config, errors);
 }
