@@ -725,6 +725,17 @@ static void add_common_headers(const req *rq, struct MHD_Response *r)
     add_cors(rq, r);
 }
 
+/* Every response goes out through here. While draining it closes its
+ * connection: a kept-alive client would send its next request on it, and
+ * that request would die unanswered when the drain ends. */
+static enum MHD_Result queue_response(req *rq, struct MHD_Connection *c, unsigned status,
+                                      struct MHD_Response *r)
+{
+    if (atomic_load(&rq->h->draining))
+        MHD_add_response_header(r, "Connection", "close");
+    return MHD_queue_response(c, status, r);
+}
+
 /* Queues a buffer we own (freed by MHD). */
 static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned status,
                                    const char *ctype, char *body, size_t len, bool may_gzip)
@@ -756,7 +767,7 @@ static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned s
     add_common_headers(rq, r);
     rq->status = status;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = queue_response(rq, c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -797,7 +808,7 @@ static enum MHD_Result refuse(req *rq, struct MHD_Connection *c, unsigned status
                msg ? msg : "");
     rq->status = status;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = queue_response(rq, c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -895,7 +906,7 @@ static enum MHD_Result queue_sse(req *rq, struct MHD_Connection *c, stream *st, 
     live_add(rq->h, st);
     rq->status = 200;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    enum MHD_Result ret = queue_response(rq, c, 200, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -1422,7 +1433,7 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
         add_common_headers(rq, r);
         rq->status = status;
         rq->route = ROUTE_DONE;
-        enum MHD_Result ret = MHD_queue_response(c, status, r);
+        enum MHD_Result ret = queue_response(rq, c, status, r);
         MHD_destroy_response(r);
         return ret;
     }
@@ -1783,7 +1794,7 @@ static enum MHD_Result handle_preflight(req *rq, struct MHD_Connection *c)
     MHD_add_response_header(r, "Access-Control-Max-Age", "600");
     rq->status = 204;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, 204, r);
+    enum MHD_Result ret = queue_response(rq, c, 204, r);
     MHD_destroy_response(r);
     return ret;
 }

@@ -1543,6 +1543,78 @@ START_TEST(http_connections_over_the_limit_wait_unanswered_while_earlier_ones_ar
 }
 END_TEST
 
+/* The response headers in @p buf up to the blank line, lower-cased. */
+static void lower_headers(char *buf)
+{
+    char *end = strstr(buf, "\r\n\r\n");
+    if (end)
+        *end = '\0';
+    for (char *p = buf; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+}
+
+/* During the SIGTERM drain every answer closes its connection: a kept-alive
+ * client would otherwise send its next request on it, and that request
+ * dies unanswered when the drain ends (for tools/call the client cannot
+ * tell whether it ran). */
+START_TEST(http_answers_during_the_drain_close_their_connection)
+{
+    start(stateless);
+    static const char body[] =
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"gate\","
+        "\"arguments\":{}}}";
+    char req[1024], buf[8192];
+    snprintf(req, sizeof(req),
+             "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Accept: application/json, text/event-stream\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    int a = raw_connect();
+    raw_send(a, req);
+    for (int i = 0; i < 500 && !atomic_load(&slow_started); i++)
+        pause_ms(10);
+    ck_assert_int_eq(atomic_load(&slow_started), 1);
+    pcfmcp_http_stop(http);
+    /* The drain has begun once /readyz says so; that answer closes too. */
+    bool draining = false;
+    for (int i = 0; i < 500 && !draining; i++) {
+        int b = raw_connect();
+        raw_send(b, "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        ck_assert_int_gt(raw_read(b, buf, sizeof(buf), 5000), 0);
+        draining = strncmp(buf, "HTTP/1.1 503", 12) == 0;
+        lower_headers(buf);
+        if (draining)
+            ck_assert_msg(strstr(buf, "connection: close"), "/readyz: %s", buf);
+        close(b);
+        if (!draining)
+            pause_ms(5);
+    }
+    ck_assert(draining);
+    /* A request refused for the drain closes its connection too. */
+    int b = raw_connect();
+    raw_send(b, req);
+    ck_assert_int_gt(raw_read(b, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 503", 12) == 0, "%s", buf);
+    lower_headers(buf);
+    ck_assert_msg(strstr(buf, "connection: close"), "refusal: %s", buf);
+    close(b);
+    /* The call in flight finishes; its answer says the connection ends,
+     * and it does. */
+    atomic_store(&gate_open, 1);
+    ck_assert_int_gt(raw_read(a, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "through"));
+    lower_headers(buf);
+    ck_assert_msg(strstr(buf, "connection: close"), "answer in flight: %s", buf);
+    char rest[256];
+    ck_assert_int_eq(raw_read(a, rest, sizeof(rest), 5000), 0);
+    close(a);
+    pthread_join(runner, NULL);
+    running = false;
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("http");
@@ -1580,6 +1652,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_headers_over_the_limit_get_431);
     tcase_add_test(t, http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left);
     tcase_add_test(t, http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served);
+    tcase_add_test(t, http_answers_during_the_drain_close_their_connection);
     suite_add_tcase(s, t);
     return s;
 }
