@@ -61,7 +61,12 @@ typedef enum {
      *  idle timeout from the end of the previous response. Requests being
      *  handled and SSE streams being sent are exempt. Enforced by
      *  pcfmcp_http_run(). */
-    PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS = 13
+    PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS = 13,
+    /** live sessions one caller may hold (default 100; 0 = only the global
+     *  #PCFMCP_HTTP_LIMIT_SESSIONS): the authenticated identity, else the
+     *  client address. Beyond, its initialize gets 503 while others still
+     *  get sessions. */
+    PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER = 14
 
 } pcfmcp_http_limit_t;
 
@@ -132,9 +137,19 @@ typedef int (*pcfmcp_http_admission_cb)(const char *identity, const char *client
                                         unsigned *retry_after_s, void *userdata);
 
 /**
+ * What a pcfmcp_http_observer_cb gets as the status of a request that ended
+ * without an answer. Not HTTP statuses (those start at 100).
+ */
+typedef enum {
+    PCFMCP_HTTP_STATUS_ABORTED = 0, /**< the client went away, or the server stopped, first */
+    PCFMCP_HTTP_STATUS_TIMEOUT = 1  /**< not read in time (#PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS or the idle timeout) */
+} pcfmcp_http_unanswered_t;
+
+/**
  * Observes every finished HTTP request (metrics).
  * @param method the JSON-RPC method, or the HTTP route ("GET /healthz", "DELETE")
- * @param status the HTTP status sent
+ * @param status the HTTP status sent, or a pcfmcp_http_unanswered_t when
+ *               none was
  * @param seconds time from the request's arrival to its last byte
  * @param active_connections connections open right now
  * @param userdata as given to pcfmcp_http_set_observer_cb()

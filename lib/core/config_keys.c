@@ -56,6 +56,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "HTTP threads (epoll); tool calls run on mcp.workers, not here." },
     { "server.max_sessions", I, "1000", NULL, 1, 10000000, NULL, 0, NULL,
       "Live MCP sessions; beyond, initialize gets 503." },
+    { "server.max_sessions_per_caller", I, "100", NULL, 0, 10000000, NULL, 0, NULL,
+      "Live MCP sessions one caller may hold (its API key or token subject, else its client address; see rate_limit.trusted_proxies); beyond, its initialize gets 503 while others still get sessions. 0 = only server.max_sessions." },
     { "server.session_idle_timeout", T, "30m", NULL, 1000, 604800000, NULL, 0, NULL,
       "Idle time after which a session expires (the client gets 404 and re-initializes)." },
     { "server.sse_keepalive", T, "15s", NULL, 1000, 3600000, NULL, 0, NULL,

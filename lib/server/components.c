@@ -287,6 +287,7 @@ static const limit_key LIMITS[] = {
     { "server.request_read_timeout", PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS },
     { "server.threads", PCFMCP_HTTP_LIMIT_THREADS },
     { "server.max_sessions", PCFMCP_HTTP_LIMIT_SESSIONS },
+    { "server.max_sessions_per_caller", PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER },
     { "server.session_idle_timeout", PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
     { "server.sse_keepalive", PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
     { "server.sse_buffer_events", PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },

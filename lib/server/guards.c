@@ -23,6 +23,7 @@
 
 #include <pcfmcp/audit.h>
 #include <pcfmcp/cache.h>
+#include <pcfmcp/http.h>
 #include <pcfmcp/metrics.h>
 #include <pcfmcp/ratelimit.h>
 #include <pcfmcp/trace.h>
@@ -48,6 +49,11 @@ static const char *const mcp_methods =
 static const char *const outcomes = "ok|tool_error|error|cancelled|refused|timeout";
 static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|401|403|404|"
                                       "405|406|409|413|415|422|429|500|501|502|503|504";
+/* Requests that ended without an answer are not server errors (the 5xx
+ * alert must not fire under slowloris): they have codes of their own. */
+static const char *const http_answer_codes =
+    "aborted|timeout|200|201|202|204|301|302|303|304|400|401|403|404|405|406|409|413|415|422|"
+    "429|431|500|501|502|503|504";
 static const char *const auth_reasons =
     "missing|invalid|expired|revoked|forbidden|insufficient_scope|unavailable";
 
@@ -245,7 +251,10 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
         (rc = add(h, C, "pcf_mcp_audit_failures_total", "Audit records that could not be written.",
                   NULL, &h->m.audit_failures)) ||
         (rc = add(h, C, "pcf_mcp_http_requests_total",
-                  "HTTP requests by MCP method (or route) and status code.", "method,code",
+                  "HTTP requests by MCP method (or route) and status code; aborted: the "
+                  "client left (or the server stopped) before the answer, timeout: the "
+                  "request was not read in time.",
+                  "method,code",
                   &h->m.http_requests)) ||
         (rc = add(h, C, "pcf_mcp_http_timeouts_total",
                   "HTTP connections closed for not completing a request in server.request_read_timeout.",
@@ -275,7 +284,7 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
         (rc = pcfmcp_metric_allow(h->m.tool_calls, "outcome", outcomes)) ||
         (rc = pcfmcp_metric_allow(h->m.pcf_requests, "code", http_codes)) ||
         (rc = pcfmcp_metric_allow(h->m.auth_failures, "reason", auth_reasons)) ||
-        (rc = pcfmcp_metric_allow(h->m.http_requests, "code", http_codes)) ||
+        (rc = pcfmcp_metric_allow(h->m.http_requests, "code", http_answer_codes)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.http_requests, 256)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.http_dur, 64)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.tool_calls, 1024)) ||
@@ -847,7 +856,12 @@ void pcfmcp__server_observe_http(pcfmcp_server_t *s, const char *method, int sta
         return;
     pcfmcp__guards *h = s->guards;
     char code[16];
-    snprintf(code, sizeof(code), "%d", status);
+    if (status == PCFMCP_HTTP_STATUS_ABORTED)
+        snprintf(code, sizeof(code), "aborted");
+    else if (status == PCFMCP_HTTP_STATUS_TIMEOUT)
+        snprintf(code, sizeof(code), "timeout");
+    else
+        snprintf(code, sizeof(code), "%d", status);
     pcfmcp_metric_add(h->m.http_requests, (const char *[]){ method, code }, 1);
     pcfmcp_metric_observe(h->m.http_dur, (const char *[]){ method }, seconds);
     pcfmcp_metric_set(h->m.active, NULL, (double)active);

@@ -123,6 +123,8 @@ typedef struct sess {
     uint32_t next_stream;
     stream *get_stream;
     char identity[IDENT_MAX];
+    char caller[IDENT_MAX + 8]; /* whose session slot it holds ("id:..."/"ip:...") */
+    bool slot;                  /* holds a slot of h->slots */
     bool gone;
     struct sess *hnext;
 } sess;
@@ -140,6 +142,7 @@ typedef struct conn_ctx {
     /* When the request being read must be complete; 0 while none is being
      * read (its handler runs, its answer or SSE stream is being sent). */
     _Atomic uint64_t read_deadline_ms;
+    atomic_bool cut; /* the read deadline ended it */
     int fd;         /* MHD's: shutdown() only, never close() */
     int cert_state; /* 0 unchecked, 1 verified, -1 none, -2 invalid */
     char peer[INET6_ADDRSTRLEN];
@@ -159,6 +162,7 @@ typedef struct req {
     stream *st;
     sess *se;          /* ref */
     bool tentative;    /* se was created for a would-be initialize */
+    bool inserted;     /* ... and made it into the session table */
     bool waiting;      /* suspended until the engine emits */
     bool modern;
     bool gzip_ok;
@@ -189,7 +193,7 @@ struct pcfmcp_http {
     char *origins;
     char *hosts;
     char *public_url;
-    unsigned long long lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS + 1];
+    unsigned long long lim[PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER + 1];
     char *tls_cert, *tls_key, *tls_ca, *tls_prio;
     pcfmcp__tls_store *tls;
     pcfmcp_http_auth_cb auth_cb;
@@ -221,6 +225,7 @@ struct pcfmcp_http {
 
     shard shards[SHARDS];
     atomic_uint nsessions;
+    pcfmcp__http_slots *slots; /* the session cap and each caller's share */
 
     pthread_mutex_t live_lock;
     stream *live; /* streams with a connection attached */
@@ -585,6 +590,15 @@ static sess *sess_new(pcfmcp_http_t *h, const char *identity)
     return s;
 }
 
+/* Gives back the session slot @p s holds (once). */
+static void sess_release_slot(pcfmcp_http_t *h, sess *s)
+{
+    if (s->slot) {
+        s->slot = false;
+        pcfmcp__http_slots_give(h->slots, s->caller);
+    }
+}
+
 static void sess_insert(pcfmcp_http_t *h, sess *s)
 {
     shard *sh = &h->shards[shard_of(s->id)];
@@ -646,6 +660,7 @@ static bool sess_remove(pcfmcp_http_t *h, sess *s)
     pthread_mutex_unlock(&sh->lock);
     if (removed) {
         atomic_fetch_sub(&h->nsessions, 1);
+        sess_release_slot(h, s);
         pthread_mutex_lock(&s->lock);
         s->gone = true;
         pthread_mutex_unlock(&s->lock);
@@ -1077,6 +1092,7 @@ static void enforce_read_deadlines(pcfmcp_http_t *h)
          * sees both. MHD owns the descriptor: shutdown() makes its next read
          * fail and MHD closes the connection itself. */
         atomic_fetch_add(&h->read_timeouts, 1);
+        atomic_store(&cc->cut, true);
         PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",
                    "closed a connection from %s: no complete request within %llu ms",
                    cc->peer[0] ? cc->peer : "an unknown address",
@@ -1379,6 +1395,39 @@ static const char *method_label(const char *body, size_t len)
     return body && len && body[0] == '[' ? "batch" : "response";
 }
 
+/* Takes the slot a new session of this caller needs (the global cap and
+ * the caller's share: its identity, else its address). On refusal queues
+ * the 503 into *@p ret and returns false. */
+static bool take_session_slot(req *rq, struct MHD_Connection *c, sess *se, enum MHD_Result *ret)
+{
+    pcfmcp_http_t *h = rq->h;
+    char addr[INET6_ADDRSTRLEN] = "";
+    if (rq->identity[0]) {
+        snprintf(se->caller, sizeof(se->caller), "id:%s", rq->identity);
+    } else {
+        client_address(rq, c, addr);
+        snprintf(se->caller, sizeof(se->caller), "ip:%s", addr);
+    }
+    pcfmcp__http_slot_verdict v =
+        pcfmcp__http_slots_take(h->slots, se->caller, h->lim[PCFMCP_HTTP_LIMIT_SESSIONS],
+                                h->lim[PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER]);
+    if (v == PCFMCP__SLOT_OK) {
+        se->slot = true;
+        return true;
+    }
+    const char *why = v == PCFMCP__SLOT_FULL ? "too many sessions: try again later"
+                      : v == PCFMCP__SLOT_CALLER_FULL
+                          ? "too many sessions for this caller: end unused ones (DELETE) or let "
+                            "them expire"
+                          : "out of memory";
+    if (v != PCFMCP__SLOT_NOMEM)
+        PCFMCP_LOG(h->log, PCFMCP_LOG_DEBUG, "http", "initialize refused: %s", why);
+    observe_refusal(rq, c, 503, why, addr[0] ? addr : NULL);
+    *ret = refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY, why, "Retry-After",
+                  v == PCFMCP__SLOT_NOMEM ? "1" : "30");
+    return false;
+}
+
 /* Builds the answer once the engine has produced something (or nothing). */
 static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
 {
@@ -1403,12 +1452,15 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
     const char *sid = NULL;
     if (rq->tentative && rq->se) { /* tentative is only ever set with a fresh session */
         if (pcfmcp_session_is_initialized(rq->se->es) && final && !err) {
-            if (atomic_load(&h->nsessions) >= h->lim[PCFMCP_HTTP_LIMIT_SESSIONS]) {
+            /* The slot was taken before the engine ran, unless the body hid
+             * its method from method_label(): then it is taken now. */
+            enum MHD_Result refused;
+            if (!rq->se->slot && !take_session_slot(rq, c, rq->se, &refused)) {
                 pcfmcp__free(json);
-                return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY,
-                              "too many sessions: try again later", "Retry-After", "30");
+                return refused;
             }
             sess_insert(h, rq->se);
+            rq->inserted = true;
             sid = rq->se->id;
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session created (%u live)",
                        atomic_load(&h->nsessions));
@@ -1596,6 +1648,11 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
         if (!(rq->se = sess_new(h, rq->identity)))
             return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
         rq->tentative = true;
+        /* A refused initialize costs the engine nothing, and two racing for
+         * the last slot cannot both win. */
+        enum MHD_Result refused;
+        if (strcmp(rq->label, "initialize") == 0 && !take_session_slot(rq, c, rq->se, &refused))
+            return refused;
         return start_engine(rq, c, rq->se->es, false);
     }
     rq->se = sess_find(h, sid);
@@ -2019,11 +2076,21 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         }
         stream_unref(st);
     }
+    if (rq->tentative && rq->se && !rq->inserted)
+        sess_release_slot(h, rq->se); /* no session came of it */
     sess_unref(rq->se);
-    if (h->obs_cb)
-        h->obs_cb(rq->label, rq->status ? rq->status : 500,
-                  (double)(pcfmcp__now_ns() - rq->start_ns) / 1e9, atomic_load(&h->connections),
-                  h->obs_ud);
+    if (h->obs_cb) {
+        /* No answer is not a server error: say why there was none. */
+        unsigned status = rq->status;
+        if (!status) {
+            conn_ctx *cc = conn_of(c);
+            status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || (cc && atomic_load(&cc->cut))
+                         ? PCFMCP_HTTP_STATUS_TIMEOUT
+                         : PCFMCP_HTTP_STATUS_ABORTED;
+        }
+        h->obs_cb(rq->label, status, (double)(pcfmcp__now_ns() - rq->start_ns) / 1e9,
+                  atomic_load(&h->connections), h->obs_ud);
+    }
     pcfmcp__buf_free(&rq->body);
     pcfmcp__free(rq);
 }
@@ -2125,11 +2192,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     h->lim[PCFMCP_HTTP_LIMIT_GRACE_MS] = 10000;
     h->lim[PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES] = 2048;
     h->lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS] = 30000;
+    h->lim[PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER] = 100;
     for (size_t i = 0; i < SHARDS; i++)
         pthread_mutex_init(&h->shards[i].lock, NULL);
     pthread_mutex_init(&h->live_lock, NULL);
     pthread_mutex_init(&h->wd_lock, NULL);
     if (!(h->host = pcfmcp__strdup("127.0.0.1")) || !(h->path = pcfmcp__strdup("/mcp")) ||
+        !(h->slots = pcfmcp__http_slots_new()) ||
         pipe2(h->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
         pcfmcp_http_free(h);
         return PCFMCP_ERR_NOMEM;
@@ -2152,6 +2221,7 @@ static void destroy_sessions(pcfmcp_http_t *h)
         while (list) {
             sess *n = list->hnext;
             atomic_fetch_sub(&h->nsessions, 1);
+            sess_release_slot(h, list);
             sess_unref(list);
             list = n;
         }
@@ -2178,6 +2248,7 @@ PCFMCP_API void pcfmcp_http_free(pcfmcp_http_t *h)
     if (h->stop_pipe[1] >= 0)
         close(h->stop_pipe[1]);
     pcfmcp__tls_store_free(h->tls);
+    pcfmcp__http_slots_free(h->slots);
     pcfmcp_logger_unref(h->log);
     pcfmcp__free(h->host);
     pcfmcp__free(h->ops_host);
@@ -2266,7 +2337,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_stateless(pcfmcp_http_t *h, int on)
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_limit(pcfmcp_http_t *h, pcfmcp_http_limit_t limit,
                                                 unsigned long long value)
 {
-    if (!h || (unsigned)limit > PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS)
+    if (!h || (unsigned)limit > PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER)
         return PCFMCP_ERR_INVALID_ARG;
     if (h->d)
         return PCFMCP_ERR_STATE;
@@ -2637,6 +2708,7 @@ static void expire_sessions(pcfmcp_http_t *h)
         while (dead) {
             sess *n = dead->hnext;
             atomic_fetch_sub(&h->nsessions, 1);
+            sess_release_slot(h, dead);
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session expired after %llu ms idle", idle);
             sess_kill(dead);
             sess_unref(dead);

@@ -863,6 +863,61 @@ START_TEST(http_auth_gives_401_with_www_authenticate_and_403_for_scope)
 }
 END_TEST
 
+static void share_of_two(pcfmcp_http_t *h)
+{
+    with_auth(h);
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSIONS, 3), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER, 2), PCFMCP_OK);
+}
+
+/* One caller cannot take every session (1,000 in 0.2 s used to lock
+ * everyone else out for the idle timeout): each authenticated identity
+ * holds at most its share, and a session it ends frees its slot. */
+START_TEST(http_one_caller_cannot_take_every_session)
+{
+    start(share_of_two);
+    const char *alice[] = { "Authorization: Bearer good", NULL };
+    const char *mallory[] = { "Authorization: Bearer other", NULL };
+    char a1[128], a2[128], m1[128];
+    resp r;
+    open_session(a1, sizeof(a1), alice);
+    open_session(a2, sizeof(a2), alice);
+    ck_assert_int_eq(post(INIT, alice, &r), 503);
+    ck_assert_msg(strstr(r.body, "for this caller"), "%s", r.body);
+    char ra[16];
+    ck_assert(header(&r, "Retry-After", ra, sizeof(ra)));
+    /* Someone else still gets one: the third and last of the server. */
+    open_session(m1, sizeof(m1), mallory);
+    ck_assert_int_eq(post(INIT, mallory, &r), 503);
+    ck_assert_msg(strstr(r.body, "too many sessions: try again later"), "%s", r.body);
+    /* Alice ends one of hers; its slot is hers again. */
+    char h[160];
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", a1);
+    const char *del[] = { h, "Authorization: Bearer good", NULL };
+    request_on(NULL, "DELETE", "/mcp", NULL, NULL, del, 5000, &r);
+    ck_assert_int_eq(r.status, 204);
+    open_session(a1, sizeof(a1), alice);
+}
+END_TEST
+
+static void anonymous_share_of_two(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER, 2), PCFMCP_OK);
+}
+
+/* Without authentication the caller is its client address. */
+START_TEST(http_anonymous_callers_share_sessions_by_address)
+{
+    start(anonymous_share_of_two);
+    char a[128], b[128];
+    open_session(a, sizeof(a), NULL);
+    open_session(b, sizeof(b), NULL);
+    resp r;
+    ck_assert_int_eq(post(INIT, NULL, &r), 503);
+    ck_assert_msg(strstr(r.body, "for this caller"), "%s", r.body);
+}
+END_TEST
+
 START_TEST(http_non_loopback_without_auth_refuses_to_start)
 {
     ck_assert_int_eq(pcfmcp_http_new(&http, eng), PCFMCP_OK);
@@ -1653,6 +1708,8 @@ static Suite *suite(void)
     tcase_add_test(t, http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left);
     tcase_add_test(t, http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served);
     tcase_add_test(t, http_answers_during_the_drain_close_their_connection);
+    tcase_add_test(t, http_one_caller_cannot_take_every_session);
+    tcase_add_test(t, http_anonymous_callers_share_sessions_by_address);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1023,6 +1023,81 @@ START_TEST(pcf_is_checked_in_the_background_whoever_polls)
 }
 END_TEST
 
+static const char INIT_BODY[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+    "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+
+/* POSTs @p body to /mcp on a connection of its own; the status. */
+static int hsrv_post(hsrv *v, const char *body, const char *extra_headers)
+{
+    int fd = hsrv_connect(v);
+    char req[2048];
+    snprintf(req, sizeof(req),
+             "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+             "%sContent-Length: %zu\r\n\r\n%s",
+             extra_headers ? extra_headers : "", strlen(body), body);
+    ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    const char *resp = read_until_close(fd);
+    close(fd);
+    int status = 0;
+    sscanf(resp, "HTTP/1.%*d %d", &status);
+    return status;
+}
+
+/* A request that never got an answer is not a server error: one the read
+ * deadline cut is counted as code="timeout", one whose client hung up as
+ * code="aborted". Both used to be counted as 500 and fired the 5xx alert
+ * under slowloris. */
+START_TEST(http_requests_without_an_answer_are_counted_as_aborted_or_timeout)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_config_set(c, "server.request_read_timeout", "1s", PCFMCP_CONFIG_API),
+                     PCFMCP_OK);
+    hsrv v;
+    hsrv_start(&v, c);
+    static const char head[] = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Accept: application/json, text/event-stream\r\n"
+                               "Content-Length: 100\r\n\r\n{\"jsonrpc\":";
+    /* Headers and part of the body, then silence: the deadline cuts it. */
+    int slow = hsrv_connect(&v);
+    ck_assert_int_eq(send(slow, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_timeouts_total", 1));
+    read_until_close(slow);
+    close(slow);
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"timeout\"}", 1));
+    /* The same, but the client hangs up. */
+    int gone = hsrv_connect(&v);
+    ck_assert_int_eq(send(gone, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    close(gone);
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"aborted\"}", 1));
+    double v500 = metric(v.s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"500\"}");
+    ck_assert_msg(v500 <= 0, "unanswered requests counted as 500: %f", v500);
+    hsrv_stop(&v);
+}
+END_TEST
+
+/* A session refused at server.max_sessions is a refusal, not an
+ * initialize that went well: the engine never runs it. */
+START_TEST(session_cap_refusals_are_not_counted_as_successful_initializes)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.max_sessions", "1", PCFMCP_CONFIG_API);
+    hsrv v;
+    hsrv_start(&v, c);
+    ck_assert_int_eq(hsrv_post(&v, INIT_BODY, NULL), 200);
+    ck_assert_int_eq(hsrv_post(&v, INIT_BODY, NULL), 503);
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"initialize\",code=\"503\"}", 1));
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"initialize\",code=\"200\"}", 1));
+    ck_assert(metric(v.s, "pcf_mcp_requests_total{method=\"initialize\",status=\"ok\"}") == 1);
+    hsrv_stop(&v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("server-hardening");
@@ -1044,6 +1119,8 @@ int main(void)
     tcase_add_test(tc, http_setup_out_of_memory_is_not_called_a_configuration_error);
     tcase_add_test(tc, http_read_timeouts_are_counted_in_metrics);
     tcase_add_test(tc, pcf_is_checked_in_the_background_whoever_polls);
+    tcase_add_test(tc, http_requests_without_an_answer_are_counted_as_aborted_or_timeout);
+    tcase_add_test(tc, session_cap_refusals_are_not_counted_as_successful_initializes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
