@@ -43,7 +43,7 @@ typedef struct pcfmcp_http_text pcfmcp_http_text_t;
 typedef enum {
     PCFMCP_HTTP_LIMIT_BODY_BYTES = 0,       /**< largest POST body (default 4 MiB); more is 413 */
     PCFMCP_HTTP_LIMIT_HEADER_BYTES = 1,     /**< per-connection memory for headers (default 32 KiB) */
-    PCFMCP_HTTP_LIMIT_CONNECTIONS = 2,      /**< concurrent connections (default 1024) */
+    PCFMCP_HTTP_LIMIT_CONNECTIONS = 2,      /**< concurrent MCP connections (default 1024); 4 more are kept for /healthz, /readyz and /metrics when they share the listener */
     PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP = 3, /**< concurrent connections from one TCP peer address (default 256; 0 = no limit) */
     PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS = 4, /**< idle time before a connection is closed (default 60000) */
     PCFMCP_HTTP_LIMIT_THREADS = 5,          /**< HTTP threads (default 2) */

@@ -45,7 +45,7 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     { "server.max_header_bytes", I, "32768", NULL, 8192, 64 * MIB, NULL, 0, NULL,
       "Memory per HTTP connection for the request line and headers." },
     { "server.max_connections", I, "1024", NULL, 1, 1000000, NULL, 0, NULL,
-      "Concurrent HTTP connections." },
+      "Concurrent MCP connections. Four more are kept for /healthz, /readyz and /metrics (answered once, then closed; MCP requests on them get 503) unless server.metrics_host gives those a listener of their own." },
     { "server.max_connections_per_ip", I, "256", NULL, 0, 1000000, NULL, 0, NULL,
       "Concurrent HTTP connections from one TCP peer address (0 = no limit). Behind a reverse proxy every connection has the proxy's address: raise it or set 0." },
     { "server.connection_timeout", T, "60s", NULL, 1000, 3600000, NULL, 0, NULL,

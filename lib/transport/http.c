@@ -45,6 +45,12 @@
 #define ID_MAX 64
 #define IDENT_MAX 256
 #define TICK_MS 250
+/* Connections beyond server.max_connections kept for /healthz, /readyz and
+ * /metrics (without a listener of their own), so probes and scrapes are
+ * answered when MCP clients hold every slot; each gets one answer and is
+ * closed, and must send its request within RESERVE_READ_MS. */
+#define OPS_RESERVE 4
+#define RESERVE_READ_MS 2000
 #define DEFAULT_PRIORITIES                                                                        \
     "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-SHA1:-RSA:-DHE-RSA:-CAMELLIA-128-" \
     "CBC:-CAMELLIA-256-CBC:-AES-128-CBC:-AES-256-CBC:%SERVER_PRECEDENCE"
@@ -143,6 +149,8 @@ typedef struct conn_ctx {
      * read (its handler runs, its answer or SSE stream is being sent). */
     _Atomic uint64_t read_deadline_ms;
     atomic_bool cut; /* the read deadline ended it */
+    bool counted;    /* one of h->mcp_connections */
+    bool reserved;   /* beyond the cap: health and metrics only */
     int fd;         /* MHD's: shutdown() only, never close() */
     int cert_state; /* 0 unchecked, 1 verified, -1 none, -2 invalid */
     char peer[INET6_ADDRSTRLEN];
@@ -221,6 +229,7 @@ struct pcfmcp_http {
     atomic_bool draining;
     atomic_bool final_stop;
     atomic_uint connections;
+    atomic_uint mcp_connections; /* on the MCP listener, for the cap */
     atomic_uint inflight; /* requests the engine still holds */
 
     shard shards[SHARDS];
@@ -743,10 +752,13 @@ static void add_common_headers(const req *rq, struct MHD_Response *r)
 /* Every response goes out through here. While draining it closes its
  * connection: a kept-alive client would send its next request on it, and
  * that request would die unanswered when the drain ends. */
+static conn_ctx *conn_of(struct MHD_Connection *c);
+
 static enum MHD_Result queue_response(req *rq, struct MHD_Connection *c, unsigned status,
                                       struct MHD_Response *r)
 {
-    if (atomic_load(&rq->h->draining))
+    conn_ctx *cc = conn_of(c);
+    if (atomic_load(&rq->h->draining) || (cc && cc->reserved))
         MHD_add_response_header(r, "Connection", "close");
     return MHD_queue_response(c, status, r);
 }
@@ -1908,6 +1920,13 @@ static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char 
         rq->route = ROUTE_OPS;
         return MHD_YES;
     }
+    conn_ctx *cc = conn_of(c);
+    if (cc && cc->reserved) {
+        /* A slot kept for probes: refused now and closed, body unread. */
+        rq->defer = false;
+        return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY, "too many connections: try again later",
+                      "Retry-After", "1");
+    }
     if (!host_allowed(h, c))
         return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Host not allowed", NULL, NULL);
     if (!origin_allowed(h, c))
@@ -2109,6 +2128,17 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             cc->fd = ci->connect_fd;
             peer_address(c, cc->peer);
             read_deadline_arm(cc, false);
+            const union MHD_ConnectionInfo *di = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+            if (!h->ops || !di || di->daemon != h->ops) {
+                cc->counted = true;
+                unsigned n = atomic_fetch_add(&h->mcp_connections, 1) + 1;
+                if (n > h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS]) {
+                    cc->reserved = true;
+                    uint64_t lim = h->lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS];
+                    atomic_store(&cc->read_deadline_ms,
+                                 pcfmcp__now_ms() + (lim < RESERVE_READ_MS ? lim : RESERVE_READ_MS));
+                }
+            }
             pthread_mutex_lock(&h->wd_lock);
             cc->wnext = h->wd_head;
             if (h->wd_head)
@@ -2123,6 +2153,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     } else {
         atomic_fetch_sub(&h->connections, 1);
         conn_ctx *cc = *socket_context;
+        if (cc && cc->counted)
+            atomic_fetch_sub(&h->mcp_connections, 1);
         if (cc && cc->fd >= 0) {
             pthread_mutex_lock(&h->wd_lock);
             if (cc->wprev)
@@ -2505,7 +2537,7 @@ static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct so
 }
 
 static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_storage *ss, bool tls,
-                                       unsigned threads)
+                                       unsigned threads, unsigned long long max_connections)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG;
@@ -2519,7 +2551,7 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)ss);
     if (threads > 1)
         OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
-    OPT(MHD_OPTION_CONNECTION_LIMIT, h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS], NULL);
+    OPT(MHD_OPTION_CONNECTION_LIMIT, max_connections, NULL);
     if (h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP])
         OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP], NULL);
     unsigned to = (unsigned)((h->lim[PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS] + 999) / 1000);
@@ -2572,7 +2604,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
     }
     atomic_store(&h->draining, false);
     atomic_store(&h->final_stop, false);
-    h->d = start_daemon(h, &ss, h->tls != NULL, (unsigned)h->lim[PCFMCP_HTTP_LIMIT_THREADS]);
+    h->d = start_daemon(h, &ss, h->tls != NULL, (unsigned)h->lim[PCFMCP_HTTP_LIMIT_THREADS],
+                        h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS] + (h->ops_separate ? 0 : OPS_RESERVE));
     if (!h->d) {
         setf(h, "cannot listen on %s port %u: %s", h->host, h->port,
              errno ? strerror(errno) : "libmicrohttpd refused the configuration");
@@ -2587,7 +2620,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
             stop_daemons(h);
             return PCFMCP_ERR_IO;
         }
-        h->ops = start_daemon(h, &os, false, 1);
+        h->ops = start_daemon(h, &os, false, 1, h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS]);
         if (!h->ops) {
             setf(h, "cannot listen on %s port %u for health and metrics", h->ops_host, h->ops_port);
             stop_daemons(h);
