@@ -220,6 +220,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       NULL, "Sustained calls per second per caller of tools that change data (readOnlyHint false); 0 = no limit." },
     { "rate_limit.write_burst", I, "5", NULL, 1, 1000000, NULL, PCFMCP__KEY_RELOAD, NULL,
       "Burst of the per-caller limit on tools that change data." },
+    { "rate_limit.stdio", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Apply the per-caller and global request limits to the stdio client too. Off: the one local client is held to the workers' pace by back-pressure instead (tools that change data keep their own limit)." },
     { "rate_limit.max_identities", I, "10000", NULL, 16, 10000000, NULL, PCFMCP__KEY_RELOAD, NULL,
       "Callers tracked at once; beyond it the least recently seen is forgotten." },
     { "rate_limit.pcf_concurrency", I, "8", NULL, 0, 10000, NULL, PCFMCP__KEY_RELOAD, NULL,

@@ -425,9 +425,38 @@ START_TEST(pcf_channels_from_the_configuration_reach_the_client)
 }
 END_TEST
 
+/* The stdio client is the one local user who started the server, held to
+ * the workers' pace by back-pressure: the per-caller and global request
+ * limits are for HTTP crowds and do not apply to it unless asked for
+ * (19,931 of 20,000 pipelined tools/list were refused before). */
+START_TEST(stdio_client_is_not_rate_limited_by_default)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "rate_limit.burst", "3", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    for (int i = 1; i <= 10; i++) {
+        char m[128];
+        snprintf(m, sizeof(m), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}", i);
+        srv_send(&v, m);
+    }
+    for (int i = 1; i <= 10; i++) {
+        cJSON *r = srv_reply(&v, i);
+        ck_assert_msg(cJSON_GetObjectItem(r, "result"), "request %d refused", i);
+        cJSON_Delete(r);
+    }
+    ck_assert(metric(v.s, "pcf_mcp_rate_limited_total") == 0);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+}
+END_TEST
+
 START_TEST(stdio_requests_beyond_the_burst_are_refused_with_a_retry_time)
 {
     pcfmcp_config_t *c = base_config();
+    ck_assert_int_eq(pcfmcp_config_set(c, "rate_limit.stdio", "true", PCFMCP_CONFIG_API),
+                     PCFMCP_OK);
     pcfmcp_config_set(c, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
     pcfmcp_config_set(c, "rate_limit.burst", "3", PCFMCP_CONFIG_API);
     srv v;
@@ -529,11 +558,14 @@ END_TEST
 
 START_TEST(reload_applies_all_or_nothing_and_names_what_needs_a_restart)
 {
+    /* The per-caller limit of the stdio client shows the reload at work. */
     pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "rate_limit.stdio", "true", PCFMCP_CONFIG_API);
     srv v;
     srv_start(&v, c, add_tools);
     initialize(&v);
     pcfmcp_config_t *n = base_config();
+    pcfmcp_config_set(n, "rate_limit.stdio", "true", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "log.level", "debug", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.burst", "1", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
@@ -554,6 +586,7 @@ START_TEST(reload_applies_all_or_nothing_and_names_what_needs_a_restart)
 
     /* A reload with one bad value changes nothing at all. */
     n = base_config();
+    pcfmcp_config_set(n, "rate_limit.stdio", "true", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "log.level", "error", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.burst", "50", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.trusted_proxies", "10.0.0.0/99", PCFMCP_CONFIG_API);
@@ -1104,6 +1137,7 @@ int main(void)
     TCase *tc = tcase_create("server");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, stdio_client_is_not_rate_limited_by_default);
     tcase_add_test(tc, stdio_requests_beyond_the_burst_are_refused_with_a_retry_time);
     tcase_add_test(tc, pcf_channels_from_the_configuration_reach_the_client);
     tcase_add_test(tc, tools_that_change_data_have_their_own_lower_limit);
