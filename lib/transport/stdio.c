@@ -272,6 +272,13 @@ static bool drain(pcfmcp_stdio_t *t)
             pthread_cond_wait(&t->idle, &t->lock);
     }
     pthread_mutex_unlock(&t->lock);
+    /* A request counts as answered once its answer is out, but the engine
+     * still runs its hooks (audit record, span, metrics) after that: wait
+     * for those too, so nothing of it is lost to the shutdown that follows. */
+    while (pcfmcp_session_inflight(t->session) > 0) {
+        struct timespec ts = { 0, 1000000L };
+        nanosleep(&ts, NULL);
+    }
     return clean;
 }
 

@@ -285,6 +285,42 @@ START_TEST(stdio_reports_a_closed_output)
 }
 END_TEST
 
+static atomic_int hook_done;
+
+/* An after-hook that takes its time, as an audit write to a slow disk may. */
+static void slow_after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
+                       pcfmcp_outcome_t outcome, int rpc_error, double secs, void *ud)
+{
+    (void)ctx, (void)name, (void)outcome, (void)rpc_error, (void)secs, (void)ud;
+    if (strcmp(method, "tools/call") != 0)
+        return;
+    usleep(300 * 1000);
+    atomic_store(&hook_done, 1);
+}
+
+/* The engine runs its hooks (audit record, span, metrics) after the
+ * answer is out; at EOF the transport waits for them too, so nothing of a
+ * request is lost to the shutdown that follows (spans were, now and then). */
+START_TEST(stdio_returns_only_after_the_hooks_of_answered_requests)
+{
+    atomic_store(&hook_done, 0);
+    pcfmcp_engine_set_hooks(eng, NULL, slow_after, NULL);
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+             "\"protocolVersion\":\"2025-11-25\"}}\n");
+    cJSON_Delete(read_json());
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+             "\"name\":\"gate\",\"arguments\":{}}}\n");
+    atomic_store(&gate_open, 1);
+    cJSON_Delete(read_json()); /* answered; its hook is still running */
+    close(to_server[1]);
+    to_server[1] = -1;
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+    int done = atomic_load(&hook_done);
+    ck_assert_msg(done == 1, "pcfmcp_stdio_run() returned while a hook still ran");
+}
+END_TEST
+
 enum { PIPELINED = 2000 };
 
 static void *pipeline_calls(void *arg)
@@ -352,6 +388,7 @@ int main(void)
     tcase_add_test(t, stdio_stop_returns_from_run);
     tcase_add_test(t, stdio_reports_a_closed_output);
     tcase_add_test(t, stdio_holds_the_client_back_when_the_worker_queue_is_full);
+    tcase_add_test(t, stdio_returns_only_after_the_hooks_of_answered_requests);
     suite_add_tcase(s, t);
     t = tcase_create("limits");
     tcase_add_checked_fixture(t, setup_small, teardown);
