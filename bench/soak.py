@@ -11,12 +11,14 @@ http` with its read cache on or off, then keeps a fixed rate of requests
 list_hosts and list_issues) coming from --clients clients, each with a
 session and a kept-alive connection, for --minutes. Every --interval
 seconds it records the server's RSS and private memory, its open
-descriptors and threads, the requests done and the errors (HTTP status
+descriptors (and how many are connections to PCF), its threads, the
+requests done and the errors (HTTP status
 not 200, a JSON-RPC error or a tool result with isError) in that window.
 
 The verdict compares the samples after --warmup minutes: RSS growth from
 the first sample after warm-up to the last under 2 %, descriptors back
-to the same count, 0 errors. Rate limits are off (the rate is fixed here;
+other than PCF connections back to the same count (connections to PCF
+follow the load, pooled, at most 16), 0 errors. Rate limits are off (the rate is fixed here;
 one address would otherwise be limited). Exit status 0 when the targets
 hold, 1 otherwise. Loopback only; everything it starts is stopped at the
 end or on SIGINT/SIGTERM."""
@@ -48,7 +50,31 @@ def free_port():
     return port
 
 
-def proc_sample(pid):
+def socket_peers(pid):
+    """Remote ports of the process's TCP sockets (IPv4 and IPv6)."""
+    inodes = set()
+    for fd in os.listdir("/proc/{}/fd".format(pid)):
+        try:
+            target = os.readlink("/proc/{}/fd/{}".format(pid, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = []
+    for table in ("tcp", "tcp6"):
+        try:
+            with open("/proc/{}/net/{}".format(pid, table)) as fh:
+                next(fh)
+                for line in fh:
+                    f = line.split()
+                    if f[9] in inodes:
+                        ports.append(int(f[2].rsplit(":", 1)[1], 16))
+        except OSError:
+            pass
+    return ports
+
+
+def proc_sample(pid, pcf_port):
     st = {}
     with open("/proc/{}/status".format(pid)) as fh:
         for line in fh:
@@ -56,6 +82,7 @@ def proc_sample(pid):
             if k in ("VmRSS", "RssAnon", "Threads"):
                 st[k] = int(v.split()[0])
     st["fds"] = len(os.listdir("/proc/{}/fd".format(pid)))
+    st["pcf"] = sum(1 for p in socket_peers(pid) if p == pcf_port)
     return st
 
 
@@ -152,7 +179,8 @@ def main():
             if os.path.exists(pf) and open(pf).read().strip():
                 break
             time.sleep(0.05)
-        fake_url = "http://127.0.0.1:{}".format(int(open(pf).read()))
+        pcf_port = int(open(pf).read())
+        fake_url = "http://127.0.0.1:{}".format(pcf_port)
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("PCF_MCP_")}
         env.update({"PCF_MCP_PCF_URL": fake_url, "PCF_MCP_PCF_TOKEN": TOKEN,
@@ -230,9 +258,9 @@ def main():
         print("pcf-mcp soak: HTTP, cache {}, {:.0f} req/s from {} clients, {:g} min, "
               "sample every {:g} s, warm-up {:g} min".format(a.cache, a.rate, a.clients,
                                                               a.minutes, a.interval, a.warmup))
-        print("{:>7} {:>9} {:>9} {:>5} {:>7} {:>8} {:>7} {:>7} {:>7}".format(
-            "t min", "RSS KiB", "anon KiB", "fds", "threads", "requests", "errors", "p50 ms",
-            "p99 ms"), flush=True)
+        print("{:>7} {:>9} {:>9} {:>5} {:>5} {:>7} {:>8} {:>7} {:>7} {:>7}".format(
+            "t min", "RSS KiB", "anon KiB", "fds", "PCF", "threads", "requests", "errors",
+            "p50 ms", "p99 ms"), flush=True)
         t_start = time.monotonic()
         samples = []
         while True:
@@ -243,7 +271,7 @@ def main():
             if server.poll() is not None:
                 print("pcf-mcp exited with status {}".format(server.returncode))
                 break
-            st = proc_sample(server.pid)
+            st = proc_sample(server.pid, pcf_port)
             with lock:
                 done, errors, lat = win["done"], win["errors"], sorted(win["lat"])
                 win.update(done=0, errors=0, lat=[])
@@ -251,9 +279,9 @@ def main():
             p50 = lat[len(lat) // 2] * 1000 if lat else 0.0
             p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else 0.0
             samples.append(dict(st, t=t_min, done=done, errors=errors))
-            print("{:>7.1f} {:>9} {:>9} {:>5} {:>7} {:>8} {:>7} {:>7.1f} {:>7.1f}".format(
-                t_min, st["VmRSS"], st["RssAnon"], st["fds"], st["Threads"], done, errors, p50,
-                p99), flush=True)
+            print("{:>7.1f} {:>9} {:>9} {:>5} {:>5} {:>7} {:>8} {:>7} {:>7.1f} {:>7.1f}".format(
+                t_min, st["VmRSS"], st["RssAnon"], st["fds"], st["pcf"], st["Threads"], done,
+                errors, p50, p99), flush=True)
         stop.set()
         for t in threads:
             t.join(timeout=40)
@@ -266,12 +294,17 @@ def main():
         growth = (last["VmRSS"] - base["VmRSS"]) * 100.0 / base["VmRSS"]
         peak = max(s["VmRSS"] for s in after)
         anon_growth = (last["RssAnon"] - base["RssAnon"]) * 100.0 / base["RssAnon"]
-        fds_ok = last["fds"] <= base["fds"]
+        # Connections to PCF come and go with the load (pooled, at most 16);
+        # every other descriptor must be back where it was.
+        fds_ok = last["fds"] - last["pcf"] <= base["fds"] - base["pcf"] and \
+            max(s["pcf"] for s in after) <= 16
         ok = growth < 2.0 and total["errors"] == 0 and fds_ok and server.poll() is None
         print("summary: cache {} requests {} errors {} | RSS {} -> {} KiB ({:+.2f} %, peak {} KiB)"
-              " | private {} -> {} KiB ({:+.2f} %) | fds {} -> {} | rate {:.1f} req/s | {}".format(
+              " | private {} -> {} KiB ({:+.2f} %) | fds {} -> {} (PCF connections {} -> {})"
+              " | rate {:.1f} req/s | {}".format(
                   a.cache, total["done"], total["errors"], base["VmRSS"], last["VmRSS"], growth,
                   peak, base["RssAnon"], last["RssAnon"], anon_growth, base["fds"], last["fds"],
+                  base["pcf"], last["pcf"],
                   statistics.mean(s["done"] for s in after) / a.interval,
                   "PASS" if ok else "FAIL"), flush=True)
         return 0 if ok else 1
