@@ -36,7 +36,9 @@ int cli_parse(int argc, char **argv, cli_args *out);
 void cli_args_free(cli_args *a);
 /* Prints one line per configuration flag (for --help). */
 void cli_print_key_flags(FILE *f);
-int cli_cmd_tools(const cli_args *a);
+/* `tools`: what a client of `serve` gets with @p cfg (consumed by the caller). */
+struct pcfmcp_config;
+int cli_cmd_tools(const cli_args *a, struct pcfmcp_config *cfg);
 int cli_cmd_keys(const cli_args *a);
 /* `config reference --format man|markdown`: the configuration reference. */
 int cli_cmd_reference(const cli_args *a);

@@ -28,7 +28,8 @@ static void usage(FILE *f)
             "  config dump           print the effective configuration, secrets redacted\n"
             "  config reference [--format man|man-flags|markdown]\n"
             "                        print the configuration reference (pcf-mcp.conf(5))\n"
-            "  tools [--format F]    print the tool reference (F: text, markdown, man, json)\n"
+            "  tools [--format F]    print the tools a client gets with this configuration\n"
+            "                        (F: text, markdown, man, json)\n"
             "  keys new NAME         make an API key: the key on stderr, its keys-file line on stdout\n"
             "  keys hash NAME        the keys-file line for a key read from standard input\n"
             "  version               print the version\n"
@@ -260,7 +261,12 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "config") == 0) {
         status = cmd_config(&a);
     } else if (strcmp(cmd, "tools") == 0) {
-        status = cli_cmd_tools(&a);
+        /* The same configuration as serve, so the listing is what a client gets. */
+        pcfmcp_config_t *cfg = NULL;
+        status = load_config(&a, &cfg, true);
+        if (!status)
+            status = cli_cmd_tools(&a, cfg);
+        pcfmcp_config_free(cfg);
     } else if (strcmp(cmd, "keys") == 0) {
         status = cli_cmd_keys(&a);
     } else if (strcmp(cmd, "help") == 0) {

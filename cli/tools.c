@@ -1,5 +1,6 @@
-/* `pcf-mcp tools`: the tool reference, rendered from the live registry so
- * the documentation cannot drift from what the server offers. */
+/* `pcf-mcp tools`: the tools a client gets, rendered from the registry of
+ * the server `serve` would run with the same configuration, so neither the
+ * listing nor the documentation can drift from what is offered. */
 #include "config.h"
 
 #include <string.h>
@@ -106,7 +107,7 @@ static void render(FILE *f, const cJSON *tools, const char *format)
     }
 }
 
-int cli_cmd_tools(const cli_args *a)
+int cli_cmd_tools(const cli_args *a, pcfmcp_config_t *cfg)
 {
     const char *format = a->format ? a->format : "text";
     if (strcmp(format, "text") != 0 && strcmp(format, "markdown") != 0 &&
@@ -114,22 +115,17 @@ int cli_cmd_tools(const cli_args *a)
         fprintf(stderr, "pcf-mcp: --format must be text, markdown, man or json\n");
         return CLI_EXIT_USAGE;
     }
-    pcfmcp_config_t *cfg = NULL;
-    if (pcfmcp_config_new(&cfg) != PCFMCP_OK)
-        return CLI_EXIT_RUNTIME;
-    /* The reference shows every tool the server can offer, independent of
-     * the local configuration's gates. */
+    /* The server serve would build, from the same configuration: one code
+     * path decides what is offered (gates, credentials, channels). Nothing
+     * is contacted; only the log is kept quiet. */
     pcfmcp_config_set(cfg, "log.level", "error", PCFMCP_CONFIG_API);
-    pcfmcp_config_set(cfg, "tools.enable_destructive", "true", PCFMCP_CONFIG_API);
-    for (size_t i = 0; i < a->nsettings; i++)
-        pcfmcp_config_set(cfg, a->settings[i].key, a->settings[i].value, PCFMCP_CONFIG_FLAG);
     pcfmcp_server_t *server = NULL;
     pcfmcp_error_t rc = pcfmcp_server_new(&server, cfg);
-    pcfmcp_config_free(cfg);
     if (rc != PCFMCP_OK) {
         fprintf(stderr, "pcf-mcp: %s\n", server ? pcfmcp_server_errmsg(server) : pcfmcp_strerror(rc));
         pcfmcp_server_free(server);
-        return CLI_EXIT_RUNTIME;
+        return rc == PCFMCP_ERR_CONFIG || rc == PCFMCP_ERR_INVALID_ARG ? CLI_EXIT_USAGE
+                                                                       : CLI_EXIT_RUNTIME;
     }
     char *json = NULL;
     rc = pcfmcp_engine_tools_json(pcfmcp_server_engine(server), &json);

@@ -5,6 +5,9 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config \
 libcjson-dev libcurl4-gnutls-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev \
 libyaml-dev zlib1g-dev check doxygen python3 curl ca-certificates valgrind wrk"
+# The Unicode Character Database: tests/unicode-table-current.sh checks the
+# generated table of invisible characters (lib/tools/invisible.inc) against it.
+PKGS="$PKGS unicode-data"
 # Node.js runs the official MCP SDK and conformance clients in the tests. Keep a
 # Node that is already installed (e.g. from NodeSource); otherwise take
 # Debian's npm, and below, a Node new enough for the pinned clients.

@@ -4,9 +4,14 @@
 set -eu
 bin=$1 srcdir=$2 out=$3
 mkdir -p "$out/docs" "$out/man"
+# `pcf-mcp tools` prints what a client of `serve` gets with the configuration
+# it is given: the reference is every tool, so it is rendered without the
+# caller's PCF_MCP_* settings and with the destructive tools switched on.
+for v in $(env | sed -n 's/^\(PCF_MCP_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+tools() { "$bin" --tools-enable-destructive tools "$@"; }
 {
     cat "$srcdir/docs/tools-head.md"
-    "$bin" tools --format markdown
+    tools --format markdown
 } > "$out/docs/tools.md.tmp"
 mv "$out/docs/tools.md.tmp" "$out/docs/tools.md"
 {
@@ -14,6 +19,6 @@ mv "$out/docs/tools.md.tmp" "$out/docs/tools.md"
     printf '.SH TOOLS\n'
     printf 'Tools marked destructive are offered only with tools.enable_destructive;\n'
     printf 'tools.read_only keeps the read-only ones. See docs/tools.md.\n'
-    "$bin" tools --format man
+    tools --format man
 } > "$out/man/tools.inc.tmp"
 mv "$out/man/tools.inc.tmp" "$out/man/tools.inc"

@@ -2,11 +2,12 @@
 # Sets up a fresh Debian 12 machine (as root) and passes every test:
 # warnings-as-errors build, the unit/API/contract/end-to-end suites, the C
 # tests again under valgrind and under ASan+UBSan, the API docs, and
-# `make distcheck`.
+# `make distcheck`; the threaded tests under ThreadSanitizer.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
+TSAN_TESTS="tests/api/test_errors_threads"
 
 ./scripts/deps.sh
 # The pinned MCP SDK and conformance clients; every build tree (including
@@ -22,6 +23,13 @@ mkdir -p build
 
 mkdir -p build-asan
 (cd build-asan && "$top/configure" --enable-werror --enable-sanitizers && make -j"$jobs" && make -j"$jobs" check)
+
+# The tests that share handles between threads, under ThreadSanitizer: a
+# data race fails them even when the run happened to give right answers.
+mkdir -p build-tsan
+(cd build-tsan && "$top/configure" --enable-werror --enable-tsan --disable-shared \
+    --disable-e2e-tests && make -j"$jobs" $TSAN_TESTS && \
+    for t in $TSAN_TESTS; do ./"$t" || exit 1; done)
 
 (cd build && make -j"$jobs" distcheck)
 echo "all tests passed"

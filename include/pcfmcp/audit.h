@@ -52,7 +52,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_new(pcfmcp_audit_t **out);
 /** Flushes, closes the file and frees @p audit. NULL does nothing. */
 PCFMCP_API void pcfmcp_audit_free(pcfmcp_audit_t *audit);
 
-/** Why the last failing call on @p audit failed. Never NULL. */
+/** Why this thread's last failed call on @p audit failed.
+ *  Never NULL; "no error" when this thread's last failure was not on it. Valid until
+ *  this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_audit_errmsg(const pcfmcp_audit_t *audit);
 
 /**

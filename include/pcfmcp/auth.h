@@ -76,8 +76,10 @@ PCFMCP_API void pcfmcp_auth_free(pcfmcp_auth_t *auth);
 
 /**
  * Why the last failing configuration call (load, set) on @p auth failed, one
- * problem per line, each naming `file:line` where there is one. Never NULL.
- * Valid until the next configuration call; checks never change it.
+ * problem per line, each naming `file:line` where there is one. Never NULL;
+ * "no error" when this thread's last failure was not on @p auth. Valid until
+ * this thread's next failed call; checks never change it (see "Error detail"
+ * in common.h).
  */
 PCFMCP_API const char *pcfmcp_auth_errmsg(const pcfmcp_auth_t *auth);
 

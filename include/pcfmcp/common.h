@@ -39,6 +39,18 @@ PCFMCP_BEGIN_DECLS
  * The values are stable forever: new codes are appended, none is renumbered.
  * The code says what kind of failure happened; the handle's `*_errmsg()`
  * function says what exactly.
+ *
+ * **Error detail.** A failed call records what exactly went wrong for the
+ * thread that made it, together with the handle it was made on:
+ * `pcfmcp_<handle>_errmsg(h)` returns that text when the calling thread's
+ * last failure was on `h` ("no error" otherwise), and pcfmcp_error_last()
+ * returns it whatever the handle. So threads sharing a handle (registering
+ * tools on an engine that serves, writing one audit trail) each read their
+ * own failure, never another thread's, and no lock is involved. Read the
+ * text on the thread that made the call, before its next failed call.
+ * Per-call objects keep their own detail instead: a request context
+ * (pcfmcp_ctx_errmsg()), a PCF result (pcfmcp_pcf_result_message()), and a
+ * configuration's list of problems (pcfmcp_config_errmsg()).
  */
 typedef enum {
     PCFMCP_OK = 0,                 /**< success */
@@ -77,6 +89,16 @@ PCFMCP_API const char *pcfmcp_strerror(pcfmcp_error_t code);
 
 /** Returns the symbolic name of @p code ("PCFMCP_ERR_TIMEOUT"). Never NULL. */
 PCFMCP_API const char *pcfmcp_error_name(pcfmcp_error_t code);
+
+/**
+ * Why the calling thread's last failed call into the library failed, whatever
+ * it was called on: the same text the handle's `pcfmcp_<handle>_errmsg()`
+ * gives, and the only detail a failed constructor leaves. Each thread has
+ * its own, so threads sharing a handle never see each other's failures.
+ * "no error" if the thread saw none. Never NULL; valid until the thread's
+ * next failed call.
+ */
+PCFMCP_API const char *pcfmcp_error_last(void);
 
 /** Frees memory the library handed to the caller (every returned `char *`). NULL is fine. */
 PCFMCP_API void pcfmcp_free(void *ptr);

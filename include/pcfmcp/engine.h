@@ -198,8 +198,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_new(pcfmcp_engine_t **out, const char *n
  */
 PCFMCP_API void pcfmcp_engine_free(pcfmcp_engine_t *engine);
 
-/** Why the last failed call on @p engine failed. Never NULL; valid until the next call on it
- *  from the same thread. */
+/** Why this thread's last failed call on @p engine failed: threads registering tools at
+ *  once each read their own failure. Never NULL; "no error" when this thread's last failure
+ *  was not on it. Valid until this thread's next failed call (see "Error detail" in
+ *  common.h). */
 PCFMCP_API const char *pcfmcp_engine_errmsg(const pcfmcp_engine_t *engine);
 
 /** Logs through @p logger (a reference is taken). NULL stops logging. */
@@ -565,7 +567,8 @@ PCFMCP_API const char *pcfmcp_ctx_request_state(const pcfmcp_ctx_t *ctx);
 /** Saves @p state (UTF-8 text; copied) for the next round of this request. */
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_request_state(pcfmcp_ctx_t *ctx, const char *state);
 
-/** Text of the last failure of a pcfmcp_ctx_* call on @p ctx. Never NULL. */
+/** Text of the last failure of a pcfmcp_ctx_* call on @p ctx. Never NULL. The text belongs
+ *  to the request, not to a thread: it stays readable for the rest of the handler. */
 PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx);
 
 /**

@@ -196,7 +196,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
 /** Stops (if needed) and frees @p http. NULL does nothing. */
 PCFMCP_API void pcfmcp_http_free(pcfmcp_http_t *http);
 
-/** Why the last failing call on @p http failed. Never NULL. */
+/** Why this thread's last failed call on @p http failed.
+ *  Never NULL; "no error" when this thread's last failure was not on it. Valid until
+ *  this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_http_errmsg(const pcfmcp_http_t *http);
 
 /** Logs through @p logger (a reference is taken). */

@@ -61,8 +61,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_identity_map_new(pcfmcp_identity_map_t **out,
 PCFMCP_API void pcfmcp_identity_map_free(pcfmcp_identity_map_t *map);
 
 /**
- * Why the last failing load on @p map failed, one problem per line, each
- * naming `file:line`. Never NULL; valid until the next load.
+ * Why this thread's last failed load on @p map failed, one problem per line,
+ * each naming `file:line`. Never NULL; "no error" when this thread's last
+ * failure was not on @p map. Valid until this thread's next failed call (see
+ * "Error detail" in common.h).
  */
 PCFMCP_API const char *pcfmcp_identity_map_errmsg(const pcfmcp_identity_map_t *map);
 

@@ -57,7 +57,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metrics_new(pcfmcp_metrics_t **out);
 /** Frees @p metrics and every family in it. No other thread may use it. NULL does nothing. */
 PCFMCP_API void pcfmcp_metrics_free(pcfmcp_metrics_t *metrics);
 
-/** Why the last failed registration on @p metrics failed. Never NULL. */
+/** Why this thread's last failed registration on @p metrics failed.
+ *  Never NULL; "no error" when this thread's last failure was not on it. Valid until
+ *  this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_metrics_errmsg(const pcfmcp_metrics_t *metrics);
 
 /**

@@ -106,10 +106,20 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_new(pcfmcp_pcf_t **out, const char *base_ur
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_new_sibling(pcfmcp_pcf_t **out, pcfmcp_pcf_t *parent);
 
-/** Frees @p pcf. NULL does nothing. No call may be running on it. */
+/**
+ * Frees @p pcf. NULL does nothing. No call may be running on it.
+ *
+ * When the client created its API token itself (from pcfmcp_pcf_set_login(),
+ * or took one over from pcfmcp_pcf_set_token_state_file()), it first
+ * disables that token at PCF (`disable_token`; one request of at most 3 s,
+ * skipped when PCF appears hung), so no live token outlives the client. A
+ * token given with pcfmcp_pcf_set_token() is never disabled.
+ */
 PCFMCP_API void pcfmcp_pcf_free(pcfmcp_pcf_t *pcf);
 
-/** Why the last failed setter on @p pcf failed. Never NULL; valid until the next setter. */
+/** Why this thread's last failed setter on @p pcf failed (requests report through
+ *  pcfmcp_pcf_result_t). Never NULL; "no error" when this thread's last failure was not on
+ *  it. Valid until this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_pcf_errmsg(const pcfmcp_pcf_t *pcf);
 
 /* ------------------------------------------------------------------ settings */
@@ -127,6 +137,19 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_login(pcfmcp_pcf_t *pcf, const char *em
 
 /** Lifetime in seconds of the tokens the client creates (default 86400). */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_duration(pcfmcp_pcf_t *pcf, long seconds);
+
+/**
+ * Keeps the token the client creates from pcfmcp_pcf_set_login() in the file
+ * @p path (JSON, mode 0600, written atomically; NULL: none, the default).
+ *
+ * PCF cannot list a user's tokens, so a process that dies before
+ * pcfmcp_pcf_free() could not disable its token and would leave it live for
+ * its whole duration. With a state file the next client of the same PCF URL
+ * and email takes that token over instead of creating another one (and
+ * disables it when freed); a file that another user could read, or that is
+ * not a regular file of this user, is not trusted. Copied.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_state_file(pcfmcp_pcf_t *pcf, const char *path);
 
 /** Verifies PCF's certificate against the PEM bundle @p path instead of the system store. */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_ca_file(pcfmcp_pcf_t *pcf, const char *path);
@@ -178,7 +201,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_retry(pcfmcp_pcf_t *pcf, int max_attemp
  *
  * Capabilities with a choice and their defaults (the channels that work on
  * PCF HEAD): "issues_write" (issue create and update; default "ui" because
- * API v1 `issues/create` hangs PCF HEAD and `issues/<id>/edit` fails there),
+ * API v1 `issues/create` hangs PCF HEAD and `issues/<id>/edit` fails there;
+ * choosing "api" here is enough to use API v1 for them),
  * "issues_delete" (default "api"), "pocs" (PoC add; default "api").
  * Errors: PCFMCP_ERR_NOT_FOUND (unknown capability), PCFMCP_ERR_UNSUPPORTED
  * (the capability has no such channel).
@@ -187,12 +211,14 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_channel(pcfmcp_pcf_t *pcf, const char *
                                                  const char *channel);
 
 /**
- * Allows the API v1 issue writes (`issues/create`, `issues/<id>/edit`).
+ * Writes issues through API v1 (`issues/create`, `issues/<id>/edit`): makes
+ * "api" the default channel of "issues_write" (an explicit
+ * pcfmcp_pcf_set_channel() choice still wins). One setting is enough.
  *
- * Off by default: on PCF HEAD (6c83154) `issues/create` answers 500 and then
- * hangs the whole server. With this off, an "api" channel for "issues_write"
- * fails with PCFMCP_ERR_DENIED and nothing is sent. Turn it on only for a PCF
- * known to work (e.g. fb68b26).
+ * Off by default: since PCF commit 3e415b6 (the current release 6c83154
+ * included) `issues/create` answers 500 and then hangs the whole server, so
+ * issue writes go through the web session. Turn it on only for a PCF known
+ * to work (e.g. fb68b26), for example when only a token is available.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_allow_api_issue_writes(pcfmcp_pcf_t *pcf, int allow);
 
@@ -250,10 +276,12 @@ PCFMCP_API int64_t pcfmcp_pcf_token_expiry(pcfmcp_pcf_t *pcf);
  * "issues_delete", "pocs", "snapshot", "credentials", "notes", "nmap_import",
  * "report". @p reason_out (may be NULL) receives a static explanation when the
  * answer is PCFMCP_ERR_UNSUPPORTED, or NULL when it is PCFMCP_OK. Each cause
- * (no web session, no credentials at all, API v1 issue writes switched off)
- * has its own explanation; it completes a sentence such as "list_notes
- * cannot run: it ..." (e.g. "needs the web session: configure pcf.email and
- * pcf.password ...") and names the settings that would help.
+ * (no credentials at all; no web session for a part of PCF that API v1 lacks;
+ * issue writes on the web channel with only a token) has its own
+ * explanation; it completes a sentence such as "list_notes cannot run: it
+ * ..." (e.g. "needs PCF's web session: configure pcf.email and pcf.password
+ * ...") and names the exact settings that would help. The PCF toolset offers
+ * a tool only when its capability is usable (see pcfmcp_toolset_register()).
  * @return PCFMCP_OK, PCFMCP_ERR_UNSUPPORTED, or PCFMCP_ERR_NOT_FOUND for an
  *         unknown capability name.
  */
@@ -285,8 +313,10 @@ PCFMCP_API int pcfmcp_pcf_result_http_status(const pcfmcp_pcf_result_t *res);
  * PCFMCP_ERR_BAD_RESPONSE (not JSON, truncated, markers missing);
  * PCFMCP_ERR_LIMIT (body over pcfmcp_pcf_set_max_body());
  * PCFMCP_ERR_CANCELLED; PCFMCP_ERR_INVALID_ARG; PCFMCP_ERR_UNSUPPORTED
- * (the capability needs credentials that are not configured);
- * PCFMCP_ERR_DENIED (API issue writes not allowed); PCFMCP_ERR_NOMEM.
+ * (the capability needs credentials that are not configured; also when no
+ * credentials at all are configured, so PCF was not asked); PCFMCP_ERR_NOMEM.
+ * A known PCF defect (an HTTP 500 that PCF answers on some versions) and a
+ * timeout after a write that left PCF unresponsive are said in the message.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_result_error(const pcfmcp_pcf_result_t *res);
 

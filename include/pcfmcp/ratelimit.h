@@ -130,7 +130,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_proxies_new(pcfmcp_proxies_t **out, const char 
 /** Frees @p proxies. NULL does nothing. */
 PCFMCP_API void pcfmcp_proxies_free(pcfmcp_proxies_t *proxies);
 
-/** Why pcfmcp_proxies_new() failed. Never NULL. */
+/** Why pcfmcp_proxies_new() failed on this thread.
+ *  Never NULL; "no error" when this thread's last failure was not on it. Valid until
+ *  this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_proxies_errmsg(const pcfmcp_proxies_t *proxies);
 
 /**

@@ -40,7 +40,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
 /** Frees @p server; it must not be running. NULL does nothing. */
 PCFMCP_API void pcfmcp_server_free(pcfmcp_server_t *server);
 
-/** Why the last failing call on @p server failed. Never NULL. */
+/** Why this thread's last failed call on @p server failed.
+ *  Never NULL; "no error" when this thread's last failure was not on it. Valid until
+ *  this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_server_errmsg(const pcfmcp_server_t *server);
 
 /** The server's logger (borrowed; take a reference to keep it). */

@@ -67,7 +67,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new_from_config(pcfmcp_toolset_t **out,
 /** Frees @p ts. NULL does nothing. The engine it was registered on must be freed first. */
 PCFMCP_API void pcfmcp_toolset_free(pcfmcp_toolset_t *ts);
 
-/** Why the last failed call on @p ts failed. Never NULL; valid until the next call. */
+/** Why this thread's last failed call on @p ts failed.
+ *  Never NULL; "no error" when this thread's last failure was not on it. Valid until
+ *  this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_toolset_errmsg(const pcfmcp_toolset_t *ts);
 
 /**

@@ -55,7 +55,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_tracer_new(pcfmcp_tracer_t **out, const char *s
 /** Stops the exporter (without flushing: call pcfmcp_tracer_flush() first) and frees. NULL does nothing. */
 PCFMCP_API void pcfmcp_tracer_free(pcfmcp_tracer_t *tracer);
 
-/** Why the last failing call on @p tracer failed. Never NULL. */
+/** Why this thread's last failed call on @p tracer failed.
+ *  Never NULL; "no error" when this thread's last failure was not on it. Valid until
+ *  this thread's next failed call (see "Error detail" in common.h). */
 PCFMCP_API const char *pcfmcp_tracer_errmsg(const pcfmcp_tracer_t *tracer);
 
 /**

@@ -1,5 +1,10 @@
 #include "core/internal.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+
 /* Both switches deliberately have no default: -Wswitch flags a code that was
  * added to the enum without text here. */
 
@@ -61,4 +66,97 @@ PCFMCP_API const char *pcfmcp_error_name(pcfmcp_error_t code)
     case PCFMCP_ERR_INPUT_REQUIRED: return "PCFMCP_ERR_INPUT_REQUIRED";
     }
     return "PCFMCP_ERR_UNKNOWN";
+}
+
+/* ------------------------------------------------------------ last error */
+
+/* Each thread's last failure (core/error.h). Thread-local, so two threads
+ * failing on one shared handle each keep their own text, and no lock is
+ * needed to write or read it. */
+static _Thread_local struct {
+    const void *handle;
+    bool set;
+    char msg[PCFMCP__ERRMSG_MAX];
+} last;
+
+/* Copies @p len bytes of @p src into @p dst (of @p size), cutting before a
+ * partial UTF-8 sequence: messages quote names and values callers gave,
+ * and end up in JSON. */
+static void put_cut(char *dst, size_t size, const char *src, size_t len)
+{
+    if (len >= size) {
+        len = size - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memmove(dst, src, len);
+    dst[len] = '\0';
+}
+
+static pcfmcp_error_t record(const void *handle, pcfmcp__error *err, pcfmcp_error_t code,
+                             const char *fmt, va_list ap)
+{
+    /* Formatted aside first: an argument may be the message it replaces
+     * ("audit: %s", pcfmcp_audit_errmsg(a)). One byte more than kept, so
+     * a cut is seen and made at a character boundary. */
+    char text[PCFMCP__ERRMSG_MAX + 1];
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+    if (err)
+        put_cut(err->msg, sizeof(err->msg), text, len);
+    put_cut(last.msg, sizeof(last.msg), text, len);
+    last.handle = err ? (const void *)err : handle;
+    last.set = true;
+    return code;
+}
+
+pcfmcp_error_t pcfmcp__vfail(const void *handle, pcfmcp_error_t code, const char *fmt, va_list ap)
+{
+    return record(handle, NULL, code, fmt, ap);
+}
+
+pcfmcp_error_t pcfmcp__fail(const void *handle, pcfmcp_error_t code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record(handle, NULL, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+pcfmcp_error_t pcfmcp__fail_in(pcfmcp__error *err, pcfmcp_error_t code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record(NULL, err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *pcfmcp__error_detail(const void *handle)
+{
+    return last.set && last.handle == handle ? last.msg : NULL;
+}
+
+const char *pcfmcp__errmsg(const void *handle)
+{
+    const char *d = pcfmcp__error_detail(handle);
+    return d ? d : "no error";
+}
+
+const char *pcfmcp__error_text(const pcfmcp__error *err)
+{
+    return err && err->msg[0] ? err->msg : "no error";
+}
+
+void pcfmcp__error_clear(void)
+{
+    last.set = false;
+    last.handle = NULL;
+    last.msg[0] = '\0';
+}
+
+PCFMCP_API const char *pcfmcp_error_last(void)
+{
+    return last.set ? last.msg : "no error";
 }

@@ -15,6 +15,7 @@
 #include <pcfmcp/audit.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/buf.h"
 #include "core/canon.h"
 #include "core/json.h"
@@ -39,18 +40,7 @@ struct pcfmcp_audit {
     void *sink_ud;
     _Atomic uint64_t written, failed;
     bool failing; /* last write failed: log only the first of a run */
-    char errmsg[512];
 };
-
-static void setf(pcfmcp_audit_t *a, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void setf(pcfmcp_audit_t *a, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->errmsg, sizeof(a->errmsg), fmt, ap);
-    va_end(ap);
-}
 
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_new(pcfmcp_audit_t **out)
 {
@@ -84,7 +74,7 @@ PCFMCP_API const char *pcfmcp_audit_errmsg(const pcfmcp_audit_t *a)
 {
     if (!a)
         return "no audit trail";
-    return a->errmsg[0] ? a->errmsg : "no error";
+    return pcfmcp__errmsg(a);
 }
 
 static int open_file(const char *path)
@@ -103,9 +93,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_open(pcfmcp_audit_t *a, const char *path)
             return PCFMCP_ERR_NOMEM;
         fd = open_file(path);
         if (fd < 0) {
-            pthread_mutex_lock(&a->lock);
-            setf(a, "audit file %s: %s", path, strerror(errno));
-            pthread_mutex_unlock(&a->lock);
+            pcfmcp__fail(a, PCFMCP_ERR_IO, "audit file %s: %s", path, strerror(errno));
             pcfmcp__free(copy);
             return PCFMCP_ERR_IO;
         }
@@ -132,7 +120,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_reopen(pcfmcp_audit_t *a)
     if (a->path) {
         int fd = open_file(a->path);
         if (fd < 0) {
-            setf(a, "audit file %s: %s", a->path, strerror(errno));
+            pcfmcp__fail(a, PCFMCP_ERR_IO, "audit file %s: %s", a->path, strerror(errno));
             rc = PCFMCP_ERR_IO;
         } else {
             if (a->fd >= 0) {
@@ -397,8 +385,9 @@ static pcfmcp_error_t write_line(pcfmcp_audit_t *a, const char *line, size_t len
                 if (w < 0 && errno == EINTR)
                     continue;
                 if (w <= 0) {
-                    setf(a, "audit %s: write failed: %s", a->path ? a->path : "stderr",
-                         w < 0 ? strerror(errno) : "no progress");
+                    pcfmcp__fail(a, PCFMCP_ERR_IO, "audit %s: write failed: %s",
+                                 a->path ? a->path : "stderr",
+                                 w < 0 ? strerror(errno) : "no progress");
                     rc = PCFMCP_ERR_IO;
                     break;
                 }
@@ -406,7 +395,8 @@ static pcfmcp_error_t write_line(pcfmcp_audit_t *a, const char *line, size_t len
             }
             pcfmcp__free(nl);
             if (rc == PCFMCP_OK && a->fsync_each && a->fd >= 0 && fsync(a->fd) != 0) {
-                setf(a, "audit %s: fsync failed: %s", a->path, strerror(errno));
+                pcfmcp__fail(a, PCFMCP_ERR_IO, "audit %s: fsync failed: %s", a->path,
+                             strerror(errno));
                 rc = PCFMCP_ERR_IO;
             }
         }
@@ -414,12 +404,11 @@ static pcfmcp_error_t write_line(pcfmcp_audit_t *a, const char *line, size_t len
     bool first_failure = rc != PCFMCP_OK && !a->failing;
     a->failing = rc != PCFMCP_OK;
     pcfmcp_logger_t *lg = first_failure ? pcfmcp_logger_ref(a->log) : NULL;
-    char why[sizeof(a->errmsg)];
-    if (first_failure)
-        snprintf(why, sizeof(why), "%s", a->errmsg);
     pthread_mutex_unlock(&a->lock);
     if (lg) {
-        PCFMCP_LOG(lg, PCFMCP_LOG_ERROR, "audit", "audit records are being lost: %s", why);
+        /* This thread's own failure, whatever other writers meet meanwhile. */
+        PCFMCP_LOG(lg, PCFMCP_LOG_ERROR, "audit", "audit records are being lost: %s",
+                   pcfmcp__errmsg(a));
         pcfmcp_logger_unref(lg);
     }
     atomic_fetch_add(rc == PCFMCP_OK ? &a->written : &a->failed, 1);
@@ -528,7 +517,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_flush(pcfmcp_audit_t *a)
     pcfmcp_error_t rc = PCFMCP_OK;
     pthread_mutex_lock(&a->lock);
     if (a->fd >= 0 && fsync(a->fd) != 0) {
-        setf(a, "audit %s: fsync failed: %s", a->path, strerror(errno));
+        pcfmcp__fail(a, PCFMCP_ERR_IO, "audit %s: fsync failed: %s", a->path, strerror(errno));
         rc = PCFMCP_ERR_IO;
     }
     pthread_mutex_unlock(&a->lock);

@@ -10,6 +10,7 @@
 #include <pcfmcp/auth.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -41,7 +42,7 @@ typedef struct {
 
 struct pcfmcp_auth {
     pcfmcp_logger_t *lg;
-    /* Serialises configuration calls and guards errmsg. Checks never take it. */
+    /* Serialises configuration calls. Checks never take it. */
     pthread_mutex_t conf_lock;
     /* Guards the three published pointers; held only to copy a pointer and
      * take a reference, never during parsing or I/O. */
@@ -52,7 +53,6 @@ struct pcfmcp_auth {
     /* One JWKS fetch at a time; checks that merely want fresher keys skip it. */
     pthread_mutex_t fetch_lock;
     atomic_uint_fast64_t last_fetch_ms; /* monotonic start of the last attempt; 0 = none */
-    char errmsg[2048];
 };
 
 /* ------------------------------------------------------------ snapshots */
@@ -163,27 +163,16 @@ static void publish_jwks(pcfmcp_auth_t *a, pcfmcp__jwkset *set)
 
 /* --------------------------------------------------------------- errors */
 
-static void set_error(pcfmcp_auth_t *a, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void set_error(pcfmcp_auth_t *a, const char *fmt, ...)
+/* Fails with the collected problems, without the final newline. */
+static pcfmcp_error_t fail_with(pcfmcp_auth_t *a, pcfmcp_error_t rc, const pcfmcp__buf *b,
+                                const char *fallback)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->errmsg, sizeof(a->errmsg), fmt, ap);
-    va_end(ap);
-}
-
-/* Takes the collected problems, without the final newline. */
-static void set_error_buf(pcfmcp_auth_t *a, const pcfmcp__buf *b, const char *fallback)
-{
-    if (!pcfmcp__buf_ok(b) || !b->len) {
-        set_error(a, "%s", fallback);
-        return;
-    }
+    if (!pcfmcp__buf_ok(b) || !b->len)
+        return pcfmcp__fail(a, rc, "%s", fallback);
     size_t n = b->len;
     while (n && b->data[n - 1] == '\n')
         n--;
-    set_error(a, "%.*s", (int)n, b->data);
+    return pcfmcp__fail(a, rc, "%.*s", (int)n, b->data);
 }
 
 /* Logs each line of @p b as its own warning. */
@@ -246,33 +235,32 @@ PCFMCP_API const char *pcfmcp_auth_errmsg(const pcfmcp_auth_t *a)
 {
     if (!a)
         return "no authenticator";
-    return a->errmsg[0] ? a->errmsg : "no error";
+    return pcfmcp__errmsg(a);
 }
 
 /* ------------------------------------------------------------- API keys */
 
-/* Caller holds conf_lock (it guards errmsg). */
+/* Caller holds conf_lock. */
 static pcfmcp_error_t prepare_keys_locked(pcfmcp_auth_t *a, const char *path, pcfmcp__keyset **out)
 {
-    a->errmsg[0] = '\0';
     char *text = NULL;
     size_t len = 0;
     pcfmcp_error_t rc = PCFMCP_OK;
     int err = pcfmcp__read_file(path, PCFMCP__KEYS_FILE_MAX, false, &text, &len);
     if (err == ENOMEM) {
-        set_error(a, "out of memory");
-        rc = PCFMCP_ERR_NOMEM;
+        rc = pcfmcp__fail(a, PCFMCP_ERR_NOMEM, "out of memory");
     } else if (err) {
-        set_error(a, "%s: cannot read: %s", path,
-                  err == EFBIG ? "larger than 1 MiB" : strerror(err));
-        rc = err == EFBIG ? PCFMCP_ERR_LIMIT : PCFMCP_ERR_IO;
+        rc = pcfmcp__fail(a, err == EFBIG ? PCFMCP_ERR_LIMIT : PCFMCP_ERR_IO,
+                          "%s: cannot read: %s", path,
+                          err == EFBIG ? "larger than 1 MiB" : strerror(err));
     } else {
         pcfmcp__buf errors;
         pcfmcp__buf_init(&errors);
         rc = pcfmcp__auth_parse_keys(text, len, path, &errors, out);
         pcfmcp__free(text);
         if (rc != PCFMCP_OK)
-            set_error_buf(a, &errors, rc == PCFMCP_ERR_NOMEM ? "out of memory" : "invalid keys file");
+            fail_with(a, rc, &errors,
+                      rc == PCFMCP_ERR_NOMEM ? "out of memory" : "invalid keys file");
         pcfmcp__buf_free(&errors);
     }
     return rc;
@@ -310,7 +298,6 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_load_api_keys(pcfmcp_auth_t *a, const char
     pcfmcp__keyset *ks = NULL;
     /* conf_lock across both halves keeps concurrent loads in order. */
     pthread_mutex_lock(&a->conf_lock);
-    a->errmsg[0] = '\0';
     pcfmcp_error_t rc = path ? prepare_keys_locked(a, path, &ks) : PCFMCP_OK;
     if (rc == PCFMCP_OK) {
         size_t n = pcfmcp__auth_install_api_keys(a, ks, path);
@@ -348,12 +335,14 @@ static pcfmcp_error_t parse_required_scopes(pcfmcp_auth_t *a, oauth_conf *o, con
         size_t n = (size_t)(e - p);
         if (n) {
             if (!pcfmcp__scope_token_valid(p, n)) {
-                set_error(a, "scope \"%.*s\" holds characters OAuth does not allow", (int)n, p);
+                pcfmcp__fail(a, PCFMCP_ERR_CONFIG,
+                             "scope \"%.*s\" holds characters OAuth does not allow", (int)n, p);
                 pcfmcp__buf_free(&text);
                 return PCFMCP_ERR_CONFIG;
             }
             if (o->nscopes >= SCOPES_REQUIRED_MAX) {
-                set_error(a, "more than %d required scopes", SCOPES_REQUIRED_MAX);
+                pcfmcp__fail(a, PCFMCP_ERR_CONFIG, "more than %d required scopes",
+                             SCOPES_REQUIRED_MAX);
                 pcfmcp__buf_free(&text);
                 return PCFMCP_ERR_CONFIG;
             }
@@ -370,7 +359,8 @@ static pcfmcp_error_t parse_required_scopes(pcfmcp_auth_t *a, oauth_conf *o, con
         p = e;
     }
     if (text.len > PCFMCP_AUTH_SCOPES_MAX - 1) {
-        set_error(a, "required scopes longer than %d bytes", PCFMCP_AUTH_SCOPES_MAX - 1);
+        pcfmcp__fail(a, PCFMCP_ERR_CONFIG, "required scopes longer than %d bytes",
+                     PCFMCP_AUTH_SCOPES_MAX - 1);
         pcfmcp__buf_free(&text);
         return PCFMCP_ERR_CONFIG;
     }
@@ -401,21 +391,22 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_oauth(pcfmcp_auth_t *a, const char *is
     if (!issuer && (audience || jwks_url || required_scopes))
         return PCFMCP_ERR_INVALID_ARG;
     pthread_mutex_lock(&a->conf_lock);
-    a->errmsg[0] = '\0';
     pcfmcp_error_t rc = PCFMCP_ERR_CONFIG;
     char why[160] = "";
     oauth_conf *o = NULL;
     if (issuer && !printable_text(issuer)) {
-        set_error(a, "OAuth issuer must be 1 to %d printable characters", TEXT_MAX);
+        pcfmcp__fail(a, rc, "OAuth issuer must be 1 to %d printable characters", TEXT_MAX);
         goto out;
     }
     if (issuer && (!audience || !printable_text(audience))) {
-        set_error(a, "OAuth audience (this server's canonical URL) must be 1 to %d printable characters",
-                  TEXT_MAX);
+        pcfmcp__fail(a, rc,
+                     "OAuth audience (this server's canonical URL) must be 1 to %d printable "
+                     "characters",
+                     TEXT_MAX);
         goto out;
     }
     if (jwks_url && (strlen(jwks_url) > TEXT_MAX || !pcfmcp__jwks_url_ok(jwks_url, why, sizeof(why)))) {
-        set_error(a, "%s", why[0] ? why : "JWKS URL too long");
+        pcfmcp__fail(a, rc, "%s", why[0] ? why : "JWKS URL too long");
         goto out;
     }
     rc = PCFMCP_ERR_NOMEM;
@@ -449,8 +440,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_oauth(pcfmcp_auth_t *a, const char *is
                    issuer, audience);
 out:
     oauth_unref(o);
-    if (rc == PCFMCP_ERR_NOMEM && !a->errmsg[0])
-        set_error(a, "out of memory");
+    if (rc == PCFMCP_ERR_NOMEM) /* only allocations fail with it, all without a word */
+        pcfmcp__fail(a, rc, "out of memory");
     pthread_mutex_unlock(&a->conf_lock);
     return rc;
 }
@@ -462,7 +453,6 @@ static pcfmcp_error_t edit_oauth(pcfmcp_auth_t *a, edit_what what, const char *p
                                  unsigned skew, const unsigned *limits, size_t max_bytes)
 {
     pthread_mutex_lock(&a->conf_lock);
-    a->errmsg[0] = '\0';
     pcfmcp_error_t rc = PCFMCP_ERR_NOMEM;
     oauth_conf *o = oauth_copy(a->oauth);
     if (!o)
@@ -490,7 +480,7 @@ static pcfmcp_error_t edit_oauth(pcfmcp_auth_t *a, edit_what what, const char *p
 out:
     oauth_unref(o);
     if (rc != PCFMCP_OK)
-        set_error(a, "out of memory");
+        pcfmcp__fail(a, rc, "out of memory");
     pthread_mutex_unlock(&a->conf_lock);
     return rc;
 }
@@ -503,10 +493,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_jwks_ca_file(pcfmcp_auth_t *a, const c
         path = NULL;
     if (path && access(path, R_OK) != 0) {
         int e = errno;
-        pthread_mutex_lock(&a->conf_lock);
-        set_error(a, "%s: cannot read: %s", path, strerror(e));
-        pthread_mutex_unlock(&a->conf_lock);
-        return PCFMCP_ERR_CONFIG;
+        return pcfmcp__fail(a, PCFMCP_ERR_CONFIG, "%s: cannot read: %s", path, strerror(e));
     }
     return edit_oauth(a, EDIT_CA_FILE, path, 0, NULL, 0);
 }
@@ -534,7 +521,6 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_jwks_json(pcfmcp_auth_t *a, const char
     if (!a || !jwks_json)
         return PCFMCP_ERR_INVALID_ARG;
     pthread_mutex_lock(&a->conf_lock);
-    a->errmsg[0] = '\0';
     pcfmcp__buf errors, warnings;
     pcfmcp__buf_init(&errors);
     pcfmcp__buf_init(&warnings);
@@ -546,7 +532,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_jwks_json(pcfmcp_auth_t *a, const char
         log_lines(a, &warnings);
         PCFMCP_LOG(a->lg, PCFMCP_LOG_INFO, "auth", "installed %zu token signing keys", set->n);
     } else {
-        set_error_buf(a, &errors, rc == PCFMCP_ERR_NOMEM ? "out of memory" : "invalid JWKS");
+        fail_with(a, rc, &errors, rc == PCFMCP_ERR_NOMEM ? "out of memory" : "invalid JWKS");
     }
     pcfmcp__buf_free(&errors);
     pcfmcp__buf_free(&warnings);

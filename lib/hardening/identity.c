@@ -15,6 +15,7 @@
 #include <pcfmcp/identity.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -40,12 +41,11 @@ typedef struct {
 
 struct pcfmcp_identity_map {
     pcfmcp_logger_t *lg;
-    pthread_mutex_t conf_lock; /* serialises loads; guards errmsg */
+    pthread_mutex_t conf_lock; /* serialises loads */
     pthread_mutex_t swap_lock; /* held only to copy `snap` and take a reference */
     snapshot *snap;
     atomic_int require;
     atomic_ulong generation;
-    char errmsg[2048];
 };
 
 struct pcfmcp_credentials {
@@ -469,17 +469,7 @@ PCFMCP_API const char *pcfmcp_identity_map_errmsg(const pcfmcp_identity_map_t *m
 {
     if (!m)
         return "no identity map";
-    return m->errmsg[0] ? m->errmsg : "no error";
-}
-
-static void set_error(pcfmcp_identity_map_t *m, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void set_error(pcfmcp_identity_map_t *m, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->errmsg, sizeof(m->errmsg), fmt, ap);
-    va_end(ap);
+    return pcfmcp__errmsg(m);
 }
 
 static void log_lines(pcfmcp_identity_map_t *m, const pcfmcp__buf *b)
@@ -524,7 +514,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_identity_map_load(pcfmcp_identity_map_t *m, con
     if (!m || (path && !path[0]))
         return PCFMCP_ERR_INVALID_ARG;
     pthread_mutex_lock(&m->conf_lock);
-    m->errmsg[0] = '\0';
+    bool said = false; /* the failure has its message already */
     loader L = { .m = m, .path = path };
     pcfmcp__buf_init(&L.errors);
     pcfmcp__buf_init(&L.warnings);
@@ -544,9 +534,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_identity_map_load(pcfmcp_identity_map_t *m, con
             goto out;
         }
         if (err) {
-            set_error(m, "%s: cannot read: %s", path,
-                      err == EFBIG ? "larger than 1 MiB" : strerror(err));
-            rc = err == EFBIG ? PCFMCP_ERR_LIMIT : PCFMCP_ERR_IO;
+            rc = pcfmcp__fail(m, err == EFBIG ? PCFMCP_ERR_LIMIT : PCFMCP_ERR_IO,
+                              "%s: cannot read: %s", path,
+                              err == EFBIG ? "larger than 1 MiB" : strerror(err));
+            said = true;
             goto out;
         }
         warn_mode(&L, path, "identity map");
@@ -576,14 +567,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_identity_map_load(pcfmcp_identity_map_t *m, con
     if (out_count)
         *out_count = n;
 out:
-    if (rc != PCFMCP_OK && !m->errmsg[0]) {
+    if (rc != PCFMCP_OK && !said) {
         if (rc == PCFMCP_ERR_NOMEM || !L.errors.len || !pcfmcp__buf_ok(&L.errors)) {
-            set_error(m, "%s", rc == PCFMCP_ERR_NOMEM ? "out of memory" : "invalid identity map");
+            pcfmcp__fail(m, rc, "%s",
+                         rc == PCFMCP_ERR_NOMEM ? "out of memory" : "invalid identity map");
         } else {
             size_t len = L.errors.len;
             while (len && L.errors.data[len - 1] == '\n')
                 len--;
-            set_error(m, "%.*s", (int)len, L.errors.data);
+            pcfmcp__fail(m, rc, "%.*s", (int)len, L.errors.data);
         }
     }
     snap_unref(s);

@@ -19,6 +19,7 @@
 #include <pcfmcp/metrics.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/buf.h"
 #include "core/util.h"
 
@@ -74,18 +75,7 @@ struct pcfmcp_metrics {
     void *collector_ud[MAX_COLLECTORS];
     bool collector_owned[MAX_COLLECTORS]; /* ud freed with the registry */
     size_t ncollectors;
-    char errmsg[256];
 };
-
-static void setf(pcfmcp_metrics_t *m, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void setf(pcfmcp_metrics_t *m, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->errmsg, sizeof(m->errmsg), fmt, ap);
-    va_end(ap);
-}
 
 static void atomic_add_double(_Atomic uint64_t *p, double delta)
 {
@@ -163,7 +153,7 @@ PCFMCP_API const char *pcfmcp_metrics_errmsg(const pcfmcp_metrics_t *m)
 {
     if (!m)
         return "no metrics registry";
-    return m->errmsg[0] ? m->errmsg : "no error";
+    return pcfmcp__errmsg(m);
 }
 
 static bool name_ok(const char *s, bool colon)
@@ -197,8 +187,8 @@ static pcfmcp_error_t parse_labels(pcfmcp_metrics_t *m, pcfmcp_metric_t *f, cons
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
         if (f->nlabels >= MAX_LABELS) {
-            setf(m, "%s: more than %d labels", f->name, MAX_LABELS);
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG, "%s: more than %d labels", f->name,
+                                MAX_LABELS);
         }
         char *l = pcfmcp__strndup(p, n);
         if (!l)
@@ -206,13 +196,13 @@ static pcfmcp_error_t parse_labels(pcfmcp_metrics_t *m, pcfmcp_metric_t *f, cons
         f->label_names[f->nlabels++] = l;
         if (!name_ok(l, false) || (l[0] == '_' && l[1] == '_') ||
             (f->type == PCFMCP_METRIC_HISTOGRAM && strcmp(l, "le") == 0)) {
-            setf(m, "%s: invalid label name \"%s\"", f->name, l);
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG, "%s: invalid label name \"%s\"", f->name,
+                                l);
         }
         for (size_t i = 0; i + 1 < f->nlabels; i++)
             if (strcmp(f->label_names[i], l) == 0) {
-                setf(m, "%s: label \"%s\" given twice", f->name, l);
-                return PCFMCP_ERR_INVALID_ARG;
+                return pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG, "%s: label \"%s\" given twice",
+                                    f->name, l);
             }
         p += n;
         if (*p == ',')
@@ -229,12 +219,11 @@ static pcfmcp_error_t add_family(pcfmcp_metrics_t *m, pcfmcp_metric_type_t type,
         return PCFMCP_ERR_INVALID_ARG;
     if (type != PCFMCP_METRIC_COUNTER && type != PCFMCP_METRIC_GAUGE &&
         type != PCFMCP_METRIC_HISTOGRAM) {
-        setf(m, "unknown metric type %d", (int)type);
-        return PCFMCP_ERR_INVALID_ARG;
+        return pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG, "unknown metric type %d", (int)type);
     }
     if (!name_ok(name, true)) {
-        setf(m, "invalid metric name \"%.80s\"", name ? name : "(null)");
-        return PCFMCP_ERR_INVALID_ARG;
+        return pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG, "invalid metric name \"%.80s\"",
+                            name ? name : "(null)");
     }
     pcfmcp_metric_t *f = pcfmcp__calloc(1, sizeof(*f));
     if (!f)
@@ -254,13 +243,13 @@ static pcfmcp_error_t add_family(pcfmcp_metrics_t *m, pcfmcp_metric_type_t type,
             nbounds = PCFMCP_ARRAY_LEN(default_bounds);
         }
         if (nbounds > MAX_BOUNDS) {
-            setf(m, "%s: more than %d buckets", name, MAX_BOUNDS);
-            rc = PCFMCP_ERR_INVALID_ARG;
+            rc = pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG, "%s: more than %d buckets", name,
+                              MAX_BOUNDS);
         }
         for (size_t i = 0; rc == PCFMCP_OK && i < nbounds; i++)
             if (!isfinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1])) {
-                setf(m, "%s: bucket bounds must be finite and strictly increasing", name);
-                rc = PCFMCP_ERR_INVALID_ARG;
+                rc = pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG,
+                                  "%s: bucket bounds must be finite and strictly increasing", name);
             }
         if (rc == PCFMCP_OK) {
             f->bounds = pcfmcp__memdup(bounds, nbounds * sizeof(double));
@@ -275,8 +264,7 @@ static pcfmcp_error_t add_family(pcfmcp_metrics_t *m, pcfmcp_metric_type_t type,
     }
     pthread_mutex_lock(&m->lock);
     if (find_locked(m, name)) {
-        setf(m, "metric \"%s\" is already registered", name);
-        rc = PCFMCP_ERR_STATE;
+        rc = pcfmcp__fail(m, PCFMCP_ERR_STATE, "metric \"%s\" is already registered", name);
     } else {
         pcfmcp_metric_t **nf = pcfmcp__realloc(m->fams, (m->nfams + 1) * sizeof(*nf));
         if (!nf) {
@@ -300,9 +288,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_metrics_add(pcfmcp_metrics_t *m, pcfmcp_metric_
                                              const char *labels, pcfmcp_metric_t **out)
 {
     if (type == PCFMCP_METRIC_HISTOGRAM) {
-        if (m)
-            setf(m, "use pcfmcp_metrics_add_histogram() for histograms");
-        return PCFMCP_ERR_INVALID_ARG;
+        return pcfmcp__fail(m, PCFMCP_ERR_INVALID_ARG,
+                            "use pcfmcp_metrics_add_histogram() for histograms");
     }
     return add_family(m, type, name, help, labels, NULL, 0, out);
 }

@@ -20,6 +20,7 @@
 #include <pcfmcp/ratelimit.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/util.h"
 
 #define NSHARDS 16
@@ -455,7 +456,6 @@ typedef struct {
 struct pcfmcp_proxies {
     net nets[MAX_NETS];
     size_t n;
-    char errmsg[160];
 };
 
 /* Parses an IP address into the 16-byte IPv4-mapped form. */
@@ -532,15 +532,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_proxies_new(pcfmcp_proxies_t **out, const char 
         char item[80];
         size_t n = (size_t)(end - s);
         if (n >= sizeof(item)) {
-            snprintf(p->errmsg, sizeof(p->errmsg), "trusted proxy entry too long: %.40s...", s);
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(p, PCFMCP_ERR_INVALID_ARG, "trusted proxy entry too long: %.40s...",
+                                s);
         }
         memcpy(item, s, n);
         item[n] = '\0';
         s = end;
         if (p->n >= MAX_NETS) {
-            snprintf(p->errmsg, sizeof(p->errmsg), "more than %d trusted proxy entries", MAX_NETS);
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(p, PCFMCP_ERR_INVALID_ARG, "more than %d trusted proxy entries",
+                                MAX_NETS);
         }
         char *slash = strchr(item, '/');
         long prefix = -1;
@@ -557,9 +557,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_proxies_new(pcfmcp_proxies_t **out, const char 
         if (!parse_ip(item, nt->addr, &v4) || prefix > (v4 ? 32 : 128)) {
             if (slash)
                 *slash = '/';
-            snprintf(p->errmsg, sizeof(p->errmsg),
-                     "\"%s\" is not an IP address or network (like 10.0.0.0/8 or fd00::/8)", item);
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(
+                p, PCFMCP_ERR_INVALID_ARG,
+                "\"%s\" is not an IP address or network (like 10.0.0.0/8 or fd00::/8)", item);
         }
         nt->prefix = prefix < 0 ? 128 : (unsigned)(v4 ? prefix + 96 : prefix);
         p->n++;
@@ -576,7 +576,7 @@ PCFMCP_API const char *pcfmcp_proxies_errmsg(const pcfmcp_proxies_t *p)
 {
     if (!p)
         return "no proxy list";
-    return p->errmsg[0] ? p->errmsg : "no error";
+    return pcfmcp__errmsg(p);
 }
 
 /* One X-Forwarded-For element: an address, maybe with a port

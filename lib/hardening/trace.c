@@ -19,6 +19,7 @@
 #include <pcfmcp/trace.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -75,18 +76,7 @@ struct pcfmcp_tracer {
     bool failing;
 
     _Atomic uint64_t dropped, exported;
-    char errmsg[256];
 };
-
-static void setf(pcfmcp_tracer_t *t, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void setf(pcfmcp_tracer_t *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->errmsg, sizeof(t->errmsg), fmt, ap);
-    va_end(ap);
-}
 
 static uint64_t wall_ns(void)
 {
@@ -171,7 +161,7 @@ PCFMCP_API const char *pcfmcp_tracer_errmsg(const pcfmcp_tracer_t *t)
 {
     if (!t)
         return "no tracer";
-    return t->errmsg[0] ? t->errmsg : "no error";
+    return pcfmcp__errmsg(t);
 }
 
 static bool started(pcfmcp_tracer_t *t)
@@ -191,12 +181,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_tracer_set_endpoint(pcfmcp_tracer_t *t, const c
     char *u = NULL;
     if (url && *url) {
         if (!pcfmcp__has_prefix(url, "http://") && !pcfmcp__has_prefix(url, "https://")) {
-            setf(t, "tracing endpoint must be an http:// or https:// URL");
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(t, PCFMCP_ERR_INVALID_ARG,
+                                "tracing endpoint must be an http:// or https:// URL");
         }
         if (strpbrk(url, " \r\n\t")) {
-            setf(t, "tracing endpoint contains white space");
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(t, PCFMCP_ERR_INVALID_ARG, "tracing endpoint contains white space");
         }
         size_t n = strlen(url);
         while (n > 0 && url[n - 1] == '/')
@@ -719,8 +708,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_tracer_start(pcfmcp_tracer_t *t)
     pcfmcp_error_t rc = PCFMCP_OK;
     if (!t->started) {
         if (pthread_create(&t->thread, NULL, exporter, t) != 0) {
-            setf(t, "cannot start the span exporter thread: %s", strerror(errno));
-            rc = PCFMCP_ERR_NOMEM;
+            rc = pcfmcp__fail(t, PCFMCP_ERR_NOMEM, "cannot start the span exporter thread: %s",
+                              strerror(errno));
         } else {
             t->started = true;
         }

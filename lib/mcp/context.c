@@ -28,16 +28,6 @@ int pcfmcp__mcp_level_index(const char *level)
     return -1;
 }
 
-static void ctx_setf(pcfmcp_ctx_t *ctx, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void ctx_setf(pcfmcp_ctx_t *ctx, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
-    va_end(ap);
-}
-
 void pcfmcp__ctx_emit(pcfmcp_ctx_t *ctx, const char *json, size_t len, unsigned flags)
 {
     pthread_mutex_lock(&ctx->emit_lock);
@@ -179,7 +169,7 @@ PCFMCP_API const char *pcfmcp_ctx_errmsg(const pcfmcp_ctx_t *ctx)
 {
     if (!ctx)
         return "no context";
-    return ctx->errmsg[0] ? ctx->errmsg : "no error";
+    return pcfmcp__error_text(&ctx->err);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_ctx_set_refusal(pcfmcp_ctx_t *ctx, const char *message)
@@ -212,10 +202,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_progress(pcfmcp_ctx_t *ctx, double progress
     if (!ctx || !isfinite(progress))
         return PCFMCP_ERR_INVALID_ARG;
     /* Checked with or without a token, so a handler's bug shows in every test. */
-    if (ctx->has_progress && progress <= ctx->last_progress) {
-        ctx_setf(ctx, "progress must increase with every notification");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (ctx->has_progress && progress <= ctx->last_progress)
+        return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_INVALID_ARG,
+                               "progress must increase with every notification");
     ctx->has_progress = true;
     ctx->last_progress = progress;
     if (!ctx->progress_token || ctx->cancelled || ctx->answered)
@@ -240,15 +229,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_log(pcfmcp_ctx_t *ctx, const char *level,
     if (!ctx || !level || !data_json)
         return PCFMCP_ERR_INVALID_ARG;
     int idx = pcfmcp__mcp_level_index(level);
-    if (idx < 0) {
-        ctx_setf(ctx, "unknown log level \"%s\"", level);
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (idx < 0)
+        return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_INVALID_ARG, "unknown log level \"%s\"",
+                               level);
     cJSON *data = NULL;
-    if (pcfmcp__json_parse(data_json, strlen(data_json), 64, &data, NULL) != PCFMCP__JSON_OK) {
-        ctx_setf(ctx, "log data is not valid JSON");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (pcfmcp__json_parse(data_json, strlen(data_json), 64, &data, NULL) != PCFMCP__JSON_OK)
+        return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_INVALID_ARG, "log data is not valid JSON");
     /* -2: the 2026-07-28 request did not opt in; -1: no level set (send all). */
     int threshold = ctx->log_level;
     if (threshold == -1 && !ctx->modern)
@@ -321,8 +307,8 @@ static pcfmcp_error_t request_modern(pcfmcp_ctx_t *ctx, const char *given_key, c
     }
     if (!pcfmcp__json_put(ctx->input_requests, key, req))
         return PCFMCP_ERR_NOMEM;
-    ctx_setf(ctx, "waiting for the client to answer %s", method);
-    return PCFMCP_ERR_INPUT_REQUIRED;
+    return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_INPUT_REQUIRED,
+                           "waiting for the client to answer %s", method);
 }
 
 static pcfmcp_error_t request_legacy(pcfmcp_ctx_t *ctx, const char *method, cJSON *params,
@@ -389,17 +375,17 @@ static pcfmcp_error_t request_legacy(pcfmcp_ctx_t *ctx, const char *method, cJSO
     if (rc == PCFMCP_OK) {
         if (p->error) {
             const char *m = pcfmcp__json_str(p->error, "message");
-            ctx_setf(ctx, "the client answered with an error: %s", m ? m : "(no message)");
-            rc = PCFMCP_ERR_PROTOCOL;
+            rc = pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_PROTOCOL,
+                                 "the client answered with an error: %s", m ? m : "(no message)");
         } else if (!p->result) {
             rc = PCFMCP_ERR_NOMEM;
         } else if (!(*out = pcfmcp__json_print(p->result, NULL))) {
             rc = PCFMCP_ERR_NOMEM;
         }
     } else if (rc == PCFMCP_ERR_TIMEOUT) {
-        ctx_setf(ctx, "the client did not answer %s in time", method);
+        pcfmcp__fail_in(&ctx->err, rc, "the client did not answer %s in time", method);
     } else if (rc == PCFMCP_ERR_CANCELLED) {
-        ctx_setf(ctx, "the request was cancelled while waiting for %s", method);
+        pcfmcp__fail_in(&ctx->err, rc, "the request was cancelled while waiting for %s", method);
     }
     cJSON_Delete(p->result);
     cJSON_Delete(p->error);
@@ -463,14 +449,14 @@ static pcfmcp_error_t ctx_request(pcfmcp_ctx_t *ctx, const char *key, const char
     if (!ctx || !method || !out_result_json)
         return PCFMCP_ERR_INVALID_ARG;
     cJSON *params = NULL;
-    if (params_json && !(params = pcfmcp__json_parse_object(params_json, strlen(params_json)))) {
-        ctx_setf(ctx, "request params must be a JSON object");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (params_json && !(params = pcfmcp__json_parse_object(params_json, strlen(params_json))))
+        return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_INVALID_ARG,
+                               "request params must be a JSON object");
     const char *cap = needed_capability(method);
     if (cap && !cJSON_GetObjectItemCaseSensitive(ctx->caps, cap)) {
         cJSON_Delete(params);
-        ctx_setf(ctx, "the client did not declare the \"%s\" capability", cap);
+        pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_UNSUPPORTED,
+                        "the client did not declare the \"%s\" capability", cap);
         if (ctx->modern) {
             /* 2026-07-28 answers this with MissingRequiredClientCapability. */
             if (!ctx->missing_caps)
@@ -482,15 +468,15 @@ static pcfmcp_error_t ctx_request(pcfmcp_ctx_t *ctx, const char *key, const char
     }
     if (ctx->cancelled) {
         cJSON_Delete(params);
-        ctx_setf(ctx, "the request was cancelled");
-        return PCFMCP_ERR_CANCELLED;
+        return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_CANCELLED, "the request was cancelled");
     }
     if (ctx->modern)
         return request_modern(ctx, key, method, params, out_result_json);
     if (ctx->session->flags & PCFMCP_SESSION_STATELESS) {
         cJSON_Delete(params);
-        ctx_setf(ctx, "a stateless server cannot receive the client's answer to %s", method);
-        return PCFMCP_ERR_UNSUPPORTED;
+        return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_UNSUPPORTED,
+                               "a stateless server cannot receive the client's answer to %s",
+                               method);
     }
     return request_legacy(ctx, method, params, out_result_json);
 }

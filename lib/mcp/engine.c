@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -24,19 +25,11 @@ bool pcfmcp__is_legacy_version(const char *v)
     return false;
 }
 
-void pcfmcp__engine_setf(pcfmcp_engine_t *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->errmsg, sizeof(e->errmsg), fmt, ap);
-    va_end(ap);
-}
-
 PCFMCP_API const char *pcfmcp_engine_errmsg(const pcfmcp_engine_t *e)
 {
     if (!e)
         return "no engine";
-    return e->errmsg[0] ? e->errmsg : "no error";
+    return pcfmcp__errmsg(e);
 }
 
 static char *build_server_info(const char *name, const char *version, const cJSON *extra)
@@ -176,10 +169,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_info(pcfmcp_engine_t *e, const char 
     if (!e || !info_json)
         return PCFMCP_ERR_INVALID_ARG;
     cJSON *j = pcfmcp__json_parse_object(info_json, strlen(info_json));
-    if (!j) {
-        pcfmcp__engine_setf(e, "server info must be a JSON object");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (!j)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "server info must be a JSON object");
     static const char *const allowed[] = { "title", "description", "websiteUrl", "icons" };
     const cJSON *it;
     cJSON_ArrayForEach(it, j) {
@@ -188,10 +179,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_info(pcfmcp_engine_t *e, const char 
             ok = ok || strcmp(it->string, allowed[i]) == 0;
         bool typed = strcmp(it->string, "icons") == 0 ? cJSON_IsArray(it) : cJSON_IsString(it);
         if (!ok || !typed) {
-            pcfmcp__engine_setf(e, "server info member \"%s\" is unknown or of the wrong type",
-                                it->string);
             cJSON_Delete(j);
-            return PCFMCP_ERR_INVALID_ARG;
+            return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                                "server info member \"%s\" is unknown or of the wrong type",
+                                it->string);
         }
     }
     char *txt = build_server_info(e->name, e->version, j);
@@ -256,10 +247,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_threads(pcfmcp_engine_t *e, unsigned
 {
     if (!e || threads > 1024 || (threads && !queue_max))
         return PCFMCP_ERR_INVALID_ARG;
-    if (e->pool) {
-        pcfmcp__engine_setf(e, "worker threads are already running");
-        return PCFMCP_ERR_STATE;
-    }
+    if (e->pool)
+        return pcfmcp__fail(e, PCFMCP_ERR_STATE, "worker threads are already running");
     if (threads) {
         int rc = pcfmcp__pool_new(&e->pool, threads, queue_max);
         if (rc != PCFMCP_OK)
@@ -319,10 +308,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *e, const
                 { "server/discover", PCFMCP__HINT_DISCOVER },
                 { "resources/read", PCFMCP__HINT_READ } };
     bool pub = strcmp(scope, "public") == 0;
-    if (!pub && strcmp(scope, "private") != 0) {
-        pcfmcp__engine_setf(e, "cache scope must be \"public\" or \"private\"");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (!pub && strcmp(scope, "private") != 0)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "cache scope must be \"public\" or \"private\"");
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(map); i++) {
         if (strcmp(map[i].method, method) != 0)
             continue;
@@ -332,8 +320,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_cache_hint(pcfmcp_engine_t *e, const
         pthread_rwlock_unlock(&e->reg_lock);
         return PCFMCP_OK;
     }
-    pcfmcp__engine_setf(e, "no cache hint for method \"%s\"", method);
-    return PCFMCP_ERR_INVALID_ARG;
+    return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "no cache hint for method \"%s\"", method);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_validate_output(pcfmcp_engine_t *e, int on)
@@ -374,32 +361,27 @@ static bool valid_tool_name(const char *n)
     return true;
 }
 
-static bool check_optional_strings(pcfmcp_engine_t *e, const cJSON *def, const char *what,
-                                   const char *const *keys, size_t n)
+/* The optional string, icons, annotations and _meta members of a definition. */
+static pcfmcp_error_t check_optional_members(pcfmcp_engine_t *e, const cJSON *def,
+                                             const char *what, const char *const *keys, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(def, keys[i]);
-        if (v && !cJSON_IsString(v)) {
-            pcfmcp__engine_setf(e, "%s: \"%s\" must be a string", what, keys[i]);
-            return false;
-        }
+        if (v && !cJSON_IsString(v))
+            return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "%s: \"%s\" must be a string", what,
+                                keys[i]);
     }
     const cJSON *icons = cJSON_GetObjectItemCaseSensitive(def, "icons");
-    if (icons && !cJSON_IsArray(icons)) {
-        pcfmcp__engine_setf(e, "%s: \"icons\" must be an array", what);
-        return false;
-    }
+    if (icons && !cJSON_IsArray(icons))
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "%s: \"icons\" must be an array", what);
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(def, "annotations");
-    if (ann && !cJSON_IsObject(ann)) {
-        pcfmcp__engine_setf(e, "%s: \"annotations\" must be an object", what);
-        return false;
-    }
+    if (ann && !cJSON_IsObject(ann))
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "%s: \"annotations\" must be an object",
+                            what);
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(def, "_meta");
-    if (meta && !cJSON_IsObject(meta)) {
-        pcfmcp__engine_setf(e, "%s: \"_meta\" must be an object", what);
-        return false;
-    }
-    return true;
+    if (meta && !cJSON_IsObject(meta))
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "%s: \"_meta\" must be an object", what);
+    return PCFMCP_OK;
 }
 
 static bool vec_push(pcfmcp__entry_vec *v, pcfmcp__entry *en)
@@ -424,9 +406,18 @@ static ssize_t vec_find(const pcfmcp__entry_vec *v, const char *key)
     return -1;
 }
 
+/* Sets the entry's key; the only way to fail is memory. */
+static pcfmcp_error_t set_key(pcfmcp__entry *en, const char *key)
+{
+    return (en->key = pcfmcp__strdup(key)) ? PCFMCP_OK : PCFMCP_ERR_NOMEM;
+}
+
 /* Common tail of every add_*: parse, let `prepare` validate and fill the
- * entry, then insert under the write lock. */
-typedef bool (*prepare_fn)(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en);
+ * entry, then insert under the write lock. `prepare` returns the code of
+ * the way it failed (with pcfmcp__fail() saying why when it is the
+ * caller's fault), so the code never depends on a message, which another
+ * thread's call on the same engine could change meanwhile. */
+typedef pcfmcp_error_t (*prepare_fn)(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en);
 
 static pcfmcp_error_t add_entry(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *json,
                                 void *cb, void *ud, prepare_fn prepare)
@@ -434,12 +425,10 @@ static pcfmcp_error_t add_entry(pcfmcp_engine_t *e, pcfmcp__list_kind kind, cons
     static const char *const what[] = { "tool", "resource", "resource template", "prompt" };
     if (!e || !json || !cb)
         return PCFMCP_ERR_INVALID_ARG;
-    e->errmsg[0] = '\0';
     cJSON *def = pcfmcp__json_parse_object(json, strlen(json));
-    if (!def) {
-        pcfmcp__engine_setf(e, "%s definition must be a JSON object", what[kind]);
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (!def)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "%s definition must be a JSON object",
+                            what[kind]);
     pcfmcp__entry *en = pcfmcp__calloc(1, sizeof(*en));
     if (!en) {
         cJSON_Delete(def);
@@ -450,25 +439,24 @@ static pcfmcp_error_t add_entry(pcfmcp_engine_t *e, pcfmcp__list_kind kind, cons
     en->cb = cb;
     en->ud = ud;
     en->def = def;
-    if (!prepare(e, def, en)) {
+    pcfmcp_error_t rc = prepare(e, def, en);
+    if (rc != PCFMCP_OK) {
         pcfmcp__entry_unref(en);
-        return e->errmsg[0] ? PCFMCP_ERR_INVALID_ARG : PCFMCP_ERR_NOMEM;
+        return rc;
     }
     en->def_text = pcfmcp__json_print(def, &en->def_len);
     if (!en->def_text) {
         pcfmcp__entry_unref(en);
         return PCFMCP_ERR_NOMEM;
     }
-    pcfmcp_error_t rc = PCFMCP_OK;
     pthread_rwlock_wrlock(&e->reg_lock);
-    if (vec_find(&e->lists[kind], en->key) >= 0) {
-        pcfmcp__engine_setf(e, "a %s named \"%s\" is already registered", what[kind], en->key);
-        rc = PCFMCP_ERR_STATE;
-    } else if (!vec_push(&e->lists[kind], en)) {
+    if (vec_find(&e->lists[kind], en->key) >= 0)
+        rc = pcfmcp__fail(e, PCFMCP_ERR_STATE, "a %s named \"%s\" is already registered",
+                          what[kind], en->key);
+    else if (!vec_push(&e->lists[kind], en))
         rc = PCFMCP_ERR_NOMEM;
-    } else {
+    else
         e->generation[kind]++;
-    }
     pthread_rwlock_unlock(&e->reg_lock);
     if (rc != PCFMCP_OK) {
         pcfmcp__entry_unref(en);
@@ -478,47 +466,44 @@ static pcfmcp_error_t add_entry(pcfmcp_engine_t *e, pcfmcp__list_kind kind, cons
     return PCFMCP_OK;
 }
 
-static bool compile_schema(pcfmcp_engine_t *e, const char *tool, const char *which,
-                           const cJSON *schema, pcfmcp__schema **out)
+static pcfmcp_error_t compile_schema(pcfmcp_engine_t *e, const char *tool, const char *which,
+                                     const cJSON *schema, pcfmcp__schema **out)
 {
-    if (!cJSON_IsObject(schema)) {
-        pcfmcp__engine_setf(e, "tool \"%s\": \"%s\" must be a JSON Schema object", tool, which);
-        return false;
-    }
+    if (!cJSON_IsObject(schema))
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "tool \"%s\": \"%s\" must be a JSON Schema object", tool, which);
     const char *type = pcfmcp__json_str(schema, "type");
-    if (!type || strcmp(type, "object") != 0) {
-        pcfmcp__engine_setf(e, "tool \"%s\": \"%s\" must have \"type\": \"object\"", tool, which);
-        return false;
-    }
+    if (!type || strcmp(type, "object") != 0)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "tool \"%s\": \"%s\" must have \"type\": \"object\"", tool, which);
     char *err = NULL;
-    if (pcfmcp__schema_compile(schema, out, &err) != 0) {
-        if (err)
-            pcfmcp__engine_setf(e, "tool \"%s\": %s: %s", tool, which, err);
-        pcfmcp__free(err);
-        return false;
-    }
-    return true;
+    int rc = pcfmcp__schema_compile(schema, out, &err);
+    /* A schema past the compiler's bounds is still the caller's invalid
+     * argument; only running out of memory is not. */
+    if (rc != PCFMCP_OK && rc != PCFMCP_ERR_NOMEM)
+        rc = err ? pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "tool \"%s\": %s: %s", tool, which, err)
+                 : PCFMCP_ERR_NOMEM;
+    pcfmcp__free(err);
+    return (pcfmcp_error_t)rc;
 }
 
-static bool prepare_tool(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
+static pcfmcp_error_t prepare_tool(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
 {
     const char *name = pcfmcp__json_str(def, "name");
-    if (!name || !valid_tool_name(name)) {
-        pcfmcp__engine_setf(e, "tool \"name\" must be 1-128 characters of A-Z a-z 0-9 _ - .");
-        return false;
-    }
+    if (!name || !valid_tool_name(name))
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "tool \"name\" must be 1-128 characters of A-Z a-z 0-9 _ - .");
     static const char *const strs[] = { "title", "description" };
     char what[160];
     snprintf(what, sizeof(what), "tool \"%s\"", name);
-    if (!check_optional_strings(e, def, what, strs, PCFMCP_ARRAY_LEN(strs)))
-        return false;
-    if (!compile_schema(e, name, "inputSchema", cJSON_GetObjectItemCaseSensitive(def, "inputSchema"),
-                        &en->input))
-        return false;
+    pcfmcp_error_t rc = check_optional_members(e, def, what, strs, PCFMCP_ARRAY_LEN(strs));
+    if (rc == PCFMCP_OK)
+        rc = compile_schema(e, name, "inputSchema",
+                            cJSON_GetObjectItemCaseSensitive(def, "inputSchema"), &en->input);
     const cJSON *os = cJSON_GetObjectItemCaseSensitive(def, "outputSchema");
-    if (os && !compile_schema(e, name, "outputSchema", os, &en->output))
-        return false;
-    return (en->key = pcfmcp__strdup(name)) != NULL;
+    if (rc == PCFMCP_OK && os)
+        rc = compile_schema(e, name, "outputSchema", os, &en->output);
+    return rc == PCFMCP_OK ? set_key(en, name) : rc;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_tool(pcfmcp_engine_t *e, const char *tool_json,
@@ -527,23 +512,22 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_tool(pcfmcp_engine_t *e, const char 
     return add_entry(e, PCFMCP__LIST_TOOLS, tool_json, (void *)cb, userdata, prepare_tool);
 }
 
-static bool prepare_resource(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
+static pcfmcp_error_t prepare_resource(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
 {
     const char *uri = pcfmcp__json_str(def, "uri");
     const char *name = pcfmcp__json_str(def, "name");
-    if (!uri || !*uri || !strchr(uri, ':') || !name || !*name) {
-        pcfmcp__engine_setf(e, "resource needs a \"uri\" with a scheme and a \"name\"");
-        return false;
-    }
+    if (!uri || !*uri || !strchr(uri, ':') || !name || !*name)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "resource needs a \"uri\" with a scheme and a \"name\"");
     static const char *const strs[] = { "title", "description", "mimeType" };
-    if (!check_optional_strings(e, def, "resource", strs, PCFMCP_ARRAY_LEN(strs)))
-        return false;
+    pcfmcp_error_t rc = check_optional_members(e, def, "resource", strs, PCFMCP_ARRAY_LEN(strs));
+    if (rc != PCFMCP_OK)
+        return rc;
     const cJSON *size = cJSON_GetObjectItemCaseSensitive(def, "size");
-    if (size && !pcfmcp__json_is_integer(size)) {
-        pcfmcp__engine_setf(e, "resource \"%s\": \"size\" must be an integer", uri);
-        return false;
-    }
-    return (en->key = pcfmcp__strdup(uri)) != NULL;
+    if (size && !pcfmcp__json_is_integer(size))
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "resource \"%s\": \"size\" must be an integer", uri);
+    return set_key(en, uri);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_resource(pcfmcp_engine_t *e,
@@ -554,25 +538,26 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_resource(pcfmcp_engine_t *e,
                      prepare_resource);
 }
 
-static bool prepare_template(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
+static pcfmcp_error_t prepare_template(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
 {
     const char *t = pcfmcp__json_str(def, "uriTemplate");
     const char *name = pcfmcp__json_str(def, "name");
-    if (!t || !*t || !name || !*name) {
-        pcfmcp__engine_setf(e, "resource template needs a \"uriTemplate\" and a \"name\"");
-        return false;
-    }
+    if (!t || !*t || !name || !*name)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "resource template needs a \"uriTemplate\" and a \"name\"");
     static const char *const strs[] = { "title", "description", "mimeType" };
-    if (!check_optional_strings(e, def, "resource template", strs, PCFMCP_ARRAY_LEN(strs)))
-        return false;
+    pcfmcp_error_t rc =
+        check_optional_members(e, def, "resource template", strs, PCFMCP_ARRAY_LEN(strs));
+    if (rc != PCFMCP_OK)
+        return rc;
     char *err = NULL;
-    if (pcfmcp__uritemplate_parse(t, &en->tmpl, &err) != 0) {
-        if (err)
-            pcfmcp__engine_setf(e, "resource template \"%s\": %s", t, err);
-        pcfmcp__free(err);
-        return false;
-    }
-    return (en->key = pcfmcp__strdup(t)) != NULL;
+    int prc = pcfmcp__uritemplate_parse(t, &en->tmpl, &err);
+    /* Past the parser's bounds is still the caller's invalid argument. */
+    if (prc != PCFMCP_OK && prc != PCFMCP_ERR_NOMEM)
+        prc = err ? pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG, "resource template \"%s\": %s", t, err)
+                  : PCFMCP_ERR_NOMEM;
+    pcfmcp__free(err);
+    return prc == PCFMCP_OK ? set_key(en, t) : (pcfmcp_error_t)prc;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_resource_template(pcfmcp_engine_t *e,
@@ -584,33 +569,30 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_resource_template(pcfmcp_engine_t *e
                      prepare_template);
 }
 
-static bool prepare_prompt(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
+static pcfmcp_error_t prepare_prompt(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
 {
     const char *name = pcfmcp__json_str(def, "name");
-    if (!name || !*name || strlen(name) > MAX_NAME_LEN) {
-        pcfmcp__engine_setf(e, "prompt needs a \"name\" of 1-128 characters");
-        return false;
-    }
+    if (!name || !*name || strlen(name) > MAX_NAME_LEN)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "prompt needs a \"name\" of 1-128 characters");
     static const char *const strs[] = { "title", "description" };
-    if (!check_optional_strings(e, def, "prompt", strs, PCFMCP_ARRAY_LEN(strs)))
-        return false;
+    pcfmcp_error_t rc = check_optional_members(e, def, "prompt", strs, PCFMCP_ARRAY_LEN(strs));
+    if (rc != PCFMCP_OK)
+        return rc;
     const cJSON *args = cJSON_GetObjectItemCaseSensitive(def, "arguments");
-    if (args && !cJSON_IsArray(args)) {
-        pcfmcp__engine_setf(e, "prompt \"%s\": \"arguments\" must be an array", name);
-        return false;
-    }
+    if (args && !cJSON_IsArray(args))
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "prompt \"%s\": \"arguments\" must be an array", name);
     const cJSON *a;
     cJSON_ArrayForEach(a, args) {
         const cJSON *req = cJSON_GetObjectItemCaseSensitive(a, "required");
-        if (!cJSON_IsObject(a) || !pcfmcp__json_str(a, "name") || (req && !cJSON_IsBool(req))) {
-            pcfmcp__engine_setf(e,
+        if (!cJSON_IsObject(a) || !pcfmcp__json_str(a, "name") || (req && !cJSON_IsBool(req)))
+            return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
                                 "prompt \"%s\": each argument needs a string \"name\" and an "
                                 "optional boolean \"required\"",
                                 name);
-            return false;
-        }
     }
-    return (en->key = pcfmcp__strdup(name)) != NULL;
+    return set_key(en, name);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_prompt(pcfmcp_engine_t *e, const char *prompt_json,
@@ -634,10 +616,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_remove_tool(pcfmcp_engine_t *e, const ch
         e->generation[PCFMCP__LIST_TOOLS]++;
     }
     pthread_rwlock_unlock(&e->reg_lock);
-    if (!gone) {
-        pcfmcp__engine_setf(e, "no tool named \"%s\"", name);
-        return PCFMCP_ERR_NOT_FOUND;
-    }
+    if (!gone)
+        return pcfmcp__fail(e, PCFMCP_ERR_NOT_FOUND, "no tool named \"%s\"", name);
     pcfmcp__entry_unref(gone);
     pcfmcp__engine_broadcast_list_changed(e, PCFMCP__LIST_TOOLS);
     return PCFMCP_OK;
@@ -742,10 +722,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_completion(pcfmcp_engine_t *e, const
 {
     if (!e || !ref_type || !ref || !cb)
         return PCFMCP_ERR_INVALID_ARG;
-    if (strcmp(ref_type, "ref/prompt") != 0 && strcmp(ref_type, "ref/resource") != 0) {
-        pcfmcp__engine_setf(e, "completion ref type must be \"ref/prompt\" or \"ref/resource\"");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
+    if (strcmp(ref_type, "ref/prompt") != 0 && strcmp(ref_type, "ref/resource") != 0)
+        return pcfmcp__fail(e, PCFMCP_ERR_INVALID_ARG,
+                            "completion ref type must be \"ref/prompt\" or \"ref/resource\"");
     char *t = pcfmcp__strdup(ref_type), *r = pcfmcp__strdup(ref);
     pcfmcp_error_t rc = PCFMCP_OK;
     pthread_rwlock_wrlock(&e->reg_lock);

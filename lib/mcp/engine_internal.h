@@ -10,6 +10,7 @@
 #include <pcfmcp/engine.h>
 
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/internal.h"
 #include "core/threadpool.h"
 #include "mcp/jsonrpc.h"
@@ -121,8 +122,6 @@ struct pcfmcp_engine {
     struct pcfmcp__listener *listeners;
     atomic_uint nlisteners;
     uint64_t next_listener;
-
-    char errmsg[512];
 };
 
 /* ------------------------------------------------------------- session */
@@ -194,7 +193,7 @@ struct pcfmcp_ctx {
     char *traceparent;
     char *tracestate;
     char *refusal;
-    char errmsg[256];
+    pcfmcp__error err; /* pcfmcp_ctx_errmsg(): read by the engine after the handler */
     const cJSON *input_responses; /* 2026-07-28 multi round-trip */
     cJSON *input_requests;
     unsigned input_seq;
@@ -235,7 +234,6 @@ struct pcfmcp_result {
 };
 
 /* engine.c */
-void pcfmcp__engine_setf(pcfmcp_engine_t *e, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
 void pcfmcp__entry_unref(pcfmcp__entry *en);
 pcfmcp__entry *pcfmcp__engine_find(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *key);
 pcfmcp__entry *pcfmcp__engine_match_template(pcfmcp_engine_t *e, const char *uri, cJSON **vars);

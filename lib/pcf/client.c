@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/util.h"
 #include "pcf/impl.h"
+#include "pcf/tokens.h"
 
 #define DEFAULT_CONNECT_MS 10000
 #define DEFAULT_REQUEST_MS 30000
@@ -18,23 +20,11 @@
 #define DEFAULT_BACKOFF_MAX_MS 5000
 #define DEFAULT_TOKEN_DURATION 86400
 
-static pcfmcp_error_t set_err(pcfmcp_pcf_t *pcf, pcfmcp_error_t rc, const char *fmt, ...)
-    PCFMCP_PRINTF(3, 4);
-
-static pcfmcp_error_t set_err(pcfmcp_pcf_t *pcf, pcfmcp_error_t rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(pcf->errmsg, sizeof(pcf->errmsg), fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 PCFMCP_API const char *pcfmcp_pcf_errmsg(const pcfmcp_pcf_t *pcf)
 {
     if (!pcf)
         return "no client";
-    return pcf->errmsg[0] ? pcf->errmsg : "no error";
+    return pcfmcp__errmsg(pcf);
 }
 
 void pcfmcp__pcf_add_secret(pcfmcp_pcf_t *pcf, const char *secret)
@@ -168,6 +158,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_new_sibling(pcfmcp_pcf_t **out, pcfmcp_pcf_
     pcf->log = pcfmcp_logger_ref(parent->log);
     pcf->token_duration = parent->token_duration;
     memcpy(pcf->channel, parent->channel, sizeof(pcf->channel));
+    memcpy(pcf->channel_set, parent->channel_set, sizeof(pcf->channel_set));
     pcf->allow_api_issue_writes = parent->allow_api_issue_writes;
     pthread_mutex_lock(&parent->obs_lock);
     pcf->obs = parent->obs;
@@ -187,6 +178,7 @@ PCFMCP_API void pcfmcp_pcf_free(pcfmcp_pcf_t *pcf)
 {
     if (!pcf)
         return;
+    pcfmcp__pcf_token_release(pcf);
     if (pcf->ui)
         curl_easy_cleanup(pcf->ui);
     pcfmcp__pcf_shared_unref(pcf->shared);
@@ -194,6 +186,7 @@ PCFMCP_API void pcfmcp_pcf_free(pcfmcp_pcf_t *pcf)
     pcfmcp__secure_free(pcf->token);
     pcfmcp__free(pcf->email);
     pcfmcp__secure_free(pcf->password);
+    pcfmcp__free(pcf->state_file);
     pcfmcp__secure_free(pcf->csrf);
     pcfmcp_logger_unref(pcf->log);
     pthread_mutex_destroy(&pcf->tok_lock);
@@ -210,10 +203,10 @@ static pcfmcp_error_t check_settable(pcfmcp_pcf_t *pcf, bool transport)
     if (!pcf)
         return PCFMCP_ERR_INVALID_ARG;
     if (atomic_load(&pcf->used))
-        return set_err(pcf, PCFMCP_ERR_STATE, "settings are fixed once the client is in use");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_STATE, "settings are fixed once the client is in use");
     if (transport && pcf->frozen)
-        return set_err(pcf, PCFMCP_ERR_STATE,
-                       "transport settings are fixed once a sibling shares the connections");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_STATE,
+                            "transport settings are fixed once a sibling shares the connections");
     return PCFMCP_OK;
 }
 
@@ -221,7 +214,7 @@ static pcfmcp_error_t replace(pcfmcp_pcf_t *pcf, char **slot, const char *v, boo
 {
     char *n = NULL;
     if (v && !(n = pcfmcp__strdup(v)))
-        return set_err(pcf, PCFMCP_ERR_NOMEM, "out of memory");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_NOMEM, "out of memory");
     if (secret)
         pcfmcp__secure_free(*slot);
     else
@@ -236,8 +229,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token(pcfmcp_pcf_t *pcf, const char *to
     if (rc)
         return rc;
     if (!token || !pcfmcp__uuid_valid(token))
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG,
-                       "the PCF token must be a UUID (check for stray white space)");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "the PCF token must be a UUID (check for stray white space)");
     pcfmcp__pcf_add_secret(pcf, token);
     rc = replace(pcf, &pcf->token, token, true);
     pcf->tok_invalid = false;
@@ -253,7 +246,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_login(pcfmcp_pcf_t *pcf, const char *em
         return rc;
     if (!email || !*email || strlen(email) > 320 || strpbrk(email, "\r\n") || !password ||
         !*password)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "PCF login needs an email and a password");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "PCF login needs an email and a password");
     pcfmcp__pcf_add_secret(pcf, password);
     if ((rc = replace(pcf, &pcf->email, email, false)) != PCFMCP_OK)
         return rc;
@@ -266,9 +259,19 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_duration(pcfmcp_pcf_t *pcf, long 
     if (rc)
         return rc;
     if (seconds <= 0 || seconds > 10L * 365 * 86400)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "token duration must be 1 s .. 10 years");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "token duration must be 1 s .. 10 years");
     pcf->token_duration = seconds;
     return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_token_state_file(pcfmcp_pcf_t *pcf, const char *path)
+{
+    pcfmcp_error_t rc = check_settable(pcf, false);
+    if (rc)
+        return rc;
+    if (path && (!*path || strlen(path) > 3000))
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "the token state file needs a path");
+    return replace(pcf, &pcf->state_file, path, false);
 }
 
 static pcfmcp_error_t set_path(pcfmcp_pcf_t *pcf, char **slot, const char *path, bool allow_null)
@@ -277,7 +280,7 @@ static pcfmcp_error_t set_path(pcfmcp_pcf_t *pcf, char **slot, const char *path,
     if (rc)
         return rc;
     if ((!path && !allow_null) || (path && !*path))
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "empty path");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "empty path");
     return replace(pcf, slot, path, false);
 }
 
@@ -312,7 +315,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_client_cert(pcfmcp_pcf_t *pcf, const ch
     if (rc)
         return rc;
     if (!cert_file || !*cert_file || !key_file || !*key_file)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "client certificate needs cert and key files");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "client certificate needs cert and key files");
     if (key_password)
         pcfmcp__pcf_add_secret(pcf, key_password);
     if ((rc = replace(pcf, &pcf->cfg.cert_file, cert_file, false)) ||
@@ -328,8 +332,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_basic_auth(pcfmcp_pcf_t *pcf, const cha
     if (rc)
         return rc;
     if (!user || !*user || strchr(user, ':') || !password)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG,
-                       "HTTP Basic needs a user (without ':') and a password");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "HTTP Basic needs a user (without ':') and a password");
     pcfmcp__pcf_add_secret(pcf, password);
     if ((rc = replace(pcf, &pcf->cfg.basic_user, user, false)))
         return rc;
@@ -343,7 +347,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_timeouts(pcfmcp_pcf_t *pcf, long connec
     if (rc)
         return rc;
     if (connect_ms < 0 || request_ms < 0 || total_ms < 0)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "timeouts must not be negative");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "timeouts must not be negative");
     if (connect_ms)
         pcf->cfg.connect_ms = connect_ms;
     if (request_ms)
@@ -359,7 +363,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_max_body(pcfmcp_pcf_t *pcf, size_t byte
     if (rc)
         return rc;
     if (bytes < 1024)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "body limit must be at least 1024 bytes");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "body limit must be at least 1024 bytes");
     pcf->cfg.max_body = bytes;
     return PCFMCP_OK;
 }
@@ -371,8 +375,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_retry(pcfmcp_pcf_t *pcf, int max_attemp
     if (rc)
         return rc;
     if (max_attempts < 1 || max_attempts > 20 || base_ms < 0 || max_ms < base_ms)
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG,
-                       "retry policy needs 1..20 attempts and 0 <= base <= max");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG,
+                            "retry policy needs 1..20 attempts and 0 <= base <= max");
     pcf->cfg.max_attempts = max_attempts;
     pcf->cfg.backoff_base_ms = base_ms;
     pcf->cfg.backoff_max_ms = max_ms;
@@ -415,21 +419,22 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_channel(pcfmcp_pcf_t *pcf, const char *
         return rc;
     int i = find_cap(capability);
     if (i < 0)
-        return set_err(pcf, PCFMCP_ERR_NOT_FOUND, "unknown capability");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_NOT_FOUND, "unknown capability");
     int ch;
     if (channel && strcmp(channel, "api") == 0)
         ch = PCF_CH_API;
     else if (channel && strcmp(channel, "ui") == 0)
         ch = PCF_CH_UI;
     else
-        return set_err(pcf, PCFMCP_ERR_INVALID_ARG, "channel must be \"api\" or \"ui\"");
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "channel must be \"api\" or \"ui\"");
     if (caps[i].choice < 0) {
         if (caps[i].fixed != ch)
-            return set_err(pcf, PCFMCP_ERR_UNSUPPORTED, "%s is only available through the %s",
-                           caps[i].name, caps[i].fixed == PCF_CH_UI ? "web UI" : "API");
+            return pcfmcp__fail(pcf, PCFMCP_ERR_UNSUPPORTED, "%s is only available through the %s",
+                                caps[i].name, caps[i].fixed == PCF_CH_UI ? "web UI" : "API");
         return PCFMCP_OK;
     }
     pcf->channel[caps[i].choice] = (unsigned char)ch;
+    pcf->channel_set[caps[i].choice] = true;
     return PCFMCP_OK;
 }
 
@@ -468,10 +473,28 @@ PCFMCP_API int64_t pcfmcp_pcf_token_expiry(pcfmcp_pcf_t *pcf)
 
 /* Each reason completes "<tool> ... it " and names the settings, with their
  * environment variables, that would make the capability work. */
-static const char no_ui_reason[] =
-    "needs the web session: configure pcf.email and pcf.password (environment "
-    "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); an API token alone cannot reach this part "
-    "of PCF";
+static const char no_credentials_reason[] =
+    "needs PCF credentials, and no PCF credentials are configured (PCF was not asked): set "
+    "pcf.token (environment PCF_MCP_PCF_TOKEN, or a file named by PCF_MCP_PCF_TOKEN_FILE), or "
+    "pcf.email and pcf.password (PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD)";
+static const char web_only_reason[] =
+    "needs PCF's web session: configure pcf.email and pcf.password (environment "
+    "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); PCF's API v1 has no route for it, so an API "
+    "token alone cannot do it";
+static const char issues_write_reason[] =
+    "writes issues through PCF's web session, which needs pcf.email and pcf.password "
+    "(environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD). With only a token, set "
+    "pcf.allow_api_issue_writes=true (PCF_MCP_PCF_ALLOW_API_ISSUE_WRITES=true) to write them "
+    "through API v1 instead, but only on a PCF older than commit 3e415b6 (e.g. fb68b26): from "
+    "that commit on (the current release 6c83154 included) API v1 issues/create hangs PCF";
+static const char issues_delete_reason[] =
+    "deletes issues through PCF's web session (pcf.channels issues_delete=ui), which needs "
+    "pcf.email and pcf.password (environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); or "
+    "set issues_delete=api in pcf.channels (the default) to delete with the token";
+static const char pocs_reason[] =
+    "adds PoCs through PCF's web session (pcf.channels pocs=ui), which needs pcf.email and "
+    "pcf.password (environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); or set pocs=api in "
+    "pcf.channels (the default) to add them with the token";
 
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *capability,
                                                 const char **reason_out)
@@ -487,30 +510,20 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_capability(pcfmcp_pcf_t *pcf, const char *c
         return PCFMCP_ERR_NOT_FOUND;
     }
     pthread_mutex_lock(&pcf->tok_lock);
-    bool have_token = pcf->token != NULL || pcfmcp__pcf_has_login(pcf);
+    bool have_token = pcf->token != NULL;
     pthread_mutex_unlock(&pcf->tok_lock);
-    int ch = caps[i].choice < 0 ? caps[i].fixed : pcf->channel[caps[i].choice];
-    if (ch == PCF_CH_UI && !pcfmcp__pcf_has_login(pcf)) {
-        if (reason_out)
-            *reason_out = no_ui_reason;
-        return PCFMCP_ERR_UNSUPPORTED;
-    }
-    if (ch == PCF_CH_API && !have_token) {
-        if (reason_out)
-            *reason_out = "needs PCF credentials: configure pcf.token (environment "
-                          "PCF_MCP_PCF_TOKEN), or pcf.email and pcf.password (environment "
-                          "PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD)";
-        return PCFMCP_ERR_UNSUPPORTED;
-    }
-    if (caps[i].choice == PCF_CHOICE_ISSUES_WRITE && ch == PCF_CH_API &&
-        !pcf->allow_api_issue_writes) {
-        if (reason_out)
-            *reason_out = "writes issues through API v1 (pcf.channels issues_write=api), and "
-                          "those writes are off because issues/create and issues/edit hang "
-                          "PCF 6c83154: set issues_write=ui in pcf.channels (environment "
-                          "PCF_MCP_PCF_CHANNELS; uses the web session) or, if your PCF is "
-                          "fixed, pcf.allow_api_issue_writes=true";
-        return PCFMCP_ERR_UNSUPPORTED;
-    }
-    return PCFMCP_OK;
+    bool login = pcfmcp__pcf_has_login(pcf);
+    int choice = caps[i].choice;
+    int ch = choice < 0 ? caps[i].fixed : pcfmcp__pcf_channel(pcf, choice);
+    const char *why = NULL;
+    if (!have_token && !login)
+        why = no_credentials_reason;
+    else if (ch == PCF_CH_UI && !login)
+        why = choice == PCF_CHOICE_ISSUES_WRITE    ? issues_write_reason
+              : choice == PCF_CHOICE_ISSUES_DELETE ? issues_delete_reason
+              : choice == PCF_CHOICE_POCS          ? pocs_reason
+                                                   : web_only_reason;
+    if (reason_out)
+        *reason_out = why;
+    return why ? PCFMCP_ERR_UNSUPPORTED : PCFMCP_OK;
 }

@@ -13,7 +13,8 @@
  *                    "filename" (web fallback only)
  *   NMAP_IMPORT      "xml" (text) plus the form options
  *   REPORT_RENDER    "template_id", or "template_base64" + "template_filename";
- *                    "extensions"
+ *                    "extensions"; "report_title" (the project's, when the
+ *                    caller knows it: saves reading the project's settings)
  *   NOTE_*           "name", "host_id", "text"
  *   CREDENTIAL_*     "login" and the form fields
  * The table in endpoints.c lists label, route, flags and required members. */

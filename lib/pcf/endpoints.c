@@ -540,10 +540,20 @@ pcfmcp_error_t pcfmcp__pcf_api_exec(pcf_call *c)
                                  .basic_configured = pcf->cfg.basic_user != NULL };
         pcfmcp__pcf_classify_api(res, &a);
         pcfmcp__pcf_http_resp_free(&resp);
+        if (res->err == PCFMCP_ERR_HTTP && res->status == 500) {
+            const char *known = pcfmcp__pcf_known_500(c->op);
+            if (known)
+                pcfmcp__pcf_fail(res, PCFMCP_ERR_HTTP, "PCF answered HTTP 500 to %s: %s",
+                                 d->label, known);
+            if (pcfmcp__pcf_op_hangs_pcf(c->op))
+                pcfmcp__pcf_hung_mark(pcf, d->label, "answered HTTP 500", true);
+        }
         /* The token check runs before PCF does anything, so sending the call
-         * again with a fresh token cannot duplicate a write. */
+         * again with a fresh token cannot duplicate a write. A token is never
+         * created just to be disabled. */
         if (res->err == PCFMCP_ERR_AUTH && res->token_rejected && !renewed &&
-            !(d->flags & PCF_F_NOAUTH) && pcfmcp__pcf_has_login(pcf)) {
+            !(d->flags & PCF_F_NOAUTH) && c->op != PCFMCP__PCF_OP_TOKEN_DISABLE &&
+            pcfmcp__pcf_has_login(pcf)) {
             renewed = true;
             pcfmcp__pcf_token_invalidate(pcf, gen);
             PCFMCP_LOG(pcf->log, PCFMCP_LOG_WARN, "pcf",

@@ -140,6 +140,15 @@ static bool wait_ms(const pcf_call *c, long ms)
     }
 }
 
+/* A timeout says whether PCF appears hung since an earlier write: without
+ * that, every call after a write that wedged PCF just "times out". */
+static pcfmcp_error_t fail_timeout(pcf_call *c, const char *a, const char *b, const char *d)
+{
+    char hint[400] = "";
+    pcfmcp__pcf_hung_hint(c->pcf, hint, sizeof(hint));
+    return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_TIMEOUT, "%s%s%s.%s", a, b, d, hint);
+}
+
 pcfmcp_error_t pcfmcp__pcf_lock_until(pcf_call *c, pthread_mutex_t *m, const char *what)
 {
     for (;;) {
@@ -149,8 +158,7 @@ pcfmcp_error_t pcfmcp__pcf_lock_until(pcf_call *c, pthread_mutex_t *m, const cha
             return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_CANCELLED, "cancelled while waiting for %s",
                                     what);
         if (pcfmcp__now_ms() >= c->deadline)
-            return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_TIMEOUT,
-                                    "the call's time budget ran out while waiting for %s", what);
+            return fail_timeout(c, "the call's time budget ran out while waiting for ", what, "");
         struct timespec ts = { 0, 5 * 1000000L };
         nanosleep(&ts, NULL);
     }
@@ -634,11 +642,10 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
             break;
         }
         if (now >= c->deadline) {
-            rc = pcfmcp__pcf_fail(res, PCFMCP_ERR_TIMEOUT,
-                                  attempt == 1 ? "%s: the call's time budget (pcf.total_timeout) "
-                                                 "ran out before PCF was asked: the server is busy"
-                                               : "%s: the call's time budget ran out",
-                                  req->label);
+            rc = fail_timeout(c, req->label, ": ",
+                              attempt == 1 ? "the call's time budget (pcf.total_timeout) ran out "
+                                             "before PCF was asked: the server is busy"
+                                           : "the call's time budget ran out");
             break;
         }
         long left = (long)(c->deadline - now);
@@ -676,10 +683,8 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
             if (hk.gate)
                 pcfmcp_gate_leave(hk.gate);
             if (p == PCFMCP_ERR_TIMEOUT)
-                rc = pcfmcp__pcf_fail(res, p,
-                                      "%s: the call's time budget ran out waiting for a "
-                                      "connection to PCF",
-                                      req->label);
+                rc = fail_timeout(c, req->label, ": ",
+                                  "the call's time budget ran out waiting for a connection to PCF");
             else
                 rc = pcfmcp__pcf_fail(res, p, "%s: %s", req->label,
                                       p == PCFMCP_ERR_CANCELLED ? "cancelled" : "out of memory");
@@ -745,13 +750,21 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
                 continue;
             }
         }
-        if (o.err != PCFMCP_OK) {
+        if (o.err == PCFMCP_OK) {
+            pcfmcp__pcf_hung_clear(pcf);
+        } else {
             if (o.err == PCFMCP_ERR_LIMIT)
                 rc = pcfmcp__pcf_fail(res, o.err, "%s: %s (%zu bytes)", req->label, o.what,
                                       cfg->max_body);
+            else if (o.err == PCFMCP_ERR_TIMEOUT)
+                rc = fail_timeout(c, req->label, ": ",
+                                  attempt > 1 ? "timed out (after retries)" : "timed out");
             else
                 rc = pcfmcp__pcf_fail(res, o.err, "%s: %s%s", req->label, o.what,
                                       attempt > 1 ? " (after retries)" : "");
+            /* A write that got no answer may be what hung PCF. */
+            if (o.err == PCFMCP_ERR_TIMEOUT && req->post && !req->read_only)
+                pcfmcp__pcf_hung_mark(pcf, req->label, "got no answer", false);
             res->status = 0;
             PCFMCP_LOGF(pcf->log, PCFMCP_LOG_DEBUG, "pcf", &lf, "%s failed: %s", req->label,
                         o.detail);

@@ -42,6 +42,14 @@ typedef struct pcf_shared {
     CURL *pool[PCF_POOL_MAX]; /* idle handles */
     size_t npool;
     size_t nhandles;          /* handles in existence, idle or in use */
+    /* A write after which PCF may have stopped answering (a 500 or a
+     * timeout; known to hang PCF for some operations). Shared by siblings:
+     * a hung PCF is hung for every account. Guarded by pool_lock; cleared
+     * by the next answer of any kind. */
+    char hung_label[48];
+    char hung_what[48];
+    int64_t hung_since; /* Unix seconds; 0 = nothing suspect */
+    bool hung_known;    /* the write is one that hangs PCF (known defect) */
 } pcf_shared;
 
 typedef struct {
@@ -74,8 +82,14 @@ struct pcfmcp_pcf {
     int64_t tok_expiry;
     char *email, *password;
     long token_duration;
+    /* The current token was created by this client (or taken over from
+     * token_state_file): it is disabled when the client is freed. */
+    bool tok_ours;
+    char *state_file; /* where the token of tok_ours is kept across restarts */
+    bool state_tried; /* the state file was read (once per client) */
 
     unsigned char channel[PCF_NCHOICES];
+    bool channel_set[PCF_NCHOICES]; /* chosen by pcfmcp_pcf_set_channel() */
     bool allow_api_issue_writes;
 
     pthread_mutex_t obs_lock; /* also guards cache, tracer, gate (hooks.c) */
@@ -92,8 +106,6 @@ struct pcfmcp_pcf {
     CURL *ui;
     bool ui_logged_in;
     char *csrf;
-
-    char errmsg[256];
 };
 
 struct pcfmcp_pcf_result {
@@ -274,6 +286,25 @@ char *pcfmcp__pcf_content_disposition_filename(const char *value);
 /* Removes <script>...</script>, <script/>, and the same for <hostscript>. */
 char *pcfmcp__pcf_strip_nmap_scripts(const char *xml, size_t len, size_t *out_len,
                                      unsigned *removed);
+
+/* ------------------------------------------------------------------ PCF's defects */
+
+/* The channel @p choice effectively uses (explicit choice, else the default
+ * that pcf.allow_api_issue_writes shifts for issue writes). */
+int pcfmcp__pcf_channel(const pcfmcp_pcf_t *pcf, int choice);
+/* What PCF is known to do wrong when @p op answers HTTP 500, or NULL: one
+ * sentence saying which versions, why and what to do instead. */
+const char *pcfmcp__pcf_known_500(pcfmcp__pcf_op op);
+/* True when a 500 from @p op leaves PCF hung (its database lock held). */
+bool pcfmcp__pcf_op_hangs_pcf(pcfmcp__pcf_op op);
+/* Records that write @p label ended with @p what ("HTTP 500", "no answer")
+ * and PCF may be hung since; @p known: a write known to hang PCF. */
+void pcfmcp__pcf_hung_mark(pcfmcp_pcf_t *pcf, const char *label, const char *what, bool known);
+/* Any answer from PCF: it is not hung. */
+void pcfmcp__pcf_hung_clear(pcfmcp_pcf_t *pcf);
+/* Appends to out[n] a sentence saying since when and after which write PCF
+ * appears hung (with a leading space), or nothing; returns true if it did. */
+bool pcfmcp__pcf_hung_hint(pcfmcp_pcf_t *pcf, char *out, size_t n);
 
 /* ------------------------------------------------------------------ transport */
 

@@ -354,32 +354,25 @@ out:
     return rc;
 }
 
-static pcfmcp_error_t api_issue_write(pcf_call *c)
-{
-    if (!c->pcf->allow_api_issue_writes)
-        return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_DENIED,
-                                "API v1 issue writes are disabled (issues/create hangs PCF "
-                                "HEAD): use the web channel or enable allow_api_issue_writes");
-    return pcfmcp__pcf_api_exec(c);
-}
-
+/* API v1 issue writes run only when chosen: pcf.allow_api_issue_writes or
+ * an explicit issues_write=api (pcfmcp__pcf_channel). */
 pcfmcp_error_t pcfmcp__pcf_run_issue_create(pcf_call *c)
 {
-    if (c->pcf->channel[PCF_CHOICE_ISSUES_WRITE] == PCF_CH_UI)
+    if (pcfmcp__pcf_channel(c->pcf, PCF_CHOICE_ISSUES_WRITE) == PCF_CH_UI)
         return ui_issue_create(c);
-    return api_issue_write(c);
+    return pcfmcp__pcf_api_exec(c);
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_issue_update(pcf_call *c)
 {
-    if (c->pcf->channel[PCF_CHOICE_ISSUES_WRITE] == PCF_CH_UI)
+    if (pcfmcp__pcf_channel(c->pcf, PCF_CHOICE_ISSUES_WRITE) == PCF_CH_UI)
         return ui_issue_update(c);
-    return api_issue_write(c);
+    return pcfmcp__pcf_api_exec(c);
 }
 
 pcfmcp_error_t pcfmcp__pcf_run_issue_delete(pcf_call *c)
 {
-    if (c->pcf->channel[PCF_CHOICE_ISSUES_DELETE] == PCF_CH_UI)
+    if (pcfmcp__pcf_channel(c->pcf, PCF_CHOICE_ISSUES_DELETE) == PCF_CH_UI)
         return ui_issue_delete(c);
     return pcfmcp__pcf_api_exec(c);
 }

@@ -162,7 +162,7 @@ out:
 
 pcfmcp_error_t pcfmcp__pcf_run_poc_add(pcf_call *c)
 {
-    if (c->pcf->channel[PCF_CHOICE_POCS] == PCF_CH_UI)
+    if (pcfmcp__pcf_channel(c->pcf, PCF_CHOICE_POCS) == PCF_CH_UI)
         return ui_poc_add(c);
     cJSON_DeleteItemFromObjectCaseSensitive(c->body, "filename");
     return pcfmcp__pcf_api_exec(c);

@@ -8,6 +8,66 @@
 #include "core/util.h"
 #include "pcf/impl.h"
 
+/* PCF names the rendered file after the project's report title in the
+ * Content-Disposition header, which its WSGI server encodes as Latin-1: a
+ * title with any other character (or a line break) makes PCF answer HTTP 500
+ * after it has stored a copy of the report in the project's files. So the
+ * title is checked first, from the caller (member "report_title", e.g. the
+ * projects list a tool already read) or from the project's settings. */
+static bool latin1_header_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (*p == '\r' || *p == '\n')
+            return false;
+        if (*p < 0x80) {
+            p++;
+        } else if (*p == 0xC2 || *p == 0xC3) { /* U+0080..U+00FF */
+            if ((p[1] & 0xC0) != 0x80)
+                return false;
+            p += 2;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+static pcfmcp_error_t check_report_title(pcf_call *c)
+{
+    const char *title = pcfmcp__json_str(c->body, "report_title");
+    pcfmcp_pcf_result_t *sub = NULL;
+    if (!title) {
+        cJSON *a = cJSON_CreateObject();
+        bool ok = a != NULL;
+        pcfmcp__pcf_put_str(a, "project_id", pcfmcp__pcf_id(c, "project_id"), &ok);
+        if (!ok) {
+            cJSON_Delete(a);
+            return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
+        }
+        pcfmcp_error_t rc = pcfmcp__pcf_subcall(c, PCFMCP__PCF_OP_PROJECT_SETTINGS, a, &sub);
+        cJSON_Delete(a);
+        if (rc != PCFMCP_OK) {
+            pcfmcp__pcf_result_move(c->res, sub);
+            pcfmcp_pcf_result_free(sub);
+            return c->res->err;
+        }
+        title = pcfmcp__json_str(sub->parsed, "report_title");
+    }
+    bool ok = !title || latin1_header_ok(title);
+    pcfmcp_pcf_result_free(sub);
+    if (ok)
+        return PCFMCP_OK;
+    return pcfmcp__pcf_fail(
+        c->res, PCFMCP_ERR_PCF,
+        "PCF cannot render a report for this project: it names the file after the project's "
+        "report title, and this title has characters outside Latin-1 (or a line break) that "
+        "PCF cannot put in an HTTP header, so PCF would answer HTTP 500 and still store a copy "
+        "of the report in the project's files. Nothing was sent: change the project's report "
+        "title to Latin-1 text (in the project's settings in PCF, or with update_project), or "
+        "render without template_id");
+}
+
 pcfmcp_error_t pcfmcp__pcf_run_report_render(pcf_call *c)
 {
     const char *tid = pcfmcp__json_str(c->body, "template_id");
@@ -46,7 +106,7 @@ pcfmcp_error_t pcfmcp__pcf_run_report_render(pcf_call *c)
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((rc = pcfmcp__pcf_ui_begin(c)) != PCFMCP_OK)
+    if ((rc = check_report_title(c)) != PCFMCP_OK || (rc = pcfmcp__pcf_ui_begin(c)) != PCFMCP_OK)
         goto done;
     pcf_ui_req r = { .label = "ui_report_render", .post = true, .path = path, .form = &f };
     rc = pcfmcp__pcf_ui_request(c, &r, &resp);
@@ -62,7 +122,17 @@ pcfmcp_error_t pcfmcp__pcf_run_report_render(pcf_call *c)
             rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
                                   "PCF did not render the report (no file came back; the "
                                   "template may have failed)");
-        else
+        else if (resp.status == 500 && tid) {
+            /* The title was checked above: what is left is PCF's known
+             * failure on a template id it does not store. */
+            c->res->status = 500;
+            rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
+                                  "PCF answered HTTP 500: it does so when template_id names no "
+                                  "report template stored in PCF (a known PCF defect: it then "
+                                  "renders with an undefined template). Check the id in the "
+                                  "template picker of the project's Reports page in PCF's web "
+                                  "UI (/project/<project id>/reports/)");
+        } else
             rc = pcfmcp__pcf_ui_unexpected(c, &resp, "the report");
         goto done;
     }

@@ -13,12 +13,14 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "hardening/auth_internal.h"
 #include "server/guards.h"
 #include "server/people.h"
 #include "server/readiness.h"
 #include "server/server_internal.h"
+#include "tools/toolset.h"
 
 struct pcfmcp__server_parts {
     /* Read by pcfmcp_server_stop() from another thread; freed only in
@@ -71,8 +73,9 @@ static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
         while (*k == ' ')
             k++;
         if (!eq) {
-            snprintf(s->errmsg, sizeof(s->errmsg),
-                     "pcf.channels: \"%s\" is not capability=channel (e.g. issues_write=ui)", k);
+            pcfmcp__fail(s, PCFMCP_ERR_CONFIG,
+                         "pcf.channels: \"%s\" is not capability=channel (e.g. issues_write=ui)",
+                         k);
             return PCFMCP_ERR_CONFIG;
         }
         *eq = '\0';
@@ -84,8 +87,8 @@ static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
         for (char *e = v + strlen(v) - 1; e >= v && *e == ' '; e--)
             *e = '\0';
         if (pcfmcp_pcf_set_channel(pcf, k, v) != PCFMCP_OK) {
-            snprintf(s->errmsg, sizeof(s->errmsg), "pcf.channels: %s=%s: %s", k, v,
-                     pcfmcp_pcf_errmsg(pcf));
+            pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "pcf.channels: %s=%s: %s", k, v,
+                         pcfmcp_pcf_errmsg(pcf));
             return PCFMCP_ERR_CONFIG;
         }
         p += n;
@@ -110,8 +113,8 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     pcfmcp_pcf_t *pcf = NULL;
     pcfmcp_error_t rc = pcfmcp_pcf_new(&pcf, url, s->log);
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "pcf.url: %s",
-                 rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "pcf.url: %s",
+                     rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
     const char *token = cfg(s, "pcf.token"), *email = cfg(s, "pcf.email"),
@@ -156,8 +159,11 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
                   pcf, pcfmcp_config_get_bool(s->config, "pcf.allow_api_issue_writes"))))
         what = "pcf.allow_api_issue_writes";
+    else if (cfg(s, "pcf.token_state_file") &&
+             (rc = pcfmcp_pcf_set_token_state_file(pcf, cfg(s, "pcf.token_state_file"))))
+        what = "pcf.token_state_file";
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_pcf_errmsg(pcf));
+        pcfmcp__fail(s, rc, "%s: %s", what, pcfmcp_pcf_errmsg(pcf));
         pcfmcp_pcf_free(pcf);
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
@@ -170,8 +176,9 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
                    "no PCF credentials: set pcf.token, or pcf.email and pcf.password");
     else if (!(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
-                   "PCF token only: web-session tools (credentials, notes, nmap import, "
-                   "snapshot, issue writes) need pcf.email and pcf.password");
+                   "PCF token only: the tools that need PCF's web session (credentials, notes, "
+                   "nmap import, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
+                   "not offered; pcf.email and pcf.password bring them");
     *out = pcf;
     return PCFMCP_OK;
 }
@@ -194,25 +201,31 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
         return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s",
-                 s->parts->toolset ? pcfmcp_toolset_errmsg(s->parts->toolset)
-                                   : pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "%s",
+                     s->parts->toolset ? pcfmcp_toolset_errmsg(s->parts->toolset)
+                     : pcfmcp_strerror(rc));
         return rc;
     }
     if (pcfmcp_config_get_bool(s->config, "tools.validate_output"))
         pcfmcp_engine_set_validate_output(s->engine, 1);
     pcfmcp_toolset_set_logger(s->parts->toolset, s->log);
     pcfmcp_toolset_set_pcf(s->parts->toolset, s->parts->pcf);
-    if ((rc = pcfmcp__people_new(&s->parts->people, s, s->parts->pcf, s->config, s->errmsg,
-                                 sizeof(s->errmsg))) != PCFMCP_OK ||
-        (rc = pcfmcp__people_add_reloader(s->parts->people)) != PCFMCP_OK)
+    char why[1024] = "";
+    if ((rc = pcfmcp__people_new(&s->parts->people, s, s->parts->pcf, s->config, why,
+                                 sizeof(why))) != PCFMCP_OK)
+        return why[0] ? pcfmcp__fail(s, rc, "%s", why) : rc;
+    if ((rc = pcfmcp__people_add_reloader(s->parts->people)) != PCFMCP_OK)
         return rc;
     /* Always through the resolver, so a reload can add a mapping later. */
     pcfmcp_toolset_set_resolver(s->parts->toolset, resolve_person, s->parts->people);
+    /* Mapped callers use credentials of their own: the server's do not
+     * decide which tools are offered (each call is still checked). */
+    pcfmcp__toolset_set_per_caller_credentials(s->parts->toolset,
+                                               cfg(s, "auth.identities_file") != NULL);
     rc = pcfmcp_toolset_register(s->parts->toolset, s->engine);
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "tools: %s",
-                 pcfmcp_toolset_errmsg(s->parts->toolset));
+        pcfmcp__fail(s, rc, "tools: %s",
+                     pcfmcp_toolset_errmsg(s->parts->toolset));
         return rc;
     }
     return PCFMCP_OK;
@@ -394,7 +407,7 @@ static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
                issuer ? ", OAuth access tokens" : "");
     return PCFMCP_OK;
 bad:
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, pcfmcp_auth_errmsg(a));
+    pcfmcp__fail(s, rc, "%s: %s", what, pcfmcp_auth_errmsg(a));
     pcfmcp_auth_free(a);
     /* Running out of memory is no fault of the configuration. */
     return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
@@ -463,18 +476,18 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     return PCFMCP_OK;
 bad:
     if (rc == PCFMCP_ERR_NOMEM) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s: out of memory", what);
+        pcfmcp__fail(s, rc, "%s: out of memory", what);
         return rc;
     }
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
+    pcfmcp__fail(s, rc, "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
     return PCFMCP_ERR_CONFIG;
 }
 
 pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *transport)
 {
     if (strcmp(transport, "http") != 0) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "transport \"%s\" is not available in this build",
-                 transport);
+        pcfmcp__fail(s, PCFMCP_ERR_UNSUPPORTED, "transport \"%s\" is not available in this build",
+                     transport);
         return PCFMCP_ERR_UNSUPPORTED;
     }
     pcfmcp_http_t *h = atomic_load(&s->parts->http);
@@ -493,7 +506,7 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     }
     pcfmcp_error_t rc = pcfmcp_http_start(h);
     if (rc != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s", pcfmcp_http_errmsg(h));
+        pcfmcp__fail(s, rc, "%s", pcfmcp_http_errmsg(h));
         return rc == PCFMCP_ERR_DENIED ? PCFMCP_ERR_CONFIG : rc;
     }
     /* A stop that arrived before the transport existed still counts. */
@@ -527,7 +540,7 @@ static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, const c
         return false;
     PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
                "reload refused: %s changed; the file may change, its name needs a restart", key);
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s changed (a new file name needs a restart)", key);
+    pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "%s changed (a new file name needs a restart)", key);
     return true;
 }
 
@@ -553,12 +566,12 @@ pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp
     if (a && keys && pcfmcp__auth_prepare_api_keys(a, keys, &ks) != PCFMCP_OK) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s",
                    pcfmcp_auth_errmsg(a));
-        snprintf(s->errmsg, sizeof(s->errmsg), "auth.api_keys_file: %s", pcfmcp_auth_errmsg(a));
+        pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "auth.api_keys_file: %s", pcfmcp_auth_errmsg(a));
         return PCFMCP_ERR_CONFIG;
     }
     /* Same names: the files behind them are re-read (renewed certificates). */
     if (tls && pcfmcp_http_reload_tls(h) != PCFMCP_OK) {
-        snprintf(s->errmsg, sizeof(s->errmsg), "%s", pcfmcp_http_errmsg(h));
+        pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "%s", pcfmcp_http_errmsg(h));
         pcfmcp__keyset_unref(ks);
         return PCFMCP_ERR_CONFIG;
     }

@@ -31,6 +31,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
@@ -534,9 +535,11 @@ pcfmcp_error_t pcfmcp__guards_reload(pcfmcp_server_t *s, const pcfmcp_config_t *
         }
     }
     if (rc == PCFMCP_OK && last) {
-        s->errmsg[0] = '\0';
-        if ((rc = last(s, cfg)) != PCFMCP_OK)
-            snprintf(why, wlen, "%s", s->errmsg[0] ? s->errmsg : "see the previous log line");
+        pcfmcp__error_clear();
+        if ((rc = last(s, cfg)) != PCFMCP_OK) {
+            const char *d = pcfmcp__error_detail(s);
+            snprintf(why, wlen, "%s", d ? d : "see the previous log line");
+        }
     }
     if (rc != PCFMCP_OK) {
         for (size_t i = 0; i < done; i++)
@@ -923,12 +926,12 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
     char *errors = NULL;
     pcfmcp_error_t rc = pcfmcp__guards_check(c, &errors);
     if (rc != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "%s", errors ? errors : pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "%s", errors ? errors : pcfmcp_strerror(rc));
         pcfmcp__free(errors);
         return rc;
     }
     if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
+        pcfmcp__fail(s, rc, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
         return rc;
     }
     if ((rc = pcfmcp_ratelimit_new(&h->rl)) != PCFMCP_OK ||
@@ -950,14 +953,14 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
                  (unsigned)pcfmcp_config_get_int(c, "tracing.interval"))) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_timeout(h->tracer, h->tracing_timeout_ms)) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_logger(h->tracer, s->log)) != PCFMCP_OK) {
-            pcfmcp__server_setf(s, "tracing set-up failed: %s", pcfmcp_tracer_errmsg(h->tracer));
+            pcfmcp__fail(s, rc, "tracing set-up failed: %s", pcfmcp_tracer_errmsg(h->tracer));
             return rc == PCFMCP_ERR_INVALID_ARG ? PCFMCP_ERR_CONFIG : rc;
         }
     }
     settings *st = NULL;
     char why[1024] = "";
     if ((rc = read_settings(s->log, c, &st, why, sizeof(why))) != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "%s", why[0] ? why : pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "%s", why[0] ? why : pcfmcp_strerror(rc));
         return rc;
     }
     apply_settings(h, st);
@@ -975,7 +978,7 @@ pcfmcp_error_t pcfmcp__guards_start(pcfmcp_server_t *s)
         return PCFMCP_OK;
     pcfmcp_error_t rc = pcfmcp_tracer_start(h->tracer);
     if (rc != PCFMCP_OK)
-        pcfmcp__server_setf(s, "%s", pcfmcp_tracer_errmsg(h->tracer));
+        pcfmcp__fail(s, rc, "%s", pcfmcp_tracer_errmsg(h->tracer));
     return rc;
 }
 

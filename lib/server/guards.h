@@ -16,7 +16,7 @@
 typedef struct pcfmcp__guards pcfmcp__guards;
 
 /* Builds everything from s->config and installs the engine hooks. On
- * PCFMCP_ERR_CONFIG s->errmsg names the origin and key. */
+ * PCFMCP_ERR_CONFIG pcfmcp_server_errmsg() names the origin and key. */
 pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s);
 void pcfmcp__guards_free(pcfmcp_server_t *s);
 

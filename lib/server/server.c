@@ -13,23 +13,16 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "server/guards.h"
 #include "server/server_internal.h"
-
-void pcfmcp__server_setf(pcfmcp_server_t *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
-    va_end(ap);
-}
 
 PCFMCP_API const char *pcfmcp_server_errmsg(const pcfmcp_server_t *s)
 {
     if (!s)
         return "no server";
-    return s->errmsg[0] ? s->errmsg : "no error";
+    return pcfmcp__errmsg(s);
 }
 
 PCFMCP_API pcfmcp_logger_t *pcfmcp_server_logger(pcfmcp_server_t *s)
@@ -86,7 +79,7 @@ static pcfmcp_error_t build_engine(pcfmcp_server_t *s)
              s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.client_request_timeout"))) ||
         (rc = pcfmcp_engine_set_threads(s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.workers"),
                                         (unsigned)pcfmcp_config_get_int(c, "mcp.queue"))))
-        pcfmcp__server_setf(s, "engine set-up failed: %s", pcfmcp_engine_errmsg(s->engine));
+        pcfmcp__fail(s, rc, "engine set-up failed: %s", pcfmcp_engine_errmsg(s->engine));
     return rc;
 }
 
@@ -103,7 +96,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
     *out = s;
     pcfmcp_error_t rc = pcfmcp_global_init();
     if (rc != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "library initialisation failed: %s", pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "library initialisation failed: %s", pcfmcp_strerror(rc));
         return rc;
     }
     s->global_init = true;
@@ -112,7 +105,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
         return rc;
     register_secrets(s->log, s->config);
     if (apply_log_settings(s->log, s->config) != PCFMCP_OK) {
-        pcfmcp__server_setf(s, "log.level: invalid value");
+        pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "log.level: invalid value");
         return PCFMCP_ERR_CONFIG;
     }
     if ((rc = build_engine(s)) != PCFMCP_OK)

@@ -23,15 +23,11 @@ struct pcfmcp_server {
     char stdio_identity[96];
     atomic_bool stopping;
     bool global_init;
-    char errmsg[1024];
     struct pcfmcp__server_parts *parts; /* components.c */
     struct pcfmcp__guards *guards;      /* guards.c */
     int stdio_in, stdio_out;            /* 0 and 1 unless a test says otherwise */
     pthread_mutex_t reload_lock;        /* one reload at a time */
 };
-
-/* server.c: the message pcfmcp_server_errmsg() returns. */
-void pcfmcp__server_setf(pcfmcp_server_t *s, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
 
 /* components.c: everything beyond engine and stdio. */
 pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s);

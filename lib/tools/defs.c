@@ -249,7 +249,7 @@ static const tool_param p_update_network[] = {
 };
 
 static const tool_param p_list_issues[] = {
-    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only these criticalities (derived from CVSS: info 0, low <4, medium <7, high <9, critical >=9)." },
+    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only these criticalities (derived from CVSS as PCF does: info 0, low up to 3.9, medium up to 6.9, high up to 8.9, critical above 8.9)." },
     { "min_cvss", K_NUM, 0, 0, 10, NULL, "Only issues with at least this CVSS score." },
     { "status", K_STR, 0, 0, 100, NULL, "Only issues whose status contains this text (case-insensitive), e.g. confirmed." },
     { "host", K_STR, 0, 0, 100, NULL, "Only issues on this host (UUID or IP)." },
@@ -310,7 +310,7 @@ static const tool_param p_issue_id[] = {
     { "references", K_TEXT, 0, 0, 0, NULL, "Links and references, one per line." },                \
     { "intruder", K_STR, 0, 0, 500, NULL, "Attacker model (e.g. external unauthenticated)." },     \
     { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Where the issue is: ports (by port_id, or host + port) and optional hostnames. Replaces the list on update." }, \
-    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}; names are letters and digits." }
+    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}; names are letters and digits. On update only the named fields are set: the issue's other custom fields keep their values." }
 
 static const tool_param p_create_issue[] = {
     ISSUE_FIELDS(P_REQ),
@@ -321,6 +321,7 @@ static const tool_param p_create_issue[] = {
 static const tool_param p_update_issue[] = {
     { "issue_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the issue to change." },
     ISSUE_FIELDS(0),
+    { "remove_fields", K_STR_ARR, 0, 0, 0, NULL, "Names of custom fields to delete from the issue (get_issue lists them); the others stay." },
     END
 };
 
@@ -376,7 +377,7 @@ static const tool_param p_list_text[] = {
     { "cleartext", K_STR, 0, 0, 1024, NULL, "Cleartext password, if known." },                 \
     { "description", K_STR, 0, 0, 4096, NULL, "Comment." },                                    \
     { "source", K_STR, 0, 0, 500, NULL, "Where it was found (e.g. responder, config file)." }, \
-    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Ports (services) the credential works on." }
+    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Ports (services) the credential works on; on update the complete list (a port that stays keeps the hostnames PCF tied to it)." }
 
 static const tool_param p_add_credential[] = {
     { "login", K_STR, P_REQ, 1, 500, NULL, "User name." },
@@ -612,7 +613,9 @@ const tool_def pcfmcp__tools_defs[] = {
       pcfmcp__th_create_issue },
     { "update_issue", TS_ISSUES, F_IDEMPOTENT | PRJ, "issues_write", NULL, "Update an issue",
       "Changes the given fields of a finding; the others keep their values (e.g. set status to "
-      "Confirmed, adjust CVSS, add a fix). services replaces the affected services.",
+      "Confirmed, adjust CVSS, add a fix). Custom fields merge: fields sets the named ones and "
+      "keeps the rest, remove_fields deletes named ones. services replaces the affected "
+      "services.",
       p_update_issue, O_OK("issue_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_issue },
     { "delete_issue", TS_ISSUES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "issues_delete", "issue_id",
       "Delete an issue",

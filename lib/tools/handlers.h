@@ -17,8 +17,8 @@ const cJSON *pcfmcp__th_hosts(tcall *c);
 /* A host given as UUID or IP -> its UUID (borrowed), or NULL with the error set. */
 const char *pcfmcp__th_host_id(tcall *c, const char *given);
 /* Records one step of a composite tool, in out.steps and in the summary. */
-void pcfmcp__th_step(tcall *c, cJSON *steps, const char *what, bool ok, const char *id,
-                     const char *error);
+void pcfmcp__th_step(tcall *c, cJSON *steps, const pcfmcp__mtext *what, bool ok, const char *id,
+                     const pcfmcp__mtext *error);
 void pcfmcp__th_count(cJSON *counts, const char *key);
 cJSON *pcfmcp__th_short_issue(const cJSON *normalised_issue);
 pcfmcp_error_t pcfmcp__th_delete(tcall *c, pcfmcp__pcf_op op, const char *idname,

@@ -175,9 +175,7 @@ static void resolve_services(tcall *c, cJSON *model)
                 if (!known && pcfmcp__uuid_valid(pid)) {
                     cJSON *a = pcfmcp__tools_pargs(c);
                     cJSON_AddStringToObject(a, "port_id", pid);
-                    char msg[256];
-                    const cJSON *doc = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PORT_INFO, a,
-                                                              NULL, msg, sizeof(msg));
+                    const cJSON *doc = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PORT_INFO, a, NULL, NULL);
                     cJSON *rec = doc ? cJSON_Duplicate(doc, true) : cJSON_CreateObject();
                     if (rec)
                         cJSON_AddItemToObject(extra, pid, rec);
@@ -215,9 +213,8 @@ static void load_pocs(tcall *c, cJSON *model)
     const char *reason = NULL;
     if (pcfmcp_pcf_capability(c->pcf, "snapshot", &reason) == PCFMCP_OK) {
         cJSON *a = pcfmcp__tools_pargs(c);
-        char msg[256];
         const cJSON *snap =
-            pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PROJECT_SNAPSHOT, a, NULL, msg, sizeof(msg));
+            pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PROJECT_SNAPSHOT, a, NULL, NULL);
         if (snap) {
             const cJSON *pocs = pcfmcp__json_obj(snap, "pocs");
             const cJSON *sissues = pcfmcp__json_obj(snap, "issues");
@@ -250,9 +247,8 @@ static void load_pocs(tcall *c, cJSON *model)
         const char *iid = pcfmcp__json_str(issue, "id");
         cJSON *a = pcfmcp__tools_pargs(c);
         cJSON_AddStringToObject(a, "issue_id", iid ? iid : "");
-        char msg[256];
         const cJSON *info =
-            pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_ISSUE_INFO, a, NULL, msg, sizeof(msg));
+            pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_ISSUE_INFO, a, NULL, NULL);
         cJSON *arr = cJSON_CreateArray();
         const cJSON *p;
         cJSON_ArrayForEach(p, pcfmcp__json_obj(info, "pocs")) {
@@ -263,7 +259,7 @@ static void load_pocs(tcall *c, cJSON *model)
             cJSON_AddStringToObject(pa, "issue_id", iid ? iid : "");
             cJSON_AddStringToObject(pa, "poc_id", p->string);
             const cJSON *pi =
-                pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_INFO, pa, NULL, msg, sizeof(msg));
+                pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_INFO, pa, NULL, NULL);
             add_str(e, "filename", pi, NULL);
             add_str(e, "type", pi, NULL);
             add_str(e, "description", pi, NULL);
@@ -278,7 +274,7 @@ cJSON *pcfmcp__tools_model(tcall *c, unsigned what)
 {
     cJSON *model = cJSON_CreateObject();
     if (!model) {
-        pcfmcp__tools_errf(c, "out of memory");
+        TOOL_ERR(c, "out of memory");
         return NULL;
     }
     if (what & M_SETTINGS) {
@@ -317,7 +313,7 @@ cJSON *pcfmcp__tools_model(tcall *c, unsigned what)
     if (what & M_POCS)
         load_pocs(c, model);
     if (c->ctx && pcfmcp_ctx_is_cancelled(c->ctx)) {
-        pcfmcp__tools_errf(c, "cancelled by the client");
+        TOOL_ERR(c, "cancelled by the client");
         goto fail;
     }
     return model;

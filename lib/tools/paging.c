@@ -113,16 +113,21 @@ bool pcfmcp__tools_cursor_decode(const char *cursor, const char *tool, const cJS
 
 /* ------------------------------------------------------------ criticality */
 
-/* PCF has no criticality field: it derives one from the CVSS score. */
+/* PCF has no criticality field: it derives one from the CVSS score, with
+ * these comparisons everywhere it does (system/db.py's statistics and
+ * per-port counts, the issue rules in routes/api/v1/routes.py and
+ * routes/ui/project.py, the colours of its templates). A score between x.9
+ * and the next whole number (3.95) therefore belongs to the higher band.
+ * This is the one place pcf-mcp maps a score; everything else calls it. */
 const char *pcfmcp__tools_criticality(double cvss)
 {
-    if (cvss <= 0.0)
+    if (cvss == 0.0)
         return "info";
-    if (cvss < 4.0)
+    if (cvss <= 3.9)
         return "low";
-    if (cvss < 7.0)
+    if (cvss <= 6.9)
         return "medium";
-    if (cvss < 9.0)
+    if (cvss <= 8.9)
         return "high";
     return "critical";
 }
@@ -165,22 +170,22 @@ bool pcfmcp__tools_icontains(const char *hay, const char *needle)
     return false;
 }
 
-static void list_candidates(pcfmcp__buf *why, const cJSON **c, size_t n)
+static void list_candidates(pcfmcp__mtext *why, const cJSON **c, size_t n)
 {
     for (size_t i = 0; i < n && i < 20; i++)
-        pcfmcp__buf_printf(why, "%s\"%s\" (%s)", i ? ", " : "", pcfmcp__json_str(c[i], "name"),
-                           pcfmcp__json_str(c[i], "id"));
+        MT_FMT(why, "{}{} ({})", MA_IF(i, ", ", ""), MA_Q(pcfmcp__json_str(c[i], "name")),
+               MA_ID(pcfmcp__json_str(c[i], "id")));
     if (n > 20)
-        pcfmcp__buf_printf(why, " and %zu more", n - 20);
+        MT_FMT(why, " and {} more", MA_INT(n - 20));
 }
 
 const cJSON *pcfmcp__tools_match_project(const cJSON *projects, const char *given,
-                                         pcfmcp__buf *why)
+                                         pcfmcp__mtext *why)
 {
     const cJSON *p;
     size_t total = (size_t)cJSON_GetArraySize(projects);
     if (!given || !*given) {
-        pcfmcp__buf_puts(why, "no project given");
+        MT_LIT(why, "no project given");
         return NULL;
     }
     cJSON_ArrayForEach(p, projects) {
@@ -190,18 +195,26 @@ const cJSON *pcfmcp__tools_match_project(const cJSON *projects, const char *give
     }
     const cJSON **hits = total ? pcfmcp__calloc(total, sizeof(*hits)) : NULL;
     if (total && !hits) {
-        pcfmcp__buf_puts(why, "out of memory");
+        MT_LIT(why, "out of memory");
         return NULL;
     }
     /* hits has one slot per project (total counted them); the bounds in
-     * the loops only make that visible. */
-    size_t nexact = 0, nsub = 0;
+     * the loops only make that visible. A byte-exact name wins; then a
+     * case-insensitive one; then a unique part of a name. */
+    size_t nexact = 0, nsame = 0, nsub = 0;
     cJSON_ArrayForEach(p, projects) {
         const char *name = pcfmcp__json_str(p, "name");
-        if (nexact < total && name && pcfmcp__strcaseeq(name, given))
+        if (nexact < total && name && strcmp(name, given) == 0)
             hits[nexact++] = p;
     }
     if (nexact == 0) {
+        cJSON_ArrayForEach(p, projects) {
+            const char *name = pcfmcp__json_str(p, "name");
+            if (nsame < total && name && pcfmcp__strcaseeq(name, given))
+                hits[nsame++] = p;
+        }
+    }
+    if (nexact == 0 && nsame == 0) {
         cJSON_ArrayForEach(p, projects) {
             const char *name = pcfmcp__json_str(p, "name");
             if (nsub < total && name && pcfmcp__tools_icontains(name, given))
@@ -209,27 +222,26 @@ const cJSON *pcfmcp__tools_match_project(const cJSON *projects, const char *give
         }
     }
     const cJSON *found = NULL;
-    size_t n = nexact ? nexact : nsub;
+    size_t n = nexact ? nexact : nsame ? nsame : nsub;
     if (n == 1) {
         found = hits[0];
     } else if (n > 1) {
-        pcfmcp__buf_printf(why, "project \"%s\" is ambiguous: it matches %zu projects: ", given,
-                           n);
+        MT_FMT(why, "project {} is ambiguous: it matches {} projects: ", MA_Q(given), MA_INT(n));
         list_candidates(why, hits, n);
-        pcfmcp__buf_puts(why, ". Pass the exact name or the UUID.");
+        MT_LIT(why, ". Pass the exact name or the UUID.");
     } else {
         size_t k = 0;
         cJSON_ArrayForEach(p, projects) {
             if (k < total)
                 hits[k++] = p;
         }
-        pcfmcp__buf_printf(why, "no project matches \"%s\". ", given);
+        MT_FMT(why, "no project matches {}. ", MA_Q(given));
         if (k) {
-            pcfmcp__buf_puts(why, "Projects you can use: ");
+            MT_LIT(why, "Projects you can use: ");
             list_candidates(why, hits, k);
-            pcfmcp__buf_putc(why, '.');
+            MT_LIT(why, ".");
         } else {
-            pcfmcp__buf_puts(why, "This PCF account sees no project you may use.");
+            MT_LIT(why, "This PCF account sees no project you may use.");
         }
     }
     pcfmcp__free(hits);

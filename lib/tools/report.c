@@ -126,44 +126,40 @@ static void now_text(char out[32])
 
 /* ------------------------------------------------------------ Markdown */
 
-/* Inline Markdown: no raw HTML, no table breaks, no emphasis games. */
+/* Inline Markdown: PCF text through the one Markdown escaper (text.c): no
+ * raw HTML, links, images, code spans, emphasis or table breaks. */
 static void md_inline(pcfmcp__buf *b, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': pcfmcp__buf_puts(b, "&lt;"); break;
-        case '>': pcfmcp__buf_puts(b, "&gt;"); break;
-        case '&': pcfmcp__buf_puts(b, "&amp;"); break;
-        case '|': pcfmcp__buf_puts(b, "\\|"); break;
-        case '\n': pcfmcp__buf_putc(b, ' '); break;
-        case '*': case '_': case '`': case '[': case ']': case '\\': case '#':
-            pcfmcp__buf_putc(b, '\\');
-            pcfmcp__buf_putc(b, *s);
-            break;
-        default: pcfmcp__buf_putc(b, *s);
-        }
-    }
+    pcfmcp__tools_md_inline(b, s);
 }
 
-/* Block text: line breaks kept, HTML neutralised, lines that would start a
- * heading, list or fence are escaped. */
+/* Block text: each line escaped as a line of its own (no heading, list,
+ * quote, fence or indented code block), line breaks kept. */
 static void md_block(pcfmcp__buf *b, const char *s)
 {
-    bool bol = true;
-    for (; s && *s; s++) {
-        if (bol && (*s == '#' || *s == '>' || *s == '-' || *s == '+' || *s == '=' || *s == '`' ||
-                    *s == '~' || *s == '|'))
-            pcfmcp__buf_putc(b, '\\');
-        bol = *s == '\n';
-        switch (*s) {
-        case '<': pcfmcp__buf_puts(b, "&lt;"); break;
-        case '>': pcfmcp__buf_puts(b, "&gt;"); break;
-        case '&': pcfmcp__buf_puts(b, "&amp;"); break;
-        case '\n': pcfmcp__buf_puts(b, "  \n"); break;
-        default: pcfmcp__buf_putc(b, *s);
+    const char *p = s ? s : "";
+    for (;;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *line = pcfmcp__strndup(p, n);
+        if (!line) {
+            b->failed = true;
+            return;
         }
+        pcfmcp__tools_md_line(b, line);
+        pcfmcp__free(line);
+        if (!e)
+            break;
+        pcfmcp__buf_puts(b, "  \n");
+        p = e + 1;
     }
     pcfmcp__buf_puts(b, "\n\n");
+}
+
+/* An id PCF gave (a UUID): as inline text, never inside a code span. */
+static void md_id(pcfmcp__buf *b, const char *s)
+{
+    md_inline(b, s);
 }
 
 static void md_section(pcfmcp__buf *b, const char *label, const cJSON *i, const char *key)
@@ -177,8 +173,9 @@ static void md_section(pcfmcp__buf *b, const char *label, const cJSON *i, const 
 
 void pcfmcp__tools_md_issue(pcfmcp__buf *b, const cJSON *i)
 {
-    pcfmcp__buf_printf(b, "- **Criticality:** %s (CVSS %.1f)\n", s_of(i, "criticality"),
-                       pcfmcp__json_num(i, "cvss", 0));
+    pcfmcp__buf_puts(b, "- **Criticality:** ");
+    md_inline(b, s_of(i, "criticality"));
+    pcfmcp__buf_printf(b, " (CVSS %g)\n", pcfmcp__json_num(i, "cvss", 0));
     pcfmcp__buf_puts(b, "- **Status:** ");
     md_inline(b, s_of(i, "status"));
     pcfmcp__buf_putc(b, '\n');
@@ -211,7 +208,9 @@ void pcfmcp__tools_md_issue(pcfmcp__buf *b, const cJSON *i)
         }
         pcfmcp__buf_putc(b, '\n');
     }
-    pcfmcp__buf_printf(b, "- **Issue id:** `%s`\n\n", s_of(i, "id"));
+    pcfmcp__buf_puts(b, "- **Issue id:** ");
+    md_id(b, s_of(i, "id"));
+    pcfmcp__buf_puts(b, "\n\n");
     md_section(b, "Description", i, "description");
     md_section(b, "Business risk", i, "risks");
     md_section(b, "Technical details", i, "technical");
@@ -222,12 +221,15 @@ void pcfmcp__tools_md_issue(pcfmcp__buf *b, const cJSON *i)
         pcfmcp__buf_puts(b, "**Proof of concept**\n\n");
         const cJSON *p;
         cJSON_ArrayForEach(p, pocs) {
-            pcfmcp__buf_printf(b, "- PoC `%s`", s_of(p, "id"));
+            pcfmcp__buf_puts(b, "- PoC ");
+            md_id(b, s_of(p, "id"));
             if (*s_of(p, "filename")) {
                 pcfmcp__buf_puts(b, " (");
                 md_inline(b, s_of(p, "filename"));
-                if (*s_of(p, "type"))
-                    pcfmcp__buf_printf(b, ", %s", s_of(p, "type"));
+                if (*s_of(p, "type")) {
+                    pcfmcp__buf_puts(b, ", ");
+                    md_inline(b, s_of(p, "type"));
+                }
                 pcfmcp__buf_putc(b, ')');
             }
             if (pcfmcp__json_num(p, "priority", 0) > 0)
@@ -246,7 +248,9 @@ void pcfmcp__tools_md_host(pcfmcp__buf *b, const cJSON *h, const cJSON *issues)
 {
     pcfmcp__buf_puts(b, "## Host ");
     md_inline(b, s_of(h, "ip"));
-    pcfmcp__buf_printf(b, "\n\n- **Id:** `%s`\n", s_of(h, "id"));
+    pcfmcp__buf_puts(b, "\n\n- **Id:** ");
+    md_id(b, s_of(h, "id"));
+    pcfmcp__buf_putc(b, '\n');
     pcfmcp__buf_puts(b, "- **OS:** ");
     md_inline(b, *s_of(h, "os") ? s_of(h, "os") : "unknown");
     pcfmcp__buf_puts(b, "\n- **Hostnames:** ");
@@ -275,8 +279,9 @@ void pcfmcp__tools_md_host(pcfmcp__buf *b, const cJSON *h, const cJSON *issues)
         md_block(b, s_of(h, "description"));
     pcfmcp__buf_puts(b, "### Ports\n\n| Port | Service | Description |\n|---|---|---|\n");
     cJSON_ArrayForEach(x, pcfmcp__json_arr(h, "ports")) {
-        pcfmcp__buf_printf(b, "| %d/%s | ", (int)pcfmcp__json_num(x, "port", 0),
-                           s_of(x, "protocol"));
+        pcfmcp__buf_printf(b, "| %d/", (int)pcfmcp__json_num(x, "port", 0));
+        md_inline(b, s_of(x, "protocol"));
+        pcfmcp__buf_puts(b, " | ");
         md_inline(b, s_of(x, "service"));
         pcfmcp__buf_puts(b, " | ");
         md_inline(b, s_of(x, "description"));
@@ -285,8 +290,9 @@ void pcfmcp__tools_md_host(pcfmcp__buf *b, const cJSON *h, const cJSON *issues)
     if (issues) {
         pcfmcp__buf_puts(b, "\n### Issues\n\n| Criticality | CVSS | Name | Status |\n|---|---|---|---|\n");
         cJSON_ArrayForEach(x, issues) {
-            pcfmcp__buf_printf(b, "| %s | %.1f | ", s_of(x, "criticality"),
-                               pcfmcp__json_num(x, "cvss", 0));
+            pcfmcp__buf_puts(b, "| ");
+            md_inline(b, s_of(x, "criticality"));
+            pcfmcp__buf_printf(b, " | %g | ", pcfmcp__json_num(x, "cvss", 0));
             md_inline(b, s_of(x, "name"));
             pcfmcp__buf_puts(b, " | ");
             md_inline(b, s_of(x, "status"));
@@ -308,7 +314,11 @@ static void render_md(pcfmcp__buf *b, const cJSON *model, const char *title, cJS
     if (p) {
         pcfmcp__buf_puts(b, "- **Project:** ");
         md_inline(b, s_of(p, "name"));
-        pcfmcp__buf_printf(b, "\n- **Period:** %s to %s\n", s_of(p, "start_iso"), s_of(p, "end_iso"));
+        pcfmcp__buf_puts(b, "\n- **Period:** ");
+        md_inline(b, s_of(p, "start_iso"));
+        pcfmcp__buf_puts(b, " to ");
+        md_inline(b, s_of(p, "end_iso"));
+        pcfmcp__buf_putc(b, '\n');
         if (*s_of(p, "scope")) {
             pcfmcp__buf_puts(b, "- **Scope:** ");
             md_inline(b, s_of(p, "scope"));
@@ -339,7 +349,9 @@ static void render_md(pcfmcp__buf *b, const cJSON *model, const char *title, cJS
     int n = 0;
     const cJSON *i;
     cJSON_ArrayForEach(i, pcfmcp__json_arr(model, "issues")) {
-        pcfmcp__buf_printf(b, "### %d. [%s] ", ++n, s_of(i, "criticality"));
+        pcfmcp__buf_printf(b, "### %d. ", ++n);
+        md_inline(b, s_of(i, "criticality"));
+        pcfmcp__buf_puts(b, ": ");
         md_inline(b, s_of(i, "name"));
         pcfmcp__buf_puts(b, "\n\n");
         pcfmcp__tools_md_issue(b, i);
@@ -365,8 +377,9 @@ static void render_md(pcfmcp__buf *b, const cJSON *model, const char *title, cJS
         pcfmcp__buf_puts(b, " | ");
         first = true;
         cJSON_ArrayForEach(x, pcfmcp__json_arr(h, "ports")) {
-            pcfmcp__buf_printf(b, "%s%d/%s ", first ? "" : ", ", (int)pcfmcp__json_num(x, "port", 0),
-                               s_of(x, "protocol"));
+            pcfmcp__buf_printf(b, "%s%d/", first ? "" : ", ", (int)pcfmcp__json_num(x, "port", 0));
+            md_inline(b, s_of(x, "protocol"));
+            pcfmcp__buf_putc(b, ' ');
             md_inline(b, s_of(x, "service"));
             first = false;
         }
@@ -506,8 +519,9 @@ static void render_html(pcfmcp__buf *b, const cJSON *model, const char *title, c
             html(b, scratch_text(b, &t));
             pcfmcp__buf_free(&t);
         }
-        pcfmcp__buf_printf(b, "</td></tr><tr><td>Issue id</td><td><code>%s</code></td></tr></table>\n",
-                           s_of(i, "id"));
+        pcfmcp__buf_puts(b, "</td></tr><tr><td>Issue id</td><td><code>");
+        html(b, s_of(i, "id"));
+        pcfmcp__buf_puts(b, "</code></td></tr></table>\n");
         html_para(b, "Description", i, "description");
         html_para(b, "Business risk", i, "risks");
         html_para(b, "Technical details", i, "technical");
@@ -518,7 +532,9 @@ static void render_html(pcfmcp__buf *b, const cJSON *model, const char *title, c
             pcfmcp__buf_puts(b, "<h4>Proof of concept</h4><ul>");
             const cJSON *pc;
             cJSON_ArrayForEach(pc, pocs) {
-                pcfmcp__buf_printf(b, "<li><code>%s</code> ", s_of(pc, "id"));
+                pcfmcp__buf_puts(b, "<li><code>");
+                html(b, s_of(pc, "id"));
+                pcfmcp__buf_puts(b, "</code> ");
                 html(b, s_of(pc, "filename"));
                 if (*s_of(pc, "description")) {
                     pcfmcp__buf_puts(b, ": ");

@@ -49,14 +49,34 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 }
 
 /* Characters that change how text is displayed or read without being
- * visible: zero-width, bidi controls, invisible operators, tags. */
-static bool invisible(uint32_t cp)
+ * visible: controls, format characters (bidi overrides, zero-width, tags,
+ * Arabic number signs), default-ignorable code points (variation selectors,
+ * Hangul fillers, Mongolian selectors). The ranges are generated from the
+ * Unicode Character Database by scripts/gen-invisible-table.py. */
+static const struct {
+    uint32_t lo, hi;
+} invisible_ranges[] = {
+#include "tools/invisible.inc"
+};
+
+bool pcfmcp__tools_invisible(uint32_t cp)
 {
-    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206F) || cp == 0xFEFF ||
-           cp == 0x061C || cp == 0x180E || cp == 0x00AD || cp == 0x034F ||
-           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0000 && cp <= 0xE007F) ||
-           (cp >= 0xFFF9 && cp <= 0xFFFB);
+    size_t lo = 0, hi = PCFMCP_ARRAY_LEN(invisible_ranges);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < invisible_ranges[mid].lo)
+            hi = mid;
+        else if (cp > invisible_ranges[mid].hi)
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
+const char *pcfmcp__tools_unicode_version(void)
+{
+    return PCFMCP_INVISIBLE_UNICODE_VERSION;
 }
 
 /* Length of an ANSI/VT escape sequence starting at s[0] == ESC. */
@@ -114,8 +134,7 @@ char *pcfmcp__tools_clean(const char *str, size_t n, size_t max_chars)
         }
         if (cp == 0x2028 || cp == 0x2029)
             cp = '\n';
-        if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
-            invisible(cp))
+        if (cp != '\n' && cp != '\t' && pcfmcp__tools_invisible(cp))
             continue;
         if (chars >= max_chars) {
             cut++;
@@ -245,7 +264,10 @@ void pcfmcp__tools_render(pcfmcp__buf *b, const cJSON *v, int indent)
     if (cJSON_IsObject(v)) {
         cJSON_ArrayForEach(x, v) {
             indent_to(b, indent);
-            pcfmcp__buf_printf(b, "%s:", x->string);
+            /* Member names come from PCF too (custom fields): one line each. */
+            for (const char *k = x->string; k && *k; k++)
+                pcfmcp__buf_putc(b, *k == '\n' || *k == '\t' ? ' ' : *k);
+            pcfmcp__buf_putc(b, ':');
             if (scalar(x)) {
                 pcfmcp__buf_putc(b, ' ');
                 put_scalar(b, x);

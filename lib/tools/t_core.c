@@ -62,7 +62,7 @@ bool pcfmcp__th_date(tcall *c, cJSON *dst, const char *arg, const char *field)
     memset(&tm, 0, sizeof(tm));
     int y, m, d;
     if (sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3) {
-        pcfmcp__tools_errf(c, "%s must be a date like 2025-03-31", arg);
+        TOOL_ERR(c, "{} must be a date like 2025-03-31", MA_ID(arg));
         return false;
     }
     tm.tm_year = y - 1900;
@@ -92,7 +92,7 @@ const cJSON *pcfmcp__th_hosts(tcall *c)
 const char *pcfmcp__th_host_id(tcall *c, const char *given)
 {
     if (!given) {
-        pcfmcp__tools_errf(c, "missing host (UUID or IP address)");
+        TOOL_ERR(c, "missing host (UUID or IP address)");
         return NULL;
     }
     if (pcfmcp__uuid_valid(given))
@@ -102,32 +102,31 @@ const char *pcfmcp__th_host_id(tcall *c, const char *given)
         return NULL;
     const cJSON *h = pcfmcp__tools_find_host(hosts, given);
     if (!h) {
-        pcfmcp__tools_errf(c,
-                           "no host with IP %s in this project (list_hosts shows the hosts; "
-                           "add_host creates one)",
-                           given);
+        TOOL_ERR(c, "no host with IP {} in this project (list_hosts shows the hosts; add_host "
+                    "creates one)",
+                 MA_ID(given));
         return NULL;
     }
     return pcfmcp__json_str(h, "id");
 }
 
-void pcfmcp__th_step(tcall *c, cJSON *steps, const char *what, bool ok, const char *id,
-                     const char *error)
+void pcfmcp__th_step(tcall *c, cJSON *steps, const pcfmcp__mtext *what, bool ok, const char *id,
+                     const pcfmcp__mtext *error)
 {
     cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "step", what);
+    cJSON_AddStringToObject(s, "step", pcfmcp__mt_str(what));
     cJSON_AddBoolToObject(s, "ok", ok);
     if (id)
         cJSON_AddStringToObject(s, "id", id);
     if (error)
-        cJSON_AddStringToObject(s, "error", error);
+        cJSON_AddStringToObject(s, "error", pcfmcp__mt_str(error));
     cJSON_AddItemToArray(steps, s);
-    char *clean = error ? pcfmcp__tools_clean(error, strlen(error), 300) : NULL;
     if (ok)
-        pcfmcp__tools_sumf(c, "done: %s%s%s", what, id ? " -> " : "", id ? id : "");
+        TOOL_SAY(c, "done: {}{}{}", MA_MT(what), MA_IF(id, " -> ", ""), MA_ID(id ? id : ""));
+    else if (error)
+        TOOL_SAY(c, "FAILED: {}: {}", MA_MT(what), MA_MT(error));
     else
-        pcfmcp__tools_sumf(c, "FAILED: %s: %s", what, clean ? clean : "error");
-    pcfmcp__free(clean);
+        TOOL_SAY(c, "FAILED: {}", MA_MT(what));
 }
 
 /* Counts of @p key values in an object of counters. */
@@ -162,8 +161,8 @@ pcfmcp_error_t pcfmcp__th_list_projects(tcall *c)
             continue;
         cJSON_AddItemToArray(items, cJSON_Duplicate(p, true));
     }
-    pcfmcp__tools_sumf(c, "%d project(s) visible%s.", cJSON_GetArraySize(items),
-                       c->ts->nprojects ? " (limited by tools.projects)" : "");
+    TOOL_SAY(c, "{} project(s) visible{}.", MA_INT(cJSON_GetArraySize(items)),
+             MA_IF(c->ts->nprojects, " (limited by tools.projects)", ""));
     return pcfmcp__tools_page(c, "projects", items);
 }
 
@@ -193,17 +192,17 @@ pcfmcp_error_t pcfmcp__th_get_project(tcall *c)
     const cJSON *i;
     cJSON_ArrayForEach(i, pcfmcp__json_arr(il, "issues"))
         pcfmcp__th_count(by, pcfmcp__tools_criticality(pcfmcp__json_num(i, "cvss", 0)));
-    pcfmcp__tools_sumf(c, "Project %s: %d hosts, %d issues.", c->project_id,
-                       cJSON_GetArraySize(hosts),
-                       cJSON_GetArraySize(pcfmcp__json_arr(il, "issues")));
+    TOOL_SAY(c, "Project {}: {} hosts, {} issues.", MA_ID(c->project_id),
+             MA_INT(cJSON_GetArraySize(hosts)),
+             MA_INT(cJSON_GetArraySize(pcfmcp__json_arr(il, "issues"))));
     return PCFMCP_OK;
 }
 
 pcfmcp_error_t pcfmcp__th_create_project(tcall *c)
 {
     if (c->ts->nprojects) {
-        pcfmcp__tools_errf(c, "refused: this server limits the assistant to the projects in "
-                              "tools.projects, so it cannot create new ones");
+        TOOL_ERR(c, "refused: this server limits the assistant to the projects in "
+                    "tools.projects, so it cannot create new ones");
         return PCFMCP_ERR_DENIED;
     }
     cJSON *a = cJSON_CreateObject();
@@ -221,7 +220,7 @@ pcfmcp_error_t pcfmcp__th_create_project(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddStringToObject(out, "project_id", id ? id : "");
     cJSON_AddStringToObject(out, "name", pcfmcp__tools_arg_str(c, "name"));
-    pcfmcp__tools_sumf(c, "Created project %s.", id ? id : "");
+    TOOL_SAY(c, "Created project {}.", MA_ID(id ? id : ""));
     return PCFMCP_OK;
 }
 
@@ -239,7 +238,7 @@ pcfmcp_error_t pcfmcp__th_update_project(tcall *c)
     }
     if (cJSON_GetArraySize(a) <= 1) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give at least one field to update");
+        TOOL_ERR(c, "nothing to change: give at least one field to update");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_PROJECT_UPDATE, a, NULL))
@@ -248,7 +247,7 @@ pcfmcp_error_t pcfmcp__th_update_project(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "project_id", c->project_id);
     pcfmcp__th_updated(c, fields);
-    pcfmcp__tools_sumf(c, "Updated project %s.", c->project_id);
+    TOOL_SAY(c, "Updated project {}.", MA_ID(c->project_id));
     return PCFMCP_OK;
 }
 
@@ -354,8 +353,8 @@ pcfmcp_error_t pcfmcp__th_list_hosts(tcall *c)
     cJSON_Delete(model);
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddStringToObject(out, "project_id", c->project_id);
-    pcfmcp__tools_sumf(c, "%d host(s) match in project %s.", cJSON_GetArraySize(items),
-                       c->project_name ? c->project_name : c->project_id);
+    TOOL_SAY(c, "{} host(s) match in project {}.", MA_INT(cJSON_GetArraySize(items)),
+             MA_Q(c->project_name ? c->project_name : c->project_id));
     if (summary) {
         cJSON *s = cJSON_AddObjectToObject(out, "summary");
         cJSON_AddItemToObject(s, "by_threat", by_threat);
@@ -444,9 +443,9 @@ pcfmcp_error_t pcfmcp__th_get_host(tcall *c)
         cJSON_Delete(n);
     }
     cJSON_Delete(ids);
-    pcfmcp__tools_sumf(c, "Host %s: %d port(s), %d issue(s).", pcfmcp__json_str(h, "ip"),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(host, "ports")),
-                       cJSON_GetArraySize(issues));
+    TOOL_SAY(c, "Host {}: {} port(s), {} issue(s).", MA_ID(pcfmcp__json_str(h, "ip")),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(host, "ports"))),
+             MA_INT(cJSON_GetArraySize(issues)));
     return PCFMCP_OK;
 }
 
@@ -471,41 +470,44 @@ pcfmcp_error_t pcfmcp__th_add_host(tcall *c)
     const char *ip = pcfmcp__tools_arg_str(c, "ip");
     cJSON *a = pcfmcp__tools_pargs(c);
     pcfmcp__th_copy(c, a, "ip description");
-    char msg[1024];
-    const cJSON *doc =
-        pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_HOST_CREATE, a, NULL, msg, sizeof(msg));
+    pcfmcp__mtext msg, what;
+    pcfmcp__mt_init(&msg);
+    pcfmcp__mt_init(&what);
+    const cJSON *doc = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_HOST_CREATE, a, NULL, &msg);
     if (!doc) {
         cJSON_Delete(steps);
-        pcfmcp__tools_errf(c, "%s%s", msg,
-                           strstr(msg, "already exist") ? " (use list_hosts / get_host to find it, "
-                                                          "add_port to add ports)"
-                                                        : "");
+        TOOL_ERR(c, "{}{}", MA_MT(&msg),
+                 MA_IF(strstr(pcfmcp__mt_str(&msg), "already exist"),
+                       " (use list_hosts / get_host to find it, add_port to add ports)", ""));
+        pcfmcp__mt_free(&msg);
+        pcfmcp__mt_free(&what);
         return PCFMCP_ERR_PCF;
     }
     const char *hid = pcfmcp__json_str(doc, "host_id");
-    char what[512];
-    snprintf(what, sizeof(what), "create host %s", ip);
-    pcfmcp__th_step(c, steps, what, true, hid, NULL);
+    MT_FMT(&what, "create host {}", MA_ID(ip));
+    pcfmcp__th_step(c, steps, &what, true, hid, NULL);
     cJSON_AddStringToObject(out, "host_id", hid ? hid : "");
     int failed = 0;
     if (pcfmcp__tools_has_arg(c, "os") || pcfmcp__tools_has_arg(c, "threats")) {
         cJSON *e = pcfmcp__th_args_id(c, "host_id", hid);
         pcfmcp__th_copy(c, e, "os threats");
-        bool ok = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_HOST_UPDATE, e, NULL, msg, sizeof(msg)) != NULL;
+        bool ok = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_HOST_UPDATE, e, NULL, &msg) != NULL;
         failed += !ok;
-        pcfmcp__th_step(c, steps, "set OS and threats", ok, NULL, ok ? NULL : msg);
+        pcfmcp__mt_reset(&what);
+        MT_LIT(&what, "set OS and threats");
+        pcfmcp__th_step(c, steps, &what, ok, NULL, ok ? NULL : &msg);
     }
     cJSON *hn_ids = cJSON_AddObjectToObject(out, "hostname_ids");
     const cJSON *x;
     cJSON_ArrayForEach(x, pcfmcp__json_arr(c->args, "hostnames")) {
         cJSON *e = pcfmcp__th_args_id(c, "host_id", hid);
         cJSON_AddStringToObject(e, "hostname", x->valuestring);
-        const cJSON *r =
-            pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_HOSTNAME_ADD, e, NULL, msg, sizeof(msg));
-        snprintf(what, sizeof(what), "add hostname %s", x->valuestring);
+        const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_HOSTNAME_ADD, e, NULL, &msg);
+        pcfmcp__mt_reset(&what);
+        MT_FMT(&what, "add hostname {}", MA_ID(x->valuestring));
         failed += !r;
-        pcfmcp__th_step(c, steps, what, r != NULL, r ? pcfmcp__json_str(r, "id") : NULL,
-                        r ? NULL : msg);
+        pcfmcp__th_step(c, steps, &what, r != NULL, r ? pcfmcp__json_str(r, "id") : NULL,
+                        r ? NULL : &msg);
         if (r && pcfmcp__json_str(r, "id"))
             cJSON_AddStringToObject(hn_ids, x->valuestring, pcfmcp__json_str(r, "id"));
     }
@@ -514,23 +516,25 @@ pcfmcp_error_t pcfmcp__th_add_host(tcall *c)
         const char *proto = pcfmcp__json_str(x, "protocol");
         char key[32];
         snprintf(key, sizeof(key), "%d/%s", (int)pcfmcp__json_num(x, "port", 0),
-                 proto ? proto : "tcp");
+                 proto && strcmp(proto, "udp") == 0 ? "udp" : "tcp");
         const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PORT_CREATE, port_args(c, hid, x),
-                                                NULL, msg, sizeof(msg));
-        snprintf(what, sizeof(what), "add port %s", key);
+                                                NULL, &msg);
+        pcfmcp__mt_reset(&what);
+        MT_FMT(&what, "add port {}", MA_ID(key));
         failed += !r;
-        pcfmcp__th_step(c, steps, what, r != NULL, r ? pcfmcp__json_str(r, "port_id") : NULL,
-                        r ? NULL : msg);
+        pcfmcp__th_step(c, steps, &what, r != NULL, r ? pcfmcp__json_str(r, "port_id") : NULL,
+                        r ? NULL : &msg);
         if (r && pcfmcp__json_str(r, "port_id"))
             cJSON_AddStringToObject(port_ids, key, pcfmcp__json_str(r, "port_id"));
     }
+    pcfmcp__mt_free(&msg);
+    pcfmcp__mt_free(&what);
     cJSON_AddItemToObject(out, "steps", steps);
     cJSON_AddBoolToObject(out, "ok", failed == 0);
     if (failed) {
-        pcfmcp__tools_errf(c,
-                           "add_host partly failed: the host exists (host_id %s) but %d step(s) "
-                           "failed. Steps:",
-                           hid ? hid : "?", failed);
+        TOOL_ERR(c, "add_host partly failed: the host exists (host_id {}) but {} step(s) failed. "
+                    "Steps:",
+                 MA_ID(hid ? hid : "?"), MA_INT(failed));
         return PCFMCP_ERR_PCF;
     }
     return PCFMCP_OK;
@@ -547,7 +551,7 @@ pcfmcp_error_t pcfmcp__th_update_host(tcall *c)
     pcfmcp__th_copy(c, a, "description os threats");
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give description, os or threats");
+        TOOL_ERR(c, "nothing to change: give description, os or threats");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_HOST_UPDATE, a, NULL))
@@ -556,7 +560,7 @@ pcfmcp_error_t pcfmcp__th_update_host(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "host_id", id);
     pcfmcp__th_updated(c, "description os threats");
-    pcfmcp__tools_sumf(c, "Updated host %s.", id);
+    TOOL_SAY(c, "Updated host {}.", MA_ID(id));
     return PCFMCP_OK;
 }
 
@@ -573,7 +577,7 @@ pcfmcp_error_t pcfmcp__th_delete(tcall *c, pcfmcp__pcf_op op, const char *idname
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "deleted", id);
-    pcfmcp__tools_sumf(c, "Deleted %s %s.", idname, id);
+    TOOL_SAY(c, "Deleted {} {}.", MA_ID(idname), MA_ID(id));
     return PCFMCP_OK;
 }
 
@@ -599,8 +603,8 @@ pcfmcp_error_t pcfmcp__th_add_port(tcall *c)
     const char *pid = pcfmcp__json_str(doc, "port_id");
     cJSON_AddStringToObject(out, "port_id", pid ? pid : "");
     cJSON_AddStringToObject(out, "host_id", id);
-    pcfmcp__tools_sumf(c, "Added port %d to host %s: %s.", (int)pcfmcp__json_num(c->args, "port", 0),
-                       id, pid ? pid : "");
+    TOOL_SAY(c, "Added port {} to host {}: {}.", MA_INT(pcfmcp__json_num(c->args, "port", 0)),
+             MA_ID(id), MA_ID(pid ? pid : ""));
     return PCFMCP_OK;
 }
 
@@ -622,17 +626,15 @@ pcfmcp_error_t pcfmcp__th_get_port(tcall *c)
     }
     const char *hid = pcfmcp__json_str(p, "host_id");
     if (hid) {
-        char msg[256];
         const cJSON *h = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_HOST_INFO,
-                                                pcfmcp__th_args_id(c, "host_id", hid), NULL, msg,
-                                                sizeof(msg));
+                                                pcfmcp__th_args_id(c, "host_id", hid), NULL, NULL);
         const char *ip = h ? pcfmcp__json_str(h, "ip") : NULL;
         cJSON_AddStringToObject(port, "ip", ip ? ip : "");
     }
     cJSON_AddItemToObject(port, "issue_ids", cJSON_Duplicate(pcfmcp__json_arr(p, "issues"), true));
     cJSON_AddItemToObject(pcfmcp__tools_out(c), "port", port);
-    pcfmcp__tools_sumf(c, "Port %d/%s.", (int)pcfmcp__json_num(p, "port", 0),
-                       pcfmcp__json_bool(p, "is_tcp", true) ? "tcp" : "udp");
+    TOOL_SAY(c, "Port {}/{}.", MA_INT(pcfmcp__json_num(p, "port", 0)),
+             MA_IF(pcfmcp__json_bool(p, "is_tcp", true), "tcp", "udp"));
     return PCFMCP_OK;
 }
 
@@ -643,7 +645,7 @@ pcfmcp_error_t pcfmcp__th_update_port(tcall *c)
     pcfmcp__th_copy(c, a, "service description");
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give service or description");
+        TOOL_ERR(c, "nothing to change: give service or description");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_PORT_UPDATE, a, NULL))
@@ -652,7 +654,7 @@ pcfmcp_error_t pcfmcp__th_update_port(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "port_id", pid);
     pcfmcp__th_updated(c, "service description");
-    pcfmcp__tools_sumf(c, "Updated port %s.", pid);
+    TOOL_SAY(c, "Updated port {}.", MA_ID(pid));
     return PCFMCP_OK;
 }
 
@@ -687,7 +689,7 @@ pcfmcp_error_t pcfmcp__th_list_hostnames(tcall *c)
         cJSON_AddItemToArray(items, o);
     }
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
-    pcfmcp__tools_sumf(c, "%d hostname(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} hostname(s).", MA_INT(cJSON_GetArraySize(items)));
     return pcfmcp__tools_page(c, "hostnames", items);
 }
 
@@ -708,8 +710,8 @@ pcfmcp_error_t pcfmcp__th_add_hostname(tcall *c)
     const char *nid = pcfmcp__json_str(doc, "id");
     cJSON_AddStringToObject(out, "hostname_id", nid ? nid : "");
     cJSON_AddStringToObject(out, "host_id", id);
-    pcfmcp__tools_sumf(c, "Hostname %s on host %s: %s.", pcfmcp__tools_arg_str(c, "hostname"), id,
-                       nid ? nid : "");
+    TOOL_SAY(c, "Hostname {} on host {}: {}.", MA_ID(pcfmcp__tools_arg_str(c, "hostname")),
+             MA_ID(id), MA_ID(nid ? nid : ""));
     return PCFMCP_OK;
 }
 
@@ -750,7 +752,7 @@ pcfmcp_error_t pcfmcp__th_list_networks(tcall *c)
         cJSON_AddItemToArray(items, norm_network(n, NULL));
     }
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
-    pcfmcp__tools_sumf(c, "%d network(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} network(s).", MA_INT(cJSON_GetArraySize(items)));
     return pcfmcp__tools_page(c, "networks", items);
 }
 
@@ -773,8 +775,8 @@ pcfmcp_error_t pcfmcp__th_get_network(tcall *c)
         if (h)
             cJSON_AddItemToArray(ips, cJSON_CreateString(pcfmcp__json_str(h, "ip")));
     }
-    pcfmcp__tools_sumf(c, "Network %s/%d with %d project host(s).", pcfmcp__json_str(n, "ip"),
-                       (int)pcfmcp__json_num(n, "mask", 0), cJSON_GetArraySize(ips));
+    TOOL_SAY(c, "Network {}/{} with {} project host(s).", MA_ID(pcfmcp__json_str(n, "ip")),
+             MA_INT(pcfmcp__json_num(n, "mask", 0)), MA_INT(cJSON_GetArraySize(ips)));
     return PCFMCP_OK;
 }
 
@@ -789,8 +791,8 @@ pcfmcp_error_t pcfmcp__th_create_network(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "network_id", nid ? nid : "");
-    pcfmcp__tools_sumf(c, "Created network %s/%d: %s.", pcfmcp__tools_arg_str(c, "ip"),
-                       (int)pcfmcp__json_num(c->args, "mask", 0), nid ? nid : "");
+    TOOL_SAY(c, "Created network {}/{}: {}.", MA_ID(pcfmcp__tools_arg_str(c, "ip")),
+             MA_INT(pcfmcp__json_num(c->args, "mask", 0)), MA_ID(nid ? nid : ""));
     return PCFMCP_OK;
 }
 
@@ -802,7 +804,7 @@ pcfmcp_error_t pcfmcp__th_update_network(tcall *c)
     pcfmcp__th_copy(c, a, fields);
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give at least one field");
+        TOOL_ERR(c, "nothing to change: give at least one field");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NETWORK_UPDATE, a, NULL))
@@ -811,7 +813,7 @@ pcfmcp_error_t pcfmcp__th_update_network(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "network_id", nid);
     pcfmcp__th_updated(c, fields);
-    pcfmcp__tools_sumf(c, "Updated network %s.", nid);
+    TOOL_SAY(c, "Updated network {}.", MA_ID(nid));
     return PCFMCP_OK;
 }
 
@@ -829,7 +831,7 @@ pcfmcp_error_t pcfmcp__th_list_teams(tcall *c)
         return PCFMCP_ERR_PCF;
     cJSON *teams = cJSON_Duplicate(pcfmcp__json_arr(doc, "teams"), true);
     cJSON_AddItemToObject(pcfmcp__tools_out(c), "teams", teams ? teams : cJSON_CreateArray());
-    pcfmcp__tools_sumf(c, "%d team(s).", cJSON_GetArraySize(teams));
+    TOOL_SAY(c, "{} team(s).", MA_INT(cJSON_GetArraySize(teams)));
     return PCFMCP_OK;
 }
 
@@ -881,10 +883,32 @@ pcfmcp_error_t pcfmcp__th_get_team(tcall *c)
     cJSON_AddItemToObject(out, "members", cJSON_Duplicate(pcfmcp__json_arr(users, "users"), true));
     cJSON *plist = cJSON_AddArrayToObject(out, "projects");
     const cJSON *p;
+    /* team/<id>/projects omits ids. Under a scope, a team project is shown
+     * only when its name is byte-exactly the name of one in-scope project
+     * and of no other project this account sees: names are not keys, and
+     * another PCF user may have created a look-alike. */
+    const cJSON *scoped = NULL, *everything = NULL;
+    if (c->ts->nprojects) {
+        if (!(scoped = pcfmcp__tools_projects(c)))
+            return PCFMCP_ERR_PCF;
+        if (!(everything = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_PROJECTS_LIST,
+                                             cJSON_CreateObject(), NULL)))
+            return PCFMCP_ERR_PCF;
+    }
     cJSON_ArrayForEach(p, pcfmcp__json_arr(projects, "projects")) {
-        /* team/<id>/projects omits ids: keep what it has, within scope. */
-        if (pcfmcp__tools_project_in_scope(c->ts, NULL, pcfmcp__json_str(p, "name")))
-            cJSON_AddItemToArray(plist, cJSON_Duplicate(p, true));
+        if (scoped) {
+            const char *name = pcfmcp__json_str(p, "name");
+            int in = 0, all = 0;
+            const cJSON *q;
+            cJSON_ArrayForEach(q, scoped) in += name && pcfmcp__json_str(q, "name") &&
+                                                strcmp(pcfmcp__json_str(q, "name"), name) == 0;
+            cJSON_ArrayForEach(q, pcfmcp__json_arr(everything, "projects")) all +=
+                name && pcfmcp__json_str(q, "name") &&
+                strcmp(pcfmcp__json_str(q, "name"), name) == 0;
+            if (in != 1 || all != 1)
+                continue;
+        }
+        cJSON_AddItemToArray(plist, cJSON_Duplicate(p, true));
     }
     cJSON *logs = cJSON_AddArrayToObject(out, "logs");
     if (nlogs > 0) {
@@ -899,9 +923,6 @@ pcfmcp_error_t pcfmcp__th_get_team(tcall *c)
          * id is in scope: entries without one may still name another
          * project in their text ("Project X was created!"), and names are
          * no reliable key, so those are left out and counted. */
-        const cJSON *scoped = c->ts->nprojects ? pcfmcp__tools_projects(c) : NULL;
-        if (c->ts->nprojects && !scoped)
-            return PCFMCP_ERR_PCF;
         int omitted = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, pcfmcp__json_arr(l, "logs")) {
@@ -919,9 +940,9 @@ pcfmcp_error_t pcfmcp__th_get_team(tcall *c)
                                     "those projects, and such entries may name others.");
         }
     }
-    pcfmcp__tools_sumf(c, "Team %s: %d member(s), %d project(s).", pcfmcp__json_str(info, "name"),
-                       cJSON_GetArraySize(pcfmcp__json_arr(users, "users")),
-                       cJSON_GetArraySize(plist));
+    TOOL_SAY(c, "Team {}: {} member(s), {} project(s).", MA_Q(pcfmcp__json_str(info, "name")),
+             MA_INT(cJSON_GetArraySize(pcfmcp__json_arr(users, "users"))),
+             MA_INT(cJSON_GetArraySize(plist)));
     return PCFMCP_OK;
 }
 
@@ -931,7 +952,7 @@ pcfmcp_error_t pcfmcp__th_whoami(tcall *c)
     if (!me)
         return PCFMCP_ERR_PCF;
     cJSON_AddItemToObject(pcfmcp__tools_out(c), "user", user_obj(me));
-    pcfmcp__tools_sumf(c, "You act as PCF user %s.", pcfmcp__json_str(me, "id"));
+    TOOL_SAY(c, "You act as PCF user {}.", MA_ID(pcfmcp__json_str(me, "id")));
     return PCFMCP_OK;
 }
 
@@ -958,9 +979,9 @@ pcfmcp_error_t pcfmcp__th_check_token(tcall *c)
     cJSON_AddNumberToObject(out, "seconds_left", pcfmcp__json_num(t, "time_left", 0));
     bool web = pcfmcp_pcf_capability(c->pcf, "snapshot", NULL) == PCFMCP_OK;
     cJSON_AddBoolToObject(out, "web_session", web);
-    pcfmcp__tools_sumf(c, "PCF accepts the credentials; the token is valid for %.0f more "
-                          "seconds. Web-session tools are %s.",
-                       pcfmcp__json_num(t, "time_left", 0),
-                       web ? "available" : "unavailable (configure pcf.email and pcf.password)");
+    TOOL_SAY(c, "PCF accepts the credentials; the token is valid for {} more seconds. "
+                "Web-session tools are {}.",
+             MA_INT(pcfmcp__json_num(t, "time_left", 0)),
+             MA_IF(web, "available", "unavailable (configure pcf.email and pcf.password)"));
     return PCFMCP_OK;
 }

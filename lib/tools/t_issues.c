@@ -21,11 +21,10 @@ static bool issue_score(tcall *c, cJSON *a)
     bool has_cvss = pcfmcp__tools_has_arg(c, "cvss");
     double cvss = pcfmcp__json_num(c->args, "cvss", 0);
     if (crit && has_cvss && strcmp(pcfmcp__tools_criticality(cvss), crit) != 0) {
-        pcfmcp__tools_errf(c,
-                           "cvss %.1f is %s, not %s (PCF derives criticality from CVSS: info 0, "
-                           "low 0.1-3.9, medium 4-6.9, high 7-8.9, critical 9-10). Give one of "
-                           "them, or make them agree.",
-                           cvss, pcfmcp__tools_criticality(cvss), crit);
+        TOOL_ERR(c, "cvss {} is {}, not {} (PCF derives criticality from CVSS: info 0, low up "
+                    "to 3.9, medium up to 6.9, high up to 8.9, critical above 8.9). Give one of "
+                    "them, or make them agree.",
+                 MA_NUM(cvss), MA_ID(pcfmcp__tools_criticality(cvss)), MA_ID(crit));
         return false;
     }
     if (has_cvss)
@@ -82,9 +81,9 @@ static cJSON *build_services(tcall *c, const cJSON *list)
             const char *proto = pcfmcp__json_str(e, "protocol");
             bool tcp = !proto || strcmp(proto, "udp") != 0;
             if (port < 1) {
-                pcfmcp__tools_errf(c, "services: give port (1-65535) with host %s; PCF ties "
-                                      "issues to ports",
-                                   host);
+                TOOL_ERR(c, "services: give port (1-65535) with host {}; PCF ties issues to "
+                            "ports",
+                         MA_ID(host));
                 goto fail;
             }
             const char *hid = pcfmcp__th_host_id(c, host);
@@ -104,14 +103,13 @@ static cJSON *build_services(tcall *c, const cJSON *list)
                 }
             }
             if (!port_id[0]) {
-                pcfmcp__tools_errf(c,
-                                   "services: host %s has no port %d/%s in PCF. Add it first "
-                                   "(add_port), then create the issue.",
-                                   host, port, tcp ? "tcp" : "udp");
+                TOOL_ERR(c, "services: host {} has no port {}/{} in PCF. Add it first "
+                            "(add_port), then create the issue.",
+                         MA_ID(host), MA_INT(port), MA_IF(tcp, "tcp", "udp"));
                 goto fail;
             }
         } else {
-            pcfmcp__tools_errf(c, "services: each entry needs port_id, or host and port");
+            TOOL_ERR(c, "services: each entry needs port_id, or host and port");
             goto fail;
         }
         if (hostname) {
@@ -125,10 +123,9 @@ static cJSON *build_services(tcall *c, const cJSON *list)
                 }
             }
             if (!found) {
-                pcfmcp__tools_errf(c,
-                                   "services: hostname %s is not recorded on that host (add it "
-                                   "with add_hostname first)",
-                                   hostname);
+                TOOL_ERR(c, "services: hostname {} is not recorded on that host (add it with "
+                            "add_hostname first)",
+                         MA_ID(hostname));
                 goto fail;
             }
         }
@@ -303,16 +300,15 @@ pcfmcp_error_t pcfmcp__th_list_issues(tcall *c)
     sort_issues(items);
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddStringToObject(out, "project_id", c->project_id);
-    pcfmcp__tools_sumf(c,
-                       "%d issue(s) match in project %s: %d critical, %d high, %d medium, %d "
-                       "low, %d info.",
-                       cJSON_GetArraySize(items),
-                       c->project_name ? c->project_name : c->project_id,
-                       (int)pcfmcp__json_num(by_crit, "critical", 0),
-                       (int)pcfmcp__json_num(by_crit, "high", 0),
-                       (int)pcfmcp__json_num(by_crit, "medium", 0),
-                       (int)pcfmcp__json_num(by_crit, "low", 0),
-                       (int)pcfmcp__json_num(by_crit, "info", 0));
+    TOOL_SAY(c, "{} issue(s) match in project {}: {} critical, {} high, {} medium, {} low, {} "
+                "info.",
+             MA_INT(cJSON_GetArraySize(items)),
+             MA_Q(c->project_name ? c->project_name : c->project_id),
+             MA_INT(pcfmcp__json_num(by_crit, "critical", 0)),
+             MA_INT(pcfmcp__json_num(by_crit, "high", 0)),
+             MA_INT(pcfmcp__json_num(by_crit, "medium", 0)),
+             MA_INT(pcfmcp__json_num(by_crit, "low", 0)),
+             MA_INT(pcfmcp__json_num(by_crit, "info", 0)));
     if (summary) {
         cJSON *s = cJSON_AddObjectToObject(out, "summary");
         cJSON_AddItemToObject(s, "by_criticality", by_crit);
@@ -338,7 +334,7 @@ pcfmcp_error_t pcfmcp__th_search_issues(tcall *c)
                           "cvss cwe type risks intruder user_id fields");
     if (cJSON_GetArraySize(a) <= 1) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "give at least one field pattern (e.g. name: \"%%SQL%%\"); "
+        TOOL_ERR(c, "give at least one field pattern (e.g. name: \"%SQL%\"); "
                               "list_issues lists everything");
         return PCFMCP_ERR_INVALID_ARG;
     }
@@ -354,7 +350,7 @@ pcfmcp_error_t pcfmcp__th_search_issues(tcall *c)
     }
     sort_issues(items);
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
-    pcfmcp__tools_sumf(c, "PCF's search found %d issue(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "PCF's search found {} issue(s).", MA_INT(cJSON_GetArraySize(items)));
     return pcfmcp__tools_page(c, "issues", items);
 }
 
@@ -372,12 +368,10 @@ pcfmcp_error_t pcfmcp__th_get_issue(tcall *c)
                              ? pcfmcp__th_hosts(c)
                              : NULL;
     cJSON *s;
-    char msg[256];
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(issue, "services")) {
         const char *pid = pcfmcp__json_str(s, "port_id");
         const cJSON *p = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PORT_INFO,
-                                                pcfmcp__th_args_id(c, "port_id", pid), NULL, msg,
-                                                sizeof(msg));
+                                                pcfmcp__th_args_id(c, "port_id", pid), NULL, NULL);
         const cJSON *h = p ? pcfmcp__tools_find_host(hosts, pcfmcp__json_str(p, "host_id")) : NULL;
         const char *hnid = pcfmcp__json_str(s, "hostname_id");
         const char *hn = "";
@@ -401,16 +395,16 @@ pcfmcp_error_t pcfmcp__th_get_issue(tcall *c)
     cJSON_ArrayForEach(poc, cJSON_GetObjectItemCaseSensitive(issue, "pocs")) {
         cJSON *a = pcfmcp__th_args_id(c, "issue_id", iid);
         cJSON_AddStringToObject(a, "poc_id", pcfmcp__json_str(poc, "id"));
-        const cJSON *pi = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_INFO, a, NULL, msg, sizeof(msg));
+        const cJSON *pi = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_INFO, a, NULL, NULL);
         static const char *const keys[] = { "filename", "type", "description" };
         for (size_t k = 0; k < 3; k++) {
             const char *v = pcfmcp__json_str(pi, keys[k]);
             cJSON_AddStringToObject(poc, keys[k], v ? v : "");
         }
     }
-    pcfmcp__tools_sumf(c, "Issue %s: CVSS %.1f (%s), status %s.", iid,
-                       pcfmcp__json_num(issue, "cvss", 0), pcfmcp__json_str(issue, "criticality"),
-                       pcfmcp__json_str(issue, "status"));
+    TOOL_SAY(c, "Issue {}: CVSS {} ({}), status {}.", MA_ID(iid),
+             MA_NUM(pcfmcp__json_num(issue, "cvss", 0)),
+             MA_ID(pcfmcp__json_str(issue, "criticality")), MA_Q(pcfmcp__json_str(issue, "status")));
     return PCFMCP_OK;
 }
 
@@ -443,7 +437,7 @@ pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
 {
     const cJSON *poc = cJSON_GetObjectItemCaseSensitive(c->args, "poc");
     if (poc && !pcfmcp__json_str(poc, "text") && !pcfmcp__json_str(poc, "content_base64")) {
-        pcfmcp__tools_errf(c, "poc needs text or content_base64");
+        TOOL_ERR(c, "poc needs text or content_base64");
         return PCFMCP_ERR_INVALID_ARG;
     }
     cJSON *a = issue_body(c, true);
@@ -456,53 +450,191 @@ pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON *steps = cJSON_CreateArray();
     const char *iid = pcfmcp__json_str(doc, "issue_id");
-    char what[700];
-    snprintf(what, sizeof(what), "create issue \"%s\"", pcfmcp__tools_arg_str(c, "name"));
-    pcfmcp__th_step(c, steps, what, true, iid, NULL);
+    pcfmcp__mtext what, msg;
+    pcfmcp__mt_init(&what);
+    pcfmcp__mt_init(&msg);
+    MT_FMT(&what, "create issue {}", MA_Q(pcfmcp__tools_arg_str(c, "name")));
+    pcfmcp__th_step(c, steps, &what, true, iid, NULL);
     cJSON_AddStringToObject(out, "issue_id", iid ? iid : "");
     cJSON_AddStringToObject(out, "criticality", pcfmcp__tools_criticality(cvss));
     int failed = 0;
     if (poc && iid) {
-        char msg[1024];
         const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, poc_args(c, iid, poc),
-                                                NULL, msg, sizeof(msg));
+                                                NULL, &msg);
         failed += !r;
         const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
-        pcfmcp__th_step(c, steps, "attach PoC", r != NULL, pid, r ? NULL : msg);
+        pcfmcp__mt_reset(&what);
+        MT_LIT(&what, "attach PoC");
+        pcfmcp__th_step(c, steps, &what, r != NULL, pid, r ? NULL : &msg);
         if (pid)
             cJSON_AddStringToObject(out, "poc_id", pid);
     }
+    pcfmcp__mt_free(&what);
+    pcfmcp__mt_free(&msg);
     cJSON_AddItemToObject(out, "steps", steps);
     cJSON_AddBoolToObject(out, "ok", failed == 0);
     if (failed) {
-        pcfmcp__tools_errf(c,
-                           "create_issue partly failed: the issue exists (issue_id %s) but its "
-                           "PoC was not attached; retry with add_poc. Steps:",
-                           iid ? iid : "?");
+        TOOL_ERR(c, "create_issue partly failed: the issue exists (issue_id {}) but its PoC was "
+                    "not attached; retry with add_poc. Steps:",
+                 MA_ID(iid ? iid : "?"));
         return PCFMCP_ERR_PCF;
     }
     return PCFMCP_OK;
 }
 
+/* ------------------------------------------------------------ custom fields */
+
+/* PCF replaces an issue's custom fields on every write (API v1 issues/<id>/edit
+ * and the web form edit_text_fields both store exactly the fields sent, plus
+ * the file fields they keep themselves). update_issue promises a merge, so it
+ * reads the current fields, applies `fields` and `remove_fields` to them and
+ * sends the whole set. File fields are PCF's to keep. */
+static bool name_in(const cJSON *arr, const char *name)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, arr) if (cJSON_IsString(x) && strcmp(x->valuestring, name) == 0) return true;
+    return false;
+}
+
+/* A field's value as the string the write carries (PCF converts it back). */
+static cJSON *field_copy(const cJSON *f)
+{
+    const char *type = pcfmcp__json_str(f, "type");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "value");
+    char buf[64];
+    const char *text = "";
+    if (cJSON_IsString(v))
+        text = v->valuestring;
+    else if (cJSON_IsBool(v))
+        text = cJSON_IsTrue(v) ? "1" : "0";
+    else if (cJSON_IsNumber(v)) {
+        if (type && strcmp(type, "number") == 0)
+            snprintf(buf, sizeof(buf), "%.0f", v->valuedouble);
+        else
+            snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
+        text = buf;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", type ? type : "text");
+    cJSON_AddStringToObject(o, "value", text);
+    return o;
+}
+
+/* The fields to send: current (non-file) + given - removed. NULL with the
+ * error set when a name to remove is unknown or PCF cannot be read. */
+static cJSON *merged_fields(tcall *c, const char *iid, const cJSON *given, const cJSON *remove)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, remove) {
+        if (cJSON_GetObjectItemCaseSensitive(given, x->valuestring)) {
+            TOOL_ERR(c, "custom field {} is both in fields and in remove_fields: give it in one",
+                     MA_Q(x->valuestring));
+            return NULL;
+        }
+    }
+    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    if (!doc)
+        return NULL;
+    const cJSON *cur = pcfmcp__json_obj(doc, "fields");
+    cJSON_ArrayForEach(x, remove) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(cur, x->valuestring);
+        const char *type = pcfmcp__json_str(f, "type");
+        if (!f || (type && strcmp(type, "file") == 0)) {
+            TOOL_ERR(c, "remove_fields: the issue has no {}custom field {}; get_issue lists its "
+                        "fields",
+                     MA_IF(f, "removable (non-file) ", ""), MA_Q(x->valuestring));
+            return NULL;
+        }
+    }
+    cJSON *out = cJSON_CreateObject();
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cur) {
+        const char *type = pcfmcp__json_str(f, "type");
+        if ((type && strcmp(type, "file") == 0) || name_in(remove, f->string) ||
+            cJSON_GetObjectItemCaseSensitive(given, f->string))
+            continue;
+        cJSON_AddItemToObject(out, f->string, field_copy(f));
+    }
+    cJSON_ArrayForEach(f, given) cJSON_AddItemToObject(out, f->string, cJSON_Duplicate(f, true));
+    return out;
+}
+
+/* After the write: the issue must hold exactly the fields asked for (PCF
+ * drops a value it cannot convert, and API v1 ignores an empty set). */
+static bool fields_landed(tcall *c, const char *iid, const cJSON *want)
+{
+    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    if (!doc)
+        return false;
+    const cJSON *now = pcfmcp__json_obj(doc, "fields");
+    pcfmcp__mtext missing, extra;
+    pcfmcp__mt_init(&missing);
+    pcfmcp__mt_init(&extra);
+    const cJSON *f;
+    cJSON_ArrayForEach(f, want) {
+        const cJSON *g = cJSON_GetObjectItemCaseSensitive(now, f->string);
+        const char *t1 = pcfmcp__json_str(f, "type"), *t2 = pcfmcp__json_str(g, "type");
+        if (!g || !t1 || !t2 || strcmp(t1, t2) != 0)
+            MT_FMT(&missing, "{}{}", MA_IF(pcfmcp__mt_len(&missing), ", ", ""), MA_Q(f->string));
+    }
+    cJSON_ArrayForEach(f, now) {
+        const char *type = pcfmcp__json_str(f, "type");
+        if (!cJSON_GetObjectItemCaseSensitive(want, f->string) &&
+            !(type && strcmp(type, "file") == 0))
+            MT_FMT(&extra, "{}{}", MA_IF(pcfmcp__mt_len(&extra), ", ", ""), MA_Q(f->string));
+    }
+    bool ok = !pcfmcp__mt_len(&missing) && !pcfmcp__mt_len(&extra);
+    if (!ok)
+        TOOL_ERR(c, "PCF did not store the custom fields as asked (the other changes were "
+                    "applied): missing or of another type: [{}]; still there: [{}]. PCF drops a "
+                    "value it cannot convert to the field's type, and its API cannot remove the "
+                    "last custom field (the web channel can).",
+                 MA_MT(&missing), MA_MT(&extra));
+    pcfmcp__mt_free(&missing);
+    pcfmcp__mt_free(&extra);
+    return ok;
+}
+
 pcfmcp_error_t pcfmcp__th_update_issue(tcall *c)
 {
+    const char *iid = pcfmcp__tools_arg_str(c, "issue_id");
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(c->args, "fields");
+    const cJSON *remove = cJSON_GetObjectItemCaseSensitive(c->args, "remove_fields");
+    bool touch_fields = cJSON_GetArraySize(given) > 0 || cJSON_GetArraySize(remove) > 0;
     cJSON *a = issue_body(c, false);
     if (!a)
         return PCFMCP_ERR_INVALID_ARG;
+    cJSON_DeleteItemFromObjectCaseSensitive(a, "fields");
+    cJSON *want = NULL;
+    if (touch_fields) {
+        if (!(want = merged_fields(c, iid, given, remove))) {
+            cJSON_Delete(a);
+            return PCFMCP_ERR_INVALID_ARG;
+        }
+        cJSON_AddItemToObject(a, "fields", cJSON_Duplicate(want, true));
+    }
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give at least one field to update");
+        cJSON_Delete(want);
+        TOOL_ERR(c, "nothing to change: give at least one field to update");
         return PCFMCP_ERR_INVALID_ARG;
     }
-    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_UPDATE, a, NULL))
+    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_UPDATE, a, NULL)) {
+        cJSON_Delete(want);
         return PCFMCP_ERR_PCF;
-    const char *iid = pcfmcp__tools_arg_str(c, "issue_id");
+    }
+    bool landed = !want || fields_landed(c, iid, want);
+    cJSON_Delete(want);
+    if (!landed)
+        return PCFMCP_ERR_PCF;
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "issue_id", iid);
     pcfmcp__th_updated(c, "name description cvss criticality status cve cwe url_path param fix "
-                          "technical risks references intruder services fields");
-    pcfmcp__tools_sumf(c, "Updated issue %s.", iid);
+                          "technical risks references intruder services fields remove_fields");
+    TOOL_SAY(c, "Updated issue {}.", MA_ID(iid));
     return PCFMCP_OK;
 }
 
@@ -520,7 +652,7 @@ pcfmcp_error_t pcfmcp__th_list_issue_rules(tcall *c)
         return PCFMCP_ERR_PCF;
     cJSON *rules = cJSON_Duplicate(pcfmcp__json_arr(doc, "result"), true);
     cJSON_AddItemToObject(pcfmcp__tools_out(c), "rules", rules ? rules : cJSON_CreateArray());
-    pcfmcp__tools_sumf(c, "%d issue rule(s).", cJSON_GetArraySize(rules));
+    TOOL_SAY(c, "{} issue rule(s).", MA_INT(cJSON_GetArraySize(rules)));
     return PCFMCP_OK;
 }
 
@@ -534,7 +666,7 @@ pcfmcp_error_t pcfmcp__th_apply_issue_rules(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddNumberToObject(out, "updated_issues", pcfmcp__json_num(doc, "updated_issues", 0));
-    pcfmcp__tools_sumf(c, "Rules changed %d issue(s).", (int)pcfmcp__json_num(doc, "updated_issues", 0));
+    TOOL_SAY(c, "Rules changed {} issue(s).", MA_INT(pcfmcp__json_num(doc, "updated_issues", 0)));
     return PCFMCP_OK;
 }
 
@@ -543,11 +675,11 @@ pcfmcp_error_t pcfmcp__th_apply_issue_rules(tcall *c)
 pcfmcp_error_t pcfmcp__th_add_poc(tcall *c)
 {
     if (!pcfmcp__tools_has_arg(c, "text") && !pcfmcp__tools_has_arg(c, "content_base64")) {
-        pcfmcp__tools_errf(c, "give the PoC as text or content_base64");
+        TOOL_ERR(c, "give the PoC as text or content_base64");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (pcfmcp__tools_has_arg(c, "hostname_id") && !pcfmcp__tools_has_arg(c, "port_id")) {
-        pcfmcp__tools_errf(c, "hostname_id needs port_id");
+        TOOL_ERR(c, "hostname_id needs port_id");
         return PCFMCP_ERR_INVALID_ARG;
     }
     const char *iid = pcfmcp__tools_arg_str(c, "issue_id");
@@ -559,7 +691,7 @@ pcfmcp_error_t pcfmcp__th_add_poc(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "poc_id", pid ? pid : "");
     cJSON_AddStringToObject(out, "issue_id", iid);
-    pcfmcp__tools_sumf(c, "Attached PoC %s to issue %s.", pid ? pid : "", iid);
+    TOOL_SAY(c, "Attached PoC {} to issue {}.", MA_ID(pid ? pid : ""), MA_ID(iid));
     return PCFMCP_OK;
 }
 
@@ -595,15 +727,15 @@ pcfmcp_error_t pcfmcp__th_get_poc(tcall *c)
     cJSON_AddNumberToObject(poc, "priority", pcfmcp__json_num(pi, "priority", 0));
     cJSON_AddItemToObject(pcfmcp__tools_out(c), "poc", poc);
     if (!pcfmcp__json_bool(c->args, "include_content", false)) {
-        pcfmcp__tools_sumf(c, "PoC %s (%s). include_content=true returns its content.", pid,
-                           pcfmcp__json_str(pi, "type"));
+        TOOL_SAY(c, "PoC {} ({}). include_content=true returns its content.", MA_ID(pid),
+                 MA_ID(pcfmcp__json_str(pi, "type")));
         return PCFMCP_OK;
     }
     const char *reason = NULL;
     if (pcfmcp_pcf_capability(c->pcf, "snapshot", &reason) != PCFMCP_OK) {
-        pcfmcp__tools_errf(c, "PoC content is only readable through PCF's web session, which is "
-                              "not configured: set pcf.email and pcf.password (or call without "
-                              "include_content)");
+        TOOL_ERR(c, "PoC content is only readable through PCF's web session, which is not "
+                    "configured: set pcf.email and pcf.password (or call without "
+                    "include_content)");
         return PCFMCP_ERR_UNSUPPORTED;
     }
     const cJSON *snap =
@@ -613,13 +745,13 @@ pcfmcp_error_t pcfmcp__th_get_poc(tcall *c)
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(pcfmcp__json_obj(snap, "pocs"), pid);
     const char *b64 = pcfmcp__json_str(p, "content_base64");
     if (!b64) {
-        pcfmcp__tools_errf(c, "PCF's export has no content for PoC %s", pid);
+        TOOL_ERR(c, "PCF's export has no content for PoC {}", MA_ID(pid));
         return PCFMCP_ERR_NOT_FOUND;
     }
     size_t n = 0;
     unsigned char *data = pcfmcp__base64_decode(b64, strlen(b64), &n);
     if (!data) {
-        pcfmcp__tools_errf(c, "PoC %s: PCF's export holds content that is not base64", pid);
+        TOOL_ERR(c, "PoC {}: PCF's export holds content that is not base64", MA_ID(pid));
         return PCFMCP_ERR_BAD_RESPONSE;
     }
     cJSON_AddNumberToObject(poc, "content_bytes", (double)n);
@@ -634,12 +766,13 @@ pcfmcp_error_t pcfmcp__th_get_poc(tcall *c)
         cJSON_AddStringToObject(blk, "mimeType", mime);
         cJSON_AddItemToArray(c->extra_content, blk);
         pcfmcp__free(enc);
-        pcfmcp__tools_sumf(c, "PoC %s is an image (%s, %zu bytes), attached.", pid, mime, n);
+        TOOL_SAY(c, "PoC {} is an image ({}, {} bytes), attached.", MA_ID(pid), MA_ID(mime),
+                 MA_INT(n));
     } else {
         char *text = pcfmcp__tools_clean((const char *)data, n, c->ts->max_field * 4);
         cJSON_AddStringToObject(poc, "content_text", text ? text : "");
         pcfmcp__free(text);
-        pcfmcp__tools_sumf(c, "PoC %s: %zu bytes of text (in content_text).", pid, n);
+        TOOL_SAY(c, "PoC {}: {} bytes of text (in content_text).", MA_ID(pid), MA_INT(n));
     }
     pcfmcp__free(data);
     return PCFMCP_OK;

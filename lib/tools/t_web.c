@@ -33,11 +33,32 @@ static cJSON *cred_form(tcall *c, bool update)
     }
     const cJSON *ports = cJSON_GetObjectItemCaseSensitive(c->args, "port_ids");
     if (ports) {
+        /* PCF's form replaces the whole services map. A port that stays
+         * keeps the hostnames PCF has tied to it; a new one gets none. */
+        const cJSON *cur = NULL;
+        if (update) {
+            const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIALS_LIST,
+                                                 pcfmcp__tools_pargs(c), NULL);
+            if (!doc) {
+                cJSON_Delete(a);
+                return NULL;
+            }
+            cur = pcfmcp__json_obj(cJSON_GetObjectItemCaseSensitive(
+                                       pcfmcp__json_obj(doc, "credentials"),
+                                       pcfmcp__tools_arg_str(c, "credential_id")),
+                                   "services");
+        }
         cJSON *svc = cJSON_AddObjectToObject(a, "services");
         const cJSON *p;
         cJSON_ArrayForEach(p, ports) {
-            cJSON *arr = cJSON_AddArrayToObject(svc, p->valuestring);
-            cJSON_AddItemToArray(arr, cJSON_CreateString("0"));
+            const cJSON *kept = cJSON_GetObjectItemCaseSensitive(cur, p->valuestring);
+            /* The export gives {ip, is_ip, hostnames}; the form takes it as is. */
+            if (cJSON_IsObject(kept) || (cJSON_IsArray(kept) && cJSON_GetArraySize(kept) > 0)) {
+                cJSON_AddItemToObject(svc, p->valuestring, cJSON_Duplicate(kept, true));
+            } else {
+                cJSON *arr = cJSON_AddArrayToObject(svc, p->valuestring);
+                cJSON_AddItemToArray(arr, cJSON_CreateString("0"));
+            }
         }
     }
     return a;
@@ -72,7 +93,7 @@ pcfmcp_error_t pcfmcp__th_list_credentials(tcall *c)
         cJSON_AddItemToArray(items, o);
     }
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
-    pcfmcp__tools_sumf(c, "%d credential(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} credential(s).", MA_INT(cJSON_GetArraySize(items)));
     return pcfmcp__tools_page(c, "credentials", items);
 }
 
@@ -85,7 +106,7 @@ pcfmcp_error_t pcfmcp__th_add_credential(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "credential_id", id ? id : "");
-    pcfmcp__tools_sumf(c, "Recorded credential %s.", id ? id : "");
+    TOOL_SAY(c, "Recorded credential {}.", MA_ID(id ? id : ""));
     return PCFMCP_OK;
 }
 
@@ -93,9 +114,11 @@ pcfmcp_error_t pcfmcp__th_update_credential(tcall *c)
 {
     static const char fields[] = "login hash hash_type cleartext description source port_ids";
     cJSON *a = cred_form(c, true);
+    if (!a)
+        return PCFMCP_ERR_PCF;
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
-        pcfmcp__tools_errf(c, "nothing to change: give at least one field");
+        TOOL_ERR(c, "nothing to change: give at least one field");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIAL_UPDATE, a, NULL))
@@ -105,7 +128,7 @@ pcfmcp_error_t pcfmcp__th_update_credential(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "credential_id", id);
     pcfmcp__th_updated(c, fields);
-    pcfmcp__tools_sumf(c, "Updated credential %s.", id);
+    TOOL_SAY(c, "Updated credential {}.", MA_ID(id));
     return PCFMCP_OK;
 }
 
@@ -138,7 +161,7 @@ pcfmcp_error_t pcfmcp__th_list_notes(tcall *c)
         cJSON_AddItemToArray(items, o);
     }
     cJSON_AddStringToObject(pcfmcp__tools_out(c), "project_id", c->project_id);
-    pcfmcp__tools_sumf(c, "%d note(s).", cJSON_GetArraySize(items));
+    TOOL_SAY(c, "{} note(s).", MA_INT(cJSON_GetArraySize(items)));
     return pcfmcp__tools_page(c, "notes", items);
 }
 
@@ -162,7 +185,7 @@ pcfmcp_error_t pcfmcp__th_add_note(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "note_id", id ? id : "");
-    pcfmcp__tools_sumf(c, "Added note %s.", id ? id : "");
+    TOOL_SAY(c, "Added note {}.", MA_ID(id ? id : ""));
     return PCFMCP_OK;
 }
 
@@ -171,8 +194,7 @@ pcfmcp_error_t pcfmcp__th_edit_note(tcall *c)
     const char *id = pcfmcp__tools_arg_str(c, "note_id");
     bool text = pcfmcp__tools_has_arg(c, "text"), name = pcfmcp__tools_has_arg(c, "name");
     if (!text && !name) {
-        pcfmcp__tools_errf(c, "nothing to change: give text and/or name (delete_note removes a "
-                              "note)");
+        TOOL_ERR(c, "nothing to change: give text and/or name (delete_note removes a note)");
         return PCFMCP_ERR_INVALID_ARG;
     }
     if (text) {
@@ -180,17 +202,17 @@ pcfmcp_error_t pcfmcp__th_edit_note(tcall *c)
         pcfmcp__th_copy(c, a, "text");
         if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NOTE_UPDATE, a, NULL))
             return PCFMCP_ERR_PCF;
-        pcfmcp__tools_sumf(c, "Replaced the text of note %s.", id);
+        TOOL_SAY(c, "Replaced the text of note {}.", MA_ID(id));
     }
     if (name) {
         cJSON *a = pcfmcp__th_args_id(c, "note_id", id);
         pcfmcp__th_copy(c, a, "name");
         if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NOTE_RENAME, a, NULL)) {
             if (text)
-                pcfmcp__buf_puts(&c->err, " (the text change was applied)");
+                TOOL_ERR_MORE(c, " (the text change was applied)");
             return PCFMCP_ERR_PCF;
         }
-        pcfmcp__tools_sumf(c, "Renamed note %s.", id);
+        TOOL_SAY(c, "Renamed note {}.", MA_ID(id));
     }
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddBoolToObject(out, "ok", true);
@@ -242,9 +264,9 @@ pcfmcp_error_t pcfmcp__th_import_nmap(tcall *c)
         }
     }
     cJSON_Delete(known);
-    pcfmcp__tools_sumf(c, "Imported the nmap report: %d new host(s); %d NSE script element(s) "
-                          "removed before upload. list_hosts / get_host show the result.",
-                       cJSON_GetArraySize(fresh), (int)pcfmcp__json_num(doc, "scripts_removed", 0));
+    TOOL_SAY(c, "Imported the nmap report: {} new host(s); {} NSE script element(s) removed "
+                "before upload. list_hosts / get_host show the result.",
+             MA_INT(cJSON_GetArraySize(fresh)), MA_INT(pcfmcp__json_num(doc, "scripts_removed", 0)));
     return PCFMCP_OK;
 }
 
@@ -281,9 +303,8 @@ pcfmcp_error_t pcfmcp__th_get_project_snapshot(tcall *c)
         }
         cJSON_AddItemToObject(out, sec->string, dup);
     }
-    pcfmcp__tools_sumf(c, "PCF's JSON export of project %s (hosts keyed by IP, other objects by "
-                          "id).",
-                       c->project_id);
+    TOOL_SAY(c, "PCF's JSON export of project {} (hosts keyed by IP, other objects by id).",
+             MA_ID(c->project_id));
     return PCFMCP_OK;
 }
 
@@ -393,12 +414,12 @@ static pcfmcp_error_t deliver(tcall *c, const char *uri, const char *mime, const
         char why[256];
         int err = pcfmcp__tools_write_confined(c->ts->report_dir, path, data, len, why, sizeof(why));
         if (err) {
-            pcfmcp__tools_errf(c, "the report was rendered but not written: %s (%s)", why,
-                               strerror(err));
+            TOOL_ERR(c, "the report was rendered but not written: {} ({})", MA_STATIC(why),
+                     MA_STATIC(strerror(err)));
             return err == EPERM || err == EINVAL ? PCFMCP_ERR_DENIED : PCFMCP_ERR_IO;
         }
         cJSON_AddStringToObject(out, "written_to", path);
-        pcfmcp__tools_sumf(c, "Written to %s under reports.output_dir.", path);
+        TOOL_SAY(c, "Written to {} under reports.output_dir.", MA_Q(path));
     }
     if (!c->extra_content)
         c->extra_content = cJSON_CreateArray();
@@ -427,14 +448,14 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
         format = "markdown";
     const char *tid = pcfmcp__tools_arg_str(c, "template_id");
     if (c->ts->read_only && (tid || pcfmcp__tools_has_arg(c, "output_path"))) {
-        pcfmcp__tools_errf(c, "refused in read-only mode: template_id (PCF stores a copy of "
-                              "every rendered report) and output_path (writes a file) are "
-                              "disabled; generate without them");
+        TOOL_ERR(c, "refused in read-only mode: template_id (PCF stores a copy of every "
+                    "rendered report) and output_path (writes a file) are disabled; generate "
+                    "without them");
         return PCFMCP_ERR_DENIED;
     }
     if (pcfmcp__tools_has_arg(c, "output_path") && !c->ts->report_dir) {
-        pcfmcp__tools_errf(c, "writing reports is disabled on this server: configure "
-                              "reports.output_dir, or omit output_path to get the report inline");
+        TOOL_ERR(c, "writing reports is disabled on this server: configure reports.output_dir, "
+                    "or omit output_path to get the report inline");
         return PCFMCP_ERR_DENIED;
     }
     cJSON *out = pcfmcp__tools_out(c);
@@ -442,13 +463,22 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
     if (tid) {
         const char *reason = NULL;
         if (pcfmcp_pcf_capability(c->pcf, "report", &reason) != PCFMCP_OK) {
-            pcfmcp__tools_errf(c, "rendering a PCF report template %s. Without template_id "
-                                  "the built-in formats work with a token.",
-                               reason ? reason : "needs the web session");
+            TOOL_ERR(c, "rendering a PCF report template {}. Without template_id the built-in "
+                        "formats work with a token.",
+                     MA_STATIC(reason ? reason : "needs the web session"));
             return PCFMCP_ERR_UNSUPPORTED;
         }
         cJSON *a = pcfmcp__tools_pargs(c);
         cJSON_AddStringToObject(a, "template_id", tid);
+        /* The projects list read to resolve the name carries the report
+         * title the client must check: it then need not read the project. */
+        const cJSON *prj;
+        cJSON_ArrayForEach(prj, c->projects_doc) {
+            const char *id = pcfmcp__json_str(prj, "id");
+            const char *rt = pcfmcp__json_str(prj, "report_title");
+            if (id && rt && strcmp(id, c->project_id) == 0)
+                cJSON_AddStringToObject(a, "report_title", rt);
+        }
         if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_REPORT_RENDER, a, NULL))
             return PCFMCP_ERR_PCF;
         pcfmcp_pcf_result_t *res = c->results[c->nresults - 1];
@@ -457,7 +487,7 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
         const char *fname = pcfmcp_pcf_result_filename(res);
         const char *ctype = pcfmcp_pcf_result_content_type(res);
         if (!data) {
-            pcfmcp__tools_errf(c, "PCF rendered no file");
+            TOOL_ERR(c, "PCF rendered no file");
             return PCFMCP_ERR_BAD_RESPONSE;
         }
         bool text = ctype && (strncmp(ctype, "text/", 5) == 0 || strstr(ctype, "json"));
@@ -473,8 +503,8 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
                 *p = '_';
         cJSON_AddStringToObject(out, "format", "pcf-template");
         cJSON_AddStringToObject(out, "filename", fname ? fname : "");
-        pcfmcp__tools_sumf(c, "PCF rendered template %s: %s (%zu bytes), embedded below.", tid,
-                           fname ? fname : "report", len);
+        TOOL_SAY(c, "PCF rendered template {}: {} ({} bytes), embedded below.", MA_ID(tid),
+                 MA_Q(fname ? fname : "report"), MA_INT(len));
         if (text && !pcfmcp__utf8_valid(data, len, NULL))
             text = false;
         return deliver(c, uri, mime, data, len, text);
@@ -490,7 +520,7 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
     if (!pcfmcp__tools_report(&b, model, format, title)) {
         pcfmcp__buf_free(&b);
         cJSON_Delete(model);
-        pcfmcp__tools_errf(c, "out of memory while rendering the report");
+        TOOL_ERR(c, "out of memory while rendering the report");
         return PCFMCP_ERR_NOMEM;
     }
     cJSON *issues = cJSON_GetObjectItemCaseSensitive(model, "issues");
@@ -506,11 +536,11 @@ pcfmcp_error_t pcfmcp__th_generate_report(tcall *c)
                             cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "hosts")));
     snprintf(uri, sizeof(uri), "pcf://projects/%s/reports/report.%s", c->project_id,
              ext_of(format));
-    pcfmcp__tools_sumf(c, "Rendered a %s report of %d issue(s) on %d host(s) (%zu bytes); it is "
-                          "embedded below as %s.",
-                       format, cJSON_GetArraySize(issues),
-                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "hosts")), b.len,
-                       uri);
+    TOOL_SAY(c, "Rendered a {} report of {} issue(s) on {} host(s) ({} bytes); it is embedded "
+                "below as {}.",
+             MA_ID(format), MA_INT(cJSON_GetArraySize(issues)),
+             MA_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "hosts"))),
+             MA_INT(b.len), MA_ID(uri));
     cJSON_Delete(model);
     pcfmcp_error_t rc = deliver(c, uri, mime_of(format), b.data, b.len, true);
     pcfmcp__buf_free(&b);

@@ -35,6 +35,7 @@
 #include <pcfmcp/http.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -245,19 +246,7 @@ struct pcfmcp_http {
     pthread_mutex_t wd_lock;
     struct conn_ctx *wd_head;
     atomic_ullong read_timeouts;
-
-    char errmsg[512];
 };
-
-static void setf(pcfmcp_http_t *h, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
-
-static void setf(pcfmcp_http_t *h, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(h->errmsg, sizeof(h->errmsg), fmt, ap);
-    va_end(ap);
-}
 
 static void sess_retain(struct sess *s, stream *st);
 
@@ -2299,7 +2288,7 @@ PCFMCP_API const char *pcfmcp_http_errmsg(const pcfmcp_http_t *h)
 {
     if (!h)
         return "no transport";
-    return h->errmsg[0] ? h->errmsg : "no error";
+    return pcfmcp__errmsg(h);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_logger(pcfmcp_http_t *h, pcfmcp_logger_t *lg)
@@ -2469,8 +2458,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_reload_tls(pcfmcp_http_t *h)
     char err[400] = "";
     pcfmcp_error_t rc = pcfmcp__tls_store_load(h->tls, h->tls_cert, h->tls_key, h->tls_ca, err, sizeof(err));
     if (rc != PCFMCP_OK) {
-        setf(h, "TLS reload failed, keeping the current certificate: %s", err);
-        PCFMCP_LOG(h->log, PCFMCP_LOG_ERROR, "http", "%s", h->errmsg);
+        pcfmcp__fail(h, rc, "TLS reload failed, keeping the current certificate: %s", err);
+        PCFMCP_LOG(h->log, PCFMCP_LOG_ERROR, "http", "%s", pcfmcp__errmsg(h));
         return rc;
     }
     PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "TLS certificate reloaded (valid until %lld)",
@@ -2520,7 +2509,8 @@ static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct so
     }
     int g = getaddrinfo(hn, ps, &hints, &res);
     if (g != 0 || !res) {
-        setf(h, "cannot resolve listen address \"%s\": %s", host, gai_strerror(g));
+        pcfmcp__fail(h, PCFMCP_ERR_IO, "cannot resolve listen address \"%s\": %s", host,
+                     gai_strerror(g));
         return false;
     }
     memset(ss, 0, sizeof(*ss));
@@ -2584,8 +2574,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
         return PCFMCP_ERR_IO;
     h->loopback = loopback;
     if (!loopback && !h->auth_cb && !h->tls_ca && !h->insecure_no_auth) {
-        setf(h, "refusing to listen on non-loopback address %s without authentication "
-                "(configure auth, a TLS client CA, or set auth.insecure_no_auth)", h->host);
+        pcfmcp__fail(h, PCFMCP_ERR_DENIED,
+                     "refusing to listen on non-loopback address %s without authentication "
+                     "(configure auth, a TLS client CA, or set auth.insecure_no_auth)",
+                     h->host);
         return PCFMCP_ERR_DENIED;
     }
     if (!loopback && !h->auth_cb && !h->tls_ca)
@@ -2598,7 +2590,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
         char err[400] = "";
         pcfmcp_error_t rc = pcfmcp__tls_store_load(h->tls, h->tls_cert, h->tls_key, h->tls_ca, err, sizeof(err));
         if (rc != PCFMCP_OK) {
-            setf(h, "TLS: %s", err);
+            pcfmcp__fail(h, rc, "TLS: %s", err);
             return rc;
         }
     }
@@ -2607,8 +2599,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
     h->d = start_daemon(h, &ss, h->tls != NULL, (unsigned)h->lim[PCFMCP_HTTP_LIMIT_THREADS],
                         h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS] + (h->ops_separate ? 0 : OPS_RESERVE));
     if (!h->d) {
-        setf(h, "cannot listen on %s port %u: %s", h->host, h->port,
-             errno ? strerror(errno) : "libmicrohttpd refused the configuration");
+        pcfmcp__fail(h, PCFMCP_ERR_IO, "cannot listen on %s port %u: %s", h->host, h->port,
+                     errno ? strerror(errno) : "libmicrohttpd refused the configuration");
         return PCFMCP_ERR_IO;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -2622,7 +2614,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
         }
         h->ops = start_daemon(h, &os, false, 1, h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS]);
         if (!h->ops) {
-            setf(h, "cannot listen on %s port %u for health and metrics", h->ops_host, h->ops_port);
+            pcfmcp__fail(h, PCFMCP_ERR_IO, "cannot listen on %s port %u for health and metrics",
+                         h->ops_host, h->ops_port);
             stop_daemons(h);
             return PCFMCP_ERR_IO;
         }

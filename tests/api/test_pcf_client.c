@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -195,7 +196,8 @@ static void reset_fake(void)
         return;
     free(pcf_fake_control(&F, "POST", "/__fake__/faults/clear", NULL));
     free(pcf_fake_control(&F, "POST", "/__fake__/reset", NULL));
-    free(pcf_fake_control(&F, "POST", "/__fake__/config", "{\"bugs\": false}"));
+    free(pcf_fake_control(&F, "POST", "/__fake__/config",
+                          "{\"bugs\": false, \"flavor\": \"head\"}"));
     free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
 }
 
@@ -997,6 +999,11 @@ START_TEST(forced_api_issue_create_on_buggy_pcf_is_survived)
     ck_assert_int_eq(pcfmcp_pcf_issue_create(p, pid, "Forced", NULL, &r), PCFMCP_ERR_HTTP);
     ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 500);
     ck_assert_int_eq(pcfmcp_pcf_result_attempts(r), 1);
+    /* The 500 is PCF's known defect, and said to be. */
+    const char *m = pcfmcp_pcf_result_message(r);
+    ck_assert_msg(strstr(m, "known PCF defect") && strstr(m, "3e415b6") &&
+                      strstr(m, "Restart PCF"),
+                  "%s", m);
     pcfmcp_pcf_result_free(r);
     ck_assert_int_eq(route_count("POST /api/v1/project/<uuid:project_id>/issues/create"), 1);
     ck_assert(fake_wedged());
@@ -1004,15 +1011,33 @@ START_TEST(forced_api_issue_create_on_buggy_pcf_is_survived)
     long t0 = mono_ms();
     ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_ERR_TIMEOUT);
     long took = mono_ms() - t0;
+    /* A later timeout names the write since which PCF appears hung. */
+    m = pcfmcp_pcf_result_message(r);
+    ck_assert_msg(strstr(m, "PCF appears hung since the write issue_create at ") &&
+                      strstr(m, " UTC (it answered HTTP 500; a write known to leave "
+                                "PCF's database locked)") &&
+                      strstr(m, "restart PCF"),
+                  "%s", m);
     pcfmcp_pcf_result_free(r);
     ck_assert_msg(took >= 400 && took < 1500 + 1000, "hung call took %ld ms", took);
 
-    /* PCF restarted: the wedge is gone, the client needs nothing new. */
+    /* PCF restarted: the wedge is gone, the client needs nothing new, and a
+     * later timeout no longer blames that write. */
     free(pcf_fake_control(&F, "POST", "/__fake__/reset", NULL));
     ck_assert(!fake_wedged());
     free(pid);
     pid = project_id(p);
     free(expect_ok(pcfmcp_pcf_hosts_list(p, pid, &r), &r, "hosts after recovery", NULL));
+    fault("{\"mode\":\"hang\",\"count\":3,\"path\":\"hosts$\"}");
+    expect_err(pcfmcp_pcf_hosts_list(p, pid, &r), &r, PCFMCP_ERR_TIMEOUT, "timed out");
+    free(pcf_fake_control(&F, "POST", "/__fake__/faults/clear", NULL));
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_OK);
+    pcfmcp_pcf_result_free(r);
+    fault("{\"mode\":\"hang\",\"count\":3,\"path\":\"hosts$\"}");
+    ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_ERR_TIMEOUT);
+    ck_assert_ptr_null(strstr(pcfmcp_pcf_result_message(r), "hung"));
+    pcfmcp_pcf_result_free(r);
+    free(pcf_fake_control(&F, "POST", "/__fake__/faults/clear", NULL));
     free(pid);
     pcfmcp_pcf_free(p);
 }
@@ -1054,15 +1079,19 @@ START_TEST(default_settings_never_call_api_issues_create)
     free(iid);
     pcfmcp_pcf_free(p);
 
-    /* Asking for the API channel without the opt-in is refused locally. */
+    /* Choosing the API channel is the opt-in itself (one setting), and an
+     * explicit ui choice wins over pcf.allow_api_issue_writes. */
     ck_assert_int_eq(pcfmcp_pcf_new(&p, F.url, NULL), PCFMCP_OK);
     pcfmcp_pcf_set_login(p, EMAIL, PASSWORD);
     ck_assert_int_eq(pcfmcp_pcf_set_channel(p, "issues_write", "api"), PCFMCP_OK);
     const char *why = NULL;
-    ck_assert_int_eq(pcfmcp_pcf_capability(p, "issues_write", &why), PCFMCP_ERR_UNSUPPORTED);
-    ck_assert_ptr_nonnull(strstr(why, "allow_api_issue_writes"));
-    expect_err(pcfmcp_pcf_issue_create(p, pid, "x", NULL, &r), &r, PCFMCP_ERR_DENIED,
-               "allow_api_issue_writes");
+    ck_assert_int_eq(pcfmcp_pcf_capability(p, "issues_write", &why), PCFMCP_OK);
+    pcfmcp_pcf_free(p);
+    ck_assert_int_eq(pcfmcp_pcf_new(&p, F.url, NULL), PCFMCP_OK);
+    pcfmcp_pcf_set_login(p, EMAIL, PASSWORD);
+    ck_assert_int_eq(pcfmcp_pcf_set_allow_api_issue_writes(p, 1), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_channel(p, "issues_write", "ui"), PCFMCP_OK);
+    free(expect_ok(pcfmcp_pcf_issue_create(p, pid, "still ui", NULL, &r), &r, "ui wins", NULL));
     snprintf(path, sizeof(path), "/api/v1/project/%s/issues/create", pid);
     ck_assert_int_eq(pcf_fake_path_count(&F, path), 0);
     free(pid);
@@ -1099,9 +1128,9 @@ START_TEST(token_only_client_reports_web_features_as_unsupported)
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "api", &why), PCFMCP_OK);
     ck_assert_ptr_null(why);
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "credentials", &why), PCFMCP_ERR_UNSUPPORTED);
-    ck_assert_str_eq(why, "needs the web session: configure pcf.email and pcf.password "
-                          "(environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); an API "
-                          "token alone cannot reach this part of PCF");
+    ck_assert_str_eq(why, "needs PCF's web session: configure pcf.email and pcf.password "
+                          "(environment PCF_MCP_PCF_EMAIL and PCF_MCP_PCF_PASSWORD); PCF's API "
+                          "v1 has no route for it, so an API token alone cannot do it");
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "bogus", &why), PCFMCP_ERR_NOT_FOUND);
     ck_assert_int_eq(pcfmcp_pcf_capability(p, "pocs", &why), PCFMCP_OK);
     pcfmcp_pcf_result_t *r = NULL;
@@ -1570,6 +1599,288 @@ START_TEST(tls_is_verified_against_the_configured_ca)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ honest with PCF */
+
+/* Tokens PCF still accepts, by name (NULL: any): the fake's own list, not
+ * what the client believes. A disabled token counts as gone. */
+static int live_tokens(const char *name)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/tokens", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(d, "tokens")) {
+        const cJSON *nm = cJSON_GetObjectItem(t, "name");
+        if (cJSON_IsTrue(cJSON_GetObjectItem(t, "live")) &&
+            !cJSON_IsTrue(cJSON_GetObjectItem(t, "disabled")) &&
+            (!name || (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0)))
+            n++;
+    }
+    cJSON_Delete(d);
+    return n;
+}
+
+/* Two start/stop cycles of a client with email and password leave no live
+ * token behind; a token the user configured is never disabled. */
+START_TEST(login_client_disables_the_token_it_created)
+{
+    NEED_FAKE();
+    for (int cycle = 1; cycle <= 2; cycle++) {
+        pcfmcp_pcf_t *p = login_client(F.url, NULL);
+        free(project_id(p));
+        ck_assert_int_eq(live_tokens("pcf-mcp"), 1);
+        pcfmcp_pcf_free(p);
+        ck_assert_msg(live_tokens("pcf-mcp") == 0, "cycle %d left a live token", cycle);
+    }
+    ck_assert_int_eq(pcf_fake_path_count(&F, "/api/v1/create_token"), 2);
+    ck_assert_int_eq(pcf_fake_path_count(&F, "/api/v1/disable_token"), 2);
+    /* A client that never asked PCF anything has nothing to disable. */
+    pcfmcp_pcf_t *idle = login_client(F.url, NULL);
+    pcfmcp_pcf_free(idle);
+    ck_assert_int_eq(pcf_fake_path_count(&F, "/api/v1/disable_token"), 2);
+    char *tok = fresh_token();
+    pcfmcp_pcf_t *p = token_client(F.url, tok);
+    free(project_id(p));
+    pcfmcp_pcf_free(p);
+    ck_assert_int_eq(live_tokens(NULL), 1);
+    ck_assert_int_eq(pcf_fake_path_count(&F, "/api/v1/disable_token"), 2);
+    free(tok);
+}
+END_TEST
+
+static void write_state(const char *path, const char *email, const char *token, int mode)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "{\"pcf_url\":\"%s\",\"email\":\"%s\",\"access_token\":\"%s\",\"expires\":%lld}",
+            F.url, email, token, (long long)time(NULL) + 3600);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, (mode_t)mode), 0);
+}
+
+static pcfmcp_pcf_t *state_client(const char *path, pcfmcp_logger_t *lg)
+{
+    pcfmcp_pcf_t *p = login_client(F.url, lg);
+    ck_assert_int_eq(pcfmcp_pcf_set_token_state_file(p, path), PCFMCP_OK);
+    return p;
+}
+
+/* A process that died before it could disable its token left it in the
+ * state file: the next start takes it over instead of creating another,
+ * and disables it when it stops. Files that are not ours alone, or that
+ * belong to another account, are not trusted. */
+START_TEST(token_state_file_takes_over_the_token_a_crash_left)
+{
+    NEED_FAKE();
+    char dir[] = "/tmp/pcfmcp-state-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof(path), "%s/token.json", dir);
+
+    char *left = pcf_fake_control(&F, "POST", "/__fake__/token",
+                                  "{\"email\":\"" EMAIL "\",\"name\":\"pcf-mcp\"}");
+    cJSON *d = cJSON_Parse(left);
+    free(left);
+    char *tok = strdup(cJSON_GetObjectItem(d, "access_token")->valuestring);
+    cJSON_Delete(d);
+    write_state(path, EMAIL, tok, 0600);
+    pcfmcp_pcf_t *p = state_client(path, NULL);
+    free(project_id(p));
+    ck_assert_int_eq(pcf_fake_path_count(&F, "/api/v1/create_token"), 0);
+    pcfmcp_pcf_free(p);
+    ck_assert_int_eq(live_tokens(NULL), 0);
+    ck_assert_int_eq(access(path, F_OK), -1); /* nothing left to take over */
+
+    /* No file: a new token, recorded for the next start, private. */
+    p = state_client(path, NULL);
+    free(project_id(p));
+    ck_assert_int_eq(pcf_fake_path_count(&F, "/api/v1/create_token"), 1);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    pcfmcp_pcf_free(p);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    ck_assert_int_eq(live_tokens(NULL), 0);
+
+    /* Readable by others, or another account's: a fresh token instead. */
+    left = pcf_fake_control(&F, "POST", "/__fake__/token", "{\"email\":\"" EMAIL "\"}");
+    d = cJSON_Parse(left);
+    free(left);
+    free(tok);
+    tok = strdup(cJSON_GetObjectItem(d, "access_token")->valuestring);
+    cJSON_Delete(d);
+    const struct {
+        const char *email;
+        int mode;
+    } untrusted[] = { { EMAIL, 0644 }, { "pcf-second@example.com", 0600 } };
+    for (int i = 0; i < 2; i++) {
+        write_state(path, untrusted[i].email, tok, untrusted[i].mode);
+        pcfmcp_logger_t *lg = capture_logger();
+        p = state_client(path, lg);
+        free(project_id(p));
+        ck_assert_int_eq(pcf_fake_path_count(&F, "/api/v1/create_token"), 2 + i);
+        if (i == 0)
+            ck_assert_ptr_nonnull(strstr(LOG.text, "not a private file"));
+        pcfmcp_pcf_free(p);
+        pcfmcp_logger_unref(lg);
+        ck_assert_int_eq(live_tokens("pcf-mcp"), 0);
+    }
+    ck_assert_int_eq(live_tokens(NULL), 1); /* the untrusted one was left alone */
+    unlink(path);
+    rmdir(dir);
+    free(tok);
+}
+END_TEST
+
+/* Without credentials nothing is sent, and nobody is told PCF refused. */
+START_TEST(no_credentials_is_not_a_rejection_and_pcf_is_not_asked)
+{
+    NEED_FAKE();
+    pcfmcp_pcf_t *p = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_new(&p, F.url, NULL), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_projects_list(p, &r), PCFMCP_ERR_UNSUPPORTED);
+    const char *m = pcfmcp_pcf_result_message(r);
+    ck_assert_msg(strstr(m, "no PCF credentials are configured") && strstr(m, "not asked") &&
+                      strstr(m, "PCF_MCP_PCF_TOKEN") && strstr(m, "PCF_MCP_PCF_EMAIL") &&
+                      !strstr(m, "reject"),
+                  "%s", m);
+    pcfmcp_pcf_result_free(r);
+    ck_assert_int_eq(pcfmcp_pcf_check(p, &r), PCFMCP_ERR_UNSUPPORTED);
+    pcfmcp_pcf_result_free(r);
+    const char *why = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_capability(p, "notes", &why), PCFMCP_ERR_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(why, "no PCF credentials are configured"));
+    ck_assert_int_eq(stat_number("total"), 0);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+/* With only a token, one setting brings issue writes (through API v1) and
+ * the refusal without it names that setting, not a false "cannot reach". */
+START_TEST(token_only_issue_writes_need_one_named_setting)
+{
+    NEED_FAKE();
+    free(pcf_fake_control(&F, "POST", "/__fake__/config", "{\"flavor\": \"fb68b26\"}"));
+    char *tok = fresh_token();
+    pcfmcp_pcf_t *p = token_client(F.url, tok);
+    const char *why = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_capability(p, "issues_write", &why), PCFMCP_ERR_UNSUPPORTED);
+    ck_assert_msg(strstr(why, "pcf.allow_api_issue_writes=true") &&
+                      strstr(why, "PCF_MCP_PCF_ALLOW_API_ISSUE_WRITES=true") &&
+                      !strstr(why, "cannot reach"),
+                  "%s", why);
+    pcfmcp_pcf_free(p);
+    p = token_client(F.url, tok);
+    ck_assert_int_eq(pcfmcp_pcf_set_allow_api_issue_writes(p, 1), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_capability(p, "issues_write", &why), PCFMCP_OK);
+    pcfmcp_pcf_result_t *r = NULL;
+    char *pid = project_id(p);
+    char *iid = expect_ok(pcfmcp_pcf_issue_create(p, pid, "Token-only issue", NULL, &r), &r,
+                          "issue_create", "issue_id");
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/project/%s/issues/create", pid);
+    ck_assert_int_eq(pcf_fake_path_count(&F, path), 1);
+    pcfmcp_pcf_free(p);
+    /* An explicit issues_write=api is the other single setting. */
+    p = token_client(F.url, tok);
+    ck_assert_int_eq(pcfmcp_pcf_set_channel(p, "issues_write", "api"), PCFMCP_OK);
+    free(expect_ok(pcfmcp_pcf_issue_update(p, pid, iid, "{\"cvss\":5}", &r), &r, "issue_update",
+                   NULL));
+    pcfmcp_pcf_free(p);
+    free(pcf_fake_control(&F, "POST", "/__fake__/config", "{\"flavor\": \"head\"}"));
+    free(iid), free(pid), free(tok);
+}
+END_TEST
+
+/* rules/use fails with 500 on PCF HEAD once a rule matches: the message says
+ * it is PCF's known defect, that nothing changed and where it works. */
+START_TEST(rules_use_500_is_named_as_the_known_pcf_defect)
+{
+    NEED_FAKE();
+    set_bugs(true);
+    pcfmcp_pcf_t *p = login_client(F.url, NULL);
+    pcfmcp_pcf_result_t *r = NULL;
+    char *pid = project_id(p);
+    ck_assert_int_eq(pcfmcp_pcf_rules_list(p, NULL, &r), PCFMCP_OK);
+    cJSON *d = doc_of(r);
+    pcfmcp_pcf_result_free(r);
+    const char *rules[8];
+    int nr = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(d, "result")) if (nr < 8) rules[nr++] =
+        cJSON_GetObjectItem(e, "id")->valuestring;
+    ck_assert_int_eq(pcfmcp_pcf_issues_list(p, pid, &r), PCFMCP_OK);
+    cJSON *il = doc_of(r);
+    pcfmcp_pcf_result_free(r);
+    const char *issues[64];
+    int ni = 0;
+    const cJSON *is = cJSON_GetObjectItem(il, "issues");
+    cJSON_ArrayForEach(e, is) if (ni < 64) issues[ni++] =
+        cJSON_GetObjectItem(e, "issue_id")->valuestring;
+    ck_assert_int_gt(nr, 0);
+    ck_assert_int_gt(ni, 0);
+    ck_assert_int_eq(pcfmcp_pcf_rules_use(p, pid, rules, (size_t)nr, issues, (size_t)ni, &r),
+                     PCFMCP_ERR_HTTP);
+    ck_assert_int_eq(pcfmcp_pcf_result_http_status(r), 500);
+    const char *m = pcfmcp_pcf_result_message(r);
+    ck_assert_msg(strstr(m, "known PCF defect") && strstr(m, "6c83154") &&
+                      strstr(m, "no issue was changed") && strstr(m, "Use rules"),
+                  "%s", m);
+    pcfmcp_pcf_result_free(r);
+    ck_assert(!fake_wedged());
+    cJSON_Delete(d);
+    cJSON_Delete(il);
+    free(pid);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+static char *settings_update(pcfmcp_pcf_t *p, const char *pid, const char *json)
+{
+    pcfmcp_pcf_result_t *r = NULL;
+    return expect_ok(pcfmcp_pcf_project_update(p, pid, json, &r), &r, "project_update", NULL);
+}
+
+/* PCF cannot send a file named after a report title outside Latin-1 and
+ * answers 500 after storing a copy: the client refuses before anything is
+ * sent. An unknown template id (PCF's other 500) is explained. */
+START_TEST(template_report_failures_are_explained_and_the_title_checked_first)
+{
+    NEED_FAKE();
+    pcfmcp_pcf_t *p = login_client(F.url, NULL);
+    pcfmcp_pcf_result_t *r = NULL;
+    char *pid = project_id(p);
+    char *tpl = pcf_fake_control(&F, "GET", "/__fake__/templates", NULL);
+    cJSON *td = cJSON_Parse(tpl);
+    free(tpl);
+    const char *tid = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(td, "templates"),
+                                                             0),
+                                          "id")
+                          ->valuestring;
+    free(settings_update(p, pid, "{\"report_title\":\"Caf\\u00e9 report\"}"));
+    free(expect_ok(pcfmcp_pcf_report_render(p, pid, tid, NULL, 0, NULL, NULL, &r), &r,
+                   "Latin-1 title", NULL));
+    free(settings_update(p, pid, "{\"report_title\":\"\\u041e\\u0442\\u0447\\u0451\\u0442\"}"));
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+    expect_err(pcfmcp_pcf_report_render(p, pid, tid, NULL, 0, NULL, NULL, &r), &r,
+               PCFMCP_ERR_PCF, "outside Latin-1");
+    char path[160];
+    snprintf(path, sizeof(path), "/project/%s/reports/", pid);
+    ck_assert_int_eq(pcf_fake_path_count(&F, path), 0);
+    ck_assert_int_eq(status_count("500"), 0);
+    free(settings_update(p, pid, "{\"report_title\":\"Report\"}"));
+    expect_err(pcfmcp_pcf_report_render(p, pid, NO_ID, NULL, 0, NULL, NULL, &r), &r,
+               PCFMCP_ERR_NOT_FOUND, "names no report template stored in PCF");
+    cJSON_Delete(td);
+    free(pid);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ suite */
 
 static Suite *suite(void)
@@ -1607,6 +1918,12 @@ static Suite *suite(void)
     tcase_add_test(t, proxy_comes_from_the_environment);
     tcase_add_test(t, web_login_failure_is_err_auth_and_secret_free);
     tcase_add_test(t, web_features_work_and_survive_session_loss_and_csrf_refusal);
+    tcase_add_test(t, login_client_disables_the_token_it_created);
+    tcase_add_test(t, token_state_file_takes_over_the_token_a_crash_left);
+    tcase_add_test(t, no_credentials_is_not_a_rejection_and_pcf_is_not_asked);
+    tcase_add_test(t, token_only_issue_writes_need_one_named_setting);
+    tcase_add_test(t, rules_use_500_is_named_as_the_known_pcf_defect);
+    tcase_add_test(t, template_report_failures_are_explained_and_the_title_checked_first);
     suite_add_tcase(s, t);
     t = tcase_create("basic");
     tcase_add_unchecked_fixture(t, start_basic, stop_fake);

@@ -608,6 +608,13 @@ def seeds_minimal_and_demo():
         st, hdrs, page = d1.request("POST", "/project/{}/reports/".format(p1[0]["id"]), form, {
             "Cookie": "session=" + sess["cookie"],
             "Content-Type": "application/x-www-form-urlencoded"})
+        # As PCF (tests/fixtures/pcf/ui/reports.json): a UUID of no stored
+        # template is a 500; an id that is not a UUID the error block.
+        check(st == 500 and "content-disposition" not in hdrs, st)
+        form = "csrf_token={}&template_id=not-a-uuid".format(sess["csrf"])
+        st, hdrs, page = d1.request("POST", "/project/{}/reports/".format(p1[0]["id"]), form, {
+            "Cookie": "session=" + sess["cookie"],
+            "Content-Type": "application/x-www-form-urlencoded"})
         check(st == 200 and b"Wrong template id!" in page and
               "content-disposition" not in hdrs, st)
     with Fake("--seed", "minimal") as m:

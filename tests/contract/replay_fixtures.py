@@ -73,6 +73,7 @@ HN6A, HN6B = "bb83efee-f5d6-4ed1-8400-9d6575051181", "12382d11-2836-450c-b839-1c
 PT6A, PT6B, PT6C = ("1f0d7cc5-233b-4d38-b482-b18838f839bd", "88eafc65-aec3-4692-a845-302bce43111f",
                     "83cf6afc-bbdf-4c33-bcad-5c148e0e881e")
 P7 = "906e3259-2acb-473a-bf5d-a133549524c6"
+P8 = "ffb0ce03-ef89-46b4-b431-a43190cb9edf"   # report title outside Latin-1
 PT7A, PT7B, PT7C = ("0769b9de-f8dd-46b1-bf32-e1c38d954ba1", "90836938-9787-4dfe-8806-99089a16257b",
                     "e2c7f851-5b28-44fa-ab6f-db20b90f8df1")
 HN7A, HN7B = "6326af9d-6033-4392-bf86-010de43efe2e", "aa7c7de4-8133-484f-8aa9-980bb91a491e"
@@ -160,6 +161,7 @@ CAT = {
     "THREAT5610": ("threat", (P6, "192.168.56.10", ["high"]), ["NMAP"]),
     NOTE_RECON: ("note", (P6, "Recon notes")),
     P7: project("UI project fb68b26", start_date=1675555200, end_date=FAR),
+    P8: project("Fixture report title", report_title="\u041e\u0442\u0447\u0451\u0442"),
     "H7A": ("host", (P7, "10.10.0.5", "web")),
     "H7B": ("host", (P7, "10.10.0.6", "db")),
     HN7A: ("hostname", (P7, "H7A", "www.example.com", "")),
@@ -231,7 +233,7 @@ SPECS = {
     "ui/projects_page": {"head": []},
     "ui/poc_file": {"fb": [P4, POC1]},
     "ui/credentials": {"head": [P1, H1, PT1, HN1]},
-    "ui/reports": {"head": [P1, "H1:edited", HN1, "PT1:edited", N1, C1, C2, C3]},
+    "ui/reports": {"head": [P1, "H1:edited", HN1, "PT1:edited", N1, C1, C2, C3, P8]},
     "ui/notes": {"head": [P6, H6A]},
     "ui/issues": {"head": [P6, HN6A, PT6A, PT6B, HN6B, PT6C]},
     "ui/issues_fb68b26": {"fb": [P7, HN7A, PT7A, PT7B, HN7B, PT7C]},

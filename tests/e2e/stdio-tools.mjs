@@ -14,15 +14,16 @@ import path from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
-import { connect, MAIN_EMAIL, MAIN_PASSWORD, startFake } from "./tools-harness.mjs";
+import { checker, connect, MAIN_EMAIL, MAIN_PASSWORD, startFake, textOf } from "./tools-harness.mjs";
+
+const T = checker();
+const check = T.check;
 
 const NOPE = "00000000-0000-4000-8000-000000000000";
 const EXT = "ACME external pentest";
 const AD = "ACME internal AD assessment";
 
-let passed = 0, failed = 0;
 let allTools = [];
-const failures = [];
 const covered = new Map(); // tool -> Set of case kinds
 
 function mark(tool, kind) {
@@ -30,25 +31,11 @@ function mark(tool, kind) {
   covered.get(tool).add(kind);
 }
 
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    if (process.env.VERBOSE) console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    failures.push(name);
-    console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n  ")}`);
-  }
-}
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 const validators = new Map();
 
-function textOf(r) {
-  return (r.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
-}
 
 function makeSession(s, tools) {
   for (const t of tools) if (t.outputSchema) validators.set(t.name, ajv.compile(t.outputSchema));
@@ -133,12 +120,7 @@ async function main() {
         assert.ok(k.has(kind), `${t} lacks a ${kind} case (has ${[...k].join(", ")})`);
     });
   }
-  console.log(`# stdio tool tests: ${passed} passed, ${failed} failed`);
-  console.log(`${passed} passed, ${failed} failed`);
-  if (failed) {
-    console.log("failed:\n  " + failures.join("\n  "));
-    process.exit(1);
-  }
+  T.report("stdio tool tests");
 }
 
 async function mainSuite(s, fake, tmp) {
@@ -512,6 +494,23 @@ async function mainSuite(s, fake, tmp) {
     await s.err("update_credential", { project: AD, credential_id: NOPE, description: "x" }, /not found|NOT_FOUND/i);
   });
 
+  await check("update_credential port_ids keeps the hostnames PCF tied to the ports that stay", async () => {
+    // PCF's credential form replaces the whole services map; a port that
+    // stays must keep the hostnames its web UI bound to it.
+    const hosts = (await s.ok("list_hosts", { project: AD, with_ports: true, limit: 500 })).structuredContent.hosts;
+    const h = hosts.find((x) => x.hostnames.length && x.ports.length);
+    const info = (await s.ok("get_host", { project: AD, host: h.id })).structuredContent.host;
+    const [p1, p2] = [info.ports[0].id, (info.ports[1] || info.ports[0]).id];
+    const hn = info.hostnames[0].id;
+    const a = await s.ok("add_credential", { project: AD, login: "bound_user", port_ids: [p1] });
+    const id = a.structuredContent.credential_id;
+    await fake.control(`/__fake__/object/${id}`, { set: { services: { [p1]: ["0", hn] } } });
+    await s.ok("update_credential", { project: AD, credential_id: id, port_ids: [p1, p2] });
+    const row = (await fake.control(`/__fake__/object/${id}`)).record;
+    assert.deepEqual(row.services[p1], ["0", hn], `the hostname binding of ${p1} was lost: ${JSON.stringify(row.services)}`);
+    assert.ok(p2 in row.services);
+  });
+
   // ------------------------------------------------------------ notes
   let noteId;
   await check("notes: list, add, edit (rename + text)", async () => {
@@ -597,6 +596,9 @@ async function mainSuite(s, fake, tmp) {
   await check("delete_* need confirm = target id", async () => {
     await s.err("delete_port", { project: EXT, port_id: newPort, confirm: "yes" },
       /confirm` must repeat `port_id`/, "validation");
+    // "exactly" means exactly: another case is another string.
+    await s.err("delete_port", { project: EXT, port_id: newPort, confirm: newPort.toUpperCase() },
+      /confirm` must repeat `port_id` exactly/, "validation");
     await s.invalid("delete_port", { project: EXT, port_id: newPort });
     await s.ok("delete_port", { project: EXT, port_id: newPort, confirm: newPort });
     await s.err("delete_port", { project: EXT, port_id: newPort, confirm: newPort }, /Port not found/);
@@ -641,7 +643,7 @@ async function mainSuite(s, fake, tmp) {
       .catch(() => null);
     assert.ok(js === null || js.contents.length === 1);
     const list = await s.client.readResource({ uri: `pcf://projects/${ad}/issues.md` });
-    assert.match(list.contents[0].text, /\| critical \| 10\.0 \| Zerologon/);
+    assert.match(list.contents[0].text, /\| critical \| 10 \| Zerologon/);
     const ij = await s.client.readResource({ uri: `pcf://projects/${ad}/issues/${issueId}` });
     assert.equal(JSON.parse(ij.contents[0].text).issue.id, issueId);
     await s.client.readResource({ uri: `pcf://projects/${ad}` });
@@ -831,6 +833,62 @@ async function gateSuite(fake) {
       await s.close();
     }
   });
+  await check("tools.projects names match byte for byte and resolve to UUIDs once", async () => {
+    // Another PCF user who shares a team creates a look-alike of the scoped
+    // project and adds us as tester: it must stay out of scope, and the
+    // real name must not turn ambiguous.
+    const own = await startFake();
+    try {
+      const tok = (await own.control("/__fake__/token", { email: "pcf-second@example.com" })).access_token;
+      const users = (await own.control("/__fake__/users")).users;
+      const main = users.find((u) => u.email === MAIN_EMAIL).id;
+      const second = users.find((u) => u.email !== MAIN_EMAIL).id;
+      const mk = async (name) => {
+        const r = await fetch(`${own.url}/api/v1/project/new`, { method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ access_token: tok, name, description: "", type: "pentest",
+            scope: "", start_date: 1700000000, end_date: 4102444800, auto_archive: false,
+            testers: [main, second], teams: [], folder: "", report_title: "" }) });
+        return (await r.json()).project_id;
+      };
+      const look = await mk("acme internal AD ASSESSMENT");
+      assert.ok(look, "the look-alike was created");
+      const s = await session(own, { PCF_MCP_TOOLS_PROJECTS: AD });
+      try {
+        const l = await s.ok("list_projects", {});
+        assert.deepEqual(l.structuredContent.projects.map((p) => p.name), [AD]);
+        await s.err("get_project", { project: look }, /tools\.projects/, "gate");
+        await s.ok("get_project", { project: AD });
+        await s.err("update_project", { project: look, description: "x" }, /tools\.projects/, "gate");
+        const c = await s.client.complete({ ref: { type: "ref/prompt", name: "triage_findings" },
+          argument: { name: "project", value: "acme" } });
+        assert.ok(!c.completion.values.includes(look) && !c.completion.values.includes("acme internal AD ASSESSMENT"),
+          `completion offers the look-alike: ${c.completion.values}`);
+      } finally {
+        await s.close();
+      }
+      // An exact duplicate makes the name ambiguous: the server refuses to
+      // start and names the candidates' UUIDs.
+      const twin = await mk(AD);
+      await assert.rejects(session(own, { PCF_MCP_TOOLS_PROJECTS: AD }), "started with an ambiguous scope");
+      const r = spawnSync(process.env.PCF_MCP_BIN || "pcf-mcp", ["serve"], { input: "",
+        env: { PATH: process.env.PATH, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH || "",
+          PCF_MCP_PCF_URL: own.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL, PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD,
+          PCF_MCP_TOOLS_PROJECTS: AD }, encoding: "utf8", timeout: 20000 });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, new RegExp(`ambiguous|belongs to 2 projects`));
+      assert.ok(r.stderr.includes(twin), `the error names ${twin}: ${r.stderr}`);
+      // The same care for tools.default_project.
+      const d = spawnSync(process.env.PCF_MCP_BIN || "pcf-mcp", ["serve"], { input: "",
+        env: { PATH: process.env.PATH, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH || "",
+          PCF_MCP_PCF_URL: own.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL, PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD,
+          PCF_MCP_TOOLS_DEFAULT_PROJECT: AD }, encoding: "utf8", timeout: 20000 });
+      assert.notEqual(d.status, 0);
+      assert.ok(d.stderr.includes(twin), `the default-project error names ${twin}: ${d.stderr}`);
+    } finally {
+      await own.stop();
+    }
+  });
   await check("default project lets calls omit project", async () => {
     const s = await session(fake, { PCF_MCP_TOOLS_DEFAULT_PROJECT: AD });
     try {
@@ -851,19 +909,21 @@ async function gateSuite(fake) {
       await s.close();
     }
   });
-  await check("token only: web-session tools listed but refused with what to configure", async () => {
+  await check("token only: tools that cannot work are not offered, and say what to configure", async () => {
     const tok = await fake.control("/__fake__/token", { email: MAIN_EMAIL });
     const raw = await connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_PCF_TOKEN: tok.access_token,
       PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
     const { tools } = await raw.client.listTools();
     const s = makeSession(raw, tools);
     try {
-      assert.ok(tools.some((t) => t.name === "list_credentials"));
       for (const [tool, args] of [["list_credentials", { project: AD }], ["add_note", { project: AD, name: "x" }],
-        ["import_nmap", { project: AD, xml: NMAP_XML }], ["get_project_snapshot", { project: AD }],
-        ["create_issue", { project: AD, name: "x", cvss: 1 }]]) {
-        await s.err(tool, args, /pcf\.email and pcf\.password/, "gate");
+        ["import_nmap", { project: AD, xml: NMAP_XML }], ["get_project_snapshot", { project: AD }]]) {
+        assert.ok(!tools.some((t) => t.name === tool), `${tool} offered to a token-only server`);
+        await notOffered(s, tool, args, /^it cannot work with this server's PCF credentials: it needs PCF's web session: configure pcf\.email and pcf\.password .*PCF's API v1 has no route for it/);
       }
+      // Issue writes: one setting brings them, and the reason names it.
+      await notOffered(s, "create_issue", { project: AD, name: "x", cvss: 1 },
+        /web session.*pcf\.allow_api_issue_writes=true \(PCF_MCP_PCF_ALLOW_API_ISSUE_WRITES=true\).*fb68b26/);
       await s.ok("list_issues", { project: AD, limit: 1 });
       const rep = await s.ok("generate_report", { project: AD, format: "markdown" });
       assert.ok(rep.structuredContent.issues > 0);
@@ -872,16 +932,14 @@ async function gateSuite(fake) {
       await s.close();
     }
   });
-  await check("issues_write=api with email+password: create_issue names the API write switch", async () => {
+  await check("issues_write=api alone writes issues through API v1", async () => {
     const s = await session(fake, { PCF_MCP_PCF_CHANNELS: "issues_write=api" });
     try {
-      const r = await s.err("create_issue", { project: AD, name: "x", cvss: 1 },
-        /create_issue cannot run .*: it writes issues through API v1 \(pcf\.channels issues_write=api\)/, "gate");
-      assert.match(textOf(r), /issues_write=ui in pcf\.channels/);
-      assert.match(textOf(r), /pcf\.allow_api_issue_writes=true/);
-      // The credentials are there: asking for them again would be wrong.
-      assert.doesNotMatch(textOf(r), /pcf\.email|PCF_MCP_PCF_EMAIL|token alone|web session:/);
-      await s.ok("list_issues", { project: AD, limit: 1 });
+      const before = (await fake.control("/__fake__/stats")).routes["POST /api/v1/project/<uuid:project_id>/issues/create"] || 0;
+      const r = await s.ok("create_issue", { project: AD, name: "Through API v1", cvss: 1 });
+      assert.ok(r.structuredContent.issue_id);
+      const after = (await fake.control("/__fake__/stats")).routes["POST /api/v1/project/<uuid:project_id>/issues/create"] || 0;
+      assert.equal(after - before, 1);
     } finally {
       await s.close();
     }
@@ -890,8 +948,9 @@ async function gateSuite(fake) {
     const s = await connect({ PCF_MCP_PCF_URL: "http://127.0.0.1:9", PCF_MCP_PCF_TOKEN: NOPE,
       PCF_MCP_PCF_RETRIES: "0" });
     try {
+      // A token only: what it can reach is offered even with PCF down.
       const { tools } = await s.client.listTools();
-      assert.ok(tools.length >= 40);
+      assert.ok(tools.length >= 30 && tools.some((t) => t.name === "list_projects"));
       const r = await s.client.callTool({ name: "list_projects", arguments: {} });
       assert.equal(r.isError, true);
       assert.match(textOf(r), /unreachable.*pcf\.url/);

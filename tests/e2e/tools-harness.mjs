@@ -79,3 +79,34 @@ export async function connect(env, { name = "pcf-mcp-e2e", args = [] } = {}) {
   await client.connect(transport);
   return { client, transport, stderr: () => stderr, async close() { await client.close(); } };
 }
+
+// TAP-like test cases for the suites: check(name, fn) runs one, report(title)
+// prints the tally and exits non-zero when a case failed.
+export function checker() {
+  const t = { passed: 0, failed: 0, failures: [] };
+  t.check = async (name, fn) => {
+    try {
+      await fn();
+      t.passed++;
+      if (process.env.VERBOSE) console.log(`ok - ${name}`);
+    } catch (e) {
+      t.failed++;
+      t.failures.push(name);
+      console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split("\n").slice(0, 8).join("\n  ")}`);
+    }
+  };
+  t.report = (title) => {
+    console.log(`# ${title}: ${t.passed} passed, ${t.failed} failed`);
+    console.log(`${t.passed} passed, ${t.failed} failed`);
+    if (t.failed) {
+      console.log("failed:\n  " + t.failures.join("\n  "));
+      process.exit(1);
+    }
+  };
+  return t;
+}
+
+// The text content blocks of a tool result, joined.
+export function textOf(r) {
+  return (r.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
+}

@@ -43,7 +43,8 @@ from .engine import (
     Text,
     ToolResult,
 )
-from .errors import ErrorCode, PcfError, PcfmcpError, ToolError, error_name, strerror
+from .errors import (ErrorCode, PcfError, PcfmcpError, ToolError, error_last, error_name,
+                     strerror)
 from .log import LogFormat, Logger, LogLevel
 from .pcf import Pcf, RenderedReport, global_cleanup, global_init
 from .server import Server
@@ -69,7 +70,7 @@ __all__ = [
     "KeyInfo", "KeyType", "LogFormat", "LogLevel", "Logger", "Outcome", "PROTOCOL_LATEST_LEGACY",
     "PROTOCOL_STATELESS", "Pcf", "PcfError", "PcfmcpError", "RenderedReport", "ResourceLink",
     "Server", "Session", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
-    "Verdict", "config_keys", "error_name", "generate_key", "global_cleanup", "global_init",
-    "hash_key", "key_count", "key_info", "suggest_flag", "known_tools", "library_path", "serve_stdio",
-    "strerror", "version", "version_num",
+    "Verdict", "config_keys", "error_last", "error_name", "generate_key", "global_cleanup",
+    "global_init", "hash_key", "key_count", "key_info", "suggest_flag", "known_tools",
+    "library_path", "serve_stdio", "strerror", "version", "version_num",
 ]

@@ -78,6 +78,7 @@ _PROTOTYPES = {
     # common.h, version.h
     "pcfmcp_strerror": (c_char_p, [err]),
     "pcfmcp_error_name": (c_char_p, [err]),
+    "pcfmcp_error_last": (c_char_p, []),
     "pcfmcp_free": (None, [c_void_p]),
     "pcfmcp_global_init": (err, []),
     "pcfmcp_global_cleanup": (None, []),
@@ -285,6 +286,7 @@ _PROTOTYPES = {
     "pcfmcp_pcf_set_retry": (err, [P, c_int, c_long, c_long]),
     "pcfmcp_pcf_set_channel": (err, [P, c_char_p, c_char_p]),
     "pcfmcp_pcf_set_allow_api_issue_writes": (err, [P, c_int]),
+    "pcfmcp_pcf_set_token_state_file": (err, [P, c_char_p]),
     "pcfmcp_pcf_set_observer": (err, [P, PCF_OBSERVER_CB, c_void_p]),
     "pcfmcp_pcf_token_expiry": (c_int64, [P]),
     "pcfmcp_pcf_capability": (err, [P, c_char_p, c_char_p_p]),

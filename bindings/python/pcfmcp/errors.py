@@ -43,6 +43,11 @@ def error_name(code):
     return dec(lib.pcfmcp_error_name(int(code)))
 
 
+def error_last():
+    """pcfmcp_error_last(): why this thread's last failed call failed."""
+    return dec(lib.pcfmcp_error_last())
+
+
 class PcfmcpError(Exception):
     """A libpcfmcp call failed.
 

@@ -173,6 +173,11 @@ class Pcf(Handle):
     def set_allow_api_issue_writes(self, allow=True):
         self._set(lib.pcfmcp_pcf_set_allow_api_issue_writes, int(bool(allow)))
 
+    def set_token_state_file(self, path):
+        """Keeps the token created from the login in ``path`` (mode 0600) so a
+        client started after a crash reuses it; None: not kept."""
+        self._set(lib.pcfmcp_pcf_set_token_state_file, enc(path))
+
     def set_observer(self, fn):
         """Calls ``fn(endpoint, http_status, error, seconds, attempt, is_retry)``
         after every HTTP attempt; None removes it."""

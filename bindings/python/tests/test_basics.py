@@ -40,6 +40,17 @@ class ErrorsTest(unittest.TestCase):
         self.assertEqual(e.message, pcfmcp.strerror(ErrorCode.TIMEOUT))
         self.assertIn("PCFMCP_ERR_TIMEOUT", str(e))
 
+    def test_error_last_is_the_detail_of_this_threads_last_failure(self):
+        engine = pcfmcp.Engine("py-test", "1")
+        try:
+            with self.assertRaises(PcfmcpError) as cm:
+                engine.remove_tool("nothing")
+            self.assertEqual(cm.exception.code, ErrorCode.NOT_FOUND)
+            self.assertEqual(cm.exception.message, 'no tool named "nothing"')
+            self.assertEqual(pcfmcp.error_last(), 'no tool named "nothing"')
+        finally:
+            engine.close()
+
     def test_unknown_code_stays_an_int(self):
         e = PcfmcpError(-999)
         self.assertEqual(e.code, -999)

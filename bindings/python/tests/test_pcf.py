@@ -227,6 +227,11 @@ class GenericAndErrorsTest(PcfTestCase):
             p.set_max_body(1 << 20)
             p.set_channel("issues_write", "api")
             p.set_allow_api_issue_writes(True)
+            p.set_token_state_file("/tmp/pcf-mcp-token-state.json")
+            p.set_token_state_file(None)
+            with self.assertRaises(PcfmcpError) as cm:
+                p.set_token_state_file("")
+            self.assertEqual(cm.exception.code, ErrorCode.INVALID_ARG)
             p.set_basic_auth("u", "p4ssword")
             p.set_insecure(False)
             with self.assertRaises(PcfmcpError) as cm:
