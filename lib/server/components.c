@@ -515,8 +515,7 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     /* PCF is checked in the background while /readyz and /metrics can ask. */
     if ((rc = pcfmcp__readiness_start(s->parts->ready)) != PCFMCP_OK) {
         pcfmcp_http_stop(h);
-        snprintf(s->errmsg, sizeof(s->errmsg), "cannot start the PCF readiness check: %s",
-                 pcfmcp_strerror(rc));
+        pcfmcp__fail(s, rc, "cannot start the PCF readiness check: %s", pcfmcp_strerror(rc));
     }
     pcfmcp_error_t run_rc = pcfmcp_http_run(h);
     pcfmcp__readiness_stop(s->parts->ready);
