@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/threadpool.h"
+#include "core/util.h"
 
 typedef struct task {
     pcfmcp__task_fn fn;
@@ -62,11 +63,7 @@ int pcfmcp__pool_new(pcfmcp__pool **out, unsigned threads, size_t queue_max)
     }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->room, &ca);
-    pthread_condattr_destroy(&ca);
+    pcfmcp__cond_init_monotonic(&p->room);
     p->queue_max = queue_max ? queue_max : 1;
     /* Workers must not take process signals meant for the main loop. */
     sigset_t all, old;
@@ -113,14 +110,7 @@ int pcfmcp__pool_submit(pcfmcp__pool *p, pcfmcp__task_fn fn, void *arg)
 
 bool pcfmcp__pool_wait_room(pcfmcp__pool *p, unsigned timeout_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)(timeout_ms / 1000);
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = pcfmcp__monotonic_after(timeout_ms);
     pthread_mutex_lock(&p->lock);
     while (p->queued >= p->queue_max && !p->stopping &&
            pthread_cond_timedwait(&p->room, &p->lock, &until) == 0) {

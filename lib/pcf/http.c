@@ -41,11 +41,7 @@ pcf_shared *pcfmcp__pcf_shared_new(void)
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&s->locks[i], NULL);
     pthread_mutex_init(&s->pool_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->pool_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    pcfmcp__cond_init_monotonic(&s->pool_cond);
     s->share = curl_share_init();
     if (!s->share || curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock) ||
         curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
@@ -203,11 +199,7 @@ static pcfmcp_error_t pool_take(pcf_call *c, CURL **out)
         }
         /* Short slices: a cancelled caller notices within 50 ms. */
         uint64_t slice = c->deadline - now < 50 ? c->deadline - now : 50;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += (long)(slice % 1000) * 1000000L;
-        ts.tv_sec += (time_t)(slice / 1000) + ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
+        struct timespec ts = pcfmcp__monotonic_after(slice);
         pthread_cond_timedwait(&s->pool_cond, &s->pool_lock, &ts);
     }
     pthread_mutex_unlock(&s->pool_lock);

@@ -52,11 +52,7 @@ pcfmcp_error_t pcfmcp__readiness_new(pcfmcp__readiness **out, pcfmcp_pcf_t *pcf,
     r->ttl_ms = ttl_ms ? ttl_ms : 1;
     r->budget_ms = budget_ms;
     pthread_mutex_init(&r->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    pcfmcp__cond_init_monotonic(&r->wake);
     snprintf(r->reason, sizeof(r->reason), "PCF not checked yet");
     *out = r;
     return PCFMCP_OK;
@@ -115,14 +111,7 @@ static void *loop(void *arg)
         pthread_mutex_unlock(&r->lock);
         probe(r);
         pthread_mutex_lock(&r->lock);
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += (time_t)(r->ttl_ms / 1000);
-        until.tv_nsec += (long)(r->ttl_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = pcfmcp__monotonic_after(r->ttl_ms);
         while (!r->stopping &&
                pthread_cond_timedwait(&r->wake, &r->lock, &until) != ETIMEDOUT) {
         }
