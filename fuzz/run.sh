@@ -16,15 +16,15 @@ if [ ! -f Makefile ]; then
     CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
     LDFLAGS="-fsanitize=address,undefined" "$top/configure" --quiet --disable-shared
 fi
-make -j"$(nproc)" --quiet lib/layers/stamp libpcfmcp-server.la libpcfmcp-tools.la libpcfmcp-transport.la \
+make -j"$(nproc)" --quiet lib/layers/stamp lib/gen/core/config_typed.h libpcfmcp-server.la libpcfmcp-tools.la libpcfmcp-transport.la \
     libpcfmcp-pcf.la libpcfmcp-mcp.la libpcfmcp-hardening.la libpcfmcp-core.la
 # The replay driver's main() is replaced by libFuzzer's.
-clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$top/include" -Iinclude -I"$top/lib" -I. \
+clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$top/include" -Iinclude -I"$top/lib" -Ilib/gen -I. \
     -DPCFMCP_BUILDING_LIBRARY $(pkg-config --cflags libcjson) \
     "$top/fuzz/fuzz_$target.c" .libs/libpcfmcp-server.a .libs/libpcfmcp-tools.a \
     .libs/libpcfmcp-transport.a .libs/libpcfmcp-pcf.a .libs/libpcfmcp-mcp.a \
     .libs/libpcfmcp-hardening.a .libs/libpcfmcp-core.a \
-    $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib) -lm -pthread \
+    $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib libpcre2-8) -lm -pthread \
     -o "fuzz-$target"
 mkdir -p "corpus-$target"
 exec "./fuzz-$target" -max_total_time="$secs" -max_len=65536 "corpus-$target" "$top/fuzz/corpus/$target"

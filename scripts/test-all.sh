@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-TSAN_TESTS="tests/api/test_errors_threads"
+TSAN_TESTS="tests/api/test_errors_threads tests/api/test_engine"
 
 ./scripts/deps.sh
 # The pinned MCP SDK and conformance clients; every build tree (including

@@ -450,6 +450,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_set_id(pcfmcp_session_t *session, const
 /**
  * For stateless sessions, the protocol revision the transport learned out of
  * band (the `MCP-Protocol-Version` header). Must be one the engine supports.
+ * #PCFMCP_PROTOCOL_STATELESS makes every request on the session a
+ * 2026-07-28 one: a request without that `_meta` protocol version is
+ * refused (-32602) rather than served as an earlier revision.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_session_set_protocol_version(pcfmcp_session_t *session,
                                                               const char *version);
@@ -487,7 +490,10 @@ PCFMCP_API const char *pcfmcp_ctx_client_info(const pcfmcp_ctx_t *ctx);
 PCFMCP_API const char *pcfmcp_ctx_meta(const pcfmcp_ctx_t *ctx);
 /** 1 once the client cancelled the request (or the session closed); handlers should stop. */
 PCFMCP_API int pcfmcp_ctx_is_cancelled(const pcfmcp_ctx_t *ctx);
-/** Address of the cancellation flag, for code that polls it (libcurl progress callbacks). */
+/** Address of the cancellation flag, for code that polls it (libcurl progress callbacks).
+ *  Other threads set it while the handler runs: read it with an atomic load
+ *  (`__atomic_load_n(flag, __ATOMIC_RELAXED)`, or C11 `atomic_load`), as
+ *  pcfmcp_ctx_is_cancelled() does. */
 PCFMCP_API const volatile int *pcfmcp_ctx_cancel_flag(const pcfmcp_ctx_t *ctx);
 
 /** The W3C `traceparent` of this request (from the transport or `_meta`), or NULL. */

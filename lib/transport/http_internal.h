@@ -57,6 +57,28 @@ pcfmcp__http_slot_verdict pcfmcp__http_slots_take(pcfmcp__http_slots *t, const c
 void pcfmcp__http_slots_give(pcfmcp__http_slots *t, const char *key);
 unsigned long long pcfmcp__http_slots_total(pcfmcp__http_slots *t);
 
+/* One request header field line as libmicrohttpd parsed it (borrowed). */
+typedef struct {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} pcfmcp__http_header;
+
+/* The one check every request's headers pass before anything reads them:
+ * field names are tokens; Host, Content-Length, Transfer-Encoding,
+ * Authorization and the MCP headers appear at most once; Content-Length is
+ * digits, Transfer-Encoding only "chunked" and never with Content-Length;
+ * HTTP/1.1 needs a well-formed Host. Behind a proxy a request it reads one
+ * way and we another is how requests get smuggled. Returns NULL when the
+ * request may go on, else why it may not (static text). */
+const char *pcfmcp__http_check_headers(const pcfmcp__http_header *headers, size_t n, bool http11);
+
+/* Access-Control-Allow-Headers for a preflight: the MCP headers, plus each
+ * well-formed Mcp-Param-* name the preflight's Access-Control-Request-Headers
+ * (@p requested, may be NULL) asks for. pcfmcp__malloc'd, NULL without memory. */
+char *pcfmcp__http_cors_allow_headers(const char *requested);
+
 /* -------------------------------------------------------------- http_tls.c */
 
 typedef struct pcfmcp__tls_store pcfmcp__tls_store;
