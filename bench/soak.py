@@ -11,18 +11,17 @@ http` with its read cache on or off, then keeps a fixed rate of requests
 list_hosts and list_issues) coming from --clients clients, each with a
 session and a kept-alive connection, for --minutes. Every --interval
 seconds it records the server's RSS and private memory, its open
-descriptors (and how many belong to pooled libcurl handles: a connection
-to PCF and a socket pair each), its threads, the
-requests done and the errors (HTTP status
-not 200, a JSON-RPC error or a tool result with isError) in that window.
+descriptors (and how many belong to the pool of libcurl handles that talk
+to PCF), its threads, the requests done and the errors (HTTP status not
+200, a JSON-RPC error or a tool result with isError) in that window.
 
 The verdict compares the samples after --warmup minutes: RSS growth from
-the first sample after warm-up to the last under 2 %, descriptors back
-other than those of the libcurl pool back to the same count (the pool
-follows the load: at most 16 handles), 0 errors. Rate limits are off (the rate is fixed here;
-one address would otherwise be limited). Exit status 0 when the targets
-hold, 1 otherwise. Loopback only; everything it starts is stopped at the
-end or on SIGINT/SIGTERM."""
+the first sample after warm-up to the last under 2 %, every descriptor
+outside the libcurl pool back to the same count (the pool follows the
+load: at most 16 handles), 0 errors. Rate limits are off (the rate is
+fixed here; one address would otherwise be limited). Exit status 0 when
+the targets hold, 1 otherwise. Loopback only; everything it starts is
+stopped at the end or on SIGINT/SIGTERM."""
 import argparse
 import http.client
 import json
