@@ -99,6 +99,11 @@ struct pcfmcp_engine {
     char **withheld;        /* name, reason, name, reason, ... */
     size_t nwithheld;       /* pairs */
     uint64_t generation[PCFMCP__LIST_COUNT];
+    /* pcfmcp_engine_batch_begin/_end: nesting depth, and which lists changed
+     * meanwhile (their list_changed notification waits for the end). Both
+     * under reg_lock. */
+    unsigned batch;
+    bool batch_changed[PCFMCP__LIST_COUNT];
 
     pthread_mutex_t pages_lock;
     pcfmcp__pages *pages[PCFMCP__LIST_COUNT];
