@@ -40,12 +40,15 @@ input() { # count request
     i=0
     while [ $i -lt "$1" ]; do echo "$2"; i=$((i + 1)); done
 }
-# Total instructions of one run (all threads).
+# Total instructions of one run (all threads). The queue is unbounded in
+# effect: every request is written at once, and a build that queues each
+# call (no inline cached answers) would otherwise refuse some as busy.
 run() { # name count request extra-env
     input "$2" "$3" >"$tmp/in"
     env PCF_MCP_PCF_URL="$fake_url" PCF_MCP_PCF_TOKEN=11111111-2222-4333-8444-555555555555 \
         PCF_MCP_LOG_LEVEL=error PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND=0 \
-        PCF_MCP_RATE_LIMIT_WRITE_REQUESTS_PER_SECOND=0 PCF_MCP_AUDIT_ENABLED=false $4 \
+        PCF_MCP_RATE_LIMIT_WRITE_REQUESTS_PER_SECOND=0 PCF_MCP_AUDIT_ENABLED=false \
+        PCF_MCP_MCP_QUEUE=1000000 $4 \
         valgrind --tool=callgrind --callgrind-out-file="$tmp/$1.$2.out" "$pcfmcp" \
         <"$tmp/in" >"$tmp/$1.$2.stdout" 2>"$tmp/$1.$2.err"
     # Every request answered, none with an error.

@@ -193,8 +193,18 @@ static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
     if (strcmp(method, "tools/call") != 0)
         return;
     hooks.after = pthread_self();
-    hooks.after_calls++;
     hooks.outcome = outcome;
+    __atomic_add_fetch(&hooks.after_calls, 1, __ATOMIC_RELEASE); /* last: see wait_after() */
+}
+
+/* The after-hook runs once the answer is out: a worker's may still be
+ * running when the client has its answer. */
+static void wait_after(int calls)
+{
+    for (int i = 0; __atomic_load_n(&hooks.after_calls, __ATOMIC_ACQUIRE) < calls; i++) {
+        ck_assert_msg(i < 10000, "the after-hook never ran");
+        usleep(1000);
+    }
 }
 
 static const char cached_text[] = "{\"content\":[{\"type\":\"text\",\"text\":\"from the probe\"}]}";
@@ -306,6 +316,7 @@ START_TEST(probe_that_would_wait_leaves_the_call_and_its_hooks_to_a_worker)
     /* The hooks share the worker's thread, as the engine's header promises. */
     ck_assert(!pthread_equal(hooks.tool, pthread_self()));
     ck_assert(pthread_equal(hooks.before, hooks.tool));
+    wait_after(1);
     ck_assert(pthread_equal(hooks.after, hooks.tool));
 }
 END_TEST
