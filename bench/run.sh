@@ -1,7 +1,8 @@
 #!/bin/sh
 # HTTP and stdio benchmark of pcf-mcp against the ceilings it is measured
 # by, in one run. Not a test: prints one table and the ratios of issue 11's
-# targets (bench/README.md explains each row; bench/PROFILE.md the profile).
+# targets (README.md, Performance, explains each row; bench/PROFILE.md the
+# profile).
 #   bench/run.sh BUILDDIR [SECONDS]
 # 1. The ceilings: bench/raw-mhd (bare libmicrohttpd with pcf-mcp's daemon
 #    flags answering a fixed body) at 3 KB and at the size of each pcf-mcp
