@@ -529,6 +529,14 @@ pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, in
     return parse(s, len, max_depth, true, false, out, err_off);
 }
 
+cJSON *pcfmcp__json_parse_text(const char *text, int max_depth)
+{
+    cJSON *out = NULL;
+    if (!text || pcfmcp__json_parse(text, strlen(text), max_depth, &out, NULL) != PCFMCP__JSON_OK)
+        return NULL;
+    return out;
+}
+
 const char *pcfmcp__json_status_text(pcfmcp__json_status st)
 {
     switch (st) {

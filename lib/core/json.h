@@ -42,6 +42,13 @@ pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth,
 pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
                                                    cJSON **out, size_t *err_off);
 const char *pcfmcp__json_status_text(pcfmcp__json_status st);
+/* Text this library wrote itself (schemas, the engine's re-serialised
+ * arguments, serverInfo) is nested no deeper than cJSON's own bound. */
+#define PCFMCP__JSON_OWN_DEPTH 1000
+/* pcfmcp__json_parse() of a NUL-terminated text: the tree, or NULL when
+ * @p text is NULL or refused. Every parse in lib/ goes through this file
+ * (tests/layers/check-json-parse.sh), so one set of rules holds. */
+cJSON *pcfmcp__json_parse_text(const char *text, int max_depth);
 
 
 /* Typed getters: NULL / fallback when the key is absent or of another type. */

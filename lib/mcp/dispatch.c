@@ -351,7 +351,7 @@ static cJSON *modernize(pcfmcp_engine_t *e, cJSON *result)
     if (!cJSON_IsObject(meta))
         meta = cJSON_AddObjectToObject(result, "_meta");
     pthread_rwlock_rdlock(&e->reg_lock);
-    cJSON *info = cJSON_Parse(e->server_info_text);
+    cJSON *info = pcfmcp__json_parse_text(e->server_info_text, PCFMCP__JSON_OWN_DEPTH);
     pthread_rwlock_unlock(&e->reg_lock);
     cJSON_DeleteItemFromObjectCaseSensitive(meta, META_SERVERINFO);
     ok &= meta && pcfmcp__json_put(meta, META_SERVERINFO, info);
@@ -559,7 +559,7 @@ static void do_initialize(pcfmcp_ctx_t *ctx, reply *r)
     bool ok = pcfmcp__json_put_str(res, "protocolVersion", chosen);
     ok &= pcfmcp__json_put(res, "capabilities", pcfmcp__engine_capabilities(e, false));
     pthread_rwlock_rdlock(&e->reg_lock);
-    ok &= pcfmcp__json_put(res, "serverInfo", cJSON_Parse(e->server_info_text));
+    ok &= pcfmcp__json_put(res, "serverInfo", pcfmcp__json_parse_text(e->server_info_text, PCFMCP__JSON_OWN_DEPTH));
     if (e->instructions)
         ok &= pcfmcp__json_put_str(res, "instructions", e->instructions);
     pthread_rwlock_unlock(&e->reg_lock);

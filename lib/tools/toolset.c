@@ -370,7 +370,7 @@ static cJSON *param_schema(const tool_param *p)
     cJSON *s = NULL;
     switch (p->kind) {
     case K_SCHEMA:
-        s = cJSON_Parse(p->extra);
+        s = pcfmcp__json_parse_text(p->extra, PCFMCP__JSON_OWN_DEPTH);
         break;
     case K_STR:
     case K_TEXT:
@@ -389,8 +389,8 @@ static cJSON *param_schema(const tool_param *p)
         cJSON_AddStringToObject(s, "format", "uuid");
         break;
     case K_IP:
-        s = cJSON_Parse("{\"type\":\"string\",\"anyOf\":[{\"format\":\"ipv4\"},{\"format\":"
-                        "\"ipv6\"}]}");
+        s = pcfmcp__json_parse_text("{\"type\":\"string\",\"anyOf\":[{\"format\":\"ipv4\"},{\"format\":"
+                        "\"ipv6\"}]}", PCFMCP__JSON_OWN_DEPTH);
         break;
     case K_HOSTNAME:
         s = cJSON_CreateObject();
@@ -442,12 +442,12 @@ static cJSON *param_schema(const tool_param *p)
         break;
     }
     case K_UUID_ARR:
-        s = cJSON_Parse("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"format\":\"uuid\"},"
-                        "\"maxItems\":1000}");
+        s = pcfmcp__json_parse_text("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"format\":\"uuid\"},"
+                        "\"maxItems\":1000}", PCFMCP__JSON_OWN_DEPTH);
         break;
     case K_STR_ARR:
-        s = cJSON_Parse("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"maxLength\":"
-                        "1024},\"maxItems\":1000}");
+        s = pcfmcp__json_parse_text("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"maxLength\":"
+                        "1024},\"maxItems\":1000}", PCFMCP__JSON_OWN_DEPTH);
         break;
     }
     if (s && p->desc && !cJSON_GetObjectItemCaseSensitive(s, "description"))
@@ -561,7 +561,7 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
     cJSON_AddStringToObject(t, "description", desc.data ? desc.data : d->desc);
     pcfmcp__buf_free(&desc);
     cJSON_AddItemToObject(t, "inputSchema", input_schema(ts, d));
-    cJSON *out = cJSON_Parse(d->output);
+    cJSON *out = pcfmcp__json_parse_text(d->output, PCFMCP__JSON_OWN_DEPTH);
     if (out)
         cJSON_AddItemToObject(t, "outputSchema", out);
     /* The title is the tool's own member; annotations.title would repeat it. */
