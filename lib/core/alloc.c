@@ -16,11 +16,16 @@ static atomic_ulong alloc_total;
  * lets a parser that cannot tell why it failed (cJSON) ask whether memory
  * ran out meanwhile. */
 static atomic_ulong alloc_failures;
+/* The same, for this thread only: what a tool call's own allocations did,
+ * whatever other threads went through meanwhile. */
+static _Thread_local unsigned long alloc_failures_here;
 
 static void *counted(void *p)
 {
-    if (PCFMCP_UNLIKELY(!p))
+    if (PCFMCP_UNLIKELY(!p)) {
         atomic_fetch_add_explicit(&alloc_failures, 1, memory_order_relaxed);
+        alloc_failures_here++;
+    }
     return p;
 }
 
@@ -29,12 +34,25 @@ unsigned long pcfmcp__alloc_failures(void)
     return atomic_load_explicit(&alloc_failures, memory_order_relaxed);
 }
 
+unsigned long pcfmcp__alloc_failures_here(void)
+{
+    return alloc_failures_here;
+}
+
+/* -1 = off; n >= 0: the allocation n from now fails, and only that one. */
+static atomic_long fail_one = -1;
+
 static bool should_fail(void)
 {
     long v = atomic_load_explicit(&fail_after, memory_order_relaxed);
-    if (PCFMCP_LIKELY(v < 0))
+    if (PCFMCP_LIKELY(v < 0 && atomic_load_explicit(&fail_one, memory_order_relaxed) < 0))
         return false;
     atomic_fetch_add_explicit(&alloc_total, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&fail_one, memory_order_relaxed) >= 0 &&
+        atomic_fetch_sub_explicit(&fail_one, 1, memory_order_relaxed) == 0)
+        return true;
+    if (v < 0)
+        return false;
     if (v == 0)
         return true;
     /* Decrement only while still positive; a concurrent decrement to 0 means fail. */
@@ -45,12 +63,23 @@ static bool should_fail(void)
     return v == 0;
 }
 
+static atomic_ulong mark;
+
 long pcfmcp__alloc_fail_after(long n)
 {
-    static atomic_ulong mark;
     unsigned long now = atomic_load(&alloc_total);
     unsigned long prev = atomic_exchange(&mark, now);
+    atomic_store(&fail_one, -1);
     atomic_store(&fail_after, n);
+    return (long)(now - prev);
+}
+
+long pcfmcp__alloc_fail_nth(long n)
+{
+    unsigned long now = atomic_load(&alloc_total);
+    unsigned long prev = atomic_exchange(&mark, now);
+    atomic_store(&fail_after, -1);
+    atomic_store(&fail_one, n);
     return (long)(now - prev);
 }
 

@@ -29,8 +29,13 @@ static pcfmcp_error_t run_handler(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_ctx_t *
     pcfmcp_error_t rc = pcfmcp__tools_call_begin(c, ts, ctx, d, args);
     if (rc == PCFMCP_OK && (d->flags & F_PROJECT))
         rc = pcfmcp__tools_resolve_project(c, project);
+    unsigned long oom_before = pcfmcp__alloc_failures_here();
     if (rc == PCFMCP_OK)
         rc = d->fn(c);
+    /* As for tools/call: a tree built while memory ran out may lack
+     * members, and a resource or prompt must not show less than PCF holds. */
+    if (rc == PCFMCP_OK && pcfmcp__alloc_failures_here() != oom_before)
+        rc = PCFMCP_ERR_NOMEM;
     if (rc == PCFMCP_OK && !pcfmcp__tools_clean_tree(pcfmcp__tools_out(c), ts->max_field))
         rc = PCFMCP_ERR_NOMEM;
     return rc;

@@ -1441,6 +1441,21 @@ static pcfmcp_error_t emit_text(tcall *c)
     return rc;
 }
 
+/* Memory ran out on this thread while the handler built its answer: a
+ * handler's tree building is not checked step by step (cJSON_Add* results),
+ * so the tree may lack members. A partial answer would tell the model that
+ * PCF holds less than it does; the call fails as a whole instead, and a
+ * write says it may have happened. */
+static pcfmcp_error_t partial_answer(tcall *c)
+{
+    if (c->def->flags & F_READ)
+        TOOL_ERR(c, "out of memory while building the answer; nothing was changed");
+    else
+        TOOL_ERR(c, "out of memory while building the answer; the change may have reached "
+                    "PCF: read it back before retrying");
+    return PCFMCP_ERR_NOMEM;
+}
+
 /* One tools/call of a PCF tool, on a worker: the engine's parsed arguments
  * in, the structured output written once (the byte cap is measured on the
  * text that is sent) and the text rendered from the same cleaned tree. */
@@ -1464,8 +1479,11 @@ static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const cJSON *args, pcfmcp_resu
     }
     if (rc == PCFMCP_OK && (d->flags & F_PROJECT))
         rc = pcfmcp__tools_resolve_project(&c, pcfmcp__tools_arg_str(&c, "project"));
+    unsigned long oom_before = pcfmcp__alloc_failures_here();
     if (rc == PCFMCP_OK)
         rc = d->fn(&c);
+    if (rc == PCFMCP_OK && pcfmcp__alloc_failures_here() != oom_before)
+        rc = partial_answer(&c);
     if (rc == PCFMCP_OK && ctx && pcfmcp_ctx_is_cancelled(ctx)) {
         TOOL_ERR(&c, "cancelled by the client");
         rc = PCFMCP_ERR_CANCELLED;
@@ -1498,6 +1516,8 @@ static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const cJSON *args, pcfmcp_resu
             rc = pcfmcp__mt_result_structured_json(result, c.out, &json);
         if (rc != PCFMCP_OK)
             TOOL_ERR(&c, "out of memory");
+        else if (pcfmcp__alloc_failures_here() != oom_before)
+            rc = partial_answer(&c); /* rendering lost a step: the text may lack lines */
         else
             pcfmcp__tools_rc_keep(&c);
     }
