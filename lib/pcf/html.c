@@ -208,7 +208,7 @@ bool pcfmcp__pcf_html_errors(const char *html, size_t len, cJSON **errors)
         char *text = html_text(li, (size_t)(li_end - li));
         if (text) {
             char ex[PCF_EXCERPT_MAX + 1];
-            pcfmcp__pcf_excerpt(text, strlen(text), ex);
+            pcfmcp__pcf_excerpt(text, strlen(text), ex, sizeof(ex));
             pcfmcp__free(text);
             if (ex[0])
                 cJSON_AddItemToArray(arr, cJSON_CreateString(ex));

@@ -251,9 +251,10 @@ typedef struct {
 
 /* Classifies an API v1 answer into @p res (error class, message, JSON). */
 void pcfmcp__pcf_classify_api(pcfmcp_pcf_result_t *res, const pcfmcp__pcf_answer *a);
-/* At most PCF_EXCERPT_MAX bytes of @p body, valid UTF-8, control characters
- * and runs of white space folded to one space; into out[PCF_EXCERPT_MAX + 1]. */
-void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out);
+/* At most PCF_EXCERPT_MAX bytes of @p body (fewer when @p out_size is
+ * smaller), valid UTF-8 never cut inside a character, control characters and
+ * runs of white space folded to one space; NUL-terminated in out[out_size]. */
+void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out, size_t out_size);
 /* Message for an unexpected HTTP status. */
 pcfmcp_error_t pcfmcp__pcf_fail_status(pcfmcp_pcf_result_t *res, const pcfmcp__pcf_answer *a);
 

@@ -104,7 +104,7 @@ pcfmcp_error_t pcfmcp__pcf_fail_errors(pcfmcp_pcf_result_t *r, pcfmcp_error_t er
         if (!cJSON_IsString(e))
             continue;
         char ex[PCF_EXCERPT_MAX + 1];
-        pcfmcp__pcf_excerpt(e->valuestring, strlen(e->valuestring), ex);
+        pcfmcp__pcf_excerpt(e->valuestring, strlen(e->valuestring), ex, sizeof(ex));
         if (n++ > 0)
             pcfmcp__buf_puts(&b, "; ");
         pcfmcp__buf_puts(&b, ex);
@@ -127,12 +127,16 @@ pcfmcp_error_t pcfmcp__pcf_fail_errors(pcfmcp_pcf_result_t *r, pcfmcp_error_t er
     return r->err;
 }
 
-void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out)
+void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out, size_t out_size)
 {
+    if (out_size == 0)
+        return;
+    /* The caller's buffer bounds the text, not an assumption about it. */
+    size_t max = out_size - 1 < PCF_EXCERPT_MAX ? out_size - 1 : PCF_EXCERPT_MAX;
     size_t o = 0;
     bool space = true; /* drops leading white space */
     size_t i = 0;
-    while (i < len && o < PCF_EXCERPT_MAX) {
+    while (i < len && o < max) {
         unsigned char ch = (unsigned char)body[i];
         if (ch < 0x20 || ch == 0x7f || ch == ' ') {
             if (!space)
@@ -150,7 +154,7 @@ void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out)
                 i++;
                 continue;
             }
-            if (o + n > PCF_EXCERPT_MAX)
+            if (o + n > max)
                 break;
         }
         memcpy(out + o, body + i, n);
@@ -221,11 +225,9 @@ pcfmcp_error_t pcfmcp__pcf_fail_status(pcfmcp_pcf_result_t *r, const pcfmcp__pcf
     if (a->status == 429)
         return pcfmcp__pcf_fail(r, PCFMCP_ERR_RATE_LIMITED,
                                 "PCF is rate limiting requests (HTTP 429); try again later");
-    char ct[48];
+    char ct[41];
     pcfmcp__pcf_excerpt(a->content_type ? a->content_type : "no content type",
-                        a->content_type ? strlen(a->content_type) : 15, ct);
-    if (strlen(ct) > 40)
-        ct[40] = '\0';
+                        a->content_type ? strlen(a->content_type) : 15, ct, sizeof(ct));
     /* PCF reports unknown ids as 400 {"errors": [...]} and the client never
      * sends a malformed id, so a 404 without that shape means the route
      * itself is missing: almost always pcf.url pointing at the wrong place
@@ -303,7 +305,7 @@ void pcfmcp__pcf_classify_api(pcfmcp_pcf_result_t *r, const pcfmcp__pcf_answer *
     if (a->status == 200) {
         if (!doc) {
             char ex[PCF_EXCERPT_MAX + 1];
-            pcfmcp__pcf_excerpt(a->body, a->len, ex);
+            pcfmcp__pcf_excerpt(a->body, a->len, ex, sizeof(ex));
             pcfmcp__pcf_fail(r, PCFMCP_ERR_BAD_RESPONSE,
                              parsed ? "PCF answered JSON that is not an object: %s"
                                     : "PCF answered something that is not JSON: %s",

@@ -413,14 +413,56 @@ START_TEST(excerpt_never_splits_a_utf8_character)
     for (int i = 0; i < 60; i++)
         strcat(body, "\xc3\xa9"); /* é */
     char out[PCF_EXCERPT_MAX + 1];
-    pcfmcp__pcf_excerpt(body, strlen(body), out);
+    pcfmcp__pcf_excerpt(body, strlen(body), out, sizeof(out));
     ck_assert_uint_eq(strlen(out), 120);
     ck_assert(pcfmcp__utf8_valid(out, strlen(out), NULL));
     memmove(body + 1, body, strlen(body) + 1);
     body[0] = 'x';
-    pcfmcp__pcf_excerpt(body, strlen(body), out);
+    pcfmcp__pcf_excerpt(body, strlen(body), out, sizeof(out));
     ck_assert_uint_eq(strlen(out), 119);
     ck_assert(pcfmcp__utf8_valid(out, strlen(out), NULL));
+}
+END_TEST
+
+/* Property: whatever the text and the buffer size, the excerpt stays inside
+ * the buffer, is NUL-terminated there and is valid UTF-8. */
+START_TEST(excerpt_stays_inside_any_buffer)
+{
+    static const char *const bodies[] = {
+        "plain ascii text that is long enough to be cut somewhere in the middle of it, "
+        "and then some more words so that it passes the excerpt limit easily, really",
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80\xf0\x9f\x98\x80 mixed widths",
+        "\x01\x02 \t\n control \x7f and \xff\xfe invalid bytes \xc3",
+    };
+    char buf[PCF_EXCERPT_MAX + 16];
+    for (size_t b = 0; b < PCFMCP_ARRAY_LEN(bodies); b++) {
+        for (size_t size = 1; size <= PCF_EXCERPT_MAX + 1; size++) {
+            memset(buf, '#', sizeof(buf));
+            pcfmcp__pcf_excerpt(bodies[b], strlen(bodies[b]), buf, size);
+            ck_assert_uint_lt(strlen(buf), size);
+            for (size_t k = size; k < sizeof(buf); k++)
+                ck_assert_int_eq(buf[k], '#');
+            ck_assert(pcfmcp__utf8_valid(buf, strlen(buf), NULL));
+        }
+    }
+}
+END_TEST
+
+/* Found by fuzz/fuzz_pcfapi.c: a long Content-Type on an error answer
+ * overflowed the 48-byte buffer its excerpt went into, and the cut at 40
+ * bytes could split a character. */
+START_TEST(long_content_type_is_cut_on_a_character_boundary)
+{
+    char ct[200] = "x";
+    for (int i = 0; i < 60; i++)
+        strcat(ct, "\xc3\xa9"); /* é, so byte 40 falls inside one */
+    pcfmcp_pcf_result_t *r = classify(500, ct, "oops");
+    ck_assert_int_eq(r->err, PCFMCP_ERR_HTTP);
+    ck_assert(pcfmcp__utf8_valid(r->message, strlen(r->message), NULL));
+    const char *shown = strstr(r->message, "; x");
+    ck_assert_ptr_nonnull(shown);
+    ck_assert_uint_le(strlen(shown + 2) - 1, 40); /* the content type, without ")" */
+    pcfmcp_pcf_result_free(r);
 }
 END_TEST
 
@@ -590,6 +632,8 @@ static Suite *suite(void)
     t = tcase_create("edges");
     tcase_add_test(t, garbage_body_gives_short_sanitized_excerpt);
     tcase_add_test(t, excerpt_never_splits_a_utf8_character);
+    tcase_add_test(t, long_content_type_is_cut_on_a_character_boundary);
+    tcase_add_test(t, excerpt_stays_inside_any_buffer);
     tcase_add_test(t, basic_auth_401_names_the_basic_credentials);
     tcase_add_test(t, status_429_is_rate_limited_and_json_array_is_bad_response);
     tcase_add_test(t, csrf_reader_handles_attribute_order_quotes_and_absence);
