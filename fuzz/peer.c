@@ -25,8 +25,10 @@ typedef struct {
 } slot;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
 static slot script[MAX_ANSWERS];
 static size_t nscript, answered, refused;
+static bool serving; /* a connection is open: the script is in use */
 static unsigned port;
 static int listener = -1;
 
@@ -49,6 +51,9 @@ static char *dup_span(const char *s, size_t n, char **at)
 void peer_script(const peer_answer *answers, size_t n)
 {
     pthread_mutex_lock(&lock);
+    /* The client may be done with a connection the server still closes. */
+    while (serving)
+        pthread_cond_wait(&idle, &lock);
     for (size_t i = 0; i < nscript; i++)
         free(script[i].buf);
     memset(script, 0, sizeof(script));
@@ -234,7 +239,7 @@ static void serve(int fd)
         refused++;
     }
     pthread_mutex_unlock(&lock);
-    /* The script cannot change while a request is served: the client waits. */
+    /* The script stays while `serving` is set (see peer_script). */
     if (hit)
         answer(fd, &hit->a);
 }
@@ -249,6 +254,9 @@ static void *loop(void *arg)
                 continue;
             die("accept");
         }
+        pthread_mutex_lock(&lock);
+        serving = true;
+        pthread_mutex_unlock(&lock);
         struct timeval tv = { 5, 0 };
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -262,6 +270,10 @@ static void *loop(void *arg)
         while (poll(&p, 1, 1000) > 0 && recv(fd, drain, sizeof(drain), 0) > 0)
             ;
         close(fd);
+        pthread_mutex_lock(&lock);
+        serving = false;
+        pthread_cond_broadcast(&idle);
+        pthread_mutex_unlock(&lock);
     }
     return NULL;
 }

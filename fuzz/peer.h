@@ -24,7 +24,7 @@ typedef struct {
 
 /* Starts the server once; returns its port. */
 unsigned peer_start(void);
-/* Replaces the script (copied). Not while a request is being served. */
+/* Replaces the script (copied), once the connection being served is closed. */
 void peer_script(const peer_answer *answers, size_t n);
 /* How many requests were answered / refused since the last peer_script(). */
 size_t peer_answered(void);

@@ -176,11 +176,276 @@ def identity():
     }
 
 
+# ---------------------------------------------------------------- pcf peers
+
+UUID_RE = __import__("re").compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The segment before an id names it.
+ID_NAMES = {"project": "project_id", "host": "host_id", "port": "port_id",
+            "network": "network_id", "issues": "issue_id", "issue": "issue_id",
+            "poc": "poc_id", "team": "team_id", "user": "user_id",
+            "credentials": "credential_id"}
+API_OPS = {
+    "check_token": "token_check", "create_token": "token_create",
+    "disable_token": "token_disable", "nonexistent": "user_me",
+    "project_PROJECT_ID_host_HOST_ID_delete": "host_delete",
+    "project_PROJECT_ID_host_HOST_ID_edit": "host_update",
+    "project_PROJECT_ID_host_HOST_ID_info": "host_info",
+    "project_PROJECT_ID_host_new": "host_create",
+    "project_PROJECT_ID_hostname_add": "hostname_add",
+    "project_PROJECT_ID_hostnames": "hostnames_list",
+    "project_PROJECT_ID_hosts": "hosts_list",
+    "project_PROJECT_ID_issues_ISSUE_ID_delete": "issue_delete",
+    "project_PROJECT_ID_issues_ISSUE_ID_edit": "issue_update",
+    "project_PROJECT_ID_issues_ISSUE_ID_info": "issue_info",
+    "project_PROJECT_ID_issues_ISSUE_ID_poc_POC_ID_delete": "poc_delete",
+    "project_PROJECT_ID_issues_ISSUE_ID_poc_POC_ID_info": "poc_info",
+    "project_PROJECT_ID_issues_ISSUE_ID_poc_add": "poc_add",
+    "project_PROJECT_ID_issues_create": "issue_create",
+    "project_PROJECT_ID_issues_list": "issues_list",
+    "project_PROJECT_ID_issues_rules_use": "rules_use",
+    "project_PROJECT_ID_issues_search": "issues_search",
+    "project_PROJECT_ID_network_NETWORK_ID_delete": "network_delete",
+    "project_PROJECT_ID_network_NETWORK_ID_edit": "network_update",
+    "project_PROJECT_ID_network_NETWORK_ID_info": "network_info",
+    "project_PROJECT_ID_network_create": "network_create",
+    "project_PROJECT_ID_networks": "networks_list",
+    "project_PROJECT_ID_port_PORT_ID_delete": "port_delete",
+    "project_PROJECT_ID_port_PORT_ID_edit": "port_update",
+    "project_PROJECT_ID_port_PORT_ID_info": "port_info",
+    "project_PROJECT_ID_port_new": "port_create",
+    "project_PROJECT_ID_settings": "project_settings",
+    "project_PROJECT_ID_settings_edit": "project_update",
+    "project_new": "project_create", "projects": "projects_list", "rules": "rules_list",
+    "swagger_v1_0_0_json": "swagger", "team_TEAM_ID_info": "team_info",
+    "team_TEAM_ID_info_update": "team_update", "team_TEAM_ID_logs": "team_logs",
+    "team_TEAM_ID_projects": "team_projects", "team_TEAM_ID_users": "team_users",
+    "team_TEAM_ID_users_add": "team_user_add", "team_TEAM_ID_users_delete": "team_user_delete",
+    "team_TEAM_ID_users_devote": "team_user_devote",
+    "team_TEAM_ID_users_set_admin": "team_user_set_admin", "teams": "teams_list",
+    "user_USER_ID_info": "user_info", "user_me": "user_me",
+}
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name + ".json")) as f:
+        return json.load(f)
+
+
+def case(name, case_name):
+    for c in fixture(name):
+        if c["name"] == case_name:
+            return c
+    raise KeyError("%s: no case %s" % (name, case_name))
+
+
+def path_ids(path):
+    """{id name: uuid} for the ids in a request path."""
+    out = {}
+    segs = [s for s in path.split("?")[0].split("/") if s]
+    for i, seg in enumerate(segs):
+        if UUID_RE.fullmatch(seg) and i > 0 and segs[i - 1] in ID_NAMES:
+            out[ID_NAMES[segs[i - 1]]] = seg
+    return out
+
+
+def suffix_of(path):
+    """The request path after its first id (the project's, the team's...)."""
+    path = "/" + path.split("?")[0].lstrip("/")
+    m = UUID_RE.search(path)
+    return path[m.end():] if m else path
+
+
+def answer(c, status=None, headers=None, body=None):
+    req, resp = c["request"], c["response"]
+    h = dict(resp.get("headers", {}))
+    if headers:
+        h.update(headers)
+    b = body if body is not None else resp.get("body", resp.get("body_excerpt"))
+    if b is None:
+        b = ""
+    elif not isinstance(b, str):
+        b = json.dumps(b)
+    lines = ["%%%% %s %s" % (req["method"], suffix_of(req["path"])),
+             str(status if status is not None else resp["status"])]
+    lines += ["%s: %s" % ("-".join(w.capitalize() for w in k.split("-")), v)
+              for k, v in h.items()]
+    return "\n".join(lines) + "\n\n" + b
+
+
+def raw_answer(method, suffix, status, headers, body):
+    lines = ["%%%% %s %s" % (method, suffix), str(status)] + headers
+    return "\n".join(lines) + "\n\n" + body
+
+
+def drive_input(label, flags, args, answers):
+    return "%s %d\n%s\n%s\n" % (label, flags, json.dumps(args) if args else "",
+                                "\n".join(answers))
+
+
+def request_args(c):
+    args = path_ids(c["request"]["path"])
+    body = c["request"].get("body")
+    if isinstance(body, dict):
+        for k, v in body.items():
+            if k != "access_token":
+                args[k] = v
+    return args
+
+
+def pcfapi():
+    seeds = {}
+    seen = set()
+    for f in sorted(glob.glob(os.path.join(FIXTURES, "*.json"))):
+        base = os.path.basename(f)[:-5]
+        label = API_OPS[base]
+        for i, c in enumerate(fixture(base)):
+            text = drive_input(label, 1, request_args(c), [answer(c)])
+            if text in seen:
+                continue
+            seen.add(text)
+            seeds["%s-%d-%s" % (label, i, c["name"])] = text
+    hosts = case("project_PROJECT_ID_hosts", "success")
+    expired = case("projects", "expired_token")
+    token = case("create_token", "success")
+    # An expired token renewed with email and password, the call repeated.
+    seeds["renewal"] = drive_input("hosts_list", 3, {}, [
+        answer(expired, headers={}, body=expired["response"]["body"]).replace(
+            "%% POST /api/v1/projects", "%% POST /hosts"),
+        answer(token), answer(hosts)])
+    seeds["create-first"] = drive_input("hosts_list", 2, {}, [answer(token), answer(hosts)])
+    seeds["retry-after"] = drive_input("hosts_list", 1, {}, [
+        raw_answer("POST", "/hosts", 429, ["Retry-After: Wed, 21 Oct 2015 07:28:00 GMT"], "")])
+    seeds["gzip"] = drive_input("projects_list", 1, {}, [
+        raw_answer("POST", "/projects", 200, ["Content-Encoding: gzip"], "{}")])
+    seeds["long-content-type"] = drive_input("hosts_list", 1, {}, [
+        raw_answer("POST", "/hosts", 502, ["Content-Type: text/html; charset=" + "x" * 100], "")])
+    return seeds
+
+
+# The captured login page is cut before its form: the field is added back
+# as Flask-WTF writes it.
+CSRF_FIELD = ('<input id="csrf_token" name="csrf_token" type="hidden" '
+              'value="IjUyNmQ2ZjQ1YjE0ZjBlMjI0NGQ0ZDc4OTk0Y2YwMmE0NzQ0YjQ5Nzci.ZvQ6Ag.'
+              'q3sUaS7bK1yYlq7RkH4b6wC0cZ8">')
+
+
+def login_page():
+    c = case("ui/login", "get_login_page")
+    return answer(c, body=c["response"]["body"] + CSRF_FIELD)
+
+
+def login():
+    return [login_page(), answer(case("ui/login", "success"))]
+
+
+def web(label, args, refs, flags=3):
+    answers = login()
+    for f, n in refs:
+        answers.append(login_page() if (f, n) == ("login", "get_login_page")
+                       else answer(case("ui/" + f, n)))
+    return drive_input(label, flags, args, answers)
+
+
+def without_credential(c, cid):
+    body = json.loads(json.dumps(c["response"]["body"]))
+    body.get("credentials", {}).pop(cid, None)
+    return answer(c, body=body)
+
+
+def pcfweb():
+    p = "ed881b71-614c-45d5-a36d-76bdd0e4afcf"
+    cred = "0f3e768a-6750-4d93-8645-d8471cc54994"
+    notes_p = "743f8a4c-bf3f-4bfe-b64d-15c8dc79eec4"
+    issue = "47b58234-78ed-4082-809e-a3a789ac8ed1"
+    exp_all = ("reports", "export_json_all_project_data")
+    seeds = {
+        "snapshot": web("project_snapshot", {"project_id": p}, [exp_all]),
+        "snapshot-gone": web("project_snapshot", {"project_id": p},
+                             [("reports", "export_json_not_logged_in")]),
+        "credentials": web("credentials_list", {"project_id": p}, [exp_all]),
+        "notes": web("notes_list", {"project_id": notes_p}, [("notes", "export_json_notes")]),
+        "credential-create": drive_input(
+            "credential_create", 3, {"project_id": p, "login": "svc_backup",
+                                     "cleartext_password": "Winter2024!"},
+            login() + [without_credential(case("ui/reports", exp_all[1]), cred),
+                       answer(case("ui/credentials", "add_success")),
+                       answer(case("ui/reports", exp_all[1]))]),
+        "credential-update": drive_input(
+            "credential_update", 3, {"project_id": p, "credential_id": cred, "comment": "x"},
+            login() + [answer(case("ui/reports", exp_all[1])),
+                       raw_answer("POST", "/credentials/%s/" % cred, 200,
+                                  ["Content-Type: text/html; charset=utf-8"],
+                                  case("ui/credentials", "view_one_html")["response"]["body"])]),
+        "credential-delete": drive_input(
+            "credential_delete", 3, {"project_id": p, "credential_id": cred},
+            login() + [answer(case("ui/reports", exp_all[1])),
+                       raw_answer("POST", "/credentials/%s/" % cred, 302,
+                                  ["Location: /project/%s/credentials/" % p], ""),
+                       without_credential(case("ui/reports", exp_all[1]), cred)]),
+        "note-create": web("note_create", {"project_id": notes_p, "name": "Recon notes v2",
+                                           "text": "x"},
+                           [("notes", "export_json_notes_after_delete"),
+                            ("notes", "add_success_referer_notes_page"),
+                            ("notes", "export_json_notes"), ("notes", "edit_update_text")]),
+        "note-create-host": web("note_create", {"project_id": notes_p, "name": "n",
+                                                "host_id": "07e50f99-0088-4a53-b91f-d0a02955f81a"},
+                                [("notes", "add_success_referer_host_page_returns_id")]),
+        "note-update-500": web("note_update", {"project_id": notes_p, "text": "t"},
+                               [("notes", "edit_unknown_note_id"), ("notes", "export_json_notes")]),
+        "note-delete": web("note_delete", {"project_id": notes_p}, [("notes", "edit_delete")]),
+        "nmap": web("nmap_import", {"project_id": notes_p},
+                    [("nmap_import", "import_without_csrf"), ("login", "get_login_page"),
+                     ("login", "success"), ("nmap_import", "import_not_xml")]),
+        "nmap-ok": web("nmap_import", {"project_id": notes_p},
+                       [("nmap_import", "import_success_open_only")]),
+        "report": drive_input("report_render", 3, {"project_id": p, "report_title": "Report"}, login() + [
+            answer(case("ui/reports", "generate_txt_from_uploaded_template"),
+                   headers={"content-disposition": "attachment; filename*=UTF-8''..%2Fr%C3%A9port.txt"})]),
+        "report-settings": drive_input("report_render", 3, {"project_id": p}, [
+            answer(case("project_PROJECT_ID_settings", "success"))] + login() + [
+            answer(case("ui/reports", "generate_unknown_template_id_500"))]),
+        "issue-create": web("issue_create", {"project_id": notes_p, "name": "SQL injection"},
+                            [("issues", "create_missing_name")]),
+        "issue-create-ok": web("issue_create", {"project_id": notes_p, "name": "SQL injection",
+                                                "cvss": 9.8},
+                               [("issues", "create_full_multipart"),
+                                ("issues", "export_json_issue_after_create")]),
+        "issue-update": web("issue_update", {"project_id": notes_p, "issue_id": issue,
+                                             "name": "edited", "description": "d"},
+                            [("issues", "export_json_issue_after_create"),
+                             ("issues", "edit_success"), ("issues", "edit_text_fields")]),
+        "issue-delete": web("issue_delete", {"project_id": notes_p, "issue_id": issue},
+                            [("issues", "export_json_issue_after_create"),
+                             ("issues", "delete_issue_success"),
+                             ("issues", "export_json_after_delete")]),
+        "poc-add": web("poc_add", {"project_id": notes_p, "issue_id": issue, "content": "sqlmap",
+                                   "description": "sqlmap output"},
+                       [("issues", "export_json_issue_after_create"),
+                        ("issues", "poc_add_text_success"), ("issues", "export_json_pocs_after_add")]),
+        "relogin": drive_input("project_snapshot", 3, {"project_id": p}, login() + [
+            answer(case("ui/reports", "export_json_not_logged_in"), headers={"location": "/logout"})]
+            + login() + [answer(case("ui/reports", exp_all[1]))]),
+        "login-wrong-password": drive_input("notes_list", 2, {}, [
+            login_page(), answer(case("ui/login", "wrong_password"))]),
+        "login-csrf": drive_input("notes_list", 2, {}, [
+            login_page(), answer(case("ui/login", "post_without_csrf"))]),
+        "login-no-csrf": drive_input("notes_list", 2, {}, [
+            answer(case("ui/login", "get_login_page"), body="<html>no form</html>")]),
+        "login-to-login": drive_input("notes_list", 2, {}, [
+            login_page(),
+            answer(case("ui/login", "success"), headers={"location": "http://127.0.0.1/login?next=%2F"})]),
+    }
+    return seeds
+
+
 TARGETS = {
     "apikeys": apikeys,
     "jwt": jwt,
     "jwks": jwks,
     "identity": identity,
+    "pcfapi": pcfapi,
+    "pcfweb": pcfweb,
 }
 
 
