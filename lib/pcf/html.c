@@ -260,6 +260,8 @@ bool pcfmcp__pcf_location_is_login(const char *loc)
 
 bool pcfmcp__pcf_find_uuid_after(const char *s, const char *marker, char out[37])
 {
+    /* Empty unless a UUID is found: callers report what is in out. */
+    out[0] = '\0';
     if (!s)
         return false;
     const char *p = s;
@@ -273,6 +275,7 @@ bool pcfmcp__pcf_find_uuid_after(const char *s, const char *marker, char out[37]
                 return true;
         }
     }
+    out[0] = '\0';
     return false;
 }
 

@@ -270,6 +270,10 @@ bool pcfmcp__pcf_html_has(const char *html, size_t len, const char *marker);
  * without the fragment; and the fragment without '#'. malloc'd; NULL on OOM. */
 char *pcfmcp__pcf_location_path(const char *location);
 char *pcfmcp__pcf_location_fragment(const char *location);
+/* The value of one header line as libcurl hands it over ("Name: value\r\n",
+ * @p name_len the length of Name): trimmed, at most 4096 bytes, malloc'd;
+ * NULL on OOM. */
+char *pcfmcp__pcf_header_value(const char *line, size_t len, size_t name_len);
 /* True when a redirect goes to /login or /logout: the web session is gone. */
 bool pcfmcp__pcf_location_is_login(const char *location);
 /* The UUID that follows @p marker ("/issue/", "note_") in @p s into out[37]. */

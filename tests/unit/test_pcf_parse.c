@@ -542,6 +542,40 @@ START_TEST(location_reader_splits_absolute_urls_and_fragments)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfweb.c: a Location with a UUID cut short left its
+ * first 36 bytes in the output, and issue_create reported that as the id of
+ * the issue it had made. */
+START_TEST(uuid_reader_leaves_nothing_behind_when_it_finds_none)
+{
+    char id[37] = "untouched";
+    ck_assert(!pcfmcp__pcf_find_uuid_after(
+        "/project/p/issue/47b58234-78ed-4082-809e-a3a789ac8\xff\xff\xff\xff", "/issue/", id));
+    ck_assert_str_eq(id, "");
+    memcpy(id, "untouched", 10);
+    ck_assert(!pcfmcp__pcf_find_uuid_after(NULL, "/issue/", id));
+    ck_assert_str_eq(id, "");
+    ck_assert(pcfmcp__pcf_find_uuid_after("/issue/x/issue/47b58234-78ed-4082-809e-a3a789ac8ed1/",
+                                          "/issue/", id));
+    ck_assert_str_eq(id, "47b58234-78ed-4082-809e-a3a789ac8ed1");
+}
+END_TEST
+
+/* Found by fuzz/fuzz_pcfweb.c: PCF's header values reached results (a
+ * report's content type) with control characters in them. RFC 9110 5.5:
+ * a recipient replaces CR, LF and NUL with SP; every other control too. */
+START_TEST(header_values_hold_no_control_characters)
+{
+    static const char line[] = "Content-Type: \t text/plain;\x1d charset=utf-8\x01\x7f \r\n";
+    char *v = pcfmcp__pcf_header_value(line, sizeof(line) - 1, 12);
+    ck_assert_str_eq(v, "text/plain;  charset=utf-8");
+    pcfmcp__free(v);
+    static const char nul[] = "Location: /a\0/b\r\n";
+    v = pcfmcp__pcf_header_value(nul, sizeof(nul) - 1, 8);
+    ck_assert_str_eq(v, "/a /b");
+    pcfmcp__free(v);
+}
+END_TEST
+
 START_TEST(content_disposition_reader_prefers_extended_name_and_drops_directories)
 {
     char *f = pcfmcp__pcf_content_disposition_filename(
@@ -638,6 +672,8 @@ static Suite *suite(void)
     tcase_add_test(t, status_429_is_rate_limited_and_json_array_is_bad_response);
     tcase_add_test(t, csrf_reader_handles_attribute_order_quotes_and_absence);
     tcase_add_test(t, location_reader_splits_absolute_urls_and_fragments);
+    tcase_add_test(t, uuid_reader_leaves_nothing_behind_when_it_finds_none);
+    tcase_add_test(t, header_values_hold_no_control_characters);
     tcase_add_test(t, content_disposition_reader_prefers_extended_name_and_drops_directories);
     tcase_add_test(t, nmap_scripts_are_removed_and_the_rest_kept);
     tcase_add_test(t, readers_fail_cleanly_under_every_allocation_failure);
