@@ -210,8 +210,10 @@ static void check_text(const char *s, bool controls_ok)
     if (!pcfmcp__utf8_valid(s, n, NULL))
         die("result text is not UTF-8");
     for (size_t i = 0; !controls_ok && i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            fprintf(stderr, "pcfdrive: in \"%s\"\n", s);
             die("control character in a result message");
+        }
 }
 
 static void check_result(pcfmcp_error_t rc, pcfmcp_pcf_result_t *res)
@@ -228,8 +230,10 @@ static void check_result(pcfmcp_error_t rc, pcfmcp_pcf_result_t *res)
         cJSON *doc = NULL;
         if (strlen(json) != len ||
             pcfmcp__json_parse(json, len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK ||
-            !cJSON_IsObject(doc))
+            !cJSON_IsObject(doc)) {
+            fprintf(stderr, "pcfdrive: %.*s\n", (int)(len > 400 ? 400 : len), json);
             die("result JSON is not a JSON object");
+        }
         cJSON_Delete(doc);
     }
     const char *errs = pcfmcp_pcf_result_pcf_errors(res);

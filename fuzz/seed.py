@@ -439,6 +439,138 @@ def pcfweb():
     return seeds
 
 
+# --------------------------------------------------------------------- http
+
+ACCEPT = "Accept: application/json, text/event-stream"
+CTYPE = "Content-Type: application/json"
+MODERN = "2026-07-28"
+META = {"io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+        "io.modelcontextprotocol/clientInfo": {"name": "fuzz", "version": "1"}}
+
+
+def rpc(method, params=None, id_=1):
+    m = {"jsonrpc": "2.0", "method": method}
+    if id_ is not None:
+        m["id"] = id_
+    if params is not None:
+        m["params"] = params
+    return json.dumps(m)
+
+
+def http_req(method, path, headers, body=""):
+    return "\n".join(["%s %s" % (method, path)] + headers) + "\n\n" + body
+
+
+def requests(*reqs):
+    return "\n%%\n".join(reqs)
+
+
+INIT = rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                          "clientInfo": {"name": "fuzz", "version": "1"}})
+
+
+def post(body, *extra):
+    return http_req("POST", "/mcp", [ACCEPT, CTYPE] + list(extra), body)
+
+
+def session(*extra):
+    return post(rpc("notifications/initialized", id_=None), "Mcp-Session-Id: $SID",
+                "MCP-Protocol-Version: 2025-11-25", *extra)
+
+
+def in_session(body, *extra):
+    return post(body, "Mcp-Session-Id: $SID", "MCP-Protocol-Version: 2025-11-25", *extra)
+
+
+def modern(method, params, *extra):
+    params = dict(params or {})
+    params["_meta"] = META
+    return post(rpc(method, params), "MCP-Protocol-Version: " + MODERN, "Mcp-Method: " + method,
+                *extra)
+
+
+def http():
+    b64 = lambda t: "=?base64?" + base64.b64encode(t.encode()).decode() + "?="
+    return {
+        "session": requests(post(INIT), session(), in_session(rpc("tools/list", id_=2)),
+                            in_session(rpc("tools/call", {"name": "echo",
+                                                          "arguments": {"region": "eu"}}, 3)),
+                            in_session(rpc("tools/call", {"name": "progress", "arguments": {},
+                                                          "_meta": {"progressToken": "p"}}, 4)),
+                            http_req("GET", "/mcp", ["Accept: text/event-stream",
+                                                     "Mcp-Session-Id: $SID"]),
+                            http_req("DELETE", "/mcp", ["Mcp-Session-Id: $SID"])),
+        "resume": requests(post(INIT), session(),
+                           in_session(rpc("tools/call", {"name": "cut", "arguments": {}}, 2)),
+                           http_req("GET", "/mcp", ["Accept: text/event-stream",
+                                                    "Mcp-Session-Id: $SID", "Last-Event-ID: $EID"]),
+                           http_req("GET", "/mcp", ["Accept: text/event-stream",
+                                                    "Mcp-Session-Id: $SID", "Last-Event-ID: 1_0"])),
+        "subscribe": requests(post(INIT), session(),
+                              in_session(rpc("resources/subscribe", {"uri": "test://a"}, 2)),
+                              in_session(rpc("resources/read", {"uri": "test://t/7"}, 3)),
+                              in_session(rpc("logging/setLevel", {"level": "debug"}, 4)),
+                              in_session(rpc("prompts/get", {"name": "p",
+                                                             "arguments": {"x": "y"}}, 5))),
+        "batch": requests(post(INIT.replace("2025-11-25", "2025-03-26")),
+                          post("[" + rpc("notifications/initialized", id_=None) + "," +
+                               rpc("ping", id_=7) + "," + rpc("tools/list", id_=8) + "]",
+                               "Mcp-Session-Id: $SID", "MCP-Protocol-Version: 2025-03-26")),
+        "modern": requests(modern("tools/call", {"name": "echo",
+                                                 "arguments": {"region": "eu", "count": 3,
+                                                               "flag": True,
+                                                               "where": {"zone": "z1"}}},
+                                  "Mcp-Name: echo", "Mcp-Param-Region: eu", "Mcp-Param-Count: 3",
+                                  "Mcp-Param-Flag: true", "Mcp-Param-Zone: z1")),
+        "modern-base64": requests(modern("tools/call", {"name": "echo",
+                                                        "arguments": {"region": "zürich"}},
+                                         "Mcp-Name: " + b64("echo"),
+                                         "Mcp-Param-Region: " + b64("zürich"))),
+        "modern-mismatch": requests(modern("tools/call", {"name": "echo", "arguments": {}},
+                                           "Mcp-Name: other"),
+                                    modern("resources/read", {"uri": "test://a"},
+                                           "Mcp-Name: test://a"),
+                                    modern("prompts/get", {"name": "p"}, "Mcp-Name: =?base64?!!?=")),
+        "modern-ask": requests(modern("tools/call", {"name": "ask", "arguments": {}},
+                                      "Mcp-Name: ask"),
+                               modern("server/discover", {})),
+        "modern-no-header": requests(post(rpc("tools/list", {"_meta": META}))),
+        "version": requests(post(INIT, "MCP-Protocol-Version: 1999-01-01"),
+                            post(rpc("ping"), "MCP-Protocol-Version: 2025-06-18")),
+        "refusals": requests(http_req("POST", "/mcp", ["Accept: text/html", CTYPE], rpc("ping")),
+                             http_req("POST", "/mcp", [ACCEPT, "Content-Type: text/plain"],
+                                      rpc("ping")),
+                             post(rpc("ping"), "Origin: https://evil.example"),
+                             post(rpc("ping"), "Host: evil.example"),
+                             post(rpc("ping"), "Mcp-Session-Id: unknown"),
+                             http_req("PUT", "/mcp", [ACCEPT], ""),
+                             http_req("GET", "/other", [], "")),
+        "auth": requests(post(INIT, "Authorization: Bearer 123456"),
+                         post(rpc("ping"), "Authorization: Bearer wrong-key"),
+                         post(rpc("ping"), "Authorization: Basic YWxpY2U6cHc="),
+                         post(rpc("ping"), "Authorization: Bearer a.b.c"),
+                         http_req("DELETE", "/mcp", ["Mcp-Session-Id: $SID",
+                                                     "Authorization: Bearer 123456"])),
+        "cors": requests(http_req("OPTIONS", "/mcp", ["Origin: http://localhost:5173",
+                                                      "Access-Control-Request-Method: POST"]),
+                         post(INIT, "Origin: http://localhost:5173")),
+        "ops": requests(http_req("GET", "/healthz", []), http_req("GET", "/readyz", []),
+                        http_req("GET", "/metrics", ["Accept-Encoding: gzip"]),
+                        http_req("GET", "/.well-known/oauth-protected-resource/mcp", []),
+                        http_req("POST", "/healthz", [])),
+        "gzip": requests(post(INIT, "Accept-Encoding: gzip, deflate"),
+                         in_session(rpc("tools/list", id_=2), "Accept-Encoding: gzip")),
+        "trace": requests(post(INIT), in_session(rpc("ping"),
+                               "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                               "tracestate: vendor=x")),
+        "stateless": "!stateless\n" + requests(post(INIT), post(rpc("tools/list", id_=2)),
+                                              http_req("GET", "/mcp", ["Accept: text/event-stream"]),
+                                              http_req("DELETE", "/mcp", ["Mcp-Session-Id: x"])),
+        "garbage": requests(post("{"), post(""), post(rpc("tools/call", {"name": 7}))),
+    }
+
+
 TARGETS = {
     "apikeys": apikeys,
     "jwt": jwt,
@@ -446,6 +578,7 @@ TARGETS = {
     "identity": identity,
     "pcfapi": pcfapi,
     "pcfweb": pcfweb,
+    "http": http,
 }
 
 
