@@ -445,7 +445,7 @@ ACCEPT = "Accept: application/json, text/event-stream"
 CTYPE = "Content-Type: application/json"
 MODERN = "2026-07-28"
 META = {"io.modelcontextprotocol/protocolVersion": MODERN,
-        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "roots": {}},
         "io.modelcontextprotocol/clientInfo": {"name": "fuzz", "version": "1"}}
 
 
@@ -571,6 +571,64 @@ def http():
     }
 
 
+# --------------------------------------------------------------------- meta
+
+def meta_msg(method, params=None, id_=1, meta=None):
+    params = dict(params or {})
+    params["_meta"] = dict(META, **(meta or {}))
+    return rpc(method, params, id_)
+
+
+def meta():
+    lines = lambda *m: "\n".join(m) + "\n"
+    call = lambda extra=None, id_=1: meta_msg("tools/call", dict({"name": "confirm", "arguments": {}},
+                                                                 **(extra or {})), id_)
+    return {
+        "discover": lines(meta_msg("server/discover"), meta_msg("tools/list", id_=2),
+                          meta_msg("resources/list", {"cursor": None}, 3),
+                          meta_msg("resources/templates/list", id_=4), meta_msg("prompts/list", id_=5)),
+        "rounds": lines(call(),
+                        call({"inputResponses": {"sure": {"action": "accept",
+                                                          "content": {"ok": True}}},
+                              "requestState": "$STATE"}, 2),
+                        call({"inputResponses": {"roots": {"roots": []}},
+                              "requestState": "$STATE"}, 3)),
+        "tampered": lines(call(), call({"inputResponses": {"sure": {}},
+                                        "requestState": "AAAA.BBBB"}, 2),
+                          meta_msg("tools/call", {"name": "structured", "arguments": {"n": 1},
+                                                  "requestState": "$STATE"}, 3)),
+        "log-trace": lines(meta_msg("tools/call", {"name": "confirm", "arguments": {}}, 1,
+                                    {"io.modelcontextprotocol/logLevel": "debug",
+                                     "progressToken": 7,
+                                     "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                                                    "00f067aa0ba902b7-01"}),
+                           meta_msg("tools/call", {"name": "confirm"}, 2,
+                                    {"io.modelcontextprotocol/logLevel": "loud"})),
+        "missing": lines(rpc("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion":
+                                                      MODERN}}),
+                         rpc("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": 7}}, 2),
+                         rpc("server/discover", {}, 3),
+                         rpc("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion":
+                                                      "2099-01-01"}}, 4),
+                         meta_msg("initialize", {"protocolVersion": MODERN}, 5),
+                         meta_msg("resources/subscribe", {"uri": "test://a"}, 6),
+                         meta_msg("ping", id_=7)),
+        "others": lines(meta_msg("resources/read", {"uri": "test://t/9"}),
+                        meta_msg("prompts/get", {"name": "p", "arguments": {"x": "y"}}, 2),
+                        meta_msg("completion/complete", {"ref": {"type": "ref/prompt", "name": "p"},
+                                                         "argument": {"name": "x", "value": "a"}}, 3),
+                        meta_msg("tools/call", {"name": "structured", "arguments": {"n": "x"}}, 4),
+                        meta_msg("subscriptions/listen", {"notifications": {}}, 5)),
+        "session-mix": "!session\n" + lines(INIT, rpc("notifications/initialized", id_=None),
+                                            rpc("tools/list", {"_meta": {
+                                                "io.modelcontextprotocol/protocolVersion":
+                                                "2025-11-25"}}, 2),
+                                            meta_msg("tools/call", {"name": "confirm"}, 3),
+                                            rpc("tools/call", {"name": "confirm"}, 4)),
+        "batch": lines("[" + meta_msg("tools/list") + "," + meta_msg("ping", id_=2) + "]"),
+    }
+
+
 TARGETS = {
     "apikeys": apikeys,
     "jwt": jwt,
@@ -579,6 +637,7 @@ TARGETS = {
     "pcfapi": pcfapi,
     "pcfweb": pcfweb,
     "http": http,
+    "meta": meta,
 }
 
 
