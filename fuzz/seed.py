@@ -629,7 +629,154 @@ def meta():
     }
 
 
+# ------------------------------------------------ the older targets' seeds
+
+def pcf_mcp():
+    """The built CLI (for tool schemas and the configuration dump), if any:
+    $PCF_MCP, else build/pcf-mcp. Seeds that need it are skipped without."""
+    import shutil
+    for cand in (os.environ.get("PCF_MCP"), os.path.join(TOP, "build", "pcf-mcp"),
+                 shutil.which("pcf-mcp")):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    print("note: no built pcf-mcp (set PCF_MCP): tool schema and config dump seeds skipped")
+    return None
+
+
+def run_cli(*args):
+    import subprocess
+    exe = pcf_mcp()
+    if not exe:
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PCF_MCP_")}
+    return subprocess.run([exe] + list(args), capture_output=True, env=env, check=True).stdout
+
+
+def schema():
+    """Every tool's input and output schema with an instance (split by NUL)."""
+    seeds = {}
+    out = run_cli("tools", "--format", "json")
+    for t in json.loads(out) if out else []:
+        for kind in ("inputSchema", "outputSchema"):
+            if kind not in t:
+                continue
+            props = t[kind].get("properties", {})
+            inst = {}
+            for name, p in list(props.items())[:4]:
+                ty = p.get("type")
+                inst[name] = (p["enum"][0] if "enum" in p else
+                              "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" if p.get("format") == "uuid" else
+                              p.get("minimum", 1) if ty in ("integer", "number") else
+                              True if ty == "boolean" else [] if ty == "array" else
+                              {} if ty == "object" else "x")
+            seeds["%s-%s" % (t["name"], kind)] = json.dumps(t[kind]) + "\0" + json.dumps(inst)
+    return seeds
+
+
+def uritemplate():
+    p = "pcf://projects/{project_id}"
+    pid = "ed881b71-614c-45d5-a36d-76bdd0e4afcf"
+    pairs = [
+        (p + "/hosts/{host_id}.md", "pcf://projects/%s/hosts/10.0.0.5.md" % pid),
+        (p + "/issues/{issue_id}.md", "pcf://projects/%s/issues/%s.md" % (pid, pid)),
+        (p + "/hosts.md", "pcf://projects/Acme%%20Corp/hosts.md"),
+        (p + ".md", "pcf://projects/%s.md" % pid),
+        (p + "/hosts/{host_id}", "pcf://projects/%s/hosts/fe80%%3A%%3A1" % pid),
+        (p + "/issues", "pcf://projects/%s/issues" % pid),
+        (p, "pcf://projects/%s" % pid),
+        ("test://t/{id}{?q,r}", "test://t/7?q=a&r=%E2%82%AC"),
+        ("file:///{+path}{#frag}", "file:///etc/x#y"),
+        ("x://{/seg*}{;p}{.ext}{&more}", "x:///a/b;p=1.json&more=2"),
+    ]
+    return {"pcf-%d" % i: t + "\0" + u for i, (t, u) in enumerate(pairs)}
+
+
+def yaml_blocks(path):
+    text = open(path).read()
+    out, on = [], None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            if on is None and line.strip() in ("```yaml", "```"):
+                on = []
+            elif on is not None:
+                out.append("".join(on))
+                on = None
+        elif on is not None:
+            on.append(line)
+    return [b for b in out if ":" in b]
+
+
+def config():
+    seeds = {"deploy-kubernetes": open(os.path.join(TOP, "deploy", "kubernetes",
+                                                    "config.yaml")).read()}
+    for f in sorted(glob.glob(os.path.join(TOP, "docs", "*.md"))):
+        for i, b in enumerate(yaml_blocks(f)):
+            seeds["%s-%d" % (os.path.basename(f)[:-3], i)] = b
+    dump = run_cli("config", "dump")
+    if dump:
+        seeds["dump"] = dump
+    return seeds
+
+
+def html():
+    """Every web page, Location and Content-Disposition of the UI fixtures."""
+    seeds = {}
+    for f in sorted(glob.glob(os.path.join(FIXTURES, "ui", "*.json"))):
+        base = os.path.basename(f)[:-5]
+        for c in fixture("ui/" + base):
+            r = c["response"]
+            body = r.get("body", r.get("body_excerpt"))
+            if isinstance(body, str) and "<" in body:
+                seeds["%s-%s" % (base, c["name"])] = body
+            for h in ("location", "content-disposition"):
+                if h in r.get("headers", {}):
+                    seeds["%s-%s-%s" % (base, c["name"], h)] = r["headers"][h]
+    seeds["login-form"] = CSRF_FIELD + '<div class="alert alert-danger">There were some errors ' \
+        'with your login<ul><li>Wrong password!</li><li>&lt;b&gt;x&#x27;</li></ul></div>'
+    return seeds
+
+
+def engine():
+    """Sessions as a client drives them. The first byte's low bit makes the
+    session stateless ("{" is odd): 2025 sessions start with an empty line."""
+    lines = lambda *m: "\n" + "\n".join(m) + "\n"
+    legacy = INIT.replace("2025-11-25", "2025-06-18")
+    return {
+        "tools": lines(legacy, rpc("notifications/initialized", id_=None),
+                       rpc("tools/list", id_=2), rpc("tools/list", {"cursor": "$bad"}, 3),
+                       rpc("tools/call", {"name": "echo", "arguments": {
+                           "port": 443, "id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                           "tags": ["a"], "name": "abc"}, "_meta": {"progressToken": 1}}, 4),
+                       rpc("tools/call", {"name": "echo", "arguments": {"port": 0, "x": 1}}, 5),
+                       rpc("tools/call", {"name": "structured", "arguments": {"n": "no"}}, 6)),
+        "resources": lines(legacy, rpc("notifications/initialized", id_=None),
+                           rpc("resources/list", id_=2), rpc("resources/templates/list", id_=3),
+                           rpc("resources/read", {"uri": "test://t/1?q=2"}, 4),
+                           rpc("resources/read", {"uri": "test://missing"}, 5),
+                           rpc("resources/subscribe", {"uri": "test://a"}, 6),
+                           rpc("resources/unsubscribe", {"uri": "test://a"}, 7)),
+        "prompts": lines(legacy, rpc("notifications/initialized", id_=None),
+                         rpc("prompts/list", id_=2),
+                         rpc("prompts/get", {"name": "p", "arguments": {"x": "y"}}, 3),
+                         rpc("prompts/get", {"name": "p", "arguments": {}}, 4),
+                         rpc("completion/complete", {"ref": {"type": "ref/prompt", "name": "p"},
+                                                     "argument": {"name": "x", "value": "a"}}, 5),
+                         rpc("logging/setLevel", {"level": "debug"}, 6),
+                         rpc("notifications/cancelled", {"requestId": 5}, None),
+                         rpc("ping", id_=7)),
+        "answers": lines(legacy, '{"jsonrpc":"2.0","id":"srv-1","result":{}}',
+                         '{"jsonrpc":"2.0","id":"srv-2","error":{"code":-1,"message":"no"}}',
+                         '[]', '[1]', '{"jsonrpc":"2.0"}', '{"jsonrpc":"1.0","id":1,"method":"ping"}'),
+        "modern": "\n".join([meta_msg("tools/list"), meta_msg("server/discover", id_=2)]) + "\n",
+    }
+
+
 TARGETS = {
+    "engine": engine,
+    "schema": schema,
+    "uritemplate": uritemplate,
+    "config": config,
+    "html": html,
     "apikeys": apikeys,
     "jwt": jwt,
     "jwks": jwks,
