@@ -58,9 +58,14 @@ static void setup(void)
     if (null < 0 || dup2(null, 0) < 0)
         abort();
     close(null);
-    snprintf(dir, sizeof(dir), "/tmp/pcfmcp-fuzz-identity-XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
+    /* tmpfs if there is one: rewriting a file on disk for every input cost
+     * more than parsing it. */
+    snprintf(dir, sizeof(dir), "/dev/shm/pcfmcp-fuzz-identity-XXXXXX");
+    if (!mkdtemp(dir)) {
+        snprintf(dir, sizeof(dir), "/tmp/pcfmcp-fuzz-identity-XXXXXX");
+        if (!mkdtemp(dir))
+            abort();
+    }
     atexit(cleanup);
     char p[160];
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {

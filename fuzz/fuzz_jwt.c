@@ -1,12 +1,14 @@
 /* Fuzz target: OAuth access tokens as a caller presents them.
  *
- * The first byte picks how the rest is used:
+ * The first byte picks how the rest is used (its value modulo 4):
  *   0  the raw Authorization header value, through pcfmcp_auth_check();
  *   1  a JOSE header and a claims set (JSON, split at the first NUL byte)
  *      that the harness encodes and signs with the key the server trusts,
  *      so the fuzzer reaches signature checking and every claim rule;
  *   2  a compact token, through the parser, key lookup, verification and
- *      the claims decoder directly (whatever the signature says).
+ *      the claims decoder directly (whatever the signature says);
+ *   3  as 1, with the ECDSA signature in DER rather than JWS's R||S: never
+ *      accepted.
  * Tokens are never trusted for more than they prove: a token not signed by
  * the trusted key is never accepted, whatever else it holds. */
 #include "core/internal.h"
@@ -108,28 +110,26 @@ static void raw_header(const char *text, size_t len)
     pcfmcp__free(h);
 }
 
-static void signed_token(const char *text, size_t len)
+static void signed_token(const char *text, size_t len, int der)
 {
     char *copy = pcfmcp__strndup(text, len);
     if (!copy)
         return;
     const char *header = copy;
     const char *payload = strlen(copy) < len ? copy + strlen(copy) + 1 : "{}";
-    for (int der = 0; der < 2; der++) {
-        char *tok = jwt_make(&ec, header, payload, der ? SIGN_ES256_DER : SIGN_KEY);
-        size_t n = strlen(tok) + 8;
-        char *authz = malloc(n);
-        if (!authz)
-            abort();
-        snprintf(authz, n, "Bearer %s", tok);
-        char identity[PCFMCP_AUTH_IDENTITY_MAX];
-        pcfmcp_auth_verdict_t v = check(authz, identity);
-        /* JWS carries R||S; a DER-encoded ECDSA signature is not one. */
-        if (der && v == PCFMCP_AUTH_ALLOW)
-            abort();
-        free(authz);
-        free(tok);
-    }
+    char *tok = jwt_make(&ec, header, payload, der ? SIGN_ES256_DER : SIGN_KEY);
+    size_t n = strlen(tok) + 8;
+    char *authz = malloc(n);
+    if (!authz)
+        abort();
+    snprintf(authz, n, "Bearer %s", tok);
+    char identity[PCFMCP_AUTH_IDENTITY_MAX];
+    pcfmcp_auth_verdict_t v = check(authz, identity);
+    /* JWS carries R||S; a DER-encoded ECDSA signature is not one. */
+    if (der && v == PCFMCP_AUTH_ALLOW)
+        abort();
+    free(authz);
+    free(tok);
     pcfmcp__free(copy);
 }
 
@@ -167,15 +167,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *rest = (const char *)data + 1;
     size_t len = size - 1;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0:
         raw_header(rest, len);
         break;
     case 1:
-        signed_token(rest, len);
+        signed_token(rest, len, 0);
+        break;
+    case 2:
+        parse_token(rest, len);
         break;
     default:
-        parse_token(rest, len);
+        signed_token(rest, len, 1);
         break;
     }
     return 0;

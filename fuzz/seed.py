@@ -99,6 +99,7 @@ def jwt():
         "signed-none": "\1" + '{"alg":"none"}' + "\0" + claims(),
         "signed-hs": "\1" + '{"alg":"HS256","kid":"ec-1"}' + "\0" + claims(),
         "signed-dup": "\1" + '{"alg":"ES256","alg":"ES256"}' + "\0" + claims(),
+        "signed-der": "\3" + es + "\0" + claims(),
         "parse": "\2" + b64url(es) + "." + b64url(claims()) + "." + b64url(b"\0" * 64),
         "parse-rsa": "\2" + b64url('{"alg":"RS256","kid":"rsa-1"}') + "." + b64url(claims())
                      + "." + b64url(b"\x55" * 256),
