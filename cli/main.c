@@ -191,6 +191,13 @@ static int cmd_config(const cli_args *a)
             pcfmcp_config_free(cfg);
             return CLI_EXIT_USAGE;
         }
+        /* Not refusals, but worth fixing: secrets every user can read. */
+        const char *warnings = pcfmcp_config_warnings(cfg);
+        for (const char *p = warnings; *p;) {
+            size_t n = strcspn(p, "\n");
+            fprintf(stderr, "pcf-mcp: warning: %.*s\n", (int)n, p);
+            p += n + (p[n] ? 1 : 0);
+        }
         pcfmcp_config_free(cfg);
         printf("%s: OK\n", copy.config_file);
         return CLI_EXIT_OK;

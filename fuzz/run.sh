@@ -60,7 +60,7 @@ configure_once() {
         CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
         LDFLAGS="-fsanitize=address,undefined" "$top/configure" --quiet --disable-shared
     fi
-    make -j"$(nproc)" --quiet lib/layers/stamp libpcfmcp-server.la libpcfmcp-tools.la \
+    make -j"$(nproc)" --quiet lib/layers/stamp lib/gen/core/config_typed.h libpcfmcp-server.la libpcfmcp-tools.la \
         libpcfmcp-transport.la libpcfmcp-pcf.la libpcfmcp-mcp.la libpcfmcp-hardening.la \
         libpcfmcp-core.la
 }
@@ -72,12 +72,12 @@ build() {
     # The replay driver's main() is replaced by libFuzzer's.
     # shellcheck disable=SC2086
     clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
-        -I"$top/include" -Iinclude -I"$top/lib" -I"$top/tests" -I"$top/fuzz" -I. \
+        -I"$top/include" -Iinclude -I"$top/lib" -Ilib/gen -I"$top/tests" -I"$top/fuzz" -I. \
         -DPCFMCP_BUILDING_LIBRARY $(pkg-config --cflags libcjson) $srcs \
         .libs/libpcfmcp-server.a .libs/libpcfmcp-tools.a .libs/libpcfmcp-transport.a \
         .libs/libpcfmcp-pcf.a .libs/libpcfmcp-mcp.a .libs/libpcfmcp-hardening.a \
         .libs/libpcfmcp-core.a \
-        $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib) -lm -pthread \
+        $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib libpcre2-8) -lm -pthread \
         -o "fuzz-$t"
     rm -f "$t.dict"
     for d in $(dicts_of "$t"); do cat "$top/fuzz/$d.dict" >>"$t.dict"; done

@@ -179,6 +179,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_jwks_limits(pcfmcp_auth_t *auth, unsig
 PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_clock_skew(pcfmcp_auth_t *auth, unsigned seconds);
 
 /**
+ * Longest lifetime an access token may claim (default 86400 s, at most 366
+ * days; 0: no cap). A token whose `exp` lies further than that beyond its
+ * `iat`, or beyond now, is refused as invalid: one that never really
+ * expires could not be outwaited if it leaked.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_max_token_lifetime(pcfmcp_auth_t *auth,
+                                                             unsigned seconds);
+
+/**
  * OAuth Protected Resource Metadata (RFC 9728), the body of
  * `/.well-known/oauth-protected-resource`, e.g.
  * `{"resource":"https://mcp.example.com/mcp","authorization_servers":["https://idp.example.com"],"scopes_supported":["pcf"],"bearer_methods_supported":["header"]}`

@@ -113,7 +113,9 @@ PCFMCP_API pcfmcp_config_source_t pcfmcp_config_source(const pcfmcp_config_t *co
 
 /**
  * The effective configuration as YAML, secrets shown as `[REDACTED]` (or
- * `""` when unset), each value followed by a comment naming its source.
+ * `""` when unset), and so are the credentials of any URL in a value (user
+ * info, and query parameters named like credentials), each value followed
+ * by a comment naming its source.
  * @param[out] out freed with pcfmcp_free()
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_config_dump(const pcfmcp_config_t *config, char **out);
@@ -172,12 +174,21 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_origin(const pcfmcp_config_t *config, co
 
 /**
  * Checks the rules that span several keys (a client certificate without its
- * key, tracing switched on without an endpoint, ...). Every problem is
+ * key, tracing switched on without an endpoint, credentials in pcf.url, ...). Every problem is
  * reported by pcfmcp_config_errmsg(), one per line, each starting with the
  * origin of the offending value (see pcfmcp_config_origin()).
  * @return PCFMCP_OK or PCFMCP_ERR_CONFIG.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_config_check(pcfmcp_config_t *config);
+
+/**
+ * What the last pcfmcp_config_check() found worth a warning without
+ * refusing the configuration, one per line: a file holding a secret
+ * (pcf.token_file, server.tls_key, ...), a configuration file with inline
+ * secrets, or an existing audit file, that every user may read. Borrowed
+ * until the next check or pcfmcp_config_free(); "" when there is nothing.
+ */
+PCFMCP_API const char *pcfmcp_config_warnings(const pcfmcp_config_t *config);
 
 PCFMCP_END_DECLS
 

@@ -450,6 +450,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_set_id(pcfmcp_session_t *session, const
 /**
  * For stateless sessions, the protocol revision the transport learned out of
  * band (the `MCP-Protocol-Version` header). Must be one the engine supports.
+ * #PCFMCP_PROTOCOL_STATELESS makes every request on the session a
+ * 2026-07-28 one: a request without that `_meta` protocol version is
+ * refused (-32602) rather than served as an earlier revision.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_session_set_protocol_version(pcfmcp_session_t *session,
                                                               const char *version);

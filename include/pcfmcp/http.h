@@ -14,9 +14,11 @@
  * suspended until the engine emits, so a slow tool costs no HTTP thread.
  *
  * Besides the MCP endpoint the transport serves `/healthz`, `/readyz`,
- * `/metrics` (all without MCP authentication, optionally on a listener of
- * their own) and, with an authenticator, the OAuth protected resource
- * metadata under `/.well-known/oauth-protected-resource`.
+ * `/metrics` (optionally on a listener of their own; `/metrics` needs the
+ * MCP endpoint's credentials where it would otherwise be open beyond
+ * loopback, see pcfmcp_http_set_metrics_auth()) and, with an
+ * authenticator, the OAuth protected resource metadata under
+ * `/.well-known/oauth-protected-resource`.
  *
  * Thread safety: configure, start, run and free from one thread.
  * pcfmcp_http_stop() may be called from any thread or a signal handler;
@@ -284,6 +286,23 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_readiness_cb(pcfmcp_http_t *http,
 /** Installs the `/metrics` producer (NULL: `/metrics` answers 404). */
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_metrics_cb(pcfmcp_http_t *http,
                                                      pcfmcp_http_metrics_cb cb, void *userdata);
+
+/** Who may read `/metrics` (it names identities and tools). */
+typedef enum {
+    /** Authenticated like the MCP endpoint when an authenticator (or a TLS
+     *  client CA) is configured and `/metrics` is served on the MCP listener
+     *  bound beyond loopback; open otherwise, in particular on a separate
+     *  listener (pcfmcp_http_set_ops_listen()) the operator isolates. */
+    PCFMCP_HTTP_METRICS_AUTH_AUTO = 0,
+    /** Always authenticated like the MCP endpoint (on either listener). */
+    PCFMCP_HTTP_METRICS_AUTH_ALWAYS = 1,
+    /** Never authenticated. */
+    PCFMCP_HTTP_METRICS_AUTH_NEVER = 2
+} pcfmcp_http_metrics_auth_t;
+
+/** Chooses who may read `/metrics` (default #PCFMCP_HTTP_METRICS_AUTH_AUTO). */
+PCFMCP_API pcfmcp_error_t pcfmcp_http_set_metrics_auth(pcfmcp_http_t *http,
+                                                       pcfmcp_http_metrics_auth_t mode);
 
 /** Installs the admission check run before each MCP request reaches the engine. */
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_admission_cb(pcfmcp_http_t *http,

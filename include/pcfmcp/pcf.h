@@ -46,11 +46,11 @@
 #ifndef PCFMCP_PCF_H
 #define PCFMCP_PCF_H
 
-#include <pcfmcp/cache.h>
 #include <pcfmcp/common.h>
 #include <pcfmcp/log.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 
 PCFMCP_BEGIN_DECLS
 
@@ -273,8 +273,9 @@ PCFMCP_API int64_t pcfmcp_pcf_token_expiry(pcfmcp_pcf_t *pcf);
  * Tells whether @p capability can be used with this configuration.
  *
  * Capabilities: "api" (every API v1 call), "issues_read", "issues_write",
- * "issues_delete", "pocs", "snapshot", "credentials", "notes", "nmap_import",
- * "report". @p reason_out (may be NULL) receives a static explanation when the
+ * "issues_delete", "pocs", "snapshot", "credentials", "notes", "scan_import"
+ * (also under its old name "nmap_import"), "report". @p reason_out (may be
+ * NULL) receives a static explanation when the
  * answer is PCFMCP_ERR_UNSUPPORTED, or NULL when it is PCFMCP_OK. Each cause
  * (no credentials at all; no web session for a part of PCF that API v1 lacks;
  * issue writes on the web channel with only a token) has its own
@@ -714,13 +715,40 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_note_delete(pcfmcp_pcf_t *pcf, const char *
                                                  const char *note_id, pcfmcp_pcf_result_t **out);
 
 /**
- * Imports an nmap XML report of @p len bytes.
+ * Imports a scanner report through PCF's own web-UI importer for @p format:
+ * "nmap", "nessus", "nikto", "acunetix", "openvas", "qualys", "netsparker",
+ * "wpscan", "metasploit", "nuclei", "burp", "dnsrecon", "theharvester",
+ * "kube-hunter", "pingcastle", "dependency-check", "checkmarx", "maxpatrol",
+ * "scanvus" or "aiodnsbrute" (docs/pcf-api/IMPORTERS.md describes each).
  *
- * `<script>` and `<hostscript>` elements are removed first: PCF HEAD turns
- * some NSE results into issues through the call that hangs it. @p body_json
- * may hold `rule` ("open", "filtered", "closed"), `ignore_ports`,
- * `ignore_services`, `hosts_description`, `hostnames_description`,
- * `add_no_open` (bool). JSON: `{"status": "ok", "scripts_removed": n}`.
+ * The @p len bytes at @p data are streamed to PCF from that buffer (borrowed
+ * for the call, never copied). Whether the file is XML, JSON or CSV is read
+ * from its first byte unless @p body_json says `"kind"`. @p body_json (may be
+ * NULL) holds the format's options (e.g. `rule`, `hosts_description`,
+ * `add_info_issues`, `resolve`: {hostname: ip}; an option the format lacks is
+ * PCFMCP_ERR_INVALID_ARG naming the ones it has), `"filename"`, `"force"`
+ * (send a file whose import is known to damage the project's JSON export) and
+ * `"pcf_issue_inserts"` ("auto", "broken", "working").
+ *
+ * Per PCF release: on 6c83154 and later most importers hang PCF or fail when
+ * they create findings; pcf-mcp tells the release from PCF's new-issue form
+ * (once per client) and then leaves the NSE output PCF would turn into
+ * findings out of an nmap file, imports only hosts and services of a
+ * Metasploit file, and refuses the formats it cannot send safely
+ * (PCFMCP_ERR_UNSUPPORTED, nothing sent). JSON on success: `{"status": "ok",
+ * "format", "kind", "bytes", "bytes_sent", "pcf_release", "removed": [{"script",
+ * "where"}], "adjusted": [text], "skipped": [text or {"count", "what"}],
+ * "census": {...}, "precreated": [text], "warnings": [text]}`. PCF's own errors
+ * are PCFMCP_ERR_PCF (pcfmcp_pcf_result_pcf_errors()).
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_scan_import(pcfmcp_pcf_t *pcf, const char *project_id,
+                                                 const char *format, const void *data,
+                                                 size_t len, const char *body_json,
+                                                 pcfmcp_pcf_result_t **out);
+
+/**
+ * pcfmcp_pcf_scan_import() with format "nmap" for an XML report of @p len
+ * bytes (text without NUL bytes).
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_pcf_nmap_import(pcfmcp_pcf_t *pcf, const char *project_id,
                                                  const char *xml, size_t len,

@@ -17,10 +17,14 @@
 #include <pcfmcp/auth.h>
 #include <pcfmcp/identity.h>
 #include <pcfmcp/tools.h>
-#include <pcfmcp/metrics.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/audit.h>
-#include <pcfmcp/cache.h>
-#include <pcfmcp/trace.h>
+/* The sys tier (pcfmcp/sys/: low-level building blocks under their own
+ * ABI version node) is not part of the umbrella's promise; it stays
+ * included for one more release so that code written against 0.1 builds.
+ * Include <pcfmcp/sys/...> for what you use. */
+#include <pcfmcp/sys/audit.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/metrics.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 
 #endif /* PCFMCP_PCFMCP_H */

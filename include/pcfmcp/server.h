@@ -19,8 +19,8 @@
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
 #include <pcfmcp/log.h>
-#include <pcfmcp/metrics.h>
 #include <pcfmcp/pcf.h>
+#include <pcfmcp/sys/metrics.h>
 
 PCFMCP_BEGIN_DECLS
 

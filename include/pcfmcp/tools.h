@@ -144,6 +144,19 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_max_field_chars(pcfmcp_toolset_t *t
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_report_dir(pcfmcp_toolset_t *ts, const char *dir);
 
 /**
+ * Settings of import_scan. @p input_dir (NULL or empty: none) is the
+ * directory its `path` argument is relative to (symlinks refused; without
+ * it files come only as inline `content`). @p max_bytes (1024 or more; 0 =
+ * 16 MiB) caps a file, which is read into memory once and streamed to PCF
+ * from there. @p pcf_issue_inserts ("auto", "broken", "working"; NULL =
+ * "auto") tells whether PCF's importers can create findings: auto asks PCF's
+ * new-issue form once. Copied.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_imports(pcfmcp_toolset_t *ts, const char *input_dir,
+                                                     size_t max_bytes,
+                                                     const char *pcf_issue_inserts);
+
+/**
  * Registers the enabled tools plus the pcf:// resources, resource
  * templates, prompts and completions on @p engine (which borrows @p ts).
  * An allow-listed tool that another gate removes (read-only mode, its group

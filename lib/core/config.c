@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <sys/stat.h>
 
 #include <yaml.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/config_access.h"
 #include "core/config_keys.h"
 #include "core/util.h"
 
@@ -32,6 +36,7 @@ typedef struct {
 struct pcfmcp_config {
     value *values; /* parallel to pcfmcp__config_keys */
     pcfmcp__buf errors;
+    pcfmcp__buf warnings; /* from the last pcfmcp_config_check() */
     char *file; /* the YAML file FILE values came from */
 };
 
@@ -426,6 +431,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_new(pcfmcp_config_t **out)
         return PCFMCP_ERR_NOMEM;
     }
     pcfmcp__buf_init(&c->errors);
+    pcfmcp__buf_init(&c->warnings);
     for (size_t i = 0; i < pcfmcp__config_key_total; i++)
         reset_value(&pcfmcp__config_keys[i], &c->values[i]);
     *out = c;
@@ -440,6 +446,7 @@ PCFMCP_API void pcfmcp_config_free(pcfmcp_config_t *c)
         reset_value(&pcfmcp__config_keys[i], &c->values[i]);
     pcfmcp__free(c->values);
     pcfmcp__buf_free(&c->errors);
+    pcfmcp__buf_free(&c->warnings);
     pcfmcp__free(c->file);
     pcfmcp__free(c);
 }
@@ -552,6 +559,27 @@ PCFMCP_API int pcfmcp_config_get_bool(const pcfmcp_config_t *c, const char *key)
     size_t idx = 0;
     const pcfmcp__key_def *d = c && key ? key_def(key, &idx) : NULL;
     return d && d->type == PCFMCP_CONFIG_BOOL && c->values[idx].i != 0;
+}
+
+/* By index (core/config_access.h): the generated typed accessors. */
+const char *pcfmcp__config_str_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].text ? c->values[i].text : pcfmcp__config_keys[i].def;
+}
+
+long long pcfmcp__config_int_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].i;
+}
+
+bool pcfmcp__config_bool_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].i != 0;
+}
+
+double pcfmcp__config_double_at(const pcfmcp_config_t *c, size_t i)
+{
+    return c->values[i].d;
 }
 
 PCFMCP_API pcfmcp_config_source_t pcfmcp_config_source(const pcfmcp_config_t *c, const char *key)
@@ -910,13 +938,178 @@ static bool is_set(const pcfmcp_config_t *c, const char *key, size_t *idx)
     return d && c->values[*idx].text && c->values[*idx].text[0];
 }
 
+/* ------------------------------------------------- secrets in values */
+
+/* Where the user info of the URL starting at @p u ends (its '@'), or NULL:
+ * the authority runs to the first '/', '?' or '#'. */
+static const char *userinfo_end(const char *scheme_sep, size_t n)
+{
+    const char *a = scheme_sep + 3, *end = scheme_sep + n;
+    const char *stop = a;
+    while (stop < end && *stop != '/' && *stop != '?' && *stop != '#')
+        stop++;
+    const char *at = NULL;
+    for (const char *p = a; p < stop; p++)
+        if (*p == '@')
+            at = p;
+    return at;
+}
+
+/* Query parameter names that carry credentials (case-insensitive substrings). */
+static bool credential_param(const char *name, size_t n)
+{
+    static const char *const words[] = { "token", "key", "secret", "pass", "auth", "sig", "cred",
+                                         "session" };
+    for (size_t w = 0; w < PCFMCP_ARRAY_LEN(words); w++) {
+        size_t wl = strlen(words[w]);
+        for (size_t i = 0; i + wl <= n; i++)
+            if (strncasecmp(name + i, words[w], wl) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* Appends @p s[0..n) with the credentials of every URL in it replaced by
+ * [REDACTED]: user info (https://user:pass@host) and the values of query
+ * parameters named like credentials (?access_token=...). Whatever key a
+ * URL is in (pcf.url, tracing.endpoint, auth.oauth_jwks_url, a list). */
+static void put_redacted_urls(pcfmcp__buf *b, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    while (p < end) {
+        const char *sep = NULL;
+        for (const char *q = p; q + 2 < end; q++)
+            if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+                sep = q;
+                break;
+            }
+        if (!sep) {
+            pcfmcp__buf_append(b, p, (size_t)(end - p));
+            return;
+        }
+        /* The URL runs to white space or a list comma. */
+        const char *uend = sep;
+        while (uend < end && *uend != ' ' && *uend != ',' && *uend != '\t')
+            uend++;
+        pcfmcp__buf_append(b, p, (size_t)(sep + 3 - p));
+        const char *at = userinfo_end(sep, (size_t)(uend - sep));
+        const char *q = sep + 3;
+        if (at) {
+            pcfmcp__buf_puts(b, "[REDACTED]");
+            q = at;
+        }
+        const char *query = memchr(q, '?', (size_t)(uend - q));
+        const char *frag = memchr(q, '#', (size_t)(uend - q));
+        if (!query || (frag && frag < query)) {
+            pcfmcp__buf_append(b, q, (size_t)(uend - q));
+            p = uend;
+            continue;
+        }
+        pcfmcp__buf_append(b, q, (size_t)(query + 1 - q));
+        const char *qend = frag ? frag : uend;
+        const char *param = query + 1;
+        while (param < qend) {
+            const char *amp = memchr(param, '&', (size_t)(qend - param));
+            const char *pe = amp ? amp : qend;
+            const char *eq = memchr(param, '=', (size_t)(pe - param));
+            if (eq && credential_param(param, (size_t)(eq - param))) {
+                pcfmcp__buf_append(b, param, (size_t)(eq + 1 - param));
+                pcfmcp__buf_puts(b, "[REDACTED]");
+            } else {
+                pcfmcp__buf_append(b, param, (size_t)(pe - param));
+            }
+            if (amp)
+                pcfmcp__buf_putc(b, '&');
+            param = amp ? amp + 1 : qend;
+        }
+        pcfmcp__buf_append(b, qend, (size_t)(uend - qend));
+        p = uend;
+    }
+}
+
+/* A file holding a secret that anyone on the machine may read. */
+static void warn_world_readable(pcfmcp_config_t *c, size_t idx, const char *path, const char *what)
+{
+    struct stat st;
+    if (!path || !*path || stat(path, &st) != 0 || !(st.st_mode & S_IROTH))
+        return;
+    char origin[600];
+    origin_of(c, idx, origin, sizeof(origin));
+    if (c->warnings.len)
+        pcfmcp__buf_putc(&c->warnings, '\n');
+    pcfmcp__buf_printf(&c->warnings, "%s: %s: %s is readable by every user (mode %04o); %s, make it 0600",
+                       origin, pcfmcp__config_keys[idx].key, path, (unsigned)(st.st_mode & 07777), what);
+}
+
+/* Whether secret @p key got its value from its *_file key (whose value
+ * carries the file's source) rather than inline. */
+static bool fed_from_file(const pcfmcp_config_t *c, const char *key)
+{
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        const pcfmcp__key_def *d = &pcfmcp__config_keys[i];
+        if (d->feeds && strcmp(d->feeds, key) == 0 && c->values[i].text && c->values[i].text[0])
+            return true;
+    }
+    return false;
+}
+
+/* Files the configuration names that hold secrets, and the audit trail. */
+static void check_file_modes(pcfmcp_config_t *c)
+{
+    pcfmcp__buf_reset(&c->warnings);
+    bool inline_secret = false;
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++) {
+        const pcfmcp__key_def *d = &pcfmcp__config_keys[i];
+        const value *v = &c->values[i];
+        if (!v->text || !v->text[0])
+            continue;
+        if (d->type == PCFMCP_CONFIG_SECRET && v->source == PCFMCP_CONFIG_FILE && !fed_from_file(c, d->key))
+            inline_secret = true;
+        const pcfmcp__key_def *fed = d->feeds ? key_def(d->feeds, NULL) : NULL;
+        bool secret_file = (d->flags & PCFMCP__KEY_SECRET_FILE) && fed && fed->type == PCFMCP_CONFIG_SECRET;
+        bool key_file = strcmp(d->key, "server.tls_key") == 0 || strcmp(d->key, "pcf.client_key") == 0 ||
+                        strcmp(d->key, "audit.args_key_file") == 0;
+        if (secret_file || key_file)
+            warn_world_readable(c, i, v->text, "it holds a secret");
+        else if (strcmp(d->key, "audit.file") == 0)
+            warn_world_readable(c, i, v->text, "the audit trail names callers and targets");
+    }
+    struct stat st;
+    if (inline_secret && c->file && stat(c->file, &st) == 0 && (st.st_mode & S_IROTH)) {
+        if (c->warnings.len)
+            pcfmcp__buf_putc(&c->warnings, '\n');
+        pcfmcp__buf_printf(&c->warnings,
+                           "%s: holds secrets inline and is readable by every user (mode %04o); make it "
+                           "0600, or move the secrets to *_file keys",
+                           c->file, (unsigned)(st.st_mode & 07777));
+    }
+}
+
+PCFMCP_API const char *pcfmcp_config_warnings(const pcfmcp_config_t *c)
+{
+    return c && c->warnings.len && pcfmcp__buf_ok(&c->warnings) ? c->warnings.data : "";
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_config_check(pcfmcp_config_t *c)
 {
     if (!c)
         return PCFMCP_ERR_INVALID_ARG;
     clear_errors(c);
+    check_file_modes(c);
     pcfmcp_error_t rc = PCFMCP_OK;
     char origin[600];
+    size_t iu = 0;
+    if (is_set(c, "pcf.url", &iu)) {
+        const char *u = c->values[iu].text;
+        const char *sep = strstr(u, "://");
+        if (sep && userinfo_end(sep, strlen(sep))) {
+            origin_of(c, iu, origin, sizeof(origin));
+            add_error(c, "%s: pcf.url carries credentials (user:password@); they would be sent and "
+                         "logged with every request: use pcf.basic_user and pcf.basic_password_file",
+                      origin);
+            rc = PCFMCP_ERR_CONFIG;
+        }
+    }
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(together); i++) {
         size_t ia = 0, ib = 0;
         if (!key_def(together[i].a, &ia) || !key_def(together[i].b, &ib))
@@ -1022,12 +1215,6 @@ static const char *source_name(pcfmcp_config_source_t s)
     return "default";
 }
 
-static void yaml_scalar(pcfmcp__buf *b, const char *s)
-{
-    /* Quote always: values may look like numbers, booleans or contain ':'. */
-    pcfmcp__buf_json_string(b, s, strlen(s));
-}
-
 PCFMCP_API pcfmcp_error_t pcfmcp_config_dump(const pcfmcp_config_t *c, char **out)
 {
     if (!c || !out)
@@ -1056,14 +1243,18 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_dump(const pcfmcp_config_t *c, char **ou
             while (*p) {
                 const char *comma = strchr(p, ',');
                 size_t n = comma ? (size_t)(comma - p) : strlen(p);
-                char *item = pcfmcp__strndup(p, n);
-                if (item) {
+                pcfmcp__buf item;
+                pcfmcp__buf_init(&item);
+                put_redacted_urls(&item, p, n);
+                if (pcfmcp__buf_ok(&item)) {
                     if (!first)
                         pcfmcp__buf_puts(&b, ", ");
-                    yaml_scalar(&b, item);
+                    pcfmcp__buf_json_string(&b, item.data ? item.data : "", item.len);
                     first = false;
+                } else {
+                    b.failed = true;
                 }
-                pcfmcp__free(item);
+                pcfmcp__buf_free(&item);
                 p += n + (comma ? 1 : 0);
                 if (!comma)
                     break;
@@ -1072,7 +1263,16 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_dump(const pcfmcp_config_t *c, char **ou
         } else if (d->type == PCFMCP_CONFIG_BOOL || d->type == PCFMCP_CONFIG_INT) {
             pcfmcp__buf_puts(&b, d->type == PCFMCP_CONFIG_BOOL ? (v->i ? "true" : "false") : text);
         } else {
-            yaml_scalar(&b, text);
+            /* Quoted always (a value may look like a number or hold ':');
+             * credentials in URLs (pcf.url, tracing.endpoint, ...) never print. */
+            pcfmcp__buf red;
+            pcfmcp__buf_init(&red);
+            put_redacted_urls(&red, text, strlen(text));
+            if (pcfmcp__buf_ok(&red))
+                pcfmcp__buf_json_string(&b, red.data ? red.data : "", red.len);
+            else
+                b.failed = true;
+            pcfmcp__buf_free(&red);
         }
         pcfmcp__buf_printf(&b, "  # %s\n", source_name(v->text ? v->source : PCFMCP_CONFIG_DEFAULT));
     }

@@ -74,6 +74,8 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Serve /healthz, /readyz and /metrics on this address instead of the MCP listener." },
     { "server.metrics_port", I, "9090", NULL, 0, 65535, NULL, 0, NULL,
       "Port of the separate health and metrics listener (with server.metrics_host)." },
+    { "server.metrics_auth", E, "auto", NULL, 0, 0, "auto|always|never", 0, NULL,
+      "Who may read /metrics (it names identities): auto = the MCP endpoint's credentials when auth is on and /metrics is served on the MCP listener beyond loopback, open on a loopback or separate (server.metrics_host) listener; always; never." },
 
     /* ------------------------------------------------------------- pcf */
     { "pcf.url", S, "", NULL, 0, 0, NULL, 0, NULL,
@@ -140,10 +142,12 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Scopes every access token must carry; tokens without them get 403 insufficient_scope." },
     { "auth.clock_skew", T, "60s", NULL, 0, 600000, NULL, 0, NULL,
       "Clock difference tolerated when checking a token's exp, nbf and iat." },
+    { "auth.max_token_lifetime", T, "24h", NULL, 0, 31622400000LL, NULL, 0, NULL,
+      "Longest lifetime an OAuth access token may claim (exp after iat, or after now); longer ones are refused. 0 = no cap." },
     { "auth.identities_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
       "YAML file (mode 0600) giving callers their own PCF credentials, keyed by identity." },
-    { "auth.require_identity_mapping", B, "false", NULL, 0, 0, NULL, 0, NULL,
-      "Refuse callers missing from auth.identities_file instead of using pcf.* credentials." },
+    { "auth.require_identity_mapping", B, "true", NULL, 0, 0, NULL, 0, NULL,
+      "With auth.identities_file, refuse callers missing from it. false lets them act with the pcf.* credentials (the service account, possibly PCF's admin)." },
     { "auth.insecure_no_auth", B, "false", "insecure-no-auth", 0, 0, NULL, 0, NULL,
       "Allow HTTP on a non-loopback address without any authentication. Dangerous." },
 
@@ -173,6 +177,12 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Longest a tool call may run; past it the call is cancelled and answered with a tool error (0 = no limit)." },
     { "reports.output_dir", P, "", NULL, 0, 0, NULL, 0, NULL,
       "Directory generate_report may write into (empty: reports are only returned, never written)." },
+    { "imports.input_dir", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "Directory import_scan reads scan files from (its path argument, relative; no symlinks). Empty: files only as inline content." },
+    { "imports.max_bytes", I, "16777216", NULL, 1024, 1024 * MIB, NULL, 0, NULL,
+      "Largest scan file import_scan sends, read into memory once and streamed from there (inline content is also bound by stdio.max_line_bytes or server.max_body_bytes)." },
+    { "imports.pcf_issue_inserts", E, "auto", NULL, 0, 0, "auto|broken|working", 0, NULL,
+      "Whether PCF's importers can create findings: auto tells from PCF's new-issue form (6c83154 and later cannot: they hang or fail); broken or working skips that check." },
 
     /* ------------------------------------------------------------- log */
     { "log.level", E, "info", NULL, 0, 0, "debug|info|warn|error", PCFMCP__KEY_RELOAD, NULL,
@@ -202,7 +212,9 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     { "audit.fsync", B, "false", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
       "fsync() the audit file after every record (durable, slower)." },
     { "audit.args", E, "hash", NULL, 0, 0, "hash|redacted|none", PCFMCP__KEY_RELOAD, NULL,
-      "How tool arguments appear in audit records: SHA-256 of their canonical JSON, plus a redacted copy, or not at all." },
+      "How tool arguments appear in audit records: args_hmac (a keyed HMAC-SHA256 of their redacted canonical JSON), that plus a redacted copy, or not at all." },
+    { "audit.args_key_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_RELOAD, NULL,
+      "File (mode 0600, at least 16 bytes) holding the key of the records' args_hmac, so digests compare across restarts and replicas. Empty: a random key per start." },
 
     /* ------------------------------------------------------------- metrics */
     { "metrics.enabled", B, "true", NULL, 0, 0, NULL, 0, NULL,

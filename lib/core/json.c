@@ -37,8 +37,141 @@ int pcfmcp__json_depth(const char *s, size_t len, int cap)
     return max;
 }
 
+/* One pass over the text before cJSON sees it: the first `\u0000` escape
+ * inside a string (SIZE_MAX when none; escape pairs are consumed whole, so
+ * the text `\\u0000`, an escaped backslash then "u0000", is not one), and
+ * whether a run of 16 or more digits outside strings may be an integer a
+ * double cannot hold exactly. */
+static size_t prescan(const char *s, size_t len, bool *long_digits)
+{
+    bool in_str = false;
+    size_t run = 0;
+    *long_digits = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!in_str) {
+            in_str = c == '"';
+            run = c >= '0' && c <= '9' ? run + 1 : 0;
+            if (run >= 16)
+                *long_digits = true;
+            continue;
+        }
+        if (c == '"') {
+            in_str = false;
+        } else if (c == '\\' && i + 1 < len) {
+            if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+                return i;
+            i++; /* the escaped character */
+        }
+    }
+    return SIZE_MAX;
+}
+
+static size_t skip_ws(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    return i;
+}
+
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+    for (i++; i < len && s[i] != '"'; i++)
+        if (s[i] == '\\')
+            i++;
+    return i + 1;
+}
+
+/* Walks @p node and the text it was parsed from side by side (cJSON keeps
+ * members and items in document order, duplicates included) and gives
+ * every integer literal a double cannot hold exactly its own text in
+ * `valuestring`, which cJSON otherwise leaves empty for numbers (and frees
+ * and duplicates like any other). Ids and progress tokens are echoed from
+ * it digit for digit. The text is known to be valid JSON. */
+static bool keep_raw_integers(cJSON *node, const char *s, size_t len, size_t *pos, int depth)
+{
+    size_t i = skip_ws(s, len, *pos);
+    if (depth > 1000 || i >= len)
+        return false;
+    if (cJSON_IsObject(node) || cJSON_IsArray(node)) {
+        bool obj = cJSON_IsObject(node);
+        i++; /* { or [ */
+        for (cJSON *c = node->child; c; c = c->next) {
+            i = skip_ws(s, len, i);
+            if (obj) {
+                i = skip_ws(s, len, skip_string(s, len, i)) + 1; /* the key and ':' */
+            }
+            if (!keep_raw_integers(c, s, len, &i, depth + 1))
+                return false;
+            i = skip_ws(s, len, i) + 1; /* ',' or the closing bracket */
+        }
+        if (!node->child)
+            i = skip_ws(s, len, i) + 1;
+        *pos = i;
+        return true;
+    }
+    if (cJSON_IsString(node)) {
+        *pos = skip_string(s, len, i);
+        return true;
+    }
+    size_t start = i;
+    while (i < len && (s[i] == '-' || s[i] == '+' || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+                       (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z')))
+        i++; /* a number, true, false or null */
+    *pos = i;
+    if (!cJSON_IsNumber(node) || fabs(node->valuedouble) < 9007199254740992.0)
+        return true;
+    size_t d = start + (s[start] == '-');
+    if (d == i)
+        return true;
+    for (size_t k = d; k < i; k++)
+        if (s[k] < '0' || s[k] > '9')
+            return true; /* a fraction or an exponent: not an integer literal */
+    char *raw = cJSON_malloc(i - start + 1);
+    if (!raw)
+        return false;
+    memcpy(raw, s + start, i - start);
+    raw[i - start] = '\0';
+    node->valuestring = raw;
+    return true;
+}
+
+/* Rewrites every `\u0000` escape inside a string as `\ufffd`, in place:
+ * the same six characters, so offsets and lengths stay, and the string
+ * keeps its full length with a visible U+FFFD where the NUL was. */
+static void mark_nuls(char *s, size_t len)
+{
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_str) {
+            in_str = s[i] == '"';
+        } else if (s[i] == '"') {
+            in_str = false;
+        } else if (s[i] == '\\' && i + 1 < len) {
+            if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+                memcpy(s + i + 2, "fffd", 4);
+            i++;
+        }
+    }
+}
+
+static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool mark_nul,
+                                 cJSON **out, size_t *err_off);
+
 pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth, cJSON **out,
                                        size_t *err_off)
+{
+    return parse(s, len, max_depth, false, out, err_off);
+}
+
+pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
+                                                   cJSON **out, size_t *err_off)
+{
+    return parse(s, len, max_depth, true, out, err_off);
+}
+
+static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool mark_nul,
+                                 cJSON **out, size_t *err_off)
 {
     size_t bad = 0;
     *out = NULL;
@@ -54,6 +187,23 @@ pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth,
         if (err_off)
             *err_off = (size_t)((const char *)memchr(s, '\0', len) - s);
         return PCFMCP__JSON_SYNTAX;
+    }
+    bool long_digits = false;
+    size_t nul = prescan(s, len, &long_digits);
+    if (nul != SIZE_MAX && mark_nul) {
+        char *copy = pcfmcp__malloc(len ? len : 1);
+        if (!copy)
+            return PCFMCP__JSON_NOMEM;
+        memcpy(copy, s, len);
+        mark_nuls(copy, len);
+        pcfmcp__json_status st = parse(copy, len, max_depth, false, out, err_off);
+        pcfmcp__free(copy);
+        return st;
+    }
+    if (nul != SIZE_MAX) {
+        if (err_off)
+            *err_off = nul;
+        return PCFMCP__JSON_NUL;
     }
     const char *end = NULL;
     unsigned long failures = pcfmcp__alloc_failures();
@@ -78,6 +228,11 @@ pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth,
             return PCFMCP__JSON_SYNTAX;
         }
     }
+    size_t pos = 0;
+    if (long_digits && !keep_raw_integers(j, s, used, &pos, 0)) {
+        cJSON_Delete(j);
+        return PCFMCP__JSON_NOMEM;
+    }
     *out = j;
     return PCFMCP__JSON_OK;
 }
@@ -90,6 +245,7 @@ const char *pcfmcp__json_status_text(pcfmcp__json_status st)
     case PCFMCP__JSON_UTF8: return "invalid UTF-8";
     case PCFMCP__JSON_DEPTH: return "JSON nested too deeply";
     case PCFMCP__JSON_NOMEM: return "out of memory";
+    case PCFMCP__JSON_NUL: return "a string contains U+0000 (\\u0000), which is not accepted";
     }
     return "invalid JSON";
 }
@@ -128,8 +284,17 @@ bool pcfmcp__json_is_integer(const cJSON *item)
 {
     if (!cJSON_IsNumber(item))
         return false;
+    if (item->valuestring)
+        return true; /* an integer literal beyond 2^53, kept as text */
     double d = item->valuedouble;
     return isfinite(d) && floor(d) == d && fabs(d) <= 9007199254740992.0;
+}
+
+cJSON *pcfmcp__json_dup_exact(const cJSON *item)
+{
+    if (cJSON_IsNumber(item) && item->valuestring)
+        return cJSON_CreateRaw(item->valuestring);
+    return cJSON_Duplicate(item, true);
 }
 
 char *pcfmcp__json_print(const cJSON *item, size_t *len)

@@ -14,15 +14,26 @@ typedef enum {
     PCFMCP__JSON_SYNTAX,   /* not JSON */
     PCFMCP__JSON_UTF8,     /* bytes are not UTF-8 */
     PCFMCP__JSON_DEPTH,    /* nested deeper than allowed */
-    PCFMCP__JSON_NOMEM
+    PCFMCP__JSON_NOMEM,
+    PCFMCP__JSON_NUL       /* a string holds \u0000, which C strings would cut at */
 } pcfmcp__json_status;
 
 /* Parses exactly @p len bytes (trailing whitespace allowed, nothing else),
  * after checking UTF-8 and nesting depth without recursion, so hostile input
- * cannot exhaust the stack or allocate a deep tree. @p err_off receives the
- * offset of a syntax or encoding error. */
+ * cannot exhaust the stack or allocate a deep tree. Every peer-supplied
+ * document comes through here, so this is also where a string escaping
+ * U+0000 is refused: cJSON hands strings over NUL-terminated, and one would
+ * silently lose everything after it (a file name, an id). Hence every parsed
+ * string is exactly as long as its JSON text says. @p err_off receives the
+ * offset of a syntax, encoding or NUL error. */
 pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth, cJSON **out,
                                        size_t *err_off);
+/* The same for documents from PCF, which sends NUL in strings of its own
+ * (a binary PoC's "content" in the project export, beside its base64): such
+ * a document is not refused, but each U+0000 becomes U+FFFD, so no string is
+ * cut short silently either and the change shows. */
+pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
+                                                   cJSON **out, size_t *err_off);
 const char *pcfmcp__json_status_text(pcfmcp__json_status st);
 
 /* Maximum nesting of @p s (objects + arrays), stopping early past @p cap. */
@@ -34,8 +45,14 @@ const cJSON *pcfmcp__json_obj(const cJSON *obj, const char *key);
 const cJSON *pcfmcp__json_arr(const cJSON *obj, const char *key);
 bool pcfmcp__json_bool(const cJSON *obj, const char *key, bool fallback);
 double pcfmcp__json_num(const cJSON *obj, const char *key, double fallback);
-/* True if @p item is a JSON number with no fractional part within +-2^53. */
+/* True if @p item is a JSON number with no fractional part within +-2^53,
+ * or an integer literal beyond that: pcfmcp__json_parse() keeps the text of
+ * those in `valuestring`, since their double is not the number sent. */
 bool pcfmcp__json_is_integer(const cJSON *item);
+/* A copy of a scalar that prints exactly as it was received: an integer
+ * beyond 2^53 becomes a raw node of its own digits, anything else a deep
+ * copy. For ids and tokens a peer expects back unchanged. */
+cJSON *pcfmcp__json_dup_exact(const cJSON *item);
 
 /* Compact serialisation into a caller-owned string (pcfmcp__free). */
 char *pcfmcp__json_print(const cJSON *item, size_t *len);

@@ -12,16 +12,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pcfmcp/audit.h>
+#include <pcfmcp/sys/audit.h>
 
 #include "core/alloc.h"
-#include "core/error.h"
 #include "core/buf.h"
 #include "core/canon.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_AUDIT(PCFMCP__SYS_ABI)
 
 #define MAX_ARGS_BYTES (4 * 1024 * 1024)
 #define MAX_STRING 256
@@ -40,6 +43,10 @@ struct pcfmcp_audit {
     void *sink_ud;
     _Atomic uint64_t written, failed;
     bool failing; /* last write failed: log only the first of a run */
+    /* Key of args_hmac: random per trail unless the host sets one. Read
+     * under the lock, which records take only to copy it. */
+    unsigned char key[64];
+    size_t key_len;
 };
 
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_new(pcfmcp_audit_t **out)
@@ -52,6 +59,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_new(pcfmcp_audit_t **out)
     pthread_mutex_init(&a->lock, NULL);
     a->fd = -1;
     atomic_init(&a->args_mode, PCFMCP_AUDIT_ARGS_HASH);
+    a->key_len = 32;
+    if (pcfmcp__random(a->key, a->key_len) != 0) {
+        pthread_mutex_destroy(&a->lock);
+        pcfmcp__free(a);
+        return PCFMCP_ERR_TLS;
+    }
     *out = a;
     return PCFMCP_OK;
 }
@@ -66,6 +79,7 @@ PCFMCP_API void pcfmcp_audit_free(pcfmcp_audit_t *a)
     }
     pcfmcp__free(a->path);
     pcfmcp_logger_unref(a->log);
+    pcfmcp__secure_zero(a->key, sizeof(a->key));
     pthread_mutex_destroy(&a->lock);
     pcfmcp__free(a);
 }
@@ -178,6 +192,31 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_logger(pcfmcp_audit_t *a, pcfmcp_logg
     return PCFMCP_OK;
 }
 
+PCFMCP_API pcfmcp_error_t pcfmcp_audit_set_args_key(pcfmcp_audit_t *a, const char *key, size_t len)
+{
+    if (!a || !key || len < 16 || len > 4096)
+        return PCFMCP_ERR_INVALID_ARG;
+    unsigned char k[64];
+    size_t klen = len;
+    /* HMAC hashes keys longer than its block the same way. */
+    if (len > sizeof(k)) {
+        char hex[65];
+        if (pcfmcp__sha256_hex(key, len, hex) != 0)
+            return PCFMCP_ERR_NOMEM;
+        for (size_t i = 0; i < 32; i++)
+            k[i] = (unsigned char)(pcfmcp__hexval(hex[2 * i]) << 4 | pcfmcp__hexval(hex[2 * i + 1]));
+        klen = 32;
+    } else {
+        memcpy(k, key, len);
+    }
+    pthread_mutex_lock(&a->lock);
+    memcpy(a->key, k, klen);
+    a->key_len = klen;
+    pthread_mutex_unlock(&a->lock);
+    pcfmcp__secure_zero(k, sizeof(k));
+    return PCFMCP_OK;
+}
+
 /* ------------------------------------------------------------ arguments */
 
 static bool hash_value(const cJSON *v, char out[65])
@@ -188,6 +227,90 @@ static bool hash_value(const cJSON *v, char out[65])
               pcfmcp__sha256_hex(b.data ? b.data : "", b.len, out) == 0;
     pcfmcp__buf_free(&b);
     return ok;
+}
+
+static bool is_sensitive(const char *name);
+
+/* A copy of @p v with the value of every sensitive member (at any depth)
+ * replaced by "[REDACTED]": what args_hmac is computed over, so that even a
+ * guess of the whole argument list cannot be confirmed through a secret in
+ * it (a cleartext password was recovered from a plain SHA-256 with a
+ * 5-word list). Nothing else is shortened: the digest still tells calls
+ * apart. NULL without memory. */
+static bool redact_in_place(cJSON *n, int depth)
+{
+    if (depth > 128)
+        return false; /* parsed with a depth limit of 64: cannot happen */
+    for (cJSON *m = n->child; m; m = m->next) {
+        if (cJSON_IsObject(n) && m->string && is_sensitive(m->string)) {
+            /* The replacement takes the member's name (ReplaceItemViaPointer
+             * keeps none), then the member is freed in its place. */
+            size_t kl = strlen(m->string) + 1;
+            cJSON *r = cJSON_CreateString("[REDACTED]");
+            char *name = r ? cJSON_malloc(kl) : NULL;
+            if (!name) {
+                cJSON_Delete(r);
+                return false;
+            }
+            memcpy(name, m->string, kl);
+            r->string = name;
+            if (!cJSON_ReplaceItemViaPointer(n, m, r)) {
+                cJSON_Delete(r);
+                return false;
+            }
+            m = r;
+        } else if ((cJSON_IsObject(m) || cJSON_IsArray(m)) && !redact_in_place(m, depth + 1)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static cJSON *redacted_copy(const cJSON *v)
+{
+    cJSON *c = cJSON_Duplicate(v, true);
+    if (c && !redact_in_place(c, 0)) {
+        cJSON_Delete(c);
+        c = NULL;
+    }
+    return c;
+}
+
+/* HMAC-SHA256, keyed with the trail's key, of the canonical redacted form. */
+static bool digest_value(pcfmcp_audit_t *a, const cJSON *v, char out[65])
+{
+    cJSON *red = redacted_copy(v);
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    bool ok = red && pcfmcp__json_canonical(red, &b) && pcfmcp__buf_ok(&b);
+    cJSON_Delete(red);
+    unsigned char key[64], mac[32];
+    pthread_mutex_lock(&a->lock);
+    size_t klen = a->key_len;
+    memcpy(key, a->key, klen);
+    pthread_mutex_unlock(&a->lock);
+    ok = ok && pcfmcp__hmac_sha256(key, klen, b.data ? b.data : "", b.len, mac) == 0;
+    pcfmcp__secure_zero(key, sizeof(key));
+    pcfmcp__buf_free(&b);
+    if (ok)
+        pcfmcp__hex(mac, sizeof(mac), out);
+    return ok;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_audit_args_digest(pcfmcp_audit_t *a, const char *json, size_t len,
+                                                   char **out)
+{
+    if (!a || !json || !out)
+        return PCFMCP_ERR_INVALID_ARG;
+    cJSON *v = NULL;
+    if (len > MAX_ARGS_BYTES || pcfmcp__json_parse(json, len, 64, &v, NULL) != PCFMCP__JSON_OK)
+        return PCFMCP_ERR_INVALID_ARG;
+    char hex[65];
+    bool ok = digest_value(a, v, hex);
+    cJSON_Delete(v);
+    if (!ok || !(*out = pcfmcp__strdup(hex)))
+        return PCFMCP_ERR_NOMEM;
+    return PCFMCP_OK;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_audit_args_hash(const char *json, size_t len, char **out)
@@ -451,8 +574,10 @@ static pcfmcp_error_t record(pcfmcp_audit_t *a, const char *event, const char *i
     int mode = atomic_load(&a->args_mode);
     if (args_json && mode != PCFMCP_AUDIT_ARGS_NONE) {
         char hex[65];
-        if (args && hash_value(args, hex))
-            member(&b, "args_sha256", hex);
+        if (args && digest_value(a, args, hex))
+            member(&b, "args_hmac", hex);
+        else if (args)
+            member(&b, "args_error", "out of memory hashing the arguments");
         else
             member(&b, "args_error", "arguments were not valid JSON");
         if (args && mode == PCFMCP_AUDIT_ARGS_REDACTED) {

@@ -3,7 +3,7 @@
 #ifndef PCFMCP_HARDENING_AUDIT_INTERNAL_H
 #define PCFMCP_HARDENING_AUDIT_INTERNAL_H
 
-#include <pcfmcp/audit.h>
+#include <pcfmcp/sys/audit.h>
 
 #include "core/internal.h"
 

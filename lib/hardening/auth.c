@@ -34,6 +34,7 @@ typedef struct {
     size_t nscopes;
     char *scopes_text; /* the required scopes, space-separated */
     unsigned skew_s;
+    unsigned max_lifetime_s; /* 0: no cap */
     unsigned ttl_s;
     unsigned min_refetch_s;
     unsigned timeout_ms;
@@ -86,6 +87,7 @@ static oauth_conf *oauth_copy(const oauth_conf *src)
         return NULL;
     atomic_init(&o->refs, 1);
     o->skew_s = src->skew_s;
+    o->max_lifetime_s = src->max_lifetime_s;
     o->ttl_s = src->ttl_s;
     o->min_refetch_s = src->min_refetch_s;
     o->timeout_ms = src->timeout_ms;
@@ -203,6 +205,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_new(pcfmcp_auth_t **out, pcfmcp_logger_t *
     }
     atomic_init(&o->refs, 1);
     o->skew_s = 60;
+    o->max_lifetime_s = 86400;
     o->ttl_s = 300;
     o->min_refetch_s = 30;
     o->timeout_ms = 5000;
@@ -446,7 +449,7 @@ out:
     return rc;
 }
 
-typedef enum { EDIT_CA_FILE, EDIT_SKEW, EDIT_LIMITS } edit_what;
+typedef enum { EDIT_CA_FILE, EDIT_SKEW, EDIT_LIFETIME, EDIT_LIMITS } edit_what;
 
 /* Copies the current settings, changes one group, publishes the copy. */
 static pcfmcp_error_t edit_oauth(pcfmcp_auth_t *a, edit_what what, const char *path,
@@ -466,6 +469,9 @@ static pcfmcp_error_t edit_oauth(pcfmcp_auth_t *a, edit_what what, const char *p
         break;
     case EDIT_SKEW:
         o->skew_s = skew;
+        break;
+    case EDIT_LIFETIME:
+        o->max_lifetime_s = skew;
         break;
     case EDIT_LIMITS:
         o->ttl_s = limits[0];
@@ -503,6 +509,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_clock_skew(pcfmcp_auth_t *a, unsigned 
     if (!a || seconds > 600)
         return PCFMCP_ERR_INVALID_ARG;
     return edit_oauth(a, EDIT_SKEW, NULL, seconds, NULL, 0);
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_max_token_lifetime(pcfmcp_auth_t *a, unsigned seconds)
+{
+    if (!a || seconds > 366u * 86400u)
+        return PCFMCP_ERR_INVALID_ARG;
+    return edit_oauth(a, EDIT_LIFETIME, NULL, seconds, NULL, 0);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_auth_set_jwks_limits(pcfmcp_auth_t *a, unsigned ttl_seconds,
@@ -690,6 +703,7 @@ static pcfmcp_auth_verdict_t check_jwt(pcfmcp_auth_t *a, snapshot *s, const char
             .scopes = o->scopes,
             .nscopes = o->nscopes,
             .skew = o->skew_s,
+            .max_lifetime = o->max_lifetime_s,
             .now = (int64_t)(pcfmcp__wall_ms() / 1000u),
         };
         v = pcfmcp__jwt_claims(&jwt, &pol, identity, identity_len, scopes, scopes_len, why);

@@ -133,6 +133,7 @@ typedef struct {
     char *const *scopes; /* required scopes */
     size_t nscopes;
     unsigned skew;       /* seconds */
+    unsigned max_lifetime; /* seconds a token may live (exp - iat, or exp - now); 0: no cap */
     int64_t now;         /* Unix seconds */
 } pcfmcp__jwt_policy;
 

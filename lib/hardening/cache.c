@@ -6,10 +6,13 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include <pcfmcp/cache.h>
+#include <pcfmcp/sys/cache.h>
 
 #include "core/alloc.h"
 #include "core/util.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_CACHE(PCFMCP__SYS_ABI)
 
 #define NBUCKETS 1024
 #define OVERHEAD 96 /* bookkeeping charged per entry */

@@ -675,6 +675,14 @@ static pcfmcp_auth_verdict_t check_claims(const cJSON *p, const pcfmcp__jwt_poli
         *why = "token issued in the future (iat)";
         return PCFMCP_AUTH_INVALID;
     }
+    /* A token that is good for a century (exp 1e308) is as good as one that
+     * never expires: a leaked one could never be outwaited. Its lifetime is
+     * capped, counted from iat when given, and in any case from now. */
+    double cap = (double)pol->max_lifetime;
+    if (cap > 0 && (exp - now > cap + skew || (have && exp - iat > cap + skew))) {
+        *why = "token lifetime exceeds auth.max_token_lifetime";
+        return PCFMCP_AUTH_INVALID;
+    }
     if (!subject_ok(pcfmcp__json_str(p, "sub"))) {
         *why = "token has no usable sub";
         return PCFMCP_AUTH_INVALID;

@@ -16,12 +16,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <pcfmcp/metrics.h>
+#include <pcfmcp/sys/metrics.h>
 
 #include "core/alloc.h"
-#include "core/error.h"
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/util.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_METRICS(PCFMCP__SYS_ABI)
 
 #define MAX_LABELS 8
 #define MAX_VALUE_LEN 128

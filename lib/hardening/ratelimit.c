@@ -17,11 +17,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/sys/ratelimit.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/util.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_RATELIMIT(PCFMCP__SYS_ABI)
 
 #define NSHARDS 16
 #define NCHAINS 64 /* per shard */
@@ -106,22 +109,94 @@ PCFMCP_API void pcfmcp_ratelimit_free(pcfmcp_ratelimit_t *rl)
     pcfmcp__free(rl);
 }
 
+struct pcfmcp_ratelimit_settings {
+    double rate[3], burst[3]; /* K_ID, K_GLOBAL, K_WRITE */
+};
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_new(pcfmcp_ratelimit_settings_t **out)
+{
+    if (!out)
+        return PCFMCP_ERR_INVALID_ARG;
+    pcfmcp_ratelimit_settings_t *st = pcfmcp__calloc(1, sizeof(*st));
+    if (!st)
+        return PCFMCP_ERR_NOMEM;
+    for (int k = 0; k < 3; k++)
+        st->burst[k] = 1;
+    *out = st;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API void pcfmcp_ratelimit_settings_free(pcfmcp_ratelimit_settings_t *st)
+{
+    pcfmcp__free(st);
+}
+
+/* The slot of one PCFMCP_RATELIMIT_* flag, or -1. */
+static int kind_of(unsigned which)
+{
+    return which == PCFMCP_RATELIMIT_IDENTITY ? K_ID
+           : which == PCFMCP_RATELIMIT_GLOBAL ? K_GLOBAL
+           : which == PCFMCP_RATELIMIT_WRITE  ? K_WRITE
+                                               : -1;
+}
+
+/* Validates and stores one value of @p st (rate or burst). */
+static pcfmcp_error_t settings_put(pcfmcp_ratelimit_settings_t *st, double *slots, unsigned which,
+                                   double v, const char *what)
+{
+    if (!st)
+        return PCFMCP_ERR_INVALID_ARG;
+    int k = kind_of(which);
+    if (k < 0)
+        return pcfmcp__fail(st, PCFMCP_ERR_INVALID_ARG,
+                            "rate limit: name one kind of bucket: PCFMCP_RATELIMIT_IDENTITY, "
+                            "PCFMCP_RATELIMIT_GLOBAL or PCFMCP_RATELIMIT_WRITE");
+    if (!isfinite(v) || v < 0)
+        return pcfmcp__fail(st, PCFMCP_ERR_INVALID_ARG, "rate limit: the %s must be a finite %s",
+                            what, slots == st->rate ? "number of tokens per second >= 0"
+                                                    : "number of tokens >= 0");
+    slots[k] = v;
+    return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_set_rate(pcfmcp_ratelimit_settings_t *st,
+                                                             unsigned which,
+                                                             double tokens_per_second)
+{
+    return settings_put(st, st ? st->rate : NULL, which, tokens_per_second, "rate");
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_settings_set_burst(pcfmcp_ratelimit_settings_t *st,
+                                                              unsigned which, double tokens)
+{
+    return settings_put(st, st ? st->burst : NULL, which, tokens, "burst");
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_apply(pcfmcp_ratelimit_t *rl,
+                                                 const pcfmcp_ratelimit_settings_t *st)
+{
+    if (!rl || !st)
+        return PCFMCP_ERR_INVALID_ARG;
+    for (int k = 0; k < 3; k++) {
+        atomic_store(&rl->burst[k], pcfmcp__dbits(st->burst[k] < 1 ? 1 : st->burst[k]));
+        atomic_store(&rl->rate[k], pcfmcp__dbits(st->rate[k]));
+    }
+    return PCFMCP_OK;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_configure(pcfmcp_ratelimit_t *rl, double id_rate,
                                                      double id_burst, double g_rate,
                                                      double g_burst, double w_rate,
                                                      double w_burst)
 {
-    double v[6] = { id_rate, id_burst, g_rate, g_burst, w_rate, w_burst };
     if (!rl)
         return PCFMCP_ERR_INVALID_ARG;
-    for (int i = 0; i < 6; i++)
-        if (!isfinite(v[i]) || v[i] < 0)
+    /* The settings on the stack: this old entry point cannot run out of memory. */
+    pcfmcp_ratelimit_settings_t st = { { id_rate, g_rate, w_rate }, { id_burst, g_burst, w_burst } };
+    for (int k = 0; k < 3; k++)
+        if (!isfinite(st.rate[k]) || st.rate[k] < 0 || !isfinite(st.burst[k]) || st.burst[k] < 0)
             return PCFMCP_ERR_INVALID_ARG;
-    for (int k = 0; k < 3; k++) {
-        atomic_store(&rl->burst[k], pcfmcp__dbits(v[2 * k + 1] < 1 ? 1 : v[2 * k + 1]));
-        atomic_store(&rl->rate[k], pcfmcp__dbits(v[2 * k]));
-    }
-    return PCFMCP_OK;
+    return pcfmcp_ratelimit_apply(rl, &st);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_set_max_identities(pcfmcp_ratelimit_t *rl, size_t max)

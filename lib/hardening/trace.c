@@ -16,13 +16,16 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/trace.h>
 
 #include "core/alloc.h"
-#include "core/error.h"
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "hardening/sys_abi.h"
+
+PCFMCP__SYS_TRACE(PCFMCP__SYS_ABI)
 
 #define MAX_ATTRS 32
 #define MAX_ATTR_VALUE 256

@@ -205,7 +205,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_progress(pcfmcp_ctx_t *ctx, double progress
     if (!ctx->progress_token || ctx->cancelled || ctx->answered)
         return PCFMCP_OK;
     cJSON *p = cJSON_CreateObject();
-    bool ok = pcfmcp__json_put(p, "progressToken", cJSON_Duplicate(ctx->progress_token, 1));
+    bool ok = pcfmcp__json_put(p, "progressToken", pcfmcp__json_dup_exact(ctx->progress_token));
     ok &= pcfmcp__json_put_num(p, "progress", progress);
     if (total >= 0 && isfinite(total))
         ok &= pcfmcp__json_put_num(p, "total", total);

@@ -133,7 +133,10 @@ static size_t nomem_reply(char *buf, size_t cap, const char *id_text, const cJSO
 {
     char idbuf[600];
     size_t n = 0;
-    if (!id_text && pcfmcp__json_is_integer(id)) {
+    if (!id_text && cJSON_IsNumber(id) && id->valuestring) {
+        snprintf(idbuf, sizeof(idbuf), "%s", id->valuestring);
+        id_text = strlen(id->valuestring) < sizeof(idbuf) ? idbuf : NULL;
+    } else if (!id_text && pcfmcp__json_is_integer(id)) {
         snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id->valuedouble);
         id_text = idbuf;
     } else if (!id_text && cJSON_IsString(id)) {
@@ -236,7 +239,16 @@ static bool select_revision(pcfmcp_ctx_t *ctx, int midx, reply *r)
 
     bool ok = true;
     bool modern = false;
-    if (mid == M_INITIALIZE && !(want && strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0)) {
+    bool pinned = sver && strcmp(sver, PCFMCP_PROTOCOL_STATELESS) == 0;
+    if (pinned && !(want && strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0)) {
+        /* The transport was told 2026-07-28 (its header): such a request
+         * must say so itself, or it would be served as a pre-2026 one
+         * without the session that revision requires. */
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "missing required _meta \"" META_VERSION "\": \"" PCFMCP_PROTOCOL_STATELESS
+                    "\" (the revision this request was sent as)");
+        ok = false;
+    } else if (mid == M_INITIALIZE && !(want && strcmp(want, PCFMCP_PROTOCOL_STATELESS) == 0)) {
         /* A 2026-07-28 request for initialize falls through to "modern",
          * where the method does not exist (-32601). */
         modern = false;
@@ -670,10 +682,10 @@ static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)
 /* JSON-RPC code of a before-hook refusal: overload and rate limits keep
  * their own codes so clients can back off; everything else is a plain
  * invalid request. */
-static int refusal_code(pcfmcp_error_t rc)
+static int refusal_code(const pcfmcp_ctx_t *ctx, pcfmcp_error_t rc)
 {
     if (rc == PCFMCP_ERR_RATE_LIMITED || rc == PCFMCP_ERR_UNAVAILABLE)
-        return pcfmcp__rpc_code_for(rc);
+        return pcfmcp__rpc_code_for(rc, ctx->modern);
     return PCFMCP__RPC_INVALID_REQUEST;
 }
 
@@ -827,14 +839,13 @@ static void handler_error(pcfmcp_ctx_t *ctx, pcfmcp_result_t *res, pcfmcp_error_
 {
     const char *msg = res && res->error_message ? res->error_message : pcfmcp_strerror(rc);
     if (rc == PCFMCP_ERR_NOT_FOUND) {
-        reply_error(r, ctx->modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND,
-                    "%s", msg);
+        reply_error(r, pcfmcp__rpc_code_for(rc, ctx->modern), "%s", msg);
         r->data = cJSON_CreateObject();
         if (what)
             cJSON_AddStringToObject(r->data, "uri", what);
         return;
     }
-    reply_error(r, pcfmcp__rpc_code_for(rc), "%s", msg);
+    reply_error(r, pcfmcp__rpc_code_for(rc, ctx->modern), "%s", msg);
 }
 
 static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
@@ -856,7 +867,7 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     if (!en)
         en = pcfmcp__engine_match_template(e, uri, &vars);
     if (!en) {
-        reply_error(r, ctx->modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND,
+        reply_error(r, pcfmcp__rpc_code_for(PCFMCP_ERR_NOT_FOUND, ctx->modern),
                     "resource not found: %s", uri);
         r->data = cJSON_CreateObject();
         cJSON_AddStringToObject(r->data, "uri", uri);
@@ -869,7 +880,7 @@ static void do_resources_read(pcfmcp_ctx_t *ctx, reply *r)
     if (!vars_text || !res || !ctx->name) {
         reply_nomem(r);
     } else if ((hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
-        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        reply_error(r, refusal_code(ctx, hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_resource_cb)en->cb)(ctx, uri, vars_text, res, en->ud);
@@ -990,7 +1001,7 @@ static void do_prompts_get(pcfmcp_ctx_t *ctx, reply *r)
     if (!args_text || !res || !ctx->name) {
         reply_nomem(r);
     } else if ((hrc = run_before_hook(ctx, args_text)) != PCFMCP_OK) {
-        reply_error(r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        reply_error(r, refusal_code(ctx, hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r->outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         pcfmcp_error_t rc = ((pcfmcp_prompt_cb)en->cb)(ctx, args_text, res, en->ud);
@@ -1103,29 +1114,69 @@ static void listener_free(pcfmcp__listener *l)
     pcfmcp__free(l);
 }
 
+/* Params of a message on a listener's stream: its subscription id (the
+ * listen request's id, exactly as sent) in `_meta`. */
+static cJSON *listen_params(const pcfmcp__listener *l)
+{
+    cJSON *params = cJSON_CreateObject();
+    cJSON *meta = cJSON_CreateObject();
+    bool ok = pcfmcp__json_put(meta, META_SUBSCRIPTION, cJSON_CreateRaw(l->ctx->id_text));
+    ok &= pcfmcp__json_put(params, "_meta", meta);
+    if (!ok) {
+        cJSON_Delete(params);
+        return NULL;
+    }
+    return params;
+}
+
 /* A notification tagged with the listener's subscription id. */
 static char *listen_message(const pcfmcp__listener *l, const char *method, const char *uri,
                             size_t *len)
 {
-    cJSON *params = cJSON_CreateObject();
-    if (uri)
-        cJSON_AddStringToObject(params, "uri", uri);
-    cJSON *meta = cJSON_AddObjectToObject(params, "_meta");
-    cJSON_AddStringToObject(meta, META_SUBSCRIPTION, l->id);
-    char *msg = params && meta ? pcfmcp__rpc_message(NULL, method, params, len) : NULL;
+    cJSON *params = listen_params(l);
+    bool ok = params && (!uri || pcfmcp__json_put_str(params, "uri", uri));
+    char *msg = ok ? pcfmcp__rpc_message(NULL, method, params, len) : NULL;
+    cJSON_Delete(params);
+    return msg;
+}
+
+/* The acknowledgement: tagged like every message on the stream, carrying
+ * the filter the server agreed to honour (what it cannot deliver left out). */
+static char *listen_ack(const pcfmcp__listener *l, size_t *len)
+{
+    cJSON *params = listen_params(l);
+    cJSON *n = cJSON_CreateObject();
+    bool ok = params && n;
+    if (l->tools)
+        ok &= pcfmcp__json_put_bool(n, "toolsListChanged", true);
+    if (l->prompts)
+        ok &= pcfmcp__json_put_bool(n, "promptsListChanged", true);
+    if (l->resources)
+        ok &= pcfmcp__json_put_bool(n, "resourcesListChanged", true);
+    if (l->uris) {
+        cJSON *u = cJSON_CreateArray();
+        for (size_t i = 0; i < l->nuris; i++)
+            ok &= pcfmcp__json_put_str(u, NULL, l->uris[i]);
+        ok &= pcfmcp__json_put(n, "resourceSubscriptions", u);
+    }
+    ok &= pcfmcp__json_put(params, "notifications", n);
+    char *msg = ok ? pcfmcp__rpc_message(NULL, "notifications/subscriptions/acknowledged", params, len)
+                   : NULL;
     cJSON_Delete(params);
     return msg;
 }
 
 /* Parks the request as a listener: it has no response; change
  * notifications follow on its stream until the client cancels it (closes
- * the stream). Returns false after filling `r` when the request is bad. */
+ * the stream, or notifications/cancelled on stdio) or the server ends it.
+ * Returns false after filling `r` when the request is bad. */
 static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
 {
     pcfmcp_engine_t *e = ctx->engine;
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(ctx->params, "notifications");
-    if (n && !cJSON_IsObject(n)) {
-        reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.notifications must be an object");
+    if (!cJSON_IsObject(n)) {
+        reply_error(r, PCFMCP__RPC_INVALID_PARAMS,
+                    "subscriptions/listen needs params.notifications (an object)");
         return false;
     }
     pcfmcp__listener *l = pcfmcp__calloc(1, sizeof(*l));
@@ -1134,9 +1185,11 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
         return false;
     }
     l->ctx = ctx;
-    l->tools = pcfmcp__json_bool(n, "toolsListChanged", false);
-    l->prompts = pcfmcp__json_bool(n, "promptsListChanged", false);
-    l->resources = pcfmcp__json_bool(n, "resourcesListChanged", false);
+    /* Only what this server can deliver is honoured (and acknowledged). */
+    l->tools = pcfmcp__json_bool(n, "toolsListChanged", false) && pcfmcp__engine_has(e, PCFMCP__LIST_TOOLS);
+    l->prompts = pcfmcp__json_bool(n, "promptsListChanged", false) && pcfmcp__engine_has(e, PCFMCP__LIST_PROMPTS);
+    l->resources = pcfmcp__json_bool(n, "resourcesListChanged", false) &&
+                   pcfmcp__engine_has(e, PCFMCP__LIST_RESOURCES);
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(n, "resourceSubscriptions");
     if (subs && !cJSON_IsArray(subs)) {
         listener_free(l);
@@ -1149,11 +1202,6 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "at most 1024 resourceSubscriptions");
         return false;
     }
-    if (nsubs > 0 && !(l->uris = pcfmcp__calloc((size_t)nsubs, sizeof(char *)))) {
-        listener_free(l);
-        reply_nomem(r);
-        return false;
-    }
     const cJSON *u;
     cJSON_ArrayForEach(u, subs) {
         if (!cJSON_IsString(u)) {
@@ -1161,6 +1209,15 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
             reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "resourceSubscriptions entries must be strings");
             return false;
         }
+    }
+    /* Resource updates are only sent by a server that offers subscriptions. */
+    if (subs && e->subscriptions && !(l->uris = pcfmcp__calloc((size_t)nsubs + 1, sizeof(char *)))) {
+        listener_free(l);
+        reply_nomem(r);
+        return false;
+    }
+    const cJSON *watch = l->uris ? subs : NULL;
+    cJSON_ArrayForEach(u, watch) {
         if (!(l->uris[l->nuris++] = pcfmcp__strdup(u->valuestring))) {
             listener_free(l);
             reply_nomem(r);
@@ -1168,9 +1225,8 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
         }
     }
     pthread_mutex_lock(&e->listen_lock);
-    snprintf(l->id, sizeof(l->id), "sub-%llu", (unsigned long long)++e->next_listener);
     size_t len = 0;
-    char *ack = listen_message(l, "notifications/subscriptions/acknowledged", NULL, &len);
+    char *ack = listen_ack(l, &len);
     if (!ack) {
         pthread_mutex_unlock(&e->listen_lock);
         listener_free(l);
@@ -1232,7 +1288,7 @@ void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
     pthread_mutex_lock(&e->listen_lock);
     for (pcfmcp__listener **pp = &e->listeners; *pp;) {
         pcfmcp__listener *l = *pp;
-        if (l->ctx->cancelled) {
+        if (l->ctx->cancelled || l->ending) {
             *pp = l->next;
             l->next = done;
             done = l;
@@ -1244,17 +1300,47 @@ void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
     pthread_mutex_unlock(&e->listen_lock);
     while (done) {
         pcfmcp__listener *n = done->next;
-        /* Cancelled: finish() sends a FINAL without message; the empty
-         * result only keeps it from reporting an error nobody saw. */
         reply r = { 0 };
-        r.outcome = PCFMCP_OUTCOME_CANCELLED;
-        r.result_text = pcfmcp__strdup("{}");
-        r.result_len = 2;
+        if (done->ctx->cancelled) {
+            /* Cancelled: finish() sends a FINAL without message; the empty
+             * result only keeps it from reporting an error nobody saw. */
+            r.outcome = PCFMCP_OUTCOME_CANCELLED;
+            r.result_text = pcfmcp__strdup("{}");
+            r.result_len = 2;
+        } else {
+            /* Ended by the server: the graceful closure, a completion result
+             * tagged with the subscription id like the rest of the stream. */
+            cJSON *params = listen_params(done);
+            r.outcome = PCFMCP_OUTCOME_OK;
+            r.result_text = params ? pcfmcp__json_print(params, &r.result_len) : NULL;
+            cJSON_Delete(params);
+        }
         finish(done->ctx, &r, NULL);
         ctx_release(done->ctx);
         listener_free(done);
         done = n;
     }
+}
+
+void pcfmcp__engine_end_listeners(pcfmcp_engine_t *e, pcfmcp_session_t *s, const void *ud,
+                                  bool graceful)
+{
+    if (atomic_load(&e->nlisteners) == 0)
+        return;
+    bool any = false;
+    pthread_mutex_lock(&e->listen_lock);
+    for (pcfmcp__listener *l = e->listeners; l; l = l->next) {
+        if (l->ctx->session != s || (ud && l->ctx->emit_ud != ud))
+            continue;
+        if (graceful)
+            l->ending = true;
+        else
+            l->ctx->cancelled = 1;
+        any = true;
+    }
+    pthread_mutex_unlock(&e->listen_lock);
+    if (any)
+        pcfmcp__engine_reap_listeners(e);
 }
 
 /* ------------------------------------------------------------- running */
@@ -1344,7 +1430,7 @@ static bool run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
         /* answered by select_revision or take_state */
     } else if (methods[midx].id != M_UNKNOWN && !hooks_itself(methods[midx].id) &&
                (hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
-        reply_error(&r, refusal_code(hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
+        reply_error(&r, refusal_code(ctx, hrc), "%s", ctx->refusal ? ctx->refusal : "request refused");
         r.outcome = PCFMCP_OUTCOME_REFUSED;
     } else {
         if (methods[midx].id == M_LISTEN && do_listen(ctx, &r))
@@ -1492,6 +1578,8 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
     case PCFMCP__MSG_REQUEST:
         break;
     }
+    if (info)
+        info->initialize = strcmp(m.method, "initialize") == 0;
     pcfmcp_ctx_t *ctx = ctx_new(e, s, owned, &m, emit, ud, tp, ts);
     if (!ctx) {
         char *idt = id_to_text(m.id);
@@ -1522,7 +1610,11 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
             pcfmcp__free(j);
         }
         reply r = { 0 };
-        reply_error(&r, PCFMCP__RPC_SERVER_BUSY,
+        /* The revision is not settled yet: what the request claims decides. */
+        const char *v = pcfmcp__json_str(ctx->meta, META_VERSION);
+        reply_error(&r,
+                    pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE,
+                                         v && strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0),
                     "server busy: too many requests in progress, retry shortly");
         PCFMCP_LOG(e->log, PCFMCP_LOG_WARN, "mcp", "refused %s: worker queue full", m.method);
         finish(ctx, &r, info);
@@ -1556,6 +1648,22 @@ static void batch_emit(const char *json, size_t len, unsigned flags, void *ud)
     pcfmcp__buf_append(&b->out, json, len);
 }
 
+/* Why a batch element may not run, or NULL. 2025-03-26, the only revision
+ * with batches, forbids initialize in one; a 2026-07-28 request has no
+ * batches at all, and a subscriptions/listen parked on a batch would keep
+ * writing to a sink that is gone once the batch is answered. */
+static const char *batch_refusal(const cJSON *item)
+{
+    const char *method = pcfmcp__json_str(item, "method");
+    if (method && strcmp(method, "initialize") == 0)
+        return "initialize must not be part of a JSON-RPC batch";
+    const cJSON *meta = pcfmcp__json_obj(pcfmcp__json_obj(item, "params"), "_meta");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, META_VERSION);
+    if (method && v && !(cJSON_IsString(v) && strcmp(v->valuestring, "2025-03-26") == 0))
+        return "only 2025-03-26 requests can be batched";
+    return NULL;
+}
+
 static pcfmcp_handled_t handle_batch(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSON *arr,
                                      pcfmcp_emit_cb emit, void *ud, const char *tp,
                                      const char *ts)
@@ -1585,7 +1693,25 @@ static pcfmcp_handled_t handle_batch(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJ
     pcfmcp__buf_init(&b.out);
     while (cJSON_GetArraySize(arr) > 0) {
         cJSON *item = cJSON_DetachItemFromArray(arr, 0);
-        handle_one(e, s, item, batch_emit, &b, tp, ts, false, NULL);
+        const char *no = batch_refusal(item);
+        if (!no) {
+            handle_one(e, s, item, batch_emit, &b, tp, ts, false, NULL);
+            continue;
+        }
+        pcfmcp__rpc_msg m;
+        pcfmcp__rpc_classify(item, &m);
+        if (m.kind == PCFMCP__MSG_REQUEST) {
+            char *idt = id_to_text(m.id);
+            size_t len = 0;
+            char *msg = idt ? pcfmcp__rpc_error(idt, PCFMCP__RPC_INVALID_REQUEST, no, NULL, &len) : NULL;
+            if (msg)
+                batch_emit(msg, len, PCFMCP_EMIT_FINAL | PCFMCP_EMIT_ERROR, &b);
+            else
+                b.out.failed = true;
+            pcfmcp__free(msg);
+            pcfmcp__free(idt);
+        }
+        cJSON_Delete(item);
     }
     cJSON_Delete(arr);
     if (!b.count) {

@@ -121,7 +121,6 @@ struct pcfmcp_engine {
     pthread_mutex_t listen_lock;
     struct pcfmcp__listener *listeners;
     atomic_uint nlisteners;
-    uint64_t next_listener;
 };
 
 /* ------------------------------------------------------------- session */
@@ -268,23 +267,32 @@ int pcfmcp__session_log_level(pcfmcp_session_t *s);
 bool pcfmcp__session_subscribed(pcfmcp_session_t *s, const char *uri);
 
 /* dispatch.c */
-/* One open subscriptions/listen request and the notifications it wants. */
+/* One open subscriptions/listen request and the notifications it wants.
+ * Its subscription id is the request's own JSON-RPC id (ctx->id_text). */
 typedef struct pcfmcp__listener {
     pcfmcp_ctx_t *ctx;
     bool tools, prompts, resources;
     char **uris; /* resourceSubscriptions */
     size_t nuris;
-    char id[40];
+    bool ending; /* the server ends it: a completion result, not silence */
     struct pcfmcp__listener *next;
 } pcfmcp__listener;
-/* Ends the listen requests that were cancelled (FINAL without message). */
+/* Ends the listen requests that were cancelled (FINAL without message) or
+ * that the server ends (their completion result). */
 void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e);
+/* Ends the listen requests of session @p s (only those emitting to @p ud
+ * when it is not NULL): with @p graceful the server's own decision (a
+ * shutdown), each gets its completion result; otherwise the client went
+ * away and each ends silently, like a cancellation. */
+void pcfmcp__engine_end_listeners(pcfmcp_engine_t *e, pcfmcp_session_t *s, const void *ud,
+                                  bool graceful);
 /* Sends a change notification to the listeners that asked for it. */
 void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *uri);
 /* Outcome of handling one request, for transports that map it to HTTP. */
 typedef struct {
     int rpc_error; /* JSON-RPC error code of the final message, 0 if result */
     bool modern;
+    bool initialize; /* the message was an initialize request */
     /* In: a request answered before pcfmcp__engine_handle() returns, with
      * nothing emitted before its answer, hands the answer over here
      * (pcfmcp__malloc'd, the caller frees it) instead of emitting it. */

@@ -87,6 +87,8 @@ void pcfmcp__rpc_append_id(pcfmcp__buf *b, const cJSON *id)
 {
     if (cJSON_IsString(id))
         pcfmcp__buf_json_string(b, id->valuestring, strlen(id->valuestring));
+    else if (cJSON_IsNumber(id) && id->valuestring)
+        pcfmcp__buf_puts(b, id->valuestring); /* beyond 2^53: the digits as sent */
     else if (pcfmcp__json_is_integer(id)) {
         /* Hot path (every response): digits by hand, no printf. */
         char tmp[24];
@@ -160,7 +162,7 @@ char *pcfmcp__rpc_message(const char *id_text, const char *method, const cJSON *
     return pcfmcp__buf_steal(&b, len);
 }
 
-int pcfmcp__rpc_code_for(int err)
+int pcfmcp__rpc_code_for(int err, bool modern)
 {
     switch (err) {
     case PCFMCP_ERR_INVALID_ARG:
@@ -169,11 +171,11 @@ int pcfmcp__rpc_code_for(int err)
     case PCFMCP_ERR_PROTOCOL:
         return PCFMCP__RPC_INVALID_REQUEST;
     case PCFMCP_ERR_NOT_FOUND:
-        return PCFMCP__RPC_RESOURCE_NOT_FOUND;
+        return modern ? PCFMCP__RPC_INVALID_PARAMS : PCFMCP__RPC_RESOURCE_NOT_FOUND;
     case PCFMCP_ERR_UNAVAILABLE:
-        return PCFMCP__RPC_SERVER_BUSY;
+        return modern ? PCFMCP__RPC_SERVER_BUSY_2026 : PCFMCP__RPC_SERVER_BUSY;
     case PCFMCP_ERR_RATE_LIMITED:
-        return PCFMCP__RPC_RATE_LIMITED;
+        return modern ? PCFMCP__RPC_RATE_LIMITED_2026 : PCFMCP__RPC_RATE_LIMITED;
     case PCFMCP_ERR_DENIED:
     case PCFMCP_ERR_AUTH:
         return PCFMCP__RPC_INVALID_PARAMS;

@@ -17,9 +17,13 @@ enum {
     PCFMCP__RPC_METHOD_NOT_FOUND = -32601,
     PCFMCP__RPC_INVALID_PARAMS = -32602,
     PCFMCP__RPC_INTERNAL_ERROR = -32603,
-    /* Implementation-defined range -32000..-32019. */
+    /* Implementation-defined range -32000..-32019: 2025 revisions only.
+     * 2026-07-28 says new implementations SHOULD NOT use it and allocate
+     * their own codes outside -32768..-32000, hence the -31xxx pair. */
     PCFMCP__RPC_SERVER_BUSY = -32000,
     PCFMCP__RPC_RATE_LIMITED = -32001,
+    PCFMCP__RPC_SERVER_BUSY_2026 = -31000,
+    PCFMCP__RPC_RATE_LIMITED_2026 = -31001,
     /* MCP 2025 resource-not-found (2026-07-28 uses -32602 instead). */
     PCFMCP__RPC_RESOURCE_NOT_FOUND = -32002,
     /* MCP 2026-07-28. */
@@ -64,7 +68,9 @@ char *pcfmcp__rpc_result_text(const char *id_text, const char *result_text, size
 char *pcfmcp__rpc_message(const char *id_text, const char *method, const cJSON *params,
                           size_t *len);
 
-/* The JSON-RPC code an error of this library maps to (one table for all). */
-int pcfmcp__rpc_code_for(int pcfmcp_error);
+/* The JSON-RPC code an error of this library maps to, for a request of the
+ * 2026-07-28 revision (@p modern) or an earlier one: the one table for all,
+ * so a code a revision forbids cannot be sent by accident. */
+int pcfmcp__rpc_code_for(int pcfmcp_error, bool modern);
 
 #endif

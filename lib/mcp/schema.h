@@ -21,14 +21,10 @@
  * being silently skipped.
  *
  * "pattern" and "patternProperties" take ECMA-262 syntax with Unicode
- * semantics (code points, "\u{...}", ASCII \d \w \b). Patterns of the form
- * ^X$, ^X*$, ^X{m,n}$ ... for one character class X are checked code point
- * by code point; the rest are translated into byte-level POSIX EREs for
- * glibc regcomp in the C locale. Constructs that cannot be translated
- * faithfully are refused when compiling: lookaround, backreferences, \p{..},
- * a repeated group containing ^ $ \b \B, and counted repetitions that would
- * expand past a bound. Matching assumes the strings are valid UTF-8 (as JSON
- * text is). */
+ * semantics (code points, "\u{...}", ASCII \d \w \b, lookaround,
+ * backreferences, \p{...}), run by PCRE2 within match limits (mcp/regex.h).
+ * A value whose pattern needs more than the limits is reported as such. A
+ * string that is not UTF-8 matches no pattern. */
 #ifndef PCFMCP_MCP_SCHEMA_H
 #define PCFMCP_MCP_SCHEMA_H
 
@@ -74,13 +70,5 @@ bool pcfmcp__schema_validate(const pcfmcp__schema *s, const cJSON *instance,
                              pcfmcp__buf *errors);
 
 void pcfmcp__schema_free(pcfmcp__schema *s);
-
-/* Translates an ECMA-262 pattern into a POSIX ERE over UTF-8 bytes, for
- * regcomp(REG_EXTENDED | REG_NOSUB) in the C locale (exposed for tests).
- * *anchored_start tells whether every top-level alternative begins with '^'.
- * Returns 0, or -1 with a static reason in *why and the byte offset of the
- * offending construct in *at. Appends to @p out (check pcfmcp__buf_ok). */
-int pcfmcp__schema_regex_to_ere(const char *ecma, size_t len, pcfmcp__buf *out,
-                                bool *anchored_start, const char **why, size_t *at);
 
 #endif

@@ -158,7 +158,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_session_set_id(pcfmcp_session_t *s, const char 
 PCFMCP_API pcfmcp_error_t pcfmcp_session_set_protocol_version(pcfmcp_session_t *s,
                                                               const char *version)
 {
-    if (!s || !version || !pcfmcp__is_legacy_version(version))
+    if (!s || !version ||
+        !(pcfmcp__is_legacy_version(version) || strcmp(version, PCFMCP_PROTOCOL_STATELESS) == 0))
         return PCFMCP_ERR_INVALID_ARG;
     if (!(s->flags & PCFMCP_SESSION_STATELESS))
         return PCFMCP_ERR_STATE;

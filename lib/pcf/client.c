@@ -397,7 +397,8 @@ static const struct {
     { "snapshot", -1, PCF_CH_UI, true },
     { "credentials", -1, PCF_CH_UI, true },
     { "notes", -1, PCF_CH_UI, true },
-    { "nmap_import", -1, PCF_CH_UI, true },
+    { "scan_import", -1, PCF_CH_UI, true },
+    { "nmap_import", -1, PCF_CH_UI, true }, /* the old name of scan_import */
     { "report", -1, PCF_CH_UI, true },
 };
 

@@ -11,7 +11,9 @@
  * name. Extra members per operation:
  *   POC_ADD          "b64content" (base64) or "content" (text), "type",
  *                    "filename" (web fallback only)
- *   NMAP_IMPORT      "xml" (text) plus the form options
+ *   SCAN_IMPORT      "format", optional "kind", "filename", "force",
+ *                    "pcf_issue_inserts" and the form options; the file
+ *                    itself travels in callctx->upload (see importers.c)
  *   REPORT_RENDER    "template_id", or "template_base64" + "template_filename";
  *                    "extensions"; "report_title" (the project's, when the
  *                    caller knows it: saves reading the project's settings)
@@ -27,6 +29,14 @@
 
 #include "core/internal.h"
 
+/* A file an operation uploads, borrowed for the call: it is streamed to PCF
+ * from this buffer, never copied (SCAN_IMPORT). */
+typedef struct pcfmcp__pcf_upload {
+    const char *data;
+    size_t len;
+    const char *filename; /* the name PCF sees; NULL = one derived from the format */
+} pcfmcp__pcf_upload;
+
 typedef struct pcfmcp__pcf_callctx {
     const char *traceparent;       /* sent as the W3C `traceparent` header; NULL = none */
     const char *tracestate;        /* sent as `tracestate`; NULL = none */
@@ -36,6 +46,7 @@ typedef struct pcfmcp__pcf_callctx {
     const char *request_id;        /* sent as `X-Request-Id`, logged; NULL = none */
     const char *session;           /* MCP session id, logged; NULL = none */
     const char *identity;          /* who asked, logged; NULL = none */
+    const pcfmcp__pcf_upload *upload; /* file of an upload operation; NULL = none */
 } pcfmcp__pcf_callctx;
 
 typedef enum {
@@ -97,7 +108,7 @@ typedef enum {
     PCFMCP__PCF_OP_NOTE_UPDATE,
     PCFMCP__PCF_OP_NOTE_RENAME,
     PCFMCP__PCF_OP_NOTE_DELETE,
-    PCFMCP__PCF_OP_NMAP_IMPORT,
+    PCFMCP__PCF_OP_SCAN_IMPORT,
     PCFMCP__PCF_OP_REPORT_RENDER,
     PCFMCP__PCF_OP_COUNT
 } pcfmcp__pcf_op;

@@ -136,8 +136,8 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
                                      NULL, pcfmcp__pcf_run_note_edit },
     [PCFMCP__PCF_OP_NOTE_DELETE] = { "note_delete", NULL, "project_id note_id", UI | W, NULL,
                                      NULL, pcfmcp__pcf_run_note_edit },
-    [PCFMCP__PCF_OP_NMAP_IMPORT] = { "nmap_import", NULL, "project_id", UI | W, "xml", NULL,
-                                     pcfmcp__pcf_run_nmap_import },
+    [PCFMCP__PCF_OP_SCAN_IMPORT] = { "scan_import", NULL, "project_id", UI | W, "format", NULL,
+                                     pcfmcp__pcf_run_scan_import },
     [PCFMCP__PCF_OP_REPORT_RENDER] = { "report_render", NULL, "project_id", UI | W, NULL, NULL,
                                        pcfmcp__pcf_run_report_render, "template_id" },
 };

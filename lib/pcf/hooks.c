@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-#include <pcfmcp/cache.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -152,7 +152,7 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
     }
     pcfmcp__free(key);
     cJSON *doc = NULL;
-    if (pcfmcp__json_parse(text, len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK) {
+    if (pcfmcp__json_parse_marking_nul(text, len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK) {
         pcfmcp_free(text);
         return false;
     }

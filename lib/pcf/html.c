@@ -53,10 +53,8 @@ bool pcfmcp__pcf_html_has(const char *html, size_t len, const char *marker)
     return html && memfind(html, len, marker) != NULL;
 }
 
-/* Reads one attribute of a tag starting at *p (< end). Quote-aware, so a '>'
- * inside a value does not end the tag. Returns false at the tag's end. */
-static bool next_attr(const char **p, const char *end, const char **name, size_t *nlen,
-                      const char **val, size_t *vlen)
+bool pcfmcp__pcf_html_next_attr(const char **p, const char *end, const char **name,
+                                size_t *nlen, const char **val, size_t *vlen)
 {
     const char *s = *p;
     while (s < end && (is_space(*s) || *s == '/'))
@@ -119,7 +117,7 @@ char *pcfmcp__pcf_html_csrf(const char *html, size_t len)
         const char *name, *val, *csrf = NULL;
         size_t nlen, vlen, csrf_len = 0;
         bool is_csrf = false;
-        while (next_attr(&a, end, &name, &nlen, &val, &vlen)) {
+        while (pcfmcp__pcf_html_next_attr(&a, end, &name, &nlen, &val, &vlen)) {
             if (name_is(name, nlen, "name") && val && vlen == 10 &&
                 memcmp(val, "csrf_token", 10) == 0)
                 is_csrf = true;
@@ -401,64 +399,3 @@ char *pcfmcp__pcf_content_disposition_filename(const char *v)
     return plain;
 }
 
-/* ------------------------------------------------------------------ nmap */
-
-/* Drops <script ...>...</script>, <script .../>, and the same for
- * <hostscript>, matched case-sensitively as nmap writes them. The rest of the
- * document is copied byte for byte. */
-char *pcfmcp__pcf_strip_nmap_scripts(const char *xml, size_t len, size_t *out_len,
-                                     unsigned *removed)
-{
-    pcfmcp__buf b;
-    pcfmcp__buf_init(&b);
-    *removed = 0;
-    size_t i = 0;
-    while (i < len) {
-        const char *names[] = { "hostscript", "script" };
-        bool cut = false;
-        if (xml[i] == '<') {
-            for (size_t k = 0; k < 2 && !cut; k++) {
-                size_t nl = strlen(names[k]);
-                if (i + 1 + nl >= len || memcmp(xml + i + 1, names[k], nl) != 0)
-                    continue;
-                char after = xml[i + 1 + nl];
-                if (!(is_space(after) || after == '>' || after == '/'))
-                    continue;
-                /* End of the start tag, quote-aware. */
-                size_t j = i + 1 + nl;
-                char q = 0;
-                while (j < len) {
-                    if (q) {
-                        if (xml[j] == q)
-                            q = 0;
-                    } else if (xml[j] == '"' || xml[j] == '\'') {
-                        q = xml[j];
-                    } else if (xml[j] == '>') {
-                        break;
-                    }
-                    j++;
-                }
-                if (j >= len)
-                    break;
-                if (xml[j - 1] == '/') {
-                    i = j + 1;
-                } else {
-                    char close[16];
-                    snprintf(close, sizeof(close), "</%s>", names[k]);
-                    const char *e = memfind(xml + j, len - j, close);
-                    i = e ? (size_t)(e - xml) + strlen(close) : len;
-                }
-                (*removed)++;
-                cut = true;
-            }
-        }
-        if (!cut)
-            pcfmcp__buf_putc(&b, xml[i++]);
-    }
-    if (!pcfmcp__buf_reserve(&b, 1)) {
-        pcfmcp__buf_free(&b);
-        return NULL;
-    }
-    b.data[b.len] = '\0';
-    return pcfmcp__buf_steal(&b, out_len);
-}

@@ -608,7 +608,7 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
             break;
         }
         long left = (long)(c->deadline - now);
-        long timeout = cfg->request_ms < left ? cfg->request_ms : left;
+        long timeout = cfg->request_ms < left && !req->long_running ? cfg->request_ms : left;
         xfer x;
         attempt_outcome o;
         pcf_hooks hk;
@@ -634,7 +634,7 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
                 break;
             }
             left = (long)(c->deadline - now);
-            timeout = cfg->request_ms < left ? cfg->request_ms : left;
+            timeout = cfg->request_ms < left && !req->long_running ? cfg->request_ms : left;
         }
         one_attempt(c, h, req, url.data, hdrs, timeout, resp, &x, &o);
         if (hk.gate)

@@ -84,6 +84,9 @@ struct pcfmcp_pcf {
     unsigned char channel[PCF_NCHOICES];
     bool channel_set[PCF_NCHOICES]; /* chosen by pcfmcp_pcf_set_channel() */
     bool allow_api_issue_writes;
+    /* Whether PCF's importers create findings with a working database call:
+     * 0 not known yet, 1 working, 2 outdated (importers.c probes it once). */
+    atomic_int issue_inserts;
 
     pthread_mutex_t obs_lock; /* also guards cache, tracer, gate (hooks.c) */
     pcfmcp_pcf_observer_cb obs;
@@ -186,7 +189,7 @@ pcfmcp_error_t pcfmcp__pcf_run_credential_delete(pcf_call *c);
 pcfmcp_error_t pcfmcp__pcf_run_notes_list(pcf_call *c);
 pcfmcp_error_t pcfmcp__pcf_run_note_create(pcf_call *c);
 pcfmcp_error_t pcfmcp__pcf_run_note_edit(pcf_call *c);
-pcfmcp_error_t pcfmcp__pcf_run_nmap_import(pcf_call *c);
+pcfmcp_error_t pcfmcp__pcf_run_scan_import(pcf_call *c);
 pcfmcp_error_t pcfmcp__pcf_run_report_render(pcf_call *c);
 
 /* Helpers for the public wrappers: parse @p body_json into a fresh object
@@ -266,6 +269,11 @@ char *pcfmcp__pcf_html_csrf(const char *html, size_t len);
  * with ..."); *errors (may be NULL) receives the <li> texts as a cJSON array. */
 bool pcfmcp__pcf_html_errors(const char *html, size_t len, cJSON **errors);
 bool pcfmcp__pcf_html_has(const char *html, size_t len, const char *marker);
+/* Reads one attribute of a tag starting at *p (< end): its name and its raw
+ * value (NULL without '='). Quote-aware, so a '>' inside a value does not
+ * end the tag. Returns false at the tag's end. */
+bool pcfmcp__pcf_html_next_attr(const char **p, const char *end, const char **name,
+                                size_t *nlen, const char **val, size_t *vlen);
 /* Path (from the first '/' after any scheme://authority) of a Location value,
  * without the fragment; and the fragment without '#'. malloc'd; NULL on OOM. */
 char *pcfmcp__pcf_location_path(const char *location);
@@ -281,9 +289,6 @@ bool pcfmcp__pcf_find_uuid_after(const char *s, const char *marker, char out[37]
 /* File name of a Content-Disposition value (filename*= preferred), reduced to
  * a safe base name; malloc'd, or NULL when there is none. */
 char *pcfmcp__pcf_content_disposition_filename(const char *value);
-/* Removes <script>...</script>, <script/>, and the same for <hostscript>. */
-char *pcfmcp__pcf_strip_nmap_scripts(const char *xml, size_t len, size_t *out_len,
-                                     unsigned *removed);
 
 /* ------------------------------------------------------------------ PCF's defects */
 
@@ -317,6 +322,8 @@ typedef struct {
     const char *referer;
     bool read_only;
     bool ui; /* on the web-session handle; the caller holds ui_lock */
+    bool long_running; /* may use the call's whole remaining budget (PCF imports a
+                          large scan for minutes), not just pcf.request_timeout */
 } pcf_http_req;
 
 typedef struct {
@@ -346,6 +353,11 @@ typedef struct {
     size_t len;
     char *filename; /* non-NULL: a file part */
     char *ctype;
+    /* A streamed file part: read through these instead of value/len. */
+    curl_read_callback read;
+    curl_seek_callback seek;
+    void *ud;
+    curl_off_t size;
 } pcf_field;
 
 typedef struct {
@@ -359,6 +371,11 @@ void pcfmcp__pcf_form_add(pcf_form *f, const char *name, const char *value);
 void pcfmcp__pcf_form_addn(pcf_form *f, const char *name, const char *value, size_t len);
 void pcfmcp__pcf_form_add_file(pcf_form *f, const char *name, const char *filename,
                                const char *ctype, const void *data, size_t len);
+/* A file part libcurl reads through @p read (rewound with @p seek to 0 each
+ * time the form is built) instead of a copy: @p ud must outlive the request. */
+void pcfmcp__pcf_form_add_stream(pcf_form *f, const char *name, const char *filename,
+                                 const char *ctype, curl_off_t size, curl_read_callback read,
+                                 curl_seek_callback seek, void *ud);
 void pcfmcp__pcf_form_free(pcf_form *f);
 
 typedef struct {
@@ -368,6 +385,7 @@ typedef struct {
     const pcf_form *form; /* NULL for GET */
     const char *referer;  /* absolute URL or NULL */
     bool read_only;
+    bool long_running; /* see pcf_http_req */
 } pcf_ui_req;
 
 /* Takes the web session (waiting no longer than the call's deadline) and logs

@@ -204,7 +204,7 @@ static bool has_pcf_errors(const pcfmcp__pcf_answer *a)
 {
     cJSON *doc = NULL;
     if (a->len == 0 || a->body[0] != '{' ||
-        pcfmcp__json_parse(a->body, a->len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK)
+        pcfmcp__json_parse_marking_nul(a->body, a->len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK)
         return false;
     bool yes = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "errors"));
     cJSON_Delete(doc);
@@ -285,7 +285,7 @@ void pcfmcp__pcf_classify_api(pcfmcp_pcf_result_t *r, const pcfmcp__pcf_answer *
     bool parsed = false;
     if (a->len > 0 && (ctype_is(a->content_type, "application/json") ||
                        a->body[0] == '{' || a->body[0] == '[')) {
-        parsed = pcfmcp__json_parse(a->body, a->len, PCF_JSON_DEPTH, &doc, NULL) ==
+        parsed = pcfmcp__json_parse_marking_nul(a->body, a->len, PCF_JSON_DEPTH, &doc, NULL) ==
                  PCFMCP__JSON_OK;
     }
     if (parsed && cJSON_IsObject(doc)) {

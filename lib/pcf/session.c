@@ -68,6 +68,20 @@ void pcfmcp__pcf_form_add_file(pcf_form *f, const char *name, const char *filena
     form_push(f, name, data, len, filename, ctype);
 }
 
+void pcfmcp__pcf_form_add_stream(pcf_form *f, const char *name, const char *filename,
+                                 const char *ctype, curl_off_t size, curl_read_callback read,
+                                 curl_seek_callback seek, void *ud)
+{
+    form_push(f, name, "", 0, filename, ctype);
+    if (f->failed)
+        return;
+    pcf_field *x = &f->v[f->n - 1];
+    x->read = read;
+    x->seek = seek;
+    x->ud = ud;
+    x->size = size;
+}
+
 void pcfmcp__pcf_form_free(pcf_form *f)
 {
     for (size_t i = 0; i < f->n; i++) {
@@ -119,8 +133,16 @@ static curl_mime *form_mime(CURL *h, const pcf_form *f, const char *csrf)
     for (size_t i = 0; i < f->n; i++) {
         const pcf_field *x = &f->v[i];
         curl_mimepart *p = curl_mime_addpart(m);
-        if (!p || curl_mime_name(p, x->name) || curl_mime_data(p, x->value, x->len))
+        if (!p || curl_mime_name(p, x->name))
             goto fail;
+        if (x->read) {
+            /* A form built again (after a fresh login) reads from the start. */
+            if ((x->seek && x->seek(x->ud, 0, SEEK_SET) != CURL_SEEKFUNC_OK) ||
+                curl_mime_data_cb(p, x->size, x->read, x->seek, NULL, x->ud))
+                goto fail;
+        } else if (curl_mime_data(p, x->value, x->len)) {
+            goto fail;
+        }
         if (x->filename &&
             (curl_mime_filename(p, x->filename) || curl_mime_type(p, x->ctype)))
             goto fail;
@@ -320,7 +342,8 @@ pcfmcp_error_t pcfmcp__pcf_ui_request(pcf_call *c, const pcf_ui_req *r, pcf_http
                              .mime = mime,
                              .referer = r->referer,
                              .read_only = r->read_only,
-                             .ui = true };
+                             .ui = true,
+                             .long_running = r->long_running };
         memset(resp, 0, sizeof(*resp));
         pcfmcp_error_t rc = pcfmcp__pcf_http(c, &req, resp);
         if (body) {
@@ -392,7 +415,7 @@ pcfmcp_error_t pcfmcp__pcf_ui_snapshot(pcf_call *c, const char *pid, cJSON **doc
     if (resp.status == 200) {
         cJSON *d = NULL;
         if (resp.body.len > 0 &&
-            pcfmcp__json_parse(resp.body.data, resp.body.len, PCF_JSON_DEPTH, &d, NULL) ==
+            pcfmcp__json_parse_marking_nul(resp.body.data, resp.body.len, PCF_JSON_DEPTH, &d, NULL) ==
                 PCFMCP__JSON_OK &&
             cJSON_IsObject(d)) {
             *doc = d;

@@ -13,6 +13,8 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/config_keys.h"
+#include "core/config_typed.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "hardening/auth_internal.h"
@@ -51,16 +53,16 @@ static void local_identity(pcfmcp_server_t *s)
         snprintf(s->stdio_identity, sizeof(s->stdio_identity), "local:uid-%u", (unsigned)getuid());
 }
 
-static const char *cfg(const pcfmcp_server_t *s, const char *key)
+/* An empty setting is no setting. */
+static const char *nz(const char *v)
 {
-    const char *v = pcfmcp_config_get(s->config, key);
     return v && *v ? v : NULL;
 }
 
 /* pcf.channels: "capability=channel,..." */
 static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
 {
-    const char *list = cfg(s, "pcf.channels");
+    const char *list = nz(pcfmcp__cfg_pcf_channels(s->config));
     if (!list)
         return PCFMCP_OK;
     char item[128];
@@ -103,7 +105,7 @@ static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
 static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
 {
     *out = NULL;
-    const char *url = cfg(s, "pcf.url");
+    const char *url = nz(pcfmcp__cfg_pcf_url(s->config));
     if (!url) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
                    "pcf.url is not set: tools are listed but every call will say PCF is not "
@@ -117,50 +119,50 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
                      rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
-    const char *token = cfg(s, "pcf.token"), *email = cfg(s, "pcf.email"),
-               *password = cfg(s, "pcf.password");
+    const char *token = nz(pcfmcp__cfg_pcf_token(s->config)), *email = nz(pcfmcp__cfg_pcf_email(s->config)),
+               *password = nz(pcfmcp__cfg_pcf_password(s->config));
     const char *what = "";
     if (token && (rc = pcfmcp_pcf_set_token(pcf, token)) != PCFMCP_OK)
         what = "pcf.token";
     else if (email && password && (rc = pcfmcp_pcf_set_login(pcf, email, password)) != PCFMCP_OK)
         what = "pcf.email / pcf.password";
     else if ((rc = pcfmcp_pcf_set_token_duration(
-                  pcf, (long)(pcfmcp_config_get_int(s->config, "pcf.token_duration") / 1000))) !=
+                  pcf, (long)(pcfmcp__cfg_pcf_token_duration(s->config) / 1000))) !=
              PCFMCP_OK)
         what = "pcf.token_duration";
-    else if (cfg(s, "pcf.ca_file") && (rc = pcfmcp_pcf_set_ca_file(pcf, cfg(s, "pcf.ca_file"))))
+    else if (nz(pcfmcp__cfg_pcf_ca_file(s->config)) && (rc = pcfmcp_pcf_set_ca_file(pcf, nz(pcfmcp__cfg_pcf_ca_file(s->config)))))
         what = "pcf.ca_file";
-    else if (cfg(s, "pcf.ca_dir") && (rc = pcfmcp_pcf_set_ca_dir(pcf, cfg(s, "pcf.ca_dir"))))
+    else if (nz(pcfmcp__cfg_pcf_ca_dir(s->config)) && (rc = pcfmcp_pcf_set_ca_dir(pcf, nz(pcfmcp__cfg_pcf_ca_dir(s->config)))))
         what = "pcf.ca_dir";
-    else if (pcfmcp_config_get_bool(s->config, "pcf.insecure") &&
+    else if (pcfmcp__cfg_pcf_insecure(s->config) &&
              (rc = pcfmcp_pcf_set_insecure(pcf, 1)))
         what = "pcf.insecure";
-    else if (cfg(s, "pcf.client_cert") &&
-             (rc = pcfmcp_pcf_set_client_cert(pcf, cfg(s, "pcf.client_cert"),
-                                              cfg(s, "pcf.client_key"), NULL)))
+    else if (nz(pcfmcp__cfg_pcf_client_cert(s->config)) &&
+             (rc = pcfmcp_pcf_set_client_cert(pcf, nz(pcfmcp__cfg_pcf_client_cert(s->config)),
+                                              nz(pcfmcp__cfg_pcf_client_key(s->config)), NULL)))
         what = "pcf.client_cert";
-    else if (cfg(s, "pcf.basic_user") &&
-             (rc = pcfmcp_pcf_set_basic_auth(pcf, cfg(s, "pcf.basic_user"),
-                                             cfg(s, "pcf.basic_password")
-                                                 ? cfg(s, "pcf.basic_password")
+    else if (nz(pcfmcp__cfg_pcf_basic_user(s->config)) &&
+             (rc = pcfmcp_pcf_set_basic_auth(pcf, nz(pcfmcp__cfg_pcf_basic_user(s->config)),
+                                             nz(pcfmcp__cfg_pcf_basic_password(s->config))
+                                                 ? nz(pcfmcp__cfg_pcf_basic_password(s->config))
                                                  : "")))
         what = "pcf.basic_user";
     else if ((rc = pcfmcp_pcf_set_timeouts(
-                  pcf, (long)pcfmcp_config_get_int(s->config, "pcf.connect_timeout"),
-                  (long)pcfmcp_config_get_int(s->config, "pcf.request_timeout"),
-                  (long)pcfmcp_config_get_int(s->config, "pcf.total_timeout"))))
+                  pcf, (long)pcfmcp__cfg_pcf_connect_timeout(s->config),
+                  (long)pcfmcp__cfg_pcf_request_timeout(s->config),
+                  (long)pcfmcp__cfg_pcf_total_timeout(s->config))))
         what = "pcf timeouts";
     else if ((rc = pcfmcp_pcf_set_max_body(
-                  pcf, (size_t)pcfmcp_config_get_int(s->config, "pcf.max_body_bytes"))))
+                  pcf, (size_t)pcfmcp__cfg_pcf_max_body_bytes(s->config))))
         what = "pcf.max_body_bytes";
     else if ((rc = pcfmcp_pcf_set_retry(
-                  pcf, (int)pcfmcp_config_get_int(s->config, "pcf.retries") + 1, 250, 5000)))
+                  pcf, (int)pcfmcp__cfg_pcf_retries(s->config) + 1, 250, 5000)))
         what = "pcf.retries";
     else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
-                  pcf, pcfmcp_config_get_bool(s->config, "pcf.allow_api_issue_writes"))))
+                  pcf, pcfmcp__cfg_pcf_allow_api_issue_writes(s->config))))
         what = "pcf.allow_api_issue_writes";
-    else if (cfg(s, "pcf.token_state_file") &&
-             (rc = pcfmcp_pcf_set_token_state_file(pcf, cfg(s, "pcf.token_state_file"))))
+    else if (nz(pcfmcp__cfg_pcf_token_state_file(s->config)) &&
+             (rc = pcfmcp_pcf_set_token_state_file(pcf, nz(pcfmcp__cfg_pcf_token_state_file(s->config)))))
         what = "pcf.token_state_file";
     if (rc != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "%s: %s", what, pcfmcp_pcf_errmsg(pcf));
@@ -177,7 +179,7 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
     else if (!(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server",
                    "PCF token only: the tools that need PCF's web session (credentials, notes, "
-                   "nmap import, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
+                   "scan imports, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
                    "not offered; pcf.email and pcf.password bring them");
     *out = pcf;
     return PCFMCP_OK;
@@ -195,8 +197,7 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     if (s->parts->pcf && (rc = pcfmcp_server_attach_pcf(s, s->parts->pcf)) != PCFMCP_OK)
         return rc;
     if ((rc = pcfmcp__readiness_new(&s->parts->ready, s->parts->pcf, s->log,
-                                    (uint64_t)pcfmcp_config_get_int(s->config,
-                                                                    "server.readiness_ttl"))) !=
+                                    (uint64_t)pcfmcp__cfg_server_readiness_ttl(s->config))) !=
         PCFMCP_OK)
         return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
@@ -206,7 +207,7 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
                      : pcfmcp_strerror(rc));
         return rc;
     }
-    if (pcfmcp_config_get_bool(s->config, "tools.validate_output"))
+    if (pcfmcp__cfg_tools_validate_output(s->config))
         pcfmcp_engine_set_validate_output(s->engine, 1);
     pcfmcp_toolset_set_logger(s->parts->toolset, s->log);
     pcfmcp_toolset_set_pcf(s->parts->toolset, s->parts->pcf);
@@ -221,7 +222,7 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     /* Mapped callers use credentials of their own: the server's do not
      * decide which tools are offered (each call is still checked). */
     pcfmcp__toolset_set_per_caller_credentials(s->parts->toolset,
-                                               cfg(s, "auth.identities_file") != NULL);
+                                               nz(pcfmcp__cfg_auth_identities_file(s->config)) != NULL);
     rc = pcfmcp_toolset_register(s->parts->toolset, s->engine);
     if (rc != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "tools: %s",
@@ -260,8 +261,8 @@ void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out
         snprintf(out, n, "none");
         return;
     }
-    pcfmcp__people_label(pcfmcp_config_get(s->config, "pcf.email"),
-                         pcfmcp_config_get(s->config, "pcf.token"), out, n);
+    pcfmcp__people_label(pcfmcp__cfg_pcf_email(s->config),
+                         pcfmcp__cfg_pcf_token(s->config), out, n);
 }
 
 void pcfmcp__server_release_parts(pcfmcp_server_t *s)
@@ -279,32 +280,26 @@ void pcfmcp__server_release_parts(pcfmcp_server_t *s)
 }
 
 typedef struct {
-    const char *key;
+    size_t key; /* PCFMCP__CFG_*: an INT or DURATION key */
     pcfmcp_http_limit_t limit;
 } limit_key;
 
 static const limit_key LIMITS[] = {
-    { "server.max_body_bytes", PCFMCP_HTTP_LIMIT_BODY_BYTES },
-    { "server.max_header_bytes", PCFMCP_HTTP_LIMIT_HEADER_BYTES },
-    { "server.max_connections", PCFMCP_HTTP_LIMIT_CONNECTIONS },
-    { "server.max_connections_per_ip", PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP },
-    { "server.connection_timeout", PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS },
-    { "server.request_read_timeout", PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS },
-    { "server.threads", PCFMCP_HTTP_LIMIT_THREADS },
-    { "server.max_sessions", PCFMCP_HTTP_LIMIT_SESSIONS },
-    { "server.session_idle_timeout", PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
-    { "server.sse_keepalive", PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
-    { "server.sse_buffer_events", PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },
-    { "server.streams_per_session", PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION },
-    { "server.shutdown_grace", PCFMCP_HTTP_LIMIT_GRACE_MS },
-    { "server.gzip_min_bytes", PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES },
+    { PCFMCP__CFG_server_max_body_bytes, PCFMCP_HTTP_LIMIT_BODY_BYTES },
+    { PCFMCP__CFG_server_max_header_bytes, PCFMCP_HTTP_LIMIT_HEADER_BYTES },
+    { PCFMCP__CFG_server_max_connections, PCFMCP_HTTP_LIMIT_CONNECTIONS },
+    { PCFMCP__CFG_server_max_connections_per_ip, PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP },
+    { PCFMCP__CFG_server_connection_timeout, PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS },
+    { PCFMCP__CFG_server_request_read_timeout, PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS },
+    { PCFMCP__CFG_server_threads, PCFMCP_HTTP_LIMIT_THREADS },
+    { PCFMCP__CFG_server_max_sessions, PCFMCP_HTTP_LIMIT_SESSIONS },
+    { PCFMCP__CFG_server_session_idle_timeout, PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
+    { PCFMCP__CFG_server_sse_keepalive, PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
+    { PCFMCP__CFG_server_sse_buffer_events, PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },
+    { PCFMCP__CFG_server_streams_per_session, PCFMCP_HTTP_LIMIT_STREAMS_PER_SESSION },
+    { PCFMCP__CFG_server_shutdown_grace, PCFMCP_HTTP_LIMIT_GRACE_MS },
+    { PCFMCP__CFG_server_gzip_min_bytes, PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES },
 };
-
-static const char *nonempty(const pcfmcp_config_t *c, const char *key)
-{
-    const char *v = pcfmcp_config_get(c, key);
-    return v && *v ? v : NULL;
-}
 
 /* ------------------------------------------------------- authentication */
 
@@ -369,8 +364,8 @@ static void scopes_text(const char *list, char *out, size_t n)
 static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
 {
     const pcfmcp_config_t *c = s->config;
-    const char *keys = nonempty(c, "auth.api_keys_file");
-    const char *issuer = nonempty(c, "auth.oauth_issuer");
+    const char *keys = nz(pcfmcp__cfg_auth_api_keys_file(c));
+    const char *issuer = nz(pcfmcp__cfg_auth_oauth_issuer(c));
     if (!keys && !issuer)
         return PCFMCP_OK;
     pcfmcp_auth_t *a = NULL;
@@ -383,14 +378,16 @@ static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
         goto bad;
     if (issuer) {
         char scopes[1024];
-        scopes_text(pcfmcp_config_get(c, "auth.oauth_scopes"), scopes, sizeof(scopes));
+        scopes_text(pcfmcp__cfg_auth_oauth_scopes(c), scopes, sizeof(scopes));
         what = "auth.oauth_*";
-        if ((rc = pcfmcp_auth_set_oauth(a, issuer, nonempty(c, "auth.oauth_audience"),
-                                        nonempty(c, "auth.oauth_jwks_url"), scopes[0] ? scopes : NULL)) ||
-            (rc = pcfmcp_auth_set_jwks_ca_file(a, nonempty(c, "auth.oauth_jwks_ca_file"))) ||
-            (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp_config_get_int(c, "auth.oauth_jwks_cache_ttl") / 1000),
+        if ((rc = pcfmcp_auth_set_oauth(a, issuer, nz(pcfmcp__cfg_auth_oauth_audience(c)),
+                                        nz(pcfmcp__cfg_auth_oauth_jwks_url(c)), scopes[0] ? scopes : NULL)) ||
+            (rc = pcfmcp_auth_set_jwks_ca_file(a, nz(pcfmcp__cfg_auth_oauth_jwks_ca_file(c)))) ||
+            (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp__cfg_auth_oauth_jwks_cache_ttl(c) / 1000),
                                               30, 5000, 262144)) ||
-            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp_config_get_int(c, "auth.clock_skew") / 1000))))
+            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp__cfg_auth_clock_skew(c) / 1000))) ||
+            (rc = pcfmcp_auth_set_max_token_lifetime(
+                 a, (unsigned)(pcfmcp__cfg_auth_max_token_lifetime(c) / 1000))))
             goto bad;
     }
     s->parts->auth = a;
@@ -410,57 +407,63 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     pcfmcp_error_t rc;
     const char *what = "server.host/server.port";
     if ((rc = pcfmcp_http_set_logger(h, s->log)) ||
-        (rc = pcfmcp_http_set_listen(h, pcfmcp_config_get(c, "server.host"),
-                                     (unsigned)pcfmcp_config_get_int(c, "server.port"))))
+        (rc = pcfmcp_http_set_listen(h, pcfmcp__cfg_server_host(c),
+                                     (unsigned)pcfmcp__cfg_server_port(c))))
         goto bad;
     what = "server.path";
-    if ((rc = pcfmcp_http_set_path(h, pcfmcp_config_get(c, "server.path"))))
+    if ((rc = pcfmcp_http_set_path(h, pcfmcp__cfg_server_path(c))))
         goto bad;
     what = "server.stateless";
-    if ((rc = pcfmcp_http_set_stateless(h, pcfmcp_config_get_bool(c, "server.stateless"))))
+    if ((rc = pcfmcp_http_set_stateless(h, pcfmcp__cfg_server_stateless(c))))
         goto bad;
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(LIMITS); i++) {
-        what = LIMITS[i].key;
+        what = pcfmcp__config_keys[LIMITS[i].key].key;
         if ((rc = pcfmcp_http_set_limit(h, LIMITS[i].limit,
-                                        (unsigned long long)pcfmcp_config_get_int(c, LIMITS[i].key))))
+                                        (unsigned long long)pcfmcp__config_int_at(c, LIMITS[i].key))))
             goto bad;
     }
     what = "server.allowed_origins";
-    if ((rc = pcfmcp_http_set_allowed_origins(h, nonempty(c, "server.allowed_origins"))))
+    if ((rc = pcfmcp_http_set_allowed_origins(h, nz(pcfmcp__cfg_server_allowed_origins(c)))))
         goto bad;
     what = "server.allowed_hosts";
-    if ((rc = pcfmcp_http_set_allowed_hosts(h, nonempty(c, "server.allowed_hosts"))))
+    if ((rc = pcfmcp_http_set_allowed_hosts(h, nz(pcfmcp__cfg_server_allowed_hosts(c)))))
         goto bad;
     /* The resource URL in metadata and challenges: the public URL, else the
      * OAuth audience (this server's canonical URL), else the Host header. */
-    const char *pub = nonempty(c, "server.public_url");
+    const char *pub = nz(pcfmcp__cfg_server_public_url(c));
     if (!pub)
-        pub = nonempty(c, "auth.oauth_audience");
+        pub = nz(pcfmcp__cfg_auth_oauth_audience(c));
     pcfmcp_auth_t *a = s->parts->auth;
     what = "server.public_url";
     if ((rc = pcfmcp_http_set_auth(h, pcfmcp_auth_enabled(a) ? http_auth : NULL,
                                    pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub, s)))
         goto bad;
-    pcfmcp_http_set_insecure_no_auth(h, pcfmcp_config_get_bool(c, "auth.insecure_no_auth"));
-    const char *cert = nonempty(c, "server.tls_cert"), *key = nonempty(c, "server.tls_key");
+    pcfmcp_http_set_insecure_no_auth(h, pcfmcp__cfg_auth_insecure_no_auth(c));
+    const char *cert = nz(pcfmcp__cfg_server_tls_cert(c)), *key = nz(pcfmcp__cfg_server_tls_key(c));
     if (cert || key) {
         what = "server.tls_cert/server.tls_key (both are needed)";
-        if (!cert || !key || (rc = pcfmcp_http_set_tls(h, cert, key, nonempty(c, "server.tls_client_ca")))) {
+        if (!cert || !key || (rc = pcfmcp_http_set_tls(h, cert, key, nz(pcfmcp__cfg_server_tls_client_ca(c))))) {
             rc = rc ? rc : PCFMCP_ERR_CONFIG;
             goto bad;
         }
-        const char *prio = nonempty(c, "server.tls_priorities");
+        const char *prio = nz(pcfmcp__cfg_server_tls_priorities(c));
         what = "server.tls_priorities";
         if (prio && (rc = pcfmcp_http_set_tls_priorities(h, prio)))
             goto bad;
-    } else if (nonempty(c, "server.tls_client_ca")) {
+    } else if (nz(pcfmcp__cfg_server_tls_client_ca(c))) {
         what = "server.tls_client_ca (needs server.tls_cert and server.tls_key)";
         rc = PCFMCP_ERR_CONFIG;
         goto bad;
     }
-    const char *mhost = nonempty(c, "server.metrics_host");
+    const char *mhost = nz(pcfmcp__cfg_server_metrics_host(c));
     what = "server.metrics_host/server.metrics_port";
-    if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp_config_get_int(c, "server.metrics_port"))))
+    if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp__cfg_server_metrics_port(c))))
+        goto bad;
+    const char *mauth = pcfmcp__cfg_server_metrics_auth(c);
+    what = "server.metrics_auth";
+    if ((rc = pcfmcp_http_set_metrics_auth(h, strcmp(mauth, "always") == 0  ? PCFMCP_HTTP_METRICS_AUTH_ALWAYS
+                                              : strcmp(mauth, "never") == 0 ? PCFMCP_HTTP_METRICS_AUTH_NEVER
+                                                                            : PCFMCP_HTTP_METRICS_AUTH_AUTO)))
         goto bad;
     /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
     pcfmcp__server_http_hooks(s, h);
@@ -516,9 +519,11 @@ void pcfmcp__server_stop_transport(pcfmcp_server_t *s)
 
 /* A renamed file is refused rather than skipped: the operator edited the
  * setting on purpose, and silently serving the old file would hide that. */
-static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, const char *key)
+static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, size_t index)
 {
-    const char *old = pcfmcp_config_get(s->config, key), *now = pcfmcp_config_get(cfg, key);
+    const char *key = pcfmcp__config_keys[index].key;
+    const char *old = pcfmcp__config_str_at(s->config, index);
+    const char *now = pcfmcp__config_str_at(cfg, index);
     if (strcmp(old ? old : "", now ? now : "") == 0)
         return false;
     PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server",
@@ -534,17 +539,17 @@ static bool path_changed(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, const c
  * they were. */
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg)
 {
-    static const char *const tls_keys[] = { "server.tls_cert", "server.tls_key",
-                                            "server.tls_client_ca" };
+    static const size_t tls_keys[] = { PCFMCP__CFG_server_tls_cert, PCFMCP__CFG_server_tls_key,
+                                       PCFMCP__CFG_server_tls_client_ca };
     pcfmcp_http_t *h = s->parts ? atomic_load(&s->parts->http) : NULL;
-    bool tls = h && nonempty(s->config, "server.tls_cert");
-    if (path_changed(s, cfg, "auth.api_keys_file"))
+    bool tls = h && nz(pcfmcp__cfg_server_tls_cert(s->config));
+    if (path_changed(s, cfg, PCFMCP__CFG_auth_api_keys_file))
         return PCFMCP_ERR_CONFIG;
     for (size_t i = 0; tls && i < PCFMCP_ARRAY_LEN(tls_keys); i++)
         if (path_changed(s, cfg, tls_keys[i]))
             return PCFMCP_ERR_CONFIG;
     pcfmcp_auth_t *a = s->parts ? s->parts->auth : NULL;
-    const char *keys = nonempty(cfg, "auth.api_keys_file");
+    const char *keys = nz(pcfmcp__cfg_auth_api_keys_file(cfg));
     pcfmcp__keyset *ks = NULL;
     if (a && keys && pcfmcp__auth_prepare_api_keys(a, keys, &ks) != PCFMCP_OK) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload: API keys kept: %s",

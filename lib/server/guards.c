@@ -21,15 +21,17 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include <pcfmcp/audit.h>
-#include <pcfmcp/cache.h>
-#include <pcfmcp/metrics.h>
-#include <pcfmcp/ratelimit.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/audit.h>
+#include <pcfmcp/sys/cache.h>
+#include <pcfmcp/sys/metrics.h>
+#include <pcfmcp/sys/ratelimit.h>
+#include <pcfmcp/sys/trace.h>
 #include <pcfmcp/version.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/config_keys.h"
+#include "core/config_typed.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -73,6 +75,9 @@ struct pcfmcp__guards {
 
     pthread_rwlock_t lock;
     pcfmcp_audit_t *audit; /* NULL when audit.enabled is false */
+    /* args_hmac key without audit.args_key_file: drawn once per start, so
+     * a reload (a new trail) keeps digests comparable. */
+    unsigned char args_key[32];
     pcfmcp_proxies_t *proxies;
     uint64_t audit_written_before, audit_failed_before; /* of replaced trails */
 
@@ -293,7 +298,7 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
 /* ------------------------------------------------------------ config */
 
 typedef struct {
-    double rps, burst, grps, gburst, wrps, wburst;
+    pcfmcp_ratelimit_settings_t *limits;
     size_t max_ids;
     unsigned pcf_conc;
     pcfmcp_proxies_t *proxies;
@@ -309,14 +314,15 @@ static void settings_free(settings *st)
 {
     if (!st)
         return;
+    pcfmcp_ratelimit_settings_free(st->limits);
     pcfmcp_proxies_free(st->proxies);
     pcfmcp_audit_free(st->audit);
     pcfmcp__free(st);
 }
 
-static void origin(const pcfmcp_config_t *c, const char *key, char *out, size_t n)
+static void origin(const pcfmcp_config_t *c, size_t index, char *out, size_t n)
 {
-    if (pcfmcp_config_origin(c, key, out, n) != PCFMCP_OK)
+    if (pcfmcp_config_origin(c, pcfmcp__config_keys[index].key, out, n) != PCFMCP_OK)
         snprintf(out, n, "configuration");
 }
 
@@ -331,52 +337,105 @@ static pcfmcp_audit_args_t audit_mode(const char *v)
 
 /* Reads and validates the reloadable settings and builds the objects they
  * need (proxy list, audit trail); nothing live is touched. */
+/* Reads audit.args_key_file into @p key (pcfmcp__malloc'd); 0 or an errno. */
+static int read_args_key(const pcfmcp_config_t *c, char **key, size_t *len, char *why, size_t wlen)
+{
+    const char *path = pcfmcp__cfg_audit_args_key_file(c);
+    *key = NULL;
+    *len = 0;
+    if (!path || !*path)
+        return 0;
+    char where[600];
+    origin(c, "audit.args_key_file", where, sizeof(where));
+    int err = pcfmcp__read_file(path, 4096, true, key, len);
+    if (err) {
+        snprintf(why, wlen, "%s: audit.args_key_file: cannot read %s: %s", where, path,
+                 err == EFBIG ? "file larger than 4 KiB" : strerror(err));
+        return err;
+    }
+    if (*len < 16) {
+        snprintf(why, wlen, "%s: audit.args_key_file: %s holds %zu bytes; the key needs at least 16",
+                 where, path, *len);
+        pcfmcp__secure_free(*key);
+        *key = NULL;
+        return EINVAL;
+    }
+    return 0;
+}
+
 static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t *c,
-                                    settings **out, char *why, size_t wlen)
+                                    const unsigned char *start_key, settings **out, char *why,
+                                    size_t wlen)
 {
     settings *st = pcfmcp__calloc(1, sizeof(*st));
     if (!st)
         return PCFMCP_ERR_NOMEM;
-    st->rps = pcfmcp_config_get_double(c, "rate_limit.requests_per_second");
-    st->burst = (double)pcfmcp_config_get_int(c, "rate_limit.burst");
-    st->grps = pcfmcp_config_get_double(c, "rate_limit.global_requests_per_second");
-    st->gburst = (double)pcfmcp_config_get_int(c, "rate_limit.global_burst");
-    st->wrps = pcfmcp_config_get_double(c, "rate_limit.write_requests_per_second");
-    st->wburst = (double)pcfmcp_config_get_int(c, "rate_limit.write_burst");
-    st->max_ids = (size_t)pcfmcp_config_get_int(c, "rate_limit.max_identities");
-    st->pcf_conc = (unsigned)pcfmcp_config_get_int(c, "rate_limit.pcf_concurrency");
-    st->cache_on = pcfmcp_config_get_bool(c, "cache.enabled");
-    st->cache_entries = (size_t)pcfmcp_config_get_int(c, "cache.max_entries");
-    st->cache_bytes = (size_t)pcfmcp_config_get_int(c, "cache.max_bytes");
-    st->cache_ttl = (unsigned)pcfmcp_config_get_int(c, "cache.ttl");
-    st->tool_timeout = (unsigned)pcfmcp_config_get_int(c, "tools.timeout");
-    st->grace = (unsigned)pcfmcp_config_get_int(c, "server.shutdown_grace");
-    char where[600];
-    pcfmcp_error_t rc = pcfmcp_proxies_new(&st->proxies, pcfmcp_config_get(c, "rate_limit.trusted_proxies"));
+    /* Built here, where failing is allowed: applying them cannot fail. The
+     * key table's ranges make every value valid. */
+    pcfmcp_error_t rc = pcfmcp_ratelimit_settings_new(&st->limits);
     if (rc != PCFMCP_OK) {
-        origin(c, "rate_limit.trusted_proxies", where, sizeof(where));
+        settings_free(st);
+        return rc;
+    }
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_IDENTITY,
+                                       pcfmcp__cfg_rate_limit_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_IDENTITY,
+                                        (double)pcfmcp__cfg_rate_limit_burst(c));
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_GLOBAL,
+                                       pcfmcp__cfg_rate_limit_global_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_GLOBAL,
+                                        (double)pcfmcp__cfg_rate_limit_global_burst(c));
+    pcfmcp_ratelimit_settings_set_rate(st->limits, PCFMCP_RATELIMIT_WRITE,
+                                       pcfmcp__cfg_rate_limit_write_requests_per_second(c));
+    pcfmcp_ratelimit_settings_set_burst(st->limits, PCFMCP_RATELIMIT_WRITE,
+                                        (double)pcfmcp__cfg_rate_limit_write_burst(c));
+    st->max_ids = (size_t)pcfmcp__cfg_rate_limit_max_identities(c);
+    st->pcf_conc = (unsigned)pcfmcp__cfg_rate_limit_pcf_concurrency(c);
+    st->cache_on = pcfmcp__cfg_cache_enabled(c);
+    st->cache_entries = (size_t)pcfmcp__cfg_cache_max_entries(c);
+    st->cache_bytes = (size_t)pcfmcp__cfg_cache_max_bytes(c);
+    st->cache_ttl = (unsigned)pcfmcp__cfg_cache_ttl(c);
+    st->tool_timeout = (unsigned)pcfmcp__cfg_tools_timeout(c);
+    st->grace = (unsigned)pcfmcp__cfg_server_shutdown_grace(c);
+    char where[600];
+    rc = pcfmcp_proxies_new(&st->proxies, pcfmcp__cfg_rate_limit_trusted_proxies(c));
+    if (rc != PCFMCP_OK) {
+        origin(c, PCFMCP__CFG_rate_limit_trusted_proxies, where, sizeof(where));
         snprintf(why, wlen, "%s: rate_limit.trusted_proxies: %s", where,
                  pcfmcp_proxies_errmsg(st->proxies));
         settings_free(st);
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
-    st->audit_on = pcfmcp_config_get_bool(c, "audit.enabled");
+    st->audit_on = pcfmcp__cfg_audit_enabled(c);
+    char *key = NULL;
+    size_t key_len = 0;
+    if (st->audit_on && read_args_key(c, &key, &key_len, why, wlen) != 0) {
+        settings_free(st);
+        return PCFMCP_ERR_CONFIG;
+    }
     if (st->audit_on && log) {
-        const char *file = pcfmcp_config_get(c, "audit.file");
+        const char *file = pcfmcp__cfg_audit_file(c);
         if ((rc = pcfmcp_audit_new(&st->audit)) != PCFMCP_OK) {
+            pcfmcp__secure_free(key);
             settings_free(st);
             return rc;
         }
         pcfmcp_audit_set_logger(st->audit, log);
-        pcfmcp_audit_set_fsync(st->audit, pcfmcp_config_get_bool(c, "audit.fsync"));
-        pcfmcp_audit_set_args(st->audit, audit_mode(pcfmcp_config_get(c, "audit.args")));
+        pcfmcp_audit_set_fsync(st->audit, pcfmcp__cfg_audit_fsync(c));
+        pcfmcp_audit_set_args(st->audit, audit_mode(pcfmcp__cfg_audit_args(c)));
+        if (key)
+            pcfmcp_audit_set_args_key(st->audit, key, key_len);
+        else if (start_key)
+            pcfmcp_audit_set_args_key(st->audit, (const char *)start_key, 32);
         if (pcfmcp_audit_open(st->audit, file) != PCFMCP_OK) {
-            origin(c, "audit.file", where, sizeof(where));
+            origin(c, PCFMCP__CFG_audit_file, where, sizeof(where));
             snprintf(why, wlen, "%s: audit.file: %s", where, pcfmcp_audit_errmsg(st->audit));
+            pcfmcp__secure_free(key);
             settings_free(st);
             return PCFMCP_ERR_CONFIG;
         }
     }
+    pcfmcp__secure_free(key);
     *out = st;
     return PCFMCP_OK;
 }
@@ -393,19 +452,19 @@ pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
         pcfmcp__buf_puts(&b, pcfmcp_config_errmsg(copy));
     char why[1024] = "";
     settings *st = NULL;
-    if (read_settings(NULL, copy, &st, why, sizeof(why)) != PCFMCP_OK) {
+    if (read_settings(NULL, copy, NULL, &st, why, sizeof(why)) != PCFMCP_OK) {
         if (b.len)
             pcfmcp__buf_putc(&b, '\n');
         pcfmcp__buf_puts(&b, why[0] ? why : "out of memory");
     }
     settings_free(st);
-    if (pcfmcp_config_get_bool(copy, "tracing.enabled")) {
+    if (pcfmcp__cfg_tracing_enabled(copy)) {
         pcfmcp_tracer_t *t = NULL;
         if (pcfmcp_tracer_new(&t, "check", NULL) == PCFMCP_OK &&
-            pcfmcp_tracer_set_endpoint(t, pcfmcp_config_get(copy, "tracing.endpoint")) !=
+            pcfmcp_tracer_set_endpoint(t, pcfmcp__cfg_tracing_endpoint(copy)) !=
                 PCFMCP_OK) {
             char where[600];
-            origin(copy, "tracing.endpoint", where, sizeof(where));
+            origin(copy, PCFMCP__CFG_tracing_endpoint, where, sizeof(where));
             if (b.len)
                 pcfmcp__buf_putc(&b, '\n');
             pcfmcp__buf_printf(&b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
@@ -428,8 +487,7 @@ pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
 /* Swaps in new settings; cannot fail. Takes ownership of st. */
 static void apply_settings(pcfmcp__guards *h, settings *st)
 {
-    pcfmcp_ratelimit_configure(h->rl, st->rps, st->burst, st->grps, st->gburst, st->wrps,
-                               st->wburst);
+    pcfmcp_ratelimit_apply(h->rl, st->limits);
     pcfmcp_ratelimit_set_max_identities(h->rl, st->max_ids);
     pcfmcp_gate_set_limit(h->gate, st->pcf_conc);
     pcfmcp_cache_configure(h->cache, st->cache_entries, st->cache_bytes, st->cache_ttl);
@@ -458,7 +516,7 @@ static pcfmcp_error_t guards_prepare(pcfmcp_server_t *s, const pcfmcp_config_t *
 {
     (void)ud;
     settings *st = NULL;
-    pcfmcp_error_t rc = read_settings(s->log, cfg, &st, why, wlen);
+    pcfmcp_error_t rc = read_settings(s->log, cfg, s->guards->args_key, &st, why, wlen);
     if (rc == PCFMCP_OK)
         *staged = st;
     return rc;
@@ -882,6 +940,22 @@ unsigned pcfmcp__guards_grace_ms(pcfmcp_server_t *s)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* What pcfmcp_config_check() found worth a warning (secrets every user can
+ * read), logged once at start. */
+static void log_config_warnings(pcfmcp_server_t *s, const pcfmcp_config_t *c)
+{
+    pcfmcp_config_t *copy = NULL;
+    if (pcfmcp_config_copy(&copy, c) != PCFMCP_OK)
+        return;
+    pcfmcp_config_check(copy);
+    for (const char *p = pcfmcp_config_warnings(copy); *p;) {
+        size_t n = strcspn(p, "\n");
+        PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "config", "%.*s", (int)n, p);
+        p += n + (p[n] ? 1 : 0);
+    }
+    pcfmcp_config_free(copy);
+}
+
 pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 {
     const pcfmcp_config_t *c = s->config;
@@ -903,7 +977,8 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
         pcfmcp__free(errors);
         return rc;
     }
-    if (pcfmcp_config_get_bool(c, "metrics.enabled") && (rc = build_metrics(h)) != PCFMCP_OK) {
+    log_config_warnings(s, c);
+    if (pcfmcp__cfg_metrics_enabled(c) && (rc = build_metrics(h)) != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
         return rc;
     }
@@ -911,28 +986,30 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
         (rc = pcfmcp_gate_new(&h->gate, 0)) != PCFMCP_OK ||
         (rc = pcfmcp_cache_new(&h->cache, 1, 1024, 1000)) != PCFMCP_OK)
         return rc;
-    if (pcfmcp_config_get_bool(c, "tracing.enabled")) {
-        h->tracing_timeout_ms = (unsigned)pcfmcp_config_get_int(c, "tracing.timeout");
-        if ((rc = pcfmcp_tracer_new(&h->tracer, pcfmcp_config_get(c, "tracing.service_name"),
+    if (pcfmcp__cfg_tracing_enabled(c)) {
+        h->tracing_timeout_ms = (unsigned)pcfmcp__cfg_tracing_timeout(c);
+        if ((rc = pcfmcp_tracer_new(&h->tracer, pcfmcp__cfg_tracing_service_name(c),
                                     PCFMCP_VERSION)) != PCFMCP_OK ||
-            (rc = pcfmcp_tracer_set_endpoint(h->tracer, pcfmcp_config_get(c, "tracing.endpoint"))) !=
+            (rc = pcfmcp_tracer_set_endpoint(h->tracer, pcfmcp__cfg_tracing_endpoint(c))) !=
                 PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_sample_ratio(h->tracer,
-                                                 pcfmcp_config_get_double(c, "tracing.sample_ratio"))) !=
+                                                 pcfmcp__cfg_tracing_sample_ratio(c))) !=
                 PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_limits(
-                 h->tracer, (size_t)pcfmcp_config_get_int(c, "tracing.queue_size"),
-                 (size_t)pcfmcp_config_get_int(c, "tracing.batch_size"),
-                 (unsigned)pcfmcp_config_get_int(c, "tracing.interval"))) != PCFMCP_OK ||
+                 h->tracer, (size_t)pcfmcp__cfg_tracing_queue_size(c),
+                 (size_t)pcfmcp__cfg_tracing_batch_size(c),
+                 (unsigned)pcfmcp__cfg_tracing_interval(c))) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_timeout(h->tracer, h->tracing_timeout_ms)) != PCFMCP_OK ||
             (rc = pcfmcp_tracer_set_logger(h->tracer, s->log)) != PCFMCP_OK) {
             pcfmcp__fail(s, rc, "tracing set-up failed: %s", pcfmcp_tracer_errmsg(h->tracer));
             return rc == PCFMCP_ERR_INVALID_ARG ? PCFMCP_ERR_CONFIG : rc;
         }
     }
+    if (pcfmcp__random(h->args_key, sizeof(h->args_key)) != 0)
+        return PCFMCP_ERR_TLS;
     settings *st = NULL;
     char why[1024] = "";
-    if ((rc = read_settings(s->log, c, &st, why, sizeof(why))) != PCFMCP_OK) {
+    if ((rc = read_settings(s->log, c, h->args_key, &st, why, sizeof(why))) != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "%s", why[0] ? why : pcfmcp_strerror(rc));
         return rc;
     }

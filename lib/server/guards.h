@@ -7,9 +7,9 @@
 #define PCFMCP_SERVER_GUARDS_H
 
 #include <pcfmcp/config.h>
-#include <pcfmcp/metrics.h>
 #include <pcfmcp/pcf.h>
 #include <pcfmcp/server.h>
+#include <pcfmcp/sys/metrics.h>
 
 #include "core/internal.h"
 

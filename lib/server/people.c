@@ -1,8 +1,10 @@
 /* Per-person PCF identities: a caller (API key name, token subject, local
  * user) mapped in auth.identities_file acts in PCF with its own credentials,
- * so PCF's own access control applies to each pentester. Everyone else uses
- * the server's credential, or is refused when auth.require_identity_mapping
- * is set. */
+ * so PCF's own access control applies to each pentester. Once such a file
+ * is configured, a caller missing from it (a key removed on SIGHUP, an
+ * unmapped token subject) is refused: falling back to the server's
+ * credential, possibly PCF's admin, would give it more than it was given.
+ * Only auth.require_identity_mapping=false, said explicitly, allows that. */
 #include "core/internal.h"
 
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include <pcfmcp/server.h>
 
 #include "core/alloc.h"
+#include "core/config_typed.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "server/guards.h"
@@ -46,7 +49,7 @@ static pcfmcp_error_t load_map(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
                                pcfmcp_identity_map_t **out, char *why, size_t why_len)
 {
     *out = NULL;
-    const char *path = pcfmcp_config_get(cfg, "auth.identities_file");
+    const char *path = pcfmcp__cfg_auth_identities_file(cfg);
     if (!path || !*path)
         return PCFMCP_OK;
     pcfmcp_identity_map_t *m = NULL;
@@ -59,8 +62,7 @@ static pcfmcp_error_t load_map(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
         pcfmcp_identity_map_free(m);
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     }
-    pcfmcp_identity_map_set_require_mapping(m, pcfmcp_config_get_bool(cfg,
-                                                                      "auth.require_identity_mapping"));
+    pcfmcp_identity_map_set_require_mapping(m, pcfmcp__cfg_auth_require_identity_mapping(cfg));
     *out = m;
     return PCFMCP_OK;
 }
@@ -73,7 +75,7 @@ pcfmcp_error_t pcfmcp__people_new(pcfmcp__people **out, pcfmcp_server_t *s, pcfm
         return PCFMCP_ERR_NOMEM;
     p->server = s;
     p->base = base;
-    p->require = pcfmcp_config_get_bool(cfg, "auth.require_identity_mapping");
+    p->require = pcfmcp__cfg_auth_require_identity_mapping(cfg);
     pthread_mutex_init(&p->lock, NULL);
     pcfmcp_error_t rc = load_map(s, cfg, &p->map, why, why_len);
     if (rc != PCFMCP_OK) {
@@ -81,10 +83,12 @@ pcfmcp_error_t pcfmcp__people_new(pcfmcp__people **out, pcfmcp_server_t *s, pcfm
         return rc;
     }
     if (p->map)
-        PCFMCP_LOG(pcfmcp_server_logger(s), PCFMCP_LOG_INFO, "server",
+        PCFMCP_LOG(pcfmcp_server_logger(s), p->require ? PCFMCP_LOG_INFO : PCFMCP_LOG_WARN, "server",
                    "per-person PCF identities: %zu mapped%s",
                    pcfmcp_identity_map_count(p->map),
-                   p->require ? ", unmapped callers refused" : ", others use pcf.* credentials");
+                   p->require ? ", unmapped callers refused"
+                              : "; unmapped callers act with the pcf.* credentials "
+                                "(auth.require_identity_mapping is false)");
     *out = p;
     return PCFMCP_OK;
 }
@@ -162,11 +166,12 @@ pcfmcp_error_t pcfmcp__people_resolve(pcfmcp__people *p, const char *identity, p
         rc = pcfmcp_identity_map_lookup(p->map, identity, &creds);
     if (rc == PCFMCP_ERR_NOT_FOUND || rc == PCFMCP_ERR_DENIED) {
         pthread_mutex_unlock(&p->lock);
-        /* The map answers DENIED for unmapped callers when it requires a mapping. */
-        if (p->require || rc == PCFMCP_ERR_DENIED) {
+        /* The map answers DENIED for unmapped callers when it requires a
+         * mapping; without a map there is nothing to require. */
+        if ((p->map && p->require) || rc == PCFMCP_ERR_DENIED) {
             snprintf(why, why_len,
                      "%s has no PCF credentials on this server (auth.identities_file), and "
-                     "auth.require_identity_mapping refuses callers without them",
+                     "callers without them are refused (auth.require_identity_mapping)",
                      identity ? identity : "this caller");
             return PCFMCP_ERR_DENIED;
         }
@@ -254,7 +259,7 @@ static pcfmcp_error_t prepare(pcfmcp_server_t *s, const pcfmcp_config_t *cfg, vo
         pcfmcp__free(st);
         return rc;
     }
-    st->require = pcfmcp_config_get_bool(cfg, "auth.require_identity_mapping");
+    st->require = pcfmcp__cfg_auth_require_identity_mapping(cfg);
     *staged = st;
     return PCFMCP_OK;
 }

@@ -13,6 +13,8 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/config_keys.h"
+#include "core/config_typed.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "server/guards.h"
@@ -45,7 +47,7 @@ static void register_secrets(pcfmcp_logger_t *log, const pcfmcp_config_t *cfg)
         pcfmcp_config_key_info(i, &name, &type, NULL, NULL, NULL, NULL);
         if (type != PCFMCP_CONFIG_SECRET)
             continue;
-        const char *v = pcfmcp_config_get(cfg, name);
+        const char *v = pcfmcp__config_str_at(cfg, i);
         if (v && strlen(v) >= 4)
             pcfmcp_logger_add_secret(log, v);
     }
@@ -54,10 +56,10 @@ static void register_secrets(pcfmcp_logger_t *log, const pcfmcp_config_t *cfg)
 static pcfmcp_error_t apply_log_settings(pcfmcp_logger_t *lg, const pcfmcp_config_t *cfg)
 {
     pcfmcp_log_level_t level;
-    if (pcfmcp_log_level_parse(pcfmcp_config_get(cfg, "log.level"), &level) != PCFMCP_OK)
+    if (pcfmcp_log_level_parse(pcfmcp__cfg_log_level(cfg), &level) != PCFMCP_OK)
         return PCFMCP_ERR_CONFIG;
     pcfmcp_logger_set_level(lg, level);
-    const char *fmt = pcfmcp_config_get(cfg, "log.format");
+    const char *fmt = pcfmcp__cfg_log_format(cfg);
     pcfmcp_logger_set_format(lg, strcmp(fmt, "text") == 0 ? PCFMCP_LOG_FORMAT_TEXT
                                                           : PCFMCP_LOG_FORMAT_JSON);
     return PCFMCP_OK;
@@ -73,12 +75,12 @@ static pcfmcp_error_t build_engine(pcfmcp_server_t *s)
     pcfmcp_engine_set_info(s->engine,
                            "{\"title\":\"PCF MCP server\",\"description\":\"Pentest Collaboration "
                            "Framework projects, hosts, ports, issues and reports for AI assistants\"}");
-    if ((rc = pcfmcp_engine_set_page_size(s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.page_size"))) ||
-        (rc = pcfmcp_engine_set_limits(s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.max_json_depth"), 64)) ||
+    if ((rc = pcfmcp_engine_set_page_size(s->engine, (unsigned)pcfmcp__cfg_mcp_page_size(c))) ||
+        (rc = pcfmcp_engine_set_limits(s->engine, (unsigned)pcfmcp__cfg_mcp_max_json_depth(c), 64)) ||
         (rc = pcfmcp_engine_set_request_timeout(
-             s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.client_request_timeout"))) ||
-        (rc = pcfmcp_engine_set_threads(s->engine, (unsigned)pcfmcp_config_get_int(c, "mcp.workers"),
-                                        (unsigned)pcfmcp_config_get_int(c, "mcp.queue"))))
+             s->engine, (unsigned)pcfmcp__cfg_mcp_client_request_timeout(c))) ||
+        (rc = pcfmcp_engine_set_threads(s->engine, (unsigned)pcfmcp__cfg_mcp_workers(c),
+                                        (unsigned)pcfmcp__cfg_mcp_queue(c))))
         pcfmcp__fail(s, rc, "engine set-up failed: %s", pcfmcp_engine_errmsg(s->engine));
     return rc;
 }
@@ -113,7 +115,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
     if ((rc = pcfmcp__guards_new(s)) != PCFMCP_OK)
         return rc;
     /* stdio has no admission step: per-caller limits apply in the engine. */
-    pcfmcp__guards_limits_in_engine(s, strcmp(pcfmcp_config_get(s->config, "server.transport"),
+    pcfmcp__guards_limits_in_engine(s, strcmp(pcfmcp__cfg_server_transport(s->config),
                                             "stdio") == 0);
     if ((rc = pcfmcp__server_setup_components(s)) != PCFMCP_OK)
         return rc;
@@ -149,7 +151,7 @@ static pcfmcp_error_t run_stdio(pcfmcp_server_t *s)
         return rc;
     pcfmcp_stdio_set_logger(s->stdio, s->log);
     pthread_mutex_lock(&s->reload_lock);
-    pcfmcp_stdio_set_max_line(s->stdio, (size_t)pcfmcp_config_get_int(s->config, "stdio.max_line_bytes"));
+    pcfmcp_stdio_set_max_line(s->stdio, (size_t)pcfmcp__cfg_stdio_max_line_bytes(s->config));
     pthread_mutex_unlock(&s->reload_lock);
     pcfmcp_stdio_set_identity(s->stdio, s->stdio_identity);
     pcfmcp_stdio_set_grace(s->stdio, pcfmcp__guards_grace_ms(s));
@@ -172,7 +174,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_run(pcfmcp_server_t *s)
         return PCFMCP_ERR_INVALID_ARG;
     pthread_mutex_lock(&s->reload_lock);
     char transport[32];
-    snprintf(transport, sizeof(transport), "%s", pcfmcp_config_get(s->config, "server.transport"));
+    snprintf(transport, sizeof(transport), "%s", pcfmcp__cfg_server_transport(s->config));
     pthread_mutex_unlock(&s->reload_lock);
     pcfmcp_error_t rc = pcfmcp__guards_start(s);
     if (rc != PCFMCP_OK)
@@ -198,12 +200,13 @@ PCFMCP_API void pcfmcp_server_stop(pcfmcp_server_t *s)
 }
 
 /* The running configuration takes over the reloadable values of `next`. */
-static void merge_reloadable(pcfmcp_config_t *cur, const pcfmcp_config_t *next, const char *key)
+static void merge_reloadable(pcfmcp_config_t *cur, const pcfmcp_config_t *next, size_t index)
 {
+    const char *key = pcfmcp__config_keys[index].key;
     pcfmcp_config_source_t src = pcfmcp_config_source(next, key);
     pcfmcp_config_unset(cur, key);
     if (src != PCFMCP_CONFIG_DEFAULT)
-        pcfmcp_config_set(cur, key, pcfmcp_config_get(next, key), src);
+        pcfmcp_config_set(cur, key, pcfmcp__config_str_at(next, index), src);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *s, const pcfmcp_config_t *config)
@@ -216,7 +219,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *s, const pcfmcp_
     char *errors = NULL;
     pcfmcp_log_level_t level = PCFMCP_LOG_INFO;
     if (pcfmcp_server_check_config(config, &errors) != PCFMCP_OK ||
-        pcfmcp_log_level_parse(pcfmcp_config_get(config, "log.level"), &level) != PCFMCP_OK) {
+        pcfmcp_log_level_parse(pcfmcp__cfg_log_level(config), &level) != PCFMCP_OK) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_ERROR, "server", "reload refused, nothing changed: %s",
                    errors ? errors : "log.level is invalid");
         pcfmcp__free(errors);
@@ -230,7 +233,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *s, const pcfmcp_
     for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
         const char *key = NULL;
         pcfmcp_config_key_info(i, &key, NULL, NULL, NULL, NULL, NULL);
-        if (strcmp(pcfmcp_config_get(s->config, key), pcfmcp_config_get(config, key)) == 0)
+        if (strcmp(pcfmcp__config_str_at(s->config, i), pcfmcp__config_str_at(config, i)) == 0)
             continue;
         pcfmcp__buf *to = pcfmcp_config_key_reloadable(key) ? &changed : &restart;
         if (to->len)
@@ -253,7 +256,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *s, const pcfmcp_
             const char *key = NULL;
             pcfmcp_config_key_info(i, &key, NULL, NULL, NULL, NULL, NULL);
             if (pcfmcp_config_key_reloadable(key))
-                merge_reloadable(s->config, config, key);
+                merge_reloadable(s->config, config, i);
         }
         if (old != level)
             PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server", "reload: log.level %s -> %s",

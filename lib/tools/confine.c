@@ -1,6 +1,7 @@
-/* Report files are written where a model asks, so the path is hostile: it
- * is resolved one component at a time relative to a directory descriptor,
- * never following a symlink, and the file appears atomically (rename). */
+/* Report files are written, and scan files read, where a model asks, so the
+ * path is hostile: it is resolved one component at a time relative to a
+ * directory descriptor, never following a symlink; a written file appears
+ * atomically (rename), a read one is read once into one buffer. */
 #include "core/internal.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/util.h"
 #include "tools/toolset.h"
 
@@ -37,19 +39,33 @@ static bool safe_component(const char *s, size_t n)
     return true;
 }
 
-int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *data, size_t len,
-                                 char *why, size_t why_size)
+/* The names a path must go through. */
+typedef struct {
+    const char *key;  /* the setting naming the directory */
+    const char *noun; /* "output path", "path" */
+    bool create;      /* make missing directories (writes) */
+} walk_how;
+
+/* Resolves @p rel below @p dir one component at a time, never following a
+ * symlink: *dfd_out is the directory holding the last component, whose name
+ * is copied into name[130]. Returns 0 or an errno value with @p why set. */
+static int walk(const char *dir, const char *rel, const walk_how *h, int *dfd_out, char name[130],
+                char *why, size_t why_size)
 {
-    if (!dir || !*dir)
-        return fail(why, why_size, EPERM,
-                    "writing reports is disabled: configure reports.output_dir");
-    if (!rel || !*rel)
-        return fail(why, why_size, EINVAL, "empty output path");
-    if (rel[0] == '/')
-        return fail(why, why_size, EPERM,
-                    "absolute paths are not allowed: give a path relative to reports.output_dir");
-    if (strlen(rel) > 512)
-        return fail(why, why_size, ENAMETOOLONG, "output path too long");
+    char msg[200];
+    if (!rel || !*rel) {
+        snprintf(msg, sizeof(msg), "empty %s", h->noun);
+        return fail(why, why_size, EINVAL, msg);
+    }
+    if (rel[0] == '/') {
+        snprintf(msg, sizeof(msg), "absolute paths are not allowed: give a path relative to %s",
+                 h->key);
+        return fail(why, why_size, EPERM, msg);
+    }
+    if (strlen(rel) > 512) {
+        snprintf(msg, sizeof(msg), "%s too long", h->noun);
+        return fail(why, why_size, ENAMETOOLONG, msg);
+    }
     /* Split and check every component before touching the file system. */
     const char *comp[MAX_COMPONENTS];
     size_t clen[MAX_COMPONENTS];
@@ -58,20 +74,27 @@ int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *d
     while (*p) {
         const char *e = strchr(p, '/');
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.')
-            return fail(why, why_size, EPERM, "\"..\" is not allowed in output paths");
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            snprintf(msg, sizeof(msg), "\"..\" is not allowed in %ss", h->noun);
+            return fail(why, why_size, EPERM, msg);
+        }
         if (n == 0 || (n == 1 && p[0] == '.')) {
             p += n + (e ? 1 : 0);
             if (!e)
                 break;
             continue;
         }
-        if (!safe_component(p, n))
-            return fail(why, why_size, EINVAL,
-                        "output path components must be plain names (no leading dot, no control "
-                        "characters, backslashes or colons)");
-        if (nc == MAX_COMPONENTS)
-            return fail(why, why_size, EINVAL, "output path nests too deep");
+        if (!safe_component(p, n)) {
+            snprintf(msg, sizeof(msg),
+                     "%s components must be plain names (no leading dot, no control "
+                     "characters, backslashes or colons)",
+                     h->noun);
+            return fail(why, why_size, EINVAL, msg);
+        }
+        if (nc == MAX_COMPONENTS) {
+            snprintf(msg, sizeof(msg), "%s nests too deep", h->noun);
+            return fail(why, why_size, EINVAL, msg);
+        }
         comp[nc] = p;
         clen[nc] = n;
         nc++;
@@ -79,32 +102,55 @@ int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *d
         if (!e)
             break;
     }
-    if (nc == 0)
-        return fail(why, why_size, EINVAL, "output path names no file");
+    if (nc == 0) {
+        snprintf(msg, sizeof(msg), "%s names no file", h->noun);
+        return fail(why, why_size, EINVAL, msg);
+    }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return fail(why, why_size, errno, "reports.output_dir cannot be opened");
-    char name[130];
+    if (dfd < 0) {
+        snprintf(msg, sizeof(msg), "%s cannot be opened", h->key);
+        return fail(why, why_size, errno, msg);
+    }
     for (size_t i = 0; i + 1 < nc; i++) {
         memcpy(name, comp[i], clen[i]);
         name[clen[i]] = '\0';
-        if (mkdirat(dfd, name, 0750) != 0 && errno != EEXIST) {
+        if (h->create && mkdirat(dfd, name, 0750) != 0 && errno != EEXIST) {
             int err = errno;
             close(dfd);
-            return fail(why, why_size, err, "cannot create a directory below reports.output_dir");
+            snprintf(msg, sizeof(msg), "cannot create a directory below %s", h->key);
+            return fail(why, why_size, err, msg);
         }
         int next = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int err = errno;
         close(dfd);
-        if (next < 0)
-            return fail(why, why_size, err,
-                        err == ELOOP || err == ENOTDIR
-                            ? "output path goes through a symlink or a file: refused"
-                            : "cannot open a directory below reports.output_dir");
+        if (next < 0) {
+            if (err == ELOOP || err == ENOTDIR)
+                snprintf(msg, sizeof(msg), "%s goes through a symlink or a file: refused",
+                         h->noun);
+            else
+                snprintf(msg, sizeof(msg), "cannot open a directory below %s", h->key);
+            return fail(why, why_size, err, msg);
+        }
         dfd = next;
     }
     memcpy(name, comp[nc - 1], clen[nc - 1]);
     name[clen[nc - 1]] = '\0';
+    *dfd_out = dfd;
+    return 0;
+}
+
+int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *data, size_t len,
+                                 char *why, size_t why_size)
+{
+    if (!dir || !*dir)
+        return fail(why, why_size, EPERM,
+                    "writing reports is disabled: configure reports.output_dir");
+    static const walk_how how = { "reports.output_dir", "output path", true };
+    int dfd = -1;
+    char name[130];
+    int err0 = walk(dir, rel, &how, &dfd, name, why, why_size);
+    if (err0)
+        return err0;
     char tmp[160];
     char rnd[17];
     if (pcfmcp__random_hex(rnd, 8) != 0) {
@@ -155,6 +201,78 @@ int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *d
         return fail(why, why_size, err, "cannot move the report file into place");
     }
     close(dfd);
+    why[0] = '\0';
+    return 0;
+}
+
+int pcfmcp__tools_read_confined(const char *dir, const char *rel, size_t max, char **data,
+                                size_t *len, char *why, size_t why_size)
+{
+    *data = NULL;
+    *len = 0;
+    if (!dir || !*dir)
+        return fail(why, why_size, EPERM,
+                    "reading files is disabled: configure imports.input_dir, or pass the "
+                    "file's text as content");
+    static const walk_how how = { "imports.input_dir", "path", false };
+    int dfd = -1;
+    char name[130];
+    int err = walk(dir, rel, &how, &dfd, name, why, why_size);
+    if (err)
+        return err;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    err = errno;
+    close(dfd);
+    if (fd < 0)
+        return fail(why, why_size, err,
+                    err == ENOENT   ? "no such file below imports.input_dir"
+                    : err == ELOOP  ? "the path names a symlink: refused"
+                                    : "the file cannot be opened");
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(why, why_size, EINVAL, "the path does not name a regular file");
+    }
+    if ((uint64_t)st.st_size > (uint64_t)max) {
+        close(fd);
+        char msg[160];
+        snprintf(msg, sizeof(msg), "the file has %lld bytes; imports.max_bytes allows %zu",
+                 (long long)st.st_size, max);
+        return fail(why, why_size, EFBIG, msg);
+    }
+    /* One buffer, filled once: the upload streams from it. One byte more
+     * than the limit tells a file that grew since fstat. */
+    size_t cap = (size_t)st.st_size + 1;
+    char *buf = pcfmcp__malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return fail(why, why_size, ENOMEM, "out of memory");
+    }
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + got, cap - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            err = errno;
+            close(fd);
+            pcfmcp__free(buf);
+            return fail(why, why_size, err, "reading the file failed");
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+        if (got == cap)
+            break;
+    }
+    close(fd);
+    if (got > max || got == cap) {
+        pcfmcp__free(buf);
+        return fail(why, why_size, EFBIG, "the file changed while it was read: try again");
+    }
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
     why[0] = '\0';
     return 0;
 }

@@ -416,14 +416,26 @@ static const tool_param p_delete_note[] = {
     END
 };
 
-static const tool_param p_import_nmap[] = {
-    { "xml", K_TEXT, P_REQ, 1, 20000000, NULL, "The nmap XML report (nmap -oX output), as text." },
-    { "rule", K_ENUM, 0, 0, 0, "open|filtered|closed", "Which ports to import: open (default), also filtered, or also closed." },
-    { "ignore_ports", K_STR, 0, 0, 1000, NULL, "Ports to skip, comma-separated: 53/udp, 21/tcp, 80 (= tcp)." },
-    { "ignore_services", K_STR, 0, 0, 1000, NULL, "Service names to skip, comma-separated (e.g. tcpwrapped)." },
-    { "hosts_description", K_STR, 0, 0, 500, NULL, "Description for new hosts (default \"Added from NMAP scan\")." },
-    { "hostnames_description", K_STR, 0, 0, 500, NULL, "Description for new hostnames." },
-    { "add_no_open", K_BOOL, 0, 0, 0, NULL, "Also add hosts without a matching port." },
+#define SCAN_FORMATS "nmap|nessus|nikto|acunetix|openvas|qualys|netsparker|wpscan|metasploit|nuclei|burp|dnsrecon|theharvester|kube-hunter|pingcastle|dependency-check|checkmarx|maxpatrol|scanvus|aiodnsbrute"
+static const tool_param p_import_scan[] = {
+    { "format", K_ENUM, P_REQ, 0, 0, SCAN_FORMATS, "Scanner that wrote the file." },
+    { "path", K_STR, 0, 1, 512, NULL, "File below imports.input_dir; or give content." },
+    { "content", K_TEXT, 0, 1, 1073741824, NULL, "The file's text (instead of path)." },
+    { "rule", K_ENUM, 0, 0, 0, "open|filtered|closed", "nmap: open (default), +filtered, +closed ports." },
+    { "ignore_ports", K_STR, 0, 0, 1000, NULL, "nmap: ports to skip: 53/udp,21/tcp,80." },
+    { "ignore_services", K_STR, 0, 0, 1000, NULL, "nmap: service names to skip." },
+    { "hosts_description", K_STR, 0, 0, 500, NULL, "For new hosts." },
+    { "hostnames_description", K_STR, 0, 0, 500, NULL, "For new hostnames." },
+    { "ports_description", K_STR, 0, 0, 500, NULL, "For new ports." },
+    { "add_empty_hosts", K_BOOL, 0, 0, 0, NULL, "nmap, qualys: also hosts without ports." },
+    { "add_info_issues", K_BOOL, 0, 0, 0, NULL, "nessus: also severity-0 results." },
+    { "hosts_only", K_BOOL, 0, 0, 0, NULL, "nmap, metasploit: no findings." },
+    { "resolve", K_SCHEMA, 0, 0, 0, "{\"type\":\"object\",\"maxProperties\":500,\"additionalProperties\":{\"type\":\"string\"}}", "burp, nuclei: {hostname: ip}." },
+    { "auto_resolve", K_BOOL, 0, 0, 0, NULL, "acunetix, burp, nuclei: PCF resolves names by DNS." },
+    { "host", K_STR, 0, 1, 100, NULL, "acunetix: site IP; scanvus: host IP or UUID." },
+    { "ignore_ipv6", K_BOOL, 0, 0, 0, NULL, "dnsrecon, aiodnsbrute: skip IPv6." },
+    { "add_nmap_scripts", K_BOOL, 0, 0, 0, NULL, "metasploit: NSE notes into descriptions." },
+    { "force", K_BOOL, 0, 0, 0, NULL, "dependency-check: import although PCF's JSON export then fails." },
     END
 };
 
@@ -735,14 +747,16 @@ const tool_def pcfmcp__tools_defs[] = {
       O_OK("deleted": T_UUID), pcfmcp__th_delete_note },
 
     /* ---------------------------------------------------------- scans */
-    { "import_nmap", TS_SCANS, PRJ, "nmap_import", NULL, "Import an nmap scan",
-      "Imports an nmap XML report through PCF's importer: creates or updates hosts, hostnames, "
-      "OS guesses and ports. NSE script output is removed first (it would hang some PCF "
-      "versions). Returns host and port counts before and after.",
-      p_import_nmap,
-      O_OK("scripts_removed": T_INT, "hosts_before": T_INT, "hosts_after": T_INT,
-           "new_hosts": T_STRS),
-      pcfmcp__th_import_nmap },
+    { "import_scan", TS_SCANS, PRJ, "scan_import", NULL, "Import a scan file",
+      "Imports a scanner report through PCF's importer for its format (hosts, ports, "
+      "hostnames, findings). Options name their formats. Answers counts before/after, what is "
+      "new, what PCF skipped and what pcf-mcp left out for this PCF release.",
+      p_import_scan,
+      O_OK("format": T_STR, "project_id": T_UUID, "bytes_sent": T_INT, "pcf_release": T_STR,
+           "before": O_COUNTS, "after": O_COUNTS, "new": {"type": "object"},
+           "census": {"type": "object"}, "skipped": T_STRS, "removed": {"type": "array"},
+           "adjusted": T_STRS, "precreated": T_STRS, "warnings": T_STRS, "note": T_STR),
+      pcfmcp__th_import_scan },
 
     /* ---------------------------------------------------------- reports */
     { "get_project_snapshot", TS_REPORTS, RO | PRJ, "snapshot", NULL, "Get a project snapshot",

@@ -38,7 +38,7 @@ H(add_poc); H(get_poc); H(delete_poc);
 H(list_teams); H(get_team); H(whoami); H(get_user); H(check_token);
 H(list_credentials); H(add_credential); H(update_credential); H(delete_credential);
 H(list_notes); H(add_note); H(edit_note); H(delete_note);
-H(import_nmap); H(get_project_snapshot); H(generate_report);
+H(import_scan); H(get_project_snapshot); H(generate_report);
 #undef H
 
 #endif

@@ -1,5 +1,5 @@
 /* Handlers for PCF features reachable only through its web session
- * (credentials, notes, nmap import, the JSON export) and for reports. */
+ * (credentials, notes, the JSON export) and for reports. */
 #include "core/internal.h"
 
 #include <errno.h>
@@ -224,50 +224,6 @@ pcfmcp_error_t pcfmcp__th_edit_note(tcall *c)
 pcfmcp_error_t pcfmcp__th_delete_note(tcall *c)
 {
     return pcfmcp__th_delete(c, PCFMCP__PCF_OP_NOTE_DELETE, "note_id", NULL);
-}
-
-/* ------------------------------------------------------------ nmap */
-
-pcfmcp_error_t pcfmcp__th_import_nmap(tcall *c)
-{
-    const cJSON *before = pcfmcp__th_hosts(c);
-    if (!before)
-        return PCFMCP_ERR_PCF;
-    cJSON *known = cJSON_CreateObject();
-    const cJSON *h;
-    cJSON_ArrayForEach(h, before) {
-        const char *ip = pcfmcp__json_str(h, "ip");
-        if (ip && !cJSON_GetObjectItemCaseSensitive(known, ip))
-            cJSON_AddTrueToObject(known, ip);
-    }
-    int nbefore = cJSON_GetArraySize(before);
-    cJSON *a = pcfmcp__tools_pargs(c);
-    pcfmcp__th_copy(c, a, "xml rule ignore_ports ignore_services hosts_description "
-                          "hostnames_description add_no_open");
-    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NMAP_IMPORT, a, NULL);
-    if (!doc) {
-        cJSON_Delete(known);
-        return PCFMCP_ERR_PCF;
-    }
-    const cJSON *after = pcfmcp__th_hosts(c);
-    cJSON *out = pcfmcp__tools_out(c);
-    cJSON_AddBoolToObject(out, "ok", true);
-    cJSON_AddNumberToObject(out, "scripts_removed", pcfmcp__json_num(doc, "scripts_removed", 0));
-    cJSON_AddNumberToObject(out, "hosts_before", nbefore);
-    cJSON *fresh = cJSON_AddArrayToObject(out, "new_hosts");
-    if (after) {
-        cJSON_AddNumberToObject(out, "hosts_after", cJSON_GetArraySize(after));
-        cJSON_ArrayForEach(h, after) {
-            const char *ip = pcfmcp__json_str(h, "ip");
-            if (ip && !cJSON_GetObjectItemCaseSensitive(known, ip))
-                cJSON_AddItemToArray(fresh, cJSON_CreateString(ip));
-        }
-    }
-    cJSON_Delete(known);
-    TOOL_SAY(c, "Imported the nmap report: {} new host(s); {} NSE script element(s) removed "
-                "before upload. list_hosts / get_host show the result.",
-             MA_INT(cJSON_GetArraySize(fresh)), MA_INT(pcfmcp__json_num(doc, "scripts_removed", 0)));
-    return PCFMCP_OK;
 }
 
 /* ------------------------------------------------------------ snapshot */

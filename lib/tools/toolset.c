@@ -13,6 +13,7 @@
 #include <pcfmcp/tools.h>
 
 #include "core/alloc.h"
+#include "core/config_typed.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -73,6 +74,8 @@ PCFMCP_API void pcfmcp_toolset_free(pcfmcp_toolset_t *ts)
     pcfmcp__free(ts->scope_ids);
     pthread_mutex_destroy(&ts->scope_lock);
     pcfmcp__free(ts->report_dir);
+    pcfmcp__free(ts->import_dir);
+    pcfmcp__free(ts->import_inserts);
     pcfmcp__free(ts->bindings);
     pcfmcp_logger_unref(ts->log);
     pcfmcp__free(ts);
@@ -333,20 +336,24 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new_from_config(pcfmcp_toolset_t **out,
     if (rc)
         return rc;
     *out = ts;
-    if ((rc = pcfmcp_toolset_set_read_only(ts, pcfmcp_config_get_bool(cfg, "tools.read_only"))) ||
+    if ((rc = pcfmcp_toolset_set_read_only(ts, pcfmcp__cfg_tools_read_only(cfg))) ||
         (rc = pcfmcp_toolset_set_enable_destructive(
-             ts, pcfmcp_config_get_bool(cfg, "tools.enable_destructive"))) ||
-        (rc = pcfmcp_toolset_set_toolsets(ts, pcfmcp_config_get(cfg, "tools.toolsets"))) ||
-        (rc = pcfmcp_toolset_set_allow(ts, pcfmcp_config_get(cfg, "tools.allow"))) ||
-        (rc = pcfmcp_toolset_set_deny(ts, pcfmcp_config_get(cfg, "tools.deny"))) ||
-        (rc = pcfmcp_toolset_set_projects(ts, pcfmcp_config_get(cfg, "tools.projects"))) ||
+             ts, pcfmcp__cfg_tools_enable_destructive(cfg))) ||
+        (rc = pcfmcp_toolset_set_toolsets(ts, pcfmcp__cfg_tools_toolsets(cfg))) ||
+        (rc = pcfmcp_toolset_set_allow(ts, pcfmcp__cfg_tools_allow(cfg))) ||
+        (rc = pcfmcp_toolset_set_deny(ts, pcfmcp__cfg_tools_deny(cfg))) ||
+        (rc = pcfmcp_toolset_set_projects(ts, pcfmcp__cfg_tools_projects(cfg))) ||
         (rc = pcfmcp_toolset_set_default_project(
-             ts, pcfmcp_config_get(cfg, "tools.default_project"))) ||
+             ts, pcfmcp__cfg_tools_default_project(cfg))) ||
         (rc = pcfmcp_toolset_set_max_response_bytes(
-             ts, (size_t)pcfmcp_config_get_int(cfg, "tools.max_response_bytes"))) ||
+             ts, (size_t)pcfmcp__cfg_tools_max_response_bytes(cfg))) ||
         (rc = pcfmcp_toolset_set_max_field_chars(
-             ts, (size_t)pcfmcp_config_get_int(cfg, "tools.max_field_chars"))) ||
-        (rc = pcfmcp_toolset_set_report_dir(ts, pcfmcp_config_get(cfg, "reports.output_dir"))))
+             ts, (size_t)pcfmcp__cfg_tools_max_field_chars(cfg))) ||
+        (rc = pcfmcp_toolset_set_report_dir(ts, pcfmcp__cfg_reports_output_dir(cfg))) ||
+        (rc = pcfmcp_toolset_set_imports(
+             ts, pcfmcp__cfg_imports_input_dir(cfg),
+             (size_t)pcfmcp__cfg_imports_max_bytes(cfg),
+             pcfmcp__cfg_imports_pcf_issue_inserts(cfg))))
         return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
     return PCFMCP_OK;
 }
@@ -518,7 +525,7 @@ static const char *capability_note(const char *capability)
         { "snapshot", " Needs PCF's web session (pcf.email and pcf.password)." },
         { "credentials", " Needs PCF's web session (pcf.email and pcf.password)." },
         { "notes", " Needs PCF's web session (pcf.email and pcf.password)." },
-        { "nmap_import", " Needs PCF's web session (pcf.email and pcf.password)." },
+        { "scan_import", " Needs PCF's web session (pcf.email and pcf.password)." },
         { "issues_write", " Writes through PCF's web session (pcf.email and pcf.password), or "
                           "through API v1 with pcf.allow_api_issue_writes (only for a PCF "
                           "whose API v1 issue writes work, e.g. fb68b26)." },

@@ -129,6 +129,9 @@ struct pcfmcp_toolset {
     size_t max_field;
     char *report_dir;
     bool per_caller_credentials; /* callers act with credentials of their own */
+    char *import_dir;        /* imports.input_dir: where import_scan reads paths */
+    size_t import_max;       /* imports.max_bytes */
+    char *import_inserts;    /* imports.pcf_issue_inserts: auto, broken, working */
     bool registered;
 };
 
@@ -372,6 +375,11 @@ void pcfmcp__tools_md_issue(pcfmcp__buf *b, const cJSON *issue);
  * an errno value with a reason in @p why. */
 int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *data, size_t len,
                                  char *why, size_t why_size);
+/* Reads the regular file @p rel below @p dir (same path rules, symlinks
+ * refused) into one NUL-terminated buffer *data of *len bytes (caller frees);
+ * larger than @p max bytes: EFBIG. Returns 0 or an errno value with @p why. */
+int pcfmcp__tools_read_confined(const char *dir, const char *rel, size_t max, char **data,
+                                size_t *len, char *why, size_t why_size);
 
 /* resources.c */
 pcfmcp_error_t pcfmcp__tools_register_extras(pcfmcp_toolset_t *ts, pcfmcp_engine_t *e);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -160,6 +161,7 @@ typedef struct req {
     stream *st;
     sess *se;          /* ref */
     bool tentative;    /* se was created for a would-be initialize */
+    bool initialize;   /* the engine saw an initialize request */
     bool waiting;      /* suspended until the engine emits */
     bool modern;
     bool gzip_ok;
@@ -183,6 +185,7 @@ struct pcfmcp_http {
     char *ops_host;
     unsigned ops_port;
     bool ops_separate;
+    int metrics_auth; /* pcfmcp_http_metrics_auth_t */
     char *path;
     size_t path_len;
     bool stateless;
@@ -896,6 +899,70 @@ static const char *hdr(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+typedef struct {
+    pcfmcp__http_header *v;
+    size_t n, cap;
+    bool nomem;
+} header_list;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_len, const char *value, size_t value_len)
+{
+    (void)kind;
+    header_list *l = cls;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        pcfmcp__http_header *nv = pcfmcp__realloc(l->v, cap * sizeof(*nv));
+        if (!nv) {
+            l->nomem = true;
+            return MHD_NO;
+        }
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (pcfmcp__http_header){ key, key_len, value ? value : "", value ? value_len : 0 };
+    return MHD_YES;
+}
+
+/* Every field line of the request (duplicates included, which
+ * MHD_lookup_connection_value would hide) through the one header check.
+ * Returns NULL or why the request is refused. */
+static const char *check_headers(struct MHD_Connection *c, const char *version)
+{
+    header_list l = { 0 };
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_header, &l);
+    const char *why = l.nomem ? "out of memory reading the headers"
+                              : pcfmcp__http_check_headers(l.v, l.n,
+                                                           version && strcmp(version, "HTTP/1.0") != 0);
+    pcfmcp__free(l.v);
+    return why;
+}
+
+/* X-Forwarded-For as one list: a proxy may append its own field line
+ * rather than extend the client's, and the first line alone is whatever
+ * the client wrote. pcfmcp__malloc'd, or NULL when there is none. */
+static char *forwarded_for(struct MHD_Connection *c)
+{
+    header_list l = { 0 };
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_header, &l);
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    bool any = false;
+    for (size_t i = 0; i < l.n; i++) {
+        if (l.v[i].name_len != 15 || strncasecmp(l.v[i].name, "X-Forwarded-For", 15) != 0)
+            continue;
+        if (any)
+            pcfmcp__buf_puts(&b, ", ");
+        pcfmcp__buf_append(&b, l.v[i].value, l.v[i].value_len);
+        any = true;
+    }
+    bool failed = l.nomem;
+    pcfmcp__free(l.v);
+    char *out = any && !failed ? pcfmcp__buf_steal(&b, NULL) : NULL;
+    pcfmcp__buf_free(&b);
+    return out;
+}
+
 static bool host_allowed(pcfmcp_http_t *h, struct MHD_Connection *c)
 {
     const char *hosthdr = hdr(c, "Host");
@@ -992,11 +1059,12 @@ static void client_address(req *rq, struct MHD_Connection *c, char addr[INET6_AD
     if (h->addr_cb && addr[0]) {
         /* Behind trusted proxies the client is named in X-Forwarded-For. */
         char picked[INET6_ADDRSTRLEN] = "";
-        const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+        char *xff = forwarded_for(c);
         if (h->addr_cb(addr, xff, picked, sizeof(picked), h->addr_ud) == 0 && picked[0]) {
             picked[sizeof(picked) - 1] = '\0';
             memcpy(addr, picked, INET6_ADDRSTRLEN);
         }
+        pcfmcp__free(xff);
     }
 }
 
@@ -1128,6 +1196,14 @@ static bool authenticate(req *rq, struct MHD_Connection *c, enum MHD_Result *ret
     return false;
 }
 
+/* Whether the request says it is of the 2026-07-28 revision, for refusals
+ * sent before its body is read (their error codes differ by revision). */
+static bool modern_header(struct MHD_Connection *c)
+{
+    const char *v = hdr(c, "MCP-Protocol-Version");
+    return v && strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0;
+}
+
 static bool admit(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
 {
     pcfmcp_http_t *h = rq->h;
@@ -1145,7 +1221,9 @@ static bool admit(req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
     const char *msg = down ? "server is shutting down; retry later" : "rate limit exceeded; retry later";
     observe_refusal(rq, c, down ? 503 : 429, down ? "server is shutting down" : "rate limit exceeded",
                     addr);
-    *ret = refuse(rq, c, down ? 503 : 429, down ? PCFMCP__RPC_SERVER_BUSY : PCFMCP__RPC_RATE_LIMITED,
+    *ret = refuse(rq, c, down ? 503 : 429,
+                  pcfmcp__rpc_code_for(down ? PCFMCP_ERR_UNAVAILABLE : PCFMCP_ERR_RATE_LIMITED,
+                                       modern_header(c)),
                   msg, "Retry-After", ra);
     return false;
 }
@@ -1383,7 +1461,7 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
         if (pcfmcp_session_is_initialized(rq->se->es) && final && !err) {
             if (atomic_load(&h->nsessions) >= h->lim[PCFMCP_HTTP_LIMIT_SESSIONS]) {
                 pcfmcp__free(json);
-                return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY,
+                return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, false),
                               "too many sessions: try again later", "Retry-After", "30");
             }
             sess_insert(h, rq->se);
@@ -1391,7 +1469,9 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session created (%u live)",
                        atomic_load(&h->nsessions));
         } else if (!pcfmcp_session_is_initialized(rq->se->es) &&
-                   !(mode == MODE_JSON && err && code == PCFMCP__RPC_PARSE_ERROR)) {
+                   !(mode == MODE_JSON && err && (code == PCFMCP__RPC_PARSE_ERROR || rq->initialize))) {
+            /* Without a session only initialize gets its own answer (its
+             * error included); anything else learns it needs a session. */
             pcfmcp__free(json);
             return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST,
                           "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
@@ -1458,6 +1538,7 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
     pcfmcp__handle_info info = { .take_final = true };
     pcfmcp__engine_handle(h->engine, es, rq->body.data ? rq->body.data : "", rq->body.len, on_emit,
                           st, tp, ts, &handled, &info);
+    rq->initialize = info.initialize;
     if (info.final_msg) {
         /* Answered inline with nothing before it: the engine handed the
          * message over instead of emitting a copy. */
@@ -1554,15 +1635,17 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
         /* Answers to our own requests still flow so running tools can finish. */
         bool request = memmem(body, blen, "\"method\"", 8) && memmem(body, blen, "\"id\"", 4);
         if (request)
-            return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY, "server is shutting down",
-                          "Retry-After", "5");
+            return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, rq->modern),
+                          "server is shutting down", "Retry-After", "5");
     }
     if (rq->modern || h->stateless) {
         pcfmcp_session_t *es = NULL;
         if (pcfmcp_session_new(&es, h->engine, PCFMCP_SESSION_STATELESS) != PCFMCP_OK)
             return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
-        if (!rq->modern)
-            pcfmcp_session_set_protocol_version(es, hver ? hver : "2025-03-26");
+        /* A 2026-07-28 header pins the revision: such a request without the
+         * _meta to match is refused, never served as a 2025 one. */
+        pcfmcp_session_set_protocol_version(es, rq->modern ? PCFMCP_PROTOCOL_STATELESS
+                                                           : hver ? hver : "2025-03-26");
         if (rq->identity[0])
             pcfmcp_session_set_identity(es, rq->identity);
         return start_engine(rq, c, es, true);
@@ -1601,7 +1684,8 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
         return refuse(rq, c, 406, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Acceptable: GET needs Accept: text/event-stream", NULL, NULL);
     if (atomic_load(&h->draining))
-        return refuse(rq, c, 503, PCFMCP__RPC_SERVER_BUSY, "server is shutting down", "Retry-After", "5");
+        return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, false),
+                      "server is shutting down", "Retry-After", "5");
     const char *sid = hdr(c, "Mcp-Session-Id");
     if (!sid)
         return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST,
@@ -1766,9 +1850,14 @@ static enum MHD_Result handle_preflight(req *rq, struct MHD_Connection *c)
         return MHD_NO;
     add_cors(rq, r);
     MHD_add_response_header(r, "Access-Control-Allow-Methods", rq->h->stateless ? "POST" : "GET, POST, DELETE");
-    MHD_add_response_header(r, "Access-Control-Allow-Headers",
-                            "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
-                            "Last-Event-ID, Mcp-Method, Mcp-Name, traceparent, tracestate");
+    char *allow = pcfmcp__http_cors_allow_headers(hdr(c, "Access-Control-Request-Headers"));
+    if (!allow) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Access-Control-Allow-Headers", allow);
+    MHD_add_response_header(r, "Vary", "Access-Control-Request-Headers");
+    pcfmcp__free(allow);
     MHD_add_response_header(r, "Access-Control-Max-Age", "600");
     rq->status = 204;
     rq->route = ROUTE_DONE;
@@ -1788,13 +1877,22 @@ static enum MHD_Result handle_prm(req *rq, struct MHD_Connection *c)
     rq->label = "GET /.well-known/oauth-protected-resource";
     if (!h->meta_cb)
         return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+    /* RFC 9728 3: the document at /.well-known/oauth-protected-resource<path>
+     * describes the resource <origin><path>, and its `resource` must be
+     * exactly that, so the root document names the origin, not the
+     * endpoint (a client must not use metadata naming another resource). */
+    static const char prm[] = "/.well-known/oauth-protected-resource";
+    bool root = rq->url && strcmp(rq->url, prm) == 0 && strcmp(h->path, "/") != 0;
     char url[512];
     if (h->public_url) {
-        snprintf(url, sizeof(url), "%s", h->public_url);
+        const char *sep = strstr(h->public_url, "://");
+        const char *path = sep ? strchr(sep + 3, '/') : NULL;
+        int origin_len = path ? (int)(path - h->public_url) : (int)strlen(h->public_url);
+        snprintf(url, sizeof(url), "%.*s%s", origin_len, h->public_url, root || !path ? "" : path);
     } else {
         const char *host = hdr(c, "Host");
         snprintf(url, sizeof(url), "%s://%s%s", tls_on(h) ? "https" : "http", host ? host : "localhost",
-                 h->path);
+                 root ? "" : h->path);
     }
     char *json = NULL;
     if (h->meta_cb(url, &json, h->auth_ud) != PCFMCP_OK || !json) {
@@ -1810,15 +1908,37 @@ static enum MHD_Result handle_prm(req *rq, struct MHD_Connection *c)
 
 /* ================================================================ dispatch */
 
+/* /metrics names identities, tools and PCF endpoints: where the MCP
+ * endpoint needs credentials and this listener is reachable beyond
+ * loopback, so does it (unless told otherwise). */
+static bool metrics_need_auth(pcfmcp_http_t *h, bool on_ops)
+{
+    if (h->metrics_auth == PCFMCP_HTTP_METRICS_AUTH_NEVER)
+        return false;
+    if (h->metrics_auth == PCFMCP_HTTP_METRICS_AUTH_ALWAYS)
+        return true;
+    return !on_ops && !h->loopback && (h->auth_cb || h->tls_ca);
+}
+
 /* First call of a request: every check that needs only the headers. Refusals
  * are recorded and sent after the body (an answer queued before libmicrohttpd
  * has read the request would cost the keep-alive connection). */
 static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char *url,
-                                  const char *method)
+                                  const char *method, const char *version)
 {
     pcfmcp_http_t *h = rq->h;
     rq->url = url;
     rq->method = method;
+    const char *bad = check_headers(c, version);
+    if (bad) {
+        /* Answered at once and the connection closed: where this request's
+         * body ends, and so where the next request starts, is in doubt. */
+        char msg[160];
+        snprintf(msg, sizeof(msg), "Bad Request: %s", bad);
+        rq->defer = false;
+        rq->label = "bad request";
+        return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST, msg, "Connection", "close");
+    }
     rq->gzip_ok = pcfmcp__http_accepts_gzip(hdr(c, "Accept-Encoding"));
     bool on_ops = h->ops && MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON)->daemon == h->ops;
     if (on_ops || (!h->ops_separate && is_ops_path(url))) {
@@ -1826,6 +1946,9 @@ static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char 
             return refuse(rq, c, 405, 0, NULL, NULL, NULL);
         if (!is_ops_path(url))
             return refuse(rq, c, 404, 0, NULL, NULL, NULL);
+        enum MHD_Result ret = MHD_NO;
+        if (strcmp(url, "/metrics") == 0 && metrics_need_auth(h, on_ops) && !authenticate(rq, c, &ret))
+            return ret;
         rq->route = ROUTE_OPS;
         return MHD_YES;
     }
@@ -1892,7 +2015,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-    (void)version;
     pcfmcp_http_t *h = cls;
     req *rq = *con_cls;
     if (!rq) {
@@ -1904,7 +2026,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         pcfmcp__buf_init(&rq->body);
         *con_cls = rq;
         rq->defer = true;
-        enum MHD_Result r = first_call(rq, c, url, method);
+        enum MHD_Result r = first_call(rq, c, url, method, version);
         rq->defer = false;
         return r;
     }
@@ -2219,6 +2341,16 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_ops_listen(pcfmcp_http_t *h, const cha
         h->ops_separate = true;
     }
     return rc;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_http_set_metrics_auth(pcfmcp_http_t *h,
+                                                       pcfmcp_http_metrics_auth_t mode)
+{
+    if (!h || (mode != PCFMCP_HTTP_METRICS_AUTH_AUTO && mode != PCFMCP_HTTP_METRICS_AUTH_ALWAYS &&
+               mode != PCFMCP_HTTP_METRICS_AUTH_NEVER))
+        return PCFMCP_ERR_INVALID_ARG;
+    h->metrics_auth = (int)mode;
+    return PCFMCP_OK;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_path(pcfmcp_http_t *h, const char *path)
@@ -2654,15 +2786,16 @@ static void close_get_streams(pcfmcp_http_t *h)
     }
 }
 
-/* Listen streams never finish by themselves: stopping cancels them (their
- * normal end, not an unclean drain). */
+/* Listen streams never finish by themselves: stopping ends them, the
+ * server's graceful closure (a completion result, then the end of the
+ * stream), not an unclean drain. */
 static void end_listeners(pcfmcp_http_t *h)
 {
     size_t n = 0;
     stream **arr = live_snapshot(h, &n);
     for (size_t i = 0; i < n; i++) {
         if (arr[i]->listen)
-            pcfmcp__session_cancel_ud(arr[i]->es, arr[i]);
+            pcfmcp__engine_end_listeners(h->engine, arr[i]->es, arr[i], true);
         stream_unref(arr[i]);
     }
     pcfmcp__free(arr);

@@ -36,6 +36,28 @@ bool pcfmcp__http_list_match(const char *list, const char *value);
  * NULL when the value is malformed. */
 char *pcfmcp__http_header_decode(const char *value, size_t *out_len);
 
+/* One request header field line as libmicrohttpd parsed it (borrowed). */
+typedef struct {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} pcfmcp__http_header;
+
+/* The one check every request's headers pass before anything reads them:
+ * field names are tokens; Host, Content-Length, Transfer-Encoding,
+ * Authorization and the MCP headers appear at most once; Content-Length is
+ * digits, Transfer-Encoding only "chunked" and never with Content-Length;
+ * HTTP/1.1 needs a well-formed Host. Behind a proxy a request it reads one
+ * way and we another is how requests get smuggled. Returns NULL when the
+ * request may go on, else why it may not (static text). */
+const char *pcfmcp__http_check_headers(const pcfmcp__http_header *headers, size_t n, bool http11);
+
+/* Access-Control-Allow-Headers for a preflight: the MCP headers, plus each
+ * well-formed Mcp-Param-* name the preflight's Access-Control-Request-Headers
+ * (@p requested, may be NULL) asks for. pcfmcp__malloc'd, NULL without memory. */
+char *pcfmcp__http_cors_allow_headers(const char *requested);
+
 /* -------------------------------------------------------------- http_tls.c */
 
 typedef struct pcfmcp__tls_store pcfmcp__tls_store;

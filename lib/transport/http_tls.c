@@ -263,8 +263,15 @@ int pcfmcp__tls_verify_client(pcfmcp__tls_store *ts, void *gs, char *subject, si
     if (ok > 0) {
         pthread_mutex_lock(&ts->lock);
         unsigned status = 1;
+        /* The certificate must be meant for a TLS client: one issued only
+         * for serverAuth (a server's own certificate from the same CA) is
+         * no client credential. GnuTLS checks the chain's extended key
+         * usage; a certificate without that extension allows any purpose. */
+        gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
+                                          .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT };
         if (ts->cur && ts->cur->trust &&
-            gnutls_x509_trust_list_verify_crt2(ts->cur->trust, crts, ok, NULL, 0, 0, &status, NULL) >= 0 &&
+            gnutls_x509_trust_list_verify_crt2(ts->cur->trust, crts, ok, &purpose, 1, 0, &status,
+                                               NULL) >= 0 &&
             status == 0)
             result = 0;
         pthread_mutex_unlock(&ts->lock);

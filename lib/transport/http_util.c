@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <zlib.h>
 
@@ -298,4 +299,149 @@ char *pcfmcp__http_header_decode(const char *v, size_t *out_len)
     if (out_len)
         *out_len = n;
     return pcfmcp__strndup(v, n);
+}
+
+/* ------------------------------------------------------ request headers */
+
+/* RFC 9110 tchar: what a field name may consist of. A name with anything
+ * else ("Transfer-Encoding " with a space before the colon) is one a proxy
+ * in front of us may read differently. */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+enum {
+    RULE_ONCE = 1u << 0,     /* at most one field line */
+    RULE_HOST = 1u << 1,     /* required in HTTP/1.1, a valid host[:port] */
+    RULE_DIGITS = 1u << 2,   /* 1*DIGIT */
+    RULE_CHUNKED = 1u << 3,  /* exactly "chunked" */
+    RULE_PREFIX = 1u << 4    /* the name is a prefix: each full name at most once */
+};
+
+/* The fields whose meaning a second copy would make ambiguous: framing
+ * (a proxy and we must agree where a request ends), the caller's identity,
+ * and everything the MCP layer reads as one value. */
+static const struct {
+    const char *name;
+    unsigned rules;
+    const char *twice; /* the refusal when it comes twice */
+} header_rules[] = {
+    { "Host", RULE_ONCE | RULE_HOST, "more than one Host header" },
+    { "Content-Length", RULE_ONCE | RULE_DIGITS, "more than one Content-Length header" },
+    { "Transfer-Encoding", RULE_ONCE | RULE_CHUNKED, "more than one Transfer-Encoding header" },
+    { "Authorization", RULE_ONCE, "more than one Authorization header" },
+    { "Content-Type", RULE_ONCE, "more than one Content-Type header" },
+    { "Origin", RULE_ONCE, "more than one Origin header" },
+    { "Mcp-Session-Id", RULE_ONCE, "more than one Mcp-Session-Id header" },
+    { "MCP-Protocol-Version", RULE_ONCE, "more than one MCP-Protocol-Version header" },
+    { "Mcp-Method", RULE_ONCE, "more than one Mcp-Method header" },
+    { "Mcp-Name", RULE_ONCE, "more than one Mcp-Name header" },
+    { "Last-Event-ID", RULE_ONCE, "more than one Last-Event-ID header" },
+    { "traceparent", RULE_ONCE, "more than one traceparent header" },
+    { "Mcp-Param-", RULE_PREFIX, "a Mcp-Param-* header appears more than once" },
+};
+
+static bool name_is(const pcfmcp__http_header *h, const char *name, bool prefix)
+{
+    size_t n = strlen(name);
+    return (prefix ? h->name_len > n : h->name_len == n) && strncasecmp(h->name, name, n) == 0;
+}
+
+static size_t rule_of(const char *name)
+{
+    size_t r = 0;
+    while (strcmp(header_rules[r].name, name) != 0)
+        r++;
+    return r;
+}
+
+const char *pcfmcp__http_check_headers(const pcfmcp__http_header *hs, size_t n, bool http11)
+{
+    size_t count[PCFMCP_ARRAY_LEN(header_rules)] = { 0 };
+    const pcfmcp__http_header *host = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const pcfmcp__http_header *h = &hs[i];
+        if (h->name_len == 0)
+            return "empty header field name";
+        for (size_t k = 0; k < h->name_len; k++)
+            if (!is_tchar((unsigned char)h->name[k]))
+                return "malformed header field name (white space or a separator in it)";
+        for (size_t r = 0; r < PCFMCP_ARRAY_LEN(header_rules); r++) {
+            unsigned rules = header_rules[r].rules;
+            if (!name_is(h, header_rules[r].name, rules & RULE_PREFIX))
+                continue;
+            if (rules & RULE_PREFIX) {
+                for (size_t j = 0; j < i; j++)
+                    if (hs[j].name_len == h->name_len &&
+                        strncasecmp(hs[j].name, h->name, h->name_len) == 0)
+                        return header_rules[r].twice;
+                continue;
+            }
+            if (++count[r] > 1)
+                return header_rules[r].twice;
+            if (rules & RULE_HOST)
+                host = h;
+            if (rules & RULE_DIGITS) {
+                if (h->value_len == 0)
+                    return "empty Content-Length";
+                for (size_t k = 0; k < h->value_len; k++)
+                    if (h->value[k] < '0' || h->value[k] > '9')
+                        return "Content-Length is not a number";
+            }
+            if ((rules & RULE_CHUNKED) &&
+                !(h->value_len == 7 && strncasecmp(h->value, "chunked", 7) == 0))
+                return "unsupported Transfer-Encoding (only chunked)";
+        }
+    }
+    if (count[rule_of("Content-Length")] && count[rule_of("Transfer-Encoding")])
+        return "both Content-Length and Transfer-Encoding";
+    if (!host && http11)
+        return "no Host header";
+    if (host) {
+        char name[256];
+        int port = -1;
+        char *v = pcfmcp__strndup(host->value, host->value_len);
+        bool ok = v && pcfmcp__http_parse_host(v, name, sizeof(name), &port);
+        pcfmcp__free(v);
+        if (!ok)
+            return "malformed Host header";
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ CORS */
+
+/* What a browser may send us across origins besides the CORS-safelisted
+ * headers; Mcp-Param-* are whatever the tools declare, so they are named
+ * back from the preflight's own list. */
+static const char *const cors_headers[] = {
+    "Content-Type", "Accept", "Authorization", "Mcp-Session-Id", "MCP-Protocol-Version",
+    "Last-Event-ID", "Mcp-Method", "Mcp-Name", "traceparent", "tracestate",
+};
+
+char *pcfmcp__http_cors_allow_headers(const char *requested)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(cors_headers); i++) {
+        if (i)
+            pcfmcp__buf_puts(&b, ", ");
+        pcfmcp__buf_puts(&b, cors_headers[i]);
+    }
+    const char *p = requested, *s, *e;
+    while ((p = next_elem(p, &s, &e)) != NULL) {
+        size_t n = (size_t)(e - s);
+        bool token = n > 10 && n <= 128;
+        for (const char *q = s; token && q < e; q++)
+            token = is_tchar((unsigned char)*q);
+        if (token && strncasecmp(s, "Mcp-Param-", 10) == 0) {
+            pcfmcp__buf_puts(&b, ", ");
+            pcfmcp__buf_append(&b, s, n);
+        }
+        if (!*p)
+            break;
+    }
+    return pcfmcp__buf_steal(&b, NULL);
 }

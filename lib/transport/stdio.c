@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -35,7 +36,6 @@ struct pcfmcp_stdio {
     pthread_mutex_t lock; /* pending count */
     pthread_cond_t idle;
     size_t pending; /* messages in the engine, not yet answered */
-    pthread_t reader;
 };
 
 PCFMCP_API pcfmcp_error_t pcfmcp_stdio_new(pcfmcp_stdio_t **out, pcfmcp_engine_t *engine,
@@ -168,19 +168,52 @@ static void write_line(pcfmcp_stdio_t *t, const char *json, size_t len)
     pthread_mutex_unlock(&t->out_lock);
 }
 
+/* One message handed to the engine. Its final emit (from whichever thread,
+ * whenever) ends it; the reader's handle_line() ends it when the engine
+ * says nothing more will come. Deciding by thread got it wrong for a
+ * subscriptions/listen ended on the reader thread (cancelled by a later
+ * line, or at shutdown): it was never counted as done and the drain waited
+ * forever. Two references: the reader's and the final emit's. */
+typedef struct {
+    pcfmcp_stdio_t *t;
+    atomic_int refs;
+    atomic_bool done;
+} ticket;
+
+static void ticket_unref(ticket *tk)
+{
+    if (atomic_fetch_sub(&tk->refs, 1) == 1)
+        pcfmcp__free(tk);
+}
+
+/* Counts the message as answered, once. */
+static void ticket_done(ticket *tk)
+{
+    if (atomic_exchange(&tk->done, true))
+        return;
+    pcfmcp_stdio_t *t = tk->t;
+    pthread_mutex_lock(&t->lock);
+    t->pending--;
+    pthread_cond_broadcast(&t->idle);
+    pthread_mutex_unlock(&t->lock);
+    ticket_unref(tk); /* the final emit's reference */
+}
+
 static void on_emit(const char *json, size_t len, unsigned flags, void *ud)
 {
-    pcfmcp_stdio_t *t = ud;
+    ticket *tk = ud;
     if (json)
-        write_line(t, json, len);
-    /* A final message from a worker thread ends a request the reader handed
-     * off; inline answers are accounted for by handle_line itself. */
-    if ((flags & PCFMCP_EMIT_FINAL) && !pthread_equal(pthread_self(), t->reader)) {
-        pthread_mutex_lock(&t->lock);
-        t->pending--;
-        pthread_cond_broadcast(&t->idle);
-        pthread_mutex_unlock(&t->lock);
-    }
+        write_line(tk->t, json, len);
+    if (flags & PCFMCP_EMIT_FINAL)
+        ticket_done(tk);
+}
+
+/* The session's own notifications (list changes, resource updates). */
+static void on_notify(const char *json, size_t len, unsigned flags, void *ud)
+{
+    (void)flags;
+    if (json)
+        write_line(ud, json, len);
 }
 
 static void handle_line(pcfmcp_stdio_t *t, const char *line, size_t len)
@@ -192,20 +225,29 @@ static void handle_line(pcfmcp_stdio_t *t, const char *line, size_t len)
         skip++;
     if (skip == len)
         return; /* blank lines are keep-alives at most */
+    ticket *tk = pcfmcp__calloc(1, sizeof(*tk));
+    if (!tk) {
+        static const char oom[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+                                  "\"message\":\"out of memory: the message was discarded\"}}";
+        write_line(t, oom, sizeof(oom) - 1);
+        return;
+    }
+    tk->t = t;
+    atomic_init(&tk->refs, 2);
+    atomic_init(&tk->done, false);
     /* Counted before dispatch so a worker finishing at once cannot drive the
      * count below zero. */
     pthread_mutex_lock(&t->lock);
     t->pending++;
     pthread_mutex_unlock(&t->lock);
     pcfmcp_handled_t h = PCFMCP_HANDLED_DONE;
-    pcfmcp__engine_handle(t->engine, t->session, line + skip, len - skip, on_emit, t, NULL, NULL,
+    pcfmcp__engine_handle(t->engine, t->session, line + skip, len - skip, on_emit, tk, NULL, NULL,
                           &h, NULL);
-    if (h != PCFMCP_HANDLED_PENDING) {
-        pthread_mutex_lock(&t->lock);
-        t->pending--;
-        pthread_cond_broadcast(&t->idle);
-        pthread_mutex_unlock(&t->lock);
-    }
+    /* Not pending: everything was emitted already, a final message or none
+     * (a notification); either way this message is done. */
+    if (h != PCFMCP_HANDLED_PENDING)
+        ticket_done(tk);
+    ticket_unref(tk);
 }
 
 static void too_long(pcfmcp_stdio_t *t)
@@ -219,23 +261,47 @@ static void too_long(pcfmcp_stdio_t *t)
     write_line(t, msg, (size_t)n);
 }
 
+/* Whether pcfmcp_stdio_stop() was called since the pipe was last emptied. */
+static bool stop_requested(pcfmcp_stdio_t *t)
+{
+    char sink[64];
+    bool any = false;
+    while (read(t->stop_pipe[0], sink, sizeof(sink)) > 0)
+        any = true;
+    return any;
+}
+
 /* Waits for requests still on workers: the grace period first, then
- * cancellation and a bounded wait for the cancelled ones to notice. */
+ * cancellation and a bounded wait for the cancelled ones to notice. A stop
+ * during the grace period (SIGTERM after the client closed stdin: the
+ * spec's next step towards SIGKILL) cancels at once. */
 static bool drain(pcfmcp_stdio_t *t)
 {
     bool clean = true;
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += t->grace_ms / 1000;
-    dl.tv_nsec += (long)(t->grace_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    uint64_t deadline = pcfmcp__now_ms() + t->grace_ms;
     pthread_mutex_lock(&t->lock);
-    while (t->pending > 0)
-        if (pthread_cond_timedwait(&t->idle, &t->lock, &dl) == ETIMEDOUT)
+    while (t->pending > 0) {
+        uint64_t now = pcfmcp__now_ms();
+        if (now >= deadline)
             break;
+        /* Short slices: the stop pipe cannot wake a condition variable. */
+        uint64_t slice = deadline - now < 50 ? deadline - now : 50;
+        struct timespec dl;
+        clock_gettime(CLOCK_MONOTONIC, &dl);
+        dl.tv_nsec += (long)slice * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+            dl.tv_sec++;
+            dl.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&t->idle, &t->lock, &dl);
+        if (t->pending > 0) {
+            pthread_mutex_unlock(&t->lock);
+            bool stop = stop_requested(t);
+            pthread_mutex_lock(&t->lock);
+            if (stop)
+                break;
+        }
+    }
     if (t->pending > 0) {
         clean = false;
         PCFMCP_LOG(t->log, PCFMCP_LOG_WARN, "stdio",
@@ -249,7 +315,35 @@ static bool drain(pcfmcp_stdio_t *t)
             pthread_cond_wait(&t->idle, &t->lock);
     }
     pthread_mutex_unlock(&t->lock);
+    /* A request's final message goes out before the engine's after-hook
+     * writes its audit record and ends its span: returning now could let
+     * the host shut the audit trail and the tracer before either. The
+     * engine lets go of a request (untracks it) once both are done. */
+    while (pcfmcp_session_inflight(t->session) > 0) {
+        struct timespec ms = { 0, 1000000L };
+        nanosleep(&ms, NULL);
+    }
     return clean;
+}
+
+/* Makes the line buffer hold @p need bytes (need <= max). Every copy into
+ * it goes through here: the part of a line that ends in a later read is
+ * copied too, not only the parts that do not end yet. */
+static bool line_room(char **line, size_t *cap, size_t need, size_t max)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : READ_CHUNK;
+    while (c < need)
+        c *= 2;
+    if (c > max)
+        c = max;
+    char *nl = pcfmcp__realloc(*line, c);
+    if (!nl)
+        return false;
+    *line = nl;
+    *cap = c;
+    return true;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
@@ -259,7 +353,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
     pcfmcp_error_t rc = pcfmcp_session_new(&t->session, t->engine, 0);
     if (rc != PCFMCP_OK)
         return rc;
-    pcfmcp_session_set_notify(t->session, on_emit, t);
+    pcfmcp_session_set_notify(t->session, on_notify, t);
     if (t->identity)
         pcfmcp_session_set_identity(t->session, t->identity);
     pcfmcp_session_set_id(t->session, "stdio");
@@ -274,7 +368,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
         return PCFMCP_ERR_NOMEM;
     }
     rc = PCFMCP_OK;
-    t->reader = pthread_self();
+    bool stopped = false;
     for (;;) {
         struct pollfd p[2] = { { .fd = t->in_fd, .events = POLLIN },
                                { .fd = t->stop_pipe[0], .events = POLLIN } };
@@ -285,8 +379,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
             rc = PCFMCP_ERR_IO;
             break;
         }
-        if (p[1].revents)
-            break; /* stop requested */
+        if (p[1].revents) {
+            /* One stop is consumed here; another one, already queued or
+             * still to come, cuts the grace period short. */
+            char one;
+            stopped = read(t->stop_pipe[0], &one, 1) == 1;
+            break;
+        }
         if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         ssize_t n = read(t->in_fd, buf, READ_CHUNK);
@@ -309,6 +408,9 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
             } else if (line_len) {
                 if (line_len + seg > t->max_line) {
                     too_long(t);
+                } else if (!line_room(&line, &line_cap, line_len + seg, t->max_line)) {
+                    PCFMCP_LOG(t->log, PCFMCP_LOG_ERROR, "stdio",
+                               "out of memory buffering a message: discarded");
                 } else {
                     memcpy(line + line_len, buf + start, seg);
                     handle_line(t, line, line_len + seg);
@@ -329,22 +431,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
                 discarding = true;
                 line_len = 0;
             } else {
-                if (line_len + rest > line_cap) {
-                    size_t cap = line_cap ? line_cap : READ_CHUNK;
-                    while (cap < line_len + rest)
-                        cap *= 2;
-                    if (cap > t->max_line)
-                        cap = t->max_line;
-                    char *nl = pcfmcp__realloc(line, cap);
-                    if (!nl) {
-                        PCFMCP_LOG(t->log, PCFMCP_LOG_ERROR, "stdio",
-                                   "out of memory buffering a message: discarded");
-                        discarding = true;
-                        line_len = 0;
-                        continue;
-                    }
-                    line = nl;
-                    line_cap = cap;
+                if (!line_room(&line, &line_cap, line_len + rest, t->max_line)) {
+                    PCFMCP_LOG(t->log, PCFMCP_LOG_ERROR, "stdio",
+                               "out of memory buffering a message: discarded");
+                    discarding = true;
+                    line_len = 0;
+                    continue;
                 }
                 memcpy(line + line_len, buf + start, rest);
                 line_len += rest;
@@ -363,13 +455,15 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_run(pcfmcp_stdio_t *t)
         handle_line(t, line, line_len);
     pcfmcp__free(line);
     pcfmcp__free(buf);
+    /* Subscriptions are no work to wait for. Stopped, the server ends them
+     * (their completion result, while the client still reads); at end of
+     * input or a broken output nobody listens, so they just end. */
+    pcfmcp__engine_end_listeners(t->engine, t->session, NULL, stopped);
     if (!drain(t) && rc == PCFMCP_OK)
         rc = PCFMCP_ERR_TIMEOUT;
     pcfmcp_session_free(t->session);
     t->session = NULL;
     /* Drop stop requests that arrived meanwhile so a rerun starts clean. */
-    char sink[64];
-    while (read(t->stop_pipe[0], sink, sizeof(sink)) > 0) {
-    }
+    stop_requested(t);
     return rc;
 }

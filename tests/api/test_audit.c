@@ -11,7 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <pcfmcp/pcfmcp.h>
-#include <pcfmcp/audit.h>
+#include <pcfmcp/sys/audit.h>
 
 static char dir[256];
 static char path[300];
@@ -99,7 +99,8 @@ START_TEST(tool_call_record_has_every_field)
     ck_assert_int_eq(cJSON_GetObjectItem(t, "host_id")->valueint, 7);
     ck_assert_ptr_null(cJSON_GetObjectItem(t, "note_id")); /* not id-like */
     ck_assert_ptr_null(cJSON_GetObjectItem(t, "ip"));
-    ck_assert_int_eq((int)strlen(str(j, "args_sha256")), 64);
+    ck_assert_int_eq((int)strlen(str(j, "args_hmac")), 64);
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "args_sha256"));
     ck_assert_ptr_null(cJSON_GetObjectItem(j, "args"));
     ck_assert_uint_eq(pcfmcp_audit_written(au), 1);
     cJSON_Delete(j);
@@ -121,10 +122,59 @@ START_TEST(argument_hash_is_over_the_canonical_form)
     ck_assert_int_eq(pcfmcp_audit_args_hash("{nope", 5, &h1), PCFMCP_ERR_INVALID_ARG);
     pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "t", b, "ok", -1, NULL);
     cJSON *j = line_json(path, 0);
-    ck_assert_str_eq(str(j, "args_sha256"),
-                     "a88dede55f330dbae7d6c99cb78c43213f114625ed11c8fd0b769d117c06bb50");
+    /* The record's digest is the keyed one, the same for both spellings. */
+    ck_assert_int_eq(pcfmcp_audit_args_digest(au, a, strlen(a), &h1), PCFMCP_OK);
+    ck_assert_str_eq(str(j, "args_hmac"), h1);
+    pcfmcp_free(h1);
     ck_assert_ptr_null(cJSON_GetObjectItem(j, "duration_ms"));
     cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(argument_digest_is_keyed_and_blind_to_secrets)
+{
+    /* A plain SHA-256 of the full arguments gave a redacted cleartext
+     * password away to a 5-word guess list. The digest is an HMAC with a
+     * server-held key over the redacted arguments: a secret does not change
+     * it at all, and without the key nothing can be confirmed. */
+    static const char *const guesses[] = { "hunter2", "Winter2026!", "admin", "letmein", "acme" };
+    char *first = NULL;
+    for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++) {
+        char args[256], *d = NULL, *plain = NULL;
+        snprintf(args, sizeof(args), "{\"login\":\"admin\",\"password\":\"%s\",\"host_id\":7}", guesses[i]);
+        ck_assert_int_eq(pcfmcp_audit_args_digest(au, args, strlen(args), &d), PCFMCP_OK);
+        ck_assert_int_eq(pcfmcp_audit_args_hash(args, strlen(args), &plain), PCFMCP_OK);
+        ck_assert_str_ne(d, plain);
+        if (first)
+            ck_assert_str_eq(d, first);
+        else
+            first = strdup(d);
+        pcfmcp_free(d);
+        pcfmcp_free(plain);
+    }
+    /* Everything else still tells calls apart. */
+    char *other = NULL;
+    const char *o = "{\"login\":\"root\",\"password\":\"hunter2\",\"host_id\":7}";
+    ck_assert_int_eq(pcfmcp_audit_args_digest(au, o, strlen(o), &other), PCFMCP_OK);
+    ck_assert_str_ne(other, first);
+    pcfmcp_free(other);
+    /* Another trail without a key set has its own random key. */
+    pcfmcp_audit_t *au2 = NULL;
+    ck_assert_int_eq(pcfmcp_audit_new(&au2), PCFMCP_OK);
+    const char *g = "{\"login\":\"admin\",\"password\":\"x\",\"host_id\":7}";
+    ck_assert_int_eq(pcfmcp_audit_args_digest(au2, g, strlen(g), &other), PCFMCP_OK);
+    ck_assert_str_ne(other, first);
+    pcfmcp_free(other);
+    /* A configured key makes digests comparable across trails: HMAC-SHA256
+     * over the canonical redacted form, '{"a":[1,"x"],"b":1,"password":"[REDACTED]"}'. */
+    ck_assert_int_eq(pcfmcp_audit_set_args_key(au2, "0123456789abcdef", 16), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_audit_set_args_key(au2, "short", 5), PCFMCP_ERR_INVALID_ARG);
+    const char *v = "{\"b\":1,\"password\":\"hunter2\",\"a\":[1.0,\"x\"]}";
+    ck_assert_int_eq(pcfmcp_audit_args_digest(au2, v, strlen(v), &other), PCFMCP_OK);
+    ck_assert_str_eq(other, "9bec864a84cb7fea84b5a8aedaaef17189e6e9ee028c858f5549ca8983393f9c");
+    pcfmcp_free(other);
+    pcfmcp_audit_free(au2);
+    free(first);
 }
 END_TEST
 
@@ -155,7 +205,7 @@ START_TEST(redacted_arguments_never_hold_credentials)
     ck_assert_str_eq(str(a, "password"), "[REDACTED]");
     ck_assert_str_eq(str(cJSON_GetObjectItem(a, "nested"), "api_key"), "[REDACTED]");
     ck_assert_ptr_nonnull(strstr(str(a, "description"), "[+743 bytes]"));
-    ck_assert_ptr_nonnull(str(j, "args_sha256"));
+    ck_assert_ptr_nonnull(str(j, "args_hmac"));
     cJSON_Delete(j);
 }
 END_TEST
@@ -198,7 +248,7 @@ START_TEST(args_mode_none_records_no_trace_of_arguments)
     pcfmcp_audit_record(au, "tool_call", NULL, NULL, NULL, NULL, NULL, "t",
                         "{\"project_id\":\"p1\",\"x\":1}", "ok", 0, NULL);
     cJSON *j = line_json(path, 0);
-    ck_assert_ptr_null(cJSON_GetObjectItem(j, "args_sha256"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "args_hmac"));
     ck_assert_ptr_null(cJSON_GetObjectItem(j, "args"));
     ck_assert_str_eq(str(cJSON_GetObjectItem(j, "targets"), "project_id"), "p1");
     cJSON_Delete(j);
@@ -342,6 +392,7 @@ int main(void)
     tcase_add_test(tc, tool_call_record_has_every_field);
     tcase_add_test(tc, targets_use_the_tools_argument_names);
     tcase_add_test(tc, argument_hash_is_over_the_canonical_form);
+    tcase_add_test(tc, argument_digest_is_keyed_and_blind_to_secrets);
     tcase_add_test(tc, redacted_arguments_never_hold_credentials);
     tcase_add_test(tc, args_mode_none_records_no_trace_of_arguments);
     tcase_add_test(tc, logger_secrets_are_redacted_from_every_field);

@@ -281,6 +281,32 @@ START_TEST(expired_token_is_expired_within_the_clock_skew)
 }
 END_TEST
 
+START_TEST(token_lifetime_is_capped)
+{
+    /* exp 1e308 used to be accepted: a token that never really expires. */
+    char p[512];
+    snprintf(p, sizeof(p), "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"u\",\"exp\":1e308}");
+    ck_assert_int_eq(check_signed(&rsa1, p), PCFMCP_AUTH_INVALID);
+    ck_assert_str_eq(detail, "token lifetime exceeds auth.max_token_lifetime");
+    /* Default 24 h: a day ahead (plus the skew) passes, two days do not. */
+    snprintf(p, sizeof(p), "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"u\",\"exp\":%ld}", now() + 86400);
+    ck_assert_int_eq(check_signed(&rsa1, p), PCFMCP_AUTH_ALLOW);
+    snprintf(p, sizeof(p), "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"u\",\"exp\":%ld}", now() + 2 * 86400);
+    ck_assert_int_eq(check_signed(&rsa1, p), PCFMCP_AUTH_INVALID);
+    /* Counted from iat when there is one: issued for a year, half used up. */
+    snprintf(p, sizeof(p), "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"u\",\"iat\":%ld,\"exp\":%ld}",
+             now() - 180 * 86400L, now() + 3600);
+    ck_assert_int_eq(check_signed(&rsa1, p), PCFMCP_AUTH_INVALID);
+    /* Configurable, and 0 lifts the cap. */
+    ck_assert_int_eq(pcfmcp_auth_set_max_token_lifetime(auth, 600), PCFMCP_OK);
+    snprintf(p, sizeof(p), "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"u\",\"exp\":%ld}", now() + 3600);
+    ck_assert_int_eq(check_signed(&rsa1, p), PCFMCP_AUTH_INVALID);
+    ck_assert_int_eq(pcfmcp_auth_set_max_token_lifetime(auth, 0), PCFMCP_OK);
+    ck_assert_int_eq(check_signed(&rsa1, p), PCFMCP_AUTH_ALLOW);
+    ck_assert_int_eq(pcfmcp_auth_set_max_token_lifetime(auth, 367 * 86400), PCFMCP_ERR_INVALID_ARG);
+}
+END_TEST
+
 START_TEST(token_not_yet_valid_is_invalid)
 {
     char extra[64];
@@ -718,6 +744,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("signatures");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, valid_rs256_and_es256_tokens_are_allowed);
+    tcase_add_test(t, token_lifetime_is_capped);
     tcase_add_test(t, unsigned_and_hmac_tokens_are_refused);
     tcase_add_test(t, tampered_tokens_are_invalid);
     tcase_add_test(t, unknown_kid_and_wrong_key_type_are_invalid);

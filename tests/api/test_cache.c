@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include <pcfmcp/pcfmcp.h>
-#include <pcfmcp/cache.h>
+#include <pcfmcp/sys/cache.h>
 
 static uint64_t now_ns;
 static pcfmcp_cache_t *c;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcfmcp/pcfmcp.h>
@@ -241,6 +242,99 @@ START_TEST(key_table_has_docs_and_contiguous_sections)
 }
 END_TEST
 
+START_TEST(dump_never_prints_credentials_in_urls_whatever_key_holds_them)
+{
+    /* pcf.url, tracing.endpoint, auth.oauth_jwks_url were printed as set;
+     * the property holds for every free-text key, lists included. */
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    size_t tried = 0;
+    for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
+        const char *key = NULL;
+        pcfmcp_config_type_t type;
+        pcfmcp_config_key_info(i, &key, &type, NULL, NULL, NULL, NULL);
+        if (type != PCFMCP_CONFIG_STRING && type != PCFMCP_CONFIG_LIST && type != PCFMCP_CONFIG_PATH)
+            continue;
+        char v[256];
+        snprintf(v, sizeof(v), "https://ada:Pw-%zu-x@pcf.example.com:8443/a?x=1&access_token=Tk-%zu-y#f", i, i);
+        if (pcfmcp_config_set(c, key, v, PCFMCP_CONFIG_API) != PCFMCP_OK)
+            continue;
+        tried++;
+        char *dump = NULL;
+        ck_assert_int_eq(pcfmcp_config_dump(c, &dump), PCFMCP_OK);
+        char pw[32], tk[32];
+        snprintf(pw, sizeof(pw), "Pw-%zu-x", i);
+        snprintf(tk, sizeof(tk), "Tk-%zu-y", i);
+        ck_assert_msg(!strstr(dump, pw) && !strstr(dump, tk), "%s printed a credential:\n%s", key, dump);
+        ck_assert_msg(strstr(dump, "https://[REDACTED]@pcf.example.com:8443/a?x=1&access_token=[REDACTED]#f"),
+                      "%s: %s", key, dump);
+        pcfmcp_free(dump);
+        pcfmcp_config_unset(c, key);
+    }
+    ck_assert_uint_ge(tried, 10);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(pcf_url_with_credentials_is_refused)
+{
+    const char *p = write_file("u.yaml", "pcf:\n  url: https://admin:hunter2@pcf.example.com\n");
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_file(c, p), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_check(c), PCFMCP_ERR_CONFIG);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:2: pcf.url carries credentials", p);
+    ck_assert_msg(strstr(pcfmcp_config_errmsg(c), want), "got: %s", pcfmcp_config_errmsg(c));
+    ck_assert_ptr_null(strstr(pcfmcp_config_errmsg(c), "hunter2"));
+    /* A user name alone is still user info; an @ in the path is not. */
+    pcfmcp_config_set(c, "pcf.url", "https://admin@pcf.example.com", PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_config_check(c), PCFMCP_ERR_CONFIG);
+    pcfmcp_config_set(c, "pcf.url", "https://pcf.example.com/team@acme", PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_config_check(c), PCFMCP_OK);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+START_TEST(check_warns_about_secrets_every_user_can_read)
+{
+    const char *token = write_file("token", "11111111-2222-4333-8444-555555555555\n");
+    char token_path[256], audit_path[256];
+    snprintf(token_path, sizeof(token_path), "%s", token);
+    const char *audit = write_file("audit.jsonl", "");
+    snprintf(audit_path, sizeof(audit_path), "%s", audit);
+    chmod(token_path, 0644);
+    chmod(audit_path, 0644);
+    char yaml[700];
+    snprintf(yaml, sizeof(yaml),
+             "pcf:\n  url: https://pcf.example.com\n  token_file: %s\n  basic_user: u\n"
+             "  basic_password: inline-secret\naudit:\n  file: %s\n",
+             token_path, audit_path);
+    const char *cfg = write_file("c.yaml", yaml);
+    chmod(cfg, 0644);
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_load_file(c, cfg), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_config_check(c), PCFMCP_OK); /* warnings, not refusals */
+    const char *w = pcfmcp_config_warnings(c);
+    char want[400];
+    snprintf(want, sizeof(want), "%s:3: pcf.token_file: %s is readable by every user (mode 0644)", cfg, token_path);
+    ck_assert_msg(strstr(w, want), "got: %s", w);
+    snprintf(want, sizeof(want), "audit.file: %s is readable by every user", audit_path);
+    ck_assert_msg(strstr(w, want), "got: %s", w);
+    snprintf(want, sizeof(want), "%s: holds secrets inline and is readable by every user", cfg);
+    ck_assert_msg(strstr(w, want), "got: %s", w);
+    ck_assert_ptr_null(strstr(w, "inline-secret"));
+    /* 0600 everywhere: nothing to say. */
+    chmod(token_path, 0600);
+    chmod(audit_path, 0600);
+    chmod(cfg, 0600);
+    ck_assert_int_eq(pcfmcp_config_check(c), PCFMCP_OK);
+    ck_assert_str_eq(pcfmcp_config_warnings(c), "");
+    pcfmcp_config_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config-reference");
@@ -254,6 +348,9 @@ int main(void)
     tcase_add_test(tc, key_table_has_docs_and_contiguous_sections);
     tcase_add_test(tc, syntax_error_inside_a_list_fails_the_whole_file);
     tcase_add_test(tc, file_load_under_allocation_failures_is_whole_or_out_of_memory);
+    tcase_add_test(tc, dump_never_prints_credentials_in_urls_whatever_key_holds_them);
+    tcase_add_test(tc, pcf_url_with_credentials_is_refused);
+    tcase_add_test(tc, check_warns_about_secrets_every_user_can_read);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

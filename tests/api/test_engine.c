@@ -364,6 +364,54 @@ START_TEST(engine_echoes_string_and_integer_ids)
 }
 END_TEST
 
+START_TEST(engine_echoes_integer_ids_beyond_2_53_digit_for_digit)
+{
+    /* A double holds 9007199254740993 as ...992: the id must not go through one. */
+    static const char *const ids[] = { "9007199254740993", "-9007199254740993",
+                                       "123456789012345678901234567890" };
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        char msg[256], want[128];
+        snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"ping\"}", ids[i]);
+        snprintf(want, sizeof(want), "\"id\":%s,", ids[i]);
+        cJSON *r = send_msg(msg);
+        ck_assert_msg(strstr(col.msgs[0], want) != NULL, "sent %s, got %s", ids[i], col.msgs[0]);
+        ck_assert_ptr_null(cJSON_GetObjectItem(r, "error"));
+        cJSON_Delete(r);
+        /* Errors echo it the same way. */
+        snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"no/such\"}", ids[i]);
+        r = send_msg(msg);
+        ck_assert_msg(strstr(col.msgs[0], want) != NULL, "sent %s, got %s", ids[i], col.msgs[0]);
+        cJSON_Delete(r);
+    }
+    /* A progress token comes back as sent too. */
+    initialize("2025-11-25");
+    cJSON *r = send_msg("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\","
+                        "\"arguments\":{},\"_meta\":{\"progressToken\":18014398509481985}}}");
+    cJSON_Delete(r);
+    bool seen = false;
+    for (size_t i = 0; i < col.n; i++)
+        seen |= strstr(col.msgs[i], "\"progressToken\":18014398509481985") != NULL;
+    ck_assert_msg(seen, "the progress token was changed: %s", col.msgs[0]);
+}
+END_TEST
+
+START_TEST(engine_refuses_nul_in_strings_instead_of_truncating)
+{
+    /* cJSON hands strings over NUL-terminated: "x\u0000y" would become "x". */
+    cJSON *r = send_msg("{\"jsonrpc\":\"2.0\",\"id\":\"x\\u0000y\",\"method\":\"ping\"}");
+    ck_assert_int_eq(error_code(r), -32700);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(r, "id")));
+    ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "message")->valuestring,
+                                 "U+0000"));
+    cJSON_Delete(r);
+    initialize("2025-11-25");
+    r = call("add_port", "{\"port\":1,\"proto\":\"tcp\\u0000udp\"}");
+    ck_assert_int_eq(error_code(r), -32700);
+    ck_assert(!contains(r, "tcp"));
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(engine_ignores_notifications_and_unknown_responses)
 {
     ck_assert_ptr_null(send_msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/whatever\"}"));
@@ -980,6 +1028,35 @@ START_TEST(batch_answers_with_an_array_on_2025_03_26)
 }
 END_TEST
 
+START_TEST(batch_never_carries_initialize_or_2026_requests)
+{
+    /* A stateless 2025-03-26 session (HTTP --stateless) accepts batches, but
+     * 2025-03-26 forbids initialize in one; 2026-07-28 has no batches. */
+    pcfmcp_session_t *st;
+    ck_assert_int_eq(pcfmcp_session_new(&st, eng, PCFMCP_SESSION_STATELESS), PCFMCP_OK);
+    const char *m = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                    "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{}}},"
+                    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"},"
+                    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+                    "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                    "\"io.modelcontextprotocol/clientCapabilities\":{}}}}]";
+    collector_reset(&col);
+    pcfmcp_engine_handle(eng, st, m, strlen(m), collector_emit, &col, NULL);
+    ck_assert(collector_wait_finals(&col, 1));
+    cJSON *r = collector_last(&col);
+    ck_assert(cJSON_IsArray(r));
+    ck_assert_int_eq(cJSON_GetArraySize(r), 3);
+    const cJSON *first = cJSON_GetArrayItem(r, 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(first, "id")->valueint, 1);
+    ck_assert_int_eq(error_code(first), -32600);
+    ck_assert(contains(first, "batch"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(r, 1), "result"));
+    ck_assert_int_eq(error_code(cJSON_GetArrayItem(r, 2)), -32600);
+    cJSON_Delete(r);
+    pcfmcp_session_free(st);
+}
+END_TEST
+
 START_TEST(resources_read_static_template_and_missing)
 {
     initialize("2025-11-25");
@@ -1290,6 +1367,8 @@ static Suite *suite(void)
     tcase_add_test(t, engine_rejects_json_nested_too_deep);
     tcase_add_test(t, engine_rejects_malformed_requests_as_invalid_request);
     tcase_add_test(t, engine_echoes_string_and_integer_ids);
+    tcase_add_test(t, engine_echoes_integer_ids_beyond_2_53_digit_for_digit);
+    tcase_add_test(t, engine_refuses_nul_in_strings_instead_of_truncating);
     tcase_add_test(t, engine_ignores_notifications_and_unknown_responses);
     suite_add_tcase(s, t);
 
@@ -1331,6 +1410,7 @@ static Suite *suite(void)
     tcase_add_test(t, no_progress_without_a_token);
     tcase_add_test(t, batch_only_on_2025_03_26);
     tcase_add_test(t, batch_answers_with_an_array_on_2025_03_26);
+    tcase_add_test(t, batch_never_carries_initialize_or_2026_requests);
     tcase_add_test(t, resources_read_static_template_and_missing);
     tcase_add_test(t, prompts_check_their_arguments);
     tcase_add_test(t, completion_caps_values_at_100);

@@ -271,6 +271,24 @@ START_TEST(refusals_keep_back_off_error_codes)
 }
 END_TEST
 
+START_TEST(modern_refusals_use_codes_outside_the_reserved_range)
+{
+    /* 2026-07-28: -32000..-32019 SHOULD NOT be used, -32020..-32099 are the spec's. */
+    pcfmcp_engine_set_hooks(eng, before, after, NULL);
+    static const char meta[] = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                               "\"io.modelcontextprotocol/clientCapabilities\":{}}";
+    char m[256];
+    snprintf(m, sizeof(m), "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{%s}}", meta);
+    cJSON *r = send_msg(m);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code")->valueint, -31001);
+    cJSON_Delete(r);
+    snprintf(m, sizeof(m), "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"prompts/list\",\"params\":{%s}}", meta);
+    r = send_msg(m);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code")->valueint, -31000);
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(read_only_annotation_and_session_count_are_visible)
 {
     ck_assert_int_eq(pcfmcp_engine_tool_read_only(eng, "slow"), 1);
@@ -299,6 +317,7 @@ int main(void)
     tcase_add_test(tc, zero_timeout_means_no_limit);
     tcase_add_test(tc, before_hook_runs_once_for_every_known_method);
     tcase_add_test(tc, refusals_keep_back_off_error_codes);
+    tcase_add_test(tc, modern_refusals_use_codes_outside_the_reserved_range);
     tcase_add_test(tc, read_only_annotation_and_session_count_are_visible);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

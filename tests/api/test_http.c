@@ -164,6 +164,17 @@ static void start(configure_fn configure)
     running = true;
 }
 
+/* Stops the running transport and starts a new one configured anew. */
+static void restart(configure_fn configure)
+{
+    pcfmcp_http_stop(http);
+    pthread_join(runner, NULL);
+    running = false;
+    pcfmcp_http_free(http);
+    http = NULL;
+    start(configure);
+}
+
 static void setup(void)
 {
     atomic_store(&cancelled_seen, 0);
@@ -337,6 +348,31 @@ START_TEST(http_request_without_session_gets_400_and_unknown_session_404)
     const char *x[] = { "Mcp-Session-Id: nosuchsession", NULL };
     ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", x, &r), 404);
     ck_assert_ptr_nonnull(strstr(r.body, "\"error\""));
+}
+END_TEST
+
+START_TEST(http_bad_initialize_gets_its_own_error_and_no_session)
+{
+    /* Not "Mcp-Session-Id header is required" with id null: the request is
+     * an initialize, and what is wrong with it is its params. */
+    start(NULL);
+    resp r;
+    static const char *const bad[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"initialize\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"initialize\",\"params\":{}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
+        "\"capabilities\":7}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        post(bad[i], NULL, &r);
+        ck_assert_msg(strstr(r.body, "\"id\":41,\"error\":{\"code\":-32602") != NULL, "case %zu: %ld %s",
+                      i, r.status, r.body);
+        char sid[128];
+        ck_assert(!header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
+    }
+    /* Other requests without a session still learn they need one. */
+    ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}", NULL, &r), 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "Mcp-Session-Id"));
 }
 END_TEST
 
@@ -662,6 +698,14 @@ START_TEST(http_stateless_mode_needs_no_session_and_refuses_get_delete)
     const char *bad[] = { "MCP-Protocol-Version: 1999-01-01", NULL };
     ck_assert_int_eq(post("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", bad, &r), 400);
     ck_assert_ptr_nonnull(strstr(r.body, "-32022"));
+    /* 2025-03-26, the revision a header-less stateless request gets, allows
+     * batches but never with initialize in them. */
+    ck_assert_int_eq(post("[" "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
+                          "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{}}},"
+                          "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\"}]", NULL, &r), 200);
+    ck_assert_msg(strstr(r.body, "\"id\":7,\"error\":{\"code\":-32600") != NULL, "%s", r.body);
+    ck_assert_ptr_null(strstr(r.body, "protocolVersion"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"id\":8,\"result\""));
 }
 END_TEST
 
@@ -742,6 +786,41 @@ START_TEST(http_2026_validates_mirrored_headers)
 }
 END_TEST
 
+START_TEST(http_2026_header_without_its_meta_is_refused_not_served_as_2025)
+{
+    /* Sessions mode: a 2026-07-28 header with no (or empty) _meta used to be
+     * served as a pre-2026 request on a throw-away session, skipping the
+     * session check: whoami ran with no session and no initialize. */
+    static const char *const modes[] = { "sessions", "stateless" };
+    for (int m = 0; m < 2; m++) {
+        if (m)
+            restart(stateless);
+        else
+            start(NULL);
+        const char *h[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: whoami", NULL };
+        static const char *const bodies[] = {
+            "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{},\"_meta\":{}}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{},\"_meta\":{"
+            "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}",
+        };
+        for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+            resp r;
+            ck_assert_msg(post(bodies[i], h, &r) == 400, "%s, body %zu: %ld %s", modes[m], i, r.status, r.body);
+            ck_assert_msg(strstr(r.body, "\"id\":9,\"error\":{\"code\":-32602") != NULL, "%s, body %zu: %s",
+                          modes[m], i, r.body);
+            ck_assert_ptr_null(strstr(r.body, "result"));
+        }
+        /* A 2026-07-28 initialize without its _meta is no way around it either. */
+        const char *ih[] = { "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: initialize", NULL };
+        resp r;
+        ck_assert_int_eq(post(INIT, ih, &r), 400);
+        char sid[64];
+        ck_assert(!header(&r, "Mcp-Session-Id", sid, sizeof(sid)));
+    }
+}
+END_TEST
+
 START_TEST(http_listen_stream_carries_changes_and_stop_ends_it_cleanly)
 {
     start(NULL);
@@ -780,8 +859,13 @@ START_TEST(http_listen_stream_carries_changes_and_stop_ends_it_cleanly)
     }
     ck_assert(stopped);
     ck_assert_int_eq(still, 0);
-    ck_assert_ptr_nonnull(strstr(r.body, "io.modelcontextprotocol/subscriptionId"));
-    ck_assert_ptr_null(strstr(r.body, "\"result\""));
+    /* Every message carries the listen request's id as its subscription id;
+     * the server's stop ends the stream with the graceful closure. */
+    ck_assert_ptr_nonnull(strstr(r.body, "\"io.modelcontextprotocol/subscriptionId\":1}"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"notifications\":{\"toolsListChanged\":true}"));
+    ck_assert_msg(strstr(r.body, "\"id\":1,\"result\":{\"_meta\":{\"io.modelcontextprotocol/subscriptionId\":1") != NULL,
+                  "%s", r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"resultType\":\"complete\""));
     pthread_join(runner, NULL);
     running = false;
     ck_assert_int_eq(run_rc, PCFMCP_OK);
@@ -858,8 +942,13 @@ START_TEST(http_auth_gives_401_with_www_authenticate_and_403_for_scope)
     request_on(NULL, "GET", "/.well-known/oauth-protected-resource/mcp", NULL, NULL, NULL, 5000, &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"resource\":\"http://127.0.0.1:"));
+    ck_assert_ptr_nonnull(strstr(r.body, "/mcp\""));
+    /* RFC 9728: the root document describes the origin, not .../mcp. */
     request_on(NULL, "GET", "/.well-known/oauth-protected-resource", NULL, NULL, NULL, 5000, &r);
     ck_assert_int_eq(r.status, 200);
+    char want[128];
+    snprintf(want, sizeof(want), "\"resource\":\"http://127.0.0.1:%u\"", pcfmcp_http_port(http));
+    ck_assert_msg(strstr(r.body, want) != NULL, "%s", r.body);
 }
 END_TEST
 
@@ -886,7 +975,7 @@ static int admit_two(const char *identity, const char *addr, unsigned *retry, vo
     if (n <= 2)
         return PCFMCP_HTTP_ADMIT;
     *retry = 7;
-    return n == 3 ? PCFMCP_HTTP_ADMIT_RATE_LIMITED : PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
+    return n % 2 ? PCFMCP_HTTP_ADMIT_RATE_LIMITED : PCFMCP_HTTP_ADMIT_SHUTTING_DOWN;
 }
 
 static unsigned refused_status[4];
@@ -973,10 +1062,85 @@ START_TEST(http_ops_endpoints_admission_and_gzip)
     ck_assert_int_eq(post(INIT, NULL, &r), 503);
     ck_assert_ptr_nonnull(strstr(r.body, "shutting down"));
     ck_assert(header(&r, "Retry-After", ra, sizeof(ra)));
-    ck_assert_int_eq(atomic_load(&refused_n), 2);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":-32000"));
+    /* 2026-07-28 forbids -32000..-32019: its refusals carry codes outside it. */
+    const char *modern[] = { "MCP-Protocol-Version: 2026-07-28", NULL };
+    ck_assert_int_eq(post(INIT, modern, &r), 429);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":-31001"));
+    ck_assert_int_eq(post(INIT, modern, &r), 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":-31000"));
+    ck_assert_int_eq(atomic_load(&refused_n), 4);
     ck_assert_uint_eq(refused_status[0], 429);
     ck_assert_uint_eq(refused_status[1], 503);
     ck_assert_int_ge(atomic_load(&observed), 6);
+}
+END_TEST
+
+static void wide_with_auth_and_metrics(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_listen(h, "0.0.0.0", 0), PCFMCP_OK);
+    with_auth(h);
+    pcfmcp_http_set_metrics_cb(h, metrics, NULL);
+}
+
+static void wide_metrics_never(pcfmcp_http_t *h)
+{
+    wide_with_auth_and_metrics(h);
+    ck_assert_int_eq(pcfmcp_http_set_metrics_auth(h, PCFMCP_HTTP_METRICS_AUTH_NEVER), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_metrics_auth(h, (pcfmcp_http_metrics_auth_t)7), PCFMCP_ERR_INVALID_ARG);
+}
+
+static void separate_metrics_listener(pcfmcp_http_t *h)
+{
+    wide_with_auth_and_metrics(h);
+    ck_assert_int_eq(pcfmcp_http_set_ops_listen(h, "127.0.0.1", 0), PCFMCP_OK);
+}
+
+static void separate_metrics_listener_always(pcfmcp_http_t *h)
+{
+    separate_metrics_listener(h);
+    ck_assert_int_eq(pcfmcp_http_set_metrics_auth(h, PCFMCP_HTTP_METRICS_AUTH_ALWAYS), PCFMCP_OK);
+}
+
+/* GET /metrics on the ops listener's port. */
+static long get_ops(const char *path, const char *const *extra, resp *r)
+{
+    char saved[256];
+    snprintf(saved, sizeof(saved), "%s", base);
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u", pcfmcp_http_ops_port(http));
+    request_on(NULL, "GET", path, NULL, extra, NULL, 5000, r);
+    snprintf(base, sizeof(base), "%s", saved);
+    return r->status;
+}
+
+START_TEST(http_metrics_need_credentials_beyond_loopback)
+{
+    /* With auth on and the MCP listener beyond loopback, /metrics (which
+     * names identities) was open to anyone. */
+    start(wide_with_auth_and_metrics);
+    const char *good[] = { "Authorization: Bearer good", NULL };
+    resp r;
+    request_on(NULL, "GET", "/metrics", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 401);
+    char www[512];
+    ck_assert(header(&r, "WWW-Authenticate", www, sizeof(www)));
+    ck_assert_ptr_null(strstr(r.body, "pcfmcp_test_metric"));
+    request_on(NULL, "GET", "/metrics", NULL, good, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "pcfmcp_test_metric"));
+    request_on(NULL, "GET", "/healthz", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200); /* probes stay open */
+    /* Opt-outs: never; a separate listener the operator isolates; always
+     * protects that one too. */
+    restart(wide_metrics_never);
+    request_on(NULL, "GET", "/metrics", NULL, NULL, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 200);
+    restart(separate_metrics_listener);
+    ck_assert_int_eq(get_ops("/metrics", NULL, &r), 200);
+    restart(separate_metrics_listener_always);
+    ck_assert_int_eq(get_ops("/metrics", NULL, &r), 401);
+    ck_assert_int_eq(get_ops("/metrics", good, &r), 200);
+    ck_assert_int_eq(get_ops("/healthz", NULL, &r), 200);
 }
 END_TEST
 
@@ -1227,6 +1391,17 @@ START_TEST(http_tls_client_ca_requires_a_client_certificate)
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "CN=robot-7"));
     curl_easy_cleanup(c);
+    /* Signed by the right CA but issued for serverAuth only: no client. */
+    ck_assert_int_eq(tlsgen_issue(tlsdir, "server-only", "not-a-client", 3004, 30, 0), 0);
+    c = curl_easy_init();
+    snprintf(cc, sizeof(cc), "%s/server-only.pem", tlsdir);
+    snprintf(ck, sizeof(ck), "%s/server-only-key.pem", tlsdir);
+    curl_easy_setopt(c, CURLOPT_SSLCERT, cc);
+    curl_easy_setopt(c, CURLOPT_SSLKEY, ck);
+    request_on(c, "POST", "/mcp", INIT, MCP_HDRS, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_ptr_nonnull(strstr(r.body, "not trusted"));
+    curl_easy_cleanup(c);
     remove_tls_dir();
     clientca[0] = '\0';
 }
@@ -1271,6 +1446,136 @@ static ssize_t raw_read(int fd, char *buf, size_t n, int ms)
 }
 
 static const char HEALTHZ[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+/* Everything the server sends on @p fd until it closes it (or @p ms pass). */
+static size_t raw_read_all(int fd, char *buf, size_t n, int ms)
+{
+    size_t have = 0;
+    uint64_t end = mono_ms() + (uint64_t)ms;
+    while (have + 1 < n && mono_ms() < end) {
+        ssize_t k = raw_read(fd, buf + have, n - have, (int)(end - mono_ms()));
+        if (k <= 0)
+            break;
+        have += (size_t)k;
+    }
+    buf[have] = '\0';
+    return have;
+}
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A request a proxy and we could read differently gets 400 and the end of
+ * the connection, before anything reads the request or a body hidden in it. */
+static void expect_refused(const char *request, const char *why)
+{
+    int fd = raw_connect();
+    raw_send(fd, request);
+    static char buf[16384];
+    raw_read_all(fd, buf, sizeof(buf), 5000);
+    close(fd);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 400", 12) == 0, "%s: %s", why, buf);
+    ck_assert_msg(count_of(buf, "HTTP/1.1 ") == 1, "%s: a second request was answered: %s", why, buf);
+    ck_assert_msg(strstr(buf, why) != NULL, "reason missing, wanted %s: %s", why, buf);
+}
+
+#define PING_BODY "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
+#define POST_HEAD "POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\n" \
+                  "Accept: application/json, text/event-stream\r\n"
+
+START_TEST(http_refuses_ambiguous_framing_and_duplicate_credentials_with_400)
+{
+    start(with_auth);
+    char req[1024];
+    /* Two Content-Lengths: the first used to win and the "body" beyond it was
+     * answered as a second request. */
+    snprintf(req, sizeof(req),
+             POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nContent-Length: %zu\r\n"
+                       "Content-Length: 200\r\n\r\n" PING_BODY "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+             strlen(PING_BODY));
+    expect_refused(req, "Content-Length");
+    expect_refused(POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nTransfer-Encoding : chunked\r\n\r\n"
+                   "29\r\n" PING_BODY "\r\n0\r\n\r\n",
+                   "field name");
+    snprintf(req, sizeof(req),
+             POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nTransfer-Encoding: chunked\r\n"
+                       "Content-Length: %zu\r\n\r\n" PING_BODY,
+             strlen(PING_BODY));
+    expect_refused(req, "both Content-Length and Transfer-Encoding");
+    expect_refused("GET /healthz HTTP/1.1\r\n\r\n", "no Host");
+    expect_refused("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n", "more than one Host");
+    /* With two Authorization headers the first used to win. */
+    snprintf(req, sizeof(req),
+             POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nAuthorization: Bearer other\r\n"
+                       "Content-Length: %zu\r\n\r\n%s",
+             strlen(INIT), INIT);
+    expect_refused(req, "Authorization");
+    /* The same requests, unambiguous, are served. */
+    int fd = raw_connect();
+    snprintf(req, sizeof(req), POST_HEAD "Host: 127.0.0.1\r\nAuthorization: Bearer good\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(INIT), INIT);
+    raw_send(fd, req);
+    static char buf[16384];
+    ck_assert_int_gt(raw_read(fd, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    close(fd);
+    fd = raw_connect();
+    raw_send(fd, "GET /healthz HTTP/1.0\r\n\r\n"); /* HTTP/1.0 has no Host to send */
+    raw_read_all(fd, buf, sizeof(buf), 5000);
+    ck_assert_msg(strstr(buf, " 200 ") != NULL, "%s", buf);
+    close(fd);
+}
+END_TEST
+
+static char seen_xff[256];
+
+static int pick_last_forwarded(const char *peer, const char *xff, char *out, size_t n, void *ud)
+{
+    (void)peer, (void)out, (void)n, (void)ud;
+    snprintf(seen_xff, sizeof(seen_xff), "%s", xff ? xff : "(none)");
+    return -1;
+}
+
+static void with_forwarded(pcfmcp_http_t *h)
+{
+    seen_xff[0] = '\0';
+    pcfmcp_http_set_client_address_cb(h, pick_last_forwarded, NULL);
+    pcfmcp_http_set_admission_cb(h, admit_two, NULL);
+}
+
+START_TEST(http_forwarded_for_lines_reach_the_address_rule_as_one_list)
+{
+    /* A proxy may append its own X-Forwarded-For line: the first line alone
+     * is whatever the client wrote. */
+    start(with_forwarded);
+    admissions = 0;
+    const char *x[] = { "X-Forwarded-For: 6.6.6.6", "X-Forwarded-For: 10.0.0.7", NULL };
+    resp r;
+    ck_assert_int_eq(post(INIT, x, &r), 200);
+    ck_assert_str_eq(seen_xff, "6.6.6.6, 10.0.0.7");
+}
+END_TEST
+
+START_TEST(http_preflight_allows_the_param_headers_a_tool_declares)
+{
+    start(allow_app_origin);
+    const char *pre[] = { "Origin: https://app.example.com", "Access-Control-Request-Method: POST",
+                          "Access-Control-Request-Headers: content-type,mcp-param-region,mcp-protocol-version",
+                          NULL };
+    resp r;
+    request_on(NULL, "OPTIONS", "/mcp", NULL, pre, NULL, 5000, &r);
+    ck_assert_int_eq(r.status, 204);
+    char v[512];
+    ck_assert(header(&r, "Access-Control-Allow-Headers", v, sizeof(v)));
+    ck_assert_msg(strstr(v, "mcp-param-region") != NULL, "%s", v);
+    ck_assert_ptr_nonnull(strstr(v, "Mcp-Method"));
+}
+END_TEST
 
 /* ------------------------------------------------- read deadline */
 
@@ -1389,10 +1694,14 @@ START_TEST(http_caps_connections_per_address_at_256_by_default)
     char buf[4096];
     for (size_t i = 0; i < 256; i++)
         fds[i] = raw_connect();
-    /* The last one admitted is served. */
-    raw_send(fds[255], HEALTHZ);
-    ck_assert_int_gt(raw_read(fds[255], buf, sizeof(buf), 5000), 0);
-    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    /* All of them are admitted and served. Each answered request also proves
+     * the server has accepted that connection: a connect() alone may still
+     * sit in the listen backlog, and the extra one below could overtake it. */
+    for (size_t i = 0; i < 256; i++) {
+        raw_send(fds[i], HEALTHZ);
+        ck_assert_int_gt(raw_read(fds[i], buf, sizeof(buf), 5000), 0);
+        ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    }
     /* One more from the same address is closed unanswered. */
     int extra = raw_connect();
     (void)send(extra, HEALTHZ, strlen(HEALTHZ), MSG_NOSIGNAL);
@@ -1551,6 +1860,7 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, http_initialize_mints_session_and_notification_gets_202);
     tcase_add_test(t, http_request_without_session_gets_400_and_unknown_session_404);
+    tcase_add_test(t, http_bad_initialize_gets_its_own_error_and_no_session);
     tcase_add_test(t, http_refuses_bad_accept_406_content_type_415_and_big_body_413);
     tcase_add_test(t, http_malformed_json_gets_400_with_jsonrpc_error);
     tcase_add_test(t, http_foreign_origin_and_host_get_403);
@@ -1565,10 +1875,12 @@ static Suite *suite(void)
     tcase_add_test(t, http_client_disconnect_cancels_stateless_request);
     tcase_add_test(t, http_client_disconnect_cancels_unresumable_request_in_session);
     tcase_add_test(t, http_2026_validates_mirrored_headers);
+    tcase_add_test(t, http_2026_header_without_its_meta_is_refused_not_served_as_2025);
     tcase_add_test(t, http_listen_stream_carries_changes_and_stop_ends_it_cleanly);
     tcase_add_test(t, http_auth_gives_401_with_www_authenticate_and_403_for_scope);
     tcase_add_test(t, http_non_loopback_without_auth_refuses_to_start);
     tcase_add_test(t, http_ops_endpoints_admission_and_gzip);
+    tcase_add_test(t, http_metrics_need_credentials_beyond_loopback);
     tcase_add_test(t, http_survives_allocation_failures);
     tcase_add_test(t, http_stop_lets_running_requests_finish_and_run_returns_ok);
     tcase_add_test(t, http_stop_cancels_requests_past_the_grace_period);
@@ -1578,6 +1890,9 @@ static Suite *suite(void)
     tcase_add_test(t, http_caps_connections_per_address_at_256_by_default);
     tcase_add_test(t, http_gzips_large_mcp_answers_and_leaves_small_ones_plain);
     tcase_add_test(t, http_headers_over_the_limit_get_431);
+    tcase_add_test(t, http_refuses_ambiguous_framing_and_duplicate_credentials_with_400);
+    tcase_add_test(t, http_forwarded_for_lines_reach_the_address_rule_as_one_list);
+    tcase_add_test(t, http_preflight_allows_the_param_headers_a_tool_declares);
     tcase_add_test(t, http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left);
     tcase_add_test(t, http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served);
     suite_add_tcase(s, t);

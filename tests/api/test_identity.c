@@ -360,6 +360,55 @@ END_TEST
 /* The server side of the map: a mapped caller gets a PCF client of its own.
  * Running out of memory there used to be reported as unusable credentials
  * (and loading the map as a configuration error). */
+/* A caller missing from the identities file (a key removed on SIGHUP, an
+ * unmapped token subject) used to act with the server's own credential,
+ * possibly PCF's admin. It is refused unless the fallback is asked for. */
+START_TEST(unmapped_callers_are_refused_once_an_identities_file_is_set)
+{
+    const char *path = write_file("people.yaml",
+                                  "identities:\n  - identity: key:alice\n"
+                                  "    token: 11111111-2222-4333-8444-555555555555\n",
+                                  0600);
+    pcfmcp_config_t *cfg = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&cfg), PCFMCP_OK);
+    pcfmcp_config_set(cfg, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(cfg, "pcf.url", "http://127.0.0.1:9", PCFMCP_CONFIG_API);
+    pcfmcp_server_t *s = NULL;
+    ck_assert_int_eq(pcfmcp_server_new(&s, cfg), PCFMCP_OK);
+    pcfmcp_pcf_t *base = NULL, *c = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_new(&base, "http://127.0.0.1:9", NULL), PCFMCP_OK);
+    char why[256];
+    /* No identities file: everyone acts with the server's credential. */
+    pcfmcp__people *p = NULL;
+    ck_assert_int_eq(pcfmcp__people_new(&p, s, base, cfg, why, sizeof(why)), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp__people_resolve(p, "jwt:stranger", &c, why, sizeof(why)), PCFMCP_OK);
+    ck_assert_ptr_eq(c, base);
+    pcfmcp__people_free(p);
+    /* With one, by default: the mapped caller gets its own client, the
+     * unmapped one is refused and told why. */
+    pcfmcp_config_set(cfg, "auth.identities_file", path, PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp__people_new(&p, s, base, cfg, why, sizeof(why)), PCFMCP_OK);
+    c = NULL;
+    ck_assert_int_eq(pcfmcp__people_resolve(p, "key:alice", &c, why, sizeof(why)), PCFMCP_OK);
+    ck_assert_ptr_ne(c, base);
+    c = NULL;
+    ck_assert_int_eq(pcfmcp__people_resolve(p, "jwt:stranger", &c, why, sizeof(why)), PCFMCP_ERR_DENIED);
+    ck_assert_ptr_null(c);
+    ck_assert_ptr_nonnull(strstr(why, "jwt:stranger has no PCF credentials"));
+    ck_assert_int_eq(pcfmcp__people_resolve(p, NULL, &c, why, sizeof(why)), PCFMCP_ERR_DENIED);
+    pcfmcp__people_free(p);
+    /* The fallback only when asked for. */
+    pcfmcp_config_set(cfg, "auth.require_identity_mapping", "false", PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp__people_new(&p, s, base, cfg, why, sizeof(why)), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp__people_resolve(p, "jwt:stranger", &c, why, sizeof(why)), PCFMCP_OK);
+    ck_assert_ptr_eq(c, base);
+    pcfmcp__people_free(p);
+    pcfmcp_server_free(s);
+    pcfmcp_pcf_free(base);
+    pcfmcp_config_free(cfg);
+}
+END_TEST
+
 START_TEST(person_clients_under_allocation_failures_blame_memory_not_credentials)
 {
     const char *path = write_file("people.yaml",
@@ -434,6 +483,7 @@ static Suite *suite(void)
     tcase_add_test(t, lookups_stay_consistent_while_another_thread_reloads);
     tcase_add_test(t, map_loading_survives_allocation_failures);
     tcase_add_test(t, person_clients_under_allocation_failures_blame_memory_not_credentials);
+    tcase_add_test(t, unmapped_callers_are_refused_once_an_identities_file_is_set);
     suite_add_tcase(s, t);
     return s;
 }

@@ -80,7 +80,16 @@ START_TEST(listen_acknowledges_then_sends_only_wanted_changes_tagged)
     const cJSON *sid = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ack, "params"), "_meta"),
         "io.modelcontextprotocol/subscriptionId");
-    ck_assert(cJSON_IsString(sid));
+    /* The subscription is identified by the listen request's own id. */
+    ck_assert(cJSON_IsNumber(sid));
+    ck_assert_int_eq(sid->valueint, 1);
+    /* The acknowledgement says what the server honours: here all of it. */
+    const cJSON *honoured = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ack, "params"),
+                                                             "notifications");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(honoured, "toolsListChanged")));
+    ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(honoured, "resourceSubscriptions"), 0)->valuestring,
+                     "test://r");
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(honoured, "promptsListChanged"));
     /* A prompt change is filtered out; a tool change and the watched
      * resource's update arrive, with the subscription id. */
     ck_assert_int_eq(pcfmcp_engine_add_prompt(eng, "{\"name\":\"p2\"}", prompt, NULL), PCFMCP_OK);
@@ -95,8 +104,8 @@ START_TEST(listen_acknowledges_then_sends_only_wanted_changes_tagged)
     const cJSON *sid1 = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m1, "params"), "_meta"),
         "io.modelcontextprotocol/subscriptionId");
-    ck_assert(cJSON_IsString(sid1));
-    ck_assert_str_eq(sid1->valuestring, sid->valuestring);
+    ck_assert(cJSON_IsNumber(sid1));
+    ck_assert_int_eq(sid1->valueint, 1);
     ck_assert_uint_eq(col.finals, 0);
     /* Cancellation (HTTP: the client closed the stream) ends it without a response. */
     pcfmcp_session_cancel_all(ses);
@@ -131,6 +140,46 @@ START_TEST(listen_refuses_bad_filters_and_legacy_sessions)
 }
 END_TEST
 
+START_TEST(listen_needs_a_filter_and_acknowledges_only_what_is_offered)
+{
+    /* notifications is required. */
+    const char *m = "{\"jsonrpc\":\"2.0\",\"id\":\"s-1\",\"method\":\"subscriptions/listen\",\"params\":{" META "}}";
+    pcfmcp_handled_t h = PCFMCP_HANDLED_PENDING;
+    ck_assert_int_eq(pcfmcp_engine_handle(eng, ses, m, strlen(m), collector_emit, &col, &h), PCFMCP_OK);
+    ck_assert_int_eq(h, PCFMCP_HANDLED_DONE);
+    cJSON *r = collector_last(&col);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "code")->valueint, -32602);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valuestring, "s-1");
+    cJSON_Delete(r);
+    /* A server without resource subscriptions neither acknowledges nor
+     * delivers them; a string id is the subscription id as it is. */
+    pcfmcp_engine_t *plain = NULL;
+    pcfmcp_session_t *ps = NULL;
+    ck_assert_int_eq(pcfmcp_engine_new(&plain, "t", "1"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_resource(plain, "{\"uri\":\"test://r\",\"name\":\"r\"}", read_res, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_session_new(&ps, plain, PCFMCP_SESSION_STATELESS), PCFMCP_OK);
+    collector_reset(&col);
+    m = "{\"jsonrpc\":\"2.0\",\"id\":\"s-2\",\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":{"
+        "\"resourceSubscriptions\":[\"test://r\"],\"resourcesListChanged\":true,\"toolsListChanged\":true}," META "}}";
+    ck_assert_int_eq(pcfmcp_engine_handle(plain, ps, m, strlen(m), collector_emit, &col, &h), PCFMCP_OK);
+    ck_assert_int_eq(h, PCFMCP_HANDLED_PENDING);
+    cJSON *ack = collector_json(&col, 0);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(ack, "params");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "_meta"),
+                                                      "io.modelcontextprotocol/subscriptionId")->valuestring, "s-2");
+    const cJSON *honoured = cJSON_GetObjectItemCaseSensitive(p, "notifications");
+    ck_assert(cJSON_IsObject(honoured));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(honoured, "resourcesListChanged")));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(honoured, "resourceSubscriptions"));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(honoured, "toolsListChanged")); /* no tools here */
+    ck_assert_int_eq(pcfmcp_engine_notify_resource_updated(plain, "test://r"), PCFMCP_OK);
+    ck_assert_uint_eq(collector_count(&col), 1);
+    cJSON_Delete(ack);
+    pcfmcp_session_free(ps);
+    pcfmcp_engine_free(plain);
+}
+END_TEST
+
 START_TEST(listen_ends_when_its_session_is_freed)
 {
     ck_assert_int_eq(listen_for("{\"promptsListChanged\":true}"), PCFMCP_HANDLED_PENDING);
@@ -150,6 +199,7 @@ int main(void)
     tcase_add_test(t, listen_acknowledges_then_sends_only_wanted_changes_tagged);
     tcase_add_test(t, listen_refuses_bad_filters_and_legacy_sessions);
     tcase_add_test(t, listen_ends_when_its_session_is_freed);
+    tcase_add_test(t, listen_needs_a_filter_and_acknowledges_only_what_is_offered);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include <pcfmcp/pcfmcp.h>
-#include <pcfmcp/metrics.h>
+#include <pcfmcp/sys/metrics.h>
 
 #include "helpers/promtext.h"
 

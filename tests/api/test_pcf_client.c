@@ -967,7 +967,7 @@ START_TEST(workarounds_hold_with_the_fake_bugs_switched_on)
                       "but not required\"/></hostscript></host></nmaprun>";
     ck_assert_int_eq(pcfmcp_pcf_nmap_import(p, pid, xml, strlen(xml), NULL, &r), PCFMCP_OK);
     d = doc_of(r);
-    ck_assert_int_eq(cJSON_GetObjectItem(d, "scripts_removed")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "removed")), 1);
     cJSON_Delete(d);
     pcfmcp_pcf_result_free(r);
     ck_assert(!fake_wedged());
@@ -1304,7 +1304,8 @@ START_TEST(web_features_work_and_survive_session_loss_and_csrf_refusal)
     expect_err(pcfmcp_pcf_note_create(p, pid, "Ghost", NO_ID, NULL, &r), &r,
                PCFMCP_ERR_NOT_FOUND, "host");
 
-    /* nmap import, with NSE output removed first */
+    /* nmap import: this PCF has the 6c83154 new-issue form, so the NSE output
+     * PCF would turn into findings is left out */
     const char *xml = "<?xml version=\"1.0\"?><nmaprun><host><status state=\"up\"/>"
                       "<address addr=\"10.77.0.9\" addrtype=\"ipv4\"/><ports>"
                       "<port protocol=\"tcp\" portid=\"22\"><state state=\"open\"/>"
@@ -1313,14 +1314,21 @@ START_TEST(web_features_work_and_survive_session_loss_and_csrf_refusal)
                       "</host></nmaprun>";
     ck_assert_int_eq(pcfmcp_pcf_nmap_import(p, pid, xml, strlen(xml), NULL, &r), PCFMCP_OK);
     d = doc_of(r);
-    ck_assert_int_eq(cJSON_GetObjectItem(d, "scripts_removed")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "removed")), 2);
     cJSON_Delete(d);
     pcfmcp_pcf_result_free(r);
     ck_assert_int_eq(pcfmcp_pcf_hosts_list(p, pid, &r), PCFMCP_OK);
     ck_assert_ptr_nonnull(strstr(pcfmcp_pcf_result_json(r, NULL), "10.77.0.9"));
     pcfmcp_pcf_result_free(r);
-    expect_err(pcfmcp_pcf_nmap_import(p, pid, "not xml", 7, NULL, &r), &r, PCFMCP_ERR_PCF,
-               "ne of uploaded files was incorrect");
+    expect_err(pcfmcp_pcf_nmap_import(p, pid, "<html>no scan</html>", 20, NULL, &r), &r,
+               PCFMCP_ERR_PCF, "ne of uploaded files was incorrect");
+    expect_err(pcfmcp_pcf_nmap_import(p, pid, "not xml", 7, NULL, &r), &r,
+               PCFMCP_ERR_INVALID_ARG, "format nmap takes xml files");
+    expect_err(pcfmcp_pcf_scan_import(p, pid, "nessus", xml, strlen(xml), "{\"rule\": \"open\"}",
+                                      &r),
+               &r, PCFMCP_ERR_INVALID_ARG, "format nessus has no option rule");
+    expect_err(pcfmcp_pcf_scan_import(p, pid, "openvas", xml, strlen(xml), NULL, &r), &r,
+               PCFMCP_ERR_UNSUPPORTED, "hang");
 
     /* report from an uploaded template */
     const char *tpl = "{% for ip in hosts %}{{ip}}\n{% endfor %}";

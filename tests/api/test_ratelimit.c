@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <pcfmcp/pcfmcp.h>
-#include <pcfmcp/ratelimit.h>
+#include <pcfmcp/sys/ratelimit.h>
 
 static uint64_t fake_ns;
 
@@ -163,6 +163,46 @@ START_TEST(reconfigure_clips_tokens_to_the_new_burst)
     /* Switching the limit off admits at once. */
     ck_assert_int_eq(pcfmcp_ratelimit_configure(rl, 0, 0, 0, 0, 0, 0), PCFMCP_OK);
     ck_assert_int_eq(pcfmcp_ratelimit_take(rl, "a", ID, NULL), PCFMCP_OK);
+}
+END_TEST
+
+/* The settings object names each bucket's rate and burst instead of six
+ * positional numbers, validates each value as it is set, and applies all
+ * three kinds at once. */
+START_TEST(settings_object_sets_each_bucket_by_name)
+{
+    pcfmcp_ratelimit_settings_t *st = NULL;
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_new(&st), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_set_rate(st, ID, 10), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_set_burst(st, ID, 10), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_set_rate(st, WR, 0.5), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_set_burst(st, WR, 2), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_ratelimit_apply(rl, st), PCFMCP_OK);
+    /* The same behaviour as configure(rl, 10, 10, 0, 0, 0.5, 2). */
+    ck_assert_int_eq(pcfmcp_ratelimit_take(rl, "a", ID | WR, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_ratelimit_take(rl, "a", ID | WR, NULL), PCFMCP_OK);
+    double wait = 0;
+    ck_assert_int_eq(pcfmcp_ratelimit_take(rl, "a", ID | WR, &wait), PCFMCP_ERR_RATE_LIMITED);
+    ck_assert(fabs(wait - 2.0) < 1e-9);
+    /* The global kind was never set: it stays off. */
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(pcfmcp_ratelimit_take(rl, "b", GL, NULL), PCFMCP_OK);
+    /* Bad values are refused where they are set, with a reason. */
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_set_rate(st, ID, -1), PCFMCP_ERR_INVALID_ARG);
+    ck_assert_str_eq(pcfmcp_error_last(),
+                     "rate limit: the rate must be a finite number of tokens per second >= 0");
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_set_burst(st, GL, NAN), PCFMCP_ERR_INVALID_ARG);
+    ck_assert_int_eq(pcfmcp_ratelimit_settings_set_rate(st, ID | GL, 1), PCFMCP_ERR_INVALID_ARG);
+    ck_assert_str_eq(pcfmcp_error_last(),
+                     "rate limit: name one kind of bucket: PCFMCP_RATELIMIT_IDENTITY, "
+                     "PCFMCP_RATELIMIT_GLOBAL or PCFMCP_RATELIMIT_WRITE");
+    ck_assert_int_eq(pcfmcp_ratelimit_apply(rl, NULL), PCFMCP_ERR_INVALID_ARG);
+    ck_assert_int_eq(pcfmcp_ratelimit_apply(NULL, st), PCFMCP_ERR_INVALID_ARG);
+    /* A refused value left the settings as they were: applying again changes nothing. */
+    ck_assert_int_eq(pcfmcp_ratelimit_apply(rl, st), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_ratelimit_take(rl, "a", WR, &wait), PCFMCP_ERR_RATE_LIMITED);
+    pcfmcp_ratelimit_settings_free(st);
+    pcfmcp_ratelimit_settings_free(NULL);
 }
 END_TEST
 
@@ -344,6 +384,7 @@ int main(void)
     tcase_add_test(tc, refusal_takes_no_token_from_any_bucket);
     tcase_add_test(tc, write_bucket_is_lower_and_separate);
     tcase_add_test(tc, reconfigure_clips_tokens_to_the_new_burst);
+    tcase_add_test(tc, settings_object_sets_each_bucket_by_name);
     tcase_add_test(tc, identity_table_forgets_least_recently_used);
     tcase_add_test(tc, concurrent_callers_never_exceed_the_global_burst);
     suite_add_tcase(s, tc);

@@ -572,6 +572,66 @@ START_TEST(reload_applies_all_or_nothing_and_names_what_needs_a_restart)
 }
 END_TEST
 
+/* The args_hmac of the record with request id @p rid in @p text, into out[65]. */
+static bool args_hmac_of(const char *text, int rid, char out[65])
+{
+    char want[64];
+    snprintf(want, sizeof(want), "\"request_id\":\"%d\"", rid);
+    const char *line = strstr(text, want);
+    while (line && line > text && line[-1] != '\n')
+        line--;
+    const char *h = line ? strstr(line, "\"args_hmac\":\"") : NULL;
+    const char *eol = line ? strchr(line, '\n') : NULL;
+    if (!h || (eol && h > eol))
+        return false;
+    snprintf(out, 65, "%.64s", h + strlen("\"args_hmac\":\""));
+    return strlen(out) == 64;
+}
+
+START_TEST(audit_digests_are_keyed_with_the_configured_key)
+{
+    char keyfile[200], digest_want[65], digest_got[65];
+    snprintf(keyfile, sizeof(keyfile), "%s/args.key", tmpdir);
+    FILE *f = fopen(keyfile, "w");
+    fputs("5f1e8c2d0a9b47e3b6c4d2e1f0a9b8c7\n", f);
+    fclose(f);
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "audit.args_key_file", keyfile, PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    cJSON_Delete(call(&v, 31, "pcf_hosts", NULL));
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+    char *audit = read_all(audit_path);
+    ck_assert_msg(args_hmac_of(audit, 31, digest_got), "%s", audit);
+    free(audit);
+    /* What a trail keyed the same way says of the same arguments (the
+     * file's trailing newline is not part of the key). */
+    pcfmcp_audit_t *au = NULL;
+    ck_assert_int_eq(pcfmcp_audit_new(&au), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_audit_set_args_key(au, "5f1e8c2d0a9b47e3b6c4d2e1f0a9b8c7", 32), PCFMCP_OK);
+    char args[128], *d = NULL;
+    snprintf(args, sizeof(args), "{\"project_id\":\"%s\"}", project);
+    ck_assert_int_eq(pcfmcp_audit_args_digest(au, args, strlen(args), &d), PCFMCP_OK);
+    snprintf(digest_want, sizeof(digest_want), "%s", d);
+    pcfmcp_free(d);
+    pcfmcp_audit_free(au);
+    ck_assert_str_eq(digest_got, digest_want);
+    /* A key too short to be one is refused with the key named. */
+    f = fopen(keyfile, "w");
+    fputs("short\n", f);
+    fclose(f);
+    c = base_config();
+    pcfmcp_config_set(c, "audit.args_key_file", keyfile, PCFMCP_CONFIG_API);
+    pcfmcp_server_t *bad = NULL;
+    ck_assert_int_eq(pcfmcp_server_new(&bad, c), PCFMCP_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(pcfmcp_server_errmsg(bad), "audit.args_key_file"));
+    pcfmcp_server_free(bad);
+    pcfmcp_config_free(c);
+    unlink(keyfile);
+}
+END_TEST
+
 START_TEST(reload_reopens_the_audit_file_after_rotation)
 {
     pcfmcp_config_t *c = base_config();
@@ -602,6 +662,12 @@ START_TEST(reload_reopens_the_audit_file_after_rotation)
     ck_assert_ptr_nonnull(strstr(old, "\"request_id\":\"1\""));
     ck_assert_ptr_null(strstr(old, "\"request_id\":\"2\""));
     ck_assert_ptr_nonnull(strstr(now, "\"request_id\":\"2\""));
+    /* The key drawn at start outlives the reload's new trail: the same
+     * arguments still have the same digest. */
+    char h1[65], h2[65];
+    ck_assert(args_hmac_of(old, 1, h1));
+    ck_assert(args_hmac_of(now, 2, h2));
+    ck_assert_str_eq(h1, h2);
     free(old);
     free(now);
 }
@@ -878,6 +944,7 @@ int main(void)
     tcase_add_test(tc, tool_timeout_from_the_configuration_cancels_and_is_audited);
     tcase_add_test(tc, reload_applies_all_or_nothing_and_names_what_needs_a_restart);
     tcase_add_test(tc, reload_reopens_the_audit_file_after_rotation);
+    tcase_add_test(tc, audit_digests_are_keyed_with_the_configured_key);
     tcase_add_test(tc, traced_call_reaches_the_collector_with_the_right_parents);
     tcase_add_test(tc, cache_answers_repeated_reads_and_a_write_invalidates_them);
     tcase_add_test(tc, stop_during_a_slow_pcf_call_lets_it_finish_within_the_grace);

@@ -24,12 +24,14 @@ static pthread_t runner;
 static bool joined;
 static pcfmcp_error_t run_rc;
 static volatile int tool_cancelled;
+static volatile int tool_started;
 
 static pcfmcp_error_t sleepy(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
 {
     (void)a;
     (void)l;
     unsigned ms = (unsigned)(uintptr_t)u;
+    tool_started = 1;
     for (unsigned i = 0; i < ms && !pcfmcp_ctx_is_cancelled(ctx); i++)
         usleep(1000);
     tool_cancelled = pcfmcp_ctx_is_cancelled(ctx);
@@ -52,6 +54,11 @@ static void start(size_t max_line, unsigned grace_ms)
                                             "{\"name\":\"nap\",\"description\":\"d\","
                                             "\"inputSchema\":{\"type\":\"object\"}}",
                                             sleepy, (void *)(uintptr_t)3000),
+                     PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng,
+                                            "{\"name\":\"quick\",\"description\":\"d\","
+                                            "\"inputSchema\":{\"type\":\"object\"}}",
+                                            sleepy, (void *)(uintptr_t)0),
                      PCFMCP_OK);
     ck_assert_int_eq(pipe2(to_server, O_CLOEXEC), 0);
     ck_assert_int_eq(pipe2(from_server, O_CLOEXEC), 0);
@@ -172,6 +179,29 @@ START_TEST(stdio_reassembles_partial_reads_and_crlf)
 }
 END_TEST
 
+/* A line longer than the buffer grown so far whose end arrives in a later
+ * read: the final piece is copied into the buffer too (it once overflowed
+ * it: a 1 MiB buffer took a line of 1.1 MB). */
+START_TEST(stdio_reassembles_a_long_line_ending_in_a_later_read)
+{
+    size_t pad = 1100000;
+    char *m = malloc(pad + 100);
+    int n = snprintf(m, 100, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\",\"params\":{\"p\":\"");
+    memset(m + n, 'a', pad);
+    size_t len = (size_t)n + pad;
+    len += (size_t)sprintf(m + len, "\"}}\n");
+    size_t first = 1040000;
+    send_raw(m, first);
+    usleep(200000); /* the transport buffers the first part before the rest arrives */
+    send_raw(m + first, len - first);
+    cJSON *j = read_json();
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "id")->valueint, 7);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(j, "result"));
+    cJSON_Delete(j);
+    free(m);
+}
+END_TEST
+
 START_TEST(stdio_skips_blank_lines_and_reports_garbage)
 {
     send_str("\n   \n{oops\n{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}\n");
@@ -266,6 +296,131 @@ START_TEST(stdio_reports_a_closed_output)
 }
 END_TEST
 
+/* ------------------------------------------------ subscriptions/listen */
+
+#define META26 "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
+               "\"io.modelcontextprotocol/clientCapabilities\":{}}"
+
+static void listen_as(const char *id)
+{
+    char m[512];
+    snprintf(m, sizeof(m), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"subscriptions/listen\",\"params\":{"
+                           "\"notifications\":{\"toolsListChanged\":true}," META26 "}}\n", id);
+    send_str(m);
+    cJSON *ack = read_json();
+    ck_assert_str_eq(cJSON_GetObjectItem(ack, "method")->valuestring, "notifications/subscriptions/acknowledged");
+    cJSON_Delete(ack);
+}
+
+START_TEST(stdio_cancelled_listen_ends_and_eof_ends_the_run_cleanly)
+{
+    listen_as("5");
+    /* notifications/cancelled reaches it: no response, and nothing pending. */
+    send_str("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":5}}\n");
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}\n");
+    cJSON *j = read_json();
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "id")->valueint, 6);
+    cJSON_Delete(j);
+    close(to_server[1]);
+    to_server[1] = -1;
+    ck_assert_ptr_null(read_line());
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+}
+END_TEST
+
+START_TEST(stdio_eof_ends_an_open_listen_without_waiting)
+{
+    /* A subscription is no work to drain: at end of input it just ends
+     * (before, the process hung and ignored SIGTERM). */
+    listen_as("\"sub-a\"");
+    close(to_server[1]);
+    to_server[1] = -1;
+    char *line = read_line();
+    ck_assert_msg(line == NULL, "unexpected output: %s", line);
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+}
+END_TEST
+
+START_TEST(stdio_stop_ends_a_listen_with_its_completion_result)
+{
+    listen_as("\"sub-b\"");
+    pcfmcp_stdio_stop(io);
+    cJSON *j = read_json();
+    ck_assert_str_eq(cJSON_GetObjectItem(j, "id")->valuestring, "sub-b");
+    const cJSON *res = cJSON_GetObjectItem(j, "result");
+    ck_assert_str_eq(cJSON_GetObjectItem(res, "resultType")->valuestring, "complete");
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "_meta"),
+                                         "io.modelcontextprotocol/subscriptionId")->valuestring, "sub-b");
+    cJSON_Delete(j);
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
+}
+END_TEST
+
+static volatile int after_done;
+
+/* An after-hook (audit record, span end) still at work when the request's
+ * answer is already out: it waits up to 2 s for nothing in particular. */
+static void slow_after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
+                       pcfmcp_outcome_t outcome, int code, double secs, void *ud)
+{
+    (void)ctx, (void)name, (void)outcome, (void)code, (void)secs, (void)ud;
+    if (strcmp(method, "tools/call") != 0)
+        return;
+    for (int i = 0; i < 2000; i++)
+        usleep(1000);
+    after_done = 1;
+}
+
+START_TEST(stdio_run_returns_only_after_the_after_hooks)
+{
+    /* The host closes its audit trail and tracer once run() returns: the
+     * last call's record must be written by then. */
+    pcfmcp_engine_set_hooks(eng, NULL, slow_after, NULL);
+    after_done = 0;
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}\n");
+    cJSON_Delete(read_json());
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"quick\"}}\n");
+    cJSON_Delete(read_json()); /* the answer is out; the hook is still at work */
+    close(to_server[1]);
+    to_server[1] = -1;
+    join_runner();
+    ck_assert_int_eq(after_done, 1);
+    pcfmcp_engine_set_hooks(eng, NULL, NULL, NULL);
+}
+END_TEST
+
+static void setup_long_grace(void)
+{
+    start(0, 60000);
+}
+
+START_TEST(stdio_stop_after_eof_cancels_at_once)
+{
+    /* The client's shutdown: close stdin, then SIGTERM (pcfmcp_stdio_stop).
+     * The second step must not wait out the grace period. */
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}\n");
+    cJSON_Delete(read_json());
+    tool_cancelled = 0;
+    tool_started = 0;
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"nap\"}}\n");
+    for (int i = 0; i < 5000 && !tool_started; i++)
+        usleep(1000); /* the call must be running before the input ends */
+    ck_assert(tool_started);
+    close(to_server[1]);
+    to_server[1] = -1;
+    /* Twice, as a client escalating would: whichever the reader notices
+     * first, the end of input or a stop, the other stop finds the drain. */
+    pcfmcp_stdio_stop(io);
+    pcfmcp_stdio_stop(io);
+    join_runner();
+    ck_assert_int_eq(run_rc, PCFMCP_ERR_TIMEOUT);
+    ck_assert_int_eq(tool_cancelled, 1);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -274,12 +429,21 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, stdio_answers_one_line_per_message);
     tcase_add_test(t, stdio_reassembles_partial_reads_and_crlf);
+    tcase_add_test(t, stdio_reassembles_a_long_line_ending_in_a_later_read);
     tcase_add_test(t, stdio_skips_blank_lines_and_reports_garbage);
     tcase_add_test(t, stdio_rejects_invalid_utf8_and_keeps_serving);
     tcase_add_test(t, stdio_ends_cleanly_at_eof);
     tcase_add_test(t, stdio_drains_running_calls_at_eof);
     tcase_add_test(t, stdio_stop_returns_from_run);
     tcase_add_test(t, stdio_reports_a_closed_output);
+    tcase_add_test(t, stdio_cancelled_listen_ends_and_eof_ends_the_run_cleanly);
+    tcase_add_test(t, stdio_eof_ends_an_open_listen_without_waiting);
+    tcase_add_test(t, stdio_stop_ends_a_listen_with_its_completion_result);
+    suite_add_tcase(s, t);
+    t = tcase_create("shutdown");
+    tcase_add_checked_fixture(t, setup_long_grace, teardown);
+    tcase_add_test(t, stdio_stop_after_eof_cancels_at_once);
+    tcase_add_test(t, stdio_run_returns_only_after_the_after_hooks);
     suite_add_tcase(s, t);
     t = tcase_create("limits");
     tcase_add_checked_fixture(t, setup_small, teardown);

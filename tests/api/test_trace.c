@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 #include <pcfmcp/pcfmcp.h>
-#include <pcfmcp/trace.h>
+#include <pcfmcp/sys/trace.h>
 
 #include "helpers/otlpsink.h"
 

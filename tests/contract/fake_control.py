@@ -396,16 +396,26 @@ def bugs_nmap_scripts_wedge():
             pid = first_project(f, tok)
             body, ctype = multipart({"csrf_token": sess["csrf"], "rule": "open"},
                                     {"files": ("scan.xml", xml.encode())})
-            st, _, page = f.request("POST", "/project/{}/tools/nmap/".format(pid), body, {
-                "Cookie": "session=" + sess["cookie"], "Content-Type": ctype})
             if wedges:
-                check(st == 500, st)
+                # PCF never answers the import itself: its error page needs the
+                # database lock the failed insert left held (captured, see
+                # tests/fixtures/pcf/imports/import_nmap.json).
+                try:
+                    f.request("POST", "/project/{}/tools/nmap/".format(pid), body, {
+                        "Cookie": "session=" + sess["cookie"], "Content-Type": ctype},
+                        timeout=0.5)
+                    check(False, "the import with NSE findings was answered")
+                except socket.timeout:
+                    pass
+                check(f.control("health")["wedged"], "not wedged")
                 try:
                     f.request("POST", "/api/v1/projects", {"access_token": tok}, timeout=0.4)
                     check(False, "not wedged after NSE issues")
                 except socket.timeout:
                     pass
             else:
+                st, _, page = f.request("POST", "/project/{}/tools/nmap/".format(pid), body, {
+                    "Cookie": "session=" + sess["cookie"], "Content-Type": ctype})
                 check(st == 200 and b"Successfully uploaded!" in page, st)
                 issues = f.api("/project/{}/issues/list".format(pid),
                                {"access_token": tok})[1]["issues"]

@@ -181,7 +181,7 @@ async function main() {
           if (req.has(p) || p === "project" || (p === "host" && t.name !== "add_note")) a[p] = pick[p];
           continue;
         }
-        if (p === "xml") a.xml = NMAP;
+        if (p === "xml" || p === "content") a[p] = NMAP;
         else if (p === "confirm") continue;
         else if (!req.has(p) && !hostile) continue;
         else if (sch.type === "string" && !sch.format && !sch.enum && !sch.anyOf)

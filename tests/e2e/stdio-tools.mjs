@@ -530,14 +530,16 @@ async function mainSuite(s, fake, tmp) {
   });
 
   // ------------------------------------------------------------ scans
-  await check("import_nmap through PCF's importer", async () => {
-    const r = await s.ok("import_nmap", { project: EXT, xml: NMAP_XML });
-    assert.deepEqual(r.structuredContent.new_hosts, ["203.0.113.77"]);
-    assert.equal(r.structuredContent.scripts_removed, 1);
+  await check("import_scan through PCF's importer", async () => {
+    const r = await s.ok("import_scan", { project: EXT, format: "nmap", content: NMAP_XML });
+    assert.deepEqual(r.structuredContent.new.hosts, ["203.0.113.77"]);
+    assert.equal(r.structuredContent.after.ports - r.structuredContent.before.ports, 2);
     const h = await s.ok("get_host", { project: EXT, host: "203.0.113.77" });
     assert.equal(h.structuredContent.host.os, "Linux 5.x");
-    await s.invalid("import_nmap", { project: EXT, xml: NMAP_XML, rule: "all" });
-    await s.err("import_nmap", { project: EXT, xml: "this is not xml" }, /incorrect|refused|failed/i);
+    await s.invalid("import_scan", { project: EXT, format: "nmap", content: NMAP_XML, rule: "all" });
+    await s.invalid("import_scan", { project: EXT, format: "qualysguard", content: NMAP_XML });
+    await s.err("import_scan", { project: EXT, format: "nmap", content: "<html>no scan</html>" },
+      /incorrect|refused|failed/i);
   });
 
   // ------------------------------------------------------------ reports
@@ -917,7 +919,7 @@ async function gateSuite(fake) {
     const s = makeSession(raw, tools);
     try {
       for (const [tool, args] of [["list_credentials", { project: AD }], ["add_note", { project: AD, name: "x" }],
-        ["import_nmap", { project: AD, xml: NMAP_XML }], ["get_project_snapshot", { project: AD }]]) {
+        ["import_scan", { project: AD, format: "nmap", content: NMAP_XML }], ["get_project_snapshot", { project: AD }]]) {
         assert.ok(!tools.some((t) => t.name === tool), `${tool} offered to a token-only server`);
         await notOffered(s, tool, args, /^it cannot work with this server's PCF credentials: it needs PCF's web session: configure pcf\.email and pcf\.password .*PCF's API v1 has no route for it/);
       }

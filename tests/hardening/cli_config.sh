@@ -80,4 +80,28 @@ expect 0 "$tmp/good.yaml: OK" -- "$bin" config check "$tmp/good.yaml"
 expect 0 "rate_limit.requests_per_second" -- "$bin" config reference --format markdown
 expect 0 ".SH TIMEOUTS" -- "$bin" config reference --format man
 expect 2 "must be man, man-flags or markdown" -- "$bin" config reference --format html
+
+# Credentials in URLs: pcf.url refuses them; config dump never prints them,
+# whatever key holds the URL.
+expect 2 "pcf.url carries credentials" -- "$bin" --pcf-url https://admin:hunter2@pcf.example config check "$tmp/good.yaml"
+out=$(env_clean "$bin" --tracing-endpoint "https://otel:SeCrEt@collector:4318/v1/traces?api_key=K3Y" \
+      --auth-oauth-jwks-url "https://idp.example/jwks?token=T0K" config dump 2>&1)
+case "$out" in
+*SeCrEt* | *K3Y* | *T0K*) echo "FAIL: config dump printed a credential:"; echo "$out"; fail=1 ;;
+esac
+printf '%s\n' "$out" | grep -F -q 'https://[REDACTED]@collector:4318/v1/traces?api_key=[REDACTED]' ||
+    { echo "FAIL: config dump did not show the redacted tracing endpoint"; echo "$out"; fail=1; }
+
+# Secrets every user can read: warned about, not refused.
+printf '11111111-2222-4333-8444-555555555555\n' > "$tmp/token"
+chmod 0644 "$tmp/token"
+cat > "$tmp/readable.yaml" <<YAML
+pcf:
+  url: https://pcf.example
+  token_file: $tmp/token
+YAML
+expect 0 "warning: $tmp/readable.yaml:3: pcf.token_file: $tmp/token is readable by every user" -- "$bin" config check "$tmp/readable.yaml"
+chmod 0600 "$tmp/token"
+out=$(env_clean "$bin" config check "$tmp/readable.yaml" 2>&1)
+case "$out" in *warning*) echo "FAIL: a 0600 token file was warned about: $out"; fail=1 ;; esac
 exit $fail

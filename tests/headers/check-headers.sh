@@ -9,8 +9,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
 count=0
-for h in "$top_srcdir"/include/pcfmcp/*.h "$top_builddir"/include/pcfmcp/version.h; do
-    name=$(basename "$h")
+for h in "$top_srcdir"/include/pcfmcp/*.h "$top_srcdir"/include/pcfmcp/sys/*.h \
+         "$top_builddir"/include/pcfmcp/version.h; do
+    name=${h##*/include/pcfmcp/}
     case "$name" in *.in) continue ;; esac
     printf '#include <pcfmcp/%s>\n#include <pcfmcp/%s>\nint main(void) { return 0; }\n' "$name" "$name" > "$work/t.c"
     cp "$work/t.c" "$work/t.cpp"

@@ -141,6 +141,10 @@ static void audit_round(void)
     rc = pcfmcp_audit_args_hash("{\"b\":1,\"a\":2}", 13, &hash);
     ck_assert(rc == PCFMCP_OK || rc == PCFMCP_ERR_NOMEM || rc == PCFMCP_ERR_INVALID_ARG);
     pcfmcp_free(hash);
+    hash = NULL;
+    rc = pcfmcp_audit_args_digest(a, "{\"key\":1,\"a\":{\"token\":2}}", 25, &hash);
+    ck_assert(rc == PCFMCP_OK || rc == PCFMCP_ERR_NOMEM || rc == PCFMCP_ERR_INVALID_ARG);
+    pcfmcp_free(hash);
     pcfmcp_audit_free(a);
 }
 

@@ -2,6 +2,7 @@
  * Host and Origin parsing and matching, the Base64 header sentinel, gzip. */
 #include <check.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <zlib.h>
@@ -124,6 +125,83 @@ START_TEST(gzip_round_trips)
 }
 END_TEST
 
+/* Builds a header list from "Name: value" strings (NULL-terminated). */
+static size_t headers_of(const char *const *lines, pcfmcp__http_header *out)
+{
+    size_t n = 0;
+    for (; lines[n]; n++) {
+        const char *colon = strchr(lines[n], ':');
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        out[n] = (pcfmcp__http_header){ lines[n], (size_t)(colon - lines[n]), v, strlen(v) };
+    }
+    return n;
+}
+
+static const char *check(bool http11, const char *const *lines)
+{
+    pcfmcp__http_header h[16];
+    size_t n = headers_of(lines, h);
+    return pcfmcp__http_check_headers(h, n, http11);
+}
+
+START_TEST(header_rules_refuse_every_ambiguous_request)
+{
+    const char *ok[] = { "Host: 127.0.0.1:8080", "Content-Length: 12", "Accept: */*",
+                         "X-Forwarded-For: 1.2.3.4", "X-Forwarded-For: 5.6.7.8", "Mcp-Param-A: 1",
+                         "Mcp-Param-B: 2", NULL };
+    ck_assert_ptr_null(check(true, ok));
+    const char *chunked[] = { "Host: a", "Transfer-Encoding: Chunked", NULL };
+    ck_assert_ptr_null(check(true, chunked));
+    const char *old[] = { "Content-Length: 0", NULL };
+    ck_assert_ptr_null(check(false, old)); /* HTTP/1.0 has no Host */
+    ck_assert_ptr_nonnull(check(true, old));
+    struct {
+        const char *lines[6];
+        const char *why;
+    } bad[] = {
+        { { "Host: a", "Content-Length: 5", "Content-Length: 40", NULL }, "Content-Length" },
+        { { "Host: a", "Content-Length: 5", "content-length: 5", NULL }, "Content-Length" },
+        { { "Host: a", "Content-Length: 5, 5", NULL }, "Content-Length" },
+        { { "Host: a", "Content-Length: -1", NULL }, "Content-Length" },
+        { { "Host: a", "Transfer-Encoding : chunked", NULL }, "field name" },
+        { { "Host: a", "Transfer-Encoding: gzip, chunked", NULL }, "Transfer-Encoding" },
+        { { "Host: a", "Transfer-Encoding: chunked", "Content-Length: 3", NULL }, "both" },
+        { { "Host: a", "Host: b", NULL }, "Host" },
+        { { "Host: a b", NULL }, "Host" },
+        { { "Host: a", "Authorization: Bearer x", "AUTHORIZATION: Bearer y", NULL }, "Authorization" },
+        { { "Host: a", "Mcp-Session-Id: 1", "Mcp-Session-Id: 2", NULL }, "Mcp-Session-Id" },
+        { { "Host: a", "MCP-Protocol-Version: 2026-07-28", "mcp-protocol-version: 2025-06-18", NULL }, "MCP-Protocol-Version" },
+        { { "Host: a", "Mcp-Param-Region: eu", "mcp-param-region: us", NULL }, "Mcp-Param" },
+        { { "Host: a", "X\tY: 1", NULL }, "field name" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *why = check(true, bad[i].lines);
+        ck_assert_msg(why != NULL, "case %zu accepted", i);
+        ck_assert_msg(strstr(why, bad[i].why) != NULL, "case %zu: %s", i, why);
+    }
+}
+END_TEST
+
+START_TEST(cors_allows_the_mcp_headers_and_the_requested_param_headers)
+{
+    char *v = pcfmcp__http_cors_allow_headers(NULL);
+    ck_assert_ptr_nonnull(strstr(v, "Mcp-Session-Id"));
+    ck_assert_ptr_nonnull(strstr(v, "Authorization"));
+    ck_assert_ptr_null(strstr(v, "Param"));
+    pcfmcp__free(v);
+    v = pcfmcp__http_cors_allow_headers("content-type, mcp-param-region,Mcp-Param-Tenant-Id , x-evil, "
+                                        "mcp-param-bad name, Mcp-Param-");
+    ck_assert_ptr_nonnull(strstr(v, ", mcp-param-region"));
+    ck_assert_ptr_nonnull(strstr(v, ", Mcp-Param-Tenant-Id"));
+    ck_assert_ptr_null(strstr(v, "x-evil"));
+    ck_assert_ptr_null(strstr(v, "bad"));
+    ck_assert_ptr_null(strstr(v, "Mcp-Param-,"));
+    pcfmcp__free(v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http_util");
@@ -135,6 +213,8 @@ int main(void)
     tcase_add_test(t, allow_list_matches_exactly_or_any_port);
     tcase_add_test(t, header_sentinel_decodes_base64_and_refuses_controls);
     tcase_add_test(t, gzip_round_trips);
+    tcase_add_test(t, header_rules_refuse_every_ambiguous_request);
+    tcase_add_test(t, cors_allows_the_mcp_headers_and_the_requested_param_headers);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

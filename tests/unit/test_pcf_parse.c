@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "pcf/impl.h"
+#include "pcf/importers.h"
 
 /* Every fixture file and what reads it; a new file must be added here. */
 typedef enum { F_API, F_UI } fixture_kind;
@@ -594,23 +595,6 @@ START_TEST(content_disposition_reader_prefers_extended_name_and_drops_directorie
 }
 END_TEST
 
-START_TEST(nmap_scripts_are_removed_and_the_rest_kept)
-{
-    const char *xml = "<nmaprun><host><ports><port portid=\"80\"><script id=\"vulners\" "
-                      "output=\"a>b\"><elem>x</elem></script></port></ports>"
-                      "<hostscript><script id=\"smb2-security-mode\"/></hostscript>"
-                      "<script id=\"x\"/><scriptx/></host></nmaprun>";
-    size_t n;
-    unsigned removed;
-    char *out = pcfmcp__pcf_strip_nmap_scripts(xml, strlen(xml), &n, &removed);
-    ck_assert_str_eq(out, "<nmaprun><host><ports><port portid=\"80\"></port></ports>"
-                          "<scriptx/></host></nmaprun>");
-    ck_assert_uint_eq(removed, 3);
-    ck_assert_uint_eq(n, strlen(out));
-    pcfmcp__free(out);
-}
-END_TEST
-
 /* Every allocation of the readers may fail: each time the outcome is a clean
  * error (or, past the last allocation, the normal result) and nothing leaks. */
 START_TEST(readers_fail_cleanly_under_every_allocation_failure)
@@ -636,9 +620,10 @@ START_TEST(readers_fail_cleanly_under_every_allocation_failure)
         cJSON_Delete(errors);
         pcfmcp__free(pcfmcp__pcf_content_disposition_filename(
             "attachment; filename=\"a.txt\"; filename*=UTF-8''b%20c.txt"));
-        size_t len;
-        unsigned removed;
-        pcfmcp__free(pcfmcp__pcf_strip_nmap_scripts(xml, strlen(xml), &len, &removed));
+        imp_nmap nm;
+        imp_nmap_opts no = { .drop_all_scripts = true };
+        pcfmcp__imp_nmap_scan(xml, strlen(xml), &no, &nm);
+        pcfmcp__imp_nmap_free(&nm);
         pcfmcp__free(pcfmcp__pcf_location_path("http://h/x#y"));
         long used = pcfmcp__alloc_fail_after(-1);
         if (used < n)
@@ -675,7 +660,6 @@ static Suite *suite(void)
     tcase_add_test(t, uuid_reader_leaves_nothing_behind_when_it_finds_none);
     tcase_add_test(t, header_values_hold_no_control_characters);
     tcase_add_test(t, content_disposition_reader_prefers_extended_name_and_drops_directories);
-    tcase_add_test(t, nmap_scripts_are_removed_and_the_rest_kept);
     tcase_add_test(t, readers_fail_cleanly_under_every_allocation_failure);
     suite_add_tcase(s, t);
     return s;

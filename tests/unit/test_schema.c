@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "mcp/regex.h"
 #include "mcp/schema.h"
 
 static cJSON *parse(const char *text)
@@ -795,15 +796,14 @@ END_TEST
 
 START_TEST(compile_rejects_patterns_it_cannot_translate)
 {
-    COMPILE_ERROR("{'pattern':'(?=a)'}", PCFMCP_ERR_INVALID_ARG,
-                  "/pattern: cannot use pattern \"(?=a)\": lookahead assertions are not "
-                  "supported (at offset 0)");
-    COMPILE_ERROR("{'properties':{'id':{'pattern':'^\\\\p{L}+$'}}}", PCFMCP_ERR_INVALID_ARG,
-                  "/properties/id/pattern: cannot use pattern \"^\\p{L}+$\": Unicode property "
-                  "escapes (\\p, \\P) are not supported (at offset 1)");
+    COMPILE_ERROR("{'pattern':'(?i)a'}", PCFMCP_ERR_INVALID_ARG,
+                  "/pattern: cannot use pattern \"(?i)a\": unsupported group syntax (at offset 0)");
+    COMPILE_ERROR("{'properties':{'id':{'pattern':'^\\\\p{Bogus}+$'}}}", PCFMCP_ERR_INVALID_ARG,
+                  "/properties/id/pattern: cannot use pattern \"^\\p{Bogus}+$\": unknown property "
+                  "after \\P or \\p (at offset 10)");
     COMPILE_ERROR("{'patternProperties':{'(a':{}}}", PCFMCP_ERR_INVALID_ARG,
-                  "/patternProperties/(a: cannot use pattern \"(a\": unterminated group (at "
-                  "offset 2)");
+                  "/patternProperties/(a: cannot use pattern \"(a\": missing closing "
+                  "parenthesis (at offset 2)");
 }
 END_TEST
 
@@ -1429,6 +1429,35 @@ static const struct {
     { "^[\\u0800-\\uffff]$", "\xdf\xbf", false },
     { "^[\\u{10000}-\\u{10ffff}]$", "\xf4\x8f\xbf\xbf", true },
     { "^.$", "\xe2\x80\xa8", false },
+    /* What the old POSIX translator refused. */
+    { "^(?=.*\\d)(?=.*[a-z]).{8,}$", "passw0rdx", true },
+    { "^(?=.*\\d)(?=.*[a-z]).{8,}$", "password", false },
+    { "^(?!admin$)\\w+$", "admin", false },
+    { "^(?!admin$)\\w+$", "administrator", true },
+    { "(?<=\\$)\\d+", "cost $42", true },
+    { "(?<!\\$)\\b\\d+", "$42", false },
+    { "^(\\w)\\1$", "aa", true },
+    { "^(\\w)\\1$", "ab", false },
+    { "^(?<q>['\"]).*\\k<q>$", "'quoted'", true },
+    { "^(?<q>['\"]).*\\k<q>$", "'mixed\"", false },
+    { "^(a)?\\1b$", "b", true },
+    { "^\\p{L}+$", "\xc3\xa9t\xc3\xa9", true },
+    { "^\\p{L}+$", "abc1", false },
+    { "^\\p{Lu}\\p{Ll}+$", "\xc3\x89" "cole", true },
+    { "^\\p{Letter}+$", "\xe4\xb8\xad\xe6\x96\x87", true },
+    { "^\\P{L}+$", "123", true },
+    { "^\\p{Script=Greek}+$", "\xce\xb1\xce\xb2", true },
+    { "^\\p{sc=Greek}+$", "abc", false },
+    { "^\\p{Nd}$", "\xd9\xa3", true },
+    { "^\\d$", "\xd9\xa3", false },
+    { "^(?:^a$)+$", "a", true },
+    { "(a$){2}", "a", false },
+    { "^a.{1,1000}$", "abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", true },
+    { "^(?:a{3}){2}$", "aaaaaa", true },
+    { "^a{1001}$", "a", false },
+    { "^[^]$", "\xf0\x9f\x98\x80", true },
+    { "^\\w+$", "caf\xc3\xa9", false },
+    { "\\bcaf\\b", "caf\xc3\xa9", true },
 };
 
 START_TEST(patterns_follow_ecma262_semantics)
@@ -1443,87 +1472,110 @@ END_TEST
 static const struct {
     const char *pattern, *why;
 } regex_rejects[] = {
-    { "(?=x)", "lookahead assertions are not supported" },
-    { "a(?!x)", "lookahead assertions are not supported" },
-    { "(?<=x)a", "lookbehind assertions are not supported" },
-    { "(?<!x)a", "lookbehind assertions are not supported" },
+    /* What ECMA-262 refuses, PCRE2 would accept: refused by the rewrite. */
     { "(?i)a", "unsupported group syntax" },
-    { "(a)\\1", "backreferences are not supported" },
-    { "(?<n>a)\\k<n>", "named backreferences are not supported" },
-    { "\\p{L}", "Unicode property escapes (\\p, \\P) are not supported" },
-    { "*a", "nothing to repeat" },
+    { "(?>a)", "unsupported group syntax" },
+    { "(?|a)", "unsupported group syntax" },
     { "a**", "nothing to repeat" },
-    { "^*", "nothing to repeat" },
-    { "a{3,2}", "numbers out of order in {} quantifier" },
-    { "a{1001}", "repetition count over 1000" },
-    { "(a{100}){100}", "repetition too large for the regex engine (bound long strings with "
-                       "minLength/maxLength instead)" },
-    { "^a.{1,1000}$", "repetition too large for the regex engine (bound long strings with "
-                      "minLength/maxLength instead)" },
-    { "(a$){2}", "a group containing ^, $, \\b or \\B cannot be repeated" },
-    { "(?:^a)+", "a group containing ^, $, \\b or \\B cannot be repeated" },
-    { "((\\bx))*", "a group containing ^, $, \\b or \\B cannot be repeated" },
-    { "(a", "unterminated group" },
-    { "a)", "unmatched ')'" },
-    { "[a", "unterminated character class" },
-    { "[z-a]", "range out of order in character class" },
-    { "[\\d-z]", "a class escape cannot be a range endpoint" },
+    { "a*+", "nothing to repeat" },
+    { "a{2}+", "nothing to repeat" },
+    { "(*UCP)a", "nothing to repeat" },
     { "\\q", "unknown escape" },
+    { "\\e", "unknown escape" },
+    { "\\Qa\\E", "unknown escape" },
+    { "\\K", "unknown escape" },
+    { "\\-", "unknown escape" },
+    { "[\\B]", "\\B is not allowed in a character class" },
     { "a\\", "pattern ends with a backslash" },
     { "\\01", "octal escapes are not supported" },
     { "\\xZZ", "invalid \\x escape (expected two hex digits)" },
     { "\\u{110000}", "invalid \\u{...} escape" },
-    { "\xc3(", "invalid UTF-8" },
+    { "\\uD800", "a lone surrogate cannot be matched in UTF-8 text" },
+    { "\\p{Foo=Bar}", "unknown Unicode property in \\p{...}" },
+    { "[a", "unterminated character class" },
+    /* Left to PCRE2, in its words. */
+    { "*a", "quantifier does not follow a repeatable item" },
+    { "^*", "quantifier does not follow a repeatable item" },
+    { "a{3,2}", "numbers out of order in {} quantifier" },
+    { "(a", "missing closing parenthesis" },
+    { "a)", "unmatched closing parenthesis" },
+    { "[z-a]", "range out of order in character class" },
+    { "[\\d-z]", "invalid range in character class" },
+    { "(?<=a+)b", "lookbehind assertion is not fixed length" },
+    { "(a)\\2", "reference to non-existent subpattern" },
+    { "\\k<n>", "reference to non-existent subpattern" },
+    { "\\p{Bogus}", "unknown property after \\P or \\p" },
+    { "\xc3(", "UTF-8 error: byte 2 top bits not 0x80" },
 };
 
 START_TEST(patterns_that_cannot_be_translated_are_refused)
 {
-    pcfmcp__buf out;
-    pcfmcp__buf_init(&out);
-    const char *why = NULL;
-    size_t at;
     const char *p = regex_rejects[_i].pattern;
-    bool anchored;
-    ck_assert_int_eq(pcfmcp__schema_regex_to_ere(p, strlen(p), &out, &anchored, &why, &at), -1);
-    ck_assert_ptr_nonnull(why);
+    pcfmcp__regex *re = NULL;
+    char why[200] = "";
+    size_t at = 0;
+    ck_assert_int_eq(pcfmcp__regex_compile(p, strlen(p), &re, why, sizeof(why), &at),
+                     PCFMCP_ERR_INVALID_ARG);
+    ck_assert_ptr_null(re);
     ck_assert_str_eq(why, regex_rejects[_i].why);
-    pcfmcp__buf_free(&out);
 }
 END_TEST
 
-START_TEST(regex_translation_expands_ecma_classes)
+/* The rewrite closes the gaps between ECMA-262 and PCRE2's dialect. */
+START_TEST(regex_rewrite_closes_the_dialect_gaps)
 {
     static const struct {
-        const char *ecma, *ere;
-        bool anchored;
+        const char *ecma, *pcre2;
     } cases[] = {
-        { "^\\d+$", "^[0-9]+$", true },
-        { "\\w", "[0-9A-Z_a-z]", false },
-        { "[a-c\\]]", "[]a-c]", false },
-        { "(?:ab)*?x{2,}", "(ab)*x{2,}", false },
-        { "\\.\\{", "\\.\\{", false },
-        { "\xc3\xa9+", "(\xc3\xa9)+", false },
-        { "[\\u00e0-\\u00ff]", "(\xc3[\xa0-\xbf])", false },
-        { "\\0", "[^\x01-\xff]", false },
-        { "^a|^b", "^a|^b", true },
-        { "^a|b", "^a|b", false },
-        { "^a|", "^a|", false },
-        { "(^a)", "(^a)", false },
-        { "[\\u0800-\\uffff]", "([\xe0-\xef][\x80-\xbf][\x80-\xbf])", false },
+        { "^a.b$", "^a[^\\n\\r\\u{2028}\\u{2029}]b$" },
+        { "\\v", "\\x0b" },
+        { "\\0", "\\x00" },
+        { "\\cJ", "\\x0a" },
+        { "\\uD83D\\uDE00", "\\u{1f600}" },
+        { "\\u00e9\\u{1F600}", "\\u{e9}\\u{1f600}" },
+        { "\\p{Letter}\\P{gc=Lu}\\p{General_Category=Decimal_Number}",
+          "\\p{L}\\P{Lu}\\p{Nd}" },
+        { "\\p{Script=Greek}\\p{scx=Latn}", "\\p{sc=Greek}\\p{scx=Latn}" },
+        { "x{a{,3}{2}", "x\\{a\\{,3}{2}" },
+        { "[[:a]", "[\\[:a]" },
+        { "\\d\\w\\b[\\D]", "\\d\\w\\b[\\D]" },
+        { "(?<y>\\d)\\k<y>(a)\\1", "(?<y>\\d)\\k<y>(a)\\1" },
+        { "a*?b+?", "a*?b+?" },
     };
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(cases); i++) {
         pcfmcp__buf out;
         pcfmcp__buf_init(&out);
         const char *why = NULL;
         size_t at;
-        bool anchored;
-        ck_assert_int_eq(pcfmcp__schema_regex_to_ere(cases[i].ecma, strlen(cases[i].ecma), &out,
-                                                     &anchored, &why, &at),
-                         0);
-        ck_assert_str_eq(out.data, cases[i].ere);
-        ck_assert_int_eq(anchored, cases[i].anchored);
+        ck_assert_int_eq(pcfmcp__regex_translate(cases[i].ecma, strlen(cases[i].ecma), &out, &why,
+                                                 &at),
+                         PCFMCP_OK);
+        ck_assert_str_eq(out.data, cases[i].pcre2);
         pcfmcp__buf_free(&out);
     }
+    /* \s and \S are ECMA-262's white space, outside a class and inside. */
+    ck_assert(pattern_matches("^\\s+$", "\xef\xbb\xbf\xe3\x80\x80\xe2\x80\xaf"));
+    ck_assert(!pattern_matches("^[\\S]+$", "a\xe2\x80\xa8"));
+    ck_assert(pattern_matches("^[\\S]+$", "a\xe2\x80\xa7\xf0\x9f\x98\x80"));
+}
+END_TEST
+
+/* A pattern that backtracks without end gives up at the match limit and
+ * says so, instead of holding the request. */
+START_TEST(patterns_stop_at_the_match_limit)
+{
+    char *p = problems("{'pattern':'^(a+)+$'}", "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab'");
+    ck_assert_str_eq(p, "/: could not be checked against pattern \"^(a+)+$\": the pattern needs "
+                        "too much backtracking on this value (simplify it, or bound the value's "
+                        "length)\n");
+    free(p);
+    p = problems("{'patternProperties':{'^(a|a)+$':{}}}",
+                 "{'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab':1}");
+    ck_assert_ptr_nonnull(strstr(p, "/aaaa"));
+    ck_assert_ptr_nonnull(strstr(p, ": property name could not be checked against pattern"));
+    free(p);
+    /* The same pattern on a value it decides quickly. */
+    VALID("{'pattern':'^(a+)+$'}", "'aaaa'");
 }
 END_TEST
 
@@ -1582,7 +1634,7 @@ int main(void)
             one_compiled_schema_serves_concurrent_validations,
             compile_fails_cleanly_when_memory_runs_out,
             validate_fails_cleanly_when_memory_runs_out } },
-        { "regex", { regex_translation_expands_ecma_classes } },
+        { "regex", { regex_rewrite_closes_the_dialect_gaps, patterns_stop_at_the_match_limit } },
     };
     for (size_t g = 0; g < PCFMCP_ARRAY_LEN(groups); g++) {
         TCase *tc = tcase_create(groups[g].name);

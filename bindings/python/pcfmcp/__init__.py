@@ -24,6 +24,7 @@ Quick start, an MCP server with one tool over stdio::
 from ._lib import path as library_path
 from ._lib import lib as _clib
 from ._lib import dec as _dec
+from .audit import Audit, args_hash
 from .auth import Auth, AuthResult, Credentials, IdentityMap, Verdict, generate_key, hash_key
 from .config import Config, KeyInfo, KeyType, Source, config_keys, key_count, key_info, suggest_flag
 from .engine import (
@@ -65,12 +66,12 @@ def version_num():
 __version__ = version()
 
 __all__ = [
-    "Audio", "Auth", "AuthResult", "Config", "Context", "Credentials", "EmbeddedBlob",
+    "Audio", "Audit", "Auth", "AuthResult", "Config", "Context", "Credentials", "EmbeddedBlob",
     "EmbeddedText", "Emit", "Engine", "ErrorCode", "Handled", "IdentityMap", "Image",
     "KeyInfo", "KeyType", "LogFormat", "LogLevel", "Logger", "Outcome", "PROTOCOL_LATEST_LEGACY",
     "PROTOCOL_STATELESS", "Pcf", "PcfError", "PcfmcpError", "RenderedReport", "ResourceLink",
     "Server", "Session", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
-    "Verdict", "config_keys", "error_last", "error_name", "generate_key", "global_cleanup",
-    "global_init", "hash_key", "key_count", "key_info", "suggest_flag", "known_tools",
-    "library_path", "serve_stdio", "strerror", "version", "version_num",
+    "Verdict", "args_hash", "config_keys", "error_last", "error_name", "generate_key",
+    "global_cleanup", "global_init", "hash_key", "key_count", "key_info", "suggest_flag",
+    "known_tools", "library_path", "serve_stdio", "strerror", "version", "version_num",
 ]

@@ -114,6 +114,8 @@ _PROTOTYPES = {
     "pcfmcp_config_get_bool": (c_int, [P, c_char_p]),
     "pcfmcp_config_source": (c_int, [P, c_char_p]),
     "pcfmcp_config_dump": (err, [P, PP]),
+    "pcfmcp_config_check": (err, [P]),
+    "pcfmcp_config_warnings": (c_char_p, [P]),
     "pcfmcp_config_errmsg": (c_char_p, [P]),
     "pcfmcp_config_key_count": (c_size_t, []),
     "pcfmcp_config_key_info": (
@@ -230,9 +232,23 @@ _PROTOTYPES = {
     "pcfmcp_toolset_set_max_response_bytes": (err, [P, c_size_t]),
     "pcfmcp_toolset_set_max_field_chars": (err, [P, c_size_t]),
     "pcfmcp_toolset_set_report_dir": (err, [P, c_char_p]),
+    "pcfmcp_toolset_set_imports": (err, [P, c_char_p, c_size_t, c_char_p]),
     "pcfmcp_toolset_register": (err, [P, P]),
     "pcfmcp_toolset_known_tools": (err, [PP]),
     # auth.h
+    "pcfmcp_audit_new": (err, [PP]),
+    "pcfmcp_audit_free": (None, [P]),
+    "pcfmcp_audit_errmsg": (c_char_p, [P]),
+    "pcfmcp_audit_open": (err, [P, c_char_p]),
+    "pcfmcp_audit_set_args_key": (err, [P, c_char_p, c_size_t]),
+    "pcfmcp_audit_args_digest": (err, [P, c_char_p, c_size_t, PP]),
+    "pcfmcp_audit_args_hash": (err, [c_char_p, c_size_t, PP]),
+    "pcfmcp_audit_record": (
+        err,
+        [P, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p,
+         c_char_p, c_double, c_char_p],
+    ),
+    "pcfmcp_audit_written": (ctypes.c_uint64, [P]),
     "pcfmcp_auth_new": (err, [PP, P]),
     "pcfmcp_auth_free": (None, [P]),
     "pcfmcp_auth_errmsg": (c_char_p, [P]),
@@ -244,6 +260,7 @@ _PROTOTYPES = {
     "pcfmcp_auth_set_jwks_ca_file": (err, [P, c_char_p]),
     "pcfmcp_auth_set_jwks_limits": (err, [P, c_uint, c_uint, c_uint, c_size_t]),
     "pcfmcp_auth_set_clock_skew": (err, [P, c_uint]),
+    "pcfmcp_auth_set_max_token_lifetime": (err, [P, c_uint]),
     "pcfmcp_auth_resource_metadata": (err, [P, c_char_p, PP]),
     "pcfmcp_auth_check": (
         c_int,
@@ -365,6 +382,7 @@ PCF_CALLS = {
     "note_rename": [s, s, s],
     "note_delete": [s, s],
     "nmap_import": [s, s, z, s],
+    "scan_import": [s, s, s, z, s],
     "report_render": [s, s, s, z, s, s],
 }
 del s, l, i, z

@@ -123,6 +123,10 @@ class Auth(Handle):
     def set_clock_skew(self, seconds):
         check(lib.pcfmcp_auth_set_clock_skew(self._p(), seconds), self._errmsg)
 
+    def set_max_token_lifetime(self, seconds):
+        """Longest lifetime an access token may claim (0: no cap)."""
+        check(lib.pcfmcp_auth_set_max_token_lifetime(self._p(), seconds), self._errmsg)
+
     def resource_metadata(self, resource_url=None):
         """RFC 9728 Protected Resource Metadata (a dict)."""
         out = ctypes.c_void_p()

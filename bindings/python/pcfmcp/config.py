@@ -182,8 +182,15 @@ class Config(Handle):
         """Where the current value of ``key`` came from (a :class:`Source`)."""
         return Source(lib.pcfmcp_config_source(self._p(), self._known(key)))
 
+    def check(self):
+        """Checks the rules spanning several keys; raises with every problem.
+        Returns the warnings (a list of lines, e.g. secrets every user can read)."""
+        check(lib.pcfmcp_config_check(self._p()), self._errmsg)
+        w = dec(lib.pcfmcp_config_warnings(self._p()))
+        return w.split("\n") if w else []
+
     def dump(self):
-        """The effective configuration as YAML, secrets redacted."""
+        """The effective configuration as YAML, secrets (also those in URLs) redacted."""
         out = ctypes.c_void_p()
         check(lib.pcfmcp_config_dump(self._p(), ctypes.byref(out)), self._errmsg)
         return take_string(out.value)

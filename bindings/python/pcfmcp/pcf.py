@@ -449,6 +449,13 @@ class Pcf(Handle):
     def note_delete(self, project_id, note_id):
         return self._c("note_delete", project_id, note_id)
 
+    def scan_import(self, project_id, fmt, data, body=None):
+        """Imports a scanner report (``data`` bytes or str) through PCF's
+        importer for ``fmt`` ("nmap", "nessus", ...); ``body`` holds options."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return self._c("scan_import", project_id, fmt, bytes(data), len(data), _body(body))
+
     def nmap_import(self, project_id, xml, body=None):
         if isinstance(xml, str):
             xml = xml.encode("utf-8")

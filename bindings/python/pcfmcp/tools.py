@@ -166,6 +166,13 @@ class Toolset(Handle):
     def set_report_dir(self, directory):
         self._set(lib.pcfmcp_toolset_set_report_dir, enc(directory))
 
+    def set_imports(self, input_dir=None, max_bytes=0, pcf_issue_inserts=None):
+        """import_scan's settings: the directory its path argument reads
+        from, the largest file (0 = 16 MiB), and "auto", "broken" or
+        "working" for PCF's importer issue calls."""
+        self._set(lib.pcfmcp_toolset_set_imports, enc(input_dir), int(max_bytes),
+                  enc(pcf_issue_inserts))
+
     def register(self, engine):
         """Registers the enabled tools, resources, prompts and completions on ``engine``."""
         self._set(lib.pcfmcp_toolset_register, engine._p())

@@ -328,6 +328,9 @@ class AuthTest(unittest.TestCase):
             auth.set_oauth("https://idp.example.com", "https://mcp.example.com/mcp",
                            None, ["pcf"])
             auth.set_clock_skew(30)
+            auth.set_max_token_lifetime(3600)
+            with self.assertRaises(PcfmcpError):
+                auth.set_max_token_lifetime(400 * 86400)
             auth.set_jwks_limits(60, 10, 1000, 65536)
             self.assertTrue(auth.oauth_enabled)
             md = auth.resource_metadata()
@@ -361,6 +364,55 @@ class AuthTest(unittest.TestCase):
                 m.lookup("key:bob")
             self.assertEqual(cm.exception.code, ErrorCode.DENIED)
 
+
+
+class AuditTest(unittest.TestCase):
+    def test_records_carry_a_keyed_digest_blind_to_secrets(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "audit.jsonl")
+            with pcfmcp.Audit() as a:
+                a.open(path)
+                a.set_args_key("0123456789abcdef")
+                args = '{"b":1,"password":"hunter2","a":[1.0,"x"]}'
+                self.assertEqual(
+                    a.args_digest(args),
+                    "9bec864a84cb7fea84b5a8aedaaef17189e6e9ee028c858f5549ca8983393f9c")
+                self.assertEqual(a.args_digest(args.replace("hunter2", "other")),
+                                 a.args_digest(args))
+                self.assertNotEqual(pcfmcp.args_hash(args), a.args_digest(args))
+                a.record("tool_call", "ok", identity="alice", tool="t", arguments_json=args,
+                         request_id="7", duration_seconds=0.25)
+                self.assertEqual(a.written, 1)
+                with self.assertRaises(PcfmcpError):
+                    a.set_args_key("short")
+            with open(path) as fh:
+                rec = json.loads(fh.readline())
+            self.assertEqual(rec["args_hmac"],
+                             "9bec864a84cb7fea84b5a8aedaaef17189e6e9ee028c858f5549ca8983393f9c")
+            self.assertNotIn("hunter2", open(path).read())
+
+
+class ConfigCheckTest(unittest.TestCase):
+    def test_check_refuses_url_credentials_and_warns_about_readable_secrets(self):
+        with pcfmcp.Config() as c:
+            c.set("pcf.url", "https://admin:hunter2@pcf.example.com")
+            with self.assertRaises(PcfmcpError) as cm:
+                c.check()
+            self.assertIn("pcf.url carries credentials", cm.exception.message)
+            c.set("pcf.url", "https://pcf.example.com")
+            c.set("tracing.endpoint", "https://u:S3cret@otel.example:4318")
+            self.assertNotIn("S3cret", c.dump())
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "token")
+                with open(path, "w") as fh:
+                    fh.write("t\n")
+                os.chmod(path, 0o644)
+                c.set("pcf.token_file", path)
+                warnings = c.check()
+                self.assertEqual(len(warnings), 1)
+                self.assertIn("readable by every user", warnings[0])
+                os.chmod(path, 0o600)
+                self.assertEqual(c.check(), [])
 
 if __name__ == "__main__":
     unittest.main()

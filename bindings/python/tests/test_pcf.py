@@ -156,6 +156,14 @@ class EndpointsTest(PcfTestCase):
         self.pcf.note_delete(self.project, note)
         imp = self.pcf.nmap_import(self.project, NMAP, {"rule": "open"})
         self.assertEqual(imp["status"], "ok")
+        csv = "Hostname,IPs,CNAME,Aliases\r\nvpn.example,10.0.0.78,,\r\n"
+        self.assertRaisesRegex(PcfmcpError, "its form class is gone",
+                               self.pcf.scan_import, self.project, "aiodnsbrute", csv)
+        imp = self.pcf.scan_import(self.project, "dnsrecon",
+                                   "Domain,Type,Name,Address,Target,Port,String\r\n"
+                                   "example,A,vpn.example,10.0.0.78,,,\r\n",
+                                   {"hosts_description": "from dnsrecon"})
+        self.assertEqual((imp["format"], imp["kind"]), ("dnsrecon", "csv"))
         self.assertIn("10.0.0.77", [h["ip"] for h in self.pcf.hosts_list(self.project)["hosts"]])
         rep = self.pcf.report_render(self.project, template_data="Report for {{ project.name }}",
                                      template_filename="r.txt")

@@ -44,6 +44,8 @@ class ToolsetTest(unittest.TestCase):
         ts.set_max_field_chars(500)
         ts.set_default_project("Minimal project")
         ts.set_report_dir(None)
+        ts.set_imports("/tmp", 1 << 20, "broken")
+        self.assertRaises(PcfmcpError, ts.set_imports, None, 10, None)
         lg = pcfmcp.Logger()
         lg.set_sink(lambda level, line: None)
         ts.set_logger(lg)
