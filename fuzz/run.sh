@@ -13,7 +13,7 @@
 # Long runs are CPU-hungry: run them under `nice -n 19`, one at a time.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="engine schema uritemplate config html apikeys jwt jwks identity pcfapi pcfweb http meta"
+targets="engine schema uritemplate config html apikeys jwt jwks identity pcfapi pcfweb http meta importers"
 
 # Dictionaries (fuzz/NAME.dict) and extra sources of each target.
 dicts_of() {
@@ -24,6 +24,7 @@ dicts_of() {
     apikeys) echo http ;;
     config | identity) echo yaml ;;
     html) echo html ;;
+    importers) echo html json ;;
     pcfapi | pcfweb) echo pcf json html ;;
     http) echo http mcp json ;;
     *) ;;

@@ -772,6 +772,28 @@ def engine():
     }
 
 
+def importers():
+    """Every captured scan file under its format (the first byte is the
+    format's index in lib/pcf/importers.c's table, the second the nmap
+    options)."""
+    import re
+    table = open(os.path.join(TOP, "lib", "pcf", "importers.c")).read()
+    names = re.findall(r'^    \{ "([a-z0-9_-]+)", "', table, re.M)
+    seeds = {}
+    for f in sorted(glob.glob(os.path.join(TOP, "tests", "fixtures", "scans", "*"))):
+        base = os.path.basename(f)
+        if base.endswith(".py"):
+            continue
+        stem = base.split(".")[0].split("-")[0]
+        data = open(f, "rb").read()
+        idx = names.index(stem) if stem in names else 0
+        seeds[base] = bytes([idx, 0]) + data
+        if stem == "nmap":  # each option once
+            for bit in range(0, 7):
+                seeds["%s-opt%d" % (base, bit)] = bytes([idx, 1 << bit]) + data
+    return seeds
+
+
 TARGETS = {
     "engine": engine,
     "schema": schema,
@@ -786,6 +808,7 @@ TARGETS = {
     "pcfweb": pcfweb,
     "http": http,
     "meta": meta,
+    "importers": importers,
 }
 
 
