@@ -346,7 +346,7 @@ static int read_args_key(const pcfmcp_config_t *c, char **key, size_t *len, char
     if (!path || !*path)
         return 0;
     char where[600];
-    origin(c, "audit.args_key_file", where, sizeof(where));
+    origin(c, PCFMCP__CFG_audit_args_key_file, where, sizeof(where));
     int err = pcfmcp__read_file(path, 4096, true, key, len);
     if (err) {
         snprintf(why, wlen, "%s: audit.args_key_file: cannot read %s: %s", where, path,
