@@ -2,12 +2,41 @@
 # The long runs behind the figures in README.md ("Fuzzing"): each target in
 # turn for RUNS executions (default 10 million), niced, one at a time, from
 # its committed corpus plus what earlier runs found. Logs go to
-# build-fuzz/long-TARGET.log; the last line of each is libFuzzer's final
-# status (executions, cov:, ft:, corpus size), followed by its final stats.
+# build-fuzz/long-TARGET.log.
 #   nohup fuzz/long-run.sh [TARGET...] >/dev/null 2>&1 &
+#   fuzz/long-run.sh report [TARGET...]   the README table rows from the logs
+# After a run: fuzz/run.sh merge TARGET, then fuzz/coverage.sh TARGET.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-10000000}
+
+report() {
+    [ $# -gt 0 ] || set -- $("$top/fuzz/run.sh" list)
+    echo "| target | executions | exec/s | cov / ft | corpus | crashes, leaks, timeouts | date, commit |"
+    echo "| --- | ---: | ---: | --- | ---: | --- | --- |"
+    for t in "$@"; do
+        log="$top/build-fuzz/long-$t.log"
+        [ -f "$log" ] || continue
+        # "# T: N runs from DATE, commit C" ... "#N DONE cov: X ft: Y corp: A/B ..."
+        awk -v t="$t" '
+            NR == 1 { date = $6; sub(/,$/, "", date); commit = $8 }
+            / DONE / { n = $1; sub(/^#/, "", n); cov = $4; ft = $6; corp = $8 }
+            /stat::average_exec_per_sec/ { eps = $2 }
+            /ERROR|SUMMARY|deadly signal|Test unit written/ { bad++ }
+            /^# .*: exit / { rc = $4 }
+            END {
+                if (n == "") { printf "| %s | (running) | | | | | %s, %s |\n", t, date, commit; exit }
+                printf "| %s | %d | %d | %s / %s | %s | %s | %s, %s |\n", t, n, eps, cov, ft,
+                       corp, (bad || rc != 0) ? "see log" : "0, 0, 0", date, commit
+            }' "$log"
+    done
+}
+
+if [ "${1:-}" = report ]; then
+    shift
+    report "$@"
+    exit 0
+fi
 [ $# -gt 0 ] || set -- $("$top/fuzz/run.sh" list)
 "$top/fuzz/run.sh" build "$@"
 for t in "$@"; do
