@@ -1,4 +1,4 @@
-/* Drives one PCF client operation against the scripted peer (fuzz/peer.h):
+/* Drives one PCF client operation against the scripted peer (tests/helpers/scriptpeer.h):
  * the shared body of the pcfapi and pcfweb fuzz targets.
  *
  * Input (text):

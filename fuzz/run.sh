@@ -13,7 +13,7 @@
 # Long runs are CPU-hungry: run them under `nice -n 19`, one at a time.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="engine schema uritemplate config html apikeys jwt jwks identity pcfapi pcfweb http meta importers"
+targets="engine schema uritemplate config html apikeys jwt jwks identity pcfapi pcfweb tools http meta importers"
 
 # Dictionaries (fuzz/NAME.dict) and extra sources of each target.
 dicts_of() {
@@ -25,7 +25,7 @@ dicts_of() {
     config | identity) echo yaml ;;
     html) echo html ;;
     importers) echo html json ;;
-    pcfapi | pcfweb) echo pcf json html ;;
+    pcfapi | pcfweb | tools) echo pcf json html ;;
     http) echo http mcp json ;;
     *) ;;
     esac
@@ -33,7 +33,8 @@ dicts_of() {
 extra_of() {
     case $1 in
     jwt) echo tests/helpers/jwtgen.c ;;
-    pcfapi | pcfweb) echo fuzz/peer.c fuzz/pcfdrive.c ;;
+    pcfapi | pcfweb) echo tests/helpers/scriptpeer.c fuzz/pcfdrive.c ;;
+    tools) echo tests/helpers/scriptpeer.c ;;
     *) ;;
     esac
 }

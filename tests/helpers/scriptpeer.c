@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "peer.h"
+#include "helpers/scriptpeer.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -276,6 +276,71 @@ static void *loop(void *arg)
         pthread_mutex_unlock(&lock);
     }
     return NULL;
+}
+
+static const char *line_end(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    return nl ? nl : end;
+}
+
+/* The newline before the next line that starts with "%%", or end. */
+static const char *next_key(const char *p, const char *end)
+{
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return end;
+        if (end - nl > 2 && nl[1] == '%' && nl[2] == '%')
+            return nl;
+        p = nl + 1;
+    }
+    return end;
+}
+
+size_t peer_parse_script(const char *p, const char *end, peer_answer *out, size_t max)
+{
+    size_t n = 0;
+    while (p < end && n < max) {
+        const char *next = next_key(p, end);
+        const char *eol = line_end(p, next);
+        /* "%% METHOD SUFFIX"; "*" or nothing fits any method. */
+        const char *k = p + 2;
+        while (k < eol && *k == ' ')
+            k++;
+        const char *msp = memchr(k, ' ', (size_t)(eol - k));
+        peer_answer *a = &out[n++];
+        memset(a, 0, sizeof(*a));
+        a->method = k;
+        a->method_len = msp ? (size_t)(msp - k) : (size_t)(eol - k);
+        if (a->method_len == 1 && k[0] == '*')
+            a->method_len = 0;
+        a->suffix = msp ? msp + 1 : eol;
+        a->suffix_len = msp ? (size_t)(eol - msp - 1) : 0;
+        while (a->suffix_len &&
+               (a->suffix[a->suffix_len - 1] == '\r' || a->suffix[a->suffix_len - 1] == ' '))
+            a->suffix_len--;
+        /* The status line, header lines up to an empty line, the body. */
+        const char *s = eol < next ? eol + 1 : next;
+        const char *s_end = line_end(s, next);
+        for (const char *q = s; q < s_end && *q >= '0' && *q <= '9' && a->status < 1000; q++)
+            a->status = a->status * 10 + (*q - '0');
+        const char *h = s_end < next ? s_end + 1 : next, *h_end = h;
+        while (h_end < next) {
+            const char *le = line_end(h_end, next);
+            if (le == h_end || (le == h_end + 1 && *h_end == '\r'))
+                break;
+            h_end = le < next ? le + 1 : next;
+        }
+        a->head = h;
+        a->head_len = (size_t)(h_end - h);
+        const char *b = line_end(h_end, next);
+        b = b < next ? b + 1 : next;
+        a->body = b;
+        a->body_len = (size_t)(next - b);
+        p = next < end ? next + 1 : end;
+    }
+    return n;
 }
 
 unsigned peer_start(void)

@@ -1,0 +1,119 @@
+/* The PCF client against answers a real PCF would not give, from a scripted
+ * peer (tests/helpers/scriptpeer.h): what the fuzz targets found, as
+ * properties over every operation they concern. */
+#include "core/internal.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include <pcfmcp/pcfmcp.h>
+
+#include "helpers/scriptpeer.h"
+#include "pcf/client.h"
+
+#define PID "ed881b71-614c-45d5-a36d-76bdd0e4afcf"
+#define HID "89a273fe-9d0b-4cc8-a721-ec68aa2903df"
+#define IID "47b58234-78ed-4082-809e-a3a789ac8ed1"
+#define NEW "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+static pcfmcp_pcf_t *client(void)
+{
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", peer_start());
+    pcfmcp_pcf_t *p = NULL;
+    ck_assert_int_eq(pcfmcp_pcf_new(&p, url, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_token(p, "ee8358e3-118d-453e-889c-169871af82e2"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_retry(p, 1, 1, 1), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_allow_api_issue_writes(p, 1), PCFMCP_OK);
+    return p;
+}
+
+/* Every API v1 write that makes something, the member its answer names the
+ * new thing by, and arguments that get it sent. */
+static const struct {
+    pcfmcp__pcf_op op;
+    const char *route, *member, *args;
+} creates[] = {
+    { PCFMCP__PCF_OP_PROJECT_CREATE, "/api/v1/project/new", "project_id", "{\"name\":\"p\"}" },
+    { PCFMCP__PCF_OP_HOST_CREATE, "/host/new", "host_id", "{\"project_id\":\"" PID "\",\"ip\":\"10.0.0.5\"}" },
+    { PCFMCP__PCF_OP_PORT_CREATE, "/port/new", "port_id",
+      "{\"project_id\":\"" PID "\",\"host_id\":\"" HID "\",\"port\":443}" },
+    { PCFMCP__PCF_OP_HOSTNAME_ADD, "/hostname/add", "id",
+      "{\"project_id\":\"" PID "\",\"host_id\":\"" HID "\",\"hostname\":\"www.example.com\"}" },
+    { PCFMCP__PCF_OP_NETWORK_CREATE, "/network/create", "network_id",
+      "{\"project_id\":\"" PID "\",\"ip\":\"10.0.0.0\",\"mask\":24}" },
+    { PCFMCP__PCF_OP_ISSUE_CREATE, "/issues/create", "issue_id",
+      "{\"project_id\":\"" PID "\",\"name\":\"XSS\"}" },
+    { PCFMCP__PCF_OP_POC_ADD, "/poc/add", "poc_id",
+      "{\"project_id\":\"" PID "\",\"issue_id\":\"" IID "\",\"content\":\"proof\"}" },
+};
+
+static pcfmcp_error_t create_with_answer(pcfmcp_pcf_t *p, size_t i, const char *body,
+                                         pcfmcp_pcf_result_t **res)
+{
+    peer_answer a = { .method = "POST", .method_len = 4, .suffix = creates[i].route,
+                      .suffix_len = strlen(creates[i].route), .status = 200,
+                      .head = "Content-Type: application/json\n", .head_len = 31, .body = body,
+                      .body_len = strlen(body) };
+    peer_script(&a, 1);
+    cJSON *args = cJSON_Parse(creates[i].args);
+    ck_assert_ptr_nonnull(args);
+    pcfmcp_error_t rc = pcfmcp__pcf_call(p, NULL, creates[i].op, args, res);
+    cJSON_Delete(args);
+    ck_assert_uint_eq(peer_answered(), 1);
+    return rc;
+}
+
+/* Found by fuzz/fuzz_tools.c: network/create answered 200 without a
+ * network_id, and create_network told the model it had made a network with
+ * the id "". A write whose answer does not name what it made is not a
+ * success: the client cannot say what exists now. */
+START_TEST(a_create_answered_without_the_new_id_is_a_bad_response)
+{
+    pcfmcp_pcf_t *p = client();
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(creates); i++) {
+        char body[160];
+        const char *bad[] = { "{\"status\":\"ok\"}", NULL, NULL };
+        snprintf(body, sizeof(body), "{\"status\":\"ok\",\"%s\":\"not-a-uuid\"}", creates[i].member);
+        bad[1] = body;
+        char wrong_type[160];
+        snprintf(wrong_type, sizeof(wrong_type), "{\"%s\":7}", creates[i].member);
+        bad[2] = wrong_type;
+        for (size_t k = 0; k < 3; k++) {
+            pcfmcp_pcf_result_t *res = NULL;
+            pcfmcp_error_t rc = create_with_answer(p, i, bad[k], &res);
+            ck_assert_msg(rc == PCFMCP_ERR_BAD_RESPONSE, "%s with %s: %s (%s)",
+                          pcfmcp__pcf_op_label(creates[i].op), bad[k], pcfmcp_strerror(rc),
+                          pcfmcp_pcf_result_message(res));
+            ck_assert_ptr_nonnull(strstr(pcfmcp_pcf_result_message(res), creates[i].member));
+            pcfmcp_pcf_result_free(res);
+        }
+        char good[160];
+        snprintf(good, sizeof(good), "{\"status\":\"ok\",\"%s\":\"" NEW "\"}", creates[i].member);
+        pcfmcp_pcf_result_t *res = NULL;
+        ck_assert_msg(create_with_answer(p, i, good, &res) == PCFMCP_OK, "%s: %s",
+                      pcfmcp__pcf_op_label(creates[i].op), pcfmcp_pcf_result_message(res));
+        pcfmcp_pcf_result_free(res);
+    }
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
+int main(void)
+{
+    if (pcfmcp_global_init() != PCFMCP_OK)
+        return 99;
+    Suite *s = suite_create("pcf_answers");
+    TCase *t = tcase_create("writes");
+    tcase_add_test(t, a_create_answered_without_the_new_id_is_a_bad_response);
+    suite_add_tcase(s, t);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    pcfmcp_global_cleanup();
+    return failed ? 1 : 0;
+}
