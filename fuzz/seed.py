@@ -772,6 +772,70 @@ def engine():
     }
 
 
+# -------------------------------------------------------------------- tools
+
+# One success answer per API route (and the web login and export), so that
+# any tool finds what it asks PCF for; the fuzzer trims what a call does not
+# use.
+POOL = [("project_PROJECT_ID_settings", "success"), ("projects", "success"),
+        ("project_PROJECT_ID_hosts", "success"), ("project_PROJECT_ID_host_HOST_ID_info", "success"),
+        ("project_PROJECT_ID_port_PORT_ID_info", "success"),
+        ("project_PROJECT_ID_hostnames", "success"), ("project_PROJECT_ID_networks", "success"),
+        ("project_PROJECT_ID_network_NETWORK_ID_info", "success"),
+        ("project_PROJECT_ID_issues_list", "success"),
+        ("project_PROJECT_ID_issues_ISSUE_ID_info", "success_with_pocs"),
+        ("project_PROJECT_ID_issues_ISSUE_ID_poc_POC_ID_info", "success"),
+        ("project_PROJECT_ID_issues_search", "success_name_like"), ("teams", "success"),
+        ("team_TEAM_ID_info", "success"), ("team_TEAM_ID_users", "success"),
+        ("team_TEAM_ID_projects", "success"), ("team_TEAM_ID_logs", "success"),
+        ("user_me", "success"), ("rules", "success_all"), ("check_token", "success"),
+        ("project_PROJECT_ID_host_new", "success"), ("project_PROJECT_ID_port_new", "success"),
+        ("project_PROJECT_ID_hostname_add", "success"),
+        ("project_PROJECT_ID_host_HOST_ID_edit", "success"),
+        ("project_PROJECT_ID_settings_edit", "success"), ("project_new", "success")]
+
+
+def minified(c):
+    b = c["response"].get("body")
+    if isinstance(b, (dict, list)):
+        b = json.dumps(b, separators=(",", ":"))
+    return answer(c, body=b)
+
+
+def tools():
+    out = run_cli("tools", "--format", "json")
+    if not out:
+        return {}
+    pid = "ed881b71-614c-45d5-a36d-76bdd0e4afcf"
+    pool = [minified(case(f, n)) for f, n in POOL]
+    web = login() + [minified(case("ui/reports", "export_json_all_project_data"))]
+    values = {"project": pid, "host": "10.0.0.5", "ip": "10.0.0.6", "port": 443,
+              "issue": "47b58234-78ed-4082-809e-a3a789ac8ed1", "name": "fuzz",
+              "confirm": "47b58234-78ed-4082-809e-a3a789ac8ed1", "team": "Red team"}
+    seeds = {}
+    for t in json.loads(out):
+        schema_ = t.get("inputSchema", {})
+        props = schema_.get("properties", {})
+        args = {}
+        for name in schema_.get("required", []):
+            p = props.get(name, {})
+            ty = p.get("type")
+            args[name] = (values.get(name) if name in values else
+                          p["enum"][0] if "enum" in p else
+                          "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" if p.get("format") == "uuid" else
+                          p.get("minimum", 1) if ty in ("integer", "number") else
+                          True if ty == "boolean" else [] if ty == "array" else
+                          {} if ty == "object" else "x")
+        if "project" in props:
+            args.setdefault("project", pid)
+        text = drive_input(t["name"], 3, args, pool + web)
+        while len(text) > 60000 and len(pool) > 5:
+            pool = pool[:-1]
+            text = drive_input(t["name"], 3, args, pool + web)
+        seeds[t["name"]] = text
+    return seeds
+
+
 def importers():
     """Every captured scan file under its format (the first byte is the
     format's index in lib/pcf/importers.c's table, the second the nmap
@@ -806,6 +870,7 @@ TARGETS = {
     "identity": identity,
     "pcfapi": pcfapi,
     "pcfweb": pcfweb,
+    "tools": tools,
     "http": http,
     "meta": meta,
     "importers": importers,

@@ -1,0 +1,165 @@
+/* Fuzz target: PCF's answers as the toolset turns them into what a model
+ * reads: each PCF tool runs through the engine against a scripted PCF
+ * (tests/helpers/scriptpeer.h), so every JSON shape, page and header the client decodes
+ * also goes through the toolset's normalising, fencing and rendering.
+ * Whatever PCF answers, a tool's structured content must conform to the
+ * outputSchema it declares (the engine checks it), and every answer must be
+ * a JSON-RPC object.
+ *
+ * Input (text):
+ *   line 1   "<tool name> [<flags>]": flags 1 = API token, 2 = email and
+ *            password (default 3)
+ *   line 2   the tool's arguments (a JSON object; empty = {})
+ *   then     the answers, as in fuzz/pcfdrive.h */
+#include "core/internal.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include <pcfmcp/pcfmcp.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "helpers/scriptpeer.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define TOKEN "ee8358e3-118d-453e-889c-169871af82e2"
+#define MAX_ANSWERS 64
+
+static pcfmcp_engine_t *engine;
+static pcfmcp_toolset_t *toolset;
+static pcfmcp_pcf_t *parent, *current;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "fuzz_tools: %s\n", what);
+    abort();
+}
+
+/* Each input gets a client of its own (a sibling: same transport settings),
+ * so no token or web session carries over from the input before. */
+static pcfmcp_error_t resolve(const char *identity, pcfmcp_pcf_t **out, char *why, size_t n,
+                              void *ud)
+{
+    (void)identity, (void)why, (void)n, (void)ud;
+    *out = current;
+    return PCFMCP_OK;
+}
+
+static void setup(void)
+{
+    char url[64];
+    if (pcfmcp_global_init() != PCFMCP_OK)
+        die("global init");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", peer_start());
+    if (pcfmcp_pcf_new(&parent, url, NULL) != PCFMCP_OK ||
+        pcfmcp_pcf_set_timeouts(parent, 2000, 5000, 10000) != PCFMCP_OK ||
+        pcfmcp_pcf_set_retry(parent, 1, 1, 1) != PCFMCP_OK ||
+        pcfmcp_pcf_set_max_body(parent, 1 << 20) != PCFMCP_OK)
+        die("client");
+    if (pcfmcp_engine_new(&engine, "fuzz", "1") != PCFMCP_OK ||
+        pcfmcp_engine_set_validate_output(engine, 1) != PCFMCP_OK ||
+        pcfmcp_toolset_new(&toolset) != PCFMCP_OK ||
+        pcfmcp_toolset_set_enable_destructive(toolset, 1) != PCFMCP_OK ||
+        pcfmcp_toolset_set_resolver(toolset, resolve, NULL) != PCFMCP_OK ||
+        pcfmcp_toolset_register(toolset, engine) != PCFMCP_OK)
+        die("toolset");
+}
+
+static const char *line_end(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    return nl ? nl : end;
+}
+
+static bool has(const char *s, size_t n, const char *needle)
+{
+    return memmem(s, n, needle, strlen(needle)) != NULL;
+}
+
+static void on_emit(const char *json, size_t len, unsigned flags, void *ud)
+{
+    (void)flags, (void)ud;
+    if (!json)
+        return;
+    /* FUZZ_TOOLS_VERBOSE=1 shows each answer (for writing seeds). */
+    static int verbose = -1;
+    if (verbose < 0)
+        verbose = getenv("FUZZ_TOOLS_VERBOSE") != NULL;
+    if (verbose)
+        fprintf(stderr, "fuzz_tools: %.*s\n", (int)(len > 300 ? 300 : len), json);
+    cJSON *m = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsObject(m))
+        die("the engine emitted something that is not a JSON-RPC object");
+    cJSON_Delete(m);
+    /* The engine's verdict on the tool's own output. */
+    if (has(json, len, "structured content violates the outputSchema") ||
+        has(json, len, "the tool returned no structured content")) {
+        fprintf(stderr, "fuzz_tools: %.*s\n", (int)(len > 600 ? 600 : len), json);
+        die("a tool's output does not conform to its outputSchema");
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!engine)
+        setup();
+    const char *p = (const char *)data, *end = p + size;
+    const char *l1 = line_end(p, end);
+    const char *sp = memchr(p, ' ', (size_t)(l1 - p));
+    size_t nlen = sp ? (size_t)(sp - p) : (size_t)(l1 - p);
+    unsigned flags = 3;
+    if (sp) {
+        flags = 0;
+        for (const char *q = sp + 1; q < l1 && *q >= '0' && *q <= '9'; q++)
+            flags = (flags * 10 + (unsigned)(*q - '0')) & 0xff;
+    }
+    const char *a0 = l1 < end ? l1 + 1 : end, *a1 = line_end(a0, end);
+    /* The call, built so that the tool name and arguments are the input's. */
+    cJSON *msg = cJSON_CreateObject(), *params = cJSON_CreateObject(), *args = NULL;
+    if (!msg || !params)
+        die("out of memory");
+    cJSON_AddStringToObject(msg, "jsonrpc", "2.0");
+    cJSON_AddNumberToObject(msg, "id", 1);
+    cJSON_AddStringToObject(msg, "method", "tools/call");
+    char *name = strndup(p, nlen);
+    cJSON_AddStringToObject(params, "name", name ? name : "");
+    free(name);
+    if (a1 > a0 && pcfmcp__json_parse(a0, (size_t)(a1 - a0), 32, &args, NULL) == PCFMCP__JSON_OK)
+        cJSON_AddItemToObject(params, "arguments", args);
+    else
+        cJSON_AddItemToObject(params, "arguments", cJSON_CreateObject());
+    cJSON_AddItemToObject(msg, "params", params);
+    char *text = cJSON_PrintUnformatted(msg);
+    cJSON_Delete(msg);
+    if (!text)
+        die("out of memory");
+
+    static peer_answer answers[MAX_ANSWERS];
+    const char *rest = a1 < end ? a1 + 1 : end;
+    while (rest < end && !(end - rest >= 2 && rest[0] == '%' && rest[1] == '%'))
+        rest = line_end(rest, end) < end ? line_end(rest, end) + 1 : end;
+    peer_script(answers, peer_parse_script(rest, end, answers, MAX_ANSWERS));
+
+    if (pcfmcp_pcf_new_sibling(&current, parent) != PCFMCP_OK ||
+        ((flags & 1) && pcfmcp_pcf_set_token(current, TOKEN) != PCFMCP_OK) ||
+        ((flags & 2) && pcfmcp_pcf_set_login(current, "pcf-tester@example.com", "pw") != PCFMCP_OK))
+        die("client");
+    pcfmcp_session_t *s = NULL;
+    if (pcfmcp_session_new(&s, engine, PCFMCP_SESSION_STATELESS) != PCFMCP_OK ||
+        pcfmcp_session_set_protocol_version(s, "2025-11-25") != PCFMCP_OK ||
+        pcfmcp_session_set_identity(s, "key:fuzz") != PCFMCP_OK)
+        die("session");
+    pcfmcp_engine_handle(engine, s, text, strlen(text), on_emit, NULL, NULL);
+    pcfmcp_session_free(s);
+    pcfmcp_pcf_free(current);
+    current = NULL;
+    free(text);
+    return 0;
+}
