@@ -9,7 +9,9 @@
  * The harness owns the framing (Content-Length, one kept-alive connection
  * per input, Host when absent) and replaces "$SID" in header values with the last
  * Mcp-Session-Id the server issued and "$EID" with the last SSE event id.
- * A first line "!stateless" sends the requests to a stateless transport.
+ * A first line "!stateless" sends the requests to a stateless transport; a
+ * first line "!headers" runs each following line through the header value
+ * readers directly (no socket: many more values per second).
  * Every answer must be well-formed HTTP, and its JSON (or each SSE data
  * line) must parse. Sessions the input created are ended afterwards. */
 #include "core/internal.h"
@@ -32,7 +34,10 @@
 
 #include <pcfmcp/pcfmcp.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
+#include "core/util.h"
+#include "transport/http_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -611,8 +616,64 @@ static void end_sessions(state *st, unsigned port)
     }
 }
 
+/* The readers of header values, on each line of the input. */
+static void header_values(const char *p, const char *end)
+{
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        char *v = strndup(p, n); /* a header value is a C string */
+        if (!v)
+            die("out of memory");
+        size_t dl = 0;
+        char *d = pcfmcp__http_header_decode(v, &dl);
+        if (d) {
+            /* Mcp-Name and Mcp-Param-* compare with strcmp: no NUL may hide
+             * inside, and what is compared is text. */
+            if (strlen(d) != dl || !pcfmcp__utf8_valid(d, dl, NULL))
+                die("a decoded header value holds a NUL or invalid UTF-8");
+            /* What a client encodes decodes back. */
+            char *enc = pcfmcp__base64_encode(d, dl, NULL);
+            if (enc) {
+                size_t el = strlen(enc) + 12;
+                char *wrapped = malloc(el);
+                if (!wrapped)
+                    die("out of memory");
+                snprintf(wrapped, el, "=?base64?%s?=", enc);
+                size_t bl = 0;
+                char *back = pcfmcp__http_header_decode(wrapped, &bl);
+                if (!back || bl != dl || memcmp(back, d, dl) != 0)
+                    die("a base64 header value does not decode to what was encoded");
+                pcfmcp__free(back);
+                free(wrapped);
+                pcfmcp__free(enc);
+            }
+            pcfmcp__free(d);
+        }
+        pcfmcp__http_accepts(v, "application/json");
+        pcfmcp__http_accepts(v, "text/event-stream");
+        pcfmcp__http_accepts_gzip(v);
+        pcfmcp__http_is_json_type(v);
+        char scheme[16], host[256];
+        int port = 0;
+        if (pcfmcp__http_parse_origin(v, scheme, sizeof(scheme), host, sizeof(host), &port) &&
+            (strlen(scheme) >= sizeof(scheme) || strlen(host) >= sizeof(host)))
+            die("an origin part overran its buffer");
+        if (pcfmcp__http_parse_host(v, host, sizeof(host), &port))
+            pcfmcp__http_is_loopback_name(host);
+        pcfmcp__http_list_match("http://localhost:*,https://app.example,[::1]:8080", v);
+        free(v);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    const char *hp = (const char *)data;
+    if (size >= 9 && memcmp(hp, "!headers\n", 9) == 0) {
+        header_values(hp + 9, hp + size);
+        return 0;
+    }
     if (!engine)
         setup();
     const char *p = (const char *)data, *end = p + size;

@@ -569,6 +569,13 @@ def http():
                                               http_req("GET", "/mcp", ["Accept: text/event-stream"]),
                                               http_req("DELETE", "/mcp", ["Mcp-Session-Id: x"])),
         "garbage": requests(post("{"), post(""), post(rpc("tools/call", {"name": 7}))),
+        "header-values": "!headers\n" + "\n".join([
+            b64("echo"), b64("zürich"), "=?base64?!!?=", "=?base64?AA==?=", "=?base64?/w==?=",
+            "=?base64??=", " \techo \t", "", "application/json, text/event-stream",
+            "text/*;q=0.5, application/json;q=0", "*/*;q=0.001", "gzip;q=0, deflate", "GZIP",
+            "application/json; charset=utf-8", "Application/JSON ;x=y", "http://localhost:5173",
+            "https://app.example", "http://[::1]:8080", "null", "[::1]:8080", "example.com:80",
+            "127.0.0.1", "localhost.:65536"]) + "\n",
     }
 
 
