@@ -157,12 +157,6 @@ static void setup(void)
         die("toolset");
 }
 
-static const char *line_end(const char *p, const char *end)
-{
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    return nl ? nl : end;
-}
-
 static void on_emit(const char *json, size_t len, unsigned flags, void *ud)
 {
     (void)flags, (void)ud;
@@ -189,17 +183,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!engine)
         setup();
-    const char *p = (const char *)data, *end = p + size;
-    const char *l1 = line_end(p, end);
-    const char *sp = memchr(p, ' ', (size_t)(l1 - p));
-    size_t nlen = sp ? (size_t)(sp - p) : (size_t)(l1 - p);
-    unsigned flags = 3;
-    if (sp) {
-        flags = 0;
-        for (const char *q = sp + 1; q < l1 && *q >= '0' && *q <= '9'; q++)
-            flags = (flags * 10 + (unsigned)(*q - '0')) & 0xff;
-    }
-    const char *a0 = l1 < end ? l1 + 1 : end, *a1 = line_end(a0, end);
+    peer_input in;
+    peer_split_input((const char *)data, (const char *)data + size, &in);
+    unsigned flags = in.flags;
     /* The call, built so that the tool name and arguments are the input's. */
     cJSON *msg = cJSON_CreateObject(), *params = cJSON_CreateObject(), *args = NULL;
     if (!msg || !params)
@@ -207,10 +193,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON_AddStringToObject(msg, "jsonrpc", "2.0");
     cJSON_AddNumberToObject(msg, "id", 1);
     cJSON_AddStringToObject(msg, "method", "tools/call");
-    char *name = strndup(p, nlen);
+    char *name = strndup(in.name, in.name_len);
     cJSON_AddStringToObject(params, "name", name ? name : "");
     free(name);
-    if (a1 > a0 && pcfmcp__json_parse(a0, (size_t)(a1 - a0), 32, &args, NULL) == PCFMCP__JSON_OK)
+    if (in.args_len && pcfmcp__json_parse(in.args, in.args_len, 32, &args, NULL) == PCFMCP__JSON_OK)
         cJSON_AddItemToObject(params, "arguments", args);
     else
         cJSON_AddItemToObject(params, "arguments", cJSON_CreateObject());
@@ -221,10 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         die("out of memory");
 
     static peer_answer answers[MAX_ANSWERS];
-    const char *rest = a1 < end ? a1 + 1 : end;
-    while (rest < end && !(end - rest >= 2 && rest[0] == '%' && rest[1] == '%'))
-        rest = line_end(rest, end) < end ? line_end(rest, end) + 1 : end;
-    peer_script(answers, peer_parse_script(rest, end, answers, MAX_ANSWERS));
+    peer_script(answers, peer_parse_script(in.script, in.end, answers, MAX_ANSWERS));
 
     if (pcfmcp_pcf_new_sibling(&current, parent) != PCFMCP_OK ||
         ((flags & 1) && pcfmcp_pcf_set_token(current, TOKEN) != PCFMCP_OK) ||

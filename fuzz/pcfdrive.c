@@ -136,12 +136,6 @@ static cJSON *defaults(pcfmcp__pcf_op op)
     return a;
 }
 
-static const char *line_end(const char *p, const char *end)
-{
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    return nl ? nl : end;
-}
-
 static void check_text(const char *s, bool controls_ok)
 {
     if (!s)
@@ -205,23 +199,14 @@ void pcf_drive(const uint8_t *data, size_t size, const pcfmcp__pcf_op *ops, size
     if (!parent[0])
         setup();
     const char *p = (const char *)data, *end = p + size;
-    /* Line 1: label and flags. */
-    const char *l1 = line_end(p, end);
-    const char *sp = memchr(p, ' ', (size_t)(l1 - p));
-    size_t lab_len = sp ? (size_t)(sp - p) : (size_t)(l1 - p);
-    unsigned flags = 3;
-    if (sp) {
-        flags = 0;
-        for (const char *q = sp + 1; q < l1 && *q >= '0' && *q <= '9'; q++)
-            flags = (flags * 10 + (unsigned)(*q - '0')) & 0xff;
-    }
-    pcfmcp__pcf_op op = pick(p, lab_len, ops, nops);
-    /* Line 2: arguments. */
-    const char *a0 = l1 < end ? l1 + 1 : end;
-    const char *a1 = line_end(a0, end);
+    peer_input in;
+    peer_split_input(p, end, &in);
+    unsigned flags = in.flags;
+    pcfmcp__pcf_op op = pick(in.name, in.name_len, ops, nops);
     cJSON *args = defaults(op);
     cJSON *given = NULL;
-    if (args && a1 > a0 && pcfmcp__json_parse(a0, (size_t)(a1 - a0), 16, &given, NULL) == PCFMCP__JSON_OK &&
+    if (args && in.args_len &&
+        pcfmcp__json_parse(in.args, in.args_len, 16, &given, NULL) == PCFMCP__JSON_OK &&
         cJSON_IsObject(given)) {
         cJSON *m;
         cJSON_ArrayForEach(m, given) {
@@ -230,15 +215,8 @@ void pcf_drive(const uint8_t *data, size_t size, const pcfmcp__pcf_op *ops, size
         }
     }
     cJSON_Delete(given);
-    /* The answers. */
     static peer_answer answers[MAX_ANSWERS];
-    const char *rest = a1 < end ? a1 + 1 : end;
-    while (rest < end && !(end - rest >= 2 && rest[0] == '%' && rest[1] == '%')) {
-        const char *le = line_end(rest, end);
-        rest = le < end ? le + 1 : end;
-    }
-    size_t n = peer_parse_script(rest, end, answers, MAX_ANSWERS);
-    peer_script(answers, n);
+    peer_script(answers, peer_parse_script(in.script, in.end, answers, MAX_ANSWERS));
 
     pcfmcp_pcf_t *pcf = NULL;
     if (pcfmcp_pcf_new_sibling(&pcf, parent[web ? 1 : 0]) != PCFMCP_OK)

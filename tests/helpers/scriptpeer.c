@@ -343,6 +343,30 @@ size_t peer_parse_script(const char *p, const char *end, peer_answer *out, size_
     return n;
 }
 
+void peer_split_input(const char *p, const char *end, peer_input *in)
+{
+    const char *l1 = line_end(p, end);
+    const char *sp = memchr(p, ' ', (size_t)(l1 - p));
+    in->name = p;
+    in->name_len = sp ? (size_t)(sp - p) : (size_t)(l1 - p);
+    in->flags = 3;
+    if (sp) {
+        in->flags = 0;
+        for (const char *q = sp + 1; q < l1 && *q >= '0' && *q <= '9'; q++)
+            in->flags = (in->flags * 10 + (unsigned)(*q - '0')) & 0xff;
+    }
+    in->args = l1 < end ? l1 + 1 : end;
+    const char *a1 = line_end(in->args, end);
+    in->args_len = (size_t)(a1 - in->args);
+    const char *rest = a1 < end ? a1 + 1 : end;
+    while (rest < end && !(end - rest >= 2 && rest[0] == '%' && rest[1] == '%')) {
+        const char *le = line_end(rest, end);
+        rest = le < end ? le + 1 : end;
+    }
+    in->script = rest;
+    in->end = end;
+}
+
 unsigned peer_start(void)
 {
     if (listener >= 0)

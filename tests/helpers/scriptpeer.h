@@ -28,6 +28,19 @@ typedef struct {
  * "<status>\n<header lines>\n\n<body>". @p p is at the first "%%" line.
  * The answers point into the text. Returns how many (at most @p max). */
 size_t peer_parse_script(const char *p, const char *end, peer_answer *out, size_t max);
+/* An input that drives a client against the peer: a line "<name> [<flags>]"
+ * (flags a decimal number, default 3), a line of call arguments (JSON, may
+ * be empty), anything else, then the script (from the first "%%" line). */
+typedef struct {
+    const char *name;
+    size_t name_len;
+    unsigned flags;
+    const char *args; /* the arguments line, without its newline */
+    size_t args_len;
+    const char *script, *end;
+} peer_input;
+
+void peer_split_input(const char *p, const char *end, peer_input *in);
 /* Starts the server once; returns its port. */
 unsigned peer_start(void);
 /* Replaces the script (copied), once the connection being served is closed. */
