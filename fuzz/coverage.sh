@@ -25,6 +25,8 @@ files_of() {
     http) echo lib/transport/http.c lib/transport/http_util.c ;;
     meta) echo lib/mcp/dispatch.c ;;
     importers) echo lib/pcf/importers_scan.c ;;
+    tools) echo lib/tools/model.c lib/tools/toolset.c lib/tools/t_core.c lib/tools/t_issues.c \
+        lib/tools/sanitize.c ;;
     *) echo "no parser files listed for $1" >&2; exit 2 ;;
     esac
 }
@@ -39,6 +41,7 @@ if [ ! -f Makefile ]; then
     CC=clang CFLAGS="-O0 -g -fprofile-instr-generate -fcoverage-mapping" \
     LDFLAGS="-fprofile-instr-generate" "$top/configure" --quiet --disable-shared
 fi
+make --quiet lib/layers/stamp lib/gen/core/config_typed.h >/dev/null
 for t in "$@"; do
     make -j"$(nproc)" --quiet "fuzz/replay-$t" >"make-$t.log" 2>&1 || { cat "make-$t.log"; exit 1; }
     rm -f "cov-$t".profraw*
