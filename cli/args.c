@@ -28,11 +28,21 @@ static const char *nearest_flag(const char *name, size_t n)
 
 static int unknown_option(const char *arg, const char *name, size_t n)
 {
+    int secret = name ? cli_secret_flag(name, n) : -1;
+    if (secret >= 0)
+        return secret;
     const char *near = name ? nearest_flag(name, n) : NULL;
-    if (near)
-        fprintf(stderr, "pcf-mcp: unknown option %s; did you mean --%s? (try --help)\n", arg, near);
+    /* "--flag=value" is named without its value: a mistyped secret flag
+     * must not be echoed into a terminal log. */
+    char shown[160];
+    if (name)
+        snprintf(shown, sizeof(shown), "--%.*s", (int)n, name);
     else
-        fprintf(stderr, "pcf-mcp: unknown option %s (try --help)\n", arg);
+        snprintf(shown, sizeof(shown), "%s", arg);
+    if (near)
+        fprintf(stderr, "pcf-mcp: unknown option %s; did you mean --%s? (try --help)\n", shown, near);
+    else
+        fprintf(stderr, "pcf-mcp: unknown option %s (try --help)\n", shown);
     return CLI_EXIT_USAGE;
 }
 
@@ -123,22 +133,4 @@ void cli_args_free(cli_args *a)
     free(a->settings);
     free(a->positional);
     memset(a, 0, sizeof(*a));
-}
-
-void cli_print_key_flags(FILE *f)
-{
-    fprintf(f, "\nSettings (each also PCF_MCP_<KEY> in the environment and key: in the file):\n");
-    for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
-        const char *key = NULL, *flag = NULL, *def = NULL, *doc = NULL;
-        pcfmcp_config_type_t type;
-        pcfmcp_config_key_info(i, &key, &type, &def, NULL, &flag, &doc);
-        if (!flag)
-            continue;
-        char left[64];
-        snprintf(left, sizeof(left), "--%s%s", flag, type == PCFMCP_CONFIG_BOOL ? "[=BOOL]" : " VALUE");
-        fprintf(f, "  %-34s %s", left, doc);
-        if (def && *def)
-            fprintf(f, " [%s]", def);
-        fputc('\n', f);
-    }
 }

@@ -34,8 +34,15 @@ typedef struct {
 /* Parses argv. Returns -1 to go on, or an exit status after printing a usage error. */
 int cli_parse(int argc, char **argv, cli_args *out);
 void cli_args_free(cli_args *a);
-/* Prints one line per configuration flag (for --help). */
+/* help.c: every setting with its flag and environment variable. */
 void cli_print_key_flags(FILE *f);
+/* Prints the help of @p command (NULL: the global help); exit status. */
+int cli_help(const char *command);
+/* "unknown command", with the nearest command when one is close. */
+int cli_unknown_command(const char *cmd);
+/* For a flag naming a secret (--pcf-token): says how to give it instead and
+ * returns the exit status; -1 when @p name is no secret's flag. */
+int cli_secret_flag(const char *name, size_t n);
 /* `tools`: what a client of `serve` gets with @p cfg (consumed by the caller). */
 struct pcfmcp_config;
 int cli_cmd_tools(const cli_args *a, struct pcfmcp_config *cfg);

@@ -14,42 +14,6 @@
 
 #include "cli/cli.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: pcf-mcp [OPTIONS] [COMMAND]\n"
-            "\n"
-            "An MCP server for the Pentest Collaboration Framework (PCF).\n"
-            "\n"
-            "Commands:\n"
-            "  serve                 serve MCP (the default command)\n"
-            "  config check [FILE]   validate a configuration file (and the environment)\n"
-            "  config dump           print the effective configuration, secrets redacted\n"
-            "  config reference [--format man|man-flags|markdown]\n"
-            "                        print the configuration reference (pcf-mcp.conf(5))\n"
-            "  tools [--format F]    print the tools a client gets with this configuration\n"
-            "                        (F: text, markdown, man, json)\n"
-            "  keys new NAME         make an API key: the key on stderr, its keys-file line on stdout\n"
-            "  keys hash NAME        the keys-file line for a key read from standard input\n"
-            "  version               print the version\n"
-            "\n"
-            "Options:\n"
-            "  -c, --config FILE     read settings from a YAML file\n"
-            "  -h, --help            show this help and exit\n"
-            "  -V, --version         show the version and exit\n");
-    cli_print_key_flags(f);
-    fprintf(f,
-            "\n"
-            "Every setting can also come from the environment as PCF_MCP_<SECTION>_<KEY>\n"
-            "(PCF_MCP_PCF_URL, PCF_MCP_LOG_LEVEL, ...); secrets (PCF_MCP_PCF_TOKEN,\n"
-            "PCF_MCP_PCF_PASSWORD, ...) only from the environment, the file, or a file\n"
-            "named by their *_FILE variant. Precedence: flags > environment > file > defaults.\n"
-            "\n"
-            "Exit status: 0 success; 1 runtime failure; 2 usage or configuration error;\n"
-            "3 stopped with requests that had to be cancelled.\n"
-            "See pcf-mcp(1) and pcf-mcp.conf(5).\n");
-}
-
 /* Builds the effective configuration: defaults < file < environment < flags.
  * Returns an exit status (0 = ok) after printing every problem. */
 static int load_config(const cli_args *a, pcfmcp_config_t **out, bool resolve)
@@ -175,10 +139,8 @@ static int cmd_config(const cli_args *a)
         cli_args copy = *a;
         if (a->npositional >= 3)
             copy.config_file = a->positional[2];
-        if (!copy.config_file) {
-            fprintf(stderr, "pcf-mcp: config check needs a FILE (or --config FILE)\n");
-            return CLI_EXIT_USAGE;
-        }
+        /* Without a file: the environment and the flags, which is all a
+         * desktop client's configuration is. */
         pcfmcp_config_t *cfg = NULL;
         int status = load_config(&copy, &cfg, true);
         if (status)
@@ -199,7 +161,7 @@ static int cmd_config(const cli_args *a)
             p += n + (p[n] ? 1 : 0);
         }
         pcfmcp_config_free(cfg);
-        printf("%s: OK\n", copy.config_file);
+        printf("%s: OK\n", copy.config_file ? copy.config_file : "environment and flags");
         return CLI_EXIT_OK;
     }
     if (strcmp(sub, "dump") == 0) {
@@ -244,9 +206,10 @@ int main(int argc, char **argv)
         return status;
     }
     if (a.help) {
-        usage(stdout);
+        /* `serve --help` is about serve; `--help` alone lists the commands. */
+        status = cli_help(a.npositional ? a.positional[0] : NULL);
         cli_args_free(&a);
-        return CLI_EXIT_OK;
+        return status;
     }
     const char *cmd = a.npositional ? a.positional[0] : "serve";
     if (a.version || strcmp(cmd, "version") == 0) {
@@ -268,11 +231,9 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "keys") == 0) {
         status = cli_cmd_keys(&a);
     } else if (strcmp(cmd, "help") == 0) {
-        usage(stdout);
-        status = CLI_EXIT_OK;
+        status = cli_help(a.npositional > 1 ? a.positional[1] : NULL);
     } else {
-        fprintf(stderr, "pcf-mcp: unknown command \"%s\" (try --help)\n", cmd);
-        status = CLI_EXIT_USAGE;
+        status = cli_unknown_command(cmd);
     }
     cli_args_free(&a);
     return status;

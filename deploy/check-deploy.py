@@ -40,11 +40,20 @@ def load_yaml(path):
 
 # ------------------------------------------------------------------ metrics
 
+# Metrics the alerts name before the code exporting them lands: PCF
+# reachability from the background readiness check (lib/server/readiness.c).
+# A name leaves this set as soon as the library exports it (checked below).
+PENDING_METRICS = {"pcf_mcp_pcf_up", "pcf_mcp_pcf_last_check_timestamp_seconds"}
+
+
 def exported_metrics():
     names = set()
-    for f in ("lib/server/guards.c", "lib/hardening/metrics.c"):
-        with open(os.path.join(SRC, f)) as fh:
+    for f in sorted(glob.glob(os.path.join(SRC, "lib", "**", "*.c"), recursive=True)):
+        with open(f) as fh:
             names.update(re.findall(r'"((?:pcf_mcp|process)_[a-z_]+)"', fh.read()))
+    for n in sorted(PENDING_METRICS & names):
+        bad("{} is exported now: remove it from PENDING_METRICS".format(n))
+    names |= PENDING_METRICS
     hist = {n for n in names if n.endswith("_seconds") and "duration" in n}
     for n in hist:
         names.update({n + "_bucket", n + "_sum", n + "_count"})
@@ -148,6 +157,18 @@ def check_kubernetes():
              for d in objs.get("NetworkPolicy", [])}
     if ("Ingress", "Egress") not in kinds:
         bad("NetworkPolicy: no policy covers both ingress and egress")
+    # The admission policy admits the manifests' own image and refuses :latest.
+    vap = objs.get("ValidatingAdmissionPolicy", [])
+    if not vap or not objs.get("ValidatingAdmissionPolicyBinding"):
+        bad("no ValidatingAdmissionPolicy (and binding) for the namespace")
+    else:
+        exprs = " ".join(v["expression"] for v in vap[0]["spec"]["validations"])
+        image = c["image"]
+        repo = image.split(":")[0]
+        if "'{}:'".format(repo) not in exprs:
+            bad("admission policy does not admit the Deployment's image {}".format(image))
+        if not re.search(r":[0-9]+[.][0-9]+[.][0-9]+$", image) or "':latest'" not in exprs:
+            bad("admission policy or image: the image must be pinned and :latest refused")
     ns = objs["Namespace"][0]["metadata"]["labels"]
     if ns.get("pod-security.kubernetes.io/enforce") != "restricted":
         bad("Namespace: Pod Security Standard 'restricted' is not enforced")
@@ -157,6 +178,73 @@ def check_kubernetes():
             bad("kubectl kustomize failed: " + r.stderr.strip())
     else:
         notes.append("kubectl not installed: kustomize build not checked")
+
+
+def check_store_component():
+    """deploy/kubernetes/redis: the optional store. Its Deployment is held
+    to the same rules as pcf-mcp's, only pcf-mcp may reach it, and the
+    patch points pcf-mcp at its Service with the password from a file."""
+    k8s = os.path.join(DEPLOY, "kubernetes")
+    comp = os.path.join(k8s, "redis")
+    with open(os.path.join(comp, "kustomization.yaml")) as f:
+        kust = yaml.safe_load(f)
+    if kust.get("kind") != "Component":
+        bad("redis/kustomization.yaml is not a kustomize Component")
+    objs = {}
+    for res in kust.get("resources", []):
+        for d in load_yaml(os.path.join(comp, res)):
+            objs.setdefault(d.get("kind"), []).append(d)
+    dep, svc = objs["Deployment"][0], objs["Service"][0]
+    pod = dep["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    sc, psc = c.get("securityContext", {}), pod.get("securityContext", {})
+    if not psc.get("runAsNonRoot") or not sc.get("readOnlyRootFilesystem") or \
+            sc.get("allowPrivilegeEscalation") is not False or \
+            sc.get("capabilities", {}).get("drop") != ["ALL"] or \
+            psc.get("seccompProfile", {}).get("type") != "RuntimeDefault" or \
+            pod.get("automountServiceAccountToken") is not False:
+        bad("redis Deployment: not as locked down as pcf-mcp's")
+    if "limits" not in c.get("resources", {}):
+        bad("redis Deployment: no resource limits")
+    args = c.get("args", [])
+    if "--aclfile" not in args or "--requirepass" in args:
+        bad("redis Deployment: the password must come from the ACL file, not the command line")
+    np = [d for d in objs.get("NetworkPolicy", [])
+          if d["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+          == "pcf-mcp-redis"]
+    if not np or np[0]["spec"].get("egress") != []:
+        bad("redis NetworkPolicy: the store must talk to no one")
+    patches = {}
+    for p in kust.get("patches", []):
+        patches[p["target"]["kind"]] = load_yaml(os.path.join(comp, p["path"]))[0]
+    env = {}
+    for op in patches.get("Deployment", []):
+        if op.get("path", "").endswith("/env"):
+            env = {e["name"]: e.get("value") for e in op["value"]}
+    url = env.get("PCF_MCP_STORE_URL", "")
+    host = "{}:{}".format(svc["metadata"]["name"], svc["spec"]["ports"][0]["port"])
+    if host not in url:
+        bad("redis component: PCF_MCP_STORE_URL {!r} does not name the Service {}".format(url, host))
+    if re.search(r"://[^/@]*:[^/@]*@", url):
+        bad("redis component: the store password is in the URL; use the password file")
+    if "PCF_MCP_STORE_PASSWORD_FILE" not in env:
+        bad("redis component: no store password file")
+    egress = json.dumps(patches.get("NetworkPolicy", []))
+    if "pcf-mcp-redis" not in egress or "6379" not in egress:
+        bad("redis component: pcf-mcp's NetworkPolicy does not let it reach the store")
+    if shutil.which("kubectl"):
+        with tempfile.TemporaryDirectory() as tmp:
+            # The base with the component switched on.
+            with open(os.path.join(k8s, "kustomization.yaml")) as f:
+                base = yaml.safe_load(f)
+            shutil.copytree(k8s, os.path.join(tmp, "k"))
+            base["components"] = ["redis"]
+            with open(os.path.join(tmp, "k", "kustomization.yaml"), "w") as f:
+                yaml.safe_dump(base, f)
+            r = subprocess.run(["kubectl", "kustomize", os.path.join(tmp, "k")],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                bad("kubectl kustomize with the redis component failed: " + r.stderr.strip())
 
 
 def check_rules():
@@ -221,7 +309,13 @@ def check_config():
         with open(tok, "w") as f:
             f.write("11111111-2222-4333-8444-555555555555")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PCF_MCP_")}
-        env["PCF_MCP_PCF_TOKEN_FILE"] = tok  # the Secret mount, replaced for the check
+        keys = os.path.join(tmp, "api-keys")
+        with open(keys, "w") as f:
+            f.write("")
+        # The Secret mounts, replaced for the check: config check reads every
+        # file the server would read, as serve does.
+        env["PCF_MCP_PCF_TOKEN_FILE"] = tok
+        env["PCF_MCP_AUTH_API_KEYS_FILE"] = keys
         r = subprocess.run([binary, "config", "check",
                             os.path.join(DEPLOY, "kubernetes", "config.yaml")],
                            capture_output=True, text=True, env=env)
@@ -229,6 +323,124 @@ def check_config():
             bad("deploy/kubernetes/config.yaml is refused by pcf-mcp: " + r.stderr.strip())
     finally:
         shutil.rmtree(tmp)
+
+
+def check_render():
+    """deploy/render.py with a site's values: nothing of the examples is
+    left, the rendered configuration passes config check, and (with
+    kubectl) kustomize builds the rendered tree. README lists every value."""
+    examples = {}
+    with open(os.path.join(DEPLOY, "values.env")) as f:
+        for line in f:
+            m = re.fullmatch(r"([A-Z][A-Z0-9_]*)=(.*)", line.strip())
+            if m:
+                examples[m.group(1)] = m.group(2)
+    with open(os.path.join(SRC, "README.md")) as f:
+        readme = f.read()
+    for k in examples:
+        if "`{}`".format(k) not in readme:
+            bad("README.md does not list deploy/values.env's {}".format(k))
+    site = {"PCF_URL": "https://pcf.corp.test", "PCF_CIDR": "198.51.100.7/32",
+            "IMAGE": "registry.corp.test/sec/pcf-mcp", "HOSTNAME": "mcp.corp.test",
+            "TRUSTED_PROXIES": "172.20.0.0/16", "OTLP_ENDPOINT": "http://otel.corp.test:4318",
+            "LOKI_HOST": "loki.corp.test", "AUDIT_BUCKET": "corp-audit",
+            "AUDIT_REGION": "eu-west-3"}
+    tmp = tempfile.mkdtemp()
+    try:
+        env = os.path.join(tmp, "site.env")
+        with open(env, "w") as f:
+            f.write("".join("{}={}\n".format(k, v) for k, v in site.items()))
+        out = os.path.join(tmp, "out")
+        r = subprocess.run([sys.executable, os.path.join(DEPLOY, "render.py"), env, out],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            bad("render.py refused a complete site file: " + r.stderr.strip())
+            return
+        for dirpath, _, names in os.walk(out):
+            for name in names:
+                with open(os.path.join(dirpath, name)) as f:
+                    text = f.read()
+                for k, v in examples.items():
+                    if v in text:
+                        bad("rendered {}: example {} still present".format(name, k))
+        with open(os.path.join(out, "kubernetes", "config.yaml")) as f:
+            if "url: https://pcf.corp.test" not in f.read():
+                bad("rendered config.yaml lacks the site's pcf.url")
+        # A site file that keeps an example value is refused.
+        with open(env, "a") as f:
+            f.write("HOSTNAME={}\n".format(examples["HOSTNAME"]))
+        r = subprocess.run([sys.executable, os.path.join(DEPLOY, "render.py"), env,
+                            os.path.join(tmp, "out2")], capture_output=True, text=True)
+        if r.returncode != 2 or "still the example value" not in r.stderr:
+            bad("render.py accepted an example value left in place")
+        if shutil.which("kubectl"):
+            r = subprocess.run(["kubectl", "kustomize", os.path.join(out, "kubernetes")],
+                               capture_output=True, text=True)
+            if r.returncode != 0 or "image: registry.corp.test/sec/pcf-mcp:" not in r.stdout:
+                bad("kubectl kustomize of the rendered tree: " + r.stderr.strip())
+    finally:
+        shutil.rmtree(tmp)
+
+
+def check_retention():
+    """Log, trace and audit retention are set, and audit records outlive the
+    lock that keeps them (docs/operations.md: logs 30 d, traces 14 d, audit 1 y)."""
+    with open(os.path.join(DEPLOY, "logging", "retention.yaml")) as f:
+        r = yaml.safe_load(f)
+
+    def days(v):
+        m = re.fullmatch(r"(\d+)([dh])", str(v))
+        return int(m.group(1)) / (24 if m.group(2) == "h" else 1) if m else None
+
+    logs = days(r["loki"]["limits_config"]["retention_period"])
+    if not r["loki"]["compactor"].get("retention_enabled") or not logs or logs < 30:
+        bad("retention: Loki keeps logs less than 30 days (or retention is off)")
+    traces = days(r["tempo"]["compactor"]["compaction"]["block_retention"])
+    if not traces or traces < 14:
+        bad("retention: traces kept less than 14 days")
+    lock = r["audit_bucket"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    expiry = r["audit_bucket"]["LifecycleConfiguration"]["Rules"][0]["Expiration"]["Days"]
+    if lock.get("Mode") != "COMPLIANCE" or lock.get("Days", 0) < 365:
+        bad("retention: audit records are not locked (COMPLIANCE) for a year")
+    if expiry <= lock.get("Days", 0):
+        bad("retention: audit records expire before their lock ends")
+    with open(os.path.join(DEPLOY, "logging", "fluent-bit.conf")) as f:
+        if "bucket  pentest-audit" not in f.read():
+            bad("retention: fluent-bit.conf's audit bucket is not the one retention.yaml locks")
+
+
+def check_readme_paths():
+    """The client snippets name the binary where each install puts it: the
+    Debian package's /usr/bin (debian/pcf-mcp.install) and a source build's
+    /usr/local/bin (configure's default prefix)."""
+    with open(os.path.join(SRC, "README.md")) as f:
+        readme = f.read()
+    with open(os.path.join(SRC, "debian", "pcf-mcp.install")) as f:
+        if "usr/bin/pcf-mcp" not in f.read().split():
+            bad("debian/pcf-mcp.install no longer installs usr/bin/pcf-mcp")
+    with open(os.path.join(SRC, "configure.ac")) as f:
+        if "AC_PREFIX_DEFAULT" in f.read():
+            bad("configure.ac changes the default prefix: update README's /usr/local/bin")
+    for path in ('"command": "/usr/bin/pcf-mcp"', '"command": "/usr/local/bin/pcf-mcp"',
+                 '"command": "docker"'):
+        if path not in readme:
+            bad("README.md: no client snippet with {}".format(path))
+
+
+def check_doc_commands():
+    """A shell variable inside single quotes is never expanded: the smoke
+    test once sent the literal text $KEY as its bearer token (always 401)."""
+    for doc in ("docs/operations.md", "README.md", "bindings/python/README.md"):
+        with open(os.path.join(SRC, doc)) as f:
+            text = f.read()
+        spans = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", text, re.S)
+        spans += re.findall(r"`([^`\n]*(?:curl|pcf-mcp|docker|kubectl)[^`\n]*)`", text)
+        for span in spans:
+            for quoted in re.findall(r"'([^'\n]*)'", span):
+                m = re.search(r"\$(?:\{?[A-Z_][A-Z0-9_]*)", quoted)
+                if m:
+                    bad("{}: {} inside single quotes is not expanded by the shell: '{}'"
+                        .format(doc, m.group(0), quoted))
 
 
 def check_dockerfile():
@@ -269,10 +481,15 @@ def main():
     files = check_yaml_files()
     if not problems:
         check_kubernetes()
+        check_store_component()
         check_rules()
     check_dashboard()
     check_config()
     check_dockerfile()
+    check_doc_commands()
+    check_readme_paths()
+    check_render()
+    check_retention()
     check_k6()
     for n in notes:
         print("note: " + n)

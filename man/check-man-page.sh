@@ -13,7 +13,7 @@ if ! cmp -s "$tmp" "$srcdir/man/pcf-mcp.1"; then
     exit 1
 fi
 # Every flag --help shows is documented in the man page.
-for f in $("$builddir/pcf-mcp" --help | sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p'); do
+for f in $("$builddir/pcf-mcp" serve --help | sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p'); do
     grep -q -- "$(printf '%s' "$f" | sed 's/-/\\\\-/g')" "$srcdir/man/pcf-mcp.1" ||
         { echo "$f is in --help but not in man/pcf-mcp.1" >&2; exit 1; }
 done

@@ -73,6 +73,13 @@ C
     # shellcheck disable=SC2046
     cc -o "$tmp/v" "$tmp/v.c" $(pkg-config --cflags --libs pcfmcp)
     "$tmp/v"
+    # The API reference in libpcfmcp-doc's own directory, man3 pages, and the
+    # installed examples building against the installed library.
+    test -f /usr/share/doc/libpcfmcp-doc/html/index.html
+    man -w pcfmcp_engine_answer
+    cp -R /usr/share/doc/libpcfmcp-dev/examples "$tmp/examples"
+    make -s -C "$tmp/examples"
+    "$tmp/examples/answer-one" '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
     rm -rf "$tmp"
     if command -v systemd-analyze >/dev/null 2>&1; then
         systemd-analyze verify /lib/systemd/system/pcf-mcp.service

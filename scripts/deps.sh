@@ -5,12 +5,24 @@ set -eu
 # libpcre2-dev: JSON Schema "pattern" is ECMA-262; PCRE2 runs it (with match
 # limits) after a thin rewrite, instead of a hand-written translator to
 # POSIX EREs that could not do lookaround, backreferences or \p{..}.
+# libhiredis-dev: the protocol layer of the optional shared store (Redis or
+# Valkey) that lets several replicas share rate limits, cache invalidation
+# and session routing; redis-server: the tests start a real one on loopback
+# (CI sets PCFMCP_REQUIRE_REDIS=1, so their tests cannot silently skip).
 PKGS="build-essential autoconf automake libtool pkg-config \
 libcjson-dev libcurl4-gnutls-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev \
-libyaml-dev zlib1g-dev libpcre2-dev check doxygen python3 curl ca-certificates valgrind wrk"
+libyaml-dev zlib1g-dev libpcre2-dev check doxygen python3 curl ca-certificates valgrind wrk \
+libhiredis-dev redis-server"
 # The Unicode Character Database: tests/unicode-table-current.sh checks the
 # generated table of invisible characters (lib/tools/invisible.inc) against it.
 PKGS="$PKGS unicode-data"
+# What CI runs beyond make check (scripts/test-all.sh), all from Debian:
+# promtool (in prometheus) for the alert unit tests; buildah, podman, runc
+# and debootstrap to build the container image without a registry and run
+# it over stdio; python3-venv, -pip, -setuptools and -wheel to build the
+# Python bindings' wheel and pip-install them offline (installcheck).
+PKGS="$PKGS prometheus buildah podman runc debootstrap \
+python3-venv python3-pip python3-setuptools python3-wheel"
 # Node.js runs the official MCP SDK and conformance clients in the tests. Keep a
 # Node that is already installed (e.g. from NodeSource); otherwise take
 # Debian's npm, and below, a Node new enough for the pinned clients.

@@ -6,11 +6,18 @@ bin=$1 srcdir=$2 out=$3
 mkdir -p "$out/docs" "$out/man"
 # `pcf-mcp tools` prints what a client of `serve` gets with the configuration
 # it is given: the reference is every tool, so it is rendered without the
-# caller's PCF_MCP_* settings and with the destructive tools switched on.
+# caller's PCF_MCP_* settings, with every toolset, dynamic mode and the
+# destructive tools switched on.
 for v in $(env | sed -n 's/^\(PCF_MCP_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
-tools() { "$bin" --tools-enable-destructive tools "$@"; }
+tools() { "$bin" --tools-enable-destructive --tools-toolsets all --tools-dynamic tools "$@"; }
 {
     cat "$srcdir/docs/tools-head.md"
+    printf '## Toolsets\n\n'
+    printf '`tools.toolsets` chooses them (default: the ones marked yes; `all`);\n'
+    printf 'in dynamic mode (`tools.dynamic`) the model enables more with\n'
+    printf '`enable_toolset`. Destructive tools also need `tools.enable_destructive`.\n\n'
+    python3 "$srcdir/scripts/context-cost.py" --bin "$bin" --toolsets-markdown
+    printf '\n## Tools\n\n'
     tools --format markdown
 } > "$out/docs/tools.md.tmp"
 mv "$out/docs/tools.md.tmp" "$out/docs/tools.md"

@@ -1,15 +1,21 @@
 #!/bin/sh
 # Sets up a fresh Debian 12 machine (as root) and passes every test:
 # warnings-as-errors build, the unit/API/contract/end-to-end suites, the C
-# tests again under valgrind and under ASan+UBSan, the API docs, and
-# `make distcheck`; the threaded tests under ThreadSanitizer.
+# tests again under valgrind and under ASan+UBSan, the API docs, the
+# transport tests on the portable fallbacks, the alert unit tests, the DR
+# drill, the container image over stdio, and `make distcheck` (which also
+# installs and checks the examples and the Python package); the threaded
+# tests under ThreadSanitizer.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-TSAN_TESTS="tests/api/test_errors_threads"
+TSAN_TESTS="tests/api/test_errors_threads tests/api/test_engine tests/unit/test_store"
 
 ./scripts/deps.sh
+# The shared-store tests skip loudly without redis-server; here they must run.
+PCFMCP_REQUIRE_REDIS=1
+export PCFMCP_REQUIRE_REDIS
 # The pinned MCP SDK and conformance clients; every build tree (including
 # distcheck's) links to this one install.
 npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
@@ -30,6 +36,24 @@ mkdir -p build-tsan
 (cd build-tsan && "$top/configure" --enable-werror --enable-tsan --disable-shared \
     --disable-e2e-tests && make -j"$jobs" $TSAN_TESTS && \
     for t in $TSAN_TESTS; do ./"$t" || exit 1; done)
+
+# The portable fallbacks of Linux-only calls (pipe+fcntl, poll): a build
+# that takes them, and the transport tests run on it.
+portable_progs="tests/unit/test_sys tests/api/test_stdio tests/api/test_http tests/api/test_listen \
+tests/api/test_server_hardening"
+mkdir -p build-portable
+(cd build-portable && "$top/configure" --enable-werror --enable-portable --disable-e2e-tests &&
+    make -j"$jobs" libpcfmcp.la pcf-mcp &&
+    make -j"$jobs" check check_PROGRAMS="$portable_progs" \
+        TESTS="$portable_progs tests/packaging/portable.sh tests/cli/binary.sh")
+
+# Operations: every alert fires in a promtool unit test; the DR drill.
+./deploy/check-alerts.sh
+python3 deploy/dr-drill.py build
+
+# The container image a desktop client runs (docker run -i --rm), built
+# without a registry and driven over stdio.
+./deploy/container-test.sh
 
 (cd build && make -j"$jobs" distcheck)
 echo "all tests passed"

@@ -308,6 +308,21 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_set_hooks(pcfmcp_engine_t *engine,
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_tool(pcfmcp_engine_t *engine, const char *tool_json,
                                                  pcfmcp_tool_cb cb, void *userdata);
 
+/**
+ * Opens a batch of registry changes: tools, resources, templates or
+ * prompts added or removed until the matching pcfmcp_engine_batch_end()
+ * are announced with one `notifications/.../list_changed` per list instead
+ * of one per change (each change is visible to `tools/list` at once; only
+ * the notification waits). Batches nest. Safe to call while requests run.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_batch_begin(pcfmcp_engine_t *engine);
+
+/**
+ * Closes a batch; when the outermost one closes, every list that changed
+ * in it is announced once. PCFMCP_ERR_STATE when no batch is open.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_batch_end(pcfmcp_engine_t *engine);
+
 /** Removes the tool @p name. PCFMCP_ERR_NOT_FOUND if there is none. */
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_remove_tool(pcfmcp_engine_t *engine, const char *name);
 
@@ -406,6 +421,32 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_handle(pcfmcp_engine_t *engine,
                                                size_t len, pcfmcp_emit_cb emit, void *userdata,
                                                pcfmcp_handled_t *out_handled);
 
+/**
+ * Answers one JSON-RPC message in memory: no transport, emit callback or
+ * `initialize` handshake to write. The simplest way to drive an engine
+ * from a test, a host's own RPC channel or a one-shot function.
+ *
+ * The message is handled on a private session that acts as if
+ * `initialize` had been answered with #PCFMCP_PROTOCOL_LATEST_LEGACY (a
+ * message whose `params._meta` names #PCFMCP_PROTOCOL_STATELESS is served
+ * under that revision instead), with no client capabilities: a handler's
+ * pcfmcp_ctx_request() fails as unsupported, and the notifications a
+ * request emits (progress, log) are dropped. A request handed to a worker
+ * thread is waited for. Nothing is kept between calls. Safe to call from
+ * several threads at once.
+ *
+ * @param message one JSON-RPC request, notification or batch (not
+ *        NUL-terminated necessarily; @p len bytes are read)
+ * @param[out] out_response the response (for a batch, the array of
+ *        responses) as compact JSON, freed with pcfmcp_free(); NULL for a
+ *        notification or a response, which have no answer. Malformed input
+ *        is answered with the matching JSON-RPC error, not a failure.
+ * @return PCFMCP_OK, PCFMCP_ERR_INVALID_ARG for NULL arguments, or
+ *         PCFMCP_ERR_NOMEM.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_answer(pcfmcp_engine_t *engine, const char *message,
+                                               size_t len, char **out_response);
+
 /* ----------------------------------------------------------------- session */
 
 /** Session flags. */
@@ -490,7 +531,10 @@ PCFMCP_API const char *pcfmcp_ctx_client_info(const pcfmcp_ctx_t *ctx);
 PCFMCP_API const char *pcfmcp_ctx_meta(const pcfmcp_ctx_t *ctx);
 /** 1 once the client cancelled the request (or the session closed); handlers should stop. */
 PCFMCP_API int pcfmcp_ctx_is_cancelled(const pcfmcp_ctx_t *ctx);
-/** Address of the cancellation flag, for code that polls it (libcurl progress callbacks). */
+/** Address of the cancellation flag, for code that polls it (libcurl progress callbacks).
+ *  Other threads set it while the handler runs: read it with an atomic load
+ *  (`__atomic_load_n(flag, __ATOMIC_RELAXED)`, or C11 `atomic_load`), as
+ *  pcfmcp_ctx_is_cancelled() does. */
 PCFMCP_API const volatile int *pcfmcp_ctx_cancel_flag(const pcfmcp_ctx_t *ctx);
 
 /** The W3C `traceparent` of this request (from the transport or `_meta`), or NULL. */

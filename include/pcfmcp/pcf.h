@@ -771,6 +771,48 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_report_render(pcfmcp_pcf_t *pcf, const char
                                                    const char *extensions,
                                                    pcfmcp_pcf_result_t **out);
 
+/* ------------------------------------------------------------------ any operation */
+
+/**
+ * Runs the operation named @p operation with the arguments in @p args_json
+ * (a JSON object; NULL = `{}`), the same call the typed functions above
+ * make. Path ids (`project_id`, `issue_id`, `task_id`...) are members of
+ * the object like every other argument. pcfmcp_pcf_operations() lists the
+ * names with their ids and required members; the operations of PCF's
+ * project workspace exist only here (all need the web session):
+ *
+ * | operation | arguments | JSON answer |
+ * |---|---|---|
+ * | `issue_templates` | project_id | `{"templates": [{"id","tpl_name","owner","name","variables",...}]}` |
+ * | `issue_from_template` | project_id, template_id, variables `{name: value}`, impact, exploitability, risk | `{"issue_id","name","template_name","variables"}` |
+ * | `issues_bulk_edit` | project_id, issue_ids, cvss and/or status | `{"updated","unchanged","not_found"}` |
+ * | `issues_merge` | project_id, issue_ids | `{"merged": [{"kept","removed","services"}],"not_merged","not_found"}` |
+ * | `issues_bulk_delete` | project_id, issue_ids | `{"deleted","not_found"}` |
+ * | `poc_set_main` | project_id, issue_id, poc_id | `{"poc_id","main_pocs","also_main"}` |
+ * | `issue_share` | project_id, issue_id (API token suffices) | `{"url"}` |
+ * | `tasks_list`, `task_create`, `task_update`, `task_delete` | project_id, task_id, name, description, criticality, status, start_date, end_date, users, teams, services | `{"tasks"}` / `{"task_id"}` / `{"task_id","task"}` |
+ * | `files_list`, `file_upload`, `file_download`, `file_delete` | project_id, file_id; filename, b64content, filetype, description, services | `{"files"}` / `{"file_id","filename","size"}` / bytes in pcfmcp_pcf_result_data() |
+ * | `chats_list`, `chat_messages`, `chat_create`, `chat_post` | project_id, chat_id, name, message | `{"chats"}` / `{"messages"}` / `{"chat_id"}` / `{"chat_id","time"}` |
+ * | `credentials_import` | project_id, content, delimiter, login_column, hash_column, cleartext_column, hash_type, description, source, skip_duplicates | `{"added","skipped_duplicates","rejected",...}` |
+ * | `credentials_export` | project_id, export_type, divider, empty_passwords, login_as_password | `{"count","lines"}` |
+ * | `hosts_import` | project_id, hosts `[{ip,hostname,description,os}]`, threats | `{"created","existing","hostnames_added","rejected",...}` |
+ * | `services_list`, `service_add`, `service_update` | project_id; port, protocol, service, description, host_ids; new_port, new_protocol, new_service, new_description | `{"services"}` / `{"added","already_there","not_found"}` / `{"updated","host_ids"}` |
+ * | `paths_list`, `path_add`, `path_delete` | project_id; from_type, from_id, to_type, to_id, type, direction, description; path_id | `{"paths"}` / `{"path_id","replaced_existing"}` / `{"deleted"}` |
+ *
+ * docs/pcf-api/UI-ENDPOINTS.md describes each one and the PCF defects it
+ * works around. An unknown name fails with PCFMCP_ERR_INVALID_ARG (in the
+ * result). Same thread rules as every call on @p pcf.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_call(pcfmcp_pcf_t *pcf, const char *operation,
+                                          const char *args_json, pcfmcp_pcf_result_t **out);
+
+/**
+ * Every operation pcfmcp_pcf_call() accepts, as a JSON array of
+ * `{"name", "writes", "web_session", "ids": [...], "required": [...]}`.
+ * @p out is yours; free it with pcfmcp_free(). Thread-safe.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_pcf_operations(char **out);
+
 PCFMCP_END_DECLS
 
 #endif /* PCFMCP_PCF_H */

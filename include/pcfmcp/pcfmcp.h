@@ -10,6 +10,7 @@
 #include <pcfmcp/log.h>
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
+#include <pcfmcp/args.h>
 #include <pcfmcp/stdio.h>
 #include <pcfmcp/http.h>
 #include <pcfmcp/server.h>

@@ -31,6 +31,11 @@ typedef struct pcfmcp_server pcfmcp_server_t;
  * Builds a server from @p config (copied; secrets already resolved with
  * pcfmcp_config_resolve_secrets()). Nothing is contacted yet: a PCF that is
  * down or credentials that are wrong do not stop the server from starting.
+ * The configuration is first checked by pcfmcp_server_check_config(); a
+ * refusal carries its message, every problem on its own line.
+ *
+ * Calls pcfmcp_global_init() itself (and pcfmcp_server_free() the matching
+ * pcfmcp_global_cleanup()), so a host that uses only a server needs neither.
  *
  * @param[out] out the server; on PCFMCP_ERR_CONFIG, *out is still set so that
  *             pcfmcp_server_errmsg() can say why, and must be freed.
@@ -77,9 +82,19 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_reload(pcfmcp_server_t *server,
                                                const pcfmcp_config_t *config);
 
 /**
- * Checks @p config for everything pcfmcp_server_new() would refuse (the
- * cross-key rules of pcfmcp_config_check(), proxy networks, the tracing
- * endpoint, ...) without starting anything or creating files.
+ * Checks @p config for everything pcfmcp_server_new() would refuse, without
+ * starting anything, contacting anyone or creating files.
+ *
+ * pcfmcp_server_new() runs this very check first and refuses with the same
+ * message, so the two cannot disagree. It covers the cross-key rules of
+ * pcfmcp_config_check(); `*_file` secrets that were never read
+ * (pcfmcp_config_resolve_secrets() not called); proxy networks, the tracing
+ * endpoint and the audit file; the PCF URL and client settings; tool and
+ * toolset names; the identities file; and, when `server.transport` is
+ * `http`, the API keys file and OAuth settings, every HTTP setting, the TLS
+ * certificate and key (loaded), and the rule against listening beyond
+ * loopback without authentication. What only running can tell (a port in
+ * use, PCF being down) is not checked.
  * @param config the configuration, secrets resolved
  * @param[out] errors on PCFMCP_ERR_CONFIG, one line per problem, each naming
  *             where the value came from and the key; freed with pcfmcp_free()

@@ -98,12 +98,25 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_read_only(pcfmcp_toolset_t *ts, int
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_enable_destructive(pcfmcp_toolset_t *ts, int on);
 
 /**
- * Selects tool groups by name, comma-separated: projects, hosts, ports,
- * issues, pocs, networks, teams, reports, credentials, notes, scans; "all"
- * (the default) selects every group. Unknown names fail with
+ * Selects toolsets by name, comma-separated (`pcf-mcp tools` and docs/tools.md
+ * list them with their tools). "default" stands for the default set
+ * (context, projects, hosts, ports, issues, pocs, notes, reports) and "all"
+ * for every toolset; NULL or "" means "default". The context toolset
+ * (whoami, check_token) is always on. Unknown names fail with
  * PCFMCP_ERR_CONFIG and the message lists the valid ones.
  */
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_toolsets(pcfmcp_toolset_t *ts, const char *csv);
+
+/**
+ * Dynamic mode (@p on non-zero): the toolsets chosen with
+ * pcfmcp_toolset_set_toolsets() are offered at start, and the tools
+ * `list_toolsets` and `enable_toolset` let the model switch on any other
+ * toolset while the server runs; the engine then sends
+ * `notifications/tools/list_changed` (to every session: the tool list is
+ * the engine's, not a session's). The other gates (read-only, destructive,
+ * allow and deny lists) still apply. Default off.
+ */
+PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_dynamic(pcfmcp_toolset_t *ts, int on);
 
 /**
  * Registers only the tools named in @p csv (comma-separated; NULL or empty =

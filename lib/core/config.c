@@ -649,6 +649,17 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_env(pcfmcp_config_t *c)
     return rc;
 }
 
+/* Whether @p name is a section of the key table (what precedes a dot). */
+static bool is_section(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < pcfmcp__config_key_total; i++)
+        if (strncmp(pcfmcp__config_keys[i].key, name, n) == 0 &&
+            pcfmcp__config_keys[i].key[n] == '.')
+            return true;
+    return false;
+}
+
 /* YAML: nested maps of scalars; LIST keys also take sequences. */
 typedef struct {
     pcfmcp_config_t *c;
@@ -850,9 +861,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_config_load_file(pcfmcp_config_t *c, const char
                 walk_key(&w, pending, full, sizeof(full));
                 have_key = false;
                 bool null_value = ev.data.scalar.length == 0 && ev.data.scalar.plain_implicit;
+                /* `tools:` with nothing under it is an empty section, as
+                 * YAML writes one; only a name that is neither a key nor a
+                 * section is unknown. */
                 if (!null_value)
                     apply_scalar(&w, full, s, pending_line);
-                else if (!key_def(full, NULL))
+                else if (!key_def(full, NULL) && !(w.depth == 0 && is_section(full)))
                     yaml_unknown(&w, pending_line, full);
             }
             break;

@@ -154,8 +154,10 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     /* ----------------------------------------------------------- tools */
     { "tools.read_only", B, "false", "read-only", 0, 0, NULL, 0, NULL,
       "Offer only tools that change nothing in PCF (reports stay, without writing files)." },
-    { "tools.toolsets", L, "all", NULL, 0, 0, NULL, 0, NULL,
-      "Tool groups to offer: all, or any of projects,hosts,ports,issues,pocs,networks,teams,reports,credentials,notes,scans." },
+    { "tools.toolsets", L, "default", NULL, 0, 0, NULL, 0, NULL,
+      "Toolsets to offer: default (context,projects,hosts,ports,issues,pocs,notes,reports), all, or names as in `pcf-mcp tools` (e.g. default,tasks)." },
+    { "tools.dynamic", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Dynamic mode: the model can list and enable more toolsets while the server runs (list_toolsets, enable_toolset)." },
     { "tools.allow", L, "", NULL, 0, 0, NULL, 0, NULL,
       "Offer only these tools (names as in `pcf-mcp tools`); unknown names stop the server." },
     { "tools.deny", L, "", NULL, 0, 0, NULL, 0, NULL,
@@ -268,6 +270,27 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
       "Most cached PCF reads." },
     { "cache.max_bytes", I, "67108864", NULL, 1024, 16384 * MIB, NULL, PCFMCP__KEY_RELOAD, NULL,
       "Most memory the cache may use, in bytes." },
+
+    /* --------------------------------------------------------------- store */
+    { "store.url", S, "", NULL, 0, 0, NULL, 0, NULL,
+      "Redis or Valkey shared by several replicas (redis://[user:password@]host:6379/0; rediss:// for TLS): rate limits, cache invalidation and session routing become common to all. Empty: each replica on its own." },
+    { "store.password", SECRET, "", NULL, 0, 0, NULL, PCFMCP__KEY_NOFLAG, NULL,
+      "Password of the shared store (AUTH), unless store.url holds it. Prefer store.password_file." },
+    { "store.password_file", P, "", NULL, 0, 0, NULL, PCFMCP__KEY_SECRET_FILE, "store.password",
+      "File holding store.password." },
+    { "store.ca_file", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "PEM CA certificates trusted for a rediss:// store (default: system store)." },
+    { "store.client_cert", P, "", NULL, 0, 0, NULL, 0, NULL,
+      "PEM client certificate presented to a rediss:// store." },
+    { "store.client_key", P, "", NULL, 0, 0, NULL, 0, NULL, "PEM private key of store.client_cert." },
+    { "store.timeout", T, "250ms", NULL, 10, 60000, NULL, 0, NULL,
+      "Longest any store operation may take (connect, TLS, command). Past it the store counts as down: the replica works alone (local rate limits, no cached reads) and reconnects in the background." },
+    { "store.prefix", S, "pcf-mcp:", NULL, 0, 0, NULL, 0, NULL,
+      "Put before every key pcf-mcp writes, so several deployments can share one store." },
+    { "store.connections", I, "4", NULL, 1, 256, NULL, 0, NULL,
+      "Connections kept open to the store." },
+    { "store.required", B, "false", NULL, 0, 0, NULL, 0, NULL,
+      "Answer /readyz with 503 while the store does not answer (default: stay ready and work alone)." },
 };
 
 const size_t pcfmcp__config_key_total = PCFMCP_ARRAY_LEN(pcfmcp__config_keys);

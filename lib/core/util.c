@@ -294,6 +294,29 @@ bool pcfmcp__has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+int pcfmcp__pipe_cloexec_nonblock(int fds[2])
+{
+#if defined(HAVE_PIPE2) && !defined(PCFMCP_PORTABLE)
+    return pipe2(fds, O_CLOEXEC | O_NONBLOCK);
+#else
+    if (pipe(fds) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        int fl = fcntl(fds[i], F_GETFL);
+        if (fl < 0 || fcntl(fds[i], F_SETFL, fl | O_NONBLOCK) != 0 ||
+            fcntl(fds[i], F_SETFD, FD_CLOEXEC) != 0) {
+            int e = errno;
+            close(fds[0]);
+            close(fds[1]);
+            fds[0] = fds[1] = -1;
+            errno = e;
+            return -1;
+        }
+    }
+    return 0;
+#endif
+}
+
 int pcfmcp__read_file(const char *path, size_t max, bool trim, char **out, size_t *out_len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -67,6 +67,11 @@ bool pcfmcp__has_prefix(const char *s, const char *prefix);
  * refusing anything over max bytes. Trailing newlines are stripped when trim.
  * Returns 0, or an errno-style positive value (ENOENT, EFBIG, ENOMEM, ...). */
 int pcfmcp__read_file(const char *path, size_t max, bool trim, char **out, size_t *out_len);
+/* A pipe whose ends are close-on-exec and non-blocking (wake-up pipes of
+ * the transports): pipe2() where configure found it, else pipe() and
+ * fcntl(), as on systems without pipe2 and in --enable-portable builds.
+ * Returns 0, or -1 with errno set and no descriptor left open. */
+int pcfmcp__pipe_cloexec_nonblock(int fds[2]);
 /* Zero memory in a way the compiler may not elide (secrets). */
 void pcfmcp__secure_zero(void *p, size_t n);
 void pcfmcp__secure_free(char *s);

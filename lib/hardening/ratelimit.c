@@ -3,7 +3,12 @@
  * The identity table is split into shards, each with its own lock, hash
  * chains and LRU list, so callers with different identities rarely contend;
  * the global bucket has its own small lock. Rates are atomics so a reload
- * can change them while requests are being admitted. */
+ * can change them while requests are being admitted.
+ *
+ * With a shared store attached, the buckets live there (the same
+ * arithmetic, in a Lua script) so that every replica draws from one set;
+ * whenever the store cannot decide, the local buckets below do, and each
+ * replica then enforces the limits on its own. */
 #include "core/internal.h"
 
 #include <arpa/inet.h>
@@ -22,6 +27,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/util.h"
+#include "hardening/store.h"
 #include "hardening/sys_abi.h"
 
 PCFMCP__SYS_RATELIMIT(PCFMCP__SYS_ABI)
@@ -59,6 +65,7 @@ struct pcfmcp_ratelimit {
     shard shards[NSHARDS];
     pthread_mutex_t global_lock;
     bucket global;
+    pcfmcp__store *_Atomic store;
 };
 
 enum { K_ID = 0, K_GLOBAL = 1, K_WRITE = 2 };
@@ -81,6 +88,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_new(pcfmcp_ratelimit_t **out)
         atomic_init(&rl->burst[k], pcfmcp__dbits(1));
     }
     atomic_init(&rl->max_identities, DEFAULT_MAX_IDENTITIES);
+    atomic_init(&rl->store, NULL);
     rl->clock = system_clock;
     for (int i = 0; i < NSHARDS; i++)
         pthread_mutex_init(&rl->shards[i].lock, NULL);
@@ -217,6 +225,12 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_set_clock(pcfmcp_ratelimit_t *rl, pcf
     return PCFMCP_OK;
 }
 
+void pcfmcp__ratelimit_set_store(pcfmcp_ratelimit_t *rl, pcfmcp__store *st)
+{
+    if (rl)
+        atomic_store(&rl->store, st);
+}
+
 /* Adds what accrued since the bucket was last seen, up to the burst. A
  * fresh bucket (last_ns 0 and tokens < 0) starts full. */
 static void refill(bucket *b, double rate, double burst, uint64_t now)
@@ -344,6 +358,23 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ratelimit_take(pcfmcp_ratelimit_t *rl, const ch
 
     char key[MAX_KEY + 1];
     snprintf(key, sizeof(key), "%s", identity && *identity ? identity : "anonymous");
+    pcfmcp__store *st = atomic_load(&rl->store);
+    if (st) {
+        /* The store's clock serves every replica; an injected one (tests)
+         * is passed along so both sides count the same seconds. */
+        int64_t now_us = rl->clock == system_clock ? -1 : (int64_t)(rl->clock(rl->clock_ud) / 1000);
+        unsigned b = (use_id ? PCFMCP_RATELIMIT_IDENTITY : 0u) |
+                     (use_g ? PCFMCP_RATELIMIT_GLOBAL : 0u) | (use_wr ? PCFMCP_RATELIMIT_WRITE : 0u);
+        double w = 0;
+        pcfmcp_error_t rc = pcfmcp__store_ratelimit(st, key, b, rate, burst, now_us, &w);
+        if (rc == PCFMCP_OK)
+            return PCFMCP_OK;
+        if (rc == PCFMCP_ERR_RATE_LIMITED) {
+            if (retry_after)
+                *retry_after = w;
+            return rc;
+        }
+    }
     uint64_t now = rl->clock(rl->clock_ud);
     shard *sh = NULL;
     entry *e = NULL;

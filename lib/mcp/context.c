@@ -115,7 +115,7 @@ PCFMCP_API const char *pcfmcp_ctx_meta(const pcfmcp_ctx_t *cctx)
 
 PCFMCP_API int pcfmcp_ctx_is_cancelled(const pcfmcp_ctx_t *ctx)
 {
-    return ctx ? ctx->cancelled != 0 : 1;
+    return ctx ? pcfmcp__ctx_cancelled(ctx) != 0 : 1;
 }
 
 PCFMCP_API const volatile int *pcfmcp_ctx_cancel_flag(const pcfmcp_ctx_t *ctx)
@@ -155,7 +155,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_close_stream(pcfmcp_ctx_t *ctx)
 {
     if (!ctx)
         return PCFMCP_ERR_INVALID_ARG;
-    if (!ctx->modern && !ctx->cancelled)
+    if (!ctx->modern && !pcfmcp__ctx_cancelled(ctx))
         pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_CLOSE_STREAM);
     return PCFMCP_OK;
 }
@@ -202,7 +202,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_progress(pcfmcp_ctx_t *ctx, double progress
                                "progress must increase with every notification");
     ctx->has_progress = true;
     ctx->last_progress = progress;
-    if (!ctx->progress_token || ctx->cancelled || ctx->answered)
+    if (!ctx->progress_token || pcfmcp__ctx_cancelled(ctx) || ctx->answered)
         return PCFMCP_OK;
     cJSON *p = cJSON_CreateObject();
     bool ok = pcfmcp__json_put(p, "progressToken", pcfmcp__json_dup_exact(ctx->progress_token));
@@ -234,7 +234,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_ctx_log(pcfmcp_ctx_t *ctx, const char *level,
     int threshold = ctx->log_level;
     if (threshold == -1 && !ctx->modern)
         threshold = pcfmcp__session_log_level(ctx->session);
-    if (threshold == -2 || (threshold >= 0 && idx < threshold) || ctx->cancelled) {
+    if (threshold == -2 || (threshold >= 0 && idx < threshold) || pcfmcp__ctx_cancelled(ctx)) {
         cJSON_Delete(data);
         return PCFMCP_OK;
     }
@@ -350,7 +350,7 @@ static pcfmcp_error_t request_legacy(pcfmcp_ctx_t *ctx, const char *method, cJSO
     }
     pthread_mutex_lock(&s->lock);
     while (rc == PCFMCP_OK && !p->done) {
-        if (ctx->cancelled || s->closed) {
+        if (pcfmcp__ctx_cancelled(ctx) || s->closed) {
             rc = PCFMCP_ERR_CANCELLED;
             break;
         }
@@ -461,7 +461,7 @@ static pcfmcp_error_t ctx_request(pcfmcp_ctx_t *ctx, const char *key, const char
         }
         return PCFMCP_ERR_UNSUPPORTED;
     }
-    if (ctx->cancelled) {
+    if (pcfmcp__ctx_cancelled(ctx)) {
         cJSON_Delete(params);
         return pcfmcp__fail_in(&ctx->err, PCFMCP_ERR_CANCELLED, "the request was cancelled");
     }

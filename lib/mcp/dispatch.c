@@ -1242,7 +1242,7 @@ static bool do_listen(pcfmcp_ctx_t *ctx, reply *r)
     atomic_fetch_add(&e->nlisteners, 1);
     pthread_mutex_unlock(&e->listen_lock);
     /* Cancelled before it was parked (client already gone): end it now. */
-    if (ctx->cancelled)
+    if (pcfmcp__ctx_cancelled(ctx))
         pcfmcp__engine_reap_listeners(e);
     return true;
 }
@@ -1266,7 +1266,7 @@ void pcfmcp__engine_notify_listeners(pcfmcp_engine_t *e, pcfmcp__list_kind kind,
                    : kind == PCFMCP__LIST_PROMPTS ? l->prompts
                                                   : l->resources;
         }
-        if (!want || l->ctx->cancelled)
+        if (!want || pcfmcp__ctx_cancelled(l->ctx))
             continue;
         size_t len = 0;
         char *msg = listen_message(l, uri ? "notifications/resources/updated" : changed[kind], uri, &len);
@@ -1288,7 +1288,7 @@ void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
     pthread_mutex_lock(&e->listen_lock);
     for (pcfmcp__listener **pp = &e->listeners; *pp;) {
         pcfmcp__listener *l = *pp;
-        if (l->ctx->cancelled || l->ending) {
+        if (pcfmcp__ctx_cancelled(l->ctx) || l->ending) {
             *pp = l->next;
             l->next = done;
             done = l;
@@ -1301,7 +1301,7 @@ void pcfmcp__engine_reap_listeners(pcfmcp_engine_t *e)
     while (done) {
         pcfmcp__listener *n = done->next;
         reply r = { 0 };
-        if (done->ctx->cancelled) {
+        if (pcfmcp__ctx_cancelled(done->ctx)) {
             /* Cancelled: finish() sends a FINAL without message; the empty
              * result only keeps it from reporting an error nobody saw. */
             r.outcome = PCFMCP_OUTCOME_CANCELLED;
@@ -1335,7 +1335,7 @@ void pcfmcp__engine_end_listeners(pcfmcp_engine_t *e, pcfmcp_session_t *s, const
         if (graceful)
             l->ending = true;
         else
-            l->ctx->cancelled = 1;
+            pcfmcp__ctx_cancel(l->ctx);
         any = true;
     }
     pthread_mutex_unlock(&e->listen_lock);
@@ -1377,7 +1377,7 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
         info->rpc_error = r->rpc_code;
         info->modern = ctx->modern;
     }
-    if (ctx->cancelled && !ctx->timed_out) {
+    if (pcfmcp__ctx_cancelled(ctx) && !ctx->timed_out) {
         r->outcome = PCFMCP_OUTCOME_CANCELLED;
         pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_FINAL);
     } else if (msg && info && info->take_final && !ctx->emitted) {

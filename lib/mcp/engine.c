@@ -406,6 +406,60 @@ static ssize_t vec_find(const pcfmcp__entry_vec *v, const char *key)
     return -1;
 }
 
+/* Tells the sessions that @p kind changed, unless a batch is open (then
+ * pcfmcp_engine_batch_end tells them once). */
+static void list_changed(pcfmcp_engine_t *e, pcfmcp__list_kind kind)
+{
+    pthread_rwlock_wrlock(&e->reg_lock);
+    bool defer = e->batch > 0;
+    if (defer)
+        e->batch_changed[kind] = true;
+    pthread_rwlock_unlock(&e->reg_lock);
+    if (!defer)
+        pcfmcp__engine_broadcast_list_changed(e, kind);
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_batch_begin(pcfmcp_engine_t *e)
+{
+    if (!e)
+        return PCFMCP_ERR_INVALID_ARG;
+    pthread_rwlock_wrlock(&e->reg_lock);
+    e->batch++;
+    pthread_rwlock_unlock(&e->reg_lock);
+    return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_engine_batch_end(pcfmcp_engine_t *e)
+{
+    if (!e)
+        return PCFMCP_ERR_INVALID_ARG;
+    bool changed[PCFMCP__LIST_COUNT] = { false };
+    pthread_rwlock_wrlock(&e->reg_lock);
+    if (e->batch == 0) {
+        pthread_rwlock_unlock(&e->reg_lock);
+        return pcfmcp__fail(e, PCFMCP_ERR_STATE, "no batch is open");
+    }
+    if (--e->batch == 0) {
+        for (int k = 0; k < PCFMCP__LIST_COUNT; k++) {
+            changed[k] = e->batch_changed[k];
+            e->batch_changed[k] = false;
+        }
+    }
+    pthread_rwlock_unlock(&e->reg_lock);
+    /* Resources and templates share one notification. */
+    bool resources_told = false;
+    for (int k = 0; k < PCFMCP__LIST_COUNT; k++) {
+        if (!changed[k])
+            continue;
+        bool res = k == PCFMCP__LIST_RESOURCES || k == PCFMCP__LIST_TEMPLATES;
+        if (res && resources_told)
+            continue;
+        resources_told |= res;
+        pcfmcp__engine_broadcast_list_changed(e, (pcfmcp__list_kind)k);
+    }
+    return PCFMCP_OK;
+}
+
 /* Sets the entry's key; the only way to fail is memory. */
 static pcfmcp_error_t set_key(pcfmcp__entry *en, const char *key)
 {
@@ -462,7 +516,7 @@ static pcfmcp_error_t add_entry(pcfmcp_engine_t *e, pcfmcp__list_kind kind, cons
         pcfmcp__entry_unref(en);
         return rc;
     }
-    pcfmcp__engine_broadcast_list_changed(e, kind);
+    list_changed(e, kind);
     return PCFMCP_OK;
 }
 
@@ -619,7 +673,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_remove_tool(pcfmcp_engine_t *e, const ch
     if (!gone)
         return pcfmcp__fail(e, PCFMCP_ERR_NOT_FOUND, "no tool named \"%s\"", name);
     pcfmcp__entry_unref(gone);
-    pcfmcp__engine_broadcast_list_changed(e, PCFMCP__LIST_TOOLS);
+    list_changed(e, PCFMCP__LIST_TOOLS);
     return PCFMCP_OK;
 }
 

@@ -99,6 +99,11 @@ struct pcfmcp_engine {
     char **withheld;        /* name, reason, name, reason, ... */
     size_t nwithheld;       /* pairs */
     uint64_t generation[PCFMCP__LIST_COUNT];
+    /* pcfmcp_engine_batch_begin/_end: nesting depth, and which lists changed
+     * meanwhile (their list_changed notification waits for the end). Both
+     * under reg_lock. */
+    unsigned batch;
+    bool batch_changed[PCFMCP__LIST_COUNT];
 
     pthread_mutex_t pages_lock;
     pcfmcp__pages *pages[PCFMCP__LIST_COUNT];
@@ -183,6 +188,9 @@ struct pcfmcp_ctx {
     bool has_progress;
     double last_progress;
     int log_level;          /* -1 = send all, -2 = send none */
+    /* Set by the session, the timeout and listen threads while the handler
+     * polls it (and libcurl's progress callback, through
+     * pcfmcp_ctx_cancel_flag()): only ever touched atomically. */
     volatile int cancelled;
     bool answered;          /* response already emitted */
     bool emitted;           /* something was emitted for this request */
@@ -209,6 +217,16 @@ struct pcfmcp_ctx {
     bool wd_listed;
     struct pcfmcp_ctx *wd_prev, *wd_next;
 };
+
+static inline int pcfmcp__ctx_cancelled(const struct pcfmcp_ctx *c)
+{
+    return __atomic_load_n(&c->cancelled, __ATOMIC_RELAXED);
+}
+
+static inline void pcfmcp__ctx_cancel(struct pcfmcp_ctx *c)
+{
+    __atomic_store_n(&c->cancelled, 1, __ATOMIC_RELAXED);
+}
 
 /* ------------------------------------------------------------- results */
 

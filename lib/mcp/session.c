@@ -94,7 +94,7 @@ PCFMCP_API void pcfmcp_session_cancel_all(pcfmcp_session_t *s)
         return;
     pthread_mutex_lock(&s->lock);
     for (pcfmcp_ctx_t *c = s->inflight; c; c = c->next)
-        c->cancelled = 1;
+        pcfmcp__ctx_cancel(c);
     for (pcfmcp__pending *p = s->pending; p; p = p->next)
         pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&s->lock);
@@ -210,7 +210,7 @@ void pcfmcp__session_track(pcfmcp_session_t *s, pcfmcp_ctx_t *ctx)
         s->inflight->prev = ctx;
     s->inflight = ctx;
     if (s->closed)
-        ctx->cancelled = 1;
+        pcfmcp__ctx_cancel(ctx);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -243,7 +243,7 @@ void pcfmcp__session_cancel(pcfmcp_session_t *s, const cJSON *request_id)
     for (pcfmcp_ctx_t *c = s->inflight; c; c = c->next) {
         /* initialize cannot be cancelled (spec); everything else can. */
         if (strcmp(c->method, "initialize") != 0 && same_id(request_id, c->id_text)) {
-            c->cancelled = 1;
+            pcfmcp__ctx_cancel(c);
             /* A handler blocked on a client request must wake up too. */
             for (pcfmcp__pending *p = s->pending; p; p = p->next)
                 pthread_cond_broadcast(&p->cond);
@@ -259,7 +259,7 @@ size_t pcfmcp__session_cancel_ud(pcfmcp_session_t *s, const void *ud)
     pthread_mutex_lock(&s->lock);
     for (pcfmcp_ctx_t *c = s->inflight; c; c = c->next) {
         if (c->emit_ud == ud && strcmp(c->method, "initialize") != 0) {
-            c->cancelled = 1;
+            pcfmcp__ctx_cancel(c);
             n++;
         }
     }

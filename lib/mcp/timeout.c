@@ -25,9 +25,9 @@ struct pcfmcp__watchdog {
 static void expire(pcfmcp_engine_t *e, pcfmcp_ctx_t *c)
 {
     /* A call the client already cancelled stays cancelled (no response). */
-    if (!c->cancelled)
+    if (!pcfmcp__ctx_cancelled(c))
         c->timed_out = true;
-    c->cancelled = 1;
+    pcfmcp__ctx_cancel(c);
     pcfmcp_session_t *s = c->session;
     pthread_mutex_lock(&s->lock);
     for (pcfmcp__pending *p = s->pending; p; p = p->next)

@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "pcf/impl.h"
 #include "pcf/tokens.h"
+#include "pcf/workspace.h"
 
 #define P "/api/v1/project/{project_id}"
 #define T "/api/v1/team/{team_id}"
@@ -140,6 +141,66 @@ const pcf_op_desc pcfmcp__pcf_ops[PCFMCP__PCF_OP_COUNT] = {
                                      pcfmcp__pcf_run_scan_import },
     [PCFMCP__PCF_OP_REPORT_RENDER] = { "report_render", NULL, "project_id", UI | W, NULL, NULL,
                                        pcfmcp__pcf_run_report_render, "template_id" },
+    /* The project workspace (workspace.h): web UI, verified by re-reading. */
+#define WS(op, label, ids, flags, required, run, uuids) \
+    [PCFMCP__PCF_OP_##op] = { label, NULL, ids, flags, required, NULL, run, uuids }
+    WS(ISSUE_TEMPLATES, "issue_templates", "project_id", UI | R, NULL,
+       pcfmcp__pcf_run_issue_templates, NULL),
+    WS(ISSUE_FROM_TEMPLATE, "issue_from_template", "project_id template_id", UI | W, NULL,
+       pcfmcp__pcf_run_issue_from_template, NULL),
+    WS(ISSUES_BULK_EDIT, "issues_bulk_edit", "project_id", UI | W, "issue_ids",
+       pcfmcp__pcf_run_issues_bulk_edit, "issue_ids[]"),
+    WS(ISSUES_MERGE, "issues_merge", "project_id", UI | W, "issue_ids",
+       pcfmcp__pcf_run_issues_merge, "issue_ids[]"),
+    WS(ISSUES_BULK_DELETE, "issues_bulk_delete", "project_id", UI | W, "issue_ids",
+       pcfmcp__pcf_run_issues_bulk_delete, "issue_ids[]"),
+    WS(POC_SET_MAIN, "poc_set_main", "project_id issue_id", UI | W, "poc_id",
+       pcfmcp__pcf_run_poc_set_main, "poc_id"),
+    WS(ISSUE_SHARE, "issue_share", "project_id issue_id", R, NULL, pcfmcp__pcf_run_issue_share,
+       NULL),
+    WS(TASKS_LIST, "tasks_list", "project_id", UI | R, NULL, pcfmcp__pcf_run_tasks_list, NULL),
+    WS(TASK_CREATE, "task_create", "project_id", UI | W, "name", pcfmcp__pcf_run_task_create,
+       "users[] teams[] services{}"),
+    WS(TASK_UPDATE, "task_update", "project_id", UI | W, "task_id", pcfmcp__pcf_run_task_update,
+       "task_id users[] teams[] services{}"),
+    WS(TASK_DELETE, "task_delete", "project_id", UI | W, "task_id", pcfmcp__pcf_run_task_delete,
+       "task_id"),
+    WS(FILES_LIST, "files_list", "project_id", UI | R, NULL, pcfmcp__pcf_run_files_list, NULL),
+    WS(FILE_UPLOAD, "file_upload", "project_id", UI | W, "filename b64content",
+       pcfmcp__pcf_run_file_upload, "services{}"),
+    WS(FILE_DOWNLOAD, "file_download", "project_id file_id", UI | R, NULL,
+       pcfmcp__pcf_run_file_download, NULL),
+    WS(FILE_DELETE, "file_delete", "project_id file_id", UI | W, NULL,
+       pcfmcp__pcf_run_file_delete, NULL),
+    WS(CHATS_LIST, "chats_list", "project_id", UI | R, NULL, pcfmcp__pcf_run_chats_list, NULL),
+    WS(CHAT_MESSAGES, "chat_messages", "project_id chat_id", UI | R, NULL,
+       pcfmcp__pcf_run_chat_messages, NULL),
+    WS(CHAT_CREATE, "chat_create", "project_id", UI | W, "name", pcfmcp__pcf_run_chat_create,
+       NULL),
+    WS(CHAT_POST, "chat_post", "project_id chat_id", UI | W, "message",
+       pcfmcp__pcf_run_chat_post, NULL),
+    WS(CREDENTIALS_IMPORT, "credentials_import", "project_id", UI | W, "content",
+       pcfmcp__pcf_run_credentials_import, NULL),
+    WS(CREDENTIALS_EXPORT, "credentials_export", "project_id", UI | R, "export_type",
+       pcfmcp__pcf_run_credentials_export, NULL),
+    WS(HOSTS_IMPORT, "hosts_import", "project_id", UI | W, "hosts", pcfmcp__pcf_run_hosts_import,
+       NULL),
+    WS(SERVICES_LIST, "services_list", "project_id", UI | R, NULL,
+       pcfmcp__pcf_run_services_list, NULL),
+    WS(SERVICE_ADD, "service_add", "project_id", UI | W, "port host_ids",
+       pcfmcp__pcf_run_service_add, "host_ids[]"),
+    WS(SERVICE_UPDATE, "service_update", "project_id", UI | W, "port",
+       pcfmcp__pcf_run_service_update, NULL),
+    WS(PATHS_LIST, "paths_list", "project_id", UI | R, NULL, pcfmcp__pcf_run_paths_list, NULL),
+    WS(PATH_ADD, "path_add", "project_id", UI | W, "from_type from_id to_type to_id",
+       pcfmcp__pcf_run_path_add, "from_id to_id"),
+    WS(PATH_DELETE, "path_delete", "project_id", UI | W, "path_id", pcfmcp__pcf_run_path_delete,
+       "path_id"),
+    /* Not R: a cached answer would show a token that is gone. */
+    WS(TOKEN_INFO, "token_info", NULL, 0, NULL, pcfmcp__pcf_run_token_info, NULL),
+    WS(TEAM_USER_KICK, "team_user_kick", "team_id user_id", UI | W, NULL,
+       pcfmcp__pcf_run_team_user_kick, NULL),
+#undef WS
 };
 
 #undef P
@@ -394,11 +455,12 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
     c.deadline = ctx && ctx->deadline_ms ? ctx->deadline_ms
                                          : pcfmcp__now_ms() + (uint64_t)pcf->cfg.total_ms;
     char *cache_key = NULL;
-    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, res, &cache_key);
+    pcfmcp__cache_ticket ticket;
+    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, res, &cache_key, &ticket);
     if (!hit) {
         run_call(&c, args);
         call_cleanup(&c);
-        pcfmcp__pcf_cache_store(hk.cache, cache_key, args, res);
+        pcfmcp__pcf_cache_store(hk.cache, cache_key, &ticket, args, res);
         pcfmcp__pcf_cache_invalidate(hk.cache, op, args);
     }
     pcfmcp__free(cache_key);

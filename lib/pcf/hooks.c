@@ -128,7 +128,8 @@ static const char *project_of(const cJSON *args)
 }
 
 bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
-                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out)
+                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out,
+                              pcfmcp__cache_ticket *ticket)
 {
     *key_out = NULL;
     if (!cache || !cacheable(op) || !pcfmcp_cache_enabled(cache))
@@ -146,8 +147,14 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
         return false;
     char *text = NULL;
     size_t len = 0;
-    if (pcfmcp_cache_get(cache, key, &text, &len) != PCFMCP_OK) {
-        *key_out = key;
+    pcfmcp_error_t rc = pcfmcp__cache_lookup(cache, key, project_of(args), &text, &len, ticket);
+    if (rc != PCFMCP_OK) {
+        /* Unavailable: the shared store cannot vouch for a cached answer,
+         * so this one is neither served nor kept. */
+        if (rc == PCFMCP_ERR_NOT_FOUND)
+            *key_out = key;
+        else
+            pcfmcp__free(key);
         return false;
     }
     pcfmcp__free(key);
@@ -172,12 +179,13 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
     return true;
 }
 
-void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key, const cJSON *args,
+void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key,
+                             const pcfmcp__cache_ticket *ticket, const cJSON *args,
                              const pcfmcp_pcf_result_t *res)
 {
     if (!cache || !key || res->err != PCFMCP_OK || !res->json || res->data)
         return;
-    pcfmcp_cache_put(cache, key, project_of(args), res->json, res->json_len);
+    pcfmcp__cache_put_ticket(cache, key, project_of(args), res->json, res->json_len, ticket);
 }
 
 void pcfmcp__pcf_cache_invalidate(pcfmcp_cache_t *cache, pcfmcp__pcf_op op, const cJSON *args)

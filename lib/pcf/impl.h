@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/internal.h"
 #include "core/log.h"
+#include "hardening/cache_internal.h"
 #include "pcf/client.h"
 
 #define PCF_JSON_DEPTH 64
@@ -221,10 +222,14 @@ void pcfmcp__pcf_hooks_copy(pcfmcp_pcf_t *to, pcfmcp_pcf_t *from);
 void pcfmcp__pcf_log_fields(const pcfmcp__pcf_callctx *ctx, pcfmcp__log_fields *f,
                             char trace[33]);
 /* A hit fills @p res and returns true. On a miss of a cacheable operation
- * *key_out receives the key to store the answer under (caller frees). */
+ * *key_out receives the key to store the answer under (caller frees) and
+ * @p ticket what the store needs to know it is still fresh; NULL when the
+ * answer must not be kept. */
 bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
-                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out);
-void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key, const cJSON *args,
+                              const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out,
+                              pcfmcp__cache_ticket *ticket);
+void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key,
+                             const pcfmcp__cache_ticket *ticket, const cJSON *args,
                              const pcfmcp_pcf_result_t *res);
 /* After a write (whatever its outcome): drops what it may have made stale. */
 void pcfmcp__pcf_cache_invalidate(pcfmcp_cache_t *cache, pcfmcp__pcf_op op, const cJSON *args);

@@ -60,24 +60,23 @@ static const char *nz(const char *v)
 }
 
 /* pcf.channels: "capability=channel,..." */
-static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
+static pcfmcp_error_t apply_channels(const pcfmcp_config_t *c, pcfmcp_pcf_t *pcf, char *why,
+                                     size_t n)
 {
-    const char *list = nz(pcfmcp__cfg_pcf_channels(s->config));
+    const char *list = nz(pcfmcp__cfg_pcf_channels(c));
     if (!list)
         return PCFMCP_OK;
     char item[128];
     const char *p = list;
     while (*p) {
-        size_t n = strcspn(p, ",");
-        snprintf(item, sizeof(item), "%.*s", (int)n, p);
+        size_t len = strcspn(p, ",");
+        snprintf(item, sizeof(item), "%.*s", (int)len, p);
         char *eq = strchr(item, '=');
         char *k = item;
         while (*k == ' ')
             k++;
         if (!eq) {
-            pcfmcp__fail(s, PCFMCP_ERR_CONFIG,
-                         "pcf.channels: \"%s\" is not capability=channel (e.g. issues_write=ui)",
-                         k);
+            snprintf(why, n, "\"%s\" is not capability=channel (e.g. issues_write=ui)", k);
             return PCFMCP_ERR_CONFIG;
         }
         *eq = '\0';
@@ -89,90 +88,108 @@ static pcfmcp_error_t apply_channels(pcfmcp_server_t *s, pcfmcp_pcf_t *pcf)
         for (char *e = v + strlen(v) - 1; e >= v && *e == ' '; e--)
             *e = '\0';
         if (pcfmcp_pcf_set_channel(pcf, k, v) != PCFMCP_OK) {
-            pcfmcp__fail(s, PCFMCP_ERR_CONFIG, "pcf.channels: %s=%s: %s", k, v,
-                         pcfmcp_pcf_errmsg(pcf));
+            snprintf(why, n, "%s=%s: %s", k, v, pcfmcp_pcf_errmsg(pcf));
             return PCFMCP_ERR_CONFIG;
         }
-        p += n;
+        p += len;
         if (*p == ',')
             p++;
     }
     return PCFMCP_OK;
 }
 
-/* Builds the PCF client from pcf.*. Nothing is contacted here: PCF may be
- * down at start-up, and tool calls then say what is wrong. */
-static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
+/* Builds the PCF client from pcf.* (see server_internal.h). Nothing is
+ * contacted here: PCF may be down at start-up, and tool calls then say what
+ * is wrong. */
+pcfmcp_error_t pcfmcp__server_build_pcf(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                        pcfmcp_pcf_t **out, const char **key, char *why,
+                                        size_t n)
 {
     *out = NULL;
-    const char *url = nz(pcfmcp__cfg_pcf_url(s->config));
-    if (!url) {
+    const char *url = nz(pcfmcp__cfg_pcf_url(c));
+    if (!url)
+        return PCFMCP_OK;
+    pcfmcp_pcf_t *pcf = NULL;
+    pcfmcp_error_t rc = pcfmcp_pcf_new(&pcf, url, log);
+    if (rc != PCFMCP_OK) {
+        *key = "pcf.url";
+        snprintf(why, n, "%s", rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    const char *token = nz(pcfmcp__cfg_pcf_token(c)), *email = nz(pcfmcp__cfg_pcf_email(c)),
+               *password = nz(pcfmcp__cfg_pcf_password(c));
+    const char *what = "";
+    if (token && (rc = pcfmcp_pcf_set_token(pcf, token)) != PCFMCP_OK)
+        what = "pcf.token";
+    else if (email && password && (rc = pcfmcp_pcf_set_login(pcf, email, password)) != PCFMCP_OK)
+        what = "pcf.email";
+    else if ((rc = pcfmcp_pcf_set_token_duration(
+                  pcf, (long)(pcfmcp__cfg_pcf_token_duration(c) / 1000))) !=
+             PCFMCP_OK)
+        what = "pcf.token_duration";
+    else if (nz(pcfmcp__cfg_pcf_ca_file(c)) && (rc = pcfmcp_pcf_set_ca_file(pcf, nz(pcfmcp__cfg_pcf_ca_file(c)))))
+        what = "pcf.ca_file";
+    else if (nz(pcfmcp__cfg_pcf_ca_dir(c)) && (rc = pcfmcp_pcf_set_ca_dir(pcf, nz(pcfmcp__cfg_pcf_ca_dir(c)))))
+        what = "pcf.ca_dir";
+    else if (pcfmcp__cfg_pcf_insecure(c) && (rc = pcfmcp_pcf_set_insecure(pcf, 1)))
+        what = "pcf.insecure";
+    else if (nz(pcfmcp__cfg_pcf_client_cert(c)) &&
+             (rc = pcfmcp_pcf_set_client_cert(pcf, nz(pcfmcp__cfg_pcf_client_cert(c)),
+                                              nz(pcfmcp__cfg_pcf_client_key(c)), NULL)))
+        what = "pcf.client_cert";
+    else if (nz(pcfmcp__cfg_pcf_basic_user(c)) &&
+             (rc = pcfmcp_pcf_set_basic_auth(pcf, nz(pcfmcp__cfg_pcf_basic_user(c)),
+                                             nz(pcfmcp__cfg_pcf_basic_password(c))
+                                                 ? nz(pcfmcp__cfg_pcf_basic_password(c))
+                                                 : "")))
+        what = "pcf.basic_user";
+    else if ((rc = pcfmcp_pcf_set_timeouts(pcf, (long)pcfmcp__cfg_pcf_connect_timeout(c),
+                                           (long)pcfmcp__cfg_pcf_request_timeout(c),
+                                           (long)pcfmcp__cfg_pcf_total_timeout(c))))
+        what = "pcf.request_timeout";
+    else if ((rc = pcfmcp_pcf_set_max_body(pcf, (size_t)pcfmcp__cfg_pcf_max_body_bytes(c))))
+        what = "pcf.max_body_bytes";
+    else if ((rc = pcfmcp_pcf_set_retry(pcf, (int)pcfmcp__cfg_pcf_retries(c) + 1, 250,
+                                        5000)))
+        what = "pcf.retries";
+    else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
+                  pcf, pcfmcp__cfg_pcf_allow_api_issue_writes(c))))
+        what = "pcf.allow_api_issue_writes";
+    else if (nz(pcfmcp__cfg_pcf_token_state_file(c)) &&
+             (rc = pcfmcp_pcf_set_token_state_file(pcf, nz(pcfmcp__cfg_pcf_token_state_file(c)))))
+        what = "pcf.token_state_file";
+    if (rc != PCFMCP_OK) {
+        *key = what;
+        snprintf(why, n, "%s", pcfmcp_pcf_errmsg(pcf));
+        pcfmcp_pcf_free(pcf);
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    if ((rc = apply_channels(c, pcf, why, n)) != PCFMCP_OK) {
+        *key = "pcf.channels";
+        pcfmcp_pcf_free(pcf);
+        return rc;
+    }
+    *out = pcf;
+    return PCFMCP_OK;
+}
+
+static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
+{
+    const char *key = "pcf";
+    char why[900] = "";
+    pcfmcp_error_t rc = pcfmcp__server_build_pcf(s->config, s->log, out, &key, why, sizeof(why));
+    if (rc != PCFMCP_OK) {
+        pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
+        return rc;
+    }
+    if (!*out) {
         PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
                    "pcf.url is not set: tools are listed but every call will say PCF is not "
                    "configured");
         return PCFMCP_OK;
     }
-    pcfmcp_pcf_t *pcf = NULL;
-    pcfmcp_error_t rc = pcfmcp_pcf_new(&pcf, url, s->log);
-    if (rc != PCFMCP_OK) {
-        pcfmcp__fail(s, rc, "pcf.url: %s",
-                     rc == PCFMCP_ERR_INVALID_ARG ? "not an http(s) URL" : pcfmcp_strerror(rc));
-        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
-    }
     const char *token = nz(pcfmcp__cfg_pcf_token(s->config)), *email = nz(pcfmcp__cfg_pcf_email(s->config)),
                *password = nz(pcfmcp__cfg_pcf_password(s->config));
-    const char *what = "";
-    if (token && (rc = pcfmcp_pcf_set_token(pcf, token)) != PCFMCP_OK)
-        what = "pcf.token";
-    else if (email && password && (rc = pcfmcp_pcf_set_login(pcf, email, password)) != PCFMCP_OK)
-        what = "pcf.email / pcf.password";
-    else if ((rc = pcfmcp_pcf_set_token_duration(
-                  pcf, (long)(pcfmcp__cfg_pcf_token_duration(s->config) / 1000))) !=
-             PCFMCP_OK)
-        what = "pcf.token_duration";
-    else if (nz(pcfmcp__cfg_pcf_ca_file(s->config)) && (rc = pcfmcp_pcf_set_ca_file(pcf, nz(pcfmcp__cfg_pcf_ca_file(s->config)))))
-        what = "pcf.ca_file";
-    else if (nz(pcfmcp__cfg_pcf_ca_dir(s->config)) && (rc = pcfmcp_pcf_set_ca_dir(pcf, nz(pcfmcp__cfg_pcf_ca_dir(s->config)))))
-        what = "pcf.ca_dir";
-    else if (pcfmcp__cfg_pcf_insecure(s->config) &&
-             (rc = pcfmcp_pcf_set_insecure(pcf, 1)))
-        what = "pcf.insecure";
-    else if (nz(pcfmcp__cfg_pcf_client_cert(s->config)) &&
-             (rc = pcfmcp_pcf_set_client_cert(pcf, nz(pcfmcp__cfg_pcf_client_cert(s->config)),
-                                              nz(pcfmcp__cfg_pcf_client_key(s->config)), NULL)))
-        what = "pcf.client_cert";
-    else if (nz(pcfmcp__cfg_pcf_basic_user(s->config)) &&
-             (rc = pcfmcp_pcf_set_basic_auth(pcf, nz(pcfmcp__cfg_pcf_basic_user(s->config)),
-                                             nz(pcfmcp__cfg_pcf_basic_password(s->config))
-                                                 ? nz(pcfmcp__cfg_pcf_basic_password(s->config))
-                                                 : "")))
-        what = "pcf.basic_user";
-    else if ((rc = pcfmcp_pcf_set_timeouts(
-                  pcf, (long)pcfmcp__cfg_pcf_connect_timeout(s->config),
-                  (long)pcfmcp__cfg_pcf_request_timeout(s->config),
-                  (long)pcfmcp__cfg_pcf_total_timeout(s->config))))
-        what = "pcf timeouts";
-    else if ((rc = pcfmcp_pcf_set_max_body(
-                  pcf, (size_t)pcfmcp__cfg_pcf_max_body_bytes(s->config))))
-        what = "pcf.max_body_bytes";
-    else if ((rc = pcfmcp_pcf_set_retry(
-                  pcf, (int)pcfmcp__cfg_pcf_retries(s->config) + 1, 250, 5000)))
-        what = "pcf.retries";
-    else if ((rc = pcfmcp_pcf_set_allow_api_issue_writes(
-                  pcf, pcfmcp__cfg_pcf_allow_api_issue_writes(s->config))))
-        what = "pcf.allow_api_issue_writes";
-    else if (nz(pcfmcp__cfg_pcf_token_state_file(s->config)) &&
-             (rc = pcfmcp_pcf_set_token_state_file(pcf, nz(pcfmcp__cfg_pcf_token_state_file(s->config)))))
-        what = "pcf.token_state_file";
-    if (rc != PCFMCP_OK) {
-        pcfmcp__fail(s, rc, "%s: %s", what, pcfmcp_pcf_errmsg(pcf));
-        pcfmcp_pcf_free(pcf);
-        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
-    }
-    if ((rc = apply_channels(s, pcf)) != PCFMCP_OK) {
-        pcfmcp_pcf_free(pcf);
-        return rc;
-    }
     if (!token && !(email && password))
         PCFMCP_LOG(s->log, PCFMCP_LOG_WARN, "server",
                    "no PCF credentials: set pcf.token, or pcf.email and pcf.password");
@@ -181,7 +198,6 @@ static pcfmcp_error_t build_pcf(pcfmcp_server_t *s, pcfmcp_pcf_t **out)
                    "PCF token only: the tools that need PCF's web session (credentials, notes, "
                    "scan imports, snapshot; issue writes unless pcf.allow_api_issue_writes) are "
                    "not offered; pcf.email and pcf.password bring them");
-    *out = pcf;
     return PCFMCP_OK;
 }
 
@@ -360,72 +376,85 @@ static void scopes_text(const char *list, char *out, size_t n)
     out[k] = '\0';
 }
 
-/* Builds the authenticator from auth.*; leaves it NULL when nothing is set. */
-static pcfmcp_error_t setup_auth(pcfmcp_server_t *s)
+/* Builds the authenticator from auth.* (see server_internal.h). */
+pcfmcp_error_t pcfmcp__server_build_auth(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                         pcfmcp_auth_t **out, const char **key, char *why,
+                                         size_t n)
 {
-    const pcfmcp_config_t *c = s->config;
+    *out = NULL;
     const char *keys = nz(pcfmcp__cfg_auth_api_keys_file(c));
     const char *issuer = nz(pcfmcp__cfg_auth_oauth_issuer(c));
     if (!keys && !issuer)
         return PCFMCP_OK;
     pcfmcp_auth_t *a = NULL;
-    pcfmcp_error_t rc = pcfmcp_auth_new(&a, s->log);
+    pcfmcp_error_t rc = pcfmcp_auth_new(&a, log);
     if (rc != PCFMCP_OK)
         return rc;
-    const char *what = "auth.api_keys_file";
+    *key = "auth.api_keys_file";
     size_t nkeys = 0;
     if (keys && (rc = pcfmcp_auth_load_api_keys(a, keys, &nkeys)) != PCFMCP_OK)
         goto bad;
     if (issuer) {
         char scopes[1024];
         scopes_text(pcfmcp__cfg_auth_oauth_scopes(c), scopes, sizeof(scopes));
-        what = "auth.oauth_*";
+        *key = "auth.oauth_issuer";
         if ((rc = pcfmcp_auth_set_oauth(a, issuer, nz(pcfmcp__cfg_auth_oauth_audience(c)),
-                                        nz(pcfmcp__cfg_auth_oauth_jwks_url(c)), scopes[0] ? scopes : NULL)) ||
-            (rc = pcfmcp_auth_set_jwks_ca_file(a, nz(pcfmcp__cfg_auth_oauth_jwks_ca_file(c)))) ||
-            (rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp__cfg_auth_oauth_jwks_cache_ttl(c) / 1000),
-                                              30, 5000, 262144)) ||
-            (rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp__cfg_auth_clock_skew(c) / 1000))) ||
-            (rc = pcfmcp_auth_set_max_token_lifetime(
+                                        nz(pcfmcp__cfg_auth_oauth_jwks_url(c)), scopes[0] ? scopes : NULL)))
+            goto bad;
+        *key = "auth.oauth_jwks_ca_file";
+        if ((rc = pcfmcp_auth_set_jwks_ca_file(a, nz(pcfmcp__cfg_auth_oauth_jwks_ca_file(c)))))
+            goto bad;
+        *key = "auth.oauth_jwks_cache_ttl";
+        if ((rc = pcfmcp_auth_set_jwks_limits(a, (unsigned)(pcfmcp__cfg_auth_oauth_jwks_cache_ttl(c) / 1000),
+                                              30, 5000, 262144)))
+            goto bad;
+        *key = "auth.clock_skew";
+        if ((rc = pcfmcp_auth_set_clock_skew(a, (unsigned)(pcfmcp__cfg_auth_clock_skew(c) / 1000))))
+            goto bad;
+        *key = "auth.max_token_lifetime";
+        if ((rc = pcfmcp_auth_set_max_token_lifetime(
                  a, (unsigned)(pcfmcp__cfg_auth_max_token_lifetime(c) / 1000))))
             goto bad;
     }
-    s->parts->auth = a;
-    PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
+    PCFMCP_LOG(log, PCFMCP_LOG_INFO, "auth", "HTTP authentication: %zu API key(s)%s", nkeys,
                issuer ? ", OAuth access tokens" : "");
+    *out = a;
     return PCFMCP_OK;
 bad:
-    pcfmcp__fail(s, rc, "%s: %s", what, pcfmcp_auth_errmsg(a));
+    snprintf(why, n, "%s", pcfmcp_auth_errmsg(a));
     pcfmcp_auth_free(a);
     /* Running out of memory is no fault of the configuration. */
     return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
 }
 
-static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
+/* The HTTP transport's settings from server.* (see server_internal.h). */
+pcfmcp_error_t pcfmcp__server_http_settings(const pcfmcp_config_t *c, pcfmcp_http_t *h,
+                                            pcfmcp_auth_t *a, void *auth_ud,
+                                            pcfmcp_logger_t *log, const char **key, char *why,
+                                            size_t n)
 {
-    const pcfmcp_config_t *c = s->config;
     pcfmcp_error_t rc;
-    const char *what = "server.host/server.port";
-    if ((rc = pcfmcp_http_set_logger(h, s->log)) ||
+    *key = "server.host";
+    if ((rc = pcfmcp_http_set_logger(h, log)) ||
         (rc = pcfmcp_http_set_listen(h, pcfmcp__cfg_server_host(c),
                                      (unsigned)pcfmcp__cfg_server_port(c))))
         goto bad;
-    what = "server.path";
+    *key = "server.path";
     if ((rc = pcfmcp_http_set_path(h, pcfmcp__cfg_server_path(c))))
         goto bad;
-    what = "server.stateless";
+    *key = "server.stateless";
     if ((rc = pcfmcp_http_set_stateless(h, pcfmcp__cfg_server_stateless(c))))
         goto bad;
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(LIMITS); i++) {
-        what = pcfmcp__config_keys[LIMITS[i].key].key;
+        *key = pcfmcp__config_keys[LIMITS[i].key].key;
         if ((rc = pcfmcp_http_set_limit(h, LIMITS[i].limit,
                                         (unsigned long long)pcfmcp__config_int_at(c, LIMITS[i].key))))
             goto bad;
     }
-    what = "server.allowed_origins";
+    *key = "server.allowed_origins";
     if ((rc = pcfmcp_http_set_allowed_origins(h, nz(pcfmcp__cfg_server_allowed_origins(c)))))
         goto bad;
-    what = "server.allowed_hosts";
+    *key = "server.allowed_hosts";
     if ((rc = pcfmcp_http_set_allowed_hosts(h, nz(pcfmcp__cfg_server_allowed_hosts(c)))))
         goto bad;
     /* The resource URL in metadata and challenges: the public URL, else the
@@ -433,47 +462,45 @@ static pcfmcp_error_t configure_http(pcfmcp_server_t *s, pcfmcp_http_t *h)
     const char *pub = nz(pcfmcp__cfg_server_public_url(c));
     if (!pub)
         pub = nz(pcfmcp__cfg_auth_oauth_audience(c));
-    pcfmcp_auth_t *a = s->parts->auth;
-    what = "server.public_url";
+    *key = "server.public_url";
     if ((rc = pcfmcp_http_set_auth(h, pcfmcp_auth_enabled(a) ? http_auth : NULL,
-                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub, s)))
+                                   pcfmcp_auth_oauth_enabled(a) ? http_metadata : NULL, pub,
+                                   auth_ud)))
         goto bad;
     pcfmcp_http_set_insecure_no_auth(h, pcfmcp__cfg_auth_insecure_no_auth(c));
-    const char *cert = nz(pcfmcp__cfg_server_tls_cert(c)), *key = nz(pcfmcp__cfg_server_tls_key(c));
-    if (cert || key) {
-        what = "server.tls_cert/server.tls_key (both are needed)";
-        if (!cert || !key || (rc = pcfmcp_http_set_tls(h, cert, key, nz(pcfmcp__cfg_server_tls_client_ca(c))))) {
-            rc = rc ? rc : PCFMCP_ERR_CONFIG;
-            goto bad;
+    const char *cert = nz(pcfmcp__cfg_server_tls_cert(c)), *tkey = nz(pcfmcp__cfg_server_tls_key(c));
+    if (cert || tkey) {
+        *key = cert ? "server.tls_cert" : "server.tls_key";
+        if (!cert || !tkey) {
+            snprintf(why, n, "server.tls_cert and server.tls_key are both needed");
+            return PCFMCP_ERR_CONFIG;
         }
+        if ((rc = pcfmcp_http_set_tls(h, cert, tkey, nz(pcfmcp__cfg_server_tls_client_ca(c)))))
+            goto bad;
         const char *prio = nz(pcfmcp__cfg_server_tls_priorities(c));
-        what = "server.tls_priorities";
+        *key = "server.tls_priorities";
         if (prio && (rc = pcfmcp_http_set_tls_priorities(h, prio)))
             goto bad;
     } else if (nz(pcfmcp__cfg_server_tls_client_ca(c))) {
-        what = "server.tls_client_ca (needs server.tls_cert and server.tls_key)";
-        rc = PCFMCP_ERR_CONFIG;
-        goto bad;
+        *key = "server.tls_client_ca";
+        snprintf(why, n, "needs server.tls_cert and server.tls_key");
+        return PCFMCP_ERR_CONFIG;
     }
     const char *mhost = nz(pcfmcp__cfg_server_metrics_host(c));
-    what = "server.metrics_host/server.metrics_port";
+    *key = "server.metrics_host";
     if (mhost && (rc = pcfmcp_http_set_ops_listen(h, mhost, (unsigned)pcfmcp__cfg_server_metrics_port(c))))
         goto bad;
     const char *mauth = pcfmcp__cfg_server_metrics_auth(c);
-    what = "server.metrics_auth";
+    *key = "server.metrics_auth";
     if ((rc = pcfmcp_http_set_metrics_auth(h, strcmp(mauth, "always") == 0  ? PCFMCP_HTTP_METRICS_AUTH_ALWAYS
                                               : strcmp(mauth, "never") == 0 ? PCFMCP_HTTP_METRICS_AUTH_NEVER
                                                                             : PCFMCP_HTTP_METRICS_AUTH_AUTO)))
         goto bad;
-    /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
-    pcfmcp__server_http_hooks(s, h);
     return PCFMCP_OK;
 bad:
-    if (rc == PCFMCP_ERR_NOMEM) {
-        pcfmcp__fail(s, rc, "%s: out of memory", what);
+    if (rc == PCFMCP_ERR_NOMEM)
         return rc;
-    }
-    pcfmcp__fail(s, rc, "%s: invalid HTTP setting (%s)", what, pcfmcp_strerror(rc));
+    snprintf(why, n, "invalid HTTP setting (%s)", pcfmcp_strerror(rc));
     return PCFMCP_ERR_CONFIG;
 }
 
@@ -486,16 +513,26 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     }
     pcfmcp_http_t *h = atomic_load(&s->parts->http);
     if (!h) {
-        pcfmcp_error_t rc = s->parts->auth ? PCFMCP_OK : setup_auth(s);
-        if (rc != PCFMCP_OK)
+        const char *key = "auth";
+        char why[900] = "";
+        pcfmcp_error_t rc = PCFMCP_OK;
+        if (!s->parts->auth &&
+            (rc = pcfmcp__server_build_auth(s->config, s->log, &s->parts->auth, &key, why,
+                                            sizeof(why))) != PCFMCP_OK) {
+            pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             return rc;
+        }
         rc = pcfmcp_http_new(&h, s->engine);
         if (rc != PCFMCP_OK)
             return rc;
-        if ((rc = configure_http(s, h)) != PCFMCP_OK) {
+        if ((rc = pcfmcp__server_http_settings(s->config, h, s->parts->auth, s, s->log, &key, why,
+                                               sizeof(why))) != PCFMCP_OK) {
+            pcfmcp__fail(s, rc, "%s: %s", key, why[0] ? why : pcfmcp_strerror(rc));
             pcfmcp_http_free(h);
             return rc;
         }
+        /* Rate limits, client addresses, metrics, readiness: the hardening layer. */
+        pcfmcp__server_http_hooks(s, h);
         atomic_store(&s->parts->http, h);
     }
     pcfmcp_error_t rc = pcfmcp_http_start(h);

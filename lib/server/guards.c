@@ -36,6 +36,8 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "hardening/audit_internal.h"
+#include "hardening/cache_internal.h"
+#include "hardening/store.h"
 #include "mcp/ctxlog.h"
 #include "server/guards.h"
 #include "server/server_internal.h"
@@ -50,7 +52,9 @@ static const char *const mcp_methods =
     "prompts/list|prompts/get|completion/complete|logging/setLevel";
 static const char *const outcomes = "ok|tool_error|error|cancelled|refused|timeout";
 static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|401|403|404|"
-                                      "405|406|409|413|415|422|429|500|501|502|503|504";
+                                      "405|406|409|413|415|421|422|429|500|501|502|503|504";
+static const char *const store_ops = "ratelimit|cache|invalidate|session|heartbeat|connect";
+static const char *const store_results = "ok|error|timeout|unavailable";
 static const char *const auth_reasons =
     "missing|invalid|expired|revoked|forbidden|insufficient_scope|unavailable";
 
@@ -69,6 +73,7 @@ struct pcfmcp__guards {
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready,
             *http_timeouts;
         pcfmcp_metric_t *pcf_inflight, *identity_requests;
+        pcfmcp_metric_t *store_up, *store_requests, *store_dur;
         /* The earlier Go server's names, fed by the same events as tool_calls. */
         pcfmcp_metric_t *go_tool_executions, *go_tool_errors;
     } m;
@@ -85,6 +90,8 @@ struct pcfmcp__guards {
     pcfmcp_gate_t *gate;
     pcfmcp_cache_t *cache;
     pcfmcp_tracer_t *tracer; /* NULL when tracing is off */
+    pcfmcp__store *store;    /* NULL without store.url */
+    bool store_required;
     unsigned tracing_timeout_ms;
     atomic_bool limits_in_engine;
     atomic_uint grace_ms;
@@ -158,6 +165,8 @@ static void collect(pcfmcp_metrics_t *m, void *ud)
     pcfmcp_metric_set(h->m.traces_dropped, NULL, (double)pcfmcp_tracer_dropped(h->tracer));
     pcfmcp_metric_set(h->m.traces_exported, NULL, (double)pcfmcp_tracer_exported(h->tracer));
     pcfmcp_metric_set(h->m.pcf_inflight, NULL, (double)pcfmcp_gate_in_use(h->gate));
+    if (h->store)
+        pcfmcp_metric_set(h->m.store_up, NULL, pcfmcp__store_up(h->store) ? 1 : 0);
     pthread_rwlock_rdlock(&h->lock);
     pcfmcp_metric_set(h->m.audit_records, NULL,
                       (double)(h->audit_written_before + pcfmcp_audit_written(h->audit)));
@@ -289,6 +298,25 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
         (rc = pcfmcp_metric_set_max_series(h->m.go_tool_executions, 1024)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.go_tool_errors, 256)))
         return rc;
+    if (pcfmcp__cfg_store_url(h->s->config)[0]) {
+        static const double sdur[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                       0.05,   0.1,   0.25,   0.5,   1 };
+        if ((rc = add(h, PCFMCP_METRIC_GAUGE, "pcf_mcp_store_up",
+                      "1 while the shared store (store.url) answers, 0 while this replica works "
+                      "alone.",
+                      NULL, &h->m.store_up)) ||
+            (rc = add(h, PCFMCP_METRIC_COUNTER, "pcf_mcp_store_requests_total",
+                      "Operations on the shared store by purpose and result (unavailable: not "
+                      "tried, the store was down).",
+                      "op,result", &h->m.store_requests)) ||
+            (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_store_request_duration_seconds",
+                                               "Time of one operation on the shared store.", "op",
+                                               sdur, PCFMCP_ARRAY_LEN(sdur), &h->m.store_dur)) ||
+            (rc = pcfmcp_metric_allow(h->m.store_requests, "op", store_ops)) ||
+            (rc = pcfmcp_metric_allow(h->m.store_requests, "result", store_results)) ||
+            (rc = pcfmcp_metric_allow(h->m.store_dur, "op", store_ops)))
+            return rc;
+    }
     if ((rc = pcfmcp_metrics_add_process(h->metrics)) ||
         (rc = pcfmcp_metrics_add_collector(h->metrics, collect, h)))
         return rc;
@@ -440,22 +468,86 @@ static pcfmcp_error_t read_settings(pcfmcp_logger_t *log, const pcfmcp_config_t 
     return PCFMCP_OK;
 }
 
-pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
+/* ------------------------------------------------------------ store */
+
+static void store_opts(const pcfmcp_config_t *c, pcfmcp__store_opts *o)
 {
-    pcfmcp__buf b;
-    pcfmcp__buf_init(&b);
+    memset(o, 0, sizeof(*o));
+    o->url = pcfmcp__cfg_store_url(c);
+    o->password = pcfmcp__cfg_store_password(c);
+    o->ca_file = pcfmcp__cfg_store_ca_file(c);
+    o->client_cert = pcfmcp__cfg_store_client_cert(c);
+    o->client_key = pcfmcp__cfg_store_client_key(c);
+    o->timeout_ms = (unsigned)pcfmcp__cfg_store_timeout(c);
+    o->prefix = pcfmcp__cfg_store_prefix(c);
+    o->connections = (unsigned)pcfmcp__cfg_store_connections(c);
+}
+
+/* Builds the store store.url asks for (none when it is empty), without
+ * connecting; @p why names the key at fault. */
+static pcfmcp_error_t build_store(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                  pcfmcp__store **out, char *why, size_t wlen)
+{
+    *out = NULL;
+    pcfmcp__store_opts o;
+    store_opts(c, &o);
+    if (!o.url[0])
+        return PCFMCP_OK;
+    char part[512] = "", where[600];
+    pcfmcp_error_t rc = pcfmcp__store_new(out, &o, log, part, sizeof(part));
+    if (rc != PCFMCP_OK) {
+        origin(c, PCFMCP__CFG_store_url, where, sizeof(where));
+        snprintf(why, wlen, "%s: store.url: %s", where, part[0] ? part : pcfmcp_strerror(rc));
+        return rc == PCFMCP_ERR_NOMEM ? rc : PCFMCP_ERR_CONFIG;
+    }
+    return PCFMCP_OK;
+}
+
+static void store_observer(const char *op, const char *result, double secs, void *ud)
+{
+    pcfmcp__guards *h = ud;
+    pcfmcp_metric_add(h->m.store_requests, (const char *[]){ op, result }, 1);
+    if (strcmp(result, "unavailable") != 0)
+        pcfmcp_metric_observe(h->m.store_dur, (const char *[]){ op }, secs);
+}
+
+pcfmcp__store *pcfmcp__guards_store(pcfmcp_server_t *s)
+{
+    return s && s->guards ? s->guards->store : NULL;
+}
+
+int pcfmcp__server_store_ready(pcfmcp_server_t *s, char *why, size_t n)
+{
+    pcfmcp__store *st = pcfmcp__guards_store(s);
+    if (!st || pcfmcp__store_up(st))
+        return 1;
+    char status[400];
+    pcfmcp__store_status(st, status, sizeof(status));
+    if (s->guards->store_required) {
+        snprintf(why, n, "%s (store.required)", status);
+        return 0;
+    }
+    snprintf(why, n, "%s; working alone: rate limits per replica, PCF reads uncached", status);
+    return -1;
+}
+
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, pcfmcp__buf *b)
+{
     pcfmcp_config_t *copy = NULL;
     pcfmcp_error_t rc = pcfmcp_config_copy(&copy, cfg);
     if (rc != PCFMCP_OK)
         return rc;
-    if (pcfmcp_config_check(copy) != PCFMCP_OK)
-        pcfmcp__buf_puts(&b, pcfmcp_config_errmsg(copy));
+    if (pcfmcp_config_check(copy) != PCFMCP_OK) {
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, pcfmcp_config_errmsg(copy));
+    }
     char why[1024] = "";
     settings *st = NULL;
     if (read_settings(NULL, copy, NULL, &st, why, sizeof(why)) != PCFMCP_OK) {
-        if (b.len)
-            pcfmcp__buf_putc(&b, '\n');
-        pcfmcp__buf_puts(&b, why[0] ? why : "out of memory");
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, why[0] ? why : "out of memory");
     }
     settings_free(st);
     if (pcfmcp__cfg_tracing_enabled(copy)) {
@@ -465,23 +557,22 @@ pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors)
                 PCFMCP_OK) {
             char where[600];
             origin(copy, PCFMCP__CFG_tracing_endpoint, where, sizeof(where));
-            if (b.len)
-                pcfmcp__buf_putc(&b, '\n');
-            pcfmcp__buf_printf(&b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
+            if (b->len)
+                pcfmcp__buf_putc(b, '\n');
+            pcfmcp__buf_printf(b, "%s: tracing.endpoint: %s", where, pcfmcp_tracer_errmsg(t));
         }
         pcfmcp_tracer_free(t);
     }
+    pcfmcp__store *store = NULL;
+    char swhy[700] = "";
+    if (build_store(copy, NULL, &store, swhy, sizeof(swhy)) != PCFMCP_OK) {
+        if (b->len)
+            pcfmcp__buf_putc(b, '\n');
+        pcfmcp__buf_puts(b, swhy[0] ? swhy : "store.url: out of memory");
+    }
+    pcfmcp__store_free(store);
     pcfmcp_config_free(copy);
-    if (!pcfmcp__buf_ok(&b)) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_ERR_NOMEM;
-    }
-    if (b.len == 0) {
-        pcfmcp__buf_free(&b);
-        return PCFMCP_OK;
-    }
-    *errors = pcfmcp__buf_steal(&b, NULL);
-    return PCFMCP_ERR_CONFIG;
+    return pcfmcp__buf_ok(b) ? PCFMCP_OK : PCFMCP_ERR_NOMEM;
 }
 
 /* Swaps in new settings; cannot fail. Takes ownership of st. */
@@ -970,13 +1061,8 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
     atomic_init(&h->limits_in_engine, true);
     atomic_init(&h->grace_ms, 10000);
 
-    char *errors = NULL;
-    pcfmcp_error_t rc = pcfmcp__guards_check(c, &errors);
-    if (rc != PCFMCP_OK) {
-        pcfmcp__fail(s, rc, "%s", errors ? errors : pcfmcp_strerror(rc));
-        pcfmcp__free(errors);
-        return rc;
-    }
+    /* pcfmcp_server_new() has validated the configuration (validate.c). */
+    pcfmcp_error_t rc = PCFMCP_OK;
     log_config_warnings(s, c);
     if (pcfmcp__cfg_metrics_enabled(c) && (rc = build_metrics(h)) != PCFMCP_OK) {
         pcfmcp__fail(s, rc, "metrics set-up failed: %s", pcfmcp_metrics_errmsg(h->metrics));
@@ -986,6 +1072,23 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
         (rc = pcfmcp_gate_new(&h->gate, 0)) != PCFMCP_OK ||
         (rc = pcfmcp_cache_new(&h->cache, 1, 1024, 1000)) != PCFMCP_OK)
         return rc;
+    char swhy[700] = "";
+    if ((rc = build_store(c, s->log, &h->store, swhy, sizeof(swhy))) != PCFMCP_OK)
+        return pcfmcp__fail(s, rc, "%s", swhy[0] ? swhy : pcfmcp_strerror(rc));
+    if (h->store) {
+        /* A password written into store.url is as secret as store.password. */
+        pcfmcp__store_url u;
+        if (pcfmcp__store_url_parse(pcfmcp__cfg_store_url(c), &u, NULL, 0) == PCFMCP_OK) {
+            if (u.password && strlen(u.password) >= 4)
+                pcfmcp_logger_add_secret(s->log, u.password);
+            pcfmcp__store_url_clear(&u);
+        }
+        h->store_required = pcfmcp__cfg_store_required(c);
+        if (h->metrics)
+            pcfmcp__store_set_observer(h->store, store_observer, h);
+        pcfmcp__ratelimit_set_store(h->rl, h->store);
+        pcfmcp__cache_set_store(h->cache, h->store);
+    }
     if (pcfmcp__cfg_tracing_enabled(c)) {
         h->tracing_timeout_ms = (unsigned)pcfmcp__cfg_tracing_timeout(c);
         if ((rc = pcfmcp_tracer_new(&h->tracer, pcfmcp__cfg_tracing_service_name(c),
@@ -1024,6 +1127,8 @@ pcfmcp_error_t pcfmcp__guards_new(pcfmcp_server_t *s)
 pcfmcp_error_t pcfmcp__guards_start(pcfmcp_server_t *s)
 {
     pcfmcp__guards *h = s->guards;
+    if (h && h->store && pcfmcp__store_start(h->store) != PCFMCP_OK)
+        return pcfmcp__fail(s, PCFMCP_ERR_NOMEM, "cannot start the shared store's connection thread");
     if (!h || !h->tracer)
         return PCFMCP_OK;
     pcfmcp_error_t rc = pcfmcp_tracer_start(h->tracer);
@@ -1063,6 +1168,9 @@ void pcfmcp__guards_free(pcfmcp_server_t *s)
     pcfmcp_tracer_free(h->tracer);
     pcfmcp_audit_free(h->audit);
     pcfmcp_proxies_free(h->proxies);
+    pcfmcp__ratelimit_set_store(h->rl, NULL);
+    pcfmcp__cache_set_store(h->cache, NULL);
+    pcfmcp__store_free(h->store); /* before the metrics its observer feeds */
     pcfmcp_ratelimit_free(h->rl);
     pcfmcp_gate_free(h->gate);
     pcfmcp_cache_free(h->cache);
@@ -1073,12 +1181,4 @@ void pcfmcp__guards_free(pcfmcp_server_t *s)
     pthread_mutex_destroy(&h->reload_lock);
     pcfmcp__free(h);
     s->guards = NULL;
-}
-
-PCFMCP_API pcfmcp_error_t pcfmcp_server_check_config(const pcfmcp_config_t *config, char **errors)
-{
-    if (!config || !errors)
-        return PCFMCP_ERR_INVALID_ARG;
-    *errors = NULL;
-    return pcfmcp__guards_check(config, errors);
 }

@@ -11,6 +11,7 @@
 #include <pcfmcp/server.h>
 #include <pcfmcp/sys/metrics.h>
 
+#include "core/buf.h"
 #include "core/internal.h"
 
 typedef struct pcfmcp__guards pcfmcp__guards;
@@ -37,8 +38,8 @@ unsigned pcfmcp__guards_grace_ms(pcfmcp_server_t *s);
 void pcfmcp__guards_limits_in_engine(pcfmcp_server_t *s, bool in_engine);
 
 /* Validation of what pcfmcp__guards_new() would refuse, without side effects;
- * appends one line per problem to *errors. */
-pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, char **errors);
+ * appends one line per problem to @p out (validate.c's list). */
+pcfmcp_error_t pcfmcp__guards_check(const pcfmcp_config_t *cfg, pcfmcp__buf *out);
 
 /* ------------------------------------------------------------- reload */
 
@@ -108,6 +109,15 @@ void pcfmcp__server_count_auth_failure(pcfmcp_server_t *s, const char *reason);
  * for pcf_mcp_tls_cert_expiry_timestamp_seconds; read from @p pem_path at
  * every scrape. NULL forgets it. */
 pcfmcp_error_t pcfmcp__server_set_tls_cert(pcfmcp_server_t *s, const char *pem_path);
+
+/* The shared store (store.url), or NULL: the HTTP transport names its
+ * replica in session ids through it. */
+struct pcfmcp__store *pcfmcp__guards_store(pcfmcp_server_t *s);
+
+/* The store's part of /readyz: 1 when there is none or it answers; when it
+ * does not, the reason in @p why and 0 if store.required (not ready) or -1
+ * (ready, working alone; the reason is worth showing). */
+int pcfmcp__server_store_ready(pcfmcp_server_t *s, char *why, size_t n);
 
 /* For tests: serve stdio on these descriptors instead of 0 and 1. */
 void pcfmcp__server_set_stdio_fds(pcfmcp_server_t *s, int in_fd, int out_fd);

@@ -67,6 +67,14 @@ static pcfmcp_error_t load_map(pcfmcp_server_t *s, const pcfmcp_config_t *cfg,
     return PCFMCP_OK;
 }
 
+pcfmcp_error_t pcfmcp__people_check(const pcfmcp_config_t *cfg, char *why, size_t why_len)
+{
+    pcfmcp_identity_map_t *m = NULL;
+    pcfmcp_error_t rc = load_map(NULL, cfg, &m, why, why_len);
+    pcfmcp_identity_map_free(m);
+    return rc;
+}
+
 pcfmcp_error_t pcfmcp__people_new(pcfmcp__people **out, pcfmcp_server_t *s, pcfmcp_pcf_t *base,
                                   const pcfmcp_config_t *cfg, char *why, size_t why_len)
 {

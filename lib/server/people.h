@@ -15,6 +15,9 @@ typedef struct pcfmcp__people pcfmcp__people;
  * (may be NULL without pcf.url): mapped identities get siblings of it. */
 pcfmcp_error_t pcfmcp__people_new(pcfmcp__people **out, pcfmcp_server_t *s, pcfmcp_pcf_t *base,
                                   const pcfmcp_config_t *cfg, char *why, size_t why_len);
+/* Loads auth.identities_file (if set) only to say whether
+ * pcfmcp__people_new() would accept it; @p why as there. */
+pcfmcp_error_t pcfmcp__people_check(const pcfmcp_config_t *cfg, char *why, size_t why_len);
 /* Detaches and frees every per-person client; after the engine is gone. */
 void pcfmcp__people_free(pcfmcp__people *p);
 /* The client for @p identity; refusals explain themselves in @p why. */

@@ -102,6 +102,14 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
         return rc;
     }
     s->global_init = true;
+    /* Everything `config check` refuses is refused here, by the same code,
+     * before anything is built. */
+    char *errors = NULL;
+    if ((rc = pcfmcp__server_validate(config, &errors)) != PCFMCP_OK) {
+        pcfmcp__fail(s, rc, "%s", errors ? errors : pcfmcp_strerror(rc));
+        pcfmcp__free(errors);
+        return rc;
+    }
     if ((rc = pcfmcp_config_copy(&s->config, config)) != PCFMCP_OK ||
         (rc = pcfmcp_logger_new(&s->log)) != PCFMCP_OK)
         return rc;

@@ -8,8 +8,10 @@
 
 #include <pcfmcp/config.h>
 #include <pcfmcp/engine.h>
+#include <pcfmcp/auth.h>
 #include <pcfmcp/http.h>
 #include <pcfmcp/log.h>
+#include <pcfmcp/pcf.h>
 #include <pcfmcp/server.h>
 #include <pcfmcp/stdio.h>
 
@@ -42,6 +44,30 @@ int pcfmcp__server_pcf_ready(pcfmcp_server_t *s, char *why, size_t n);
 /* The PCF account a caller acts as (email or token fingerprint), for audit. */
 void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);
+
+/* components.c: the builders shared by pcfmcp_server_new() and the
+ * configuration check (validate.c), so both refuse the same. On a
+ * configuration fault each returns PCFMCP_ERR_CONFIG with the offending key
+ * in *key and the reason in @p why; @p log may be NULL. */
+/* The PCF client from pcf.* (*out NULL when pcf.url is unset). */
+pcfmcp_error_t pcfmcp__server_build_pcf(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                        pcfmcp_pcf_t **out, const char **key, char *why,
+                                        size_t n);
+/* The HTTP authenticator from auth.* (*out NULL when none is configured). */
+pcfmcp_error_t pcfmcp__server_build_auth(const pcfmcp_config_t *c, pcfmcp_logger_t *log,
+                                         pcfmcp_auth_t **out, const char **key, char *why,
+                                         size_t n);
+/* Applies server.* to @p h with @p a (may be NULL) as its authenticator;
+ * @p auth_ud is handed to the authenticator hook. */
+pcfmcp_error_t pcfmcp__server_http_settings(const pcfmcp_config_t *c, pcfmcp_http_t *h,
+                                            pcfmcp_auth_t *a, void *auth_ud,
+                                            pcfmcp_logger_t *log, const char **key, char *why,
+                                            size_t n);
+
+/* validate.c: the one list of what a configuration must satisfy before a
+ * server is built; pcfmcp_server_new() and pcfmcp_server_check_config()
+ * both run it. One line per problem, each "<origin>: <key>: <why>". */
+pcfmcp_error_t pcfmcp__server_validate(const pcfmcp_config_t *c, char **errors);
 
 /* transport_http.c: installs the hardening layer's hooks on an HTTP
  * transport (admission, client address, observer, /metrics, /readyz, TLS

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "server/guards.h"
 #include "server/server_internal.h"
+#include "transport/http_internal.h"
 
 static int admission(const char *identity, const char *client_address, unsigned *retry_after,
                      void *ud)
@@ -74,11 +75,19 @@ static int readiness(pcfmcp_http_text_t *reasons, void *ud)
      * the stop; saying it here too printed the reason twice. */
     if (!pcfmcp__server_ready(ud))
         return 0;
-    char why[300];
-    if (pcfmcp__server_pcf_ready(ud, why, sizeof(why)))
-        return 1;
-    pcfmcp_http_text_append(reasons, why, strlen(why));
-    return 0;
+    char why[600];
+    int ready = 1;
+    if (!pcfmcp__server_pcf_ready(ud, why, sizeof(why))) {
+        pcfmcp_http_text_append(reasons, why, strlen(why));
+        pcfmcp_http_text_append(reasons, "\n", 1);
+        ready = 0;
+    }
+    /* A store that does not answer is a reason shown even while ready:
+     * the replica then works alone (store.required makes it not ready). */
+    int store = pcfmcp__server_store_ready(ud, why, sizeof(why));
+    if (store != 1)
+        pcfmcp_http_text_append(reasons, why, strlen(why));
+    return ready && store != 0;
 }
 
 void pcfmcp__server_http_hooks(pcfmcp_server_t *s, pcfmcp_http_t *h)
@@ -88,6 +97,7 @@ void pcfmcp__server_http_hooks(pcfmcp_server_t *s, pcfmcp_http_t *h)
     pcfmcp_http_set_observer_cb(h, observer, s);
     pcfmcp_http_set_refusal_cb(h, refused, s);
     pcfmcp_http_set_readiness_cb(h, readiness, s);
+    pcfmcp__http_set_store(h, pcfmcp__guards_store(s));
     if (pcfmcp_server_metrics(s)) {
         pcfmcp_http_set_metrics_cb(h, metrics, s);
         pcfmcp_metrics_add_collector(pcfmcp_server_metrics(s), transport_stats, h);

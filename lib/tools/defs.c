@@ -4,6 +4,7 @@
 #include "core/internal.h"
 
 #include "tools/handlers.h"
+#include "tools/t_workspace.h"
 
 /* Output schemas are written as JSON in the source; the preprocessor turns
  * them into string literals (stringizing escapes the quotes). */
@@ -105,6 +106,11 @@
 
 /* ------------------------------------------------------------ parameters */
 
+/* Descriptions are written for a model choosing a tool and filling its
+ * arguments; every byte is paid in each conversation (scripts/context-cost.py
+ * measures it), so they say what is not obvious from the name and type and
+ * nothing else. */
+
 #define END { NULL, K_STR, 0, 0, 0, NULL, NULL }
 #define THREATS "high|medium|low|info|check|checked|noscope|recheck|firewall|offline|inwork|scope|critical|slow"
 #define CRITS "info|low|medium|high|critical"
@@ -113,306 +119,312 @@
 static const tool_param p_none[] = { END };
 
 static const tool_param p_list_projects[] = {
-    { "text", K_STR, 0, 0, 200, NULL, "Only projects whose name, description or scope contains this text (case-insensitive)." },
-    { "status", K_ENUM, 0, 0, 0, "active|archived", "Only active or only archived projects." },
+    { "text", K_STR, 0, 0, 200, NULL, "Name, description or scope contains this." },
+    { "status", K_ENUM, 0, 0, 0, "active|archived", NULL },
     END
 };
 
 static const tool_param p_create_project[] = {
-    { "name", K_STR, P_REQ, 1, 200, NULL, "Project name." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "What the engagement is about." },
-    { "scope", K_TEXT, 0, 0, 0, NULL, "Scope text (networks, domains, applications)." },
-    { "start_date", K_DATE, 0, 0, 0, NULL, "Start date, YYYY-MM-DD (default today)." },
-    { "end_date", K_DATE, 0, 0, 0, NULL, "End date, YYYY-MM-DD (default 30 days after the start)." },
-    { "auto_archive", K_BOOL, 0, 0, 0, NULL, "Archive automatically after end_date (default false)." },
-    { "folder", K_STR, 0, 0, 200, NULL, "Folder name used to group projects in PCF." },
-    { "report_title", K_STR, 0, 0, 200, NULL, "Title PCF uses for reports." },
-    { "teams", K_UUID_ARR, 0, 0, 0, NULL, "Team UUIDs with access (list_teams shows yours)." },
-    { "testers", K_UUID_ARR, 0, 0, 0, NULL, "User UUIDs added as testers (they must share a team with you)." },
+    { "name", K_STR, P_REQ, 1, 200, NULL, NULL },
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },
+    { "scope", K_TEXT, 0, 0, 0, NULL, "Networks, domains, applications." },
+    { "start_date", K_DATE, 0, 0, 0, NULL, "Default today." },
+    { "end_date", K_DATE, 0, 0, 0, NULL, "Default start + 30 days." },
+    { "auto_archive", K_BOOL, 0, 0, 0, NULL, "Archive after end_date." },
+    { "folder", K_STR, 0, 0, 200, NULL, NULL },
+    { "report_title", K_STR, 0, 0, 200, NULL, NULL },
+    { "teams", K_UUID_ARR, 0, 0, 0, NULL, "Team ids with access." },
+    { "testers", K_UUID_ARR, 0, 0, 0, NULL, "User ids (must share a team with you)." },
     END
 };
 
 static const tool_param p_update_project[] = {
-    { "name", K_STR, 0, 1, 200, NULL, "New project name." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "New description." },
-    { "scope", K_TEXT, 0, 0, 0, NULL, "New scope text." },
-    { "start_date", K_DATE, 0, 0, 0, NULL, "New start date, YYYY-MM-DD." },
-    { "end_date", K_DATE, 0, 0, 0, NULL, "New end date, YYYY-MM-DD." },
-    { "auto_archive", K_BOOL, 0, 0, 0, NULL, "Archive automatically after end_date." },
-    { "status", K_ENUM, 0, 0, 0, "active|archived", "active re-opens an archived project (and turns auto_archive off); archived closes it for writes." },
-    { "folder", K_STR, 0, 0, 200, NULL, "New folder name." },
-    { "report_title", K_STR, 0, 0, 200, NULL, "New report title." },
-    { "teams", K_UUID_ARR, 0, 0, 0, NULL, "Replaces the teams with access." },
+    { "name", K_STR, 0, 1, 200, NULL, NULL },
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },
+    { "scope", K_TEXT, 0, 0, 0, NULL, NULL },
+    { "start_date", K_DATE, 0, 0, 0, NULL, NULL },
+    { "end_date", K_DATE, 0, 0, 0, NULL, NULL },
+    { "auto_archive", K_BOOL, 0, 0, 0, NULL, NULL },
+    { "status", K_ENUM, 0, 0, 0, "active|archived", "active re-opens (and clears auto_archive); archived closes for writes." },
+    { "folder", K_STR, 0, 0, 200, NULL, NULL },
+    { "report_title", K_STR, 0, 0, 200, NULL, NULL },
+    { "teams", K_UUID_ARR, 0, 0, 0, NULL, "Replaces the teams." },
     { "testers", K_UUID_ARR, 0, 0, 0, NULL, "Replaces the testers." },
     END
 };
 
 static const tool_param p_list_hosts[] = {
-    { "text", K_STR, 0, 0, 200, NULL, "Only hosts whose IP, hostname, OS or description contains this text." },
-    { "threat", K_ENUM, 0, 0, 0, THREATS, "Only hosts marked with this threat/status tag." },
-    { "port", K_INT, 0, 1, 65535, NULL, "Only hosts with this port open (loads ports: one PCF call per host)." },
-    { "service", K_STR, 0, 0, 100, NULL, "Only hosts with a service whose name contains this text, e.g. http, smb (loads ports)." },
-    { "with_ports", K_BOOL, 0, 0, 0, NULL, "Include each host's ports as \"80/tcp http\" (one PCF call per host)." },
-    { "summary", K_BOOL, 0, 0, 0, NULL, "Return counts by threat, OS and service instead of the hosts." },
+    { "text", K_STR, 0, 0, 200, NULL, "IP, hostname, OS or description contains this." },
+    { "threat", K_ENUM, 0, 0, 0, THREATS, NULL },
+    { "port", K_INT, 0, 1, 65535, NULL, "Has this port open." },
+    { "service", K_STR, 0, 0, 100, NULL, "Has a service containing this, e.g. smb." },
+    { "with_ports", K_BOOL, 0, 0, 0, NULL, "Add each host's ports (one PCF call per host)." },
+    { "summary", K_BOOL, 0, 0, 0, NULL, "Counts by threat, OS and service instead." },
     END
 };
+
+#define HOST_ARG { "host", K_STR, P_REQ, 1, 100, NULL, "Host UUID or IP." }
 
 static const tool_param p_host[] = {
-    { "host", K_STR, P_REQ, 1, 100, NULL, "The host: its UUID or its IP address." },
+    HOST_ARG,
     END
 };
 
-#define PORT_ITEM "{\"type\":\"object\",\"required\":[\"port\"],\"additionalProperties\":false,\"properties\":{\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535},\"protocol\":{\"type\":\"string\",\"enum\":[\"tcp\",\"udp\"],\"description\":\"Default tcp.\"},\"service\":{\"type\":\"string\",\"maxLength\":100,\"description\":\"Service name, e.g. http, ssh.\"},\"description\":{\"type\":\"string\",\"maxLength\":4096,\"description\":\"Banner, product and version.\"}}}"
+#define PORT_ITEM "{\"type\":\"object\",\"required\":[\"port\"],\"additionalProperties\":false,\"properties\":{\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535},\"protocol\":{\"type\":\"string\",\"enum\":[\"tcp\",\"udp\"]},\"service\":{\"type\":\"string\",\"maxLength\":100},\"description\":{\"type\":\"string\",\"maxLength\":4096}}}"
 
 static const tool_param p_add_host[] = {
-    { "ip", K_IP, P_REQ, 0, 0, NULL, "IPv4 or IPv6 address of the host." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "What the host is." },
-    { "os", K_STR, 0, 0, 200, NULL, "Operating system." },
-    { "threats", K_ENUM_ARR, 0, 0, 0, THREATS, "Threat/status tags for the host." },
-    { "hostnames", K_SCHEMA, 0, 0, 0, "{\"type\":\"array\",\"maxItems\":100,\"items\":{\"type\":\"string\",\"format\":\"hostname\",\"maxLength\":253}}", "DNS names of the host." },
-    { "ports", K_SCHEMA, 0, 0, 0, "{\"type\":\"array\",\"maxItems\":200,\"items\":" PORT_ITEM "}", "Open ports to add with the host, each {port, protocol, service, description}." },
+    { "ip", K_IP, P_REQ, 0, 0, NULL, NULL },
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },
+    { "os", K_STR, 0, 0, 200, NULL, NULL },
+    { "threats", K_ENUM_ARR, 0, 0, 0, THREATS, NULL },
+    { "hostnames", K_SCHEMA, 0, 0, 0, "{\"type\":\"array\",\"maxItems\":100,\"items\":{\"type\":\"string\",\"format\":\"hostname\",\"maxLength\":253}}", NULL },
+    { "ports", K_SCHEMA, 0, 0, 0, "{\"type\":\"array\",\"maxItems\":200,\"items\":" PORT_ITEM "}", "Open ports (protocol default tcp; description = banner/version)." },
     END
 };
 
 static const tool_param p_update_host[] = {
-    { "host", K_STR, P_REQ, 1, 100, NULL, "The host: its UUID or its IP address." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "New description." },
-    { "os", K_STR, 0, 0, 200, NULL, "New operating system." },
-    { "threats", K_ENUM_ARR, 0, 0, 0, THREATS, "Replaces the host's threat/status tags (pass [] to clear)." },
+    HOST_ARG,
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },
+    { "os", K_STR, 0, 0, 200, NULL, NULL },
+    { "threats", K_ENUM_ARR, 0, 0, 0, THREATS, "Replaces the tags ([] clears)." },
     END
 };
 
 static const tool_param p_delete_host[] = {
-    { "host_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the host to delete (with its ports and hostnames)." },
+    { "host_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
 static const tool_param p_add_port[] = {
-    { "host", K_STR, P_REQ, 1, 100, NULL, "The host: its UUID or its IP address." },
-    { "port", K_INT, P_REQ, 1, 65535, NULL, "Port number." },
+    HOST_ARG,
+    { "port", K_INT, P_REQ, 1, 65535, NULL, NULL },
     { "protocol", K_ENUM, 0, 0, 0, "tcp|udp", "Default tcp." },
-    { "service", K_STR, 0, 0, 100, NULL, "Service name, e.g. http, ssh, smb." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "Banner, product and version." },
+    { "service", K_STR, 0, 0, 100, NULL, "e.g. http, ssh." },
+    { "description", K_TEXT, 0, 0, 0, NULL, "Banner, product, version." },
     END
 };
 
 static const tool_param p_port_id[] = {
-    { "port_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the port (get_host lists them)." },
+    { "port_id", K_UUID, P_REQ, 0, 0, NULL, "get_host lists ports." },
     END
 };
 
 static const tool_param p_update_port[] = {
-    { "port_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the port." },
-    { "service", K_STR, 0, 0, 100, NULL, "New service name." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "New description." },
+    { "port_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "service", K_STR, 0, 0, 100, NULL, NULL },
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },
     END
 };
 
 static const tool_param p_list_hostnames[] = {
-    { "text", K_STR, 0, 0, 200, NULL, "Only hostnames (or host IPs) containing this text." },
+    { "text", K_STR, 0, 0, 200, NULL, "Hostname or host IP contains this." },
     END
 };
 
 static const tool_param p_add_hostname[] = {
-    { "host", K_STR, P_REQ, 1, 100, NULL, "The host: its UUID or its IP address." },
-    { "hostname", K_HOSTNAME, P_REQ, 0, 0, NULL, "DNS name, e.g. www.example.com." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "Where the name comes from." },
+    HOST_ARG,
+    { "hostname", K_HOSTNAME, P_REQ, 0, 0, NULL, NULL },
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },
     END
 };
 
 static const tool_param p_network_id[] = {
-    { "network_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the network (list_networks shows them)." },
+    { "network_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
+#define SERVICES_SCHEMA "{\"type\":\"array\",\"maxItems\":500,\"items\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"port_id\":{\"type\":\"string\",\"format\":\"uuid\"},\"host\":{\"type\":\"string\",\"maxLength\":100,\"description\":\"UUID or IP, with port instead of port_id.\"},\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535},\"protocol\":{\"type\":\"string\",\"enum\":[\"tcp\",\"udp\"]},\"hostname\":{\"type\":\"string\",\"maxLength\":253,\"description\":\"A hostname of that host.\"}}}}"
+
+#define NETWORK_FIELDS(req)                                                                         \
+    { "ip", K_IP, req, 0, 0, NULL, "Network address, e.g. 10.0.0.0." },                             \
+    { "mask", K_INT, req, 0, 128, NULL, "Prefix length." },                                        \
+    { "name", K_STR, 0, 0, 200, NULL, NULL },                                                       \
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },                                                 \
+    { "asn", K_INT, 0, 0, 4294967295.0, NULL, NULL },                                               \
+    { "internal_ip", K_STR, 0, 0, 100, NULL, "Gateway's internal address." },                      \
+    { "cmd", K_STR, 0, 0, 4096, NULL, "How to reach it, e.g. an SSH tunnel." },                    \
+    { "access_from", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Services (ports) the network is reachable from; replaces the list." }
+
 static const tool_param p_create_network[] = {
-    { "ip", K_IP, P_REQ, 0, 0, NULL, "Network address, e.g. 10.0.0.0." },
-    { "mask", K_INT, P_REQ, 0, 128, NULL, "Prefix length (0-32 for IPv4, 0-128 for IPv6)." },
-    { "name", K_STR, 0, 0, 200, NULL, "Network name." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "What the network is." },
-    { "asn", K_INT, 0, 0, 4294967295.0, NULL, "Autonomous system number." },
-    { "internal_ip", K_STR, 0, 0, 100, NULL, "Internal address of the gateway, if known." },
-    { "cmd", K_STR, 0, 0, 4096, NULL, "Command used to reach the network (e.g. an SSH tunnel)." },
+    NETWORK_FIELDS(P_REQ),
     END
 };
 
 static const tool_param p_update_network[] = {
-    { "network_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the network." },
-    { "ip", K_IP, 0, 0, 0, NULL, "New network address." },
-    { "mask", K_INT, 0, 0, 128, NULL, "New prefix length." },
-    { "name", K_STR, 0, 0, 200, NULL, "New name." },
-    { "description", K_TEXT, 0, 0, 0, NULL, "New description." },
-    { "asn", K_INT, 0, 0, 4294967295.0, NULL, "New AS number." },
-    { "internal_ip", K_STR, 0, 0, 100, NULL, "New internal gateway address." },
-    { "cmd", K_STR, 0, 0, 4096, NULL, "New access command." },
+    { "network_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    NETWORK_FIELDS(0),
     END
 };
 
 static const tool_param p_list_issues[] = {
-    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only these criticalities (derived from CVSS as PCF does: info 0, low up to 3.9, medium up to 6.9, high up to 8.9, critical above 8.9)." },
-    { "min_cvss", K_NUM, 0, 0, 10, NULL, "Only issues with at least this CVSS score." },
-    { "status", K_STR, 0, 0, 100, NULL, "Only issues whose status contains this text (case-insensitive), e.g. confirmed." },
-    { "host", K_STR, 0, 0, 100, NULL, "Only issues on this host (UUID or IP)." },
-    { "port", K_INT, 0, 1, 65535, NULL, "Only issues on this port number." },
-    { "service", K_STR, 0, 0, 100, NULL, "Only issues on a service whose name contains this text." },
-    { "text", K_STR, 0, 0, 200, NULL, "Only issues whose name, description, CVE or URL contains this text." },
-    { "with_targets", K_BOOL, 0, 0, 0, NULL, "Add each issue's targets as \"ip:port/proto (service)\" (one PCF call per host; implied by host/port/service filters)." },
-    { "summary", K_BOOL, 0, 0, 0, NULL, "Return counts by criticality, status, host and service instead of the issues." },
+    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "From CVSS: info 0, low <4, medium <7, high <9, critical >=9." },
+    { "min_cvss", K_NUM, 0, 0, 10, NULL, NULL },
+    { "status", K_STR, 0, 0, 100, NULL, "Status contains this." },
+    { "host", K_STR, 0, 0, 100, NULL, "Host UUID or IP." },
+    { "port", K_INT, 0, 1, 65535, NULL, NULL },
+    { "service", K_STR, 0, 0, 100, NULL, "Service contains this." },
+    { "text", K_STR, 0, 0, 200, NULL, "Name, description, CVE or URL contains this." },
+    { "with_targets", K_BOOL, 0, 0, 0, NULL, "Add \"ip:port/proto (service)\" targets (one PCF call per host; implied by host/port/service)." },
+    { "summary", K_BOOL, 0, 0, 0, NULL, "Counts by criticality, status, host and service instead." },
     END
 };
 
 static const tool_param p_search_issues[] = {
-    { "name", K_STR, 0, 0, 500, NULL, "Pattern for the issue name. PCF uses SQL LIKE: % matches any text, _ one character; without % the text must match exactly." },
-    { "description", K_STR, 0, 0, 500, NULL, "LIKE pattern for the description." },
-    { "cve", K_STR, 0, 0, 200, NULL, "LIKE pattern for the CVE field." },
-    { "status", K_STR, 0, 0, 200, NULL, "LIKE pattern for the status." },
-    { "url_path", K_STR, 0, 0, 500, NULL, "LIKE pattern for the URL/path." },
-    { "fix", K_STR, 0, 0, 500, NULL, "LIKE pattern for the fix." },
-    { "technical", K_STR, 0, 0, 500, NULL, "LIKE pattern for the technical details." },
-    { "param", K_STR, 0, 0, 500, NULL, "LIKE pattern for the affected parameter." },
-    { "references", K_STR, 0, 0, 500, NULL, "LIKE pattern for the references." },
-    { "cvss", K_STR, 0, 0, 20, NULL, "LIKE pattern for the CVSS score as PCF stores it, a decimal with one digit after the point: \"10.0\", \"9.8\"; \"9.%\" finds 9.0-9.9. For ranges use list_issues min_cvss." },
-    { "cwe", K_STR, 0, 0, 20, NULL, "LIKE pattern for the CWE number without the CWE- prefix, e.g. \"89\" (0 = none set)." },
-    { "type", K_STR, 0, 0, 200, NULL, "LIKE pattern for the issue type." },
-    { "risks", K_STR, 0, 0, 500, NULL, "LIKE pattern for the risks text." },
-    { "intruder", K_STR, 0, 0, 500, NULL, "LIKE pattern for the intruder (attacker model) text." },
-    { "user_id", K_STR, 0, 0, 100, NULL, "LIKE pattern for the UUID of the user who created the issue (whoami shows yours)." },
+    { "name", K_STR, 0, 0, 500, NULL, "Pattern: % any text, _ one character; without % the whole value must match." },
+    { "description", K_STR, 0, 0, 500, NULL, NULL },
+    { "cve", K_STR, 0, 0, 200, NULL, NULL },
+    { "status", K_STR, 0, 0, 200, NULL, NULL },
+    { "url_path", K_STR, 0, 0, 500, NULL, NULL },
+    { "fix", K_STR, 0, 0, 500, NULL, NULL },
+    { "technical", K_STR, 0, 0, 500, NULL, NULL },
+    { "param", K_STR, 0, 0, 500, NULL, NULL },
+    { "references", K_STR, 0, 0, 500, NULL, NULL },
+    { "cvss", K_STR, 0, 0, 20, NULL, "As stored: \"9.8\", \"10.0\"; \"9.%\" = 9.0-9.9." },
+    { "cwe", K_STR, 0, 0, 20, NULL, "Number without CWE- (0 = none)." },
+    { "type", K_STR, 0, 0, 200, NULL, NULL },
+    { "risks", K_STR, 0, 0, 500, NULL, NULL },
+    { "intruder", K_STR, 0, 0, 500, NULL, NULL },
+    { "user_id", K_STR, 0, 0, 100, NULL, "Creator's UUID." },
     { "fields", K_SCHEMA, 0, 0, 0,
       "{\"type\": \"object\", \"maxProperties\": 50, \"propertyNames\": {\"pattern\": \"^[a-zA-Z0-9]+$\", \"maxLength\": 100}, \"additionalProperties\": {\"type\": \"string\", \"maxLength\": 500}}",
-      "Custom fields: field name -> LIKE pattern for its value (booleans are 1/0); an issue must have every named field and match each. get_issue shows an issue's custom fields." },
+      "Custom field name -> pattern (booleans 1/0)." },
     END
 };
 
 static const tool_param p_issue_id[] = {
-    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the issue (list_issues shows them)." },
+    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
-#define SERVICES_SCHEMA "{\"type\":\"array\",\"maxItems\":500,\"items\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"port_id\":{\"type\":\"string\",\"format\":\"uuid\",\"description\":\"A port UUID (get_host lists them).\"},\"host\":{\"type\":\"string\",\"maxLength\":100,\"description\":\"Host UUID or IP, with port (instead of port_id).\"},\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535,\"description\":\"Port number on that host.\"},\"protocol\":{\"type\":\"string\",\"enum\":[\"tcp\",\"udp\"]},\"hostname\":{\"type\":\"string\",\"maxLength\":253,\"description\":\"Optional hostname of that host the issue applies to.\"}}}}"
-
-#define POC_SCHEMA "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"text\":{\"type\":\"string\",\"maxLength\":1000000,\"description\":\"PoC as text (request/response, command output).\"},\"content_base64\":{\"type\":\"string\",\"maxLength\":20000000,\"description\":\"PoC file as base64 (e.g. a PNG screenshot), instead of text.\"},\"type\":{\"type\":\"string\",\"enum\":[\"text\",\"image\"],\"description\":\"Default: text for text, guessed for base64.\"},\"description\":{\"type\":\"string\",\"maxLength\":4096}}}"
+#define POC_SCHEMA "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"text\":{\"type\":\"string\",\"maxLength\":1000000},\"content_base64\":{\"type\":\"string\",\"maxLength\":20000000,\"description\":\"A file (e.g. PNG) instead of text.\"},\"type\":{\"type\":\"string\",\"enum\":[\"text\",\"image\"]},\"description\":{\"type\":\"string\",\"maxLength\":4096}}}"
 
 #define FIELDS_SCHEMA "{\"type\":\"object\",\"maxProperties\":50,\"propertyNames\":{\"pattern\":\"^[a-zA-Z0-9]+$\"},\"additionalProperties\":{\"type\":\"object\",\"required\":[\"type\",\"value\"],\"additionalProperties\":false,\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"text\",\"number\",\"float\",\"boolean\"]},\"value\":{\"type\":\"string\",\"maxLength\":10000}}}}"
 
 #define ISSUE_FIELDS(req)                                                                          \
-    { "name", K_STR, req, 1, 500, NULL, "Short title of the finding." },                           \
-    { "description", K_TEXT, 0, 0, 0, NULL, "What was found and why it matters." },                \
-    { "cvss", K_NUM, 0, 0, 10, NULL, "CVSS base score 0-10; decides the criticality." },           \
-    { "criticality", K_ENUM, 0, 0, 0, CRITS, "Instead of cvss: sets the score PCF's form uses for it (info 0, low 2, medium 5, high 8, critical 9.5). Must agree with cvss if both are given." }, \
-    { "status", K_ENUM, 0, 0, 0, STATUSES, "Workflow status as PCF's UI names it." },               \
-    { "cve", K_STR, 0, 0, 200, NULL, "CVE id(s), e.g. CVE-2020-1472." },                           \
-    { "cwe", K_INT, 0, 0, 100000, NULL, "CWE number, e.g. 79." },                                  \
-    { "url_path", K_STR, 0, 0, 2000, NULL, "Affected URL or path." },                              \
+    { "name", K_STR, req, 1, 500, NULL, NULL },                                                    \
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },                                                \
+    { "cvss", K_NUM, 0, 0, 10, NULL, "Base score; sets the criticality." },                        \
+    { "criticality", K_ENUM, 0, 0, 0, CRITS, "Instead of cvss (scores 0, 2, 5, 8, 9.5)." },         \
+    { "status", K_ENUM, 0, 0, 0, STATUSES, NULL },                                                 \
+    { "cve", K_STR, 0, 0, 200, NULL, NULL },                                                       \
+    { "cwe", K_INT, 0, 0, 100000, NULL, NULL },                                                    \
+    { "url_path", K_STR, 0, 0, 2000, NULL, NULL },                                                 \
     { "param", K_STR, 0, 0, 500, NULL, "Affected parameter." },                                    \
-    { "fix", K_TEXT, 0, 0, 0, NULL, "How to remediate." },                                         \
-    { "technical", K_TEXT, 0, 0, 0, NULL, "Technical details / reproduction steps." },             \
-    { "risks", K_TEXT, 0, 0, 0, NULL, "Business risk." },                                          \
-    { "references", K_TEXT, 0, 0, 0, NULL, "Links and references, one per line." },                \
-    { "intruder", K_STR, 0, 0, 500, NULL, "Attacker model (e.g. external unauthenticated)." },     \
-    { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Where the issue is: ports (by port_id, or host + port) and optional hostnames. Replaces the list on update." }, \
-    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}; names are letters and digits. On update only the named fields are set: the issue's other custom fields keep their values." }
+    { "fix", K_TEXT, 0, 0, 0, NULL, NULL },                                                        \
+    { "technical", K_TEXT, 0, 0, 0, NULL, "Details, reproduction steps." },                        \
+    { "risks", K_TEXT, 0, 0, 0, NULL, NULL },                                                      \
+    { "references", K_TEXT, 0, 0, 0, NULL, NULL },                                                 \
+    { "intruder", K_STR, 0, 0, 500, NULL, "Attacker model." },                                     \
+    { "cvss_vector", K_STR, 0, 0, 200, NULL, "e.g. CVSS:3.1/AV:N/AC:L/... (PCF since 3e415b6)." }, \
+    { "impact", K_STR, 0, 0, 100, NULL, NULL },                                                    \
+    { "exploitability", K_STR, 0, 0, 100, NULL, NULL },                                            \
+    { "risk", K_STR, 0, 0, 100, NULL, NULL },                                                      \
+    { "type", K_STR, 0, 0, 50, NULL, "PCF 6c83154: vulnerability|remark; older: custom|web|credentials|service." }, \
+    { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Affected ports (and hostnames); update replaces the list." }, \
+    { "fields", K_SCHEMA, 0, 0, 0, FIELDS_SCHEMA, "Custom fields {name: {type, value}}; update sets only these." }
 
 static const tool_param p_create_issue[] = {
     ISSUE_FIELDS(P_REQ),
-    { "poc", K_SCHEMA, 0, 0, 0, POC_SCHEMA, "Optional proof of concept attached right after the issue is created." },
+    { "poc", K_SCHEMA, 0, 0, 0, POC_SCHEMA, "PoC to attach." },
+    { "dedupe", K_BOOL, 0, 0, 0, NULL, "If an issue with this name, url_path and param exists, add the services and PoC to it instead." },
     END
 };
 
 static const tool_param p_update_issue[] = {
-    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the issue to change." },
+    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     ISSUE_FIELDS(0),
     { "remove_fields", K_STR_ARR, 0, 0, 0, NULL, "Names of custom fields to delete from the issue (get_issue lists them); the others stay." },
     END
 };
 
 static const tool_param p_apply_rules[] = {
-    { "rule_ids", K_UUID_ARR, P_REQ, 0, 0, NULL, "Rules to apply (list_issue_rules shows them)." },
-    { "issue_ids", K_UUID_ARR, P_REQ, 0, 0, NULL, "Issues to apply them to." },
+    { "rule_ids", K_UUID_ARR, P_REQ, 0, 0, NULL, NULL },
+    { "issue_ids", K_UUID_ARR, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
 static const tool_param p_add_poc[] = {
-    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the issue." },
-    { "text", K_TEXT, 0, 0, 1000000, NULL, "PoC as text (HTTP exchange, command output)." },
-    { "content_base64", K_STR, 0, 0, 20000000, NULL, "PoC file as base64 (e.g. a PNG screenshot), instead of text." },
-    { "type", K_ENUM, 0, 0, 0, "text|image", "Default: text for text, guessed for base64." },
-    { "description", K_STR, 0, 0, 4096, NULL, "What the PoC shows." },
-    { "port_id", K_UUID, 0, 0, 0, NULL, "Tie the PoC to one of the issue's ports (optional)." },
-    { "hostname_id", K_UUID, 0, 0, 0, NULL, "With port_id: the hostname of that service (optional)." },
+    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "text", K_TEXT, 0, 0, 1000000, NULL, "Request/response, command output." },
+    { "content_base64", K_STR, 0, 0, 20000000, NULL, "A file (e.g. PNG screenshot) instead of text." },
+    { "type", K_ENUM, 0, 0, 0, "text|image", "Default: guessed." },
+    { "description", K_STR, 0, 0, 4096, NULL, NULL },
+    { "port_id", K_UUID, 0, 0, 0, NULL, "One of the issue's ports." },
+    { "hostname_id", K_UUID, 0, 0, 0, NULL, "With port_id." },
     END
 };
 
 static const tool_param p_poc[] = {
-    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the issue." },
-    { "poc_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the PoC (get_issue lists them)." },
-    { "include_content", K_BOOL, 0, 0, 0, NULL, "Also return the PoC content (needs the web session): text inline, images as an image block." },
+    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "poc_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "include_content", K_BOOL, 0, 0, 0, NULL, "Also the content (web session)." },
     END
 };
 
 static const tool_param p_delete_poc[] = {
-    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the issue." },
-    { "poc_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the PoC to delete." },
+    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "poc_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
 static const tool_param p_get_team[] = {
-    { "team_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the team (list_teams shows yours)." },
-    { "logs", K_INT, 0, 0, 500, NULL, "How many of the newest activity log entries to include (default 20, 0 = none)." },
+    { "team_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "logs", K_INT, 0, 0, 500, NULL, "Newest log entries (default 20)." },
     END
 };
 
 static const tool_param p_get_user[] = {
-    { "user_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the user (team members and project testers carry it)." },
+    { "user_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
 static const tool_param p_list_text[] = {
-    { "text", K_STR, 0, 0, 200, NULL, "Only entries containing this text." },
+    { "text", K_STR, 0, 0, 200, NULL, "Contains this." },
     END
 };
 
 #define CRED_FIELDS                                                                            \
-    { "hash", K_STR, 0, 0, 4096, NULL, "Password hash." },                                     \
-    { "hash_type", K_STR, 0, 0, 100, NULL, "Hash type, e.g. ntlm_hex, md5_hex, sha512_crypt_unix." }, \
-    { "cleartext", K_STR, 0, 0, 1024, NULL, "Cleartext password, if known." },                 \
-    { "description", K_STR, 0, 0, 4096, NULL, "Comment." },                                    \
-    { "source", K_STR, 0, 0, 500, NULL, "Where it was found (e.g. responder, config file)." }, \
-    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Ports (services) the credential works on; on update the complete list (a port that stays keeps the hostnames PCF tied to it)." }
+    { "hash", K_STR, 0, 0, 4096, NULL, NULL },                                                 \
+    { "hash_type", K_STR, 0, 0, 100, NULL, "e.g. ntlm_hex, md5_hex, sha512_crypt_unix." },     \
+    { "cleartext", K_STR, 0, 0, 1024, NULL, NULL },                                            \
+    { "description", K_STR, 0, 0, 4096, NULL, NULL },                                          \
+    { "source", K_STR, 0, 0, 500, NULL, "Where it was found." },                               \
+    { "port_ids", K_UUID_ARR, 0, 0, 0, NULL, "Services it works on; update: the whole list." }
 
 static const tool_param p_add_credential[] = {
-    { "login", K_STR, P_REQ, 1, 500, NULL, "User name." },
+    { "login", K_STR, P_REQ, 1, 500, NULL, NULL },
     CRED_FIELDS,
     END
 };
 
 static const tool_param p_update_credential[] = {
-    { "credential_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the credential (list_credentials shows them)." },
-    { "login", K_STR, 0, 1, 500, NULL, "New user name." },
+    { "credential_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "login", K_STR, 0, 1, 500, NULL, NULL },
     CRED_FIELDS,
     END
 };
 
 static const tool_param p_delete_credential[] = {
-    { "credential_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the credential to delete." },
+    { "credential_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
 static const tool_param p_add_note[] = {
-    { "name", K_STR, P_REQ, 1, 200, NULL, "Note title." },
-    { "text", K_TEXT, 0, 0, 0, NULL, "Note text (plain text or HTML)." },
-    { "host", K_STR, 0, 0, 100, NULL, "Attach the note to this host (UUID or IP)." },
+    { "name", K_STR, P_REQ, 1, 200, NULL, NULL },
+    { "text", K_TEXT, 0, 0, 0, NULL, "Plain text or HTML." },
+    { "host", K_STR, 0, 0, 100, NULL, "Attach to this host (UUID or IP)." },
     END
 };
 
 static const tool_param p_edit_note[] = {
-    { "note_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the note (list_notes shows them)." },
-    { "text", K_TEXT, 0, 0, 0, NULL, "Replaces the note's text." },
-    { "name", K_STR, 0, 1, 200, NULL, "Renames the note." },
+    { "note_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "text", K_TEXT, 0, 0, 0, NULL, "Replaces the text." },
+    { "name", K_STR, 0, 1, 200, NULL, "Renames." },
     END
 };
 
 static const tool_param p_delete_note[] = {
-    { "note_id", K_UUID, P_REQ, 0, 0, NULL, "UUID of the note to delete." },
+    { "note_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
     END
 };
 
@@ -440,19 +452,209 @@ static const tool_param p_import_scan[] = {
 };
 
 static const tool_param p_snapshot[] = {
-    { "sections", K_ENUM_ARR, 0, 0, 0, "project|issues|hosts|ports|hostnames|pocs|notes|networks|credentials|grouped_issues", "Parts of the export to return (default all except pocs)." },
-    { "include_poc_content", K_BOOL, 0, 0, 0, NULL, "Keep PoC file contents (base64) in the pocs section; large." },
+    { "sections", K_ENUM_ARR, 0, 0, 0, "project|issues|hosts|ports|hostnames|pocs|notes|networks|credentials|grouped_issues", "Default all but pocs." },
+    { "include_poc_content", K_BOOL, 0, 0, 0, NULL, "Keep PoC file contents (large)." },
     END
 };
 
 static const tool_param p_report[] = {
-    { "format", K_ENUM, 0, 0, 0, "markdown|html|json|csv", "Output format (default markdown). html is one self-contained printable page." },
-    { "hosts", K_STR_ARR, 0, 0, 0, NULL, "Limit the report to these hosts (UUIDs or IPs)." },
-    { "min_criticality", K_ENUM, 0, 0, 0, CRITS, "Leave out issues below this criticality." },
-    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only issues of these criticalities." },
-    { "title", K_STR, 0, 0, 300, NULL, "Report title (default: the project's report title or name)." },
-    { "output_path", K_STR, 0, 0, 512, NULL, "Also write the report to this file, relative to reports.output_dir (no absolute paths, no ..)." },
-    { "template_id", K_UUID, 0, 0, 0, NULL, "Render with this report template stored in PCF (PCF's own renderer; needs the web session) instead of the built-in formats. PCF offers no way for this server to list templates: the UUID comes from the user, who sees the templates of their teams and their own in the template picker of the project's Reports page in PCF's web UI (/project/<project id>/reports/). Do not guess ids." },
+    { "format", K_ENUM, 0, 0, 0, "markdown|html|json|csv", "Default markdown." },
+    { "hosts", K_STR_ARR, 0, 0, 0, NULL, "Only these hosts (UUIDs or IPs)." },
+    { "min_criticality", K_ENUM, 0, 0, 0, CRITS, NULL },
+    { "criticality", K_ENUM_ARR, 0, 0, 0, CRITS, "Only these." },
+    { "title", K_STR, 0, 0, 300, NULL, NULL },
+    { "output_path", K_STR, 0, 0, 512, NULL, "Also write it here, relative to reports.output_dir." },
+    { "template_id", K_UUID, 0, 0, 0, NULL, "Render with this PCF report template instead (web session). Ids come from the user (PCF's Reports page); never guess." },
+    END
+};
+
+/* ------------------------------------------------------------ workspace parameters */
+
+static const tool_param p_enable_toolset[] = {
+    { "toolset", K_STR, P_REQ, 1, 50, NULL, "A name from list_toolsets." },
+    END
+};
+
+static const tool_param p_create_from_template[] = {
+    { "template_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "variables", K_SCHEMA, 0, 0, 0, "{\"type\":\"object\",\"maxProperties\":100,\"additionalProperties\":{\"type\":[\"string\",\"number\",\"boolean\"],\"maxLength\":10000}}", "Template variable -> value; unset ones take their default." },
+    { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Affected ports (and hostnames)." },
+    { "impact", K_STR, 0, 0, 100, NULL, NULL },
+    { "exploitability", K_STR, 0, 0, 100, NULL, NULL },
+    { "risk", K_STR, 0, 0, 100, NULL, NULL },
+    END
+};
+
+#define ISSUE_IDS { "issue_ids", K_UUID_ARR, P_REQ, 0, 0, NULL, NULL }
+
+static const tool_param p_update_issues[] = {
+    ISSUE_IDS,
+    { "cvss", K_NUM, 0, 0, 10, NULL, NULL },
+    { "criticality", K_ENUM, 0, 0, 0, CRITS, "Instead of cvss." },
+    { "status", K_ENUM, 0, 0, 0, STATUSES, NULL },
+    END
+};
+
+static const tool_param p_issue_ids[] = {
+    ISSUE_IDS,
+    END
+};
+
+static const tool_param p_set_main_poc[] = {
+    { "issue_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "poc_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    END
+};
+
+#define TASK_FIELDS(req)                                                                        \
+    { "name", K_STR, req, 1, 300, NULL, NULL },                                                 \
+    { "description", K_TEXT, 0, 0, 0, NULL, NULL },                                             \
+    { "criticality", K_ENUM, 0, 0, 0, CRITS, NULL },                                            \
+    { "status", K_ENUM, 0, 0, 0, "todo|progress|review|done", NULL },                           \
+    { "start_date", K_DATE, 0, 0, 0, NULL, NULL },                                              \
+    { "end_date", K_DATE, 0, 0, 0, NULL, NULL },                                                \
+    { "user_ids", K_UUID_ARR, 0, 0, 0, NULL, "Assignees (project testers)." },                 \
+    { "team_ids", K_UUID_ARR, 0, 0, 0, NULL, "Teams of the project." },                         \
+    { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Targets." }
+
+static const tool_param p_list_tasks[] = {
+    { "status", K_ENUM, 0, 0, 0, "todo|progress|review|done", NULL },
+    { "text", K_STR, 0, 0, 200, NULL, "Name or description contains this." },
+    END
+};
+
+static const tool_param p_create_task[] = {
+    TASK_FIELDS(P_REQ),
+    END
+};
+
+static const tool_param p_update_task[] = {
+    { "task_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    TASK_FIELDS(0),
+    END
+};
+
+static const tool_param p_task_id[] = {
+    { "task_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    END
+};
+
+static const tool_param p_upload_file[] = {
+    { "filename", K_STR, P_REQ, 1, 255, NULL, NULL },
+    { "text", K_TEXT, 0, 0, 5000000, NULL, "Content as text..." },
+    { "content_base64", K_STR, 0, 0, 20000000, NULL, "...or as base64." },
+    { "filetype", K_ENUM, 0, 0, 0, "binary|text|image", "Default text for text, else binary." },
+    { "description", K_STR, 0, 0, 4096, NULL, NULL },
+    { "services", K_SCHEMA, 0, 0, 0, SERVICES_SCHEMA, "Ports it concerns." },
+    END
+};
+
+static const tool_param p_file_id[] = {
+    { "file_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    END
+};
+
+static const tool_param p_list_chats[] = {
+    { "chat_id", K_UUID, 0, 0, 0, NULL, "Read this chat's messages instead of listing chats." },
+    END
+};
+
+static const tool_param p_post_chat[] = {
+    { "chat", K_STR, P_REQ, 1, 200, NULL, "Chat id or name; a new name creates the chat." },
+    { "message", K_TEXT, P_REQ, 1, 100000, NULL, NULL },
+    END
+};
+
+static const tool_param p_list_services[] = {
+    { "port", K_INT, 0, 1, 65535, NULL, NULL },
+    { "service", K_STR, 0, 0, 100, NULL, "Name contains this." },
+    END
+};
+
+static const tool_param p_add_service[] = {
+    { "port", K_INT, P_REQ, 1, 65535, NULL, NULL },
+    { "protocol", K_ENUM, 0, 0, 0, "tcp|udp", "Default tcp." },
+    { "service", K_STR, 0, 0, 100, NULL, NULL },
+    { "description", K_STR, 0, 0, 4096, NULL, NULL },
+    { "hosts", K_STR_ARR, P_REQ, 0, 0, NULL, "Host UUIDs or IPs." },
+    END
+};
+
+static const tool_param p_update_service[] = {
+    { "port", K_INT, P_REQ, 1, 65535, NULL, "The service to change, as list_services shows it." },
+    { "protocol", K_ENUM, 0, 0, 0, "tcp|udp", "Default tcp." },
+    { "service", K_STR, 0, 0, 100, NULL, "Current name (\"\" for none)." },
+    { "description", K_STR, 0, 0, 4096, NULL, "Current description, if several exist." },
+    { "new_port", K_INT, 0, 1, 65535, NULL, NULL },
+    { "new_protocol", K_ENUM, 0, 0, 0, "tcp|udp", NULL },
+    { "new_service", K_STR, 0, 0, 100, NULL, NULL },
+    { "new_description", K_STR, 0, 0, 4096, NULL, NULL },
+    END
+};
+
+static const tool_param p_add_path[] = {
+    { "from", K_STR, P_REQ, 1, 100, NULL, "Host (UUID or IP) or network (UUID or address/mask)." },
+    { "to", K_STR, P_REQ, 1, 100, NULL, "Same forms as from." },
+    { "type", K_ENUM, 0, 0, 0, "connection|attack", "Default connection." },
+    { "direction", K_ENUM, 0, 0, 0, "forward|backward|two_side", "Default forward." },
+    { "description", K_STR, 0, 0, 4096, NULL, NULL },
+    END
+};
+
+static const tool_param p_path_id[] = {
+    { "path_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    END
+};
+
+static const tool_param p_import_hosts[] = {
+    { "hosts", K_SCHEMA, P_REQ, 0, 0, "{\"type\":\"array\",\"minItems\":1,\"maxItems\":10000,\"items\":{\"type\":\"object\",\"required\":[\"ip\"],\"additionalProperties\":false,\"properties\":{\"ip\":{\"type\":\"string\",\"maxLength\":64},\"hostname\":{\"type\":\"string\",\"maxLength\":253},\"description\":{\"type\":\"string\",\"maxLength\":4096},\"os\":{\"type\":\"string\",\"maxLength\":200}}}}", NULL },
+    { "threats", K_ENUM_ARR, 0, 0, 0, THREATS, "Tags for the new hosts." },
+    END
+};
+
+static const tool_param p_import_credentials[] = {
+    { "text", K_TEXT, P_REQ, 1, 10000000, NULL, "One credential per line." },
+    { "delimiter", K_STR, 0, 1, 10, NULL, "Default ;." },
+    { "login_column", K_INT, P_REQ, 1, 100, NULL, "1 = first column." },
+    { "hash_column", K_INT, 0, 0, 100, NULL, "0 = none." },
+    { "cleartext_column", K_INT, 0, 0, 100, NULL, "0 = none." },
+    { "hash_type", K_STR, 0, 0, 100, NULL, "For every line, e.g. ntlm_hex." },
+    { "description", K_STR, 0, 0, 4096, NULL, "For every line." },
+    { "source", K_STR, 0, 0, 500, NULL, "For every line." },
+    { "skip_duplicates", K_BOOL, 0, 0, 0, NULL, "Default true." },
+    END
+};
+
+static const tool_param p_export_credentials[] = {
+    { "kind", K_ENUM, 0, 0, 0, "user_pass|usernames|passwords|user_pass_variations", "Default user_pass (login<divider>password)." },
+    { "divider", K_STR, 0, 0, 10, NULL, "Default :." },
+    { "empty_passwords", K_BOOL, 0, 0, 0, NULL, NULL },
+    { "login_as_password", K_BOOL, 0, 0, 0, NULL, NULL },
+    END
+};
+
+static const tool_param p_add_member[] = {
+    { "team_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "email", K_STR, P_REQ, 3, 320, NULL, "The PCF user's email." },
+    { "admin", K_BOOL, 0, 0, 0, NULL, NULL },
+    END
+};
+
+static const tool_param p_set_admin[] = {
+    { "team_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "user_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "admin", K_BOOL, 0, 0, 0, NULL, "false removes admin rights (default true)." },
+    END
+};
+
+static const tool_param p_remove_member[] = {
+    { "team_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    { "user_id", K_UUID, P_REQ, 0, 0, NULL, NULL },
+    END
+};
+
+static const tool_param p_disable_token[] = {
+    { "token_prefix", K_STR, P_REQ, 8, 8, NULL, "id_prefix from list_tokens." },
     END
 };
 
@@ -460,53 +662,46 @@ static const tool_param p_report[] = {
 
 #define RO (F_READ | F_IDEMPOTENT)
 #define PRJ F_PROJECT
+#define DEL (F_DESTRUCTIVE | F_IDEMPOTENT)
+#define O_IDS T_STRS
 
 const tool_def pcfmcp__tools_defs[] = {
     /* ---------------------------------------------------------- projects */
     { "list_projects", TS_PROJECTS, RO | F_PAGED, NULL, NULL, "List projects",
-      "Lists the PCF projects (engagements) you can work on, with status, dates, scope, testers "
-      "and teams. Start here to find a project's name or UUID; every other tool takes one as "
-      "`project`. Projects outside this server's project allow-list are not shown.",
+      "Lists the PCF projects (engagements) you can use, with status, dates, scope and people. "
+      "Other tools take a project by name or UUID.",
       p_list_projects,
       J({"type": "object", "required": ["projects", "total", "returned"],
          "properties": {"projects": {"type": "array", "items": O_PROJECT}, PAGE_PROPS}}),
       pcfmcp__th_list_projects },
     { "get_project", TS_PROJECTS, RO | PRJ, NULL, NULL, "Get a project",
-      "Returns one project's settings (description, scope, dates, status, testers, teams) plus "
-      "counts of hosts and of issues by criticality. Use list_hosts / list_issues for the "
-      "details.",
+      "Returns a project's settings with counts of hosts and of issues by criticality.",
       p_none,
       J({"type": "object", "required": ["project", "host_count", "issue_count"],
          "properties": {"project": O_PROJECT, "host_count": T_INT, "issue_count": T_INT,
                         "issues_by_criticality": O_COUNTS}}),
       pcfmcp__th_get_project },
     { "create_project", TS_PROJECTS, 0, NULL, NULL, "Create a project",
-      "Creates a new PCF project (type pentest) with you as admin and tester. Dates default to "
-      "today and 30 days later. Returns the new project's UUID. Refused when this server is "
-      "limited to a project allow-list.",
+      "Creates a pentest project with you as admin and tester.",
       p_create_project,
       J({"type": "object", "required": ["project_id", "name"],
          "properties": {"project_id": T_UUID, "name": T_STR}}),
       pcfmcp__th_create_project },
     { "update_project", TS_PROJECTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a project",
-      "Changes a project's settings; fields you omit keep their values. status=active re-opens "
-      "an archived project (PCF refuses writes to archived projects).",
+      "Changes the given settings; PCF refuses writes to archived projects until status=active.",
       p_update_project, O_OK("project_id": T_UUID, "updated": T_STRS),
       pcfmcp__th_update_project },
 
     /* ---------------------------------------------------------- hosts */
     { "list_hosts", TS_HOSTS, RO | PRJ | F_PAGED, NULL, NULL, "List hosts",
-      "Lists a project's hosts with IP, hostnames, OS, threat tags and issue count, filtered by "
-      "text, threat tag, port or service. Use summary=true for counts only, get_host for one "
-      "host's ports and issues.",
+      "Lists hosts with IP, hostnames, OS, threat tags and issue count.",
       p_list_hosts,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "hosts": {"type": "array", "items": O_HOST_SHORT},
                         "summary": O_SUMMARY, PAGE_PROPS}}),
       pcfmcp__th_list_hosts },
     { "get_host", TS_HOSTS, RO | PRJ, NULL, NULL, "Get a host",
-      "Returns one host (by UUID or IP) with its ports and services, hostnames, threat tags and "
-      "the issues found on it (name, CVSS, criticality, status).",
+      "Returns a host with its ports, hostnames and issues.",
       p_host,
       J({"type": "object", "required": ["host"],
          "properties": {"host": {"type": "object", "required": ["id", "ip"], "properties": {
@@ -517,125 +712,108 @@ const tool_def pcfmcp__tools_defs[] = {
                         "issues": {"type": "array", "items": O_ISSUE_SHORT}}}),
       pcfmcp__th_get_host },
     { "add_host", TS_HOSTS, PRJ, NULL, NULL, "Add a host with its ports",
-      "Adds a host to a project and, in the same call, its OS, threat tags, hostnames and open "
-      "ports. Each part is a separate PCF call: the result lists every step with its outcome and "
-      "the ids created, so a partial failure says exactly what exists. Fails if the IP already "
-      "exists (use add_port / add_hostname then).",
+      "Adds a host with OS, tags, hostnames and ports in one call; the result lists each step. "
+      "Fails if the IP exists (use add_port/add_hostname).",
       p_add_host,
       O_OK("host_id": T_STR, "port_ids": {"type": "object", "additionalProperties": T_STR},
            "hostname_ids": {"type": "object", "additionalProperties": T_STR}, O_STEPS),
       pcfmcp__th_add_host },
     { "update_host", TS_HOSTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a host",
-      "Changes a host's description, OS or threat tags (threats replaces the whole list). "
-      "Fields you omit keep their values.",
+      "Changes a host's description, OS or threat tags.",
       p_update_host, O_OK("host_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_host },
-    { "delete_host", TS_HOSTS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "host_id", "Delete a host",
-      "Deletes a host with all its ports and hostnames. Permanent. Requires confirm = host_id.",
+    { "delete_host", TS_HOSTS, DEL | PRJ, NULL, "host_id", "Delete a host",
+      "Deletes a host with its ports and hostnames.",
       p_delete_host, O_OK("deleted": T_UUID), pcfmcp__th_delete_host },
 
     /* ---------------------------------------------------------- ports */
     { "add_port", TS_PORTS, PRJ, NULL, NULL, "Add a port",
-      "Adds an open port (service) to an existing host. PCF refuses a duplicate host+port+"
-      "protocol. To create a host with ports in one go use add_host.",
+      "Adds a port/service to a host.",
       p_add_port, O_OK("port_id": T_UUID, "host_id": T_UUID), pcfmcp__th_add_port },
     { "get_port", TS_PORTS, RO | PRJ, NULL, NULL, "Get a port",
-      "Returns one port with its host IP, service, description and the ids of issues on it.",
+      "Returns a port with its host and issue ids.",
       p_port_id, J({"type": "object", "required": ["port"], "properties": {"port": O_PORT}}),
       pcfmcp__th_get_port },
     { "update_port", TS_PORTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a port",
       "Changes a port's service name or description.", p_update_port,
       O_OK("port_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_port },
-    { "delete_port", TS_PORTS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "port_id", "Delete a port",
-      "Deletes a port from its host. Permanent. Requires confirm = port_id.", p_port_id,
+    { "delete_port", TS_PORTS, DEL | PRJ, NULL, "port_id", "Delete a port",
+      "Deletes a port from its host.", p_port_id,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_port },
 
     /* ---------------------------------------------------------- hostnames */
     { "list_hostnames", TS_HOSTS, RO | PRJ | F_PAGED, NULL, NULL, "List hostnames",
-      "Lists the DNS names recorded in a project with the host (IP) each belongs to.",
+      "Lists DNS names with their host IP.",
       p_list_hostnames,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "hostnames": {"type": "array", "items": O_HOSTNAME},
                         PAGE_PROPS}}),
       pcfmcp__th_list_hostnames },
     { "add_hostname", TS_HOSTS, F_IDEMPOTENT | PRJ, NULL, NULL, "Add a hostname",
-      "Adds a DNS name to a host. Idempotent: an existing name on that host returns its id. "
-      "PCF's API cannot rename or delete hostnames.",
+      "Adds a DNS name to a host (an existing one returns its id). PCF cannot rename or delete "
+      "hostnames.",
       p_add_hostname, O_OK("hostname_id": T_UUID, "host_id": T_UUID), pcfmcp__th_add_hostname },
 
     /* ---------------------------------------------------------- networks */
     { "list_networks", TS_NETWORKS, RO | PRJ | F_PAGED, NULL, NULL, "List networks",
-      "Lists a project's networks (address/mask, name, AS number, access command) with the ids "
-      "of the project hosts inside each.",
+      "Lists network ranges with the hosts inside each.",
       p_list_text,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "networks": {"type": "array", "items": O_NETWORK},
                         PAGE_PROPS}}),
       pcfmcp__th_list_networks },
     { "get_network", TS_NETWORKS, RO | PRJ, NULL, NULL, "Get a network",
-      "Returns one network with the project hosts inside it.", p_network_id,
+      "Returns a network with the hosts inside it.", p_network_id,
       J({"type": "object", "required": ["network"],
          "properties": {"network": O_NETWORK, "hosts": T_STRS}}),
       pcfmcp__th_get_network },
     { "create_network", TS_NETWORKS, PRJ, NULL, NULL, "Create a network",
-      "Records a network range (e.g. 10.0.0.0/24) in a project. PCF refuses duplicates and "
-      "masks over 32 for IPv4.",
+      "Records a network range; PCF refuses duplicates.",
       p_create_network, O_OK("network_id": T_UUID), pcfmcp__th_create_network },
     { "update_network", TS_NETWORKS, F_IDEMPOTENT | PRJ, NULL, NULL, "Update a network",
-      "Changes a network's fields; omitted fields keep their values.", p_update_network,
+      "Changes the given fields of a network.", p_update_network,
       O_OK("network_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_network },
-    { "delete_network", TS_NETWORKS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "network_id", "Delete a network",
-      "Deletes a network record (hosts stay). Permanent. Requires confirm = network_id.",
+    { "delete_network", TS_NETWORKS, DEL | PRJ, NULL, "network_id", "Delete a network",
+      "Deletes a network record (its hosts stay).",
       p_network_id, O_OK("deleted": T_UUID), pcfmcp__th_delete_network },
 
     /* ---------------------------------------------------------- issues */
     { "list_issues", TS_ISSUES, RO | PRJ | F_PAGED, NULL, NULL, "List issues",
-      "Lists a project's findings, highest CVSS first, with criticality, status and a short "
-      "summary; filters by criticality, CVSS, status, host, port, service and text. "
-      "summary=true returns counts by criticality, status, host and service instead (good for "
-      "an overview of a large project). get_issue returns one finding in full.",
+      "Lists findings, highest CVSS first, with filters; summary=true gives counts for an "
+      "overview. get_issue has the full text.",
       p_list_issues,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "issues": {"type": "array", "items": O_ISSUE_SHORT},
                         "summary": O_SUMMARY, PAGE_PROPS}}),
       pcfmcp__th_list_issues },
     { "search_issues", TS_ISSUES, RO | PRJ | F_PAGED, NULL, NULL, "Search issues (PCF search)",
-      "Runs PCF's own issue search with SQL LIKE patterns per field (% = any text, _ = one "
-      "character, case-insensitive; every given pattern must match), including CVSS, CWE, "
-      "creator and custom fields. Use it for exact field matching; list_issues is easier for "
-      "everyday filtering.",
+      "PCF's field search with SQL LIKE patterns (case-insensitive; all must match), incl. "
+      "CVSS, CWE, creator and custom fields.",
       p_search_issues,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "issues": {"type": "array", "items": O_ISSUE_SHORT},
                         PAGE_PROPS}}),
       pcfmcp__th_search_issues },
     { "get_issue", TS_ISSUES, RO | PRJ, NULL, NULL, "Get an issue",
-      "Returns one finding in full: description, CVSS and criticality, status, CVE/CWE, fix, "
-      "technical details, references, custom fields, the hosts/ports/hostnames it affects and "
-      "its PoC references (get_poc reads one).",
+      "Returns one finding in full with its targets and PoC references.",
       p_issue_id,
       J({"type": "object", "required": ["issue"], "properties": {"issue": O_ISSUE}}),
       pcfmcp__th_get_issue },
     { "create_issue", TS_ISSUES, PRJ, "issues_write", NULL, "Create an issue",
-      "Records a new finding, optionally tied to services and with a PoC, in one call. Give "
-      "cvss or criticality. Each part is a separate PCF call; the result lists the steps and the "
-      "ids created, so a partial failure (e.g. issue created, PoC refused) is explicit. "
-      "Check list_issues first to avoid duplicates.",
+      "Records a finding with its services and optional PoC; give cvss or criticality. The "
+      "result lists each step, so a partial failure is explicit.",
       p_create_issue,
-      O_OK("issue_id": T_STR, "poc_id": T_STR, "criticality": T_CRIT, O_STEPS),
+      O_OK("issue_id": T_STR, "poc_id": T_STR, "criticality": T_CRIT, "duplicate": T_BOOL,
+           O_STEPS),
       pcfmcp__th_create_issue },
     { "update_issue", TS_ISSUES, F_IDEMPOTENT | PRJ, "issues_write", NULL, "Update an issue",
-      "Changes the given fields of a finding; the others keep their values (e.g. set status to "
-      "Confirmed, adjust CVSS, add a fix). Custom fields merge: fields sets the named ones and "
-      "keeps the rest, remove_fields deletes named ones. services replaces the affected "
-      "services.",
+      "Changes the given fields of a finding. fields sets the named custom fields and keeps "
+      "the rest; remove_fields deletes some; services replaces the list.",
       p_update_issue, O_OK("issue_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_issue },
-    { "delete_issue", TS_ISSUES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "issues_delete", "issue_id",
-      "Delete an issue",
-      "Deletes a finding with its PoCs. Permanent. Requires confirm = issue_id.", p_issue_id,
+    { "delete_issue", TS_ISSUES, DEL | PRJ, "issues_delete", "issue_id", "Delete an issue",
+      "Deletes a finding with its PoCs.", p_issue_id,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_issue },
     { "list_issue_rules", TS_ISSUES, RO | F_NO_SCOPE, NULL, NULL, "List issue rules",
-      "Lists the issue rules (PCF's search/replace automations for findings) available to you "
-      "and your teams. Rules are created in PCF's web UI; apply_issue_rules runs them.",
+      "Lists your issue rules (PCF's find/replace automations).",
       p_none,
       J({"type": "object", "required": ["rules"],
          "properties": {"rules": {"type": "array", "items": {"type": "object", "required": ["id", "name"],
@@ -643,39 +821,35 @@ const tool_def pcfmcp__tools_defs[] = {
                             "user_id": T_STR}}}}}),
       pcfmcp__th_list_issue_rules },
     { "apply_issue_rules", TS_ISSUES, PRJ, NULL, NULL, "Apply issue rules",
-      "Runs issue rules over issues of a project (e.g. to normalise names or fill in fix "
-      "texts). Returns how many issues changed.",
+      "Runs issue rules over issues; returns how many changed.",
       p_apply_rules, O_OK("updated_issues": T_INT), pcfmcp__th_apply_issue_rules },
 
     /* ---------------------------------------------------------- PoCs */
     { "add_poc", TS_POCS, PRJ, "pocs", NULL, "Add a PoC",
-      "Attaches a proof of concept (text, or a file such as a screenshot as base64) to a "
-      "finding, optionally tied to one of its services. The first PoC becomes the main one.",
+      "Attaches text or a file (e.g. a screenshot) to a finding; the first PoC is the main one.",
       p_add_poc, O_OK("poc_id": T_UUID, "issue_id": T_UUID), pcfmcp__th_add_poc },
     { "get_poc", TS_POCS, RO | PRJ, NULL, NULL, "Get a PoC",
-      "Returns a PoC's metadata (file name, type, description, service, priority) and, with "
-      "include_content and the web session, its content.",
+      "Returns a PoC's metadata and optionally its content.",
       p_poc,
       J({"type": "object", "required": ["poc"], "properties": {"poc": {"type": "object",
           "required": ["id"], "properties": {"id": T_UUID, "filename": T_STR, "type": T_STR,
           "description": T_STR, "priority": T_NUM, "port_id": T_STR, "hostname_id": T_STR,
           "content_text": T_STR, "content_bytes": T_INT}}}}),
       pcfmcp__th_get_poc },
-    { "delete_poc", TS_POCS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, NULL, "poc_id", "Delete a PoC",
-      "Deletes a PoC from a finding. Permanent. Requires confirm = poc_id.", p_delete_poc,
+    { "delete_poc", TS_POCS, DEL | PRJ, NULL, "poc_id", "Delete a PoC",
+      "Deletes a PoC.", p_delete_poc,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_poc },
 
     /* ---------------------------------------------------------- teams and users */
     { "list_teams", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "List teams",
-      "Lists your PCF teams and whether you administer each.", p_none,
+      "Lists your teams and whether you administer each.", p_none,
       J({"type": "object", "required": ["teams"], "properties": {"teams": {"type": "array",
           "items": {"type": "object", "required": ["id", "name"], "properties": {"id": T_UUID,
           "name": T_STR, "description": T_STR, "is_admin": T_BOOL}}}}}),
       pcfmcp__th_list_teams },
     { "get_team", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Get a team",
-      "Returns a team with its members, its projects and its newest activity log entries. "
-      "Under a project scope (tools.projects) only projects and log entries of in-scope "
-      "projects are shown; logs_omitted counts the entries left out.",
+      "Returns a team's members, projects and newest log entries (only in-scope projects under "
+      "tools.projects).",
       p_get_team,
       J({"type": "object", "required": ["team"], "properties": {"team": {"type": "object"},
           "members": {"type": "array", "items": {"type": "object"}},
@@ -684,23 +858,22 @@ const tool_def pcfmcp__tools_defs[] = {
           "logs_omitted": {"type": "integer", "minimum": 1},
           "logs_notice": T_STR}}),
       pcfmcp__th_get_team },
-    { "whoami", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Who am I",
-      "Returns the PCF account this server acts as (name, company, teams). PCF's API puts the "
-      "last name where the email should be, so the email is not reported.",
+    { "whoami", TS_CONTEXT, RO | F_NO_SCOPE, NULL, NULL, "Who am I",
+      "Returns the PCF account this server acts as.",
       p_none,
       J({"type": "object", "required": ["user"], "properties": {"user": {"type": "object",
           "required": ["id"], "properties": {"id": T_UUID, "fname": T_STR, "lname": T_STR,
           "company": T_STR, "teams": {"type": "array"}}}}}),
       pcfmcp__th_whoami },
     { "get_user", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Get a user",
-      "Returns a PCF user's name and company by UUID.", p_get_user,
+      "Returns a user's name and company.", p_get_user,
       J({"type": "object", "required": ["user"], "properties": {"user": {"type": "object",
           "required": ["id"], "properties": {"id": T_UUID, "fname": T_STR, "lname": T_STR,
           "company": T_STR}}}}),
       pcfmcp__th_get_user },
-    { "check_token", TS_TEAMS, RO | F_NO_SCOPE, NULL, NULL, "Check the PCF connection",
-      "Checks that PCF is reachable and accepts this server's credentials, and how long the "
-      "API token stays valid. Use it when other tools report connection or auth errors.",
+    { "check_token", TS_CONTEXT, RO | F_NO_SCOPE, NULL, NULL, "Check the PCF connection",
+      "Checks that PCF answers and accepts this server's credentials; use it when other tools "
+      "report connection or auth errors.",
       p_none,
       J({"type": "object", "required": ["ok"], "properties": {"ok": T_BOOL,
           "created": T_NUM, "duration_seconds": T_NUM, "seconds_left": T_NUM,
@@ -710,40 +883,37 @@ const tool_def pcfmcp__tools_defs[] = {
     /* ---------------------------------------------------------- credentials */
     { "list_credentials", TS_CREDENTIALS, RO | PRJ | F_PAGED, "credentials", NULL,
       "List credentials",
-      "Lists the credentials (logins, hashes, cleartext passwords) recorded in a project, with "
-      "their source and services.",
+      "Lists recorded credentials (logins, hashes, cleartext) with source and services.",
       p_list_text,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "credentials": {"type": "array", "items": O_CRED},
                         PAGE_PROPS}}),
       pcfmcp__th_list_credentials },
     { "add_credential", TS_CREDENTIALS, PRJ, "credentials", NULL, "Add a credential",
-      "Records a credential found during the test (login plus hash and/or cleartext, source, "
-      "services).",
+      "Records a credential found during the test.",
       p_add_credential, O_OK("credential_id": T_UUID), pcfmcp__th_add_credential },
     { "update_credential", TS_CREDENTIALS, F_IDEMPOTENT | PRJ, "credentials", NULL,
       "Update a credential", "Changes the given fields of a credential.", p_update_credential,
       O_OK("credential_id": T_UUID, "updated": T_STRS), pcfmcp__th_update_credential },
-    { "delete_credential", TS_CREDENTIALS, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "credentials", "credential_id",
-      "Delete a credential",
-      "Deletes a credential. Permanent. Requires confirm = credential_id.", p_delete_credential,
+    { "delete_credential", TS_CREDENTIALS, DEL | PRJ, "credentials", "credential_id",
+      "Delete a credential", "Deletes a credential.", p_delete_credential,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_credential },
 
     /* ---------------------------------------------------------- notes */
     { "list_notes", TS_NOTES, RO | PRJ | F_PAGED, "notes", NULL, "List notes",
-      "Lists a project's notes (title, host, text as Markdown).", p_list_text,
+      "Lists notes (title, host, Markdown text).", p_list_text,
       J({"type": "object", "required": ["project_id"],
          "properties": {"project_id": T_UUID, "notes": {"type": "array", "items": O_NOTE},
                         PAGE_PROPS}}),
       pcfmcp__th_list_notes },
     { "add_note", TS_NOTES, PRJ, "notes", NULL, "Add a note",
-      "Adds a note to a project, optionally attached to a host.", p_add_note,
+      "Adds a note, optionally on a host.", p_add_note,
       O_OK("note_id": T_UUID), pcfmcp__th_add_note },
     { "edit_note", TS_NOTES, F_IDEMPOTENT | PRJ, "notes", NULL, "Edit a note",
-      "Replaces a note's text and/or renames it. Use delete_note to remove it.", p_edit_note,
+      "Replaces a note's text and/or name.", p_edit_note,
       O_OK("note_id": T_UUID, "updated": T_STRS), pcfmcp__th_edit_note },
-    { "delete_note", TS_NOTES, F_DESTRUCTIVE | F_IDEMPOTENT | PRJ, "notes", "note_id", "Delete a note",
-      "Deletes a note. Permanent. Requires confirm = note_id.", p_delete_note,
+    { "delete_note", TS_NOTES, DEL | PRJ, "notes", "note_id", "Delete a note",
+      "Deletes a note.", p_delete_note,
       O_OK("deleted": T_UUID), pcfmcp__th_delete_note },
 
     /* ---------------------------------------------------------- scans */
@@ -760,23 +930,222 @@ const tool_def pcfmcp__tools_defs[] = {
 
     /* ---------------------------------------------------------- reports */
     { "get_project_snapshot", TS_REPORTS, RO | PRJ, "snapshot", NULL, "Get a project snapshot",
-      "Returns PCF's JSON export of a whole project (issues, hosts, ports, hostnames, PoCs, "
-      "notes, networks, credentials) in one call. Large: choose sections.",
+      "Returns PCF's JSON export of the whole project; large, so choose sections.",
       p_snapshot, J({"type": "object", "required": ["project_id"], "properties": {"project_id": T_UUID}}),
       pcfmcp__th_get_project_snapshot },
     { "generate_report", TS_REPORTS, F_IDEMPOTENT | F_RO_OK | PRJ, NULL, NULL, "Generate a report",
-      "Renders a pentest report from live PCF data: Markdown, self-contained HTML, JSON or CSV, "
-      "for the whole project or some hosts / criticalities, with summary tables by criticality, "
-      "host and service and every finding with its targets, CVSS, description, fix and PoC "
-      "references. Returned as an embedded resource; optionally also written under "
-      "reports.output_dir. With template_id, PCF renders one of its stored templates instead "
-      "(ask the user for the id: PCF cannot list templates through this server).",
+      "Renders a pentest report (Markdown, HTML, JSON or CSV) from live data, optionally for "
+      "some hosts or criticalities, as an embedded resource; or with a PCF template.",
       p_report,
       J({"type": "object", "required": ["format", "bytes"], "properties": {"format": T_STR,
           "bytes": T_INT, "sha256": T_STR, "uri": T_STR, "mime_type": T_STR, "issues": T_INT,
           "hosts": T_INT, "written_to": T_STR, "filename": T_STR,
           "by_criticality": O_COUNTS}}),
       pcfmcp__th_generate_report },
+
+    /* ---------------------------------------------------------- dynamic mode */
+    { "list_toolsets", TS_CONTEXT, RO | F_NO_SCOPE | F_DYNAMIC, NULL, NULL, "List toolsets",
+      "Lists the toolsets with their tools and whether each is enabled.", p_none,
+      J({"type": "object", "required": ["toolsets"], "properties": {"toolsets": {"type": "array",
+          "items": {"type": "object", "required": ["name", "enabled", "tools"], "properties": {
+          "name": T_STR, "description": T_STR, "enabled": T_BOOL, "tools": T_STRS}}}}}),
+      pcfmcp__th_list_toolsets },
+    { "enable_toolset", TS_CONTEXT, F_IDEMPOTENT | F_NO_SCOPE | F_DYNAMIC, NULL, NULL,
+      "Enable a toolset",
+      "Adds a toolset's tools to this server's tool list (list_toolsets shows them).",
+      p_enable_toolset,
+      J({"type": "object", "required": ["toolset", "tools"], "properties": {"toolset": T_STR,
+          "already_enabled": T_BOOL, "tools": T_STRS}}),
+      pcfmcp__th_enable_toolset },
+
+    /* ---------------------------------------------------------- issue templates */
+    { "list_issue_templates", TS_ISSUE_TEMPLATES, RO | PRJ | F_PAGED, "snapshot", NULL,
+      "List issue templates",
+      "Lists the issue templates you and your teams have, with their variables.",
+      p_list_text,
+      J({"type": "object", "required": ["templates"], "properties": {"templates": {"type": "array",
+          "items": {"type": "object", "required": ["id", "tpl_name"], "properties": {"id": T_UUID,
+          "tpl_name": T_STR, "owner": T_STR, "name": T_STR, "type": T_STR, "status": T_STR,
+          "cve": T_STR, "cwe": T_NUM, "cvss": T_NUM, "criticality": T_CRIT, "description": T_STR,
+          "variables": {"type": "array", "items": {"type": "object", "properties": {
+              "name": T_STR, "type": T_STR, "default": T_STR}}}}}},
+          "project_id": T_UUID, PAGE_PROPS}}),
+      pcfmcp__th_list_issue_templates },
+    { "create_issue_from_template", TS_ISSUE_TEMPLATES, PRJ, "snapshot", NULL,
+      "Create an issue from a template",
+      "Creates a finding from an issue template, filling its __variables__, then ties it to "
+      "services.",
+      p_create_from_template,
+      O_OK("issue_id": T_STR, "name": T_STR, O_STEPS),
+      pcfmcp__th_create_issue_from_template },
+
+    /* ---------------------------------------------------------- issue triage */
+    { "update_issues", TS_ISSUE_TRIAGE, F_IDEMPOTENT | PRJ, "snapshot", NULL,
+      "Update several issues",
+      "Sets CVSS and/or status on several findings at once.",
+      p_update_issues,
+      O_OK("updated": O_IDS, "unchanged": O_IDS, "not_found": O_IDS),
+      pcfmcp__th_update_issues },
+    { "merge_issues", TS_ISSUE_TRIAGE, DEL | PRJ, "snapshot", "issue_ids", "Merge duplicate issues",
+      "Merges exact duplicates among the given findings into one with all their services; "
+      "refused when a removed duplicate has PoCs (PCF would lose them).",
+      p_issue_ids,
+      O_OK("merged": {"type": "array", "items": {"type": "object", "properties": {"kept": T_UUID,
+          "removed": O_IDS, "services": T_INT}}}, "not_merged": {"type": "array"},
+          "not_found": O_IDS),
+      pcfmcp__th_merge_issues },
+    { "delete_issues", TS_ISSUE_TRIAGE, DEL | PRJ, "snapshot", "issue_ids", "Delete several issues",
+      "Deletes several findings.",
+      p_issue_ids, O_OK("deleted": O_IDS, "not_found": O_IDS), pcfmcp__th_delete_issues },
+    { "set_main_poc", TS_ISSUE_TRIAGE, F_IDEMPOTENT | PRJ, "snapshot", NULL, "Set the main PoC",
+      "Marks a PoC as the finding's main one (reports show it first).",
+      p_set_main_poc, O_OK("poc_id": T_UUID, "also_main": O_IDS, "notice": T_STR),
+      pcfmcp__th_set_main_poc },
+    { "get_issue_share_link", TS_ISSUE_TRIAGE, RO | PRJ, NULL, NULL, "Get an issue's share link",
+      "Returns the public page of a finding (readable without login by anyone with the link).",
+      p_issue_id, J({"type": "object", "required": ["url"], "properties": {"url": T_STR,
+          "warning": T_STR}}),
+      pcfmcp__th_get_issue_share_link },
+
+    /* ---------------------------------------------------------- tasks */
+    { "list_tasks", TS_TASKS, RO | PRJ | F_PAGED, "snapshot", NULL, "List tasks",
+      "Lists the project's task board.",
+      p_list_tasks,
+      J({"type": "object", "required": ["tasks"], "properties": {"tasks": {"type": "array",
+          "items": {"type": "object", "required": ["id", "name", "status"], "properties": {
+          "id": T_UUID, "name": T_STR, "description": T_STR, "criticality": T_STR,
+          "status": T_STR, "start_date": T_STR, "end_date": T_STR, "user_ids": O_IDS,
+          "team_ids": O_IDS, "services": {"type": "array"}}}}, "project_id": T_UUID,
+          PAGE_PROPS}}),
+      pcfmcp__th_list_tasks },
+    { "create_task", TS_TASKS, PRJ, "snapshot", NULL, "Create a task",
+      "Adds a task to the board.", p_create_task,
+      O_OK("task_id": T_UUID), pcfmcp__th_create_task },
+    { "update_task", TS_TASKS, F_IDEMPOTENT | PRJ, "snapshot", NULL, "Update a task",
+      "Changes the given fields of a task; status alone moves it on the board.",
+      p_update_task, O_OK("task": {"type": "object"}, "updated": T_STRS),
+      pcfmcp__th_update_task },
+    { "delete_task", TS_TASKS, DEL | PRJ, "snapshot", "task_id", "Delete a task",
+      "Deletes a task.", p_task_id, O_OK("deleted": T_UUID), pcfmcp__th_delete_task },
+
+    /* ---------------------------------------------------------- files */
+    { "list_files", TS_FILES, RO | PRJ | F_PAGED, "snapshot", NULL, "List files",
+      "Lists the project's files with description and services.",
+      p_list_text,
+      J({"type": "object", "required": ["files"], "properties": {"files": {"type": "array",
+          "items": {"type": "object", "required": ["id", "filename"], "properties": {
+          "id": T_UUID, "filename": T_STR, "description": T_STR, "type": T_STR,
+          "services": T_STRS}}}, "project_id": T_UUID, PAGE_PROPS}}),
+      pcfmcp__th_list_files },
+    { "upload_file", TS_FILES, PRJ, "snapshot", NULL, "Upload a file",
+      "Stores a file (evidence, tool output) in the project.", p_upload_file,
+      O_OK("file_id": T_UUID, "size": T_INT), pcfmcp__th_upload_file },
+    { "download_file", TS_FILES, RO | PRJ, "snapshot", NULL, "Download a file",
+      "Returns a project file: text inline, images as image, others as a resource.",
+      p_file_id,
+      J({"type": "object", "required": ["file_id", "size"], "properties": {"file_id": T_UUID,
+          "filename": T_STR, "size": T_INT, "source": T_STR, "content_type": T_STR,
+          "content_text": T_STR, "notice": T_STR}}),
+      pcfmcp__th_download_file },
+    { "delete_file", TS_FILES, DEL | PRJ, "snapshot", "file_id", "Delete a file",
+      "Deletes a project file.", p_file_id, O_OK("deleted": T_UUID), pcfmcp__th_delete_file },
+
+    /* ---------------------------------------------------------- chats */
+    { "list_chats", TS_CHATS, RO | PRJ | F_PAGED, "snapshot", NULL, "List chats",
+      "Lists the project's chats, or one chat's messages.",
+      p_list_chats,
+      J({"type": "object", "properties": {"chats": {"type": "array", "items": {"type": "object",
+          "properties": {"id": T_UUID, "name": T_STR}}},
+          "messages": {"type": "array", "items": {"type": "object", "properties": {
+          "from": T_STR, "message": T_STR, "time": T_STR}}}, "chat_id": T_UUID,
+          "project_id": T_UUID, PAGE_PROPS}}),
+      pcfmcp__th_list_chats },
+    { "post_chat_message", TS_CHATS, PRJ, "snapshot", NULL, "Post to a chat",
+      "Posts a message to a project chat.", p_post_chat,
+      O_OK("chat_id": T_UUID, "chat_created": T_BOOL), pcfmcp__th_post_chat_message },
+
+    /* ---------------------------------------------------------- services */
+    { "list_services", TS_SERVICES, RO | PRJ | F_PAGED, "snapshot", NULL, "List services",
+      "Lists services (port, protocol, name, description) with the hosts running each.",
+      p_list_services,
+      J({"type": "object", "required": ["services"], "properties": {"services": {"type": "array",
+          "items": {"type": "object", "properties": {"port": T_INT, "protocol": T_STR,
+          "service": T_STR, "description": T_STR, "host_count": T_INT,
+          "hosts": {"type": "array"}}}}, "project_id": T_UUID, PAGE_PROPS}}),
+      pcfmcp__th_list_services },
+    { "add_service", TS_SERVICES, F_IDEMPOTENT | PRJ, "snapshot", NULL, "Add a service to hosts",
+      "Adds one port/service to several hosts (hosts that have it are left alone).",
+      p_add_service,
+      O_OK("added": {"type": "array"}, "already_there": O_IDS, "not_found": O_IDS),
+      pcfmcp__th_add_service },
+    { "update_service", TS_SERVICES, F_IDEMPOTENT | PRJ, "snapshot", NULL,
+      "Update a service everywhere",
+      "Renames or renumbers a service on every host that has it.", p_update_service,
+      O_OK("updated": T_INT, "host_ids": O_IDS), pcfmcp__th_update_service },
+
+    /* ---------------------------------------------------------- network paths */
+    { "list_network_paths", TS_NETWORK_PATHS, RO | PRJ | F_PAGED, "snapshot", NULL,
+      "List network paths",
+      "Lists the recorded paths between hosts and networks.",
+      p_none,
+      J({"type": "object", "required": ["paths"], "properties": {"paths": {"type": "array",
+          "items": {"type": "object", "properties": {"id": T_UUID, "from": {"type": "object"},
+          "to": {"type": "object"}, "type": T_STR, "direction": T_STR,
+          "description": T_STR}}}, "project_id": T_UUID, PAGE_PROPS}}),
+      pcfmcp__th_list_network_paths },
+    { "add_network_path", TS_NETWORK_PATHS, F_IDEMPOTENT | PRJ, "snapshot", NULL,
+      "Add a network path",
+      "Records how a host or network reaches another (PCF keeps one path per pair of ends).",
+      p_add_path, O_OK("path_id": T_UUID, "replaced_existing": T_BOOL),
+      pcfmcp__th_add_network_path },
+    { "delete_network_path", TS_NETWORK_PATHS, DEL | PRJ, "snapshot", "path_id",
+      "Delete a network path", "Deletes a network path.", p_path_id,
+      O_OK("deleted": T_UUID), pcfmcp__th_delete_network_path },
+
+    /* ---------------------------------------------------------- lists */
+    { "import_hosts", TS_LISTS, PRJ, "snapshot", NULL, "Import hosts from a list",
+      "Adds many hosts (IP, hostname, description, OS) at once; existing hosts only gain "
+      "hostnames.",
+      p_import_hosts,
+      O_OK("created": T_INT, "existing": T_INT, "hostnames_added": T_INT, "hosts_before": T_INT,
+           "hosts_after": T_INT, "new_host_ids": O_IDS, "unchanged_existing": O_IDS,
+           "rejected": {"type": "array"}),
+      pcfmcp__th_import_hosts },
+    { "import_credentials", TS_LISTS, PRJ, "snapshot", NULL, "Import credentials",
+      "Imports credentials from delimited text (e.g. a hash dump).",
+      p_import_credentials,
+      O_OK("added": T_INT, "skipped_duplicates": T_INT, "blank_lines": T_INT,
+           "credentials_before": T_INT, "credentials_after": T_INT, "rejected": {"type": "array"}),
+      pcfmcp__th_import_credentials },
+    { "export_credentials", TS_LISTS, RO | PRJ, "snapshot", NULL, "Export credential lists",
+      "Returns word lists from the project's credentials (logins, passwords, login:password).",
+      p_export_credentials,
+      J({"type": "object", "required": ["lines"], "properties": {"lines": T_STRS, "count": T_INT}}),
+      pcfmcp__th_export_credentials },
+
+    /* ---------------------------------------------------------- team admin */
+    { "add_team_member", TS_TEAM_ADMIN, F_NO_SCOPE, NULL, NULL, "Add a team member",
+      "Adds a PCF user to a team you administer.", p_add_member,
+      O_OK("team_id": T_UUID, "email": T_STR), pcfmcp__th_add_team_member },
+    { "set_team_admin", TS_TEAM_ADMIN, F_IDEMPOTENT | F_NO_SCOPE, NULL, NULL,
+      "Set a team admin", "Grants or removes a member's admin rights.", p_set_admin,
+      O_OK("user_id": T_UUID, "admin": T_BOOL), pcfmcp__th_set_team_admin },
+    { "remove_team_member", TS_TEAM_ADMIN, DEL | F_NO_SCOPE, NULL, "user_id",
+      "Remove a team member", "Removes a user from a team you administer.", p_remove_member,
+      O_OK("removed": T_UUID, "via": T_STR), pcfmcp__th_remove_team_member },
+
+    /* ---------------------------------------------------------- tokens */
+    { "list_tokens", TS_TOKENS, RO | F_NO_SCOPE, NULL, NULL, "List API tokens",
+      "Shows the PCF API token this server uses (PCF cannot list an account's tokens).", p_none,
+      J({"type": "object", "required": ["tokens"], "properties": {"tokens": {"type": "array",
+          "items": {"type": "object", "properties": {"id_prefix": T_STR, "source": T_STR,
+          "renewable": T_BOOL, "created": T_NUM, "seconds_left": T_NUM}}}, "notice": T_STR}}),
+      pcfmcp__th_list_tokens },
+    { "disable_token", TS_TOKENS, F_DESTRUCTIVE | F_NO_SCOPE, NULL, "token_prefix",
+      "Disable the API token",
+      "Disables this server's PCF token. A token made from pcf.email is replaced on the next "
+      "call; a configured pcf.token leaves the server without PCF access.",
+      p_disable_token, O_OK("disabled": T_STR, "renewable": T_BOOL), pcfmcp__th_disable_token },
 };
 
 const size_t pcfmcp__tools_ndefs = PCFMCP_ARRAY_LEN(pcfmcp__tools_defs);

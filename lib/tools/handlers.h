@@ -23,6 +23,12 @@ void pcfmcp__th_count(cJSON *counts, const char *key);
 cJSON *pcfmcp__th_short_issue(const cJSON *normalised_issue);
 pcfmcp_error_t pcfmcp__th_delete(tcall *c, pcfmcp__pcf_op op, const char *idname,
                                  const char *extra);
+/* The `services` argument ([{port_id | host + port + protocol, hostname}])
+ * as PCF's {port_id: [hostname_id or "0"]}; NULL with the error set. */
+cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list);
+/* Attaches the `poc` argument object to issue @p iid as a step of a composite
+ * tool (its poc_id into @p out); false when PCF refused it. */
+bool pcfmcp__th_attach_poc(tcall *c, cJSON *steps, cJSON *out, const char *iid, const cJSON *poc);
 
 /* Tool handlers (defs.c lists them). */
 

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "tools/handlers.h"
+#include "tools/t_workspace.h"
 
 /* ------------------------------------------------------------ shared */
 
@@ -784,6 +785,10 @@ pcfmcp_error_t pcfmcp__th_create_network(tcall *c)
 {
     cJSON *a = pcfmcp__tools_pargs(c);
     pcfmcp__th_copy(c, a, "ip mask name description asn internal_ip cmd");
+    if (!pcfmcp__tw_access_from(c, a)) {
+        cJSON_Delete(a);
+        return PCFMCP_ERR_INVALID_ARG;
+    }
     const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NETWORK_CREATE, a, NULL);
     if (!doc)
         return PCFMCP_ERR_PCF;
@@ -798,10 +803,14 @@ pcfmcp_error_t pcfmcp__th_create_network(tcall *c)
 
 pcfmcp_error_t pcfmcp__th_update_network(tcall *c)
 {
-    static const char fields[] = "ip mask name description asn internal_ip cmd";
+    static const char fields[] = "ip mask name description asn internal_ip cmd access_from";
     const char *nid = pcfmcp__tools_arg_str(c, "network_id");
     cJSON *a = pcfmcp__th_args_id(c, "network_id", nid);
-    pcfmcp__th_copy(c, a, fields);
+    pcfmcp__th_copy(c, a, "ip mask name description asn internal_ip cmd");
+    if (!pcfmcp__tw_access_from(c, a)) {
+        cJSON_Delete(a);
+        return PCFMCP_ERR_INVALID_ARG;
+    }
     if (cJSON_GetArraySize(a) <= 2) {
         cJSON_Delete(a);
         TOOL_ERR(c, "nothing to change: give at least one field");

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "tools/handlers.h"
+#include "tools/t_workspace.h"
 
 /* ------------------------------------------------------------ arguments */
 
@@ -54,7 +55,7 @@ static const cJSON *cached_host(tcall *c, host_cache *hc, const char *hid)
 }
 
 /* Turns the `services` argument into PCF's {port_id: [hostname_id or "0"]}. */
-static cJSON *build_services(tcall *c, const cJSON *list)
+cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list)
 {
     cJSON *svc = cJSON_CreateObject();
     host_cache hc = { cJSON_CreateObject() };
@@ -144,7 +145,7 @@ fail:
 
 static const char issue_text_args[] =
     "name description status cve cwe url_path param fix technical risks references intruder "
-    "fields";
+    "fields cvss_vector impact exploitability risk type";
 
 static cJSON *issue_body(tcall *c, bool create)
 {
@@ -158,7 +159,7 @@ static cJSON *issue_body(tcall *c, bool create)
     }
     const cJSON *svc = cJSON_GetObjectItemCaseSensitive(c->args, "services");
     if (svc) {
-        cJSON *s = build_services(c, svc);
+        cJSON *s = pcfmcp__th_build_services(c, svc);
         if (!s) {
             cJSON_Delete(a);
             return NULL;
@@ -433,12 +434,36 @@ static cJSON *poc_args(tcall *c, const char *iid, const cJSON *src)
     return a;
 }
 
+bool pcfmcp__th_attach_poc(tcall *c, cJSON *steps, cJSON *out, const char *iid, const cJSON *poc)
+{
+    pcfmcp__mtext what, msg;
+    pcfmcp__mt_init(&what);
+    pcfmcp__mt_init(&msg);
+    const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, poc_args(c, iid, poc), NULL,
+                                            &msg);
+    const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
+    MT_LIT(&what, "attach PoC");
+    pcfmcp__th_step(c, steps, &what, r != NULL, pid, r ? NULL : &msg);
+    if (pid)
+        cJSON_AddStringToObject(out, "poc_id", pid);
+    pcfmcp__mt_free(&what);
+    pcfmcp__mt_free(&msg);
+    return r != NULL;
+}
+
 pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
 {
     const cJSON *poc = cJSON_GetObjectItemCaseSensitive(c->args, "poc");
     if (poc && !pcfmcp__json_str(poc, "text") && !pcfmcp__json_str(poc, "content_base64")) {
         TOOL_ERR(c, "poc needs text or content_base64");
         return PCFMCP_ERR_INVALID_ARG;
+    }
+    if (pcfmcp__json_bool(c->args, "dedupe", false)) {
+        const char *dup = pcfmcp__tw_find_duplicate(c);
+        if (pcfmcp__mt_len(&c->err))
+            return PCFMCP_ERR_PCF;
+        if (dup)
+            return pcfmcp__tw_merge_into(c, dup);
     }
     cJSON *a = issue_body(c, true);
     if (!a)
@@ -450,27 +475,16 @@ pcfmcp_error_t pcfmcp__th_create_issue(tcall *c)
     cJSON *out = pcfmcp__tools_out(c);
     cJSON *steps = cJSON_CreateArray();
     const char *iid = pcfmcp__json_str(doc, "issue_id");
-    pcfmcp__mtext what, msg;
+    pcfmcp__mtext what;
     pcfmcp__mt_init(&what);
-    pcfmcp__mt_init(&msg);
     MT_FMT(&what, "create issue {}", MA_Q(pcfmcp__tools_arg_str(c, "name")));
     pcfmcp__th_step(c, steps, &what, true, iid, NULL);
     cJSON_AddStringToObject(out, "issue_id", iid ? iid : "");
     cJSON_AddStringToObject(out, "criticality", pcfmcp__tools_criticality(cvss));
     int failed = 0;
-    if (poc && iid) {
-        const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_POC_ADD, poc_args(c, iid, poc),
-                                                NULL, &msg);
-        failed += !r;
-        const char *pid = r ? pcfmcp__json_str(r, "poc_id") : NULL;
-        pcfmcp__mt_reset(&what);
-        MT_LIT(&what, "attach PoC");
-        pcfmcp__th_step(c, steps, &what, r != NULL, pid, r ? NULL : &msg);
-        if (pid)
-            cJSON_AddStringToObject(out, "poc_id", pid);
-    }
+    if (poc && iid)
+        failed += !pcfmcp__th_attach_poc(c, steps, out, iid, poc);
     pcfmcp__mt_free(&what);
-    pcfmcp__mt_free(&msg);
     cJSON_AddItemToObject(out, "steps", steps);
     cJSON_AddBoolToObject(out, "ok", failed == 0);
     if (failed) {
@@ -633,7 +647,8 @@ pcfmcp_error_t pcfmcp__th_update_issue(tcall *c)
     cJSON_AddBoolToObject(out, "ok", true);
     cJSON_AddStringToObject(out, "issue_id", iid);
     pcfmcp__th_updated(c, "name description cvss criticality status cve cwe url_path param fix "
-                          "technical risks references intruder services fields remove_fields");
+                          "technical risks references intruder services fields remove_fields "
+                          "cvss_vector impact exploitability risk type");
     TOOL_SAY(c, "Updated issue {}.", MA_ID(iid));
     return PCFMCP_OK;
 }

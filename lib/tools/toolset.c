@@ -26,16 +26,6 @@
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT 500
 
-static const struct {
-    const char *name;
-    unsigned bit;
-} groups[] = {
-    { "projects", TS_PROJECTS }, { "hosts", TS_HOSTS },       { "ports", TS_PORTS },
-    { "issues", TS_ISSUES },     { "pocs", TS_POCS },         { "networks", TS_NETWORKS },
-    { "teams", TS_TEAMS },       { "reports", TS_REPORTS },   { "credentials", TS_CREDENTIALS },
-    { "notes", TS_NOTES },       { "scans", TS_SCANS },
-};
-
 /* ------------------------------------------------------------ lifecycle */
 
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new(pcfmcp_toolset_t **out)
@@ -238,29 +228,24 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_toolsets(pcfmcp_toolset_t *ts, cons
     size_t k;
     if ((rc = split(ts, csv, &l, &k)) != PCFMCP_OK)
         return rc;
-    unsigned bits = k ? 0 : TS_ALL;
-    for (size_t i = 0; i < k; i++) {
-        if (strcmp(l[i], "all") == 0) {
-            bits = TS_ALL;
-            continue;
-        }
-        size_t g = 0;
-        while (g < PCFMCP_ARRAY_LEN(groups) && strcmp(groups[g].name, l[i]) != 0)
-            g++;
-        if (g == PCFMCP_ARRAY_LEN(groups)) {
-            pcfmcp__fail(ts, PCFMCP_ERR_CONFIG,
-                         "tools.toolsets: unknown toolset \"%s\" (valid: all, projects, hosts, "
-                         "ports, issues, pocs, networks, teams, reports, credentials, notes, "
-                         "scans)",
-                         l[i]);
-            free_list(l, k);
-            return PCFMCP_ERR_CONFIG;
-        }
-        bits |= groups[g].bit;
+    unsigned bits = 0;
+    char why[400];
+    if (!pcfmcp__toolsets_parse((const char *const *)l, k, &bits, why, sizeof(why))) {
+        pcfmcp__fail(ts, PCFMCP_ERR_CONFIG, "tools.toolsets: %s", why);
+        free_list(l, k);
+        return PCFMCP_ERR_CONFIG;
     }
     free_list(l, k);
     ts->groups = bits;
     return PCFMCP_OK;
+}
+
+PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_dynamic(pcfmcp_toolset_t *ts, int on)
+{
+    pcfmcp_error_t rc = check(ts);
+    if (!rc)
+        ts->dynamic = on != 0;
+    return rc;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_set_projects(pcfmcp_toolset_t *ts, const char *csv)
@@ -340,6 +325,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new_from_config(pcfmcp_toolset_t **out,
         (rc = pcfmcp_toolset_set_enable_destructive(
              ts, pcfmcp__cfg_tools_enable_destructive(cfg))) ||
         (rc = pcfmcp_toolset_set_toolsets(ts, pcfmcp__cfg_tools_toolsets(cfg))) ||
+        (rc = pcfmcp_toolset_set_dynamic(ts, pcfmcp__cfg_tools_dynamic(cfg))) ||
         (rc = pcfmcp_toolset_set_allow(ts, pcfmcp__cfg_tools_allow(cfg))) ||
         (rc = pcfmcp_toolset_set_deny(ts, pcfmcp__cfg_tools_deny(cfg))) ||
         (rc = pcfmcp_toolset_set_projects(ts, pcfmcp__cfg_tools_projects(cfg))) ||
@@ -465,17 +451,33 @@ static cJSON *param_schema(const tool_param *p)
     return s;
 }
 
-static const tool_param project_param = {
-    "project", K_STR, 0, 1, 200, NULL,
-    "The PCF project: its UUID or its name (exact, or a unique part of it). Optional when the "
-    "server has a default project (tools.default_project)."
+/* Repeated in most tools, so kept short (they all work the same way). */
+static const tool_param project_param = { "project", K_STR, 0, 1, 200, NULL,
+                                          "Project name or UUID." };
+static const tool_param project_param_default = {
+    "project", K_STR, 0, 1, 200, NULL, "Project name or UUID (default: the configured project)."
 };
 static const tool_param limit_param = { "limit", K_INT, 0, 1, MAX_LIMIT, NULL,
-                                        "Items per page (default 50)." };
-static const tool_param cursor_param = {
-    "cursor", K_STR, 0, 1, 400, NULL,
-    "Opaque next_cursor from the previous page of the same call; omit for the first page."
-};
+                                        "Page size (default 50)." };
+static const tool_param cursor_param = { "cursor", K_STR, 0, 1, 400, NULL,
+                                         "next_cursor of the previous page." };
+
+/* The confirm argument of a destructive tool: repeat the target id, or for
+ * a list of ids their number. */
+static cJSON *confirm_schema(const tool_def *d)
+{
+    bool list = false;
+    for (const tool_param *p = d->params; p && p->name; p++)
+        if (strcmp(p->name, d->confirm_of) == 0)
+            list = p->kind == K_UUID_ARR || p->kind == K_STR_ARR;
+    char desc[160];
+    if (list)
+        snprintf(desc, sizeof(desc), "The number of %s, to confirm (permanent).", d->confirm_of);
+    else
+        snprintf(desc, sizeof(desc), "Repeat %s to confirm (permanent).", d->confirm_of);
+    tool_param cp = { "confirm", K_STR, 0, 1, 100, NULL, desc };
+    return param_schema(&cp);
+}
 
 static cJSON *input_schema(const pcfmcp_toolset_t *ts, const tool_def *d)
 {
@@ -484,7 +486,9 @@ static cJSON *input_schema(const pcfmcp_toolset_t *ts, const tool_def *d)
     cJSON *req = cJSON_CreateArray();
     cJSON_AddStringToObject(s, "type", "object");
     if (d->flags & F_PROJECT) {
-        cJSON_AddItemToObject(props, "project", param_schema(&project_param));
+        cJSON_AddItemToObject(props, "project", param_schema(ts->default_project
+                                                                 ? &project_param_default
+                                                                 : &project_param));
         if (!ts->default_project)
             cJSON_AddItemToArray(req, cJSON_CreateString("project"));
     }
@@ -498,13 +502,7 @@ static cJSON *input_schema(const pcfmcp_toolset_t *ts, const tool_def *d)
         cJSON_AddItemToObject(props, "cursor", param_schema(&cursor_param));
     }
     if (d->flags & F_DESTRUCTIVE) {
-        char desc[256];
-        snprintf(desc, sizeof(desc),
-                 "Safety check: repeat the %s of what you delete, exactly. Deleting cannot be "
-                 "undone.",
-                 d->confirm_of);
-        tool_param cp = { "confirm", K_STR, 0, 1, 100, NULL, desc };
-        cJSON_AddItemToObject(props, "confirm", param_schema(&cp));
+        cJSON_AddItemToObject(props, "confirm", confirm_schema(d));
         cJSON_AddItemToArray(req, cJSON_CreateString("confirm"));
     }
     if (cJSON_GetArraySize(req) > 0)
@@ -543,22 +541,27 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
         return NULL;
     cJSON_AddStringToObject(t, "name", d->name);
     cJSON_AddStringToObject(t, "title", d->title);
+    /* The note costs context in every conversation, so it is said only
+     * where it may matter: when the server's own credentials lack the
+     * capability (the tool is then offered only because there are none, or
+     * because callers bring credentials of their own). */
+    const char *need = capability_note(d->capability);
+    if (need && !ts->per_caller_credentials && ts->pcf &&
+        pcfmcp_pcf_capability(ts->pcf, d->capability, NULL) == PCFMCP_OK)
+        need = NULL;
     pcfmcp__buf desc;
     pcfmcp__buf_init(&desc);
     pcfmcp__buf_puts(&desc, d->desc);
-    const char *need = capability_note(d->capability);
     if (need)
         pcfmcp__buf_puts(&desc, need);
-    if (d->flags & F_PAGED)
-        pcfmcp__buf_puts(&desc, " Paged: pass next_cursor back as cursor for more.");
     cJSON_AddStringToObject(t, "description", desc.data ? desc.data : d->desc);
     pcfmcp__buf_free(&desc);
     cJSON_AddItemToObject(t, "inputSchema", input_schema(ts, d));
     cJSON *out = cJSON_Parse(d->output);
     if (out)
         cJSON_AddItemToObject(t, "outputSchema", out);
+    /* The title is the tool's own member; annotations.title would repeat it. */
     cJSON *a = cJSON_AddObjectToObject(t, "annotations");
-    cJSON_AddStringToObject(a, "title", d->title);
     bool ro = (d->flags & F_READ) || (ts->read_only && (d->flags & F_RO_OK));
     cJSON_AddBoolToObject(a, "readOnlyHint", ro);
     if (!ro) {
@@ -604,11 +607,13 @@ const char *pcfmcp__tools_unusable(const pcfmcp_toolset_t *ts, pcfmcp_pcf_t *pcf
     return reason ? reason : "needs a PCF channel this server lacks";
 }
 
-static bool enabled(const pcfmcp_toolset_t *ts, const tool_def *d)
+/* Every gate but the toolset selection: credentials, read-only, destructive,
+ * allow and deny lists, dynamic-only tools. */
+bool pcfmcp__tools_enabled_ignoring_group(const pcfmcp_toolset_t *ts, const tool_def *d)
 {
     if (pcfmcp__tools_unusable(ts, ts->pcf, d, true))
         return false;
-    if (!(ts->groups & d->group))
+    if ((d->flags & F_DYNAMIC) && !ts->dynamic)
         return false;
     if (ts->read_only && !(d->flags & (F_READ | F_RO_OK)))
         return false;
@@ -621,17 +626,34 @@ static bool enabled(const pcfmcp_toolset_t *ts, const tool_def *d)
     return true;
 }
 
+static bool group_on(const pcfmcp_toolset_t *ts, const tool_def *d)
+{
+    return (d->group & TS_CONTEXT) || (ts->groups & d->group);
+}
+
+static bool enabled(const pcfmcp_toolset_t *ts, const tool_def *d)
+{
+    return group_on(ts, d) && pcfmcp__tools_enabled_ignoring_group(ts, d);
+}
+
 /* Every setting that keeps @p d away, each naming the key that would bring
  * it back, so a refused call tells the model what to ask the operator for. */
 static void withheld_reason(const pcfmcp_toolset_t *ts, const tool_def *d, pcfmcp__buf *why)
 {
     const char *sep = "";
-    if (!(ts->groups & d->group)) {
-        const char *g = "its";
-        for (size_t i = 0; i < PCFMCP_ARRAY_LEN(groups); i++)
-            if (groups[i].bit == d->group)
-                g = groups[i].name;
-        pcfmcp__buf_printf(why, "its toolset \"%s\" is switched off (tools.toolsets)", g);
+    if ((d->flags & F_DYNAMIC) && !ts->dynamic) {
+        pcfmcp__buf_printf(why, "it exists only in dynamic mode (tools.dynamic)");
+        sep = "; ";
+    }
+    if (!group_on(ts, d)) {
+        const char *g = pcfmcp__toolsets_name(d->group);
+        if (ts->dynamic && pcfmcp__tools_enabled_ignoring_group(ts, d))
+            pcfmcp__buf_printf(why,
+                               "its toolset \"%s\" is not enabled yet: call enable_toolset with "
+                               "toolset \"%s\" first",
+                               g, g);
+        else
+            pcfmcp__buf_printf(why, "its toolset \"%s\" is switched off (tools.toolsets)", g);
         sep = "; ";
     }
     if (ts->read_only && !(d->flags & (F_READ | F_RO_OK))) {
@@ -1301,12 +1323,20 @@ static pcfmcp_error_t call_gates(tcall *c)
     if (d->flags & F_DESTRUCTIVE) {
         const char *target = pcfmcp__tools_arg_str(c, d->confirm_of);
         const char *confirm = pcfmcp__tools_arg_str(c, "confirm");
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(c->args, d->confirm_of);
+        char count[24];
+        if (cJSON_IsArray(list)) {
+            /* A bulk operation confirms how many targets it hits. */
+            snprintf(count, sizeof(count), "%d", cJSON_GetArraySize(list));
+            target = count;
+        }
         /* Exactly: byte for byte, as the message says. */
         if (!target || !confirm || strcmp(target, confirm) != 0) {
-            TOOL_ERR(c, "refused: {} deletes data permanently, so `confirm` must repeat `{}` "
+            TOOL_ERR(c, "refused: {} deletes data permanently, so `confirm` must repeat {}`{}` "
                         "exactly (got {} for {}). Make sure this is the right target, then call "
                         "again with confirm set to it.",
-                     MA_ID(d->name), MA_ID(d->confirm_of), MA_Q(confirm ? confirm : ""),
+                     MA_ID(d->name), MA_IF(cJSON_IsArray(list), "the number of ", ""),
+                     MA_ID(d->confirm_of), MA_Q(confirm ? confirm : ""),
                      MA_Q(target ? target : ""));
             return PCFMCP_ERR_DENIED;
         }
@@ -1437,6 +1467,31 @@ static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const char *args_json, size_t 
     return rc;
 }
 
+pcfmcp_error_t pcfmcp__tools_register_def(pcfmcp_toolset_t *ts, pcfmcp_engine_t *engine,
+                                          size_t i, char *why, size_t why_size)
+{
+    const tool_def *d = &pcfmcp__tools_defs[i];
+    ts->bindings[i].ts = ts;
+    ts->bindings[i].def = d;
+    cJSON *t = tool_json(ts, d);
+    char *text = t ? pcfmcp__json_print(t, NULL) : NULL;
+    cJSON_Delete(t);
+    if (!text) {
+        snprintf(why, why_size, "out of memory");
+        return PCFMCP_ERR_NOMEM;
+    }
+    pcfmcp_error_t rc = pcfmcp_engine_add_tool(engine, text, run_tool, &ts->bindings[i]);
+    pcfmcp__free(text);
+    if (rc != PCFMCP_OK) {
+        snprintf(why, why_size, "registering tool %s failed: %s", d->name,
+                 pcfmcp_engine_errmsg(engine));
+        return rc;
+    }
+    /* A tool withheld earlier (dynamic mode) is now offered. */
+    pcfmcp_engine_withhold_tool(engine, d->name, NULL);
+    return PCFMCP_OK;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_engine_t *engine)
 {
     if (!ts || !engine)
@@ -1448,6 +1503,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
     if (!ts->bindings)
         return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
     ts->registered = true;
+    ts->engine = engine;
     /* The scope's names become UUIDs now, so an ambiguous name stops the
      * start; if PCF cannot be reached yet, the first call resolves them. */
     if ((ts->nprojects || ts->default_project) && (ts->pcf || !scope_needs_pcf(ts))) {
@@ -1481,18 +1537,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_register(pcfmcp_toolset_t *ts, pcfmcp_e
                                     pcfmcp_strerror(rc));
             continue;
         }
-        ts->bindings[i].ts = ts;
-        ts->bindings[i].def = d;
-        cJSON *t = tool_json(ts, d);
-        char *text = t ? pcfmcp__json_print(t, NULL) : NULL;
-        cJSON_Delete(t);
-        if (!text)
-            return pcfmcp__fail(ts, PCFMCP_ERR_NOMEM, "out of memory");
-        pcfmcp_error_t rc = pcfmcp_engine_add_tool(engine, text, run_tool, &ts->bindings[i]);
-        pcfmcp__free(text);
+        char why[400];
+        pcfmcp_error_t rc = pcfmcp__tools_register_def(ts, engine, i, why, sizeof(why));
         if (rc != PCFMCP_OK)
-            return pcfmcp__fail(ts, rc, "registering tool %s failed: %s", d->name,
-                                pcfmcp_engine_errmsg(engine));
+            return pcfmcp__fail(ts, rc, "%s", why);
     }
     pcfmcp__error_clear();
     pcfmcp_error_t rc = pcfmcp__tools_register_extras(ts, engine);

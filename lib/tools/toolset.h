@@ -30,8 +30,20 @@ enum {
     TS_CREDENTIALS = 1u << 8,
     TS_NOTES = 1u << 9,
     TS_SCANS = 1u << 10,
-    TS_ALL = (1u << 11) - 1
+    /* toolsets.c describes every toolset and says which are on by default. */
+    TS_CONTEXT = 1u << 11, /* always on */
+    TS_ISSUE_TEMPLATES = 1u << 12,
+    TS_ISSUE_TRIAGE = 1u << 13,
+    TS_TASKS = 1u << 14,
+    TS_FILES = 1u << 15,
+    TS_CHATS = 1u << 16,
+    TS_SERVICES = 1u << 17,
+    TS_NETWORK_PATHS = 1u << 18,
+    TS_LISTS = 1u << 19,
+    TS_TEAM_ADMIN = 1u << 20,
+    TS_TOKENS = 1u << 21,
 };
+#define TS_ALL 0xFFFFFFFFu
 
 /* Tool flags. */
 enum {
@@ -41,7 +53,8 @@ enum {
     F_PROJECT = 1u << 3,     /* takes `project` (name or UUID; default project) */
     F_PAGED = 1u << 4,       /* takes limit + cursor; output has paging members */
     F_NO_SCOPE = 1u << 5,    /* not tied to one project (teams, users, tokens) */
-    F_RO_OK = 1u << 6        /* kept in read-only mode; refuses its writing options there */
+    F_RO_OK = 1u << 6,       /* kept in read-only mode; refuses its writing options there */
+    F_DYNAMIC = 1u << 7      /* only in dynamic mode (tools.dynamic): the toolset switches */
 };
 
 /* Parameter kinds: each becomes one inputSchema property. */
@@ -128,10 +141,13 @@ struct pcfmcp_toolset {
     size_t max_response;
     size_t max_field;
     char *report_dir;
-    bool per_caller_credentials; /* callers act with credentials of their own */
-    char *import_dir;        /* imports.input_dir: where import_scan reads paths */
-    size_t import_max;       /* imports.max_bytes */
-    char *import_inserts;    /* imports.pcf_issue_inserts: auto, broken, working */
+    bool dynamic;                  /* tools.dynamic: the model enables toolsets */
+    pcfmcp_engine_t *engine;       /* set by register (dynamic mode adds tools later) */
+    _Atomic unsigned enabled_sets; /* toolsets enabled at run time (dynamic mode) */
+    bool per_caller_credentials;   /* callers act with credentials of their own */
+    char *import_dir;              /* imports.input_dir: where import_scan reads paths */
+    size_t import_max;             /* imports.max_bytes */
+    char *import_inserts;          /* imports.pcf_issue_inserts: auto, broken, working */
     bool registered;
 };
 
@@ -380,6 +396,26 @@ int pcfmcp__tools_write_confined(const char *dir, const char *rel, const void *d
  * larger than @p max bytes: EFBIG. Returns 0 or an errno value with @p why. */
 int pcfmcp__tools_read_confined(const char *dir, const char *rel, size_t max, char **data,
                                 size_t *len, char *why, size_t why_size);
+
+/* toolsets.c: the toolset table, `tools.toolsets` parsing and dynamic mode. */
+typedef struct {
+    const char *name;
+    unsigned bit;
+    bool on_by_default;
+    const char *desc;
+} toolset_info;
+extern const toolset_info pcfmcp__toolsets[];
+extern const size_t pcfmcp__ntoolsets;
+/* Bits for a `tools.toolsets` list ("default" and "all" allowed; empty =
+ * default); false with a message naming the valid ones. */
+bool pcfmcp__toolsets_parse(const char *const *names, size_t n, unsigned *bits, char *why,
+                            size_t why_size);
+const char *pcfmcp__toolsets_name(unsigned bit);
+/* toolset.c, for dynamic mode: the gates other than the toolset selection,
+ * and the registration of one tool definition. */
+bool pcfmcp__tools_enabled_ignoring_group(const pcfmcp_toolset_t *ts, const tool_def *d);
+pcfmcp_error_t pcfmcp__tools_register_def(pcfmcp_toolset_t *ts, pcfmcp_engine_t *engine,
+                                          size_t index, char *why, size_t why_size);
 
 /* resources.c */
 pcfmcp_error_t pcfmcp__tools_register_extras(pcfmcp_toolset_t *ts, pcfmcp_engine_t *e);

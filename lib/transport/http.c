@@ -43,6 +43,14 @@
 #include "mcp/engine_internal.h"
 #include "transport/http_internal.h"
 
+/* epoll where configure found it (Linux); poll() elsewhere and in
+ * --enable-portable builds, which CI runs the transport tests in. */
+#if defined(HAVE_SYS_EPOLL_H) && !defined(PCFMCP_PORTABLE)
+#define PCFMCP_MHD_EVENT_LOOP MHD_USE_EPOLL
+#else
+#define PCFMCP_MHD_EVENT_LOOP MHD_USE_POLL
+#endif
+
 #define SHARDS 64
 #define ID_MAX 64
 #define IDENT_MAX 256
@@ -211,6 +219,8 @@ struct pcfmcp_http {
     void *addr_ud;
     pcfmcp_http_refusal_cb refusal_cb;
     void *refusal_ud;
+    pcfmcp__store *store; /* shared store: session ids name their replica */
+    atomic_bool told_misrouted;
 
     struct MHD_Daemon *d;
     struct MHD_Daemon *ops;
@@ -566,7 +576,10 @@ static sess *sess_new(pcfmcp_http_t *h, const char *identity)
         sess_unref(s);
         return NULL;
     }
-    snprintf(s->id, sizeof(s->id), "%s", b64);
+    /* With a shared store the id starts with this replica's tag, so that
+     * another replica can tell a misrouted request from an expired session. */
+    const char *tag = h->store ? pcfmcp__store_replica_tag(h->store) : "";
+    snprintf(s->id, sizeof(s->id), "%s%s%s", tag, *tag ? "." : "", b64);
     pcfmcp__free(b64);
     pcfmcp_session_set_id(s->es, s->id);
     if (identity && *identity) {
@@ -693,6 +706,7 @@ static const char *status_label(unsigned status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     default: return "Error";
@@ -1584,6 +1598,40 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
     return answer(rq, c);
 }
 
+/* A session this replica does not know: with a shared store its id names
+ * the replica that made it, and when that replica is alive the load
+ * balancer sent the request to the wrong one. Answering 404 would make the
+ * client start a session here, which the next request may miss again; 421
+ * says what to fix. Returns the MHD result when it answered, else -1. */
+static int misrouted(req *rq, struct MHD_Connection *c, const char *sid)
+{
+    pcfmcp_http_t *h = rq->h;
+    const char *dot = h->store ? strchr(sid, '.') : NULL;
+    if (!dot || dot == sid || (size_t)(dot - sid) >= 32)
+        return -1;
+    char tag[32], name[128];
+    snprintf(tag, sizeof(tag), "%.*s", (int)(dot - sid), sid);
+    if (pcfmcp__store_replica_alive(h->store, tag, name, sizeof(name)) != 1)
+        return -1;
+    /* Once at warn: a misconfigured balancer would otherwise flood the log;
+     * pcf_mcp_http_requests_total{code="421"} counts them all. */
+    bool first = !atomic_exchange(&h->told_misrouted, true);
+    PCFMCP_LOG(h->log, first ? PCFMCP_LOG_WARN : PCFMCP_LOG_DEBUG, "http",
+               "a request for a session of replica %s arrived here: the load balancer does not "
+               "route sessions stickily (answered 421)", name);
+    return refuse(rq, c, 421, PCFMCP__RPC_INVALID_REQUEST,
+                  "Misdirected Request: this session belongs to another pcf-mcp replica. Route "
+                  "every request of a session to the replica that created it (sticky routing on "
+                  "the Mcp-Session-Id header), or run the replicas with --stateless",
+                  NULL, NULL);
+}
+
+void pcfmcp__http_set_store(pcfmcp_http_t *h, pcfmcp__store *st)
+{
+    if (h)
+        h->store = st;
+}
+
 static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
 {
     pcfmcp_http_t *h = rq->h;
@@ -1662,8 +1710,12 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
     rq->se = sess_find(h, sid);
     if (!rq->se || strcmp(rq->se->identity, rq->identity) != 0) {
         /* A session bound to someone else looks exactly like a missing one. */
+        bool missing = !rq->se;
         sess_unref(rq->se);
         rq->se = NULL;
+        int m = missing ? misrouted(rq, c, sid) : -1;
+        if (m >= 0)
+            return (enum MHD_Result)m;
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session; initialize a new one", NULL, NULL);
     }
@@ -1692,8 +1744,12 @@ static enum MHD_Result handle_get(req *rq, struct MHD_Connection *c)
                       "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
     rq->se = sess_find(h, sid);
     if (!rq->se || strcmp(rq->se->identity, rq->identity) != 0) {
+        bool missing = !rq->se;
         sess_unref(rq->se);
         rq->se = NULL;
+        int m = missing ? misrouted(rq, c, sid) : -1;
+        if (m >= 0)
+            return (enum MHD_Result)m;
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session", NULL, NULL);
     }
@@ -1771,7 +1827,11 @@ static enum MHD_Result handle_delete(req *rq, struct MHD_Connection *c)
                       "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
     sess *s = sess_find(h, sid);
     if (!s || strcmp(s->identity, rq->identity) != 0) {
+        bool missing = !s;
         sess_unref(s);
+        int m = missing ? misrouted(rq, c, sid) : -1;
+        if (m >= 0)
+            return (enum MHD_Result)m;
         return refuse(rq, c, 404, PCFMCP__RPC_INVALID_REQUEST,
                       "Not Found: unknown or expired session", NULL, NULL);
     }
@@ -2230,7 +2290,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     pthread_mutex_init(&h->live_lock, NULL);
     pthread_mutex_init(&h->wd_lock, NULL);
     if (!(h->host = pcfmcp__strdup("127.0.0.1")) || !(h->path = pcfmcp__strdup("/mcp")) ||
-        pipe2(h->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        pcfmcp__pipe_cloexec_nonblock(h->stop_pipe) != 0) {
         pcfmcp_http_free(h);
         return PCFMCP_ERR_NOMEM;
     }
@@ -2547,8 +2607,8 @@ static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct so
 static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_storage *ss, bool tls,
                                        unsigned threads)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | PCFMCP_MHD_EVENT_LOOP | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls)
@@ -2580,6 +2640,42 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     return MHD_start_daemon(flags, 0, NULL, NULL, &on_request, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
+/* The listen address and its authentication policy: what start refuses
+ * before binding, shared with pcfmcp__http_preflight() so that a
+ * configuration check refuses exactly the same. */
+static pcfmcp_error_t check_listen(pcfmcp_http_t *h, struct sockaddr_storage *ss, bool *loopback)
+{
+    if (!resolve(h, h->host, h->port, ss, loopback))
+        return PCFMCP_ERR_IO;
+    if (!*loopback && !h->auth_cb && !h->tls_ca && !h->insecure_no_auth) {
+        pcfmcp__fail(h, PCFMCP_ERR_DENIED,
+                     "refusing to listen on non-loopback address %s without authentication "
+                     "(configure auth, a TLS client CA, or set auth.insecure_no_auth)",
+                     h->host);
+        return PCFMCP_ERR_DENIED;
+    }
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__http_preflight(pcfmcp_http_t *h)
+{
+    struct sockaddr_storage ss;
+    bool loopback = false;
+    pcfmcp_error_t rc = check_listen(h, &ss, &loopback);
+    if (rc != PCFMCP_OK || !h->tls_cert)
+        return rc;
+    /* The same loader start uses, into a store that is thrown away. */
+    pcfmcp__tls_store *ts = pcfmcp__tls_store_new();
+    if (!ts)
+        return PCFMCP_ERR_NOMEM;
+    char err[400] = "";
+    rc = pcfmcp__tls_store_load(ts, h->tls_cert, h->tls_key, h->tls_ca, err, sizeof(err));
+    if (rc != PCFMCP_OK)
+        pcfmcp__fail(h, rc, "TLS: %s", err);
+    pcfmcp__tls_store_free(ts);
+    return rc;
+}
+
 PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
 {
     if (!h)
@@ -2588,16 +2684,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
         return PCFMCP_ERR_STATE;
     struct sockaddr_storage ss;
     bool loopback = false;
-    if (!resolve(h, h->host, h->port, &ss, &loopback))
-        return PCFMCP_ERR_IO;
+    pcfmcp_error_t lrc = check_listen(h, &ss, &loopback);
+    if (lrc != PCFMCP_OK)
+        return lrc;
     h->loopback = loopback;
-    if (!loopback && !h->auth_cb && !h->tls_ca && !h->insecure_no_auth) {
-        pcfmcp__fail(h, PCFMCP_ERR_DENIED,
-                     "refusing to listen on non-loopback address %s without authentication "
-                     "(configure auth, a TLS client CA, or set auth.insecure_no_auth)",
-                     h->host);
-        return PCFMCP_ERR_DENIED;
-    }
     if (!loopback && !h->auth_cb && !h->tls_ca)
         PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",
                    "serving %s WITHOUT authentication (insecure_no_auth): anyone who can reach it can act",

@@ -6,8 +6,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <pcfmcp/http.h>
+
 #include "core/buf.h"
 #include "core/internal.h"
+#include "hardening/store.h"
+
+/* ------------------------------------------------------------------ http.c */
+
+/* Session ids start with the store's replica tag, and a request for a
+ * session of another live replica is answered 421 (sticky routing
+ * needed). NULL: neither. Set before pcfmcp_http_start(). */
+void pcfmcp__http_set_store(pcfmcp_http_t *h, pcfmcp__store *st);
 
 /* ------------------------------------------------------------- http_util.c */
 
@@ -57,6 +67,14 @@ const char *pcfmcp__http_check_headers(const pcfmcp__http_header *headers, size_
  * well-formed Mcp-Param-* name the preflight's Access-Control-Request-Headers
  * (@p requested, may be NULL) asks for. pcfmcp__malloc'd, NULL without memory. */
 char *pcfmcp__http_cors_allow_headers(const char *requested);
+
+/* ------------------------------------------------------------------ http.c */
+
+/* What pcfmcp_http_start() would refuse before binding, without binding:
+ * the listen address, the rule against serving a non-loopback address
+ * without authentication (PCFMCP_ERR_DENIED), and the TLS files, loaded
+ * into a scratch store (PCFMCP_ERR_TLS). pcfmcp_http_errmsg() says why. */
+pcfmcp_error_t pcfmcp__http_preflight(pcfmcp_http_t *h);
 
 /* -------------------------------------------------------------- http_tls.c */
 

@@ -59,7 +59,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_stdio_new(pcfmcp_stdio_t **out, pcfmcp_engine_t
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&t->idle, &ca);
     pthread_condattr_destroy(&ca);
-    if (pipe2(t->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (pcfmcp__pipe_cloexec_nonblock(t->stop_pipe) != 0) {
         pcfmcp_stdio_free(t);
         return PCFMCP_ERR_IO;
     }

@@ -11,6 +11,8 @@
 
 #include <pcfmcp/pcfmcp.h>
 
+#include "config.h" /* HAVE_HIREDIS */
+
 /* Internal test hook of lib/core/alloc.c. */
 long pcfmcp__alloc_fail_after(long n);
 
@@ -134,6 +136,31 @@ START_TEST(server_check_names_bad_proxy_networks_and_endpoints)
     ck_assert_msg(strstr(errors, want), "got: %s", errors);
     ck_assert_msg(strstr(errors, "environment PCF_MCP_TRACING_ENDPOINT: tracing.endpoint:"),
                   "got: %s", errors);
+    pcfmcp_free(errors);
+    pcfmcp_config_free(c);
+}
+END_TEST
+
+/* store.url: a malformed URL is named with its origin, the password in it
+ * is not repeated; a build without hiredis says so instead. */
+START_TEST(server_check_names_a_bad_store_url_without_its_password)
+{
+    pcfmcp_config_t *c = NULL;
+    ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);
+    pcfmcp_config_set(c, "store.url", "redis://:hunter2@cache:99999/0", PCFMCP_CONFIG_ENV);
+    char *errors = NULL;
+    ck_assert_int_eq(pcfmcp_server_check_config(c, &errors), PCFMCP_ERR_CONFIG);
+    ck_assert_msg(strstr(errors, "environment PCF_MCP_STORE_URL: store.url:"), "got: %s", errors);
+    ck_assert_msg(!strstr(errors, "hunter2"), "the password reached the message: %s", errors);
+#ifdef HAVE_HIREDIS
+    ck_assert_msg(strstr(errors, "port"), "got: %s", errors);
+    pcfmcp_free(errors);
+    errors = NULL;
+    pcfmcp_config_set(c, "store.url", "redis://cache:6379/0", PCFMCP_CONFIG_ENV);
+    ck_assert_int_eq(pcfmcp_server_check_config(c, &errors), PCFMCP_OK);
+#else
+    ck_assert_msg(strstr(errors, "built without hiredis"), "got: %s", errors);
+#endif
     pcfmcp_free(errors);
     pcfmcp_config_free(c);
 }
@@ -344,6 +371,7 @@ int main(void)
     tcase_add_test(tc, secret_file_errors_name_where_the_file_key_was_set);
     tcase_add_test(tc, cross_key_rules_name_the_origin_of_the_offending_value);
     tcase_add_test(tc, server_check_names_bad_proxy_networks_and_endpoints);
+    tcase_add_test(tc, server_check_names_a_bad_store_url_without_its_password);
     tcase_add_test(tc, hardening_keys_parse_with_their_ranges);
     tcase_add_test(tc, key_table_has_docs_and_contiguous_sections);
     tcase_add_test(tc, syntax_error_inside_a_list_fails_the_whole_file);

@@ -729,6 +729,40 @@ START_TEST(prompts_list_pages_with_opaque_cursors)
 }
 END_TEST
 
+START_TEST(a_batch_of_registry_changes_notifies_once)
+{
+    initialize("2025-11-25");
+    collector notes;
+    collector_init(&notes);
+    pcfmcp_session_set_notify(ses, collector_emit, &notes);
+    static const char t1[] = "{\"name\":\"b1\",\"inputSchema\":{\"type\":\"object\"}}";
+    static const char t2[] = "{\"name\":\"b2\",\"inputSchema\":{\"type\":\"object\"}}";
+    ck_assert_int_eq(pcfmcp_engine_batch_end(eng), PCFMCP_ERR_STATE);
+    ck_assert_int_eq(pcfmcp_engine_batch_begin(eng), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, t1, echo_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_batch_begin(eng), PCFMCP_OK); /* nested */
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng, t2, echo_tool, NULL), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_remove_tool(eng, "fail"), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_batch_end(eng), PCFMCP_OK);
+    /* The changes are visible at once; only the notification waits. */
+    ck_assert_uint_eq(collector_count(&notes), 0);
+    cJSON *r = send_msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+    ck_assert(contains(r, "\"b1\"") && contains(r, "\"b2\"") && !contains(r, "\"fail\""));
+    cJSON_Delete(r);
+    ck_assert_int_eq(pcfmcp_engine_batch_end(eng), PCFMCP_OK);
+    ck_assert_uint_eq(collector_count(&notes), 1);
+    cJSON *n = collector_json(&notes, 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(n, "method")->valuestring,
+                     "notifications/tools/list_changed");
+    cJSON_Delete(n);
+    /* Outside a batch each change is told at once again. */
+    ck_assert_int_eq(pcfmcp_engine_remove_tool(eng, "b1"), PCFMCP_OK);
+    ck_assert_uint_eq(collector_count(&notes), 2);
+    pcfmcp_session_set_notify(ses, NULL, NULL);
+    collector_free(&notes);
+}
+END_TEST
+
 START_TEST(removing_a_tool_notifies_sessions)
 {
     initialize("2025-11-25");
@@ -1391,6 +1425,7 @@ static Suite *suite(void)
     tcase_add_test(t, resource_templates_list_pages_with_opaque_cursors);
     tcase_add_test(t, prompts_list_pages_with_opaque_cursors);
     tcase_add_test(t, removing_a_tool_notifies_sessions);
+    tcase_add_test(t, a_batch_of_registry_changes_notifies_once);
     suite_add_tcase(s, t);
 
     t = tcase_create("tools");

@@ -71,13 +71,14 @@ def value_for(schema, name):
         return schema["enum"][0]
     t = schema.get("type")
     if t == "array":
-        return []
+        return [value_for(schema.get("items") or {}, name)] * schema.get("minItems", 0)
     if t == "integer" or t == "number":
         return schema.get("minimum", 1)
     if t == "boolean":
         return False
     if t == "object":
-        return {}
+        props = schema.get("properties") or {}
+        return {k: value_for(props.get(k) or {}, k) for k in schema.get("required") or []}
     fmt = schema.get("format")
     if fmt == "uuid":
         return str(uuid.UUID(int=0x1000 + len(name)))
@@ -85,9 +86,11 @@ def value_for(schema, name):
         return "2026-01-01"
     if fmt == "hostname":
         return "example.com"
+    if fmt == "email":
+        return "someone@example.com"
     if "anyOf" in schema:
         return "10.0.0.1"
-    return "x"
+    return "x" * max(1, schema.get("minLength", 1))
 
 
 def minimal_args(tool):
@@ -115,7 +118,10 @@ def test_offering_is_one_decision(fake):
         ("token and login", login(fake, PCF_MCP_PCF_TOKEN=tok), ()),
         ("token, read-only", token_env(fake, tok), ("--read-only",)),
     ]
-    universe = {t["name"]: t for t in listing(login(fake), ("--tools-enable-destructive",))}
+    # Every toolset (tools.toolsets=all), so that the whole registry meets
+    # the credential gates, not only the default toolsets.
+    universe = {t["name"]: t for t in listing(dict(login(fake), PCF_MCP_TOOLS_TOOLSETS="all"),
+                                              ("--tools-enable-destructive",))}
     check(len(universe) >= 47, "the whole registry has {} tools".format(len(universe)))
     web_only = {"create_issue", "update_issue", "list_credentials", "add_credential",
                 "update_credential", "delete_credential", "list_notes", "add_note", "edit_note",
@@ -123,7 +129,8 @@ def test_offering_is_one_decision(fake):
     # Every tool is called once per configuration: no rate limit in the way
     # (0 = unlimited; it does not change what is offered).
     unlimited = {"PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND": "0",
-                 "PCF_MCP_RATE_LIMIT_WRITE_REQUESTS_PER_SECOND": "0"}
+                 "PCF_MCP_RATE_LIMIT_WRITE_REQUESTS_PER_SECOND": "0",
+                 "PCF_MCP_TOOLS_TOOLSETS": "all"}
     for label, env, args in matrix:
         env = dict(env, **unlimited)
         cli = listing(env, args)
@@ -230,7 +237,7 @@ def test_no_token_outlives_pcf_mcp(fake, tmp):
 
 def test_no_credentials_is_not_a_rejection(fake):
     fake.control("stats/reset", {})
-    proc = h.PcfMcp([], env={"PCF_MCP_PCF_URL": fake.base})
+    proc = h.PcfMcp([], env={"PCF_MCP_PCF_URL": fake.base, "PCF_MCP_TOOLS_TOOLSETS": "all"})
     try:
         proc.initialize()
         check(len(proc.tools()) >= 40, "unconfigured: the tools stay listed and explain")

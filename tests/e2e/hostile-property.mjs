@@ -116,7 +116,8 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pcf-hostile-"));
   const s = await connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
     PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE: "true",
-    PCF_MCP_REPORTS_OUTPUT_DIR: tmp, PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
+    PCF_MCP_REPORTS_OUTPUT_DIR: tmp, PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true",
+    PCF_MCP_TOOLS_TOOLSETS: "all" /* every toolset, not only the default ones */ });
   // Every message the client receives from here on.
   const seen = [];
   const orig = s.transport.onmessage;

@@ -37,6 +37,9 @@ const STORED = {
   criticality: (v, row) => row.cvss === CRIT_CVSS[v],
   port_ids: (v, row) => v.every((p) => p in row.services) && Object.keys(row.services).length === v.length,
   services: (v, row) => v.every((s) => s.port_id in row.services),
+  access_from: (v, row) => v.every((s) => s.port_id in row.access_from),
+  // A switch for how to write (merge into an existing duplicate), not a value.
+  "create_issue.dedupe": () => true,
   fields: (v, row) => Object.entries(v).every(([k, f]) => row.fields[k] && row.fields[k].type === f.type &&
     String(row.fields[k].value === true ? 1 : row.fields[k].value === false ? 0 : row.fields[k].value) ===
       String(f.type === "float" || f.type === "number" ? Number(f.value) : f.value)),
@@ -74,7 +77,11 @@ function storedAs(tool, param, value, row, ctx) {
 async function main() {
   const fake = await startFake();
   const s = await connect({ PCF_MCP_PCF_URL: fake.url, PCF_MCP_PCF_EMAIL: MAIN_EMAIL,
-    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true" });
+    PCF_MCP_PCF_PASSWORD: MAIN_PASSWORD, PCF_MCP_TOOLS_VALIDATE_OUTPUT: "true",
+    // The toolsets whose write tools each store one object; the workspace
+    // toolsets (tasks, services, paths, teams admin...) write across
+    // objects and have their own suite (stdio-workspace.mjs).
+    PCF_MCP_TOOLS_TOOLSETS: "default,networks,credentials,teams" });
   const row = async (id) => {
     const r = await fake.control(`/__fake__/object/${id}`);
     assert.equal(r.status, "ok", `no object ${id} in the fake`);
@@ -109,6 +116,9 @@ async function main() {
       if (name === "port_ids") return prev && prev.length === 1 ? [port.id, ctx.ids.port_id || port.id]
         .filter((x, i, a) => a.indexOf(x) === i) : [port.id];
       if (name === "services") return [{ port_id: port.id, hostname: hostname.hostname }];
+      if (name === "access_from") return [{ port_id: port.id }];
+      // PCF 6c83154's issue types (older releases have others).
+      if (name === "type" && /_issue$/.test(tool)) return prev === "remark" ? "vulnerability" : "remark";
       if (name === "fields") return prev
         ? { ticket: { type: "text", value: `ACME-${9000 + n}` } }
         : { priority: { type: "number", value: "3" }, exploited: { type: "boolean", value: "1" },

@@ -32,8 +32,10 @@ import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import fake_state  # beside this file: control endpoints over the state
-import importers  # beside this file: the scanner importers
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_state  # noqa: E402  beside this file: control endpoints over the state
+import importers  # noqa: E402  beside this file: the scanner importers
+import workspace  # noqa: E402  (the project workspace: tasks, files, chats, ...)
 
 MAIN_EMAIL = "pcf-tester@example.com"
 MAIN_PASSWORD = "pcf-tester-pass"
@@ -62,7 +64,18 @@ class Missing:
 MISSING = Missing()
 
 
+# Ids are random like PCF's uuid4; a test whose outcome depends on the
+# order of ids (PCF's join_issues keeps the smallest) can ask for ascending
+# ones through /__fake__/config {"ascending_ids": true} (reset turns it off).
+_ascending = {"on": False, "next": 0}
+_ascending_lock = threading.Lock()
+
+
 def gen_id():
+    with _ascending_lock:
+        if _ascending["on"]:
+            _ascending["next"] += 1
+            return str(uuid.UUID(int=(0x4 << 76) | (0x8 << 60) | _ascending["next"]))
     return str(uuid.uuid4())
 
 
@@ -385,6 +398,7 @@ class State:
         self.rules = {}
         self.templates = {}
         self.sessions = {}
+        self.ws = None          # workspace.py: tasks, chats, paths, issue templates
 
     # ---- users and tokens
     def add_user(self, email, password, fname="", lname="", company="", uid=None):
@@ -1860,7 +1874,10 @@ class FakePCF:
             if seed:
                 self.cfg.seed = seed
             self.state.clear()
+            with _ascending_lock:
+                _ascending.update(on=False, next=0)
             SEEDS[self.cfg.seed](self.state)
+            workspace.seed(self.state, self.cfg.seed)
             if self.cfg.token:
                 main = self.state.user_by_email(MAIN_EMAIL)
                 self.state.add_token(main["id"], "fake-pcf --token", self.cfg.token_duration,
@@ -1923,8 +1940,10 @@ class FakePCF:
 class Route:
     def __init__(self, methods, pattern, fn, name, kind):
         self.methods = methods
-        self.rx = re.compile("^" + re.sub(r"<uuid:(\w+)>", r"(?P<\1>" + UUID_RE + ")",
-                                          pattern) + "$")
+        rx = re.sub(r"<uuid:(\w+)>", r"(?P<\1>" + UUID_RE + ")", pattern)
+        rx = re.sub(r"<int:(\w+)>", r"(?P<\1>[0-9]+)", rx)
+        rx = re.sub(r"(?<!\?P)<(\w+)>", r"(?P<\1>[^/]+)", rx)
+        self.rx = re.compile("^" + rx + "$")
         self.fn = fn
         self.name = name
         self.kind = kind        # "api", "ui", "static", "spec"
@@ -2329,7 +2348,11 @@ def control(app, req):
                 if body["flavor"] not in ("head", "fb68b26"):
                     return bad("flavor must be head or fb68b26")
                 app.cfg.flavor = body["flavor"]
-        return ok({"bugs": app.cfg.bugs, "flavor": app.cfg.flavor, "seed": app.cfg.seed})
+            if "ascending_ids" in body:
+                with _ascending_lock:
+                    _ascending["on"] = bool(body["ascending_ids"])
+        return ok({"bugs": app.cfg.bugs, "flavor": app.cfg.flavor, "seed": app.cfg.seed,
+                   "ascending_ids": _ascending["on"]})
     if p == "/__fake__/templates" and m == "GET":
         with app.db_lock:
             return ok({"templates": [{k: t[k] for k in ("id", "name", "filename", "team_id",
@@ -3641,28 +3664,26 @@ def build_ui(app):
         empty = c.req.fget("empty_passwords", "0") == "1"
         login_pw = c.req.fget("login_as_password", "0") == "1"
         creds = [x for x in c.st.creds.values() if x["project_id"] == project_id]
-        lines = []
-
-        def add(line):
-            if line not in lines:
-                lines.append(line)
+        # PCF builds Python sets (unordered, deduplicated) of logins and
+        # cleartexts; user_pass walks the credentials one by one (repeats
+        # included).
+        wordlist = []
+        for w in c.req.fall("password_wordlist"):
+            wordlist += WORDLIST[:{"top100": 4, "top1000": 8}.get(w, len(WORDLIST))]
+        users = list(dict.fromkeys(x["login"] for x in creds))
+        passwords = list(dict.fromkeys(x["cleartext"] for x in creds))
+        if not empty and "" in passwords:
+            passwords.remove("")
+        if login_pw:
+            passwords = list(dict.fromkeys(passwords + users))
         if etype == "usernames":
-            for x in creds:
-                add(x["login"])
+            lines = users
         elif etype == "passwords":
-            for x in creds:
-                if x["cleartext"] or empty:
-                    add(x["cleartext"])
+            lines = list(dict.fromkeys(passwords + wordlist))
+        elif etype == "user_pass":
+            lines = [x["login"] + div + x["cleartext"] for x in creds if empty or x["cleartext"]]
         else:
-            for x in creds:
-                if x["cleartext"] or empty:
-                    add(x["login"] + div + x["cleartext"])
-                if login_pw:
-                    add(x["login"] + div + x["login"])
-                if etype == "user_pass_variations":
-                    for word in WORDLIST[:{"top100": 4, "top1000": 8}.get(
-                            c.req.fget("password_wordlist", ""), len(WORDLIST))]:
-                        add(x["login"] + div + word)
+            lines = [u_ + div + p_ for u_ in users for p_ in dict.fromkeys(passwords + wordlist)]
         headers = []
         if c.req.fget("show_in_browser", "0") != "1":
             headers.append(("Content-Disposition", "attachment; filename=passwords.txt"))
@@ -3857,8 +3878,8 @@ def build_ui_issues(app, u):
     def issues_page(c, project_id):
         rows = "".join('<tr><td><a href="/project/{}/issue/{}/">{}</a></td><td>{}</td></tr>\n'.format(
             project_id, i["id"], esc(i["name"]), i["cvss"]) for i in c.st.project_issues(project_id))
-        return c.page("Issues", nav(c) + '<table class="ui table">\n{}</table>\n{}'.format(
-            rows, csrf_input(c.csrf)))
+        return c.page("Issues", nav(c) + workspace.template_menu(c, project_id) + "\n"
+                      + '<table class="ui table">\n{}</table>\n{}'.format(rows, csrf_input(c.csrf)))
 
     @u(["GET", "POST"], "/project/<uuid:project_id>/new_issue", project=True, write=True)
     def new_issue(c, project_id):
@@ -3946,14 +3967,12 @@ def build_ui_issues(app, u):
         issue = issue_of(c, issue_id)
         if issue is None:
             return redirect("/project/{}/issues/".format(project_id))
+        # PCF answers "ok" whatever happened: an unknown PoC or a priority of
+        # 0 (its form's DataRequired refuses 0) changes nothing, and marking a
+        # PoC main leaves the others main too.
         poc = c.st.pocs.get((c.req.fget("poc_id", "") or "").lower())
-        if poc is None or poc["issue_id"] != issue_id:
-            raise ServerError("PoC not found")
-        prio = 1 if c.req.fget("priority", "0") == "1" else 0
-        if prio:
-            for p in c.st.issue_pocs(issue_id):
-                p["priority"] = 0
-        poc["priority"] = prio
+        if poc is not None and poc["issue_id"] == issue_id and c.req.fget("priority", "1") == "1":
+            poc["priority"] = 1
         return Response(200, b"ok")
 
     @u(["POST"], "/project/<uuid:project_id>/issue/<uuid:issue_id>/delete_poc", project=True,
@@ -4064,8 +4083,10 @@ def export_project(st, cfg, pid):
                           "markdown": text,
                           "base64": base64.b64encode(n["html"].encode()).decode()}
     data.update({"issues": issues, "hosts": hosts, "pocs": pocs, "ports": ports,
-                 "hostnames": hostnames, "grouped_issues": grouped, "tasks": {}, "notes": notes,
-                 "paths": {}, "networks": networks, "credentials": creds})
+                 "hostnames": hostnames, "grouped_issues": grouped,
+                 "tasks": workspace.export_tasks(st, pid), "notes": notes,
+                 "paths": workspace.export_paths(st, pid), "networks": networks,
+                 "credentials": creds})
     return data
 
 
@@ -4326,6 +4347,8 @@ def build_ui_tools(app, u):
 def build_routes(app):
     build_api(app)
     build_ui(app)
+    workspace._bind(sys.modules[__name__])
+    workspace.build(app, lambda methods, pattern, **kw: ui_route(app, methods, pattern, **kw))
 
 
 # ---------------------------------------------------------------------- main

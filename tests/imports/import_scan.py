@@ -62,6 +62,8 @@ class Server:
                 "PCF_MCP_PCF_PASSWORD": "pcf-tester-pass", "PCF_MCP_LOG_LEVEL": "error",
                 "PCF_MCP_TOOLS_DEFAULT_PROJECT": PROJECT,
                 "PCF_MCP_IMPORTS_INPUT_DIR": self.dir,
+                # import_scan is in the "scans" toolset, off by default.
+                "PCF_MCP_TOOLS_TOOLSETS": "default,scans",
                 "PCF_MCP_RATE_LIMIT_REQUESTS_PER_SECOND": "0",
                 "PCF_MCP_RATE_LIMIT_WRITE_REQUESTS_PER_SECOND": "0"}
         base.update(env or {})

@@ -13,7 +13,7 @@
 #include "pcf/importers.h"
 
 /* Every fixture file and what reads it; a new file must be added here. */
-typedef enum { F_API, F_UI } fixture_kind;
+typedef enum { F_API, F_UI, F_WS } fixture_kind;
 static const struct {
     const char *name;
     fixture_kind kind;
@@ -77,6 +77,19 @@ static const struct {
     { "ui/poc_file.json", F_UI },
     { "ui/projects_page.json", F_UI },
     { "ui/reports.json", F_UI },
+    /* The project workspace (issue 12): replayed against the fake PCF by
+     * tests/contract; here the generic readers run over them. */
+    { "ui/ws_chats.json", F_WS },
+    { "ui/ws_credentials_io.json", F_WS },
+    { "ui/ws_files.json", F_WS },
+    { "ui/ws_hosts_import.json", F_WS },
+    { "ui/ws_issue_templates.json", F_WS },
+    { "ui/ws_issues_bulk.json", F_WS },
+    { "ui/ws_network_paths.json", F_WS },
+    { "ui/ws_services.json", F_WS },
+    { "ui/ws_share.json", F_WS },
+    { "ui/ws_tasks.json", F_WS },
+    { "ui/ws_team_admin.json", F_WS },
 };
 
 static const char *fixture_dir(void)
@@ -336,6 +349,9 @@ static void check_ui_case(const char *file, const cJSON *c, ui_counts *n)
         ck_assert_ptr_nonnull(fn);
         if (strstr(cd, "passwords.txt"))
             ck_assert_str_eq(fn, "passwords.txt");
+        else if (pcfmcp__has_prefix(file, "ui/ws_"))
+            ck_assert_msg(*fn && !strchr(fn, '/') && strstr(cd, fn), "%s/%s: file name %s of %s",
+                          file, name, fn, cd);
         else
             ck_assert_str_eq(fn, "Fixture report_2026-11-25T18_23_06.txt");
         pcfmcp__free(fn);
@@ -376,6 +392,32 @@ START_TEST(ui_fixtures_yield_csrf_ids_markers_and_filenames)
     ck_assert_int_eq(n.uploads, 3);
     ck_assert_int_ge(n.exports, 8);
     ck_assert_int_ge(n.api, 8);
+}
+END_TEST
+
+START_TEST(workspace_fixtures_pass_the_generic_readers)
+{
+    ui_counts n;
+    memset(&n, 0, sizeof(n));
+    size_t cases = 0;
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(fixture_files); i++) {
+        if (fixture_files[i].kind != F_WS)
+            continue;
+        cJSON *doc = load_fixture(fixture_files[i].name);
+        const cJSON *c;
+        cJSON_ArrayForEach(c, doc) {
+            check_ui_case(fixture_files[i].name, c, &n);
+            cases++;
+        }
+        cJSON_Delete(doc);
+    }
+    /* Form errors (templates, tasks, services...), issue redirects, the two
+     * exports with a file name (issue templates, credentials), API answers. */
+    ck_assert_uint_ge(cases, 150);
+    ck_assert_int_ge(n.errors, 15);
+    ck_assert_int_ge(n.issue_ids, 6);
+    ck_assert_int_eq(n.filenames, 2);
+    ck_assert_int_ge(n.api, 40);
 }
 END_TEST
 
@@ -647,6 +689,7 @@ static Suite *suite(void)
     tcase_add_test(t, every_fixture_file_is_covered);
     tcase_add_test(t, api_fixtures_classify_as_documented);
     tcase_add_test(t, ui_fixtures_yield_csrf_ids_markers_and_filenames);
+    tcase_add_test(t, workspace_fixtures_pass_the_generic_readers);
     suite_add_tcase(s, t);
     t = tcase_create("edges");
     tcase_add_test(t, garbage_body_gives_short_sanitized_excerpt);

@@ -24,6 +24,7 @@ Quick start, an MCP server with one tool over stdio::
 from ._lib import path as library_path
 from ._lib import lib as _clib
 from ._lib import dec as _dec
+from . import args
 from .audit import Audit, args_hash
 from .auth import Auth, AuthResult, Credentials, IdentityMap, Verdict, generate_key, hash_key
 from .config import Config, KeyInfo, KeyType, Source, config_keys, key_count, key_info, suggest_flag
@@ -47,8 +48,8 @@ from .engine import (
 from .errors import (ErrorCode, PcfError, PcfmcpError, ToolError, error_last, error_name,
                      strerror)
 from .log import LogFormat, Logger, LogLevel
-from .pcf import Pcf, RenderedReport, global_cleanup, global_init
-from .server import Server
+from .pcf import Pcf, RenderedReport, global_cleanup, global_init, operations
+from .server import Server, check_config
 from .stdio import Stdio, serve_stdio
 from .tools import Toolset, known_tools
 
@@ -66,12 +67,13 @@ def version_num():
 __version__ = version()
 
 __all__ = [
-    "Audio", "Audit", "Auth", "AuthResult", "Config", "Context", "Credentials", "EmbeddedBlob",
+    "Audio", "Audit", "Auth", "args", "AuthResult", "Config", "Context", "Credentials", "EmbeddedBlob",
     "EmbeddedText", "Emit", "Engine", "ErrorCode", "Handled", "IdentityMap", "Image",
     "KeyInfo", "KeyType", "LogFormat", "LogLevel", "Logger", "Outcome", "PROTOCOL_LATEST_LEGACY",
     "PROTOCOL_STATELESS", "Pcf", "PcfError", "PcfmcpError", "RenderedReport", "ResourceLink",
-    "Server", "Session", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
+    "Server", "Session", "check_config", "Source", "Stdio", "Text", "ToolError", "ToolResult", "Toolset",
     "Verdict", "args_hash", "config_keys", "error_last", "error_name", "generate_key",
     "global_cleanup", "global_init", "hash_key", "key_count", "key_info", "suggest_flag",
-    "known_tools", "library_path", "serve_stdio", "strerror", "version", "version_num",
+    "known_tools", "library_path", "operations", "serve_stdio", "strerror", "version",
+    "version_num",
 ]

@@ -11,23 +11,63 @@ import os
 SONAME = "libpcfmcp.so.0"
 
 
+def source_tree():
+    """The top of the pcf-mcp source tree when this package is imported from
+    it (``bindings/python/pcfmcp``), else None."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    top = os.path.normpath(os.path.join(here, "..", "..", ".."))
+    marks = ("configure.ac", os.path.join("include", "pcfmcp", "engine.h"))
+    return top if all(os.path.isfile(os.path.join(top, m)) for m in marks) else None
+
+
+def installed_libdir():
+    """The libdir recorded by ``make install`` next to the package, or None
+    (a pip-installed package records none: the library is found the
+    standard ways)."""
+    try:
+        from . import _installed  # written by make install
+    except ImportError:
+        return None
+    return getattr(_installed, "LIBDIR", None) or None
+
+
+def pkg_config_libdir():
+    """``pkg-config --variable=libdir pcfmcp``, or None."""
+    import subprocess
+
+    try:
+        r = subprocess.run(["pkg-config", "--variable=libdir", "pcfmcp"],
+                           capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else None
+
+
 def _candidates():
+    """Where to look, in order. From a source tree: that tree's own build
+    (PCFMCP_LIBRARY, which its tests set, then ``.libs`` or ``build/.libs``)
+    before anything installed, so a system copy never shadows the library
+    being developed. Installed: the libdir ``make install`` recorded, the
+    dynamic loader's search (ctypes.util), pkg-config, and PCFMCP_LIBRARY
+    last, for a library in none of those places."""
     env = os.environ.get("PCFMCP_LIBRARY")
-    if env:
-        # An explicit choice is the only one: a typo must not silently load
-        # some other copy of the library.
-        yield env
-        return
+    top = source_tree()
+    if top:
+        if env:
+            yield env
+        for sub in ("", "build"):
+            yield os.path.join(top, sub, ".libs", SONAME)
+    libdir = installed_libdir()
+    if libdir:
+        yield os.path.join(libdir, SONAME)
     found = ctypes.util.find_library("pcfmcp")
     if found:
         yield found
-    yield SONAME
-    # Running from a source or build tree: the libtool output directory of
-    # the top-level build, two levels above bindings/python/pcfmcp.
-    here = os.path.dirname(os.path.abspath(__file__))
-    top = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    for sub in ("", "build"):
-        yield os.path.join(top, sub, ".libs", SONAME)
+    libdir = pkg_config_libdir()
+    if libdir:
+        yield os.path.join(libdir, SONAME)
+    if env and not top:
+        yield env
 
 
 def _load():
@@ -38,8 +78,10 @@ def _load():
         except OSError as e:
             errors.append("%s: %s" % (path, e))
     raise ImportError(
-        "pcfmcp: cannot load libpcfmcp (set PCFMCP_LIBRARY to the full path of %s):\n  %s"
-        % (SONAME, "\n  ".join(errors))
+        "pcfmcp: cannot find libpcfmcp (%s). Install it (libpcfmcp0, or make install and "
+        "ldconfig), make pkg-config find pcfmcp.pc (PKG_CONFIG_PATH), or set "
+        "PCFMCP_LIBRARY to its full path. Tried:\n  %s"
+        % (SONAME, "\n  ".join(errors) or "nothing was found")
     )
 
 
@@ -60,6 +102,8 @@ PP = ctypes.POINTER(ctypes.c_void_p)  # handle out-parameters, char ** outputs
 c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
 c_char_p_p = ctypes.POINTER(ctypes.c_char_p)
 c_int_p = ctypes.POINTER(ctypes.c_int)
+c_longlong_p = ctypes.POINTER(ctypes.c_longlong)
+c_double_p = ctypes.POINTER(ctypes.c_double)
 err = ctypes.c_int  # pcfmcp_error_t and every other enum
 
 CFUNC = ctypes.CFUNCTYPE
@@ -141,6 +185,8 @@ _PROTOTYPES = {
     "pcfmcp_engine_set_hooks": (err, [P, BEFORE_HOOK_CB, AFTER_HOOK_CB, c_void_p]),
     "pcfmcp_engine_add_tool": (err, [P, c_char_p, TOOL_CB, c_void_p]),
     "pcfmcp_engine_remove_tool": (err, [P, c_char_p]),
+    "pcfmcp_engine_batch_begin": (err, [P]),
+    "pcfmcp_engine_batch_end": (err, [P]),
     "pcfmcp_engine_withhold_tool": (err, [P, c_char_p, c_char_p]),
     "pcfmcp_engine_tool_count": (c_size_t, [P]),
     "pcfmcp_engine_tools_json": (err, [P, PP]),
@@ -151,6 +197,13 @@ _PROTOTYPES = {
     "pcfmcp_engine_enable_subscriptions": (err, [P]),
     "pcfmcp_engine_notify_resource_updated": (err, [P, c_char_p]),
     "pcfmcp_engine_capabilities_json": (err, [P, PP]),
+    "pcfmcp_engine_answer": (err, [P, c_char_p, c_size_t, PP]),
+    # args.h
+    "pcfmcp_args_get_string": (err, [c_char_p, c_size_t, c_char_p, PP]),
+    "pcfmcp_args_get_int": (err, [c_char_p, c_size_t, c_char_p, c_longlong_p]),
+    "pcfmcp_args_get_number": (err, [c_char_p, c_size_t, c_char_p, c_double_p]),
+    "pcfmcp_args_get_bool": (err, [c_char_p, c_size_t, c_char_p, c_int_p]),
+    "pcfmcp_args_get_json": (err, [c_char_p, c_size_t, c_char_p, PP]),
     "pcfmcp_engine_handle": (err, [P, P, c_char_p, c_size_t, EMIT_CB, c_void_p, c_int_p]),
     "pcfmcp_session_new": (err, [PP, P, c_uint]),
     "pcfmcp_session_free": (None, [P]),
@@ -206,6 +259,7 @@ _PROTOTYPES = {
     "pcfmcp_stdio_run": (err, [P]),
     "pcfmcp_stdio_stop": (None, [P]),
     # server.h
+    "pcfmcp_server_check_config": (err, [P, PP]),
     "pcfmcp_server_new": (err, [PP, P]),
     "pcfmcp_server_free": (None, [P]),
     "pcfmcp_server_errmsg": (c_char_p, [P]),
@@ -225,6 +279,7 @@ _PROTOTYPES = {
     "pcfmcp_toolset_set_read_only": (err, [P, c_int]),
     "pcfmcp_toolset_set_enable_destructive": (err, [P, c_int]),
     "pcfmcp_toolset_set_toolsets": (err, [P, c_char_p]),
+    "pcfmcp_toolset_set_dynamic": (err, [P, c_int]),
     "pcfmcp_toolset_set_allow": (err, [P, c_char_p]),
     "pcfmcp_toolset_set_deny": (err, [P, c_char_p]),
     "pcfmcp_toolset_set_projects": (err, [P, c_char_p]),
@@ -235,6 +290,7 @@ _PROTOTYPES = {
     "pcfmcp_toolset_set_imports": (err, [P, c_char_p, c_size_t, c_char_p]),
     "pcfmcp_toolset_register": (err, [P, P]),
     "pcfmcp_toolset_known_tools": (err, [PP]),
+    "pcfmcp_pcf_operations": (err, [PP]),
     # auth.h
     "pcfmcp_audit_new": (err, [PP]),
     "pcfmcp_audit_free": (None, [P]),
@@ -384,6 +440,8 @@ PCF_CALLS = {
     "nmap_import": [s, s, z, s],
     "scan_import": [s, s, s, z, s],
     "report_render": [s, s, s, z, s, s],
+    # pcfmcp_pcf_call(pcf, operation, args_json, out): every operation by name.
+    "call": [s, s],
 }
 del s, l, i, z
 

@@ -126,7 +126,7 @@ class Config(Handle):
         check(lib.pcfmcp_config_copy(ctypes.byref(out), self._p()), self._errmsg)
         return Config(out.value)
 
-    def set(self, key, value, source=Source.API):
+    def set(self, key: str, value: object, source: "Source" = Source.API) -> None:
         """Sets ``key`` from text (bool, int and float values are converted), as if
         it came from ``source``. A weaker source than the current one is ignored."""
         if isinstance(value, bool):
@@ -144,19 +144,19 @@ class Config(Handle):
         """Restores the default of ``key``."""
         check(lib.pcfmcp_config_unset(self._p(), enc(key, "key")), self._errmsg)
 
-    def load_file(self, path):
+    def load_file(self, path: str) -> None:
         """Loads a YAML file; on errors raises with every problem (file:line: key: why)."""
         check(lib.pcfmcp_config_load_file(self._p(), enc(path, "path")), self._errmsg)
 
-    def load_env(self):
+    def load_env(self) -> None:
         """Loads every PCF_MCP_* variable of the process environment."""
         check(lib.pcfmcp_config_load_env(self._p()), self._errmsg)
 
-    def resolve_secrets(self):
+    def resolve_secrets(self) -> None:
         """Reads each secret named by a ``*_file`` key."""
         check(lib.pcfmcp_config_resolve_secrets(self._p()), self._errmsg)
 
-    def get(self, key):
+    def get(self, key: str) -> str:
         """The value as text ("" when unset). Unknown key: PcfmcpError NOT_FOUND."""
         v = lib.pcfmcp_config_get(self._p(), enc(key, "key"))
         if v is None:

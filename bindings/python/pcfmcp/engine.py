@@ -27,6 +27,7 @@ import logging
 import queue
 import time
 import weakref
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _lib
 from ._handle import Handle, callbacks
@@ -34,6 +35,12 @@ from ._lib import dec, enc, lib, ptr_text, take_string
 from .errors import ErrorCode, PcfmcpError, ToolError, check
 
 _log = logging.getLogger("pcfmcp")
+
+#: What a tool function may return: text, structuredContent, content blocks,
+#: a ToolResult, or None.
+ToolReturn = Union[str, Dict[str, Any], List[Any], "ToolResult", None]
+#: A tool: ``fn(ctx, arguments) -> ToolReturn``.
+ToolFunction = Callable[["Context", Dict[str, Any]], Any]
 
 PROTOCOL_LATEST_LEGACY = "2025-11-25"
 PROTOCOL_STATELESS = "2026-07-28"
@@ -552,7 +559,8 @@ class Engine(Handle):
 
     _shutdown_order = 30
 
-    def __init__(self, name, version, threads=0, queue_max=256, logger=None):
+    def __init__(self, name: str, version: str, threads: int = 0, queue_max: int = 256,
+                 logger: Optional["Logger"] = None) -> None:
         self._init_state()
         out = ctypes.c_void_p()
         check(lib.pcfmcp_engine_new(ctypes.byref(out), enc(name, "name"), enc(version, "version")))
@@ -664,7 +672,9 @@ class Engine(Handle):
             check(rc, self._errmsg)
         self._keys.append(key)
 
-    def add_tool(self, fn, name=None, description=None, input_schema=None, **fields):
+    def add_tool(self, fn: ToolFunction, name: Optional[str] = None,
+                 description: Optional[str] = None,
+                 input_schema: Optional[Mapping[str, Any]] = None, **fields: Any) -> None:
         """Registers ``fn(ctx, arguments) -> result`` as a tool.
 
         The result may be a str (text), a dict (structuredContent), a list of
@@ -686,8 +696,17 @@ class Engine(Handle):
             tool.update(fields)
         self._register(lib.pcfmcp_engine_add_tool, tool, _TOOL, fn)
 
-    def tool(self, name=None, description=None, input_schema=None, **fields):
-        """Decorator form of :meth:`add_tool`."""
+    def tool(self, name: Optional[str] = None, description: Optional[str] = None,
+             input_schema: Optional[Mapping[str, Any]] = None,
+             **fields: Any) -> Callable[[ToolFunction], ToolFunction]:
+        """Decorator form of :meth:`add_tool`::
+
+            @engine.tool(input_schema={"type": "object",
+                                       "properties": {"name": {"type": "string"}}})
+            def greet(ctx, args):
+                "Greets someone."
+                return "Hello, %s!" % args["name"]
+        """
 
         def deco(fn):
             self.add_tool(fn, name, description, input_schema, **fields)
@@ -697,6 +716,14 @@ class Engine(Handle):
 
     def remove_tool(self, name):
         check(lib.pcfmcp_engine_remove_tool(self._p(), enc(name)), self._errmsg)
+
+    def batch_begin(self):
+        """Opens a batch of registry changes: list_changed notifications wait
+        for the matching :meth:`batch_end` (one per changed list)."""
+        check(lib.pcfmcp_engine_batch_begin(self._p()), self._errmsg)
+
+    def batch_end(self):
+        check(lib.pcfmcp_engine_batch_end(self._p()), self._errmsg)
 
     def withhold_tool(self, name, reason):
         """Declares ``name`` as a tool kept away from this engine and why: a
@@ -765,6 +792,40 @@ class Engine(Handle):
     def session(self, stateless=False):
         """A new :class:`Session` on this engine."""
         return Session(self, stateless=stateless)
+
+    def answer(self, message: Union[str, bytes, Mapping[str, Any], List[Any]]) -> Optional[Any]:
+        """Answers one JSON-RPC message in memory (pcfmcp_engine_answer()).
+
+        No session, handshake or transport: the message is handled as on a
+        session whose ``initialize`` was answered, and the decoded response
+        is returned (None for a notification). ``message`` is a dict (or a
+        list, a batch) or its JSON text.
+
+        ``engine.answer({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})``
+        returns ``{"jsonrpc": "2.0", "id": 1, "result": {"tools": [...]}}``.
+        """
+        data = message if isinstance(message, (str, bytes)) else json.dumps(message)
+        raw = enc(data, "message")
+        out = ctypes.c_void_p()
+        check(lib.pcfmcp_engine_answer(self._p(), raw, len(raw), ctypes.byref(out)),
+              self._errmsg)
+        text = take_string(out.value)
+        return None if text is None else json.loads(text)
+
+    def call_tool(self, name: str, arguments: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """Calls the tool ``name`` in-process and returns its ``CallToolResult``
+        (a dict with ``content``, ``structuredContent``, ``isError``).
+
+        A tool that fails returns a result with ``isError: True`` (what the
+        model would see); a call the engine refuses (unknown tool, arguments
+        that do not match the schema) raises :class:`PcfmcpError` with
+        ``code`` PROTOCOL and the JSON-RPC error's message.
+        """
+        r = self.answer({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                         "params": {"name": name, "arguments": dict(arguments or {})}})
+        if "error" in r:
+            raise PcfmcpError(ErrorCode.PROTOCOL, None, r["error"].get("message"))
+        return r["result"]
 
 
 # ------------------------------------------------------------------ session

@@ -18,7 +18,7 @@ import json
 
 from . import _lib
 from ._handle import Handle, callbacks
-from ._lib import dec, enc, lib
+from ._lib import dec, enc, lib, take_string
 from .errors import ErrorCode, PcfError, PcfmcpError, check
 from .log import Logger
 
@@ -75,6 +75,14 @@ def _body(body):
 def _strs(values):
     values = list(values)
     return (ctypes.c_char_p * max(len(values), 1))(*(enc(v) for v in values)), len(values)
+
+
+def operations():
+    """Every operation Pcf.operation() accepts: a list of
+    {"name", "writes", "web_session", "ids", "required"} (pcfmcp_pcf_operations())."""
+    out = ctypes.c_void_p()
+    check(lib.pcfmcp_pcf_operations(ctypes.byref(out)))
+    return json.loads(take_string(out.value))
 
 
 class Pcf(Handle):
@@ -259,6 +267,18 @@ class Pcf(Handle):
 
     def _c(self, name, *args):
         return self.call(name, *args)
+
+    def operation(self, name, args=None):
+        """Runs any operation by its name (pcfmcp_pcf_call(); :func:`operations`
+        lists them), e.g. ``pcf.operation("tasks_list", {"project_id": pid})``.
+        Returns the parsed JSON answer or raises PcfError."""
+        return self._c("call", name, _body(args if args is not None else {}))
+
+    def operation_result(self, name, args=None):
+        """Like :meth:`operation` but returns every result field (``data``
+        holds the bytes of a file download) and never raises for a failed
+        request."""
+        return self.call_result("call", name, _body(args if args is not None else {}))
 
     # -------------------------------------------------------------- tokens, users
     def check(self):

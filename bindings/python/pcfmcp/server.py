@@ -8,11 +8,27 @@ Thread rules (server.h): create, run and close from one thread;
 import ctypes
 
 from ._handle import Handle
-from ._lib import dec, lib
+from typing import List
+
+from ._lib import dec, lib, take_string
 from .engine import Engine
 from .errors import ErrorCode, PcfmcpError, check
+from .config import Config
 from .log import Logger
 from .stdio import run_blocking
+
+
+def check_config(config: Config) -> List[str]:
+    """What :class:`Server` would refuse in ``config``, one message per
+    problem (pcfmcp_server_check_config(), `pcf-mcp config check`); an
+    empty list when the server would start. Nothing is contacted or created."""
+    out = ctypes.c_void_p()
+    rc = lib.pcfmcp_server_check_config(config._p(), ctypes.byref(out))
+    text = take_string(out.value)
+    if rc == ErrorCode.CONFIG:
+        return (text or "").splitlines()
+    check(rc)
+    return []
 
 
 class Server(Handle):
@@ -20,7 +36,10 @@ class Server(Handle):
 
     _shutdown_order = 25
 
-    def __init__(self, config):
+    def __init__(self, config: Config) -> None:
+        """Builds the server from ``config`` (secrets resolved); raises
+        :class:`PcfmcpError` (CONFIG) with every problem on its own line,
+        the same text `pcf-mcp config check` prints."""
         self._engine = None
         out = ctypes.c_void_p()
         rc = lib.pcfmcp_server_new(ctypes.byref(out), config._p())
@@ -57,7 +76,7 @@ class Server(Handle):
         """A new reference to the server's :class:`Logger` (e.g. to install a sink)."""
         return Logger._wrap_ref(lib.pcfmcp_server_logger(self._p()))
 
-    def run(self, handle_signals=True):
+    def run(self, handle_signals: bool = True) -> ErrorCode:
         """Serves the configured transport until it ends or :meth:`stop`.
 
         Returns ErrorCode.OK after a clean drain or ErrorCode.TIMEOUT if

@@ -10,10 +10,15 @@ cleanly. Python already ignores SIGPIPE, as the transport requires.
 import ctypes
 import signal
 import threading
+from typing import TYPE_CHECKING, Optional
 
 from ._handle import Handle
 from ._lib import enc, lib
 from .errors import ErrorCode, PcfmcpError, check
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine
+    from .log import Logger
 
 
 def run_blocking(fn, stop, handle_signals=True):
@@ -95,7 +100,13 @@ class Stdio(Handle):
             lib.pcfmcp_stdio_stop(ptr)
 
 
-def serve_stdio(engine, identity=None, logger=None, handle_signals=True):
-    """Serves ``engine`` on this process's stdin/stdout until the client hangs up."""
+def serve_stdio(engine: "Engine", identity: Optional[str] = None,
+                logger: Optional["Logger"] = None, handle_signals: bool = True) -> ErrorCode:
+    """Serves ``engine`` on this process's stdin/stdout until the client hangs up.
+
+    Returns ErrorCode.OK after a clean end of input, ErrorCode.TIMEOUT when
+    requests still running had to be cancelled. SIGINT/SIGTERM stop it.
+    ``identity`` names the caller in the engine's context and logs.
+    """
     with Stdio(engine, 0, 1, identity=identity, logger=logger) as s:
         return s.run(handle_signals)

@@ -142,8 +142,12 @@ class Toolset(Handle):
         return enc(",".join(v))
 
     def set_toolsets(self, groups):
-        """Tool groups: "all" or names (a comma-separated str or a list)."""
+        """Toolsets: "default", "all" or names (a comma-separated str or a list)."""
         self._set(lib.pcfmcp_toolset_set_toolsets, self._csv(groups))
+
+    def set_dynamic(self, on=True):
+        """Dynamic mode: list_toolsets / enable_toolset switch toolsets on at run time."""
+        self._set(lib.pcfmcp_toolset_set_dynamic, int(bool(on)))
 
     def set_allow(self, names):
         self._set(lib.pcfmcp_toolset_set_allow, self._csv(names))
