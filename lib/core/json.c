@@ -1,6 +1,9 @@
 #include "core/internal.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -280,6 +283,15 @@ double pcfmcp__json_num(const cJSON *obj, const char *key, double fallback)
     return cJSON_IsNumber(v) ? v->valuedouble : fallback;
 }
 
+int pcfmcp__json_int(const cJSON *obj, const char *key, int fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return fallback;
+    double d = trunc(v->valuedouble);
+    return d >= (double)INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
+}
+
 bool pcfmcp__json_is_integer(const cJSON *item)
 {
     if (!cJSON_IsNumber(item))
@@ -288,6 +300,23 @@ bool pcfmcp__json_is_integer(const cJSON *item)
         return true; /* an integer literal beyond 2^53, kept as text */
     double d = item->valuedouble;
     return isfinite(d) && floor(d) == d && fabs(d) <= 9007199254740992.0;
+}
+
+bool pcfmcp__json_int64(const cJSON *item, int64_t *out)
+{
+    if (!pcfmcp__json_is_integer(item))
+        return false;
+    if (item->valuestring) { /* past 2^53: the literal's own digits */
+        errno = 0;
+        char *end = NULL;
+        long long v = strtoll(item->valuestring, &end, 10);
+        if (errno == ERANGE || !end || *end)
+            return false;
+        *out = v;
+        return true;
+    }
+    *out = (int64_t)item->valuedouble; /* within +-2^53: exact */
+    return true;
 }
 
 cJSON *pcfmcp__json_dup_exact(const cJSON *item)

@@ -169,7 +169,8 @@ static bool state_adopt(pcf_call *c, char **token, unsigned *gen)
     const char *t = pcfmcp__json_str(doc, "access_token");
     const char *url = pcfmcp__json_str(doc, "pcf_url");
     const char *email = pcfmcp__json_str(doc, "email");
-    int64_t expires = (int64_t)pcfmcp__json_num(doc, "expires", 0);
+    int64_t expires = 0; /* stays 0 (unusable) unless an integer that fits */
+    pcfmcp__json_int64(cJSON_GetObjectItemCaseSensitive(doc, "expires"), &expires);
     int64_t now = (int64_t)(pcfmcp__wall_ms() / 1000);
     bool usable = t && pcfmcp__uuid_valid(t) && url && strcmp(url, pcf->cfg.base_url) == 0 &&
                   email && strcmp(email, pcf->email) == 0 && expires > now + 60;
