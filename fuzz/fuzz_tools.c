@@ -151,6 +151,7 @@ static void setup(void)
         pcfmcp_engine_set_logger(engine, logger) != PCFMCP_OK ||
         pcfmcp_engine_set_validate_output(engine, 1) != PCFMCP_OK ||
         pcfmcp_toolset_new(&toolset) != PCFMCP_OK ||
+        pcfmcp_toolset_set_toolsets(toolset, "all") != PCFMCP_OK ||
         pcfmcp_toolset_set_enable_destructive(toolset, 1) != PCFMCP_OK ||
         pcfmcp_toolset_set_resolver(toolset, resolve, NULL) != PCFMCP_OK ||
         pcfmcp_toolset_register(toolset, engine) != PCFMCP_OK)

@@ -17,12 +17,14 @@ report() {
     for t in "$@"; do
         log="$top/build-fuzz/long-$t.log"
         [ -f "$log" ] || continue
-        # "# T: N runs from DATE, commit C" ... "#N DONE cov: X ft: Y corp: A/B ..."
+        # "# T: N runs from DATE, commit C", libFuzzer's status lines
+        # ("#N REDUCE cov: X ft: Y corp: A/B ..."), its final stats.
         awk -v t="$t" '
             NR == 1 { date = $6; sub(/,$/, "", date); commit = $8 }
-            / DONE / { n = $1; sub(/^#/, "", n); cov = $4; ft = $6; corp = $8 }
-            /stat::average_exec_per_sec/ { eps = $2 }
-            /ERROR|SUMMARY|deadly signal|Test unit written/ { bad++ }
+            /^#[0-9]+[ \t].* cov: / { cov = $4; ft = $6; corp = $8 }
+            /^stat::number_of_executed_units:/ { n = $2 }
+            /^stat::average_exec_per_sec:/ { eps = $2 }
+            /ERROR|SUMMARY|deadly signal|Test unit written|runtime error/ { bad++ }
             /^# .*: exit / { rc = $4 }
             END {
                 if (n == "") { printf "| %s | (running) | | | | | %s, %s |\n", t, date, commit; exit }

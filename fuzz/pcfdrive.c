@@ -61,6 +61,18 @@ static const struct {
     { "note_rename", "{\"name\":\"fuzz\"}" },
     { "nmap_import", "{\"xml\":\"<nmaprun></nmaprun>\"}" },
     { "report_render", "{\"template_id\":\"2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d88\"}" },
+    { "issues_bulk_edit", "{\"issue_ids\":[\"6c8f4d3b-2e5a-4f7b-8c9d-0e1f2a3b4c33\"],\"status\":\"fixed\"}" },
+    { "issues_merge", "{\"issue_ids\":[\"6c8f4d3b-2e5a-4f7b-8c9d-0e1f2a3b4c33\","
+                      "\"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c77\"]}" },
+    { "issues_bulk_delete", "{\"issue_ids\":[\"6c8f4d3b-2e5a-4f7b-8c9d-0e1f2a3b4c33\"]}" },
+    { "service_add", "{\"host_ids\":[\"89a273fe-9d0b-4cc8-a721-ec68aa2903df\"],\"port\":443}" },
+    { "service_update", "{\"port\":443}" },
+    { "path_add", "{\"from_type\":\"host\",\"to_type\":\"network\","
+                  "\"from_id\":\"89a273fe-9d0b-4cc8-a721-ec68aa2903df\","
+                  "\"to_id\":\"5b7e3c2a-1d4f-4e6a-9b8c-7d6e5f4a3b22\"}" },
+    { "credentials_export", "{\"export_type\":\"user_pass\"}" },
+    { "credentials_import", "{\"login_column\":1,\"content\":\"admin;secret\"}" },
+    { "hosts_import", "{\"hosts\":[{\"ip\":\"10.0.0.7\",\"hostname\":\"a.example\"}]}" },
 };
 
 static pcfmcp_pcf_t *parent[2];
@@ -119,6 +131,22 @@ static cJSON *defaults(pcfmcp__pcf_op op)
         snprintf(brace, sizeof(brace), "{%s}", ids[i].name);
         if ((d->path && strstr(d->path, brace)) || (d->ids && strstr(d->ids, ids[i].name)))
             cJSON_AddStringToObject(a, ids[i].name, ids[i].uuid);
+    }
+    /* Any other id or required member: a UUID for "..._id", else a string,
+     * so the call gets as far as PCF (the input's arguments give it another
+     * value or type). */
+    const char *lists[] = { d->ids, d->required };
+    for (size_t l = 0; l < 2; l++) {
+        for (const char *r = lists[l]; r && *r;) {
+            size_t n = strcspn(r, " ");
+            char name[48];
+            snprintf(name, sizeof(name), "%.*s", (int)n, r);
+            bool id = n > 3 && strcmp(name + strlen(name) - 3, "_id") == 0;
+            if (n && !cJSON_GetObjectItemCaseSensitive(a, name))
+                cJSON_AddStringToObject(a, name, id ? "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d99" : "fuzz");
+            r += n;
+            r += strspn(r, " ");
+        }
     }
     for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
         if (strcmp(extras[i].label, d->label) != 0)

@@ -63,6 +63,9 @@ usage() { sed -n '2,13p' "$0" >&2; exit 2; }
 known() { for t in $targets; do [ "$t" = "$1" ] && return 0; done; echo "unknown target $1 (fuzz/run.sh list)" >&2; exit 2; }
 
 command -v clang >/dev/null || { echo "fuzz/run.sh needs clang (apt-get install clang)" >&2; exit 1; }
+# UBSan reports go on by default: stop at the first, as at any other finding.
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS
 
 configure_once() {
     [ -x "$top/configure" ] || (cd "$top" && ./autogen.sh)
@@ -77,6 +80,11 @@ configure_once() {
         libpcfmcp-core.la
 }
 
+# The libraries the build links (configure decides, e.g. whether hiredis).
+deps() {
+    printf 'fuzz-print-libs:\n\t@echo $(DEP_LIBS)\n' | make -s -f Makefile -f - fuzz-print-libs
+}
+
 build() {
     t=$1
     srcs="$top/fuzz/fuzz_$t.c"
@@ -89,7 +97,7 @@ build() {
         .libs/libpcfmcp-server.a .libs/libpcfmcp-tools.a .libs/libpcfmcp-transport.a \
         .libs/libpcfmcp-pcf.a .libs/libpcfmcp-mcp.a .libs/libpcfmcp-hardening.a \
         .libs/libpcfmcp-core.a \
-        $(pkg-config --libs libcjson libcurl gnutls libmicrohttpd yaml-0.1 zlib libpcre2-8) -lm -pthread \
+        $(deps) \
         -o "fuzz-$t"
     rm -f "$t.dict"
     for d in $(dicts_of "$t"); do cat "$top/fuzz/$d.dict" >>"$t.dict"; done

@@ -437,6 +437,32 @@ def pcfweb():
             login_page(),
             answer(case("ui/login", "success"), headers={"location": "http://127.0.0.1/login?next=%2F"})]),
     }
+    # The workspace operations: their captured pages in order, after a login.
+    ws_files = {"tasks": "ws_tasks", "task": "ws_tasks", "files": "ws_files", "file": "ws_files",
+                "chats": "ws_chats", "chat": "ws_chats", "credentials_import": "ws_credentials_io",
+                "credentials_export": "ws_credentials_io", "hosts_import": "ws_hosts_import",
+                "issue_templates": "ws_issue_templates", "issue_from_template": "ws_issue_templates",
+                "issues_bulk_edit": "ws_issues_bulk", "issues_merge": "ws_issues_bulk",
+                "issues_bulk_delete": "ws_issues_bulk", "poc_set_main": "ws_issues_bulk",
+                "issue_share": "ws_share", "services": "ws_services", "service": "ws_services",
+                "paths": "ws_network_paths", "path": "ws_network_paths",
+                "token_info": "ws_team_admin", "team_user_kick": "ws_team_admin"}
+    import re
+    table = open(os.path.join(TOP, "lib", "pcf", "endpoints.c")).read()
+    for label in re.findall(r'WS\([A-Z_]+, "([a-z_]+)"', table):
+        f = ws_files.get(label) or ws_files.get(label.split("_")[0])
+        if not f or not os.path.exists(os.path.join(FIXTURES, "ui", f + ".json")):
+            continue
+        cases = fixture("ui/" + f)
+        args = {}
+        for c in cases:
+            args.update(path_ids(c["request"]["path"]))
+        answers = login() + [answer(c) for c in cases[:40]]
+        text = drive_input(label, 3, args, answers)
+        while len(text) > 60000 and len(answers) > 3:
+            answers.pop()
+            text = drive_input(label, 3, args, answers)
+        seeds["ws-" + label] = text
     return seeds
 
 
@@ -657,6 +683,8 @@ def run_cli(*args):
     if not exe:
         return None
     env = {k: v for k, v in os.environ.items() if not k.startswith("PCF_MCP_")}
+    # Every tool, not only the default toolsets.
+    env.update(PCF_MCP_TOOLS_TOOLSETS="all", PCF_MCP_TOOLS_ENABLE_DESTRUCTIVE="true")
     return subprocess.run([exe] + list(args), capture_output=True, env=env, check=True).stdout
 
 
