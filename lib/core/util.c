@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -265,6 +266,23 @@ uint64_t pcfmcp__wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool pcfmcp__utc_format(double secs, bool with_time, char *out, size_t n)
+{
+    if (n)
+        out[0] = '\0';
+    /* Years 1 to 9999: what a date field can mean, and far inside time_t. */
+    if (!n || !isfinite(secs) || secs < -62135596800.0 || secs >= 253402300800.0)
+        return false;
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) ||
+        !strftime(out, n, with_time ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d", &tm)) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
 }
 
 void pcfmcp__rfc3339(uint64_t wall_ms, char out[32])

@@ -59,6 +59,11 @@ uint64_t pcfmcp__now_ns(void);      /* CLOCK_MONOTONIC */
 uint64_t pcfmcp__wall_ms(void);     /* CLOCK_REALTIME, Unix epoch */
 /* RFC 3339 UTC with milliseconds, "2026-11-25T18:37:53.123Z", into out[32]. */
 void pcfmcp__rfc3339(uint64_t wall_ms, char out[32]);
+/* @p secs (Unix seconds, any double, e.g. from a peer) in UTC as a date
+ * (2026-11-24) or, with @p with_time, an RFC 3339 time (…T10:03:06Z) into
+ * out[n]. False, with out empty, when it is not finite or outside years
+ * 1..9999: no conversion out of time_t's range. */
+bool pcfmcp__utc_format(double secs, bool with_time, char *out, size_t n);
 
 /* Case-insensitive ASCII comparisons (header names, schemes). */
 bool pcfmcp__strcaseeq(const char *a, const char *b);

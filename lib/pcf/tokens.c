@@ -309,7 +309,8 @@ pcfmcp_error_t pcfmcp__pcf_run_token_check(pcf_call *c)
     const cJSON *doc = c->res->parsed;
     double created = pcfmcp__json_num(doc, "creation_date", -1);
     double duration = pcfmcp__json_num(doc, "duration", -1);
-    if (created >= 0 && duration >= 0) {
+    /* From PCF: only times a token can have (before year 9999) are used. */
+    if (created >= 0 && duration >= 0 && created < 253402300800.0 && duration < 253402300800.0) {
         pcfmcp_pcf_t *pcf = c->pcf;
         pthread_mutex_lock(&pcf->tok_lock);
         if (!pcf->tok_invalid)

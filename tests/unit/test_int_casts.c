@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/util.h"
 #include "mcp/schema.h"
 #include "tools/toolset.h"
 
@@ -80,6 +82,24 @@ START_TEST(json_int_members_never_convert_out_of_range)
 }
 END_TEST
 
+/* PCF's timestamps (project dates, chat times) shown as dates: a value
+ * time_t cannot hold gives nothing instead of a conversion out of range. */
+START_TEST(peer_times_format_only_when_representable)
+{
+    char out[32];
+    ck_assert(pcfmcp__utc_format(0, false, out, sizeof(out)));
+    ck_assert_str_eq(out, "1970-01-01");
+    ck_assert(pcfmcp__utc_format(1795544586.9, false, out, sizeof(out)));
+    ck_assert_str_eq(out, "2026-11-24");
+    static const double bad[] = { 1e300, -1e300, 1e20, INFINITY, -INFINITY, NAN };
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(bad); i++) {
+        memcpy(out, "unchanged", 10);
+        ck_assert(!pcfmcp__utc_format(bad[i], false, out, sizeof(out)));
+        ck_assert_str_eq(out, "");
+    }
+}
+END_TEST
+
 /* A count past int64_t means "no limit" for a maximum, "nothing fits" for a
  * minimum; it used to become INT64_MIN. */
 START_TEST(schema_counts_past_int64_saturate)
@@ -139,6 +159,7 @@ int main(void)
     TCase *t = tcase_create("numbers");
     tcase_add_test(t, json_int64_converts_only_what_fits);
     tcase_add_test(t, json_int_members_never_convert_out_of_range);
+    tcase_add_test(t, peer_times_format_only_when_representable);
     tcase_add_test(t, schema_counts_past_int64_saturate);
     tcase_add_test(t, args_int_refuses_what_it_cannot_return);
     tcase_add_test(t, rendering_pcf_numbers_never_converts_out_of_range);

@@ -102,6 +102,32 @@ START_TEST(a_create_answered_without_the_new_id_is_a_bad_response)
 }
 END_TEST
 
+/* check_token's creation_date and duration come from PCF: an absurd pair
+ * leaves the expiry unknown instead of overflowing into it. */
+START_TEST(token_expiry_ignores_absurd_times)
+{
+    pcfmcp_pcf_t *p = client();
+    static const char *const bodies[] = {
+        "{\"creation_date\":1e300,\"duration\":5}",
+        "{\"creation_date\":5,\"duration\":1e300}",
+        "{\"creation_date\":1e400,\"duration\":1e400}",
+    };
+    for (size_t i = 0; i < PCFMCP_ARRAY_LEN(bodies); i++) {
+        peer_answer a = { .method = "POST", .method_len = 4, .suffix = "/api/v1/check_token",
+                          .suffix_len = 19, .status = 200,
+                          .head = "Content-Type: application/json\n", .head_len = 31,
+                          .body = bodies[i], .body_len = strlen(bodies[i]) };
+        peer_script(&a, 1);
+        pcfmcp_pcf_result_t *res = NULL;
+        ck_assert_int_eq(pcfmcp_pcf_token_check(p, &res), PCFMCP_OK);
+        ck_assert_msg(pcfmcp_pcf_token_expiry(p) == 0, "%s: %lld", bodies[i],
+                      (long long)pcfmcp_pcf_token_expiry(p));
+        pcfmcp_pcf_result_free(res);
+    }
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 int main(void)
 {
     if (pcfmcp_global_init() != PCFMCP_OK)
@@ -109,6 +135,7 @@ int main(void)
     Suite *s = suite_create("pcf_answers");
     TCase *t = tcase_create("writes");
     tcase_add_test(t, a_create_answered_without_the_new_id_is_a_bad_response);
+    tcase_add_test(t, token_expiry_ignores_absurd_times);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
