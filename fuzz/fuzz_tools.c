@@ -105,21 +105,32 @@ static void report_kinds(void)
         fprintf(stderr, "fuzz_tools: known class: %lu x %s\n", kinds[i].n, kinds[i].kind);
 }
 
-/* The engine names what does not conform in its error log lines; only its
- * own lines count (PCF's text may say anything). */
+/* The engine names what does not conform in its error log lines (component
+ * "mcp"); only its own words count, PCF's values in them may say anything. */
 static void sink(pcfmcp_log_level_t level, const char *line, size_t len, void *ud)
 {
     (void)ud;
-    if (level != PCFMCP_LOG_ERROR || !memmem(line, len, "\"component\":\"mcp\"", 17))
+    if (level != PCFMCP_LOG_ERROR)
         return;
     cJSON *j = cJSON_ParseWithLength(line, len);
+    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(j, "component");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "msg");
-    const char *msg = cJSON_IsString(m) ? m->valuestring : "";
-    if (strstr(msg, "returned no structured content")) {
+    const char *msg = cJSON_IsString(m) && cJSON_IsString(comp) &&
+                              strcmp(comp->valuestring, "mcp") == 0
+                          ? m->valuestring
+                          : "";
+    /* "tool <name> <verdict>": the name has no spaces, what follows it is
+     * the engine's own text up to PCF's values (which may say anything). */
+    if (strncmp(msg, "tool ", 5) != 0) {
+        cJSON_Delete(j);
+        return;
+    }
+    char tool[64];
+    snprintf(tool, sizeof(tool), "%.*s", (int)strcspn(msg + 5, " "), msg + 5);
+    const char *verdict = msg + 5 + strcspn(msg + 5, " ");
+    if (strcmp(verdict, " declares an outputSchema but returned no structured content") == 0) {
         snprintf(no_structured, sizeof(no_structured), "%s", msg);
-    } else if (strncmp(msg, "tool ", 5) == 0 && strstr(msg, "violates its outputSchema: ")) {
-        char tool[64];
-        snprintf(tool, sizeof(tool), "%.*s", (int)strcspn(msg + 5, " "), msg + 5);
+    } else if (strncmp(verdict, " returned structured content that violates its outputSchema: ", 62) == 0) {
         /* "...outputSchema: <problem>\n<problem>\n" */
         for (const char *p = strstr(msg, "outputSchema: ") + 14; *p;) {
             size_t n = strcspn(p, "\n");
