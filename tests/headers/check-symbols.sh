@@ -65,7 +65,10 @@ int main(void)
     return 0;
 }
 EOF_C
-    if ! ${CC:-cc} -I"$top_srcdir/include" -I"$top_builddir/include" "$work/old.c" \
+    # Built with the library's sanitizer flags: an ASan library needs its
+    # runtime loaded first, which only an instrumented program does.
+    # shellcheck disable=SC2086
+    if ! ${CC:-cc} ${SAN_FLAGS:-} -I"$top_srcdir/include" -I"$top_builddir/include" "$work/old.c" \
             -L"$top_builddir/.libs" -lpcfmcp -o "$work/old" 2>"$work/old.err"; then
         echo "FAIL: a program bound to PCFMCP_0 does not link:"; cat "$work/old.err"; fail=1
     elif ! objdump -T "$work/old" | grep -q '(PCFMCP_0) *pcfmcp_gate_new'; then
