@@ -142,7 +142,7 @@ static bool keep_raw_integers(cJSON *node, const char *s, size_t len, size_t *po
 /* Rewrites every `\u0000` escape inside a string as `\ufffd`, in place:
  * the same six characters, so offsets and lengths stay, and the string
  * keeps its full length with a visible U+FFFD where the NUL was. */
-static void mark_nuls(char *s, size_t len)
+void pcfmcp__json_mark_nul(char *s, size_t len)
 {
     bool in_str = false;
     for (size_t i = 0; i < len; i++) {
@@ -198,7 +198,7 @@ static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool 
         if (!copy)
             return PCFMCP__JSON_NOMEM;
         memcpy(copy, s, len);
-        mark_nuls(copy, len);
+        pcfmcp__json_mark_nul(copy, len);
         pcfmcp__json_status st = parse(copy, len, max_depth, false, out, err_off);
         pcfmcp__free(copy);
         return st;

@@ -35,6 +35,10 @@ pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth,
  * cut short silently either and the change shows. */
 pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
                                                    cJSON **out, size_t *err_off);
+/* Rewrites each \u0000 escape inside the strings of JSON text @p s as
+ * \ufffd, in place (same length): the text then says what
+ * pcfmcp__json_parse_marking_nul() made of it. */
+void pcfmcp__json_mark_nul(char *s, size_t len);
 const char *pcfmcp__json_status_text(pcfmcp__json_status st);
 
 /* Maximum nesting of @p s (objects + arrays), stopping early past @p cap. */

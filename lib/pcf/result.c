@@ -295,6 +295,8 @@ void pcfmcp__pcf_classify_api(pcfmcp_pcf_result_t *r, const pcfmcp__pcf_answer *
             pcfmcp__pcf_fail(r, PCFMCP_ERR_NOMEM, "out of memory");
             return;
         }
+        /* The text handed out says what the parsed document says. */
+        pcfmcp__json_mark_nul(r->json, a->len);
         r->json_len = a->len;
         r->parsed = doc;
     } else {

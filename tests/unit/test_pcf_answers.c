@@ -11,6 +11,7 @@
 
 #include <pcfmcp/pcfmcp.h>
 
+#include "core/json.h"
 #include "helpers/scriptpeer.h"
 #include "pcf/client.h"
 
@@ -128,6 +129,36 @@ START_TEST(token_expiry_ignores_absurd_times)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfapi.c: the client marks each U+0000 in PCF's JSON
+ * as U+FFFD in what it parses, but handed out the answer's text with the
+ * \u0000 escapes left in, which its own parser refuses and a C consumer's
+ * cuts the strings at. The text says what the parsed document says. */
+START_TEST(answer_text_marks_nul_like_the_parsed_answer)
+{
+    pcfmcp_pcf_t *p = client();
+    static const char body[] = "{\"id\":\"\\u0000x\",\"n\":\"a\\\\u0000\"}";
+    peer_answer a = { .method = "POST", .method_len = 4, .suffix = "/api/v1/user/me",
+                      .suffix_len = 15, .status = 200,
+                      .head = "Content-Type: application/json\n", .head_len = 31, .body = body,
+                      .body_len = sizeof(body) - 1 };
+    peer_script(&a, 1);
+    pcfmcp_pcf_result_t *res = NULL;
+    ck_assert_int_eq(pcfmcp__pcf_call(p, NULL, PCFMCP__PCF_OP_USER_ME, NULL, &res), PCFMCP_OK);
+    size_t len = 0;
+    const char *json = pcfmcp_pcf_result_json(res, &len);
+    ck_assert_ptr_nonnull(json);
+    ck_assert_ptr_null(strstr(json, "\"\\u0000"));
+    cJSON *doc = NULL;
+    ck_assert_int_eq(pcfmcp__json_parse(json, len, 8, &doc, NULL), PCFMCP__JSON_OK);
+    ck_assert_str_eq(cJSON_GetObjectItem(doc, "id")->valuestring, "\xef\xbf\xbdx");
+    /* An escaped backslash before "u0000" is no escape of U+0000. */
+    ck_assert_str_eq(cJSON_GetObjectItem(doc, "n")->valuestring, "a\\u0000");
+    cJSON_Delete(doc);
+    pcfmcp_pcf_result_free(res);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 int main(void)
 {
     if (pcfmcp_global_init() != PCFMCP_OK)
@@ -136,6 +167,7 @@ int main(void)
     TCase *t = tcase_create("writes");
     tcase_add_test(t, a_create_answered_without_the_new_id_is_a_bad_response);
     tcase_add_test(t, token_expiry_ignores_absurd_times);
+    tcase_add_test(t, answer_text_marks_nul_like_the_parsed_answer);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
