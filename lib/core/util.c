@@ -15,6 +15,21 @@
 #include "core/alloc.h"
 #include "core/util.h"
 
+void pcfmcp__buf_put_utf8(pcfmcp__buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t bad = n - i;
+        if (pcfmcp__utf8_valid(s + i, n - i, &bad)) {
+            pcfmcp__buf_append(b, s + i, n - i);
+            return;
+        }
+        pcfmcp__buf_append(b, s + i, bad);
+        pcfmcp__buf_puts(b, "\xef\xbf\xbd");
+        i += bad + 1;
+    }
+}
+
 bool pcfmcp__utf8_valid(const char *str, size_t n, size_t *bad_at)
 {
     const unsigned char *s = (const unsigned char *)str;

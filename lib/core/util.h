@@ -7,9 +7,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/buf.h"
+
 /* Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF).
  * On failure *bad_at (if given) receives the offset of the first bad byte. */
 bool pcfmcp__utf8_valid(const char *s, size_t n, size_t *bad_at);
+/* Appends @p s to @p b as UTF-8: each byte that begins no valid sequence
+ * becomes U+FFFD. For text from a peer that results and JSON will carry. */
+void pcfmcp__buf_put_utf8(pcfmcp__buf *b, const char *s, size_t n);
 /* Compares in time that depends only on the lengths, never on the content. */
 bool pcfmcp__ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 /* Canonical 8-4-4-4-12 hex UUID, any case (what PCF's Flask converter takes). */

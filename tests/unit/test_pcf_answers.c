@@ -159,6 +159,48 @@ START_TEST(answer_text_marks_nul_like_the_parsed_answer)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfweb.c: text read from PCF's web pages went into
+ * results byte for byte, so a file name that is not UTF-8 made the result's
+ * JSON invalid. What the pages say reaches results as UTF-8, each invalid
+ * byte shown as U+FFFD. */
+START_TEST(web_page_text_reaches_results_as_utf8)
+{
+    pcfmcp_pcf_t *p = client();
+    ck_assert_int_eq(pcfmcp_pcf_set_login(p, "pcf-tester@example.com", "pw"), PCFMCP_OK);
+    static const char login_page[] =
+        "<form><input id=\"csrf_token\" name=\"csrf_token\" type=\"hidden\" value=\"t0k\"></form>";
+    static const char files_page[] =
+        "<table><tr> <td>noref.\xff\xfe.txt</td> <td>caf\xc3</td> <td><ul class=\"ui list\">"
+        "<li>10.0.0.5: \xe2\x82</li></ul></td> <td><form action=\"/project/" PID "/files/"
+        NEW "/\" method=\"post\"></form></td></tr></table>";
+    peer_answer a[] = {
+        { .method = "GET", .method_len = 3, .suffix = "/login", .suffix_len = 6, .status = 200,
+          .body = login_page, .body_len = sizeof(login_page) - 1 },
+        { .method = "POST", .method_len = 4, .suffix = "/login", .suffix_len = 6, .status = 302,
+          .head = "Location: /projects/\n", .head_len = 21 },
+        { .method = "GET", .method_len = 3, .suffix = "/files/", .suffix_len = 7, .status = 200,
+          .head = "Content-Type: text/html\n", .head_len = 24, .body = files_page,
+          .body_len = sizeof(files_page) - 1 },
+    };
+    peer_script(a, PCFMCP_ARRAY_LEN(a));
+    cJSON *args = cJSON_Parse("{\"project_id\":\"" PID "\"}");
+    pcfmcp_pcf_result_t *res = NULL;
+    ck_assert_int_eq(pcfmcp__pcf_call(p, NULL, PCFMCP__PCF_OP_FILES_LIST, args, &res), PCFMCP_OK);
+    size_t len = 0;
+    const char *json = pcfmcp_pcf_result_json(res, &len);
+    cJSON *doc = NULL;
+    ck_assert_int_eq(pcfmcp__json_parse(json, len, 16, &doc, NULL), PCFMCP__JSON_OK);
+    const cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "files"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(f, "filename")->valuestring,
+                     "noref.\xef\xbf\xbd\xef\xbf\xbd.txt");
+    ck_assert_str_eq(cJSON_GetObjectItem(f, "description")->valuestring, "caf\xef\xbf\xbd");
+    cJSON_Delete(doc);
+    cJSON_Delete(args);
+    pcfmcp_pcf_result_free(res);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 int main(void)
 {
     if (pcfmcp_global_init() != PCFMCP_OK)
@@ -168,6 +210,7 @@ int main(void)
     tcase_add_test(t, a_create_answered_without_the_new_id_is_a_bad_response);
     tcase_add_test(t, token_expiry_ignores_absurd_times);
     tcase_add_test(t, answer_text_marks_nul_like_the_parsed_answer);
+    tcase_add_test(t, web_page_text_reaches_results_as_utf8);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
