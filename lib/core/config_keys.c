@@ -165,8 +165,9 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     { "tools.enable_destructive", B, "false", NULL, 0, 0, NULL, 0, NULL,
       "Offer the delete_* tools; each then needs a confirm argument repeating the target id." },
     { "tools.projects", L, "", NULL, 0, 0, NULL, 0, NULL,
-      "Limit the assistant to these projects (UUIDs, or exact names resolved to UUIDs at start; "
-      "a name several projects share stops the start); others are hidden and refused." },
+      "Limit the assistant to these projects (UUIDs, or exact names resolved to UUIDs at start "
+      "with the server's own PCF credentials; a name several projects share stops the start); "
+      "others are hidden and refused." },
     { "tools.default_project", S, "", NULL, 0, 0, NULL, 0, NULL,
       "Project used when a tool call names none: a UUID, or an exact name resolved at start." },
     { "tools.max_response_bytes", I, "65536", NULL, 1024, 64 * MIB, NULL, 0, NULL,

@@ -158,23 +158,67 @@ void pcfmcp__json_mark_nul(char *s, size_t len)
     }
 }
 
+/* Member names of one object, sorted, to find one given twice. */
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* True when some object in @p node names a member twice. Recursion is
+ * bounded by the depth checked before parsing (and cJSON's own limit). */
+static bool has_duplicate(const cJSON *node, bool *nomem)
+{
+    for (; node; node = node->next) {
+        if (cJSON_IsObject(node) && node->child && node->child->next) {
+            size_t n = 0;
+            for (const cJSON *c = node->child; c; c = c->next)
+                n++;
+            if (n <= 8) {
+                for (const cJSON *a = node->child; a; a = a->next)
+                    for (const cJSON *b = a->next; b; b = b->next)
+                        if (strcmp(a->string, b->string) == 0)
+                            return true;
+            } else {
+                const char **names = pcfmcp__malloc(n * sizeof(*names));
+                if (!names) {
+                    *nomem = true;
+                    return true;
+                }
+                size_t k = 0;
+                for (const cJSON *c = node->child; c; c = c->next)
+                    names[k++] = c->string;
+                qsort(names, n, sizeof(*names), cmp_names);
+                bool dup = false;
+                for (k = 1; k < n && !dup; k++)
+                    dup = strcmp(names[k - 1], names[k]) == 0;
+                pcfmcp__free(names);
+                if (dup)
+                    return true;
+            }
+        }
+        if (node->child && has_duplicate(node->child, nomem))
+            return true;
+    }
+    return false;
+}
+
 static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool mark_nul,
-                                 cJSON **out, size_t *err_off);
+                                 bool unique, cJSON **out, size_t *err_off);
 
 pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth, cJSON **out,
                                        size_t *err_off)
 {
-    return parse(s, len, max_depth, false, out, err_off);
+    return parse(s, len, max_depth, false, true, out, err_off);
 }
 
 pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
                                                    cJSON **out, size_t *err_off)
 {
-    return parse(s, len, max_depth, true, out, err_off);
+    return parse(s, len, max_depth, true, false, out, err_off);
 }
 
 static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool mark_nul,
-                                 cJSON **out, size_t *err_off)
+                                 bool unique, cJSON **out, size_t *err_off)
 {
     size_t bad = 0;
     *out = NULL;
@@ -199,7 +243,7 @@ static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool 
             return PCFMCP__JSON_NOMEM;
         memcpy(copy, s, len);
         pcfmcp__json_mark_nul(copy, len);
-        pcfmcp__json_status st = parse(copy, len, max_depth, false, out, err_off);
+        pcfmcp__json_status st = parse(copy, len, max_depth, false, unique, out, err_off);
         pcfmcp__free(copy);
         return st;
     }
@@ -231,6 +275,13 @@ static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool 
             return PCFMCP__JSON_SYNTAX;
         }
     }
+    bool nomem = false;
+    if (unique && has_duplicate(j, &nomem)) {
+        cJSON_Delete(j);
+        if (err_off)
+            *err_off = 0;
+        return nomem ? PCFMCP__JSON_NOMEM : PCFMCP__JSON_DUPLICATE;
+    }
     size_t pos = 0;
     if (long_digits && !keep_raw_integers(j, s, used, &pos, 0)) {
         cJSON_Delete(j);
@@ -249,6 +300,7 @@ const char *pcfmcp__json_status_text(pcfmcp__json_status st)
     case PCFMCP__JSON_DEPTH: return "JSON nested too deeply";
     case PCFMCP__JSON_NOMEM: return "out of memory";
     case PCFMCP__JSON_NUL: return "a string contains U+0000 (\\u0000), which is not accepted";
+    case PCFMCP__JSON_DUPLICATE: return "an object names the same member twice";
     }
     return "invalid JSON";
 }

@@ -16,7 +16,8 @@ typedef enum {
     PCFMCP__JSON_UTF8,     /* bytes are not UTF-8 */
     PCFMCP__JSON_DEPTH,    /* nested deeper than allowed */
     PCFMCP__JSON_NOMEM,
-    PCFMCP__JSON_NUL       /* a string holds \u0000, which C strings would cut at */
+    PCFMCP__JSON_NUL,      /* a string holds \u0000, which C strings would cut at */
+    PCFMCP__JSON_DUPLICATE /* an object names one member twice */
 } pcfmcp__json_status;
 
 /* Parses exactly @p len bytes (trailing whitespace allowed, nothing else),
@@ -25,14 +26,20 @@ typedef enum {
  * document comes through here, so this is also where a string escaping
  * U+0000 is refused: cJSON hands strings over NUL-terminated, and one would
  * silently lose everything after it (a file name, an id). Hence every parsed
- * string is exactly as long as its JSON text says. @p err_off receives the
- * offset of a syntax, encoding or NUL error. */
+ * string is exactly as long as its JSON text says. A member name given
+ * twice in one object is refused too (RFC 7493): cJSON keeps the first,
+ * JavaScript, Python and most proxies the last, so a request could be read
+ * as another one than the one served (and RFC 7519 allows a JWT parser
+ * only to refuse or keep the last). @p err_off receives the offset of a
+ * syntax, encoding or NUL error. */
 pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth, cJSON **out,
                                        size_t *err_off);
 /* The same for documents from PCF, which sends NUL in strings of its own
  * (a binary PoC's "content" in the project export, beside its base64): such
  * a document is not refused, but each U+0000 becomes U+FFFD, so no string is
- * cut short silently either and the change shows. */
+ * cut short silently either and the change shows. PCF's documents come
+ * from Python's json, which never repeats a name: their (large) objects
+ * are not searched for duplicates. */
 pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
                                                    cJSON **out, size_t *err_off);
 /* Rewrites each \u0000 escape inside the strings of JSON text @p s as

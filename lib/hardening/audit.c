@@ -541,9 +541,9 @@ static pcfmcp_error_t write_line(pcfmcp_audit_t *a, const char *line, size_t len
 /* http_status 0 and client NULL: not an HTTP-level refusal. */
 static pcfmcp_error_t record(pcfmcp_audit_t *a, const char *event, const char *identity,
                              const char *pcf_user, const char *session, const char *request_id,
-                             const char *trace_id, const char *tool, const char *args_json,
-                             const char *outcome, double duration, const char *detail,
-                             unsigned http_status, const char *client)
+                             const char *trace_id, const char *tool_key, const char *tool,
+                             const char *args_json, const char *outcome, double duration,
+                             const char *detail, unsigned http_status, const char *client)
 {
     char ts[32];
     pcfmcp__rfc3339(pcfmcp__wall_ms(), ts);
@@ -556,7 +556,7 @@ static pcfmcp_error_t record(pcfmcp_audit_t *a, const char *event, const char *i
     member(&b, "session", session);
     member(&b, "request_id", request_id);
     member(&b, "trace_id", trace_id);
-    member(&b, "tool", tool);
+    member(&b, tool_key, tool);
     cJSON *args = NULL;
     if (args_json) {
         size_t alen = strlen(args_json);
@@ -620,8 +620,20 @@ PCFMCP_API pcfmcp_error_t pcfmcp_audit_record(pcfmcp_audit_t *a, const char *eve
 {
     if (!a || !event || !outcome)
         return PCFMCP_ERR_INVALID_ARG;
-    return record(a, event, identity, pcf_user, session, request_id, trace_id, tool, args_json,
-                  outcome, duration, detail, 0, NULL);
+    return record(a, event, identity, pcf_user, session, request_id, trace_id, "tool", tool,
+                  args_json, outcome, duration, detail, 0, NULL);
+}
+
+pcfmcp_error_t pcfmcp__audit_read(pcfmcp_audit_t *a, const char *event, const char *identity,
+                                  const char *pcf_user, const char *session,
+                                  const char *request_id, const char *trace_id,
+                                  const char *subject_key, const char *subject,
+                                  const char *args_json, const char *outcome, double duration)
+{
+    if (!a || !event || !subject_key || !outcome)
+        return PCFMCP_ERR_INVALID_ARG;
+    return record(a, event, identity, pcf_user, session, request_id, trace_id, subject_key,
+                  subject, args_json, outcome, duration, NULL, 0, NULL);
 }
 
 pcfmcp_error_t pcfmcp__audit_http_refusal(pcfmcp_audit_t *a, unsigned status, const char *reason,
@@ -631,7 +643,7 @@ pcfmcp_error_t pcfmcp__audit_http_refusal(pcfmcp_audit_t *a, unsigned status, co
     if (!a || !reason)
         return PCFMCP_ERR_INVALID_ARG;
     return record(a, "refusal", identity && *identity ? identity : "anonymous", NULL, NULL, NULL,
-                  NULL, method, NULL, "refused", -1, reason, status,
+                  NULL, "tool", method, NULL, "refused", -1, reason, status,
                   client_address && *client_address ? client_address : NULL);
 }
 

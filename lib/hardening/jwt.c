@@ -361,17 +361,6 @@ void pcfmcp__jwt_clear(pcfmcp__jwt *jwt)
     memset(jwt, 0, sizeof(*jwt));
 }
 
-/* RFC 7515 4.1.11 and RFC 7519 4: a member name given twice is ambiguous,
- * and parsers disagree about which one wins. */
-static bool has_duplicate_members(const cJSON *obj)
-{
-    for (const cJSON *a = obj->child; a; a = a->next)
-        for (const cJSON *b = a->next; b; b = b->next)
-            if (strcmp(a->string, b->string) == 0)
-                return true;
-    return false;
-}
-
 static pcfmcp_auth_verdict_t parse_segment(const char *s, size_t n, int depth, cJSON **out,
                                            const char **why)
 {
@@ -393,14 +382,16 @@ static pcfmcp_auth_verdict_t parse_segment(const char *s, size_t n, int depth, c
         *why = "out of memory";
         return PCFMCP_AUTH_UNAVAILABLE;
     }
+    /* RFC 7515 4.1.11 and RFC 7519 4: a member name given twice is
+     * ambiguous, and parsers disagree about which one wins; the parser
+     * refuses it at any depth. */
+    if (st == PCFMCP__JSON_DUPLICATE) {
+        *why = "token has duplicate members";
+        return PCFMCP_AUTH_INVALID;
+    }
     if (st != PCFMCP__JSON_OK || !cJSON_IsObject(j)) {
         cJSON_Delete(j);
         *why = "token is not a JSON web token";
-        return PCFMCP_AUTH_INVALID;
-    }
-    if (has_duplicate_members(j)) {
-        cJSON_Delete(j);
-        *why = "token has duplicate members";
         return PCFMCP_AUTH_INVALID;
     }
     *out = j;

@@ -1753,6 +1753,8 @@ pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, co
         char why[160];
         if (st == PCFMCP__JSON_DEPTH)
             snprintf(why, sizeof(why), "parse error: JSON nested deeper than %u levels", e->max_depth);
+        else if (st == PCFMCP__JSON_DUPLICATE)
+            snprintf(why, sizeof(why), "parse error: %s", pcfmcp__json_status_text(st));
         else
             snprintf(why, sizeof(why), "parse error: %s at byte %zu", pcfmcp__json_status_text(st), off);
         size_t elen = 0;

@@ -47,6 +47,8 @@ typedef struct pcfmcp__pcf_callctx {
     const char *session;           /* MCP session id, logged; NULL = none */
     const char *identity;          /* who asked, logged; NULL = none */
     const pcfmcp__pcf_upload *upload; /* file of an upload operation; NULL = none */
+    bool fresh; /* read PCF itself, never the read cache: the read half of a
+                   read-modify-write must see what others stored meanwhile */
 } pcfmcp__pcf_callctx;
 
 typedef enum {

@@ -456,7 +456,8 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
                                          : pcfmcp__now_ms() + (uint64_t)pcf->cfg.total_ms;
     char *cache_key = NULL;
     pcfmcp__cache_ticket ticket;
-    bool hit = pcfmcp__pcf_cache_lookup(pcf, hk.cache, op, args, res, &cache_key, &ticket);
+    bool hit = pcfmcp__pcf_cache_lookup_fresh(pcf, hk.cache, op, args, ctx && ctx->fresh, res,
+                                              &cache_key, &ticket);
     if (!hit) {
         run_call(&c, args);
         call_cleanup(&c);

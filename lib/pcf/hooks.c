@@ -131,6 +131,13 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
                               const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out,
                               pcfmcp__cache_ticket *ticket)
 {
+    return pcfmcp__pcf_cache_lookup_fresh(pcf, cache, op, args, false, res, key_out, ticket);
+}
+
+bool pcfmcp__pcf_cache_lookup_fresh(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
+                                    const cJSON *args, bool fresh, pcfmcp_pcf_result_t *res,
+                                    char **key_out, pcfmcp__cache_ticket *ticket)
+{
     *key_out = NULL;
     if (!cache || !cacheable(op) || !pcfmcp_cache_enabled(cache))
         return false;
@@ -155,6 +162,12 @@ bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__
             *key_out = key;
         else
             pcfmcp__free(key);
+        return false;
+    }
+    if (fresh) {
+        /* Not served: PCF is asked, and its answer replaces this one. */
+        pcfmcp_free(text);
+        *key_out = key;
         return false;
     }
     pcfmcp__free(key);

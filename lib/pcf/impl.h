@@ -228,6 +228,11 @@ void pcfmcp__pcf_log_fields(const pcfmcp__pcf_callctx *ctx, pcfmcp__log_fields *
 bool pcfmcp__pcf_cache_lookup(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
                               const cJSON *args, pcfmcp_pcf_result_t *res, char **key_out,
                               pcfmcp__cache_ticket *ticket);
+/* The same, never a hit (the read half of a read-modify-write): the key
+ * and ticket are given, so the fresh answer replaces what the cache held. */
+bool pcfmcp__pcf_cache_lookup_fresh(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pcfmcp__pcf_op op,
+                                    const cJSON *args, bool fresh, pcfmcp_pcf_result_t *res,
+                                    char **key_out, pcfmcp__cache_ticket *ticket);
 void pcfmcp__pcf_cache_store(pcfmcp_cache_t *cache, const char *key,
                              const pcfmcp__cache_ticket *ticket, const cJSON *args,
                              const pcfmcp_pcf_result_t *res);

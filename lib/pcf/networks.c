@@ -7,11 +7,17 @@
 #include "core/json.h"
 #include "pcf/impl.h"
 
+/* A name PCF's int() keeps as it is: a canonical integer (no sign but a
+ * minus, no leading zero, no "-0") that fits SQLite's 64-bit INTEGER.
+ * "007" would be stored as "7", and a 20-digit number makes the insert
+ * fail, which leaves PCF HEAD's database locked (every later request hangs). */
 static bool integer_string(const char *s)
 {
-    if (*s == '-')
+    bool neg = *s == '-';
+    if (neg)
         s++;
-    if (!*s)
+    size_t n = strlen(s);
+    if (n == 0 || n > 18 || (s[0] == '0' && (n > 1 || neg)))
         return false;
     for (; *s; s++)
         if (*s < '0' || *s > '9')
@@ -20,7 +26,8 @@ static bool integer_string(const char *s)
 }
 
 /* PCF HEAD does int(name) in network/create (500 for anything else), while
- * network/<id>/edit takes any name: create with "0", then rename. */
+ * network/<id>/edit takes any name: create with "0", then rename, unless
+ * int() keeps the name as it is (integer_string). */
 pcfmcp_error_t pcfmcp__pcf_run_network_create(pcf_call *c)
 {
     const cJSON *mask = cJSON_GetObjectItemCaseSensitive(c->body, "mask");

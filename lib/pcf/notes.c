@@ -61,6 +61,52 @@ out:
     return rc;
 }
 
+/* PCF's notes/edit answers the same redirect whether it changed the note
+ * or not: for a note of another project (its UPDATE and DELETE carry
+ * "AND project_id=?"), any id on Rename, an archived project, a form token
+ * PCF refused. Only the project's export tells: the change is checked there
+ * after the post, and @p must_exist first makes sure the note is one of
+ * this project's (nothing is posted for another project's note, so PCF
+ * also writes no log line naming it). */
+static pcfmcp_error_t note_edit_checked(pcf_call *c, const char *nid, const char *action,
+                                        const char *text, bool must_exist)
+{
+    const char *pid = pcfmcp__pcf_id(c, "project_id");
+    cJSON *doc = NULL;
+    pcfmcp_error_t rc;
+    if (must_exist) {
+        if ((rc = pcfmcp__pcf_ui_snapshot(c, pid, &doc)) != PCFMCP_OK)
+            return rc;
+        bool here = cJSON_GetObjectItemCaseSensitive(notes_of(doc), nid) != NULL;
+        cJSON_Delete(doc);
+        doc = NULL;
+        if (!here)
+            return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_NOT_FOUND,
+                                    "note not found in this project");
+    }
+    if ((rc = note_edit(c, nid, action, text)) != PCFMCP_OK)
+        return rc;
+    if ((rc = pcfmcp__pcf_ui_snapshot(c, pid, &doc)) != PCFMCP_OK)
+        return rc;
+    const cJSON *note = cJSON_GetObjectItemCaseSensitive(notes_of(doc), nid);
+    bool landed;
+    if (strcmp(action, "Delete") == 0) {
+        landed = note == NULL;
+    } else {
+        const char *now = pcfmcp__json_str(note, strcmp(action, "Rename") == 0 ? "name" : "html");
+        landed = now && text && strcmp(now, text) == 0;
+    }
+    cJSON_Delete(doc);
+    if (!landed)
+        return pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
+                                "PCF answered the note %s, but the project's export shows no "
+                                "change: nothing was stored (is the project archived?)",
+                                strcmp(action, "Delete") == 0   ? "delete"
+                                : strcmp(action, "Rename") == 0 ? "rename"
+                                                                : "edit");
+    return PCFMCP_OK;
+}
+
 /* Adds the note with a Referer (PCF fails without one). With a host, the
  * redirect carries the new id (#/notes/note_<id>); otherwise the export is
  * compared before and after. */
@@ -143,7 +189,7 @@ pcfmcp_error_t pcfmcp__pcf_run_note_create(pcf_call *c)
             goto out;
         }
     }
-    if (text && (rc = note_edit(c, nid, "Update", text)) != PCFMCP_OK) {
+    if (text && (rc = note_edit_checked(c, nid, "Update", text, false)) != PCFMCP_OK) {
         char msg[300];
         snprintf(msg, sizeof(msg), "note %s was created, but setting its text failed: %s", nid,
                  pcfmcp_pcf_result_message(c->res));
@@ -180,7 +226,7 @@ pcfmcp_error_t pcfmcp__pcf_run_note_edit(pcf_call *c)
     pcfmcp_error_t rc = pcfmcp__pcf_ui_begin(c);
     if (rc)
         return rc;
-    rc = note_edit(c, pcfmcp__pcf_id(c, "note_id"), action, text);
+    rc = note_edit_checked(c, pcfmcp__pcf_id(c, "note_id"), action, text, true);
     pcfmcp__pcf_ui_end(c);
     return rc ? rc : pcfmcp__pcf_ok_with_id(c, NULL, NULL);
 }

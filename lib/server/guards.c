@@ -727,7 +727,7 @@ static pcfmcp_error_t before(pcfmcp_ctx_t *ctx, const char *method, const char *
             pcfmcp_ctx_set_trace(ctx, pcfmcp_span_traceparent(cur), pcfmcp_span_tracestate(cur));
         }
     }
-    if (is_tool && args && strlen(args) <= MAX_AUDIT_ARGS)
+    if ((is_tool || strcmp(method, "prompts/get") == 0) && args && strlen(args) <= MAX_AUDIT_ARGS)
         rd->args = pcfmcp__strdup(args);
 
     if (atomic_load(&s->stopping)) {
@@ -813,6 +813,18 @@ static void after(pcfmcp_ctx_t *ctx, const char *method, const char *name,
             pcfmcp_audit_record(h->audit, is_tool ? "tool_call" : "refusal", f.identity,
                                 who[0] ? who : NULL, f.session, f.request_id, f.trace_id, is_tool ? name : method,
                                 rd ? rd->args : NULL, oname, secs, rd ? rd->refusal : NULL);
+        pthread_rwlock_unlock(&h->lock);
+    } else if (name && (strcmp(method, "resources/read") == 0 || strcmp(method, "prompts/get") == 0)) {
+        /* Resources and prompts read the same client data as tools do. */
+        bool res = method[0] == 'r';
+        char who[160] = "";
+        pcfmcp__server_pcf_user(h->s, f.identity, who, sizeof(who));
+        pthread_rwlock_rdlock(&h->lock);
+        if (h->audit)
+            pcfmcp__audit_read(h->audit, res ? "resource_read" : "prompt_get", f.identity,
+                               who[0] ? who : NULL, f.session, f.request_id, f.trace_id,
+                               res ? "resource" : "prompt", name, rd ? rd->args : NULL, oname,
+                               secs);
         pthread_rwlock_unlock(&h->lock);
     }
     /* Tool calls and refusals are worth a line at info; everything else is

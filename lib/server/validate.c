@@ -29,6 +29,7 @@
 #include "server/guards.h"
 #include "server/people.h"
 #include "server/server_internal.h"
+#include "tools/toolset.h"
 #include "transport/http_internal.h"
 
 /* Adds "<origin>: <key>: <why>"; a @p why that already starts with
@@ -135,12 +136,39 @@ static void pcf_client(const pcfmcp_config_t *c, pcfmcp__buf *b)
         add(b, c, key, why[0] ? why : pcfmcp_strerror(rc));
 }
 
+/* Names in tools.projects / tools.default_project become UUIDs with the
+ * server's own PCF view only (lib/tools/toolset.c): with per-person
+ * identities and no credentials of the server's own, a caller's view would
+ * decide everyone's scope (a look-alike project only that caller sees). */
+static void scope_names(const pcfmcp_config_t *c, const pcfmcp_toolset_t *ts, pcfmcp__buf *b)
+{
+    const char *ids = pcfmcp__cfg_auth_identities_file(c);
+    if (!ids || !*ids || !pcfmcp__toolset_scope_has_names(ts))
+        return;
+    pcfmcp_pcf_t *pcf = NULL;
+    const char *key = "pcf.url";
+    char why[900] = "";
+    pcfmcp_error_t rc = pcfmcp__server_build_pcf(c, NULL, &pcf, &key, why, sizeof(why));
+    if (rc == PCFMCP_OK && (!pcf || pcfmcp_pcf_capability(pcf, "api", NULL) != PCFMCP_OK))
+        add(b, c, pcfmcp__cfg_tools_projects(c) && *pcfmcp__cfg_tools_projects(c)
+                      ? "tools.projects" : "tools.default_project",
+            "project names are resolved with the server's own PCF credentials only (with "
+            "per-person credentials the first caller would decide everyone's scope): give the "
+            "projects' UUIDs, or configure pcf.token or pcf.email and pcf.password for the "
+            "server");
+    else if (rc == PCFMCP_ERR_NOMEM)
+        b->failed = true;
+    pcfmcp_pcf_free(pcf);
+}
+
 static void toolset(const pcfmcp_config_t *c, pcfmcp__buf *b)
 {
     pcfmcp_toolset_t *ts = NULL;
     pcfmcp_error_t rc = pcfmcp_toolset_new_from_config(&ts, c);
     if (rc != PCFMCP_OK)
         add_named(b, c, "tools.allow", ts ? pcfmcp_toolset_errmsg(ts) : pcfmcp_strerror(rc));
+    else
+        scope_names(c, ts, b);
     pcfmcp_toolset_free(ts);
 }
 

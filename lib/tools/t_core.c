@@ -701,6 +701,28 @@ pcfmcp_error_t pcfmcp__th_add_hostname(tcall *c)
         return PCFMCP_ERR_NOT_FOUND;
     char id[40];
     snprintf(id, sizeof(id), "%s", hid);
+    /* PCF's hostname/add on a name the host already has replaces its
+     * description (when one is sent) and answers the same id: the old one
+     * would be gone without a word. Replacing it takes an explicit ask. */
+    const char *name = pcfmcp__tools_arg_str(c, "hostname");
+    const char *desc = pcfmcp__tools_arg_str(c, "description");
+    if (desc && *desc && !pcfmcp__json_bool(c->args, "replace_description", false)) {
+        const cJSON *h = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_HOST_INFO,
+                                                 pcfmcp__th_args_id(c, "host_id", id), NULL);
+        if (!h)
+            return PCFMCP_ERR_PCF;
+        const cJSON *n;
+        cJSON_ArrayForEach(n, pcfmcp__json_arr(h, "hostnames")) {
+            const char *hn = pcfmcp__json_str(n, "hostname"), *old = pcfmcp__json_str(n, "description");
+            if (hn && name && strcmp(hn, name) == 0 && old && *old && strcmp(old, desc) != 0) {
+                TOOL_ERR(c, "hostname {} is already on host {} with the description {}; PCF would "
+                            "replace it. Nothing was written: leave description out to keep it, "
+                            "or pass replace_description: true to replace it.",
+                         MA_Q(name), MA_ID(id), MA_Q(old));
+                return PCFMCP_ERR_STATE;
+            }
+        }
+    }
     cJSON *a = pcfmcp__th_args_id(c, "host_id", id);
     pcfmcp__th_copy(c, a, "hostname description");
     const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_HOSTNAME_ADD, a, NULL);

@@ -75,8 +75,12 @@ static bool take_census(tcall *c, census *s)
 {
     memset(s, 0, sizeof(*s));
     pcfmcp_error_t rc;
+    /* From PCF itself: a cached export would count others' changes as the import's. */
+    bool was = c->pctx.fresh;
+    c->pctx.fresh = true;
     s->doc = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PROJECT_SNAPSHOT, pcfmcp__tools_pargs(c),
                                     &rc, NULL);
+    c->pctx.fresh = was;
     if (!s->doc)
         return false;
     s->hosts = cJSON_GetArraySize(pcfmcp__json_obj(s->doc, "hosts"));

@@ -147,8 +147,60 @@ static const char issue_text_args[] =
     "name description status cve cwe url_path param fix technical risks references intruder "
     "fields cvss_vector impact exploitability risk type";
 
+/* Whether @p v is a value PCF's int() / float() / bool(int()) takes and
+ * keeps as meant. PCF drops a custom field whose value does not convert
+ * (try/except: pass) and answers as if it had been stored; Python's
+ * converters also take what this refuses (" 7", "1_000", "nan", "1e400",
+ * which stores Infinity, a value PCF's JSON answers then cannot carry). */
+static bool field_value_ok(const char *type, const char *v)
+{
+    const char *p = v + (*v == '+' || *v == '-');
+    if (strcmp(type, "number") == 0) {
+        size_t n = strspn(p, "0123456789");
+        return n > 0 && n <= 15 && p[n] == '\0'; /* 15 digits: exact as a double */
+    }
+    if (strcmp(type, "float") == 0) {
+        size_t i = strspn(p, "0123456789"), frac = 0;
+        if (p[i] == '.')
+            frac = strspn(p + i + 1, "0123456789"), i += 1 + frac;
+        if (i == 0 || (i == 1 && p[0] == '.'))
+            return false;
+        if (p[i] == 'e' || p[i] == 'E') {
+            i++;
+            i += p[i] == '+' || p[i] == '-';
+            size_t e = strspn(p + i, "0123456789");
+            if (!e)
+                return false;
+            i += e;
+        }
+        return p[i] == '\0' && isfinite(strtod(v, NULL));
+    }
+    if (strcmp(type, "boolean") == 0)
+        return strcmp(v, "0") == 0 || strcmp(v, "1") == 0;
+    return strcmp(type, "text") == 0;
+}
+
+/* Refuses, before anything is written, a custom field PCF would drop. */
+static bool fields_convertible(tcall *c)
+{
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(c->args, "fields")) {
+        const char *type = pcfmcp__json_str(f, "type"), *v = pcfmcp__json_str(f, "value");
+        if (type && v && !field_value_ok(type, v)) {
+            TOOL_ERR(c, "custom field {}: {} is not a {} value PCF keeps (number: an integer "
+                        "such as 42; float: a decimal such as 2.5 or 1e-3; boolean: 0 or 1). PCF "
+                        "would drop the field without saying so; nothing was written.",
+                     MA_Q(f->string), MA_Q(v), MA_ID(type));
+            return false;
+        }
+    }
+    return true;
+}
+
 static cJSON *issue_body(tcall *c, bool create)
 {
+    if (!fields_convertible(c))
+        return NULL;
     cJSON *a = pcfmcp__tools_pargs(c);
     if (!create)
         cJSON_AddStringToObject(a, "issue_id", pcfmcp__tools_arg_str(c, "issue_id"));
@@ -546,8 +598,8 @@ static cJSON *merged_fields(tcall *c, const char *iid, const cJSON *given, const
             return NULL;
         }
     }
-    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
-                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    const cJSON *doc = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                               pcfmcp__th_args_id(c, "issue_id", iid), NULL);
     if (!doc)
         return NULL;
     const cJSON *cur = pcfmcp__json_obj(doc, "fields");
@@ -578,8 +630,8 @@ static cJSON *merged_fields(tcall *c, const char *iid, const cJSON *given, const
  * drops a value it cannot convert, and API v1 ignores an empty set). */
 static bool fields_landed(tcall *c, const char *iid, const cJSON *want)
 {
-    const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_ISSUE_INFO,
-                                         pcfmcp__th_args_id(c, "issue_id", iid), NULL);
+    const cJSON *doc = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_ISSUE_INFO,
+                                               pcfmcp__th_args_id(c, "issue_id", iid), NULL);
     if (!doc)
         return false;
     const cJSON *now = pcfmcp__json_obj(doc, "fields");

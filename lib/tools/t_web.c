@@ -37,8 +37,8 @@ static cJSON *cred_form(tcall *c, bool update)
          * keeps the hostnames PCF has tied to it; a new one gets none. */
         const cJSON *cur = NULL;
         if (update) {
-            const cJSON *doc = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIALS_LIST,
-                                                 pcfmcp__tools_pargs(c), NULL);
+            const cJSON *doc = pcfmcp__tools_pcf_fresh(c, PCFMCP__PCF_OP_CREDENTIALS_LIST,
+                                                       pcfmcp__tools_pargs(c), NULL);
             if (!doc) {
                 cJSON_Delete(a);
                 return NULL;

@@ -113,9 +113,10 @@ static void put_static(pcfmcp__buf *b, const char *s)
 /* Markdown inline: the characters that start a construct anywhere in a
  * line (CommonMark and GFM) are backslash-escaped and < > & become
  * entities, so untrusted text cannot make links, images, code spans,
- * emphasis, strikethrough, HTML, table cells or scheme autolinks
- * (javascript:, https:). At the start of a line (bol) the block markers are
- * escaped too: headings, quotes, lists, thematic breaks, setext underlines.
+ * emphasis, strikethrough, HTML, table cells, scheme autolinks
+ * (javascript:, https:) or GFM's scheme-less www. autolinks. At the start
+ * of a line (bol) the block markers are escaped too: headings, quotes,
+ * lists, thematic breaks, setext underlines.
  * Line breaks become spaces. The text is cleaned first. */
 static void put_md(pcfmcp__buf *b, const char *s, size_t max, bool bol)
 {
@@ -159,6 +160,13 @@ static void put_md(pcfmcp__buf *b, const char *s, size_t max, bool bol)
         case '!': case '|': case '~':
             pcfmcp__buf_putc(b, '\\');
             pcfmcp__buf_putc(b, *q);
+            break;
+        case '.':
+            /* GFM links "www." with no scheme at all (extended www autolink) */
+            if (q - p >= 3 && (q[-1] | 0x20) == 'w' && (q[-2] | 0x20) == 'w' &&
+                (q[-3] | 0x20) == 'w')
+                pcfmcp__buf_putc(b, '\\');
+            pcfmcp__buf_putc(b, '.');
             break;
         default: pcfmcp__buf_putc(b, *q);
         }

@@ -565,7 +565,8 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
     bool ro = (d->flags & F_READ) || (ts->read_only && (d->flags & F_RO_OK));
     cJSON_AddBoolToObject(a, "readOnlyHint", ro);
     if (!ro) {
-        cJSON_AddBoolToObject(a, "destructiveHint", (d->flags & F_DESTRUCTIVE) != 0);
+        /* MCP: false means "only additive updates"; an update replaces what was stored. */
+        cJSON_AddBoolToObject(a, "destructiveHint", (d->flags & (F_DESTRUCTIVE | F_OVERWRITES)) != 0);
         cJSON_AddBoolToObject(a, "idempotentHint", (d->flags & F_IDEMPOTENT) != 0);
     }
     cJSON_AddBoolToObject(a, "openWorldHint", false);
@@ -697,6 +698,11 @@ static bool scope_needs_pcf(const pcfmcp_toolset_t *ts)
     return ts->default_project && !pcfmcp__uuid_valid(ts->default_project);
 }
 
+bool pcfmcp__toolset_scope_has_names(const pcfmcp_toolset_t *ts)
+{
+    return ts && scope_needs_pcf(ts);
+}
+
 /* Which visible projects carry exactly the name @p name (byte for byte:
  * another PCF user who adds us as tester to "acme external PENTEST" must
  * not enter a scope that names "ACME external pentest"). Returns the count;
@@ -824,8 +830,11 @@ pcfmcp_error_t pcfmcp__tools_scope(tcall *c)
     pcfmcp__mt_init(&msg);
     pcfmcp_error_t rc = PCFMCP_OK;
     pthread_mutex_lock(&ts->scope_lock);
+    /* With the server's own view only: a caller's own credentials (per-person
+     * identities) would let whoever calls first decide everyone's scope, e.g.
+     * with a project of the scoped name that only that caller sees. */
     if (ts->scope_state == 0)
-        rc = resolve_scope_locked(ts, c->pcf, &c->pctx, &msg);
+        rc = resolve_scope_locked(ts, ts->pcf, &c->pctx, &msg);
     int state = ts->scope_state;
     pthread_mutex_unlock(&ts->scope_lock);
     if (rc != PCFMCP_OK) {
@@ -1009,6 +1018,15 @@ const cJSON *pcfmcp__tools_pcf(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_
     if (!doc)
         TOOL_ERR(c, "{}", MA_MT(&msg));
     pcfmcp__mt_free(&msg);
+    return doc;
+}
+
+const cJSON *pcfmcp__tools_pcf_fresh(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_error_t *rcp)
+{
+    bool was = c->pctx.fresh;
+    c->pctx.fresh = true;
+    const cJSON *doc = pcfmcp__tools_pcf(c, op, args, rcp);
+    c->pctx.fresh = was;
     return doc;
 }
 

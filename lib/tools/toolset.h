@@ -54,7 +54,9 @@ enum {
     F_PAGED = 1u << 4,       /* takes limit + cursor; output has paging members */
     F_NO_SCOPE = 1u << 5,    /* not tied to one project (teams, users, tokens) */
     F_RO_OK = 1u << 6,       /* kept in read-only mode; refuses its writing options there */
-    F_DYNAMIC = 1u << 7      /* only in dynamic mode (tools.dynamic): the toolset switches */
+    F_DYNAMIC = 1u << 7,     /* only in dynamic mode (tools.dynamic): the toolset switches */
+    F_OVERWRITES = 1u << 8   /* replaces stored values (not additive): destructiveHint, but
+                                no enable_destructive/confirm gate */
 };
 
 /* Parameter kinds: each becomes one inputSchema property. */
@@ -261,6 +263,9 @@ pcfmcp_error_t pcfmcp__mt_result_block(pcfmcp_result_t *r, cJSON *block);
  * identities), so what the server's own client can reach does not decide
  * which tools are offered; each call is still checked. Before registration. */
 void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on);
+/* Whether tools.projects / tools.default_project name a project by name
+ * (resolved with the server's own PCF credentials only). */
+bool pcfmcp__toolset_scope_has_names(const pcfmcp_toolset_t *ts);
 /* The one decision whether tool @p d can work with the PCF credentials and
  * channels of @p pcf: NULL when it can, else the reason (completing "it ...",
  * naming the settings that would make it work). Registration (@p offering:
@@ -317,6 +322,10 @@ const cJSON *pcfmcp__tools_pcf(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_
  * nobody needs the reason). */
 const cJSON *pcfmcp__tools_pcf_soft(tcall *c, pcfmcp__pcf_op op, cJSON *args,
                                     pcfmcp_error_t *rc, pcfmcp__mtext *msg);
+/* pcfmcp__tools_pcf, reading PCF itself and never the read cache: for the
+ * read half of a read-modify-write, which must see what other PCF users
+ * stored meanwhile. */
+const cJSON *pcfmcp__tools_pcf_fresh(tcall *c, pcfmcp__pcf_op op, cJSON *args, pcfmcp_error_t *rc);
 /* The args object with project_id set, ready for a PCF call. */
 cJSON *pcfmcp__tools_pargs(tcall *c);
 const char *pcfmcp__tools_arg_str(const tcall *c, const char *name);

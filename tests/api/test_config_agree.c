@@ -102,6 +102,11 @@ static const bad_case BAD[] = {
       "ftp://collector", "tracing.endpoint: ", 0 },
     { "channel without a value", "pcf:\n  url: http://127.0.0.1:9\n  channels: issues_write\n",
       NULL, NULL, "pcf.channels: \"issues_write\" is not capability=channel", 3 },
+    { "project names, per-person identities, no credentials of the server's own",
+      "pcf:\n  url: http://127.0.0.1:9\nauth:\n  identities_file: %D/people-ok.yaml\n"
+      "tools:\n  projects: [ACME external pentest]\n",
+      NULL, NULL, "tools.projects: project names are resolved with the server's own PCF "
+                  "credentials only", 6 },
 };
 
 static void expand(const char *in, char *out, size_t n)
@@ -126,6 +131,8 @@ START_TEST(each_refusal_of_serve_is_a_refusal_of_check_with_the_same_message)
     /* The token file exists: only forgetting to resolve it is wrong. */
     write_file("tok", "01234567-89ab-4cde-8f01-23456789abcd\n");
     write_file("ca.pem", "not a certificate\n");
+    write_file("people-ok.yaml", "identities:\n  - identity: \"key:alice\"\n"
+                                 "    token: \"01234567-89ab-4cde-8f01-23456789abcd\"\n");
     const char *p = write_file("c.yaml", yaml);
     pcfmcp_config_t *c = NULL;
     ck_assert_int_eq(pcfmcp_config_new(&c), PCFMCP_OK);

@@ -412,6 +412,23 @@ START_TEST(engine_refuses_nul_in_strings_instead_of_truncating)
 }
 END_TEST
 
+START_TEST(engine_refuses_duplicate_member_names)
+{
+    /* cJSON keeps the first "method", a proxy or log reader in JavaScript
+     * or Python the last: the server must not serve one request that others
+     * read as another. */
+    cJSON *r = send_msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"method\":\"tools/list\"}");
+    ck_assert_int_eq(error_code(r), -32700);
+    ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "message")->valuestring,
+                                 "twice"));
+    cJSON_Delete(r);
+    initialize("2025-11-25");
+    r = call("add_port", "{\"port\":1,\"port\":2}");
+    ck_assert_int_eq(error_code(r), -32700);
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(engine_ignores_notifications_and_unknown_responses)
 {
     ck_assert_ptr_null(send_msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/whatever\"}"));
@@ -1403,6 +1420,7 @@ static Suite *suite(void)
     tcase_add_test(t, engine_echoes_string_and_integer_ids);
     tcase_add_test(t, engine_echoes_integer_ids_beyond_2_53_digit_for_digit);
     tcase_add_test(t, engine_refuses_nul_in_strings_instead_of_truncating);
+    tcase_add_test(t, engine_refuses_duplicate_member_names);
     tcase_add_test(t, engine_ignores_notifications_and_unknown_responses);
     suite_add_tcase(s, t);
 

@@ -60,9 +60,9 @@ const STORED = {
   "edit_note.text": (v, row) => row.html === v,
   host: (v, row) => row.host_id === v || row.id === v,
 };
-// Parameters that select what to write to, not values.
+// Parameters that select what to write to, or how, not values.
 const SELECTORS = new Set(["project", "issue_id", "port_id", "network_id", "credential_id",
-  "note_id", "host", "confirm"]);
+  "note_id", "host", "confirm", "replace_description"]);
 // Alternatives: only one of each group per call (the others get a call of their own).
 const ALTERNATIVES = [["cvss", "criticality"], ["text", "content_base64"]];
 

@@ -3077,9 +3077,14 @@ def build_api(app):
         name = a["name"]
         if c.cfg.bugs:
             try:
-                name = str(int(name))        # PCF does int(name)
+                name = int(name)             # PCF does int(name): "007" is stored as 7
             except ValueError:
                 raise ServerError("int() of a network name")
+            if not -2 ** 63 <= name < 2 ** 63:
+                # sqlite3 cannot bind it; PCF HEAD's database stays locked after
+                # a failed statement, so the real server hangs from here on.
+                raise ServerError("OverflowError: Python int too large to convert to SQLite INTEGER")
+            name = str(name)
         err = network_checks(c, a["ip"], a["mask"], a["access_from"])
         if err:
             return fail(err)
@@ -3723,10 +3728,17 @@ def build_ui(app):
         back = redirect("/project/{}/notes/".format(project_id))
         if not csrf_ok(c.req):
             return back                    # the form's own CSRF check fails silently
+        # PCF's db.update_note / delete_note read the note by id alone
+        # (select_note(id)[0]: 500 when no project has it), then change it
+        # WHERE id=? AND project_id=?: a note of another project is left as
+        # it is and the answer is the same redirect. update_note_name reads
+        # nothing: any id is a silent no-op.
         note = c.st.notes.get((c.req.fget("note_id", "") or "").lower())
-        if note is None or note["project_id"] != project_id:
-            raise ServerError("note not found")
         action, text = c.req.fget("action", ""), c.req.fget("text", "")
+        if note is None and action in ("Update", "Delete"):
+            raise ServerError("select_note(note_id)[0]: IndexError")
+        if note is None or note["project_id"] != project_id:
+            return back
         if action == "Update":
             note["html"] = text
         elif action == "Rename":

@@ -15,6 +15,10 @@ field the fake holds.
                                    tie objects together, emails and passwords
                                    stay, so the data still hangs together and
                                    pcf-mcp can still log in.
+                                   Optional "formulas": [...] become the whole
+                                   value of the fields a CSV report shows
+                                   (spreadsheet formula injection), and "keys":
+                                   [...] the names of extra custom fields.
 """
 import base64
 import json
@@ -117,6 +121,8 @@ def control(app, req, body, json_resp):
         if not texts or not all(isinstance(t, str) and t for t in texts):
             return json_resp({"status": "error", "error": "texts: a list of strings"}, 400)
         t = _Texts(texts)
+        formulas = body.get("formulas") or []
+        keys = body.get("keys") or []
         with app.db_lock:
             st = app.state
             for name in TABLES:
@@ -124,5 +130,16 @@ def control(app, req, body, json_resp):
                     _plant_row(name, row, t)
             for log in st.logs:
                 log["description"] = t.next()
+            if formulas:
+                f = _Texts(formulas)
+                for table, members in (("issues", ("name", "status", "cve", "url_path", "fix")),
+                                       ("ports", ("service",)), ("hostnames", ("hostname",))):
+                    for row in getattr(st, table).values():
+                        for k in members:
+                            if isinstance(row.get(k), str):
+                                row[k] = f.next()
+            for i, row in enumerate(st.issues.values()):
+                for k in keys[i % 2::2] if keys else ():
+                    row["fields"][k] = {"type": "text", "value": t.next()}
         return json_resp({"status": "ok", "planted": t.i})
     return None

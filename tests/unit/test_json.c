@@ -231,7 +231,9 @@ START_TEST(json_integers_beyond_2_53_keep_their_digits)
                               "\"a\":-98765432109876543210,\"d\":1.5e300,\"e\":true,\"f\":9007199254740992,"
                               "\"g\":null,\"h\":9007199254740993 } ";
     cJSON *j = NULL;
-    ck_assert_int_eq(pcfmcp__json_parse(doc, strlen(doc), 8, &j, NULL), PCFMCP__JSON_OK);
+    /* The duplicate "a" is refused from peers; PCF documents keep both. */
+    ck_assert_int_eq(pcfmcp__json_parse(doc, strlen(doc), 8, &j, NULL), PCFMCP__JSON_DUPLICATE);
+    ck_assert_int_eq(pcfmcp__json_parse_marking_nul(doc, strlen(doc), 8, &j, NULL), PCFMCP__JSON_OK);
     const cJSON *a = j->child;
     const cJSON *c = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "c");
     ck_assert_str_eq(c->valuestring, "12345678901234567890");
@@ -247,6 +249,51 @@ START_TEST(json_integers_beyond_2_53_keep_their_digits)
     ck_assert_str_eq(text, "9007199254740993");
     cJSON_free(text);
     cJSON_Delete(copy);
+    cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(json_duplicate_member_names_are_refused)
+{
+    /* Peers parse duplicates differently (most keep the last, cJSON the
+     * first): a gateway, an audit trail or a JWT check could read another
+     * method, tool or claim than the one served. RFC 7493 (I-JSON) forbids
+     * them; RFC 7519 lets a JWT parser only refuse them or keep the last. */
+    static const char *const bad[] = {
+        "{\"id\":1,\"id\":2}",
+        "{\"method\":\"ping\",\"x\":0,\"method\":\"tools/call\"}",
+        "{\"params\":{\"name\":\"list_projects\",\"name\":\"delete_project\"}}",
+        "[1,{\"a\":[{\"b\":1,\"c\":2,\"b\":3}]}]",
+        "{\"a\":1,\"\\u0061\":2}", /* the same name, once escaped */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cJSON *j = NULL;
+        ck_assert_msg(pcfmcp__json_parse(bad[i], strlen(bad[i]), 8, &j, NULL) == PCFMCP__JSON_DUPLICATE,
+                      "accepted %s", bad[i]);
+        ck_assert_ptr_null(j);
+        ck_assert_ptr_null(pcfmcp__json_parse_object(bad[i], strlen(bad[i])));
+    }
+    ck_assert_ptr_nonnull(strstr(pcfmcp__json_status_text(PCFMCP__JSON_DUPLICATE), "twice"));
+    /* The same name in different objects, and a large object, are fine. */
+    static const char fine[] = "{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}],\"A\":0}";
+    cJSON *j = NULL;
+    ck_assert_int_eq(pcfmcp__json_parse(fine, strlen(fine), 8, &j, NULL), PCFMCP__JSON_OK);
+    cJSON_Delete(j);
+    pcfmcp__buf big;
+    pcfmcp__buf_init(&big);
+    pcfmcp__buf_putc(&big, '{');
+    for (int i = 0; i < 20000; i++)
+        pcfmcp__buf_printf(&big, "%s\"k%d\":%d", i ? "," : "", i, i);
+    pcfmcp__buf_putc(&big, '}');
+    ck_assert_int_eq(pcfmcp__json_parse(big.data, big.len, 8, &j, NULL), PCFMCP__JSON_OK);
+    cJSON_Delete(j);
+    big.data[big.len - 1] = ','; /* the closing brace becomes a duplicate */
+    pcfmcp__buf_puts(&big, "\"k7\":1}");
+    ck_assert_int_eq(pcfmcp__json_parse(big.data, big.len, 8, &j, NULL), PCFMCP__JSON_DUPLICATE);
+    pcfmcp__buf_free(&big);
+    /* PCF's own documents come from Python's json, which never repeats a
+     * name: they are not searched. */
+    ck_assert_int_eq(pcfmcp__json_parse_marking_nul(bad[0], strlen(bad[0]), 8, &j, NULL), PCFMCP__JSON_OK);
     cJSON_Delete(j);
 }
 END_TEST
@@ -280,6 +327,7 @@ int main(void)
     tcase_add_loop_test(t, json_parsed_strings_are_never_shorter_than_their_text, 0, 4);
     tcase_add_test(t, json_nul_escape_is_refused_with_a_clear_reason);
     tcase_add_test(t, json_integers_beyond_2_53_keep_their_digits);
+    tcase_add_test(t, json_duplicate_member_names_are_refused);
     suite_add_tcase(s, t);
     t = tcase_create("rpc codes");
     tcase_add_test(t, rpc_codes_respect_each_revision);

