@@ -222,6 +222,12 @@ static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool 
 {
     size_t bad = 0;
     *out = NULL;
+    /* An empty body comes as (NULL, 0): the C library's memchr() and
+     * friends may not be given NULL even for no bytes. */
+    if (!s) {
+        s = "";
+        len = 0;
+    }
     if (!pcfmcp__utf8_valid(s, len, &bad)) {
         if (err_off)
             *err_off = bad;
