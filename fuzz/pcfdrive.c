@@ -190,9 +190,14 @@ static void check_result(pcfmcp_error_t rc, pcfmcp_pcf_result_t *res)
     const char *json = pcfmcp_pcf_result_json(res, &len);
     if (json) {
         cJSON *doc = NULL;
-        if (strlen(json) != len ||
-            pcfmcp__json_parse(json, len, PCF_JSON_DEPTH, &doc, NULL) != PCFMCP__JSON_OK ||
-            !cJSON_IsObject(doc)) {
+        pcfmcp__json_status st = pcfmcp__json_parse(json, len, PCF_JSON_DEPTH, &doc, NULL);
+        /* The text is PCF's as sent, and PCF's documents are not searched
+         * for a name given twice (core/json.h): that alone is no finding.
+         * The strict parser looks for duplicates last, so everything else
+         * (UTF-8, U+0000, syntax) has held by then. */
+        if (st == PCFMCP__JSON_DUPLICATE)
+            st = pcfmcp__json_parse_marking_nul(json, len, PCF_JSON_DEPTH, &doc, NULL);
+        if (strlen(json) != len || st != PCFMCP__JSON_OK || !cJSON_IsObject(doc)) {
             fprintf(stderr, "pcfdrive: %.*s\n", (int)(len > 400 ? 400 : len), json);
             die("result JSON is not a JSON object");
         }
