@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -198,6 +199,14 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+#ifdef M_ARENA_MAX
+    /* glibc gives every thread that allocates an arena of its own (up to 8
+     * per core) and each keeps what its thread freed, so memory grew with
+     * mcp.workers. Two arenas keep lock contention low without that; an
+     * explicit MALLOC_ARENA_MAX still decides. */
+    if (!getenv("MALLOC_ARENA_MAX"))
+        mallopt(M_ARENA_MAX, 2);
+#endif
 
     cli_args a;
     int status = cli_parse(argc, argv, &a);

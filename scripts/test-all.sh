@@ -11,6 +11,17 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 TSAN_TESTS="tests/api/test_errors_threads tests/api/test_engine tests/unit/test_store"
+# Each phase's wall time, printed at the end: CI must stay under 30 minutes,
+# and this says where the time goes when it creeps up.
+t_start=$(date +%s)
+t_last=$t_start
+times=""
+phase() {
+    now=$(date +%s)
+    times="$times
+$(printf '%-34s %5d s' "$1" $((now - t_last)))"
+    t_last=$now
+}
 
 ./scripts/deps.sh
 # The shared-store tests skip loudly without redis-server; here they must run.
@@ -22,13 +33,16 @@ npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 PCFMCP_E2E_MODULES="$top/tests/e2e/node_modules"
 export PCFMCP_E2E_MODULES
 [ -x configure ] || ./autogen.sh
+phase "dependencies"
 
 # Out-of-tree builds keep the source tree clean, so several can coexist.
 mkdir -p build
 (cd build && "$top/configure" --enable-werror && make -j"$jobs" && make -j"$jobs" check && make check-valgrind && make docs)
+phase "build, check, valgrind, docs"
 
 mkdir -p build-asan
 (cd build-asan && "$top/configure" --enable-werror --enable-sanitizers && make -j"$jobs" && make -j"$jobs" check)
+phase "ASan+UBSan check"
 
 # The tests that share handles between threads, under ThreadSanitizer: a
 # data race fails them even when the run happened to give right answers.
@@ -36,6 +50,7 @@ mkdir -p build-tsan
 (cd build-tsan && "$top/configure" --enable-werror --enable-tsan --disable-shared \
     --disable-e2e-tests && make -j"$jobs" $TSAN_TESTS && \
     for t in $TSAN_TESTS; do ./"$t" || exit 1; done)
+phase "TSan"
 
 # The portable fallbacks of Linux-only calls (pipe+fcntl, poll): a build
 # that takes them, and the transport tests run on it.
@@ -46,14 +61,20 @@ mkdir -p build-portable
     make -j"$jobs" libpcfmcp.la pcf-mcp &&
     make -j"$jobs" check check_PROGRAMS="$portable_progs" \
         TESTS="$portable_progs tests/packaging/portable.sh tests/cli/binary.sh")
+phase "portable build"
 
 # Operations: every alert fires in a promtool unit test; the DR drill.
 ./deploy/check-alerts.sh
 python3 deploy/dr-drill.py build
+phase "alerts, DR drill"
 
 # The container image a desktop client runs (docker run -i --rm), built
 # without a registry and driven over stdio.
 ./deploy/container-test.sh
+phase "container image"
 
 (cd build && make -j"$jobs" distcheck)
+phase "distcheck"
+echo "$times"
+echo "total $(( $(date +%s) - t_start )) s"
 echo "all tests passed"

@@ -45,7 +45,7 @@ typedef struct pcfmcp_http_text pcfmcp_http_text_t;
 typedef enum {
     PCFMCP_HTTP_LIMIT_BODY_BYTES = 0,       /**< largest POST body (default 4 MiB); more is 413 */
     PCFMCP_HTTP_LIMIT_HEADER_BYTES = 1,     /**< per-connection memory for headers (default 32 KiB) */
-    PCFMCP_HTTP_LIMIT_CONNECTIONS = 2,      /**< concurrent connections (default 1024) */
+    PCFMCP_HTTP_LIMIT_CONNECTIONS = 2,      /**< concurrent MCP connections (default 1024); 4 more are kept for /healthz, /readyz and /metrics when they share the listener */
     PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP = 3, /**< concurrent connections from one TCP peer address (default 256; 0 = no limit) */
     PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS = 4, /**< idle time before a connection is closed (default 60000) */
     PCFMCP_HTTP_LIMIT_THREADS = 5,          /**< HTTP threads (default 2) */
@@ -63,7 +63,12 @@ typedef enum {
      *  idle timeout from the end of the previous response. Requests being
      *  handled and SSE streams being sent are exempt. Enforced by
      *  pcfmcp_http_run(). */
-    PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS = 13
+    PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS = 13,
+    /** live sessions one caller may hold (default 100; 0 = only the global
+     *  #PCFMCP_HTTP_LIMIT_SESSIONS): the authenticated identity, else the
+     *  client address. Beyond, its initialize gets 503 while others still
+     *  get sessions. */
+    PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER = 14
 
 } pcfmcp_http_limit_t;
 
@@ -134,9 +139,19 @@ typedef int (*pcfmcp_http_admission_cb)(const char *identity, const char *client
                                         unsigned *retry_after_s, void *userdata);
 
 /**
+ * What a pcfmcp_http_observer_cb gets as the status of a request that ended
+ * without an answer. Not HTTP statuses (those start at 100).
+ */
+typedef enum {
+    PCFMCP_HTTP_STATUS_ABORTED = 0, /**< the client went away, or the server stopped, first */
+    PCFMCP_HTTP_STATUS_TIMEOUT = 1  /**< not read in time (#PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS or the idle timeout) */
+} pcfmcp_http_unanswered_t;
+
+/**
  * Observes every finished HTTP request (metrics).
  * @param method the JSON-RPC method, or the HTTP route ("GET /healthz", "DELETE")
- * @param status the HTTP status sent
+ * @param status the HTTP status sent, or a pcfmcp_http_unanswered_t when
+ *               none was
  * @param seconds time from the request's arrival to its last byte
  * @param active_connections connections open right now
  * @param userdata as given to pcfmcp_http_set_observer_cb()

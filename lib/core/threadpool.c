@@ -2,9 +2,11 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/threadpool.h"
+#include "core/util.h"
 
 typedef struct task {
     pcfmcp__task_fn fn;
@@ -15,6 +17,7 @@ typedef struct task {
 struct pcfmcp__pool {
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    pthread_cond_t room; /* a queued task was taken */
     task *head, *tail;
     size_t queued, queue_max;
     bool stopping;
@@ -36,6 +39,7 @@ static void *worker(void *arg)
         if (!p->head)
             p->tail = NULL;
         p->queued--;
+        pthread_cond_broadcast(&p->room);
         pthread_mutex_unlock(&p->lock);
         t->fn(t->arg);
         pcfmcp__free(t);
@@ -59,6 +63,7 @@ int pcfmcp__pool_new(pcfmcp__pool **out, unsigned threads, size_t queue_max)
     }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
+    pcfmcp__cond_init_monotonic(&p->room);
     p->queue_max = queue_max ? queue_max : 1;
     /* Workers must not take process signals meant for the main loop. */
     sigset_t all, old;
@@ -103,6 +108,18 @@ int pcfmcp__pool_submit(pcfmcp__pool *p, pcfmcp__task_fn fn, void *arg)
     return PCFMCP_OK;
 }
 
+bool pcfmcp__pool_wait_room(pcfmcp__pool *p, unsigned timeout_ms)
+{
+    struct timespec until = pcfmcp__monotonic_after(timeout_ms);
+    pthread_mutex_lock(&p->lock);
+    while (p->queued >= p->queue_max && !p->stopping &&
+           pthread_cond_timedwait(&p->room, &p->lock, &until) == 0) {
+    }
+    bool room = p->queued < p->queue_max && !p->stopping;
+    pthread_mutex_unlock(&p->lock);
+    return room;
+}
+
 size_t pcfmcp__pool_queued(pcfmcp__pool *p)
 {
     pthread_mutex_lock(&p->lock);
@@ -118,11 +135,13 @@ void pcfmcp__pool_free(pcfmcp__pool *p)
     pthread_mutex_lock(&p->lock);
     p->stopping = true;
     pthread_cond_broadcast(&p->cond);
+    pthread_cond_broadcast(&p->room);
     pthread_mutex_unlock(&p->lock);
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->cond);
+    pthread_cond_destroy(&p->room);
     pcfmcp__free(p->threads);
     pcfmcp__free(p);
 }

@@ -4,6 +4,7 @@
 #ifndef PCFMCP_CORE_THREADPOOL_H
 #define PCFMCP_CORE_THREADPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct pcfmcp__pool pcfmcp__pool;
@@ -16,5 +17,8 @@ int pcfmcp__pool_submit(pcfmcp__pool *p, pcfmcp__task_fn fn, void *arg);
 /* Runs the queued tasks, then joins every worker and frees the pool. */
 void pcfmcp__pool_free(pcfmcp__pool *p);
 size_t pcfmcp__pool_queued(pcfmcp__pool *p);
+/* Waits up to @p timeout_ms for room in the queue; true when there is room
+ * (a submit now would be queued), false on timeout or when stopping. */
+bool pcfmcp__pool_wait_room(pcfmcp__pool *p, unsigned timeout_ms);
 
 #endif

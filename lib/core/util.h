@@ -2,7 +2,9 @@
 #ifndef PCFMCP_CORE_UTIL_H
 #define PCFMCP_CORE_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -62,6 +64,10 @@ static inline double pcfmcp__bitsd(uint64_t u)
 uint64_t pcfmcp__now_ms(void);      /* CLOCK_MONOTONIC */
 uint64_t pcfmcp__now_ns(void);      /* CLOCK_MONOTONIC */
 uint64_t pcfmcp__wall_ms(void);     /* CLOCK_REALTIME, Unix epoch */
+/* A condition variable whose timed waits use CLOCK_MONOTONIC, and the
+ * absolute time @p ms from now on that clock, for those waits. */
+void pcfmcp__cond_init_monotonic(pthread_cond_t *c);
+struct timespec pcfmcp__monotonic_after(uint64_t ms);
 /* RFC 3339 UTC with milliseconds, "2026-11-25T18:37:53.123Z", into out[32]. */
 void pcfmcp__rfc3339(uint64_t wall_ms, char out[32]);
 /* @p secs (Unix seconds, any double, e.g. from a peer) in UTC as a date

@@ -57,6 +57,11 @@ void pcfmcp__ctx_log_fields(const pcfmcp_ctx_t *ctx, pcfmcp__log_fields *f, char
     }
 }
 
+uint64_t pcfmcp__ctx_received_ms(const pcfmcp_ctx_t *ctx)
+{
+    return ctx ? ctx->start_ns / 1000000u : 0;
+}
+
 PCFMCP_API void pcfmcp_ctx_set_hook_data(pcfmcp_ctx_t *ctx, void *data)
 {
     if (ctx)

@@ -1782,3 +1782,27 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_handle(pcfmcp_engine_t *e, pcfmcp_sessio
 {
     return pcfmcp__engine_handle(e, s, message, len, emit, userdata, NULL, NULL, out_handled, NULL);
 }
+
+bool pcfmcp__engine_needs_worker(pcfmcp_engine_t *e, const char *msg, size_t len)
+{
+    if (!e || !e->pool)
+        return false;
+    cJSON *root = NULL;
+    if (pcfmcp__json_parse(msg ? msg : "", len, (int)e->max_depth, &root, NULL) !=
+        PCFMCP__JSON_OK)
+        return false; /* answered inline with a parse error */
+    bool needs = false;
+    if (cJSON_IsObject(root)) { /* batches run inline */
+        pcfmcp__rpc_msg m;
+        pcfmcp__rpc_classify(root, &m);
+        int midx = m.kind == PCFMCP__MSG_REQUEST ? lookup_method(m.method) : -1;
+        needs = midx >= 0 && methods[midx].slow;
+    }
+    cJSON_Delete(root);
+    return needs;
+}
+
+bool pcfmcp__engine_wait_room(pcfmcp_engine_t *e, unsigned timeout_ms)
+{
+    return !e || !e->pool || pcfmcp__pool_wait_room(e->pool, timeout_ms);
+}

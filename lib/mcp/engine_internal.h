@@ -322,6 +322,12 @@ pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, co
                                      size_t len, pcfmcp_emit_cb emit, void *ud,
                                      const char *traceparent, const char *tracestate,
                                      pcfmcp_handled_t *out, pcfmcp__handle_info *info);
+/* For transports that can hold their client back (stdio): whether @p msg
+ * is a request that would wait for a worker (a parse of its own: call it
+ * only when the queue is full), and a wait of at most @p timeout_ms for
+ * room in the worker queue (true: there is room, or no queue at all). */
+bool pcfmcp__engine_needs_worker(pcfmcp_engine_t *e, const char *msg, size_t len);
+bool pcfmcp__engine_wait_room(pcfmcp_engine_t *e, unsigned timeout_ms);
 
 /* timeout.c: the tool-timeout watchdog. add() arms a deadline of
  * tool_timeout_ms for a tools/call (no-op when 0); remove() disarms it and

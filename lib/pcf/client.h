@@ -43,6 +43,9 @@ typedef struct pcfmcp__pcf_callctx {
     const volatile int *cancelled; /* polled during transfers and waits (read with
                                       __atomic_load_n: set it atomically); NULL = never */
     uint64_t deadline_ms;          /* absolute, pcfmcp__now_ms() clock; 0 = client budget */
+    uint64_t since_ms;             /* when the request this call serves arrived (same clock):
+                                      the client budget counts from there, so time spent
+                                      waiting for a worker is part of it; 0 = from now */
     const char *request_id;        /* sent as `X-Request-Id`, logged; NULL = none */
     const char *session;           /* MCP session id, logged; NULL = none */
     const char *identity;          /* who asked, logged; NULL = none */

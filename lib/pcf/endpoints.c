@@ -452,8 +452,9 @@ pcfmcp_error_t pcfmcp__pcf_call(pcfmcp_pcf_t *pcf, const pcfmcp__pcf_callctx *ct
     c.op = op;
     c.desc = &pcfmcp__pcf_ops[op];
     c.res = res;
-    c.deadline = ctx && ctx->deadline_ms ? ctx->deadline_ms
-                                         : pcfmcp__now_ms() + (uint64_t)pcf->cfg.total_ms;
+    uint64_t now = pcfmcp__now_ms();
+    uint64_t since = ctx && ctx->since_ms && ctx->since_ms < now ? ctx->since_ms : now;
+    c.deadline = ctx && ctx->deadline_ms ? ctx->deadline_ms : since + (uint64_t)pcf->cfg.total_ms;
     char *cache_key = NULL;
     pcfmcp__cache_ticket ticket;
     bool hit = pcfmcp__pcf_cache_lookup_fresh(pcf, hk.cache, op, args, ctx && ctx->fresh, res,

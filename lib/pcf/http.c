@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/util.h"
@@ -40,6 +41,7 @@ pcf_shared *pcfmcp__pcf_shared_new(void)
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&s->locks[i], NULL);
     pthread_mutex_init(&s->pool_lock, NULL);
+    pcfmcp__cond_init_monotonic(&s->pool_cond);
     s->share = curl_share_init();
     if (!s->share || curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock) ||
         curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
@@ -56,7 +58,8 @@ void pcfmcp__pcf_shared_unref(pcf_shared *s)
 {
     if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
-    /* Handles first: they point into the share. */
+    /* Handles first: they point into the share. Every call has returned
+     * its handle by now (the clients holding references are gone). */
     for (size_t i = 0; i < s->npool; i++)
         curl_easy_cleanup(s->pool[i]);
     if (s->share)
@@ -64,29 +67,8 @@ void pcfmcp__pcf_shared_unref(pcf_shared *s)
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&s->locks[i]);
     pthread_mutex_destroy(&s->pool_lock);
+    pthread_cond_destroy(&s->pool_cond);
     pcfmcp__free(s);
-}
-
-static CURL *pool_get(pcf_shared *s)
-{
-    CURL *h = NULL;
-    pthread_mutex_lock(&s->pool_lock);
-    if (s->npool > 0)
-        h = s->pool[--s->npool];
-    pthread_mutex_unlock(&s->pool_lock);
-    return h ? h : curl_easy_init();
-}
-
-static void pool_put(pcf_shared *s, CURL *h)
-{
-    pthread_mutex_lock(&s->pool_lock);
-    if (s->npool < PCF_POOL_MAX) {
-        s->pool[s->npool++] = h;
-        h = NULL;
-    }
-    pthread_mutex_unlock(&s->pool_lock);
-    if (h)
-        curl_easy_cleanup(h);
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -176,6 +158,60 @@ pcfmcp_error_t pcfmcp__pcf_lock_until(pcf_call *c, pthread_mutex_t *m, const cha
         struct timespec ts = { 0, 5 * 1000000L };
         nanosleep(&ts, NULL);
     }
+}
+
+/* An idle pooled handle, or a new one while fewer than PCF_POOL_MAX exist,
+ * or the next one given back: waiting for it is part of the call's budget.
+ * PCFMCP_OK, PCFMCP_ERR_TIMEOUT, PCFMCP_ERR_CANCELLED or PCFMCP_ERR_NOMEM. */
+static pcfmcp_error_t pool_take(pcf_call *c, CURL **out)
+{
+    pcf_shared *s = c->pcf->shared;
+    pcfmcp_error_t rc = PCFMCP_OK;
+    *out = NULL;
+    pthread_mutex_lock(&s->pool_lock);
+    for (;;) {
+        if (s->npool > 0) {
+            *out = s->pool[--s->npool];
+            break;
+        }
+        if (s->nhandles < PCF_POOL_MAX) {
+            s->nhandles++; /* the slot is ours; build the handle unlocked */
+            pthread_mutex_unlock(&s->pool_lock);
+            CURL *h = curl_easy_init();
+            if (h) {
+                *out = h;
+                return PCFMCP_OK;
+            }
+            pthread_mutex_lock(&s->pool_lock);
+            s->nhandles--;
+            pthread_cond_signal(&s->pool_cond);
+            rc = PCFMCP_ERR_NOMEM;
+            break;
+        }
+        if (is_cancelled(c)) {
+            rc = PCFMCP_ERR_CANCELLED;
+            break;
+        }
+        uint64_t now = pcfmcp__now_ms();
+        if (now >= c->deadline) {
+            rc = PCFMCP_ERR_TIMEOUT;
+            break;
+        }
+        /* Short slices: a cancelled caller notices within 50 ms. */
+        uint64_t slice = c->deadline - now < 50 ? c->deadline - now : 50;
+        struct timespec ts = pcfmcp__monotonic_after(slice);
+        pthread_cond_timedwait(&s->pool_cond, &s->pool_lock, &ts);
+    }
+    pthread_mutex_unlock(&s->pool_lock);
+    return rc;
+}
+
+static void pool_give(pcf_shared *s, CURL *h)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    s->pool[s->npool++] = h; /* room: at most PCF_POOL_MAX handles exist */
+    pthread_cond_signal(&s->pool_cond);
+    pthread_mutex_unlock(&s->pool_lock);
 }
 
 /* ------------------------------------------------------------------ one attempt */
@@ -454,8 +490,23 @@ static void apply_tls(CURL *h, const pcf_cfg *cfg)
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L);
     if (cfg->ca_file)
         curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
-    if (cfg->ca_dir)
+    /* Every new connection parses the trusted CAs into TLS state of its own;
+     * libcurl's default is a bundle file *and* a directory, which on Debian
+     * hold the same system store: megabytes per connection, twice. A
+     * configured CA file replaces the system store (as pcf.ca_file says);
+     * otherwise the default bundle alone is enough when there is one. */
+    if (cfg->ca_dir) {
         curl_easy_setopt(h, CURLOPT_CAPATH, cfg->ca_dir);
+    } else if (cfg->ca_file) {
+        curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    } else {
+#if LIBCURL_VERSION_NUM >= 0x075400 /* CURLINFO_CAINFO: 7.84 */
+        char *bundle = NULL;
+        if (curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle) == CURLE_OK && bundle && *bundle &&
+            access(bundle, R_OK) == 0)
+            curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+#endif
+    }
     if (cfg->cert_file)
         curl_easy_setopt(h, CURLOPT_SSLCERT, cfg->cert_file);
     if (cfg->key_file)
@@ -589,13 +640,6 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
         return pcfmcp__pcf_fail(res, PCFMCP_ERR_NOMEM, "out of memory");
     }
 
-    CURL *h = req->ui ? pcf->ui : pool_get(pcf->shared);
-    if (!h) {
-        pcfmcp__buf_free(&url);
-        curl_slist_free_all(hdrs);
-        return pcfmcp__pcf_fail(res, PCFMCP_ERR_NOMEM, "out of memory");
-    }
-
     pcfmcp_error_t rc = PCFMCP_OK;
     for (int attempt = 1;; attempt++) {
         uint64_t now = pcfmcp__now_ms();
@@ -604,7 +648,10 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
             break;
         }
         if (now >= c->deadline) {
-            rc = fail_timeout(c, req->label, ": ", "the call's time budget ran out");
+            rc = fail_timeout(c, req->label, ": ",
+                              attempt == 1 ? "the call's time budget (pcf.total_timeout) ran out "
+                                             "before PCF was asked: the server is busy"
+                                           : "the call's time budget ran out");
             break;
         }
         long left = (long)(c->deadline - now);
@@ -627,16 +674,33 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
                                       req->label);
                 break;
             }
-            now = pcfmcp__now_ms();
-            if (now >= c->deadline) {
-                pcfmcp_gate_leave(hk.gate);
-                rc = fail_timeout(c, req->label, ": ", "the call's time budget ran out");
-                break;
-            }
-            left = (long)(c->deadline - now);
-            timeout = cfg->request_ms < left && !req->long_running ? cfg->request_ms : left;
         }
+        /* A pooled handle (a connection) only once through the gate, so the
+         * connections open at PCF never outnumber the requests it lets in. */
+        CURL *h = pcf->ui;
+        pcfmcp_error_t p = req->ui ? PCFMCP_OK : pool_take(c, &h);
+        now = pcfmcp__now_ms();
+        if (p == PCFMCP_OK && now >= c->deadline) {
+            if (!req->ui)
+                pool_give(pcf->shared, h);
+            p = PCFMCP_ERR_TIMEOUT;
+        }
+        if (p != PCFMCP_OK) {
+            if (hk.gate)
+                pcfmcp_gate_leave(hk.gate);
+            if (p == PCFMCP_ERR_TIMEOUT)
+                rc = fail_timeout(c, req->label, ": ",
+                                  "the call's time budget ran out waiting for a connection to PCF");
+            else
+                rc = pcfmcp__pcf_fail(res, p, "%s: %s", req->label,
+                                      p == PCFMCP_ERR_CANCELLED ? "cancelled" : "out of memory");
+            break;
+        }
+        left = (long)(c->deadline - now);
+        timeout = cfg->request_ms < left && !req->long_running ? cfg->request_ms : left;
         one_attempt(c, h, req, url.data, hdrs, timeout, resp, &x, &o);
+        if (!req->ui)
+            pool_give(pcf->shared, h);
         if (hk.gate)
             pcfmcp_gate_leave(hk.gate);
         res->attempts++;
@@ -714,8 +778,6 @@ pcfmcp_error_t pcfmcp__pcf_http(pcf_call *c, const pcf_http_req *req, pcf_http_r
         break;
     }
 
-    if (!req->ui)
-        pool_put(pcf->shared, h);
     pcfmcp__buf_free(&url);
     curl_slist_free_all(hdrs);
     return rc;

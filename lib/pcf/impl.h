@@ -28,14 +28,21 @@ enum { PCF_CH_API = 0, PCF_CH_UI = 1 };
  * sessions live in the CURLSH: libcurl documents that a shared connection
  * cache is not safe across concurrent threads, so connections are kept alive
  * inside pooled easy handles instead (a handle keeps its connections across
- * curl_easy_reset()). */
+ * curl_easy_reset()).
+ *
+ * The pool is also the cap on connections: every connection holds its own
+ * TLS state (the trusted CAs parsed, buffers), so at most PCF_POOL_MAX
+ * handles ever exist, however many threads call PCF; a caller finding none
+ * free waits for one within its time budget (pcf.total_timeout). */
 typedef struct pcf_shared {
     atomic_int refs;
     CURLSH *share;
     pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
     pthread_mutex_t pool_lock;
-    CURL *pool[PCF_POOL_MAX];
+    pthread_cond_t pool_cond; /* a handle came back */
+    CURL *pool[PCF_POOL_MAX]; /* idle handles */
     size_t npool;
+    size_t nhandles;          /* handles in existence, idle or in use */
     /* A write after which PCF may have stopped answering (a 500 or a
      * timeout; known to hang PCF for some operations). Shared by siblings:
      * a hung PCF is hung for every account. Guarded by pool_lock; cleared

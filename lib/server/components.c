@@ -213,7 +213,8 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
     if (s->parts->pcf && (rc = pcfmcp_server_attach_pcf(s, s->parts->pcf)) != PCFMCP_OK)
         return rc;
     if ((rc = pcfmcp__readiness_new(&s->parts->ready, s->parts->pcf, s->log,
-                                    (uint64_t)pcfmcp__cfg_server_readiness_ttl(s->config))) !=
+                                    (uint64_t)pcfmcp__cfg_server_readiness_ttl(s->config),
+                                    (uint64_t)pcfmcp__cfg_pcf_total_timeout(s->config))) !=
         PCFMCP_OK)
         return rc;
     rc = pcfmcp_toolset_new_from_config(&s->parts->toolset, s->config);
@@ -269,6 +270,14 @@ int pcfmcp__server_pcf_ready(pcfmcp_server_t *s, char *why, size_t n)
     return pcfmcp__readiness_check(s->parts->ready, why, n);
 }
 
+void pcfmcp__server_pcf_status(pcfmcp_server_t *s, int *up, uint64_t *checked_at_wall_ms)
+{
+    *up = 0;
+    *checked_at_wall_ms = 0;
+    if (s->parts && s->parts->ready)
+        pcfmcp__readiness_status(s->parts->ready, up, checked_at_wall_ms, NULL);
+}
+
 void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n)
 {
     if (s->parts && pcfmcp__people_who(s->parts->people, identity, out, n))
@@ -309,6 +318,7 @@ static const limit_key LIMITS[] = {
     { PCFMCP__CFG_server_request_read_timeout, PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS },
     { PCFMCP__CFG_server_threads, PCFMCP_HTTP_LIMIT_THREADS },
     { PCFMCP__CFG_server_max_sessions, PCFMCP_HTTP_LIMIT_SESSIONS },
+    { PCFMCP__CFG_server_max_sessions_per_caller, PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER },
     { PCFMCP__CFG_server_session_idle_timeout, PCFMCP_HTTP_LIMIT_SESSION_IDLE_MS },
     { PCFMCP__CFG_server_sse_keepalive, PCFMCP_HTTP_LIMIT_SSE_KEEPALIVE_MS },
     { PCFMCP__CFG_server_sse_buffer_events, PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS },
@@ -543,7 +553,14 @@ pcfmcp_error_t pcfmcp__server_run_transport(pcfmcp_server_t *s, const char *tran
     /* A stop that arrived before the transport existed still counts. */
     if (atomic_load(&s->stopping))
         pcfmcp_http_stop(h);
-    rc = pcfmcp_http_run(h);
+    /* PCF is checked in the background while /readyz and /metrics can ask. */
+    if ((rc = pcfmcp__readiness_start(s->parts->ready)) != PCFMCP_OK) {
+        pcfmcp_http_stop(h);
+        pcfmcp__fail(s, rc, "cannot start the PCF readiness check: %s", pcfmcp_strerror(rc));
+    }
+    pcfmcp_error_t run_rc = pcfmcp_http_run(h);
+    pcfmcp__readiness_stop(s->parts->ready);
+    rc = rc != PCFMCP_OK ? rc : run_rc;
     PCFMCP_LOG(s->log, PCFMCP_LOG_INFO, "server", "HTTP transport stopped (%s)", pcfmcp_strerror(rc));
     return rc;
 }

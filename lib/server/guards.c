@@ -21,6 +21,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include <pcfmcp/http.h>
 #include <pcfmcp/sys/audit.h>
 #include <pcfmcp/sys/cache.h>
 #include <pcfmcp/sys/metrics.h>
@@ -53,6 +54,11 @@ static const char *const mcp_methods =
 static const char *const outcomes = "ok|tool_error|error|cancelled|refused|timeout";
 static const char *const http_codes = "none|200|201|202|204|301|302|303|304|400|401|403|404|"
                                       "405|406|409|413|415|421|422|429|500|501|502|503|504";
+/* Requests that ended without an answer are not server errors (the 5xx
+ * alert must not fire under slowloris): they have codes of their own. */
+static const char *const http_answer_codes =
+    "aborted|timeout|200|201|202|204|301|302|303|304|400|401|403|404|405|406|409|413|415|421|"
+    "422|429|431|500|501|502|503|504";
 static const char *const store_ops = "ratelimit|cache|invalidate|session|heartbeat|connect";
 static const char *const store_results = "ok|error|timeout|unavailable";
 static const char *const auth_reasons =
@@ -72,7 +78,7 @@ struct pcfmcp__guards {
         pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready,
             *http_timeouts;
-        pcfmcp_metric_t *pcf_inflight, *identity_requests;
+        pcfmcp_metric_t *pcf_inflight, *identity_requests, *pcf_up, *pcf_checked;
         pcfmcp_metric_t *store_up, *store_requests, *store_dur;
         /* The earlier Go server's names, fed by the same events as tool_calls. */
         pcfmcp_metric_t *go_tool_executions, *go_tool_errors;
@@ -155,6 +161,12 @@ static void collect(pcfmcp_metrics_t *m, void *ud)
     pcfmcp_server_t *s = h->s;
     pcfmcp_metric_set(h->m.sessions, NULL, (double)pcfmcp_engine_session_count(s->engine));
     pcfmcp_metric_set(h->m.ready, NULL, pcfmcp__server_ready(s));
+    int up = 0;
+    uint64_t checked = 0;
+    pcfmcp__server_pcf_status(s, &up, &checked);
+    pcfmcp_metric_set(h->m.pcf_up, NULL, up);
+    if (checked)
+        pcfmcp_metric_set(h->m.pcf_checked, NULL, (double)checked / 1000.0);
     uint64_t hits = 0, misses = 0;
     size_t entries = 0, bytes = 0;
     pcfmcp_cache_stats(h->cache, &hits, &misses, &entries, &bytes);
@@ -254,7 +266,10 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
         (rc = add(h, C, "pcf_mcp_audit_failures_total", "Audit records that could not be written.",
                   NULL, &h->m.audit_failures)) ||
         (rc = add(h, C, "pcf_mcp_http_requests_total",
-                  "HTTP requests by MCP method (or route) and status code.", "method,code",
+                  "HTTP requests by MCP method (or route) and status code; aborted: the "
+                  "client left (or the server stopped) before the answer, timeout: the "
+                  "request was not read in time.",
+                  "method,code",
                   &h->m.http_requests)) ||
         (rc = add(h, C, "pcf_mcp_http_timeouts_total",
                   "HTTP connections closed for not completing a request in server.request_read_timeout.",
@@ -264,6 +279,13 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
                                            PCFMCP_ARRAY_LEN(dur), &h->m.http_dur)) ||
         (rc = add(h, G, "pcf_mcp_ready", "1 while accepting new work, 0 while draining.", NULL,
                   &h->m.ready)) ||
+        (rc = add(h, G, "pcf_mcp_pcf_up",
+                  "1 when the last background check of PCF (check_token, every "
+                  "server.readiness_ttl) succeeded and is current, else 0.",
+                  NULL, &h->m.pcf_up)) ||
+        (rc = add(h, G, "pcf_mcp_pcf_last_check_timestamp_seconds",
+                  "When the last background check of PCF ended (Unix time).", NULL,
+                  &h->m.pcf_checked)) ||
         (rc = add(h, C, "pcf_mcp_identity_requests_total",
                   "MCP requests by caller: key:NAME per API key, oauth (all JWT subjects), "
                   "local (stdio) or anonymous.",
@@ -277,7 +299,7 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
         (rc = pcfmcp_metric_allow(h->m.tool_calls, "outcome", outcomes)) ||
         (rc = pcfmcp_metric_allow(h->m.pcf_requests, "code", http_codes)) ||
         (rc = pcfmcp_metric_allow(h->m.auth_failures, "reason", auth_reasons)) ||
-        (rc = pcfmcp_metric_allow(h->m.http_requests, "code", http_codes)) ||
+        (rc = pcfmcp_metric_allow(h->m.http_requests, "code", http_answer_codes)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.http_requests, 256)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.http_dur, 64)) ||
         (rc = pcfmcp_metric_set_max_series(h->m.tool_calls, 1024)) ||
@@ -998,7 +1020,12 @@ void pcfmcp__server_observe_http(pcfmcp_server_t *s, const char *method, int sta
         return;
     pcfmcp__guards *h = s->guards;
     char code[16];
-    snprintf(code, sizeof(code), "%d", status);
+    if (status == PCFMCP_HTTP_STATUS_ABORTED)
+        snprintf(code, sizeof(code), "aborted");
+    else if (status == PCFMCP_HTTP_STATUS_TIMEOUT)
+        snprintf(code, sizeof(code), "timeout");
+    else
+        snprintf(code, sizeof(code), "%d", status);
     pcfmcp_metric_add(h->m.http_requests, (const char *[]){ method, code }, 1);
     pcfmcp_metric_observe(h->m.http_dur, (const char *[]){ method }, seconds);
     pcfmcp_metric_set(h->m.active, NULL, (double)active);

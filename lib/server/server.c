@@ -122,9 +122,11 @@ PCFMCP_API pcfmcp_error_t pcfmcp_server_new(pcfmcp_server_t **out, const pcfmcp_
         return rc;
     if ((rc = pcfmcp__guards_new(s)) != PCFMCP_OK)
         return rc;
-    /* stdio has no admission step: per-caller limits apply in the engine. */
-    pcfmcp__guards_limits_in_engine(s, strcmp(pcfmcp__cfg_server_transport(s->config),
-                                            "stdio") == 0);
+    /* stdio has no admission step: per-caller limits would apply in the
+     * engine, but only when asked for (rate_limit.stdio): its one client is
+     * held back by the pipe instead. */
+    pcfmcp__guards_limits_in_engine(s, strcmp(pcfmcp__cfg_server_transport(s->config), "stdio") == 0 &&
+                                           pcfmcp__cfg_rate_limit_stdio(s->config));
     if ((rc = pcfmcp__server_setup_components(s)) != PCFMCP_OK)
         return rc;
     return PCFMCP_OK;

@@ -41,6 +41,9 @@ void pcfmcp__server_release_parts(pcfmcp_server_t *s);
 /* 1 when the server's PCF credential was accepted recently (/readyz);
  * otherwise 0 with the reason in @p why. Never waits on PCF. */
 int pcfmcp__server_pcf_ready(pcfmcp_server_t *s, char *why, size_t n);
+/* The same for metrics: @p up 1/0 and when the last PCF check ended (Unix
+ * ms, 0 before the first). */
+void pcfmcp__server_pcf_status(pcfmcp_server_t *s, int *up, uint64_t *checked_at_wall_ms);
 /* The PCF account a caller acts as (email or token fingerprint), for audit. */
 void pcfmcp__server_pcf_user(pcfmcp_server_t *s, const char *identity, char *out, size_t n);
 pcfmcp_error_t pcfmcp__server_reload_components(pcfmcp_server_t *s, const pcfmcp_config_t *cfg);

@@ -982,6 +982,9 @@ const cJSON *pcfmcp__tools_pcf_soft(tcall *c, pcfmcp__pcf_op op, cJSON *args,
         rc = pcfmcp__pcf_call(c->pcf, &c->pctx, op, args, &res);
     }
     cJSON_Delete(args);
+    /* Only the first PCF operation pays for the wait for a worker; later
+     * ones get a budget of their own. */
+    c->pctx.since_ms = 0;
     if (rcp)
         *rcp = rc;
     if (rc == PCFMCP_OK && res) {
@@ -1314,6 +1317,7 @@ pcfmcp_error_t pcfmcp__tools_call_begin(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_c
         c->pctx.request_id = pcfmcp_ctx_request_id(ctx);
         c->pctx.session = pcfmcp_ctx_session_id(ctx);
         c->pctx.identity = pcfmcp_ctx_identity(ctx);
+        c->pctx.since_ms = pcfmcp__ctx_received_ms(ctx);
     }
     return resolve_client(c);
 }

@@ -55,6 +55,12 @@
 #define ID_MAX 64
 #define IDENT_MAX 256
 #define TICK_MS 250
+/* Connections beyond server.max_connections kept for /healthz, /readyz and
+ * /metrics (without a listener of their own), so probes and scrapes are
+ * answered when MCP clients hold every slot; each gets one answer and is
+ * closed, and must send its request within RESERVE_READ_MS. */
+#define OPS_RESERVE 4
+#define RESERVE_READ_MS 2000
 #define DEFAULT_PRIORITIES                                                                        \
     "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-SHA1:-RSA:-DHE-RSA:-CAMELLIA-128-" \
     "CBC:-CAMELLIA-256-CBC:-AES-128-CBC:-AES-256-CBC:%SERVER_PRECEDENCE"
@@ -133,6 +139,8 @@ typedef struct sess {
     uint32_t next_stream;
     stream *get_stream;
     char identity[IDENT_MAX];
+    char caller[IDENT_MAX + 8]; /* whose session slot it holds ("id:..."/"ip:...") */
+    bool slot;                  /* holds a slot of h->slots */
     bool gone;
     struct sess *hnext;
 } sess;
@@ -150,6 +158,9 @@ typedef struct conn_ctx {
     /* When the request being read must be complete; 0 while none is being
      * read (its handler runs, its answer or SSE stream is being sent). */
     _Atomic uint64_t read_deadline_ms;
+    atomic_bool cut; /* the read deadline ended it */
+    bool counted;    /* one of h->mcp_connections */
+    bool reserved;   /* beyond the cap: health and metrics only */
     int fd;         /* MHD's: shutdown() only, never close() */
     int cert_state; /* 0 unchecked, 1 verified, -1 none, -2 invalid */
     char peer[INET6_ADDRSTRLEN];
@@ -169,6 +180,7 @@ typedef struct req {
     stream *st;
     sess *se;          /* ref */
     bool tentative;    /* se was created for a would-be initialize */
+    bool inserted;     /* ... and made it into the session table */
     bool initialize;   /* the engine saw an initialize request */
     bool waiting;      /* suspended until the engine emits */
     bool modern;
@@ -201,7 +213,7 @@ struct pcfmcp_http {
     char *origins;
     char *hosts;
     char *public_url;
-    unsigned long long lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS + 1];
+    unsigned long long lim[PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER + 1];
     char *tls_cert, *tls_key, *tls_ca, *tls_prio;
     pcfmcp__tls_store *tls;
     pcfmcp_http_auth_cb auth_cb;
@@ -231,10 +243,12 @@ struct pcfmcp_http {
     atomic_bool draining;
     atomic_bool final_stop;
     atomic_uint connections;
+    atomic_uint mcp_connections; /* on the MCP listener, for the cap */
     atomic_uint inflight; /* requests the engine still holds */
 
     shard shards[SHARDS];
     atomic_uint nsessions;
+    pcfmcp__http_slots *slots; /* the session cap and each caller's share */
 
     pthread_mutex_t live_lock;
     stream *live; /* streams with a connection attached */
@@ -590,6 +604,15 @@ static sess *sess_new(pcfmcp_http_t *h, const char *identity)
     return s;
 }
 
+/* Gives back the session slot @p s holds (once). */
+static void sess_release_slot(pcfmcp_http_t *h, sess *s)
+{
+    if (s->slot) {
+        s->slot = false;
+        pcfmcp__http_slots_give(h->slots, s->caller);
+    }
+}
+
 static void sess_insert(pcfmcp_http_t *h, sess *s)
 {
     shard *sh = &h->shards[shard_of(s->id)];
@@ -651,6 +674,7 @@ static bool sess_remove(pcfmcp_http_t *h, sess *s)
     pthread_mutex_unlock(&sh->lock);
     if (removed) {
         atomic_fetch_sub(&h->nsessions, 1);
+        sess_release_slot(h, s);
         pthread_mutex_lock(&s->lock);
         s->gone = true;
         pthread_mutex_unlock(&s->lock);
@@ -731,6 +755,20 @@ static void add_common_headers(const req *rq, struct MHD_Response *r)
     add_cors(rq, r);
 }
 
+/* Every response goes out through here. While draining it closes its
+ * connection: a kept-alive client would send its next request on it, and
+ * that request would die unanswered when the drain ends. */
+static conn_ctx *conn_of(struct MHD_Connection *c);
+
+static enum MHD_Result queue_response(req *rq, struct MHD_Connection *c, unsigned status,
+                                      struct MHD_Response *r)
+{
+    conn_ctx *cc = conn_of(c);
+    if (atomic_load(&rq->h->draining) || (cc && cc->reserved))
+        MHD_add_response_header(r, "Connection", "close");
+    return MHD_queue_response(c, status, r);
+}
+
 /* Queues a buffer we own (freed by MHD). */
 static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned status,
                                    const char *ctype, char *body, size_t len, bool may_gzip)
@@ -762,7 +800,7 @@ static enum MHD_Result queue_owned(req *rq, struct MHD_Connection *c, unsigned s
     add_common_headers(rq, r);
     rq->status = status;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = queue_response(rq, c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -803,7 +841,7 @@ static enum MHD_Result refuse(req *rq, struct MHD_Connection *c, unsigned status
                msg ? msg : "");
     rq->status = status;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = queue_response(rq, c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -901,7 +939,7 @@ static enum MHD_Result queue_sse(req *rq, struct MHD_Connection *c, stream *st, 
     live_add(rq->h, st);
     rq->status = 200;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    enum MHD_Result ret = queue_response(rq, c, 200, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -1137,6 +1175,7 @@ static void enforce_read_deadlines(pcfmcp_http_t *h)
          * sees both. MHD owns the descriptor: shutdown() makes its next read
          * fail and MHD closes the connection itself. */
         atomic_fetch_add(&h->read_timeouts, 1);
+        atomic_store(&cc->cut, true);
         PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",
                    "closed a connection from %s: no complete request within %llu ms",
                    cc->peer[0] ? cc->peer : "an unknown address",
@@ -1449,6 +1488,40 @@ static const char *method_label(const char *body, size_t len)
     return body && len && body[0] == '[' ? "batch" : "response";
 }
 
+/* Takes the slot a new session of this caller needs (the global cap and
+ * the caller's share: its identity, else its address). On refusal queues
+ * the 503 into *@p ret and returns false. */
+static bool take_session_slot(req *rq, struct MHD_Connection *c, sess *se, enum MHD_Result *ret)
+{
+    pcfmcp_http_t *h = rq->h;
+    char addr[INET6_ADDRSTRLEN] = "";
+    if (rq->identity[0]) {
+        snprintf(se->caller, sizeof(se->caller), "id:%s", rq->identity);
+    } else {
+        client_address(rq, c, addr);
+        snprintf(se->caller, sizeof(se->caller), "ip:%s", addr);
+    }
+    pcfmcp__http_slot_verdict v =
+        pcfmcp__http_slots_take(h->slots, se->caller, h->lim[PCFMCP_HTTP_LIMIT_SESSIONS],
+                                h->lim[PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER]);
+    if (v == PCFMCP__SLOT_OK) {
+        se->slot = true;
+        return true;
+    }
+    const char *why = v == PCFMCP__SLOT_FULL ? "too many sessions: try again later"
+                      : v == PCFMCP__SLOT_CALLER_FULL
+                          ? "too many sessions for this caller: end unused ones (DELETE) or let "
+                            "them expire"
+                          : "out of memory";
+    if (v != PCFMCP__SLOT_NOMEM)
+        PCFMCP_LOG(h->log, PCFMCP_LOG_DEBUG, "http", "initialize refused: %s", why);
+    observe_refusal(rq, c, 503, why, addr[0] ? addr : NULL);
+    *ret = refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, rq->modern), why,
+                  "Retry-After",
+                  v == PCFMCP__SLOT_NOMEM ? "1" : "30");
+    return false;
+}
+
 /* Builds the answer once the engine has produced something (or nothing). */
 static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
 {
@@ -1473,12 +1546,15 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
     const char *sid = NULL;
     if (rq->tentative && rq->se) { /* tentative is only ever set with a fresh session */
         if (pcfmcp_session_is_initialized(rq->se->es) && final && !err) {
-            if (atomic_load(&h->nsessions) >= h->lim[PCFMCP_HTTP_LIMIT_SESSIONS]) {
+            /* The slot was taken before the engine ran, unless the body hid
+             * its method from method_label(): then it is taken now. */
+            enum MHD_Result refused;
+            if (!rq->se->slot && !take_session_slot(rq, c, rq->se, &refused)) {
                 pcfmcp__free(json);
-                return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, false),
-                              "too many sessions: try again later", "Retry-After", "30");
+                return refused;
             }
             sess_insert(h, rq->se);
+            rq->inserted = true;
             sid = rq->se->id;
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session created (%u live)",
                        atomic_load(&h->nsessions));
@@ -1505,7 +1581,7 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
         add_common_headers(rq, r);
         rq->status = status;
         rq->route = ROUTE_DONE;
-        enum MHD_Result ret = MHD_queue_response(c, status, r);
+        enum MHD_Result ret = queue_response(rq, c, status, r);
         MHD_destroy_response(r);
         return ret;
     }
@@ -1705,6 +1781,11 @@ static enum MHD_Result handle_post(req *rq, struct MHD_Connection *c)
         if (!(rq->se = sess_new(h, rq->identity)))
             return refuse(rq, c, 503, PCFMCP__RPC_INTERNAL_ERROR, "out of memory", NULL, NULL);
         rq->tentative = true;
+        /* A refused initialize costs the engine nothing, and two racing for
+         * the last slot cannot both win. */
+        enum MHD_Result refused;
+        if (strcmp(rq->label, "initialize") == 0 && !take_session_slot(rq, c, rq->se, &refused))
+            return refused;
         return start_engine(rq, c, rq->se->es, false);
     }
     rq->se = sess_find(h, sid);
@@ -1921,7 +2002,7 @@ static enum MHD_Result handle_preflight(req *rq, struct MHD_Connection *c)
     MHD_add_response_header(r, "Access-Control-Max-Age", "600");
     rq->status = 204;
     rq->route = ROUTE_DONE;
-    enum MHD_Result ret = MHD_queue_response(c, 204, r);
+    enum MHD_Result ret = queue_response(rq, c, 204, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -2011,6 +2092,14 @@ static enum MHD_Result first_call(req *rq, struct MHD_Connection *c, const char 
             return ret;
         rq->route = ROUTE_OPS;
         return MHD_YES;
+    }
+    conn_ctx *cc = conn_of(c);
+    if (cc && cc->reserved) {
+        /* A slot kept for probes: refused now and closed, body unread. */
+        rq->defer = false;
+        return refuse(rq, c, 503, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, false),
+                      "too many connections: try again later",
+                      "Retry-After", "1");
     }
     if (!host_allowed(h, c))
         return refuse(rq, c, 403, PCFMCP__RPC_INVALID_REQUEST, "Forbidden: Host not allowed", NULL, NULL);
@@ -2179,11 +2268,21 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         }
         stream_unref(st);
     }
+    if (rq->tentative && rq->se && !rq->inserted)
+        sess_release_slot(h, rq->se); /* no session came of it */
     sess_unref(rq->se);
-    if (h->obs_cb)
-        h->obs_cb(rq->label, rq->status ? rq->status : 500,
-                  (double)(pcfmcp__now_ns() - rq->start_ns) / 1e9, atomic_load(&h->connections),
-                  h->obs_ud);
+    if (h->obs_cb) {
+        /* No answer is not a server error: say why there was none. */
+        unsigned status = rq->status;
+        if (!status) {
+            conn_ctx *cc = conn_of(c);
+            status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || (cc && atomic_load(&cc->cut))
+                         ? PCFMCP_HTTP_STATUS_TIMEOUT
+                         : PCFMCP_HTTP_STATUS_ABORTED;
+        }
+        h->obs_cb(rq->label, status, (double)(pcfmcp__now_ns() - rq->start_ns) / 1e9,
+                  atomic_load(&h->connections), h->obs_ud);
+    }
     pcfmcp__buf_free(&rq->body);
     pcfmcp__free(rq);
 }
@@ -2202,6 +2301,17 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             cc->fd = ci->connect_fd;
             peer_address(c, cc->peer);
             read_deadline_arm(cc, false);
+            const union MHD_ConnectionInfo *di = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+            if (!h->ops || !di || di->daemon != h->ops) {
+                cc->counted = true;
+                unsigned n = atomic_fetch_add(&h->mcp_connections, 1) + 1;
+                if (n > h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS]) {
+                    cc->reserved = true;
+                    uint64_t lim = h->lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS];
+                    atomic_store(&cc->read_deadline_ms,
+                                 pcfmcp__now_ms() + (lim < RESERVE_READ_MS ? lim : RESERVE_READ_MS));
+                }
+            }
             pthread_mutex_lock(&h->wd_lock);
             cc->wnext = h->wd_head;
             if (h->wd_head)
@@ -2216,6 +2326,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     } else {
         atomic_fetch_sub(&h->connections, 1);
         conn_ctx *cc = *socket_context;
+        if (cc && cc->counted)
+            atomic_fetch_sub(&h->mcp_connections, 1);
         if (cc && cc->fd >= 0) {
             pthread_mutex_lock(&h->wd_lock);
             if (cc->wprev)
@@ -2285,11 +2397,13 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_new(pcfmcp_http_t **out, pcfmcp_engine_t *
     h->lim[PCFMCP_HTTP_LIMIT_GRACE_MS] = 10000;
     h->lim[PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES] = 2048;
     h->lim[PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS] = 30000;
+    h->lim[PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER] = 100;
     for (size_t i = 0; i < SHARDS; i++)
         pthread_mutex_init(&h->shards[i].lock, NULL);
     pthread_mutex_init(&h->live_lock, NULL);
     pthread_mutex_init(&h->wd_lock, NULL);
     if (!(h->host = pcfmcp__strdup("127.0.0.1")) || !(h->path = pcfmcp__strdup("/mcp")) ||
+        !(h->slots = pcfmcp__http_slots_new()) ||
         pcfmcp__pipe_cloexec_nonblock(h->stop_pipe) != 0) {
         pcfmcp_http_free(h);
         return PCFMCP_ERR_NOMEM;
@@ -2312,6 +2426,7 @@ static void destroy_sessions(pcfmcp_http_t *h)
         while (list) {
             sess *n = list->hnext;
             atomic_fetch_sub(&h->nsessions, 1);
+            sess_release_slot(h, list);
             sess_unref(list);
             list = n;
         }
@@ -2338,6 +2453,7 @@ PCFMCP_API void pcfmcp_http_free(pcfmcp_http_t *h)
     if (h->stop_pipe[1] >= 0)
         close(h->stop_pipe[1]);
     pcfmcp__tls_store_free(h->tls);
+    pcfmcp__http_slots_free(h->slots);
     pcfmcp_logger_unref(h->log);
     pcfmcp__free(h->host);
     pcfmcp__free(h->ops_host);
@@ -2436,7 +2552,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_set_stateless(pcfmcp_http_t *h, int on)
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_limit(pcfmcp_http_t *h, pcfmcp_http_limit_t limit,
                                                 unsigned long long value)
 {
-    if (!h || (unsigned)limit > PCFMCP_HTTP_LIMIT_REQUEST_READ_TIMEOUT_MS)
+    if (!h || (unsigned)limit > PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER)
         return PCFMCP_ERR_INVALID_ARG;
     if (h->d)
         return PCFMCP_ERR_STATE;
@@ -2605,7 +2721,7 @@ static bool resolve(pcfmcp_http_t *h, const char *host, unsigned port, struct so
 }
 
 static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_storage *ss, bool tls,
-                                       unsigned threads)
+                                       unsigned threads, unsigned long long max_connections)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | PCFMCP_MHD_EVENT_LOOP | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_TURBO | MHD_USE_ERROR_LOG;
@@ -2619,7 +2735,7 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)ss);
     if (threads > 1)
         OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
-    OPT(MHD_OPTION_CONNECTION_LIMIT, h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS], NULL);
+    OPT(MHD_OPTION_CONNECTION_LIMIT, max_connections, NULL);
     if (h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP])
         OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS_PER_IP], NULL);
     unsigned to = (unsigned)((h->lim[PCFMCP_HTTP_LIMIT_CONNECTION_TIMEOUT_MS] + 999) / 1000);
@@ -2704,7 +2820,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
     }
     atomic_store(&h->draining, false);
     atomic_store(&h->final_stop, false);
-    h->d = start_daemon(h, &ss, h->tls != NULL, (unsigned)h->lim[PCFMCP_HTTP_LIMIT_THREADS]);
+    h->d = start_daemon(h, &ss, h->tls != NULL, (unsigned)h->lim[PCFMCP_HTTP_LIMIT_THREADS],
+                        h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS] + (h->ops_separate ? 0 : OPS_RESERVE));
     if (!h->d) {
         pcfmcp__fail(h, PCFMCP_ERR_IO, "cannot listen on %s port %u: %s", h->host, h->port,
                      errno ? strerror(errno) : "libmicrohttpd refused the configuration");
@@ -2719,7 +2836,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_http_start(pcfmcp_http_t *h)
             stop_daemons(h);
             return PCFMCP_ERR_IO;
         }
-        h->ops = start_daemon(h, &os, false, 1);
+        h->ops = start_daemon(h, &os, false, 1, h->lim[PCFMCP_HTTP_LIMIT_CONNECTIONS]);
         if (!h->ops) {
             pcfmcp__fail(h, PCFMCP_ERR_IO, "cannot listen on %s port %u for health and metrics",
                          h->ops_host, h->ops_port);
@@ -2841,6 +2958,7 @@ static void expire_sessions(pcfmcp_http_t *h)
         while (dead) {
             sess *n = dead->hnext;
             atomic_fetch_sub(&h->nsessions, 1);
+            sess_release_slot(h, dead);
             PCFMCP_LOG(h->log, PCFMCP_LOG_INFO, "http", "session expired after %llu ms idle", idle);
             sess_kill(dead);
             sess_unref(dead);

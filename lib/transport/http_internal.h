@@ -46,6 +46,27 @@ bool pcfmcp__http_list_match(const char *list, const char *value);
  * NULL when the value is malformed. */
 char *pcfmcp__http_header_decode(const char *value, size_t *out_len);
 
+/* ------------------------------------------------------------ http_admit.c */
+
+/* Session slots: the global cap and each caller's share (see the file). */
+typedef struct pcfmcp__http_slots pcfmcp__http_slots;
+typedef enum {
+    PCFMCP__SLOT_OK = 0,
+    PCFMCP__SLOT_FULL,        /* the server holds total_max sessions */
+    PCFMCP__SLOT_CALLER_FULL, /* this caller holds per_key_max */
+    PCFMCP__SLOT_NOMEM
+} pcfmcp__http_slot_verdict;
+pcfmcp__http_slots *pcfmcp__http_slots_new(void);
+void pcfmcp__http_slots_free(pcfmcp__http_slots *t);
+/* Takes a slot for @p key unless the total is at @p total_max or @p key
+ * holds @p per_key_max (0 = no per-key cap). */
+pcfmcp__http_slot_verdict pcfmcp__http_slots_take(pcfmcp__http_slots *t, const char *key,
+                                                  unsigned long long total_max,
+                                                  unsigned long long per_key_max);
+/* Gives back one slot of @p key taken earlier. */
+void pcfmcp__http_slots_give(pcfmcp__http_slots *t, const char *key);
+unsigned long long pcfmcp__http_slots_total(pcfmcp__http_slots *t);
+
 /* One request header field line as libmicrohttpd parsed it (borrowed). */
 typedef struct {
     const char *name;

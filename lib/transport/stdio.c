@@ -216,6 +216,28 @@ static void on_notify(const char *json, size_t len, unsigned flags, void *ud)
         write_line(ud, json, len);
 }
 
+static bool stop_pending(pcfmcp_stdio_t *t)
+{
+    struct pollfd p = { .fd = t->stop_pipe[0], .events = POLLIN };
+    return poll(&p, 1, 0) > 0; /* left in the pipe for the read loop */
+}
+
+/* Back-pressure: with every worker busy and the queue full, a request that
+ * needs a worker waits here for room instead of being refused as busy.
+ * Reading stops meanwhile, so the client's further messages stay in the
+ * pipe and its writes block: the one local client is held to the pace of
+ * the workers. Answers and notifications (cancellations) never need a
+ * worker and never wait. A stop ends the wait (the request is then
+ * refused as busy, as before). */
+static void wait_for_a_worker(pcfmcp_stdio_t *t, const char *msg, size_t len)
+{
+    if (pcfmcp__engine_wait_room(t->engine, 0) || !pcfmcp__engine_needs_worker(t->engine, msg, len))
+        return;
+    while (!pcfmcp__engine_wait_room(t->engine, 50))
+        if (stop_pending(t))
+            return;
+}
+
 static void handle_line(pcfmcp_stdio_t *t, const char *line, size_t len)
 {
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
@@ -225,6 +247,7 @@ static void handle_line(pcfmcp_stdio_t *t, const char *line, size_t len)
         skip++;
     if (skip == len)
         return; /* blank lines are keep-alives at most */
+    wait_for_a_worker(t, line + skip, len - skip);
     ticket *tk = pcfmcp__calloc(1, sizeof(*tk));
     if (!tk) {
         static const char oom[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"

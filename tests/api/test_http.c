@@ -952,6 +952,61 @@ START_TEST(http_auth_gives_401_with_www_authenticate_and_403_for_scope)
 }
 END_TEST
 
+static void share_of_two(pcfmcp_http_t *h)
+{
+    with_auth(h);
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSIONS, 3), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER, 2), PCFMCP_OK);
+}
+
+/* One caller cannot take every session (1,000 in 0.2 s used to lock
+ * everyone else out for the idle timeout): each authenticated identity
+ * holds at most its share, and a session it ends frees its slot. */
+START_TEST(http_one_caller_cannot_take_every_session)
+{
+    start(share_of_two);
+    const char *alice[] = { "Authorization: Bearer good", NULL };
+    const char *mallory[] = { "Authorization: Bearer other", NULL };
+    char a1[128], a2[128], m1[128];
+    resp r;
+    open_session(a1, sizeof(a1), alice);
+    open_session(a2, sizeof(a2), alice);
+    ck_assert_int_eq(post(INIT, alice, &r), 503);
+    ck_assert_msg(strstr(r.body, "for this caller"), "%s", r.body);
+    char ra[16];
+    ck_assert(header(&r, "Retry-After", ra, sizeof(ra)));
+    /* Someone else still gets one: the third and last of the server. */
+    open_session(m1, sizeof(m1), mallory);
+    ck_assert_int_eq(post(INIT, mallory, &r), 503);
+    ck_assert_msg(strstr(r.body, "too many sessions: try again later"), "%s", r.body);
+    /* Alice ends one of hers; its slot is hers again. */
+    char h[160];
+    snprintf(h, sizeof(h), "Mcp-Session-Id: %s", a1);
+    const char *del[] = { h, "Authorization: Bearer good", NULL };
+    request_on(NULL, "DELETE", "/mcp", NULL, NULL, del, 5000, &r);
+    ck_assert_int_eq(r.status, 204);
+    open_session(a1, sizeof(a1), alice);
+}
+END_TEST
+
+static void anonymous_share_of_two(pcfmcp_http_t *h)
+{
+    ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SESSIONS_PER_CALLER, 2), PCFMCP_OK);
+}
+
+/* Without authentication the caller is its client address. */
+START_TEST(http_anonymous_callers_share_sessions_by_address)
+{
+    start(anonymous_share_of_two);
+    char a[128], b[128];
+    open_session(a, sizeof(a), NULL);
+    open_session(b, sizeof(b), NULL);
+    resp r;
+    ck_assert_int_eq(post(INIT, NULL, &r), 503);
+    ck_assert_msg(strstr(r.body, "for this caller"), "%s", r.body);
+}
+END_TEST
+
 START_TEST(http_non_loopback_without_auth_refuses_to_start)
 {
     ck_assert_int_eq(pcfmcp_http_new(&http, eng), PCFMCP_OK);
@@ -1445,6 +1500,17 @@ static ssize_t raw_read(int fd, char *buf, size_t n, int ms)
     return k;
 }
 
+/* The response headers in @p buf up to the blank line, lower-cased. */
+static void lower_headers(char *buf)
+{
+    char *end = strstr(buf, "\r\n\r\n");
+    if (end)
+        *end = '\0';
+    for (char *p = buf; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+}
+
 static const char HEALTHZ[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 /* Everything the server sends on @p fd until it closes it (or @p ms pass). */
@@ -1822,7 +1888,12 @@ static void two_connections(pcfmcp_http_t *h)
     ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_CONNECTIONS, 2), PCFMCP_OK);
 }
 
-START_TEST(http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served)
+/* At server.max_connections MCP connections, health and metrics stay
+ * reachable: a few connections beyond the cap are kept for them (each
+ * answered once, then closed), and an MCP request on one is refused at
+ * once instead of waiting unanswered. Before, the cap stalled /healthz too
+ * and a probe failing there got the replica restarted. */
+START_TEST(http_health_stays_reachable_with_mcp_connections_at_the_limit)
 {
     start(two_connections);
     char buf[4096];
@@ -1833,22 +1904,109 @@ START_TEST(http_connections_over_the_limit_wait_unanswered_while_earlier_ones_ar
     raw_send(b, HEALTHZ);
     ck_assert_int_gt(raw_read(b, buf, sizeof(buf), 5000), 0);
     ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
-    /* At the limit MHD stops accepting: a third connection waits in the
-     * listen backlog, unanswered, while both are open. */
+    /* Both slots are taken: a probe still gets its answer, on a
+     * connection that then closes. */
     int c = raw_connect();
-    raw_send(c, HEALTHZ);
-    ssize_t k = raw_read(c, buf, sizeof(buf), 1000);
-    ck_assert_msg(k == -1, "over the connection limit the server %s", k ? "answered" : "closed");
+    raw_send(c, "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    ck_assert_int_gt(raw_read(c, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    lower_headers(buf);
+    ck_assert_msg(strstr(buf, "connection: close"), "%s", buf);
+    ck_assert_int_eq(raw_read(c, buf, sizeof(buf), 5000), 0);
+    close(c);
+    /* An MCP request beyond the cap is refused, not parked. */
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}";
+    char req[512];
+    snprintf(req, sizeof(req),
+             "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Accept: application/json, text/event-stream\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    int d = raw_connect();
+    raw_send(d, req);
+    ck_assert_int_gt(raw_read(d, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 503", 12) == 0, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "too many connections"));
+    close(d);
     /* The admitted ones are still served on their kept-alive connections. */
     raw_send(a, HEALTHZ);
     ck_assert_int_gt(raw_read(a, buf, sizeof(buf), 5000), 0);
     ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
-    /* A freed slot admits the waiting connection, and its request is answered. */
+    /* A freed slot serves MCP again. */
     close(b);
-    ck_assert_int_gt(raw_read(c, buf, sizeof(buf), 5000), 0);
-    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
-    close(c);
+    bool served = false;
+    for (int i = 0; i < 200 && !served; i++) {
+        int e = raw_connect();
+        raw_send(e, req);
+        ck_assert_int_gt(raw_read(e, buf, sizeof(buf), 5000), 0);
+        served = strncmp(buf, "HTTP/1.1 ", 9) == 0 && strncmp(buf, "HTTP/1.1 503", 12) != 0;
+        close(e);
+        if (!served)
+            pause_ms(10); /* until the server has noticed b is gone */
+    }
+    ck_assert(served);
     close(a);
+}
+END_TEST
+
+
+/* During the SIGTERM drain every answer closes its connection: a kept-alive
+ * client would otherwise send its next request on it, and that request
+ * dies unanswered when the drain ends (for tools/call the client cannot
+ * tell whether it ran). */
+START_TEST(http_answers_during_the_drain_close_their_connection)
+{
+    start(stateless);
+    static const char body[] =
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"gate\","
+        "\"arguments\":{}}}";
+    char req[1024], buf[8192];
+    snprintf(req, sizeof(req),
+             "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Accept: application/json, text/event-stream\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    int a = raw_connect();
+    raw_send(a, req);
+    for (int i = 0; i < 500 && !atomic_load(&slow_started); i++)
+        pause_ms(10);
+    ck_assert_int_eq(atomic_load(&slow_started), 1);
+    pcfmcp_http_stop(http);
+    /* The drain has begun once /readyz says so; that answer closes too. */
+    bool draining = false;
+    for (int i = 0; i < 500 && !draining; i++) {
+        int b = raw_connect();
+        raw_send(b, "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        ck_assert_int_gt(raw_read(b, buf, sizeof(buf), 5000), 0);
+        draining = strncmp(buf, "HTTP/1.1 503", 12) == 0;
+        lower_headers(buf);
+        if (draining)
+            ck_assert_msg(strstr(buf, "connection: close"), "/readyz: %s", buf);
+        close(b);
+        if (!draining)
+            pause_ms(5);
+    }
+    ck_assert(draining);
+    /* A request refused for the drain closes its connection too. */
+    int b = raw_connect();
+    raw_send(b, req);
+    ck_assert_int_gt(raw_read(b, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 503", 12) == 0, "%s", buf);
+    lower_headers(buf);
+    ck_assert_msg(strstr(buf, "connection: close"), "refusal: %s", buf);
+    close(b);
+    /* The call in flight finishes; its answer says the connection ends,
+     * and it does. */
+    atomic_store(&gate_open, 1);
+    ck_assert_int_gt(raw_read(a, buf, sizeof(buf), 5000), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "through"));
+    lower_headers(buf);
+    ck_assert_msg(strstr(buf, "connection: close"), "answer in flight: %s", buf);
+    char rest[256];
+    ck_assert_int_eq(raw_read(a, rest, sizeof(rest), 5000), 0);
+    close(a);
+    pthread_join(runner, NULL);
+    running = false;
+    ck_assert_int_eq(run_rc, PCFMCP_OK);
 }
 END_TEST
 
@@ -1894,7 +2052,10 @@ static Suite *suite(void)
     tcase_add_test(t, http_forwarded_for_lines_reach_the_address_rule_as_one_list);
     tcase_add_test(t, http_preflight_allows_the_param_headers_a_tool_declares);
     tcase_add_test(t, http_replay_buffer_evicts_oldest_and_resumes_after_what_is_left);
-    tcase_add_test(t, http_connections_over_the_limit_wait_unanswered_while_earlier_ones_are_served);
+    tcase_add_test(t, http_health_stays_reachable_with_mcp_connections_at_the_limit);
+    tcase_add_test(t, http_answers_during_the_drain_close_their_connection);
+    tcase_add_test(t, http_one_caller_cannot_take_every_session);
+    tcase_add_test(t, http_anonymous_callers_share_sessions_by_address);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1210,6 +1210,158 @@ START_TEST(many_threads_share_one_client)
 }
 END_TEST
 
+/* Connections the fake saw carry a request since its counters were reset. */
+static int fake_connections(void)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    int n = cJSON_GetObjectItem(d, "connections")->valueint;
+    cJSON_Delete(d);
+    return n;
+}
+
+typedef struct {
+    pcfmcp_pcf_t *p;
+    int failures;
+} burst_arg;
+
+static void *burst(void *ud)
+{
+    burst_arg *a = ud;
+    for (int i = 0; i < 2; i++) {
+        pcfmcp_pcf_result_t *r = NULL;
+        if (pcfmcp_pcf_projects_list(a->p, &r) != PCFMCP_OK)
+            a->failures++;
+        pcfmcp_pcf_result_free(r);
+    }
+    return NULL;
+}
+
+/* Runs 32 threads of two calls each through @p p while PCF takes 100 ms
+ * per answer, so they all overlap; returns the connections PCF saw. */
+static int connections_for_32_threads(pcfmcp_pcf_t *p)
+{
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+    enum { N = 32 };
+    pthread_t t[N];
+    burst_arg a[N];
+    for (int i = 0; i < N; i++) {
+        a[i] = (burst_arg){ p, 0 };
+        ck_assert_int_eq(pthread_create(&t[i], NULL, burst, &a[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(a[i].failures, 0);
+    }
+    return fake_connections();
+}
+
+/* Every connection to PCF holds its own TLS state (the trusted CAs parsed,
+ * buffers): the number of them must not follow the number of threads that
+ * call PCF (mcp.workers), and with a concurrency gate it follows the gate. */
+START_TEST(connections_to_pcf_do_not_grow_with_the_calling_threads)
+{
+    NEED_FAKE();
+    fault("{\"mode\":\"latency\",\"latency_ms\":100,\"path\":\"^/api/v1/projects$\"}");
+    char *tok = fresh_token();
+    pcfmcp_pcf_t *p = token_client(F.url, tok);
+    int n = connections_for_32_threads(p);
+    ck_assert_msg(n >= 1 && n <= 16, "32 threads opened %d connections to PCF", n);
+    pcfmcp_pcf_free(p);
+
+    pcfmcp_gate_t *g = NULL;
+    ck_assert_int_eq(pcfmcp_gate_new(&g, 4), PCFMCP_OK);
+    p = token_client(F.url, tok);
+    ck_assert_int_eq(pcfmcp_pcf_set_gate(p, g), PCFMCP_OK);
+    n = connections_for_32_threads(p);
+    ck_assert_msg(n >= 1 && n <= 4, "behind a gate of 4, 32 threads opened %d connections", n);
+    pcfmcp_pcf_free(p);
+    pcfmcp_gate_free(g);
+    free(tok);
+}
+END_TEST
+
+/* PCF requests the fake has counted since its stats were reset. */
+static int fake_requests(void)
+{
+    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
+    cJSON *d = cJSON_Parse(s);
+    free(s);
+    int n = cJSON_GetObjectItem(d, "total")->valueint;
+    cJSON_Delete(d);
+    return n;
+}
+
+typedef struct {
+    pcfmcp_pcf_t *p;
+    const char *pid;
+    pcfmcp_error_t rc;
+    char msg[512];
+    long took_ms;
+} slot_arg;
+
+static void *hosts_call(void *ud)
+{
+    slot_arg *a = ud;
+    pcfmcp_pcf_result_t *r = NULL;
+    long t0 = mono_ms();
+    a->rc = pcfmcp_pcf_hosts_list(a->p, a->pid, &r);
+    a->took_ms = mono_ms() - t0;
+    snprintf(a->msg, sizeof(a->msg), "%s", r ? pcfmcp_pcf_result_message(r) : "");
+    pcfmcp_pcf_result_free(r);
+    return NULL;
+}
+
+/* The wait for a slot at the PCF concurrency gate comes out of the call's
+ * own pcf.total_timeout: behind a gate of one held by a call that PCF does
+ * not answer for 4 s, a call with a 1 s budget gives up within it, says
+ * why, and never reaches PCF. Counted apart, it would wait for the slot
+ * and then for PCF (16 calls at concurrency 8 had p50 twice the budget). */
+START_TEST(waiting_for_a_pcf_slot_counts_against_the_call_budget)
+{
+    NEED_FAKE();
+    char *tok = fresh_token();
+    pcfmcp_gate_t *g = NULL;
+    ck_assert_int_eq(pcfmcp_gate_new(&g, 1), PCFMCP_OK);
+    pcfmcp_pcf_t *slow = token_client(F.url, tok), *quick = token_client(F.url, tok);
+    ck_assert_int_eq(pcfmcp_pcf_set_gate(slow, g), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_gate(quick, g), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_retry(slow, 1, 100, 1000), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_retry(quick, 1, 100, 1000), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_timeouts(slow, 1000, 4000, 4000), PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_pcf_set_timeouts(quick, 1000, 1000, 1000), PCFMCP_OK);
+    char *pid = project_id(slow);
+    fault("{\"mode\":\"hang\",\"count\":2,\"path\":\"hosts$\"}");
+    free(pcf_fake_control(&F, "POST", "/__fake__/stats/reset", NULL));
+
+    slot_arg a = { .p = slow, .pid = pid }, b = { .p = quick, .pid = pid };
+    pthread_t ta, tb;
+    ck_assert_int_eq(pthread_create(&ta, NULL, hosts_call, &a), 0);
+    /* b starts once a holds the slot (a's request is at PCF). */
+    for (int i = 0; i < 200 && fake_requests() < 1; i++)
+        usleep(10 * 1000);
+    ck_assert_int_eq(pthread_create(&tb, NULL, hosts_call, &b), 0);
+    pthread_join(tb, NULL);
+    /* Only a's request reached PCF: b's budget was spent at the gate. */
+    ck_assert_int_eq(fake_requests(), 1);
+    pthread_join(ta, NULL);
+
+    ck_assert_int_eq(a.rc, PCFMCP_ERR_TIMEOUT);
+    ck_assert_msg(b.rc == PCFMCP_ERR_UNAVAILABLE, "b: %d %s", b.rc, b.msg);
+    ck_assert_msg(strstr(b.msg, "rate_limit.pcf_concurrency"),
+                  "b's error does not say it waited for a slot: %s", b.msg);
+    /* Its own budget (1 s) and scheduling slack, not a's 4 s. */
+    ck_assert_msg(b.took_ms < 1000 + 1500, "the second call took %ld ms", b.took_ms);
+    free(pcf_fake_control(&F, "POST", "/__fake__/faults/clear", NULL));
+    free(pid);
+    pcfmcp_pcf_free(slow);
+    pcfmcp_pcf_free(quick);
+    pcfmcp_gate_free(g);
+    free(tok);
+}
+END_TEST
+
 START_TEST(proxy_comes_from_the_environment)
 {
     NEED_FAKE();
@@ -1850,6 +2002,8 @@ static Suite *suite(void)
     tcase_add_test(t, token_only_client_reports_web_features_as_unsupported);
     tcase_add_test(t, setters_are_refused_after_first_use_and_siblings_keep_own_credentials);
     tcase_add_test(t, many_threads_share_one_client);
+    tcase_add_test(t, connections_to_pcf_do_not_grow_with_the_calling_threads);
+    tcase_add_test(t, waiting_for_a_pcf_slot_counts_against_the_call_budget);
     tcase_add_test(t, proxy_comes_from_the_environment);
     tcase_add_test(t, web_login_failure_is_err_auth_and_secret_free);
     tcase_add_test(t, web_features_work_and_survive_session_loss_and_csrf_refusal);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -429,9 +430,38 @@ START_TEST(pcf_channels_from_the_configuration_reach_the_client)
 }
 END_TEST
 
+/* The stdio client is the one local user who started the server, held to
+ * the workers' pace by back-pressure: the per-caller and global request
+ * limits are for HTTP crowds and do not apply to it unless asked for
+ * (19,931 of 20,000 pipelined tools/list were refused before). */
+START_TEST(stdio_client_is_not_rate_limited_by_default)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "rate_limit.burst", "3", PCFMCP_CONFIG_API);
+    srv v;
+    srv_start(&v, c, add_tools);
+    initialize(&v);
+    for (int i = 1; i <= 10; i++) {
+        char m[128];
+        snprintf(m, sizeof(m), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}", i);
+        srv_send(&v, m);
+    }
+    for (int i = 1; i <= 10; i++) {
+        cJSON *r = srv_reply(&v, i);
+        ck_assert_msg(cJSON_GetObjectItem(r, "result"), "request %d refused", i);
+        cJSON_Delete(r);
+    }
+    ck_assert(metric(v.s, "pcf_mcp_rate_limited_total") == 0);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+}
+END_TEST
+
 START_TEST(stdio_requests_beyond_the_burst_are_refused_with_a_retry_time)
 {
     pcfmcp_config_t *c = base_config();
+    ck_assert_int_eq(pcfmcp_config_set(c, "rate_limit.stdio", "true", PCFMCP_CONFIG_API),
+                     PCFMCP_OK);
     pcfmcp_config_set(c, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
     pcfmcp_config_set(c, "rate_limit.burst", "3", PCFMCP_CONFIG_API);
     srv v;
@@ -533,11 +563,14 @@ END_TEST
 
 START_TEST(reload_applies_all_or_nothing_and_names_what_needs_a_restart)
 {
+    /* The per-caller limit of the stdio client shows the reload at work. */
     pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "rate_limit.stdio", "true", PCFMCP_CONFIG_API);
     srv v;
     srv_start(&v, c, add_tools);
     initialize(&v);
     pcfmcp_config_t *n = base_config();
+    pcfmcp_config_set(n, "rate_limit.stdio", "true", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "log.level", "debug", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.burst", "1", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.requests_per_second", "0.01", PCFMCP_CONFIG_API);
@@ -558,6 +591,7 @@ START_TEST(reload_applies_all_or_nothing_and_names_what_needs_a_restart)
 
     /* A reload with one bad value changes nothing at all. */
     n = base_config();
+    pcfmcp_config_set(n, "rate_limit.stdio", "true", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "log.level", "error", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.burst", "50", PCFMCP_CONFIG_API);
     pcfmcp_config_set(n, "rate_limit.trusted_proxies", "10.0.0.0/99", PCFMCP_CONFIG_API);
@@ -801,6 +835,43 @@ START_TEST(stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain)
 }
 END_TEST
 
+/* pcf.total_timeout bounds what a tool call waits for PCF, the wait for a
+ * free worker included: a call queued behind a busy worker for longer than
+ * its whole budget is answered at once, without reaching PCF (it used to
+ * start a fresh budget once a worker took it, doubling the wait). */
+START_TEST(waiting_for_a_worker_counts_against_the_pcf_budget)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "mcp.workers", "1", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.url", fakepcf_url(fake), PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.token", TOKEN, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.total_timeout", "300ms", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "cache.enabled", "false", PCFMCP_CONFIG_API);
+    pcfmcp_pcf_t *own = pcf;
+    pcf = NULL; /* the server's own client, the one the PCF toolset uses */
+    srv v;
+    srv_start(&v, c, add_tools);
+    pcf = own;
+    initialize(&v);
+    int before = path_count("/api/v1/projects");
+    /* The only worker is taken; list_projects queues behind it. */
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+                 "\"name\":\"slow\",\"arguments\":{}}}");
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+                 "\"name\":\"list_projects\",\"arguments\":{}}}");
+    /* Not a timing check: the queued call's budget has certainly run out. */
+    usleep(600 * 1000);
+    srv_send(&v, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{"
+                 "\"requestId\":1}}");
+    cJSON *r = srv_reply(&v, 2);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(is_tool_error(r) && strstr(text_of(r), "time budget"), "%s", text_of(r));
+    cJSON_Delete(r);
+    ck_assert_int_eq(path_count("/api/v1/projects"), before);
+    ck_assert_int_eq(srv_finish(&v), PCFMCP_OK);
+}
+END_TEST
+
 START_TEST(admission_charges_callers_and_picks_client_addresses)
 {
     pcfmcp_config_t *c = base_config();
@@ -932,12 +1003,214 @@ START_TEST(http_read_timeouts_are_counted_in_metrics)
 }
 END_TEST
 
+/* ------------------------------------------------------------ HTTP server */
+
+typedef struct {
+    pcfmcp_server_t *s;
+    pthread_t th;
+    struct sockaddr_in a;
+} hsrv;
+
+/* Serves @p c (taken) over HTTP on a loopback port that was free a moment
+ * ago (the server has no port accessor), with the fake PCF as pcf.url. */
+static void hsrv_start(hsrv *v, pcfmcp_config_t *c)
+{
+    memset(v, 0, sizeof(*v));
+    v->a.sin_family = AF_INET;
+    v->a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof(v->a);
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(bind(l, (struct sockaddr *)&v->a, sizeof(v->a)), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)&v->a, &alen), 0);
+    close(l);
+    char port[16];
+    snprintf(port, sizeof(port), "%u", (unsigned)ntohs(v->a.sin_port));
+    pcfmcp_config_set(c, "server.transport", "http", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.port", port, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.url", fakepcf_url(fake), PCFMCP_CONFIG_API);
+    ck_assert_int_eq(pcfmcp_server_new(&v->s, c), PCFMCP_OK);
+    pcfmcp_config_free(c);
+    ck_assert_int_eq(pthread_create(&v->th, NULL, serve_http, v->s), 0);
+}
+
+/* A connection to the server, once it listens. */
+static int hsrv_connect(hsrv *v)
+{
+    for (int i = 0; i < 500; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (connect(fd, (struct sockaddr *)&v->a, sizeof(v->a)) == 0)
+            return fd;
+        close(fd);
+        usleep(10000);
+    }
+    ck_abort_msg("the HTTP server does not listen");
+    return -1;
+}
+
+/* Everything the server sends on @p fd until it closes (or 10 s pass). */
+static char *read_until_close(int fd)
+{
+    static char buf[1 << 16];
+    size_t n = 0;
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 10000) <= 0)
+            break;
+        ssize_t k = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* GET @p path on a connection of its own; the status, the body in @p body. */
+static int hsrv_get(hsrv *v, const char *path, char *body, size_t n)
+{
+    int fd = hsrv_connect(v);
+    char req[256];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+             path);
+    ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    const char *resp = read_until_close(fd);
+    close(fd);
+    int status = 0;
+    sscanf(resp, "HTTP/1.%*d %d", &status);
+    const char *b = strstr(resp, "\r\n\r\n");
+    snprintf(body, n, "%s", b ? b + 4 : "");
+    return status;
+}
+
+static void hsrv_stop(hsrv *v)
+{
+    pcfmcp_server_stop(v->s);
+    pthread_join(v->th, NULL);
+    pcfmcp_server_free(v->s);
+}
+
+/* /readyz and pcf_mcp_pcf_up follow PCF through checks made in the
+ * background every server.readiness_ttl, whether or not anyone polls:
+ * polled less often than twice the TTL, the server used to find its last
+ * check overdue and answer "not ready" with PCF healthy. */
+START_TEST(pcf_is_checked_in_the_background_whoever_polls)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "pcf.token", TOKEN, PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.readiness_ttl", "100ms", PCFMCP_CONFIG_API);
+    hsrv v;
+    hsrv_start(&v, c);
+    int before = path_count("/api/v1/check_token");
+    /* Nobody polls; three checks reach PCF anyway, two TTLs apart at least. */
+    for (int i = 0; i < 1000 && path_count("/api/v1/check_token") < before + 3; i++)
+        usleep(10000);
+    ck_assert_int_ge(path_count("/api/v1/check_token"), before + 3);
+    char body[2048];
+    ck_assert_int_eq(hsrv_get(&v, "/readyz", body, sizeof(body)), 200);
+    ck_assert_msg(strstr(body, "\"ready\""), "%s", body);
+    ck_assert(metric_eq(v.s, "pcf_mcp_pcf_up", 1));
+    double at = metric(v.s, "pcf_mcp_pcf_last_check_timestamp_seconds");
+    ck_assert_msg(at > time(NULL) - 60 && at <= time(NULL) + 1, "last check at %f", at);
+    /* PCF starts refusing: the next checks see it, with nobody asking. */
+    ck_assert_int_eq(fakepcf_control(fake, "/__fake__/faults",
+                                     "{\"mode\":\"status\",\"status\":503,"
+                                     "\"path\":\"check_token\"}",
+                                     NULL),
+                     200);
+    ck_assert(metric_eq(v.s, "pcf_mcp_pcf_up", 0));
+    ck_assert_int_eq(hsrv_get(&v, "/readyz", body, sizeof(body)), 503);
+    ck_assert_msg(strstr(body, "PCF"), "%s", body);
+    ck_assert_int_eq(hsrv_get(&v, "/healthz", body, sizeof(body)), 200);
+    hsrv_stop(&v);
+    fakepcf_control(fake, "/__fake__/faults/clear", "{}", NULL);
+}
+END_TEST
+
+static const char INIT_BODY[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+    "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+
+/* POSTs @p body to /mcp on a connection of its own; the status. */
+static int hsrv_post(hsrv *v, const char *body, const char *extra_headers)
+{
+    int fd = hsrv_connect(v);
+    char req[2048];
+    snprintf(req, sizeof(req),
+             "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+             "%sContent-Length: %zu\r\n\r\n%s",
+             extra_headers ? extra_headers : "", strlen(body), body);
+    ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    const char *resp = read_until_close(fd);
+    close(fd);
+    int status = 0;
+    sscanf(resp, "HTTP/1.%*d %d", &status);
+    return status;
+}
+
+/* A request that never got an answer is not a server error: one the read
+ * deadline cut is counted as code="timeout", one whose client hung up as
+ * code="aborted". Both used to be counted as 500 and fired the 5xx alert
+ * under slowloris. */
+START_TEST(http_requests_without_an_answer_are_counted_as_aborted_or_timeout)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+    /* Long enough that the hang-up below is seen before its deadline,
+     * even on a loaded machine under a sanitizer. */
+    ck_assert_int_eq(pcfmcp_config_set(c, "server.request_read_timeout", "3s", PCFMCP_CONFIG_API),
+                     PCFMCP_OK);
+    hsrv v;
+    hsrv_start(&v, c);
+    static const char head[] = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Accept: application/json, text/event-stream\r\n"
+                               "Content-Length: 100\r\n\r\n{\"jsonrpc\":";
+    /* Headers and part of the body, then silence: the deadline cuts it. */
+    int slow = hsrv_connect(&v);
+    ck_assert_int_eq(send(slow, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_timeouts_total", 1));
+    read_until_close(slow);
+    close(slow);
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"timeout\"}", 1));
+    /* The same, but the client hangs up. */
+    int gone = hsrv_connect(&v);
+    ck_assert_int_eq(send(gone, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    close(gone);
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"aborted\"}", 1));
+    double v500 = metric(v.s, "pcf_mcp_http_requests_total{method=\"POST\",code=\"500\"}");
+    ck_assert_msg(v500 <= 0, "unanswered requests counted as 500: %f", v500);
+    hsrv_stop(&v);
+}
+END_TEST
+
+/* A session refused at server.max_sessions is a refusal, not an
+ * initialize that went well: the engine never runs it. */
+START_TEST(session_cap_refusals_are_not_counted_as_successful_initializes)
+{
+    pcfmcp_config_t *c = base_config();
+    pcfmcp_config_set(c, "log.level", "error", PCFMCP_CONFIG_API);
+    pcfmcp_config_set(c, "server.max_sessions", "1", PCFMCP_CONFIG_API);
+    hsrv v;
+    hsrv_start(&v, c);
+    ck_assert_int_eq(hsrv_post(&v, INIT_BODY, NULL), 200);
+    ck_assert_int_eq(hsrv_post(&v, INIT_BODY, NULL), 503);
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"initialize\",code=\"503\"}", 1));
+    ck_assert(metric_eq(v.s, "pcf_mcp_http_requests_total{method=\"initialize\",code=\"200\"}", 1));
+    ck_assert(metric(v.s, "pcf_mcp_requests_total{method=\"initialize\",status=\"ok\"}") == 1);
+    hsrv_stop(&v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("server-hardening");
     TCase *tc = tcase_create("server");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, stdio_client_is_not_rate_limited_by_default);
     tcase_add_test(tc, stdio_requests_beyond_the_burst_are_refused_with_a_retry_time);
     tcase_add_test(tc, pcf_channels_from_the_configuration_reach_the_client);
     tcase_add_test(tc, tools_that_change_data_have_their_own_lower_limit);
@@ -949,9 +1222,13 @@ int main(void)
     tcase_add_test(tc, cache_answers_repeated_reads_and_a_write_invalidates_them);
     tcase_add_test(tc, stop_during_a_slow_pcf_call_lets_it_finish_within_the_grace);
     tcase_add_test(tc, stop_with_a_call_outlasting_the_grace_reports_an_unclean_drain);
+    tcase_add_test(tc, waiting_for_a_worker_counts_against_the_pcf_budget);
     tcase_add_test(tc, admission_charges_callers_and_picks_client_addresses);
     tcase_add_test(tc, http_setup_out_of_memory_is_not_called_a_configuration_error);
     tcase_add_test(tc, http_read_timeouts_are_counted_in_metrics);
+    tcase_add_test(tc, pcf_is_checked_in_the_background_whoever_polls);
+    tcase_add_test(tc, http_requests_without_an_answer_are_counted_as_aborted_or_timeout);
+    tcase_add_test(tc, session_cap_refusals_are_not_counted_as_successful_initializes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

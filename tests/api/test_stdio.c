@@ -8,10 +8,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -38,6 +40,17 @@ static pcfmcp_error_t sleepy(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_
     return pcfmcp_result_add_text(r, "slept", 5);
 }
 
+static atomic_int gate_open;
+
+/* Holds its worker until the test opens the gate. */
+static pcfmcp_error_t gated(pcfmcp_ctx_t *ctx, const char *a, size_t l, pcfmcp_result_t *r, void *u)
+{
+    (void)a, (void)l, (void)u;
+    while (!atomic_load(&gate_open) && !pcfmcp_ctx_is_cancelled(ctx))
+        usleep(1000);
+    return pcfmcp_result_add_text(r, "through", 7);
+}
+
 static void *run(void *arg)
 {
     (void)arg;
@@ -60,6 +73,12 @@ static void start(size_t max_line, unsigned grace_ms)
                                             "\"inputSchema\":{\"type\":\"object\"}}",
                                             sleepy, (void *)(uintptr_t)0),
                      PCFMCP_OK);
+    ck_assert_int_eq(pcfmcp_engine_add_tool(eng,
+                                            "{\"name\":\"gate\",\"description\":\"d\","
+                                            "\"inputSchema\":{\"type\":\"object\"}}",
+                                            gated, NULL),
+                     PCFMCP_OK);
+    atomic_store(&gate_open, 0);
     ck_assert_int_eq(pipe2(to_server, O_CLOEXEC), 0);
     ck_assert_int_eq(pipe2(from_server, O_CLOEXEC), 0);
     ck_assert_int_eq(pcfmcp_stdio_new(&io, eng, to_server[0], from_server[1]), PCFMCP_OK);
@@ -296,6 +315,58 @@ START_TEST(stdio_reports_a_closed_output)
 }
 END_TEST
 
+enum { PIPELINED = 2000 };
+
+static void *pipeline_calls(void *arg)
+{
+    (void)arg;
+    for (int i = 1; i <= PIPELINED; i++) {
+        char m[160];
+        snprintf(m, sizeof(m),
+                 "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
+                 "{\"name\":\"gate\",\"arguments\":{}}}\n",
+                 i);
+        send_str(m);
+    }
+    return NULL;
+}
+
+/* The one local client pipelining more calls than the workers and their
+ * queue hold is held back by the pipe, not refused: once the queue is full
+ * the transport stops reading, what the client writes stays in the pipe
+ * (and its writes block), and every call is answered in the end. Before,
+ * all but the first few got "server busy". */
+START_TEST(stdio_holds_the_client_back_when_the_worker_queue_is_full)
+{
+    send_str("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+             "\"protocolVersion\":\"2025-11-25\"}}\n");
+    cJSON_Delete(read_json());
+    pthread_t w;
+    ck_assert_int_eq(pthread_create(&w, NULL, pipeline_calls, NULL), 0);
+    /* 2 workers busy, 8 queued: the rest waits unread in the pipe. */
+    int unread = 0;
+    for (int i = 0; i < 1000 && unread < 32768; i++) {
+        ck_assert_int_eq(ioctl(to_server[0], FIONREAD, &unread), 0);
+        if (unread < 32768)
+            usleep(10000);
+    }
+    ck_assert_msg(unread >= 32768, "the transport kept reading: %d bytes unread", unread);
+    atomic_store(&gate_open, 1);
+    int ok = 0, busy = 0;
+    for (int i = 0; i < PIPELINED; i++) {
+        cJSON *j = read_json();
+        if (cJSON_GetObjectItem(j, "result"))
+            ok++;
+        else
+            busy++;
+        cJSON_Delete(j);
+    }
+    pthread_join(w, NULL);
+    ck_assert_int_eq(busy, 0);
+    ck_assert_int_eq(ok, PIPELINED);
+}
+END_TEST
+
 /* ------------------------------------------------ subscriptions/listen */
 
 #define META26 "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
@@ -436,6 +507,7 @@ int main(void)
     tcase_add_test(t, stdio_drains_running_calls_at_eof);
     tcase_add_test(t, stdio_stop_returns_from_run);
     tcase_add_test(t, stdio_reports_a_closed_output);
+    tcase_add_test(t, stdio_holds_the_client_back_when_the_worker_queue_is_full);
     tcase_add_test(t, stdio_cancelled_listen_ends_and_eof_ends_the_run_cleanly);
     tcase_add_test(t, stdio_eof_ends_an_open_listen_without_waiting);
     tcase_add_test(t, stdio_stop_ends_a_listen_with_its_completion_result);

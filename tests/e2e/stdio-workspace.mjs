@@ -528,7 +528,7 @@ async function toolsetSuite(fake) {
         for (const t of ["list_projects", "list_hosts", "create_issue", "add_poc", "add_note",
           "generate_report", "whoami", "check_token"])
           assert.ok(names.includes(t), `${t} by default`);
-        for (const t of ["list_networks", "list_credentials", "import_nmap", "list_tasks",
+        for (const t of ["list_networks", "list_credentials", "import_scan", "list_tasks",
           "list_toolsets"])
           assert.ok(!names.includes(t), `${t} not by default`);
         const bytes = bytesWithoutOutput(tools);

@@ -20,8 +20,9 @@ STORM = 60
 
 def stdio_storm(tmp):
     audit = os.path.join(tmp, "audit.jsonl")
-    proc = h.PcfMcp(["--rate-limit-requests-per-second", "1", "--rate-limit-burst", "5",
-                     "--audit-file", audit], workdir=tmp)
+    # The stdio client is limited only when asked (rate_limit.stdio).
+    proc = h.PcfMcp(["--rate-limit-stdio", "--rate-limit-requests-per-second", "1",
+                     "--rate-limit-burst", "5", "--audit-file", audit], workdir=tmp)
     try:
         proc.initialize()
         ids = [proc.request("tools/list", wait=False) for _ in range(STORM)]

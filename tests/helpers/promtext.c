@@ -109,6 +109,11 @@ int promtext_validate(const char *text, char *err, size_t errlen)
                         return fail(err, errlen, lineno, "family %s appears twice", name);
                 if (fam.fam[0] && nclosed < MAXSEEN)
                     snprintf(closed[nclosed++], sizeof(closed[0]), "%s", fam.fam);
+                /* A histogram series ends with its family: the next family
+                 * may well have a series with the same labels. */
+                if (h.open && !h.have_inf)
+                    return fail(err, errlen, lineno, "series ended without +Inf bucket");
+                memset(&h, 0, sizeof(h));
                 memset(&fam, 0, sizeof(fam));
                 snprintf(fam.fam, sizeof(fam.fam), "%s", name);
             }
