@@ -7,6 +7,7 @@
 #   nohup fuzz/long-run.sh [TARGET...] >/dev/null 2>&1 &
 #   FUZZ_SECONDS=600 nohup fuzz/long-run.sh [TARGET...] >/dev/null 2>&1 &
 #   fuzz/long-run.sh report [TARGET...]   the README table rows from the logs
+#                                         (and from fuzz/coverage.sh's last figures)
 # After a run: fuzz/run.sh merge TARGET, then fuzz/coverage.sh TARGET.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,14 +17,17 @@ secs=${FUZZ_SECONDS:-}
 
 report() {
     [ $# -gt 0 ] || set -- $("$top/fuzz/run.sh" list)
-    echo "| target | limit | executions | exec/s | cov / ft | corpus | crashes, leaks, timeouts | date, commit |"
-    echo "| --- | --- | ---: | ---: | --- | ---: | --- | --- |"
+    echo "| target | limit | executions | exec/s | cov / ft | corpus | crashes, leaks, timeouts | lines covered | date, commit |"
+    echo "| --- | --- | ---: | ---: | --- | ---: | --- | ---: | --- |"
     for t in "$@"; do
         log="$top/build-fuzz/long-$t.log"
         [ -f "$log" ] || continue
+        # Line coverage of the target's parser files by its committed corpus,
+        # as fuzz/coverage.sh last measured it.
+        lines=$(awk '/^TOTAL/ { print $(NF-3) }' "$top/build-fuzzcov/cov-$t.txt" 2>/dev/null || true)
         # "# T: N runs from DATE, commit C", libFuzzer's status lines
         # ("#N REDUCE cov: X ft: Y corp: A/B ..."), its final stats.
-        awk -v t="$t" '
+        awk -v t="$t" -v lines="${lines:-}" '
             NR == 1 { limit = $3 " " $4; date = $6; sub(/,$/, "", date); commit = $8 }
             /^#[0-9]+[ \t].* cov: / { last = substr($1, 2); cov = $4; ft = $6; corp = $8 }
             /^stat::number_of_executed_units:/ { n = $2 }
@@ -33,13 +37,13 @@ report() {
             END {
                 if (n == "") {
                     # No final stats: still running, or cut off (the lines so far hold).
-                    printf "| %s | %s | %s at %s | | %s / %s | %s | %s | %s, %s |\n", t, limit,
+                    printf "| %s | %s | %s at %s | | %s / %s | %s | %s | %s | %s, %s |\n", t, limit,
                            rc == "" ? "running" : "stopped", last, cov, ft, corp,
-                           bad ? "see log" : "none so far", date, commit
+                           bad ? "see log" : "none so far", lines, date, commit
                     exit
                 }
-                printf "| %s | %s | %d | %d | %s / %s | %s | %s | %s, %s |\n", t, limit, n, eps, cov, ft,
-                       corp, (bad || rc != 0) ? "see log" : "0, 0, 0", date, commit
+                printf "| %s | %s | %d | %d | %s / %s | %s | %s | %s | %s, %s |\n", t, limit, n, eps, cov,
+                       ft, corp, (bad || rc != 0) ? "see log" : "0, 0, 0", lines, date, commit
             }' "$log"
     done
 }
