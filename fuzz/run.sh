@@ -24,6 +24,7 @@ dicts_of() {
     apikeys) echo http ;;
     config | identity) echo yaml ;;
     html) echo html ;;
+    uritemplate) echo uritemplate ;;
     importers) echo html json ;;
     pcfapi | pcfweb | tools) echo pcf json html ;;
     http) echo http mcp json ;;
@@ -106,7 +107,9 @@ build() {
 
 flags() {
     echo "-rss_limit_mb=2048 -timeout=25 -detect_leaks=$(leaks_of "$1") -max_len=$(maxlen_of "$1")" \
-        "-print_final_stats=1 -dict=$1.dict"
+        "-print_final_stats=1"
+    # libFuzzer refuses an empty dictionary file, and then fuzzes nothing.
+    if [ -s "$1.dict" ]; then echo "-dict=$1.dict"; fi
 }
 
 [ $# -ge 1 ] || usage
