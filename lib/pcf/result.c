@@ -70,10 +70,59 @@ pcfmcp_error_t pcfmcp__pcf_fail(pcfmcp_pcf_result_t *r, pcfmcp_error_t err, cons
     return err;
 }
 
+/* A copy of @p s as UTF-8 (each byte that begins no valid sequence becomes
+ * U+FFFD), allocated as cJSON allocates, or NULL when out of memory. */
+static char *utf8_copy(const char *s)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_put_utf8(&b, s, strlen(s));
+    char *out = pcfmcp__buf_ok(&b) ? cJSON_malloc(b.len + 1) : NULL;
+    if (out) {
+        memcpy(out, b.data, b.len);
+        out[b.len] = '\0';
+    }
+    pcfmcp__buf_free(&b);
+    return out;
+}
+
+/* Makes every string and member name in @p node valid UTF-8. Documents the
+ * client builds copy text from PCF's pages and files, which are bytes; the
+ * JSON handed out must parse whatever PCF sent. False when out of memory.
+ * Recursion is bounded by the depth of a document the client built. */
+static bool make_utf8(cJSON *node)
+{
+    for (; node; node = node->next) {
+        if (node->string && !(node->type & cJSON_StringIsConst) &&
+            !pcfmcp__utf8_valid(node->string, strlen(node->string), NULL)) {
+            char *fixed = utf8_copy(node->string);
+            if (!fixed)
+                return false;
+            cJSON_free(node->string);
+            node->string = fixed;
+        }
+        if (cJSON_IsString(node) && node->valuestring &&
+            !pcfmcp__utf8_valid(node->valuestring, strlen(node->valuestring), NULL)) {
+            char *fixed = utf8_copy(node->valuestring);
+            if (!fixed)
+                return false;
+            cJSON_free(node->valuestring);
+            node->valuestring = fixed;
+        }
+        if (node->child && !make_utf8(node->child))
+            return false;
+    }
+    return true;
+}
+
 pcfmcp_error_t pcfmcp__pcf_succeed(pcfmcp_pcf_result_t *r, cJSON *doc)
 {
     if (!doc)
         return pcfmcp__pcf_fail(r, PCFMCP_ERR_NOMEM, "out of memory");
+    if (!make_utf8(doc)) {
+        cJSON_Delete(doc);
+        return pcfmcp__pcf_fail(r, PCFMCP_ERR_NOMEM, "out of memory");
+    }
     size_t len = 0;
     char *text = pcfmcp__json_print(doc, &len);
     if (!text) {

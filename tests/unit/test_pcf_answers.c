@@ -201,6 +201,45 @@ START_TEST(web_page_text_reaches_results_as_utf8)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfweb.c (credentials export): the class behind
+ * web_page_text_reaches_results_as_utf8. Whatever the operation copies
+ * from PCF into the document it builds, that document reaches the caller
+ * as valid UTF-8 JSON, each invalid byte shown as U+FFFD. */
+START_TEST(every_built_result_is_utf8)
+{
+    pcfmcp_pcf_t *p = client();
+    ck_assert_int_eq(pcfmcp_pcf_set_login(p, "pcf-tester@example.com", "pw"), PCFMCP_OK);
+    static const char login_page[] =
+        "<form><input id=\"csrf_token\" name=\"csrf_token\" type=\"hidden\" value=\"t0k\"></form>";
+    static const char export[] = "bob:pass\xff\xfe\nalice:caf\xc3\n";
+    peer_answer a[] = {
+        { .method = "GET", .method_len = 3, .suffix = "/login", .suffix_len = 6, .status = 200,
+          .body = login_page, .body_len = sizeof(login_page) - 1 },
+        { .method = "POST", .method_len = 4, .suffix = "/login", .suffix_len = 6, .status = 302,
+          .head = "Location: /projects/\n", .head_len = 21 },
+        { .method = "POST", .method_len = 4, .suffix = "/credentials/export", .suffix_len = 19,
+          .status = 200, .head = "Content-Type: text/plain; charset=utf-8\n", .head_len = 40,
+          .body = export, .body_len = sizeof(export) - 1 },
+    };
+    peer_script(a, PCFMCP_ARRAY_LEN(a));
+    cJSON *args = cJSON_Parse("{\"project_id\":\"" PID "\",\"export_type\":\"user_pass\"}");
+    pcfmcp_pcf_result_t *res = NULL;
+    pcfmcp_error_t rc = pcfmcp__pcf_call(p, NULL, PCFMCP__PCF_OP_CREDENTIALS_EXPORT, args, &res);
+    ck_assert_msg(rc == PCFMCP_OK, "%s", pcfmcp_pcf_result_message(res));
+    size_t len = 0;
+    const char *json = pcfmcp_pcf_result_json(res, &len);
+    cJSON *doc = NULL;
+    ck_assert_int_eq(pcfmcp__json_parse(json, len, 16, &doc, NULL), PCFMCP__JSON_OK);
+    const cJSON *lines = cJSON_GetObjectItem(doc, "lines");
+    ck_assert_str_eq(cJSON_GetArrayItem(lines, 0)->valuestring, "bob:pass\xef\xbf\xbd\xef\xbf\xbd");
+    ck_assert_str_eq(cJSON_GetArrayItem(lines, 1)->valuestring, "alice:caf\xef\xbf\xbd");
+    cJSON_Delete(doc);
+    cJSON_Delete(args);
+    pcfmcp_pcf_result_free(res);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 int main(void)
 {
     if (pcfmcp_global_init() != PCFMCP_OK)
@@ -211,6 +250,7 @@ int main(void)
     tcase_add_test(t, token_expiry_ignores_absurd_times);
     tcase_add_test(t, answer_text_marks_nul_like_the_parsed_answer);
     tcase_add_test(t, web_page_text_reaches_results_as_utf8);
+    tcase_add_test(t, every_built_result_is_utf8);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
