@@ -154,6 +154,10 @@ pcfmcp_error_t pcfmcp__pcf_fail_errors(pcfmcp_pcf_result_t *r, pcfmcp_error_t er
             continue;
         char ex[PCF_EXCERPT_MAX + 1];
         pcfmcp__pcf_excerpt(e->valuestring, strlen(e->valuestring), ex, sizeof(ex));
+        /* An error that says nothing adds nothing (and all of them empty
+         * would have made an empty message). */
+        if (!ex[0])
+            continue;
         if (n++ > 0)
             pcfmcp__buf_puts(&b, "; ");
         pcfmcp__buf_puts(&b, ex);

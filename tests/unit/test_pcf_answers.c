@@ -240,6 +240,28 @@ START_TEST(every_built_result_is_utf8)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfapi.c: PCF's "errors" holding only empty strings
+ * made a failure whose message was empty. */
+START_TEST(errors_that_say_nothing_still_give_a_message)
+{
+    pcfmcp_pcf_t *p = client();
+    static const char body[] = "{\"errors\": [\"\", \" \"]}";
+    peer_answer a = { .method = "POST", .method_len = 4, .suffix = "/hosts", .suffix_len = 6,
+                      .status = 400, .head = "Content-Type: application/json\n", .head_len = 31,
+                      .body = body, .body_len = sizeof(body) - 1 };
+    peer_script(&a, 1);
+    cJSON *args = cJSON_Parse("{\"project_id\":\"" PID "\"}");
+    pcfmcp_pcf_result_t *res = NULL;
+    ck_assert_int_ne(pcfmcp__pcf_call(p, NULL, PCFMCP__PCF_OP_HOSTS_LIST, args, &res), PCFMCP_OK);
+    const char *msg = pcfmcp_pcf_result_message(res);
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_str_eq(msg, "PCF reported an error without a message");
+    cJSON_Delete(args);
+    pcfmcp_pcf_result_free(res);
+    pcfmcp_pcf_free(p);
+}
+END_TEST
+
 int main(void)
 {
     if (pcfmcp_global_init() != PCFMCP_OK)
@@ -251,6 +273,7 @@ int main(void)
     tcase_add_test(t, answer_text_marks_nul_like_the_parsed_answer);
     tcase_add_test(t, web_page_text_reaches_results_as_utf8);
     tcase_add_test(t, every_built_result_is_utf8);
+    tcase_add_test(t, errors_that_say_nothing_still_give_a_message);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
