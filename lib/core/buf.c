@@ -52,7 +52,7 @@ bool pcfmcp__buf_reserve(pcfmcp__buf *b, size_t extra)
     return true;
 }
 
-void pcfmcp__buf_append(pcfmcp__buf *b, const void *p, size_t n)
+void pcfmcp__buf_append_slow(pcfmcp__buf *b, const void *p, size_t n)
 {
     if (!pcfmcp__buf_reserve(b, n))
         return;
@@ -67,10 +67,6 @@ void pcfmcp__buf_puts(pcfmcp__buf *b, const char *s)
     pcfmcp__buf_append(b, s, strlen(s));
 }
 
-void pcfmcp__buf_putc(pcfmcp__buf *b, char c)
-{
-    pcfmcp__buf_append(b, &c, 1);
-}
 
 void pcfmcp__buf_printf(pcfmcp__buf *b, const char *fmt, ...)
 {
@@ -95,40 +91,41 @@ void pcfmcp__buf_printf(pcfmcp__buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* Which bytes JSON needs escaped: 0 none, else the character after the
+ * backslash ('u' for \u00XX). */
+static const char json_escape[256] = {
+    ['\0'] = 'u', [1] = 'u', [2] = 'u', [3] = 'u', [4] = 'u', [5] = 'u', [6] = 'u', [7] = 'u',
+    ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', [11] = 'u', ['\f'] = 'f', ['\r'] = 'r',
+    [14] = 'u', [15] = 'u', [16] = 'u', [17] = 'u', [18] = 'u', [19] = 'u', [20] = 'u',
+    [21] = 'u', [22] = 'u', [23] = 'u', [24] = 'u', [25] = 'u', [26] = 'u', [27] = 'u',
+    [28] = 'u', [29] = 'u', [30] = 'u', [31] = 'u', ['"'] = '"', ['\\'] = '\\',
+};
+
 void pcfmcp__buf_json_string(pcfmcp__buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    pcfmcp__buf_putc(b, '"');
-    size_t run = 0; /* bytes copied in one go between escapes */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[6];
-        switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        default:
-            if (c < 0x20) {
-                u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-                u[4] = hex[c >> 4]; u[5] = hex[c & 15];
-                pcfmcp__buf_append(b, s + i - run, run);
-                run = 0;
-                pcfmcp__buf_append(b, u, 6);
-                continue;
-            }
-            run++;
-            continue;
+    /* Room for the common case up front: no escapes, one copy. */
+    if (!pcfmcp__buf_reserve(b, n + 2))
+        return;
+    b->data[b->len++] = '"';
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        const unsigned char *run = p;
+        while (p < end && !json_escape[*p])
+            p++;
+        pcfmcp__buf_append(b, run, (size_t)(p - run));
+        if (p == end)
+            break;
+        char e = json_escape[*p];
+        if (e == 'u') {
+            char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+            pcfmcp__buf_append(b, u, 6);
+        } else {
+            char two[2] = { '\\', e };
+            pcfmcp__buf_append(b, two, 2);
         }
-        pcfmcp__buf_append(b, s + i - run, run);
-        run = 0;
-        pcfmcp__buf_puts(b, esc);
+        p++;
     }
-    pcfmcp__buf_append(b, s + n - run, run);
     pcfmcp__buf_putc(b, '"');
 }
 

@@ -20,9 +20,32 @@ void pcfmcp__buf_init(pcfmcp__buf *b);
 void pcfmcp__buf_free(pcfmcp__buf *b);
 void pcfmcp__buf_reset(pcfmcp__buf *b);
 bool pcfmcp__buf_reserve(pcfmcp__buf *b, size_t extra);
-void pcfmcp__buf_append(pcfmcp__buf *b, const void *p, size_t n);
+void pcfmcp__buf_append_slow(pcfmcp__buf *b, const void *p, size_t n);
 void pcfmcp__buf_puts(pcfmcp__buf *b, const char *s);
-void pcfmcp__buf_putc(pcfmcp__buf *b, char c);
+
+/* Appends in place when there is room (the common case, inline), through
+ * pcfmcp__buf_reserve() otherwise. */
+static inline void pcfmcp__buf_append(pcfmcp__buf *b, const void *p, size_t n)
+{
+    if (b->data && !b->failed && n < b->cap - b->len && !b->limit) {
+        if (n)
+            __builtin_memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    pcfmcp__buf_append_slow(b, p, n);
+}
+
+static inline void pcfmcp__buf_putc(pcfmcp__buf *b, char c)
+{
+    if (b->data && !b->failed && b->len + 1 < b->cap && !b->limit) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return;
+    }
+    pcfmcp__buf_append_slow(b, &c, 1);
+}
 void pcfmcp__buf_printf(pcfmcp__buf *b, const char *fmt, ...) PCFMCP_PRINTF(2, 3);
 /* Appends @p s as a quoted JSON string with every control character escaped. */
 void pcfmcp__buf_json_string(pcfmcp__buf *b, const char *s, size_t n);

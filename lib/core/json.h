@@ -47,9 +47,14 @@ pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, in
  * pcfmcp__json_parse_marking_nul() made of it. */
 void pcfmcp__json_mark_nul(char *s, size_t len);
 const char *pcfmcp__json_status_text(pcfmcp__json_status st);
+/* Text this library wrote itself (schemas, the engine's re-serialised
+ * arguments, serverInfo) is nested no deeper than cJSON's own bound. */
+#define PCFMCP__JSON_OWN_DEPTH 1000
+/* pcfmcp__json_parse() of a NUL-terminated text: the tree, or NULL when
+ * @p text is NULL or refused. Every parse in lib/ goes through this file
+ * (tests/layers/check-json-parse.sh), so one set of rules holds. */
+cJSON *pcfmcp__json_parse_text(const char *text, int max_depth);
 
-/* Maximum nesting of @p s (objects + arrays), stopping early past @p cap. */
-int pcfmcp__json_depth(const char *s, size_t len, int cap);
 
 /* Typed getters: NULL / fallback when the key is absent or of another type. */
 const char *pcfmcp__json_str(const cJSON *obj, const char *key);
@@ -75,8 +80,14 @@ bool pcfmcp__json_int64(const cJSON *item, int64_t *out);
  * copy. For ids and tokens a peer expects back unchanged. */
 cJSON *pcfmcp__json_dup_exact(const cJSON *item);
 
-/* Compact serialisation into a caller-owned string (pcfmcp__free). */
+/* Compact serialisation into a caller-owned string (pcfmcp__free). The
+ * text is cJSON_PrintUnformatted's, byte for byte, written without its
+ * intermediate buffers. */
 char *pcfmcp__json_print(const cJSON *item, size_t *len);
+/* Appends the compact serialisation of @p item to @p b (a reusable buffer,
+ * say); false (and @p b failed) when memory ran out or @p item cannot be
+ * written (an invalid node, a member without a name). */
+bool pcfmcp__json_write(pcfmcp__buf *b, const cJSON *item);
 /* Appends the compact serialisation of @p item to @p b. */
 void pcfmcp__json_append(pcfmcp__buf *b, const cJSON *item);
 
@@ -96,4 +107,7 @@ bool pcfmcp__json_put(cJSON *obj, const char *key, cJSON *item);
 bool pcfmcp__json_put_str(cJSON *obj, const char *key, const char *s);
 bool pcfmcp__json_put_num(cJSON *obj, const char *key, double n);
 bool pcfmcp__json_put_bool(cJSON *obj, const char *key, bool b);
+/* Replaces member @p key of @p obj with @p item (added when absent); on
+ * failure the item is freed and false returned, @p obj keeps the old one. */
+bool pcfmcp__json_replace(cJSON *obj, const char *key, cJSON *item);
 #endif

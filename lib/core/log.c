@@ -192,34 +192,52 @@ static bool key_char(char c)
 
 static bool is_secret_key(const char *k, size_t n)
 {
+    /* Every secret key is 5 to 18 characters long: most words end here. */
+    if (n < 5 || n > 18)
+        return false;
     for (size_t i = 0; i < PCFMCP_ARRAY_LEN(secret_keys); i++) {
-        size_t kl = strlen(secret_keys[i]);
-        if (kl != n)
-            continue;
+        const char *sk = secret_keys[i];
         size_t j = 0;
-        for (; j < n; j++) {
+        for (; j < n && sk[j]; j++) {
             char c = k[j];
             if (c >= 'A' && c <= 'Z')
                 c = (char)(c + 32);
-            if (c != secret_keys[i][j])
+            if (c != sk[j])
                 break;
         }
-        if (j == n)
+        if (j == n && !sk[j])
             return true;
     }
     return false;
 }
 
-/* Appends the value starting at s[i] redacted and returns the index after it.
+/* The text being redacted: what is not replaced is copied in runs, when a
+ * replacement (or the end) comes, so a line without secrets -- nearly every
+ * line -- is scanned once and not copied at all. */
+typedef struct {
+    const char *s;
+    size_t copied; /* s[0..copied) is in out (or skipped) */
+    pcfmcp__buf *out;
+} redactor;
+
+/* Replaces s[from..to) with the marker. */
+static void replace(redactor *r, size_t from, size_t to)
+{
+    pcfmcp__buf_append(r->out, r->s + r->copied, from - r->copied);
+    pcfmcp__buf_puts(r->out, REDACTED);
+    r->copied = to;
+}
+
+/* Redacts the value starting at s[i] and returns the index after it.
  * A quoted value ends at its closing quote (respecting backslash escapes);
  * an unquoted one at whitespace, '&', ',', ';', '}' or a quote. */
-static size_t skip_value(const char *s, size_t n, size_t i, pcfmcp__buf *out)
+static size_t skip_value(redactor *r, size_t n, size_t i)
 {
+    const char *s = r->s;
     if (i < n && (s[i] == '"' || s[i] == '\'' )) {
         char q = s[i];
         /* A JSON-escaped quote inside a logged string ("\"") also opens a value. */
-        pcfmcp__buf_putc(out, q);
-        i++;
+        size_t start = ++i;
         while (i < n && s[i] != q && s[i] != '\n') {
             if (s[i] == '\\' && i + 1 < n) {
                 if (s[i + 1] == q)
@@ -228,15 +246,15 @@ static size_t skip_value(const char *s, size_t n, size_t i, pcfmcp__buf *out)
             }
             i++;
         }
-        pcfmcp__buf_puts(out, REDACTED);
+        replace(r, start, i);
         return i;
     }
     if (i + 1 < n && s[i] == '\\' && s[i + 1] == '"') {
-        pcfmcp__buf_append(out, "\\\"", 2);
         i += 2;
+        size_t start = i;
         while (i < n && !(s[i] == '\\' && i + 1 < n && s[i + 1] == '"') && s[i] != '"')
             i++;
-        pcfmcp__buf_puts(out, REDACTED);
+        replace(r, start, i);
         return i;
     }
     size_t start = i;
@@ -244,28 +262,25 @@ static size_t skip_value(const char *s, size_t n, size_t i, pcfmcp__buf *out)
            s[i] != '"' && s[i] != '\n' && s[i] != '\\')
         i++;
     if (i > start)
-        pcfmcp__buf_puts(out, REDACTED);
+        replace(r, start, i);
     return i;
 }
 
 /* Authorization headers: keep the scheme, drop the credential. */
-static size_t redact_authorization(const char *s, size_t n, size_t i, pcfmcp__buf *out)
+static size_t redact_authorization(redactor *r, size_t n, size_t i)
 {
+    const char *s = r->s;
     while (i < n && (s[i] == ' ' || s[i] == '\t'))
-        pcfmcp__buf_putc(out, s[i++]);
-    size_t start = i;
+        i++;
     while (i < n && key_char(s[i]))
         i++;
-    pcfmcp__buf_append(out, s + start, i - start);
-    if (i < n && s[i] == ' ') {
-        pcfmcp__buf_putc(out, ' ');
+    if (i < n && s[i] == ' ')
         i++;
-    }
     size_t vstart = i;
     while (i < n && s[i] != '"' && s[i] != '\n' && s[i] != '\r' && s[i] != '\\' && s[i] != ',')
         i++;
     if (i > vstart)
-        pcfmcp__buf_puts(out, REDACTED);
+        replace(r, vstart, i);
     return i;
 }
 
@@ -282,20 +297,20 @@ static bool after_escape(const char *s, size_t i)
     return slashes % 2 == 1;
 }
 
-static void redact_patterns(const char *s, size_t n, pcfmcp__buf *out)
+static void redact_patterns(redactor *r, size_t n)
 {
+    const char *s = r->s;
     size_t i = 0;
     while (i < n) {
         if (!key_char(s[i]) || after_escape(s, i + 1) ||
             (i > 0 && key_char(s[i - 1]) && !after_escape(s, i))) {
-            pcfmcp__buf_putc(out, s[i++]);
+            i++;
             continue;
         }
         size_t ks = i;
         while (i < n && key_char(s[i]))
             i++;
         size_t klen = i - ks;
-        pcfmcp__buf_append(out, s + ks, klen);
         /* What separates key and value: ":", "=", "\":", "\":\"" ... */
         size_t j = i;
         while (j < n && (s[j] == '"' || s[j] == '\\'))
@@ -304,37 +319,40 @@ static void redact_patterns(const char *s, size_t n, pcfmcp__buf *out)
         bool equals = j < n && s[j] == '=';
         if (!colon && !equals)
             continue;
-        bool is_auth = klen == 13 &&
-                       strncasecmp(s + ks, "authorization", 13) == 0;
+        bool is_auth = klen == 13 && strncasecmp(s + ks, "authorization", 13) == 0;
         bool proxy_auth = klen == 19 && strncasecmp(s + ks, "proxy-authorization", 19) == 0;
         if (!is_auth && !proxy_auth && !is_secret_key(s + ks, klen))
             continue;
-        pcfmcp__buf_append(out, s + i, j + 1 - i);
         i = j + 1;
         while (i < n && (s[i] == ' ' || s[i] == '\t'))
-            pcfmcp__buf_putc(out, s[i++]);
+            i++;
         if (is_auth || proxy_auth) {
             if (i < n && s[i] == '"')
-                pcfmcp__buf_putc(out, s[i++]);
-            else if (i + 1 < n && s[i] == '\\' && s[i + 1] == '"') {
-                pcfmcp__buf_append(out, "\\\"", 2);
+                i++;
+            else if (i + 1 < n && s[i] == '\\' && s[i + 1] == '"')
                 i += 2;
-            }
-            i = redact_authorization(s, n, i, out);
+            i = redact_authorization(r, n, i);
         } else {
-            i = skip_value(s, n, i, out);
+            i = skip_value(r, n, i);
         }
     }
 }
 
 /* Replaces each registered secret, longest first so a secret that contains
- * another is removed whole. Caller holds the read lock. */
-static char *redact_secrets(const pcfmcp_logger_t *lg, const char *s, size_t n, size_t *out_n)
+ * another is removed whole. Caller holds the read lock. Only positions
+ * whose byte starts some secret are compared. */
+static void redact_secrets(const pcfmcp_logger_t *lg, redactor *r, size_t n)
 {
-    pcfmcp__buf out;
-    pcfmcp__buf_init(&out);
+    bool first[256] = { false };
+    for (size_t k = 0; k < lg->nsecrets; k++)
+        first[(unsigned char)lg->secrets[k][0]] = true;
+    const char *s = r->s;
     size_t i = 0;
     while (i < n) {
+        if (!first[(unsigned char)s[i]]) {
+            i++;
+            continue;
+        }
         size_t best = 0;
         for (size_t k = 0; k < lg->nsecrets; k++) {
             size_t sl = strlen(lg->secrets[k]);
@@ -342,35 +360,52 @@ static char *redact_secrets(const pcfmcp_logger_t *lg, const char *s, size_t n, 
                 best = sl;
         }
         if (best) {
-            pcfmcp__buf_puts(&out, REDACTED);
+            replace(r, i, i + best);
             i += best;
         } else {
-            pcfmcp__buf_putc(&out, s[i++]);
+            i++;
         }
     }
-    return pcfmcp__buf_steal(&out, out_n);
 }
 
-static char *redact(const pcfmcp_logger_t *lg, const char *s, size_t n, size_t *out_n)
+/* The redacted copy of @p s (pcfmcp__malloc'd), or NULL with *same when
+ * nothing needed redacting (use @p s as it is), or NULL without it when
+ * memory ran out. */
+static char *redact(const pcfmcp_logger_t *lg, const char *s, size_t n, size_t *out_n, bool *same)
 {
+    *same = false;
     pcfmcp__buf pat;
     pcfmcp__buf_init(&pat);
-    redact_patterns(s, n, &pat);
-    size_t pn = 0;
-    char *p = pcfmcp__buf_steal(&pat, &pn);
-    if (!p)
+    redactor r = { s, 0, &pat };
+    redact_patterns(&r, n);
+    if (r.copied)
+        pcfmcp__buf_append(&pat, s + r.copied, n - r.copied);
+    if (!pcfmcp__buf_ok(&pat)) {
+        pcfmcp__buf_free(&pat);
         return NULL;
+    }
+    const char *t = r.copied ? pat.data : s;
+    size_t tn = r.copied ? pat.len : n;
+    pcfmcp__buf sec;
+    pcfmcp__buf_init(&sec);
+    redactor q = { t, 0, &sec };
     pcfmcp_logger_t *mlg = (pcfmcp_logger_t *)lg;
     pthread_rwlock_rdlock(&mlg->secrets_lock);
-    char *r = lg->nsecrets ? redact_secrets(lg, p, pn, out_n) : NULL;
+    if (lg->nsecrets)
+        redact_secrets(lg, &q, tn);
     pthread_rwlock_unlock(&mlg->secrets_lock);
-    if (!lg->nsecrets) {
-        if (out_n)
-            *out_n = pn;
-        return p;
+    if (q.copied) {
+        pcfmcp__buf_append(&sec, t + q.copied, tn - q.copied);
+        pcfmcp__buf_free(&pat);
+        return pcfmcp__buf_steal(&sec, out_n);
     }
-    pcfmcp__free(p);
-    return r;
+    pcfmcp__buf_free(&sec);
+    if (r.copied)
+        return pcfmcp__buf_steal(&pat, out_n);
+    *same = true;
+    if (out_n)
+        *out_n = n;
+    return NULL;
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_logger_redact(const pcfmcp_logger_t *lg, const char *text,
@@ -378,7 +413,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_logger_redact(const pcfmcp_logger_t *lg, const 
 {
     if (!lg || !text || !out)
         return PCFMCP_ERR_INVALID_ARG;
-    char *r = redact(lg, text, strlen(text), NULL);
+    bool same;
+    char *r = redact(lg, text, strlen(text), NULL, &same);
+    if (!r && same)
+        r = pcfmcp__strdup(text);
     if (!r)
         return PCFMCP_ERR_NOMEM;
     *out = r;
@@ -390,9 +428,10 @@ PCFMCP_API pcfmcp_error_t pcfmcp_logger_redact(const pcfmcp_logger_t *lg, const 
 static void emit(pcfmcp_logger_t *lg, pcfmcp_log_level_t level, const char *line, size_t len)
 {
     size_t rn = 0;
-    char *red = redact(lg, line, len, &rn);
-    const char *txt = red ? red : "{\"level\":\"error\",\"msg\":\"log line dropped: out of memory\"}";
-    if (!red)
+    bool same;
+    char *red = redact(lg, line, len, &rn, &same);
+    const char *txt = red ? red : same ? line : "{\"level\":\"error\",\"msg\":\"log line dropped: out of memory\"}";
+    if (!red && !same)
         rn = strlen(txt);
     pthread_mutex_lock(&lg->sink_lock);
     if (lg->sink) {

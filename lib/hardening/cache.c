@@ -208,6 +208,11 @@ void pcfmcp__cache_set_store(pcfmcp_cache_t *c, pcfmcp__store *st)
     atomic_fetch_add(&c->invalidations, 1);
 }
 
+bool pcfmcp__cache_shared(pcfmcp_cache_t *c)
+{
+    return c && atomic_load(&c->store) != NULL;
+}
+
 /* Tells the store about a write it missed while it was down, before
  * anything is read from it again. */
 static pcfmcp_error_t flush_lost_bump(pcfmcp_cache_t *c, pcfmcp__store *st)

@@ -22,6 +22,10 @@ typedef struct {
  * detaches). Empties the cache. @p st must outlive the cache's use. */
 void pcfmcp__cache_set_store(pcfmcp_cache_t *c, pcfmcp__store *st);
 
+/* Whether a shared store is attached: every lookup then reads it (a
+ * network round trip), which a caller that must not wait avoids. */
+bool pcfmcp__cache_shared(pcfmcp_cache_t *c);
+
 /* pcfmcp_cache_get() for an entry that would be tagged @p tag. PCFMCP_OK:
  * a hit, fresh as far as every replica knows. PCFMCP_ERR_NOT_FOUND: a
  * miss; pass @p t to pcfmcp__cache_put_ticket(). PCFMCP_ERR_UNAVAILABLE:

@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "mcp/ctxlog.h"
 #include "mcp/engine_internal.h"
+#include "mcp/native.h"
 
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
 #define META_CAPS "io.modelcontextprotocol/clientCapabilities"
@@ -29,7 +30,7 @@ typedef struct {
     char *result_text;  /* serialized result object (when rpc_code == 0) */
     size_t result_len;
     bool final_form; /* result_text already has the 2026-07-28 members */
-    pcfmcp__pages *pages; /* when set, result_text points into these pages */
+    pcfmcp__blob *body; /* instead of result_text: a shared one (a list page) */
     pcfmcp_outcome_t outcome;
 } reply;
 
@@ -168,10 +169,13 @@ static size_t nomem_reply(char *buf, size_t cap, const char *id_text, const cJSO
 
 /* ------------------------------------------------------------- context */
 
+static void tool_call_free(struct pcfmcp__tool_call *tc);
+
 static void ctx_free(pcfmcp_ctx_t *ctx)
 {
     if (!ctx)
         return;
+    tool_call_free(ctx->tool_call);
     if (ctx->session)
         pcfmcp__session_unref(ctx->session);
     cJSON_Delete(ctx->msg);
@@ -347,7 +351,7 @@ static cJSON *modernize(pcfmcp_engine_t *e, cJSON *result)
     if (!cJSON_IsObject(meta))
         meta = cJSON_AddObjectToObject(result, "_meta");
     pthread_rwlock_rdlock(&e->reg_lock);
-    cJSON *info = cJSON_Parse(e->server_info_text);
+    cJSON *info = pcfmcp__json_parse_text(e->server_info_text, PCFMCP__JSON_OWN_DEPTH);
     pthread_rwlock_unlock(&e->reg_lock);
     cJSON_DeleteItemFromObjectCaseSensitive(meta, META_SERVERINFO);
     ok &= meta && pcfmcp__json_put(meta, META_SERVERINFO, info);
@@ -555,7 +559,7 @@ static void do_initialize(pcfmcp_ctx_t *ctx, reply *r)
     bool ok = pcfmcp__json_put_str(res, "protocolVersion", chosen);
     ok &= pcfmcp__json_put(res, "capabilities", pcfmcp__engine_capabilities(e, false));
     pthread_rwlock_rdlock(&e->reg_lock);
-    ok &= pcfmcp__json_put(res, "serverInfo", cJSON_Parse(e->server_info_text));
+    ok &= pcfmcp__json_put(res, "serverInfo", pcfmcp__json_parse_text(e->server_info_text, PCFMCP__JSON_OWN_DEPTH));
     if (e->instructions)
         ok &= pcfmcp__json_put_str(res, "instructions", e->instructions);
     pthread_rwlock_unlock(&e->reg_lock);
@@ -610,12 +614,11 @@ static void do_list(pcfmcp_ctx_t *ctx, pcfmcp__list_kind kind, reply *r)
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "invalid or stale cursor: start again without one");
         return;
     }
-    /* Borrowed from the cached pages (kept alive by the reference) and
-     * copied once, straight into the response. */
-    r->result_text = ctx->modern ? p->modern[page] : p->legacy[page];
-    r->result_len = ctx->modern ? p->modern_len[page] : p->legacy_len[page];
+    /* Shared with every other request for it: a transport sends it as it
+     * is (and keeps its compressed form with it), others copy it once. */
+    r->body = pcfmcp__blob_ref(ctx->modern ? p->modern[page] : p->legacy[page]);
     r->final_form = true;
-    r->pages = p;
+    pcfmcp__pages_unref(p);
 }
 
 static void tool_error_text(pcfmcp_result_t *res, const char *msg)
@@ -625,49 +628,73 @@ static void tool_error_text(pcfmcp_result_t *res, const char *msg)
     res->is_error = true;
 }
 
-/* Serialises a tool result: content (with the JSON text of
- * structuredContent when the tool gave no content), structuredContent,
- * isError, _meta. */
-static cJSON *tool_result_json(pcfmcp_result_t *res)
+#define PUT_LIT(b, lit) pcfmcp__buf_append((b), "" lit "", sizeof(lit) - 1)
+
+/* Serialises a tool result straight into @p b: content (with the JSON text
+ * of structuredContent when the tool gave no content), structuredContent,
+ * isError, _meta. One pass over the tree, or none over a native tool's
+ * serialised structured content. */
+static bool write_tool_result(pcfmcp__buf *b, const pcfmcp_result_t *res)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON *content = res->items;
-    res->items = NULL;
-    bool ok = o != NULL;
+    PUT_LIT(b, "{\"content\":[");
+    size_t n = 0;
     if (res->is_error && res->error_message) {
-        cJSON *t = cJSON_CreateObject();
-        bool tok = pcfmcp__json_put_str(t, "type", "text");
-        tok &= pcfmcp__json_put_str(t, "text", res->error_message);
-        if (tok && t && content)
-            cJSON_InsertItemInArray(content, 0, t); /* cannot fail for index 0 */
+        PUT_LIT(b, "{\"type\":\"text\",\"text\":");
+        pcfmcp__buf_json_string(b, res->error_message, strlen(res->error_message));
+        pcfmcp__buf_putc(b, '}');
+        n++;
+    }
+    for (const cJSON *c = res->items ? res->items->child : NULL; c; c = c->next) {
+        if (n++)
+            pcfmcp__buf_putc(b, ',');
+        pcfmcp__json_write(b, c);
+    }
+    bool has_structured = res->structured || res->structured_text;
+    if (has_structured && n == 0) {
+        PUT_LIT(b, "{\"type\":\"text\",\"text\":");
+        if (res->structured_text) {
+            pcfmcp__buf_json_string(b, res->structured_text, res->structured_len);
+        } else {
+            char *t = pcfmcp__json_print(res->structured, NULL);
+            if (!t)
+                b->failed = true;
+            else
+                pcfmcp__buf_json_string(b, t, strlen(t));
+            pcfmcp__free(t);
+        }
+        pcfmcp__buf_putc(b, '}');
+    }
+    pcfmcp__buf_putc(b, ']');
+    if (has_structured) {
+        PUT_LIT(b, ",\"structuredContent\":");
+        if (res->structured_text)
+            pcfmcp__buf_append(b, res->structured_text, res->structured_len);
         else
-            cJSON_Delete(t), ok = false;
-    }
-    if (res->structured && cJSON_GetArraySize(content) == 0) {
-        char *s = pcfmcp__json_print(res->structured, NULL);
-        cJSON *t = cJSON_CreateObject();
-        ok &= s != NULL;
-        ok &= pcfmcp__json_put_str(t, "type", "text");
-        ok &= pcfmcp__json_put_str(t, "text", s ? s : "{}");
-        pcfmcp__free(s);
-        ok &= pcfmcp__json_put(content, NULL, t);
-    }
-    ok &= pcfmcp__json_put(o, "content", content);
-    if (res->structured) {
-        ok &= pcfmcp__json_put(o, "structuredContent", res->structured);
-        res->structured = NULL;
+            pcfmcp__json_write(b, res->structured);
     }
     if (res->is_error)
-        ok &= pcfmcp__json_put_bool(o, "isError", true);
+        PUT_LIT(b, ",\"isError\":true");
     if (res->meta) {
-        ok &= pcfmcp__json_put(o, "_meta", res->meta);
-        res->meta = NULL;
+        PUT_LIT(b, ",\"_meta\":");
+        pcfmcp__json_write(b, res->meta);
     }
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
+    pcfmcp__buf_putc(b, '}');
+    return pcfmcp__buf_ok(b);
+}
+
+/* Takes the serialised tool result into the reply. */
+static void reply_tool_result(reply *r, const pcfmcp_result_t *res)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    if (!write_tool_result(&b, res)) {
+        pcfmcp__buf_free(&b);
+        reply_nomem(r);
+        return;
     }
-    return o;
+    r->result_text = pcfmcp__buf_steal(&b, &r->result_len);
+    if (!r->result_text)
+        reply_nomem(r);
 }
 
 static pcfmcp_error_t run_before_hook(pcfmcp_ctx_t *ctx, const char *args_json)
@@ -689,18 +716,42 @@ static int refusal_code(const pcfmcp_ctx_t *ctx, pcfmcp_error_t rc)
     return PCFMCP__RPC_INVALID_REQUEST;
 }
 
-static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
+/* A tools/call once its tool is known: what a worker needs when the
+ * transport's thread looked the call up and its tool's probe could not
+ * answer at once (see tools_call_inline). */
+typedef struct pcfmcp__tool_call {
+    pcfmcp__entry *tool;
+    const cJSON *args; /* into ctx->msg, or `empty` */
+    cJSON *empty;
+    char *args_text;   /* for JSON-text tools and the before-hook */
+    pcfmcp_result_t *res;
+} tool_call;
+
+static void tool_call_free(tool_call *tc)
+{
+    if (!tc)
+        return;
+    cJSON_Delete(tc->empty);
+    pcfmcp__free(tc->args_text);
+    pcfmcp__result_free(tc->res);
+    pcfmcp__entry_unref(tc->tool);
+    pcfmcp__free(tc);
+}
+
+/* The tool and its arguments. Returns the call, or NULL with @p r holding
+ * the answer (unknown or withheld tool, bad params). */
+static tool_call *tools_call_lookup(pcfmcp_ctx_t *ctx, reply *r)
 {
     pcfmcp_engine_t *e = ctx->engine;
     const char *name = pcfmcp__json_str(ctx->params, "name");
     if (!name) {
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "tools/call needs params.name (a string)");
-        return;
+        return NULL;
     }
     const cJSON *args = cJSON_GetObjectItemCaseSensitive(ctx->params, "arguments");
     if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args)) {
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "params.arguments must be an object");
-        return;
+        return NULL;
     }
     pcfmcp__entry *tool = pcfmcp__engine_find(e, PCFMCP__LIST_TOOLS, name);
     if (!tool) {
@@ -709,7 +760,7 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
         char *why = pcfmcp__engine_withheld_reason(e, name);
         if (!why) {
             reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "unknown tool: %s", name);
-            return;
+            return NULL;
         }
         reply_error(r, PCFMCP__RPC_INVALID_PARAMS, "%s is not offered: %s", name, why);
         r->data = cJSON_CreateObject();
@@ -719,118 +770,216 @@ static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
             r->data = NULL;
         }
         pcfmcp__free(why);
-        return;
+        return NULL;
     }
-    ctx->name = pcfmcp__strdup(name);
-    cJSON *empty = NULL;
-    if (!cJSON_IsObject(args))
-        args = empty = cJSON_CreateObject();
-    char *args_text = args ? pcfmcp__json_print(args, NULL) : NULL;
-    pcfmcp_result_t *res = pcfmcp__result_new(PCFMCP__RESULT_TOOL);
-    if (!args_text || !res || !ctx->name) {
+    tool_call *tc = pcfmcp__calloc(1, sizeof(*tc));
+    if (!tc) {
+        pcfmcp__entry_unref(tool);
         reply_nomem(r);
-        goto out;
+        return NULL;
     }
+    tc->tool = tool;
+    ctx->name = pcfmcp__strdup(name);
+    if (!cJSON_IsObject(args))
+        args = tc->empty = cJSON_CreateObject();
+    tc->args = args;
+    /* Text only for whoever reads text: a JSON-text tool, the before-hook. */
+    pthread_rwlock_rdlock(&e->reg_lock);
+    bool hooked = e->before != NULL;
+    pthread_rwlock_unlock(&e->reg_lock);
+    bool text = !tool->native || hooked;
+    if (args && text)
+        tc->args_text = pcfmcp__json_print(args, NULL);
+    tc->res = pcfmcp__result_new(PCFMCP__RESULT_TOOL);
+    if (!args || (text && !tc->args_text) || !tc->res || !ctx->name) {
+        tool_call_free(tc);
+        reply_nomem(r);
+        return NULL;
+    }
+    return tc;
+}
 
-    pcfmcp_error_t hrc = run_before_hook(ctx, args_text);
+/* The checks before the tool's answer counts: the before-hook, then the
+ * input schema. Returns false with @p r holding the answer. */
+static bool tools_call_check(pcfmcp_ctx_t *ctx, reply *r, tool_call *tc)
+{
+    pcfmcp_result_t *res = tc->res;
+    pcfmcp_error_t hrc = run_before_hook(ctx, tc->args_text);
     if (hrc != PCFMCP_OK) {
+        pcfmcp__free(res->rendered); /* a probe's answer does not count */
+        res->rendered = NULL;
         tool_error_text(res, ctx->refusal ? ctx->refusal : pcfmcp_strerror(hrc));
         r->outcome = PCFMCP_OUTCOME_REFUSED;
-    } else {
-        pcfmcp__buf problems;
-        pcfmcp__buf_init(&problems);
-        if (!pcfmcp__schema_validate(tool->input, args, &problems)) {
-            pcfmcp__buf msg;
-            pcfmcp__buf_init(&msg);
-            pcfmcp__buf_printf(&msg,
-                               "Invalid arguments for tool \"%s\"; fix these and call again:\n",
-                               name);
-            pcfmcp__buf_append(&msg, problems.data ? problems.data : "", problems.len);
-            tool_error_text(res, pcfmcp__buf_ok(&msg) ? msg.data : "invalid arguments");
-            pcfmcp__buf_free(&msg);
-            r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
-        } else {
-            pcfmcp_tool_cb cb = (pcfmcp_tool_cb)tool->cb;
-            pcfmcp__watchdog_add(e, ctx);
-            pcfmcp_error_t rc = cb(ctx, args_text, strlen(args_text), res, tool->ud);
-            if (pcfmcp__watchdog_remove(e, ctx)) {
-                /* Whatever the handler made of its cancellation, the client
-                 * learns that the call ran out of time. */
-                while (cJSON_GetArraySize(res->items) > 0)
-                    cJSON_DeleteItemFromArray(res->items, 0);
-                char msg[160];
-                snprintf(msg, sizeof(msg),
-                         "The tool call timed out after %u ms and was cancelled; retry, or "
-                         "narrow the request.",
-                         atomic_load(&e->tool_timeout_ms));
-                tool_error_text(res, msg);
-                r->outcome = PCFMCP_OUTCOME_TIMEOUT;
-                goto out_result;
-            }
-            if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
-                r->outcome = PCFMCP_OUTCOME_OK;
-                goto out_input;
-            }
-            if (ctx->modern && ctx->missing_caps && rc != PCFMCP_OK) {
-                reply_error(r, PCFMCP__RPC_MISSING_CLIENT_CAPABILITY, "%s", pcfmcp_ctx_errmsg(ctx));
-                r->data = cJSON_CreateObject();
-                if (!pcfmcp__json_put(r->data, "requiredCapabilities", ctx->missing_caps)) {
-                    cJSON_Delete(r->data);
-                    r->data = NULL;
-                }
-                ctx->missing_caps = NULL;
-                goto out;
-            }
-            if (rc != PCFMCP_OK) {
-                if (!res->is_error)
-                    tool_error_text(res, pcfmcp_strerror(rc));
-                r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
-            } else if (res->is_error) {
-                r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
-            } else if (tool->output && !res->structured) {
-                pcfmcp__log_fields f;
-                char trace[33];
-                pcfmcp__ctx_log_fields(ctx, &f, trace);
-                PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
-                            "tool %s declares an outputSchema but returned no structured content",
-                            name);
-                tool_error_text(res, "internal error: the tool returned no structured content");
-                r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
-            } else if (tool->output && e->validate_output) {
-                pcfmcp__buf bad;
-                pcfmcp__buf_init(&bad);
-                if (!pcfmcp__schema_validate(tool->output, res->structured, &bad)) {
-                    pcfmcp__log_fields f;
-                    char trace[33];
-                    pcfmcp__ctx_log_fields(ctx, &f, trace);
-                    PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
-                               "tool %s returned structured content that violates its outputSchema: %s",
-                               name, bad.data ? bad.data : "");
-                    tool_error_text(res, "internal error: structured content violates the outputSchema");
-                    r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
-                }
-                pcfmcp__buf_free(&bad);
-            }
-        }
-        pcfmcp__buf_free(&problems);
+        reply_tool_result(r, res);
+        return false;
     }
-out_result:
-    if (r->outcome == PCFMCP_OUTCOME_TOOL_ERROR || r->outcome == PCFMCP_OUTCOME_REFUSED ||
-        r->outcome == PCFMCP_OUTCOME_TIMEOUT) {
+    pcfmcp__buf problems;
+    pcfmcp__buf_init(&problems);
+    bool valid = pcfmcp__schema_validate(tc->tool->input, tc->args, &problems);
+    if (!valid) {
+        pcfmcp__buf msg;
+        pcfmcp__buf_init(&msg);
+        pcfmcp__buf_printf(&msg, "Invalid arguments for tool \"%s\"; fix these and call again:\n",
+                           tc->tool->key);
+        pcfmcp__buf_append(&msg, problems.data ? problems.data : "", problems.len);
+        pcfmcp__free(res->rendered);
+        res->rendered = NULL;
+        tool_error_text(res, pcfmcp__buf_ok(&msg) ? msg.data : "invalid arguments");
+        pcfmcp__buf_free(&msg);
+        r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+        reply_tool_result(r, res);
+    }
+    pcfmcp__buf_free(&problems);
+    return valid;
+}
+
+/* What the engine makes of the tool's answer: errors, the output checks,
+ * the serialised result (a native tool's rendered one as it is). */
+static void tools_call_finish(pcfmcp_ctx_t *ctx, reply *r, tool_call *tc, pcfmcp_error_t rc)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    pcfmcp__entry *tool = tc->tool;
+    pcfmcp_result_t *res = tc->res;
+    const char *name = tool->key;
+    if (ctx->modern && ctx->missing_caps && rc != PCFMCP_OK) {
+        reply_error(r, PCFMCP__RPC_MISSING_CLIENT_CAPABILITY, "%s", pcfmcp_ctx_errmsg(ctx));
+        r->data = cJSON_CreateObject();
+        if (!pcfmcp__json_put(r->data, "requiredCapabilities", ctx->missing_caps)) {
+            cJSON_Delete(r->data);
+            r->data = NULL;
+        }
+        ctx->missing_caps = NULL;
+        return;
+    }
+    if (rc == PCFMCP_OK && !res->is_error && res->rendered) {
+        /* Sent before, checked then: as it is. */
+        r->outcome = PCFMCP_OUTCOME_OK;
+        r->result_text = res->rendered;
+        r->result_len = res->rendered_len;
+        res->rendered = NULL;
+        return;
+    }
+    if (rc != PCFMCP_OK) {
+        if (!res->is_error)
+            tool_error_text(res, pcfmcp_strerror(rc));
+        r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+    } else if (res->is_error) {
+        r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+    } else if (tool->output && !res->structured && !res->structured_text) {
+        pcfmcp__log_fields f;
+        char trace[33];
+        pcfmcp__ctx_log_fields(ctx, &f, trace);
+        PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
+                    "tool %s declares an outputSchema but returned no structured content", name);
+        tool_error_text(res, "internal error: the tool returned no structured content");
+        r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+    } else if (tool->output && e->validate_output) {
+        pcfmcp__buf bad;
+        pcfmcp__buf_init(&bad);
+        cJSON *parsed = NULL;
+        const cJSON *sc = res->structured;
+        if (!sc && pcfmcp__json_parse(res->structured_text, res->structured_len, 0, &parsed,
+                                      NULL) == PCFMCP__JSON_OK)
+            sc = parsed;
+        if (!sc || !pcfmcp__schema_validate(tool->output, sc, &bad)) {
+            pcfmcp__log_fields f;
+            char trace[33];
+            pcfmcp__ctx_log_fields(ctx, &f, trace);
+            PCFMCP_LOGF(e->log, PCFMCP_LOG_ERROR, "mcp", &f,
+                        "tool %s returned structured content that violates its outputSchema: %s",
+                        name, bad.data ? bad.data : "");
+            tool_error_text(res, "internal error: structured content violates the outputSchema");
+            r->outcome = PCFMCP_OUTCOME_TOOL_ERROR;
+        }
+        cJSON_Delete(parsed);
+        pcfmcp__buf_free(&bad);
+    }
+    if (r->outcome == PCFMCP_OUTCOME_TOOL_ERROR) {
         /* An error result carries no structuredContent: it would not conform. */
         cJSON_Delete(res->structured);
         res->structured = NULL;
+        pcfmcp__free(res->structured_text);
+        res->structured_text = NULL;
     }
-    reply_json(r, tool_result_json(res));
-    goto out;
+    reply_tool_result(r, res);
+    if (r->result_text && r->outcome == PCFMCP_OUTCOME_OK && res->keep)
+        res->keep(r->result_text, r->result_len, res->keep_ud);
+}
 
-out_input:
-    reply_input_required(ctx, r);
-out:
-    cJSON_Delete(empty);
-    pcfmcp__free(args_text);
-    pcfmcp__result_free(res);
-    pcfmcp__entry_unref(tool);
+/* Runs the tool of a prepared call (on a worker) and answers. */
+static void tools_call_run(pcfmcp_ctx_t *ctx, reply *r, tool_call *tc)
+{
+    pcfmcp_engine_t *e = ctx->engine;
+    pcfmcp__entry *tool = tc->tool;
+    pcfmcp__watchdog_add(e, ctx);
+    pcfmcp_error_t rc =
+        tool->native
+            ? ((pcfmcp__native_tool_cb)tool->cb)(ctx, tc->args, tc->res, tool->ud)
+            : ((pcfmcp_tool_cb)tool->cb)(ctx, tc->args_text, strlen(tc->args_text), tc->res,
+                                         tool->ud);
+    if (pcfmcp__watchdog_remove(e, ctx)) {
+        /* Whatever the handler made of its cancellation, the client
+         * learns that the call ran out of time. */
+        pcfmcp_result_t *res = tc->res;
+        while (cJSON_GetArraySize(res->items) > 0)
+            cJSON_DeleteItemFromArray(res->items, 0);
+        cJSON_Delete(res->structured);
+        res->structured = NULL;
+        pcfmcp__free(res->structured_text);
+        res->structured_text = NULL;
+        pcfmcp__free(res->rendered);
+        res->rendered = NULL;
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "The tool call timed out after %u ms and was cancelled; retry, or "
+                 "narrow the request.",
+                 atomic_load(&e->tool_timeout_ms));
+        tool_error_text(res, msg);
+        r->outcome = PCFMCP_OUTCOME_TIMEOUT;
+        reply_tool_result(r, res);
+        return;
+    }
+    if (ctx->input_requests && (rc == PCFMCP_ERR_INPUT_REQUIRED || rc == PCFMCP_OK)) {
+        r->outcome = PCFMCP_OUTCOME_OK;
+        reply_input_required(ctx, r);
+        return;
+    }
+    tools_call_finish(ctx, r, tc, rc);
+}
+
+static void do_tools_call(pcfmcp_ctx_t *ctx, reply *r)
+{
+    tool_call *tc = ctx->tool_call;
+    ctx->tool_call = NULL;
+    if (!tc && !(tc = tools_call_lookup(ctx, r)))
+        return;
+    if (tools_call_check(ctx, r, tc))
+        tools_call_run(ctx, r, tc);
+    tool_call_free(tc);
+}
+
+/* On the transport's thread, before a tools/call goes to a worker: a native
+ * tool's probe may answer it at once (a cached result). Only then do the
+ * before-hook and the checks run here, so a call's hooks always share its
+ * thread. Returns true when answered (the answer, or an error, in @p r);
+ * false leaves the looked-up call in ctx->tool_call for the worker. */
+static bool tools_call_inline(pcfmcp_ctx_t *ctx, reply *r)
+{
+    tool_call *tc = tools_call_lookup(ctx, r);
+    if (!tc)
+        return true;
+    pcfmcp__entry *tool = tc->tool;
+    int rc = PCFMCP__WOULD_BLOCK;
+    if (tool->probe)
+        rc = ((pcfmcp__native_probe_cb)tool->probe)(ctx, tc->args, tc->res, tool->ud);
+    if (rc == PCFMCP__WOULD_BLOCK) {
+        ctx->tool_call = tc;
+        return false;
+    }
+    if (tools_call_check(ctx, r, tc))
+        tools_call_finish(ctx, r, tc, (pcfmcp_error_t)rc);
+    tool_call_free(tc);
+    return true;
 }
 
 /* Maps a handler's error for non-tool methods to a JSON-RPC error. */
@@ -1348,10 +1497,10 @@ void pcfmcp__engine_end_listeners(pcfmcp_engine_t *e, pcfmcp_session_t *s, const
 static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
 {
     pcfmcp_engine_t *e = ctx->engine;
-    size_t len = 0;
-    char *msg = NULL;
+    size_t len = 0, head_len = 0;
+    char *msg = NULL, *head = NULL;
     unsigned flags = PCFMCP_EMIT_FINAL;
-    if (!r->message && !r->result_text)
+    if (!r->message && !r->result_text && !r->body)
         reply_nomem(r);
     if (r->rpc_code) {
         if (!r->message)
@@ -1370,8 +1519,17 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
             pcfmcp__free(t);
         }
         cJSON_Delete(res);
+    } else if (!(info && info->take_final && !ctx->emitted)) {
+        const char *t = r->body ? pcfmcp__blob_data(r->body) : r->result_text;
+        size_t n = r->body ? pcfmcp__blob_len(r->body) : r->result_len;
+        msg = pcfmcp__rpc_result_text(ctx->id_text, t, n, &len);
     } else {
-        msg = pcfmcp__rpc_result_text(ctx->id_text, r->result_text, r->result_len, &len);
+        /* The transport takes the result as it is: never copied. */
+        if (!r->body) {
+            r->body = pcfmcp__blob_take(r->result_text, r->result_len);
+            r->result_text = NULL;
+        }
+        head = r->body ? pcfmcp__rpc_result_head(ctx->id_text, &head_len) : NULL;
     }
     if (info) {
         info->rpc_error = r->rpc_code;
@@ -1380,6 +1538,13 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
     if (pcfmcp__ctx_cancelled(ctx) && !ctx->timed_out) {
         r->outcome = PCFMCP_OUTCOME_CANCELLED;
         pcfmcp__ctx_emit(ctx, NULL, 0, PCFMCP_EMIT_FINAL);
+    } else if (head) {
+        ctx->answered = true;
+        info->final_head = head;
+        info->final_head_len = head_len;
+        info->final_body = r->body;
+        head = NULL;
+        r->body = NULL;
     } else if (msg && info && info->take_final && !ctx->emitted) {
         /* The transport takes the answer as it is: no copy, no emit. */
         ctx->answered = true;
@@ -1407,10 +1572,9 @@ static void finish(pcfmcp_ctx_t *ctx, reply *r, pcfmcp__handle_info *info)
                     r->rpc_code ? "error" : "ok", secs * 1000.0);
     }
     pcfmcp__free(r->message);
-    if (r->pages)
-        pcfmcp__pages_unref(r->pages);
-    else
-        pcfmcp__free(r->result_text);
+    pcfmcp__free(head);
+    pcfmcp__blob_unref(r->body);
+    pcfmcp__free(r->result_text);
     cJSON_Delete(r->data);
 }
 
@@ -1426,7 +1590,9 @@ static bool run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
 {
     reply r = { 0 };
     pcfmcp_error_t hrc = PCFMCP_OK;
-    if (!select_revision(ctx, midx, &r) || (ctx->modern && !take_state(ctx, &r))) {
+    if (ctx->tool_call) {
+        do_tools_call(ctx, &r); /* its revision was settled by try_inline() */
+    } else if (!select_revision(ctx, midx, &r) || (ctx->modern && !take_state(ctx, &r))) {
         /* answered by select_revision or take_state */
     } else if (methods[midx].id != M_UNKNOWN && !hooks_itself(methods[midx].id) &&
                (hrc = run_before_hook(ctx, NULL)) != PCFMCP_OK) {
@@ -1454,6 +1620,20 @@ static bool run_method(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
         case M_UNKNOWN: reply_error(&r, PCFMCP__RPC_METHOD_NOT_FOUND, "method not found: %s", ctx->method); break;
         }
     }
+    finish(ctx, &r, info);
+    return true;
+}
+
+/* A tools/call, before it goes to a worker: answered here when its tool's
+ * probe can (see tools_call_inline). Returns true when answered. */
+static bool try_inline(pcfmcp_ctx_t *ctx, int midx, pcfmcp__handle_info *info)
+{
+    if (methods[midx].id != M_TOOLS_CALL)
+        return false;
+    reply r = { 0 };
+    if (select_revision(ctx, midx, &r) && (!ctx->modern || take_state(ctx, &r)) &&
+        !tools_call_inline(ctx, &r))
+        return false;
     finish(ctx, &r, info);
     return true;
 }
@@ -1601,6 +1781,8 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
     int midx = lookup_method(m.method);
     pcfmcp__session_track(s, ctx);
     if (allow_async && e->pool && midx >= 0 && methods[midx].slow) {
+        if (try_inline(ctx, midx, info))
+            goto done;
         job *j = pcfmcp__malloc(sizeof(*j));
         if (j) {
             j->ctx = ctx;
@@ -1610,11 +1792,11 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
             pcfmcp__free(j);
         }
         reply r = { 0 };
-        /* The revision is not settled yet: what the request claims decides. */
+        /* Unless settled already (a looked-up tools/call), what the request
+         * claims decides the revision. */
         const char *v = pcfmcp__json_str(ctx->meta, META_VERSION);
-        reply_error(&r,
-                    pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE,
-                                         v && strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0),
+        bool modern = ctx->tool_call ? ctx->modern : v && strcmp(v, PCFMCP_PROTOCOL_STATELESS) == 0;
+        reply_error(&r, pcfmcp__rpc_code_for(PCFMCP_ERR_UNAVAILABLE, modern),
                     "server busy: too many requests in progress, retry shortly");
         PCFMCP_LOG(e->log, PCFMCP_LOG_WARN, "mcp", "refused %s: worker queue full", m.method);
         finish(ctx, &r, info);
@@ -1622,6 +1804,7 @@ static pcfmcp_handled_t handle_one(pcfmcp_engine_t *e, pcfmcp_session_t *s, cJSO
         /* Parked (subscriptions/listen): it ends when cancelled. */
         return PCFMCP_HANDLED_PENDING;
     }
+done:
     pcfmcp__session_untrack(s, ctx);
     ctx_free(ctx);
     return PCFMCP_HANDLED_DONE;

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "mcp/engine_internal.h"
+#include "mcp/native.h"
 
 #define MAX_NAME_LEN 128
 
@@ -110,13 +111,11 @@ void pcfmcp__pages_unref(pcfmcp__pages *p)
     if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
     for (size_t i = 0; i < p->npages; i++) {
-        pcfmcp__free(p->legacy ? p->legacy[i] : NULL);
-        pcfmcp__free(p->modern ? p->modern[i] : NULL);
+        pcfmcp__blob_unref(p->legacy ? p->legacy[i] : NULL);
+        pcfmcp__blob_unref(p->modern ? p->modern[i] : NULL);
     }
     pcfmcp__free(p->legacy);
     pcfmcp__free(p->modern);
-    pcfmcp__free(p->legacy_len);
-    pcfmcp__free(p->modern_len);
     pcfmcp__free(p);
 }
 
@@ -474,7 +473,7 @@ static pcfmcp_error_t set_key(pcfmcp__entry *en, const char *key)
 typedef pcfmcp_error_t (*prepare_fn)(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en);
 
 static pcfmcp_error_t add_entry(pcfmcp_engine_t *e, pcfmcp__list_kind kind, const char *json,
-                                void *cb, void *ud, prepare_fn prepare)
+                                void *cb, bool native, void *probe, void *ud, prepare_fn prepare)
 {
     static const char *const what[] = { "tool", "resource", "resource template", "prompt" };
     if (!e || !json || !cb)
@@ -491,6 +490,8 @@ static pcfmcp_error_t add_entry(pcfmcp_engine_t *e, pcfmcp__list_kind kind, cons
     atomic_init(&en->refs, 1);
     en->kind = kind;
     en->cb = cb;
+    en->native = native;
+    en->probe = probe;
     en->ud = ud;
     en->def = def;
     pcfmcp_error_t rc = prepare(e, def, en);
@@ -563,7 +564,16 @@ static pcfmcp_error_t prepare_tool(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_tool(pcfmcp_engine_t *e, const char *tool_json,
                                                  pcfmcp_tool_cb cb, void *userdata)
 {
-    return add_entry(e, PCFMCP__LIST_TOOLS, tool_json, (void *)cb, userdata, prepare_tool);
+    return add_entry(e, PCFMCP__LIST_TOOLS, tool_json, (void *)cb, false, NULL, userdata,
+                     prepare_tool);
+}
+
+pcfmcp_error_t pcfmcp__engine_add_tool_native(pcfmcp_engine_t *e, const char *tool_json,
+                                              pcfmcp__native_tool_cb cb,
+                                              pcfmcp__native_probe_cb probe, void *userdata)
+{
+    return add_entry(e, PCFMCP__LIST_TOOLS, tool_json, (void *)cb, true, (void *)probe, userdata,
+                     prepare_tool);
 }
 
 static pcfmcp_error_t prepare_resource(pcfmcp_engine_t *e, cJSON *def, pcfmcp__entry *en)
@@ -588,7 +598,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_resource(pcfmcp_engine_t *e,
                                                      const char *resource_json,
                                                      pcfmcp_resource_cb cb, void *userdata)
 {
-    return add_entry(e, PCFMCP__LIST_RESOURCES, resource_json, (void *)cb, userdata,
+    return add_entry(e, PCFMCP__LIST_RESOURCES, resource_json, (void *)cb, false, NULL, userdata,
                      prepare_resource);
 }
 
@@ -619,7 +629,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_resource_template(pcfmcp_engine_t *e
                                                               pcfmcp_resource_cb cb,
                                                               void *userdata)
 {
-    return add_entry(e, PCFMCP__LIST_TEMPLATES, template_json, (void *)cb, userdata,
+    return add_entry(e, PCFMCP__LIST_TEMPLATES, template_json, (void *)cb, false, NULL, userdata,
                      prepare_template);
 }
 
@@ -652,7 +662,8 @@ static pcfmcp_error_t prepare_prompt(pcfmcp_engine_t *e, cJSON *def, pcfmcp__ent
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_add_prompt(pcfmcp_engine_t *e, const char *prompt_json,
                                                    pcfmcp_prompt_cb cb, void *userdata)
 {
-    return add_entry(e, PCFMCP__LIST_PROMPTS, prompt_json, (void *)cb, userdata, prepare_prompt);
+    return add_entry(e, PCFMCP__LIST_PROMPTS, prompt_json, (void *)cb, false, NULL, userdata,
+                     prepare_prompt);
 }
 
 PCFMCP_API pcfmcp_error_t pcfmcp_engine_remove_tool(pcfmcp_engine_t *e, const char *name)
@@ -997,11 +1008,9 @@ static pcfmcp__pages *build_pages(pcfmcp_engine_t *e, pcfmcp__list_kind kind, ui
         return NULL;
     atomic_init(&p->refs, 1);
     p->npages = npages;
-    p->legacy = pcfmcp__calloc(npages, sizeof(char *));
-    p->modern = pcfmcp__calloc(npages, sizeof(char *));
-    p->legacy_len = pcfmcp__calloc(npages, sizeof(size_t));
-    p->modern_len = pcfmcp__calloc(npages, sizeof(size_t));
-    if (!p->legacy || !p->modern || !p->legacy_len || !p->modern_len)
+    p->legacy = pcfmcp__calloc(npages, sizeof(*p->legacy));
+    p->modern = pcfmcp__calloc(npages, sizeof(*p->modern));
+    if (!p->legacy || !p->modern)
         goto fail;
     for (size_t pg = 0; pg < npages; pg++) {
         pcfmcp__buf b;
@@ -1029,12 +1038,13 @@ static pcfmcp__pages *build_pages(pcfmcp_engine_t *e, pcfmcp__list_kind kind, ui
             pcfmcp__buf_free(&b);
             goto fail;
         }
-        p->legacy[pg] = pcfmcp__strndup(b.data, b.len);
-        p->legacy_len[pg] = b.len;
+        p->legacy[pg] = pcfmcp__blob_take(pcfmcp__strndup(b.data, b.len), b.len);
         b.len = common;
         append_cache_members(&b, &e->hints[kind], e->server_info_text);
         pcfmcp__buf_putc(&b, '}');
-        p->modern[pg] = pcfmcp__buf_steal(&b, &p->modern_len[pg]);
+        size_t mlen = 0;
+        char *modern = pcfmcp__buf_steal(&b, &mlen);
+        p->modern[pg] = pcfmcp__blob_take(modern, mlen);
         if (!p->legacy[pg] || !p->modern[pg])
             goto fail;
     }

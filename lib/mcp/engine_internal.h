@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <pcfmcp/engine.h>
 
+#include "core/blob.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/internal.h"
@@ -41,6 +42,8 @@ typedef struct pcfmcp__entry {
     pcfmcp__uritemplate *tmpl; /* templates */
     void *cb;               /* pcfmcp_tool_cb / resource_cb / prompt_cb */
     void *ud;
+    bool native;            /* tools: cb is a pcfmcp__native_tool_cb (mcp/native.h) */
+    void *probe;            /* native tools: pcfmcp__native_probe_cb or NULL */
 } pcfmcp__entry;
 
 typedef struct {
@@ -55,15 +58,16 @@ typedef struct {
     void *ud;
 } pcfmcp__completion;
 
-/* Serialised list pages, rebuilt after a registry change. Refcounted so a
- * request can keep using the pages it looked up while a writer swaps them. */
+/* Serialised list pages, rebuilt after a registry change (which drops the
+ * old ones, and with them what transports derived from them: the gzip'ed
+ * variants). Refcounted so a request can keep using the pages it looked up
+ * while a writer swaps them; each page is a blob a transport sends without
+ * copying it. */
 typedef struct {
     atomic_int refs;
     size_t npages;
-    char **legacy;   /* result object text per page */
-    size_t *legacy_len;
-    char **modern;   /* same with resultType/ttlMs/cacheScope/_meta */
-    size_t *modern_len;
+    pcfmcp__blob **legacy; /* result object text per page */
+    pcfmcp__blob **modern; /* same with resultType/ttlMs/cacheScope/_meta */
 } pcfmcp__pages;
 
 typedef struct {
@@ -211,6 +215,9 @@ struct pcfmcp_ctx {
     uint64_t start_ns;
     struct pcfmcp_ctx *prev, *next; /* session's in-flight list */
     void *hook_data;
+    /* A tools/call looked up on the transport's thread for a worker to run
+     * (dispatch.c: tools_call_inline); its revision is settled already. */
+    struct pcfmcp__tool_call *tool_call;
     /* Tool timeout (timeout.c): guarded by the watchdog's lock. */
     uint64_t deadline_ms;
     bool timed_out;
@@ -241,6 +248,13 @@ struct pcfmcp_result {
     pcfmcp__result_kind kind;
     cJSON *items;      /* content / contents / messages / values (array) */
     cJSON *structured;
+    char *structured_text; /* instead of structured: serialised by a native tool */
+    size_t structured_len;
+    char *rendered;        /* a native tool's whole result, sent as it is */
+    size_t rendered_len;
+    void (*keep)(const char *json, size_t len, void *ud); /* mcp/native.h */
+    void (*drop)(void *ud);
+    void *keep_ud;
     cJSON *meta;
     char *error_message;
     char *description;
@@ -317,6 +331,13 @@ typedef struct {
     bool take_final;
     char *final_msg;
     size_t final_len;
+    /* Or, for a result (a list page, a tool result), the message in three
+     * parts so its body is never copied: final_head (pcfmcp__malloc'd,
+     * `{"jsonrpc":"2.0","id":...,"result":`), final_body (a reference the
+     * caller drops), then a closing `}`. */
+    char *final_head;
+    size_t final_head_len;
+    pcfmcp__blob *final_body;
 } pcfmcp__handle_info;
 pcfmcp_error_t pcfmcp__engine_handle(pcfmcp_engine_t *e, pcfmcp_session_t *s, const char *msg,
                                      size_t len, pcfmcp_emit_cb emit, void *ud,

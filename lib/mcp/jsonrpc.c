@@ -141,6 +141,16 @@ char *pcfmcp__rpc_result_text(const char *id_text, const char *result_text, size
     return pcfmcp__buf_steal(&b, len);
 }
 
+char *pcfmcp__rpc_result_head(const char *id_text, size_t *len)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_puts(&b, "{\"jsonrpc\":\"2.0\",\"id\":");
+    pcfmcp__buf_puts(&b, id_text ? id_text : "null");
+    pcfmcp__buf_puts(&b, ",\"result\":");
+    return pcfmcp__buf_steal(&b, len);
+}
+
 char *pcfmcp__rpc_message(const char *id_text, const char *method, const cJSON *params,
                           size_t *len)
 {

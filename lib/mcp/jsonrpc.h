@@ -63,6 +63,9 @@ char *pcfmcp__rpc_error(const char *id_text, int code, const char *message, cons
 /* Builds {"jsonrpc":"2.0","id":<id_text>,"result":<result_text>}. */
 char *pcfmcp__rpc_result_text(const char *id_text, const char *result_text, size_t rlen,
                               size_t *len);
+/* The same message's head, `{"jsonrpc":"2.0","id":<id_text>,"result":`: the
+ * result and a closing `}` follow it (sent in parts, never copied). */
+char *pcfmcp__rpc_result_head(const char *id_text, size_t *len);
 /* Builds a notification or request from a params object (may be NULL).
  * id_text NULL = notification. */
 char *pcfmcp__rpc_message(const char *id_text, const char *method, const cJSON *params,

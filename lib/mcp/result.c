@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "mcp/engine_internal.h"
+#include "mcp/native.h"
 
 #define MAX_COMPLETIONS 100
 
@@ -29,8 +30,12 @@ void pcfmcp__result_free(pcfmcp_result_t *r)
 {
     if (!r)
         return;
+    if (r->drop)
+        r->drop(r->keep_ud);
     cJSON_Delete(r->items);
     cJSON_Delete(r->structured);
+    pcfmcp__free(r->structured_text);
+    pcfmcp__free(r->rendered);
     cJSON_Delete(r->meta);
     pcfmcp__free(r->error_message);
     pcfmcp__free(r->description);
@@ -208,6 +213,50 @@ PCFMCP_API pcfmcp_error_t pcfmcp_result_set_structured(pcfmcp_result_t *r, const
     }
     cJSON_Delete(r->structured);
     r->structured = s;
+    pcfmcp__free(r->structured_text);
+    r->structured_text = NULL;
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__result_take_structured_text(pcfmcp_result_t *r, char *json, size_t len)
+{
+    if (!r || !json || r->kind != PCFMCP__RESULT_TOOL) {
+        pcfmcp__free(json);
+        return r && json ? PCFMCP_ERR_STATE : PCFMCP_ERR_INVALID_ARG;
+    }
+    cJSON_Delete(r->structured);
+    r->structured = NULL;
+    pcfmcp__free(r->structured_text);
+    r->structured_text = json;
+    r->structured_len = len;
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__result_set_rendered(pcfmcp_result_t *r, char *json, size_t len)
+{
+    if (!r || !json || r->kind != PCFMCP__RESULT_TOOL) {
+        pcfmcp__free(json);
+        return r && json ? PCFMCP_ERR_STATE : PCFMCP_ERR_INVALID_ARG;
+    }
+    pcfmcp__free(r->rendered);
+    r->rendered = json;
+    r->rendered_len = len;
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__result_on_sent(pcfmcp_result_t *r, pcfmcp__result_keep_cb keep,
+                                      void (*drop)(void *ud), void *ud)
+{
+    if (!r || !keep) {
+        if (drop)
+            drop(ud);
+        return PCFMCP_ERR_INVALID_ARG;
+    }
+    if (r->drop)
+        r->drop(r->keep_ud);
+    r->keep = keep;
+    r->drop = drop;
+    r->keep_ud = ud;
     return PCFMCP_OK;
 }
 

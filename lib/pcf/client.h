@@ -167,4 +167,16 @@ const char *pcfmcp__pcf_op_label(pcfmcp__pcf_op op);
 /* Non-zero when @p op changes data in PCF (tools use it for read-only mode). */
 int pcfmcp__pcf_op_is_write(pcfmcp__pcf_op op);
 
+/* Whether @p op's answer may come from the read cache (a read, and not a
+ * liveness probe such as the token check). */
+bool pcfmcp__pcf_op_cacheable(pcfmcp__pcf_op op);
+
+/* The read cache @p pcf files its answers in, NULL when it has none or it
+ * is switched off, and in @p ns the namespace of the client's PCF identity
+ * there (16 hex digits; a hash of the base URL and the credential, never
+ * the credential). lib/tools keys its cached tool results with it, so they
+ * are shared, expire and are invalidated by writes exactly like the reads
+ * they were made of. Does not block. */
+pcfmcp_cache_t *pcfmcp__pcf_read_cache(pcfmcp_pcf_t *pcf, char ns[17]);
+
 #endif

@@ -84,7 +84,7 @@ void pcfmcp__pcf_log_fields(const pcfmcp__pcf_callctx *ctx, pcfmcp__log_fields *
 
 /* ------------------------------------------------------------------ cache */
 
-static bool cacheable(pcfmcp__pcf_op op)
+bool pcfmcp__pcf_op_cacheable(pcfmcp__pcf_op op)
 {
     /* Token checks are liveness probes: they must reach PCF every time. */
     return (pcfmcp__pcf_ops[op].flags & PCF_F_READ) && op != PCFMCP__PCF_OP_CHECK &&
@@ -96,6 +96,15 @@ static bool cacheable(pcfmcp__pcf_op op)
  * from it are renewed; else the token), never the credential itself. */
 static bool namespace_of(pcfmcp_pcf_t *pcf, char out[17])
 {
+    /* Once the client is in use its credential no longer changes (setters
+     * refuse, a renewed token keeps the login email): worked out once. */
+    pthread_mutex_lock(&pcf->obs_lock);
+    bool known = pcf->cache_ns[0] != '\0';
+    if (known)
+        memcpy(out, pcf->cache_ns, 17);
+    pthread_mutex_unlock(&pcf->obs_lock);
+    if (known)
+        return true;
     pcfmcp__buf b;
     pcfmcp__buf_init(&b);
     pcfmcp__buf_puts(&b, pcf->cfg.base_url);
@@ -117,8 +126,22 @@ static bool namespace_of(pcfmcp_pcf_t *pcf, char out[17])
     if (ok) {
         memcpy(out, hex, 16);
         out[16] = '\0';
+        if (atomic_load(&pcf->used)) {
+            pthread_mutex_lock(&pcf->obs_lock);
+            memcpy(pcf->cache_ns, out, 17);
+            pthread_mutex_unlock(&pcf->obs_lock);
+        }
     }
     return ok;
+}
+
+pcfmcp_cache_t *pcfmcp__pcf_read_cache(pcfmcp_pcf_t *pcf, char ns[17])
+{
+    pcf_hooks hk;
+    pcfmcp__pcf_hooks_get(pcf, &hk);
+    if (!hk.cache || !pcfmcp_cache_enabled(hk.cache) || !namespace_of(pcf, ns))
+        return NULL;
+    return hk.cache;
 }
 
 static const char *project_of(const cJSON *args)
@@ -139,7 +162,7 @@ bool pcfmcp__pcf_cache_lookup_fresh(pcfmcp_pcf_t *pcf, pcfmcp_cache_t *cache, pc
                                     char **key_out, pcfmcp__cache_ticket *ticket)
 {
     *key_out = NULL;
-    if (!cache || !cacheable(op) || !pcfmcp_cache_enabled(cache))
+    if (!cache || !pcfmcp__pcf_op_cacheable(op) || !pcfmcp_cache_enabled(cache))
         return false;
     char ns[17];
     if (!namespace_of(pcf, ns))

@@ -102,6 +102,7 @@ struct pcfmcp_pcf {
     pcfmcp_cache_t *cache;
     pcfmcp_tracer_t *tracer;
     pcfmcp_gate_t *gate;
+    char cache_ns[17]; /* hooks.c: the identity's cache namespace, once known ("" = not yet) */
 
     /* Web session: one easy handle with its own cookie engine; the operations
      * that use it run one at a time because each is a sequence of requests
@@ -221,6 +222,7 @@ typedef struct {
     pcfmcp_cache_t *cache;
     pcfmcp_tracer_t *tracer;
     pcfmcp_gate_t *gate;
+    char cache_ns[17]; /* hooks.c: the identity's cache namespace, once known ("" = not yet) */
 } pcf_hooks;
 
 void pcfmcp__pcf_hooks_get(pcfmcp_pcf_t *pcf, pcf_hooks *h);

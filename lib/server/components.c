@@ -236,6 +236,8 @@ pcfmcp_error_t pcfmcp__server_setup_components(pcfmcp_server_t *s)
         return rc;
     /* Always through the resolver, so a reload can add a mapping later. */
     pcfmcp_toolset_set_resolver(s->parts->toolset, resolve_person, s->parts->people);
+    /* people.c looks callers up in memory and never waits on I/O. */
+    pcfmcp__toolset_set_resolver_quick(s->parts->toolset, true);
     /* Mapped callers use credentials of their own: the server's do not
      * decide which tools are offered (each call is still checked). */
     pcfmcp__toolset_set_per_caller_credentials(s->parts->toolset,

@@ -139,7 +139,7 @@ static pcfmcp_error_t res_projects(pcfmcp_ctx_t *ctx, const char *uri, const cha
 static pcfmcp_error_t res_project(pcfmcp_ctx_t *ctx, const char *uri, const char *vars_json,
                                   pcfmcp_result_t *r, void *ud)
 {
-    cJSON *vars = cJSON_Parse(vars_json);
+    cJSON *vars = pcfmcp__json_parse_text(vars_json, PCFMCP__JSON_OWN_DEPTH);
     char pid[256];
     const char *project = var(vars, "project_id", pid, sizeof(pid));
     tcall c;
@@ -176,7 +176,7 @@ static pcfmcp_error_t res_project(pcfmcp_ctx_t *ctx, const char *uri, const char
 static pcfmcp_error_t res_hosts(pcfmcp_ctx_t *ctx, const char *uri, const char *vars_json,
                                 pcfmcp_result_t *r, void *ud)
 {
-    cJSON *vars = cJSON_Parse(vars_json);
+    cJSON *vars = pcfmcp__json_parse_text(vars_json, PCFMCP__JSON_OWN_DEPTH);
     char pid[256];
     const char *project = var(vars, "project_id", pid, sizeof(pid));
     cJSON *args = cJSON_CreateObject();
@@ -225,7 +225,7 @@ static pcfmcp_error_t res_hosts(pcfmcp_ctx_t *ctx, const char *uri, const char *
 static pcfmcp_error_t res_host(pcfmcp_ctx_t *ctx, const char *uri, const char *vars_json,
                                pcfmcp_result_t *r, void *ud)
 {
-    cJSON *vars = cJSON_Parse(vars_json);
+    cJSON *vars = pcfmcp__json_parse_text(vars_json, PCFMCP__JSON_OWN_DEPTH);
     char pid[256], hid[256];
     const char *project = var(vars, "project_id", pid, sizeof(pid));
     const char *host = var(vars, "host_id", hid, sizeof(hid));
@@ -258,7 +258,7 @@ static pcfmcp_error_t res_host(pcfmcp_ctx_t *ctx, const char *uri, const char *v
 static pcfmcp_error_t res_issues(pcfmcp_ctx_t *ctx, const char *uri, const char *vars_json,
                                  pcfmcp_result_t *r, void *ud)
 {
-    cJSON *vars = cJSON_Parse(vars_json);
+    cJSON *vars = pcfmcp__json_parse_text(vars_json, PCFMCP__JSON_OWN_DEPTH);
     char pid[256];
     const char *project = var(vars, "project_id", pid, sizeof(pid));
     cJSON *args = cJSON_CreateObject();
@@ -292,7 +292,7 @@ static pcfmcp_error_t res_issues(pcfmcp_ctx_t *ctx, const char *uri, const char 
 static pcfmcp_error_t res_issue(pcfmcp_ctx_t *ctx, const char *uri, const char *vars_json,
                                 pcfmcp_result_t *r, void *ud)
 {
-    cJSON *vars = cJSON_Parse(vars_json);
+    cJSON *vars = pcfmcp__json_parse_text(vars_json, PCFMCP__JSON_OWN_DEPTH);
     char pid[256], iid[256];
     const char *project = var(vars, "project_id", pid, sizeof(pid));
     const char *issue = var(vars, "issue_id", iid, sizeof(iid));
@@ -355,7 +355,7 @@ static pcfmcp_error_t prompt_reply_(pcfmcp_result_t *r, const char *desc, pcfmcp
 static pcfmcp_error_t prompt_triage(pcfmcp_ctx_t *ctx, const char *args_json, pcfmcp_result_t *r,
                                     void *ud)
 {
-    cJSON *pargs = cJSON_Parse(args_json);
+    cJSON *pargs = pcfmcp__json_parse_text(args_json, PCFMCP__JSON_OWN_DEPTH);
     const char *project = pcfmcp__json_str(pargs, "project");
     const char *status = pcfmcp__json_str(pargs, "status");
     cJSON *args = cJSON_CreateObject();
@@ -397,7 +397,7 @@ static pcfmcp_error_t prompt_triage(pcfmcp_ctx_t *ctx, const char *args_json, pc
 static pcfmcp_error_t prompt_exec(pcfmcp_ctx_t *ctx, const char *args_json, pcfmcp_result_t *r,
                                   void *ud)
 {
-    cJSON *pargs = cJSON_Parse(args_json);
+    cJSON *pargs = pcfmcp__json_parse_text(args_json, PCFMCP__JSON_OWN_DEPTH);
     const char *project = pcfmcp__json_str(pargs, "project");
     const char *audience = pcfmcp__json_str(pargs, "audience");
     tcall c, d;
@@ -447,7 +447,7 @@ static pcfmcp_error_t prompt_exec(pcfmcp_ctx_t *ctx, const char *args_json, pcfm
 static pcfmcp_error_t prompt_host(pcfmcp_ctx_t *ctx, const char *args_json, pcfmcp_result_t *r,
                                   void *ud)
 {
-    cJSON *pargs = cJSON_Parse(args_json);
+    cJSON *pargs = pcfmcp__json_parse_text(args_json, PCFMCP__JSON_OWN_DEPTH);
     const char *project = pcfmcp__json_str(pargs, "project");
     const char *host = pcfmcp__json_str(pargs, "host");
     cJSON *args = cJSON_CreateObject();
@@ -485,7 +485,7 @@ static pcfmcp_error_t prompt_host(pcfmcp_ctx_t *ctx, const char *args_json, pcfm
 static pcfmcp_error_t prompt_retest(pcfmcp_ctx_t *ctx, const char *args_json, pcfmcp_result_t *r,
                                     void *ud)
 {
-    cJSON *pargs = cJSON_Parse(args_json);
+    cJSON *pargs = pcfmcp__json_parse_text(args_json, PCFMCP__JSON_OWN_DEPTH);
     const char *project = pcfmcp__json_str(pargs, "project");
     const char *minc = pcfmcp__json_str(pargs, "min_criticality");
     if (minc && pcfmcp__tools_criticality_rank(minc) < 0) {
@@ -542,7 +542,7 @@ static pcfmcp_error_t complete(pcfmcp_ctx_t *ctx, const char *argument, const ch
         return PCFMCP_OK; /* nothing to suggest without PCF */
     }
     long total = 0;
-    cJSON *cx = cJSON_Parse(context_json ? context_json : "{}");
+    cJSON *cx = pcfmcp__json_parse_text(context_json ? context_json : "{}", PCFMCP__JSON_OWN_DEPTH);
     if (strcmp(argument, "project_id") == 0 || strcmp(argument, "project") == 0) {
         const cJSON *projects = pcfmcp__tools_projects(&c);
         const cJSON *p;

@@ -108,9 +108,56 @@ static size_t escape_len(const unsigned char *s, size_t n)
     return 2;
 }
 
+/* Whether the 8 bytes in @p x are all printable ASCII (0x20..0x7E). */
+static inline bool printable8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t del = x ^ (0x7F * ones);
+    /* Bytes >= 0x80; then (with none of those) bytes < 0x20 and bytes == 0x7F. */
+    return !((x & highs) | ((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs));
+}
+
+bool pcfmcp__tools_is_clean(const char *str, size_t n, size_t max_chars)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    size_t chars = 0, i = 0;
+    while (i < n) {
+        /* Eight plain characters at a time, the bulk of any text. */
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!printable8(x))
+                break;
+            i += 8;
+            chars += 8;
+        }
+        if (i == n)
+            break;
+        unsigned char c = s[i];
+        /* Printable ASCII, the bulk of PCF text: one compare per byte. */
+        if ((c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t') {
+            i++;
+            chars++;
+            continue;
+        }
+        if (c < 0x80)
+            return false; /* ESC, CR, DEL, other controls */
+        uint32_t cp;
+        size_t len = utf8_next(s + i, n - i, &cp);
+        if (len == 0 || cp == 0x2028 || cp == 0x2029 || pcfmcp__tools_invisible(cp))
+            return false;
+        i += len;
+        chars++;
+    }
+    return chars <= max_chars;
+}
+
 char *pcfmcp__tools_clean(const char *str, size_t n, size_t max_chars)
 {
     const unsigned char *s = (const unsigned char *)(str ? str : "");
+    /* Text the cleaner would leave as it is (most of it) is copied whole. */
+    if (pcfmcp__tools_is_clean(str, n, max_chars))
+        return pcfmcp__strndup((const char *)s, n);
     pcfmcp__buf b;
     pcfmcp__buf_init(&b);
     pcfmcp__buf_reserve(&b, n < 4096 ? n + 1 : 4096);
@@ -159,7 +206,7 @@ char *pcfmcp__tools_clean(const char *str, size_t n, size_t max_chars)
 static bool clean_string(char **slot, size_t max_chars)
 {
     char *old = *slot;
-    if (!old)
+    if (!old || pcfmcp__tools_is_clean(old, strlen(old), max_chars))
         return true;
     char *c = pcfmcp__tools_clean(old, strlen(old), max_chars);
     if (!c)
@@ -226,12 +273,13 @@ static void put_scalar(pcfmcp__buf *b, const cJSON *v)
 {
     if (cJSON_IsString(v)) {
         /* Multi-line values stay readable but cannot fake a new key. */
-        for (const char *p = v->valuestring; *p; p++) {
-            if (*p == '\n')
-                pcfmcp__buf_puts(b, " / ");
-            else
-                pcfmcp__buf_putc(b, *p);
+        const char *p = v->valuestring, *nl;
+        while ((nl = strchr(p, '\n')) != NULL) {
+            pcfmcp__buf_append(b, p, (size_t)(nl - p));
+            pcfmcp__buf_append(b, " / ", 3);
+            p = nl + 1;
         }
+        pcfmcp__buf_puts(b, p);
     } else if (cJSON_IsNumber(v)) {
         /* PCF's numbers may be anything, infinity included: only integers
          * that fit are converted. */
@@ -257,20 +305,39 @@ static bool all_scalars(const cJSON *arr)
 
 static void indent_to(pcfmcp__buf *b, int n)
 {
-    for (int i = 0; i < n; i++)
-        pcfmcp__buf_puts(b, "  ");
+    static const char spaces[] = "                          "; /* 2 * 13: render stops past 12 */
+    pcfmcp__buf_append(b, spaces, 2 * (size_t)(n < 13 ? n : 13));
+}
+
+static bool skipped(const char *key, const char *const *skip)
+{
+    for (; skip && *skip; skip++)
+        if (key && strcmp(key, *skip) == 0)
+            return true;
+    return false;
 }
 
 void pcfmcp__tools_render(pcfmcp__buf *b, const cJSON *v, int indent)
+{
+    pcfmcp__tools_render_except(b, v, indent, NULL);
+}
+
+void pcfmcp__tools_render_except(pcfmcp__buf *b, const cJSON *v, int indent,
+                                 const char *const *skip)
 {
     if (indent > 12)
         return;
     const cJSON *x;
     if (cJSON_IsObject(v)) {
         cJSON_ArrayForEach(x, v) {
+            if (skip && skipped(x->string, skip))
+                continue;
             indent_to(b, indent);
             /* Member names come from PCF too (custom fields): one line each. */
-            for (const char *k = x->string; k && *k; k++)
+            const char *k = x->string ? x->string : "";
+            size_t kn = strcspn(k, "\n\t");
+            pcfmcp__buf_append(b, k, kn);
+            for (k += kn; *k; k++)
                 pcfmcp__buf_putc(b, *k == '\n' || *k == '\t' ? ' ' : *k);
             pcfmcp__buf_putc(b, ':');
             if (scalar(x)) {

@@ -152,15 +152,18 @@ pcfmcp_error_t pcfmcp__th_list_projects(tcall *c)
     const char *text = pcfmcp__tools_arg_str(c, "text");
     const char *status = pcfmcp__tools_arg_str(c, "status");
     cJSON *items = cJSON_CreateArray();
-    const cJSON *p;
-    cJSON_ArrayForEach(p, projects) {
+    /* The call's own list (pcfmcp__tools_projects): its matches move over
+     * rather than being copied. */
+    cJSON *all = (cJSON *)projects;
+    for (cJSON *p = all->child, *next; p && items; p = next) {
+        next = p->next;
         if (status && strcmp(status, pcfmcp__json_str(p, "status")) != 0)
             continue;
         if (text && !pcfmcp__tools_icontains(pcfmcp__json_str(p, "name"), text) &&
             !pcfmcp__tools_icontains(pcfmcp__json_str(p, "description"), text) &&
             !pcfmcp__tools_icontains(pcfmcp__json_str(p, "scope"), text))
             continue;
-        cJSON_AddItemToArray(items, cJSON_Duplicate(p, true));
+        cJSON_AddItemToArray(items, cJSON_DetachItemViaPointer(all, p));
     }
     TOOL_SAY(c, "{} project(s) visible{}.", MA_INT(cJSON_GetArraySize(items)),
              MA_IF(c->ts->nprojects, " (limited by tools.projects)", ""));

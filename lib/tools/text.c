@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/json.h"
+#include "mcp/native.h"
 #include "tools/toolset.h"
 
 /* Longest untrusted span (characters) on a summary or error line: room
@@ -230,6 +231,10 @@ void pcfmcp__mt_fmt_(pcfmcp__mtext *t, const char *fmt, const pcfmcp__mt_arg *ar
 
 void pcfmcp__mt_fence(pcfmcp__mtext *t, const char *untrusted, size_t n)
 {
+    if (untrusted && pcfmcp__tools_is_clean(untrusted, n, (size_t)-1)) {
+        pcfmcp__tools_fence(&t->buf_, untrusted, n);
+        return;
+    }
     char *c = pcfmcp__tools_clean(untrusted ? untrusted : "", untrusted ? n : 0, (size_t)-1);
     if (!c) {
         t->buf_.failed = true;
@@ -241,9 +246,14 @@ void pcfmcp__mt_fence(pcfmcp__mtext *t, const char *untrusted, size_t n)
 
 void pcfmcp__mt_data(pcfmcp__mtext *t, const cJSON *v)
 {
+    pcfmcp__mt_data_except(t, v, NULL);
+}
+
+void pcfmcp__mt_data_except(pcfmcp__mtext *t, const cJSON *v, const char *const *skip)
+{
     pcfmcp__buf body;
     pcfmcp__buf_init(&body);
-    pcfmcp__tools_render(&body, v, 0);
+    pcfmcp__tools_render_except(&body, v, 0, skip);
     if (!pcfmcp__buf_ok(&body)) {
         t->buf_.failed = true;
     } else if (body.len) {
@@ -369,6 +379,25 @@ pcfmcp_error_t pcfmcp__mt_result_structured(pcfmcp_result_t *r, cJSON *out, size
     pcfmcp_error_t rc = pcfmcp_result_set_structured(r, s, len);
     pcfmcp__free(s);
     return rc;
+}
+
+pcfmcp_error_t pcfmcp__mt_result_structured_json(pcfmcp_result_t *r, cJSON *out,
+                                                 pcfmcp__buf *json)
+{
+    if (!pcfmcp__buf_ok(json))
+        return PCFMCP_ERR_NOMEM;
+    /* A clean tree writes clean text (JSON escapes are ASCII), so one scan
+     * confirms what the caller's cleaning did; the slow way otherwise. */
+    if (!json->data || !pcfmcp__tools_is_clean(json->data, json->len, (size_t)-1)) {
+        pcfmcp__buf_reset(json);
+        if (!pcfmcp__tools_clean_tree(out, (size_t)-1) || !pcfmcp__json_write(json, out))
+            return PCFMCP_ERR_NOMEM;
+    }
+    size_t len = 0;
+    char *text = pcfmcp__buf_steal(json, &len);
+    if (!text)
+        return PCFMCP_ERR_NOMEM;
+    return pcfmcp__result_take_structured_text(r, text, len);
 }
 
 pcfmcp_error_t pcfmcp__mt_result_block(pcfmcp_result_t *r, cJSON *block)

@@ -5,6 +5,7 @@
 #include "core/internal.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "mcp/ctxlog.h"
+#include "mcp/native.h"
 #include "tools/toolset.h"
 
 #define DEFAULT_MAX_RESPONSE 65536
@@ -35,6 +37,8 @@ PCFMCP_API pcfmcp_error_t pcfmcp_toolset_new(pcfmcp_toolset_t **out)
     pcfmcp_toolset_t *ts = pcfmcp__calloc(1, sizeof(*ts));
     if (!ts)
         return PCFMCP_ERR_NOMEM;
+    static _Atomic unsigned long serials;
+    ts->serial = atomic_fetch_add(&serials, 1) + 1;
     ts->groups = TS_ALL;
     if (pthread_mutex_init(&ts->scope_lock, NULL) != 0) {
         pcfmcp__free(ts);
@@ -366,7 +370,7 @@ static cJSON *param_schema(const tool_param *p)
     cJSON *s = NULL;
     switch (p->kind) {
     case K_SCHEMA:
-        s = cJSON_Parse(p->extra);
+        s = pcfmcp__json_parse_text(p->extra, PCFMCP__JSON_OWN_DEPTH);
         break;
     case K_STR:
     case K_TEXT:
@@ -385,8 +389,8 @@ static cJSON *param_schema(const tool_param *p)
         cJSON_AddStringToObject(s, "format", "uuid");
         break;
     case K_IP:
-        s = cJSON_Parse("{\"type\":\"string\",\"anyOf\":[{\"format\":\"ipv4\"},{\"format\":"
-                        "\"ipv6\"}]}");
+        s = pcfmcp__json_parse_text("{\"type\":\"string\",\"anyOf\":[{\"format\":\"ipv4\"},{\"format\":"
+                        "\"ipv6\"}]}", PCFMCP__JSON_OWN_DEPTH);
         break;
     case K_HOSTNAME:
         s = cJSON_CreateObject();
@@ -438,12 +442,12 @@ static cJSON *param_schema(const tool_param *p)
         break;
     }
     case K_UUID_ARR:
-        s = cJSON_Parse("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"format\":\"uuid\"},"
-                        "\"maxItems\":1000}");
+        s = pcfmcp__json_parse_text("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"format\":\"uuid\"},"
+                        "\"maxItems\":1000}", PCFMCP__JSON_OWN_DEPTH);
         break;
     case K_STR_ARR:
-        s = cJSON_Parse("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"maxLength\":"
-                        "1024},\"maxItems\":1000}");
+        s = pcfmcp__json_parse_text("{\"type\":\"array\",\"items\":{\"type\":\"string\",\"maxLength\":"
+                        "1024},\"maxItems\":1000}", PCFMCP__JSON_OWN_DEPTH);
         break;
     }
     if (s && p->desc && !cJSON_GetObjectItemCaseSensitive(s, "description"))
@@ -557,7 +561,7 @@ static cJSON *tool_json(const pcfmcp_toolset_t *ts, const tool_def *d)
     cJSON_AddStringToObject(t, "description", desc.data ? desc.data : d->desc);
     pcfmcp__buf_free(&desc);
     cJSON_AddItemToObject(t, "inputSchema", input_schema(ts, d));
-    cJSON *out = cJSON_Parse(d->output);
+    cJSON *out = pcfmcp__json_parse_text(d->output, PCFMCP__JSON_OWN_DEPTH);
     if (out)
         cJSON_AddItemToObject(t, "outputSchema", out);
     /* The title is the tool's own member; annotations.title would repeat it. */
@@ -587,6 +591,12 @@ void pcfmcp__toolset_set_per_caller_credentials(pcfmcp_toolset_t *ts, bool on)
 {
     if (ts && !ts->registered)
         ts->per_caller_credentials = on;
+}
+
+void pcfmcp__toolset_set_resolver_quick(pcfmcp_toolset_t *ts, bool on)
+{
+    if (ts && !ts->registered)
+        ts->resolver_quick = on;
 }
 
 const char *pcfmcp__tools_unusable(const pcfmcp_toolset_t *ts, pcfmcp_pcf_t *pcf,
@@ -976,11 +986,14 @@ const cJSON *pcfmcp__tools_pcf_soft(tcall *c, pcfmcp__pcf_op op, cJSON *args,
         if (r) {
             c->results = r;
             c->capresults = cap;
+            pcfmcp__tools_rc_before_read(c, op, args);
             rc = pcfmcp__pcf_call(c->pcf, &c->pctx, op, args, &res);
         }
     } else {
+        pcfmcp__tools_rc_before_read(c, op, args);
         rc = pcfmcp__pcf_call(c->pcf, &c->pctx, op, args, &res);
     }
+    pcfmcp__tools_rc_note_read(c, op, args, rc == PCFMCP_OK && res);
     cJSON_Delete(args);
     /* Only the first PCF operation pays for the wait for a worker; later
      * ones get a budget of their own. */
@@ -1208,16 +1221,25 @@ pcfmcp_error_t pcfmcp__tools_page(tcall *c, const char *key, cJSON *items)
     return PCFMCP_OK;
 }
 
+/* The serialised structured output into @p json (reset first); whether it
+ * stays within the byte cap. */
+static bool fits(tcall *c, pcfmcp__buf *json)
+{
+    pcfmcp__buf_reset(json);
+    return pcfmcp__json_write(json, c->out) && json->len <= c->ts->max_response;
+}
+
 /* Trims a paged result to the byte cap: items go from the end until the
- * serialised form fits, and the cursor then points at the first one cut. */
-static bool enforce_cap(tcall *c)
+ * serialised form fits, and the cursor then points at the first one cut.
+ * Leaves the serialised form that fits in @p json (the structured content
+ * as sent: written once when it fits at once, as it mostly does). */
+static bool enforce_cap(tcall *c, pcfmcp__buf *json)
 {
     size_t cap = c->ts->max_response;
-    size_t len = 0;
-    char *s = pcfmcp__json_print(c->out, &len);
-    pcfmcp__free(s);
-    if (len <= cap)
+    if (fits(c, json))
         return true;
+    if (!pcfmcp__buf_ok(json))
+        return false;
     cJSON *arr = c->page_key ? cJSON_GetObjectItemCaseSensitive(c->out, c->page_key) : NULL;
     if (arr && cJSON_IsArray(arr)) {
         int n = cJSON_GetArraySize(arr);
@@ -1225,45 +1247,45 @@ static bool enforce_cap(tcall *c)
         /* The paging members count too, so they are rewritten each round. */
         for (;;) {
             size_t next = c->page_offset + (size_t)n;
-            cJSON_ReplaceItemInObjectCaseSensitive(c->out, "returned", cJSON_CreateNumber(n));
-            cJSON_ReplaceItemInObjectCaseSensitive(c->out, "truncated", cJSON_CreateTrue());
+            bool ok = pcfmcp__json_replace(c->out, "returned", cJSON_CreateNumber(n));
+            ok &= pcfmcp__json_replace(c->out, "truncated", cJSON_CreateTrue());
             cJSON_DeleteItemFromObjectCaseSensitive(c->out, "next_cursor");
             cJSON_DeleteItemFromObjectCaseSensitive(c->out, "notice");
             char *cur = pcfmcp__tools_cursor_encode(c->def->name, next, c->args);
-            if (cur && next < total)
-                cJSON_AddStringToObject(c->out, "next_cursor", cur);
+            if (next < total)
+                ok &= pcfmcp__json_put_str(c->out, "next_cursor", cur);
             pcfmcp__free(cur);
             char notice[256];
             snprintf(notice, sizeof(notice),
                      "Response cut at %zu bytes (tools.max_response_bytes): %d items returned; "
                      "pass next_cursor to continue, or lower limit / add filters.",
                      cap, n);
-            cJSON_AddStringToObject(c->out, "notice", notice);
-            s = pcfmcp__json_print(c->out, &len);
-            pcfmcp__free(s);
-            if (len <= cap)
+            ok &= pcfmcp__json_put_str(c->out, "notice", notice);
+            if (!ok)
+                return false;
+            if (fits(c, json))
                 return true;
-            if (n <= 1)
+            if (!pcfmcp__buf_ok(json) || n <= 1)
                 break;
             cJSON_DeleteItemFromArray(arr, --n);
         }
     }
     /* Not a list, or one item is itself too large: shorten every text field. */
-    for (size_t field = c->ts->max_field / 2; field >= 64; field /= 2) {
-        pcfmcp__tools_clean_tree(c->out, field);
-        s = pcfmcp__json_print(c->out, &len);
-        pcfmcp__free(s);
-        if (len <= cap) {
+    for (size_t field = c->ts->max_field / 2; field >= 64 && pcfmcp__buf_ok(json); field /= 2) {
+        if (!pcfmcp__tools_clean_tree(c->out, field))
+            return false;
+        if (fits(c, json)) {
             cJSON_DeleteItemFromObjectCaseSensitive(c->out, "truncated");
-            cJSON_AddBoolToObject(c->out, "truncated", true);
             cJSON_DeleteItemFromObjectCaseSensitive(c->out, "notice");
             char notice[200];
             snprintf(notice, sizeof(notice),
                      "Text fields were shortened to %zu characters to fit "
                      "tools.max_response_bytes (%zu bytes).",
                      field, cap);
-            cJSON_AddStringToObject(c->out, "notice", notice);
-            return true;
+            bool ok = pcfmcp__json_put_bool(c->out, "truncated", true);
+            ok &= pcfmcp__json_put_str(c->out, "notice", notice);
+            /* The two members may tip it over again: written once more. */
+            return ok && pcfmcp__json_write((pcfmcp__buf_reset(json), json), c->out);
         }
     }
     return false;
@@ -1307,7 +1329,7 @@ pcfmcp_error_t pcfmcp__tools_call_begin(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_c
     c->ts = ts;
     c->ctx = ctx;
     c->def = def;
-    c->args = args;
+    c->args = c->args_owned = args;
     pcfmcp__mt_init(&c->summary);
     pcfmcp__mt_init(&c->err);
     if (ctx) {
@@ -1330,7 +1352,8 @@ void pcfmcp__tools_call_end(tcall *c)
     cJSON_Delete(c->projects_doc);
     cJSON_Delete(c->out);
     cJSON_Delete(c->extra_content);
-    cJSON_Delete(c->args);
+    cJSON_Delete(c->args_owned);
+    pcfmcp__free(c->rc_key);
     pcfmcp__free(c->project_name);
     pcfmcp__mt_free(&c->summary);
     pcfmcp__mt_free(&c->err);
@@ -1385,20 +1408,16 @@ static void log_call(tcall *c, pcfmcp_error_t rc, uint64_t start)
                 rc ? pcfmcp__mt_str(&c->err) : "");
 }
 
-static void emit_text(tcall *c)
+/* The paging members, said in the text's last line rather than in its data. */
+static const char *const paging_members[] = { "total", "offset", "returned", "truncated",
+                                              "next_cursor", "notice", NULL };
+
+static pcfmcp_error_t emit_text(tcall *c)
 {
     pcfmcp__mtext t;
     pcfmcp__mt_init(&t);
     MT_FMT(&t, "{}", MA_MT(&c->summary));
-    cJSON *data = cJSON_Duplicate(c->out, true);
-    if (data) {
-        static const char *const paging[] = { "total", "offset", "returned", "truncated",
-                                              "next_cursor", "notice" };
-        for (size_t i = 0; i < PCFMCP_ARRAY_LEN(paging); i++)
-            cJSON_DeleteItemFromObjectCaseSensitive(data, paging[i]);
-        pcfmcp__mt_data(&t, data);
-        cJSON_Delete(data);
-    }
+    pcfmcp__mt_data_except(&t, c->out, paging_members);
     const char *notice = pcfmcp__json_str(c->out, "notice");
     if (notice) /* ours (enforce_cap), but quoted like anything read back from a tree */
         MT_FMT(&t, "Notice: {}\n", MA_Q(notice));
@@ -1415,32 +1434,32 @@ static void emit_text(tcall *c)
             MT_FMT(&t, " More: call again with cursor {}.", MA_Q(next));
         MT_LIT(&t, "\n");
     }
-    if (pcfmcp__mt_len(&t))
-        pcfmcp__mt_result_text(c->result, &t);
+    pcfmcp_error_t rc = pcfmcp__mt_len(&t) ? pcfmcp__mt_result_text(c->result, &t) : PCFMCP_OK;
     pcfmcp__mt_free(&t);
+    return rc;
 }
 
-static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const char *args_json, size_t args_len,
-                               pcfmcp_result_t *result, void *userdata)
+/* One tools/call of a PCF tool, on a worker: the engine's parsed arguments
+ * in, the structured output written once (the byte cap is measured on the
+ * text that is sent) and the text rendered from the same cleaned tree. */
+static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const cJSON *args, pcfmcp_result_t *result,
+                               void *userdata)
 {
     const tool_binding *b = userdata;
     const tool_def *d = b->def;
     pcfmcp_toolset_t *ts = b->ts;
     uint64_t start = pcfmcp__now_ms();
-    cJSON *args = pcfmcp__json_parse_object(args_json, args_len);
-    if (!args) {
-        pcfmcp__mtext m;
-        pcfmcp__mt_init(&m);
-        MT_LIT(&m, "arguments must be a JSON object");
-        pcfmcp__mt_result_error(result, &m);
-        pcfmcp__mt_free(&m);
-        return PCFMCP_ERR_INVALID_ARG;
-    }
     tcall c;
-    pcfmcp_error_t rc = pcfmcp__tools_call_begin(&c, ts, ctx, d, args);
+    pcfmcp_error_t rc = pcfmcp__tools_call_begin(&c, ts, ctx, d, NULL);
+    c.args = args;
     c.result = result;
     if (rc == PCFMCP_OK)
         rc = call_gates(&c);
+    if (rc == PCFMCP_OK && pcfmcp__tools_rc_lookup(&c)) {
+        log_call(&c, rc, start);
+        pcfmcp__tools_call_end(&c);
+        return PCFMCP_OK;
+    }
     if (rc == PCFMCP_OK && (d->flags & F_PROJECT))
         rc = pcfmcp__tools_resolve_project(&c, pcfmcp__tools_arg_str(&c, "project"));
     if (rc == PCFMCP_OK)
@@ -1449,26 +1468,38 @@ static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const char *args_json, size_t 
         TOOL_ERR(&c, "cancelled by the client");
         rc = PCFMCP_ERR_CANCELLED;
     }
+    pcfmcp__buf json;
+    pcfmcp__buf_init(&json);
     if (rc == PCFMCP_OK) {
         if (!pcfmcp__tools_out(&c) || !pcfmcp__tools_clean_tree(c.out, ts->max_field)) {
             TOOL_ERR(&c, "out of memory");
             rc = PCFMCP_ERR_NOMEM;
-        } else if (!enforce_cap(&c)) {
-            TOOL_ERR(&c, "the result is larger than tools.max_response_bytes ({} bytes) even with "
-                         "shortened fields: narrow the request (filters, sections, limit)",
-                     MA_INT(ts->max_response));
-            rc = PCFMCP_ERR_LIMIT;
+        } else if (!enforce_cap(&c, &json)) {
+            if (!pcfmcp__buf_ok(&json)) {
+                TOOL_ERR(&c, "out of memory");
+                rc = PCFMCP_ERR_NOMEM;
+            } else {
+                TOOL_ERR(&c, "the result is larger than tools.max_response_bytes ({} bytes) even "
+                             "with shortened fields: narrow the request (filters, sections, limit)",
+                         MA_INT(ts->max_response));
+                rc = PCFMCP_ERR_LIMIT;
+            }
         }
     }
     if (rc == PCFMCP_OK) {
-        emit_text(&c);
+        rc = emit_text(&c);
         cJSON *blk;
         cJSON_ArrayForEach(blk, c.extra_content)
-            pcfmcp__mt_result_block(result, blk);
-        rc = pcfmcp__mt_result_structured(result, c.out, ts->max_field);
+            if (rc == PCFMCP_OK)
+                rc = pcfmcp__mt_result_block(result, blk);
+        if (rc == PCFMCP_OK)
+            rc = pcfmcp__mt_result_structured_json(result, c.out, &json);
         if (rc != PCFMCP_OK)
             TOOL_ERR(&c, "out of memory");
+        else
+            pcfmcp__tools_rc_keep(&c);
     }
+    pcfmcp__buf_free(&json);
     if (rc != PCFMCP_OK) {
         pcfmcp__mtext m;
         pcfmcp__mt_init(&m);
@@ -1487,6 +1518,14 @@ static pcfmcp_error_t run_tool(pcfmcp_ctx_t *ctx, const char *args_json, size_t 
     return rc;
 }
 
+/* On the transport's thread: a cached result, or PCFMCP__NATIVE_WOULD_BLOCK. */
+static pcfmcp_error_t probe_tool(pcfmcp_ctx_t *ctx, const cJSON *args, pcfmcp_result_t *result,
+                                 void *userdata)
+{
+    const tool_binding *b = userdata;
+    return pcfmcp__tools_rc_probe(b->ts, ctx, b->def, args, result);
+}
+
 pcfmcp_error_t pcfmcp__tools_register_def(pcfmcp_toolset_t *ts, pcfmcp_engine_t *engine,
                                           size_t i, char *why, size_t why_size)
 {
@@ -1500,7 +1539,8 @@ pcfmcp_error_t pcfmcp__tools_register_def(pcfmcp_toolset_t *ts, pcfmcp_engine_t 
         snprintf(why, why_size, "out of memory");
         return PCFMCP_ERR_NOMEM;
     }
-    pcfmcp_error_t rc = pcfmcp_engine_add_tool(engine, text, run_tool, &ts->bindings[i]);
+    pcfmcp_error_t rc =
+        pcfmcp__engine_add_tool_native(engine, text, run_tool, probe_tool, &ts->bindings[i]);
     pcfmcp__free(text);
     if (rc != PCFMCP_OK) {
         snprintf(why, why_size, "registering tool %s failed: %s", d->name,

@@ -36,6 +36,7 @@
 #include <pcfmcp/http.h>
 
 #include "core/alloc.h"
+#include "core/blob.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -96,6 +97,9 @@ typedef struct stream {
     size_t cur_off;
     char *final_json;      /* MODE_JSON answer */
     size_t final_len;
+    char *final_head;      /* or in parts: head, shared body, "}" (never copied) */
+    size_t final_head_len;
+    pcfmcp__blob *final_body;
     /* the consumer */
     struct MHD_Connection *conn;
     struct req *rq;
@@ -293,6 +297,8 @@ static void stream_unref(stream *st)
         st->head = n;
     }
     pcfmcp__free(st->final_json);
+    pcfmcp__free(st->final_head);
+    pcfmcp__blob_unref(st->final_body);
     if (st->es) {
         if (st->own_es)
             pcfmcp_session_free(st->es);
@@ -1488,6 +1494,95 @@ static const char *method_label(const char *body, size_t len)
     return body && len && body[0] == '[' ? "batch" : "response";
 }
 
+/* A JSON answer in parts (see stream.final_head), freed by MHD. */
+typedef struct {
+    char *head;
+    pcfmcp__blob *body;
+    pcfmcp__buf pre, post; /* the gzip frame around the body's compressed form */
+} parts;
+
+static void parts_free(void *cls)
+{
+    parts *p = cls;
+    pcfmcp__free(p->head);
+    pcfmcp__blob_unref(p->body);
+    pcfmcp__buf_free(&p->pre);
+    pcfmcp__buf_free(&p->post);
+    pcfmcp__free(p);
+}
+
+/* head + body + "}" as one response without copying the body. gzip'ed
+ * when allowed and worth it: from the body's compressed form, made once per
+ * body (a list page: once per page version) and framed per request with
+ * the head and tail as stored blocks. Takes @p head and @p body. */
+static struct MHD_Response *parts_response(req *rq, char *head, size_t hlen, pcfmcp__blob *body,
+                                           bool may_gzip, bool *gz)
+{
+    parts *p = pcfmcp__calloc(1, sizeof(*p));
+    if (!p) {
+        pcfmcp__free(head);
+        pcfmcp__blob_unref(body);
+        return NULL;
+    }
+    p->head = head;
+    p->body = body;
+    pcfmcp__buf_init(&p->pre);
+    pcfmcp__buf_init(&p->post);
+    struct MHD_IoVec iov[3] = { { head, hlen },
+                                { pcfmcp__blob_data(body), pcfmcp__blob_len(body) },
+                                { "}", 1 } };
+    unsigned long long gmin = rq->h->lim[PCFMCP_HTTP_LIMIT_GZIP_MIN_BYTES];
+    *gz = false;
+    if (may_gzip && rq->gzip_ok && gmin && hlen + pcfmcp__blob_len(body) + 1 >= gmin) {
+        const pcfmcp__gz_part *z =
+            pcfmcp__blob_derive(body, pcfmcp__http_gz_part_new, pcfmcp__http_gz_part_free);
+        if (z && pcfmcp__http_gz_frame(head, hlen, z, "}", 1, &p->pre, &p->post)) {
+            iov[0] = (struct MHD_IoVec){ p->pre.data, p->pre.len };
+            iov[1] = (struct MHD_IoVec){ z->z, z->zlen };
+            iov[2] = (struct MHD_IoVec){ p->post.data, p->post.len };
+            *gz = true;
+        }
+    }
+    struct MHD_Response *r = MHD_create_response_from_iovec(iov, 3, parts_free, p);
+    if (!r)
+        parts_free(p);
+    return r;
+}
+
+/* The MODE_JSON answer, whole (@p json) or in parts (@p head, @p body);
+ * both taken. Only answers without a new session id are gzip'ed. */
+static enum MHD_Result queue_json(req *rq, struct MHD_Connection *c, unsigned status,
+                                  const char *sid, char *json, size_t jlen, char *head,
+                                  size_t hlen, pcfmcp__blob *body)
+{
+    if (!body && !sid)
+        return queue_owned(rq, c, status, "application/json", json, jlen, true);
+    bool gz = false;
+    struct MHD_Response *r =
+        body ? parts_response(rq, head, hlen, body, !sid, &gz)
+             : MHD_create_response_from_buffer(jlen, json, MHD_RESPMEM_MUST_FREE);
+    if (body)
+        pcfmcp__free(json);
+    if (!r) {
+        if (!body)
+            pcfmcp__free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (gz)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    if (sid)
+        MHD_add_response_header(r, "Mcp-Session-Id", sid);
+    else
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    add_common_headers(rq, r);
+    rq->status = status;
+    rq->route = ROUTE_DONE;
+    enum MHD_Result ret = queue_response(rq, c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* Takes the slot a new session of this caller needs (the global cap and
  * the caller's share: its identity, else its address). On refusal queues
  * the 503 into *@p ret and returns false. */
@@ -1532,15 +1627,25 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
     bool final = st->final_seen;
     char *json = st->final_json;
     size_t jlen = st->final_len;
+    char *head = st->final_head;
+    size_t hlen = st->final_head_len;
+    pcfmcp__blob *body = st->final_body;
     bool err = st->final_error;
     int code = st->rpc_code;
     bool gone = st->gone;
     if (mode == MODE_JSON) {
         st->final_json = NULL;
+        st->final_head = NULL;
+        st->final_body = NULL;
+    } else {
+        head = NULL;
+        body = NULL;
     }
     pthread_mutex_unlock(&st->lock);
     if (gone) {
         pcfmcp__free(json);
+        pcfmcp__free(head);
+        pcfmcp__blob_unref(body);
         return MHD_NO;
     }
     const char *sid = NULL;
@@ -1551,6 +1656,8 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
             enum MHD_Result refused;
             if (!rq->se->slot && !take_session_slot(rq, c, rq->se, &refused)) {
                 pcfmcp__free(json);
+                pcfmcp__free(head);
+                pcfmcp__blob_unref(body);
                 return refused;
             }
             sess_insert(h, rq->se);
@@ -1563,28 +1670,15 @@ static enum MHD_Result answer(req *rq, struct MHD_Connection *c)
             /* Without a session only initialize gets its own answer (its
              * error included); anything else learns it needs a session. */
             pcfmcp__free(json);
+            pcfmcp__free(head);
+            pcfmcp__blob_unref(body);
             return refuse(rq, c, 400, PCFMCP__RPC_INVALID_REQUEST,
                           "Bad Request: Mcp-Session-Id header is required", NULL, NULL);
         }
     }
-    if (mode == MODE_JSON) {
-        unsigned status = status_for(rq->modern, err, code);
-        if (!sid)
-            return queue_owned(rq, c, status, "application/json", json, jlen, true);
-        struct MHD_Response *r = MHD_create_response_from_buffer(jlen, json, MHD_RESPMEM_MUST_FREE);
-        if (!r) {
-            pcfmcp__free(json);
-            return MHD_NO;
-        }
-        MHD_add_response_header(r, "Content-Type", "application/json");
-        MHD_add_response_header(r, "Mcp-Session-Id", sid);
-        add_common_headers(rq, r);
-        rq->status = status;
-        rq->route = ROUTE_DONE;
-        enum MHD_Result ret = queue_response(rq, c, status, r);
-        MHD_destroy_response(r);
-        return ret;
-    }
+    if (mode == MODE_JSON)
+        return queue_json(rq, c, status_for(rq->modern, err, code), sid, json, jlen, head, hlen,
+                          body);
     if (mode == MODE_SSE)
         return queue_sse(rq, c, st, sid);
     /* Nothing to say: a notification or response, or a cancelled request. */
@@ -1629,7 +1723,7 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
     pcfmcp__engine_handle(h->engine, es, rq->body.data ? rq->body.data : "", rq->body.len, on_emit,
                           st, tp, ts, &handled, &info);
     rq->initialize = info.initialize;
-    if (info.final_msg) {
+    if (info.final_msg || info.final_body) {
         /* Answered inline with nothing before it: the engine handed the
          * message over instead of emitting a copy. */
         pthread_mutex_lock(&st->lock);
@@ -1640,6 +1734,9 @@ static enum MHD_Result start_engine(req *rq, struct MHD_Connection *c, pcfmcp_se
         st->mode = MODE_JSON;
         st->final_json = info.final_msg;
         st->final_len = info.final_len;
+        st->final_head = info.final_head;
+        st->final_head_len = info.final_head_len;
+        st->final_body = info.final_body;
         pthread_mutex_unlock(&st->lock);
         engine_done(st);
     } else if (handled != PCFMCP_HANDLED_PENDING) {

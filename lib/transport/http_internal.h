@@ -28,6 +28,24 @@ bool pcfmcp__http_accepts(const char *accept, const char *type);
 bool pcfmcp__http_accepts_gzip(const char *accept_encoding);
 /* gzip-compresses @p in. Returns a pcfmcp__malloc'd buffer or NULL. */
 char *pcfmcp__http_gzip(const char *in, size_t len, size_t *out_len);
+/* The compressed form of a shared answer body, computed once and sent with
+ * any message around it: raw deflate ending on a byte boundary without a
+ * final block, plus the CRC-32 and length of the bytes it holds. */
+typedef struct {
+    char *z;
+    size_t zlen;
+    unsigned long crc;
+    size_t len;
+} pcfmcp__gz_part;
+/* (A pcfmcp__gz_part *, typed for pcfmcp__blob_derive.) */
+void *pcfmcp__http_gz_part_new(const char *data, size_t len);
+void pcfmcp__http_gz_part_free(void *part);
+/* One gzip member for @p head + the part's bytes + @p tail, without
+ * compressing anything again: @p pre gets the gzip header and @p head as
+ * stored deflate blocks, @p post @p tail as the final stored block and the
+ * trailer (CRC-32 combined, length). Sent as pre, part->z, post. */
+bool pcfmcp__http_gz_frame(const char *head, size_t hlen, const pcfmcp__gz_part *part,
+                           const char *tail, size_t tlen, pcfmcp__buf *pre, pcfmcp__buf *post);
 /* Whether a Content-Type is application/json (parameters ignored). */
 bool pcfmcp__http_is_json_type(const char *content_type);
 

@@ -147,6 +147,89 @@ char *pcfmcp__http_gzip(const char *in, size_t len, size_t *out_len)
     return out;
 }
 
+void *pcfmcp__http_gz_part_new(const char *data, size_t len)
+{
+    pcfmcp__gz_part *p = pcfmcp__calloc(1, sizeof(*p));
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    /* Raw deflate (no header), compressed hard: this runs once per page
+     * version, whatever the number of requests that send it. */
+    if (!p || deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+        pcfmcp__free(p);
+        return NULL;
+    }
+    uLong bound = deflateBound(&z, (uLong)len) + 16;
+    p->z = pcfmcp__malloc(bound);
+    if (!p->z) {
+        deflateEnd(&z);
+        pcfmcp__free(p);
+        return NULL;
+    }
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)p->z;
+    z.avail_out = (uInt)bound;
+    /* A sync flush ends the data on a byte boundary without a final block:
+     * it can sit between the stored blocks of a message's head and tail. */
+    int rc = deflate(&z, Z_SYNC_FLUSH);
+    p->zlen = z.total_out;
+    bool ok = rc == Z_OK && z.avail_in == 0 && z.avail_out > 0;
+    deflateEnd(&z);
+    if (!ok) {
+        pcfmcp__http_gz_part_free(p);
+        return NULL;
+    }
+    p->len = len;
+    p->crc = crc32(crc32(0L, Z_NULL, 0), (const Bytef *)data, (uInt)len);
+    return p;
+}
+
+void pcfmcp__http_gz_part_free(void *part)
+{
+    pcfmcp__gz_part *p = part;
+    if (!p)
+        return;
+    pcfmcp__free(p->z);
+    pcfmcp__free(p);
+}
+
+/* Deflate stored blocks of @p data (at most 65535 bytes each); the last one
+ * final when @p final. */
+static void stored(pcfmcp__buf *b, const char *data, size_t n, bool final)
+{
+    do {
+        size_t k = n < 65535 ? n : 65535;
+        unsigned char h[5] = { (unsigned char)(final && k == n), (unsigned char)(k & 0xff),
+                               (unsigned char)(k >> 8), (unsigned char)(~k & 0xff),
+                               (unsigned char)((~k >> 8) & 0xff) };
+        pcfmcp__buf_append(b, h, sizeof(h));
+        pcfmcp__buf_append(b, data, k);
+        data += k;
+        n -= k;
+    } while (n > 0);
+}
+
+bool pcfmcp__http_gz_frame(const char *head, size_t hlen, const pcfmcp__gz_part *part,
+                           const char *tail, size_t tlen, pcfmcp__buf *pre, pcfmcp__buf *post)
+{
+    /* RFC 1952 header: deflate, no flags, no mtime, OS unknown. */
+    static const unsigned char gz_header[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff };
+    pcfmcp__buf_append(pre, gz_header, sizeof(gz_header));
+    stored(pre, head, hlen, false);
+    stored(post, tail, tlen, true);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), (const Bytef *)head, (uInt)hlen);
+    crc = crc32_combine(crc, part->crc, (z_off_t)part->len);
+    crc = crc32(crc, (const Bytef *)tail, (uInt)tlen);
+    unsigned long total = (unsigned long)(hlen + part->len + tlen);
+    unsigned char trailer[8];
+    for (int i = 0; i < 4; i++) {
+        trailer[i] = (unsigned char)(crc >> (8 * i));
+        trailer[4 + i] = (unsigned char)(total >> (8 * i));
+    }
+    pcfmcp__buf_append(post, trailer, sizeof(trailer));
+    return pcfmcp__buf_ok(pre) && pcfmcp__buf_ok(post);
+}
+
 static bool copy_lower(char *dst, size_t size, const char *s, size_t n)
 {
     if (n + 1 > size)

@@ -142,6 +142,54 @@ START_TEST(gzip_round_trips)
 }
 END_TEST
 
+START_TEST(gzip_frame_around_a_shared_part_inflates_to_the_whole_message)
+{
+    char body[70000];
+    for (size_t i = 0; i < sizeof(body); i++)
+        body[i] = "{\"name\":\"list_projects\"},"[i % 26];
+    pcfmcp__gz_part *part = pcfmcp__http_gz_part_new(body, sizeof(body));
+    ck_assert_ptr_nonnull(part);
+    ck_assert_uint_lt(part->zlen, sizeof(body) / 10);
+    /* Heads of any length (ids of up to a stored block and beyond). */
+    static char head[70000];
+    size_t heads[] = { 0, 1, 30, 65535, 65536, sizeof(head) };
+    for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
+        memset(head, 'h', sizeof(head));
+        memcpy(head, "{\"id\":", heads[k] < 6 ? heads[k] : 6);
+        pcfmcp__buf pre, post;
+        pcfmcp__buf_init(&pre);
+        pcfmcp__buf_init(&post);
+        ck_assert(pcfmcp__http_gz_frame(head, heads[k], part, "}", 1, &pre, &post));
+        size_t zl = pre.len + part->zlen + post.len;
+        char *z = malloc(zl);
+        memcpy(z, pre.data, pre.len);
+        memcpy(z + pre.len, part->z, part->zlen);
+        memcpy(z + pre.len + part->zlen, post.data, post.len);
+        size_t want = heads[k] + sizeof(body) + 1;
+        char *out = malloc(want + 16);
+        z_stream s;
+        memset(&s, 0, sizeof(s));
+        ck_assert_int_eq(inflateInit2(&s, 15 + 16), Z_OK); /* gzip: checks CRC and length */
+        s.next_in = (Bytef *)z;
+        s.avail_in = (uInt)zl;
+        s.next_out = (Bytef *)out;
+        s.avail_out = (uInt)(want + 16);
+        ck_assert_int_eq(inflate(&s, Z_FINISH), Z_STREAM_END);
+        ck_assert_uint_eq(s.total_out, want);
+        ck_assert_uint_eq(s.avail_in, 0);
+        inflateEnd(&s);
+        ck_assert_int_eq(memcmp(out, head, heads[k]), 0);
+        ck_assert_int_eq(memcmp(out + heads[k], body, sizeof(body)), 0);
+        ck_assert_int_eq(out[want - 1], '}');
+        free(out);
+        free(z);
+        pcfmcp__buf_free(&pre);
+        pcfmcp__buf_free(&post);
+    }
+    pcfmcp__http_gz_part_free(part);
+}
+END_TEST
+
 /* Builds a header list from "Name: value" strings (NULL-terminated). */
 static size_t headers_of(const char *const *lines, pcfmcp__http_header *out)
 {
@@ -231,6 +279,7 @@ int main(void)
     tcase_add_test(t, allow_list_matches_exactly_or_any_port);
     tcase_add_test(t, header_sentinel_decodes_base64_and_refuses_controls);
     tcase_add_test(t, gzip_round_trips);
+    tcase_add_test(t, gzip_frame_around_a_shared_part_inflates_to_the_whole_message);
     tcase_add_test(t, header_rules_refuse_every_ambiguous_request);
     tcase_add_test(t, cors_allows_the_mcp_headers_and_the_requested_param_headers);
     suite_add_tcase(s, t);

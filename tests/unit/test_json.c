@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/json.h"
+#include "core/util.h"
 #include "mcp/jsonrpc.h"
 
 /* A tiny deterministic generator, so a failure can be replayed. */
@@ -336,6 +338,339 @@ START_TEST(rpc_codes_respect_each_revision)
 }
 END_TEST
 
+/* A random tree: every kind of node, numbers from integers to the edges of
+ * doubles, strings with controls, quotes, backslashes and UTF-8. */
+static cJSON *random_value(int depth)
+{
+    static const double nums[] = { 0, -0.0, 1, -1, 0.1, 1e300, -1e-300, 2147483647.0,
+                                   2147483648.0, -2147483648.0, 1798416000, 123456789012345.0,
+                                   9007199254740993.0, 3.14159265358979, 1.0 / 3.0, 1e21, 5e-324 };
+    unsigned k = depth > 5 ? rnd(4) : rnd(6);
+    switch (k) {
+    case 0: return rnd(2) ? cJSON_CreateTrue() : cJSON_CreateFalse();
+    case 1: return cJSON_CreateNull();
+    case 2: {
+        double d = rnd(3) ? nums[rnd(sizeof(nums) / sizeof(nums[0]))]
+                          : (double)(int)rnd(100000) * (rnd(2) ? 1 : -1) / (double)(1 + rnd(7));
+        return cJSON_CreateNumber(d);
+    }
+    case 3: {
+        char str[64];
+        size_t n = rnd(sizeof(str) - 4);
+        for (size_t i = 0; i < n; i++) {
+            static const char pool[] = "ab \"\\/\b\f\n\r\t\x01\x1f\x7f{}[]:,";
+            str[i] = rnd(4) ? pool[rnd(sizeof(pool) - 1)] : (char)('A' + rnd(26));
+        }
+        str[n] = '\0';
+        if (rnd(5) == 0 && n + 3 < sizeof(str))
+            strcpy(str + n, "\xc3\xa9"); /* e acute */
+        return cJSON_CreateString(str);
+    }
+    default: {
+        bool obj = k == 4;
+        cJSON *c = obj ? cJSON_CreateObject() : cJSON_CreateArray();
+        unsigned n = rnd(5);
+        for (unsigned i = 0; i < n; i++) {
+            char key[16];
+            snprintf(key, sizeof(key), i % 2 ? "k\"%u" : "key%u", i);
+            if (obj)
+                cJSON_AddItemToObject(c, key, random_value(depth + 1));
+            else
+                cJSON_AddItemToArray(c, random_value(depth + 1));
+        }
+        return c;
+    }
+    }
+}
+
+START_TEST(json_writer_writes_what_cjson_prints_byte_for_byte)
+{
+    rng_state = 0x5eedULL + (unsigned long long)_i;
+    for (int round = 0; round < 300; round++) {
+        cJSON *v = random_value(0);
+        char *want = cJSON_PrintUnformatted(v);
+        size_t len = 0;
+        char *got = pcfmcp__json_print(v, &len);
+        ck_assert_ptr_nonnull(want);
+        ck_assert_ptr_nonnull(got);
+        ck_assert_str_eq(got, want);
+        ck_assert_uint_eq(len, strlen(want));
+        pcfmcp__buf b;
+        pcfmcp__buf_init(&b);
+        pcfmcp__buf_puts(&b, "x");
+        ck_assert(pcfmcp__json_write(&b, v));
+        ck_assert_str_eq(b.data + 1, want);
+        pcfmcp__buf_free(&b);
+        free(want);
+        pcfmcp__free(got);
+        cJSON_Delete(v);
+    }
+}
+END_TEST
+
+/* The checks pcfmcp__json_parse() made in four passes before it made them
+ * in one, as they were: the reference the one pass must agree with. */
+static int ref_depth(const char *s, size_t len)
+{
+    int depth = 0, max = 0;
+    bool in_str = false, esc = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (esc)
+                esc = false;
+            else if (c == '\\')
+                esc = true;
+            else if (c == '"')
+                in_str = false;
+            continue;
+        }
+        if (c == '"')
+            in_str = true;
+        else if (c == '{' || c == '[')
+            max = ++depth > max ? depth : max;
+        else if (c == '}' || c == ']')
+            depth--;
+    }
+    return max;
+}
+
+static size_t ref_nul_escape(const char *s, size_t len)
+{
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!in_str) {
+            in_str = c == '"';
+            continue;
+        }
+        if (c == '"') {
+            in_str = false;
+        } else if (c == '\\' && i + 1 < len) {
+            if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+                return i;
+            i++;
+        }
+    }
+    return SIZE_MAX;
+}
+
+START_TEST(json_one_pass_refuses_what_the_four_passes_refused)
+{
+    static const char *const docs[] = {
+        "{\"a\":[1,2,{\"b\":\"x\\\"y\"}],\"c\":\"\\u00e9\\u0000\"}",
+        "[[[[[[[[[[[[1]]]]]]]]]]]]",
+        "{\"s\":\"caf\xc3\xa9 \\\\u0000 \\\\\\u0000\",\"n\":12345678901234567890}",
+        "\"\\\"[[[\\\\\\\"]]\"",
+    };
+    static const char noise[] = { '"', '\\', '[', '{', ']', '}', 'u', '0', 0, (char)0xc3,
+                                  (char)0xa9, (char)0xff, (char)0x80, 'x', ',' };
+    rng_state = 0xabcULL + (unsigned long long)_i;
+    for (int round = 0; round < 3000; round++) {
+        char s[256];
+        const char *d = docs[rnd(sizeof(docs) / sizeof(docs[0]))];
+        size_t n = strlen(d);
+        memcpy(s, d, n);
+        unsigned muts = rnd(4);
+        for (unsigned m = 0; m < muts; m++)
+            s[rnd((unsigned)n)] = noise[rnd(sizeof(noise))];
+        int cap = 1 + (int)rnd(12);
+        size_t bad = 0, off = 12345;
+        pcfmcp__json_status want;
+        if (!pcfmcp__utf8_valid(s, n, &bad))
+            want = PCFMCP__JSON_UTF8;
+        else if (ref_depth(s, n) > cap)
+            want = PCFMCP__JSON_DEPTH;
+        else if (memchr(s, 0, n))
+            want = PCFMCP__JSON_SYNTAX, bad = (size_t)((char *)memchr(s, 0, n) - s);
+        else if ((bad = ref_nul_escape(s, n)) != SIZE_MAX)
+            want = PCFMCP__JSON_NUL;
+        else
+            continue; /* cJSON's part, unchanged */
+        cJSON *out = NULL;
+        pcfmcp__json_status got = pcfmcp__json_parse(s, n, cap, &out, &off);
+        ck_assert_ptr_null(out);
+        ck_assert_int_eq(got, want);
+        if (want != PCFMCP__JSON_DEPTH)
+            ck_assert_uint_eq(off, bad);
+    }
+}
+END_TEST
+
+/* Random JSON text: valid documents in cJSON's broad sense (any byte up
+ * to 32 as white space, escapes of every kind, numbers in every form strtod
+ * takes), then some of them mutated. */
+static void gen_text(char *out, size_t *n, size_t cap, int depth)
+{
+#define PUT(str) do { const char *s_ = (str); size_t l_ = strlen(s_); if (*n + l_ < cap) { memcpy(out + *n, s_, l_); *n += l_; } } while (0)
+    static const char *const ws[] = { "", " ", "\n", "\t", "\r\n", "\x01", " \x1f " };
+    static const char *const nums[] = { "0", "-0", "1", "-12", "3.25", "1e5", "1E-3", "-2.5e+10",
+                                        "01", "1.", "12345678901234567890", "-9007199254740993",
+                                        "9007199254740992", "1e400", "0.1", "123456789012345.6" };
+    static const char *const strs[] = { "\"\"", "\"plain\"", "\"a\\\"b\\\\c\\/d\"",
+                                        "\"\\b\\f\\n\\r\\t\"", "\"\\u00e9\\u20AC\"",
+                                        "\"\\ud83d\\ude00\"", "\"caf\xc3\xa9\"", "\"tab\there\"",
+                                        "\"\\u0041\\u004a\"" };
+    PUT(ws[rnd(7)]);
+    unsigned k = depth > 4 ? rnd(5) : rnd(7);
+    switch (k) {
+    case 0: PUT(rnd(2) ? "true" : "false"); break;
+    case 1: PUT("null"); break;
+    case 2: PUT(nums[rnd(sizeof(nums) / sizeof(nums[0]))]); break;
+    case 3:
+    case 4: PUT(strs[rnd(sizeof(strs) / sizeof(strs[0]))]); break;
+    default: {
+        bool obj = k == 5;
+        PUT(obj ? "{" : "[");
+        unsigned m = rnd(4);
+        for (unsigned i = 0; i < m; i++) {
+            if (i)
+                PUT(",");
+            if (obj) {
+                PUT(ws[rnd(7)]);
+                PUT(strs[rnd(sizeof(strs) / sizeof(strs[0]))]);
+                PUT(ws[rnd(7)]);
+                PUT(":");
+            }
+            gen_text(out, n, cap, depth + 1);
+        }
+        PUT(ws[rnd(7)]);
+        PUT(obj ? "}" : "]");
+    }
+    }
+    PUT(ws[rnd(4)]);
+#undef PUT
+}
+
+/* Same tree: types, names in order, strings byte for byte, numbers (and the
+ * int cJSON derives), the last-item link cJSON appends through. */
+static void same_tree(const cJSON *a, const cJSON *b)
+{
+    ck_assert_int_eq(a->type & 0xFF, b->type & 0xFF);
+    ck_assert((a->string == NULL) == (b->string == NULL));
+    if (a->string)
+        ck_assert_str_eq(a->string, b->string);
+    if (cJSON_IsString(a))
+        ck_assert_str_eq(a->valuestring, b->valuestring);
+    if (cJSON_IsNumber(a)) {
+        ck_assert(a->valuedouble == b->valuedouble || (a->valuedouble != a->valuedouble &&
+                                                       b->valuedouble != b->valuedouble));
+        ck_assert_int_eq(a->valueint, b->valueint);
+    }
+    const cJSON *x = a->child, *y = b->child;
+    if (x)
+        ck_assert_ptr_nonnull(y->prev);
+    for (; x && y; x = x->next, y = y->next) {
+        same_tree(x, y);
+        if (!x->next)
+            ck_assert_ptr_eq(b->child->prev, y);
+    }
+    ck_assert(x == NULL && y == NULL);
+}
+
+/* Whether some object in @p t names a member twice (cJSON keeps both). */
+static bool tree_has_duplicate(const cJSON *t)
+{
+    for (const cJSON *a = t ? t->child : NULL; a; a = a->next) {
+        if (cJSON_IsObject(t))
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (strcmp(a->string, b->string) == 0)
+                    return true;
+        if (tree_has_duplicate(a))
+            return true;
+    }
+    return false;
+}
+
+/* Whether @p t has a \\u escape with fewer than four hex digits. */
+static bool bad_u_escape(const char *t)
+{
+    for (const char *p = strstr(t, "\\u"); p; p = strstr(p + 1, "\\u"))
+        for (int k = 2; k < 6; k++)
+            if (!p[k] || !strchr("0123456789abcdefABCDEF", p[k]))
+                return true;
+    return false;
+}
+
+START_TEST(json_parser_builds_the_tree_cjson_builds)
+{
+    rng_state = 0x9a75e11ULL + (unsigned long long)_i;
+    for (int round = 0; round < 2000; round++) {
+        char text[2048];
+        size_t n = 0;
+        gen_text(text, &n, sizeof(text) - 1, 0);
+        char orig[2048];
+        memcpy(orig, text, n);
+        size_t on = n;
+        bool mutated = rnd(3) == 0;
+        for (unsigned m = mutated ? 1 + rnd(2) : 0; m > 0 && n > 0; m--) {
+            static const char noise[] = "\"\\{}[],:x0-eu";
+            text[rnd((unsigned)n)] = noise[rnd(sizeof(noise) - 1)];
+        }
+        text[n] = '\0';
+        const char *end = NULL;
+        cJSON *want = cJSON_ParseWithLengthOpts(text, n, &end, false);
+        if (want) {
+            /* As pcfmcp__json_parse() always required: nothing after but JSON white space. */
+            for (const char *t = end; t < text + n && want; t++)
+                if (*t != ' ' && *t != '\t' && *t != '\r' && *t != '\n')
+                    cJSON_Delete(want), want = NULL;
+        }
+        cJSON *got = NULL;
+        pcfmcp__json_status st = pcfmcp__json_parse(text, n, 0, &got, NULL);
+        if (want && st == PCFMCP__JSON_DUPLICATE) {
+            /* Refused exactly where cJSON's tree names a member twice; the
+             * parse that keeps duplicates (PCF's answers) builds cJSON's tree
+             * (a \\u0000 escape was refused before, so marking changes nothing). */
+            ck_assert(tree_has_duplicate(want));
+            ck_assert_int_eq(pcfmcp__json_parse_marking_nul(text, n, 0, &got, NULL),
+                             PCFMCP__JSON_OK);
+            same_tree(want, got);
+            cJSON_Delete(want);
+            cJSON_Delete(got);
+            continue;
+        }
+        if (st == PCFMCP__JSON_OK)
+            ck_assert(!tree_has_duplicate(want));
+        if (want && (st == PCFMCP__JSON_UTF8 || (st == PCFMCP__JSON_SYNTAX && bad_u_escape(text)))) {
+            /* Refused where cJSON takes bytes that are not UTF-8 (as
+             * pcfmcp__json_parse always did) or decodes a bad \u escape
+             * as U+0000. */
+            cJSON_Delete(want);
+            continue;
+        }
+        if ((want != NULL) != (st == PCFMCP__JSON_OK)) {
+            char hex[4096];
+            size_t h = 0;
+            for (size_t i = 0; i < n && h + 4 < sizeof(hex); i++)
+                h += (size_t)snprintf(hex + h, sizeof(hex) - h, "%02x", (unsigned char)text[i]);
+            h += (size_t)snprintf(hex + h, sizeof(hex) - h, " from ");
+            for (size_t i = 0; i < on && h + 4 < sizeof(hex); i++)
+                h += (size_t)snprintf(hex + h, sizeof(hex) - h, "%02x", (unsigned char)orig[i]);
+            ck_abort_msg("round %d: cJSON %s, we %s: %s", round, want ? "accepts" : "refuses",
+                         pcfmcp__json_status_text(st), hex);
+        }
+        if (want)
+            same_tree(want, got);
+        cJSON_Delete(want);
+        cJSON_Delete(got);
+    }
+}
+END_TEST
+
+START_TEST(json_parser_refuses_a_bad_unicode_escape_instead_of_cutting_the_string)
+{
+    cJSON *v = NULL;
+    ck_assert_int_eq(pcfmcp__json_parse("\"ab\\u00zzcd\"", 13, 0, &v, NULL), PCFMCP__JSON_SYNTAX);
+    ck_assert_ptr_null(v);
+    /* cJSON takes it, and the string ends after "ab". */
+    cJSON *c = cJSON_ParseWithLength("\"ab\\u00zzcd\"", 13);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(c->valuestring, "ab");
+    cJSON_Delete(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json");
@@ -345,6 +680,10 @@ int main(void)
     tcase_add_test(t, json_no_bytes_at_all_is_a_syntax_error);
     tcase_add_test(t, json_integers_beyond_2_53_keep_their_digits);
     tcase_add_test(t, json_duplicate_member_names_are_refused);
+    tcase_add_loop_test(t, json_writer_writes_what_cjson_prints_byte_for_byte, 0, 4);
+    tcase_add_loop_test(t, json_one_pass_refuses_what_the_four_passes_refused, 0, 4);
+    tcase_add_loop_test(t, json_parser_builds_the_tree_cjson_builds, 0, 4);
+    tcase_add_test(t, json_parser_refuses_a_bad_unicode_escape_instead_of_cutting_the_string);
     suite_add_tcase(s, t);
     t = tcase_create("rpc codes");
     tcase_add_test(t, rpc_codes_respect_each_revision);

@@ -71,6 +71,47 @@ START_TEST(clean_tree_cleans_values_and_names)
 }
 END_TEST
 
+/* The cleaner's fast path: a string it calls clean comes back unchanged,
+ * and every string it does not call clean comes back changed. Random bytes
+ * weighted towards what PCF text holds (ASCII, UTF-8, the odd control,
+ * invisible or invalid sequence), at every length limit edge. */
+START_TEST(clean_says_clean_exactly_when_cleaning_changes_nothing)
+{
+    static const char *const pieces[] = {
+        "a", "Z", " ", "~", "\n", "\t", "\r", "\r\n", "\x1b[31m", "\x7f", "\x01",
+        "\xc3\xa9", "\xe2\x80\x8b" /* ZWSP */, "\xe2\x80\xae" /* RLO */,
+        "\xe2\x80\xa8" /* LS */, "\xf0\x9f\x98\x80" /* emoji */, "\xff", "\xc3",
+        "\xed\xa0\x80" /* surrogate */, "\xef\xbb\xbf" /* BOM */, "\xe4\xb8\xad",
+    };
+    unsigned long long st = 0x1234ULL + (unsigned long long)_i;
+    for (int round = 0; round < 2000; round++) {
+        char s[256];
+        size_t n = 0;
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t parts = (size_t)((st >> 33) % 24);
+        for (size_t k = 0; k < parts; k++) {
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)((st >> 33) % 100);
+            const char *p = r < 70 ? pieces[r % 4] : pieces[r % (sizeof(pieces) / sizeof(pieces[0]))];
+            size_t l = strlen(p);
+            if (n + l >= sizeof(s))
+                break;
+            memcpy(s + n, p, l);
+            n += l;
+        }
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t max = (size_t)((st >> 33) % 30) + 1;
+        char *c = pcfmcp__tools_clean(s, n, max);
+        ck_assert_ptr_nonnull(c);
+        bool same = strlen(c) == n && memcmp(c, s, n) == 0;
+        ck_assert_msg(pcfmcp__tools_is_clean(s, n, max) == same,
+                      "round %d: is_clean says %d, cleaning %s it", round,
+                      pcfmcp__tools_is_clean(s, n, max), same ? "keeps" : "changes");
+        pcfmcp__free(c);
+    }
+}
+END_TEST
+
 START_TEST(fence_is_longer_than_any_backtick_run_inside)
 {
     pcfmcp__buf b;
@@ -516,6 +557,7 @@ static Suite *suite(void)
     tcase_add_test(t, clean_replaces_invalid_utf8_and_keeps_valid_text);
     tcase_add_test(t, clean_caps_length_with_a_notice);
     tcase_add_test(t, clean_tree_cleans_values_and_names);
+    tcase_add_loop_test(t, clean_says_clean_exactly_when_cleaning_changes_nothing, 0, 4);
     tcase_add_test(t, fence_is_longer_than_any_backtick_run_inside);
     tcase_add_test(t, text_quotes_untrusted_spans_on_one_line);
     tcase_add_test(t, text_fence_and_data_keep_hostile_text_inside);
