@@ -266,6 +266,16 @@ char *pcfmcp__pcf_header_value(const char *p, size_t len, size_t name_len)
         o--;
     memmove(out, out + b, o - b);
     out[o - b] = '\0';
+    /* Values reach results (a report's content type, a file name): each
+     * byte that begins no valid UTF-8 sequence becomes U+FFFD there. */
+    if (!pcfmcp__utf8_valid(out, o - b, NULL)) {
+        pcfmcp__buf u;
+        pcfmcp__buf_init(&u);
+        pcfmcp__buf_put_utf8(&u, out, o - b);
+        pcfmcp__free(out);
+        out = pcfmcp__buf_ok(&u) ? pcfmcp__buf_steal(&u, NULL) : NULL;
+        pcfmcp__buf_free(&u);
+    }
     return out;
 }
 

@@ -619,6 +619,22 @@ START_TEST(header_values_hold_no_control_characters)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfweb.c: a header value that is not UTF-8 (a report's
+ * content type) reached results byte for byte. Each byte that begins no
+ * valid sequence becomes U+FFFD; valid UTF-8 stays as it is. */
+START_TEST(header_values_are_utf8)
+{
+    static const char line[] = "Content-Type: tex\xe8" "et=utf-8\xff\r\n";
+    char *v = pcfmcp__pcf_header_value(line, sizeof(line) - 1, 12);
+    ck_assert_str_eq(v, "tex\xef\xbf\xbd" "et=utf-8\xef\xbf\xbd");
+    pcfmcp__free(v);
+    static const char ok[] = "Content-Disposition: attachment; filename=\"caf\xc3\xa9.txt\"\r\n";
+    v = pcfmcp__pcf_header_value(ok, sizeof(ok) - 1, 19);
+    ck_assert_str_eq(v, "attachment; filename=\"caf\xc3\xa9.txt\"");
+    pcfmcp__free(v);
+}
+END_TEST
+
 START_TEST(content_disposition_reader_prefers_extended_name_and_drops_directories)
 {
     char *f = pcfmcp__pcf_content_disposition_filename(
@@ -702,6 +718,7 @@ static Suite *suite(void)
     tcase_add_test(t, location_reader_splits_absolute_urls_and_fragments);
     tcase_add_test(t, uuid_reader_leaves_nothing_behind_when_it_finds_none);
     tcase_add_test(t, header_values_hold_no_control_characters);
+    tcase_add_test(t, header_values_are_utf8);
     tcase_add_test(t, content_disposition_reader_prefers_extended_name_and_drops_directories);
     tcase_add_test(t, readers_fail_cleanly_under_every_allocation_failure);
     suite_add_tcase(s, t);
