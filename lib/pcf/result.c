@@ -56,8 +56,18 @@ static void set_message(pcfmcp_pcf_result_t *r, const char *fmt, va_list ap)
 {
     char small[512];
     vsnprintf(small, sizeof(small), fmt, ap);
+    /* Messages quote PCF (its reasons, decoded from redirects and pages):
+     * each one is a single line of UTF-8 whatever PCF put into it. */
+    for (char *p = small; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     pcfmcp__free(r->message);
-    r->message = pcfmcp__strdup(small);
+    r->message = NULL;
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_put_utf8(&b, small, strlen(small));
+    r->message = pcfmcp__buf_ok(&b) ? pcfmcp__buf_steal(&b, NULL) : NULL;
+    pcfmcp__buf_free(&b);
 }
 
 pcfmcp_error_t pcfmcp__pcf_fail(pcfmcp_pcf_result_t *r, pcfmcp_error_t err, const char *fmt, ...)

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "helpers/scriptpeer.h"
 #include "pcf/client.h"
+#include "pcf/impl.h"
 
 #define PID "ed881b71-614c-45d5-a36d-76bdd0e4afcf"
 #define HID "89a273fe-9d0b-4cc8-a721-ec68aa2903df"
@@ -262,6 +263,20 @@ START_TEST(errors_that_say_nothing_still_give_a_message)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfweb.c: a team kick's refusal reason, decoded from
+ * PCF's redirect, put a control character into the failure message. Every
+ * message a result carries is one clean line of UTF-8, whatever went into
+ * it. */
+START_TEST(failure_messages_hold_no_controls_and_are_utf8)
+{
+    pcfmcp_pcf_result_t *r = pcfmcp__pcf_result_new();
+    ck_assert_ptr_nonnull(r);
+    pcfmcp__pcf_fail(r, PCFMCP_ERR_PCF, "PCF refused: %s", "Can't kick\x03team\ncreator \xff.");
+    ck_assert_str_eq(pcfmcp_pcf_result_message(r), "PCF refused: Can't kick team creator \xef\xbf\xbd.");
+    pcfmcp_pcf_result_free(r);
+}
+END_TEST
+
 int main(void)
 {
     if (pcfmcp_global_init() != PCFMCP_OK)
@@ -274,6 +289,7 @@ int main(void)
     tcase_add_test(t, web_page_text_reaches_results_as_utf8);
     tcase_add_test(t, every_built_result_is_utf8);
     tcase_add_test(t, errors_that_say_nothing_still_give_a_message);
+    tcase_add_test(t, failure_messages_hold_no_controls_and_are_utf8);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
