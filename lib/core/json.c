@@ -1,5 +1,6 @@
 #include "core/internal.h"
 
+#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <locale.h>
@@ -465,6 +466,12 @@ static pcfmcp__json_status parse(const char *s, size_t len, int max_depth, bool 
                                  bool unique, cJSON **out, size_t *err_off)
 {
     *out = NULL;
+    /* An empty body comes as (NULL, 0): no pointer arithmetic or C library
+     * call may be given NULL, even for no bytes. */
+    if (!s) {
+        s = "";
+        len = 0;
+    }
     scan_result sr;
     scan(s, len, &sr);
     if (sr.utf8_bad != SIZE_MAX) {
@@ -529,6 +536,23 @@ pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, in
     return parse(s, len, max_depth, true, false, out, err_off);
 }
 
+void pcfmcp__json_mark_nul(char *s, size_t len)
+{
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_str) {
+            in_str = s[i] == '"';
+        } else if (s[i] == '"') {
+            in_str = false;
+        } else if (s[i] == '\\' && i + 1 < len) {
+            /* An escape pair is consumed whole: `\\u0000` is no U+0000. */
+            if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+                memcpy(s + i + 2, "fffd", 4);
+            i++;
+        }
+    }
+}
+
 cJSON *pcfmcp__json_parse_text(const char *text, int max_depth)
 {
     cJSON *out = NULL;
@@ -581,6 +605,15 @@ double pcfmcp__json_num(const cJSON *obj, const char *key, double fallback)
     return cJSON_IsNumber(v) ? v->valuedouble : fallback;
 }
 
+int pcfmcp__json_int(const cJSON *obj, const char *key, int fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return fallback;
+    double d = trunc(v->valuedouble);
+    return d >= (double)INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
+}
+
 bool pcfmcp__json_is_integer(const cJSON *item)
 {
     if (!cJSON_IsNumber(item))
@@ -589,6 +622,23 @@ bool pcfmcp__json_is_integer(const cJSON *item)
         return true; /* an integer literal beyond 2^53, kept as text */
     double d = item->valuedouble;
     return isfinite(d) && floor(d) == d && fabs(d) <= 9007199254740992.0;
+}
+
+bool pcfmcp__json_int64(const cJSON *item, int64_t *out)
+{
+    if (!pcfmcp__json_is_integer(item))
+        return false;
+    if (item->valuestring) { /* past 2^53: the literal's own digits */
+        errno = 0;
+        char *end = NULL;
+        long long v = strtoll(item->valuestring, &end, 10);
+        if (errno == ERANGE || !end || *end)
+            return false;
+        *out = v;
+        return true;
+    }
+    *out = (int64_t)item->valuedouble; /* within +-2^53: exact */
+    return true;
 }
 
 cJSON *pcfmcp__json_dup_exact(const cJSON *item)

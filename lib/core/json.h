@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -41,6 +42,10 @@ pcfmcp__json_status pcfmcp__json_parse(const char *s, size_t len, int max_depth,
  * are not searched for duplicates. */
 pcfmcp__json_status pcfmcp__json_parse_marking_nul(const char *s, size_t len, int max_depth,
                                                    cJSON **out, size_t *err_off);
+/* Rewrites each \u0000 escape inside the strings of JSON text @p s as
+ * \ufffd, in place (same length): the text then says what
+ * pcfmcp__json_parse_marking_nul() made of it. */
+void pcfmcp__json_mark_nul(char *s, size_t len);
 const char *pcfmcp__json_status_text(pcfmcp__json_status st);
 /* Text this library wrote itself (schemas, the engine's re-serialised
  * arguments, serverInfo) is nested no deeper than cJSON's own bound. */
@@ -57,10 +62,19 @@ const cJSON *pcfmcp__json_obj(const cJSON *obj, const char *key);
 const cJSON *pcfmcp__json_arr(const cJSON *obj, const char *key);
 bool pcfmcp__json_bool(const cJSON *obj, const char *key, bool fallback);
 double pcfmcp__json_num(const cJSON *obj, const char *key, double fallback);
+/* Member @p key as an int: truncated toward zero, clamped to INT_MIN..INT_MAX,
+ * @p fallback when it is no number or not finite. For numbers from a peer,
+ * which a plain (int) cast would make undefined behaviour when out of range. */
+int pcfmcp__json_int(const cJSON *obj, const char *key, int fallback);
 /* True if @p item is a JSON number with no fractional part within +-2^53,
  * or an integer literal beyond that: pcfmcp__json_parse() keeps the text of
  * those in `valuestring`, since their double is not the number sent. */
 bool pcfmcp__json_is_integer(const cJSON *item);
+/* The value of @p item when it is an integer (pcfmcp__json_is_integer) that
+ * fits in int64_t, exactly (literals past 2^53 are read from their digits).
+ * False otherwise: no number from a peer reaches an integer conversion it
+ * does not fit, which would be undefined behaviour. */
+bool pcfmcp__json_int64(const cJSON *item, int64_t *out);
 /* A copy of a scalar that prints exactly as it was received: an integer
  * beyond 2^53 becomes a raw node of its own digits, anything else a deep
  * copy. For ids and tokens a peer expects back unchanged. */

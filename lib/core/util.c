@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,21 @@
 
 #include "core/alloc.h"
 #include "core/util.h"
+
+void pcfmcp__buf_put_utf8(pcfmcp__buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t bad = n - i;
+        if (pcfmcp__utf8_valid(s + i, n - i, &bad)) {
+            pcfmcp__buf_append(b, s + i, n - i);
+            return;
+        }
+        pcfmcp__buf_append(b, s + i, bad);
+        pcfmcp__buf_puts(b, "\xef\xbf\xbd");
+        i += bad + 1;
+    }
+}
 
 bool pcfmcp__utf8_valid(const char *str, size_t n, size_t *bad_at)
 {
@@ -287,6 +303,23 @@ uint64_t pcfmcp__wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool pcfmcp__utc_format(double secs, bool with_time, char *out, size_t n)
+{
+    if (n)
+        out[0] = '\0';
+    /* Years 1 to 9999: what a date field can mean, and far inside time_t. */
+    if (!n || !isfinite(secs) || secs < -62135596800.0 || secs >= 253402300800.0)
+        return false;
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) ||
+        !strftime(out, n, with_time ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d", &tm)) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
 }
 
 void pcfmcp__rfc3339(uint64_t wall_ms, char out[32])

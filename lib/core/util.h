@@ -9,9 +9,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/buf.h"
+
 /* Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF).
  * On failure *bad_at (if given) receives the offset of the first bad byte. */
 bool pcfmcp__utf8_valid(const char *s, size_t n, size_t *bad_at);
+/* Appends @p s to @p b as UTF-8: each byte that begins no valid sequence
+ * becomes U+FFFD. For text from a peer that results and JSON will carry. */
+void pcfmcp__buf_put_utf8(pcfmcp__buf *b, const char *s, size_t n);
 /* Compares in time that depends only on the lengths, never on the content. */
 bool pcfmcp__ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 /* Canonical 8-4-4-4-12 hex UUID, any case (what PCF's Flask converter takes). */
@@ -65,6 +70,11 @@ void pcfmcp__cond_init_monotonic(pthread_cond_t *c);
 struct timespec pcfmcp__monotonic_after(uint64_t ms);
 /* RFC 3339 UTC with milliseconds, "2026-11-25T18:37:53.123Z", into out[32]. */
 void pcfmcp__rfc3339(uint64_t wall_ms, char out[32]);
+/* @p secs (Unix seconds, any double, e.g. from a peer) in UTC as a date
+ * (2026-11-24) or, with @p with_time, an RFC 3339 time (…T10:03:06Z) into
+ * out[n]. False, with out empty, when it is not finite or outside years
+ * 1..9999: no conversion out of time_t's range. */
+bool pcfmcp__utc_format(double secs, bool with_time, char *out, size_t n);
 
 /* Case-insensitive ASCII comparisons (header names, schemes). */
 bool pcfmcp__strcaseeq(const char *a, const char *b);

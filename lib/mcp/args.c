@@ -1,6 +1,7 @@
 /* pcfmcp_args_*: one member of a tool's arguments, by name (args.h). */
 #include "core/internal.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -15,11 +16,23 @@
 
 typedef enum { ANY, STRING, INTEGER, NUMBER, BOOLEAN } kind;
 
+/* An integer within +-2^53, as documented; the value into *v. */
+static bool fits_int(const cJSON *m, long long *v)
+{
+    int64_t i = 0;
+    if (!pcfmcp__json_int64(m, &i) || i > INT64_C(9007199254740992) ||
+        i < -INT64_C(9007199254740992))
+        return false;
+    if (v)
+        *v = (long long)i;
+    return true;
+}
+
 static bool is_kind(const cJSON *m, kind k)
 {
     switch (k) {
     case STRING: return cJSON_IsString(m);
-    case INTEGER: return pcfmcp__json_is_integer(m);
+    case INTEGER: return fits_int(m, NULL);
     case NUMBER: return cJSON_IsNumber(m);
     case BOOLEAN: return cJSON_IsBool(m);
     case ANY: break;
@@ -81,7 +94,7 @@ PCFMCP_API pcfmcp_error_t pcfmcp_args_get_int(const char *args_json, size_t args
     const cJSON *m = NULL;
     pcfmcp_error_t rc = member(args_json, args_len, name, out != NULL, INTEGER, &root, &m);
     if (rc == PCFMCP_OK)
-        *out = (long long)m->valuedouble;
+        fits_int(m, out);
     cJSON_Delete(root);
     return rc;
 }

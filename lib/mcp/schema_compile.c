@@ -205,7 +205,9 @@ static bool get_count(cctx *c, const cJSON *v, int64_t *out)
 {
     if (!is_count(v))
         return CFAIL(c, PCFMCP_ERR_INVALID_ARG, "must be a non-negative integer");
-    *out = (int64_t)v->valuedouble;
+    /* Past int64_t: no limit for a maximum, none met for a minimum. */
+    if (!pcfmcp__json_int64(v, out))
+        *out = INT64_MAX;
     return true;
 }
 

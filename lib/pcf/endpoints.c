@@ -550,6 +550,21 @@ static char *body_with_token(pcf_call *c, const char *token, size_t *len)
     return text;
 }
 
+/* The member in which a write's answer names what it made. */
+static const char *created_member(pcfmcp__pcf_op op)
+{
+    switch (op) {
+    case PCFMCP__PCF_OP_PROJECT_CREATE: return "project_id";
+    case PCFMCP__PCF_OP_HOST_CREATE: return "host_id";
+    case PCFMCP__PCF_OP_PORT_CREATE: return "port_id";
+    case PCFMCP__PCF_OP_HOSTNAME_ADD: return "id";
+    case PCFMCP__PCF_OP_NETWORK_CREATE: return "network_id";
+    case PCFMCP__PCF_OP_ISSUE_CREATE: return "issue_id";
+    case PCFMCP__PCF_OP_POC_ADD: return "poc_id";
+    default: return NULL;
+    }
+}
+
 pcfmcp_error_t pcfmcp__pcf_api_exec(pcf_call *c)
 {
     pcfmcp_pcf_t *pcf = c->pcf;
@@ -626,6 +641,15 @@ pcfmcp_error_t pcfmcp__pcf_api_exec(pcf_call *c)
         break;
     }
     pcfmcp__buf_free(&path);
+    /* A success that does not name what it made is none: the caller would
+     * report a new object without an id (or with PCF's garbage as one). */
+    const char *member = created_member(c->op);
+    if (res->err == PCFMCP_OK && member &&
+        !pcfmcp__uuid_valid(pcfmcp__json_str(res->parsed, member)))
+        pcfmcp__pcf_fail(res, PCFMCP_ERR_BAD_RESPONSE,
+                         "PCF answered %s with success but without a valid %s, so whether it "
+                         "made anything is unknown: look before trying again",
+                         d->label, member);
     return res->err;
 }
 

@@ -206,7 +206,7 @@ bool pcfmcp__pcf_html_errors(const char *html, size_t len, cJSON **errors)
         char *text = html_text(li, (size_t)(li_end - li));
         if (text) {
             char ex[PCF_EXCERPT_MAX + 1];
-            pcfmcp__pcf_excerpt(text, strlen(text), ex);
+            pcfmcp__pcf_excerpt(text, strlen(text), ex, sizeof(ex));
             pcfmcp__free(text);
             if (ex[0])
                 cJSON_AddItemToArray(arr, cJSON_CreateString(ex));
@@ -258,6 +258,8 @@ bool pcfmcp__pcf_location_is_login(const char *loc)
 
 bool pcfmcp__pcf_find_uuid_after(const char *s, const char *marker, char out[37])
 {
+    /* Empty unless a UUID is found: callers report what is in out. */
+    out[0] = '\0';
     if (!s)
         return false;
     const char *p = s;
@@ -271,6 +273,7 @@ bool pcfmcp__pcf_find_uuid_after(const char *s, const char *marker, char out[37]
                 return true;
         }
     }
+    out[0] = '\0';
     return false;
 }
 

@@ -241,18 +241,42 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-static char *header_value(const char *p, size_t len, size_t name_len)
+char *pcfmcp__pcf_header_value(const char *p, size_t len, size_t name_len)
 {
     const char *v = p + name_len + 1;
     const char *end = p + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    size_t n = (size_t)(end - v);
+    size_t n = end > v ? (size_t)(end - v) : 0;
     if (n > HEADER_VALUE_MAX)
         n = HEADER_VALUE_MAX;
-    return pcfmcp__strndup(v, n);
+    char *out = pcfmcp__malloc(n + 1);
+    if (!out)
+        return NULL;
+    /* RFC 9110 5.5: CR, LF and NUL become SP; so does every other control
+     * character (tabs too), so none reaches a result, a log line or a file
+     * name. Then the spaces around the value go. */
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+    }
+    size_t b = 0;
+    while (b < o && out[b] == ' ')
+        b++;
+    while (o > b && out[o - 1] == ' ')
+        o--;
+    memmove(out, out + b, o - b);
+    out[o - b] = '\0';
+    /* Values reach results (a report's content type, a file name): each
+     * byte that begins no valid UTF-8 sequence becomes U+FFFD there. */
+    if (!pcfmcp__utf8_valid(out, o - b, NULL)) {
+        pcfmcp__buf u;
+        pcfmcp__buf_init(&u);
+        pcfmcp__buf_put_utf8(&u, out, o - b);
+        pcfmcp__free(out);
+        out = pcfmcp__buf_ok(&u) ? pcfmcp__buf_steal(&u, NULL) : NULL;
+        pcfmcp__buf_free(&u);
+    }
+    return out;
 }
 
 static bool header_is(const char *p, size_t len, const char *name)
@@ -322,14 +346,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     else if (header_is(p, len, "content-disposition"))
         slot = &r->content_disposition;
     else if (header_is(p, len, "retry-after")) {
-        char *v = header_value(p, len, 11);
+        char *v = pcfmcp__pcf_header_value(p, len, 11);
         x->retry_after_ms = parse_retry_after(v);
         pcfmcp__free(v);
         return len;
     }
     if (slot) {
         pcfmcp__free(*slot);
-        *slot = header_value(p, len, (size_t)(strchr(p, ':') - p));
+        *slot = pcfmcp__pcf_header_value(p, len, (size_t)(strchr(p, ':') - p));
         if (!*slot) {
             x->nomem = true;
             return 0;

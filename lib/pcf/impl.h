@@ -273,9 +273,10 @@ typedef struct {
 
 /* Classifies an API v1 answer into @p res (error class, message, JSON). */
 void pcfmcp__pcf_classify_api(pcfmcp_pcf_result_t *res, const pcfmcp__pcf_answer *a);
-/* At most PCF_EXCERPT_MAX bytes of @p body, valid UTF-8, control characters
- * and runs of white space folded to one space; into out[PCF_EXCERPT_MAX + 1]. */
-void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out);
+/* At most PCF_EXCERPT_MAX bytes of @p body (fewer when @p out_size is
+ * smaller), valid UTF-8 never cut inside a character, control characters and
+ * runs of white space folded to one space; NUL-terminated in out[out_size]. */
+void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out, size_t out_size);
 /* Message for an unexpected HTTP status. */
 pcfmcp_error_t pcfmcp__pcf_fail_status(pcfmcp_pcf_result_t *res, const pcfmcp__pcf_answer *a);
 
@@ -296,6 +297,10 @@ bool pcfmcp__pcf_html_next_attr(const char **p, const char *end, const char **na
  * without the fragment; and the fragment without '#'. malloc'd; NULL on OOM. */
 char *pcfmcp__pcf_location_path(const char *location);
 char *pcfmcp__pcf_location_fragment(const char *location);
+/* The value of one header line as libcurl hands it over ("Name: value\r\n",
+ * @p name_len the length of Name): trimmed, at most 4096 bytes, malloc'd;
+ * NULL on OOM. */
+char *pcfmcp__pcf_header_value(const char *line, size_t len, size_t name_len);
 /* True when a redirect goes to /login or /logout: the web session is gone. */
 bool pcfmcp__pcf_location_is_login(const char *location);
 /* The UUID that follows @p marker ("/issue/", "note_") in @p s into out[37]. */

@@ -402,7 +402,7 @@ static pcfmcp_error_t burp_precreate(pcf_call *c, const char *pid, const char *d
     cJSON_ArrayForEach(s, sites) {
         const char *netloc = pcfmcp__json_str(s, "netloc");
         const char *scheme = pcfmcp__json_str(s, "scheme");
-        int port = (int)pcfmcp__json_num(s, "port", 80);
+        int port = pcfmcp__json_int(s, "port", 80);
         const char *ip = NULL, *hostname = NULL;
         if (is_ip(netloc)) {
             ip = netloc;
@@ -457,7 +457,7 @@ static pcfmcp_error_t burp_precreate(pcf_call *c, const char *pid, const char *d
         bool have = false;
         const cJSON *pt;
         cJSON_ArrayForEach(pt, pcfmcp__json_arr(pcfmcp__pcf_result_cjson(sub), "ports"))
-            have |= (int)pcfmcp__json_num(pt, "port", -1) == port &&
+            have |= pcfmcp__json_int(pt, "port", -1) == port &&
                     pcfmcp__json_bool(pt, "is_tcp", true);
         pcfmcp_pcf_result_free(sub);
         if (!have) {

@@ -56,8 +56,18 @@ static void set_message(pcfmcp_pcf_result_t *r, const char *fmt, va_list ap)
 {
     char small[512];
     vsnprintf(small, sizeof(small), fmt, ap);
+    /* Messages quote PCF (its reasons, decoded from redirects and pages):
+     * each one is a single line of UTF-8 whatever PCF put into it. */
+    for (char *p = small; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     pcfmcp__free(r->message);
-    r->message = pcfmcp__strdup(small);
+    r->message = NULL;
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_put_utf8(&b, small, strlen(small));
+    r->message = pcfmcp__buf_ok(&b) ? pcfmcp__buf_steal(&b, NULL) : NULL;
+    pcfmcp__buf_free(&b);
 }
 
 pcfmcp_error_t pcfmcp__pcf_fail(pcfmcp_pcf_result_t *r, pcfmcp_error_t err, const char *fmt, ...)
@@ -70,10 +80,59 @@ pcfmcp_error_t pcfmcp__pcf_fail(pcfmcp_pcf_result_t *r, pcfmcp_error_t err, cons
     return err;
 }
 
+/* A copy of @p s as UTF-8 (each byte that begins no valid sequence becomes
+ * U+FFFD), allocated as cJSON allocates, or NULL when out of memory. */
+static char *utf8_copy(const char *s)
+{
+    pcfmcp__buf b;
+    pcfmcp__buf_init(&b);
+    pcfmcp__buf_put_utf8(&b, s, strlen(s));
+    char *out = pcfmcp__buf_ok(&b) ? cJSON_malloc(b.len + 1) : NULL;
+    if (out) {
+        memcpy(out, b.data, b.len);
+        out[b.len] = '\0';
+    }
+    pcfmcp__buf_free(&b);
+    return out;
+}
+
+/* Makes every string and member name in @p node valid UTF-8. Documents the
+ * client builds copy text from PCF's pages and files, which are bytes; the
+ * JSON handed out must parse whatever PCF sent. False when out of memory.
+ * Recursion is bounded by the depth of a document the client built. */
+static bool make_utf8(cJSON *node)
+{
+    for (; node; node = node->next) {
+        if (node->string && !(node->type & cJSON_StringIsConst) &&
+            !pcfmcp__utf8_valid(node->string, strlen(node->string), NULL)) {
+            char *fixed = utf8_copy(node->string);
+            if (!fixed)
+                return false;
+            cJSON_free(node->string);
+            node->string = fixed;
+        }
+        if (cJSON_IsString(node) && node->valuestring &&
+            !pcfmcp__utf8_valid(node->valuestring, strlen(node->valuestring), NULL)) {
+            char *fixed = utf8_copy(node->valuestring);
+            if (!fixed)
+                return false;
+            cJSON_free(node->valuestring);
+            node->valuestring = fixed;
+        }
+        if (node->child && !make_utf8(node->child))
+            return false;
+    }
+    return true;
+}
+
 pcfmcp_error_t pcfmcp__pcf_succeed(pcfmcp_pcf_result_t *r, cJSON *doc)
 {
     if (!doc)
         return pcfmcp__pcf_fail(r, PCFMCP_ERR_NOMEM, "out of memory");
+    if (!make_utf8(doc)) {
+        cJSON_Delete(doc);
+        return pcfmcp__pcf_fail(r, PCFMCP_ERR_NOMEM, "out of memory");
+    }
     size_t len = 0;
     char *text = pcfmcp__json_print(doc, &len);
     if (!text) {
@@ -104,7 +163,11 @@ pcfmcp_error_t pcfmcp__pcf_fail_errors(pcfmcp_pcf_result_t *r, pcfmcp_error_t er
         if (!cJSON_IsString(e))
             continue;
         char ex[PCF_EXCERPT_MAX + 1];
-        pcfmcp__pcf_excerpt(e->valuestring, strlen(e->valuestring), ex);
+        pcfmcp__pcf_excerpt(e->valuestring, strlen(e->valuestring), ex, sizeof(ex));
+        /* An error that says nothing adds nothing (and all of them empty
+         * would have made an empty message). */
+        if (!ex[0])
+            continue;
         if (n++ > 0)
             pcfmcp__buf_puts(&b, "; ");
         pcfmcp__buf_puts(&b, ex);
@@ -127,12 +190,16 @@ pcfmcp_error_t pcfmcp__pcf_fail_errors(pcfmcp_pcf_result_t *r, pcfmcp_error_t er
     return r->err;
 }
 
-void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out)
+void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out, size_t out_size)
 {
+    if (out_size == 0)
+        return;
+    /* The caller's buffer bounds the text, not an assumption about it. */
+    size_t max = out_size - 1 < PCF_EXCERPT_MAX ? out_size - 1 : PCF_EXCERPT_MAX;
     size_t o = 0;
     bool space = true; /* drops leading white space */
     size_t i = 0;
-    while (i < len && o < PCF_EXCERPT_MAX) {
+    while (i < len && o < max) {
         unsigned char ch = (unsigned char)body[i];
         if (ch < 0x20 || ch == 0x7f || ch == ' ') {
             if (!space)
@@ -150,7 +217,7 @@ void pcfmcp__pcf_excerpt(const char *body, size_t len, char *out)
                 i++;
                 continue;
             }
-            if (o + n > PCF_EXCERPT_MAX)
+            if (o + n > max)
                 break;
         }
         memcpy(out + o, body + i, n);
@@ -221,11 +288,9 @@ pcfmcp_error_t pcfmcp__pcf_fail_status(pcfmcp_pcf_result_t *r, const pcfmcp__pcf
     if (a->status == 429)
         return pcfmcp__pcf_fail(r, PCFMCP_ERR_RATE_LIMITED,
                                 "PCF is rate limiting requests (HTTP 429); try again later");
-    char ct[48];
+    char ct[41];
     pcfmcp__pcf_excerpt(a->content_type ? a->content_type : "no content type",
-                        a->content_type ? strlen(a->content_type) : 15, ct);
-    if (strlen(ct) > 40)
-        ct[40] = '\0';
+                        a->content_type ? strlen(a->content_type) : 15, ct, sizeof(ct));
     /* PCF reports unknown ids as 400 {"errors": [...]} and the client never
      * sends a malformed id, so a 404 without that shape means the route
      * itself is missing: almost always pcf.url pointing at the wrong place
@@ -293,6 +358,8 @@ void pcfmcp__pcf_classify_api(pcfmcp_pcf_result_t *r, const pcfmcp__pcf_answer *
             pcfmcp__pcf_fail(r, PCFMCP_ERR_NOMEM, "out of memory");
             return;
         }
+        /* The text handed out says what the parsed document says. */
+        pcfmcp__json_mark_nul(r->json, a->len);
         r->json_len = a->len;
         r->parsed = doc;
     } else {
@@ -303,7 +370,7 @@ void pcfmcp__pcf_classify_api(pcfmcp_pcf_result_t *r, const pcfmcp__pcf_answer *
     if (a->status == 200) {
         if (!doc) {
             char ex[PCF_EXCERPT_MAX + 1];
-            pcfmcp__pcf_excerpt(a->body, a->len, ex);
+            pcfmcp__pcf_excerpt(a->body, a->len, ex, sizeof(ex));
             pcfmcp__pcf_fail(r, PCFMCP_ERR_BAD_RESPONSE,
                              parsed ? "PCF answered JSON that is not an object: %s"
                                     : "PCF answered something that is not JSON: %s",

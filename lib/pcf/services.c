@@ -90,7 +90,7 @@ static const cJSON *port_on(const cJSON *host, int port, bool tcp)
 {
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(host, "ports"))
-        if ((int)pcfmcp__json_num(p, "port", 0) == port && pcfmcp__json_bool(p, "is_tcp", true) == tcp)
+        if (pcfmcp__json_int(p, "port", 0) == port && pcfmcp__json_bool(p, "is_tcp", true) == tcp)
             return p;
     return NULL;
 }

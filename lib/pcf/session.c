@@ -423,7 +423,8 @@ pcfmcp_error_t pcfmcp__pcf_ui_snapshot(pcf_call *c, const char *pid, cJSON **doc
         } else {
             cJSON_Delete(d);
             char ex[PCF_EXCERPT_MAX + 1];
-            pcfmcp__pcf_excerpt(resp.body.data ? resp.body.data : "", resp.body.len, ex);
+            pcfmcp__pcf_excerpt(resp.body.data ? resp.body.data : "", resp.body.len, ex,
+                                sizeof(ex));
             rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
                                   "PCF's project export is not a JSON object: %s", ex);
         }

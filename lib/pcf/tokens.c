@@ -169,7 +169,8 @@ static bool state_adopt(pcf_call *c, char **token, unsigned *gen)
     const char *t = pcfmcp__json_str(doc, "access_token");
     const char *url = pcfmcp__json_str(doc, "pcf_url");
     const char *email = pcfmcp__json_str(doc, "email");
-    int64_t expires = (int64_t)pcfmcp__json_num(doc, "expires", 0);
+    int64_t expires = 0; /* stays 0 (unusable) unless an integer that fits */
+    pcfmcp__json_int64(cJSON_GetObjectItemCaseSensitive(doc, "expires"), &expires);
     int64_t now = (int64_t)(pcfmcp__wall_ms() / 1000);
     bool usable = t && pcfmcp__uuid_valid(t) && url && strcmp(url, pcf->cfg.base_url) == 0 &&
                   email && strcmp(email, pcf->email) == 0 && expires > now + 60;
@@ -308,7 +309,8 @@ pcfmcp_error_t pcfmcp__pcf_run_token_check(pcf_call *c)
     const cJSON *doc = c->res->parsed;
     double created = pcfmcp__json_num(doc, "creation_date", -1);
     double duration = pcfmcp__json_num(doc, "duration", -1);
-    if (created >= 0 && duration >= 0) {
+    /* From PCF: only times a token can have (before year 9999) are used. */
+    if (created >= 0 && duration >= 0 && created < 253402300800.0 && duration < 253402300800.0) {
         pcfmcp_pcf_t *pcf = c->pcf;
         pthread_mutex_lock(&pcf->tok_lock);
         if (!pcf->tok_invalid)

@@ -209,12 +209,18 @@ static char *decode(const char *s, size_t n, bool fold)
         pcfmcp__buf_putc(&b, ch);
         i++;
     }
-    pcfmcp__buf_putc(&b, '\0');
-    if (!pcfmcp__buf_ok(&b)) {
-        pcfmcp__buf_free(&b);
+    /* Pages are bytes: what reaches a result (and its JSON) is UTF-8. */
+    pcfmcp__buf out;
+    pcfmcp__buf_init(&out);
+    pcfmcp__buf_put_utf8(&out, b.data ? b.data : "", b.len);
+    pcfmcp__buf_putc(&out, '\0');
+    bool ok = pcfmcp__buf_ok(&b) && pcfmcp__buf_ok(&out);
+    pcfmcp__buf_free(&b);
+    if (!ok) {
+        pcfmcp__buf_free(&out);
         return NULL;
     }
-    return pcfmcp__buf_steal(&b, NULL);
+    return pcfmcp__buf_steal(&out, NULL);
 }
 
 char *pcfmcp__ws_html_text(const char *s, size_t n)

@@ -167,7 +167,7 @@ static void resolve_services(tcall *c, cJSON *model)
             int num = 0;
             const char *proto = "tcp", *service = "";
             if (port) {
-                num = (int)pcfmcp__json_num(port, "port", 0);
+                num = pcfmcp__json_int(port, "port", 0);
                 proto = pcfmcp__json_str(port, "protocol");
                 service = pcfmcp__json_str(port, "service");
             } else if (pid && extra) {
@@ -183,7 +183,7 @@ static void resolve_services(tcall *c, cJSON *model)
                 }
                 if (known) {
                     host = pcfmcp__tools_find_host(hosts, pcfmcp__json_str(known, "host_id"));
-                    num = (int)pcfmcp__json_num(known, "port", 0);
+                    num = pcfmcp__json_int(known, "port", 0);
                     proto = pcfmcp__json_bool(known, "is_tcp", true) ? "tcp" : "udp";
                     service = pcfmcp__json_str(known, "service");
                 }

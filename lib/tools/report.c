@@ -93,7 +93,7 @@ static const char *scratch_text(pcfmcp__buf *b, const pcfmcp__buf *t)
 
 static void target_text(pcfmcp__buf *b, const cJSON *s)
 {
-    int port = (int)pcfmcp__json_num(s, "port", 0);
+    int port = pcfmcp__json_int(s, "port", 0);
     if (port)
         pcfmcp__buf_printf(b, "%s:%d/%s (%s)", s_of(s, "ip"), port, s_of(s, "protocol"),
                            s_of(s, "service"));
@@ -185,7 +185,7 @@ void pcfmcp__tools_md_issue(pcfmcp__buf *b, const cJSON *i)
         pcfmcp__buf_putc(b, '\n');
     }
     if (pcfmcp__json_num(i, "cwe", 0) > 0)
-        pcfmcp__buf_printf(b, "- **CWE:** CWE-%d\n", (int)pcfmcp__json_num(i, "cwe", 0));
+        pcfmcp__buf_printf(b, "- **CWE:** CWE-%d\n", pcfmcp__json_int(i, "cwe", 0));
     if (*s_of(i, "url_path")) {
         pcfmcp__buf_puts(b, "- **URL/path:** ");
         md_inline(b, s_of(i, "url_path"));
@@ -279,7 +279,7 @@ void pcfmcp__tools_md_host(pcfmcp__buf *b, const cJSON *h, const cJSON *issues)
         md_block(b, s_of(h, "description"));
     pcfmcp__buf_puts(b, "### Ports\n\n| Port | Service | Description |\n|---|---|---|\n");
     cJSON_ArrayForEach(x, pcfmcp__json_arr(h, "ports")) {
-        pcfmcp__buf_printf(b, "| %d/", (int)pcfmcp__json_num(x, "port", 0));
+        pcfmcp__buf_printf(b, "| %d/", pcfmcp__json_int(x, "port", 0));
         md_inline(b, s_of(x, "protocol"));
         pcfmcp__buf_puts(b, " | ");
         md_inline(b, s_of(x, "service"));
@@ -328,7 +328,7 @@ static void render_md(pcfmcp__buf *b, const cJSON *model, const char *title, cJS
     pcfmcp__buf_printf(b, "- **Generated:** %s from live PCF data\n\n", when);
     pcfmcp__buf_puts(b, "## Summary\n\n| Criticality | Issues |\n|---|---|\n");
     for (size_t k = 0; k < 5; k++)
-        pcfmcp__buf_printf(b, "| %s | %d |\n", CRITS[k], (int)pcfmcp__json_num(by_crit, CRITS[k], 0));
+        pcfmcp__buf_printf(b, "| %s | %d |\n", CRITS[k], pcfmcp__json_int(by_crit, CRITS[k], 0));
     pcfmcp__buf_puts(b, "\n### Issues by host\n\n| Host | Critical | High | Medium | Low | Info |\n"
                         "|---|---|---|---|---|---|\n");
     const cJSON *r;
@@ -336,7 +336,7 @@ static void render_md(pcfmcp__buf *b, const cJSON *model, const char *title, cJS
         pcfmcp__buf_puts(b, "| ");
         md_inline(b, r->string);
         for (size_t k = 0; k < 5; k++)
-            pcfmcp__buf_printf(b, " | %d", (int)pcfmcp__json_num(r, CRITS[k], 0));
+            pcfmcp__buf_printf(b, " | %d", pcfmcp__json_int(r, CRITS[k], 0));
         pcfmcp__buf_puts(b, " |\n");
     }
     pcfmcp__buf_puts(b, "\n### Issues by service\n\n| Service | Issues |\n|---|---|\n");
@@ -377,7 +377,7 @@ static void render_md(pcfmcp__buf *b, const cJSON *model, const char *title, cJS
         pcfmcp__buf_puts(b, " | ");
         first = true;
         cJSON_ArrayForEach(x, pcfmcp__json_arr(h, "ports")) {
-            pcfmcp__buf_printf(b, "%s%d/", first ? "" : ", ", (int)pcfmcp__json_num(x, "port", 0));
+            pcfmcp__buf_printf(b, "%s%d/", first ? "" : ", ", pcfmcp__json_int(x, "port", 0));
             md_inline(b, s_of(x, "protocol"));
             pcfmcp__buf_putc(b, ' ');
             md_inline(b, s_of(x, "service"));
@@ -461,7 +461,7 @@ static void render_html(pcfmcp__buf *b, const cJSON *model, const char *title, c
                         "<th>Issues</th></tr>");
     for (size_t k = 0; k < 5; k++)
         pcfmcp__buf_printf(b, "<tr><td><span class=\"sev %s\">%s</span></td><td>%d</td></tr>",
-                           CRITS[k], CRITS[k], (int)pcfmcp__json_num(by_crit, CRITS[k], 0));
+                           CRITS[k], CRITS[k], pcfmcp__json_int(by_crit, CRITS[k], 0));
     pcfmcp__buf_puts(b, "</table>\n<h3>Issues by host</h3><table><tr><th>Host</th><th>Critical"
                         "</th><th>High</th><th>Medium</th><th>Low</th><th>Info</th></tr>");
     const cJSON *r;
@@ -470,7 +470,7 @@ static void render_html(pcfmcp__buf *b, const cJSON *model, const char *title, c
         html(b, r->string);
         pcfmcp__buf_puts(b, "</td>");
         for (size_t k = 0; k < 5; k++)
-            pcfmcp__buf_printf(b, "<td>%d</td>", (int)pcfmcp__json_num(r, CRITS[k], 0));
+            pcfmcp__buf_printf(b, "<td>%d</td>", pcfmcp__json_int(r, CRITS[k], 0));
         pcfmcp__buf_puts(b, "</tr>");
     }
     pcfmcp__buf_puts(b, "</table>\n<h3>Issues by service</h3><table><tr><th>Service</th><th>"
@@ -500,7 +500,7 @@ static void render_html(pcfmcp__buf *b, const cJSON *model, const char *title, c
         }
         if (pcfmcp__json_num(i, "cwe", 0) > 0)
             pcfmcp__buf_printf(b, "<tr><td>CWE</td><td>CWE-%d</td></tr>",
-                               (int)pcfmcp__json_num(i, "cwe", 0));
+                               pcfmcp__json_int(i, "cwe", 0));
         if (*s_of(i, "url_path")) {
             pcfmcp__buf_puts(b, "<tr><td>URL/path</td><td>");
             html(b, s_of(i, "url_path"));
@@ -568,7 +568,7 @@ static void render_html(pcfmcp__buf *b, const cJSON *model, const char *title, c
         pcfmcp__buf_puts(b, "</td><td>");
         first = true;
         cJSON_ArrayForEach(x, pcfmcp__json_arr(h, "ports")) {
-            pcfmcp__buf_printf(b, "%s%d/%s ", first ? "" : "<br>", (int)pcfmcp__json_num(x, "port", 0),
+            pcfmcp__buf_printf(b, "%s%d/%s ", first ? "" : "<br>", pcfmcp__json_int(x, "port", 0),
                                s_of(x, "protocol"));
             html(b, s_of(x, "service"));
             first = false;
@@ -620,9 +620,9 @@ static void render_csv(pcfmcp__buf *b, const cJSON *model)
             csv_cell(b, s_of(i, "status"));
             pcfmcp__buf_putc(b, ',');
             csv_cell(b, s_of(i, "cve"));
-            pcfmcp__buf_printf(b, ",%d,", (int)pcfmcp__json_num(i, "cwe", 0));
+            pcfmcp__buf_printf(b, ",%d,", pcfmcp__json_int(i, "cwe", 0));
             csv_cell(b, s ? s_of(s, "ip") : "");
-            pcfmcp__buf_printf(b, ",%d,", s ? (int)pcfmcp__json_num(s, "port", 0) : 0);
+            pcfmcp__buf_printf(b, ",%d,", s ? pcfmcp__json_int(s, "port", 0) : 0);
             csv_cell(b, s ? s_of(s, "protocol") : "");
             pcfmcp__buf_putc(b, ',');
             csv_cell(b, s ? s_of(s, "service") : "");

@@ -3,11 +3,13 @@
  * Everything taken from PCF passes through here before it is shown. */
 #include "core/internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/json.h"
 #include "tools/toolset.h"
 
 /* Decodes one UTF-8 sequence; returns its length, or 0 for an invalid one. */
@@ -279,9 +281,12 @@ static void put_scalar(pcfmcp__buf *b, const cJSON *v)
         }
         pcfmcp__buf_puts(b, p);
     } else if (cJSON_IsNumber(v)) {
-        if (v->valuedouble == (double)(long long)v->valuedouble && v->valuedouble < 1e15 &&
-            v->valuedouble > -1e15)
-            pcfmcp__buf_printf(b, "%lld", (long long)v->valuedouble);
+        /* PCF's numbers may be anything, infinity included: only integers
+         * that fit are converted. */
+        int64_t iv = 0;
+        if (pcfmcp__json_int64(v, &iv) && iv < INT64_C(1000000000000000) &&
+            iv > -INT64_C(1000000000000000))
+            pcfmcp__buf_printf(b, "%lld", (long long)iv);
         else
             pcfmcp__buf_printf(b, "%g", v->valuedouble);
     } else if (cJSON_IsBool(v)) {

@@ -278,7 +278,7 @@ static cJSON *short_host(const cJSON *h, bool with_ports)
         cJSON *ports = cJSON_AddArrayToObject(o, "ports");
         cJSON_ArrayForEach(x, pcfmcp__json_arr(h, "ports")) {
             char s[160];
-            snprintf(s, sizeof(s), "%d/%s %s", (int)pcfmcp__json_num(x, "port", 0),
+            snprintf(s, sizeof(s), "%d/%s %s", pcfmcp__json_int(x, "port", 0),
                      pcfmcp__json_str(x, "protocol"), pcfmcp__json_str(x, "service"));
             cJSON_AddItemToArray(ports, cJSON_CreateString(s));
         }
@@ -311,7 +311,7 @@ pcfmcp_error_t pcfmcp__th_list_hosts(tcall *c)
     const char *text = pcfmcp__tools_arg_str(c, "text");
     const char *threat = pcfmcp__tools_arg_str(c, "threat");
     const char *service = pcfmcp__tools_arg_str(c, "service");
-    int port = (int)pcfmcp__json_num(c->args, "port", 0);
+    int port = pcfmcp__json_int(c->args, "port", 0);
     cJSON *items = cJSON_CreateArray();
     cJSON *by_threat = cJSON_CreateObject(), *by_os = cJSON_CreateObject(),
           *by_service = cJSON_CreateObject();
@@ -339,7 +339,7 @@ pcfmcp_error_t pcfmcp__th_list_hosts(tcall *c)
             bool hit = false;
             const cJSON *p;
             cJSON_ArrayForEach(p, pcfmcp__json_arr(h, "ports")) {
-                if ((!port || (int)pcfmcp__json_num(p, "port", 0) == port) &&
+                if ((!port || pcfmcp__json_int(p, "port", 0) == port) &&
                     (!service || pcfmcp__tools_icontains(pcfmcp__json_str(p, "service"), service)))
                     hit = true;
             }
@@ -399,7 +399,7 @@ cJSON *pcfmcp__th_short_issue(const cJSON *i)
         cJSON *t = cJSON_AddArrayToObject(o, "targets");
         cJSON_ArrayForEach(s, svc) {
             char buf[400];
-            int port = (int)pcfmcp__json_num(s, "port", 0);
+            int port = pcfmcp__json_int(s, "port", 0);
             const char *hn = pcfmcp__json_str(s, "hostname");
             if (port)
                 snprintf(buf, sizeof(buf), "%s:%d/%s (%s)%s%s", pcfmcp__json_str(s, "ip"), port,
@@ -519,7 +519,7 @@ pcfmcp_error_t pcfmcp__th_add_host(tcall *c)
     cJSON_ArrayForEach(x, pcfmcp__json_arr(c->args, "ports")) {
         const char *proto = pcfmcp__json_str(x, "protocol");
         char key[32];
-        snprintf(key, sizeof(key), "%d/%s", (int)pcfmcp__json_num(x, "port", 0),
+        snprintf(key, sizeof(key), "%d/%s", pcfmcp__json_int(x, "port", 0),
                  proto && strcmp(proto, "udp") == 0 ? "udp" : "tcp");
         const cJSON *r = pcfmcp__tools_pcf_soft(c, PCFMCP__PCF_OP_PORT_CREATE, port_args(c, hid, x),
                                                 NULL, &msg);
@@ -911,7 +911,7 @@ pcfmcp_error_t pcfmcp__th_get_team(tcall *c)
     const cJSON *projects = pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_TEAM_PROJECTS, a, NULL);
     if (!projects)
         return PCFMCP_ERR_PCF;
-    int nlogs = (int)pcfmcp__json_num(c->args, "logs", 20);
+    int nlogs = pcfmcp__json_int(c->args, "logs", 20);
     cJSON *out = pcfmcp__tools_out(c);
     cJSON_AddItemToObject(out, "team", cJSON_Duplicate(info, true));
     cJSON_AddItemToObject(out, "members", cJSON_Duplicate(pcfmcp__json_arr(users, "users"), true));

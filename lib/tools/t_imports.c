@@ -158,7 +158,7 @@ static cJSON *diff(const census *a, const census *b)
             continue;
         char where[160];
         snprintf(where, sizeof(where), "%s:%d/%s", owner_ip(b->doc, "ports", x->string),
-                 (int)pcfmcp__json_num(x, "port", 0),
+                 pcfmcp__json_int(x, "port", 0),
                  pcfmcp__json_bool(x, "is_tcp", true) ? "tcp" : "udp");
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "port", where);

@@ -78,7 +78,7 @@ cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list)
                     goto fail;
             }
         } else if (host) {
-            int port = (int)pcfmcp__json_num(e, "port", 0);
+            int port = pcfmcp__json_int(e, "port", 0);
             const char *proto = pcfmcp__json_str(e, "protocol");
             bool tcp = !proto || strcmp(proto, "udp") != 0;
             if (port < 1) {
@@ -97,7 +97,7 @@ cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list)
                 goto fail;
             const cJSON *p;
             cJSON_ArrayForEach(p, pcfmcp__json_arr(hinfo, "ports")) {
-                if ((int)pcfmcp__json_num(p, "port", -1) == port &&
+                if (pcfmcp__json_int(p, "port", -1) == port &&
                     pcfmcp__json_bool(p, "is_tcp", true) == tcp) {
                     snprintf(port_id, sizeof(port_id), "%s", pcfmcp__json_str(p, "id"));
                     break;
@@ -277,7 +277,7 @@ static bool issue_matches(tcall *c, const cJSON *i)
         return false;
     const char *host = pcfmcp__tools_arg_str(c, "host");
     const char *service = pcfmcp__tools_arg_str(c, "service");
-    int port = (int)pcfmcp__json_num(c->args, "port", 0);
+    int port = pcfmcp__json_int(c->args, "port", 0);
     if (host || service || port) {
         bool hit = false;
         const cJSON *s;
@@ -285,7 +285,7 @@ static bool issue_matches(tcall *c, const cJSON *i)
             if (host && !pcfmcp__strcaseeq(pcfmcp__json_str(s, "host_id"), host) &&
                 strcmp(pcfmcp__json_str(s, "ip"), host) != 0)
                 continue;
-            if (port && (int)pcfmcp__json_num(s, "port", 0) != port)
+            if (port && pcfmcp__json_int(s, "port", 0) != port)
                 continue;
             if (service && !pcfmcp__tools_icontains(pcfmcp__json_str(s, "service"), service))
                 continue;
@@ -434,7 +434,7 @@ pcfmcp_error_t pcfmcp__th_get_issue(tcall *c)
             if (id && hnid && strcmp(id, hnid) == 0)
                 hn = pcfmcp__json_str(n, "hostname");
         }
-        int port = p ? (int)pcfmcp__json_num(p, "port", 0) : 0;
+        int port = p ? pcfmcp__json_int(p, "port", 0) : 0;
         const char *v;
         cJSON_AddStringToObject(s, "host_id", p && (v = pcfmcp__json_str(p, "host_id")) ? v : "");
         cJSON_AddStringToObject(s, "ip", h && (v = pcfmcp__json_str(h, "ip")) ? v : "");

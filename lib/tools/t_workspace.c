@@ -20,10 +20,8 @@
 static void iso_date(cJSON *o, const char *key, double t)
 {
     char buf[16] = "";
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t > 0 && gmtime_r(&tt, &tm))
-        strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+    if (t > 0)
+        pcfmcp__utc_format(t, false, buf, sizeof(buf));
     cJSON_AddStringToObject(o, key, buf);
 }
 
@@ -580,10 +578,8 @@ pcfmcp_error_t pcfmcp__th_list_chats(tcall *c)
             cJSON_AddStringToObject(o, "message", txt ? txt : "");
             double t = pcfmcp__json_num(m, "time", 0);
             char buf[32] = "";
-            time_t tt = (time_t)(t / 1000);
-            struct tm tm;
-            if (t > 0 && gmtime_r(&tt, &tm))
-                strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            if (t > 0)
+                pcfmcp__utc_format(t / 1000, true, buf, sizeof(buf));
             cJSON_AddStringToObject(o, "time", buf);
             cJSON_AddItemToArray(items, o);
         }

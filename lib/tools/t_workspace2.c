@@ -60,12 +60,12 @@ pcfmcp_error_t pcfmcp__th_list_services(tcall *c)
                                          NULL);
     if (!doc)
         return PCFMCP_ERR_PCF;
-    int port = (int)pcfmcp__json_num(c->args, "port", 0);
+    int port = pcfmcp__json_int(c->args, "port", 0);
     const char *svc = pcfmcp__tools_arg_str(c, "service");
     cJSON *items = cJSON_CreateArray();
     const cJSON *g;
     cJSON_ArrayForEach(g, pcfmcp__json_arr(doc, "services")) {
-        if (port && (int)pcfmcp__json_num(g, "port", 0) != port)
+        if (port && pcfmcp__json_int(g, "port", 0) != port)
             continue;
         if (svc && !pcfmcp__tools_icontains(pcfmcp__json_str(g, "service"), svc))
             continue;
@@ -172,7 +172,7 @@ static void label_of(const ends *e, const char *type, const char *id, char *out,
     cJSON_ArrayForEach(x, e->networks)
         if (pcfmcp__json_str(x, "id") && strcmp(pcfmcp__json_str(x, "id"), id) == 0)
             snprintf(out, n, "%s/%d%s%s", pcfmcp__json_str(x, "ip") ? pcfmcp__json_str(x, "ip") : "?",
-                     (int)pcfmcp__json_num(x, "mask", 0),
+                     pcfmcp__json_int(x, "mask", 0),
                      pcfmcp__json_str(x, "name") && *pcfmcp__json_str(x, "name") ? " " : "",
                      pcfmcp__json_str(x, "name") ? pcfmcp__json_str(x, "name") : "");
 }
@@ -234,7 +234,7 @@ static bool resolve_end(tcall *c, const ends *e, const char *given, const char *
     cJSON_ArrayForEach(x, e->networks) {
         const char *nid = pcfmcp__json_str(x, "id"), *ip = pcfmcp__json_str(x, "ip");
         char cidr[80];
-        snprintf(cidr, sizeof(cidr), "%s/%d", ip ? ip : "", (int)pcfmcp__json_num(x, "mask", -1));
+        snprintf(cidr, sizeof(cidr), "%s/%d", ip ? ip : "", pcfmcp__json_int(x, "mask", -1));
         if ((uuid && nid && pcfmcp__strcaseeq(nid, given)) || (!uuid && strcmp(cidr, given) == 0)) {
             *type = "network";
             snprintf(id, 40, "%s", nid);

@@ -1063,9 +1063,7 @@ cJSON *pcfmcp__tools_norm_project(const cJSON *p)
     for (size_t i = 0; i < 2; i++) {
         double t = pcfmcp__json_num(p, dates[i], 0);
         cJSON_AddNumberToObject(o, dates[i], t);
-        time_t tt = (time_t)t;
-        struct tm tm;
-        if (gmtime_r(&tt, &tm) && strftime(date, sizeof(date), "%Y-%m-%d", &tm)) {
+        if (pcfmcp__utc_format(t, false, date, sizeof(date))) {
             char key[24];
             snprintf(key, sizeof(key), "%s_iso", i ? "end" : "start");
             cJSON_AddStringToObject(o, key, date);

@@ -37,17 +37,21 @@ static const char *next_elem(const char *p, const char **s, const char **e)
     return *p == ',' ? p + 1 : p;
 }
 
-/* q=0 in the parameters of a media range or coding excludes it. */
+/* q=0 in the parameters of a media range or coding excludes it. Every read
+ * stays inside [s, e): the element was trimmed of the white space after it,
+ * so skipping white space from a ";" at its end must stop at e. */
 static bool q_zero(const char *s, const char *e)
 {
     const char *semi = memchr(s, ';', (size_t)(e - s));
     while (semi) {
-        const char *p = skip_ws(semi + 1);
-        if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+        const char *p = semi + 1;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        if (e - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
             double q = strtod(p + 2, NULL);
             return q <= 0.0;
         }
-        semi = memchr(p, ';', (size_t)(e - p));
+        semi = p < e ? memchr(p, ';', (size_t)(e - p)) : NULL;
     }
     return false;
 }

@@ -35,6 +35,23 @@ START_TEST(gzip_accepted_unless_q0)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_http.c: a media range or coding ending in ";" and
+ * white space made the q=0 reader search past the end of the value (past
+ * the header's NUL: here into ";q=0", which then refused the type). The
+ * gzip check runs before authentication. */
+START_TEST(q_reader_stays_inside_the_element)
+{
+    static const char accept[] = "application/json;  \0;q=0";
+    ck_assert(pcfmcp__http_accepts(accept, "application/json"));
+    static const char two[] = "text/event-stream; \t, application/json;\t \0;q=0";
+    ck_assert(pcfmcp__http_accepts(two, "application/json"));
+    ck_assert(pcfmcp__http_accepts(two, "text/event-stream"));
+    static const char ae[] = "gzip; \0;q=0";
+    ck_assert(pcfmcp__http_accepts_gzip(ae));
+    ck_assert(!pcfmcp__http_accepts("application/json; q=0 ;  ", "application/json"));
+}
+END_TEST
+
 START_TEST(json_content_type_ignores_parameters)
 {
     ck_assert(pcfmcp__http_is_json_type("application/json"));
@@ -256,6 +273,7 @@ int main(void)
     TCase *t = tcase_create("parsing");
     tcase_add_test(t, accept_needs_listed_type_wildcard_and_honours_q0);
     tcase_add_test(t, gzip_accepted_unless_q0);
+    tcase_add_test(t, q_reader_stays_inside_the_element);
     tcase_add_test(t, json_content_type_ignores_parameters);
     tcase_add_test(t, host_and_origin_parse_strictly);
     tcase_add_test(t, allow_list_matches_exactly_or_any_port);

@@ -227,6 +227,22 @@ START_TEST(json_nul_escape_is_refused_with_a_clear_reason)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfweb.c: an empty answer from PCF reaches the parser
+ * as (NULL, 0), and looking for NUL bytes in it passed NULL to memchr(),
+ * which is undefined even for zero bytes (UBSan stops there). No bytes is
+ * not JSON, whatever pointer comes with them. */
+START_TEST(json_no_bytes_at_all_is_a_syntax_error)
+{
+    cJSON *j = NULL;
+    size_t err = 99;
+    ck_assert_int_eq(pcfmcp__json_parse(NULL, 0, 8, &j, &err), PCFMCP__JSON_SYNTAX);
+    ck_assert_ptr_null(j);
+    ck_assert_uint_eq(err, 0);
+    ck_assert_int_eq(pcfmcp__json_parse_marking_nul(NULL, 0, 8, &j, NULL), PCFMCP__JSON_SYNTAX);
+    ck_assert_ptr_null(j);
+}
+END_TEST
+
 START_TEST(json_integers_beyond_2_53_keep_their_digits)
 {
     static const char doc[] = " { \"a\" : [ 1 , {\"b\":\"x\\\"y:[,\", \"c\":12345678901234567890 } , [ ] , { } ] ,"
@@ -661,6 +677,7 @@ int main(void)
     TCase *t = tcase_create("strings");
     tcase_add_loop_test(t, json_parsed_strings_are_never_shorter_than_their_text, 0, 4);
     tcase_add_test(t, json_nul_escape_is_refused_with_a_clear_reason);
+    tcase_add_test(t, json_no_bytes_at_all_is_a_syntax_error);
     tcase_add_test(t, json_integers_beyond_2_53_keep_their_digits);
     tcase_add_test(t, json_duplicate_member_names_are_refused);
     tcase_add_loop_test(t, json_writer_writes_what_cjson_prints_byte_for_byte, 0, 4);

@@ -456,14 +456,56 @@ START_TEST(excerpt_never_splits_a_utf8_character)
     for (int i = 0; i < 60; i++)
         strcat(body, "\xc3\xa9"); /* é */
     char out[PCF_EXCERPT_MAX + 1];
-    pcfmcp__pcf_excerpt(body, strlen(body), out);
+    pcfmcp__pcf_excerpt(body, strlen(body), out, sizeof(out));
     ck_assert_uint_eq(strlen(out), 120);
     ck_assert(pcfmcp__utf8_valid(out, strlen(out), NULL));
     memmove(body + 1, body, strlen(body) + 1);
     body[0] = 'x';
-    pcfmcp__pcf_excerpt(body, strlen(body), out);
+    pcfmcp__pcf_excerpt(body, strlen(body), out, sizeof(out));
     ck_assert_uint_eq(strlen(out), 119);
     ck_assert(pcfmcp__utf8_valid(out, strlen(out), NULL));
+}
+END_TEST
+
+/* Property: whatever the text and the buffer size, the excerpt stays inside
+ * the buffer, is NUL-terminated there and is valid UTF-8. */
+START_TEST(excerpt_stays_inside_any_buffer)
+{
+    static const char *const bodies[] = {
+        "plain ascii text that is long enough to be cut somewhere in the middle of it, "
+        "and then some more words so that it passes the excerpt limit easily, really",
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80\xf0\x9f\x98\x80 mixed widths",
+        "\x01\x02 \t\n control \x7f and \xff\xfe invalid bytes \xc3",
+    };
+    char buf[PCF_EXCERPT_MAX + 16];
+    for (size_t b = 0; b < PCFMCP_ARRAY_LEN(bodies); b++) {
+        for (size_t size = 1; size <= PCF_EXCERPT_MAX + 1; size++) {
+            memset(buf, '#', sizeof(buf));
+            pcfmcp__pcf_excerpt(bodies[b], strlen(bodies[b]), buf, size);
+            ck_assert_uint_lt(strlen(buf), size);
+            for (size_t k = size; k < sizeof(buf); k++)
+                ck_assert_int_eq(buf[k], '#');
+            ck_assert(pcfmcp__utf8_valid(buf, strlen(buf), NULL));
+        }
+    }
+}
+END_TEST
+
+/* Found by fuzz/fuzz_pcfapi.c: a long Content-Type on an error answer
+ * overflowed the 48-byte buffer its excerpt went into, and the cut at 40
+ * bytes could split a character. */
+START_TEST(long_content_type_is_cut_on_a_character_boundary)
+{
+    char ct[200] = "x";
+    for (int i = 0; i < 60; i++)
+        strcat(ct, "\xc3\xa9"); /* é, so byte 40 falls inside one */
+    pcfmcp_pcf_result_t *r = classify(500, ct, "oops");
+    ck_assert_int_eq(r->err, PCFMCP_ERR_HTTP);
+    ck_assert(pcfmcp__utf8_valid(r->message, strlen(r->message), NULL));
+    const char *shown = strstr(r->message, "; x");
+    ck_assert_ptr_nonnull(shown);
+    ck_assert_uint_le(strlen(shown + 2) - 1, 40); /* the content type, without ")" */
+    pcfmcp_pcf_result_free(r);
 }
 END_TEST
 
@@ -543,6 +585,56 @@ START_TEST(location_reader_splits_absolute_urls_and_fragments)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_pcfweb.c: a Location with a UUID cut short left its
+ * first 36 bytes in the output, and issue_create reported that as the id of
+ * the issue it had made. */
+START_TEST(uuid_reader_leaves_nothing_behind_when_it_finds_none)
+{
+    char id[37] = "untouched";
+    ck_assert(!pcfmcp__pcf_find_uuid_after(
+        "/project/p/issue/47b58234-78ed-4082-809e-a3a789ac8\xff\xff\xff\xff", "/issue/", id));
+    ck_assert_str_eq(id, "");
+    memcpy(id, "untouched", 10);
+    ck_assert(!pcfmcp__pcf_find_uuid_after(NULL, "/issue/", id));
+    ck_assert_str_eq(id, "");
+    ck_assert(pcfmcp__pcf_find_uuid_after("/issue/x/issue/47b58234-78ed-4082-809e-a3a789ac8ed1/",
+                                          "/issue/", id));
+    ck_assert_str_eq(id, "47b58234-78ed-4082-809e-a3a789ac8ed1");
+}
+END_TEST
+
+/* Found by fuzz/fuzz_pcfweb.c: PCF's header values reached results (a
+ * report's content type) with control characters in them. RFC 9110 5.5:
+ * a recipient replaces CR, LF and NUL with SP; every other control too. */
+START_TEST(header_values_hold_no_control_characters)
+{
+    static const char line[] = "Content-Type: \t text/plain;\x1d charset=utf-8\x01\x7f \r\n";
+    char *v = pcfmcp__pcf_header_value(line, sizeof(line) - 1, 12);
+    ck_assert_str_eq(v, "text/plain;  charset=utf-8");
+    pcfmcp__free(v);
+    static const char nul[] = "Location: /a\0/b\r\n";
+    v = pcfmcp__pcf_header_value(nul, sizeof(nul) - 1, 8);
+    ck_assert_str_eq(v, "/a /b");
+    pcfmcp__free(v);
+}
+END_TEST
+
+/* Found by fuzz/fuzz_pcfweb.c: a header value that is not UTF-8 (a report's
+ * content type) reached results byte for byte. Each byte that begins no
+ * valid sequence becomes U+FFFD; valid UTF-8 stays as it is. */
+START_TEST(header_values_are_utf8)
+{
+    static const char line[] = "Content-Type: tex\xe8" "et=utf-8\xff\r\n";
+    char *v = pcfmcp__pcf_header_value(line, sizeof(line) - 1, 12);
+    ck_assert_str_eq(v, "tex\xef\xbf\xbd" "et=utf-8\xef\xbf\xbd");
+    pcfmcp__free(v);
+    static const char ok[] = "Content-Disposition: attachment; filename=\"caf\xc3\xa9.txt\"\r\n";
+    v = pcfmcp__pcf_header_value(ok, sizeof(ok) - 1, 19);
+    ck_assert_str_eq(v, "attachment; filename=\"caf\xc3\xa9.txt\"");
+    pcfmcp__free(v);
+}
+END_TEST
+
 START_TEST(content_disposition_reader_prefers_extended_name_and_drops_directories)
 {
     char *f = pcfmcp__pcf_content_disposition_filename(
@@ -618,10 +710,15 @@ static Suite *suite(void)
     t = tcase_create("edges");
     tcase_add_test(t, garbage_body_gives_short_sanitized_excerpt);
     tcase_add_test(t, excerpt_never_splits_a_utf8_character);
+    tcase_add_test(t, long_content_type_is_cut_on_a_character_boundary);
+    tcase_add_test(t, excerpt_stays_inside_any_buffer);
     tcase_add_test(t, basic_auth_401_names_the_basic_credentials);
     tcase_add_test(t, status_429_is_rate_limited_and_json_array_is_bad_response);
     tcase_add_test(t, csrf_reader_handles_attribute_order_quotes_and_absence);
     tcase_add_test(t, location_reader_splits_absolute_urls_and_fragments);
+    tcase_add_test(t, uuid_reader_leaves_nothing_behind_when_it_finds_none);
+    tcase_add_test(t, header_values_hold_no_control_characters);
+    tcase_add_test(t, header_values_are_utf8);
     tcase_add_test(t, content_disposition_reader_prefers_extended_name_and_drops_directories);
     tcase_add_test(t, readers_fail_cleanly_under_every_allocation_failure);
     suite_add_tcase(s, t);
