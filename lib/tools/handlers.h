@@ -23,6 +23,14 @@ void pcfmcp__th_count(cJSON *counts, const char *key);
 cJSON *pcfmcp__th_short_issue(const cJSON *normalised_issue);
 pcfmcp_error_t pcfmcp__th_delete(tcall *c, pcfmcp__pcf_op op, const char *idname,
                                  const char *extra);
+/* The second half every single-object update shares: @p form (consumed) is
+ * PCF's form, whose first @p fixed members are ids rather than changes. With
+ * no change in it the call is refused ("nothing to change: " @p hint);
+ * otherwise it is sent and the answer is {ok, @p id_key: @p id, updated:
+ * those of @p fields (space-separated) the caller gave}. */
+pcfmcp_error_t pcfmcp__th_update_send(tcall *c, cJSON *form, int fixed, pcfmcp__pcf_op op,
+                                      const char *id_key, const char *id, const char *fields,
+                                      const char *what, const char *hint);
 /* The `services` argument ([{port_id | host + port + protocol, hostname}])
  * as PCF's {port_id: [hostname_id or "0"]}; NULL with the error set. */
 cJSON *pcfmcp__th_build_services(tcall *c, const cJSON *list);

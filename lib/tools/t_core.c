@@ -54,6 +54,25 @@ void pcfmcp__th_updated(tcall *c, const char *names)
     }
 }
 
+pcfmcp_error_t pcfmcp__th_update_send(tcall *c, cJSON *form, int fixed, pcfmcp__pcf_op op,
+                                      const char *id_key, const char *id, const char *fields,
+                                      const char *what, const char *hint)
+{
+    if (cJSON_GetArraySize(form) <= fixed) {
+        cJSON_Delete(form);
+        TOOL_ERR(c, "nothing to change: {}", MA_STATIC(hint));
+        return PCFMCP_ERR_INVALID_ARG;
+    }
+    if (!pcfmcp__tools_pcf(c, op, form, NULL))
+        return PCFMCP_ERR_PCF;
+    cJSON *out = pcfmcp__tools_out(c);
+    cJSON_AddBoolToObject(out, "ok", true);
+    cJSON_AddStringToObject(out, id_key, id);
+    pcfmcp__th_updated(c, fields);
+    TOOL_SAY(c, "Updated {} {}.", MA_STATIC(what), MA_ID(id));
+    return PCFMCP_OK;
+}
+
 bool pcfmcp__th_date(tcall *c, cJSON *dst, const char *arg, const char *field)
 {
     const char *s = pcfmcp__tools_arg_str(c, arg);
@@ -240,19 +259,9 @@ pcfmcp_error_t pcfmcp__th_update_project(tcall *c)
         cJSON_Delete(a);
         return PCFMCP_ERR_INVALID_ARG;
     }
-    if (cJSON_GetArraySize(a) <= 1) {
-        cJSON_Delete(a);
-        TOOL_ERR(c, "nothing to change: give at least one field to update");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
-    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_PROJECT_UPDATE, a, NULL))
-        return PCFMCP_ERR_PCF;
-    cJSON *out = pcfmcp__tools_out(c);
-    cJSON_AddBoolToObject(out, "ok", true);
-    cJSON_AddStringToObject(out, "project_id", c->project_id);
-    pcfmcp__th_updated(c, fields);
-    TOOL_SAY(c, "Updated project {}.", MA_ID(c->project_id));
-    return PCFMCP_OK;
+    return pcfmcp__th_update_send(c, a, 1, PCFMCP__PCF_OP_PROJECT_UPDATE, "project_id",
+                                  c->project_id, fields, "project",
+                                  "give at least one field to update");
 }
 
 /* ------------------------------------------------------------ hosts */
@@ -553,19 +562,9 @@ pcfmcp_error_t pcfmcp__th_update_host(tcall *c)
     snprintf(id, sizeof(id), "%s", hid);
     cJSON *a = pcfmcp__th_args_id(c, "host_id", id);
     pcfmcp__th_copy(c, a, "description os threats");
-    if (cJSON_GetArraySize(a) <= 2) {
-        cJSON_Delete(a);
-        TOOL_ERR(c, "nothing to change: give description, os or threats");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
-    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_HOST_UPDATE, a, NULL))
-        return PCFMCP_ERR_PCF;
-    cJSON *out = pcfmcp__tools_out(c);
-    cJSON_AddBoolToObject(out, "ok", true);
-    cJSON_AddStringToObject(out, "host_id", id);
-    pcfmcp__th_updated(c, "description os threats");
-    TOOL_SAY(c, "Updated host {}.", MA_ID(id));
-    return PCFMCP_OK;
+    return pcfmcp__th_update_send(c, a, 2, PCFMCP__PCF_OP_HOST_UPDATE, "host_id", id,
+                                  "description os threats", "host",
+                                  "give description, os or threats");
 }
 
 /* Deletes of one object by id share their shape. */
@@ -647,19 +646,8 @@ pcfmcp_error_t pcfmcp__th_update_port(tcall *c)
     const char *pid = pcfmcp__tools_arg_str(c, "port_id");
     cJSON *a = pcfmcp__th_args_id(c, "port_id", pid);
     pcfmcp__th_copy(c, a, "service description");
-    if (cJSON_GetArraySize(a) <= 2) {
-        cJSON_Delete(a);
-        TOOL_ERR(c, "nothing to change: give service or description");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
-    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_PORT_UPDATE, a, NULL))
-        return PCFMCP_ERR_PCF;
-    cJSON *out = pcfmcp__tools_out(c);
-    cJSON_AddBoolToObject(out, "ok", true);
-    cJSON_AddStringToObject(out, "port_id", pid);
-    pcfmcp__th_updated(c, "service description");
-    TOOL_SAY(c, "Updated port {}.", MA_ID(pid));
-    return PCFMCP_OK;
+    return pcfmcp__th_update_send(c, a, 2, PCFMCP__PCF_OP_PORT_UPDATE, "port_id", pid,
+                                  "service description", "port", "give service or description");
 }
 
 pcfmcp_error_t pcfmcp__th_delete_port(tcall *c)
@@ -836,19 +824,8 @@ pcfmcp_error_t pcfmcp__th_update_network(tcall *c)
         cJSON_Delete(a);
         return PCFMCP_ERR_INVALID_ARG;
     }
-    if (cJSON_GetArraySize(a) <= 2) {
-        cJSON_Delete(a);
-        TOOL_ERR(c, "nothing to change: give at least one field");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
-    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_NETWORK_UPDATE, a, NULL))
-        return PCFMCP_ERR_PCF;
-    cJSON *out = pcfmcp__tools_out(c);
-    cJSON_AddBoolToObject(out, "ok", true);
-    cJSON_AddStringToObject(out, "network_id", nid);
-    pcfmcp__th_updated(c, fields);
-    TOOL_SAY(c, "Updated network {}.", MA_ID(nid));
-    return PCFMCP_OK;
+    return pcfmcp__th_update_send(c, a, 2, PCFMCP__PCF_OP_NETWORK_UPDATE, "network_id", nid,
+                                  fields, "network", "give at least one field");
 }
 
 pcfmcp_error_t pcfmcp__th_delete_network(tcall *c)

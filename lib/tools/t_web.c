@@ -116,20 +116,9 @@ pcfmcp_error_t pcfmcp__th_update_credential(tcall *c)
     cJSON *a = cred_form(c, true);
     if (!a)
         return PCFMCP_ERR_PCF;
-    if (cJSON_GetArraySize(a) <= 2) {
-        cJSON_Delete(a);
-        TOOL_ERR(c, "nothing to change: give at least one field");
-        return PCFMCP_ERR_INVALID_ARG;
-    }
-    if (!pcfmcp__tools_pcf(c, PCFMCP__PCF_OP_CREDENTIAL_UPDATE, a, NULL))
-        return PCFMCP_ERR_PCF;
-    const char *id = pcfmcp__tools_arg_str(c, "credential_id");
-    cJSON *out = pcfmcp__tools_out(c);
-    cJSON_AddBoolToObject(out, "ok", true);
-    cJSON_AddStringToObject(out, "credential_id", id);
-    pcfmcp__th_updated(c, fields);
-    TOOL_SAY(c, "Updated credential {}.", MA_ID(id));
-    return PCFMCP_OK;
+    return pcfmcp__th_update_send(c, a, 2, PCFMCP__PCF_OP_CREDENTIAL_UPDATE, "credential_id",
+                                  pcfmcp__tools_arg_str(c, "credential_id"), fields,
+                                  "credential", "give at least one field");
 }
 
 pcfmcp_error_t pcfmcp__th_delete_credential(tcall *c)
