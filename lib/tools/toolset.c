@@ -1322,6 +1322,18 @@ static pcfmcp_error_t resolve_client(tcall *c)
     return PCFMCP_OK;
 }
 
+/* The running call's list of unowned items, on this thread. */
+static _Thread_local cJSON *orphans_here;
+
+cJSON_bool pcfmcp__tools_add_item(cJSON *to, const char *key, cJSON *item)
+{
+    /* The parentheses call cJSON's own functions, not the macros. */
+    cJSON_bool ok = key ? (cJSON_AddItemToObject)(to, key, item) : (cJSON_AddItemToArray)(to, item);
+    if (!ok && item && orphans_here)
+        (cJSON_AddItemToArray)(orphans_here, item); /* links only: cannot fail */
+    return ok;
+}
+
 pcfmcp_error_t pcfmcp__tools_call_begin(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_ctx_t *ctx,
                                         const tool_def *def, cJSON *args)
 {
@@ -1332,6 +1344,11 @@ pcfmcp_error_t pcfmcp__tools_call_begin(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_c
     c->args = c->args_owned = args;
     pcfmcp__mt_init(&c->summary);
     pcfmcp__mt_init(&c->err);
+    c->orphans_prev = orphans_here;
+    c->orphans = cJSON_CreateArray();
+    if (!c->orphans)
+        return PCFMCP_ERR_NOMEM;
+    orphans_here = c->orphans;
     if (ctx) {
         c->pctx.traceparent = pcfmcp_ctx_traceparent(ctx);
         c->pctx.tracestate = pcfmcp_ctx_tracestate(ctx);
@@ -1346,6 +1363,11 @@ pcfmcp_error_t pcfmcp__tools_call_begin(tcall *c, pcfmcp_toolset_t *ts, pcfmcp_c
 
 void pcfmcp__tools_call_end(tcall *c)
 {
+    if (c->orphans) {
+        orphans_here = c->orphans_prev;
+        cJSON_Delete(c->orphans);
+        c->orphans = NULL;
+    }
     for (size_t i = 0; i < c->nresults; i++)
         pcfmcp_pcf_result_free(c->results[i]);
     pcfmcp__free(c->results);

@@ -12,6 +12,16 @@
 
 #include <cjson/cJSON.h>
 
+/* cJSON_AddItemToArray/ToObject leave the item to the caller when they
+ * fail (a NULL container after an earlier failed step, or a key copy that
+ * ran out of memory), and no handler checks them (a failed step fails the
+ * whole call: see run_tool). In lib/tools they go through one function that
+ * hands such an item to the running call, which frees it at its end; the
+ * item stays valid meanwhile, for a handler that goes on filling it. */
+cJSON_bool pcfmcp__tools_add_item(cJSON *to, const char *key, cJSON *item);
+#define cJSON_AddItemToArray(array, item) pcfmcp__tools_add_item((array), NULL, (item))
+#define cJSON_AddItemToObject(object, key, item) pcfmcp__tools_add_item((object), (key), (item))
+
 #include "core/buf.h"
 #include "core/internal.h"
 #include "hardening/cache_internal.h"
@@ -310,6 +320,8 @@ typedef struct tcall {
     char project_id[40];
     char *project_name;
     cJSON *projects_doc; /* projects list, fetched at most once per call */
+    cJSON *orphans;      /* items a failed cJSON_AddItemTo* left unowned */
+    cJSON *orphans_prev; /* the enclosing call's, restored at the end */
     /* Output. */
     cJSON *out;            /* structuredContent */
     pcfmcp__mtext summary; /* TOOL_SAY lines */
