@@ -14,14 +14,22 @@
 
 static char dir[64];
 
+static char oldcwd[4096];
+
+/* The servers built here open what their settings name (an audit file
+ * "x", a token state file "0", ...): relative paths land in the temporary
+ * directory, not in the build tree (distcheck refuses stray files there). */
 static void setup(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/pcfmcp-agree-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof(oldcwd)));
+    ck_assert_int_eq(chdir(dir), 0);
 }
 
 static void teardown(void)
 {
+    ck_assert_int_eq(chdir(oldcwd), 0);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
