@@ -76,16 +76,18 @@ static cJSON *ask(const char *msg)
     return collector_last(&col);
 }
 
-static char *call_text(const char *tool, const char *args)
+/* A tools/call of @p tool with @p args, as JSON-RPC text in @p msg. */
+static void tools_call_msg(char *msg, size_t n, const char *tool, const char *args)
 {
-    char msg[1024];
-    snprintf(msg, sizeof(msg),
+    snprintf(msg, n,
              "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\","
              "\"arguments\":%s}}",
              tool, args);
-    collector_reset(&col);
-    ck_assert_int_eq(pcfmcp_engine_handle(eng, ses, msg, strlen(msg), collector_emit, &col, NULL),
-                     PCFMCP_OK);
+}
+
+/* The text of the last message the collector got (caller frees), or NULL. */
+static char *last_text(void)
+{
     ck_assert(collector_wait_finals(&col, 1));
     pthread_mutex_lock(&col.lock);
     char *s = NULL;
@@ -93,6 +95,17 @@ static char *call_text(const char *tool, const char *args)
         if (col.msgs[i])
             s = strdup(col.msgs[i]);
     pthread_mutex_unlock(&col.lock);
+    return s;
+}
+
+static char *call_text(const char *tool, const char *args)
+{
+    char msg[1024];
+    tools_call_msg(msg, sizeof(msg), tool, args);
+    collector_reset(&col);
+    ck_assert_int_eq(pcfmcp_engine_handle(eng, ses, msg, strlen(msg), collector_emit, &col, NULL),
+                     PCFMCP_OK);
+    char *s = last_text();
     ck_assert_ptr_nonnull(s);
     return s;
 }
@@ -740,22 +753,11 @@ END_TEST
 static char *call_text_failing_at(const char *tool, const char *args, long fail_at)
 {
     char msg[1024];
-    snprintf(msg, sizeof(msg),
-             "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\","
-             "\"arguments\":%s}}",
-             tool, args);
+    tools_call_msg(msg, sizeof(msg), tool, args);
     collector_reset(&col);
     pcfmcp__alloc_fail_nth(fail_at);
     pcfmcp_error_t rc = pcfmcp_engine_handle(eng, ses, msg, strlen(msg), collector_emit, &col, NULL);
-    char *s = NULL;
-    if (rc == PCFMCP_OK) {
-        ck_assert(collector_wait_finals(&col, 1));
-        pthread_mutex_lock(&col.lock);
-        for (size_t i = col.n; i-- > 0 && !s;)
-            if (col.msgs[i])
-                s = strdup(col.msgs[i]);
-        pthread_mutex_unlock(&col.lock);
-    }
+    char *s = rc == PCFMCP_OK ? last_text() : NULL;
     pcfmcp__alloc_fail_after(-1);
     return s;
 }

@@ -1211,14 +1211,20 @@ START_TEST(many_threads_share_one_client)
 END_TEST
 
 /* Connections the fake saw carry a request since its counters were reset. */
-static int fake_connections(void)
+/* One counter of the fake's stats since they were last reset. */
+static int fake_stat(const char *name)
 {
     char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
     cJSON *d = cJSON_Parse(s);
     free(s);
-    int n = cJSON_GetObjectItem(d, "connections")->valueint;
+    int n = cJSON_GetObjectItem(d, name)->valueint;
     cJSON_Delete(d);
     return n;
+}
+
+static int fake_connections(void)
+{
+    return fake_stat("connections");
 }
 
 typedef struct {
@@ -1285,12 +1291,7 @@ END_TEST
 /* PCF requests the fake has counted since its stats were reset. */
 static int fake_requests(void)
 {
-    char *s = pcf_fake_control(&F, "GET", "/__fake__/stats", NULL);
-    cJSON *d = cJSON_Parse(s);
-    free(s);
-    int n = cJSON_GetObjectItem(d, "total")->valueint;
-    cJSON_Delete(d);
-    return n;
+    return fake_stat("total");
 }
 
 typedef struct {
