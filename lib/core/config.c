@@ -52,43 +52,60 @@ static const pcfmcp__key_def *key_def(const char *key, size_t *index)
 }
 
 /* Edit distance (insert, delete, substitute) between the first @p la bytes
- * of @p a and @p b, or SIZE_MAX when either is too long to be a typo of a key. */
-static size_t edit_distance(const char *a, size_t la, const char *b)
+ * of @p a and the @p lb bytes of @p b when it is at most @p bound, else
+ * SIZE_MAX (also when either is too long to be a typo of a key). Bounded
+ * because every unknown key is measured against every known one: lengths
+ * that differ by more than the bound cannot meet it, only cells within
+ * @p bound of the diagonal can (Ukkonen's band; the rest stay at bound + 1,
+ * "too far"), and once a whole row exceeds the bound no later row can come
+ * back under it. */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t bound)
 {
-    size_t lb = strlen(b);
     size_t row[129];
-    if (la > 128 || lb > 128)
+    if (la > 128 || lb > 128 || (la > lb ? la - lb : lb - la) > bound)
         return SIZE_MAX;
+    const size_t far = bound + 1;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        row[j] = j < far ? j : far;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
+        size_t lo = i > bound ? i - bound : 1, hi = i + bound < lb ? i + bound : lb;
+        size_t diag = row[lo - 1];
+        row[lo - 1] = lo == 1 ? (i < far ? i : far) : far;
+        size_t low = row[lo - 1];
+        for (size_t j = lo; j <= hi; j++) {
             size_t up = row[j];
             size_t best = diag + (a[i - 1] != b[j - 1]);
             if (up + 1 < best)
                 best = up + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
-            row[j] = best;
+            row[j] = best < far ? best : far;
             diag = up;
+            if (row[j] < low)
+                low = row[j];
         }
+        if (low > bound)
+            return SIZE_MAX;
     }
-    return row[lb];
+    return row[lb] <= bound ? row[lb] : SIZE_MAX;
 }
 
 /* A name close enough to `wrong` to be what was meant: at most a couple of
  * edits, fewer for short names, so unrelated keys are not offered. */
 static bool near_miss(const char *wrong, size_t wlen, const char *right, size_t *best)
 {
-    size_t d = edit_distance(wrong, wlen, right);
     size_t len = strlen(right), limit = len / 4;
     if (limit < 2)
         limit = len <= 3 ? 1 : 2;
     if (limit > 3)
         limit = 3;
-    if (d > limit || d >= *best)
+    /* Only a strictly better match changes the pick. */
+    if (*best == 0)
+        return false;
+    if (*best <= limit)
+        limit = *best - 1;
+    size_t d = edit_distance(wrong, wlen, right, len, limit);
+    if (d == SIZE_MAX)
         return false;
     *best = d;
     return true;

@@ -246,6 +246,116 @@ START_TEST(file_load_under_allocation_failures_is_whole_or_out_of_memory)
 }
 END_TEST
 
+/* The full dynamic-programming edit distance, unbounded: what the "did you
+ * mean" search must agree with, however it prunes. */
+static size_t reference_distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b);
+    size_t d[40][40];
+    ck_assert(la < 40 && lb < 40);
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/* What pcfmcp_config_suggest_flag documents, computed the slow way: the
+ * first flag at the smallest distance within its allowance. */
+static const char *reference_suggestion(const char *name, size_t len)
+{
+    size_t best = SIZE_MAX;
+    const char *pick = NULL;
+    for (size_t i = 0; i < pcfmcp_config_key_count(); i++) {
+        const char *flag = NULL;
+        pcfmcp_config_key_info(i, NULL, NULL, NULL, NULL, &flag, NULL);
+        if (!flag)
+            continue;
+        size_t fl = strlen(flag), limit = fl / 4;
+        if (limit < 2)
+            limit = fl <= 3 ? 1 : 2;
+        if (limit > 3)
+            limit = 3;
+        size_t d = reference_distance(name, len, flag);
+        if (d <= limit && d < best) {
+            best = d;
+            pick = flag;
+        }
+    }
+    return pick;
+}
+
+START_TEST(flag_suggestions_match_the_unbounded_edit_distance)
+{
+    /* Names a few random edits away from real flags, and random names. */
+    const char alphabet[] = "abcdeilmnorstu-._";
+    unsigned seed = 20261207;
+    size_t nflags = 0, offered = 0;
+    const char *flags[256];
+    for (size_t i = 0; i < pcfmcp_config_key_count() && nflags < 256; i++) {
+        const char *flag = NULL;
+        pcfmcp_config_key_info(i, NULL, NULL, NULL, NULL, &flag, NULL);
+        if (flag && strlen(flag) < 30)
+            flags[nflags++] = flag;
+    }
+    ck_assert_uint_gt(nflags, 20);
+    for (int round = 0; round < 20000; round++) {
+        char name[40];
+        size_t len;
+        if (round % 5 == 4) {
+            len = (size_t)(rand_r(&seed) % 20);
+            for (size_t k = 0; k < len; k++)
+                name[k] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+        } else {
+            const char *flag = flags[(size_t)rand_r(&seed) % nflags];
+            len = strlen(flag);
+            memcpy(name, flag, len);
+            for (int edits = rand_r(&seed) % 5; edits > 0; edits--) {
+                size_t at = len ? (size_t)rand_r(&seed) % (len + 1) : 0;
+                char c = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+                switch (rand_r(&seed) % 3) {
+                case 0: /* insert */
+                    if (len < 38) {
+                        memmove(name + at + 1, name + at, len - at);
+                        name[at] = c;
+                        len++;
+                    }
+                    break;
+                case 1: /* delete */
+                    if (at < len) {
+                        memmove(name + at, name + at + 1, len - at - 1);
+                        len--;
+                    }
+                    break;
+                default: /* substitute */
+                    if (at < len)
+                        name[at] = c;
+                }
+            }
+        }
+        name[len] = '\0';
+        const char *want = reference_suggestion(name, len);
+        const char *got = pcfmcp_config_suggest_flag(name, len, NULL, 0);
+        ck_assert_msg(want == got || (want && got && strcmp(want, got) == 0),
+                      "\"%s\": suggested %s, the full edit distance says %s", name,
+                      got ? got : "nothing", want ? want : "nothing");
+        offered += got != NULL;
+    }
+    /* The sample exercises both answers. */
+    ck_assert_uint_gt(offered, 1000);
+    ck_assert_uint_lt(offered, 19000);
+}
+END_TEST
+
 START_TEST(key_table_has_docs_and_contiguous_sections)
 {
     char seen[64][32];
@@ -374,6 +484,7 @@ int main(void)
     tcase_add_test(tc, server_check_names_a_bad_store_url_without_its_password);
     tcase_add_test(tc, hardening_keys_parse_with_their_ranges);
     tcase_add_test(tc, key_table_has_docs_and_contiguous_sections);
+    tcase_add_test(tc, flag_suggestions_match_the_unbounded_edit_distance);
     tcase_add_test(tc, syntax_error_inside_a_list_fails_the_whole_file);
     tcase_add_test(tc, file_load_under_allocation_failures_is_whole_or_out_of_memory);
     tcase_add_test(tc, dump_never_prints_credentials_in_urls_whatever_key_holds_them);
