@@ -48,6 +48,7 @@ static void cfg_free(pcf_cfg *c)
     pcfmcp__secure_free(c->key_password);
     pcfmcp__free(c->basic_user);
     pcfmcp__secure_free(c->basic_password);
+    pcfmcp__free(c->abstract_socket);
     memset(c, 0, sizeof(*c));
 }
 
@@ -67,7 +68,8 @@ static bool cfg_copy(pcf_cfg *d, const pcf_cfg *s)
               dup_opt(&d->ca_dir, s->ca_dir) & dup_opt(&d->cert_file, s->cert_file) &
               dup_opt(&d->key_file, s->key_file) & dup_opt(&d->key_password, s->key_password) &
               dup_opt(&d->basic_user, s->basic_user) &
-              dup_opt(&d->basic_password, s->basic_password);
+              dup_opt(&d->basic_password, s->basic_password) &
+              dup_opt(&d->abstract_socket, s->abstract_socket);
     if (!ok)
         cfg_free(d);
     return ok;
@@ -354,6 +356,21 @@ PCFMCP_API pcfmcp_error_t pcfmcp_pcf_set_timeouts(pcfmcp_pcf_t *pcf, long connec
         pcf->cfg.request_ms = request_ms;
     if (total_ms)
         pcf->cfg.total_ms = total_ms;
+    return PCFMCP_OK;
+}
+
+pcfmcp_error_t pcfmcp__pcf_set_abstract_socket(pcfmcp_pcf_t *pcf, const char *name)
+{
+    pcfmcp_error_t rc = check_settable(pcf, true);
+    if (rc)
+        return rc;
+    if (!name || !*name || strlen(name) > 100)
+        return pcfmcp__fail(pcf, PCFMCP_ERR_INVALID_ARG, "socket name must be 1 to 100 bytes");
+    char *copy = pcfmcp__strdup(name);
+    if (!copy)
+        return pcfmcp__fail(pcf, PCFMCP_ERR_NOMEM, "out of memory");
+    pcfmcp__free(pcf->cfg.abstract_socket);
+    pcf->cfg.abstract_socket = copy;
     return PCFMCP_OK;
 }
 

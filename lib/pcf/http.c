@@ -568,6 +568,10 @@ static void one_attempt(pcf_call *c, CURL *h, const pcf_http_req *req, const cha
                      cfg->connect_ms < timeout_ms ? cfg->connect_ms : timeout_ms);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, o->detail);
     apply_tls(h, cfg);
+    /* Set on every request: the web-session handle is never reset, and the
+     * setting is the client's for its whole life. */
+    if (cfg->abstract_socket)
+        curl_easy_setopt(h, CURLOPT_ABSTRACT_UNIX_SOCKET, cfg->abstract_socket);
     if (cfg->basic_user) {
         curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(h, CURLOPT_USERNAME, cfg->basic_user);

@@ -62,6 +62,7 @@ typedef struct {
     size_t max_body;
     int max_attempts;
     long backoff_base_ms, backoff_max_ms;
+    char *abstract_socket; /* see pcfmcp__pcf_set_abstract_socket */
 } pcf_cfg;
 
 struct pcfmcp_pcf {
@@ -324,6 +325,11 @@ bool pcfmcp__pcf_op_hangs_pcf(pcfmcp__pcf_op op);
 void pcfmcp__pcf_hung_mark(pcfmcp_pcf_t *pcf, const char *label, const char *what, bool known);
 /* Any answer from PCF: it is not hung. */
 void pcfmcp__pcf_hung_clear(pcfmcp_pcf_t *pcf);
+/* Tests and fuzzing only: connect to the Linux abstract Unix socket @p name
+ * (without its leading NUL) instead of the URL's host and port, which then
+ * only name the site (Host, cookies). Before the first request, like every
+ * transport setting; siblings inherit it. */
+pcfmcp_error_t pcfmcp__pcf_set_abstract_socket(pcfmcp_pcf_t *pcf, const char *name);
 /* Appends to out[n] a sentence saying since when and after which write PCF
  * appears hung (with a leading space), or nothing; returns true if it did. */
 bool pcfmcp__pcf_hung_hint(pcfmcp_pcf_t *pcf, char *out, size_t n);

@@ -8,11 +8,13 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define MAX_ANSWERS 64
@@ -31,6 +33,8 @@ static size_t nscript, answered, refused;
 static bool serving; /* a connection is open: the script is in use */
 static unsigned port;
 static int listener = -1;
+static bool unix_listener;
+static char unix_name[64];
 
 static void die(const char *what)
 {
@@ -261,7 +265,8 @@ static void *loop(void *arg)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
         int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (!unix_listener)
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         serve(fd);
         /* Half-close first, then drain: the client reads to the end. */
         shutdown(fd, SHUT_WR);
@@ -385,4 +390,27 @@ unsigned peer_start(void)
         die("pthread_create");
     pthread_detach(t);
     return port;
+}
+
+const char *peer_start_unix(void)
+{
+    if (listener >= 0)
+        return unix_listener ? unix_name : NULL;
+    listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0)
+        die("socket");
+    /* Abstract: nothing in the file system to clean up, unique per process. */
+    snprintf(unix_name, sizeof(unix_name), "pcfmcp-scriptpeer-%ld", (long)getpid());
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    size_t n = strlen(unix_name);
+    memcpy(sa.sun_path + 1, unix_name, n);
+    if (bind(listener, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0 ||
+        listen(listener, 64) != 0)
+        die("listen");
+    unix_listener = true;
+    pthread_t t;
+    if (pthread_create(&t, NULL, loop, NULL) != 0)
+        die("pthread_create");
+    pthread_detach(t);
+    return unix_name;
 }
