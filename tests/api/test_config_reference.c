@@ -308,7 +308,7 @@ START_TEST(flag_suggestions_match_the_unbounded_edit_distance)
             flags[nflags++] = flag;
     }
     ck_assert_uint_gt(nflags, 20);
-    for (int round = 0; round < 20000; round++) {
+    for (int round = 0; round < 4000; round++) {
         char name[40];
         size_t len;
         if (round % 5 == 4) {
@@ -351,8 +351,8 @@ START_TEST(flag_suggestions_match_the_unbounded_edit_distance)
         offered += got != NULL;
     }
     /* The sample exercises both answers. */
-    ck_assert_uint_gt(offered, 1000);
-    ck_assert_uint_lt(offered, 19000);
+    ck_assert_uint_gt(offered, 200);
+    ck_assert_uint_lt(offered, 3800);
 }
 END_TEST
 
