@@ -372,6 +372,15 @@ void peer_split_input(const char *p, const char *end, peer_input *in)
     in->end = end;
 }
 
+/* The one thread that accepts and answers, whichever socket listens. */
+static void serve_in_background(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, loop, NULL) != 0)
+        die("pthread_create");
+    pthread_detach(t);
+}
+
 unsigned peer_start(void)
 {
     if (listener >= 0)
@@ -385,10 +394,7 @@ unsigned peer_start(void)
         getsockname(listener, (struct sockaddr *)&sa, &sl) != 0)
         die("listen");
     port = ntohs(sa.sin_port);
-    pthread_t t;
-    if (pthread_create(&t, NULL, loop, NULL) != 0)
-        die("pthread_create");
-    pthread_detach(t);
+    serve_in_background();
     return port;
 }
 
@@ -404,13 +410,10 @@ const char *peer_start_unix(void)
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     size_t n = strlen(unix_name);
     memcpy(sa.sun_path + 1, unix_name, n);
-    if (bind(listener, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0 ||
-        listen(listener, 64) != 0)
+    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    if (bind(listener, (struct sockaddr *)&sa, sl) != 0 || listen(listener, 64) != 0)
         die("listen");
     unix_listener = true;
-    pthread_t t;
-    if (pthread_create(&t, NULL, loop, NULL) != 0)
-        die("pthread_create");
-    pthread_detach(t);
+    serve_in_background();
     return unix_name;
 }
