@@ -581,6 +581,12 @@ const char *pcfmcp__json_str(const cJSON *obj, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+bool pcfmcp__json_str_is(const cJSON *obj, const char *key, const char *s)
+{
+    const char *v = pcfmcp__json_str(obj, key);
+    return v && s && strcmp(v, s) == 0;
+}
+
 const cJSON *pcfmcp__json_obj(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);

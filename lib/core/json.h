@@ -58,6 +58,13 @@ cJSON *pcfmcp__json_parse_text(const char *text, int max_depth);
 
 /* Typed getters: NULL / fallback when the key is absent or of another type. */
 const char *pcfmcp__json_str(const cJSON *obj, const char *key);
+/* True when member @p key of @p obj is a string equal to @p s; false when
+ * it is absent, of another type, or @p s is NULL. The one way lib/ compares
+ * a member's text: the documents are a peer's (PCF's), a member the code
+ * expects can be missing or a number, and strcmp() on what
+ * pcfmcp__json_str() returned would then read a NULL pointer (a crash the
+ * pcfweb fuzz target found; tests/layers/check-json-compare.sh). */
+bool pcfmcp__json_str_is(const cJSON *obj, const char *key, const char *s);
 const cJSON *pcfmcp__json_obj(const cJSON *obj, const char *key);
 const cJSON *pcfmcp__json_arr(const cJSON *obj, const char *key);
 bool pcfmcp__json_bool(const cJSON *obj, const char *key, bool fallback);

@@ -120,8 +120,8 @@ pcfmcp_error_t pcfmcp__pcf_run_chat_create(pcf_call *c)
         bool old = false;
         const cJSON *b;
         cJSON_ArrayForEach(b, op.before)
-            old |= strcmp(pcfmcp__json_str(b, "id"), pcfmcp__json_str(ch, "id")) == 0;
-        if (!old && strcmp(pcfmcp__json_str(ch, "name"), name) == 0)
+            old |= pcfmcp__json_str_is(b, "id", pcfmcp__json_str(ch, "id"));
+        if (!old && pcfmcp__json_str_is(ch, "name", name))
             cid = pcfmcp__json_str(ch, "id");
     }
     if (!cid) {

@@ -124,7 +124,7 @@ static const cJSON *file_by_id(const cJSON *list, const char *id)
 {
     const cJSON *f;
     cJSON_ArrayForEach(f, list)
-        if (pcfmcp__json_str(f, "id") && strcmp(pcfmcp__json_str(f, "id"), id) == 0)
+        if (pcfmcp__json_str_is(f, "id", id))
             return f;
     return NULL;
 }
@@ -204,8 +204,8 @@ pcfmcp_error_t pcfmcp__pcf_run_file_upload(pcf_call *c)
         goto out;
     const char *fid = NULL;
     cJSON_ArrayForEach(e, after)
-        if (!file_by_id(before, pcfmcp__json_str(e, "id")) && pcfmcp__json_str(e, "filename") &&
-            strcmp(pcfmcp__json_str(e, "filename"), name) == 0)
+        if (!file_by_id(before, pcfmcp__json_str(e, "id")) &&
+            pcfmcp__json_str_is(e, "filename", name))
             fid = pcfmcp__json_str(e, "id");
     if (!fid) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,

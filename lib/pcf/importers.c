@@ -428,7 +428,7 @@ static pcfmcp_error_t burp_precreate(pcf_call *c, const char *pid, const char *d
         char host_id[40] = "";
         const cJSON *h;
         cJSON_ArrayForEach(h, pcfmcp__json_arr(pcfmcp__pcf_result_cjson(sub), "hosts"))
-            if (pcfmcp__json_str(h, "ip") && strcmp(pcfmcp__json_str(h, "ip"), ip) == 0)
+            if (pcfmcp__json_str_is(h, "ip", ip))
                 snprintf(host_id, sizeof(host_id), "%s", pcfmcp__json_str(h, "id"));
         pcfmcp_pcf_result_free(sub);
         char what[160];

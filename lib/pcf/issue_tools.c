@@ -196,7 +196,7 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_bulk_edit(pcf_call *c)
             ok = pcfmcp__json_num(a, "cvss", -1) - cvss->valuedouble < 0.05 &&
                  cvss->valuedouble - pcfmcp__json_num(a, "cvss", -1) < 0.05;
         if (ok && status)
-            ok = pcfmcp__json_str(a, "status") && strcmp(pcfmcp__json_str(a, "status"), status) == 0;
+            ok = pcfmcp__json_str_is(a, "status", status);
         bool same = a && was && pcfmcp__json_equal(a, was);
         push(!ok ? failed : same ? unchanged : updated, e->valuestring);
     }
@@ -380,7 +380,7 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
             for (int j = 0; j < n && !other; j++) {
                 const cJSON *o = cJSON_GetObjectItemCaseSensitive(before, sorted[j]);
                 if (j != i && pcfmcp__json_str(o, "name") && pcfmcp__json_str(me, "name") &&
-                    strcmp(pcfmcp__json_str(o, "name"), pcfmcp__json_str(me, "name")) == 0) {
+                    pcfmcp__json_str_is(o, "name", pcfmcp__json_str(me, "name"))) {
                     other = sorted[j];
                     same_issue(me, o, &why);
                 }

@@ -400,8 +400,7 @@ pcfmcp_error_t pcfmcp__pcf_run_hosts_import(pcf_call *c)
                 bool have = false;
                 const cJSON *x;
                 cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(old, "hostnames"))
-                    have |= pcfmcp__json_str(x, "hostname") &&
-                            strcmp(pcfmcp__json_str(x, "hostname"), hn) == 0;
+                    have |= pcfmcp__json_str_is(x, "hostname", hn);
                 if (!have) {
                     cJSON *a = cJSON_CreateObject();
                     bool ok = a != NULL;

@@ -81,7 +81,7 @@ static const cJSON *host_entry(const cJSON *hp, const char *host_id)
 {
     const cJSON *h;
     cJSON_ArrayForEach(h, hp)
-        if (strcmp(pcfmcp__json_str(h, "host_id"), host_id) == 0)
+        if (pcfmcp__json_str_is(h, "host_id", host_id))
             return h;
     return NULL;
 }
@@ -114,8 +114,8 @@ pcfmcp_error_t pcfmcp__pcf_run_services_list(pcf_call *c)
             cJSON_ArrayForEach(x, groups) {
                 if (pcfmcp__json_num(x, "port", -1) == pcfmcp__json_num(p, "port", -2) &&
                     pcfmcp__json_bool(x, "is_tcp", true) == pcfmcp__json_bool(p, "is_tcp", true) &&
-                    strcmp(pcfmcp__json_str(x, "service"), pcfmcp__json_str(p, "service")) == 0 &&
-                    strcmp(pcfmcp__json_str(x, "description"), pcfmcp__json_str(p, "description")) == 0)
+                    pcfmcp__json_str_is(x, "service", pcfmcp__json_str(p, "service")) &&
+                    pcfmcp__json_str_is(x, "description", pcfmcp__json_str(p, "description")))
                     g = x;
             }
             if (!g) {
@@ -267,7 +267,7 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
     const cJSON *h;
     cJSON_ArrayForEach(h, op.before) {
         const cJSON *p = port_on(h, port, tcp);
-        if (!p || strcmp(pcfmcp__json_str(p, "service"), svc) != 0)
+        if (!p || !pcfmcp__json_str_is(p, "service", svc))
             continue;
         const char *d = pcfmcp__json_str(p, "description");
         if (desc && strcmp(d, desc) != 0)
@@ -347,7 +347,7 @@ pcfmcp_error_t pcfmcp__pcf_run_service_update(pcf_call *c)
     int updated = 0;
     cJSON_ArrayForEach(h, hosts) {
         const cJSON *p = port_on(host_entry(op.after, h->valuestring), nport, ntcp);
-        if (p && strcmp(pcfmcp__json_str(p, "service"), nsvc ? nsvc : svc) == 0)
+        if (p && pcfmcp__json_str_is(p, "service", nsvc ? nsvc : svc))
             updated++;
     }
     if (updated != cJSON_GetArraySize(hosts)) {

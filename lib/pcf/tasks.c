@@ -53,8 +53,7 @@ static pcfmcp_error_t task_answer(pcf_call *c, const pcf_http_resp *resp, const 
         rc = pcfmcp__pcf_fail_errors(c->res, nf ? PCFMCP_ERR_NOT_FOUND : PCFMCP_ERR_PCF, list,
                                      NULL);
         cJSON_Delete(list);
-    } else if (!pcfmcp__json_str(doc, "status") ||
-               strcmp(pcfmcp__json_str(doc, "status"), "ok") != 0) {
+    } else if (!pcfmcp__json_str_is(doc, "status", "ok")) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,
                               "PCF answered %s with neither ok nor errors", what);
     }
@@ -154,7 +153,7 @@ pcfmcp_error_t pcfmcp__pcf_run_task_create(pcf_call *c)
     const cJSON *t;
     cJSON_ArrayForEach(t, op.after)
         if (!cJSON_GetObjectItemCaseSensitive(op.before, t->string) &&
-            pcfmcp__json_str(t, "name") && strcmp(pcfmcp__json_str(t, "name"), name) == 0)
+            pcfmcp__json_str_is(t, "name", name))
             tid = t->string;
     if (!tid) {
         rc = pcfmcp__pcf_fail(c->res, PCFMCP_ERR_BAD_RESPONSE,

@@ -66,7 +66,7 @@ static cJSON *parse_menu(const char *html)
         bool seen = false;
         const cJSON *x;
         cJSON_ArrayForEach(x, list)
-            seen |= strcmp(pcfmcp__json_str(x, "id"), id) == 0;
+            seen |= pcfmcp__json_str_is(x, "id", id);
         if (!seen && cJSON_GetArraySize(list) < MAX_TEMPLATES) {
             char *text = pcfmcp__ws_html_text(open_end + 1, (size_t)(close - open_end - 1));
             cJSON *t = cJSON_CreateObject();
@@ -148,8 +148,7 @@ pcfmcp_error_t pcfmcp__pcf_run_issue_templates(pcf_call *c)
         } else {
             const cJSON *x;
             cJSON_ArrayForEach(x, full)
-                if (!body && name && pcfmcp__json_str(x, "tpl_name") &&
-                    strcmp(pcfmcp__json_str(x, "tpl_name"), name) == 0)
+                if (!body && name && pcfmcp__json_str_is(x, "tpl_name", name))
                     body = x;
         }
         const cJSON *f;

@@ -176,7 +176,7 @@ pcfmcp_error_t pcfmcp__th_list_projects(tcall *c)
     cJSON *all = (cJSON *)projects;
     for (cJSON *p = all->child, *next; p && items; p = next) {
         next = p->next;
-        if (status && strcmp(status, pcfmcp__json_str(p, "status")) != 0)
+        if (status && !pcfmcp__json_str_is(p, "status", status))
             continue;
         if (text && !pcfmcp__tools_icontains(pcfmcp__json_str(p, "name"), text) &&
             !pcfmcp__tools_icontains(pcfmcp__json_str(p, "description"), text) &&
@@ -911,11 +911,9 @@ pcfmcp_error_t pcfmcp__th_get_team(tcall *c)
             const char *name = pcfmcp__json_str(p, "name");
             int in = 0, all = 0;
             const cJSON *q;
-            cJSON_ArrayForEach(q, scoped) in += name && pcfmcp__json_str(q, "name") &&
-                                                strcmp(pcfmcp__json_str(q, "name"), name) == 0;
+            cJSON_ArrayForEach(q, scoped) in += name && pcfmcp__json_str_is(q, "name", name);
             cJSON_ArrayForEach(q, pcfmcp__json_arr(everything, "projects")) all +=
-                name && pcfmcp__json_str(q, "name") &&
-                strcmp(pcfmcp__json_str(q, "name"), name) == 0;
+                name && pcfmcp__json_str_is(q, "name", name);
             if (in != 1 || all != 1)
                 continue;
         }

@@ -259,7 +259,7 @@ static bool issue_matches(tcall *c, const cJSON *i)
         const cJSON *x;
         cJSON_ArrayForEach(x, crits) hit =
             hit || (cJSON_IsString(x) &&
-                    strcmp(x->valuestring, pcfmcp__json_str(i, "criticality")) == 0);
+                    pcfmcp__json_str_is(i, "criticality", x->valuestring));
         if (!hit)
             return false;
     }
@@ -283,7 +283,7 @@ static bool issue_matches(tcall *c, const cJSON *i)
         const cJSON *s;
         cJSON_ArrayForEach(s, pcfmcp__json_arr(i, "services")) {
             if (host && !pcfmcp__strcaseeq(pcfmcp__json_str(s, "host_id"), host) &&
-                strcmp(pcfmcp__json_str(s, "ip"), host) != 0)
+                !pcfmcp__json_str_is(s, "ip", host))
                 continue;
             if (port && pcfmcp__json_int(s, "port", 0) != port)
                 continue;

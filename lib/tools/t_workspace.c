@@ -350,7 +350,7 @@ pcfmcp_error_t pcfmcp__th_list_tasks(tcall *c)
     cJSON *items = cJSON_CreateArray();
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "tasks")) {
-        if (status && (!pcfmcp__json_str(t, "status") || strcmp(pcfmcp__json_str(t, "status"), status) != 0))
+        if (status && !pcfmcp__json_str_is(t, "status", status))
             continue;
         if (text && !pcfmcp__tools_icontains(pcfmcp__json_str(t, "name"), text) &&
             !pcfmcp__tools_icontains(pcfmcp__json_str(t, "description"), text))

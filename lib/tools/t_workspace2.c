@@ -165,12 +165,12 @@ static void label_of(const ends *e, const char *type, const char *id, char *out,
     const cJSON *x;
     if (strcmp(type, "host") == 0) {
         cJSON_ArrayForEach(x, e->hosts)
-            if (pcfmcp__json_str(x, "id") && strcmp(pcfmcp__json_str(x, "id"), id) == 0)
+            if (pcfmcp__json_str_is(x, "id", id))
                 snprintf(out, n, "%s", pcfmcp__json_str(x, "ip") ? pcfmcp__json_str(x, "ip") : id);
         return;
     }
     cJSON_ArrayForEach(x, e->networks)
-        if (pcfmcp__json_str(x, "id") && strcmp(pcfmcp__json_str(x, "id"), id) == 0)
+        if (pcfmcp__json_str_is(x, "id", id))
             snprintf(out, n, "%s/%d%s%s", pcfmcp__json_str(x, "ip") ? pcfmcp__json_str(x, "ip") : "?",
                      pcfmcp__json_int(x, "mask", 0),
                      pcfmcp__json_str(x, "name") && *pcfmcp__json_str(x, "name") ? " " : "",

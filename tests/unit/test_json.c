@@ -243,6 +243,32 @@ START_TEST(json_no_bytes_at_all_is_a_syntax_error)
 }
 END_TEST
 
+/* A peer's member compared with a text: a missing member, one of another
+ * type, a NULL text and a NULL object are "not equal", never a NULL read. */
+START_TEST(json_str_is_is_false_for_what_is_not_that_string)
+{
+    cJSON *j = pcfmcp__json_parse_text(
+        "{\"id\":\"h1\",\"n\":7,\"o\":{},\"nul\":null,\"e\":\"\",\"a\":[\"h1\"]}", 8);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(pcfmcp__json_str_is(j, "id", "h1"));
+    ck_assert(!pcfmcp__json_str_is(j, "id", "h2"));
+    ck_assert(!pcfmcp__json_str_is(j, "id", "h"));
+    ck_assert(!pcfmcp__json_str_is(j, "id", "h1 "));
+    ck_assert(!pcfmcp__json_str_is(j, "ID", "h1"));
+    ck_assert(!pcfmcp__json_str_is(j, "id", NULL));
+    ck_assert(!pcfmcp__json_str_is(j, "missing", "h1"));
+    ck_assert(!pcfmcp__json_str_is(j, "n", "7"));
+    ck_assert(!pcfmcp__json_str_is(j, "o", ""));
+    ck_assert(!pcfmcp__json_str_is(j, "nul", "null"));
+    ck_assert(!pcfmcp__json_str_is(j, "a", "h1"));
+    ck_assert(pcfmcp__json_str_is(j, "e", ""));
+    ck_assert(!pcfmcp__json_str_is(NULL, "id", "h1"));
+    /* Two members that are both missing are not "equal". */
+    ck_assert(!pcfmcp__json_str_is(j, "missing", pcfmcp__json_str(j, "other")));
+    cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(json_integers_beyond_2_53_keep_their_digits)
 {
     static const char doc[] = " { \"a\" : [ 1 , {\"b\":\"x\\\"y:[,\", \"c\":12345678901234567890 } , [ ] , { } ] ,"
@@ -678,6 +704,7 @@ int main(void)
     tcase_add_loop_test(t, json_parsed_strings_are_never_shorter_than_their_text, 0, 4);
     tcase_add_test(t, json_nul_escape_is_refused_with_a_clear_reason);
     tcase_add_test(t, json_no_bytes_at_all_is_a_syntax_error);
+    tcase_add_test(t, json_str_is_is_false_for_what_is_not_that_string);
     tcase_add_test(t, json_integers_beyond_2_53_keep_their_digits);
     tcase_add_test(t, json_duplicate_member_names_are_refused);
     tcase_add_loop_test(t, json_writer_writes_what_cjson_prints_byte_for_byte, 0, 4);
