@@ -379,8 +379,7 @@ pcfmcp_error_t pcfmcp__pcf_run_issues_merge(pcf_call *c)
             const char *other = NULL;
             for (int j = 0; j < n && !other; j++) {
                 const cJSON *o = cJSON_GetObjectItemCaseSensitive(before, sorted[j]);
-                if (j != i && pcfmcp__json_str(o, "name") && pcfmcp__json_str(me, "name") &&
-                    pcfmcp__json_str_is(o, "name", pcfmcp__json_str(me, "name"))) {
+                if (j != i && pcfmcp__json_str_is(o, "name", pcfmcp__json_str(me, "name"))) {
                     other = sorted[j];
                     same_issue(me, o, &why);
                 }
