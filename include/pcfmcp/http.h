@@ -22,9 +22,10 @@
  *
  * Thread safety: configure, start, run and free from one thread.
  * pcfmcp_http_stop() may be called from any thread or a signal handler;
- * pcfmcp_http_reload_tls(), pcfmcp_http_port(), pcfmcp_http_read_timeouts() and
- * pcfmcp_http_tls_not_after() from any thread once started. Callbacks run on
- * the transport's HTTP threads, possibly several at once.
+ * pcfmcp_http_reload_tls(), pcfmcp_http_port(), pcfmcp_http_read_timeouts(),
+ * pcfmcp_http_unanswered() and pcfmcp_http_tls_not_after() from any thread
+ * once started. Callbacks run on the transport's HTTP threads, possibly
+ * several at once.
  */
 #ifndef PCFMCP_HTTP_H
 #define PCFMCP_HTTP_H
@@ -292,6 +293,16 @@ PCFMCP_API long long pcfmcp_http_tls_not_after(const pcfmcp_http_t *http);
  * Callable from any thread; 0 for NULL.
  */
 PCFMCP_API unsigned long long pcfmcp_http_read_timeouts(const pcfmcp_http_t *http);
+
+/**
+ * How many connections libmicrohttpd closed without an answer since
+ * pcfmcp_http_new() because the request's header filled the connection's
+ * memory (#PCFMCP_HTTP_LIMIT_HEADER_BYTES) so nearly that the answer's
+ * header no longer fitted. A header that does not fit at all is answered
+ * with 431 and not counted here. Each is also logged at warning level.
+ * Callable from any thread; 0 for NULL.
+ */
+PCFMCP_API unsigned long long pcfmcp_http_unanswered(const pcfmcp_http_t *http);
 
 /** Installs the `/readyz` check (may be NULL: ready unless draining). */
 PCFMCP_API pcfmcp_error_t pcfmcp_http_set_readiness_cb(pcfmcp_http_t *http,

@@ -263,6 +263,7 @@ struct pcfmcp_http {
     pthread_mutex_t wd_lock;
     struct conn_ctx *wd_head;
     atomic_ullong read_timeouts;
+    atomic_ullong unanswered;
 };
 
 static void sess_retain(struct sess *s, stream *st);
@@ -2449,15 +2450,30 @@ pcfmcp__tls_store *pcfmcp__http_tls_store_for(void *mhd_connection)
     return cc ? cc->h->tls : NULL;
 }
 
+/* libmicrohttpd (0.9.75) keeps a request's header block and a record per
+ * field in the connection's memory pool (#PCFMCP_HTTP_LIMIT_HEADER_BYTES)
+ * and builds the answer's header in what is left. A header that does not
+ * fit gets its 431; one that fits but leaves less room than the answer's
+ * header needs (a few hundred bytes; folded lines keep the whole read
+ * buffer) gets the connection closed without an answer, after every
+ * callback of ours has run. No code of ours can answer then, so it is
+ * counted and said at warning level, with the setting that avoids it. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     pcfmcp_http_t *h = cls;
-    if (!pcfmcp_logger_enabled(h->log, PCFMCP_LOG_DEBUG))
-        return;
     char line[512];
     vsnprintf(line, sizeof(line), fmt, ap);
     line[strcspn(line, "\n")] = '\0';
-    PCFMCP_LOG(h->log, PCFMCP_LOG_DEBUG, "http", "libmicrohttpd: %s", line);
+    if (strstr(line, "failed to create response header")) {
+        atomic_fetch_add(&h->unanswered, 1);
+        PCFMCP_LOG(h->log, PCFMCP_LOG_WARN, "http",
+                   "closed a connection without an answer: the request's header left "
+                   "libmicrohttpd no memory for the answer's header (raise "
+                   "server.max_header_bytes if clients send headers this large)");
+        return;
+    }
+    if (pcfmcp_logger_enabled(h->log, PCFMCP_LOG_DEBUG))
+        PCFMCP_LOG(h->log, PCFMCP_LOG_DEBUG, "http", "libmicrohttpd: %s", line);
 }
 
 /* ================================================================ public API */
@@ -2763,6 +2779,11 @@ PCFMCP_API unsigned long long pcfmcp_http_read_timeouts(const pcfmcp_http_t *h)
     return h ? atomic_load(&h->read_timeouts) : 0;
 }
 
+PCFMCP_API unsigned long long pcfmcp_http_unanswered(const pcfmcp_http_t *h)
+{
+    return h ? atomic_load(&h->unanswered) : 0;
+}
+
 PCFMCP_API long long pcfmcp_http_tls_not_after(const pcfmcp_http_t *h)
 {
     return h ? pcfmcp__tls_store_not_after(h->tls) : 0;
@@ -2829,6 +2850,8 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     struct MHD_OptionItem opts[24];
     size_t n = 0;
 #define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
+    /* First: libmicrohttpd sends what it says before this option to stderr. */
+    OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(uintptr_t)&mhd_log, h);
     OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)ss);
     if (threads > 1)
         OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
@@ -2840,7 +2863,6 @@ static struct MHD_Daemon *start_daemon(pcfmcp_http_t *h, const struct sockaddr_s
     OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)h->lim[PCFMCP_HTTP_LIMIT_HEADER_BYTES], NULL);
     OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(uintptr_t)&on_completed, h);
     OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(uintptr_t)&on_connection, h);
-    OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(uintptr_t)&mhd_log, h);
     if (tls) {
         OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, pcfmcp__tls_retrieve_fn());
         OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)(h->tls_prio ? h->tls_prio : DEFAULT_PRIORITIES));
