@@ -43,7 +43,10 @@ const pcfmcp__key_def pcfmcp__config_keys[] = {
     { "server.max_body_bytes", I, "4194304", NULL, 1024, 1024 * MIB, NULL, 0, NULL,
       "Largest HTTP request body accepted; larger ones get 413." },
     { "server.max_header_bytes", I, "32768", NULL, 8192, 64 * MIB, NULL, 0, NULL,
-      "Memory per HTTP connection for the request line and headers." },
+      "Memory per HTTP connection for the request line and headers: a larger header is "
+      "answered with 431; one that fills it to within the size of the answer's header "
+      "(a few hundred bytes) gets the connection closed unanswered by libmicrohttpd 0.9.75, "
+      "logged and counted in pcf_mcp_http_unanswered_total." },
     { "server.max_connections", I, "1024", NULL, 1, 1000000, NULL, 0, NULL,
       "Concurrent MCP connections. Four more are kept for /healthz, /readyz and /metrics (answered once, then closed; MCP requests on them get 503) unless server.metrics_host gives those a listener of their own." },
     { "server.max_connections_per_ip", I, "256", NULL, 0, 1000000, NULL, 0, NULL,

@@ -77,7 +77,7 @@ struct pcfmcp__guards {
         pcfmcp_metric_t *cache_hits, *cache_misses, *cache_entries, *cache_bytes;
         pcfmcp_metric_t *tls_expiry, *token_expiry, *build, *traces_dropped, *traces_exported;
         pcfmcp_metric_t *audit_records, *audit_failures, *http_requests, *http_dur, *ready,
-            *http_timeouts;
+            *http_timeouts, *http_unanswered;
         pcfmcp_metric_t *pcf_inflight, *identity_requests, *pcf_up, *pcf_checked;
         pcfmcp_metric_t *store_up, *store_requests, *store_dur;
         /* The earlier Go server's names, fed by the same events as tool_calls. */
@@ -274,6 +274,10 @@ static pcfmcp_error_t build_metrics(pcfmcp__guards *h)
         (rc = add(h, C, "pcf_mcp_http_timeouts_total",
                   "HTTP connections closed for not completing a request in server.request_read_timeout.",
                   NULL, &h->m.http_timeouts)) ||
+        (rc = add(h, C, "pcf_mcp_http_unanswered_total",
+                  "HTTP connections closed without an answer because the request's header filled "
+                  "server.max_header_bytes so nearly that the answer's header did not fit.",
+                  NULL, &h->m.http_unanswered)) ||
         (rc = pcfmcp_metrics_add_histogram(h->metrics, "pcf_mcp_http_request_duration_seconds",
                                            "Time to answer an HTTP request.", "method", dur,
                                            PCFMCP_ARRAY_LEN(dur), &h->m.http_dur)) ||

@@ -58,6 +58,8 @@ static void transport_stats(pcfmcp_metrics_t *m, void *ud)
                           NULL, (double)when);
     pcfmcp_metric_set(pcfmcp_metrics_find(m, "pcf_mcp_http_timeouts_total"), NULL,
                       (double)pcfmcp_http_read_timeouts(ud));
+    pcfmcp_metric_set(pcfmcp_metrics_find(m, "pcf_mcp_http_unanswered_total"), NULL,
+                      (double)pcfmcp_http_unanswered(ud));
 }
 
 static void metrics(pcfmcp_http_text_t *out, void *ud)

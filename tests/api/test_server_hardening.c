@@ -955,7 +955,7 @@ static void *serve_http(void *arg)
     return NULL;
 }
 
-START_TEST(http_read_timeouts_are_counted_in_metrics)
+START_TEST(http_read_timeouts_and_unanswered_closes_are_counted_in_metrics)
 {
     /* A port that was free a moment ago: the server has no port accessor. */
     struct sockaddr_in a = { .sin_family = AF_INET };
@@ -997,6 +997,41 @@ START_TEST(http_read_timeouts_are_counted_in_metrics)
     ck_assert_int_le(recv(fd, b, sizeof(b), 0), 0);
     close(fd);
     ck_assert(metric_eq(s, "pcf_mcp_http_timeouts_total", 1));
+    /* A header that fills server.max_header_bytes so nearly that the answer's
+     * header no longer fits: closed unanswered by libmicrohttpd, and in
+     * the metrics (pcfmcp_http_unanswered(), see test_http). More fields
+     * than the pool holds get 431, which ends the search. */
+    ck_assert(metric(s, "pcf_mcp_http_unanswered_total") == 0);
+    static char req[65536], got[4096];
+    unsigned closed = 0;
+    bool too_large = false;
+    for (unsigned fields = 300; fields <= 700 && !too_large; fields++) {
+        int n = snprintf(req, sizeof(req), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                           "Connection: close\r\nContent-Length: 0\r\n");
+        for (unsigned i = 0; i < fields; i++)
+            n += snprintf(req + n, sizeof(req) - (size_t)n, "x: 1\r\n");
+        n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+        ck_assert_int_eq(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+        p.fd = fd;
+        size_t have = 0;
+        ssize_t k;
+        while (have + 1 < sizeof(got) && poll(&p, 1, 4000) == 1 &&
+               (k = recv(fd, got + have, sizeof(got) - 1 - have, 0)) > 0)
+            have += (size_t)k;
+        got[have] = '\0';
+        close(fd);
+        if (have == 0) {
+            closed++;
+            ck_assert_msg(metric_eq(s, "pcf_mcp_http_unanswered_total", closed),
+                          "%u fields: closed unanswered, not counted", fields);
+        } else {
+            too_large = strncmp(got, "HTTP/1.1 431 ", 13) == 0;
+        }
+    }
+    ck_assert(too_large);
+    ck_assert_uint_gt(closed, 0);
     pcfmcp_server_stop(s);
     pthread_join(th, NULL);
     pcfmcp_server_free(s);
@@ -1235,7 +1270,7 @@ int main(void)
     tcase_add_test(tc, waiting_for_a_worker_counts_against_the_pcf_budget);
     tcase_add_test(tc, admission_charges_callers_and_picks_client_addresses);
     tcase_add_test(tc, http_setup_out_of_memory_is_not_called_a_configuration_error);
-    tcase_add_test(tc, http_read_timeouts_are_counted_in_metrics);
+    tcase_add_test(tc, http_read_timeouts_and_unanswered_closes_are_counted_in_metrics);
     tcase_add_test(tc, pcf_is_checked_in_the_background_whoever_polls);
     tcase_add_test(tc, http_requests_without_an_answer_are_counted_as_aborted_or_timeout);
     tcase_add_test(tc, session_cap_refusals_are_not_counted_as_successful_initializes);
