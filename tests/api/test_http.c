@@ -1846,6 +1846,67 @@ START_TEST(http_headers_over_the_limit_get_431)
 }
 END_TEST
 
+/* A request with @p fields header fields "x: 1" on a fresh connection:
+ * what the server sends before it closes. */
+static size_t many_fields(unsigned fields, char *out, size_t n)
+{
+    static char req[65536];
+    size_t len = (size_t)snprintf(req, sizeof(req),
+                                  "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                  "Content-Length: 0\r\n");
+    for (unsigned i = 0; i < fields; i++)
+        len += (size_t)snprintf(req + len, sizeof(req) - len, "x: 1\r\n");
+    snprintf(req + len, sizeof(req) - len, "\r\n");
+    int fd = raw_connect();
+    raw_send(fd, req);
+    size_t got = raw_read_all(fd, out, n, 5000);
+    close(fd);
+    return got;
+}
+
+/* libmicrohttpd 0.9.75 keeps the header block and a record per field in the
+ * connection's memory pool and builds the answer's header in what is left:
+ * a block that fills the pool to within an answer's header gets the
+ * connection closed unanswered. Each such close is counted and the server
+ * goes on serving; a block past the pool gets 431; nothing else goes
+ * unanswered. (The band is found, not assumed: it lies where the field
+ * records and the answer meet the 32 KiB pool.) */
+START_TEST(http_header_filling_the_pool_is_counted_and_the_server_keeps_serving)
+{
+    start(NULL);
+    static char buf[16384];
+    unsigned closed = 0, answered = 0, too_large = 0;
+    for (unsigned fields = 380; fields <= 560; fields++) {
+        unsigned long long before = pcfmcp_http_unanswered(http);
+        size_t got = many_fields(fields, buf, sizeof(buf));
+        if (got == 0) {
+            closed++;
+            ck_assert_msg(pcfmcp_http_unanswered(http) == before + 1,
+                          "%u fields: closed unanswered but not counted", fields);
+            int fd = raw_connect();
+            raw_send(fd, HEALTHZ);
+            ck_assert_msg(raw_read_all(fd, buf, sizeof(buf), 5000) > 0 &&
+                              strncmp(buf, "HTTP/1.1 200 ", 13) == 0,
+                          "not serving after the close at %u fields", fields);
+            close(fd);
+            continue;
+        }
+        ck_assert_msg(strncmp(buf, "HTTP/1.1 ", 9) == 0, "%u fields: %.40s", fields, buf);
+        ck_assert_uint_eq(pcfmcp_http_unanswered(http), before);
+        if (strncmp(buf + 9, "431 ", 4) == 0)
+            too_large++;
+        else
+            answered++;
+    }
+    /* All three outcomes occur, in this order of field counts. */
+    ck_assert_uint_gt(answered, 0);
+    ck_assert_uint_gt(closed, 0);
+    ck_assert_uint_gt(too_large, 0);
+    ck_assert_uint_lt(closed, 10);
+    ck_assert_uint_eq(pcfmcp_http_unanswered(http), closed);
+}
+END_TEST
+
 static void two_buffered_events(pcfmcp_http_t *h)
 {
     ck_assert_int_eq(pcfmcp_http_set_limit(h, PCFMCP_HTTP_LIMIT_SSE_BUFFER_EVENTS, 2), PCFMCP_OK);
@@ -2048,6 +2109,7 @@ static Suite *suite(void)
     tcase_add_test(t, http_caps_connections_per_address_at_256_by_default);
     tcase_add_test(t, http_gzips_large_mcp_answers_and_leaves_small_ones_plain);
     tcase_add_test(t, http_headers_over_the_limit_get_431);
+    tcase_add_test(t, http_header_filling_the_pool_is_counted_and_the_server_keeps_serving);
     tcase_add_test(t, http_refuses_ambiguous_framing_and_duplicate_credentials_with_400);
     tcase_add_test(t, http_forwarded_for_lines_reach_the_address_rule_as_one_list);
     tcase_add_test(t, http_preflight_allows_the_param_headers_a_tool_declares);
